@@ -1,0 +1,1 @@
+//! The Latchkey Worker.

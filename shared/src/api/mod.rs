@@ -1,0 +1,1 @@
+//! JSON:API: request parsing (strict, with precise error pointers) and response documents.

@@ -1,0 +1,1 @@
+//! Row structs decoded from SQL results.
