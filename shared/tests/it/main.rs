@@ -1,0 +1,3 @@
+//! Native integration tests: use cases on a fresh SQLite database with the real migrations.
+
+mod support;
