@@ -6,6 +6,8 @@ pub mod document;
 pub mod input;
 pub mod query;
 
+pub mod accounts;
+pub mod licenses;
 pub use document::{Document, Links, ResourceObject};
 pub use input::{Attrs, Field, Rels, ResourceInput};
 

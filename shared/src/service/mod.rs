@@ -1,1 +1,130 @@
-//! Use cases: one module per resource or action, each a function over a [`crate::store::Db`].
+//! Use cases: one module per resource or action. Each is a function over an [`App`] (the
+//! injected database, KV, clock, randomness and deployment secret) and a [`Caller`] (the
+//! resolved account and who is calling). Handlers in `functions/` parse, call one of these,
+//! and render; no rule lives there.
+
+pub mod accounts;
+pub mod auth;
+pub mod events;
+pub mod licenses;
+pub mod policies;
+pub mod products;
+pub mod tokens;
+pub mod users;
+
+use serde_json::Value;
+
+use crate::clock::{Clock, Millis};
+use crate::rng::{uuid_v4, Random};
+use crate::store::rows::AccountRow;
+use crate::store::{Db, Kv};
+
+/// Everything a use case may touch, injected.
+pub struct App<'a, D: Db, K: Kv> {
+    /// D1 or SQLite.
+    pub db: &'a D,
+    /// Workers KV or memory.
+    pub kv: &'a K,
+    /// "Now".
+    pub clock: &'a dyn Clock,
+    /// Randomness.
+    pub rng: &'a dyn Random,
+    /// The deployment secret: seals account keys and keys token digests.
+    pub secret: &'a str,
+}
+
+impl<D: Db, K: Kv> App<'_, D, K> {
+    /// Current time.
+    pub fn now(&self) -> Millis {
+        self.clock.now_ms()
+    }
+    /// A fresh UUID.
+    pub fn uuid(&self) -> String {
+        uuid_v4(self.rng)
+    }
+}
+
+/// Who is calling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bearer {
+    /// No credentials.
+    Anonymous,
+    /// A user with the admin role.
+    Admin {
+        /// The admin's user id.
+        user_id: String,
+    },
+    /// A product token.
+    Product {
+        /// The product.
+        product_id: String,
+    },
+    /// An end user.
+    User {
+        /// The user.
+        user_id: String,
+    },
+    /// A license, by key (`License <key>`) or license token.
+    License {
+        /// The license.
+        license_id: String,
+    },
+}
+
+impl Bearer {
+    /// `(type, id)` as recorded in events (`whodunnit`).
+    pub fn whodunnit(&self) -> (Value, Value) {
+        match self {
+            Bearer::Anonymous => (Value::Null, Value::Null),
+            Bearer::Admin { user_id } | Bearer::User { user_id } => ("users".into(), user_id.clone().into()),
+            Bearer::Product { product_id } => ("products".into(), product_id.clone().into()),
+            Bearer::License { license_id } => ("licenses".into(), license_id.clone().into()),
+        }
+    }
+    /// True for admins.
+    pub fn is_admin(&self) -> bool {
+        matches!(self, Bearer::Admin { .. })
+    }
+}
+
+/// The account a request is for and the authenticated bearer.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The resolved account.
+    pub account: AccountRow,
+    /// Who is calling.
+    pub bearer: Bearer,
+    /// The token used, if token-authenticated.
+    pub token_id: Option<String>,
+}
+
+impl Caller {
+    /// The account id.
+    pub fn account_id(&self) -> &str {
+        &self.account.id
+    }
+    /// Fails with 403 unless the caller is an admin.
+    pub fn require_admin(&self) -> crate::Result<()> {
+        if self.bearer.is_admin() {
+            Ok(())
+        } else {
+            Err(self.denied())
+        }
+    }
+    /// The error for a caller without access: 401 for anonymous callers, 403 otherwise.
+    pub fn denied(&self) -> crate::Error {
+        if self.bearer == Bearer::Anonymous {
+            crate::Error::new(crate::error::Code::TokenMissing, "An authentication token is required")
+        } else {
+            crate::Error::forbidden()
+        }
+    }
+}
+
+/// Shared list plumbing: the page and the account scope.
+pub use crate::api::query::{Page, Query};
+
+/// Serialises metadata for storage.
+pub fn metadata_text(m: &serde_json::Map<String, Value>) -> String {
+    Value::Object(m.clone()).to_string()
+}

@@ -1,1 +1,179 @@
-//! Row structs decoded from SQL results.
+//! Row structs decoded from SQL results. Column names are snake_case; booleans are SQLite
+//! integers (0/1); JSON columns (`metadata`, `config`) are TEXT and parsed when rendered.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::clock::Millis;
+
+/// Parses a JSON object column, `{}` if it is not one (never fails a request on old data).
+pub fn json_object(text: &str) -> Map<String, Value> {
+    match serde_json::from_str(text) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    }
+}
+
+/// `count(*) AS n`.
+#[derive(Debug, Deserialize)]
+pub struct CountRow {
+    /// The count.
+    pub n: i64,
+}
+
+/// `accounts`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AccountRow {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub public_key: String,
+    pub private_key_sealed: String,
+    pub metadata: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// `users`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct UserRow {
+    pub id: String,
+    pub account_id: String,
+    pub email: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub role: String,
+    pub password_hash: Option<String>,
+    pub banned_at: Option<Millis>,
+    pub group_id: Option<String>,
+    pub metadata: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// `tokens`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TokenRow {
+    pub id: String,
+    pub account_id: String,
+    pub bearer_type: String,
+    pub bearer_id: String,
+    pub kind: String,
+    pub digest: String,
+    pub name: Option<String>,
+    pub expiry: Option<Millis>,
+    pub max_activations: Option<i64>,
+    pub activations: i64,
+    pub max_deactivations: Option<i64>,
+    pub deactivations: i64,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// `products`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProductRow {
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+    pub code: Option<String>,
+    pub url: Option<String>,
+    pub distribution_strategy: String,
+    pub platforms: String,
+    pub metadata: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// `event_logs`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventRow {
+    pub id: String,
+    pub account_id: String,
+    pub event: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub whodunnit_type: Option<String>,
+    pub whodunnit_id: Option<String>,
+    pub changes: Option<String>,
+    pub meta: Option<String>,
+    pub created_at: Millis,
+}
+
+/// `policies`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PolicyRow {
+    pub id: String,
+    pub account_id: String,
+    pub product_id: String,
+    pub name: String,
+    pub config: String,
+    pub metadata: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+impl PolicyRow {
+    /// The policy's rules; stored documents missing newer attributes read as their defaults.
+    pub fn config(&self) -> crate::domain::policy::PolicyConfig {
+        serde_json::from_str(&self.config).unwrap_or_default()
+    }
+}
+
+/// `licenses` joined with its policy's config, owner and counts (`sql::licenses::FIND`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct LicenseRow {
+    pub id: String,
+    pub account_id: String,
+    pub product_id: String,
+    pub policy_id: String,
+    pub owner_id: Option<String>,
+    pub group_id: Option<String>,
+    pub key: String,
+    pub name: Option<String>,
+    pub expiry: Option<Millis>,
+    pub suspended: i64,
+    pub protected: Option<i64>,
+    pub uses: i64,
+    pub max_machines: Option<i64>,
+    pub max_processes: Option<i64>,
+    pub max_users: Option<i64>,
+    pub max_cores: Option<i64>,
+    pub max_memory: Option<i64>,
+    pub max_disk: Option<i64>,
+    pub max_uses: Option<i64>,
+    pub last_validated_at: Option<Millis>,
+    pub last_check_in_at: Option<Millis>,
+    pub last_check_out_at: Option<Millis>,
+    pub metadata: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    pub policy_config: String,
+    pub owner_banned_at: Option<Millis>,
+    pub owner_email: Option<String>,
+    pub licensee_count: i64,
+    pub machines_count: i64,
+    pub machines_cores: i64,
+    pub machines_memory: i64,
+    pub machines_disk: i64,
+    pub first_activated_at: Option<Millis>,
+}
+
+impl LicenseRow {
+    /// The policy's rules.
+    pub fn config(&self) -> crate::domain::policy::PolicyConfig {
+        serde_json::from_str(&self.policy_config).unwrap_or_default()
+    }
+    /// Users count as Keygen counts them: licensees plus the owner.
+    pub fn users_count(&self) -> i64 {
+        self.licensee_count + i64::from(self.owner_id.is_some())
+    }
+    /// Whether the license is suspended.
+    pub fn is_suspended(&self) -> bool {
+        self.suspended != 0
+    }
+    /// Whether the license has expired at `now`.
+    pub fn is_expired(&self, now: Millis) -> bool {
+        self.expiry.is_some_and(|e| e < now)
+    }
+}

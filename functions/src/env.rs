@@ -1,0 +1,67 @@
+//! Bindings, secrets and platform services read once per invocation into a typed [`AppEnv`].
+//! A missing binding or secret is a typed configuration error (503), never an `unwrap`.
+
+use shared::error::{Code, Error};
+use shared::{Clock, Random};
+use worker::Env;
+
+use crate::d1::D1Db;
+use crate::kv::WorkersKv;
+
+/// Everything the Worker reads from its environment.
+pub struct AppEnv {
+    /// Account database.
+    pub db: D1Db,
+    /// Lease store.
+    pub kv: WorkersKv,
+    /// Deployment secret (`LATCHKEY_SECRET`).
+    pub secret: String,
+    /// Account-creation token (`LATCHKEY_BOOTSTRAP_TOKEN`), if set.
+    pub bootstrap_token: Option<String>,
+    /// Account for bare `/v1/…` routes (`LATCHKEY_ACCOUNT_ID`), if set.
+    pub account_id: Option<String>,
+    /// `development` allows http webhook URLs on loopback.
+    pub development: bool,
+}
+
+fn text(env: &Env, name: &str) -> Option<String> {
+    env.secret(name).map(|s| s.to_string()).or_else(|_| env.var(name).map(|v| v.to_string())).ok().filter(|s| !s.is_empty())
+}
+
+impl AppEnv {
+    /// Reads the bindings.
+    ///
+    /// # Errors
+    /// 503 `CONFIG_INVALID` naming what is missing.
+    pub fn from_env(env: &Env) -> Result<Self, Error> {
+        let missing = |what: &str| Error::new(Code::ConfigInvalid, format!("the deployment is missing {what}"));
+        Ok(Self {
+            db: D1Db(env.d1("DB").map_err(|_| missing("the D1 binding DB"))?),
+            kv: WorkersKv(env.kv("LEASES").map_err(|_| missing("the KV binding LEASES"))?),
+            secret: text(env, "LATCHKEY_SECRET").ok_or_else(|| missing("the secret LATCHKEY_SECRET"))?,
+            bootstrap_token: text(env, "LATCHKEY_BOOTSTRAP_TOKEN"),
+            account_id: text(env, "LATCHKEY_ACCOUNT_ID"),
+            development: text(env, "ENVIRONMENT").is_some_and(|e| e == "development"),
+        })
+    }
+}
+
+/// `Date.now()`; `SystemTime::now()` panics on wasm32.
+pub struct WorkerClock;
+
+impl Clock for WorkerClock {
+    fn now_ms(&self) -> i64 {
+        js_sys::Date::now() as i64
+    }
+}
+
+/// `crypto.getRandomValues` through getrandom's `js` backend.
+pub struct CryptoRandom;
+
+impl Random for CryptoRandom {
+    fn fill(&self, buf: &mut [u8]) {
+        // getrandom on Workers cannot fail short of a broken runtime; zeros would be unsafe, so
+        // abort the request instead of continuing with predictable bytes.
+        assert!(getrandom::getrandom(buf).is_ok(), "crypto.getRandomValues unavailable");
+    }
+}

@@ -1,0 +1,100 @@
+//! The request as handlers see it and the reply they return: plain data, no `worker` types.
+
+use shared::api::query::Query;
+use shared::api::Document;
+
+/// A parsed request.
+pub struct Req {
+    /// Upper-case method.
+    pub method: String,
+    /// Path without the query, percent-encoded as received.
+    pub path: String,
+    /// Path and query exactly as received (the signature's request target).
+    pub target: String,
+    /// Decoded query parameters.
+    pub query: Query,
+    /// Body bytes.
+    pub body: Vec<u8>,
+    /// `Authorization`.
+    pub authorization: Option<String>,
+    /// Host as the client sent it (with port if any): what SDKs verify signatures with.
+    pub host: String,
+    /// `Keygen-Version`.
+    pub version: Option<String>,
+    /// `Keygen-Accept-Signature`.
+    pub accept_signature: Option<String>,
+    /// `Accept`.
+    pub accept: Option<String>,
+    /// `Content-Type`.
+    pub content_type: Option<String>,
+}
+
+/// What a handler answers.
+pub enum Reply {
+    /// A JSON:API document with a status.
+    Doc(u16, Document),
+    /// 204 with an empty body.
+    NoContent,
+    /// A raw body (license-file certificates).
+    Raw {
+        /// Status.
+        status: u16,
+        /// Content type.
+        content_type: &'static str,
+        /// Extra headers.
+        headers: Vec<(&'static str, String)>,
+        /// Body.
+        body: Vec<u8>,
+    },
+}
+
+impl Reply {
+    /// 200 with a document.
+    pub fn ok(d: Document) -> Self {
+        Reply::Doc(200, d)
+    }
+    /// 201 with a document.
+    pub fn created(d: Document) -> Self {
+        Reply::Doc(201, d)
+    }
+}
+
+/// Reads a `worker::Request` into a [`Req`].
+///
+/// # Errors
+/// 413 when the body exceeds [`shared::api::MAX_BODY_BYTES`]; 400 when it cannot be read.
+pub async fn read(mut req: worker::Request) -> Result<Req, shared::Error> {
+    use shared::error::{Code, Error};
+    let h = req.headers().clone();
+    let get = |k: &str| h.get(k).ok().flatten();
+    if get("content-length").and_then(|l| l.parse::<usize>().ok()).is_some_and(|l| l > shared::api::MAX_BODY_BYTES) {
+        return Err(Error::new(Code::PayloadTooLarge, format!("request body must be at most {} bytes", shared::api::MAX_BODY_BYTES)));
+    }
+    let url = req.url().map_err(|e| Error::new(Code::JsonInvalid, format!("bad url: {e}")))?;
+    let body = req.bytes().await.map_err(|e| Error::new(Code::JsonInvalid, format!("unreadable body: {e}")))?;
+    if body.len() > shared::api::MAX_BODY_BYTES {
+        return Err(Error::new(Code::PayloadTooLarge, format!("request body must be at most {} bytes", shared::api::MAX_BODY_BYTES)));
+    }
+    let path = url.path().to_owned();
+    let target = match url.query() {
+        Some(q) => format!("{path}?{q}"),
+        None => path.clone(),
+    };
+    let host = get("host").unwrap_or_else(|| url.host_str().map(|h| match url.port() {
+        Some(p) => format!("{h}:{p}"),
+        None => h.to_owned(),
+    }).unwrap_or_default());
+    Ok(Req {
+        method: req.method().to_string().to_ascii_uppercase(),
+        query: Query::parse(url.query().unwrap_or("")),
+        path,
+        target,
+        body,
+        authorization: get("authorization"),
+        host,
+        version: get("keygen-version"),
+        accept_signature: get("keygen-accept-signature"),
+        accept: get("accept"),
+        content_type: get("content-type"),
+    })
+}

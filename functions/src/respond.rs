@@ -1,0 +1,84 @@
+//! Turns a [`Reply`] or an error into a `worker::Response` and signs it: `Date`, `Digest`,
+//! `Keygen-Date`, `Keygen-Digest`, `Keygen-Signature` on every account-scoped response,
+//! errors and 204s included (`reference/keygen-wire.md` §4.3).
+
+use ed25519_dalek::SigningKey;
+use shared::api::document::error_document;
+use shared::api::{Document, API_VERSION, MEDIA_TYPE};
+use shared::crypto::signature;
+use shared::Error;
+use worker::{Headers, Response};
+
+use crate::http::{Reply, Req};
+
+/// The reply for an error; 5xx causes are logged with the request id, never sent.
+pub fn error(e: &Error, request_id: &str) -> Reply {
+    if e.status >= 500 {
+        worker::console_error!("request {request_id}: {e}");
+    }
+    Reply::Doc(e.status, Document(error_document(e, request_id).as_object().cloned().unwrap_or_default()))
+}
+
+fn base_headers(content_type: &str, version: &str) -> Headers {
+    let h = Headers::new();
+    let _ = h.set("Content-Type", content_type);
+    let _ = h.set("Keygen-Version", version);
+    let _ = h.set("Cache-Control", "no-transform, no-store, max-age=0");
+    let _ = h.set("X-Content-Type-Options", "nosniff");
+    h
+}
+
+fn parts(reply: Reply) -> (u16, &'static str, Vec<(&'static str, String)>, Vec<u8>) {
+    match reply {
+        Reply::Doc(status, doc) => (status, MEDIA_TYPE, vec![], doc.to_bytes()),
+        Reply::NoContent => (204, MEDIA_TYPE, vec![], vec![]),
+        Reply::Raw { status, content_type, headers, body } => (status, content_type, headers, body),
+    }
+}
+
+fn build(status: u16, headers: Headers, body: Vec<u8>) -> worker::Result<Response> {
+    let resp = if status == 204 { Response::empty()? } else { Response::from_bytes(body)? };
+    Ok(resp.with_status(status).with_headers(headers))
+}
+
+/// A signed response for account `account_id`.
+pub fn signed(reply: Reply, key: &SigningKey, account_id: &str, req: &Req, version: &str, now_ms: i64, request_id: &str) -> Response {
+    let (status, ct, extra, body) = parts(reply);
+    let sig = signature::sign(key, account_id, &req.method, &req.target, &req.host, now_ms, &body);
+    let h = base_headers(ct, version);
+    for (k, v) in extra {
+        let _ = h.set(k, &v);
+    }
+    let _ = h.set("Date", &sig.date);
+    let _ = h.set("Keygen-Date", &sig.date);
+    let _ = h.set("Digest", &sig.digest);
+    let _ = h.set("Keygen-Digest", &sig.digest);
+    let _ = h.set("Keygen-Signature", &sig.signature);
+    let _ = h.set("Keygen-Account", account_id);
+    let _ = h.set("X-Request-Id", request_id);
+    if status == 401 {
+        let _ = h.set("WWW-Authenticate", "Bearer realm=\"keygen\"");
+    }
+    build(status, h, body).unwrap_or_else(|_| Response::error("Internal server error", 500).unwrap_or_else(|_| Response::empty().unwrap_or_else(|_| unreachable_response())))
+}
+
+fn unreachable_response() -> Response {
+    // Response::empty only fails if the JS runtime cannot build a Response at all.
+    Response::from_bytes(Vec::new()).unwrap_or_else(|_| std::process::abort())
+}
+
+/// An unsigned response (no account resolved: unknown routes, `/v1/ping`, bad configuration).
+pub fn unsigned(reply: Reply, request_id: &str) -> Response {
+    let (status, ct, extra, body) = parts(reply);
+    let h = base_headers(ct, API_VERSION);
+    for (k, v) in extra {
+        let _ = h.set(k, &v);
+    }
+    let _ = h.set("X-Request-Id", request_id);
+    build(status, h, body).unwrap_or_else(|_| unreachable_response())
+}
+
+/// An unsigned error response.
+pub fn unsigned_error(e: &Error, request_id: &str) -> worker::Result<Response> {
+    Ok(unsigned(error(e, request_id), request_id))
+}

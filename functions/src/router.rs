@@ -1,0 +1,205 @@
+//! Request pipeline and route table: resolve the account (from `/v1/accounts/{id}/…` or the
+//! deployment's default for bare `/v1/…`), check `Keygen-Version` and
+//! `Keygen-Accept-Signature`, authenticate, dispatch to one handler, sign the response.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use ed25519_dalek::SigningKey;
+use shared::api::{self, Document};
+use shared::error::{Code, Error};
+use shared::service::{accounts, auth, licenses, App, Caller};
+use shared::store::rows::AccountRow;
+use shared::Clock;
+use worker::{Context, Response};
+
+use crate::d1::D1Db;
+use crate::endpoints as ep;
+use crate::env::{AppEnv, CryptoRandom, WorkerClock};
+use crate::http::{Reply, Req};
+use crate::kv::WorkersKv;
+use crate::respond;
+
+/// The application as handlers see it.
+pub type A<'a> = App<'a, D1Db, WorkersKv>;
+
+/// Per-request context for handlers.
+pub struct Cx<'a> {
+    /// Services' dependencies.
+    pub app: A<'a>,
+    /// The resolved account and bearer.
+    pub caller: Caller,
+    /// The request.
+    pub req: &'a Req,
+    /// The Worker's execution context (for `wait_until`).
+    pub ctx: &'a Context,
+    /// The environment.
+    pub env: &'a AppEnv,
+}
+
+/// How long an isolate reuses a resolved account and its unsealed key.
+const ACCOUNT_CACHE_MS: i64 = 60_000;
+
+thread_local! {
+    // Workers isolates are single-threaded and reused across requests: caching the account row
+    // and its unsealed signing key saves a D1 read and an AES-GCM open on the hot path.
+    static ACCOUNTS: RefCell<HashMap<String, (i64, AccountRow, SigningKey)>> = RefCell::new(HashMap::new());
+}
+
+async fn resolve(app: &A<'_>, env: &AppEnv, id: Option<&str>) -> Result<(AccountRow, SigningKey), Error> {
+    let now = app.now();
+    let cache_key = id.unwrap_or("").to_owned();
+    if let Some(hit) = ACCOUNTS.with(|c| c.borrow().get(&cache_key).filter(|(t, _, _)| now - t < ACCOUNT_CACHE_MS).map(|(_, a, k)| (a.clone(), k.clone()))) {
+        return Ok(hit);
+    }
+    let account = match id {
+        Some(id) => accounts::find(app, id).await?,
+        None => accounts::default_account(app, env.account_id.as_deref()).await?,
+    };
+    let key = licenses::signing_key(app, &account)?;
+    ACCOUNTS.with(|c| c.borrow_mut().insert(cache_key, (now, account.clone(), key.clone())));
+    Ok((account, key))
+}
+
+/// Handles one request end to end.
+pub async fn handle(env: &AppEnv, ctx: &Context, req: Req, rid: &str) -> Response {
+    let app = App { db: &env.db, kv: &env.kv, clock: &WorkerClock, rng: &CryptoRandom, secret: &env.secret };
+    let path = req.path.trim_end_matches('/').to_owned();
+    let segs: Vec<&str> = path.split('/').skip(1).collect();
+    match segs.as_slice() {
+        ["v1", "ping"] => respond::unsigned(Reply::NoContent, rid),
+        ["v1", "accounts"] if req.method == "POST" => bootstrap(&app, env, &req, rid).await,
+        ["v1", "accounts", id, rest @ ..] => scoped(app, env, ctx, &req, Some(id), rest, rid).await,
+        ["v1", rest @ ..] => scoped(app, env, ctx, &req, None, rest, rid).await,
+        _ => respond::unsigned(respond::error(&route_not_found(), rid), rid),
+    }
+}
+
+fn route_not_found() -> Error {
+    Error::new(Code::NotFound, "The requested endpoint was not found (check your HTTP method, Accept header, and URL path)")
+}
+
+async fn bootstrap(app: &A<'_>, env: &AppEnv, req: &Req, rid: &str) -> Response {
+    let created = async {
+        accounts::authorize_bootstrap(req.authorization.as_deref(), env.bootstrap_token.as_deref())?;
+        let input = accounts::parse_create(&req.body)?;
+        accounts::bootstrap(app, input).await
+    }
+    .await;
+    match created {
+        Ok(b) => {
+            let key = match licenses::signing_key(app, &b.account) {
+                Ok(k) => k,
+                Err(e) => return respond::unsigned(respond::error(&e, rid), rid),
+            };
+            let doc = Document::one(api::accounts::account(&b.account)).meta(serde_json::json!({"adminToken": b.admin_token, "adminId": b.admin_id, "publicKey": b.account.public_key}));
+            respond::signed(Reply::created(doc), &key, &b.account.id, req, api::API_VERSION, app.now(), rid)
+        }
+        Err(e) => respond::unsigned(respond::error(&e, rid), rid),
+    }
+}
+
+#[expect(clippy::too_many_arguments, reason = "the pipeline's inputs, passed once")]
+async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req, account: Option<&str>, rest: &[&str], rid: &str) -> Response {
+    let (account, key) = match resolve(&app, env, account).await {
+        Ok(a) => a,
+        Err(e) => return respond::unsigned(respond::error(&e, rid), rid),
+    };
+    let account_id = account.id.clone();
+    let now = app.clock.now_ms();
+    let version = match api::api_version(req.version.as_deref()) {
+        Ok(v) => v,
+        Err(e) => return respond::signed(respond::error(&e, rid), &key, &account_id, req, api::API_VERSION, now, rid),
+    };
+    let reply = match pipeline(app, env, ctx, req, account, rest).await {
+        Ok(r) => r,
+        Err(e) => respond::error(&e, rid),
+    };
+    respond::signed(reply, &key, &account_id, req, version, now, rid)
+}
+
+async fn pipeline<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req, account: AccountRow, rest: &[&str]) -> Result<Reply, Error> {
+    shared::crypto::signature::check_accept_signature(req.accept_signature.as_deref(), &account.id).map_err(|e| Error::new(Code::SignatureInvalid, e.to_string()).header("Keygen-Accept-Signature"))?;
+    if !req.body.is_empty() {
+        let ct = req.content_type.as_deref().unwrap_or("application/json");
+        if !(ct.starts_with("application/vnd.api+json") || ct.starts_with("application/json") || ct.starts_with("application/vnd.keygen+json")) {
+            return Err(Error::new(Code::ContentTypeInvalid, "the request body must be application/vnd.api+json or application/json").header("Content-Type"));
+        }
+    }
+    let creds = auth::parse_credentials(req.authorization.as_deref(), req.query.get("token"))?;
+    // Email/password Basic credentials are only for POST /tokens.
+    let (caller, password) = match creds {
+        auth::Credentials::Password { email, password } if rest == ["tokens"] && req.method == "POST" => {
+            (Caller { account, bearer: shared::service::Bearer::Anonymous, token_id: None }, Some((email, password)))
+        }
+        creds => (auth::authenticate(&app, account, creds).await?, None),
+    };
+    let cx = Cx { app, caller, req, ctx, env };
+    dispatch(&cx, rest, password).await
+}
+
+/// The route table.
+async fn dispatch(cx: &Cx<'_>, rest: &[&str], password: Option<(String, String)>) -> Result<Reply, Error> {
+    let m = cx.req.method.as_str();
+    let r = match (m, rest) {
+        ("GET", []) => ep::accounts::show(cx).await,
+        ("GET", ["profile"]) => ep::profiles::profile(cx).await,
+        ("GET", ["me"]) => ep::profiles::me(cx).await,
+        ("GET", ["event-logs"]) => ep::events::list(cx).await,
+        ("GET", ["event-logs", id]) => ep::events::show(cx, id).await,
+
+        ("GET", ["tokens"]) => ep::tokens::list(cx).await,
+        ("POST", ["tokens"]) => ep::tokens::generate(cx, password).await,
+        ("GET", ["tokens", id]) => ep::tokens::show(cx, id).await,
+        ("PUT" | "PATCH", ["tokens", id]) => ep::tokens::regenerate(cx, id).await,
+        ("DELETE", ["tokens", id]) => ep::tokens::revoke(cx, id).await,
+
+        ("GET", ["products"]) => ep::products::list(cx).await,
+        ("POST", ["products"]) => ep::products::create(cx).await,
+        ("GET", ["products", id]) => ep::products::show(cx, id).await,
+        ("PATCH" | "PUT", ["products", id]) => ep::products::update(cx, id).await,
+        ("DELETE", ["products", id]) => ep::products::delete(cx, id).await,
+        ("POST", ["products", id, "tokens"]) => ep::products::create_token(cx, id).await,
+
+        ("GET", ["policies"]) => ep::policies::list(cx).await,
+        ("POST", ["policies"]) => ep::policies::create(cx).await,
+        ("GET", ["policies", id]) => ep::policies::show(cx, id).await,
+        ("PATCH" | "PUT", ["policies", id]) => ep::policies::update(cx, id).await,
+        ("DELETE", ["policies", id]) => ep::policies::delete(cx, id).await,
+
+        ("GET", ["users"]) => ep::users::list(cx).await,
+        ("POST", ["users"]) => ep::users::create(cx).await,
+        ("GET", ["users", id]) => ep::users::show(cx, id).await,
+        ("PATCH" | "PUT", ["users", id]) => ep::users::update(cx, id).await,
+        ("DELETE", ["users", id]) => ep::users::delete(cx, id).await,
+        ("POST", ["users", id, "actions", "ban"]) => ep::users::ban(cx, id, true).await,
+        ("POST", ["users", id, "actions", "unban"]) => ep::users::ban(cx, id, false).await,
+        ("POST", ["users", id, "tokens"]) => ep::users::create_token(cx, id).await,
+
+        ("GET", ["licenses"]) => ep::licenses::list(cx).await,
+        ("POST", ["licenses"]) => ep::licenses::create(cx).await,
+        ("GET", ["licenses", id]) => ep::licenses::show(cx, id).await,
+        ("PATCH" | "PUT", ["licenses", id]) => ep::licenses::update(cx, id).await,
+        ("DELETE", ["licenses", id]) => ep::licenses::delete(cx, id, false).await,
+        ("DELETE", ["licenses", id, "actions", "revoke"]) => ep::licenses::delete(cx, id, true).await,
+        ("POST", ["licenses", id, "actions", "suspend"]) => ep::licenses::suspend(cx, id, true).await,
+        ("POST", ["licenses", id, "actions", "reinstate"]) => ep::licenses::suspend(cx, id, false).await,
+        ("POST", ["licenses", id, "actions", "renew"]) => ep::licenses::renew(cx, id).await,
+        ("GET", ["licenses", id, "policy"]) => ep::licenses::policy(cx, id).await,
+        ("PUT" | "PATCH", ["licenses", id, "policy"]) => ep::licenses::transfer(cx, id).await,
+        ("PUT" | "PATCH", ["licenses", id, "owner"]) => ep::licenses::change_owner(cx, id).await,
+        _ => return Err(if known_path(rest) { Error::new(Code::NotSupported, format!("{m} is not supported on this endpoint")) } else { route_not_found() }),
+    };
+    r
+}
+
+/// Whether some method serves this path (405 rather than 404).
+fn known_path(rest: &[&str]) -> bool {
+    matches!(
+        rest,
+        [] | ["profile" | "me" | "tokens" | "products" | "policies" | "users" | "licenses" | "event-logs"]
+            | ["tokens" | "products" | "policies" | "users" | "licenses" | "event-logs", _]
+            | ["licenses", _, "actions", _]
+            | ["users", _, "actions", _]
+    )
+}

@@ -1,0 +1,109 @@
+//! Rendering of accounts, users, tokens, products and event logs.
+
+use serde_json::{json, Map, Value};
+
+use super::document::{ts, ResourceObject};
+use crate::clock::iso8601;
+use crate::store::rows::{json_object, AccountRow, EventRow, ProductRow, TokenRow, UserRow};
+
+/// An account; `meta.publicKey` (hex Ed25519) and `meta.keys.ed25519` as Keygen publishes them.
+pub fn account(a: &AccountRow) -> ResourceObject {
+    use base64::Engine as _;
+    let mut r = ResourceObject::new(&a.id, "accounts", &a.id)
+        .attr("name", a.name.clone())
+        .attr("slug", a.slug.clone())
+        .attr("apiVersion", super::API_VERSION)
+        .attr("metadata", Value::Object(json_object(&a.metadata)))
+        .timestamps(a.created_at, a.updated_at);
+    r.self_link = format!("/v1/accounts/{}", a.id);
+    r.relationships.remove("account");
+    let mut meta = Map::new();
+    meta.insert("publicKey".into(), a.public_key.clone().into());
+    meta.insert("keys".into(), json!({"ed25519": base64::engine::general_purpose::STANDARD.encode(&a.public_key)}));
+    r.meta = Some(meta);
+    r.to_many("users", None).to_many("products", None).to_many("policies", None).to_many("licenses", None).to_many("machines", None).to_many("tokens", None)
+}
+
+/// A user. `password` is never rendered.
+pub fn user(u: &UserRow) -> ResourceObject {
+    let full = match (&u.first_name, &u.last_name) {
+        (Some(f), Some(l)) => Value::String(format!("{f} {l}")),
+        (Some(n), None) | (None, Some(n)) => Value::String(n.clone()),
+        _ => Value::Null,
+    };
+    ResourceObject::new(&u.account_id, "users", &u.id)
+        .attr("fullName", full)
+        .attr("firstName", u.first_name.clone())
+        .attr("lastName", u.last_name.clone())
+        .attr("email", u.email.clone())
+        .attr("status", if u.banned_at.is_some() { "BANNED" } else { "ACTIVE" })
+        .attr("role", u.role.clone())
+        .attr("metadata", Value::Object(json_object(&u.metadata)))
+        .timestamps(u.created_at, u.updated_at)
+        .to_one("group", "groups", u.group_id.as_deref())
+        .to_many("products", None)
+        .to_many("licenses", None)
+        .to_many("machines", None)
+        .to_many("tokens", None)
+}
+
+/// A token; `token` (the clear value) only right after creation or regeneration.
+pub fn token(t: &TokenRow, raw: Option<&str>) -> ResourceObject {
+    let bearer_type = match t.bearer_type.as_str() {
+        "user" => "users",
+        "product" => "products",
+        _ => "licenses",
+    };
+    let mut r = ResourceObject::new(&t.account_id, "tokens", &t.id)
+        .attr("kind", t.kind.clone())
+        .attr("token", raw.map(str::to_owned))
+        .attr("name", t.name.clone())
+        .attr("expiry", ts(t.expiry))
+        .timestamps(t.created_at, t.updated_at);
+    if t.kind == "activation-token" {
+        r = r.attr("maxActivations", t.max_activations).attr("activations", t.activations).attr("maxDeactivations", t.max_deactivations).attr("deactivations", t.deactivations);
+    }
+    if raw.is_none() {
+        r.attributes.remove("token");
+    }
+    let base = super::document::account_base(&t.account_id);
+    r.relationships.insert("bearer".into(), json!({"links": {"related": format!("{base}/{bearer_type}/{}", t.bearer_id)}, "data": {"type": bearer_type, "id": t.bearer_id}}));
+    r
+}
+
+/// A product.
+pub fn product(p: &ProductRow) -> ResourceObject {
+    let (platforms, metadata) = crate::service::products::render_parts(p);
+    ResourceObject::new(&p.account_id, "products", &p.id)
+        .attr("name", p.name.clone())
+        .attr("code", p.code.clone())
+        .attr("url", p.url.clone())
+        .attr("distributionStrategy", p.distribution_strategy.clone())
+        .attr("platforms", platforms)
+        .attr("permissions", json!([]))
+        .attr("metadata", Value::Object(metadata))
+        .timestamps(p.created_at, p.updated_at)
+        .to_many("policies", None)
+        .to_many("licenses", None)
+        .to_many("machines", None)
+        .to_many("users", None)
+        .to_many("tokens", None)
+}
+
+/// An event log entry.
+pub fn event(e: &EventRow) -> ResourceObject {
+    let parse = |s: &Option<String>| s.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok()).unwrap_or(Value::Null);
+    let mut r = ResourceObject::new(&e.account_id, "event-logs", &e.id)
+        .attr("event", e.event.clone())
+        .attr("metadata", json!({"changes": parse(&e.changes), "meta": parse(&e.meta)}))
+        .attr("created", iso8601(e.created_at))
+        .attr("updated", iso8601(e.created_at));
+    let base = super::document::account_base(&e.account_id);
+    r.relationships.insert("resource".into(), json!({"links": {"related": format!("{base}/{}/{}", e.resource_type, e.resource_id)}, "data": {"type": e.resource_type, "id": e.resource_id}}));
+    let who = match (&e.whodunnit_type, &e.whodunnit_id) {
+        (Some(t), Some(i)) => json!({"type": t, "id": i}),
+        _ => Value::Null,
+    };
+    r.relationships.insert("whodunnit".into(), json!({"data": who}));
+    r
+}

@@ -1,0 +1,75 @@
+//! The one event-recording function every change goes through. It returns a statement to put
+//! in the same atomic batch as the change itself (the outbox), so an event exists if and only if
+//! its change happened.
+
+use serde_json::Value;
+
+use super::{App, Bearer, Caller};
+use crate::api::query::{Page, Query};
+use crate::clock::parse_iso8601;
+use crate::error::{Code, Error};
+use crate::store::rows::{CountRow, EventRow};
+use crate::store::{fetch_all, fetch_one, sql, Db, Kv, Stmt};
+use crate::Result;
+
+/// What changed, for one event.
+#[derive(Debug, Clone)]
+pub struct Event<'a> {
+    /// Keygen event name (`license.created`, …).
+    pub name: &'a str,
+    /// JSON:API type of the resource (`licenses`).
+    pub resource_type: &'a str,
+    /// Resource id.
+    pub resource_id: &'a str,
+    /// Changed attributes, if any.
+    pub changes: Option<Value>,
+    /// Extra event meta (e.g. a validation result).
+    pub meta: Option<Value>,
+}
+
+/// The statement recording `ev` in `account_id` by `who` at the app's "now".
+pub fn record<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, who: &Bearer, ev: Event<'_>) -> Stmt {
+    let (wt, wi) = who.whodunnit();
+    Stmt::new(
+        sql::events::INSERT,
+        vec![
+            app.uuid().into(),
+            account_id.into(),
+            ev.name.into(),
+            ev.resource_type.into(),
+            ev.resource_id.into(),
+            wt,
+            wi,
+            ev.changes.map_or(Value::Null, |c| c.to_string().into()),
+            ev.meta.map_or(Value::Null, |m| m.to_string().into()),
+            app.now().into(),
+        ],
+    )
+}
+
+/// Lists the event log (admins only) with filters `event`, `resource[type]`, `resource[id]`,
+/// `date[start]`, `date[end]` (ISO-8601).
+pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<EventRow>, u64, Page)> {
+    caller.require_admin()?;
+    let page = Page::from_query(q)?;
+    let date = |k: &str| -> Result<Value> {
+        match q.get(k) {
+            None => Ok(Value::Null),
+            Some(v) => parse_iso8601(v).map(Value::from).ok_or_else(|| Error::new(Code::ParameterInvalid, "must be an ISO-8601 date").parameter(k)),
+        }
+    };
+    let opt = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
+    let filters = vec![caller.account_id().into(), opt("event"), opt("resource[type]"), opt("resource[id]"), date("date[start]")?, date("date[end]")?];
+    let mut p = filters.clone();
+    p.push(page.size.into());
+    p.push(page.offset().into());
+    let rows = fetch_all(app.db, sql::events::LIST, &p).await?;
+    let count = fetch_one::<CountRow>(app.db, sql::events::COUNT, &filters).await?.map_or(0, |c| c.n as u64);
+    Ok((rows, count, page))
+}
+
+/// One event (admins only).
+pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<EventRow> {
+    caller.require_admin()?;
+    fetch_one(app.db, sql::events::FIND, &[caller.account_id().into(), id.into()]).await?.ok_or_else(|| Error::not_found("event log", id))
+}

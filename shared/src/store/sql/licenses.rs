@@ -1,0 +1,110 @@
+//! Licenses. Reads join the policy's config and the license's derived counts so that one
+//! statement yields everything validation and rendering need.
+
+/// Columns of every license read: the row, its policy's config, the owner's ban, and counts.
+macro_rules! license_select {
+    () => {
+        "SELECT l.*, p.config AS policy_config, \
+(SELECT u.banned_at FROM users u WHERE u.id = l.owner_id) AS owner_banned_at, \
+(SELECT u.email FROM users u WHERE u.id = l.owner_id) AS owner_email, \
+(SELECT count(*) FROM license_users lu WHERE lu.license_id = l.id) AS licensee_count, \
+(SELECT count(*) FROM machines m WHERE m.license_id = l.id) AS machines_count, \
+(SELECT coalesce(sum(m.cores), 0) FROM machines m WHERE m.license_id = l.id) AS machines_cores, \
+(SELECT coalesce(sum(m.memory), 0) FROM machines m WHERE m.license_id = l.id) AS machines_memory, \
+(SELECT coalesce(sum(m.disk), 0) FROM machines m WHERE m.license_id = l.id) AS machines_disk, \
+(SELECT min(m.created_at) FROM machines m WHERE m.license_id = l.id) AS first_activated_at \
+FROM licenses l JOIN policies p ON p.id = l.policy_id "
+    };
+}
+
+/// The computed `status` attribute as SQL, for the `status` filter (?N = now).
+macro_rules! license_status {
+    ($now:literal) => {
+        concat!(
+            "(CASE WHEN EXISTS (SELECT 1 FROM users u WHERE u.id = l.owner_id AND u.banned_at IS NOT NULL) THEN 'BANNED' \
+WHEN l.suspended = 1 THEN 'SUSPENDED' WHEN l.expiry IS NOT NULL AND l.expiry < ",
+            $now,
+            " THEN 'EXPIRED' WHEN l.expiry IS NOT NULL AND l.expiry < ",
+            $now,
+            " + 259200000 THEN 'EXPIRING' WHEN max(l.created_at, coalesce(l.last_validated_at, 0), coalesce(l.last_check_in_at, 0), coalesce(l.last_check_out_at, 0)) < ",
+            $now,
+            " - 7776000000 THEN 'INACTIVE' ELSE 'ACTIVE' END)"
+        )
+    };
+}
+
+/// Filters shared by [`LIST`] and [`COUNT`]:
+/// ?1 account, ?2 only this license (license bearer), ?3 product, ?4 policy, ?5 user (owner or
+/// licensee), ?6 suspended (0/1), ?7 expired (0/1), ?8 status, ?9 now, ?10 expires before,
+/// ?11 expires after, ?12 metadata filters as a JSON object, ?13 owner exactly, ?14 group.
+macro_rules! license_filters {
+    () => {
+        concat!(
+            "WHERE l.account_id = ?1 AND (?2 IS NULL OR l.id = ?2) AND (?3 IS NULL OR l.product_id = ?3) AND (?4 IS NULL OR l.policy_id = ?4) \
+AND (?5 IS NULL OR l.owner_id = ?5 OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = ?5)) \
+AND (?6 IS NULL OR l.suspended = ?6) \
+AND (?7 IS NULL OR (l.expiry IS NOT NULL AND l.expiry < ?9) = ?7) \
+AND (?8 IS NULL OR ",
+            license_status!("?9"),
+            " = ?8) \
+AND (?10 IS NULL OR (l.expiry IS NOT NULL AND l.expiry < ?10)) AND (?11 IS NULL OR (l.expiry IS NOT NULL AND l.expiry > ?11)) \
+AND (?12 IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(?12) f WHERE CAST(json_extract(l.metadata, '$.\"' || f.key || '\"') AS TEXT) IS NOT CAST(f.value AS TEXT))) \
+AND (?13 IS NULL OR l.owner_id = ?13) AND (?14 IS NULL OR l.group_id = ?14) "
+        )
+    };
+}
+
+/// One license by id or key.
+pub const FIND: &str = concat!(license_select!(), "WHERE l.account_id = ?1 AND (l.id = ?2 OR l.key = ?2)");
+
+/// One license by key only (validate-key, `License <key>` auth).
+pub const FIND_BY_KEY: &str = concat!(license_select!(), "WHERE l.account_id = ?1 AND l.key = ?2");
+
+/// Licenses, newest first, filtered (see `license_filters`), ?15 limit, ?16 offset.
+pub const LIST: &str = concat!(license_select!(), license_filters!(), "ORDER BY l.created_at DESC, l.id DESC LIMIT ?15 OFFSET ?16");
+
+/// Count for [`LIST`].
+pub const COUNT: &str = concat!("SELECT count(*) AS n FROM licenses l ", license_filters!());
+
+/// Inserts a license whose policy belongs to the account and product (0 rows otherwise, or when
+/// the id or key is taken).
+pub const INSERT: &str = "INSERT INTO licenses (id, account_id, product_id, policy_id, owner_id, group_id, key, name, expiry, suspended, protected, \
+max_machines, max_processes, max_users, max_cores, max_memory, max_disk, max_uses, metadata, created_at, updated_at) \
+SELECT ?1, ?2, p.product_id, p.id, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19 \
+FROM policies p WHERE p.id = ?3 AND p.account_id = ?2 ON CONFLICT DO NOTHING";
+
+/// Writes the mutable attributes.
+pub const UPDATE: &str = "UPDATE licenses SET name = ?3, expiry = ?4, protected = ?5, max_machines = ?6, max_processes = ?7, max_users = ?8, \
+max_cores = ?9, max_memory = ?10, max_disk = ?11, max_uses = ?12, metadata = ?13, updated_at = ?14 WHERE account_id = ?1 AND id = ?2";
+
+/// Suspends (1) or reinstates (0), only from the opposite state (0 rows = no change).
+pub const SET_SUSPENDED: &str = "UPDATE licenses SET suspended = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND suspended <> ?3";
+
+/// Sets the expiry (renew, transfer with RESET_EXPIRY).
+pub const SET_EXPIRY: &str = "UPDATE licenses SET expiry = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2";
+
+/// Sets the expiry only if it is still unset (lazy expiration bases: first validation,
+/// activation or use). Idempotent under concurrency: the first writer wins.
+pub const SET_EXPIRY_IF_UNSET: &str = "UPDATE licenses SET expiry = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND expiry IS NULL";
+
+/// Moves a license to another policy of the same product (?3) with expiry ?4; its machines
+/// follow so uniqueness scopes stay right.
+pub const TRANSFER: &str = "UPDATE licenses SET policy_id = ?3, expiry = ?4, updated_at = ?5 WHERE account_id = ?1 AND id = ?2";
+
+/// Companion of [`TRANSFER`] for the license's machines.
+pub const TRANSFER_MACHINES: &str = "UPDATE machines SET policy_id = ?3 WHERE account_id = ?1 AND license_id = ?2";
+
+/// Sets the owner (NULL to clear); the owner must be a user of the account.
+pub const SET_OWNER: &str = "UPDATE licenses SET owner_id = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2";
+
+/// Deletes a license (machines, processes, licensees and entitlements cascade).
+pub const DELETE: &str = "DELETE FROM licenses WHERE account_id = ?1 AND id = ?2";
+
+/// Deletes a license's tokens.
+pub const DELETE_TOKENS: &str = "DELETE FROM tokens WHERE account_id = ?1 AND bearer_type = 'license' AND bearer_id = ?2";
+
+/// Records a validation.
+pub const TOUCH_VALIDATED: &str = "UPDATE licenses SET last_validated_at = ?3 WHERE account_id = ?1 AND id = ?2";
+
+/// Is ?2 a licensee of license ?1?
+pub const IS_LICENSEE: &str = "SELECT 1 AS ok FROM license_users WHERE license_id = ?1 AND user_id = ?2";

@@ -1,0 +1,21 @@
+//! Products.
+
+/// Inserts a product; `ON CONFLICT` on the id reports a client-supplied id already in use.
+pub const INSERT: &str = "INSERT INTO products (id, account_id, name, code, url, distribution_strategy, platforms, metadata, created_at, updated_at) \
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) ON CONFLICT DO NOTHING";
+
+/// One product by id or code.
+pub const FIND: &str = "SELECT * FROM products WHERE account_id = ?1 AND (id = ?2 OR code = ?2)";
+
+/// Products, newest first; ?2 restricts to one product (product bearer).
+pub const LIST: &str = "SELECT * FROM products WHERE account_id = ?1 AND (?2 IS NULL OR id = ?2) ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4";
+
+/// Count for [`LIST`].
+pub const COUNT: &str = "SELECT count(*) AS n FROM products WHERE account_id = ?1 AND (?2 IS NULL OR id = ?2)";
+
+/// Writes mutable attributes.
+pub const UPDATE: &str = "UPDATE products SET name = ?3, code = ?4, url = ?5, distribution_strategy = ?6, platforms = ?7, metadata = ?8, updated_at = ?9 \
+WHERE account_id = ?1 AND id = ?2";
+
+/// Deletes a product (its policies cascade; licenses must be gone first, enforced by the FK).
+pub const DELETE: &str = "DELETE FROM products WHERE account_id = ?1 AND id = ?2";

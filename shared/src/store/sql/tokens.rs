@@ -1,0 +1,36 @@
+//! API tokens (stored as digests only).
+
+/// Inserts a token.
+pub const INSERT: &str = "INSERT INTO tokens (id, account_id, bearer_type, bearer_id, kind, digest, name, expiry, max_activations, max_deactivations, created_at, updated_at) \
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)";
+
+/// The token with this digest in this account.
+pub const FIND_BY_DIGEST: &str = "SELECT * FROM tokens WHERE account_id = ?1 AND digest = ?2";
+
+/// One token by id.
+pub const FIND: &str = "SELECT * FROM tokens WHERE account_id = ?1 AND id = ?2";
+
+/// Tokens of one bearer (?2/?3) or all (NULLs), newest first.
+pub const LIST: &str = "SELECT * FROM tokens WHERE account_id = ?1 AND (?2 IS NULL OR bearer_type = ?2) AND (?3 IS NULL OR bearer_id = ?3) \
+ORDER BY created_at DESC, id DESC LIMIT ?4 OFFSET ?5";
+
+/// Count for [`LIST`].
+pub const COUNT: &str = "SELECT count(*) AS n FROM tokens WHERE account_id = ?1 AND (?2 IS NULL OR bearer_type = ?2) AND (?3 IS NULL OR bearer_id = ?3)";
+
+/// Regenerates: new digest (and expiry), same id.
+pub const REGENERATE: &str = "UPDATE tokens SET digest = ?3, expiry = ?4, updated_at = ?5 WHERE account_id = ?1 AND id = ?2";
+
+/// Revokes.
+pub const DELETE: &str = "DELETE FROM tokens WHERE account_id = ?1 AND id = ?2";
+
+/// Deletes every token of a bearer (when the bearer is deleted).
+pub const DELETE_FOR_BEARER: &str = "DELETE FROM tokens WHERE account_id = ?1 AND bearer_type = ?2 AND bearer_id = ?3";
+
+/// Counts one activation against a license token, only while under its limit (guarded).
+pub const TRY_COUNT_ACTIVATION: &str = "UPDATE tokens SET activations = activations + 1 WHERE id = ?1 AND (max_activations IS NULL OR activations < max_activations)";
+
+/// Counts one deactivation against a license token, only while under its limit (guarded).
+pub const TRY_COUNT_DEACTIVATION: &str = "UPDATE tokens SET deactivations = deactivations + 1 WHERE id = ?1 AND (max_deactivations IS NULL OR deactivations < max_deactivations)";
+
+/// Prunes tokens expired before ?1, at most ?2 at a time (daily cron).
+pub const PRUNE_EXPIRED: &str = "DELETE FROM tokens WHERE id IN (SELECT id FROM tokens WHERE expiry IS NOT NULL AND expiry < ?1 LIMIT ?2)";

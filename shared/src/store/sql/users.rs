@@ -1,0 +1,37 @@
+//! Users (admins and licensees).
+
+
+/// Inserts a user only if the account exists and the email is free in it (0 rows otherwise).
+pub const INSERT: &str = "INSERT INTO users (id, account_id, email, first_name, last_name, role, password_hash, metadata, created_at, updated_at) \
+SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?2) \
+ON CONFLICT (account_id, email) DO NOTHING";
+
+/// One user by id or email.
+pub const FIND: &str = "SELECT * FROM users WHERE account_id = ?1 AND (id = ?2 OR email = lower(?2))";
+
+/// Users visible to a bearer, newest first. ?2 restricts to one user (a user bearer), ?3 to
+/// users related to a product's licenses, ?4 role, ?5 banned filter (1/0).
+pub const LIST: &str = "SELECT * FROM users u WHERE account_id = ?1 AND (?2 IS NULL OR id = ?2) \
+AND (?3 IS NULL OR EXISTS (SELECT 1 FROM licenses l WHERE l.product_id = ?3 AND (l.owner_id = u.id OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = u.id)))) \
+AND (?4 IS NULL OR role = ?4) AND (?5 IS NULL OR (banned_at IS NOT NULL) = ?5) \
+ORDER BY created_at DESC, id DESC LIMIT ?6 OFFSET ?7";
+
+/// Count for [`LIST`] with the same filters.
+pub const COUNT: &str = "SELECT count(*) AS n FROM users u WHERE account_id = ?1 AND (?2 IS NULL OR id = ?2) \
+AND (?3 IS NULL OR EXISTS (SELECT 1 FROM licenses l WHERE l.product_id = ?3 AND (l.owner_id = u.id OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = u.id)))) \
+AND (?4 IS NULL OR role = ?4) AND (?5 IS NULL OR (banned_at IS NOT NULL) = ?5)";
+
+/// Writes a user's mutable attributes.
+pub const UPDATE: &str = "UPDATE users SET email = ?3, first_name = ?4, last_name = ?5, role = ?6, password_hash = ?7, metadata = ?8, updated_at = ?9 \
+WHERE account_id = ?1 AND id = ?2";
+
+/// Bans (?3 = time) or unbans (?3 = NULL).
+pub const SET_BANNED: &str = "UPDATE users SET banned_at = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2";
+
+/// Deletes a user.
+pub const DELETE: &str = "DELETE FROM users WHERE account_id = ?1 AND id = ?2";
+
+/// Is `?2` the owner or a licensee of a license of product `?3`? (product bearers' reach)
+pub const RELATED_TO_PRODUCT: &str = "SELECT 1 AS ok FROM licenses l WHERE l.account_id = ?1 AND l.product_id = ?3 \
+AND (l.owner_id = ?2 OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = ?2)) LIMIT 1";
+
