@@ -1,1 +1,6 @@
 //! Domain types and rules, without I/O.
+
+pub mod heartbeat;
+pub mod policy;
+pub mod strategy;
+pub mod validation;
