@@ -23,8 +23,6 @@ pub struct Req {
     pub version: Option<String>,
     /// `Keygen-Accept-Signature`.
     pub accept_signature: Option<String>,
-    /// `Accept`.
-    pub accept: Option<String>,
     /// `Content-Type`.
     pub content_type: Option<String>,
 }
@@ -80,10 +78,14 @@ pub async fn read(mut req: worker::Request) -> Result<Req, shared::Error> {
         Some(q) => format!("{path}?{q}"),
         None => path.clone(),
     };
-    let host = get("host").unwrap_or_else(|| url.host_str().map(|h| match url.port() {
-        Some(p) => format!("{h}:{p}"),
-        None => h.to_owned(),
-    }).unwrap_or_default());
+    let host = get("host").unwrap_or_else(|| {
+        url.host_str()
+            .map(|h| match url.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_owned(),
+            })
+            .unwrap_or_default()
+    });
     Ok(Req {
         method: req.method().to_string().to_ascii_uppercase(),
         query: Query::parse(url.query().unwrap_or("")),
@@ -94,7 +96,6 @@ pub async fn read(mut req: worker::Request) -> Result<Req, shared::Error> {
         host,
         version: get("keygen-version"),
         accept_signature: get("keygen-accept-signature"),
-        accept: get("accept"),
         content_type: get("content-type"),
     })
 }

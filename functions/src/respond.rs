@@ -59,7 +59,8 @@ pub fn signed(reply: Reply, key: &SigningKey, account_id: &str, req: &Req, versi
     if status == 401 {
         let _ = h.set("WWW-Authenticate", "Bearer realm=\"keygen\"");
     }
-    build(status, h, body).unwrap_or_else(|_| Response::error("Internal server error", 500).unwrap_or_else(|_| Response::empty().unwrap_or_else(|_| unreachable_response())))
+    build(status, h, body)
+        .unwrap_or_else(|_| Response::error("Internal server error", 500).unwrap_or_else(|_| Response::empty().unwrap_or_else(|_| unreachable_response())))
 }
 
 fn unreachable_response() -> Response {

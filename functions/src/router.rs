@@ -10,7 +10,6 @@ use shared::api::{self, Document};
 use shared::error::{Code, Error};
 use shared::service::{accounts, auth, licenses, App, Caller};
 use shared::store::rows::AccountRow;
-use shared::Clock;
 use worker::{Context, Response};
 
 use crate::d1::D1Db;
@@ -92,7 +91,8 @@ async fn bootstrap(app: &A<'_>, env: &AppEnv, req: &Req, rid: &str) -> Response 
                 Ok(k) => k,
                 Err(e) => return respond::unsigned(respond::error(&e, rid), rid),
             };
-            let doc = Document::one(api::accounts::account(&b.account)).meta(serde_json::json!({"adminToken": b.admin_token, "adminId": b.admin_id, "publicKey": b.account.public_key}));
+            let doc = Document::one(api::accounts::account(&b.account))
+                .meta(serde_json::json!({"adminToken": b.admin_token, "adminId": b.admin_id, "publicKey": b.account.public_key}));
             respond::signed(Reply::created(doc), &key, &b.account.id, req, api::API_VERSION, app.now(), rid)
         }
         Err(e) => respond::unsigned(respond::error(&e, rid), rid),
@@ -106,7 +106,7 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
         Err(e) => return respond::unsigned(respond::error(&e, rid), rid),
     };
     let account_id = account.id.clone();
-    let now = app.clock.now_ms();
+    let now = app.now();
     let version = match api::api_version(req.version.as_deref()) {
         Ok(v) => v,
         Err(e) => return respond::signed(respond::error(&e, rid), &key, &account_id, req, api::API_VERSION, now, rid),
@@ -119,7 +119,8 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
 }
 
 async fn pipeline<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req, account: AccountRow, rest: &[&str]) -> Result<Reply, Error> {
-    shared::crypto::signature::check_accept_signature(req.accept_signature.as_deref(), &account.id).map_err(|e| Error::new(Code::SignatureInvalid, e.to_string()).header("Keygen-Accept-Signature"))?;
+    shared::crypto::signature::check_accept_signature(req.accept_signature.as_deref(), &account.id)
+        .map_err(|e| Error::new(Code::SignatureInvalid, e.to_string()).header("Keygen-Accept-Signature"))?;
     if !req.body.is_empty() {
         let ct = req.content_type.as_deref().unwrap_or("application/json");
         if !(ct.starts_with("application/vnd.api+json") || ct.starts_with("application/json") || ct.starts_with("application/vnd.keygen+json")) {
@@ -138,68 +139,22 @@ async fn pipeline<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Re
     dispatch(&cx, rest, password).await
 }
 
-/// The route table.
+/// Tries each endpoint group's routes in turn; a group answers `None` for paths it does not own.
+/// New resource groups add one line here and keep their routes in their own module.
 async fn dispatch(cx: &Cx<'_>, rest: &[&str], password: Option<(String, String)>) -> Result<Reply, Error> {
+    macro_rules! try_group {
+        ($e:expr) => {
+            if let Some(r) = $e.await {
+                return r;
+            }
+        };
+    }
+    try_group!(ep::core_routes(cx, rest, password));
     let m = cx.req.method.as_str();
-    let r = match (m, rest) {
-        ("GET", []) => ep::accounts::show(cx).await,
-        ("GET", ["profile"]) => ep::profiles::profile(cx).await,
-        ("GET", ["me"]) => ep::profiles::me(cx).await,
-        ("GET", ["event-logs"]) => ep::events::list(cx).await,
-        ("GET", ["event-logs", id]) => ep::events::show(cx, id).await,
-
-        ("GET", ["tokens"]) => ep::tokens::list(cx).await,
-        ("POST", ["tokens"]) => ep::tokens::generate(cx, password).await,
-        ("GET", ["tokens", id]) => ep::tokens::show(cx, id).await,
-        ("PUT" | "PATCH", ["tokens", id]) => ep::tokens::regenerate(cx, id).await,
-        ("DELETE", ["tokens", id]) => ep::tokens::revoke(cx, id).await,
-
-        ("GET", ["products"]) => ep::products::list(cx).await,
-        ("POST", ["products"]) => ep::products::create(cx).await,
-        ("GET", ["products", id]) => ep::products::show(cx, id).await,
-        ("PATCH" | "PUT", ["products", id]) => ep::products::update(cx, id).await,
-        ("DELETE", ["products", id]) => ep::products::delete(cx, id).await,
-        ("POST", ["products", id, "tokens"]) => ep::products::create_token(cx, id).await,
-
-        ("GET", ["policies"]) => ep::policies::list(cx).await,
-        ("POST", ["policies"]) => ep::policies::create(cx).await,
-        ("GET", ["policies", id]) => ep::policies::show(cx, id).await,
-        ("PATCH" | "PUT", ["policies", id]) => ep::policies::update(cx, id).await,
-        ("DELETE", ["policies", id]) => ep::policies::delete(cx, id).await,
-
-        ("GET", ["users"]) => ep::users::list(cx).await,
-        ("POST", ["users"]) => ep::users::create(cx).await,
-        ("GET", ["users", id]) => ep::users::show(cx, id).await,
-        ("PATCH" | "PUT", ["users", id]) => ep::users::update(cx, id).await,
-        ("DELETE", ["users", id]) => ep::users::delete(cx, id).await,
-        ("POST", ["users", id, "actions", "ban"]) => ep::users::ban(cx, id, true).await,
-        ("POST", ["users", id, "actions", "unban"]) => ep::users::ban(cx, id, false).await,
-        ("POST", ["users", id, "tokens"]) => ep::users::create_token(cx, id).await,
-
-        ("GET", ["licenses"]) => ep::licenses::list(cx).await,
-        ("POST", ["licenses"]) => ep::licenses::create(cx).await,
-        ("GET", ["licenses", id]) => ep::licenses::show(cx, id).await,
-        ("PATCH" | "PUT", ["licenses", id]) => ep::licenses::update(cx, id).await,
-        ("DELETE", ["licenses", id]) => ep::licenses::delete(cx, id, false).await,
-        ("DELETE", ["licenses", id, "actions", "revoke"]) => ep::licenses::delete(cx, id, true).await,
-        ("POST", ["licenses", id, "actions", "suspend"]) => ep::licenses::suspend(cx, id, true).await,
-        ("POST", ["licenses", id, "actions", "reinstate"]) => ep::licenses::suspend(cx, id, false).await,
-        ("POST", ["licenses", id, "actions", "renew"]) => ep::licenses::renew(cx, id).await,
-        ("GET", ["licenses", id, "policy"]) => ep::licenses::policy(cx, id).await,
-        ("PUT" | "PATCH", ["licenses", id, "policy"]) => ep::licenses::transfer(cx, id).await,
-        ("PUT" | "PATCH", ["licenses", id, "owner"]) => ep::licenses::change_owner(cx, id).await,
-        _ => return Err(if known_path(rest) { Error::new(Code::NotSupported, format!("{m} is not supported on this endpoint")) } else { route_not_found() }),
-    };
-    r
+    Err(if known_path(rest) { Error::new(Code::NotSupported, format!("{m} is not supported on this endpoint")) } else { route_not_found() })
 }
 
 /// Whether some method serves this path (405 rather than 404).
 fn known_path(rest: &[&str]) -> bool {
-    matches!(
-        rest,
-        [] | ["profile" | "me" | "tokens" | "products" | "policies" | "users" | "licenses" | "event-logs"]
-            | ["tokens" | "products" | "policies" | "users" | "licenses" | "event-logs", _]
-            | ["licenses", _, "actions", _]
-            | ["users", _, "actions", _]
-    )
+    matches!(rest, [] | [_] | [_, _] | ["licenses", _, "actions", _] | ["users", _, "actions", _])
 }

@@ -61,13 +61,20 @@ pub fn token(t: &TokenRow, raw: Option<&str>) -> ResourceObject {
         .attr("expiry", ts(t.expiry))
         .timestamps(t.created_at, t.updated_at);
     if t.kind == "activation-token" {
-        r = r.attr("maxActivations", t.max_activations).attr("activations", t.activations).attr("maxDeactivations", t.max_deactivations).attr("deactivations", t.deactivations);
+        r = r
+            .attr("maxActivations", t.max_activations)
+            .attr("activations", t.activations)
+            .attr("maxDeactivations", t.max_deactivations)
+            .attr("deactivations", t.deactivations);
     }
     if raw.is_none() {
         r.attributes.remove("token");
     }
     let base = super::document::account_base(&t.account_id);
-    r.relationships.insert("bearer".into(), json!({"links": {"related": format!("{base}/{bearer_type}/{}", t.bearer_id)}, "data": {"type": bearer_type, "id": t.bearer_id}}));
+    r.relationships.insert(
+        "bearer".into(),
+        json!({"links": {"related": format!("{base}/{bearer_type}/{}", t.bearer_id)}, "data": {"type": bearer_type, "id": t.bearer_id}}),
+    );
     r
 }
 
@@ -99,7 +106,10 @@ pub fn event(e: &EventRow) -> ResourceObject {
         .attr("created", iso8601(e.created_at))
         .attr("updated", iso8601(e.created_at));
     let base = super::document::account_base(&e.account_id);
-    r.relationships.insert("resource".into(), json!({"links": {"related": format!("{base}/{}/{}", e.resource_type, e.resource_id)}, "data": {"type": e.resource_type, "id": e.resource_id}}));
+    r.relationships.insert(
+        "resource".into(),
+        json!({"links": {"related": format!("{base}/{}/{}", e.resource_type, e.resource_id)}, "data": {"type": e.resource_type, "id": e.resource_id}}),
+    );
     let who = match (&e.whodunnit_type, &e.whodunnit_id) {
         (Some(t), Some(i)) => json!({"type": t, "id": i}),
         _ => Value::Null,

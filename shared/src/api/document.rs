@@ -166,7 +166,10 @@ mod tests {
     fn error_documents_render_code_source_and_request_id() {
         let e = Error::attribute("fingerprint", AttrFault::Taken, "has already been taken");
         let v = error_document(&e, "req-1");
-        assert_eq!(v, json!({"meta":{"id":"req-1"},"errors":[{"title":"Unprocessable resource","detail":"has already been taken","code":"FINGERPRINT_TAKEN","source":{"pointer":"/data/attributes/fingerprint"}}]}));
+        assert_eq!(
+            v,
+            json!({"meta":{"id":"req-1"},"errors":[{"title":"Unprocessable resource","detail":"has already been taken","code":"FINGERPRINT_TAKEN","source":{"pointer":"/data/attributes/fingerprint"}}]})
+        );
         let v = error_document(&Error::new(Code::CheckoutTtlInvalid, "must be greater than or equal to 3600").parameter("ttl"), "r");
         assert_eq!(v["errors"][0]["source"], json!({"parameter":"ttl"}));
     }

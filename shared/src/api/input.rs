@@ -341,10 +341,15 @@ mod tests {
 
     #[test]
     fn relationships_are_checked() {
-        let mut r = ResourceInput::parse(br#"{"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":"p1"}},"owner":{"data":null}}}}"#, "licenses").unwrap();
+        let mut r = ResourceInput::parse(
+            br#"{"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":"p1"}},"owner":{"data":null}}}}"#,
+            "licenses",
+        )
+        .unwrap();
         assert_eq!(r.rels.one("policy", "policies").unwrap(), Field::Set("p1".into()));
         assert_eq!(r.rels.one("owner", "users").unwrap(), Field::Null);
-        let mut r = ResourceInput::parse(br#"{"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"products","id":"p1"}}}}}"#, "licenses").unwrap();
+        let mut r =
+            ResourceInput::parse(br#"{"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"products","id":"p1"}}}}}"#, "licenses").unwrap();
         let e = r.rels.one("policy", "policies").unwrap_err();
         assert_eq!(ptr(&e), "/data/relationships/policy/data/type");
     }

@@ -48,8 +48,7 @@ pub fn private_hex(key: &SigningKey) -> String {
 /// [`CryptoError::Encoding`] when `hex` is not 32 bytes of hex.
 pub fn from_private_hex(hex_str: &str) -> Result<SigningKey, CryptoError> {
     let mut seed = [0u8; 32];
-    hex::decode_to_slice(hex_str.trim(), &mut seed)
-        .map_err(|_| CryptoError::Encoding("private key hex"))?;
+    hex::decode_to_slice(hex_str.trim(), &mut seed).map_err(|_| CryptoError::Encoding("private key hex"))?;
     let key = SigningKey::from_bytes(&seed);
     seed.fill(0);
     Ok(key)
@@ -70,9 +69,7 @@ pub fn seal(secret: &str, private: &SigningKey, rng: &dyn Random) -> String {
     let mut seed = private.to_bytes();
     // Encrypting 32 bytes with a valid 32-byte key cannot fail; the fallback is unreachable and
     // would surface later as an unseal error rather than a panic.
-    let ct = seal_cipher(secret)
-        .encrypt(&Nonce::from(nonce), seed.as_slice())
-        .unwrap_or_default();
+    let ct = seal_cipher(secret).encrypt(&Nonce::from(nonce), seed.as_slice()).unwrap_or_default();
     seed.fill(0);
     let mut out = Vec::with_capacity(12 + ct.len());
     out.extend_from_slice(&nonce);
@@ -91,16 +88,9 @@ pub fn unseal(secret: &str, sealed: &str) -> Result<SigningKey, CryptoError> {
         return Err(CryptoError::Encoding("sealed key length"));
     }
     let (nonce, ct) = raw.split_at(12);
-    let nonce: [u8; 12] = nonce
-        .try_into()
-        .map_err(|_| CryptoError::Encoding("sealed key nonce"))?;
-    let mut seed = seal_cipher(secret)
-        .decrypt(&Nonce::from(nonce), ct)
-        .map_err(|_| CryptoError::DecryptFailed)?;
-    let bytes: [u8; 32] = seed
-        .as_slice()
-        .try_into()
-        .map_err(|_| CryptoError::DecryptFailed)?;
+    let nonce: [u8; 12] = nonce.try_into().map_err(|_| CryptoError::Encoding("sealed key nonce"))?;
+    let mut seed = seal_cipher(secret).decrypt(&Nonce::from(nonce), ct).map_err(|_| CryptoError::DecryptFailed)?;
+    let bytes: [u8; 32] = seed.as_slice().try_into().map_err(|_| CryptoError::DecryptFailed)?;
     seed.fill(0);
     Ok(SigningKey::from_bytes(&bytes))
 }
@@ -119,26 +109,16 @@ mod tests {
         assert_ne!(p1, p3);
         assert_eq!(k1.to_bytes(), k2.to_bytes());
         assert_eq!(p1.len(), 64);
-        assert!(p1
-            .bytes()
-            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(p1.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
         assert_eq!(public_hex(&k1), p1);
     }
 
     #[test]
     fn known_seed_gives_rfc8032_public_key() {
         // RFC 8032 §7.1, TEST 1.
-        let k =
-            from_private_hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
-                .unwrap();
-        assert_eq!(
-            public_hex(&k),
-            "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
-        );
-        assert_eq!(
-            private_hex(&k),
-            "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
-        );
+        let k = from_private_hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60").unwrap();
+        assert_eq!(public_hex(&k), "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+        assert_eq!(private_hex(&k), "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
         assert!(from_private_hex("abcd").is_err());
     }
 
@@ -147,10 +127,7 @@ mod tests {
         let rng = SeededRandom::new(9);
         let (k, _) = AccountKeys::generate(&rng);
         let sealed = seal("deploy-secret", &k, &rng);
-        assert_eq!(
-            unseal("deploy-secret", &sealed).unwrap().to_bytes(),
-            k.to_bytes()
-        );
+        assert_eq!(unseal("deploy-secret", &sealed).unwrap().to_bytes(), k.to_bytes());
         // A fresh nonce each time.
         assert_ne!(seal("deploy-secret", &k, &rng), sealed);
     }
@@ -160,18 +137,12 @@ mod tests {
         let rng = SeededRandom::new(9);
         let (k, _) = AccountKeys::generate(&rng);
         let sealed = seal("deploy-secret", &k, &rng);
-        assert_eq!(
-            unseal("other-secret", &sealed).err(),
-            Some(CryptoError::DecryptFailed)
-        );
+        assert_eq!(unseal("other-secret", &sealed).err(), Some(CryptoError::DecryptFailed));
         assert!(unseal("deploy-secret", "not base64!").is_err());
         assert!(unseal("deploy-secret", "").is_err());
         assert!(unseal("deploy-secret", &b64(&[0u8; 60])).is_err());
         let mut raw = unb64(&sealed).unwrap();
         raw[20] ^= 1;
-        assert_eq!(
-            unseal("deploy-secret", &b64(&raw)).err(),
-            Some(CryptoError::DecryptFailed)
-        );
+        assert_eq!(unseal("deploy-secret", &b64(&raw)).err(), Some(CryptoError::DecryptFailed));
     }
 }

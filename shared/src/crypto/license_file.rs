@@ -94,14 +94,7 @@ fn cipher(secret: &str) -> Aes256Gcm {
 
 /// Builds a certificate for the rendered JSON document `data`. `secret` is used only for
 /// [`Encoding::Aes256Gcm`] (see [`machine_secret`] for machine files); `rng` supplies the IV.
-pub fn encode(
-    kind: FileKind,
-    data: &str,
-    encoding: Encoding,
-    secret: &str,
-    key: &SigningKey,
-    rng: &dyn Random,
-) -> String {
+pub fn encode(kind: FileKind, data: &str, encoding: Encoding, secret: &str, key: &SigningKey, rng: &dyn Random) -> String {
     let enc = match encoding {
         Encoding::Base64 => b64(data.as_bytes()),
         Encoding::Aes256Gcm => {
@@ -109,22 +102,15 @@ pub fn encode(
             rng.fill(&mut iv);
             // AES-GCM encryption only fails past 64 GiB of plaintext; an empty result would be
             // caught by every verifier rather than panic here.
-            let sealed = cipher(secret)
-                .encrypt(&Nonce::from(iv), data.as_bytes())
-                .unwrap_or_default();
+            let sealed = cipher(secret).encrypt(&Nonce::from(iv), data.as_bytes()).unwrap_or_default();
             let (ct, tag) = sealed.split_at(sealed.len().saturating_sub(16));
             format!("{}.{}.{}", b64(ct), b64(&iv), b64(tag))
         }
     };
-    let sig = b64(&key
-        .sign(format!("{}/{enc}", kind.prefix()).as_bytes())
-        .to_bytes());
+    let sig = b64(&key.sign(format!("{}/{enc}", kind.prefix()).as_bytes()).to_bytes());
     // enc and sig are base64 and alg a constant, so no JSON escaping is needed; the fixed key
     // order enc, sig, alg matches Keygen's `to_json`.
-    let doc = format!(
-        r#"{{"enc":"{enc}","sig":"{sig}","alg":"{}"}}"#,
-        encoding.alg()
-    );
+    let doc = format!(r#"{{"enc":"{enc}","sig":"{sig}","alg":"{}"}}"#, encoding.alg());
     let body = b64(doc.as_bytes());
     let mut cert = String::with_capacity(body.len() + body.len() / 60 + 64);
     cert.push_str(kind.header());
@@ -171,51 +157,30 @@ pub fn decode(cert: &str, public_hex: &str, secret: &str) -> Result<Decoded, Cry
     let trimmed = cert.trim();
     let (kind, inner) = [FileKind::License, FileKind::Machine]
         .into_iter()
-        .find_map(|k| {
-            trimmed
-                .strip_prefix(k.header())
-                .and_then(|s| s.strip_suffix(k.footer()))
-                .map(|s| (k, s))
-        })
+        .find_map(|k| trimmed.strip_prefix(k.header()).and_then(|s| s.strip_suffix(k.footer())).map(|s| (k, s)))
         .ok_or(CryptoError::Malformed("certificate header"))?;
     let body: String = inner.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    let doc: Doc = serde_json::from_slice(&unb64(&body)?)
-        .map_err(|_| CryptoError::Malformed("certificate document"))?;
+    let doc: Doc = serde_json::from_slice(&unb64(&body)?).map_err(|_| CryptoError::Malformed("certificate document"))?;
     let encoding = Encoding::from_alg(&doc.alg).ok_or(CryptoError::Malformed("unsupported alg"))?;
-    verify_ed25519(
-        public_hex,
-        format!("{}/{}", kind.prefix(), doc.enc).as_bytes(),
-        &unb64(&doc.sig)?,
-    )?;
+    verify_ed25519(public_hex, format!("{}/{}", kind.prefix(), doc.enc).as_bytes(), &unb64(&doc.sig)?)?;
     let plain = match encoding {
         Encoding::Base64 => unb64(&doc.enc)?,
         Encoding::Aes256Gcm => {
             let mut parts = doc.enc.split('.');
-            let (Some(ct), Some(iv), Some(tag), None) =
-                (parts.next(), parts.next(), parts.next(), parts.next())
-            else {
+            let (Some(ct), Some(iv), Some(tag), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
                 return Err(CryptoError::Malformed("enc"));
             };
             let (mut ct, iv, tag) = (unb64(ct)?, unb64(iv)?, unb64(tag)?);
-            let iv: [u8; 12] = iv
-                .as_slice()
-                .try_into()
-                .map_err(|_| CryptoError::Malformed("iv length"))?;
+            let iv: [u8; 12] = iv.as_slice().try_into().map_err(|_| CryptoError::Malformed("iv length"))?;
             if tag.len() != 16 {
                 return Err(CryptoError::Malformed("tag length"));
             }
             ct.extend_from_slice(&tag);
-            cipher(secret)
-                .decrypt(&Nonce::from(iv), ct.as_slice())
-                .map_err(|_| CryptoError::DecryptFailed)?
+            cipher(secret).decrypt(&Nonce::from(iv), ct.as_slice()).map_err(|_| CryptoError::DecryptFailed)?
         }
     };
     let data = String::from_utf8(plain).map_err(|_| CryptoError::Malformed("data is not UTF-8"))?;
-    Ok(Decoded {
-        kind,
-        alg: doc.alg,
-        data,
-    })
+    Ok(Decoded { kind, alg: doc.alg, data })
 }
 
 #[cfg(test)]
@@ -231,26 +196,20 @@ mod tests {
     const KEYGEN_KEY: &str = "33362C-D254BA-F54C3C-DAAE48-C71975-V3";
     const KEYGEN_PUBLIC: &str = "e8601e48b69383ba520245fd07971e983d06d22c4257cfd82304601479cee788";
 
-    const DATA: &str = r#"{"data":{"id":"l1","type":"licenses","attributes":{"name":"caf\u00e9 ☕"}},"meta":{"issued":"2024-01-01T00:00:00.000Z","expiry":null,"ttl":null}}"#;
+    const DATA: &str =
+        r#"{"data":{"id":"l1","type":"licenses","attributes":{"name":"caf\u00e9 ☕"}},"meta":{"issued":"2024-01-01T00:00:00.000Z","expiry":null,"ttl":null}}"#;
 
     #[test]
     fn decodes_a_real_keygen_license_file() {
-        let d = decode(KEYGEN_CERT, KEYGEN_PUBLIC, KEYGEN_KEY)
-            .expect("real Keygen license file verifies and decrypts");
+        let d = decode(KEYGEN_CERT, KEYGEN_PUBLIC, KEYGEN_KEY).expect("real Keygen license file verifies and decrypts");
         assert_eq!(d.kind, FileKind::License);
         assert_eq!(d.alg, "aes-256-gcm+ed25519");
         assert!(d.data.starts_with(r#"{"data":{"id":"a4797354-b53a-4641-b14d-89c4e87f9412","type":"licenses","attributes":{"name":"Java Example","key":"33362C-D254BA-F54C3C-DAAE48-C71975-V3""#), "{}", d.data);
         assert!(d.data.ends_with(r#""meta":{"issued":"2022-04-01T13:18:09.930Z","expiry":"2022-05-01T13:18:09.930Z","ttl":2629746}}"#), "{}", d.data);
         assert!(serde_json::from_str::<serde_json::Value>(&d.data).is_ok());
-        assert_eq!(
-            decode(KEYGEN_CERT, KEYGEN_PUBLIC, "WRONG-KEY"),
-            Err(CryptoError::DecryptFailed)
-        );
+        assert_eq!(decode(KEYGEN_CERT, KEYGEN_PUBLIC, "WRONG-KEY"), Err(CryptoError::DecryptFailed));
         let other = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
-        assert_eq!(
-            decode(KEYGEN_CERT, other, KEYGEN_KEY),
-            Err(CryptoError::SignatureInvalid)
-        );
+        assert_eq!(decode(KEYGEN_CERT, other, KEYGEN_KEY), Err(CryptoError::SignatureInvalid));
     }
 
     #[test]
@@ -258,40 +217,20 @@ mod tests {
         // Re-encrypt Keygen's plaintext under Keygen's IV: `enc` must come out identical, and
         // wrapping a document with Keygen's own enc/sig must give Keygen's certificate text.
         let d = decode(KEYGEN_CERT, KEYGEN_PUBLIC, KEYGEN_KEY).unwrap();
-        let body: String = KEYGEN_CERT
-            .lines()
-            .filter(|l| !l.starts_with("-----"))
-            .collect();
+        let body: String = KEYGEN_CERT.lines().filter(|l| !l.starts_with("-----")).collect();
         let doc: serde_json::Value = serde_json::from_slice(&unb64(&body).unwrap()).unwrap();
         let (their_enc, their_sig) = (doc["enc"].as_str().unwrap(), doc["sig"].as_str().unwrap());
         let iv = unb64(their_enc.split('.').nth(1).unwrap()).unwrap();
         let (key, pk) = AccountKeys::generate(&SeededRandom::new(1));
-        let ours = encode(
-            FileKind::License,
-            &d.data,
-            Encoding::Aes256Gcm,
-            KEYGEN_KEY,
-            &key,
-            &FixedBytes(iv),
-        );
+        let ours = encode(FileKind::License, &d.data, Encoding::Aes256Gcm, KEYGEN_KEY, &key, &FixedBytes(iv));
         let our_body: String = ours.lines().filter(|l| !l.starts_with("-----")).collect();
-        let our_doc: serde_json::Value =
-            serde_json::from_slice(&unb64(&our_body).unwrap()).unwrap();
+        let our_doc: serde_json::Value = serde_json::from_slice(&unb64(&our_body).unwrap()).unwrap();
         assert_eq!(our_doc["enc"].as_str().unwrap(), their_enc);
         assert_eq!(decode(&ours, &pk, KEYGEN_KEY).unwrap().data, d.data);
 
-        let rebuilt =
-            format!(r#"{{"enc":"{their_enc}","sig":"{their_sig}","alg":"aes-256-gcm+ed25519"}}"#);
-        let wrapped = b64(rebuilt.as_bytes())
-            .as_bytes()
-            .chunks(60)
-            .map(|c| std::str::from_utf8(c).unwrap())
-            .collect::<Vec<_>>()
-            .join("\n");
-        assert_eq!(
-            format!("-----BEGIN LICENSE FILE-----\n{wrapped}\n-----END LICENSE FILE-----\n"),
-            KEYGEN_CERT
-        );
+        let rebuilt = format!(r#"{{"enc":"{their_enc}","sig":"{their_sig}","alg":"aes-256-gcm+ed25519"}}"#);
+        let wrapped = b64(rebuilt.as_bytes()).as_bytes().chunks(60).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join("\n");
+        assert_eq!(format!("-----BEGIN LICENSE FILE-----\n{wrapped}\n-----END LICENSE FILE-----\n"), KEYGEN_CERT);
     }
 
     #[test]
@@ -307,14 +246,8 @@ mod tests {
             for encoding in [Encoding::Aes256Gcm, Encoding::Base64] {
                 let cert = encode(kind, DATA, encoding, &secret, &key, &rng);
                 let (head, foot) = match kind {
-                    FileKind::License => (
-                        "-----BEGIN LICENSE FILE-----\n",
-                        "\n-----END LICENSE FILE-----\n",
-                    ),
-                    FileKind::Machine => (
-                        "-----BEGIN MACHINE FILE-----\n",
-                        "\n-----END MACHINE FILE-----\n",
-                    ),
+                    FileKind::License => ("-----BEGIN LICENSE FILE-----\n", "\n-----END LICENSE FILE-----\n"),
+                    FileKind::Machine => ("-----BEGIN MACHINE FILE-----\n", "\n-----END MACHINE FILE-----\n"),
                 };
                 assert!(cert.starts_with(head) && cert.ends_with(foot), "{cert}");
                 let lines: Vec<&str> = cert.lines().collect();
@@ -323,23 +256,13 @@ mod tests {
                 assert!((1..=60).contains(&body[body.len() - 1].len()));
 
                 let d = decode(&cert, &pk, &secret).unwrap();
-                assert_eq!(
-                    (d.kind, d.alg.as_str(), d.data.as_str()),
-                    (kind, encoding.alg(), DATA)
-                );
+                assert_eq!((d.kind, d.alg.as_str(), d.data.as_str()), (kind, encoding.alg(), DATA));
 
                 let doc: String = body.concat();
                 let doc = String::from_utf8(unb64(&doc).unwrap()).unwrap();
-                assert!(
-                    doc.starts_with(r#"{"enc":""#)
-                        && doc.ends_with(&format!(r#"","alg":"{}"}}"#, encoding.alg())),
-                    "{doc}"
-                );
+                assert!(doc.starts_with(r#"{"enc":""#) && doc.ends_with(&format!(r#"","alg":"{}"}}"#, encoding.alg())), "{doc}");
                 if encoding == Encoding::Aes256Gcm {
-                    assert_eq!(
-                        decode(&cert, &pk, "wrong").err(),
-                        Some(CryptoError::DecryptFailed)
-                    );
+                    assert_eq!(decode(&cert, &pk, "wrong").err(), Some(CryptoError::DecryptFailed));
                     assert!(!doc.contains(&b64(DATA.as_bytes())[..20]));
                 } else {
                     // Base64 files need no secret.
@@ -356,29 +279,14 @@ mod tests {
         let cert = encode(FileKind::License, DATA, Encoding::Base64, "", &key, &rng);
         // Relabel a license file as a machine file: the "machine/" prefix no longer verifies.
         let relabeled = cert.replace("LICENSE FILE", "MACHINE FILE");
-        assert_eq!(
-            decode(&relabeled, &pk, "").err(),
-            Some(CryptoError::SignatureInvalid)
-        );
+        assert_eq!(decode(&relabeled, &pk, "").err(), Some(CryptoError::SignatureInvalid));
         // Swap the enc for other data, keeping the signature.
         let body: String = cert.lines().filter(|l| !l.starts_with("-----")).collect();
-        let mut doc: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_slice(&unb64(&body).unwrap()).unwrap();
+        let mut doc: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&unb64(&body).unwrap()).unwrap();
         doc.insert("enc".into(), b64(b"{\"data\":null}").into());
-        let forged = format!(
-            "-----BEGIN LICENSE FILE-----\n{}\n-----END LICENSE FILE-----\n",
-            b64(serde_json::to_string(&doc).unwrap().as_bytes())
-        );
-        assert_eq!(
-            decode(&forged, &pk, "").err(),
-            Some(CryptoError::SignatureInvalid)
-        );
+        let forged = format!("-----BEGIN LICENSE FILE-----\n{}\n-----END LICENSE FILE-----\n", b64(serde_json::to_string(&doc).unwrap().as_bytes()));
+        assert_eq!(decode(&forged, &pk, "").err(), Some(CryptoError::SignatureInvalid));
         assert!(decode("not a certificate", &pk, "").is_err());
-        assert!(decode(
-            "-----BEGIN LICENSE FILE-----\n!!!\n-----END LICENSE FILE-----\n",
-            &pk,
-            ""
-        )
-        .is_err());
+        assert!(decode("-----BEGIN LICENSE FILE-----\n!!!\n-----END LICENSE FILE-----\n", &pk, "").is_err());
     }
 }

@@ -20,11 +20,7 @@ pub fn generate_unsigned(rng: &dyn Random) -> String {
     let mut h = hex::encode(bytes);
     h.replace_range(30..32, "v3");
     let h = h.to_ascii_uppercase();
-    let groups: Vec<&str> = h
-        .as_bytes()
-        .chunks(6)
-        .map(|c| std::str::from_utf8(c).unwrap_or_default())
-        .collect();
+    let groups: Vec<&str> = h.as_bytes().chunks(6).map(|c| std::str::from_utf8(c).unwrap_or_default()).collect();
     groups.join("-")
 }
 
@@ -90,9 +86,7 @@ pub fn default_dataset(input: &KeyDatasetInput<'_>) -> String {
         Some((id, email)) => format!(r#"{{"id":{},"email":{}}}"#, json_str(id), json_str(email)),
         None => "null".to_owned(),
     };
-    let expiry = input
-        .expiry_ms
-        .map_or_else(|| "null".to_owned(), |ms| json_str(&iso8601(ms)));
+    let expiry = input.expiry_ms.map_or_else(|| "null".to_owned(), |ms| json_str(&iso8601(ms)));
     format!(
         r#"{{"account":{{"id":{}}},"product":{{"id":{}}},"policy":{{"id":{},"duration":{}}},"user":{},"license":{{"id":{},"created":{},"expiry":{}}}}}"#,
         json_str(input.account_id),
@@ -114,10 +108,7 @@ fn underscore(name: &str) -> String {
         if c.is_ascii_uppercase() && i > 0 {
             let prev = chars[i - 1];
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            if prev.is_ascii_lowercase()
-                || prev.is_ascii_digit()
-                || (prev.is_ascii_uppercase() && next_lower)
-            {
+            if prev.is_ascii_lowercase() || prev.is_ascii_digit() || (prev.is_ascii_uppercase() && next_lower) {
                 out.push('_');
             }
         }
@@ -137,16 +128,10 @@ pub fn format_template(template: &str, input: &KeyDatasetInput<'_>) -> String {
             "product" => input.product_id.to_owned(),
             "policy" => input.policy_id.to_owned(),
             "user" => input.user.map(|(id, _)| id.to_owned()).unwrap_or_default(),
-            "email" => input
-                .user
-                .map(|(_, email)| email.to_owned())
-                .unwrap_or_default(),
+            "email" => input.user.map(|(_, email)| email.to_owned()).unwrap_or_default(),
             "created" => iso8601(input.created_ms),
             "expiry" => input.expiry_ms.map(iso8601).unwrap_or_default(),
-            "duration" => input
-                .policy_duration
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
+            "duration" => input.policy_duration.map(|d| d.to_string()).unwrap_or_default(),
             "id" => input.license_id.to_owned(),
             _ => String::new(),
         }
@@ -156,10 +141,7 @@ pub fn format_template(template: &str, input: &KeyDatasetInput<'_>) -> String {
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let word_len = after
-            .bytes()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
-            .count();
+        let word_len = after.bytes().take_while(|c| c.is_ascii_alphanumeric() || *c == b'_').count();
         if word_len > 0 && after[word_len..].starts_with("}}") {
             out.push_str(&value(&after[..word_len]));
             rest = &after[word_len + 2..];
@@ -199,9 +181,7 @@ mod tests {
         assert_eq!(k.len(), 37, "{k}");
         let groups: Vec<&str> = k.split('-').collect();
         assert_eq!(groups.len(), 6);
-        assert!(groups[..5].iter().all(|g| g.len() == 6
-            && g.bytes()
-                .all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(&c))));
+        assert!(groups[..5].iter().all(|g| g.len() == 6 && g.bytes().all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(&c))));
         assert_eq!(groups[5], "V3");
         assert_ne!(generate_unsigned(&rng), k);
     }
@@ -218,21 +198,10 @@ mod tests {
                 r#""license":{"id":"a4797354-b53a-4641-b14d-89c4e87f9412","created":"2022-04-01T13:17:43.813Z","expiry":null}}"#,
             )
         );
-        let bare = KeyDatasetInput {
-            user: None,
-            policy_duration: None,
-            expiry_ms: Some(0),
-            ..input()
-        };
+        let bare = KeyDatasetInput { user: None, policy_duration: None, expiry_ms: Some(0), ..input() };
         let d = default_dataset(&bare);
-        assert!(
-            d.contains(r#""duration":null},"user":null,"license""#),
-            "{d}"
-        );
-        assert!(
-            d.ends_with(r#""expiry":"1970-01-01T00:00:00.000Z"}}"#),
-            "{d}"
-        );
+        assert!(d.contains(r#""duration":null},"user":null,"license""#), "{d}");
+        assert!(d.ends_with(r#""expiry":"1970-01-01T00:00:00.000Z"}}"#), "{d}");
         assert!(serde_json::from_str::<serde_json::Value>(&d).is_ok());
     }
 
@@ -246,10 +215,7 @@ mod tests {
 
         // A different dataset under the same signature.
         let (data, sig) = lk.split_once('.').unwrap();
-        let forged = format!(
-            "key/{}.{sig}",
-            b64url_pad(b"{\"license\":{\"id\":\"other\"}}")
-        );
+        let forged = format!("key/{}.{sig}", b64url_pad(b"{\"license\":{\"id\":\"other\"}}"));
         assert_eq!(verify_key(&pk, &forged), None);
         // A flipped signature character.
         let mut bad_sig = sig.to_owned();
@@ -259,10 +225,7 @@ mod tests {
         // Another account's key, and garbage.
         let (_, other) = AccountKeys::generate(&SeededRandom::new(22));
         assert_eq!(verify_key(&other, &lk), None);
-        assert_eq!(
-            verify_key(&pk, "33362C-D254BA-F54C3C-DAAE48-C71975-V3"),
-            None
-        );
+        assert_eq!(verify_key(&pk, "33362C-D254BA-F54C3C-DAAE48-C71975-V3"), None);
         assert_eq!(verify_key(&pk, &lk.replacen("key/", "lic/", 1)), None);
         assert_eq!(verify_key("zz", &lk), None);
         assert_eq!(public_hex(&key), pk);
@@ -280,10 +243,7 @@ mod tests {
 
     #[test]
     fn templates_substitute_known_vars() {
-        let i = KeyDatasetInput {
-            expiry_ms: Some(1_651_411_089_930),
-            ..input()
-        };
+        let i = KeyDatasetInput { expiry_ms: Some(1_651_411_089_930), ..input() };
         assert_eq!(
             format_template("{{id}}|{{ACCOUNT}}|{{Product}}|{{policy}}|{{user}}|{{email}}|{{created}}|{{expiry}}|{{duration}}", &i),
             "a4797354-b53a-4641-b14d-89c4e87f9412|1fddcec8-8dd3-4d8d-9b16-215cac0f9b52|6db9ac6e-ea9e-4943-8462-a0315dda0f2e|70bda6e4-2b9e-4100-946a-103164a2abc6|0b4b1a9a-e25a-4f14-a95e-d9dd378d6065|a\"b@example.com|2022-04-01T13:17:43.813Z|2022-05-01T13:18:09.930Z|1209600"
@@ -292,27 +252,11 @@ mod tests {
 
     #[test]
     fn templates_blank_unknown_and_missing_values() {
-        let i = KeyDatasetInput {
-            user: None,
-            policy_duration: None,
-            ..input()
-        };
-        assert_eq!(
-            format_template(
-                "A-{{user}}-{{email}}-{{expiry}}-{{duration}}-{{nope}}-B",
-                &i
-            ),
-            "A------B"
-        );
+        let i = KeyDatasetInput { user: None, policy_duration: None, ..input() };
+        assert_eq!(format_template("A-{{user}}-{{email}}-{{expiry}}-{{duration}}-{{nope}}-B", &i), "A------B");
         assert_eq!(format_template("{{accountId}}", &i), "");
-        assert_eq!(
-            format_template("{{ id }} {id} {{id", &i),
-            "{{ id }} {id} {{id"
-        );
-        assert_eq!(
-            format_template("{{{id}}}", &i),
-            "{a4797354-b53a-4641-b14d-89c4e87f9412}"
-        );
+        assert_eq!(format_template("{{ id }} {id} {{id", &i), "{{ id }} {id} {{id");
+        assert_eq!(format_template("{{{id}}}", &i), "{a4797354-b53a-4641-b14d-89c4e87f9412}");
         assert_eq!(format_template("plain-key", &i), "plain-key");
         assert_eq!(underscore("AccountId"), "account_id");
         assert_eq!(underscore("ID"), "id");

@@ -54,10 +54,7 @@ impl std::error::Error for CryptoError {}
 impl From<CryptoError> for crate::error::Error {
     fn from(e: CryptoError) -> Self {
         match e {
-            CryptoError::AcceptSignature(_) => {
-                crate::error::Error::new(crate::error::Code::SignatureInvalid, e.to_string())
-                    .header("Keygen-Accept-Signature")
-            }
+            CryptoError::AcceptSignature(_) => crate::error::Error::new(crate::error::Code::SignatureInvalid, e.to_string()).header("Keygen-Accept-Signature"),
             other => crate::error::Error::internal(other),
         }
     }
@@ -108,9 +105,7 @@ pub(crate) fn b64(data: &[u8]) -> String {
 
 /// Decodes strict standard base64.
 pub(crate) fn unb64(s: &str) -> Result<Vec<u8>, CryptoError> {
-    STANDARD
-        .decode(s)
-        .map_err(|_| CryptoError::Encoding("base64"))
+    STANDARD.decode(s).map_err(|_| CryptoError::Encoding("base64"))
 }
 
 /// Ruby's `Base64.urlsafe_encode64`: URL-safe alphabet **with** `=` padding.
@@ -120,26 +115,21 @@ pub(crate) fn b64url_pad(data: &[u8]) -> String {
 
 /// Decodes padded URL-safe base64.
 pub(crate) fn unb64url_pad(s: &str) -> Result<Vec<u8>, CryptoError> {
-    URL_SAFE
-        .decode(s)
-        .map_err(|_| CryptoError::Encoding("base64url"))
+    URL_SAFE.decode(s).map_err(|_| CryptoError::Encoding("base64url"))
 }
 
 /// An Ed25519 verifying key from Keygen's 64-hex-character public key.
 pub(crate) fn verifying_key(public_hex: &str) -> Result<ed25519_dalek::VerifyingKey, CryptoError> {
     let mut bytes = [0u8; 32];
-    hex::decode_to_slice(public_hex.trim(), &mut bytes)
-        .map_err(|_| CryptoError::Encoding("public key hex"))?;
+    hex::decode_to_slice(public_hex.trim(), &mut bytes).map_err(|_| CryptoError::Encoding("public key hex"))?;
     ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|_| CryptoError::KeyInvalid)
 }
 
 /// Verifies a 64-byte Ed25519 signature over `msg`.
 pub(crate) fn verify_ed25519(public_hex: &str, msg: &[u8], sig: &[u8]) -> Result<(), CryptoError> {
     let key = verifying_key(public_hex)?;
-    let sig =
-        ed25519_dalek::Signature::from_slice(sig).map_err(|_| CryptoError::SignatureInvalid)?;
-    key.verify_strict(msg, &sig)
-        .map_err(|_| CryptoError::SignatureInvalid)
+    let sig = ed25519_dalek::Signature::from_slice(sig).map_err(|_| CryptoError::SignatureInvalid)?;
+    key.verify_strict(msg, &sig).map_err(|_| CryptoError::SignatureInvalid)
 }
 
 #[cfg(test)]

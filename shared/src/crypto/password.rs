@@ -60,13 +60,7 @@ fn hash_with(password: &str, salt: &[u8], iterations: u32) -> String {
 /// unknown `stored` string (or an absurd iteration count) is simply `false`.
 pub fn verify(password: &str, stored: &str) -> bool {
     let mut parts = stored.split('$');
-    let (Some(scheme), Some(iters), Some(salt), Some(expected), None) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
+    let (Some(scheme), Some(iters), Some(salt), Some(expected), None) = (parts.next(), parts.next(), parts.next(), parts.next(), parts.next()) else {
         return false;
     };
     if scheme != SCHEME {
@@ -93,11 +87,7 @@ pub fn verify(password: &str, stored: &str) -> bool {
 /// so the caller may re-hash it after a successful login.
 pub fn needs_rehash(stored: &str) -> bool {
     let mut parts = stored.split('$');
-    !(parts.next() == Some(SCHEME)
-        && parts
-            .next()
-            .and_then(|i| i.parse::<u32>().ok())
-            .is_some_and(|i| i >= ITERATIONS))
+    !(parts.next() == Some(SCHEME) && parts.next().and_then(|i| i.parse::<u32>().ok()).is_some_and(|i| i >= ITERATIONS))
 }
 
 #[cfg(test)]
@@ -123,7 +113,10 @@ mod tests {
         let stored = format!(
             "pbkdf2-sha256$1${}${}",
             b64(b"salt"),
-            b64(&hex::decode("55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783").unwrap())
+            b64(&hex::decode(
+                "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783"
+            )
+            .unwrap())
         );
         assert!(verify("passwd", &stored));
         assert!(!verify("passwd2", &stored));
@@ -156,11 +149,7 @@ mod tests {
         let n = 10u32;
         let start = std::time::Instant::now();
         for i in 0..n {
-            let _ = hash_with(
-                "correct horse battery staple",
-                &[i as u8; SALT_LEN],
-                ITERATIONS,
-            );
+            let _ = hash_with("correct horse battery staple", &[i as u8; SALT_LEN], ITERATIONS);
         }
         let ms = start.elapsed().as_secs_f64() * 1000.0 / f64::from(n);
         println!("pbkdf2-sha256 x {ITERATIONS}: {ms:.3} ms per hash");

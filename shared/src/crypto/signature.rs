@@ -32,10 +32,7 @@ pub fn digest_header(body: &[u8]) -> String {
 /// (`request.original_fullpath`); an empty target signs as `/`. `host` has no port.
 pub fn signing_string(method: &str, target: &str, host: &str, date: &str, digest: &str) -> String {
     let target = if target.is_empty() { "/" } else { target };
-    format!(
-        "(request-target): {} {target}\nhost: {host}\ndate: {date}\ndigest: {digest}",
-        method.to_ascii_lowercase()
-    )
+    format!("(request-target): {} {target}\nhost: {host}\ndate: {date}\ndigest: {digest}", method.to_ascii_lowercase())
 }
 
 /// Header values for one signed response. Set `Date` and `Keygen-Date` to `date`, `Digest` and
@@ -53,68 +50,30 @@ pub struct SignedHeaders {
 
 /// Signs a response (or webhook delivery) of `body` for the request `method target` on `host`,
 /// at `now_ms`, with the account's key.
-pub fn sign(
-    key: &SigningKey,
-    account_id: &str,
-    method: &str,
-    target: &str,
-    host: &str,
-    now_ms: Millis,
-    body: &[u8],
-) -> SignedHeaders {
+pub fn sign(key: &SigningKey, account_id: &str, method: &str, target: &str, host: &str, now_ms: Millis, body: &[u8]) -> SignedHeaders {
     let date = http_date(now_ms);
     let digest = digest_header(body);
     let data = signing_string(method, target, host, &date, &digest);
     let sig = b64(&key.sign(data.as_bytes()).to_bytes());
-    let signature = format!(
-        r#"keyid="{account_id}", algorithm="{ALGORITHM}", signature="{sig}", headers="{SIGNED_HEADERS}""#
-    );
-    SignedHeaders {
-        date,
-        digest,
-        signature,
-    }
+    let signature = format!(r#"keyid="{account_id}", algorithm="{ALGORITHM}", signature="{sig}", headers="{SIGNED_HEADERS}""#);
+    SignedHeaders { date, digest, signature }
 }
 
 /// Checks a signed response the way keygen-rs does: the digest must match `body`, the
 /// `Keygen-Signature` must name `ed25519`, and its signature must verify over the rebuilt
 /// signing string with `public_hex`. `headers` holds the received `Date`, `Digest` and
 /// `Keygen-Signature` values. For tests and for verifying our own webhooks.
-pub fn verify(
-    public_hex: &str,
-    method: &str,
-    target: &str,
-    host: &str,
-    headers: &SignedHeaders,
-    body: &[u8],
-) -> bool {
+pub fn verify(public_hex: &str, method: &str, target: &str, host: &str, headers: &SignedHeaders, body: &[u8]) -> bool {
     verify_inner(public_hex, method, target, host, headers, body).is_ok()
 }
 
-fn verify_inner(
-    public_hex: &str,
-    method: &str,
-    target: &str,
-    host: &str,
-    headers: &SignedHeaders,
-    body: &[u8],
-) -> Result<(), CryptoError> {
-    let SignedHeaders {
-        date,
-        digest,
-        signature: signature_header,
-    } = headers;
+fn verify_inner(public_hex: &str, method: &str, target: &str, host: &str, headers: &SignedHeaders, body: &[u8]) -> Result<(), CryptoError> {
+    let SignedHeaders { date, digest, signature: signature_header } = headers;
     if !super::constant_time_eq(digest.as_bytes(), digest_header(body).as_bytes()) {
         return Err(CryptoError::Malformed("digest does not match body"));
     }
-    let params =
-        parse_params(signature_header).ok_or(CryptoError::Malformed("keygen-signature"))?;
-    let get = |name: &str| {
-        params
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| *v)
-    };
+    let params = parse_params(signature_header).ok_or(CryptoError::Malformed("keygen-signature"))?;
+    let get = |name: &str| params.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| *v);
     if !get("algorithm").is_some_and(|a| a.eq_ignore_ascii_case(ALGORITHM)) {
         return Err(CryptoError::Malformed("algorithm"));
     }
@@ -130,11 +89,7 @@ fn parse_params(header: &str) -> Option<Vec<(&str, &str)>> {
     while !rest.is_empty() {
         let eq = rest.find('=')?;
         let name = rest[..eq].trim();
-        if name.is_empty()
-            || !name
-                .bytes()
-                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
-        {
+        if name.is_empty() || !name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_') {
             return None;
         }
         let after = rest[eq + 1..].strip_prefix('"')?;
@@ -211,10 +166,7 @@ mod tests {
 
     #[test]
     fn digest_of_empty_body_is_sha256_of_nothing() {
-        assert_eq!(
-            digest_header(b""),
-            "sha-256=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
-        );
+        assert_eq!(digest_header(b""), "sha-256=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
     }
 
     #[test]
@@ -224,15 +176,9 @@ mod tests {
         let body = br#"{"data":null}"#;
         let (m, t, host) = ("GET", "/v1/accounts/demo/me?x=1", "api.example.com");
         let h = sign(&key(), ACCOUNT, m, t, host, 1_623_254_895_000, body);
-        assert_eq!(
-            public_hex(&key()),
-            "ea4a6c63e29c520abef5507b132ec5f9954776aebebe7b92421eea691446d22c"
-        );
+        assert_eq!(public_hex(&key()), "ea4a6c63e29c520abef5507b132ec5f9954776aebebe7b92421eea691446d22c");
         assert_eq!(h.date, "Wed, 09 Jun 2021 16:08:15 GMT");
-        assert_eq!(
-            h.digest,
-            "sha-256=ul8+pA6V9JvOEZQvN169OILrg3l27aXAy3i5uZyntIU="
-        );
+        assert_eq!(h.digest, "sha-256=ul8+pA6V9JvOEZQvN169OILrg3l27aXAy3i5uZyntIU=");
         assert_eq!(
             signing_string(m, t, host, &h.date, &h.digest),
             "(request-target): get /v1/accounts/demo/me?x=1\n\
@@ -257,11 +203,7 @@ mod tests {
     fn verify_accepts_the_signature_and_rejects_tampering() {
         let pk = public_hex(&key());
         let body = br#"{"data":{"id":"1"}}"#;
-        let (m, t, host) = (
-            "POST",
-            "/v1/accounts/a/licenses/actions/validate-key",
-            "api.example.com",
-        );
+        let (m, t, host) = ("POST", "/v1/accounts/a/licenses/actions/validate-key", "api.example.com");
         let h = sign(&key(), ACCOUNT, m, t, host, 1_700_000_000_000, body);
         assert!(verify(&pk, m, t, host, &h, body));
         assert!(!verify(&pk, m, t, host, &h, br#"{"data":{"id":"2"}}"#));
@@ -273,30 +215,9 @@ mod tests {
             f(&mut h2);
             h2
         };
-        assert!(!verify(
-            &pk,
-            m,
-            t,
-            host,
-            &with(|h| h.date = "Thu, 01 Jan 1970 00:00:00 GMT".into()),
-            body
-        ));
-        assert!(!verify(
-            &pk,
-            m,
-            t,
-            host,
-            &with(|h| h.signature = h.signature.replace("ed25519", "rsa-sha256")),
-            body
-        ));
-        assert!(!verify(
-            &pk,
-            m,
-            t,
-            host,
-            &with(|h| h.signature = "garbage".into()),
-            body
-        ));
+        assert!(!verify(&pk, m, t, host, &with(|h| h.date = "Thu, 01 Jan 1970 00:00:00 GMT".into()), body));
+        assert!(!verify(&pk, m, t, host, &with(|h| h.signature = h.signature.replace("ed25519", "rsa-sha256")), body));
+        assert!(!verify(&pk, m, t, host, &with(|h| h.signature = "garbage".into()), body));
         let other = public_hex(&SigningKey::from_bytes(&[8u8; 32]));
         assert!(!verify(&other, m, t, host, &h, body));
     }
@@ -307,16 +228,8 @@ mod tests {
         assert!(check_accept_signature(Some("  "), ACCOUNT).is_ok());
         assert!(check_accept_signature(Some(r#"algorithm="ed25519""#), ACCOUNT).is_ok());
         assert!(check_accept_signature(Some(r#"algorithm="ED25519""#), ACCOUNT).is_ok());
-        assert!(check_accept_signature(
-            Some(&format!(r#"keyid="{ACCOUNT}", algorithm="ed25519""#)),
-            ACCOUNT
-        )
-        .is_ok());
-        assert!(check_accept_signature(
-            Some(&format!(r#"KEYID="{ACCOUNT}",algorithm="ed25519";"#)),
-            ACCOUNT
-        )
-        .is_ok());
+        assert!(check_accept_signature(Some(&format!(r#"keyid="{ACCOUNT}", algorithm="ed25519""#)), ACCOUNT).is_ok());
+        assert!(check_accept_signature(Some(&format!(r#"KEYID="{ACCOUNT}",algorithm="ed25519";"#)), ACCOUNT).is_ok());
         assert!(check_accept_signature(Some(&format!(r#"keyid="{ACCOUNT}""#)), ACCOUNT).is_ok());
     }
 
@@ -333,10 +246,7 @@ mod tests {
             "nonsense",
         ] {
             let e = check_accept_signature(Some(bad), ACCOUNT);
-            assert!(
-                matches!(e, Err(CryptoError::AcceptSignature(_))),
-                "{bad}: {e:?}"
-            );
+            assert!(matches!(e, Err(CryptoError::AcceptSignature(_))), "{bad}: {e:?}");
         }
     }
 }

@@ -14,9 +14,7 @@ use crate::rng::Random;
 type HmacSha256 = Hmac<Sha256>;
 
 /// Token prefixes Keygen issues (`app/models/token.rb`).
-pub const PREFIXES: &[&str] = &[
-    "env", "prod", "admin", "user", "activ", "dev", "sales", "spprt", "read", "token",
-];
+pub const PREFIXES: &[&str] = &["env", "prod", "admin", "user", "activ", "dev", "sales", "spprt", "read", "token"];
 
 /// Prefix of license (activation) tokens, which carry 16 random bytes instead of 32.
 pub const LICENSE_PREFIX: &str = "activ";
@@ -36,13 +34,11 @@ pub fn generate(prefix: &str, rng: &dyn Random) -> String {
 /// The stored form of `token` for `account_id`: lowercase hex of
 /// HMAC-SHA256(key = HMAC-SHA256(secret, `"latchkey:tokens:"` + account_id), token).
 pub fn digest(secret: &str, account_id: &str, token: &str) -> String {
-    let mut kdf = HmacSha256::new_from_slice(secret.as_bytes())
-        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+    let mut kdf = HmacSha256::new_from_slice(secret.as_bytes()).unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
     kdf.update(b"latchkey:tokens:");
     kdf.update(account_id.as_bytes());
     let key = kdf.finalize().into_bytes();
-    let mut mac = HmacSha256::new_from_slice(&key)
-        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+    let mut mac = HmacSha256::new_from_slice(&key).unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
     mac.update(token.as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
@@ -57,11 +53,7 @@ pub fn looks_like_token(s: &str) -> bool {
     let Some(hex_part) = rest.strip_suffix(VERSION) else {
         return false;
     };
-    PREFIXES.contains(&prefix)
-        && matches!(hex_part.len(), 32 | 64)
-        && hex_part
-            .bytes()
-            .all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+    PREFIXES.contains(&prefix) && matches!(hex_part.len(), 32 | 64) && hex_part.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 #[cfg(test)]
@@ -111,9 +103,6 @@ mod tests {
     fn digest_matches_an_independent_hmac_computation() {
         // Python: k = hmac.new(b"secret", b"latchkey:tokens:acct", sha256).digest();
         //         hmac.new(k, b"tok", sha256).hexdigest()
-        assert_eq!(
-            digest("secret", "acct", "tok"),
-            "e0ecdd5f7dc631e75bc92f5124737cadb54b69bc6e4952da46ee3c1ac4f54803"
-        );
+        assert_eq!(digest("secret", "acct", "tok"), "e0ecdd5f7dc631e75bc92f5124737cadb54b69bc6e4952da46ee3c1ac4f54803");
     }
 }

@@ -66,36 +66,17 @@ pub fn next_heartbeat_at(last_heartbeat_at: Option<Millis>, duration_secs: i64) 
 /// - never pinged and (heartbeat not required, or created within the last `duration`) → `NOT_STARTED`;
 /// - `next_heartbeat_at ≥ now` → `ALIVE`;
 /// - otherwise → `DEAD` (including a required first heartbeat that is overdue).
-pub fn machine_status(
-    created_at: Millis,
-    last_heartbeat_at: Option<Millis>,
-    require_heartbeat: bool,
-    duration_secs: i64,
-    now: Millis,
-) -> HeartbeatStatus {
+pub fn machine_status(created_at: Millis, last_heartbeat_at: Option<Millis>, require_heartbeat: bool, duration_secs: i64, now: Millis) -> HeartbeatStatus {
     match next_heartbeat_at(last_heartbeat_at, duration_secs) {
-        None if !require_heartbeat || created_at >= now - duration_secs * 1000 => {
-            HeartbeatStatus::NotStarted
-        }
+        None if !require_heartbeat || created_at >= now - duration_secs * 1000 => HeartbeatStatus::NotStarted,
         Some(next) if next >= now => HeartbeatStatus::Alive,
         _ => HeartbeatStatus::Dead,
     }
 }
 
 /// [`machine_status`] with the policy's `requireHeartbeat` and heartbeat duration.
-pub fn machine_status_for(
-    policy: &PolicyConfig,
-    created_at: Millis,
-    last_heartbeat_at: Option<Millis>,
-    now: Millis,
-) -> HeartbeatStatus {
-    machine_status(
-        created_at,
-        last_heartbeat_at,
-        policy.require_heartbeat,
-        policy.heartbeat_duration_secs(),
-        now,
-    )
+pub fn machine_status_for(policy: &PolicyConfig, created_at: Millis, last_heartbeat_at: Option<Millis>, now: Millis) -> HeartbeatStatus {
+    machine_status(created_at, last_heartbeat_at, policy.require_heartbeat, policy.heartbeat_duration_secs(), now)
 }
 
 /// When a dead machine died: its missed `next_heartbeat_at`, or for one that never pinged,
@@ -107,30 +88,19 @@ fn died_at(created_at: Millis, last_heartbeat_at: Option<Millis>, duration_secs:
 /// Whether a ping at `now` revives a machine: it must be `DEAD`, and the strategy must be
 /// `ALWAYS_REVIVE` or a window with `now ≤ died_at + lazarus TTL`. A machine that is not dead
 /// is pinged, not resurrected, so this is false for it.
-pub fn can_resurrect(
-    policy: &PolicyConfig,
-    created_at: Millis,
-    last_heartbeat_at: Option<Millis>,
-    now: Millis,
-) -> bool {
+pub fn can_resurrect(policy: &PolicyConfig, created_at: Millis, last_heartbeat_at: Option<Millis>, now: Millis) -> bool {
     if machine_status_for(policy, created_at, last_heartbeat_at, now) != HeartbeatStatus::Dead {
         return false;
     }
     let duration = policy.heartbeat_duration_secs();
-    within_window(
-        policy.heartbeat_resurrection_strategy,
-        died_at(created_at, last_heartbeat_at, duration),
-        now,
-    )
+    within_window(policy.heartbeat_resurrection_strategy, died_at(created_at, last_heartbeat_at, duration), now)
 }
 
 fn within_window(strategy: HeartbeatResurrectionStrategy, died_at: Millis, now: Millis) -> bool {
     match strategy {
         HeartbeatResurrectionStrategy::AlwaysRevive => true,
         HeartbeatResurrectionStrategy::NoRevive => false,
-        s => s
-            .lazarus_ttl_secs()
-            .is_some_and(|ttl| now <= died_at + ttl * 1000),
+        s => s.lazarus_ttl_secs().is_some_and(|ttl| now <= died_at + ttl * 1000),
     }
 }
 
@@ -146,18 +116,10 @@ pub fn process_status(last_heartbeat_at: Millis, interval_secs: i64, now: Millis
 
 /// Whether a ping at `now` revives a dead process (same windows as machines; the interval is
 /// the machine's heartbeat duration).
-pub fn can_resurrect_process(
-    policy: &PolicyConfig,
-    last_heartbeat_at: Millis,
-    now: Millis,
-) -> bool {
+pub fn can_resurrect_process(policy: &PolicyConfig, last_heartbeat_at: Millis, now: Millis) -> bool {
     let interval = policy.heartbeat_duration_secs();
     process_status(last_heartbeat_at, interval, now) == ProcessStatus::Dead
-        && within_window(
-            policy.heartbeat_resurrection_strategy,
-            last_heartbeat_at + interval * 1000,
-            now,
-        )
+        && within_window(policy.heartbeat_resurrection_strategy, last_heartbeat_at + interval * 1000, now)
 }
 
 #[cfg(test)]
@@ -170,48 +132,27 @@ mod tests {
 
     #[test]
     fn never_pinged_without_requirement_is_not_started_forever() {
-        assert_eq!(
-            machine_status(T0, None, false, 600, T0 + 1000 * MIN),
-            HeartbeatStatus::NotStarted
-        );
+        assert_eq!(machine_status(T0, None, false, 600, T0 + 1000 * MIN), HeartbeatStatus::NotStarted);
     }
 
     #[test]
     fn required_first_heartbeat_is_not_started_until_duration_passes() {
-        assert_eq!(
-            machine_status(T0, None, true, 600, T0 + 10 * MIN),
-            HeartbeatStatus::NotStarted
-        );
-        assert_eq!(
-            machine_status(T0, None, true, 600, T0 + 10 * MIN + 1),
-            HeartbeatStatus::Dead
-        );
+        assert_eq!(machine_status(T0, None, true, 600, T0 + 10 * MIN), HeartbeatStatus::NotStarted);
+        assert_eq!(machine_status(T0, None, true, 600, T0 + 10 * MIN + 1), HeartbeatStatus::Dead);
     }
 
     #[test]
     fn alive_through_next_heartbeat_inclusive_then_dead() {
         let last = Some(T0);
-        assert_eq!(
-            machine_status(T0, last, false, 600, T0 + 10 * MIN),
-            HeartbeatStatus::Alive
-        );
-        assert_eq!(
-            machine_status(T0, last, false, 600, T0 + 10 * MIN + 1),
-            HeartbeatStatus::Dead
-        );
-        assert_eq!(
-            machine_status(T0, last, true, 60, T0 + MIN + 1),
-            HeartbeatStatus::Dead
-        );
+        assert_eq!(machine_status(T0, last, false, 600, T0 + 10 * MIN), HeartbeatStatus::Alive);
+        assert_eq!(machine_status(T0, last, false, 600, T0 + 10 * MIN + 1), HeartbeatStatus::Dead);
+        assert_eq!(machine_status(T0, last, true, 60, T0 + MIN + 1), HeartbeatStatus::Dead);
     }
 
     #[test]
     fn status_strings_match_keygen() {
         assert_eq!(HeartbeatStatus::NotStarted.as_str(), "NOT_STARTED");
-        assert_eq!(
-            serde_json::to_string(&HeartbeatStatus::Resurrected).unwrap(),
-            "\"RESURRECTED\""
-        );
+        assert_eq!(serde_json::to_string(&HeartbeatStatus::Resurrected).unwrap(), "\"RESURRECTED\"");
         assert_eq!(ProcessStatus::Dead.as_str(), "DEAD");
     }
 
@@ -223,25 +164,16 @@ mod tests {
 
     #[test]
     fn window_revive_ends_at_lazarus_ttl_inclusive() {
-        let p = PolicyConfig {
-            heartbeat_resurrection_strategy: HeartbeatResurrectionStrategy::Revive5Minutes,
-            ..PolicyConfig::default()
-        };
-        assert!(
-            !can_resurrect(&p, T0, Some(T0), T0 + 10 * MIN),
-            "alive machines are pinged, not resurrected"
-        );
+        let p = PolicyConfig { heartbeat_resurrection_strategy: HeartbeatResurrectionStrategy::Revive5Minutes, ..PolicyConfig::default() };
+        assert!(!can_resurrect(&p, T0, Some(T0), T0 + 10 * MIN), "alive machines are pinged, not resurrected");
         assert!(can_resurrect(&p, T0, Some(T0), T0 + 15 * MIN));
         assert!(!can_resurrect(&p, T0, Some(T0), T0 + 15 * MIN + 1));
     }
 
     #[test]
     fn never_pinged_machine_window_starts_when_first_heartbeat_was_due() {
-        let p = PolicyConfig {
-            require_heartbeat: true,
-            heartbeat_resurrection_strategy: HeartbeatResurrectionStrategy::Revive1Minute,
-            ..PolicyConfig::default()
-        };
+        let p =
+            PolicyConfig { require_heartbeat: true, heartbeat_resurrection_strategy: HeartbeatResurrectionStrategy::Revive1Minute, ..PolicyConfig::default() };
         assert!(can_resurrect(&p, T0, None, T0 + 11 * MIN));
         assert!(!can_resurrect(&p, T0, None, T0 + 11 * MIN + 1));
     }
@@ -259,14 +191,8 @@ mod tests {
     #[test]
     fn process_alive_until_interval_inclusive() {
         assert_eq!(process_status(T0, 600, T0 + 10 * MIN), ProcessStatus::Alive);
-        assert_eq!(
-            process_status(T0, 600, T0 + 10 * MIN + 1),
-            ProcessStatus::Dead
-        );
-        let p = PolicyConfig {
-            heartbeat_resurrection_strategy: HeartbeatResurrectionStrategy::Revive2Minutes,
-            ..PolicyConfig::default()
-        };
+        assert_eq!(process_status(T0, 600, T0 + 10 * MIN + 1), ProcessStatus::Dead);
+        let p = PolicyConfig { heartbeat_resurrection_strategy: HeartbeatResurrectionStrategy::Revive2Minutes, ..PolicyConfig::default() };
         assert!(can_resurrect_process(&p, T0, T0 + 12 * MIN));
         assert!(!can_resurrect_process(&p, T0, T0 + 12 * MIN + 1));
         assert!(!can_resurrect_process(&p, T0, T0 + 5 * MIN));

@@ -7,10 +7,7 @@
 //! [`PolicyConfig::apply`] is the only way client attributes get in: it type-checks, range-checks
 //! and cross-checks them the way Keygen's params and model validations do.
 
-#![expect(
-    clippy::result_large_err,
-    reason = "crate::error::Error is the one domain error, sized for rendering; it is returned on the request path only"
-)]
+#![expect(clippy::result_large_err, reason = "crate::error::Error is the one domain error, sized for rendering; it is returned on the request path only")]
 
 use std::str::FromStr;
 
@@ -18,10 +15,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::strategy::{
-    AuthenticationStrategy, CheckInInterval, ComponentUniquenessStrategy, ExpirationBasis,
-    ExpirationStrategy, HeartbeatBasis, HeartbeatCullStrategy, HeartbeatResurrectionStrategy,
-    MachineLeasingStrategy, MachineUniquenessStrategy, MatchingStrategy, OverageStrategy,
-    ProcessLeasingStrategy, RenewalBasis, Scheme, TransferStrategy,
+    AuthenticationStrategy, CheckInInterval, ComponentUniquenessStrategy, ExpirationBasis, ExpirationStrategy, HeartbeatBasis, HeartbeatCullStrategy,
+    HeartbeatResurrectionStrategy, MachineLeasingStrategy, MachineUniquenessStrategy, MatchingStrategy, OverageStrategy, ProcessLeasingStrategy, RenewalBasis,
+    Scheme, TransferStrategy,
 };
 use crate::clock::Millis;
 use crate::error::{AttrFault, Code, Error};
@@ -300,14 +296,7 @@ fn pointer(key: &str) -> String {
 
 /// 400 `PARAMETER_INVALID` for a value of the wrong JSON type.
 fn type_mismatch(key: &str, v: &Value, expected: &str) -> Error {
-    Error::new(
-        Code::ParameterInvalid,
-        format!(
-            "type mismatch (received {} expected {expected})",
-            json_type(v)
-        ),
-    )
-    .pointer(pointer(key))
+    Error::new(Code::ParameterInvalid, format!("type mismatch (received {} expected {expected})", json_type(v))).pointer(pointer(key))
 }
 
 fn check_type(key: &str, kind: Kind, v: &Value) -> Result<(), Error> {
@@ -333,13 +322,9 @@ fn check_type(key: &str, kind: Kind, v: &Value) -> Result<(), Error> {
 fn int(key: &str, v: &Value) -> Result<Option<i64>, Error> {
     match v {
         Value::Null => Ok(None),
-        Value::Number(n) => n.as_i64().map(Some).ok_or_else(|| {
-            Error::attribute(
-                key,
-                AttrFault::Invalid,
-                format!("must be less than or equal to {}", i64::MAX),
-            )
-        }),
+        Value::Number(n) => {
+            n.as_i64().map(Some).ok_or_else(|| Error::attribute(key, AttrFault::Invalid, format!("must be less than or equal to {}", i64::MAX)))
+        }
         _ => Err(type_mismatch(key, v, "integer")),
     }
 }
@@ -409,16 +394,10 @@ impl PolicyConfig {
     ///
     /// Every error points at `/data/attributes/<attr>`. On error `self` is unchanged.
     pub fn apply(&mut self, attrs: &mut Map<String, Value>, creating: bool) -> Result<(), Error> {
-        let taken: Vec<(String, Value)> = ATTRIBUTES
-            .iter()
-            .filter_map(|k| attrs.remove_entry(*k))
-            .collect();
+        let taken: Vec<(String, Value)> = ATTRIBUTES.iter().filter_map(|k| attrs.remove_entry(*k)).collect();
         for (key, value) in &taken {
             if !creating && CREATE_ONLY.contains(&key.as_str()) {
-                return Err(
-                    Error::new(Code::ParameterUnpermitted, "unpermitted parameter")
-                        .pointer(pointer(key)),
-                );
+                return Err(Error::new(Code::ParameterUnpermitted, "unpermitted parameter").pointer(pointer(key)));
             }
             if let Some(kind) = kind_of(key) {
                 check_type(key, kind, value)?;
@@ -475,9 +454,7 @@ impl PolicyConfig {
             "processLeasingStrategy" => self.process_leasing_strategy = strategy(key, v)?,
             "overageStrategy" => self.overage_strategy = strategy(key, v)?,
             "heartbeatCullStrategy" => self.heartbeat_cull_strategy = strategy(key, v)?,
-            "heartbeatResurrectionStrategy" => {
-                self.heartbeat_resurrection_strategy = strategy(key, v)?
-            }
+            "heartbeatResurrectionStrategy" => self.heartbeat_resurrection_strategy = strategy(key, v)?,
             "heartbeatBasis" => self.heartbeat_basis = enumerated(key, v)?,
             "heartbeatDuration" => self.heartbeat_duration = int(key, v)?,
             "requireHeartbeat" => self.require_heartbeat = flag,
@@ -493,10 +470,7 @@ impl PolicyConfig {
             "checkInInterval" => self.check_in_interval = enumerated(key, v)?,
             "checkInIntervalCount" => self.check_in_interval_count = int(key, v)?,
             "maintenanceDuration" => self.maintenance_duration = int(key, v)?,
-            "expiringSoonEventOffset" => {
-                self.expiring_soon_event_offset =
-                    int(key, v)?.unwrap_or(DEFAULT_EXPIRING_SOON_OFFSET_SECS)
-            }
+            "expiringSoonEventOffset" => self.expiring_soon_event_offset = int(key, v)?.unwrap_or(DEFAULT_EXPIRING_SOON_OFFSET_SECS),
             _ => {}
         }
         Ok(())
@@ -507,118 +481,33 @@ impl PolicyConfig {
     /// # Errors
     /// 422 `<ATTR>_INVALID` naming the offending attribute.
     pub fn check(&self) -> Result<(), Error> {
-        in_range(
-            "duration",
-            self.duration,
-            MIN_DURATION_SECS,
-            INT4_MAX,
-            "must be greater than or equal to 86400 (1 day)",
-        )?;
-        in_range(
-            "heartbeatDuration",
-            self.heartbeat_duration,
-            MIN_HEARTBEAT_DURATION_SECS,
-            INT4_MAX,
-            "must be greater than or equal to 60 (1 minute)",
-        )?;
-        in_range(
-            "maxMachines",
-            self.max_machines,
-            0,
-            INT4_MAX,
-            "must be greater than or equal to 0",
-        )?;
+        in_range("duration", self.duration, MIN_DURATION_SECS, INT4_MAX, "must be greater than or equal to 86400 (1 day)")?;
+        in_range("heartbeatDuration", self.heartbeat_duration, MIN_HEARTBEAT_DURATION_SECS, INT4_MAX, "must be greater than or equal to 60 (1 minute)")?;
+        in_range("maxMachines", self.max_machines, 0, INT4_MAX, "must be greater than or equal to 0")?;
         match self.max_machines {
-            Some(n) if self.floating && n < 1 => {
-                return Err(invalid(
-                    "maxMachines",
-                    "must be greater than or equal to 1 for floating policy",
-                ))
-            }
-            Some(n) if !self.floating && n != 1 => {
-                return Err(invalid(
-                    "maxMachines",
-                    "must be equal to 1 for non-floating policy",
-                ))
-            }
+            Some(n) if self.floating && n < 1 => return Err(invalid("maxMachines", "must be greater than or equal to 1 for floating policy")),
+            Some(n) if !self.floating && n != 1 => return Err(invalid("maxMachines", "must be equal to 1 for non-floating policy")),
             _ => {}
         }
-        in_range(
-            "maxProcesses",
-            self.max_processes,
-            1,
-            INT4_MAX,
-            "must be greater than 0",
-        )?;
-        in_range(
-            "maxUsers",
-            self.max_users,
-            1,
-            INT4_MAX,
-            "must be greater than 0",
-        )?;
-        in_range(
-            "maxCores",
-            self.max_cores,
-            1,
-            INT4_MAX,
-            "must be greater than or equal to 1",
-        )?;
-        in_range(
-            "maxMemory",
-            self.max_memory,
-            1,
-            i64::MAX,
-            "must be greater than or equal to 1",
-        )?;
-        in_range(
-            "maxDisk",
-            self.max_disk,
-            1,
-            i64::MAX,
-            "must be greater than or equal to 1",
-        )?;
-        in_range(
-            "maxUses",
-            self.max_uses,
-            0,
-            INT4_MAX,
-            "must be greater than or equal to 0",
-        )?;
-        in_range(
-            "maintenanceDuration",
-            self.maintenance_duration,
-            MIN_DURATION_SECS,
-            INT4_MAX,
-            "must be greater than or equal to 86400 (1 day)",
-        )?;
-        in_range(
-            "expiringSoonEventOffset",
-            Some(self.expiring_soon_event_offset),
-            0,
-            INT4_MAX,
-            "must be greater than or equal to 0",
-        )?;
+        in_range("maxProcesses", self.max_processes, 1, INT4_MAX, "must be greater than 0")?;
+        in_range("maxUsers", self.max_users, 1, INT4_MAX, "must be greater than 0")?;
+        in_range("maxCores", self.max_cores, 1, INT4_MAX, "must be greater than or equal to 1")?;
+        in_range("maxMemory", self.max_memory, 1, i64::MAX, "must be greater than or equal to 1")?;
+        in_range("maxDisk", self.max_disk, 1, i64::MAX, "must be greater than or equal to 1")?;
+        in_range("maxUses", self.max_uses, 0, INT4_MAX, "must be greater than or equal to 0")?;
+        in_range("maintenanceDuration", self.maintenance_duration, MIN_DURATION_SECS, INT4_MAX, "must be greater than or equal to 86400 (1 day)")?;
+        in_range("expiringSoonEventOffset", Some(self.expiring_soon_event_offset), 0, INT4_MAX, "must be greater than or equal to 0")?;
         if let Some(n) = self.check_in_interval_count {
             if !(1..=365).contains(&n) {
-                return Err(invalid(
-                    "checkInIntervalCount",
-                    "must be a number between 1 and 365 inclusive",
-                ));
+                return Err(invalid("checkInIntervalCount", "must be a number between 1 and 365 inclusive"));
             }
         }
         if self.require_check_in {
             if self.check_in_interval.is_none() {
-                return Err(invalid(
-                    "checkInInterval",
-                    "must be one of: day, week, month, year",
-                ));
+                return Err(invalid("checkInInterval", "must be one of: day, week, month, year"));
             }
             if self.check_in_interval_count.is_none() {
-                return Err(invalid(
-                    "checkInIntervalCount",
-                    "must be a number between 1 and 365 inclusive",
-                ));
+                return Err(invalid("checkInIntervalCount", "must be a number between 1 and 365 inclusive"));
             }
         }
         if self.use_pool && self.encrypted {
@@ -647,10 +536,7 @@ impl PolicyConfig {
             _ => return Ok(()),
         };
         if !self.floating {
-            return Err(invalid(
-                "overageStrategy",
-                format!("incompatible overage strategy (cannot use {name} for node-locked policy)"),
-            ));
+            return Err(invalid("overageStrategy", format!("incompatible overage strategy (cannot use {name} for node-locked policy)")));
         }
         let limits = [
             ("max machines", self.max_machines),
@@ -679,17 +565,12 @@ impl PolicyConfig {
     /// `heartbeatBasis`, or its create-time default: `FROM_CREATION` when heartbeats are
     /// required, else `FROM_FIRST_PING`.
     pub fn heartbeat_basis(&self) -> HeartbeatBasis {
-        self.heartbeat_basis.unwrap_or(if self.require_heartbeat {
-            HeartbeatBasis::FromCreation
-        } else {
-            HeartbeatBasis::FromFirstPing
-        })
+        self.heartbeat_basis.unwrap_or(if self.require_heartbeat { HeartbeatBasis::FromCreation } else { HeartbeatBasis::FromFirstPing })
     }
 
     /// Heartbeat duration in seconds: the policy's, else 600.
     pub fn heartbeat_duration_secs(&self) -> i64 {
-        self.heartbeat_duration
-            .unwrap_or(DEFAULT_HEARTBEAT_DURATION_SECS)
+        self.heartbeat_duration.unwrap_or(DEFAULT_HEARTBEAT_DURATION_SECS)
     }
 
     /// The resurrection window in seconds, `None` for `NO_REVIVE` and `ALWAYS_REVIVE`.
@@ -707,23 +588,14 @@ impl PolicyConfig {
     }
 
     /// When the next check-in is due: `(last check-in, else creation) + interval`.
-    pub fn next_check_in_at(
-        &self,
-        created_at: Millis,
-        last_check_in_at: Option<Millis>,
-    ) -> Option<Millis> {
+    pub fn next_check_in_at(&self, created_at: Millis, last_check_in_at: Option<Millis>) -> Option<Millis> {
         Some(last_check_in_at.unwrap_or(created_at) + self.check_in_interval_ms()?)
     }
 
     /// Whether `count`, above `limit`, is still within the overage allowance. Node-locked
     /// machine counts honour only `ALWAYS_ALLOW_OVERAGE` and `ALLOW_2X_OVERAGE`.
     pub fn overage_allows(&self, count: i64, limit: i64, node_locked: bool) -> bool {
-        if node_locked
-            && !matches!(
-                self.overage_strategy,
-                OverageStrategy::AlwaysAllowOverage | OverageStrategy::Allow2xOverage
-            )
-        {
+        if node_locked && !matches!(self.overage_strategy, OverageStrategy::AlwaysAllowOverage | OverageStrategy::Allow2xOverage) {
             return false;
         }
         self.overage_strategy.allows(count, limit)
@@ -746,12 +618,7 @@ impl PolicyConfig {
     /// # Errors
     /// 422 `POLICY_DURATION_MISSING` when the policy has no duration.
     pub fn expiry_for_renewal(&self, now: Millis, expiry: Option<Millis>) -> Result<Millis, Error> {
-        let d = self.duration_ms().ok_or_else(|| {
-            Error::new(
-                Code::PolicyDurationMissing,
-                "cannot be renewed because the policy does not have a duration",
-            )
-        })?;
+        let d = self.duration_ms().ok_or_else(|| Error::new(Code::PolicyDurationMissing, "cannot be renewed because the policy does not have a duration"))?;
         let base = match (self.renewal_basis, expiry) {
             (RenewalBasis::FromNow, _) | (_, None) => now,
             (RenewalBasis::FromExpiry, Some(e)) => e,

@@ -178,10 +178,7 @@ str_enum! {
 impl ExpirationStrategy {
     /// Whether an expired license still validates (`MAINTAIN_ACCESS` and `ALLOW_ACCESS`).
     pub fn expired_is_valid(self) -> bool {
-        matches!(
-            self,
-            ExpirationStrategy::MaintainAccess | ExpirationStrategy::AllowAccess
-        )
+        matches!(self, ExpirationStrategy::MaintainAccess | ExpirationStrategy::AllowAccess)
     }
 }
 
@@ -242,17 +239,11 @@ str_enum! {
 impl AuthenticationStrategy {
     /// Whether a license token may authenticate.
     pub fn supports_token_auth(self) -> bool {
-        matches!(
-            self,
-            AuthenticationStrategy::Token | AuthenticationStrategy::Mixed
-        )
+        matches!(self, AuthenticationStrategy::Token | AuthenticationStrategy::Mixed)
     }
     /// Whether `Authorization: License <key>` may authenticate.
     pub fn supports_license_auth(self) -> bool {
-        matches!(
-            self,
-            AuthenticationStrategy::License | AuthenticationStrategy::Mixed
-        )
+        matches!(self, AuthenticationStrategy::License | AuthenticationStrategy::Mixed)
     }
 }
 
@@ -350,8 +341,7 @@ impl HeartbeatResurrectionStrategy {
             HeartbeatResurrectionStrategy::Revive5Minutes => Some(5 * 60),
             HeartbeatResurrectionStrategy::Revive2Minutes => Some(2 * 60),
             HeartbeatResurrectionStrategy::Revive1Minute => Some(60),
-            HeartbeatResurrectionStrategy::AlwaysRevive
-            | HeartbeatResurrectionStrategy::NoRevive => None,
+            HeartbeatResurrectionStrategy::AlwaysRevive | HeartbeatResurrectionStrategy::NoRevive => None,
         }
     }
 
@@ -408,18 +398,10 @@ mod tests {
         for s in HeartbeatResurrectionStrategy::ALL {
             assert_eq!(s.as_str().parse::<HeartbeatResurrectionStrategy>(), Ok(*s));
             let json = serde_json::to_string(s).unwrap();
-            assert_eq!(
-                serde_json::from_str::<HeartbeatResurrectionStrategy>(&json).unwrap(),
-                *s
-            );
+            assert_eq!(serde_json::from_str::<HeartbeatResurrectionStrategy>(&json).unwrap(), *s);
         }
-        assert_eq!(
-            serde_json::to_string(&OverageStrategy::Allow125xOverage).unwrap(),
-            "\"ALLOW_1_25X_OVERAGE\""
-        );
-        assert!("no_revive"
-            .parse::<HeartbeatResurrectionStrategy>()
-            .is_err());
+        assert_eq!(serde_json::to_string(&OverageStrategy::Allow125xOverage).unwrap(), "\"ALLOW_1_25X_OVERAGE\"");
+        assert!("no_revive".parse::<HeartbeatResurrectionStrategy>().is_err());
         assert!(serde_json::from_str::<Scheme>("\"RSA\"").is_err());
     }
 

@@ -132,11 +132,7 @@ pub struct Outcome {
 
 impl Outcome {
     fn new(valid: bool, detail: &str, code: ValidationCode) -> Self {
-        Self {
-            valid,
-            detail: detail.to_owned(),
-            code,
-        }
+        Self { valid, detail: detail.to_owned(), code }
     }
 
     /// Rule 1: the license does not exist. The caller answers this (with `data: null`) when the
@@ -257,11 +253,7 @@ pub struct Scope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
     /// User id or email, or `null`.
-    #[serde(
-        default,
-        deserialize_with = "explicit_null",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "explicit_null", skip_serializing_if = "Option::is_none")]
     pub user: Option<Option<String>>,
     /// Machine id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -285,11 +277,7 @@ pub struct Scope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Environment code or id, or `null`.
-    #[serde(
-        default,
-        deserialize_with = "explicit_null",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "explicit_null", skip_serializing_if = "Option::is_none")]
     pub environment: Option<Option<String>>,
 }
 
@@ -346,20 +334,13 @@ pub fn validate(input: &ValidationInput, scope: Option<&Scope>, now: Millis) -> 
     if expired && policy.expiration_strategy == super::strategy::ExpirationStrategy::RevokeAccess {
         return Outcome::new(false, "is expired", C::Expired);
     }
-    if policy
-        .next_check_in_at(license.created_at, license.last_check_in_at)
-        .is_some_and(|due| due < now)
-    {
+    if policy.next_check_in_at(license.created_at, license.last_check_in_at).is_some_and(|due| due < now) {
         return Outcome::new(false, "is overdue for check in", C::Overdue);
     }
 
     // 6–15: the scope block, skipped for quick validation.
     let empty = Scope::default();
-    let scope = if input.quick {
-        None
-    } else {
-        Some(scope.unwrap_or(&empty))
-    };
+    let scope = if input.quick { None } else { Some(scope.unwrap_or(&empty)) };
     if let Some(scope) = scope {
         if let Some(outcome) = check_scope(input, scope, now) {
             return outcome;
@@ -369,11 +350,7 @@ pub fn validate(input: &ValidationInput, scope: Option<&Scope>, now: Millis) -> 
     // 16–27: limits.
     check_limits(input, scope, expired).unwrap_or_else(|| {
         if expired {
-            Outcome::new(
-                policy.expiration_strategy.expired_is_valid(),
-                "is expired",
-                C::Expired,
-            )
+            Outcome::new(policy.expiration_strategy.expired_is_valid(), "is expired", C::Expired)
         } else {
             Outcome::new(true, "is valid", C::Valid)
         }
@@ -385,47 +362,29 @@ fn check_scope(input: &ValidationInput, scope: &Scope, now: Millis) -> Option<Ou
     use ValidationCode as C;
     let (license, policy, machines) = (&input.license, &input.policy, &input.machines);
     let fail = |detail: &str, code| Some(Outcome::new(false, detail, code));
-    let status =
-        |m: &MachineFacts| machine_status_for(policy, m.created_at, m.last_heartbeat_at, now);
+    let status = |m: &MachineFacts| machine_status_for(policy, m.created_at, m.last_heartbeat_at, now);
     let no_machines = |what: &str| {
         if policy.floating {
-            fail(
-                &format!("{what} is not activated (has no associated machines)"),
-                C::NoMachines,
-            )
+            fail(&format!("{what} is not activated (has no associated machines)"), C::NoMachines)
         } else {
-            fail(
-                &format!("{what} is not activated (has no associated machine)"),
-                C::NoMachine,
-            )
+            fail(&format!("{what} is not activated (has no associated machine)"), C::NoMachine)
         }
     };
 
     // 6: Latchkey licenses have no environment, so only an explicit null matches.
     if let Some(Some(_)) = &scope.environment {
-        return fail(
-            "environment scope does not match",
-            C::EnvironmentScopeMismatch,
-        );
+        return fail("environment scope does not match", C::EnvironmentScopeMismatch);
     }
 
     // 7, 8
     match &scope.product {
-        Some(p) if *p != license.product_id => {
-            return fail("product scope does not match", C::ProductScopeMismatch)
-        }
-        None if policy.require_product_scope => {
-            return fail("product scope is required", C::ProductScopeRequired)
-        }
+        Some(p) if *p != license.product_id => return fail("product scope does not match", C::ProductScopeMismatch),
+        None if policy.require_product_scope => return fail("product scope is required", C::ProductScopeRequired),
         _ => {}
     }
     match &scope.policy {
-        Some(p) if *p != license.policy_id => {
-            return fail("policy scope does not match", C::PolicyScopeMismatch)
-        }
-        None if policy.require_policy_scope => {
-            return fail("policy scope is required", C::PolicyScopeRequired)
-        }
+        Some(p) if *p != license.policy_id => return fail("policy scope does not match", C::PolicyScopeMismatch),
+        None if policy.require_policy_scope => return fail("policy scope is required", C::PolicyScopeRequired),
         _ => {}
     }
 
@@ -437,19 +396,14 @@ fn check_scope(input: &ValidationInput, scope: &Scope, now: Millis) -> Option<Ou
                 None => owner.is_none(),
                 Some(a) => {
                     owner.is_some_and(|o| is_alias(a, Some(&o.id), Some(&o.email)))
-                        || license
-                            .licensees
-                            .iter()
-                            .any(|u| is_alias(a, Some(&u.id), Some(&u.email)))
+                        || license.licensees.iter().any(|u| is_alias(a, Some(&u.id), Some(&u.email)))
                 }
             };
             if !matches {
                 return fail("user scope does not match", C::UserScopeMismatch);
             }
         }
-        None if policy.require_user_scope => {
-            return fail("user scope is required", C::UserScopeRequired)
-        }
+        None if policy.require_user_scope => return fail("user scope is required", C::UserScopeRequired),
         None => {}
     }
     // A machine owner matches the user scope when it is that user; null matches no owner.
@@ -465,14 +419,8 @@ fn check_scope(input: &ValidationInput, scope: &Scope, now: Millis) -> Option<Ou
         if codes.is_empty() {
             return fail("entitlements scope is empty", C::EntitlementsScopeEmpty);
         }
-        if !codes
-            .iter()
-            .all(|c| license.entitlements.iter().any(|e| e == c))
-        {
-            return fail(
-                "is missing one or more required entitlements",
-                C::EntitlementsMissing,
-            );
+        if !codes.iter().all(|c| license.entitlements.iter().any(|e| e == c)) {
+            return fail("is missing one or more required entitlements", C::EntitlementsMissing);
         }
     }
 
@@ -481,39 +429,23 @@ fn check_scope(input: &ValidationInput, scope: &Scope, now: Millis) -> Option<Ou
         Some(_) if machines.is_empty() => return no_machines("machine"),
         Some(id) => {
             let Some(machine) = machines.iter().find(|m| m.id == *id) else {
-                return fail(
-                    "machine is not activated (does not match any associated machines)",
-                    C::MachineScopeMismatch,
-                );
+                return fail("machine is not activated (does not match any associated machines)", C::MachineScopeMismatch);
             };
             if !owner_matches(machine) {
-                return fail(
-                    "user scope does not match (does not match associated machine owner)",
-                    C::UserScopeMismatch,
-                );
+                return fail("user scope does not match (does not match associated machine owner)", C::UserScopeMismatch);
             }
             match status(machine) {
-                HeartbeatStatus::NotStarted if policy.require_heartbeat => {
-                    return fail("machine heartbeat is required", C::HeartbeatNotStarted)
-                }
-                HeartbeatStatus::Dead => {
-                    return fail("machine heartbeat is dead", C::HeartbeatDead)
-                }
+                HeartbeatStatus::NotStarted if policy.require_heartbeat => return fail("machine heartbeat is required", C::HeartbeatNotStarted),
+                HeartbeatStatus::Dead => return fail("machine heartbeat is dead", C::HeartbeatDead),
                 _ => {}
             }
         }
-        None if policy.require_machine_scope => {
-            return fail("machine scope is required", C::MachineScopeRequired)
-        }
+        None if policy.require_machine_scope => return fail("machine scope is required", C::MachineScopeRequired),
         None => {}
     }
 
     // 12
-    let given = scope
-        .fingerprint
-        .as_ref()
-        .map(std::slice::from_ref)
-        .or(scope.fingerprints.as_deref());
+    let given = scope.fingerprint.as_ref().map(std::slice::from_ref).or(scope.fingerprints.as_deref());
     match given {
         Some(given) => {
             let fingerprints: BTreeSet<&str> = given.iter().map(String::as_str).collect();
@@ -523,58 +455,32 @@ fn check_scope(input: &ValidationInput, scope: &Scope, now: Millis) -> Option<Ou
             if machines.is_empty() {
                 return no_machines("fingerprint");
             }
-            let matched: Vec<(&MachineFacts, HeartbeatStatus)> = machines
-                .iter()
-                .filter(|m| fingerprints.contains(m.fingerprint.as_str()))
-                .map(|m| (m, status(m)))
-                .collect();
-            let dead = matched
-                .iter()
-                .filter(|(_, s)| *s == HeartbeatStatus::Dead)
-                .count();
+            let matched: Vec<(&MachineFacts, HeartbeatStatus)> =
+                machines.iter().filter(|m| fingerprints.contains(m.fingerprint.as_str())).map(|m| (m, status(m))).collect();
+            let dead = matched.iter().filter(|(_, s)| *s == HeartbeatStatus::Dead).count();
             if dead == fingerprints.len() {
                 return fail("machine heartbeat is dead", C::HeartbeatDead);
             }
-            let alive: Vec<&(&MachineFacts, HeartbeatStatus)> = matched
-                .iter()
-                .filter(|(_, s)| *s != HeartbeatStatus::Dead)
-                .collect();
+            let alive: Vec<&(&MachineFacts, HeartbeatStatus)> = matched.iter().filter(|(_, s)| *s != HeartbeatStatus::Dead).collect();
             let n = fingerprints.len();
-            let strategy = if n > 1 {
-                policy.machine_matching_strategy
-            } else {
-                MatchingStrategy::MatchAny
-            };
+            let strategy = if n > 1 { policy.machine_matching_strategy } else { MatchingStrategy::MatchAny };
             if !strategy.satisfied(alive.len(), n) {
                 let detail = match strategy {
-                    MatchingStrategy::MatchMost => {
-                        "one or more fingerprint is not activated (does not match enough associated machines)"
-                    }
-                    MatchingStrategy::MatchTwo => {
-                        "one or more fingerprint is not activated (does not match at least 2 associated machines)"
-                    }
-                    MatchingStrategy::MatchAll => {
-                        "one or more fingerprint is not activated (does not match all associated machines)"
-                    }
+                    MatchingStrategy::MatchMost => "one or more fingerprint is not activated (does not match enough associated machines)",
+                    MatchingStrategy::MatchTwo => "one or more fingerprint is not activated (does not match at least 2 associated machines)",
+                    MatchingStrategy::MatchAll => "one or more fingerprint is not activated (does not match all associated machines)",
                     MatchingStrategy::MatchAny => "fingerprint is not activated (does not match any associated machines)",
                 };
                 return fail(detail, C::FingerprintScopeMismatch);
             }
             if alive.iter().any(|(m, _)| !owner_matches(m)) {
-                return fail(
-                    "user scope does not match (does not match associated machine owners)",
-                    C::UserScopeMismatch,
-                );
+                return fail("user scope does not match (does not match associated machine owners)", C::UserScopeMismatch);
             }
-            if policy.require_heartbeat
-                && alive.iter().any(|(_, s)| *s == HeartbeatStatus::NotStarted)
-            {
+            if policy.require_heartbeat && alive.iter().any(|(_, s)| *s == HeartbeatStatus::NotStarted) {
                 return fail("machine heartbeat is required", C::HeartbeatNotStarted);
             }
         }
-        None if policy.require_fingerprint_scope => {
-            return fail("fingerprint scope is required", C::FingerprintScopeRequired)
-        }
+        None if policy.require_fingerprint_scope => return fail("fingerprint scope is required", C::FingerprintScopeRequired),
         None => {}
     }
 
@@ -582,72 +488,38 @@ fn check_scope(input: &ValidationInput, scope: &Scope, now: Millis) -> Option<Ou
     match &scope.components {
         Some(components) => {
             let Some(fingerprint) = &scope.fingerprint else {
-                return fail(
-                    "fingerprint scope is required when using the components scope",
-                    C::FingerprintScopeRequired,
-                );
+                return fail("fingerprint scope is required when using the components scope", C::FingerprintScopeRequired);
             };
             let components: BTreeSet<&str> = components.iter().map(String::as_str).collect();
             if components.is_empty() {
                 return fail("components scope is empty", C::ComponentsScopeEmpty);
             }
-            let machine = machines
-                .iter()
-                .find(|m| m.fingerprint == *fingerprint && status(m) != HeartbeatStatus::Dead);
-            let matched = machine.map_or(0, |m| {
-                components
-                    .iter()
-                    .filter(|c| m.components.iter().any(|mc| mc == *c))
-                    .count()
-            });
+            let machine = machines.iter().find(|m| m.fingerprint == *fingerprint && status(m) != HeartbeatStatus::Dead);
+            let matched = machine.map_or(0, |m| components.iter().filter(|c| m.components.iter().any(|mc| mc == *c)).count());
             let strategy = policy.component_matching_strategy;
             if !strategy.satisfied(matched, components.len()) {
                 let detail = match strategy {
-                    MatchingStrategy::MatchMost => {
-                        "one or more component is not activated (does not match enough associated components)"
-                    }
-                    MatchingStrategy::MatchTwo => {
-                        "one or more component is not activated (does not match at least 2 associated components)"
-                    }
-                    MatchingStrategy::MatchAll => {
-                        "one or more component is not activated (does not match all associated components)"
-                    }
-                    MatchingStrategy::MatchAny => {
-                        "one or more component is not activated (does not match any associated components)"
-                    }
+                    MatchingStrategy::MatchMost => "one or more component is not activated (does not match enough associated components)",
+                    MatchingStrategy::MatchTwo => "one or more component is not activated (does not match at least 2 associated components)",
+                    MatchingStrategy::MatchAll => "one or more component is not activated (does not match all associated components)",
+                    MatchingStrategy::MatchAny => "one or more component is not activated (does not match any associated components)",
                 };
                 return fail(detail, C::ComponentsScopeMismatch);
             }
         }
-        None if policy.require_components_scope => {
-            return fail("components scope is required", C::ComponentsScopeRequired)
-        }
+        None if policy.require_components_scope => return fail("components scope is required", C::ComponentsScopeRequired),
         None => {}
     }
 
     // 14, 15: no artifacts or releases exist yet, so any checksum or version is a mismatch.
     match &scope.checksum {
-        Some(_) => {
-            return fail(
-                "checksum scope is not valid (does not match any accessible artifacts)",
-                C::ChecksumScopeMismatch,
-            )
-        }
-        None if policy.require_checksum_scope => {
-            return fail("checksum scope is required", C::ChecksumScopeRequired)
-        }
+        Some(_) => return fail("checksum scope is not valid (does not match any accessible artifacts)", C::ChecksumScopeMismatch),
+        None if policy.require_checksum_scope => return fail("checksum scope is required", C::ChecksumScopeRequired),
         None => {}
     }
     match &scope.version {
-        Some(_) => {
-            return fail(
-                "version scope is not valid (does not match any accessible releases)",
-                C::VersionScopeMismatch,
-            )
-        }
-        None if policy.require_version_scope => {
-            return fail("version scope is required", C::VersionScopeRequired)
-        }
+        Some(_) => return fail("version scope is not valid (does not match any accessible releases)", C::VersionScopeMismatch),
+        None if policy.require_version_scope => return fail("version scope is required", C::VersionScopeRequired),
         None => {}
     }
     None
@@ -658,35 +530,20 @@ fn check_limits(input: &ValidationInput, scope: Option<&Scope>, expired: bool) -
     use ValidationCode as C;
     let (license, policy, machines) = (&input.license, &input.policy, &input.machines);
     let limits = license.limits;
-    let over = |count: i64, limit: i64, node_locked: bool, detail: &str, code| {
-        Some(Outcome::new(
-            policy.overage_allows(count, limit, node_locked),
-            detail,
-            code,
-        ))
-    };
+    let over =
+        |count: i64, limit: i64, node_locked: bool, detail: &str, code| Some(Outcome::new(policy.overage_allows(count, limit, node_locked), detail, code));
 
     // 16
     if let Some(max) = limits.max_users {
         if license.users_count > max {
-            return over(
-                license.users_count,
-                max,
-                false,
-                "has too many associated users",
-                C::TooManyUsers,
-            );
+            return over(license.users_count, max, false, "has too many associated users", C::TooManyUsers);
         }
     }
 
     // 17: non-strict policies stop here.
     if !policy.strict {
         return Some(if expired {
-            Outcome::new(
-                policy.expiration_strategy.expired_is_valid(),
-                "is expired",
-                C::Expired,
-            )
+            Outcome::new(policy.expiration_strategy.expired_is_valid(), "is expired", C::Expired)
         } else {
             Outcome::new(true, "is valid", C::Valid)
         });
@@ -697,78 +554,35 @@ fn check_limits(input: &ValidationInput, scope: Option<&Scope>, expired: bool) -
         _ => Lessee::Owner(license.owner.as_ref().map(|o| o.id.as_str())),
     };
     let per_user = policy.machine_leasing_strategy == MachineLeasingStrategy::PerUser;
-    let leased: Vec<&MachineFacts> = machines
-        .iter()
-        .filter(|m| !per_user || lessee.holds(m))
-        .collect();
+    let leased: Vec<&MachineFacts> = machines.iter().filter(|m| !per_user || lessee.holds(m)).collect();
     let count = i64::try_from(leased.len()).unwrap_or(i64::MAX);
 
     // 18–21
     if policy.node_locked() {
         if machines.is_empty() {
-            return Some(Outcome::new(
-                false,
-                "must have exactly 1 associated machine",
-                C::NoMachine,
-            ));
+            return Some(Outcome::new(false, "must have exactly 1 associated machine", C::NoMachine));
         }
         let max = limits.max_machines.unwrap_or(1);
         if count > max {
-            return over(
-                count,
-                max,
-                true,
-                "has too many associated machines",
-                C::TooManyMachines,
-            );
+            return over(count, max, true, "has too many associated machines", C::TooManyMachines);
         }
     } else {
         if machines.is_empty() {
-            return Some(Outcome::new(
-                false,
-                "must have at least 1 associated machine",
-                C::NoMachines,
-            ));
+            return Some(Outcome::new(false, "must have at least 1 associated machine", C::NoMachines));
         }
         if let Some(max) = limits.max_machines {
             if count > max {
-                return over(
-                    count,
-                    max,
-                    false,
-                    "has too many associated machines",
-                    C::TooManyMachines,
-                );
+                return over(count, max, false, "has too many associated machines", C::TooManyMachines);
             }
         }
     }
 
     // 22–24
-    let sum = |f: fn(&MachineFacts) -> Option<i64>| {
-        leased
-            .iter()
-            .filter_map(|m| f(m))
-            .fold(0i64, i64::saturating_add)
-    };
+    let sum = |f: fn(&MachineFacts) -> Option<i64>| leased.iter().filter_map(|m| f(m)).fold(0i64, i64::saturating_add);
     let resources: [(Option<i64>, i64, &str, ValidationCode); 3] = [
-        (
-            limits.max_cores,
-            sum(|m| m.cores),
-            "has too many associated machine cores",
-            C::TooManyCores,
-        ),
-        (
-            limits.max_memory,
-            sum(|m| m.memory),
-            "has too much associated machine memory",
-            C::TooMuchMemory,
-        ),
-        (
-            limits.max_disk,
-            sum(|m| m.disk),
-            "has too much associated machine disk",
-            C::TooMuchDisk,
-        ),
+        (limits.max_cores, sum(|m| m.cores), "has too many associated machine cores", C::TooManyCores),
+        (limits.max_memory, sum(|m| m.memory), "has too much associated machine memory", C::TooMuchMemory),
+        (limits.max_disk, sum(|m| m.disk), "has too much associated machine disk", C::TooMuchDisk),
     ];
     for (limit, total, detail, code) in resources {
         if let Some(max) = limit {
@@ -780,36 +594,15 @@ fn check_limits(input: &ValidationInput, scope: Option<&Scope>, expired: bool) -
 
     // 25
     let processes = match policy.process_leasing_strategy {
-        ProcessLeasingStrategy::PerMachine => scope
-            .and_then(|s| scoped_machine(machines, s))
-            .and_then(|m| {
-                m.max_processes
-                    .or(limits.max_processes)
-                    .map(|max| (m.alive_processes, max))
-            }),
-        ProcessLeasingStrategy::PerLicense => limits
-            .max_processes
-            .map(|max| (machines.iter().map(|m| m.alive_processes).sum(), max)),
-        ProcessLeasingStrategy::PerUser => limits.max_processes.map(|max| {
-            (
-                machines
-                    .iter()
-                    .filter(|m| lessee.holds(m))
-                    .map(|m| m.alive_processes)
-                    .sum(),
-                max,
-            )
-        }),
+        ProcessLeasingStrategy::PerMachine => {
+            scope.and_then(|s| scoped_machine(machines, s)).and_then(|m| m.max_processes.or(limits.max_processes).map(|max| (m.alive_processes, max)))
+        }
+        ProcessLeasingStrategy::PerLicense => limits.max_processes.map(|max| (machines.iter().map(|m| m.alive_processes).sum(), max)),
+        ProcessLeasingStrategy::PerUser => limits.max_processes.map(|max| (machines.iter().filter(|m| lessee.holds(m)).map(|m| m.alive_processes).sum(), max)),
     };
     if let Some((count, max)) = processes {
         if count > max {
-            return over(
-                count,
-                max,
-                false,
-                "has too many associated processes",
-                C::TooManyProcesses,
-            );
+            return over(count, max, false, "has too many associated processes", C::TooManyProcesses);
         }
     }
     None
@@ -821,11 +614,7 @@ fn scoped_machine<'a>(machines: &'a [MachineFacts], scope: &Scope) -> Option<&'a
     if let Some(id) = &scope.machine {
         return machines.iter().find(|m| m.id == *id);
     }
-    let given = scope
-        .fingerprint
-        .as_ref()
-        .map(std::slice::from_ref)
-        .or(scope.fingerprints.as_deref())?;
+    let given = scope.fingerprint.as_ref().map(std::slice::from_ref).or(scope.fingerprints.as_deref())?;
     machines.iter().find(|m| given.contains(&m.fingerprint))
 }
 

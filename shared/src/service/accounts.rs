@@ -5,7 +5,10 @@ use serde_json::Value;
 
 use super::{events, App, Bearer};
 use crate::api::input::{Field, ResourceInput};
-use crate::crypto::{keys, password, token};
+use crate::crypto::{
+    keys::{self, AccountKeys},
+    password, token,
+};
 use crate::error::{AttrFault, Code, Error};
 use crate::store::rows::AccountRow;
 use crate::store::{fetch_one, sql, Db, Kv, Stmt};
@@ -65,8 +68,13 @@ pub fn parse_create(body: &[u8]) -> Result<NewAccount> {
     };
     admin.finish()?;
     let mut attrs = crate::api::input::Members::new(attrs, "/data/relationships/admins/data/0/attributes");
-    let email = attrs.string("email")?.set().filter(|e| e.contains('@')).ok_or_else(|| Error::attribute("email", AttrFault::Invalid, "must be a valid email").pointer("/data/relationships/admins/data/0/attributes/email"))?;
-    let password = attrs.string("password")?.set().filter(|p| p.len() >= 8).ok_or_else(|| Error::attribute("password", AttrFault::Invalid, "must be at least 8 characters").pointer("/data/relationships/admins/data/0/attributes/password"))?;
+    let email =
+        attrs.string("email")?.set().filter(|e| e.contains('@')).ok_or_else(|| {
+            Error::attribute("email", AttrFault::Invalid, "must be a valid email").pointer("/data/relationships/admins/data/0/attributes/email")
+        })?;
+    let password = attrs.string("password")?.set().filter(|p| p.len() >= 8).ok_or_else(|| {
+        Error::attribute("password", AttrFault::Invalid, "must be at least 8 characters").pointer("/data/relationships/admins/data/0/attributes/password")
+    })?;
     attrs.string("firstName")?;
     attrs.string("lastName")?;
     attrs.finish()?;
@@ -101,7 +109,7 @@ pub fn authorize_bootstrap(authorization: Option<&str>, configured: Option<&str>
 /// 422 `SLUG_TAKEN` if the slug is in use.
 pub async fn bootstrap<D: Db, K: Kv>(app: &App<'_, D, K>, input: NewAccount) -> Result<Bootstrapped> {
     let now = app.now();
-    let (signing, public_hex) = keys::generate(app.rng);
+    let (signing, public_hex) = AccountKeys::generate(app.rng);
     let sealed = keys::seal(app.secret, &signing, app.rng);
     let account_id = app.uuid();
     let admin_id = app.uuid();
@@ -112,13 +120,48 @@ pub async fn bootstrap<D: Db, K: Kv>(app: &App<'_, D, K>, input: NewAccount) -> 
     let admin = Bearer::Admin { user_id: admin_id.clone() };
     let stmts = vec![
         Stmt::new(sql::accounts::INSERT, vec![account_id.clone().into(), input.name.into(), input.slug.into(), public_hex.into(), sealed.into(), now.into()]),
-        Stmt::new(sql::users::INSERT, vec![admin_id.clone().into(), account_id.clone().into(), input.admin_email.into(), Value::Null, Value::Null, "admin".into(), hash.into(), "{}".into(), now.into()]),
+        Stmt::new(
+            sql::users::INSERT,
+            vec![
+                admin_id.clone().into(),
+                account_id.clone().into(),
+                input.admin_email.into(),
+                Value::Null,
+                Value::Null,
+                "admin".into(),
+                hash.into(),
+                "{}".into(),
+                now.into(),
+            ],
+        ),
         Stmt::new(
             sql::tokens::INSERT,
-            vec![token_id.clone().into(), account_id.clone().into(), "user".into(), admin_id.clone().into(), "admin-token".into(), digest.into(), "bootstrap".into(), Value::Null, Value::Null, Value::Null, now.into()],
+            vec![
+                token_id.clone().into(),
+                account_id.clone().into(),
+                "user".into(),
+                admin_id.clone().into(),
+                "admin-token".into(),
+                digest.into(),
+                "bootstrap".into(),
+                Value::Null,
+                Value::Null,
+                Value::Null,
+                now.into(),
+            ],
         ),
-        events::record(app, &account_id, &admin, events::Event { name: "user.created", resource_type: "users", resource_id: &admin_id, changes: None, meta: None }),
-        events::record(app, &account_id, &admin, events::Event { name: "token.generated", resource_type: "tokens", resource_id: &token_id, changes: None, meta: None }),
+        events::record(
+            app,
+            &account_id,
+            &admin,
+            events::Event { name: "user.created", resource_type: "users", resource_id: &admin_id, changes: None, meta: None },
+        ),
+        events::record(
+            app,
+            &account_id,
+            &admin,
+            events::Event { name: "token.generated", resource_type: "tokens", resource_id: &token_id, changes: None, meta: None },
+        ),
     ];
     // The account insert is guarded by the slug; every later statement depends on the account
     // row (foreign keys), so a taken slug makes the batch fail as a whole: check first to give a
@@ -150,7 +193,9 @@ pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, id: &str) -> Result<Account
 pub async fn default_account<D: Db, K: Kv>(app: &App<'_, D, K>, configured: Option<&str>) -> Result<AccountRow> {
     match configured.filter(|c| !c.is_empty()) {
         Some(id) => find(app, id).await,
-        None => fetch_one(app.db, sql::accounts::FIND_DEFAULT, &[]).await?.ok_or_else(|| Error::new(Code::NotFound, "no account exists yet: bootstrap one with POST /v1/accounts")),
+        None => fetch_one(app.db, sql::accounts::FIND_DEFAULT, &[])
+            .await?
+            .ok_or_else(|| Error::new(Code::NotFound, "no account exists yet: bootstrap one with POST /v1/accounts")),
     }
 }
 

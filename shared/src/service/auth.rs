@@ -46,7 +46,11 @@ pub fn parse_credentials(authorization: Option<&str>, query_token: Option<&str>)
         "bearer" | "token" => Ok(Credentials::Token(rest.to_owned())),
         "license" => Ok(Credentials::LicenseKey(rest.to_owned())),
         "basic" => {
-            let raw = base64::engine::general_purpose::STANDARD.decode(rest).ok().and_then(|b| String::from_utf8(b).ok()).ok_or_else(|| Error::new(Code::TokenFormatInvalid, "basic credentials are not valid base64").header("Authorization"))?;
+            let raw = base64::engine::general_purpose::STANDARD
+                .decode(rest)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| Error::new(Code::TokenFormatInvalid, "basic credentials are not valid base64").header("Authorization"))?;
             let (user, pass) = raw.split_once(':').unwrap_or((&raw, ""));
             Ok(match (user, pass) {
                 ("license", key) => Credentials::LicenseKey(key.to_owned()),
@@ -66,7 +70,10 @@ pub fn parse_credentials(authorization: Option<&str>, query_token: Option<&str>)
 pub async fn authenticate<D: Db, K: Kv>(app: &App<'_, D, K>, account: AccountRow, creds: Credentials) -> Result<Caller> {
     let (bearer, token_id) = match creds {
         Credentials::None => (Bearer::Anonymous, None),
-        Credentials::Password { .. } => return Err(Error::new(Code::TokenFormatInvalid, "email and password credentials are only accepted when generating a token (POST /tokens)").header("Authorization")),
+        Credentials::Password { .. } => {
+            return Err(Error::new(Code::TokenFormatInvalid, "email and password credentials are only accepted when generating a token (POST /tokens)")
+                .header("Authorization"))
+        }
         Credentials::LicenseKey(key) => (licenses::authenticate_key(app, &account.id, &key).await?, None),
         Credentials::Token(raw) => {
             let t = find_token(app, &account.id, &raw).await?;
@@ -83,7 +90,11 @@ pub async fn authenticate<D: Db, K: Kv>(app: &App<'_, D, K>, account: AccountRow
 /// 401 `TOKEN_FORMAT_INVALID` (a UUID or malformed), `TOKEN_INVALID`, `TOKEN_EXPIRED`.
 pub async fn find_token<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, raw: &str) -> Result<TokenRow> {
     if is_uuid(raw) || !token::looks_like_token(raw) {
-        return Err(Error::new(Code::TokenFormatInvalid, "Token format is invalid (make sure that you're providing a token value, not a token's UUID identifier)").header("Authorization"));
+        return Err(Error::new(
+            Code::TokenFormatInvalid,
+            "Token format is invalid (make sure that you're providing a token value, not a token's UUID identifier)",
+        )
+        .header("Authorization"));
     }
     let digest = token::digest(app.secret, account_id, raw);
     let t: TokenRow = fetch_one(app.db, sql::tokens::FIND_BY_DIGEST, &[account_id.into(), digest.into()])
@@ -98,7 +109,9 @@ pub async fn find_token<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, raw
 async fn bearer_of<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, t: &TokenRow) -> Result<Bearer> {
     match t.bearer_type.as_str() {
         "user" => {
-            let u: UserRow = fetch_one(app.db, sql::users::FIND, &[account_id.into(), t.bearer_id.clone().into()]).await?.ok_or_else(|| Error::new(Code::TokenInvalid, "Token is invalid"))?;
+            let u: UserRow = fetch_one(app.db, sql::users::FIND, &[account_id.into(), t.bearer_id.clone().into()])
+                .await?
+                .ok_or_else(|| Error::new(Code::TokenInvalid, "Token is invalid"))?;
             if u.banned_at.is_some() {
                 return Err(Error::new(Code::UserBanned, "User is banned"));
             }

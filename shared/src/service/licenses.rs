@@ -71,7 +71,12 @@ pub fn parse(body: &[u8], creating: bool) -> Result<LicenseInput> {
             return Err(Error::new(Code::ParameterMissing, "policy relationship is required").pointer("/data/relationships/policy"));
         }
     } else {
-        for (f, ptr) in [(l.key.is_present(), "/data/attributes/key"), (l.policy.is_present(), "/data/relationships/policy"), (l.owner.is_present(), "/data/relationships/owner"), (l.suspended.is_present(), "/data/attributes/suspended")] {
+        for (f, ptr) in [
+            (l.key.is_present(), "/data/attributes/key"),
+            (l.policy.is_present(), "/data/relationships/policy"),
+            (l.owner.is_present(), "/data/relationships/owner"),
+            (l.suspended.is_present(), "/data/attributes/suspended"),
+        ] {
             if f {
                 return Err(Error::new(Code::ParameterUnpermitted, "unpermitted parameter (use the actions and relationship endpoints)").pointer(ptr));
             }
@@ -240,7 +245,11 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
         _ => return Err(Error::forbidden()),
     };
     if !privileged {
-        let restricted = input.expiry.is_present() || input.suspended.is_present() || input.protected.is_present() || input.limits.iter().any(Field::is_present) || input.key.is_present();
+        let restricted = input.expiry.is_present()
+            || input.suspended.is_present()
+            || input.protected.is_present()
+            || input.limits.iter().any(Field::is_present)
+            || input.key.is_present();
         if restricted {
             return Err(Error::forbidden());
         }
@@ -302,7 +311,18 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
     }
     params.push(metadata_text(&input.metadata.set().unwrap_or_default()).into());
     params.push(now.into());
-    let res = app.db.batch(vec![Stmt::new(sql::licenses::INSERT, params), events::record(app, caller.account_id(), &caller.bearer, events::Event { name: "license.created", resource_type: "licenses", resource_id: &id, changes: None, meta: None })]).await;
+    let res = app
+        .db
+        .batch(vec![
+            Stmt::new(sql::licenses::INSERT, params),
+            events::record(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event { name: "license.created", resource_type: "licenses", resource_id: &id, changes: None, meta: None },
+            ),
+        ])
+        .await;
     match res {
         Ok(r) if r[0].changes == 1 => {}
         other => {
@@ -332,7 +352,15 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     params.extend(limits.into_iter().map(opt));
     params.push(metadata.into());
     params.push(app.now().into());
-    let mut stmts = vec![Stmt::new(sql::licenses::UPDATE, params), events::record(app, caller.account_id(), &caller.bearer, events::Event { name: "license.updated", resource_type: "licenses", resource_id: &l.id, changes: None, meta: None })];
+    let mut stmts = vec![
+        Stmt::new(sql::licenses::UPDATE, params),
+        events::record(
+            app,
+            caller.account_id(),
+            &caller.bearer,
+            events::Event { name: "license.updated", resource_type: "licenses", resource_id: &l.id, changes: None, meta: None },
+        ),
+    ];
     if expiry != l.expiry {
         stmts.push(events::record(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, expiry)));
     }
@@ -342,7 +370,13 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
 
 /// `license.expiry.updated`, Latchkey's name for Cryptlex's `license.expiresAt.updated`.
 fn expiry_event(id: &str, from: Option<Millis>, to: Option<Millis>) -> events::Event<'_> {
-    events::Event { name: "license.expiry.updated", resource_type: "licenses", resource_id: id, changes: Some(json!({"expiry": [from.map(iso8601), to.map(iso8601)]})), meta: None }
+    events::Event {
+        name: "license.expiry.updated",
+        resource_type: "licenses",
+        resource_id: id,
+        changes: Some(json!({"expiry": [from.map(iso8601), to.map(iso8601)]})),
+        meta: None,
+    }
 }
 
 async fn reload<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<LicenseRow> {
@@ -357,7 +391,18 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
         .batch(vec![
             Stmt::new(sql::licenses::DELETE_TOKENS, vec![caller.account_id().into(), l.id.clone().into()]),
             Stmt::new(sql::licenses::DELETE, vec![caller.account_id().into(), l.id.clone().into()]),
-            events::record(app, caller.account_id(), &caller.bearer, events::Event { name: if revoke { "license.revoked" } else { "license.deleted" }, resource_type: "licenses", resource_id: &l.id, changes: None, meta: None }),
+            events::record(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event {
+                    name: if revoke { "license.revoked" } else { "license.deleted" },
+                    resource_type: "licenses",
+                    resource_id: &l.id,
+                    changes: None,
+                    meta: None,
+                },
+            ),
         ])
         .await?;
     Ok(())
@@ -376,7 +421,18 @@ pub async fn set_suspended<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, i
         .db
         .batch(vec![
             Stmt::new(sql::licenses::SET_SUSPENDED, vec![caller.account_id().into(), l.id.clone().into(), flag(suspended), app.now().into()]),
-            events::record(app, caller.account_id(), &caller.bearer, events::Event { name: if suspended { "license.suspended" } else { "license.reinstated" }, resource_type: "licenses", resource_id: &l.id, changes: None, meta: None }),
+            events::record(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event {
+                    name: if suspended { "license.suspended" } else { "license.reinstated" },
+                    resource_type: "licenses",
+                    resource_id: &l.id,
+                    changes: None,
+                    meta: None,
+                },
+            ),
         ])
         .await?;
     let _ = res;
@@ -393,7 +449,12 @@ pub async fn renew<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str)
     app.db
         .batch(vec![
             Stmt::new(sql::licenses::SET_EXPIRY, vec![caller.account_id().into(), l.id.clone().into(), expiry.into(), app.now().into()]),
-            events::record(app, caller.account_id(), &caller.bearer, events::Event { name: "license.renewed", resource_type: "licenses", resource_id: &l.id, changes: None, meta: None }),
+            events::record(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event { name: "license.renewed", resource_type: "licenses", resource_id: &l.id, changes: None, meta: None },
+            ),
             events::record(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, Some(expiry))),
         ])
         .await?;
@@ -408,7 +469,9 @@ pub async fn renew<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str)
 pub async fn transfer<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, body: &[u8]) -> Result<LicenseRow> {
     let l = manageable(app, caller, id).await?;
     let target_id = parse_identifier(body, "policies")?;
-    let target = policies::find(app, caller.account_id(), &target_id).await?.ok_or_else(|| Error::attribute("policy", AttrFault::NotFound, "must exist").pointer("/data"))?;
+    let target = policies::find(app, caller.account_id(), &target_id)
+        .await?
+        .ok_or_else(|| Error::attribute("policy", AttrFault::NotFound, "must exist").pointer("/data"))?;
     let (from, to) = (l.config(), target.config());
     if target.product_id != l.product_id || from.scheme != to.scheme || from.encrypted != to.encrypted || from.use_pool != to.use_pool {
         return Err(Error::new(Code::PolicyNotCompatible, "cannot change to a policy with a different product, scheme, encryption or pool").pointer("/data"));
@@ -418,7 +481,18 @@ pub async fn transfer<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &s
     let mut stmts = vec![
         Stmt::new(sql::licenses::TRANSFER, vec![caller.account_id().into(), l.id.clone().into(), target.id.clone().into(), opt(expiry), now.into()]),
         Stmt::new(sql::licenses::TRANSFER_MACHINES, vec![caller.account_id().into(), l.id.clone().into(), target.id.clone().into()]),
-        events::record(app, caller.account_id(), &caller.bearer, events::Event { name: "license.policy.updated", resource_type: "licenses", resource_id: &l.id, changes: Some(json!({"policy": [l.policy_id, target.id]})), meta: None }),
+        events::record(
+            app,
+            caller.account_id(),
+            &caller.bearer,
+            events::Event {
+                name: "license.policy.updated",
+                resource_type: "licenses",
+                resource_id: &l.id,
+                changes: Some(json!({"policy": [l.policy_id, target.id]})),
+                meta: None,
+            },
+        ),
     ];
     if expiry != l.expiry {
         stmts.push(events::record(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, expiry)));
@@ -431,13 +505,26 @@ pub async fn transfer<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &s
 pub async fn change_owner<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, body: &[u8]) -> Result<LicenseRow> {
     let l = manageable(app, caller, id).await?;
     let owner = match parse_optional_identifier(body, "users")? {
-        Some(u) => Some(users::find(app, caller.account_id(), &u).await?.ok_or_else(|| Error::attribute("owner", AttrFault::NotFound, "must exist").pointer("/data"))?.id),
+        Some(u) => Some(
+            users::find(app, caller.account_id(), &u).await?.ok_or_else(|| Error::attribute("owner", AttrFault::NotFound, "must exist").pointer("/data"))?.id,
+        ),
         None => None,
     };
     app.db
         .batch(vec![
             Stmt::new(sql::licenses::SET_OWNER, vec![caller.account_id().into(), l.id.clone().into(), opt(owner.clone()), app.now().into()]),
-            events::record(app, caller.account_id(), &caller.bearer, events::Event { name: "license.owner.updated", resource_type: "licenses", resource_id: &l.id, changes: Some(json!({"owner": [l.owner_id, owner]})), meta: None }),
+            events::record(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event {
+                    name: "license.owner.updated",
+                    resource_type: "licenses",
+                    resource_id: &l.id,
+                    changes: Some(json!({"owner": [l.owner_id, owner]})),
+                    meta: None,
+                },
+            ),
         ])
         .await?;
     reload(app, caller, &l.id).await
@@ -515,7 +602,8 @@ mod tests {
         assert_eq!(e.code, "PARAMETER_UNPERMITTED");
         let e = parse(br#"{"data":{"type":"licenses","attributes":{}}}"#, true).unwrap_err();
         assert_eq!(e.code, "PARAMETER_MISSING");
-        let e = parse(br#"{"data":{"type":"licenses","attributes":{"maxMachines":0},"relationships":{"policy":{"data":{"type":"policies","id":"x"}}}}}"#, true).unwrap_err();
+        let e = parse(br#"{"data":{"type":"licenses","attributes":{"maxMachines":0},"relationships":{"policy":{"data":{"type":"policies","id":"x"}}}}}"#, true)
+            .unwrap_err();
         assert_eq!(e.code, "MAX_MACHINES_INVALID");
     }
 }

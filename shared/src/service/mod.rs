@@ -9,6 +9,7 @@ pub mod events;
 pub mod licenses;
 pub mod policies;
 pub mod products;
+pub mod profiles;
 pub mod tokens;
 pub mod users;
 

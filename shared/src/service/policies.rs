@@ -56,7 +56,11 @@ fn apply_config(cfg: &mut PolicyConfig, mut attrs: Map<String, Value>, creating:
     }
     if let Some(s) = cfg.scheme {
         if s != Scheme::Ed25519Sign {
-            return Err(Error::attribute("scheme", AttrFault::NotAllowed, format!("{} is not supported by Latchkey (supported: ED25519_SIGN, or none for unsigned keys)", s.as_str())));
+            return Err(Error::attribute(
+                "scheme",
+                AttrFault::NotAllowed,
+                format!("{} is not supported by Latchkey (supported: ED25519_SIGN, or none for unsigned keys)", s.as_str()),
+            ));
         }
     }
     if cfg.use_pool {
@@ -125,12 +129,30 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: P
     let config = serde_json::to_string(&cfg).map_err(Error::internal)?;
     let res = app
         .db
-        .execute(sql::policies::INSERT, &[id.clone().into(), caller.account_id().into(), product.id.clone().into(), name.into(), config.into(), metadata_text(&input.metadata.set().unwrap_or_default()).into(), app.now().into()])
+        .execute(
+            sql::policies::INSERT,
+            &[
+                id.clone().into(),
+                caller.account_id().into(),
+                product.id.clone().into(),
+                name.into(),
+                config.into(),
+                metadata_text(&input.metadata.set().unwrap_or_default()).into(),
+                app.now().into(),
+            ],
+        )
         .await?;
     if res == 0 {
         return Err(Error::new(Code::IdConflict, "must not conflict with another policy").pointer("/data/id"));
     }
-    app.db.batch(vec![events::record(app, caller.account_id(), &caller.bearer, events::Event { name: "policy.created", resource_type: "policies", resource_id: &id, changes: None, meta: None })]).await?;
+    app.db
+        .batch(vec![events::record(
+            app,
+            caller.account_id(),
+            &caller.bearer,
+            events::Event { name: "policy.created", resource_type: "policies", resource_id: &id, changes: None, meta: None },
+        )])
+        .await?;
     show(app, caller, &id).await
 }
 
@@ -149,8 +171,16 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     let config = serde_json::to_string(&cfg).map_err(Error::internal)?;
     app.db
         .batch(vec![
-            Stmt::new(sql::policies::UPDATE, vec![caller.account_id().into(), p.id.clone().into(), name.into(), config.into(), metadata.into(), app.now().into()]),
-            events::record(app, caller.account_id(), &caller.bearer, events::Event { name: "policy.updated", resource_type: "policies", resource_id: &p.id, changes: Some(json!(changed)), meta: None }),
+            Stmt::new(
+                sql::policies::UPDATE,
+                vec![caller.account_id().into(), p.id.clone().into(), name.into(), config.into(), metadata.into(), app.now().into()],
+            ),
+            events::record(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event { name: "policy.updated", resource_type: "policies", resource_id: &p.id, changes: Some(json!(changed)), meta: None },
+            ),
         ])
         .await?;
     show(app, caller, &p.id).await
@@ -167,7 +197,12 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     app.db
         .batch(vec![
             Stmt::new(sql::policies::DELETE, vec![caller.account_id().into(), p.id.clone().into()]),
-            events::record(app, caller.account_id(), &caller.bearer, events::Event { name: "policy.deleted", resource_type: "policies", resource_id: &p.id, changes: None, meta: None }),
+            events::record(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event { name: "policy.deleted", resource_type: "policies", resource_id: &p.id, changes: None, meta: None },
+            ),
         ])
         .await
         .map_err(|e| {

@@ -59,7 +59,8 @@ pub fn parse(body: &[u8], creating: bool) -> Result<ProductInput> {
 
 /// A product the caller may see.
 pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<ProductRow> {
-    let p: ProductRow = fetch_one(app.db, sql::products::FIND, &[caller.account_id().into(), id.into()]).await?.ok_or_else(|| Error::not_found("product", id))?;
+    let p: ProductRow =
+        fetch_one(app.db, sql::products::FIND, &[caller.account_id().into(), id.into()]).await?.ok_or_else(|| Error::not_found("product", id))?;
     match &caller.bearer {
         Bearer::Admin { .. } => Ok(p),
         Bearer::Product { product_id } if *product_id == p.id => Ok(p),
@@ -107,7 +108,12 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: P
                     now.into(),
                 ],
             ),
-            events::record(app, caller.account_id(), &caller.bearer, events::Event { name: "product.created", resource_type: "products", resource_id: &id, changes: None, meta: None }),
+            events::record(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event { name: "product.created", resource_type: "products", resource_id: &id, changes: None, meta: None },
+            ),
         ])
         .await;
     match res {
@@ -140,8 +146,16 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     let changes = json!({"name": name, "code": code, "url": url, "distributionStrategy": ds});
     app.db
         .batch(vec![
-            Stmt::new(sql::products::UPDATE, vec![caller.account_id().into(), id.into(), name.into(), opt(code), opt(url), ds.into(), platforms.into(), metadata.into(), app.now().into()]),
-            events::record(app, caller.account_id(), &caller.bearer, events::Event { name: "product.updated", resource_type: "products", resource_id: &p.id, changes: Some(changes), meta: None }),
+            Stmt::new(
+                sql::products::UPDATE,
+                vec![caller.account_id().into(), id.into(), name.into(), opt(code), opt(url), ds.into(), platforms.into(), metadata.into(), app.now().into()],
+            ),
+            events::record(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event { name: "product.updated", resource_type: "products", resource_id: &p.id, changes: Some(changes), meta: None },
+            ),
         ])
         .await?;
     show(app, caller, &p.id).await
@@ -155,7 +169,12 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
         .batch(vec![
             Stmt::new(sql::tokens::DELETE_FOR_BEARER, vec![caller.account_id().into(), "product".into(), p.id.clone().into()]),
             Stmt::new(sql::products::DELETE, vec![caller.account_id().into(), p.id.clone().into()]),
-            events::record(app, caller.account_id(), &caller.bearer, events::Event { name: "product.deleted", resource_type: "products", resource_id: &p.id, changes: None, meta: None }),
+            events::record(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event { name: "product.deleted", resource_type: "products", resource_id: &p.id, changes: None, meta: None },
+            ),
         ])
         .await
         .map_err(|e| {

@@ -89,9 +89,26 @@ pub async fn issue<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, bearer_ty
     let stmts = vec![
         Stmt::new(
             sql::tokens::INSERT,
-            vec![id.clone().into(), caller.account_id().into(), bearer_type.into(), bearer_id.into(), kind.into(), digest.into(), opt(input.name), opt(expiry), opt(input.max_activations), opt(input.max_deactivations), now.into()],
+            vec![
+                id.clone().into(),
+                caller.account_id().into(),
+                bearer_type.into(),
+                bearer_id.into(),
+                kind.into(),
+                digest.into(),
+                opt(input.name),
+                opt(expiry),
+                opt(input.max_activations),
+                opt(input.max_deactivations),
+                now.into(),
+            ],
         ),
-        events::record(app, caller.account_id(), &caller.bearer, events::Event { name: "token.generated", resource_type: "tokens", resource_id: &id, changes: None, meta: None }),
+        events::record(
+            app,
+            caller.account_id(),
+            &caller.bearer,
+            events::Event { name: "token.generated", resource_type: "tokens", resource_id: &id, changes: None, meta: None },
+        ),
     ];
     app.db.batch(stmts).await?;
     let row = find(app, caller.account_id(), &id).await?;
@@ -111,7 +128,9 @@ pub async fn login<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, password_
         if pw.is_empty() {
             return Err(Error::new(Code::PasswordRequired, "password is required").header("Authorization"));
         }
-        let user: UserRow = fetch_one(app.db, sql::users::FIND, &[caller.account_id().into(), email.into()]).await?.ok_or_else(|| Error::new(Code::EmailInvalid, "email must be valid").header("Authorization"))?;
+        let user: UserRow = fetch_one(app.db, sql::users::FIND, &[caller.account_id().into(), email.into()])
+            .await?
+            .ok_or_else(|| Error::new(Code::EmailInvalid, "email must be valid").header("Authorization"))?;
         let Some(hash) = &user.password_hash else {
             return Err(Error::new(Code::PasswordNotSupported, "password is not supported for this user").header("Authorization"));
         };
@@ -121,14 +140,19 @@ pub async fn login<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, password_
         if user.banned_at.is_some() {
             return Err(Error::new(Code::UserBanned, "User is banned"));
         }
-        let as_user = Caller { bearer: if user.role == "admin" { Bearer::Admin { user_id: user.id.clone() } } else { Bearer::User { user_id: user.id.clone() } }, ..caller.clone() };
+        let as_user = Caller {
+            bearer: if user.role == "admin" { Bearer::Admin { user_id: user.id.clone() } } else { Bearer::User { user_id: user.id.clone() } },
+            ..caller.clone()
+        };
         return issue(app, &as_user, "user", &user.id, user.role == "admin", input).await;
     }
     match &caller.bearer {
         Bearer::Admin { user_id } => issue(app, caller, "user", user_id, true, input).await,
         Bearer::User { user_id } => issue(app, caller, "user", user_id, false, input).await,
         Bearer::Product { product_id } => issue(app, caller, "product", product_id, false, input).await,
-        Bearer::License { .. } | Bearer::Anonymous => Err(Error::new(Code::TokenMissing, "email and password, or a token, are required").header("Authorization")),
+        Bearer::License { .. } | Bearer::Anonymous => {
+            Err(Error::new(Code::TokenMissing, "email and password, or a token, are required").header("Authorization"))
+        }
     }
 }
 
@@ -192,7 +216,12 @@ pub async fn regenerate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: 
     app.db
         .batch(vec![
             Stmt::new(sql::tokens::REGENERATE, vec![caller.account_id().into(), id.into(), digest.into(), opt(expiry), now.into()]),
-            events::record(app, caller.account_id(), &caller.bearer, events::Event { name: "token.regenerated", resource_type: "tokens", resource_id: id, changes: None, meta: None }),
+            events::record(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event { name: "token.regenerated", resource_type: "tokens", resource_id: id, changes: None, meta: None },
+            ),
         ])
         .await?;
     Ok(Issued { row: find(app, caller.account_id(), id).await?, raw: Some(raw) })
@@ -204,7 +233,12 @@ pub async fn revoke<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     app.db
         .batch(vec![
             Stmt::new(sql::tokens::DELETE, vec![caller.account_id().into(), id.into()]),
-            events::record(app, caller.account_id(), &caller.bearer, events::Event { name: "token.revoked", resource_type: "tokens", resource_id: id, changes: None, meta: None }),
+            events::record(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event { name: "token.revoked", resource_type: "tokens", resource_id: id, changes: None, meta: None },
+            ),
         ])
         .await?;
     Ok(())

@@ -80,7 +80,9 @@ pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
         Bearer::Admin { .. } => Ok(u),
         Bearer::User { user_id } if *user_id == u.id => Ok(u),
         Bearer::Product { product_id } => {
-            let related = fetch_one::<Value>(app.db, sql::users::RELATED_TO_PRODUCT, &[caller.account_id().into(), u.id.clone().into(), product_id.clone().into()]).await?;
+            let related =
+                fetch_one::<Value>(app.db, sql::users::RELATED_TO_PRODUCT, &[caller.account_id().into(), u.id.clone().into(), product_id.clone().into()])
+                    .await?;
             if related.is_some() {
                 Ok(u)
             } else {
@@ -136,7 +138,17 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
         .db
         .execute(
             sql::users::INSERT,
-            &[id.clone().into(), caller.account_id().into(), email.into(), opt(input.first_name.set()), opt(input.last_name.set()), role.into(), opt(hash), metadata_text(&input.metadata.set().unwrap_or_default()).into(), now.into()],
+            &[
+                id.clone().into(),
+                caller.account_id().into(),
+                email.into(),
+                opt(input.first_name.set()),
+                opt(input.last_name.set()),
+                role.into(),
+                opt(hash),
+                metadata_text(&input.metadata.set().unwrap_or_default()).into(),
+                now.into(),
+            ],
         )
         .await;
     match res {
@@ -148,7 +160,14 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
             return Err(err);
         }
     }
-    app.db.batch(vec![events::record(app, caller.account_id(), &caller.bearer, events::Event { name: "user.created", resource_type: "users", resource_id: &id, changes: None, meta: None })]).await?;
+    app.db
+        .batch(vec![events::record(
+            app,
+            caller.account_id(),
+            &caller.bearer,
+            events::Event { name: "user.created", resource_type: "users", resource_id: &id, changes: None, meta: None },
+        )])
+        .await?;
     Ok(find(app, caller.account_id(), &id).await?.ok_or_else(|| Error::internal("user vanished after insert"))?)
 }
 
@@ -177,8 +196,26 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     let changes = json!({"email": email, "firstName": first, "lastName": last, "role": role});
     app.db
         .batch(vec![
-            Stmt::new(sql::users::UPDATE, vec![caller.account_id().into(), u.id.clone().into(), email.into(), opt(first), opt(last), role.into(), opt(hash), metadata.into(), app.now().into()]),
-            events::record(app, caller.account_id(), &caller.bearer, events::Event { name: "user.updated", resource_type: "users", resource_id: &u.id, changes: Some(changes), meta: None }),
+            Stmt::new(
+                sql::users::UPDATE,
+                vec![
+                    caller.account_id().into(),
+                    u.id.clone().into(),
+                    email.into(),
+                    opt(first),
+                    opt(last),
+                    role.into(),
+                    opt(hash),
+                    metadata.into(),
+                    app.now().into(),
+                ],
+            ),
+            events::record(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event { name: "user.updated", resource_type: "users", resource_id: &u.id, changes: Some(changes), meta: None },
+            ),
         ])
         .await?;
     show(app, caller, &u.id).await
@@ -198,7 +235,18 @@ pub async fn set_banned<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: 
     app.db
         .batch(vec![
             Stmt::new(sql::users::SET_BANNED, vec![caller.account_id().into(), u.id.clone().into(), if banned { now.into() } else { Value::Null }, now.into()]),
-            events::record(app, caller.account_id(), &caller.bearer, events::Event { name: if banned { "user.banned" } else { "user.unbanned" }, resource_type: "users", resource_id: &u.id, changes: None, meta: None }),
+            events::record(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event {
+                    name: if banned { "user.banned" } else { "user.unbanned" },
+                    resource_type: "users",
+                    resource_id: &u.id,
+                    changes: None,
+                    meta: None,
+                },
+            ),
         ])
         .await?;
     show(app, caller, &u.id).await
@@ -215,7 +263,12 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
         .batch(vec![
             Stmt::new(sql::tokens::DELETE_FOR_BEARER, vec![caller.account_id().into(), "user".into(), u.id.clone().into()]),
             Stmt::new(sql::users::DELETE, vec![caller.account_id().into(), u.id.clone().into()]),
-            events::record(app, caller.account_id(), &caller.bearer, events::Event { name: "user.deleted", resource_type: "users", resource_id: &u.id, changes: None, meta: None }),
+            events::record(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event { name: "user.deleted", resource_type: "users", resource_id: &u.id, changes: None, meta: None },
+            ),
         ])
         .await?;
     Ok(())

@@ -1,3 +1,4 @@
 //! Native integration tests: use cases on a fresh SQLite database with the real migrations.
 
+mod licenses;
 mod support;

@@ -9,20 +9,11 @@ const DAY: Millis = 86_400_000;
 const NOW: Millis = 1_700_000_000_000;
 
 fn user(id: &str) -> UserRef {
-    UserRef {
-        id: id.into(),
-        email: format!("{id}@example.com"),
-    }
+    UserRef { id: id.into(), email: format!("{id}@example.com") }
 }
 
 fn machine(id: &str, fingerprint: &str) -> MachineFacts {
-    MachineFacts {
-        id: id.into(),
-        fingerprint: fingerprint.into(),
-        created_at: NOW - 60 * MIN,
-        last_heartbeat_at: Some(NOW - MIN),
-        ..MachineFacts::default()
-    }
+    MachineFacts { id: id.into(), fingerprint: fingerprint.into(), created_at: NOW - 60 * MIN, last_heartbeat_at: Some(NOW - MIN), ..MachineFacts::default() }
 }
 
 /// A valid, owned, non-strict, floating license with no machines.
@@ -39,10 +30,7 @@ fn input() -> ValidationInput {
             users_count: 2,
             ..LicenseFacts::default()
         },
-        policy: PolicyConfig {
-            floating: true,
-            ..PolicyConfig::default()
-        },
+        policy: PolicyConfig { floating: true, ..PolicyConfig::default() },
         machines: vec![],
         quick: false,
     }
@@ -76,10 +64,7 @@ fn there_are_exactly_keygens_38_codes() {
     assert_eq!(ValidationCode::ALL.len(), 38);
     let unique: BTreeSet<&str> = ValidationCode::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(unique.len(), 38);
-    assert_eq!(
-        serde_json::to_string(&ValidationCode::TooMuchDisk).unwrap(),
-        "\"TOO_MUCH_DISK\""
-    );
+    assert_eq!(serde_json::to_string(&ValidationCode::TooMuchDisk).unwrap(), "\"TOO_MUCH_DISK\"");
 }
 
 #[test]
@@ -91,12 +76,7 @@ fn plain_license_is_valid() {
 
 #[test]
 fn missing_license_is_not_found() {
-    expect(
-        Outcome::not_found(),
-        false,
-        "does not exist",
-        ValidationCode::NotFound,
-    );
+    expect(Outcome::not_found(), false, "does not exist", ValidationCode::NotFound);
 }
 
 #[test]
@@ -113,12 +93,7 @@ fn suspended_wins_over_expired() {
     i.license.suspended = true;
     i.license.expiry = Some(NOW - DAY);
     i.policy.expiration_strategy = ExpirationStrategy::RevokeAccess;
-    expect(
-        run(&i, None),
-        false,
-        "is suspended",
-        ValidationCode::Suspended,
-    );
+    expect(run(&i, None), false, "is suspended", ValidationCode::Suspended);
 }
 
 #[test]
@@ -129,12 +104,7 @@ fn revoke_access_expiry_wins_over_overdue_and_scope() {
     i.policy.require_check_in = true;
     i.policy.check_in_interval = Some(crate::domain::strategy::CheckInInterval::Day);
     i.policy.check_in_interval_count = Some(1);
-    expect(
-        run(&i, Some(scope(serde_json::json!({"product": "other"})))),
-        false,
-        "is expired",
-        ValidationCode::Expired,
-    );
+    expect(run(&i, Some(scope(serde_json::json!({"product": "other"})))), false, "is expired", ValidationCode::Expired);
 }
 
 #[test]
@@ -153,12 +123,7 @@ fn overdue_check_in_wins_over_scope() {
     i.policy.check_in_interval_count = Some(1);
     i.license.last_check_in_at = Some(NOW - 7 * DAY - 1);
     let s = scope(serde_json::json!({"product": "other"}));
-    expect(
-        run(&i, Some(s.clone())),
-        false,
-        "is overdue for check in",
-        ValidationCode::Overdue,
-    );
+    expect(run(&i, Some(s.clone())), false, "is overdue for check in", ValidationCode::Overdue);
     i.license.last_check_in_at = Some(NOW - 7 * DAY);
     assert_eq!(run(&i, Some(s)).code, ValidationCode::ProductScopeMismatch);
     i.license.last_check_in_at = None; // falls back to created_at, 30 days ago
@@ -170,22 +135,9 @@ fn overdue_check_in_wins_over_scope() {
 #[test]
 fn environment_scope_never_matches_unless_null() {
     let i = input();
-    let o = run(
-        &i,
-        Some(scope(
-            serde_json::json!({"environment": "production", "product": "other"}),
-        )),
-    );
-    expect(
-        o,
-        false,
-        "environment scope does not match",
-        ValidationCode::EnvironmentScopeMismatch,
-    );
-    assert_eq!(
-        run(&i, Some(scope(serde_json::json!({"environment": null})))).code,
-        ValidationCode::Valid
-    );
+    let o = run(&i, Some(scope(serde_json::json!({"environment": "production", "product": "other"}))));
+    expect(o, false, "environment scope does not match", ValidationCode::EnvironmentScopeMismatch);
+    assert_eq!(run(&i, Some(scope(serde_json::json!({"environment": null})))).code, ValidationCode::Valid);
 }
 
 #[test]
@@ -197,66 +149,29 @@ fn environment_scope_is_never_required() {
 
 #[test]
 fn product_scope_mismatch() {
-    let o = run(
-        &input(),
-        Some(scope(
-            serde_json::json!({"product": "other", "policy": "other"}),
-        )),
-    );
-    expect(
-        o,
-        false,
-        "product scope does not match",
-        ValidationCode::ProductScopeMismatch,
-    );
-    assert_eq!(
-        run(
-            &input(),
-            Some(scope(serde_json::json!({"product": "prod"})))
-        )
-        .code,
-        ValidationCode::Valid
-    );
+    let o = run(&input(), Some(scope(serde_json::json!({"product": "other", "policy": "other"}))));
+    expect(o, false, "product scope does not match", ValidationCode::ProductScopeMismatch);
+    assert_eq!(run(&input(), Some(scope(serde_json::json!({"product": "prod"})))).code, ValidationCode::Valid);
 }
 
 #[test]
 fn product_scope_required() {
     let mut i = input();
     i.policy.require_product_scope = true;
-    expect(
-        run(&i, None),
-        false,
-        "product scope is required",
-        ValidationCode::ProductScopeRequired,
-    );
+    expect(run(&i, None), false, "product scope is required", ValidationCode::ProductScopeRequired);
 }
 
 #[test]
 fn policy_scope_mismatch() {
-    let o = run(
-        &input(),
-        Some(scope(
-            serde_json::json!({"policy": "other", "user": "nobody"}),
-        )),
-    );
-    expect(
-        o,
-        false,
-        "policy scope does not match",
-        ValidationCode::PolicyScopeMismatch,
-    );
+    let o = run(&input(), Some(scope(serde_json::json!({"policy": "other", "user": "nobody"}))));
+    expect(o, false, "policy scope does not match", ValidationCode::PolicyScopeMismatch);
 }
 
 #[test]
 fn policy_scope_required() {
     let mut i = input();
     i.policy.require_policy_scope = true;
-    expect(
-        run(&i, None),
-        false,
-        "policy scope is required",
-        ValidationCode::PolicyScopeRequired,
-    );
+    expect(run(&i, None), false, "policy scope is required", ValidationCode::PolicyScopeRequired);
 }
 
 // ---- 9–10 ----
@@ -264,87 +179,34 @@ fn policy_scope_required() {
 #[test]
 fn user_scope_matches_owner_or_licensee_by_id_or_email() {
     let i = input();
-    for u in [
-        "owner",
-        "OWNER@example.com",
-        "licensee",
-        "licensee@example.com",
-    ] {
-        assert_eq!(
-            run(&i, Some(scope(serde_json::json!({"user": u})))).code,
-            ValidationCode::Valid,
-            "{u}"
-        );
+    for u in ["owner", "OWNER@example.com", "licensee", "licensee@example.com"] {
+        assert_eq!(run(&i, Some(scope(serde_json::json!({"user": u})))).code, ValidationCode::Valid, "{u}");
     }
-    let o = run(
-        &i,
-        Some(scope(
-            serde_json::json!({"user": "stranger", "entitlements": []}),
-        )),
-    );
-    expect(
-        o,
-        false,
-        "user scope does not match",
-        ValidationCode::UserScopeMismatch,
-    );
+    let o = run(&i, Some(scope(serde_json::json!({"user": "stranger", "entitlements": []}))));
+    expect(o, false, "user scope does not match", ValidationCode::UserScopeMismatch);
     let o = run(&i, Some(scope(serde_json::json!({"user": null}))));
-    assert_eq!(
-        o.code,
-        ValidationCode::UserScopeMismatch,
-        "null user only matches an ownerless license"
-    );
+    assert_eq!(o.code, ValidationCode::UserScopeMismatch, "null user only matches an ownerless license");
 }
 
 #[test]
 fn user_scope_required() {
     let mut i = input();
     i.policy.require_user_scope = true;
-    expect(
-        run(&i, None),
-        false,
-        "user scope is required",
-        ValidationCode::UserScopeRequired,
-    );
+    expect(run(&i, None), false, "user scope is required", ValidationCode::UserScopeRequired);
 }
 
 #[test]
 fn entitlements_scope_empty() {
-    let o = run(
-        &input(),
-        Some(scope(
-            serde_json::json!({"entitlements": [], "machine": "x"}),
-        )),
-    );
-    expect(
-        o,
-        false,
-        "entitlements scope is empty",
-        ValidationCode::EntitlementsScopeEmpty,
-    );
+    let o = run(&input(), Some(scope(serde_json::json!({"entitlements": [], "machine": "x"}))));
+    expect(o, false, "entitlements scope is empty", ValidationCode::EntitlementsScopeEmpty);
 }
 
 #[test]
 fn entitlements_missing() {
     let i = input();
-    let o = run(
-        &i,
-        Some(scope(
-            serde_json::json!({"entitlements": ["FEATURE_A", "FEATURE_C"]}),
-        )),
-    );
-    expect(
-        o,
-        false,
-        "is missing one or more required entitlements",
-        ValidationCode::EntitlementsMissing,
-    );
-    let o = run(
-        &i,
-        Some(scope(
-            serde_json::json!({"entitlements": ["FEATURE_A", "FEATURE_B", "FEATURE_A"]}),
-        )),
-    );
+    let o = run(&i, Some(scope(serde_json::json!({"entitlements": ["FEATURE_A", "FEATURE_C"]}))));
+    expect(o, false, "is missing one or more required entitlements", ValidationCode::EntitlementsMissing);
+    let o = run(&i, Some(scope(serde_json::json!({"entitlements": ["FEATURE_A", "FEATURE_B", "FEATURE_A"]}))));
     assert_eq!(o.code, ValidationCode::Valid);
 }
 
@@ -354,68 +216,28 @@ fn entitlements_missing() {
 fn machine_scope_without_machines_is_no_machine_or_no_machines() {
     let mut i = input();
     let s = || Some(scope(serde_json::json!({"machine": "m1"})));
-    expect(
-        run(&i, s()),
-        false,
-        "machine is not activated (has no associated machines)",
-        ValidationCode::NoMachines,
-    );
+    expect(run(&i, s()), false, "machine is not activated (has no associated machines)", ValidationCode::NoMachines);
     i.policy.floating = false;
-    expect(
-        run(&i, s()),
-        false,
-        "machine is not activated (has no associated machine)",
-        ValidationCode::NoMachine,
-    );
+    expect(run(&i, s()), false, "machine is not activated (has no associated machine)", ValidationCode::NoMachine);
 }
 
 #[test]
 fn machine_scope_mismatch() {
     let o = run(&strict(), Some(scope(serde_json::json!({"machine": "m9"}))));
-    expect(
-        o,
-        false,
-        "machine is not activated (does not match any associated machines)",
-        ValidationCode::MachineScopeMismatch,
-    );
-    assert_eq!(
-        run(&strict(), Some(scope(serde_json::json!({"machine": "m2"})))).code,
-        ValidationCode::Valid
-    );
+    expect(o, false, "machine is not activated (does not match any associated machines)", ValidationCode::MachineScopeMismatch);
+    assert_eq!(run(&strict(), Some(scope(serde_json::json!({"machine": "m2"})))).code, ValidationCode::Valid);
 }
 
 #[test]
 fn machine_owned_by_another_user_mismatches_user_scope() {
     let mut i = strict();
     i.machines[0].owner_id = Some("licensee".into());
-    let o = run(
-        &i,
-        Some(scope(serde_json::json!({"machine": "m1", "user": "owner"}))),
-    );
-    expect(
-        o,
-        false,
-        "user scope does not match (does not match associated machine owner)",
-        ValidationCode::UserScopeMismatch,
-    );
-    let o = run(
-        &i,
-        Some(scope(
-            serde_json::json!({"machine": "m1", "user": "licensee@example.com"}),
-        )),
-    );
-    assert_eq!(
-        o.code,
-        ValidationCode::UserScopeMismatch,
-        "machine owner email unknown here; id only"
-    );
+    let o = run(&i, Some(scope(serde_json::json!({"machine": "m1", "user": "owner"}))));
+    expect(o, false, "user scope does not match (does not match associated machine owner)", ValidationCode::UserScopeMismatch);
+    let o = run(&i, Some(scope(serde_json::json!({"machine": "m1", "user": "licensee@example.com"}))));
+    assert_eq!(o.code, ValidationCode::UserScopeMismatch, "machine owner email unknown here; id only");
     i.machines[0].owner_email = Some("licensee@example.com".into());
-    let o = run(
-        &i,
-        Some(scope(
-            serde_json::json!({"machine": "m1", "user": "licensee@example.com"}),
-        )),
-    );
+    let o = run(&i, Some(scope(serde_json::json!({"machine": "m1", "user": "licensee@example.com"}))));
     assert_eq!(o.code, ValidationCode::Valid);
 }
 
@@ -426,77 +248,39 @@ fn required_heartbeat_not_started_on_scoped_machine() {
     i.machines[0].last_heartbeat_at = None;
     i.machines[0].created_at = NOW - 5 * MIN;
     let o = run(&i, Some(scope(serde_json::json!({"machine": "m1"}))));
-    expect(
-        o,
-        false,
-        "machine heartbeat is required",
-        ValidationCode::HeartbeatNotStarted,
-    );
+    expect(o, false, "machine heartbeat is required", ValidationCode::HeartbeatNotStarted);
 }
 
 #[test]
 fn dead_scoped_machine_is_heartbeat_dead() {
     let mut i = strict();
     i.machines[0].last_heartbeat_at = Some(NOW - 11 * MIN);
-    let o = run(
-        &i,
-        Some(scope(
-            serde_json::json!({"machine": "m1", "fingerprint": ""}),
-        )),
-    );
-    expect(
-        o,
-        false,
-        "machine heartbeat is dead",
-        ValidationCode::HeartbeatDead,
-    );
+    let o = run(&i, Some(scope(serde_json::json!({"machine": "m1", "fingerprint": ""}))));
+    expect(o, false, "machine heartbeat is dead", ValidationCode::HeartbeatDead);
 }
 
 #[test]
 fn machine_scope_required() {
     let mut i = strict();
     i.policy.require_machine_scope = true;
-    expect(
-        run(&i, None),
-        false,
-        "machine scope is required",
-        ValidationCode::MachineScopeRequired,
-    );
+    expect(run(&i, None), false, "machine scope is required", ValidationCode::MachineScopeRequired);
 }
 
 // ---- 12 ----
 
 #[test]
 fn fingerprint_scope_empty() {
-    let o = run(
-        &strict(),
-        Some(scope(serde_json::json!({"fingerprints": []}))),
-    );
-    expect(
-        o,
-        false,
-        "fingerprint scope is empty",
-        ValidationCode::FingerprintScopeEmpty,
-    );
+    let o = run(&strict(), Some(scope(serde_json::json!({"fingerprints": []}))));
+    expect(o, false, "fingerprint scope is empty", ValidationCode::FingerprintScopeEmpty);
 }
 
 #[test]
 fn fingerprint_scope_without_machines_is_no_machine_or_no_machines() {
     let mut i = input();
     let s = || Some(scope(serde_json::json!({"fingerprint": "fp1"})));
-    expect(
-        run(&i, s()),
-        false,
-        "fingerprint is not activated (has no associated machines)",
-        ValidationCode::NoMachines,
-    );
+    expect(run(&i, s()), false, "fingerprint is not activated (has no associated machines)", ValidationCode::NoMachines);
     i.policy.floating = false;
-    expect(
-        run(&i, s()),
-        false,
-        "fingerprint is not activated (has no associated machine)",
-        ValidationCode::NoMachine,
-    );
+    expect(run(&i, s()), false, "fingerprint is not activated (has no associated machine)", ValidationCode::NoMachine);
 }
 
 #[test]
@@ -504,26 +288,11 @@ fn all_matched_machines_dead_is_heartbeat_dead() {
     let mut i = strict();
     i.machines[0].last_heartbeat_at = Some(NOW - 11 * MIN);
     i.machines[1].last_heartbeat_at = Some(NOW - 11 * MIN);
-    let o = run(
-        &i,
-        Some(scope(serde_json::json!({"fingerprints": ["fp1", "fp2"]}))),
-    );
-    expect(
-        o,
-        false,
-        "machine heartbeat is dead",
-        ValidationCode::HeartbeatDead,
-    );
+    let o = run(&i, Some(scope(serde_json::json!({"fingerprints": ["fp1", "fp2"]}))));
+    expect(o, false, "machine heartbeat is dead", ValidationCode::HeartbeatDead);
     // One dead of two matches is not "all dead"; MATCH_ANY is satisfied by the alive one.
     i.machines[1].last_heartbeat_at = Some(NOW);
-    assert_eq!(
-        run(
-            &i,
-            Some(scope(serde_json::json!({"fingerprints": ["fp1", "fp2"]})))
-        )
-        .code,
-        ValidationCode::Valid
-    );
+    assert_eq!(run(&i, Some(scope(serde_json::json!({"fingerprints": ["fp1", "fp2"]})))).code, ValidationCode::Valid);
 }
 
 #[test]
@@ -544,14 +313,8 @@ fn fingerprint_mismatch_follows_machine_matching_strategy() {
         ValidationCode::FingerprintScopeMismatch,
     );
     i.policy.machine_matching_strategy = MatchingStrategy::MatchMost;
-    assert_eq!(
-        run(&i, s(serde_json::json!(["fp1", "fpX"]))).code,
-        ValidationCode::Valid
-    );
-    assert_eq!(
-        run(&i, s(serde_json::json!(["fp1", "fpX", "fpY"]))).code,
-        ValidationCode::FingerprintScopeMismatch
-    );
+    assert_eq!(run(&i, s(serde_json::json!(["fp1", "fpX"]))).code, ValidationCode::Valid);
+    assert_eq!(run(&i, s(serde_json::json!(["fp1", "fpX", "fpY"]))).code, ValidationCode::FingerprintScopeMismatch);
     i.policy.machine_matching_strategy = MatchingStrategy::MatchTwo;
     expect(
         run(&i, s(serde_json::json!(["fp1", "fpX"]))),
@@ -560,28 +323,15 @@ fn fingerprint_mismatch_follows_machine_matching_strategy() {
         ValidationCode::FingerprintScopeMismatch,
     );
     // A single fingerprint is always MATCH_ANY.
-    assert_eq!(
-        run(&i, s(serde_json::json!(["fp1"]))).code,
-        ValidationCode::Valid
-    );
+    assert_eq!(run(&i, s(serde_json::json!(["fp1"]))).code, ValidationCode::Valid);
 }
 
 #[test]
 fn fingerprint_matched_machine_owned_by_another_user_mismatches_user_scope() {
     let mut i = strict();
     i.machines[1].owner_id = Some("licensee".into());
-    let o = run(
-        &i,
-        Some(scope(
-            serde_json::json!({"fingerprints": ["fp1", "fp2"], "user": "owner"}),
-        )),
-    );
-    expect(
-        o,
-        false,
-        "user scope does not match (does not match associated machine owners)",
-        ValidationCode::UserScopeMismatch,
-    );
+    let o = run(&i, Some(scope(serde_json::json!({"fingerprints": ["fp1", "fp2"], "user": "owner"}))));
+    expect(o, false, "user scope does not match (does not match associated machine owners)", ValidationCode::UserScopeMismatch);
 }
 
 #[test]
@@ -591,73 +341,36 @@ fn required_heartbeat_not_started_on_fingerprint_match() {
     i.machines[1].last_heartbeat_at = None;
     i.machines[1].created_at = NOW - MIN;
     let o = run(&i, Some(scope(serde_json::json!({"fingerprint": "fp2"}))));
-    expect(
-        o,
-        false,
-        "machine heartbeat is required",
-        ValidationCode::HeartbeatNotStarted,
-    );
+    expect(o, false, "machine heartbeat is required", ValidationCode::HeartbeatNotStarted);
 }
 
 #[test]
 fn fingerprint_scope_required() {
     let mut i = strict();
     i.policy.require_fingerprint_scope = true;
-    expect(
-        run(&i, None),
-        false,
-        "fingerprint scope is required",
-        ValidationCode::FingerprintScopeRequired,
-    );
+    expect(run(&i, None), false, "fingerprint scope is required", ValidationCode::FingerprintScopeRequired);
 }
 
 // ---- 13 ----
 
 #[test]
 fn components_scope_needs_a_fingerprint_scope() {
-    let o = run(
-        &strict(),
-        Some(scope(
-            serde_json::json!({"fingerprints": ["fp1"], "components": ["c1"]}),
-        )),
-    );
-    expect(
-        o,
-        false,
-        "fingerprint scope is required when using the components scope",
-        ValidationCode::FingerprintScopeRequired,
-    );
+    let o = run(&strict(), Some(scope(serde_json::json!({"fingerprints": ["fp1"], "components": ["c1"]}))));
+    expect(o, false, "fingerprint scope is required when using the components scope", ValidationCode::FingerprintScopeRequired);
 }
 
 #[test]
 fn components_scope_empty() {
-    let o = run(
-        &strict(),
-        Some(scope(
-            serde_json::json!({"fingerprint": "fp1", "components": []}),
-        )),
-    );
-    expect(
-        o,
-        false,
-        "components scope is empty",
-        ValidationCode::ComponentsScopeEmpty,
-    );
+    let o = run(&strict(), Some(scope(serde_json::json!({"fingerprint": "fp1", "components": []}))));
+    expect(o, false, "components scope is empty", ValidationCode::ComponentsScopeEmpty);
 }
 
 #[test]
 fn components_mismatch_follows_component_matching_strategy() {
     let mut i = strict();
     i.machines[0].components = vec!["c1".into(), "c2".into()];
-    let s = |cs: serde_json::Value| {
-        Some(scope(
-            serde_json::json!({"fingerprint": "fp1", "components": cs}),
-        ))
-    };
-    assert_eq!(
-        run(&i, s(serde_json::json!(["c1", "cX"]))).code,
-        ValidationCode::Valid
-    );
+    let s = |cs: serde_json::Value| Some(scope(serde_json::json!({"fingerprint": "fp1", "components": cs})));
+    assert_eq!(run(&i, s(serde_json::json!(["c1", "cX"]))).code, ValidationCode::Valid);
     expect(
         run(&i, s(serde_json::json!(["cX"]))),
         false,
@@ -666,83 +379,44 @@ fn components_mismatch_follows_component_matching_strategy() {
     );
     i.policy.component_matching_strategy = MatchingStrategy::MatchTwo;
     // Applied even to a single component.
-    assert_eq!(
-        run(&i, s(serde_json::json!(["c1"]))).code,
-        ValidationCode::ComponentsScopeMismatch
-    );
+    assert_eq!(run(&i, s(serde_json::json!(["c1"]))).code, ValidationCode::ComponentsScopeMismatch);
     i.policy.component_matching_strategy = MatchingStrategy::MatchAll;
-    assert_eq!(
-        run(&i, s(serde_json::json!(["c1", "c2"]))).code,
-        ValidationCode::Valid
-    );
+    assert_eq!(run(&i, s(serde_json::json!(["c1", "c2"]))).code, ValidationCode::Valid);
 }
 
 #[test]
 fn components_scope_required() {
     let mut i = strict();
     i.policy.require_components_scope = true;
-    expect(
-        run(&i, None),
-        false,
-        "components scope is required",
-        ValidationCode::ComponentsScopeRequired,
-    );
+    expect(run(&i, None), false, "components scope is required", ValidationCode::ComponentsScopeRequired);
 }
 
 // ---- 14–15 ----
 
 #[test]
 fn checksum_scope_matches_no_artifact() {
-    let o = run(
-        &input(),
-        Some(scope(
-            serde_json::json!({"checksum": "abc", "version": "1.0.0"}),
-        )),
-    );
-    expect(
-        o,
-        false,
-        "checksum scope is not valid (does not match any accessible artifacts)",
-        ValidationCode::ChecksumScopeMismatch,
-    );
+    let o = run(&input(), Some(scope(serde_json::json!({"checksum": "abc", "version": "1.0.0"}))));
+    expect(o, false, "checksum scope is not valid (does not match any accessible artifacts)", ValidationCode::ChecksumScopeMismatch);
 }
 
 #[test]
 fn checksum_scope_required() {
     let mut i = input();
     i.policy.require_checksum_scope = true;
-    expect(
-        run(&i, None),
-        false,
-        "checksum scope is required",
-        ValidationCode::ChecksumScopeRequired,
-    );
+    expect(run(&i, None), false, "checksum scope is required", ValidationCode::ChecksumScopeRequired);
 }
 
 #[test]
 fn version_scope_matches_no_release() {
-    let o = run(
-        &input(),
-        Some(scope(serde_json::json!({"version": "1.0.0"}))),
-    );
-    expect(
-        o,
-        false,
-        "version scope is not valid (does not match any accessible releases)",
-        ValidationCode::VersionScopeMismatch,
-    );
+    let o = run(&input(), Some(scope(serde_json::json!({"version": "1.0.0"}))));
+    expect(o, false, "version scope is not valid (does not match any accessible releases)", ValidationCode::VersionScopeMismatch);
 }
 
 #[test]
 fn version_scope_required() {
     let mut i = input();
     i.policy.require_version_scope = true;
-    expect(
-        run(&i, None),
-        false,
-        "version scope is required",
-        ValidationCode::VersionScopeRequired,
-    );
+    expect(run(&i, None), false, "version scope is required", ValidationCode::VersionScopeRequired);
 }
 
 #[test]
@@ -760,12 +434,7 @@ fn quick_validation_skips_the_scope_block() {
 fn too_many_users_is_invalid_without_overage() {
     let mut i = input();
     i.license.limits.max_users = Some(1);
-    expect(
-        run(&i, None),
-        false,
-        "has too many associated users",
-        ValidationCode::TooManyUsers,
-    );
+    expect(run(&i, None), false, "has too many associated users", ValidationCode::TooManyUsers);
 }
 
 #[test]
@@ -773,12 +442,7 @@ fn too_many_users_is_valid_within_2x_overage_even_on_non_strict_policy() {
     let mut i = input();
     i.license.limits.max_users = Some(1);
     i.policy.overage_strategy = OverageStrategy::Allow2xOverage;
-    expect(
-        run(&i, None),
-        true,
-        "has too many associated users",
-        ValidationCode::TooManyUsers,
-    );
+    expect(run(&i, None), true, "has too many associated users", ValidationCode::TooManyUsers);
     i.license.users_count = 3;
     assert!(!run(&i, None).valid);
 }
@@ -802,33 +466,18 @@ fn strict_node_locked_license_needs_its_machine() {
     let mut i = strict();
     i.policy.floating = false;
     i.machines.clear();
-    expect(
-        run(&i, None),
-        false,
-        "must have exactly 1 associated machine",
-        ValidationCode::NoMachine,
-    );
+    expect(run(&i, None), false, "must have exactly 1 associated machine", ValidationCode::NoMachine);
 }
 
 #[test]
 fn node_locked_machine_overage_honours_only_always_and_2x() {
     let mut i = strict();
     i.policy.floating = false;
-    expect(
-        run(&i, None),
-        false,
-        "has too many associated machines",
-        ValidationCode::TooManyMachines,
-    );
+    expect(run(&i, None), false, "has too many associated machines", ValidationCode::TooManyMachines);
     i.policy.overage_strategy = OverageStrategy::Allow15xOverage;
     assert!(!run(&i, None).valid);
     i.policy.overage_strategy = OverageStrategy::Allow2xOverage;
-    expect(
-        run(&i, None),
-        true,
-        "has too many associated machines",
-        ValidationCode::TooManyMachines,
-    );
+    expect(run(&i, None), true, "has too many associated machines", ValidationCode::TooManyMachines);
     i.machines.push(machine("m3", "fp3"));
     assert!(!run(&i, None).valid);
     i.policy.overage_strategy = OverageStrategy::AlwaysAllowOverage;
@@ -839,31 +488,16 @@ fn node_locked_machine_overage_honours_only_always_and_2x() {
 fn strict_floating_license_needs_a_machine() {
     let mut i = strict();
     i.machines.clear();
-    expect(
-        run(&i, None),
-        false,
-        "must have at least 1 associated machine",
-        ValidationCode::NoMachines,
-    );
+    expect(run(&i, None), false, "must have at least 1 associated machine", ValidationCode::NoMachines);
 }
 
 #[test]
 fn too_many_machines_is_valid_with_always_allow_overage() {
     let mut i = strict();
     i.license.limits.max_machines = Some(1);
-    expect(
-        run(&i, None),
-        false,
-        "has too many associated machines",
-        ValidationCode::TooManyMachines,
-    );
+    expect(run(&i, None), false, "has too many associated machines", ValidationCode::TooManyMachines);
     i.policy.overage_strategy = OverageStrategy::AlwaysAllowOverage;
-    expect(
-        run(&i, None),
-        true,
-        "has too many associated machines",
-        ValidationCode::TooManyMachines,
-    );
+    expect(run(&i, None), true, "has too many associated machines", ValidationCode::TooManyMachines);
 }
 
 #[test]
@@ -876,10 +510,7 @@ fn per_user_leasing_counts_only_the_lessees_machines() {
     assert_eq!(run(&i, None).code, ValidationCode::Valid);
     i.machines[1].owner_id = Some("owner".into());
     assert_eq!(run(&i, None).code, ValidationCode::TooManyMachines);
-    assert_eq!(
-        run(&i, Some(scope(serde_json::json!({"user": "licensee"})))).code,
-        ValidationCode::Valid
-    );
+    assert_eq!(run(&i, Some(scope(serde_json::json!({"user": "licensee"})))).code, ValidationCode::Valid);
 }
 
 // ---- 22–25 ----
@@ -892,12 +523,7 @@ fn too_many_cores() {
     i.license.limits.max_cores = Some(6);
     i.license.limits.max_memory = Some(1);
     i.machines[0].memory = Some(2);
-    expect(
-        run(&i, None),
-        false,
-        "has too many associated machine cores",
-        ValidationCode::TooManyCores,
-    );
+    expect(run(&i, None), false, "has too many associated machine cores", ValidationCode::TooManyCores);
     i.policy.overage_strategy = OverageStrategy::Allow15xOverage;
     assert!(run(&i, None).valid);
 }
@@ -907,12 +533,7 @@ fn too_much_memory() {
     let mut i = strict();
     i.machines[0].memory = Some(1 << 30);
     i.license.limits.max_memory = Some(1 << 29);
-    expect(
-        run(&i, None),
-        false,
-        "has too much associated machine memory",
-        ValidationCode::TooMuchMemory,
-    );
+    expect(run(&i, None), false, "has too much associated machine memory", ValidationCode::TooMuchMemory);
 }
 
 #[test]
@@ -921,12 +542,7 @@ fn too_much_disk() {
     i.machines[0].disk = Some(100);
     i.machines[1].disk = Some(100);
     i.license.limits.max_disk = Some(199);
-    expect(
-        run(&i, None),
-        false,
-        "has too much associated machine disk",
-        ValidationCode::TooMuchDisk,
-    );
+    expect(run(&i, None), false, "has too much associated machine disk", ValidationCode::TooMuchDisk);
     i.policy.overage_strategy = OverageStrategy::Allow125xOverage;
     assert!(run(&i, None).valid);
 }
@@ -936,23 +552,11 @@ fn too_many_processes_per_machine_needs_a_scoped_machine() {
     let mut i = strict();
     i.machines[0].alive_processes = 3;
     i.license.limits.max_processes = Some(2);
-    assert_eq!(
-        run(&i, None).code,
-        ValidationCode::Valid,
-        "no machine in scope"
-    );
+    assert_eq!(run(&i, None).code, ValidationCode::Valid, "no machine in scope");
     let o = run(&i, Some(scope(serde_json::json!({"fingerprint": "fp1"}))));
-    expect(
-        o,
-        false,
-        "has too many associated processes",
-        ValidationCode::TooManyProcesses,
-    );
+    expect(o, false, "has too many associated processes", ValidationCode::TooManyProcesses);
     i.machines[0].max_processes = Some(3);
-    assert_eq!(
-        run(&i, Some(scope(serde_json::json!({"machine": "m1"})))).code,
-        ValidationCode::Valid
-    );
+    assert_eq!(run(&i, Some(scope(serde_json::json!({"machine": "m1"})))).code, ValidationCode::Valid);
 }
 
 #[test]
@@ -962,12 +566,7 @@ fn too_many_processes_per_license_counts_every_machine() {
     i.machines[0].alive_processes = 2;
     i.machines[1].alive_processes = 1;
     i.license.limits.max_processes = Some(2);
-    expect(
-        run(&i, None),
-        false,
-        "has too many associated processes",
-        ValidationCode::TooManyProcesses,
-    );
+    expect(run(&i, None), false, "has too many associated processes", ValidationCode::TooManyProcesses);
 }
 
 // ---- 26–27 ----
@@ -993,16 +592,9 @@ fn maintain_access_expiry_is_valid() {
 #[test]
 fn strict_license_within_every_limit_is_valid() {
     let mut i = strict();
-    i.license.limits = Limits {
-        max_machines: Some(2),
-        max_cores: Some(8),
-        max_users: Some(2),
-        ..Limits::default()
-    };
-    let s = scope(
-        serde_json::json!({"product": "prod", "policy": "pol", "user": "owner", "machine": "m1",
-        "fingerprints": ["fp1", "fp2"], "entitlements": ["FEATURE_B"]}),
-    );
+    i.license.limits = Limits { max_machines: Some(2), max_cores: Some(8), max_users: Some(2), ..Limits::default() };
+    let s = scope(serde_json::json!({"product": "prod", "policy": "pol", "user": "owner", "machine": "m1",
+        "fingerprints": ["fp1", "fp2"], "entitlements": ["FEATURE_B"]}));
     expect(run(&i, Some(s)), true, "is valid", ValidationCode::Valid);
 }
 
@@ -1012,8 +604,5 @@ fn scope_rejects_unknown_members_and_keeps_explicit_nulls() {
     let s = scope(serde_json::json!({"user": null}));
     assert_eq!(s.user, Some(None));
     assert_eq!(s.environment, None);
-    assert_eq!(
-        serde_json::to_value(&s).unwrap(),
-        serde_json::json!({"user": null})
-    );
+    assert_eq!(serde_json::to_value(&s).unwrap(), serde_json::json!({"user": null}));
 }

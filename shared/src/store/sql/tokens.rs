@@ -1,7 +1,8 @@
 //! API tokens (stored as digests only).
 
 /// Inserts a token.
-pub const INSERT: &str = "INSERT INTO tokens (id, account_id, bearer_type, bearer_id, kind, digest, name, expiry, max_activations, max_deactivations, created_at, updated_at) \
+pub const INSERT: &str =
+    "INSERT INTO tokens (id, account_id, bearer_type, bearer_id, kind, digest, name, expiry, max_activations, max_deactivations, created_at, updated_at) \
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)";
 
 /// The token with this digest in this account.
@@ -27,10 +28,12 @@ pub const DELETE: &str = "DELETE FROM tokens WHERE account_id = ?1 AND id = ?2";
 pub const DELETE_FOR_BEARER: &str = "DELETE FROM tokens WHERE account_id = ?1 AND bearer_type = ?2 AND bearer_id = ?3";
 
 /// Counts one activation against a license token, only while under its limit (guarded).
-pub const TRY_COUNT_ACTIVATION: &str = "UPDATE tokens SET activations = activations + 1 WHERE id = ?1 AND (max_activations IS NULL OR activations < max_activations)";
+pub const TRY_COUNT_ACTIVATION: &str =
+    "UPDATE tokens SET activations = activations + 1 WHERE id = ?1 AND (max_activations IS NULL OR activations < max_activations)";
 
 /// Counts one deactivation against a license token, only while under its limit (guarded).
-pub const TRY_COUNT_DEACTIVATION: &str = "UPDATE tokens SET deactivations = deactivations + 1 WHERE id = ?1 AND (max_deactivations IS NULL OR deactivations < max_deactivations)";
+pub const TRY_COUNT_DEACTIVATION: &str =
+    "UPDATE tokens SET deactivations = deactivations + 1 WHERE id = ?1 AND (max_deactivations IS NULL OR deactivations < max_deactivations)";
 
 /// Prunes tokens expired before ?1, at most ?2 at a time (daily cron).
 pub const PRUNE_EXPIRED: &str = "DELETE FROM tokens WHERE id IN (SELECT id FROM tokens WHERE expiry IS NOT NULL AND expiry < ?1 LIMIT ?2)";

@@ -1,6 +1,5 @@
 //! Users (admins and licensees).
 
-
 /// Inserts a user only if the account exists and the email is free in it (0 rows otherwise).
 pub const INSERT: &str = "INSERT INTO users (id, account_id, email, first_name, last_name, role, password_hash, metadata, created_at, updated_at) \
 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?2) \
@@ -34,4 +33,3 @@ pub const DELETE: &str = "DELETE FROM users WHERE account_id = ?1 AND id = ?2";
 /// Is `?2` the owner or a licensee of a license of product `?3`? (product bearers' reach)
 pub const RELATED_TO_PRODUCT: &str = "SELECT 1 AS ok FROM licenses l WHERE l.account_id = ?1 AND l.product_id = ?3 \
 AND (l.owner_id = ?2 OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = ?2)) LIMIT 1";
-
