@@ -30,7 +30,7 @@ function show(account, fresh) {
       `  public key   ${account.publicKey}`,
       `  admin login  ${account.adminEmail} / ${account.adminPassword}`,
       `  try: curl -H 'Authorization: Bearer ${account.adminToken}' ${url}/v1/accounts/${account.accountId}`,
-      `  bare /v1/... routes for this account: add LATCHKEY_ACCOUNT_ID=${account.accountId} to .dev.vars`,
+      `  bare /v1/... routes address this account (the first one created; LATCHKEY_ACCOUNT_ID overrides)`,
       line,
       "",
     ].join("\n"),

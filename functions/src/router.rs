@@ -69,6 +69,13 @@ pub async fn handle(env: &AppEnv, ctx: &Context, req: Req, rid: &str) -> Respons
     let segs: Vec<&str> = path.split('/').skip(1).collect();
     match segs.as_slice() {
         ["v1", "ping"] => respond::unsigned(Reply::NoContent, rid),
+        ["v1", "health"] => match accounts::health(&app).await {
+            Ok(_) => respond::unsigned(
+                Reply::ok(Document(serde_json::json!({"meta": {"status": "ok", "database": "ok"}}).as_object().cloned().unwrap_or_default())),
+                rid,
+            ),
+            Err(e) => respond::unsigned(respond::error(&e, rid), rid),
+        },
         ["v1", "accounts"] if req.method == "POST" => bootstrap(&app, env, &req, rid).await,
         ["v1", "accounts", id, rest @ ..] => scoped(app, env, ctx, &req, Some(id), rest, rid).await,
         ["v1", rest @ ..] => scoped(app, env, ctx, &req, None, rest, rid).await,

@@ -199,6 +199,11 @@ pub async fn default_account<D: Db, K: Kv>(app: &App<'_, D, K>, configured: Opti
     }
 }
 
+/// `GET /v1/health`: one D1 read. Also the benchmark's one-read baseline.
+pub async fn health<D: Db, K: Kv>(app: &App<'_, D, K>) -> Result<i64> {
+    Ok(fetch_one::<crate::store::rows::CountRow>(app.db, sql::accounts::HEALTH, &[]).await?.map_or(0, |c| c.n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,3 +9,6 @@ pub const FIND: &str = "SELECT * FROM accounts WHERE id = ?1 OR slug = ?1";
 
 /// The deployment's default account for bare `/v1/…` routes: the first one created.
 pub const FIND_DEFAULT: &str = "SELECT * FROM accounts ORDER BY created_at, id LIMIT 1";
+
+/// The health check's one read: proves the database answers.
+pub const HEALTH: &str = "SELECT count(*) AS n FROM accounts";
