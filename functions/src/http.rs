@@ -21,6 +21,8 @@ pub struct Req {
     pub host: String,
     /// `Keygen-Version`.
     pub version: Option<String>,
+    /// `Keygen-Environment`.
+    pub environment: Option<String>,
     /// `Keygen-Accept-Signature`.
     pub accept_signature: Option<String>,
     /// `Content-Type`.
@@ -102,6 +104,7 @@ pub async fn read(mut req: worker::Request) -> Result<Req, shared::Error> {
         host,
         version: get("keygen-version"),
         accept_signature: get("keygen-accept-signature"),
+        environment: get("keygen-environment").filter(|e| !e.trim().is_empty()),
         content_type: get("content-type"),
         too_large,
     })

@@ -129,6 +129,9 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
 async fn pipeline<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req, account: AccountRow, rest: &[&str]) -> Result<Reply, Error> {
     shared::crypto::signature::check_accept_signature(req.accept_signature.as_deref(), &account.id)
         .map_err(|e| Error::new(Code::SignatureInvalid, e.to_string()).header("Keygen-Accept-Signature"))?;
+    if req.environment.is_some() {
+        return Err(Error::new(Code::EnvironmentNotSupported, "environments are not supported by this server").header("Keygen-Environment"));
+    }
     if req.too_large {
         return Err(Error::new(Code::PayloadTooLarge, format!("request body must be at most {} bytes", api::MAX_BODY_BYTES)));
     }

@@ -41,6 +41,8 @@ error_codes! {
     InvalidApiVersion,      400, "INVALID_API_VERSION",     "Bad request";
     /// 400: a malformed `Keygen-Accept-Signature` header.
     SignatureInvalid,       400, "SIGNATURE_INVALID",       "Bad request";
+    /// 400: `Keygen-Environment` was sent; environments are not supported (as Keygen CE answers).
+    EnvironmentNotSupported, 400, "ENVIRONMENT_NOT_SUPPORTED", "Bad request";
     /// 400: check-out `algorithm` unknown.
     CheckoutAlgorithmInvalid, 400, "CHECKOUT_ALGORITHM_INVALID", "Bad request";
     /// 400: check-out `include` names a relationship that cannot be included.
