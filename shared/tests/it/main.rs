@@ -1,4 +1,6 @@
 //! Native integration tests: use cases on a fresh SQLite database with the real migrations.
 
 mod licenses;
+mod machines;
 mod support;
+mod validation;
