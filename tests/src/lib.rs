@@ -120,10 +120,7 @@ pub fn server() -> &'static Server {
 
 /// The workspace root (the parent of this crate).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }
 
 impl Server {
@@ -141,8 +138,7 @@ impl Server {
         if !root.join("node_modules/miniflare").is_dir() {
             return Err("e2e: node_modules/miniflare is missing: run `scripts/setup`.".into());
         }
-        let bootstrap_token = std::env::var("LATCHKEY_BOOTSTRAP_TOKEN")
-            .unwrap_or_else(|_| DEFAULT_BOOTSTRAP_TOKEN.to_string());
+        let bootstrap_token = std::env::var("LATCHKEY_BOOTSTRAP_TOKEN").unwrap_or_else(|_| DEFAULT_BOOTSTRAP_TOKEN.to_string());
 
         let mut child = Command::new(std::env::var("NODE").unwrap_or_else(|_| "node".into()))
             .arg("tests/harness/server.mjs")
@@ -169,9 +165,7 @@ impl Server {
         std::thread::spawn(move || {
             let mut url_tx = Some(url_tx);
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let url = serde_json::from_str::<Value>(&line)
-                    .ok()
-                    .and_then(|v| v["url"].as_str().map(str::to_owned));
+                let url = serde_json::from_str::<Value>(&line).ok().and_then(|v| v["url"].as_str().map(str::to_owned));
                 match (url, url_tx.take()) {
                     (Some(url), Some(tx)) => {
                         let _ = tx.send(url);
@@ -200,20 +194,9 @@ impl Server {
                 ));
             }
         };
-        let host = url
-            .strip_prefix("http://")
-            .unwrap_or(&url)
-            .trim_end_matches('/')
-            .to_string();
+        let host = url.strip_prefix("http://").unwrap_or(&url).trim_end_matches('/').to_string();
         let stdin = child.stdin.take().expect("piped stdin");
-        Ok(Server {
-            url,
-            host,
-            bootstrap_token,
-            logs,
-            _stdin: Mutex::new(stdin),
-            _child: Mutex::new(child),
-        })
+        Ok(Server { url, host, bootstrap_token, logs, _stdin: Mutex::new(stdin), _child: Mutex::new(child) })
     }
 
     /// Base URL, e.g. `http://127.0.0.1:41234` (no trailing slash).
@@ -259,14 +242,10 @@ impl Server {
                 {"type": "users", "attributes": {"email": admin_email, "password": admin_password}}
             ]}}
         }});
-        let resp = self
-            .client()
-            .post("/v1/accounts", Some(&self.bootstrap_token), Some(body));
+        let resp = self.client().post("/v1/accounts", Some(&self.bootstrap_token), Some(body));
         resp.assert_status(201);
         let field = |v: &Value, what: &str| -> String {
-            v.as_str()
-                .map(str::to_owned)
-                .unwrap_or_else(|| panic!("e2e: bootstrap response lacks {what}: {}", resp.json))
+            v.as_str().map(str::to_owned).unwrap_or_else(|| panic!("e2e: bootstrap response lacks {what}: {}", resp.json))
         };
         let id = field(&resp.json["data"]["id"], "data.id");
         let public_key_hex = field(&resp.json["meta"]["publicKey"], "meta.publicKey");
@@ -317,10 +296,7 @@ fn append_log(logs: &Mutex<String>, line: &str, echo: bool) {
 pub fn unique_tag() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     format!("{:x}{:x}{n:x}", std::process::id(), nanos & 0xffff_ffff)
 }
 
@@ -356,18 +332,8 @@ impl Client {
             .timeout_global(Some(REQUEST_TIMEOUT))
             .build();
         let url = url.trim_end_matches('/').to_string();
-        let host = url
-            .strip_prefix("http://")
-            .or_else(|| url.strip_prefix("https://"))
-            .unwrap_or(&url)
-            .to_string();
-        Client {
-            agent: ureq::Agent::new_with_config(config),
-            url,
-            host,
-            public_key_hex: None,
-            account_id: None,
-        }
+        let host = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://")).unwrap_or(&url).to_string();
+        Client { agent: ureq::Agent::new_with_config(config), url, host, public_key_hex: None, account_id: None }
     }
 
     /// The same client, verifying `/v1/` responses with `public_key_hex`.
@@ -415,23 +381,11 @@ impl Client {
     /// A body is sent as `Content-Type: application/vnd.api+json`.
     /// If this client holds a public key and `path` starts with `/v1/`, the response's signature
     /// is verified ([`assert_signed`]).
-    pub fn request(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Resp {
+    pub fn request(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
         let mut headers: Vec<(&str, String)> = vec![("Accept", JSON_API.to_string())];
         if let Some(token) = token {
-            let has_scheme = ["License ", "Basic ", "Bearer ", "Token "]
-                .iter()
-                .any(|s| token.starts_with(s));
-            let value = if has_scheme {
-                token.to_string()
-            } else {
-                format!("Bearer {token}")
-            };
+            let has_scheme = ["License ", "Basic ", "Bearer ", "Token "].iter().any(|s| token.starts_with(s));
+            let value = if has_scheme { token.to_string() } else { format!("Bearer {token}") };
             headers.push(("Authorization", value));
         }
         let bytes = body.map(|b| {
@@ -455,16 +409,8 @@ impl Client {
     ///
     /// # Panics
     /// On a transport error (connection refused, timeout), not on any status.
-    pub fn raw(
-        &self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: Option<&[u8]>,
-    ) -> Resp {
-        let mut builder = ureq::http::Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", self.url));
+    pub fn raw(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Resp {
+        let mut builder = ureq::http::Request::builder().method(method).uri(format!("{}{path}", self.url));
         for (name, value) in headers {
             builder = builder.header(*name, *value);
         }
@@ -484,31 +430,16 @@ impl Client {
                 })
                 .or_insert(value);
         }
-        let bytes = response
-            .body_mut()
-            .with_config()
-            .limit(64 << 20)
-            .read_to_vec()
-            .unwrap_or_else(|e| panic!("e2e: {method} {path}: reading the body: {e}"));
+        let bytes = response.body_mut().with_config().limit(64 << 20).read_to_vec().unwrap_or_else(|e| panic!("e2e: {method} {path}: reading the body: {e}"));
         let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Resp {
-            status,
-            headers: map,
-            json,
-            body: bytes,
-            method: method.to_ascii_uppercase(),
-            target: path.to_string(),
-            host: self.host.clone(),
-        }
+        Resp { status, headers: map, json, body: bytes, method: method.to_ascii_uppercase(), target: path.to_string(), host: self.host.clone() }
     }
 }
 
 impl Resp {
     /// A header by (case-insensitive) name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .get(&name.to_ascii_lowercase())
-            .map(String::as_str)
+        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
     }
 
     /// The body as text (lossy).
@@ -518,15 +449,7 @@ impl Resp {
 
     /// Asserts the status, printing the request and body when it differs. Returns `self`.
     pub fn assert_status(&self, expected: u16) -> &Resp {
-        assert_eq!(
-            self.status,
-            expected,
-            "{} {} answered {} (expected {expected}); body: {}",
-            self.method,
-            self.target,
-            self.status,
-            self.text()
-        );
+        assert_eq!(self.status, expected, "{} {} answered {} (expected {expected}); body: {}", self.method, self.target, self.status, self.text());
         self
     }
 
@@ -552,86 +475,43 @@ pub fn verify_signature(resp: &Resp, public_key_hex: &str) -> Result<(), String>
     let date = get("date")?;
     let digest = get("digest")?;
     if get("keygen-date")? != date {
-        return Err(format!(
-            "Keygen-Date {:?} != Date {date:?}",
-            resp.header("keygen-date")
-        ));
+        return Err(format!("Keygen-Date {:?} != Date {date:?}", resp.header("keygen-date")));
     }
     if get("keygen-digest")? != digest {
-        return Err(format!(
-            "Keygen-Digest {:?} != Digest {digest:?}",
-            resp.header("keygen-digest")
-        ));
+        return Err(format!("Keygen-Digest {:?} != Digest {digest:?}", resp.header("keygen-digest")));
     }
     let expected_digest = format!("sha-256={}", B64.encode(Sha256::digest(&resp.body)));
     if digest != expected_digest {
-        return Err(format!(
-            "Digest {digest:?} != digest of the body {expected_digest:?}"
-        ));
+        return Err(format!("Digest {digest:?} != digest of the body {expected_digest:?}"));
     }
     let params = parse_signature_header(get("keygen-signature")?)?;
-    let param = |k: &str| {
-        params
-            .get(k)
-            .map(String::as_str)
-            .ok_or_else(|| format!("Keygen-Signature lacks {k}"))
-    };
+    let param = |k: &str| params.get(k).map(String::as_str).ok_or_else(|| format!("Keygen-Signature lacks {k}"));
     if param("algorithm")? != "ed25519" {
-        return Err(format!(
-            "algorithm {:?}, expected \"ed25519\"",
-            param("algorithm")?
-        ));
+        return Err(format!("algorithm {:?}, expected \"ed25519\"", param("algorithm")?));
     }
     if param("headers")? != "(request-target) host date digest" {
         return Err(format!("headers {:?}", param("headers")?));
     }
-    let signature = B64
-        .decode(param("signature")?)
-        .map_err(|e| format!("signature is not base64: {e}"))?;
+    let signature = B64.decode(param("signature")?).map_err(|e| format!("signature is not base64: {e}"))?;
     let signature = Signature::from_slice(&signature).map_err(|e| format!("signature: {e}"))?;
-    let key: [u8; 32] = hex::decode(public_key_hex)
-        .ok()
-        .and_then(|k| k.try_into().ok())
-        .ok_or_else(|| format!("public key {public_key_hex:?} is not 64 hex chars"))?;
+    let key: [u8; 32] =
+        hex::decode(public_key_hex).ok().and_then(|k| k.try_into().ok()).ok_or_else(|| format!("public key {public_key_hex:?} is not 64 hex chars"))?;
     let key = VerifyingKey::from_bytes(&key).map_err(|e| format!("public key: {e}"))?;
-    let signing_string = format!(
-        "(request-target): {} {}\nhost: {}\ndate: {date}\ndigest: {digest}",
-        resp.method.to_ascii_lowercase(),
-        resp.target,
-        resp.host
-    );
-    key.verify_strict(signing_string.as_bytes(), &signature)
-        .map_err(|e| format!("signature does not verify over {signing_string:?}: {e}"))
+    let signing_string = format!("(request-target): {} {}\nhost: {}\ndate: {date}\ndigest: {digest}", resp.method.to_ascii_lowercase(), resp.target, resp.host);
+    key.verify_strict(signing_string.as_bytes(), &signature).map_err(|e| format!("signature does not verify over {signing_string:?}: {e}"))
 }
 
 /// Panics unless [`verify_signature`] accepts `resp`.
 pub fn assert_signed(resp: &Resp, public_key_hex: &str) {
     if let Err(why) = verify_signature(resp, public_key_hex) {
-        panic!(
-            "{} {} ({}): bad response signature: {why}\nheaders: {:?}\nbody: {}",
-            resp.method,
-            resp.target,
-            resp.status,
-            resp.headers,
-            resp.text()
-        );
+        panic!("{} {} ({}): bad response signature: {why}\nheaders: {:?}\nbody: {}", resp.method, resp.target, resp.status, resp.headers, resp.text());
     }
 }
 
 /// Panics unless `Keygen-Signature`'s `keyid` is `account_id`.
 pub fn assert_key_id(resp: &Resp, account_id: &str) {
-    let params = resp
-        .header("keygen-signature")
-        .map(parse_signature_header)
-        .and_then(Result::ok)
-        .unwrap_or_default();
-    assert_eq!(
-        params.get("keyid").map(String::as_str),
-        Some(account_id),
-        "{} {}: Keygen-Signature keyid is not the account id",
-        resp.method,
-        resp.target
-    );
+    let params = resp.header("keygen-signature").map(parse_signature_header).and_then(Result::ok).unwrap_or_default();
+    assert_eq!(params.get("keyid").map(String::as_str), Some(account_id), "{} {}: Keygen-Signature keyid is not the account id", resp.method, resp.target);
 }
 
 /// Parses `k1="v1", k2="v2"` (values may contain `,`, `=` and spaces but not `"`).
@@ -639,12 +519,8 @@ fn parse_signature_header(header: &str) -> Result<BTreeMap<String, String>, Stri
     let mut out = BTreeMap::new();
     let mut rest = header.trim();
     while !rest.is_empty() {
-        let (key, after) = rest
-            .split_once("=\"")
-            .ok_or_else(|| format!("malformed Keygen-Signature {header:?}"))?;
-        let (value, after) = after
-            .split_once('"')
-            .ok_or_else(|| format!("unterminated value in Keygen-Signature {header:?}"))?;
+        let (key, after) = rest.split_once("=\"").ok_or_else(|| format!("malformed Keygen-Signature {header:?}"))?;
+        let (value, after) = after.split_once('"').ok_or_else(|| format!("unterminated value in Keygen-Signature {header:?}"))?;
         out.insert(key.trim().to_string(), value.to_string());
         rest = after.trim_start().trim_start_matches(',').trim_start();
     }
@@ -661,31 +537,16 @@ mod tests {
         let body = br#"{"data":null}"#.to_vec();
         let date = "Mon, 23 Nov 2026 10:00:00 GMT";
         let digest = format!("sha-256={}", B64.encode(Sha256::digest(&body)));
-        let signing = format!(
-            "(request-target): get /v1/x?a=1\nhost: {sign_host}\ndate: {date}\ndigest: {digest}"
-        );
+        let signing = format!("(request-target): get /v1/x?a=1\nhost: {sign_host}\ndate: {date}\ndigest: {digest}");
         let sig = B64.encode(key.sign(signing.as_bytes()).to_bytes());
         let headers = BTreeMap::from([
             ("date".to_string(), date.to_string()),
             ("keygen-date".to_string(), date.to_string()),
             ("digest".to_string(), digest.clone()),
             ("keygen-digest".to_string(), digest),
-            (
-                "keygen-signature".to_string(),
-                format!(
-                    r#"keyid="acct", algorithm="ed25519", signature="{sig}", headers="(request-target) host date digest""#
-                ),
-            ),
+            ("keygen-signature".to_string(), format!(r#"keyid="acct", algorithm="ed25519", signature="{sig}", headers="(request-target) host date digest""#)),
         ]);
-        let resp = Resp {
-            status: 200,
-            headers,
-            json: Value::Null,
-            body,
-            method: "GET".into(),
-            target: "/v1/x?a=1".into(),
-            host: "127.0.0.1:9".into(),
-        };
+        let resp = Resp { status: 200, headers, json: Value::Null, body, method: "GET".into(), target: "/v1/x?a=1".into(), host: "127.0.0.1:9".into() };
         (resp, hex::encode(key.verifying_key().to_bytes()))
     }
 
@@ -712,10 +573,7 @@ mod tests {
 
     #[test]
     fn parses_signature_parameters() {
-        let p = parse_signature_header(
-            r#"keyid="a", algorithm="ed25519", signature="x+/=", headers="(request-target) host""#,
-        )
-        .unwrap();
+        let p = parse_signature_header(r#"keyid="a", algorithm="ed25519", signature="x+/=", headers="(request-target) host""#).unwrap();
         assert_eq!(p["signature"], "x+/=");
         assert_eq!(p["headers"], "(request-target) host");
     }

@@ -22,7 +22,11 @@ fn policy(acct: &TestAccount, product: &str, attrs: Value) -> String {
 }
 
 fn license(acct: &TestAccount, policy: &str, attrs: Value) -> Resp {
-    acct.client().post(&acct.path("/licenses"), acct.admin(), Some(json!({"data":{"type":"licenses","attributes":attrs,"relationships":{"policy":{"data":{"type":"policies","id":policy}}}}})))
+    acct.client().post(
+        &acct.path("/licenses"),
+        acct.admin(),
+        Some(json!({"data":{"type":"licenses","attributes":attrs,"relationships":{"policy":{"data":{"type":"policies","id":policy}}}}})),
+    )
 }
 
 #[test]
@@ -30,7 +34,11 @@ fn catalogue_crud_round_trips() {
     let acct = server().bootstrap_account();
     let c = acct.client();
     let p = product(&acct, "Desktop");
-    let r = c.patch(&acct.path(&format!("/products/{p}")), acct.admin(), Some(json!({"data":{"type":"products","attributes":{"url":"https://example.com","metadata":{"team":"core"}}}})));
+    let r = c.patch(
+        &acct.path(&format!("/products/{p}")),
+        acct.admin(),
+        Some(json!({"data":{"type":"products","attributes":{"url":"https://example.com","metadata":{"team":"core"}}}})),
+    );
     r.assert_status(200);
     assert_eq!(r.json["data"]["attributes"]["url"], "https://example.com");
     assert_eq!(r.json["data"]["attributes"]["metadata"]["team"], "core");
@@ -70,7 +78,16 @@ fn catalogue_crud_round_trips() {
     // The event log recorded all of it.
     let r = c.get(&acct.path("/event-logs?limit=100"), acct.admin(), None);
     let names: Vec<&str> = r.assert_status(200).json["data"].as_array().unwrap().iter().filter_map(|e| e["attributes"]["event"].as_str()).collect();
-    for e in ["product.created", "policy.updated", "license.created", "license.suspended", "license.reinstated", "license.renewed", "license.revoked", "product.deleted"] {
+    for e in [
+        "product.created",
+        "policy.updated",
+        "license.created",
+        "license.suspended",
+        "license.reinstated",
+        "license.renewed",
+        "license.revoked",
+        "product.deleted",
+    ] {
         assert!(names.contains(&e), "missing {e} in {names:?}");
     }
 }
@@ -79,7 +96,11 @@ fn catalogue_crud_round_trips() {
 fn users_tokens_and_profiles() {
     let acct = server().bootstrap_account();
     let c = acct.client();
-    let r = c.post(&acct.path("/users"), acct.admin(), Some(json!({"data":{"type":"users","attributes":{"email":"Grace@Example.com","password":"password123","firstName":"Grace"}}})));
+    let r = c.post(
+        &acct.path("/users"),
+        acct.admin(),
+        Some(json!({"data":{"type":"users","attributes":{"email":"Grace@Example.com","password":"password123","firstName":"Grace"}}})),
+    );
     r.assert_status(201);
     let uid = r.json["data"]["id"].as_str().unwrap().to_owned();
     assert_eq!(r.json["data"]["attributes"]["email"], "grace@example.com");
@@ -114,7 +135,10 @@ fn users_tokens_and_profiles() {
     c.delete(&acct.path(&format!("/tokens/{tid}")), acct.admin(), None).assert_status(204);
     assert_eq!(c.get(&acct.path("/profile"), Some(&t2), None).error_code(), Some("TOKEN_INVALID"));
     let r = c.get(&acct.path("/tokens"), acct.admin(), None);
-    assert!(r.assert_status(200).json["data"].as_array().unwrap().iter().all(|t| t["attributes"].get("token").is_none()), "listed tokens never show their value");
+    assert!(
+        r.assert_status(200).json["data"].as_array().unwrap().iter().all(|t| t["attributes"].get("token").is_none()),
+        "listed tokens never show their value"
+    );
 }
 
 #[test]
@@ -202,7 +226,8 @@ fn accounts_are_isolated() {
     let r = a.client().get(&a.path("/products"), b.admin(), None);
     assert_eq!((r.status, r.error_code()), (401, Some("TOKEN_INVALID")));
     // Creating in B with A's policy fails on the relationship and writes nothing.
-    let r = cb.post(&b.path("/licenses"), b.admin(), Some(json!({"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":pol}}}}})));
+    let r =
+        cb.post(&b.path("/licenses"), b.admin(), Some(json!({"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":pol}}}}})));
     assert_eq!((r.status, r.error_code()), (422, Some("POLICY_NOT_FOUND")));
 }
 

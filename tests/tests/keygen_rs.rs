@@ -50,10 +50,18 @@ fn keygen_rs_creates_and_reads_back_a_product_policy_and_signed_license() {
         })
         .await
         .expect("create product");
-        let policy = Policy::create(CreatePolicyRequest { name: "keygen-rs policy".into(), scheme: Some(Scheme::Ed25519Sign), product_id: product.id.clone(), duration: Some(86_400 * 30), ..Default::default() })
+        let policy = Policy::create(CreatePolicyRequest {
+            name: "keygen-rs policy".into(),
+            scheme: Some(Scheme::Ed25519Sign),
+            product_id: product.id.clone(),
+            duration: Some(86_400 * 30),
+            ..Default::default()
+        })
+        .await
+        .expect("create policy");
+        let license = License::create(LicenseCreateRequest { name: Some("keygen-rs license".into()), ..LicenseCreateRequest::new(policy.id.clone()) })
             .await
-            .expect("create policy");
-        let license = License::create(LicenseCreateRequest { name: Some("keygen-rs license".into()), ..LicenseCreateRequest::new(policy.id.clone()) }).await.expect("create license");
+            .expect("create license");
 
         assert_eq!(Product::get(&product.id).await.expect("get product").name, "keygen-rs product");
         let read = Policy::get(&policy.id).await.expect("get policy");
