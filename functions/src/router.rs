@@ -164,6 +164,7 @@ async fn dispatch(cx: &Cx<'_>, rest: &[&str], password: Option<(String, String)>
         };
     }
     try_group!(ep::core_routes(cx, rest, password));
+    try_group!(ep::machines::route(cx, rest));
     let m = cx.req.method.as_str();
     Err(if known_path(rest) { Error::new(Code::NotSupported, format!("{m} is not supported on this endpoint")) } else { route_not_found() })
 }

@@ -2,13 +2,17 @@
 //! calls one service function, and renders: no business rule lives here.
 
 pub mod accounts;
+pub mod components;
 pub mod events;
 pub mod licenses;
+pub mod machines;
 pub mod policies;
+pub mod processes;
 pub mod products;
 pub mod profiles;
 pub mod tokens;
 pub mod users;
+pub mod validations;
 
 use shared::api::document::Document;
 use shared::api::query::Page;

@@ -4,14 +4,21 @@
 //! and render; no rule lives there.
 
 pub mod accounts;
+pub mod activation;
 pub mod auth;
+pub mod components;
 pub mod events;
+pub mod heartbeats;
+pub mod leases;
 pub mod licenses;
+pub mod machines;
 pub mod policies;
+pub mod processes;
 pub mod products;
 pub mod profiles;
 pub mod tokens;
 pub mod users;
+pub mod validation;
 
 use serde_json::Value;
 

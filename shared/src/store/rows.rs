@@ -177,3 +177,126 @@ impl LicenseRow {
         self.expiry.is_some_and(|e| e < now)
     }
 }
+
+/// `machines` joined with its policy's config (`sql::machines::FIND`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct MachineRow {
+    pub id: String,
+    pub account_id: String,
+    pub license_id: String,
+    pub product_id: String,
+    pub policy_id: String,
+    pub owner_id: Option<String>,
+    pub group_id: Option<String>,
+    pub fingerprint: String,
+    pub name: Option<String>,
+    pub ip: Option<String>,
+    pub hostname: Option<String>,
+    pub platform: Option<String>,
+    pub cores: Option<i64>,
+    pub memory: Option<i64>,
+    pub disk: Option<i64>,
+    pub max_processes: Option<i64>,
+    pub metadata: String,
+    pub last_heartbeat_at: Option<Millis>,
+    pub last_death_event_at: Option<Millis>,
+    pub last_check_out_at: Option<Millis>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    pub policy_config: String,
+}
+
+impl MachineRow {
+    /// The policy's rules (heartbeat duration, resurrection, leasing).
+    pub fn config(&self) -> crate::domain::policy::PolicyConfig {
+        serde_json::from_str(&self.policy_config).unwrap_or_default()
+    }
+}
+
+/// Why an activation was refused (`sql::machines::ACTIVATION_STATE`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ActivationStateRow {
+    pub fingerprint_taken: i64,
+    pub components_taken: i64,
+    pub n: i64,
+    pub cores: i64,
+    pub memory: i64,
+    pub disk: i64,
+}
+
+/// One machine as validation sees it (`sql::validation::MACHINES`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ValidationMachineRow {
+    pub id: String,
+    pub fingerprint: String,
+    pub owner_id: Option<String>,
+    pub owner_email: Option<String>,
+    pub cores: Option<i64>,
+    pub memory: Option<i64>,
+    pub disk: Option<i64>,
+    pub created_at: Millis,
+    pub last_heartbeat_at: Option<Millis>,
+    pub max_processes: Option<i64>,
+    pub alive_processes: i64,
+    /// JSON array of component fingerprints.
+    pub components: Option<String>,
+}
+
+/// `(id, email)` of a user.
+#[derive(Debug, Clone, Deserialize)]
+pub struct UserRefRow {
+    pub id: String,
+    pub email: String,
+}
+
+/// An entitlement code.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CodeRow {
+    pub code: String,
+}
+
+/// `processes` with its machine's product and policy config (`sql::processes::FIND`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProcessRow {
+    pub id: String,
+    pub account_id: String,
+    pub machine_id: String,
+    pub license_id: String,
+    pub product_id: String,
+    pub pid: String,
+    pub metadata: String,
+    pub last_heartbeat_at: Millis,
+    pub last_death_event_at: Option<Millis>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    pub policy_config: String,
+}
+
+impl ProcessRow {
+    /// The policy's rules.
+    pub fn config(&self) -> crate::domain::policy::PolicyConfig {
+        serde_json::from_str(&self.policy_config).unwrap_or_default()
+    }
+}
+
+/// Why a spawn was refused (`sql::processes::SPAWN_STATE`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SpawnStateRow {
+    pub pid_taken: i64,
+    pub n: i64,
+}
+
+/// `components` with its machine's license and product (`sql::components::FIND`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ComponentRow {
+    pub id: String,
+    pub account_id: String,
+    pub machine_id: String,
+    pub license_id: String,
+    pub product_id: String,
+    pub fingerprint: String,
+    pub name: String,
+    pub metadata: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}

@@ -2,4 +2,6 @@
 
 mod auth;
 mod licenses;
+mod machines;
 mod support;
+mod validation;

@@ -4,9 +4,13 @@
 //! filter combinations.
 
 pub mod accounts;
+pub mod components;
 pub mod events;
 pub mod licenses;
+pub mod machines;
 pub mod policies;
+pub mod processes;
 pub mod products;
 pub mod tokens;
 pub mod users;
+pub mod validation;

@@ -1,0 +1,158 @@
+//! Machines (activations). Activation is ONE guarded `INSERT … SELECT … WHERE`: fingerprint
+//! uniqueness per `machineUniquenessStrategy`, component uniqueness, and the machine, core,
+//! memory and disk ceilings (overage already folded into the ceilings by the service) are all
+//! checked inside the statement, so concurrent activations can never exceed a limit. When it
+//! inserts nothing, [`ACTIVATION_STATE`] (same `?1`–`?8`) tells which rule refused.
+
+/// Columns of every machine read: the row and its policy's config (heartbeat rules).
+macro_rules! machine_select {
+    () => {
+        "SELECT m.*, p.config AS policy_config FROM machines m JOIN policies p ON p.id = m.policy_id "
+    };
+}
+
+/// `?4` is taken in the uniqueness scope `?5` of license `l` (shared by insert and diagnosis).
+macro_rules! fingerprint_taken {
+    () => {
+        "EXISTS (SELECT 1 FROM machines x WHERE x.account_id = ?1 AND x.fingerprint = ?4 AND (CASE ?5 WHEN 'UNIQUE_PER_ACCOUNT' THEN 1 \
+WHEN 'UNIQUE_PER_PRODUCT' THEN x.product_id = l.product_id WHEN 'UNIQUE_PER_POLICY' THEN x.policy_id = l.policy_id ELSE x.license_id = l.id END))"
+    };
+}
+
+/// One of the component fingerprints `?7` (JSON array, or NULL) is taken in scope `?8`.
+macro_rules! components_taken {
+    () => {
+        "(?7 IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(?7) j JOIN components c ON c.account_id = ?1 AND c.fingerprint = j.value \
+JOIN machines x ON x.id = c.machine_id WHERE (CASE ?8 WHEN 'UNIQUE_PER_ACCOUNT' THEN 1 WHEN 'UNIQUE_PER_PRODUCT' THEN x.product_id = l.product_id \
+WHEN 'UNIQUE_PER_POLICY' THEN x.policy_id = l.policy_id WHEN 'UNIQUE_PER_LICENSE' THEN x.license_id = l.id ELSE 0 END)))"
+    };
+}
+
+/// Sum of `$col` over the license's leased machines: all of them, or under `PER_USER` leasing
+/// (`?6 = 1`) those of owner `?3` (NULL matches ownerless machines).
+macro_rules! leased {
+    ($col:literal) => {
+        concat!("(SELECT coalesce(sum(", $col, "), 0) FROM machines x WHERE x.license_id = l.id AND (?6 = 0 OR x.owner_id IS ?3))")
+    };
+}
+
+/// Guarded activation. ?1 account, ?2 license id, ?3 owner, ?4 fingerprint, ?5 machine
+/// uniqueness strategy, ?6 per-user leasing (0/1), ?7 component fingerprints (JSON array or
+/// NULL), ?8 component uniqueness strategy, ?9 id, ?10 group, ?11 name, ?12 ip, ?13 hostname,
+/// ?14 platform, ?15 cores, ?16 memory, ?17 disk, ?18 metadata, ?19 last heartbeat, ?20 now,
+/// ?21 machine ceiling, ?22 core ceiling, ?23 memory ceiling, ?24 disk ceiling, ?25 max processes
+/// (NULL ceilings are unlimited). 1 row changed = activated.
+pub const INSERT: &str = concat!(
+    "INSERT INTO machines (id, account_id, license_id, product_id, policy_id, owner_id, group_id, fingerprint, name, ip, hostname, platform, \
+cores, memory, disk, max_processes, metadata, last_heartbeat_at, created_at, updated_at) \
+SELECT ?9, l.account_id, l.id, l.product_id, l.policy_id, ?3, ?10, ?4, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?25, ?18, ?19, ?20, ?20 \
+FROM licenses l WHERE l.account_id = ?1 AND l.id = ?2 AND NOT ",
+    fingerprint_taken!(),
+    " AND NOT ",
+    components_taken!(),
+    " AND (?21 IS NULL OR ",
+    leased!("1"),
+    " < ?21) AND (?22 IS NULL OR ?15 IS NULL OR ",
+    leased!("x.cores"),
+    " + ?15 <= ?22) AND (?23 IS NULL OR ?16 IS NULL OR ",
+    leased!("x.memory"),
+    " + ?16 <= ?23) AND (?24 IS NULL OR ?17 IS NULL OR ",
+    leased!("x.disk"),
+    " + ?17 <= ?24)"
+);
+
+/// Why an activation was refused: ?1–?8 as in [`INSERT`]. No row when the license is gone.
+pub const ACTIVATION_STATE: &str = concat!(
+    "SELECT ",
+    fingerprint_taken!(),
+    " AS fingerprint_taken, ",
+    components_taken!(),
+    " AS components_taken, ",
+    leased!("1"),
+    " AS n, ",
+    leased!("x.cores"),
+    " AS cores, ",
+    leased!("x.memory"),
+    " AS memory, ",
+    leased!("x.disk"),
+    " AS disk FROM licenses l WHERE l.account_id = ?1 AND l.id = ?2"
+);
+
+/// Inserts a machine's components from ?4, a JSON array of `{id, fingerprint, name, metadata}`,
+/// only if machine ?2 exists (so a refused activation inserts none). ?1 account, ?3 now.
+pub const INSERT_COMPONENTS: &str = "INSERT INTO components (id, account_id, machine_id, fingerprint, name, metadata, created_at, updated_at) \
+SELECT json_extract(j.value, '$.id'), ?1, ?2, json_extract(j.value, '$.fingerprint'), json_extract(j.value, '$.name'), \
+coalesce(json_extract(j.value, '$.metadata'), '{}'), ?3, ?3 FROM json_each(?4) j WHERE EXISTS (SELECT 1 FROM machines m WHERE m.id = ?2 AND m.account_id = ?1)";
+
+/// The event insert of `sql::events::INSERT` (same ?1–?10), recorded only if machine ?5
+/// exists: the outbox row of a guarded change is written iff the change happened.
+pub const INSERT_EVENT_IF_MACHINE: &str =
+    "INSERT INTO event_logs (id, account_id, event, resource_type, resource_id, whodunnit_type, whodunnit_id, changes, meta, created_at) \
+SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE EXISTS (SELECT 1 FROM machines m WHERE m.id = ?5 AND m.account_id = ?2)";
+
+/// Lazy `FROM_FIRST_ACTIVATION` expiry: sets license ?2's expiry to ?3 if unset and machine ?5
+/// (just activated in the same batch) exists. ?1 account, ?4 now.
+pub const SET_LICENSE_EXPIRY_ON_ACTIVATION: &str =
+    "UPDATE licenses SET expiry = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND expiry IS NULL AND EXISTS (SELECT 1 FROM machines m WHERE m.id = ?5)";
+
+/// One machine by id or fingerprint (id wins).
+pub const FIND: &str =
+    concat!(machine_select!(), "WHERE m.account_id = ?1 AND (m.id = ?2 OR m.fingerprint = ?2) ORDER BY m.id = ?2 DESC, m.created_at LIMIT 1");
+
+/// Heartbeat liveness in SQL (Keygen's `scope :alive`), ?9 = now.
+macro_rules! alive {
+    () => {
+        "((m.last_heartbeat_at IS NOT NULL AND m.last_heartbeat_at + coalesce(json_extract(p.config, '$.heartbeatDuration'), 600) * 1000 >= ?9) \
+OR (m.last_heartbeat_at IS NULL AND (coalesce(json_extract(p.config, '$.requireHeartbeat'), 0) = 0 \
+OR m.created_at >= ?9 - coalesce(json_extract(p.config, '$.heartbeatDuration'), 600) * 1000)))"
+    };
+}
+
+/// Filters of [`LIST`]/[`COUNT`]: ?1 account, ?2 fingerprint, ?3 license id or key, ?4 user
+/// (machine owner, license owner or licensee), ?5 product, ?6 policy, ?7 license key, ?8 status
+/// (ALIVE/DEAD), ?9 now, ?10 only machines of this license (license bearer), ?11 owner exactly,
+/// ?12 group.
+macro_rules! machine_filters {
+    () => {
+        concat!(
+            "WHERE m.account_id = ?1 AND (?2 IS NULL OR m.fingerprint = ?2) \
+AND (?3 IS NULL OR m.license_id = ?3 OR m.license_id IN (SELECT k.id FROM licenses k WHERE k.account_id = ?1 AND k.key = ?3)) \
+AND (?4 IS NULL OR m.owner_id = ?4 OR EXISTS (SELECT 1 FROM licenses k WHERE k.id = m.license_id AND k.owner_id = ?4) \
+OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = m.license_id AND lu.user_id = ?4)) \
+AND (?5 IS NULL OR m.product_id = ?5) AND (?6 IS NULL OR m.policy_id = ?6) \
+AND (?7 IS NULL OR m.license_id IN (SELECT k.id FROM licenses k WHERE k.account_id = ?1 AND k.key = ?7)) \
+AND (?8 IS NULL OR (CASE WHEN ",
+            alive!(),
+            " THEN 'ALIVE' ELSE 'DEAD' END) = ?8) AND (?10 IS NULL OR m.license_id = ?10) AND (?11 IS NULL OR m.owner_id = ?11) \
+AND (?12 IS NULL OR m.group_id = ?12) "
+        )
+    };
+}
+
+/// Machines, newest first, filtered; ?13 limit, ?14 offset.
+pub const LIST: &str = concat!(machine_select!(), machine_filters!(), "ORDER BY m.created_at DESC, m.id DESC LIMIT ?13 OFFSET ?14");
+
+/// Count for [`LIST`].
+pub const COUNT: &str = concat!("SELECT count(*) AS n FROM machines m JOIN policies p ON p.id = m.policy_id ", machine_filters!());
+
+/// Writes the mutable attributes: ?3 name, ?4 ip, ?5 hostname, ?6 platform, ?7 metadata,
+/// ?8 max processes, ?9 now.
+pub const UPDATE: &str =
+    "UPDATE machines SET name = ?3, ip = ?4, hostname = ?5, platform = ?6, metadata = ?7, max_processes = ?8, updated_at = ?9 WHERE account_id = ?1 AND id = ?2";
+
+/// A ping: sets the heartbeat to ?3 only if it is still ?4 as read (NULL-safe), so concurrent
+/// pings record one event each only for the write that happened.
+pub const PING: &str = "UPDATE machines SET last_heartbeat_at = ?3, last_death_event_at = NULL, updated_at = ?3 \
+WHERE account_id = ?1 AND id = ?2 AND last_heartbeat_at IS ?4";
+
+/// Clears the heartbeat (`actions/reset`).
+pub const RESET: &str = "UPDATE machines SET last_heartbeat_at = NULL, last_death_event_at = NULL, updated_at = ?3 WHERE account_id = ?1 AND id = ?2";
+
+/// Deletes a machine (components and processes cascade).
+pub const DELETE: &str = "DELETE FROM machines WHERE account_id = ?1 AND id = ?2";
+
+/// The event insert of `sql::events::INSERT` (same ?1–?10), recorded only if machine ?5's
+/// heartbeat is now ?10 (the event time): a ping's event exists iff its write happened.
+pub const INSERT_EVENT_IF_PINGED: &str =
+    "INSERT INTO event_logs (id, account_id, event, resource_type, resource_id, whodunnit_type, whodunnit_id, changes, meta, created_at) \
+SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE EXISTS (SELECT 1 FROM machines m WHERE m.id = ?5 AND m.account_id = ?2 AND m.last_heartbeat_at = ?10)";

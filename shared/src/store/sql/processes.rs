@@ -1,0 +1,67 @@
+//! Processes and components. Spawning a process is one guarded `INSERT … SELECT … WHERE` that
+//! counts per `processLeasingStrategy` against a ceiling (overage folded in by the service);
+//! `UNIQUE (machine_id, pid)` with `ON CONFLICT DO NOTHING` answers `PID_TAKEN`.
+
+/// Process count leased against the ceiling, for machine `m` under strategy ?4.
+macro_rules! process_count {
+    () => {
+        "(CASE ?4 WHEN 'PER_LICENSE' THEN (SELECT count(*) FROM processes x WHERE x.license_id = m.license_id) \
+WHEN 'PER_USER' THEN (SELECT count(*) FROM processes x JOIN machines y ON y.id = x.machine_id WHERE x.license_id = m.license_id AND y.owner_id IS m.owner_id) \
+ELSE (SELECT count(*) FROM processes x WHERE x.machine_id = m.id) END)"
+    };
+}
+
+/// Guarded spawn: ?1 account, ?2 machine, ?3 pid, ?4 leasing strategy, ?5 ceiling (NULL =
+/// unlimited), ?6 id, ?7 metadata, ?8 now. 1 row changed = spawned.
+pub const INSERT: &str = concat!(
+    "INSERT INTO processes (id, account_id, machine_id, license_id, pid, metadata, last_heartbeat_at, created_at, updated_at) \
+SELECT ?6, ?1, m.id, m.license_id, ?3, ?7, ?8, ?8, ?8 FROM machines m WHERE m.account_id = ?1 AND m.id = ?2 AND (?5 IS NULL OR ",
+    process_count!(),
+    " < ?5) ON CONFLICT DO NOTHING"
+);
+
+/// Why a spawn was refused: ?1–?4 as in [`INSERT`].
+pub const SPAWN_STATE: &str = concat!(
+    "SELECT EXISTS (SELECT 1 FROM processes x WHERE x.machine_id = m.id AND x.pid = ?3) AS pid_taken, ",
+    process_count!(),
+    " AS n FROM machines m WHERE m.account_id = ?1 AND m.id = ?2"
+);
+
+/// Columns of every process read: the row, its machine's license/product and policy config.
+macro_rules! process_select {
+    () => {
+        "SELECT pr.*, m.product_id AS product_id, p.config AS policy_config FROM processes pr JOIN machines m ON m.id = pr.machine_id \
+JOIN policies p ON p.id = m.policy_id "
+    };
+}
+
+/// One process.
+pub const FIND: &str = concat!(process_select!(), "WHERE pr.account_id = ?1 AND pr.id = ?2");
+
+/// Filters: ?1 account, ?2 machine, ?3 license, ?4 product, ?5 user (machine owner, license
+/// owner or licensee), ?6 only this license (license bearer); ?7 limit, ?8 offset.
+macro_rules! process_filters {
+    () => {
+        "WHERE pr.account_id = ?1 AND (?2 IS NULL OR pr.machine_id = ?2) AND (?3 IS NULL OR pr.license_id = ?3) AND (?4 IS NULL OR m.product_id = ?4) \
+AND (?5 IS NULL OR m.owner_id = ?5 OR EXISTS (SELECT 1 FROM licenses k WHERE k.id = pr.license_id AND k.owner_id = ?5) \
+OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = pr.license_id AND lu.user_id = ?5)) AND (?6 IS NULL OR pr.license_id = ?6) "
+    };
+}
+
+/// Processes, newest first.
+pub const LIST: &str = concat!(process_select!(), process_filters!(), "ORDER BY pr.created_at DESC, pr.id DESC LIMIT ?7 OFFSET ?8");
+
+/// Count for [`LIST`].
+pub const COUNT: &str =
+    concat!("SELECT count(*) AS n FROM processes pr JOIN machines m ON m.id = pr.machine_id JOIN policies p ON p.id = m.policy_id ", process_filters!());
+
+/// A ping: heartbeat := ?3.
+pub const PING: &str = "UPDATE processes SET last_heartbeat_at = ?3, last_death_event_at = NULL, updated_at = ?3 WHERE account_id = ?1 AND id = ?2";
+
+/// Kills (deletes) a process.
+pub const DELETE: &str = "DELETE FROM processes WHERE account_id = ?1 AND id = ?2";
+
+/// The event insert of `sql::events::INSERT` (same ?1–?10), only if process ?5 exists.
+pub const INSERT_EVENT_IF_PROCESS: &str =
+    "INSERT INTO event_logs (id, account_id, event, resource_type, resource_id, whodunnit_type, whodunnit_id, changes, meta, created_at) \
+SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE EXISTS (SELECT 1 FROM processes x WHERE x.id = ?5 AND x.account_id = ?2)";
