@@ -76,7 +76,7 @@ fn fingerprint_uniqueness_follows_the_strategy() {
     let (a, b) = (env.license(&admin, &per_license, json!({})), env.license(&admin, &per_license, json!({})));
     activate(&env, &admin, &a, json!({"fingerprint": "same"})).unwrap();
     let e = activate(&env, &admin, &a, json!({"fingerprint": "same"})).unwrap_err();
-    assert_eq!((e.code.as_ref(), e.source), ("FINGERPRINT_TAKEN", Some(shared::error::Source::Pointer("/data/attributes/fingerprint".into()))));
+    assert_eq!((e.code.as_ref(), e.source.clone()), ("FINGERPRINT_TAKEN", Some(shared::error::Source::Pointer("/data/attributes/fingerprint".into()))));
     activate(&env, &admin, &b, json!({"fingerprint": "same"})).expect("another license may use it under UNIQUE_PER_LICENSE");
 
     let per_product = env.policy(&admin, &product, json!({"floating": true, "machineUniquenessStrategy": "UNIQUE_PER_PRODUCT"}));
