@@ -5,12 +5,18 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod checkout;
+pub mod entitlements;
 pub mod events;
+pub mod groups;
+pub mod license_tokens;
+pub mod licensees;
 pub mod licenses;
 pub mod policies;
 pub mod products;
 pub mod profiles;
 pub mod tokens;
+pub mod usage;
 pub mod users;
 
 use serde_json::Value;

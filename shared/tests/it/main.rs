@@ -1,4 +1,5 @@
 //! Native integration tests: use cases on a fresh SQLite database with the real migrations.
 
 mod licenses;
+mod offline;
 mod support;

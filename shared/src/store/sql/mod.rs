@@ -4,7 +4,11 @@
 //! filter combinations.
 
 pub mod accounts;
+pub mod checkouts;
+pub mod entitlements;
 pub mod events;
+pub mod groups;
+pub mod license_actions;
 pub mod licenses;
 pub mod policies;
 pub mod products;
