@@ -1,6 +1,7 @@
 //! Native integration tests: use cases on a fresh SQLite database with the real migrations.
 
 mod auth;
+mod entitlements;
 mod licenses;
 mod offline;
 mod support;
