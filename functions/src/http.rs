@@ -39,7 +39,6 @@ pub enum Reply {
     /// 204 with an empty body.
     NoContent,
     /// A raw body (license-file certificates).
-    #[expect(dead_code, reason = "constructed by check-out endpoints (issue #3)")]
     Raw {
         /// Status.
         status: u16,

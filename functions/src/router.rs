@@ -163,6 +163,10 @@ async fn dispatch(cx: &Cx<'_>, rest: &[&str], password: Option<(String, String)>
     }
     try_group!(ep::core_routes(cx, rest, password));
     try_group!(ep::machines::route(cx, rest));
+    try_group!(ep::license_actions::route(cx, rest));
+    try_group!(ep::checkouts::route(cx, rest));
+    try_group!(ep::entitlements::route(cx, rest));
+    try_group!(ep::groups::route(cx, rest));
     let m = cx.req.method.as_str();
     Err(if known_path(rest) { Error::new(Code::NotSupported, format!("{m} is not supported on this endpoint")) } else { route_not_found() })
 }

@@ -125,6 +125,17 @@ error_codes! {
     PolicyNotCompatible,    422, "POLICY_NOT_COMPATIBLE",   "Unprocessable resource";
     /// 422: the license's policy has no duration, so it cannot be renewed.
     PolicyDurationMissing,  422, "POLICY_DURATION_MISSING", "Unprocessable resource";
+    /// 422: a license token has used all of its `maxActivations`.
+    ActivationsLimitExceeded, 422, "ACTIVATIONS_LIMIT_EXCEEDED", "Unprocessable resource";
+    /// 422: a license token has used all of its `maxDeactivations`.
+    DeactivationsLimitExceeded, 422, "DEACTIVATIONS_LIMIT_EXCEEDED", "Unprocessable resource";
+    /// 422: the group already holds `maxLicenses` licenses.
+    GroupLicenseLimitExceeded, 422, "GROUP_LICENSE_LIMIT_EXCEEDED", "Unprocessable resource";
+    /// 422: the group already holds `maxUsers` users.
+    GroupUserLimitExceeded, 422, "GROUP_USER_LIMIT_EXCEEDED", "Unprocessable resource";
+    /// 422: Keygen's generic unprocessable entity (check-in not required, detaching what is
+    /// not attached), which Keygen renders without a code.
+    UnprocessableEntity,    422, "UNPROCESSABLE_ENTITY",    "Unprocessable entity";
     /// 422: the entity is in a state that forbids the action.
     StateInvalid,           422, "STATE_INVALID",           "Unprocessable resource";
     /// 429: rate limited.

@@ -2,8 +2,12 @@
 //! calls one service function, and renders: no business rule lives here.
 
 pub mod accounts;
+pub mod checkouts;
 pub mod components;
+pub mod entitlements;
 pub mod events;
+pub mod groups;
+pub mod license_actions;
 pub mod licenses;
 pub mod machines;
 pub mod policies;

@@ -7,6 +7,9 @@ pub mod input;
 pub mod query;
 
 pub mod accounts;
+pub mod entitlements;
+pub mod files;
+pub mod groups;
 pub mod licenses;
 pub mod machines;
 pub use document::{Document, Links, ResourceObject};

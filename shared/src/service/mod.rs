@@ -6,10 +6,15 @@
 pub mod accounts;
 pub mod activation;
 pub mod auth;
+pub mod checkout;
 pub mod components;
+pub mod entitlements;
 pub mod events;
+pub mod groups;
 pub mod heartbeats;
 pub mod leases;
+pub mod license_tokens;
+pub mod licensees;
 pub mod licenses;
 pub mod machines;
 pub mod policies;
@@ -17,6 +22,7 @@ pub mod processes;
 pub mod products;
 pub mod profiles;
 pub mod tokens;
+pub mod usage;
 pub mod users;
 pub mod validation;
 

@@ -1,7 +1,9 @@
 //! Native integration tests: use cases on a fresh SQLite database with the real migrations.
 
 mod auth;
+mod entitlements;
 mod licenses;
 mod machines;
+mod offline;
 mod support;
 mod validation;

@@ -4,8 +4,12 @@
 //! filter combinations.
 
 pub mod accounts;
+pub mod checkouts;
 pub mod components;
+pub mod entitlements;
 pub mod events;
+pub mod groups;
+pub mod license_actions;
 pub mod licenses;
 pub mod machines;
 pub mod policies;

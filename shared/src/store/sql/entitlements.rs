@@ -1,0 +1,71 @@
+//! Entitlements and their attachment to policies and licenses.
+
+/// Inserts an entitlement; 0 rows when the id or the account's code is taken.
+pub const INSERT: &str =
+    "INSERT INTO entitlements (id, account_id, name, code, metadata, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT DO NOTHING";
+
+/// One entitlement by id or code.
+pub const FIND: &str = "SELECT * FROM entitlements WHERE account_id = ?1 AND (id = ?2 OR code = ?2)";
+
+/// Entitlements, newest first, ?2 limit, ?3 offset.
+pub const LIST: &str = "SELECT * FROM entitlements WHERE account_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3";
+
+/// Count for [`LIST`].
+pub const COUNT: &str = "SELECT count(*) AS n FROM entitlements WHERE account_id = ?1";
+
+/// Writes name ?3, code ?4, metadata ?5 at ?6, unless another entitlement has that code (0 rows:
+/// `CODE_TAKEN`).
+pub const UPDATE: &str = "UPDATE entitlements SET name = ?3, code = ?4, metadata = ?5, updated_at = ?6 WHERE account_id = ?1 AND id = ?2 \
+AND NOT EXISTS (SELECT 1 FROM entitlements o WHERE o.account_id = ?1 AND o.code = ?4 AND o.id <> ?2)";
+
+/// Deletes an entitlement (its attachments cascade).
+pub const DELETE: &str = "DELETE FROM entitlements WHERE account_id = ?1 AND id = ?2";
+
+/// The ids among JSON array ?2 that are entitlements of account ?1.
+pub const EXISTING_IDS: &str = "SELECT id FROM entitlements WHERE account_id = ?1 AND id IN (SELECT value FROM json_each(?2))";
+
+/// Entitlements attached to policy ?2, newest first, ?3 limit, ?4 offset.
+pub const LIST_FOR_POLICY: &str = "SELECT e.* FROM entitlements e JOIN policy_entitlements pe ON pe.entitlement_id = e.id \
+WHERE pe.account_id = ?1 AND pe.policy_id = ?2 ORDER BY pe.created_at DESC, e.id DESC LIMIT ?3 OFFSET ?4";
+
+/// Count for [`LIST_FOR_POLICY`].
+pub const COUNT_FOR_POLICY: &str = "SELECT count(*) AS n FROM policy_entitlements WHERE account_id = ?1 AND policy_id = ?2";
+
+/// The ids among JSON array ?3 attached to policy ?2.
+pub const ATTACHED_TO_POLICY: &str =
+    "SELECT entitlement_id AS id FROM policy_entitlements WHERE account_id = ?1 AND policy_id = ?2 AND entitlement_id IN (SELECT value FROM json_each(?3))";
+
+/// Attaches the entitlements of JSON array ?3 to policy ?2 at ?4 (existing pairs are kept).
+pub const ATTACH_TO_POLICY: &str = "INSERT INTO policy_entitlements (account_id, policy_id, entitlement_id, created_at) \
+SELECT ?1, ?2, e.id, ?4 FROM entitlements e WHERE e.account_id = ?1 AND e.id IN (SELECT value FROM json_each(?3)) ON CONFLICT DO NOTHING";
+
+/// Detaches the entitlements of JSON array ?3 from policy ?2.
+pub const DETACH_FROM_POLICY: &str =
+    "DELETE FROM policy_entitlements WHERE account_id = ?1 AND policy_id = ?2 AND entitlement_id IN (SELECT value FROM json_each(?3))";
+
+/// Entitlements of license ?2: its own and its policy's, newest first, ?3 limit, ?4 offset.
+pub const LIST_FOR_LICENSE: &str = "SELECT e.* FROM entitlements e WHERE e.account_id = ?1 AND (\
+e.id IN (SELECT entitlement_id FROM license_entitlements WHERE license_id = ?2) OR \
+e.id IN (SELECT pe.entitlement_id FROM policy_entitlements pe JOIN licenses l ON l.policy_id = pe.policy_id WHERE l.id = ?2)) \
+ORDER BY e.created_at DESC, e.id DESC LIMIT ?3 OFFSET ?4";
+
+/// Count for [`LIST_FOR_LICENSE`].
+pub const COUNT_FOR_LICENSE: &str = "SELECT count(*) AS n FROM entitlements e WHERE e.account_id = ?1 AND (\
+e.id IN (SELECT entitlement_id FROM license_entitlements WHERE license_id = ?2) OR \
+e.id IN (SELECT pe.entitlement_id FROM policy_entitlements pe JOIN licenses l ON l.policy_id = pe.policy_id WHERE l.id = ?2))";
+
+/// The ids among JSON array ?3 attached directly to license ?2.
+pub const ATTACHED_TO_LICENSE: &str =
+    "SELECT entitlement_id AS id FROM license_entitlements WHERE account_id = ?1 AND license_id = ?2 AND entitlement_id IN (SELECT value FROM json_each(?3))";
+
+/// The ids among JSON array ?3 that license ?2 has through its policy.
+pub const INHERITED_BY_LICENSE: &str = "SELECT pe.entitlement_id AS id FROM policy_entitlements pe JOIN licenses l ON l.policy_id = pe.policy_id \
+WHERE l.account_id = ?1 AND l.id = ?2 AND pe.entitlement_id IN (SELECT value FROM json_each(?3))";
+
+/// Attaches the entitlements of JSON array ?3 to license ?2 at ?4 (existing pairs are kept).
+pub const ATTACH_TO_LICENSE: &str = "INSERT INTO license_entitlements (account_id, license_id, entitlement_id, created_at) \
+SELECT ?1, ?2, e.id, ?4 FROM entitlements e WHERE e.account_id = ?1 AND e.id IN (SELECT value FROM json_each(?3)) ON CONFLICT DO NOTHING";
+
+/// Detaches the entitlements of JSON array ?3 from license ?2.
+pub const DETACH_FROM_LICENSE: &str =
+    "DELETE FROM license_entitlements WHERE account_id = ?1 AND license_id = ?2 AND entitlement_id IN (SELECT value FROM json_each(?3))";

@@ -1,0 +1,51 @@
+//! Groups of users, licenses and machines, with their member limits.
+
+/// Inserts a group; 0 rows when the id is taken.
+pub const INSERT: &str = "INSERT INTO groups (id, account_id, name, max_users, max_licenses, max_machines, metadata, created_at, updated_at) \
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) ON CONFLICT DO NOTHING";
+
+/// One group by id.
+pub const FIND: &str = "SELECT * FROM groups WHERE account_id = ?1 AND id = ?2";
+
+/// Groups, newest first, ?2 limit, ?3 offset.
+pub const LIST: &str = "SELECT * FROM groups WHERE account_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3";
+
+/// Count for [`LIST`].
+pub const COUNT: &str = "SELECT count(*) AS n FROM groups WHERE account_id = ?1";
+
+/// Writes the mutable attributes.
+pub const UPDATE: &str = "UPDATE groups SET name = ?3, max_users = ?4, max_licenses = ?5, max_machines = ?6, metadata = ?7, updated_at = ?8 \
+WHERE account_id = ?1 AND id = ?2";
+
+/// Deletes a group.
+pub const DELETE: &str = "DELETE FROM groups WHERE account_id = ?1 AND id = ?2";
+
+/// Companions of [`DELETE`]: members leave the group (group_id has no foreign key).
+pub const UNGROUP_LICENSES: &str = "UPDATE licenses SET group_id = NULL WHERE account_id = ?1 AND group_id = ?2";
+/// See [`UNGROUP_LICENSES`].
+pub const UNGROUP_USERS: &str = "UPDATE users SET group_id = NULL WHERE account_id = ?1 AND group_id = ?2";
+/// See [`UNGROUP_LICENSES`].
+pub const UNGROUP_MACHINES: &str = "UPDATE machines SET group_id = NULL WHERE account_id = ?1 AND group_id = ?2";
+
+/// Moves license ?2 into group ?3 (NULL = none) at ?4, only if the group is in the account and
+/// has room under `max_licenses` (0 rows otherwise).
+pub const SET_LICENSE_GROUP: &str = "UPDATE licenses SET group_id = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND (?3 IS NULL OR EXISTS (\
+SELECT 1 FROM groups g WHERE g.account_id = ?1 AND g.id = ?3 AND (g.max_licenses IS NULL OR \
+(SELECT count(*) FROM licenses x WHERE x.group_id = g.id AND x.id <> ?2) < g.max_licenses)))";
+
+/// Moves user ?2 into group ?3 (NULL = none) at ?4, only if the group has room under `max_users`.
+pub const SET_USER_GROUP: &str = "UPDATE users SET group_id = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND (?3 IS NULL OR EXISTS (\
+SELECT 1 FROM groups g WHERE g.account_id = ?1 AND g.id = ?3 AND (g.max_users IS NULL OR \
+(SELECT count(*) FROM users x WHERE x.group_id = g.id AND x.id <> ?2) < g.max_users)))";
+
+/// Users of group ?2, newest first, ?3 limit, ?4 offset.
+pub const LIST_USERS: &str = "SELECT * FROM users WHERE account_id = ?1 AND group_id = ?2 ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4";
+
+/// Count for [`LIST_USERS`].
+pub const COUNT_USERS: &str = "SELECT count(*) AS n FROM users WHERE account_id = ?1 AND group_id = ?2";
+
+/// Machines of group ?2, newest first, ?3 limit, ?4 offset.
+pub const LIST_MACHINES: &str = "SELECT * FROM machines WHERE account_id = ?1 AND group_id = ?2 ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4";
+
+/// Count for [`LIST_MACHINES`].
+pub const COUNT_MACHINES: &str = "SELECT count(*) AS n FROM machines WHERE account_id = ?1 AND group_id = ?2";
