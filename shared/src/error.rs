@@ -123,6 +123,10 @@ error_codes! {
     PolicyNotCompatible,    422, "POLICY_NOT_COMPATIBLE",   "Unprocessable resource";
     /// 422: the license's policy has no duration, so it cannot be renewed.
     PolicyDurationMissing,  422, "POLICY_DURATION_MISSING", "Unprocessable resource";
+    /// 422: the license's policy has no maintenanceDuration, so maintenance cannot be renewed.
+    PolicyMaintenanceDurationMissing, 422, "POLICY_MAINTENANCE_DURATION_MISSING", "Unprocessable resource";
+    /// 409: a concurrent change won (retry the request).
+    ConcurrentUpdate,       409, "CONFLICT",                "Conflict";
     /// 422: the entity is in a state that forbids the action.
     StateInvalid,           422, "STATE_INVALID",           "Unprocessable resource";
     /// 429: rate limited.

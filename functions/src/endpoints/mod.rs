@@ -9,6 +9,7 @@ pub mod products;
 pub mod profiles;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use shared::api::document::Document;
 use shared::api::query::Page;

@@ -8,6 +8,7 @@ pub mod query;
 
 pub mod accounts;
 pub mod licenses;
+pub mod webhooks;
 pub use document::{Document, Links, ResourceObject};
 pub use input::{Attrs, Field, Rels, ResourceInput};
 

@@ -6,12 +6,16 @@
 pub mod accounts;
 pub mod auth;
 pub mod events;
+pub mod jobs;
 pub mod licenses;
+pub mod maintenance;
 pub mod policies;
 pub mod products;
 pub mod profiles;
 pub mod tokens;
 pub mod users;
+pub mod webhook_delivery;
+pub mod webhooks;
 
 use serde_json::Value;
 

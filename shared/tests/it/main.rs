@@ -1,4 +1,7 @@
 //! Native integration tests: use cases on a fresh SQLite database with the real migrations.
 
 mod licenses;
+mod lifecycle;
+mod lifecycle_scale;
 mod support;
+mod webhooks;

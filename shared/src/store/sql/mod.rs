@@ -5,8 +5,10 @@
 
 pub mod accounts;
 pub mod events;
+pub mod jobs;
 pub mod licenses;
 pub mod policies;
 pub mod products;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
