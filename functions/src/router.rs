@@ -31,8 +31,10 @@ pub struct Cx<'a> {
     /// The request.
     pub req: &'a Req,
     /// The Worker's execution context (for `wait_until`).
+    #[expect(dead_code, reason = "read by background work (webhook delivery, issue #4)")]
     pub ctx: &'a Context,
     /// The environment.
+    #[expect(dead_code, reason = "read by webhook endpoints (issue #4)")]
     pub env: &'a AppEnv,
 }
 
@@ -99,7 +101,6 @@ async fn bootstrap(app: &A<'_>, env: &AppEnv, req: &Req, rid: &str) -> Response 
     }
 }
 
-#[expect(clippy::too_many_arguments, reason = "the pipeline's inputs, passed once")]
 async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req, account: Option<&str>, rest: &[&str], rid: &str) -> Response {
     let (account, key) = match resolve(&app, env, account).await {
         Ok(a) => a,
@@ -121,6 +122,9 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
 async fn pipeline<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req, account: AccountRow, rest: &[&str]) -> Result<Reply, Error> {
     shared::crypto::signature::check_accept_signature(req.accept_signature.as_deref(), &account.id)
         .map_err(|e| Error::new(Code::SignatureInvalid, e.to_string()).header("Keygen-Accept-Signature"))?;
+    if req.too_large {
+        return Err(Error::new(Code::PayloadTooLarge, format!("request body must be at most {} bytes", api::MAX_BODY_BYTES)));
+    }
     if !req.body.is_empty() {
         let ct = req.content_type.as_deref().unwrap_or("application/json");
         if !(ct.starts_with("application/vnd.api+json") || ct.starts_with("application/json") || ct.starts_with("application/vnd.keygen+json")) {
@@ -160,7 +164,30 @@ async fn dispatch(cx: &Cx<'_>, rest: &[&str], password: Option<(String, String)>
     Err(if known_path(rest) { Error::new(Code::NotSupported, format!("{m} is not supported on this endpoint")) } else { route_not_found() })
 }
 
+/// Top-level resources Latchkey serves: a path under one of them with an unserved method is
+/// 405, anything else 404.
+const RESOURCES: &[&str] = &[
+    "profile",
+    "me",
+    "tokens",
+    "products",
+    "policies",
+    "users",
+    "licenses",
+    "event-logs",
+    "machines",
+    "processes",
+    "components",
+    "entitlements",
+    "groups",
+    "webhook-endpoints",
+    "webhook-events",
+];
+
 /// Whether some method serves this path (405 rather than 404).
 fn known_path(rest: &[&str]) -> bool {
-    matches!(rest, [] | [_] | [_, _] | ["licenses", _, "actions", _] | ["users", _, "actions", _])
+    match rest {
+        [] => true,
+        [first, ..] => RESOURCES.contains(first) && rest.len() <= 4,
+    }
 }

@@ -163,9 +163,14 @@ pub enum AttrFault {
     NotFound,
 }
 
-/// A failure with everything needed to render one JSON:API error object.
+/// A failure with everything needed to render one JSON:API error object. Boxed so `Result`s
+/// on the request path stay one pointer wide; fields read through `Deref`.
 #[derive(Debug)]
-pub struct Error {
+pub struct Error(Box<ErrorInner>);
+
+/// The contents of an [`Error`].
+#[derive(Debug)]
+pub struct ErrorInner {
     /// HTTP status.
     pub status: u16,
     /// JSON:API `title`.
@@ -186,7 +191,14 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// An error of a fixed code.
     pub fn new(code: Code, detail: impl Into<String>) -> Self {
-        Self { status: code.status(), title: code.title(), code: Cow::Borrowed(code.as_str()), detail: detail.into(), source: None, cause: None }
+        Self(Box::new(ErrorInner {
+            status: code.status(),
+            title: code.title(),
+            code: Cow::Borrowed(code.as_str()),
+            detail: detail.into(),
+            source: None,
+            cause: None,
+        }))
     }
 
     /// Points the error at a body member.
@@ -222,14 +234,14 @@ impl Error {
             AttrFault::NotFound => format!("/data/relationships/{attr}"),
             _ => format!("/data/attributes/{attr}"),
         };
-        Self {
+        Self(Box::new(ErrorInner {
             status: 422,
             title: "Unprocessable resource",
             code: Cow::Owned(format!("{}_{suffix}", upper_snake(attr))),
             detail: detail.into(),
             source: Some(Source::Pointer(pointer)),
             cause: None,
-        }
+        }))
     }
 
     /// 404 for a resource of `kind` (`license`, `machine`, …) looked up by `id`.
@@ -252,6 +264,19 @@ impl Error {
     /// True when the error is of fixed code `code`.
     pub fn is(&self, code: Code) -> bool {
         self.code == code.as_str()
+    }
+}
+
+impl std::ops::Deref for Error {
+    type Target = ErrorInner;
+    fn deref(&self) -> &ErrorInner {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Error {
+    fn deref_mut(&mut self) -> &mut ErrorInner {
+        &mut self.0
     }
 }
 

@@ -7,8 +7,6 @@
 //! [`PolicyConfig::apply`] is the only way client attributes get in: it type-checks, range-checks
 //! and cross-checks them the way Keygen's params and model validations do.
 
-#![expect(clippy::result_large_err, reason = "crate::error::Error is the one domain error, sized for rendering; it is returned on the request path only")]
-
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};

@@ -168,7 +168,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
             events::Event { name: "user.created", resource_type: "users", resource_id: &id, changes: None, meta: None },
         )])
         .await?;
-    Ok(find(app, caller.account_id(), &id).await?.ok_or_else(|| Error::internal("user vanished after insert"))?)
+    find(app, caller.account_id(), &id).await?.ok_or_else(|| Error::internal("user vanished after insert"))
 }
 
 /// Updates a user (admins; a user may update its own names, email, password and metadata).

@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+// The e2e server: the release Worker (functions/build) on workerd via Miniflare, the same runtime
+// `wrangler dev` uses, but started in well under a second and with nothing persisted.
+//
+// - D1 `DB` and KV `LEASES` are in-memory (Miniflare's per-instance temp dir, removed on dispose),
+//   so every run starts from an empty database; every `migrations/*.sql` is applied in order.
+// - Bindings: LATCHKEY_SECRET, LATCHKEY_BOOTSTRAP_TOKEN, ENVIRONMENT (=test); values may be
+//   overridden through the environment variables of the same name.
+// - Cron: `GET /cdn-cgi/handler/scheduled?cron=*/2+*+*+*+*` runs the Worker's scheduled handler
+//   (Miniflare's unsafeTriggerHandlers), like wrangler's `--test-scheduled` `/__scheduled`.
+// - Protocol: prints exactly one line `{"url":"http://127.0.0.1:PORT"}` on stdout when ready;
+//   everything else (Miniflare and Worker logs) goes to stderr. Exits when stdin closes, so the
+//   test process that spawned it cannot leak it, even if killed.
+//
+// Usage: node tests/harness/server.mjs [--port N]   (default: a free port)
+import { Miniflare, Log, LogLevel } from "miniflare";
+import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const BUILD = join(ROOT, "functions/build");
+const ENTRY = join(BUILD, "index.js");
+
+function fail(message) {
+  process.stderr.write(`server.mjs: ${message}\n`);
+  process.exit(1);
+}
+
+if (!existsSync(ENTRY)) {
+  fail(`${ENTRY} is missing: build the Worker first (scripts/test does, or scripts/build)`);
+}
+
+/** wrangler.toml is the one place the compatibility date is written down. */
+function compatibilityDate() {
+  const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
+  const m = toml.match(/^\s*compatibility_date\s*=\s*"([^"]+)"/m);
+  if (!m) fail("no compatibility_date in wrangler.toml");
+  return m[1];
+}
+
+/**
+ * Splits a migration into statements at top-level `;`, skipping `;` inside '…' strings,
+ * "…" / `…` / […] identifiers, `-- …` line comments and block comments. Comments are dropped.
+ * Triggers (`BEGIN … END;` bodies) are not supported and no migration uses them.
+ */
+export function splitSql(sql) {
+  const out = [];
+  let cur = "";
+  let i = 0;
+  const n = sql.length;
+  while (i < n) {
+    const c = sql[i];
+    const next = sql[i + 1];
+    if (c === "-" && next === "-") {
+      while (i < n && sql[i] !== "\n") i++;
+      continue;
+    }
+    if (c === "/" && next === "*") {
+      const end = sql.indexOf("*/", i + 2);
+      i = end === -1 ? n : end + 2;
+      cur += " ";
+      continue;
+    }
+    if (c === "'" || c === '"' || c === "`" || c === "[") {
+      const close = c === "[" ? "]" : c;
+      let j = i + 1;
+      while (j < n) {
+        if (sql[j] === close) {
+          if (close !== "]" && sql[j + 1] === close) { j += 2; continue; } // doubled quote
+          break;
+        }
+        j++;
+      }
+      cur += sql.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    if (c === ";") {
+      if (cur.trim()) out.push(cur.trim());
+      cur = "";
+      i++;
+      continue;
+    }
+    cur += c;
+    i++;
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}
+
+async function applyMigrations(mf) {
+  const dir = join(ROOT, "migrations");
+  const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
+  const db = await mf.getD1Database("DB");
+  for (const file of files) {
+    const statements = splitSql(readFileSync(join(dir, file), "utf8"));
+    if (statements.length === 0) continue;
+    try {
+      // One batch per file: atomic, like `wrangler d1 migrations apply`.
+      await db.batch(statements.map((s) => db.prepare(s)));
+    } catch (e) {
+      throw new Error(`migration ${file} failed: ${e?.message ?? e}`);
+    }
+  }
+  return files.length;
+}
+
+function parsePort() {
+  const i = process.argv.indexOf("--port");
+  return i > 0 ? Number(process.argv[i + 1]) : 0;
+}
+
+const mf = new Miniflare({
+  host: "127.0.0.1",
+  port: parsePort(), // 0 = the OS picks a free port; mf.ready reports it
+  log: new Log(LogLevel.WARN),
+  // Worker console output and workerd diagnostics go to stderr: stdout carries only the URL line.
+  handleRuntimeStdio(stdout, stderr) {
+    stdout.pipe(process.stderr);
+    stderr.pipe(process.stderr);
+  },
+  cf: false, // no fetch of cf.json (the network is not guaranteed); a fixed request.cf is used
+  telemetry: { enabled: false },
+  unsafeTriggerHandlers: true,
+  compatibilityDate: compatibilityDate(),
+  modules: true,
+  scriptPath: ENTRY,
+  modulesRoot: BUILD,
+  modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
+  d1Databases: { DB: "latchkey-e2e" },
+  kvNamespaces: { LEASES: "leases-e2e" },
+  bindings: {
+    ENVIRONMENT: process.env.ENVIRONMENT ?? "test",
+    LATCHKEY_SECRET: process.env.LATCHKEY_SECRET ?? "e2e-secret-0123456789abcdef0123456789abcdef",
+    LATCHKEY_BOOTSTRAP_TOKEN: process.env.LATCHKEY_BOOTSTRAP_TOKEN ?? "e2e-bootstrap-token",
+  },
+});
+
+let disposing = false;
+async function shutdown(code) {
+  if (disposing) return;
+  disposing = true;
+  try {
+    await mf.dispose();
+  } finally {
+    process.exit(code);
+  }
+}
+
+// The parent keeps our stdin open for as long as it lives; EOF means it is gone.
+process.stdin.on("end", () => shutdown(0));
+process.stdin.on("close", () => shutdown(0));
+process.stdin.on("error", () => shutdown(0));
+process.stdin.resume();
+process.on("SIGINT", () => shutdown(130));
+process.on("SIGTERM", () => shutdown(143));
+
+try {
+  const url = await mf.ready;
+  const n = await applyMigrations(mf);
+  process.stderr.write(`server.mjs: ${n} migration file(s) applied, serving ${url.origin}\n`);
+  process.stdout.write(JSON.stringify({ url: url.origin }) + "\n");
+} catch (e) {
+  process.stderr.write(`server.mjs: failed to start: ${e?.stack ?? e}\n`);
+  await shutdown(1);
+}
