@@ -31,10 +31,8 @@ pub struct Cx<'a> {
     /// The request.
     pub req: &'a Req,
     /// The Worker's execution context (for `wait_until`).
-    #[expect(dead_code, reason = "read by background work (webhook delivery, issue #4)")]
     pub ctx: &'a Context,
     /// The environment.
-    #[expect(dead_code, reason = "read by webhook endpoints (issue #4)")]
     pub env: &'a AppEnv,
 }
 
