@@ -21,7 +21,6 @@ pub struct AppEnv {
     /// Account for bare `/v1/…` routes (`LATCHKEY_ACCOUNT_ID`), if set.
     pub account_id: Option<String>,
     /// `development` allows http webhook URLs on loopback.
-    #[expect(dead_code, reason = "read by webhook endpoints (issue #4)")]
     pub development: bool,
 }
 

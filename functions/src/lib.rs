@@ -7,6 +7,7 @@
 mod d1;
 mod endpoints;
 mod env;
+mod fetch;
 mod http;
 mod kv;
 mod respond;
@@ -30,10 +31,21 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
     Ok(router::handle(&app_env, &ctx, req, &request_id).await)
 }
 
+/// Runs the lifecycle jobs of the fired cron with "now" = the scheduled time.
 #[event(scheduled)]
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    worker::console_log!("scheduled: cron {} at {}", event.cron(), event.schedule());
-    if let Err(e) = AppEnv::from_env(&env) {
-        worker::console_error!("scheduled: {e}");
+    let app_env = match AppEnv::from_env(&env) {
+        Ok(e) => e,
+        Err(e) => return worker::console_error!("scheduled: {e}"),
+    };
+    let clock = shared::clock::FixedClock::at(event.schedule() as i64);
+    let app = shared::service::App { db: &app_env.db, kv: &app_env.kv, clock: &clock, rng: &CryptoRandom, secret: &app_env.secret };
+    let report = shared::service::jobs::run(&app, &fetch::WorkerHttp, &event.cron()).await;
+    for j in &report.jobs {
+        worker::console_log!("scheduled {}: {} rows, {} events, {} deleted, done {}", j.job, j.rows, j.events, j.deleted, j.done);
     }
+    for (job, e) in &report.errors {
+        worker::console_error!("scheduled {job}: {e}");
+    }
+    worker::console_log!("scheduled {}: {} statements", event.cron(), report.statements);
 }

@@ -148,7 +148,12 @@ async fn pipeline<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Re
         creds => (auth::authenticate(&app, account, creds).await?, None),
     };
     let cx = Cx { app, caller, req, ctx, env };
-    dispatch(&cx, rest, password).await
+    let reply = dispatch(&cx, rest, password).await;
+    // A successful change may have recorded events: deliver their webhooks in the background.
+    if reply.is_ok() && req.method != "GET" {
+        crate::fetch::spawn_delivery(env, cx.ctx, cx.caller.account_id());
+    }
+    reply
 }
 
 /// Tries each endpoint group's routes in turn; a group answers `None` for paths it does not own.
@@ -167,6 +172,7 @@ async fn dispatch(cx: &Cx<'_>, rest: &[&str], password: Option<(String, String)>
     try_group!(ep::checkouts::route(cx, rest));
     try_group!(ep::entitlements::route(cx, rest));
     try_group!(ep::groups::route(cx, rest));
+    try_group!(ep::webhooks::route(cx, rest));
     let m = cx.req.method.as_str();
     Err(if known_path(rest) { Error::new(Code::NotSupported, format!("{m} is not supported on this endpoint")) } else { route_not_found() })
 }

@@ -17,6 +17,7 @@ pub mod profiles;
 pub mod tokens;
 pub mod users;
 pub mod validations;
+pub mod webhooks;
 
 use shared::api::document::Document;
 use shared::api::query::Page;

@@ -48,6 +48,7 @@ pub fn license(l: &LicenseRow, now: Millis) -> ResourceObject {
         .attr("name", l.name.clone())
         .attr("key", l.key.clone())
         .attr("expiry", ts(l.expiry))
+        .attr("maintenanceExpiry", ts(l.maintenance_expiry))
         .attr("status", license_status(l, now))
         .attr("uses", l.uses)
         .attr("suspended", l.is_suspended())

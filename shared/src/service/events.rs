@@ -47,6 +47,30 @@ pub fn record<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, who: &Bearer,
     )
 }
 
+/// One statement recording many events (each with its account) by `who` at the app's "now";
+/// for scheduled jobs, which change rows in sets. With `expect_changes`, the statement placed
+/// just before it in the batch must have changed exactly that many rows, or the whole batch
+/// fails and rolls back (a concurrent run got there first; the next tick re-reads). So a
+/// set-based guarded UPDATE/DELETE followed by this keeps the outbox exact.
+pub fn record_many<D: Db, K: Kv>(app: &App<'_, D, K>, who: &Bearer, evs: &[(&str, Event<'_>)], expect_changes: Option<u64>) -> Stmt {
+    let (wt, wi) = who.whodunnit();
+    let rows: Vec<Value> = evs
+        .iter()
+        .map(|(account_id, ev)| {
+            Value::Array(vec![
+                app.uuid().into(),
+                (*account_id).into(),
+                ev.name.into(),
+                ev.resource_type.into(),
+                ev.resource_id.into(),
+                ev.changes.as_ref().map_or(Value::Null, |c| c.to_string().into()),
+                ev.meta.as_ref().map_or(Value::Null, |m| m.to_string().into()),
+            ])
+        })
+        .collect();
+    Stmt::new(sql::events::INSERT_MANY, vec![Value::Array(rows).to_string().into(), expect_changes.map_or(Value::Null, Value::from), wt, wi, app.now().into()])
+}
+
 /// Lists the event log (admins only) with filters `event`, `resource[type]`, `resource[id]`,
 /// `date[start]`, `date[end]` (ISO-8601).
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<EventRow>, u64, Page)> {

@@ -311,18 +311,15 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
     }
     params.push(metadata_text(&input.metadata.set().unwrap_or_default()).into());
     params.push(now.into());
-    let res = app
-        .db
-        .batch(vec![
-            Stmt::new(sql::licenses::INSERT, params),
-            events::record(
-                app,
-                caller.account_id(),
-                &caller.bearer,
-                events::Event { name: "license.created", resource_type: "licenses", resource_id: &id, changes: None, meta: None },
-            ),
-        ])
-        .await;
+    let mut stmts = vec![Stmt::new(sql::licenses::INSERT, params)];
+    stmts.extend(super::maintenance::initial_stmt(caller.account_id(), &id, &cfg, now));
+    stmts.push(events::record(
+        app,
+        caller.account_id(),
+        &caller.bearer,
+        events::Event { name: "license.created", resource_type: "licenses", resource_id: &id, changes: None, meta: None },
+    ));
+    let res = app.db.batch(stmts).await;
     match res {
         Ok(r) if r[0].changes == 1 => {}
         other => {

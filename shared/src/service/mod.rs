@@ -12,11 +12,13 @@ pub mod entitlements;
 pub mod events;
 pub mod groups;
 pub mod heartbeats;
+pub mod jobs;
 pub mod leases;
 pub mod license_tokens;
 pub mod licensees;
 pub mod licenses;
 pub mod machines;
+pub mod maintenance;
 pub mod policies;
 pub mod processes;
 pub mod products;
@@ -25,6 +27,8 @@ pub mod tokens;
 pub mod usage;
 pub mod users;
 pub mod validation;
+pub mod webhook_delivery;
+pub mod webhooks;
 
 use serde_json::Value;
 

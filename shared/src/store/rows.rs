@@ -148,6 +148,9 @@ pub struct LicenseRow {
     pub metadata: String,
     pub created_at: Millis,
     pub updated_at: Millis,
+    /// Cryptlex maintenance window end (migration 0005).
+    #[serde(default)]
+    pub maintenance_expiry: Option<Millis>,
     pub policy_config: String,
     pub owner_banned_at: Option<Millis>,
     pub owner_email: Option<String>,
@@ -359,4 +362,102 @@ pub struct CheckoutMachineRow {
     pub last_check_out_at: Option<Millis>,
     pub created_at: Millis,
     pub updated_at: Millis,
+}
+
+/// `webhook_endpoints`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebhookEndpointRow {
+    pub id: String,
+    pub account_id: String,
+    pub product_id: Option<String>,
+    pub url: String,
+    pub subscriptions: String,
+    pub signature_algorithm: String,
+    pub api_version: String,
+    pub suspended_at: Option<Millis>,
+    pub consecutive_failures: i64,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+impl WebhookEndpointRow {
+    /// The subscribed event names (`*` for all).
+    pub fn subscriptions(&self) -> Vec<String> {
+        serde_json::from_str(&self.subscriptions).unwrap_or_default()
+    }
+}
+
+/// `webhook_events`: one delivery of one event to one endpoint.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebhookEventRow {
+    pub id: String,
+    pub account_id: String,
+    pub endpoint_id: String,
+    pub event_log_id: String,
+    pub retry_of: Option<String>,
+    pub event: String,
+    pub endpoint_url: String,
+    pub api_version: String,
+    pub payload: String,
+    pub idempotency_token: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: Millis,
+    pub claimed_at: Option<Millis>,
+    pub last_response_code: Option<i64>,
+    pub last_response_body: Option<String>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// An event log entry awaiting fan-out (`sql::webhooks::PENDING_EVENT_LOGS`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct PendingEventRow {
+    pub id: String,
+    pub account_id: String,
+    pub event: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub changes: Option<String>,
+    pub meta: Option<String>,
+    pub created_at: Millis,
+    pub product_id: Option<String>,
+}
+
+/// A machine or process the cull job looks at (`sql::jobs::CULL_*`; processes have no
+/// `created_at`, their `last_heartbeat_at` is always set).
+#[derive(Debug, Clone, Deserialize)]
+pub struct CullRow {
+    pub id: String,
+    pub account_id: String,
+    #[serde(default)]
+    pub created_at: Millis,
+    pub last_heartbeat_at: Option<Millis>,
+    pub last_death_event_at: Option<Millis>,
+    pub policy_config: String,
+}
+
+/// A license as the expiry, maintenance and check-in jobs read it (`sql::jobs`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct LicenseScanRow {
+    pub id: String,
+    pub account_id: String,
+    pub created_at: Millis,
+    pub expiry: Option<Millis>,
+    pub maintenance_expiry: Option<Millis>,
+    pub last_check_in_at: Option<Millis>,
+    pub last_expiring_soon_event_at: Option<Millis>,
+    pub last_expired_event_at: Option<Millis>,
+    pub last_maintenance_expiring_soon_event_at: Option<Millis>,
+    pub last_maintenance_expired_event_at: Option<Millis>,
+    pub last_check_in_required_soon_event_at: Option<Millis>,
+    pub last_check_in_overdue_event_at: Option<Millis>,
+    pub policy_config: String,
+}
+
+impl LicenseScanRow {
+    /// The policy's rules.
+    pub fn config(&self) -> crate::domain::policy::PolicyConfig {
+        serde_json::from_str(&self.policy_config).unwrap_or_default()
+    }
 }

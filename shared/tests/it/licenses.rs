@@ -144,3 +144,15 @@ fn list_filters_by_policy_status_and_metadata() {
     assert_eq!(ids("expired=true"), vec![c.id]);
     assert_eq!(block(licenses::list(&env.app(), &admin, &Query::parse("status=NOPE"))).unwrap_err().code, "PARAMETER_INVALID");
 }
+
+#[test]
+fn maintenance_expiry_starts_at_creation_from_the_policys_maintenance_duration() {
+    let env = Env::new();
+    let admin = env.admin();
+    let product = env.product(&admin, "App");
+    let policy = env.policy(&admin, &product, json!({"maintenanceDuration": 86_400 * 365}));
+    let l = env.license(&admin, &policy, json!({}));
+    assert_eq!(l.maintenance_expiry, Some(T0 + 365 * 86_400_000));
+    let none = env.policy(&admin, &product, json!({}));
+    assert_eq!(env.license(&admin, &none, json!({})).maintenance_expiry, None);
+}

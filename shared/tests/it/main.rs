@@ -3,7 +3,10 @@
 mod auth;
 mod entitlements;
 mod licenses;
+mod lifecycle;
+mod lifecycle_scale;
 mod machines;
 mod offline;
 mod support;
 mod validation;
+mod webhooks;

@@ -16,3 +16,13 @@ AND (?4 IS NULL OR resource_id = ?4) AND (?5 IS NULL OR created_at >= ?5) AND (?
 
 /// One event.
 pub const FIND: &str = "SELECT * FROM event_logs WHERE account_id = ?1 AND id = ?2";
+
+/// Records many events at once from a JSON array of `[id, account_id, event, resource_type,
+/// resource_id, changes, meta]` (?1), by whodunnit ?3/?4 at ?5. With ?2 set, the statement
+/// just before it in the same batch must have changed exactly ?2 rows (SQLite's `changes()`):
+/// otherwise `account_id` is NULL, the NOT NULL constraint fails and the whole batch rolls back.
+/// That is how set-based guarded transitions keep "an event if and only if the change".
+pub const INSERT_MANY: &str =
+    "INSERT INTO event_logs (id, account_id, event, resource_type, resource_id, whodunnit_type, whodunnit_id, changes, meta, created_at) \
+SELECT json_extract(j.value, '$[0]'), CASE WHEN ?2 IS NULL OR changes() = ?2 THEN json_extract(j.value, '$[1]') END, json_extract(j.value, '$[2]'), \
+json_extract(j.value, '$[3]'), json_extract(j.value, '$[4]'), ?3, ?4, json_extract(j.value, '$[5]'), json_extract(j.value, '$[6]'), ?5 FROM json_each(?1) j";

@@ -1,0 +1,46 @@
+//! Outbound HTTP for webhook deliveries: [`shared::service::webhook_delivery::HttpClient`] over
+//! `worker::Fetch`, and the post-request delivery hook.
+
+use shared::service::webhook_delivery::{self, HttpClient};
+use shared::service::App;
+use wasm_bindgen::JsCast;
+use worker::{Context, Fetch, Headers, Method, Request, RequestInit};
+
+use crate::d1::D1Db;
+use crate::env::{AppEnv, CryptoRandom, WorkerClock};
+use crate::kv::WorkersKv;
+
+/// `fetch()` from the Worker.
+pub struct WorkerHttp;
+
+impl HttpClient for WorkerHttp {
+    async fn post(&self, url: &str, headers: &[(String, String)], body: &[u8]) -> Result<(u16, String), String> {
+        let h = Headers::new();
+        for (k, v) in headers {
+            h.set(k, v).map_err(|e| e.to_string())?;
+        }
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post).with_headers(h).with_body(Some(js_sys::Uint8Array::from(body).into()));
+        let req = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
+        let mut res = Fetch::Request(req).send().await.map_err(|e| e.to_string())?;
+        let status = res.status_code();
+        let text = res.text().await.unwrap_or_default();
+        Ok((status, text))
+    }
+}
+
+/// After a successful change, fan out the account's new events and make their first delivery
+/// attempts in the background (`ctx.wait_until`); the cron picks up whatever this misses.
+pub fn spawn_delivery(env: &AppEnv, ctx: &Context, account_id: &str) {
+    // `wait_until` needs a 'static future: clone the bindings (JS handles) and the secret.
+    let db = D1Db(worker::D1Database::unchecked_from_js(env.db.0.as_ref().clone()));
+    let kv = WorkersKv(env.kv.0.clone());
+    let secret = env.secret.clone();
+    let account_id = account_id.to_owned();
+    ctx.wait_until(async move {
+        let app = App { db: &db, kv: &kv, clock: &WorkerClock, rng: &CryptoRandom, secret: &secret };
+        if let Err(e) = webhook_delivery::deliver_pending(&app, &WorkerHttp, &account_id).await {
+            worker::console_error!("webhook delivery: {e}");
+        }
+    });
+}

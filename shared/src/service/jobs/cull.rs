@@ -1,0 +1,162 @@
+//! Heartbeat culling, every 2 minutes (`reference/keygen-wire.md` §5.2–§5.3).
+//!
+//! A dead machine (missed heartbeat, or a required first heartbeat overdue) gets
+//! `machine.heartbeat.dead` once per death (`last_death_event_at`, reset by any later ping).
+//! Under `DEACTIVATE_DEAD`, once its resurrection window has passed it is deleted and
+//! `machine.lease.expired` is recorded (Cryptlex's `activation.lease-expired`: the seat is
+//! released; Keygen sends no `machine.deleted` here). `KEEP_DEAD` and `ALWAYS_REVIVE` keep it.
+//! KV leases expire by their own TTL; D1 is the bookkeeping. Processes likewise, with
+//! `process.heartbeat.dead` and no further event on deletion.
+
+use serde_json::{Map, Value};
+
+use super::{Budget, JobReport, CHUNK, MAX_ROWS_PER_TICK};
+use crate::clock::Millis;
+use crate::domain::heartbeat::{self, HeartbeatStatus, ProcessStatus};
+use crate::domain::policy::PolicyConfig;
+use crate::domain::strategy::{HeartbeatCullStrategy, HeartbeatResurrectionStrategy};
+use crate::service::events::{self, Event};
+use crate::service::{App, Bearer};
+use crate::store::rows::CullRow;
+use crate::store::{fetch_all, sql, Db, Kv, Stmt};
+use crate::Result;
+
+/// What the cull does with one dead row now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Decision {
+    /// Record the death event.
+    event: bool,
+    /// Delete it.
+    delete: bool,
+}
+
+fn deactivates(cfg: &PolicyConfig) -> bool {
+    cfg.heartbeat_cull_strategy == HeartbeatCullStrategy::DeactivateDead && cfg.heartbeat_resurrection_strategy != HeartbeatResurrectionStrategy::AlwaysRevive
+}
+
+/// The death event is due unless one was sent after the last heartbeat.
+fn event_due(r: &CullRow) -> bool {
+    r.last_death_event_at.is_none_or(|d| d <= r.last_heartbeat_at.unwrap_or(0))
+}
+
+fn decide_machine(r: &CullRow, cfg: &PolicyConfig, now: Millis) -> Option<Decision> {
+    if heartbeat::machine_status_for(cfg, r.created_at, r.last_heartbeat_at, now) != HeartbeatStatus::Dead {
+        return None;
+    }
+    let delete = deactivates(cfg) && !heartbeat::can_resurrect(cfg, r.created_at, r.last_heartbeat_at, now);
+    Some(Decision { event: event_due(r), delete })
+}
+
+fn decide_process(r: &CullRow, cfg: &PolicyConfig, now: Millis) -> Option<Decision> {
+    let last = r.last_heartbeat_at?;
+    if heartbeat::process_status(last, cfg.heartbeat_duration_secs(), now) != ProcessStatus::Dead {
+        return None;
+    }
+    let delete = deactivates(cfg) && !heartbeat::can_resurrect_process(cfg, last, now);
+    Some(Decision { event: event_due(r), delete })
+}
+
+/// One kind of row the cull handles.
+struct Kind {
+    job: &'static str,
+    scan: &'static str,
+    mark: &'static str,
+    delete: &'static str,
+    resource_type: &'static str,
+    dead_event: &'static str,
+    deleted_event: Option<&'static str>,
+    decide: fn(&CullRow, &PolicyConfig, Millis) -> Option<Decision>,
+}
+
+/// Culls dead machines.
+pub async fn machines<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget) -> Result<JobReport> {
+    let kind = Kind {
+        job: "cull-machines",
+        scan: sql::jobs::CULL_MACHINES,
+        mark: sql::jobs::MARK_MACHINES_DEAD,
+        delete: sql::jobs::DELETE_DEAD_MACHINES,
+        resource_type: "machines",
+        dead_event: "machine.heartbeat.dead",
+        deleted_event: Some("machine.lease.expired"),
+        decide: decide_machine,
+    };
+    cull(app, budget, kind).await
+}
+
+/// Culls dead processes.
+pub async fn processes<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget) -> Result<JobReport> {
+    let kind = Kind {
+        job: "cull-processes",
+        scan: sql::jobs::CULL_PROCESSES,
+        mark: sql::jobs::MARK_PROCESSES_DEAD,
+        delete: sql::jobs::DELETE_DEAD_PROCESSES,
+        resource_type: "processes",
+        dead_event: "process.heartbeat.dead",
+        deleted_event: None,
+        decide: decide_process,
+    };
+    cull(app, budget, kind).await
+}
+
+/// Scans in keyset order; per chunk one atomic batch of at most four statements: mark dead +
+/// their events, delete + their events. Each event set must match the rows its guarded
+/// statement changed, or the batch rolls back (see `events::record_many`).
+async fn cull<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget, kind: Kind) -> Result<JobReport> {
+    let now = app.now();
+    let mut rep = JobReport { job: kind.job, ..JobReport::default() };
+    let mut cursor = String::new();
+    loop {
+        if rep.rows >= MAX_ROWS_PER_TICK || !budget.take(5) {
+            return Ok(rep);
+        }
+        let rows: Vec<CullRow> = fetch_all(app.db, kind.scan, &[cursor.clone().into(), now.into(), CHUNK.into()]).await?;
+        let Some(last) = rows.last() else {
+            rep.done = true;
+            return Ok(rep);
+        };
+        cursor = last.id.clone();
+        rep.rows += rows.len();
+        let (mut marks, mut dels) = (Map::new(), Map::new());
+        let (mut dead_evs, mut del_evs) = (Vec::new(), Vec::new());
+        for r in &rows {
+            let cfg: PolicyConfig = serde_json::from_str(&r.policy_config).unwrap_or_default();
+            let Some(d) = (kind.decide)(r, &cfg, now) else { continue };
+            let hb = r.last_heartbeat_at.map_or(Value::Null, Value::from);
+            if d.event {
+                marks.insert(r.id.clone(), hb.clone());
+                dead_evs.push((r.account_id.as_str(), ev(kind.dead_event, kind.resource_type, &r.id)));
+            }
+            if d.delete {
+                dels.insert(r.id.clone(), hb);
+                if let Some(name) = kind.deleted_event {
+                    del_evs.push((r.account_id.as_str(), ev(name, kind.resource_type, &r.id)));
+                }
+            }
+        }
+        let mut stmts = Vec::new();
+        if !marks.is_empty() {
+            stmts.push(Stmt::new(kind.mark, vec![Value::Object(marks).to_string().into(), now.into()]));
+            stmts.push(events::record_many(app, &Bearer::Anonymous, &dead_evs, Some(dead_evs.len() as u64)));
+        }
+        if !dels.is_empty() {
+            let n = dels.len() as u64;
+            stmts.push(Stmt::new(kind.delete, vec![Value::Object(dels).to_string().into()]));
+            if !del_evs.is_empty() {
+                stmts.push(events::record_many(app, &Bearer::Anonymous, &del_evs, Some(n)));
+            }
+            rep.deleted += n as usize;
+        }
+        if !stmts.is_empty() {
+            app.db.batch(stmts).await?;
+        }
+        rep.events += dead_evs.len() + del_evs.len();
+        if (rows.len() as i64) < CHUNK {
+            rep.done = true;
+            return Ok(rep);
+        }
+    }
+}
+
+fn ev<'a>(name: &'a str, resource_type: &'a str, id: &'a str) -> Event<'a> {
+    Event { name, resource_type, resource_id: id, changes: None, meta: None }
+}

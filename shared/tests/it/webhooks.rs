@@ -1,0 +1,194 @@
+//! Webhook endpoints and delivery with a recording HTTP client: signed deliveries, retries
+//! with a stable idempotency token, 410 and repeated-failure suspension, replay after
+//! suspension, subscriptions and product scope, and no double delivery.
+
+use serde_json::{json, Value};
+use shared::api::query::Query;
+use shared::crypto::signature::{self, SignedHeaders};
+use shared::service::jobs::{self, CRON_LIFECYCLE};
+use shared::service::webhook_delivery::{deliver_pending, RecordingHttp, SUSPEND_AFTER_FAILURES};
+use shared::service::{webhooks, Caller};
+use shared::store::rows::{WebhookEndpointRow, WebhookEventRow};
+
+use crate::support::{block, Env, T0};
+
+fn endpoint(env: &Env, admin: &Caller, attrs: Value, product: Option<&str>) -> WebhookEndpointRow {
+    let mut data = json!({"type": "webhook-endpoints", "attributes": attrs});
+    if let Some(p) = product {
+        data["relationships"] = json!({"product": {"data": {"type": "products", "id": p}}});
+    }
+    let body = json!({ "data": data }).to_string();
+    block(webhooks::create(&env.app(), admin, webhooks::parse(body.as_bytes(), true, false).unwrap())).unwrap()
+}
+
+fn deliveries(env: &Env, admin: &Caller, endpoint_id: &str) -> Vec<WebhookEventRow> {
+    let q = Query::parse(&format!("endpoint={endpoint_id}"));
+    let mut rows = block(webhooks::list_events(&env.app(), admin, &q)).unwrap().0;
+    rows.reverse();
+    rows
+}
+
+fn body_json(b: &[u8]) -> Value {
+    serde_json::from_slice(b).unwrap()
+}
+
+fn token_of(b: &[u8]) -> String {
+    body_json(b)["data"]["meta"]["idempotencyToken"].as_str().unwrap().to_owned()
+}
+
+/// An account with a product and a policy, and the clock moved past their creation.
+fn setup() -> (Env, Caller, shared::store::rows::PolicyRow) {
+    let env = Env::new();
+    let admin = env.admin();
+    let product = env.product(&admin, "App");
+    let policy = env.policy(&admin, &product, json!({}));
+    env.clock.advance(1000);
+    (env, admin, policy)
+}
+
+#[test]
+fn deliveries_are_signed_like_responses_and_delivered_once() {
+    let (env, admin, policy) = setup();
+    let ep = endpoint(&env, &admin, json!({"url": "https://hooks.example.com/keygen?x=1"}), None);
+    assert_eq!(ep.subscriptions(), vec!["*"]);
+    let l = env.license(&admin, &policy, json!({}));
+    let http = RecordingHttp::default();
+    block(deliver_pending(&env.app(), &http, admin.account_id())).unwrap();
+    let reqs = http.requests.borrow().clone();
+    assert_eq!(reqs.len(), 1, "events before the endpoint existed are not sent");
+    let r = &reqs[0];
+    assert_eq!(r.url, "https://hooks.example.com/keygen?x=1");
+    let headers = SignedHeaders {
+        date: r.header("Date").unwrap().into(),
+        digest: r.header("Digest").unwrap().into(),
+        signature: r.header("Keygen-Signature").unwrap().into(),
+    };
+    assert!(signature::verify(&admin.account.public_key, "post", "/keygen?x=1", "hooks.example.com", &headers, &r.body));
+    assert!(!signature::verify(&admin.account.public_key, "post", "/other", "hooks.example.com", &headers, &r.body));
+    assert_eq!(r.header("Keygen-Date"), r.header("Date"));
+    let doc = body_json(&r.body);
+    assert_eq!(doc["data"]["type"], "webhook-events");
+    assert_eq!(doc["data"]["attributes"]["event"], "license.created");
+    assert_eq!(doc["data"]["attributes"]["endpoint"], ep.url.as_str());
+    let payload: Value = serde_json::from_str(doc["data"]["attributes"]["payload"].as_str().unwrap()).unwrap();
+    assert_eq!(payload["data"], json!({"type": "licenses", "id": l.id}));
+    let rows = deliveries(&env, &admin, &ep.id);
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].status.as_str(), rows[0].attempts, rows[0].last_response_code), ("DELIVERED", 1, Some(200)));
+    assert_eq!(token_of(&r.body), rows[0].idempotency_token);
+
+    // The hook and the cron running again deliver nothing twice.
+    block(deliver_pending(&env.app(), &http, admin.account_id())).unwrap();
+    block(jobs::run(&env.app(), &http, CRON_LIFECYCLE));
+    assert_eq!(http.requests.borrow().len(), 1);
+}
+
+#[test]
+fn failures_retry_with_backoff_and_the_same_idempotency_token() {
+    let (env, admin, policy) = setup();
+    let ep = endpoint(&env, &admin, json!({"url": "https://hooks.example.com/h"}), None);
+    env.license(&admin, &policy, json!({}));
+    let http = RecordingHttp::answering(&[500]);
+    block(deliver_pending(&env.app(), &http, admin.account_id())).unwrap();
+    let row = &deliveries(&env, &admin, &ep.id)[0];
+    assert_eq!((row.status.as_str(), row.attempts, row.last_response_code), ("FAILING", 1, Some(500)));
+    assert_eq!(row.next_attempt_at, shared::Clock::now_ms(&env.clock) + 60_000);
+    block(jobs::run(&env.app(), &http, CRON_LIFECYCLE));
+    assert_eq!(http.requests.borrow().len(), 1, "not due yet");
+    env.clock.advance(60_000);
+    block(jobs::run(&env.app(), &http, CRON_LIFECYCLE));
+    let reqs = http.requests.borrow().clone();
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(token_of(&reqs[0].body), token_of(&reqs[1].body));
+    assert_eq!(deliveries(&env, &admin, &ep.id)[0].status, "DELIVERED");
+}
+
+#[test]
+fn gone_suspends_the_endpoint_and_a_retry_replays_everything_that_waited() {
+    let (env, admin, policy) = setup();
+    let ep = endpoint(&env, &admin, json!({"url": "https://hooks.example.com/h"}), None);
+    env.license(&admin, &policy, json!({}));
+    let http = RecordingHttp::answering(&[410]);
+    block(deliver_pending(&env.app(), &http, admin.account_id())).unwrap();
+    let failed = deliveries(&env, &admin, &ep.id)[0].clone();
+    assert_eq!(failed.status, "FAILED");
+    assert!(block(webhooks::show(&env.app(), &admin, &ep.id)).unwrap().suspended_at.is_some());
+
+    // Suspended, not disabled: new events are still recorded, but wait.
+    env.clock.advance(1000);
+    env.license(&admin, &policy, json!({}));
+    block(deliver_pending(&env.app(), &http, admin.account_id())).unwrap();
+    env.clock.advance(3_600_000);
+    block(jobs::run(&env.app(), &http, CRON_LIFECYCLE));
+    assert_eq!(http.requests.borrow().len(), 1);
+    let rows = deliveries(&env, &admin, &ep.id);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1].status, "DELIVERING");
+
+    // The vendor fixed it and retries the failed one: both go out; the replay keeps its token.
+    let retried = block(webhooks::retry_event(&env.app(), &admin, &failed.id)).unwrap();
+    assert_eq!(retried.idempotency_token, failed.idempotency_token);
+    assert_eq!(retried.retry_of.as_deref(), Some(failed.id.as_str()));
+    block(deliver_pending(&env.app(), &http, admin.account_id())).unwrap();
+    let reqs = http.requests.borrow().clone();
+    assert_eq!(reqs.len(), 3);
+    let tokens: Vec<String> = reqs[1..].iter().map(|r| token_of(&r.body)).collect();
+    assert!(tokens.contains(&failed.idempotency_token));
+    assert!(deliveries(&env, &admin, &ep.id).iter().filter(|r| r.id != failed.id).all(|r| r.status == "DELIVERED"));
+    assert!(block(webhooks::show(&env.app(), &admin, &ep.id)).unwrap().suspended_at.is_none());
+}
+
+#[test]
+fn repeated_failures_suspend_the_endpoint() {
+    let (env, admin, policy) = setup();
+    let ep = endpoint(&env, &admin, json!({"url": "https://hooks.example.com/h"}), None);
+    env.license(&admin, &policy, json!({}));
+    env.license(&admin, &policy, json!({}));
+    let http = RecordingHttp::answering(&[503; 40]);
+    for _ in 0..20 {
+        block(jobs::run(&env.app(), &http, CRON_LIFECYCLE));
+        env.clock.advance(13 * 3_600_000);
+    }
+    assert_eq!(http.requests.borrow().len() as i64, SUSPEND_AFTER_FAILURES);
+    assert!(block(webhooks::show(&env.app(), &admin, &ep.id)).unwrap().suspended_at.is_some());
+    assert!(deliveries(&env, &admin, &ep.id).iter().all(|r| r.status != "DELIVERED"));
+}
+
+#[test]
+fn subscriptions_and_product_scope_filter_deliveries() {
+    let (env, admin, policy) = setup();
+    let other_product = env.product(&admin, "Other");
+    let other_policy = env.policy(&admin, &other_product, json!({}));
+    env.clock.advance(1000);
+    let deleted_only = endpoint(&env, &admin, json!({"url": "https://a.example.com/", "subscriptions": ["license.deleted"]}), None);
+    let scoped = endpoint(&env, &admin, json!({"url": "https://b.example.com/"}), Some(&other_product.id));
+    let mine = env.license(&admin, &policy, json!({}));
+    let theirs = env.license(&admin, &other_policy, json!({}));
+    block(shared::service::licenses::delete(&env.app(), &admin, &mine.id, false)).unwrap();
+    let http = RecordingHttp::default();
+    block(deliver_pending(&env.app(), &http, admin.account_id())).unwrap();
+    let a: Vec<String> = deliveries(&env, &admin, &deleted_only.id).iter().map(|r| r.event.clone()).collect();
+    assert_eq!(a, vec!["license.deleted"]);
+    let b = deliveries(&env, &admin, &scoped.id);
+    assert_eq!(b.len(), 1);
+    assert!(b[0].payload.contains(&theirs.id));
+    // Another account's admin sees none of it.
+    let stranger = env.admin();
+    assert_eq!(block(webhooks::show(&env.app(), &stranger, &scoped.id)).unwrap_err().status, 404);
+    assert_eq!(block(webhooks::show_event(&env.app(), &stranger, &b[0].id)).unwrap_err().status, 404);
+    let _ = T0;
+}
+
+#[test]
+fn endpoints_update_and_delete() {
+    let (env, admin, _) = setup();
+    let ep = endpoint(&env, &admin, json!({"url": "https://a.example.com/"}), None);
+    let body = json!({"data": {"type": "webhook-endpoints", "attributes": {"subscriptions": ["license.created"], "apiVersion": "1.7"}}}).to_string();
+    let up = block(webhooks::update(&env.app(), &admin, &ep.id, webhooks::parse(body.as_bytes(), false, false).unwrap())).unwrap();
+    assert_eq!((up.subscriptions(), up.api_version.as_str(), up.url.as_str()), (vec!["license.created".to_owned()], "1.7", "https://a.example.com/"));
+    let bad = json!({"data": {"type": "webhook-endpoints", "attributes": {"url": "https://x.test"}, "relationships": {"product": {"data": {"type": "products", "id": "nope"}}}}});
+    let e = block(webhooks::create(&env.app(), &admin, webhooks::parse(bad.to_string().as_bytes(), true, false).unwrap())).unwrap_err();
+    assert_eq!(e.code, "PRODUCT_NOT_FOUND");
+    block(webhooks::delete(&env.app(), &admin, &ep.id)).unwrap();
+    assert_eq!(block(webhooks::show(&env.app(), &admin, &ep.id)).unwrap_err().status, 404);
+}

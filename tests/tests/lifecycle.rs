@@ -1,0 +1,231 @@
+//! Lifecycle on the real runtime: each cron fired through Miniflare's scheduled entry point
+//! (with `time` to move "now"), a job's events observed through `/event-logs`, maintenance
+//! renewal, and webhooks received by a loopback HTTP receiver started here — signature verified
+//! with the account's public key, a 500 retried by the cron with the same idempotency token.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex, Once};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use e2e::{server, Server, TestAccount};
+use ed25519_dalek::{Signature, VerifyingKey};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+/// Loopback `http://` endpoints are allowed only in development: this binary's server runs
+/// with `ENVIRONMENT=development` (server.mjs reads it from the environment).
+fn srv() -> &'static Server {
+    static DEV: Once = Once::new();
+    DEV.call_once(|| std::env::set_var("ENVIRONMENT", "development"));
+    server()
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as i64
+}
+
+/// Fires `cron` with the scheduled time `time` (ms).
+fn fire(cron: &str, time: i64) {
+    let target = format!("/cdn-cgi/handler/scheduled?cron={}&time={time}", cron.replace(' ', "+"));
+    let r = srv().client().unverified().get(&target, None, None);
+    assert_eq!(r.status, 200, "{cron}: {}\n{}", r.text(), srv().logs());
+}
+
+/// One request the receiver got.
+#[derive(Debug, Clone)]
+struct Received {
+    target: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Received {
+    fn header(&self, name: &str) -> &str {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map_or("", |(_, v)| v.as_str())
+    }
+}
+
+/// A tiny HTTP/1.1 receiver on 127.0.0.1 answering `script` statuses in turn (then 200).
+fn receiver(script: Vec<u16>) -> (u16, Arc<Mutex<Vec<Received>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let sink = got.clone();
+    std::thread::spawn(move || {
+        let mut script = script.into_iter();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            let target = line.split_whitespace().nth(1).unwrap_or("").to_owned();
+            let mut headers = Vec::new();
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                    break;
+                }
+                if let Some((k, v)) = h.trim_end().split_once(':') {
+                    headers.push((k.trim().to_owned(), v.trim().to_owned()));
+                }
+            }
+            let len = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+            let mut body = vec![0; len];
+            let _ = reader.read_exact(&mut body);
+            sink.lock().unwrap().push(Received { target, headers, body });
+            let status = script.next().unwrap_or(200);
+            let _ = write!(stream, "HTTP/1.1 {status} Status\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        }
+    });
+    (port, got)
+}
+
+fn wait_for(got: &Arc<Mutex<Vec<Received>>>, n: usize) -> Vec<Received> {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(15) {
+        if got.lock().unwrap().len() >= n {
+            return got.lock().unwrap().clone();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("expected {n} webhook requests, got {:?}\n{}", got.lock().unwrap(), srv().logs());
+}
+
+/// Verifies a delivery's `Keygen-Signature` the way keygen-go's `VerifyWebhook` does, from the
+/// wire contract: digest over the body, Ed25519 over method, target, host (no port), date, digest.
+fn verify(r: &Received, public_key_hex: &str, host: &str) {
+    let digest = format!("sha-256={}", B64.encode(Sha256::digest(&r.body)));
+    assert_eq!(r.header("Digest"), digest);
+    assert_eq!(r.header("Keygen-Digest"), digest);
+    let sig_header = r.header("Keygen-Signature");
+    assert!(sig_header.contains(r#"algorithm="ed25519""#), "{sig_header}");
+    let sig_b64 = sig_header.split("signature=\"").nth(1).and_then(|s| s.split('"').next()).unwrap();
+    let data = format!("(request-target): post {}\nhost: {host}\ndate: {}\ndigest: {digest}", r.target, r.header("Date"));
+    let key: [u8; 32] = hex::decode(public_key_hex).unwrap().try_into().unwrap();
+    let sig: [u8; 64] = B64.decode(sig_b64).unwrap().try_into().unwrap();
+    VerifyingKey::from_bytes(&key).unwrap().verify_strict(data.as_bytes(), &Signature::from_bytes(&sig)).expect("webhook signature verifies");
+}
+
+fn token(r: &Received) -> String {
+    let v: Value = serde_json::from_slice(&r.body).unwrap();
+    v["data"]["meta"]["idempotencyToken"].as_str().unwrap().to_owned()
+}
+
+fn create(acct: &TestAccount, path: &str, body: Value) -> Value {
+    let r = acct.client().post(&acct.path(path), acct.admin(), Some(body));
+    r.assert_status(201);
+    r.json["data"].clone()
+}
+
+fn product_and_policy(acct: &TestAccount, policy_attrs: Value) -> String {
+    let p = create(acct, "/products", json!({"data":{"type":"products","attributes":{"name":"App"}}}));
+    let mut attrs = policy_attrs;
+    attrs["name"] = "Policy".into();
+    let pol =
+        create(acct, "/policies", json!({"data":{"type":"policies","attributes":attrs,"relationships":{"product":{"data":{"type":"products","id":p["id"]}}}}}));
+    pol["id"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn every_cron_runs_through_the_scheduled_entry_point() {
+    for cron in ["*/2 * * * *", "*/10 * * * *", "0 6 * * *"] {
+        fire(cron, now_ms());
+    }
+}
+
+#[test]
+fn expiring_soon_fires_once_from_the_cron() {
+    let acct = srv().bootstrap_account();
+    let pol = product_and_policy(&acct, json!({}));
+    let expiry = shared::clock::iso8601(now_ms() + 86_400_000);
+    let lic = create(
+        &acct,
+        "/licenses",
+        json!({"data":{"type":"licenses","attributes":{"expiry":expiry},"relationships":{"policy":{"data":{"type":"policies","id":pol}}}}}),
+    );
+    let id = lic["id"].as_str().unwrap();
+    let t = now_ms();
+    fire("*/10 * * * *", t);
+    fire("*/10 * * * *", t);
+    let r = acct.client().get(&acct.path(&format!("/event-logs?event=license.expiring-soon&resource[id]={id}")), acct.admin(), None);
+    r.assert_status(200);
+    assert_eq!(r.json["data"].as_array().unwrap().len(), 1, "{}", r.json);
+    fire("*/10 * * * *", t + 2 * 86_400_000);
+    let r = acct.client().get(&acct.path(&format!("/event-logs?event=license.expired&resource[id]={id}")), acct.admin(), None);
+    assert_eq!(r.json["data"].as_array().unwrap().len(), 1, "{}", r.json);
+}
+
+#[test]
+fn maintenance_is_renewed_over_http() {
+    let acct = srv().bootstrap_account();
+    let pol = product_and_policy(&acct, json!({"maintenanceDuration": 86_400 * 30}));
+    let lic = create(&acct, "/licenses", json!({"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":pol}}}}}));
+    let id = lic["id"].as_str().unwrap();
+    let r = acct.client().post(&acct.path(&format!("/licenses/{id}/actions/renew-maintenance")), acct.admin(), None);
+    r.assert_status(200);
+    assert!(r.json["data"]["attributes"]["maintenanceExpiry"].is_string(), "{}", r.json);
+    let r = acct.client().get(&acct.path(&format!("/event-logs?event=license.maintenance.renewed&resource[id]={id}")), acct.admin(), None);
+    assert_eq!(r.json["data"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn webhook_endpoints_validate_their_attributes() {
+    let acct = srv().bootstrap_account();
+    let c = acct.client();
+    let r =
+        c.post(&acct.path("/webhook-endpoints"), acct.admin(), Some(json!({"data":{"type":"webhook-endpoints","attributes":{"url":"http://example.com/h"}}})));
+    assert_eq!((r.status, r.error_code()), (422, Some("URL_INVALID")));
+    let r = c.post(
+        &acct.path("/webhook-endpoints"),
+        acct.admin(),
+        Some(json!({"data":{"type":"webhook-endpoints","attributes":{"url":"https://example.com/h","signatureAlgorithm":"rsa-sha256"}}})),
+    );
+    assert_eq!((r.status, r.error_code()), (422, Some("SIGNATURE_ALGORITHM_NOT_ALLOWED")));
+    let r = c.post(
+        &acct.path("/webhook-endpoints"),
+        acct.admin(),
+        Some(json!({"data":{"type":"webhook-endpoints","attributes":{"url":"https://example.com/h","subscriptions":["nope"]}}})),
+    );
+    assert_eq!((r.status, r.error_code()), (422, Some("SUBSCRIPTIONS_INVALID")));
+}
+
+#[test]
+fn webhooks_are_signed_and_a_500_is_retried_by_the_cron_with_the_same_token() {
+    let (port, got) = receiver(vec![500]);
+    let acct = srv().bootstrap_account();
+    let url = format!("http://127.0.0.1:{port}/hook?src=e2e");
+    let ep = create(&acct, "/webhook-endpoints", json!({"data":{"type":"webhook-endpoints","attributes":{"url":url,"subscriptions":["product.created"]}}}));
+    assert_eq!(ep["attributes"]["subscriptions"], json!(["product.created"]));
+    create(&acct, "/products", json!({"data":{"type":"products","attributes":{"name":"Hooked"}}}));
+
+    // First attempt right after the change (ctx.wait_until): the receiver answers 500.
+    let first = wait_for(&got, 1);
+    verify(&first[0], &acct.public_key_hex, "127.0.0.1");
+    assert_eq!(first[0].target, "/hook?src=e2e");
+    let doc: Value = serde_json::from_slice(&first[0].body).unwrap();
+    assert_eq!(doc["data"]["attributes"]["event"], "product.created");
+    let r = acct.client().get(&acct.path("/webhook-events"), acct.admin(), None);
+    r.assert_status(200);
+    assert_eq!(r.json["data"][0]["attributes"]["status"], "FAILING", "{}", r.json);
+
+    // The cron retries once the backoff (1 minute) has passed.
+    fire("*/10 * * * *", now_ms() + 2 * 60_000);
+    let all = wait_for(&got, 2);
+    verify(&all[1], &acct.public_key_hex, "127.0.0.1");
+    assert_eq!(token(&all[0]), token(&all[1]));
+    let r = acct.client().get(&acct.path("/webhook-events"), acct.admin(), None);
+    let ev = &r.json["data"][0];
+    assert_eq!((ev["attributes"]["status"].as_str(), ev["attributes"]["lastResponseCode"].as_i64()), (Some("DELIVERED"), Some(200)));
+
+    // A manual retry replays it with the same token.
+    let id = ev["id"].as_str().unwrap();
+    let retried = create(&acct, &format!("/webhook-events/{id}/actions/retry"), Value::Null);
+    assert_eq!(retried["meta"]["idempotencyToken"].as_str().unwrap(), token(&all[0]));
+    let all = wait_for(&got, 3);
+    assert_eq!(token(&all[2]), token(&all[0]));
+}
