@@ -29,9 +29,29 @@ impl HttpClient for WorkerHttp {
     }
 }
 
+/// How long an isolate trusts its answer to "does this account have webhook endpoints?".
+const ENDPOINTS_CACHE_MS: i64 = 30_000;
+
+thread_local! {
+    // Most requests (validations above all) belong to accounts without webhook endpoints: knowing
+    // that, per isolate, keeps the hook from querying D1 after every POST. An endpoint created in
+    // another isolate is noticed within ENDPOINTS_CACHE_MS; the cron delivers anything missed.
+    static HAS_ENDPOINTS: std::cell::RefCell<std::collections::HashMap<String, (i64, bool)>> = std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Forgets the cached answer for `account_id` (after its endpoints change in this isolate).
+pub fn forget_endpoints(account_id: &str) {
+    HAS_ENDPOINTS.with(|c| c.borrow_mut().remove(account_id));
+}
+
 /// After a successful change, fan out the account's new events and make their first delivery
 /// attempts in the background (`ctx.wait_until`); the cron picks up whatever this misses.
+/// Skipped while the account is known to have no endpoints.
 pub fn spawn_delivery(env: &AppEnv, ctx: &Context, account_id: &str) {
+    let now = js_sys::Date::now() as i64;
+    if HAS_ENDPOINTS.with(|c| c.borrow().get(account_id).is_some_and(|(t, has)| !has && now - t < ENDPOINTS_CACHE_MS)) {
+        return;
+    }
     // `wait_until` needs a 'static future: clone the bindings (JS handles) and the secret.
     let db = D1Db(worker::D1Database::unchecked_from_js(env.db.0.as_ref().clone()));
     let kv = WorkersKv(env.kv.0.clone());
@@ -39,6 +59,15 @@ pub fn spawn_delivery(env: &AppEnv, ctx: &Context, account_id: &str) {
     let account_id = account_id.to_owned();
     ctx.wait_until(async move {
         let app = App { db: &db, kv: &kv, clock: &WorkerClock, rng: &CryptoRandom, secret: &secret };
+        match webhook_delivery::account_has_endpoints(&app, &account_id).await {
+            Ok(has) => {
+                HAS_ENDPOINTS.with(|c| c.borrow_mut().insert(account_id.clone(), (now, has)));
+                if !has {
+                    return;
+                }
+            }
+            Err(e) => worker::console_error!("webhook delivery: {e}"),
+        }
         if let Err(e) = webhook_delivery::deliver_pending(&app, &WorkerHttp, &account_id).await {
             worker::console_error!("webhook delivery: {e}");
         }

@@ -14,6 +14,9 @@ use crate::router::Cx;
 pub async fn route(cx: &Cx<'_>, rest: &[&str]) -> Option<Result<Reply, Error>> {
     let (app, caller) = (&cx.app, &cx.caller);
     let dev = cx.env.development;
+    if rest.first() == Some(&"webhook-endpoints") && cx.req.method != "GET" {
+        crate::fetch::forget_endpoints(caller.account_id());
+    }
     Some(match (cx.req.method.as_str(), rest) {
         ("GET", ["webhook-endpoints"]) => webhooks::list(app, caller, &cx.req.query).await.map(|(r, n, p)| Reply::ok(list_doc(cx, &r, n, p, webhook_endpoint))),
         ("POST", ["webhook-endpoints"]) => match webhooks::parse(&cx.req.body, true, dev) {
