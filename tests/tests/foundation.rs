@@ -239,3 +239,39 @@ fn b64(s: &str) -> String {
 fn hex_decode(s: &str) -> Vec<u8> {
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
 }
+
+#[test]
+fn transfer_owner_change_and_product_token_scope() {
+    let acct = server().bootstrap_account();
+    let c = acct.client();
+    let p1 = product(&acct, "One");
+    let p2 = product(&acct, "Two");
+    let from = policy(&acct, &p1, json!({"name":"From"}));
+    let to = policy(&acct, &p1, json!({"name":"To","duration":86400}));
+    let other = policy(&acct, &p2, json!({"name":"Other"}));
+    let lic = license(&acct, &from, json!({})).json["data"]["id"].as_str().unwrap().to_owned();
+    let r = c.put(&acct.path(&format!("/licenses/{lic}/policy")), acct.admin(), Some(json!({"data":{"type":"policies","id":other}})));
+    assert_eq!((r.status, r.error_code()), (422, Some("POLICY_NOT_COMPATIBLE")));
+    let r = c.put(&acct.path(&format!("/licenses/{lic}/policy")), acct.admin(), Some(json!({"data":{"type":"policies","id":to}})));
+    assert_eq!(r.assert_status(200).json["data"]["relationships"]["policy"]["data"]["id"], to.as_str());
+    let u = c.post(&acct.path("/users"), acct.admin(), Some(json!({"data":{"type":"users","attributes":{"email":"owner@example.com"}}})));
+    let uid = u.assert_status(201).json["data"]["id"].as_str().unwrap().to_owned();
+    let r = c.put(&acct.path(&format!("/licenses/{lic}/owner")), acct.admin(), Some(json!({"data":{"type":"users","id":uid}})));
+    assert_eq!(r.assert_status(200).json["data"]["relationships"]["owner"]["data"]["id"], uid.as_str());
+    let r = c.put(&acct.path(&format!("/licenses/{lic}/owner")), acct.admin(), Some(json!({"data":null})));
+    assert!(r.assert_status(200).json["data"]["relationships"]["owner"]["data"].is_null());
+    // A product token sees its own product's licenses only.
+    let r = c.post(&acct.path(&format!("/products/{p2}/tokens")), acct.admin(), None);
+    let ptok = r.assert_status(201).json["data"]["attributes"]["token"].as_str().unwrap().to_owned();
+    assert!(ptok.starts_with("prod-"));
+    assert_eq!(c.get(&acct.path(&format!("/licenses/{lic}")), Some(&ptok), None).status, 404);
+    assert_eq!(c.get(&acct.path("/licenses"), Some(&ptok), None).assert_status(200).json["data"].as_array().unwrap().len(), 0);
+    let own = license(&acct, &other, json!({})).json["data"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(c.get(&acct.path(&format!("/licenses/{own}")), Some(&ptok), None).assert_status(200).json["data"]["id"], own.as_str());
+    let r = c.post(
+        &acct.path("/licenses"),
+        Some(&ptok),
+        Some(json!({"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":from}}}}})),
+    );
+    assert_eq!(r.status, 403, "a product cannot create licenses under another product's policy");
+}
