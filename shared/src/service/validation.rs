@@ -260,7 +260,7 @@ fn machine_facts(r: ValidationMachineRow) -> MachineFacts {
 }
 
 /// For machines the scope names that D1 sees as not alive, takes a newer heartbeat from their
-/// KV lease. Only those machines are looked up, so the common (alive) path reads no KV.
+/// KV lease. Only those machines are looked up, so the common path reads no KV.
 async fn refresh_from_leases<D: Db, K: Kv>(
     app: &App<'_, D, K>,
     account: &str,
@@ -275,8 +275,13 @@ async fn refresh_from_leases<D: Db, K: Kv>(
             || scope.fingerprints.as_ref().is_some_and(|f| f.contains(&m.fingerprint))
     };
     for m in machines.iter_mut().filter(|m| named(m)).take(crate::service::activation::MAX_COMPONENTS) {
-        if machine_status_for(cfg, m.created_at, m.last_heartbeat_at, now) == HeartbeatStatus::Alive {
-            continue;
+        // Only a status that can change the outcome is worth a KV read: a dead machine, or one
+        // whose required first heartbeat D1 has not seen. Alive machines, and machines of
+        // policies without heartbeats, validate from D1 alone.
+        match machine_status_for(cfg, m.created_at, m.last_heartbeat_at, now) {
+            HeartbeatStatus::Dead => {}
+            HeartbeatStatus::NotStarted if cfg.require_heartbeat => {}
+            _ => continue,
         }
         if let Some(hb) = leases::read(app, account, &m.id).await.and_then(|l| l.heartbeat) {
             if m.last_heartbeat_at.is_none_or(|d1| hb > d1) {
