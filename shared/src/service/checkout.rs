@@ -229,7 +229,12 @@ pub async fn machine<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, machine
             "group" => group_include(app, acc, m.group_id.as_deref(), &mut included).await?,
             "owner" => user_include(app, acc, m.owner_id.as_deref(), &mut included).await?,
             "environment" => {}
-            other => license_include(app, &l, other.trim_start_matches("license."), &mut included).await?,
+            // `license.x` includes the license too (JSON:API full linkage, as Keygen does);
+            // keygen-rs cannot open a machine file without it. `issue` drops duplicates.
+            other => {
+                included.push(render_licenses::license(&l, now));
+                license_include(app, &l, other.trim_start_matches("license."), &mut included).await?;
+            }
         }
     }
     let data = files::machine_for_file(&m, &l.config(), now);

@@ -223,3 +223,29 @@ fn machine_files_are_encrypted_with_key_and_fingerprint() {
     assert!(license_file::decode(&c.certificate, &admin.account.public_key, &l.key).is_err(), "the license key alone does not open a machine file");
     assert_eq!(count(&env, "machine.checked-out"), 1);
 }
+
+#[test]
+fn a_nested_license_include_brings_the_license_into_the_machine_file() {
+    // Keygen (JSON:API full linkage) includes the license for `include=license.entitlements`,
+    // keygen-rs's default machine check-out; keygen-rs cannot open a machine file without it.
+    let env = Env::new();
+    let admin = env.admin();
+    let product = env.product(&admin, "App");
+    let policy = env.policy(&admin, &product, json!({}));
+    let l = env.license(&admin, &policy, json!({}));
+    block(env.db.execute(
+        "INSERT INTO machines (id, account_id, license_id, product_id, policy_id, fingerprint, created_at, updated_at) VALUES ('m1', ?1, ?2, ?3, ?4, 'fp-1', ?5, ?5)",
+        &[admin.account_id().into(), l.id.clone().into(), product.id.clone().into(), policy.id.clone().into(), T0.into()],
+    ))
+    .unwrap();
+    for (include, expected) in
+        [("license.entitlements", vec!["licenses"]), ("license.product,license.policy,license", vec!["licenses", "products", "policies"])]
+    {
+        let opts = checkout::parse_options(FileKind::Machine, &Query::parse(&format!("include={include}")), None).unwrap();
+        let c = block(checkout::machine(&env.app(), &admin, "m1", opts)).unwrap();
+        let v = decode(&env, &admin, &c.certificate, &l.key);
+        let types: Vec<&str> = v["included"].as_array().unwrap().iter().map(|r| r["type"].as_str().unwrap()).collect();
+        assert_eq!(types, expected, "{include}");
+        assert_eq!(v["included"][0]["id"], l.id.as_str());
+    }
+}
