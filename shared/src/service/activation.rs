@@ -215,7 +215,7 @@ pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, a: Act
         opt(ceiling(&cfg, l.max_disk.or(cfg.max_disk), false)),
         opt(a.max_processes),
     ]);
-    let mut stmts = vec![Stmt::new(sql::machines::INSERT, params)];
+    let mut stmts = vec![Stmt::new(sql::machines::INSERT, params), machines::event(app, caller, "machine.created", &id)];
     if !a.components.is_empty() {
         let items: Vec<Value> = a
             .components
@@ -235,9 +235,6 @@ pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, a: Act
             ));
         }
     }
-    let mut created = machines::event(app, caller, "machine.created", &id);
-    created.sql = sql::machines::INSERT_EVENT_IF_MACHINE;
-    stmts.push(created);
     let results = app.db.batch(stmts).await?;
     if results.first().map_or(0, |r| r.changes) == 0 {
         return Err(refusal(app, &head, &cfg, &l, &a, max_machines).await?);

@@ -179,7 +179,7 @@ pub async fn license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license
     app.db
         .batch(vec![
             Stmt::new(sql::license_actions::TOUCH_LICENSE_CHECK_OUT, vec![acc.into(), id.clone().into(), now.into()]),
-            events::record(
+            events::record_if_changed(
                 app,
                 acc,
                 &caller.bearer,
@@ -209,7 +209,7 @@ pub async fn machine<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, machine
     app.db
         .batch(vec![
             Stmt::new(sql::license_actions::TOUCH_MACHINE_CHECK_OUT, vec![acc.into(), m.id.clone().into(), now.into()]),
-            events::record(
+            events::record_if_changed(
                 app,
                 acc,
                 &caller.bearer,

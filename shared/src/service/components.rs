@@ -61,18 +61,21 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: C
         metadata_text(&input.metadata).into(),
         now.into(),
     ];
-    let mut created = events::record(
-        app,
-        caller.account_id(),
-        &caller.bearer,
-        events::Event { name: "component.created", resource_type: "components", resource_id: &id, changes: None, meta: None },
-    );
-    created.sql = sql::components::INSERT_EVENT_IF_COMPONENT;
-    let results = app.db.batch(vec![Stmt::new(sql::components::INSERT, params), created]).await?;
+    let results = app.db.batch(vec![Stmt::new(sql::components::INSERT, params), event(app, caller, "component.created", &id)]).await?;
     if results.first().map_or(0, |r| r.changes) == 0 {
         return Err(Error::attribute("fingerprint", AttrFault::Taken, "has already been taken"));
     }
     find(app, caller.account_id(), &id).await?.ok_or_else(|| Error::internal("created component vanished"))
+}
+
+/// The event `name` of component `id`, recorded only if the write right before it changed the row.
+fn event<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, name: &str, id: &str) -> Stmt {
+    events::record_if_changed(
+        app,
+        caller.account_id(),
+        &caller.bearer,
+        events::Event { name, resource_type: "components", resource_id: id, changes: None, meta: None },
+    )
 }
 
 async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str) -> Result<Option<ComponentRow>> {
@@ -113,12 +116,8 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
 pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
     let c = show(app, caller, id).await?;
     machines::manageable(app, caller, &c.machine_id).await?;
-    let deleted = events::record(
-        app,
-        caller.account_id(),
-        &caller.bearer,
-        events::Event { name: "component.deleted", resource_type: "components", resource_id: &c.id, changes: None, meta: None },
-    );
-    app.db.batch(vec![deleted, Stmt::new(sql::components::DELETE, vec![caller.account_id().into(), c.id.clone().into()])]).await?;
+    app.db
+        .batch(vec![Stmt::new(sql::components::DELETE, vec![caller.account_id().into(), c.id.clone().into()]), event(app, caller, "component.deleted", &c.id)])
+        .await?;
     Ok(())
 }

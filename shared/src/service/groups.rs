@@ -4,7 +4,6 @@
 
 use serde_json::{json, Map, Value};
 
-use super::usage::event_if_changed;
 use super::{events, licenses, metadata_text, policies, users, App, Bearer, Caller};
 use crate::api::input::{identifier, parse_body, type_mismatch, Field, Members, ResourceInput};
 use crate::api::query::{Page, Query};
@@ -102,10 +101,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: G
     ];
     let res = app
         .db
-        .batch(vec![
-            Stmt::new(sql::groups::INSERT, params),
-            event_if_changed(events::record(app, acc, &caller.bearer, event("group.created", "groups", &id, None))),
-        ])
+        .batch(vec![Stmt::new(sql::groups::INSERT, params), events::record_if_changed(app, acc, &caller.bearer, event("group.created", "groups", &id, None))])
         .await?;
     if res[0].changes == 0 {
         return Err(Error::new(Code::IdConflict, "must not conflict with another group").pointer("/data/id"));
@@ -124,7 +120,9 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     let mut params: Vec<Value> = vec![acc.into(), g.id.clone().into(), name.into()];
     params.extend(limits);
     params.extend([metadata.into(), app.now().into()]);
-    app.db.batch(vec![Stmt::new(sql::groups::UPDATE, params), events::record(app, acc, &caller.bearer, event("group.updated", "groups", &g.id, None))]).await?;
+    app.db
+        .batch(vec![Stmt::new(sql::groups::UPDATE, params), events::record_if_changed(app, acc, &caller.bearer, event("group.updated", "groups", &g.id, None))])
+        .await?;
     find(app, acc, &g.id).await?.ok_or_else(|| Error::not_found("group", id))
 }
 
@@ -139,7 +137,7 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
             Stmt::new(sql::groups::UNGROUP_USERS, p()),
             Stmt::new(sql::groups::UNGROUP_MACHINES, p()),
             Stmt::new(sql::groups::DELETE, p()),
-            events::record(app, acc, &caller.bearer, event("group.deleted", "groups", &g.id, None)),
+            events::record_if_changed(app, acc, &caller.bearer, event("group.deleted", "groups", &g.id, None)),
         ])
         .await?;
     Ok(())
@@ -220,7 +218,7 @@ pub async fn set_license_group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Calle
         .db
         .batch(vec![
             Stmt::new(sql::groups::SET_LICENSE_GROUP, vec![acc.into(), l.id.clone().into(), opt(gid.clone()), app.now().into()]),
-            event_if_changed(events::record(app, acc, &caller.bearer, event("license.group.updated", "licenses", &l.id, Some(changes)))),
+            events::record_if_changed(app, acc, &caller.bearer, event("license.group.updated", "licenses", &l.id, Some(changes))),
         ])
         .await?;
     if res[0].changes == 0 {
@@ -247,7 +245,7 @@ pub async fn set_user_group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, 
         .db
         .batch(vec![
             Stmt::new(sql::groups::SET_USER_GROUP, vec![acc.into(), u.id.clone().into(), opt(gid.clone()), app.now().into()]),
-            event_if_changed(events::record(app, acc, &caller.bearer, event("user.group.updated", "users", &u.id, Some(changes)))),
+            events::record_if_changed(app, acc, &caller.bearer, event("user.group.updated", "users", &u.id, Some(changes))),
         ])
         .await?;
     if res[0].changes == 0 {

@@ -311,14 +311,16 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
     }
     params.push(metadata_text(&input.metadata.set().unwrap_or_default()).into());
     params.push(now.into());
-    let mut stmts = vec![Stmt::new(sql::licenses::INSERT, params)];
+    let mut stmts = vec![
+        Stmt::new(sql::licenses::INSERT, params),
+        events::record_if_changed(
+            app,
+            caller.account_id(),
+            &caller.bearer,
+            events::Event { name: "license.created", resource_type: "licenses", resource_id: &id, changes: None, meta: None },
+        ),
+    ];
     stmts.extend(super::maintenance::initial_stmt(caller.account_id(), &id, &cfg, now));
-    stmts.push(events::record(
-        app,
-        caller.account_id(),
-        &caller.bearer,
-        events::Event { name: "license.created", resource_type: "licenses", resource_id: &id, changes: None, meta: None },
-    ));
     let res = app.db.batch(stmts).await;
     match res {
         Ok(r) if r[0].changes == 1 => {}
@@ -351,7 +353,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     params.push(app.now().into());
     let mut stmts = vec![
         Stmt::new(sql::licenses::UPDATE, params),
-        events::record(
+        events::record_if_changed(
             app,
             caller.account_id(),
             &caller.bearer,
@@ -359,7 +361,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
         ),
     ];
     if expiry != l.expiry {
-        stmts.push(events::record(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, expiry)));
+        stmts.push(events::record_if_changed(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, expiry)));
     }
     app.db.batch(stmts).await?;
     reload(app, caller, &l.id).await
@@ -388,7 +390,7 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
         .batch(vec![
             Stmt::new(sql::licenses::DELETE_TOKENS, vec![caller.account_id().into(), l.id.clone().into()]),
             Stmt::new(sql::licenses::DELETE, vec![caller.account_id().into(), l.id.clone().into()]),
-            events::record(
+            events::record_if_changed(
                 app,
                 caller.account_id(),
                 &caller.bearer,
@@ -418,7 +420,7 @@ pub async fn set_suspended<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, i
         .db
         .batch(vec![
             Stmt::new(sql::licenses::SET_SUSPENDED, vec![caller.account_id().into(), l.id.clone().into(), flag(suspended), app.now().into()]),
-            events::record(
+            events::record_if_changed(
                 app,
                 caller.account_id(),
                 &caller.bearer,
@@ -432,7 +434,10 @@ pub async fn set_suspended<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, i
             ),
         ])
         .await?;
-    let _ = res;
+    if res.first().map_or(0, |r| r.changes) == 0 {
+        // A concurrent request made the same change first (and recorded its event).
+        return Err(Error::new(Code::StateInvalid, if suspended { "license is already suspended" } else { "license is not suspended" }));
+    }
     reload(app, caller, &l.id).await
 }
 
@@ -446,13 +451,13 @@ pub async fn renew<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str)
     app.db
         .batch(vec![
             Stmt::new(sql::licenses::SET_EXPIRY, vec![caller.account_id().into(), l.id.clone().into(), expiry.into(), app.now().into()]),
-            events::record(
+            events::record_if_changed(
                 app,
                 caller.account_id(),
                 &caller.bearer,
                 events::Event { name: "license.renewed", resource_type: "licenses", resource_id: &l.id, changes: None, meta: None },
             ),
-            events::record(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, Some(expiry))),
+            events::record_if_changed(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, Some(expiry))),
         ])
         .await?;
     reload(app, caller, &l.id).await
@@ -477,8 +482,7 @@ pub async fn transfer<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &s
     let expiry = if from.transfer_strategy == TransferStrategy::ResetExpiry { to.expiry_from(now) } else { l.expiry };
     let mut stmts = vec![
         Stmt::new(sql::licenses::TRANSFER, vec![caller.account_id().into(), l.id.clone().into(), target.id.clone().into(), opt(expiry), now.into()]),
-        Stmt::new(sql::licenses::TRANSFER_MACHINES, vec![caller.account_id().into(), l.id.clone().into(), target.id.clone().into()]),
-        events::record(
+        events::record_if_changed(
             app,
             caller.account_id(),
             &caller.bearer,
@@ -492,8 +496,10 @@ pub async fn transfer<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &s
         ),
     ];
     if expiry != l.expiry {
-        stmts.push(events::record(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, expiry)));
+        stmts.push(events::record_if_changed(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, expiry)));
     }
+    // After the events: it may move no machine, and the events follow the license's change.
+    stmts.push(Stmt::new(sql::licenses::TRANSFER_MACHINES, vec![caller.account_id().into(), l.id.clone().into(), target.id.clone().into()]));
     app.db.batch(stmts).await?;
     reload(app, caller, &l.id).await
 }
@@ -510,7 +516,7 @@ pub async fn change_owner<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id
     app.db
         .batch(vec![
             Stmt::new(sql::licenses::SET_OWNER, vec![caller.account_id().into(), l.id.clone().into(), opt(owner.clone()), app.now().into()]),
-            events::record(
+            events::record_if_changed(
                 app,
                 caller.account_id(),
                 &caller.bearer,

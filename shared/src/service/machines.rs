@@ -174,9 +174,15 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     Ok(())
 }
 
-/// The event statement `name` for machine `id` by the caller.
+/// The event statement `name` for machine `id` by the caller, to put right after the write on
+/// that machine: it is recorded only if that write changed the row.
 pub(super) fn event<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, name: &str, id: &str) -> Stmt {
-    events::record(app, caller.account_id(), &caller.bearer, events::Event { name, resource_type: "machines", resource_id: id, changes: None, meta: None })
+    events::record_if_changed(
+        app,
+        caller.account_id(),
+        &caller.bearer,
+        events::Event { name, resource_type: "machines", resource_id: id, changes: None, meta: None },
+    )
 }
 
 /// The license of a machine the caller may read (`GET /machines/{id}/license`).

@@ -38,15 +38,14 @@ pub fn parse(body: &[u8]) -> Result<ProcessInput> {
     Ok(ProcessInput { pid, metadata, machine })
 }
 
+/// The event `name` of process `id`, recorded only if the write right before it changed the row.
 fn event<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, name: &str, id: &str) -> Stmt {
-    let mut s = events::record(
+    events::record_if_changed(
         app,
         caller.account_id(),
         &caller.bearer,
         events::Event { name, resource_type: "processes", resource_id: id, changes: None, meta: None },
-    );
-    s.sql = sql::processes::INSERT_EVENT_IF_PROCESS;
-    s
+    )
 }
 
 /// Spawns a process on a machine (`process.created`).
@@ -129,13 +128,9 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
 /// Kills a process (`process.deleted`).
 pub async fn kill<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
     let p = manageable(app, caller, id).await?;
-    let deleted = events::record(
-        app,
-        caller.account_id(),
-        &caller.bearer,
-        events::Event { name: "process.deleted", resource_type: "processes", resource_id: &p.id, changes: None, meta: None },
-    );
-    app.db.batch(vec![deleted, Stmt::new(sql::processes::DELETE, vec![caller.account_id().into(), p.id.clone().into()])]).await?;
+    app.db
+        .batch(vec![Stmt::new(sql::processes::DELETE, vec![caller.account_id().into(), p.id.clone().into()]), event(app, caller, "process.deleted", &p.id)])
+        .await?;
     Ok(())
 }
 

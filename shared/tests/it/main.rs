@@ -7,6 +7,7 @@ mod lifecycle;
 mod lifecycle_scale;
 mod machines;
 mod offline;
+mod outbox;
 mod support;
 mod validation;
 mod webhooks;

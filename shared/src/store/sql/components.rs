@@ -37,8 +37,3 @@ pub const COUNT: &str = concat!("SELECT count(*) AS n FROM components c JOIN mac
 
 /// Deletes a component.
 pub const DELETE: &str = "DELETE FROM components WHERE account_id = ?1 AND id = ?2";
-
-/// The event insert of `sql::events::INSERT` (same ?1–?10), only if component ?5 exists.
-pub const INSERT_EVENT_IF_COMPONENT: &str =
-    "INSERT INTO event_logs (id, account_id, event, resource_type, resource_id, whodunnit_type, whodunnit_id, changes, meta, created_at) \
-SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE EXISTS (SELECT 1 FROM components x WHERE x.id = ?5 AND x.account_id = ?2)";

@@ -1,16 +1,9 @@
 //! License actions of the licensing engine: check-in, usage (increment, decrement, reset),
 //! check-out bookkeeping, licensees, and the license-token activation counters.
 //!
-//! Guarded writes here are followed in their batch by [`EVENT_IF_CHANGED`]: the outbox row is
-//! written only when the statement right before it changed a row, so a refused write (limit
-//! reached) leaves neither the change nor its event.
-
-/// The event-log insert of `sql::events::INSERT` (same ten parameters), written only if the
-/// previous statement of the batch changed at least one row (`changes()` is per connection and
-/// D1 runs a batch as one transaction on one connection, as SQLite does natively).
-pub const EVENT_IF_CHANGED: &str =
-    "INSERT INTO event_logs (id, account_id, event, resource_type, resource_id, whodunnit_type, whodunnit_id, changes, meta, created_at) \
-SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE changes() > 0";
+//! Guarded writes here are followed in their batch by `events::record_if_changed`: the outbox
+//! row is written only when the statement right before it changed a row, so a refused write
+//! (limit reached) leaves neither the change nor its event.
 
 /// The effective `maxUses` of license `l`: its override, else its policy's `maxUses`.
 macro_rules! effective_max_uses {

@@ -84,12 +84,6 @@ pub const INSERT_COMPONENTS: &str = "INSERT INTO components (id, account_id, mac
 SELECT json_extract(j.value, '$.id'), ?1, ?2, json_extract(j.value, '$.fingerprint'), json_extract(j.value, '$.name'), \
 coalesce(json_extract(j.value, '$.metadata'), '{}'), ?3, ?3 FROM json_each(?4) j WHERE EXISTS (SELECT 1 FROM machines m WHERE m.id = ?2 AND m.account_id = ?1)";
 
-/// The event insert of `sql::events::INSERT` (same ?1–?10), recorded only if machine ?5
-/// exists: the outbox row of a guarded change is written iff the change happened.
-pub const INSERT_EVENT_IF_MACHINE: &str =
-    "INSERT INTO event_logs (id, account_id, event, resource_type, resource_id, whodunnit_type, whodunnit_id, changes, meta, created_at) \
-SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE EXISTS (SELECT 1 FROM machines m WHERE m.id = ?5 AND m.account_id = ?2)";
-
 /// Lazy `FROM_FIRST_ACTIVATION` expiry: sets license ?2's expiry to ?3 if unset and machine ?5
 /// (just activated in the same batch) exists. ?1 account, ?4 now.
 pub const SET_LICENSE_EXPIRY_ON_ACTIVATION: &str =
@@ -150,9 +144,3 @@ pub const RESET: &str = "UPDATE machines SET last_heartbeat_at = NULL, last_deat
 
 /// Deletes a machine (components and processes cascade).
 pub const DELETE: &str = "DELETE FROM machines WHERE account_id = ?1 AND id = ?2";
-
-/// The event insert of `sql::events::INSERT` (same ?1–?10), recorded only if machine ?5's
-/// heartbeat is now ?10 (the event time): a ping's event exists iff its write happened.
-pub const INSERT_EVENT_IF_PINGED: &str =
-    "INSERT INTO event_logs (id, account_id, event, resource_type, resource_id, whodunnit_type, whodunnit_id, changes, meta, created_at) \
-SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE EXISTS (SELECT 1 FROM machines m WHERE m.id = ?5 AND m.account_id = ?2 AND m.last_heartbeat_at = ?10)";
