@@ -4,13 +4,12 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{events, licenses, metadata_text, policies, users, App, Bearer, Caller};
-use crate::api::input::{identifier, parse_body, type_mismatch, Field, Members, ResourceInput};
+use super::{events, licenses, machines, metadata_text, users, App, Bearer, Caller};
+use crate::api::input::{to_one_body, Field, ResourceInput};
 use crate::api::query::{Page, Query};
-use crate::domain::policy::PolicyConfig;
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
-use crate::store::rows::{CheckoutMachineRow, CountRow, GroupRow, LicenseRow, UserRow};
+use crate::store::rows::{CountRow, GroupRow, LicenseRow, MachineRow, UserRow};
 use crate::store::{fetch_all, fetch_one, opt, sql, Db, Kv, Stmt};
 use crate::Result;
 
@@ -164,39 +163,17 @@ pub async fn users<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str,
     Ok((rows, n, page))
 }
 
-/// `GET /groups/{id}/machines`, each with its policy's rules (for rendering heartbeat status).
-pub async fn machines<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<(Vec<(CheckoutMachineRow, PolicyConfig)>, u64, Page)> {
+/// `GET /groups/{id}/machines` (the machine list with a `group` filter).
+pub async fn machines<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<(Vec<MachineRow>, u64, Page)> {
     let g = show(app, caller, id).await?;
-    let page = Page::from_query(q)?;
-    let f: Vec<Value> = vec![caller.account_id().into(), g.id.into()];
-    let mut p = f.clone();
-    p.extend([page.size.into(), page.offset().into()]);
-    let rows: Vec<CheckoutMachineRow> = fetch_all(app.db, sql::groups::LIST_MACHINES, &p).await?;
-    let n = fetch_one::<CountRow>(app.db, sql::groups::COUNT_MACHINES, &f).await?.map_or(0, |c| c.n as u64);
-    let mut out = Vec::with_capacity(rows.len());
-    for m in rows {
-        let cfg = policies::find(app, caller.account_id(), &m.policy_id).await?.map(|p| p.config()).unwrap_or_default();
-        out.push((m, cfg));
-    }
-    Ok((out, n, page))
-}
-
-/// Reads `{"data":{"type":"groups","id":…}}` or `{"data":null}`.
-fn parse_group_identifier(body: &[u8]) -> Result<Option<String>> {
-    let mut top = Members::new(parse_body(body)?, "");
-    let data = top.raw("data");
-    top.raw("meta");
-    top.finish()?;
-    match data {
-        None => Err(Error::new(Code::ParameterMissing, "is missing").pointer("/data")),
-        Some(Value::Null) => Ok(None),
-        Some(Value::Object(d)) => Ok(Some(identifier(d, "groups", "/data")?)),
-        Some(v) => Err(type_mismatch("/data", &v, "object")),
-    }
+    let mut q = q.clone();
+    q.0.retain(|(k, _)| k != "group");
+    q.0.push(("group".into(), g.id));
+    machines::list(app, caller, &q).await
 }
 
 async fn target_group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, body: &[u8]) -> Result<Option<GroupRow>> {
-    match parse_group_identifier(body)? {
+    match to_one_body(body, "groups")? {
         Some(g) => {
             Ok(Some(find(app, caller.account_id(), &g).await?.ok_or_else(|| Error::attribute("group", AttrFault::NotFound, "must exist").pointer("/data"))?))
         }

@@ -19,6 +19,9 @@ WHEN 'UNIQUE_PER_LICENSE' THEN x.license_id = m.license_id ELSE x.id = m.id END)
 /// One component.
 pub const FIND: &str = concat!(component_select!(), "WHERE c.account_id = ?1 AND c.id = ?2");
 
+/// Components of machine ?2, oldest first (a machine file's `include=components`).
+pub const LIST_FOR_MACHINE: &str = concat!(component_select!(), "WHERE c.account_id = ?1 AND c.machine_id = ?2 ORDER BY c.created_at, c.id");
+
 /// Filters: ?1 account, ?2 machine, ?3 license, ?4 product, ?5 user (machine owner, license
 /// owner or licensee), ?6 only this license (license bearer); ?7 limit, ?8 offset.
 macro_rules! component_filters {

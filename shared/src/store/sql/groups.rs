@@ -43,9 +43,3 @@ pub const LIST_USERS: &str = "SELECT * FROM users WHERE account_id = ?1 AND grou
 
 /// Count for [`LIST_USERS`].
 pub const COUNT_USERS: &str = "SELECT count(*) AS n FROM users WHERE account_id = ?1 AND group_id = ?2";
-
-/// Machines of group ?2, newest first, ?3 limit, ?4 offset.
-pub const LIST_MACHINES: &str = "SELECT * FROM machines WHERE account_id = ?1 AND group_id = ?2 ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4";
-
-/// Count for [`LIST_MACHINES`].
-pub const COUNT_MACHINES: &str = "SELECT count(*) AS n FROM machines WHERE account_id = ?1 AND group_id = ?2";
