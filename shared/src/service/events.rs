@@ -41,6 +41,29 @@ pub fn record_if_changed<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, wh
     Stmt::new(sql::events::INSERT_IF_CHANGED, params(app, account_id, who, ev))
 }
 
+/// The machines an activation counts against a license's machine limit.
+#[derive(Debug, Clone)]
+pub struct LeasedMachines<'a> {
+    /// The license.
+    pub license_id: &'a str,
+    /// The machine just activated in the same batch.
+    pub machine_id: &'a str,
+    /// Per-user leasing: only the machines of `owner` count.
+    pub per_user: bool,
+    /// The owner of the new machine.
+    pub owner: Option<&'a str>,
+    /// The limit (`maxMachines`, before overage).
+    pub limit: i64,
+}
+
+/// Like [`record`], but written only if `m.machine_id` exists and the machines leased now
+/// number exactly `m.limit`: the activation that made the license reach its limit.
+pub fn record_if_limit_reached<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, who: &Bearer, ev: Event<'_>, m: LeasedMachines<'_>) -> Stmt {
+    let mut p = params(app, account_id, who, ev);
+    p.extend([m.license_id.into(), m.machine_id.into(), i64::from(m.per_user).into(), m.owner.map_or(Value::Null, Value::from), m.limit.into()]);
+    Stmt::new(sql::events::INSERT_IF_MACHINE_LIMIT_REACHED, p)
+}
+
 /// `?1`–`?10` of every single-event insert.
 fn params<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, who: &Bearer, ev: Event<'_>) -> Vec<Value> {
     let (wt, wi) = who.whodunnit();

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{events, fetch_page, leases, licenses, metadata_text, readable, App, Bearer, Caller, ListScope};
+use super::{events, fetch_page, leases, license_tokens, licenses, metadata_text, readable, App, Bearer, Caller, ListScope};
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::error::{AttrFault, Code, Error};
@@ -154,12 +154,24 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     find(app, caller.account_id(), &m.id).await?.ok_or_else(|| Error::not_found("machine", id))
 }
 
-/// Deactivates a machine (`machine.deleted`) and drops its lease.
+/// Deactivates a machine (`machine.deleted`) and drops its lease. With a license token, the
+/// delete is guarded by the token's `maxDeactivations` and counted in the same batch.
+///
+/// # Errors
+/// 422 `DEACTIVATIONS_LIMIT_EXCEEDED` when the caller's license token has none left (nothing
+/// is deleted); 404 when a concurrent request deactivated it first.
 pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
     let m = manageable(app, caller, id).await?;
-    app.db
-        .batch(vec![Stmt::new(sql::machines::DELETE, vec![caller.account_id().into(), m.id.clone().into()]), event(app, caller, "machine.deleted", &m.id)])
-        .await?;
+    license_tokens::check_deactivation(app, caller).await?;
+    let mut stmts = vec![Stmt::new(sql::machines::DELETE, vec![caller.account_id().into(), m.id.clone().into(), opt(license_tokens::charged_token(caller))])];
+    // Right after the delete: both the counter and the event follow it (`changes()`).
+    stmts.extend(license_tokens::deactivation_stmt(caller, &m.id));
+    stmts.push(event(app, caller, "machine.deleted", &m.id));
+    let results = app.db.batch(stmts).await?;
+    if results.first().map_or(0, |r| r.changes) == 0 {
+        license_tokens::check_deactivation(app, caller).await?;
+        return Err(Error::not_found("machine", id));
+    }
     leases::remove(app, caller.account_id(), &m.id).await;
     Ok(())
 }

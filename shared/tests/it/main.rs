@@ -5,6 +5,7 @@ mod entitlements;
 mod licenses;
 mod lifecycle;
 mod lifecycle_scale;
+mod limits;
 mod machines;
 mod offline;
 mod outbox;

@@ -19,6 +19,15 @@ pub const INSERT: &str = concat!(insert_event!(), "VALUES (?1, ?2, ?3, ?4, ?5, ?
 /// change happened; several in a row all follow the first guard.
 pub const INSERT_IF_CHANGED: &str = concat!(insert_event!(), "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE changes() > 0");
 
+/// [`INSERT`] (same ?1–?10), written only if machine ?12 exists (just activated in the same
+/// batch) and the machines leased on license ?11 — all of them, or under per-user leasing
+/// (?13 = 1) those of owner ?14 — now number exactly ?15: the activation that reached the limit.
+pub const INSERT_IF_MACHINE_LIMIT_REACHED: &str = concat!(
+    insert_event!(),
+    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE EXISTS (SELECT 1 FROM machines m WHERE m.id = ?12) \
+AND (SELECT count(*) FROM machines x WHERE x.license_id = ?11 AND (?13 = 0 OR x.owner_id IS ?14)) = ?15"
+);
+
 /// Events, newest first, with optional filters: ?2 event name, ?3 resource type, ?4 resource
 /// id, ?5 created at or after, ?6 created before.
 pub const LIST: &str = "SELECT * FROM event_logs WHERE account_id = ?1 AND (?2 IS NULL OR event = ?2) AND (?3 IS NULL OR resource_type = ?3) \
