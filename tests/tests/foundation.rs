@@ -239,3 +239,24 @@ fn b64(s: &str) -> String {
 fn hex_decode(s: &str) -> Vec<u8> {
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
 }
+
+#[test]
+fn a_wrong_method_on_a_served_deeper_path_is_405_and_unknown_paths_stay_404() {
+    let acct = server().bootstrap_account();
+    let c = acct.client();
+    let id = "00000000-0000-4000-8000-000000000000";
+    for path in [
+        format!("/licenses/{id}/actions/suspend"),
+        format!("/licenses/{id}/tokens/{id}"),
+        format!("/machines/{id}/license"),
+        format!("/webhook-events/{id}/actions/retry"),
+        "/licenses/actions/validate-key".to_owned(),
+    ] {
+        let r = c.put(&acct.path(&path), acct.admin(), None);
+        assert_eq!((r.status, r.json["errors"][0]["code"].as_str()), (405, Some("NOT_SUPPORTED")), "PUT {path}: {}", r.json);
+    }
+    for path in [format!("/licenses/{id}/actions/bogus"), format!("/licenses/{id}/bogus"), format!("/machines/{id}/actions/suspend"), "/bogus".to_owned()] {
+        let r = c.put(&acct.path(&path), acct.admin(), None);
+        assert_eq!((r.status, r.json["errors"][0]["code"].as_str()), (404, Some("NOT_FOUND")), "PUT {path}: {}", r.json);
+    }
+}
