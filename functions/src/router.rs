@@ -177,30 +177,95 @@ async fn dispatch(cx: &Cx<'_>, rest: &[&str], password: Option<(String, String)>
     Err(if known_path(rest) { Error::new(Code::NotSupported, format!("{m} is not supported on this endpoint")) } else { route_not_found() })
 }
 
-/// Top-level resources Latchkey serves: a path under one of them with an unserved method is
-/// 405, anything else 404.
-const RESOURCES: &[&str] = &[
+/// Every path some endpoint serves (any method), for telling 405 (a served path, another
+/// method) from 404 (no such path). Segments are separated by `/`; `*` is any one segment (an
+/// id, key or fingerprint) and `a|b` lists alternatives. Keep in step with the endpoint groups.
+const PATHS: &[&str] = &[
+    "",
     "profile",
     "me",
     "tokens",
+    "tokens/*",
     "products",
+    "products/*",
+    "products/*/tokens",
     "policies",
+    "policies/*",
+    "policies/*/entitlements",
     "users",
+    "users/*",
+    "users/*/tokens|group",
+    "users/*/actions/ban|unban",
     "licenses",
+    "licenses/*",
+    "licenses/actions/validate-key",
+    "licenses/*/entitlements|group|machines|owner|policy|tokens|users",
+    "licenses/*/tokens/*",
+    "licenses/*/actions/check-in|check-out|decrement-usage|increment-usage|reinstate|renew|renew-maintenance|reset-usage|revoke|suspend|validate",
     "event-logs",
+    "event-logs/*",
     "machines",
+    "machines/*",
+    "machines/*/license",
+    "machines/*/actions/ping|ping-heartbeat|reset|reset-heartbeat|check-out",
     "processes",
+    "processes/*",
+    "processes/*/actions/ping",
     "components",
+    "components/*",
     "entitlements",
+    "entitlements/*",
     "groups",
+    "groups/*",
+    "groups/*/licenses|machines|users",
     "webhook-endpoints",
+    "webhook-endpoints/*",
     "webhook-events",
+    "webhook-events/*",
+    "webhook-events/*/actions/retry",
 ];
 
 /// Whether some method serves this path (405 rather than 404).
 fn known_path(rest: &[&str]) -> bool {
-    match rest {
-        [] => true,
-        [first, ..] => RESOURCES.contains(first) && rest.len() <= 4,
+    PATHS.iter().any(|p| {
+        let segs: Vec<&str> = if p.is_empty() { Vec::new() } else { p.split('/').collect() };
+        segs.len() == rest.len() && segs.iter().zip(rest).all(|(pat, seg)| (*pat == "*" && !seg.is_empty()) || pat.split('|').any(|alt| alt == *seg))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::known_path;
+
+    #[test]
+    fn served_paths_are_known_and_others_are_not() {
+        for p in [
+            &[][..],
+            &["licenses"],
+            &["licenses", "abc"],
+            &["licenses", "abc", "actions", "suspend"],
+            &["licenses", "abc", "actions", "check-out"],
+            &["licenses", "actions", "validate-key"],
+            &["licenses", "abc", "tokens", "t1"],
+            &["licenses", "abc", "policy"],
+            &["machines", "m1", "actions", "ping-heartbeat"],
+            &["users", "u1", "actions", "ban"],
+            &["groups", "g1", "machines"],
+            &["webhook-events", "e1", "actions", "retry"],
+        ] {
+            assert!(known_path(p), "{p:?}");
+        }
+        for p in [
+            &["nope"][..],
+            &["licenses", "abc", "bogus"],
+            &["licenses", "abc", "actions", "bogus"],
+            &["licenses", "abc", "actions"],
+            &["licenses", "abc", "tokens", "t1", "x"],
+            &["machines", "m1", "actions", "suspend"],
+            &["products", "p1", "entitlements"],
+            &["licenses", ""],
+        ] {
+            assert!(!known_path(p), "{p:?}");
+        }
     }
 }

@@ -133,6 +133,8 @@ error_codes! {
     GroupLicenseLimitExceeded, 422, "GROUP_LICENSE_LIMIT_EXCEEDED", "Unprocessable resource";
     /// 422: the group already holds `maxUsers` users.
     GroupUserLimitExceeded, 422, "GROUP_USER_LIMIT_EXCEEDED", "Unprocessable resource";
+    /// 422: the machine's group has no room under its `maxMachines`.
+    GroupMachineLimitExceeded, 422, "GROUP_MACHINE_LIMIT_EXCEEDED", "Unprocessable resource";
     /// 422: Keygen's generic unprocessable entity (check-in not required, detaching what is
     /// not attached), which Keygen renders without a code.
     UnprocessableEntity,    422, "UNPROCESSABLE_ENTITY",    "Unprocessable entity";

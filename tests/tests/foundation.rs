@@ -275,3 +275,24 @@ fn transfer_owner_change_and_product_token_scope() {
     );
     assert_eq!(r.status, 403, "a product cannot create licenses under another product's policy");
 }
+
+#[test]
+fn a_wrong_method_on_a_served_deeper_path_is_405_and_unknown_paths_stay_404() {
+    let acct = server().bootstrap_account();
+    let c = acct.client();
+    let id = "00000000-0000-4000-8000-000000000000";
+    for path in [
+        format!("/licenses/{id}/actions/suspend"),
+        format!("/licenses/{id}/tokens/{id}"),
+        format!("/machines/{id}/license"),
+        format!("/webhook-events/{id}/actions/retry"),
+        "/licenses/actions/validate-key".to_owned(),
+    ] {
+        let r = c.put(&acct.path(&path), acct.admin(), None);
+        assert_eq!((r.status, r.json["errors"][0]["code"].as_str()), (405, Some("NOT_SUPPORTED")), "PUT {path}: {}", r.json);
+    }
+    for path in [format!("/licenses/{id}/actions/bogus"), format!("/licenses/{id}/bogus"), format!("/machines/{id}/actions/suspend"), "/bogus".to_owned()] {
+        let r = c.put(&acct.path(&path), acct.admin(), None);
+        assert_eq!((r.status, r.json["errors"][0]["code"].as_str()), (404, Some("NOT_FOUND")), "PUT {path}: {}", r.json);
+    }
+}

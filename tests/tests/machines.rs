@@ -121,3 +121,30 @@ fn processes_are_limited_per_machine() {
     c.delete(&acct.path(&format!("/processes/{pid}")), acct.admin(), None).assert_status(204);
     spawn("101").assert_status(201);
 }
+
+#[test]
+fn concurrent_activations_with_one_license_token_stop_at_its_max_activations() {
+    let acct = server().bootstrap_account();
+    let lic = license(&acct, json!({"floating": true, "maxMachines": 50}));
+    let id = lic["id"].clone();
+    let r = acct.client().post(
+        &acct.path(&format!("/licenses/{}/tokens", id.as_str().unwrap())),
+        acct.admin(),
+        Some(json!({"data":{"type":"tokens","attributes":{"maxActivations":3}}})),
+    );
+    let token = r.assert_status(201).json["data"]["attributes"]["token"].as_str().expect("the token, shown once").to_owned();
+    let threads: Vec<_> = (0..12)
+        .map(|i| {
+            let (acct, id, token) = (acct.clone(), id.clone(), token.clone());
+            std::thread::spawn(move || acct.client().post(&acct.path("/machines"), Some(&token), Some(activation(&id, &format!("tok-{i}")))))
+        })
+        .collect();
+    let responses: Vec<Resp> = threads.into_iter().map(|t| t.join().expect("request thread")).collect();
+    let statuses: Vec<u16> = responses.iter().map(|r| r.status).collect();
+    assert_eq!(responses.iter().filter(|r| r.status == 201).count(), 3, "statuses: {statuses:?}");
+    let refused: Vec<&Resp> = responses.iter().filter(|r| r.status == 422).collect();
+    assert_eq!(refused.len(), 9, "statuses: {statuses:?}");
+    assert!(refused.iter().all(|r| r.json["errors"][0]["code"] == "ACTIVATIONS_LIMIT_EXCEEDED"), "{}", refused[0].json);
+    let r = acct.client().get(&acct.path(&format!("/licenses/{}/machines?limit=100", id.as_str().unwrap())), acct.admin(), None);
+    assert_eq!(r.assert_status(200).json["data"].as_array().unwrap().len(), 3);
+}

@@ -2,9 +2,9 @@
 //! `PUT /users/{id}/group`.
 
 use shared::api::accounts::user;
-use shared::api::files::machine_for_file;
 use shared::api::groups::group;
 use shared::api::licenses::license;
+use shared::api::machines::machine;
 use shared::api::Document;
 use shared::service::groups as svc;
 use shared::Error;
@@ -34,7 +34,7 @@ pub async fn route(cx: &Cx<'_>, rest: &[&str]) -> Option<Result<Reply, Error>> {
         }
         ("GET", ["groups", id, "users"]) => svc::users(app, caller, id, q).await.map(|(rows, n, page)| Reply::ok(list_doc(cx, &rows, n, page, user))),
         ("GET", ["groups", id, "machines"]) => {
-            svc::machines(app, caller, id, q).await.map(|(rows, n, page)| Reply::ok(list_doc(cx, &rows, n, page, |(m, cfg)| machine_for_file(m, cfg, now))))
+            svc::machines(app, caller, id, q).await.map(|(rows, n, page)| Reply::ok(list_doc(cx, &rows, n, page, |m| machine(m, now, None))))
         }
         ("PUT" | "PATCH", ["licenses", id, "group"]) => svc::set_license_group(app, caller, id, body).await.map(|l| Reply::ok(Document::one(license(&l, now)))),
         ("PUT" | "PATCH", ["users", id, "group"]) => svc::set_user_group(app, caller, id, body).await.map(|u| Reply::ok(Document::one(user(&u)))),

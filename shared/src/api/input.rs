@@ -212,6 +212,24 @@ impl Rels {
     }
 }
 
+/// Reads a to-one relationship body, `{"data":{"type":…,"id":…}}` (the id) or `{"data":null}`
+/// (`None`), as `PUT /licenses/{id}/owner|policy|group` send; `meta` is ignored.
+///
+/// # Errors
+/// 400 `PARAMETER_MISSING` without `data`, `PARAMETER_INVALID` for a wrong type.
+pub fn to_one_body(body: &[u8], ty: &str) -> Result<Option<String>> {
+    let mut top = Members::new(parse_body(body)?, "");
+    let data = top.raw("data");
+    top.raw("meta");
+    top.finish()?;
+    match data {
+        None => Err(Error::new(Code::ParameterMissing, "is missing").pointer("/data")),
+        Some(Value::Null) => Ok(None),
+        Some(Value::Object(d)) => Ok(Some(identifier(d, ty, "/data")?)),
+        Some(v) => Err(type_mismatch("/data", &v, "object")),
+    }
+}
+
 /// Reads a resource identifier `{type, id}`, checking the type.
 pub fn identifier(mut d: Map<String, Value>, ty: &str, ptr: &str) -> Result<String> {
     match d.remove("type") {

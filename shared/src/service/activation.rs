@@ -1,16 +1,20 @@
 //! Activation (`POST /machines`): one guarded insert enforces fingerprint uniqueness, component
-//! uniqueness and the machine/core/memory/disk ceilings (with overage) atomically, in the same
-//! batch as its components, the lazy `FROM_FIRST_ACTIVATION` expiry and the `machine.created`
-//! event. Only when nothing was inserted does a follow-up read tell which rule refused.
+//! uniqueness, the machine/core/memory/disk ceilings (with overage), the charged license
+//! token's `maxActivations` and the group's `maxMachines` atomically, in the same batch as the
+//! token's counter, its components, the lazy `FROM_FIRST_ACTIVATION` expiry and its events
+//! (`machine.created`, `license.first-activated` for the license's first machine ever,
+//! `license.activation.limit-reached` when it makes the machine count reach `maxMachines`).
+//! Only when nothing was inserted does a follow-up read tell which rule refused.
 
 use serde_json::{json, Map, Value};
 
-use super::{leases, licenses, machines, metadata_text, users, App, Bearer, Caller};
+use super::events::{self, Event, LeasedMachines};
+use super::{groups, leases, license_tokens, licenses, machines, metadata_text, users, App, Bearer, Caller};
 use crate::api::input::{Field, Members, ResourceInput};
 use crate::domain::policy::PolicyConfig;
 use crate::domain::strategy::{ExpirationBasis, HeartbeatBasis, MachineLeasingStrategy};
 use crate::error::{AttrFault, Code, Error};
-use crate::store::rows::{ActivationStateRow, LicenseRow, MachineRow};
+use crate::store::rows::{ActivationStateRow, CountRow, LicenseRow, MachineRow};
 use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
 use crate::Result;
 
@@ -153,9 +157,11 @@ async fn may_activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, l: &Li
 /// Activates a machine.
 ///
 /// # Errors
-/// 401 for anonymous callers; 422 `LICENSE_NOT_FOUND`, `OWNER_NOT_FOUND`, `FINGERPRINT_TAKEN`,
+/// 401 for anonymous callers; 422 `LICENSE_NOT_FOUND`, `OWNER_NOT_FOUND`, `GROUP_NOT_FOUND`,
+/// `ACTIVATIONS_LIMIT_EXCEEDED` (license token), `FINGERPRINT_TAKEN`,
 /// `COMPONENTS_FINGERPRINT_TAKEN`, `MACHINE_LIMIT_EXCEEDED`, `MACHINE_CORE_LIMIT_EXCEEDED`,
-/// `MACHINE_MEMORY_LIMIT_EXCEEDED`, `MACHINE_DISK_LIMIT_EXCEEDED`; 403 when the bearer may not.
+/// `MACHINE_MEMORY_LIMIT_EXCEEDED`, `MACHINE_DISK_LIMIT_EXCEEDED`,
+/// `GROUP_MACHINE_LIMIT_EXCEEDED`; 403 when the bearer may not.
 pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, a: Activation) -> Result<MachineRow> {
     if caller.bearer == Bearer::Anonymous {
         return Err(caller.denied());
@@ -176,6 +182,10 @@ pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, a: Act
     if let Some(o) = &a.owner {
         users::find(app, &account, o).await?.ok_or_else(|| Error::attribute("owner", AttrFault::NotFound, "must exist"))?;
     }
+    if let Some(g) = &a.group {
+        groups::find(app, &account, g).await?.ok_or_else(|| Error::attribute("group", AttrFault::NotFound, "must exist"))?;
+    }
+    license_tokens::check_activation(app, caller).await?;
     let cfg = l.config();
     let node_locked = cfg.node_locked();
     let max_machines = l.max_machines.or(cfg.max_machines).or(if node_locked { Some(1) } else { None });
@@ -214,8 +224,10 @@ pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, a: Act
         opt(ceiling(&cfg, l.max_memory.or(cfg.max_memory), false)),
         opt(ceiling(&cfg, l.max_disk.or(cfg.max_disk), false)),
         opt(a.max_processes),
+        opt(license_tokens::charged_token(caller)),
     ]);
-    let mut stmts = vec![Stmt::new(sql::machines::INSERT, params)];
+    let mut stmts = vec![Stmt::new(sql::machines::INSERT, params), machines::event(app, caller, "machine.created", &id)];
+    stmts.extend(license_tokens::activation_stmt(caller, &id));
     if !a.components.is_empty() {
         let items: Vec<Value> = a
             .components
@@ -235,12 +247,16 @@ pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, a: Act
             ));
         }
     }
-    let mut created = machines::event(app, caller, "machine.created", &id);
-    created.sql = sql::machines::INSERT_EVENT_IF_MACHINE;
-    stmts.push(created);
+    let license_event = |name| Event { name, resource_type: "licenses", resource_id: &l.id, changes: None, meta: None };
+    stmts.push(Stmt::new(sql::machines::MARK_FIRST_ACTIVATION, vec![account.clone().into(), l.id.clone().into(), now.into(), id.clone().into()]));
+    stmts.push(events::record_if_changed(app, &account, &caller.bearer, license_event("license.first-activated")));
+    if let Some(limit) = max_machines {
+        let leased = LeasedMachines { license_id: &l.id, machine_id: &id, per_user: per_user == 1, owner: a.owner.as_deref(), limit };
+        stmts.push(events::record_if_limit_reached(app, &account, &caller.bearer, license_event("license.activation.limit-reached"), leased));
+    }
     let results = app.db.batch(stmts).await?;
     if results.first().map_or(0, |r| r.changes) == 0 {
-        return Err(refusal(app, &head, &cfg, &l, &a, max_machines).await?);
+        return Err(refusal(app, caller, &head, &cfg, &l, &a, max_machines).await?);
     }
     let m = machines::find(app, &account, &id).await?.ok_or_else(|| Error::internal("activated machine vanished"))?;
     leases::write(app, &m).await;
@@ -250,6 +266,7 @@ pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, a: Act
 /// Which rule refused an activation (read after the guarded insert changed nothing).
 async fn refusal<D: Db, K: Kv>(
     app: &App<'_, D, K>,
+    caller: &Caller,
     head: &[Value],
     cfg: &PolicyConfig,
     l: &LicenseRow,
@@ -278,6 +295,18 @@ async fn refusal<D: Db, K: Kv>(
         if let (Some(max), Some(adding)) = (limit, adding) {
             if over(limit, false, used + adding) {
                 return Ok(Error::new(code, format!("{what} has exceeded maximum allowed for license ({max})")).pointer("/data"));
+            }
+        }
+    }
+    // A concurrent activation with the same license token used its last activation.
+    license_tokens::check_activation(app, caller).await?;
+    if let Some(g) = &a.group {
+        let group = groups::find(app, caller.account_id(), g).await?.ok_or_else(|| Error::attribute("group", AttrFault::NotFound, "must exist"))?;
+        if let Some(max) = group.max_machines {
+            let n = fetch_one::<CountRow>(app.db, sql::groups::COUNT_MACHINES, &[caller.account_id().into(), group.id.into()]).await?.map_or(0, |c| c.n);
+            if n >= max {
+                return Ok(Error::new(Code::GroupMachineLimitExceeded, format!("machine count has exceeded maximum allowed by current group ({max})"))
+                    .pointer("/data/relationships/group"));
             }
         }
     }

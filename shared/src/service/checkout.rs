@@ -5,16 +5,16 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{entitlements, events, licenses, policies, users, App, Bearer, Caller};
+use super::{entitlements, events, licenses, machines, policies, users, App, Bearer, Caller};
 use crate::api::document::ResourceObject;
 use crate::api::input::{parse_body, type_mismatch, Members};
 use crate::api::query::Query;
-use crate::api::{accounts as render, files, groups as render_groups, licenses as render_licenses};
+use crate::api::{accounts as render, groups as render_groups, licenses as render_licenses, machines as render_machines};
 use crate::clock::{iso8601, Millis};
 use crate::crypto::license_file::{self, Encoding, FileKind};
 use crate::error::{Code, Error};
-use crate::store::rows::{CheckoutMachineRow, LicenseRow, ProductRow, UserRow};
-use crate::store::{fetch_all, fetch_one, sql, Db, Kv, Row, Stmt};
+use crate::store::rows::{ComponentRow, LicenseRow, ProductRow, UserRow};
+use crate::store::{fetch_all, fetch_one, sql, Db, Kv, Stmt};
 use crate::Result;
 
 /// Keygen's default file lifetime: one month (2,629,746 s).
@@ -179,7 +179,7 @@ pub async fn license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license
     app.db
         .batch(vec![
             Stmt::new(sql::license_actions::TOUCH_LICENSE_CHECK_OUT, vec![acc.into(), id.clone().into(), now.into()]),
-            events::record(
+            events::record_if_changed(
                 app,
                 acc,
                 &caller.bearer,
@@ -202,14 +202,13 @@ pub async fn machine<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, machine
         return Err(caller.denied());
     }
     let acc = caller.account_id();
-    let m: CheckoutMachineRow =
-        fetch_one(app.db, sql::checkouts::FIND_MACHINE, &[acc.into(), machine_id.into()]).await?.ok_or_else(|| Error::not_found("machine", machine_id))?;
+    let m = machines::find(app, acc, machine_id).await?.ok_or_else(|| Error::not_found("machine", machine_id))?;
     let l = checkable(app, caller, &m.license_id).await.map_err(|e| if e.is(Code::NotFound) { Error::not_found("machine", machine_id) } else { e })?;
     let now = app.now();
     app.db
         .batch(vec![
             Stmt::new(sql::license_actions::TOUCH_MACHINE_CHECK_OUT, vec![acc.into(), m.id.clone().into(), now.into()]),
-            events::record(
+            events::record_if_changed(
                 app,
                 acc,
                 &caller.bearer,
@@ -217,14 +216,14 @@ pub async fn machine<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, machine
             ),
         ])
         .await?;
-    let m: CheckoutMachineRow = fetch_one(app.db, sql::checkouts::FIND_MACHINE, &[acc.into(), m.id.clone().into()]).await?.unwrap_or(m);
+    let m = machines::find(app, acc, &m.id).await?.unwrap_or(m);
     let mut included = Vec::new();
     for inc in &opts.include {
         match inc.as_str() {
             "license" => included.push(render_licenses::license(&l, now)),
             "components" => {
-                let rows: Vec<Row> = fetch_all(app.db, sql::checkouts::LIST_COMPONENTS, &[acc.into(), m.id.clone().into()]).await?;
-                included.extend(rows.iter().map(files::component_for_file));
+                let rows: Vec<ComponentRow> = fetch_all(app.db, sql::components::LIST_FOR_MACHINE, &[acc.into(), m.id.clone().into()]).await?;
+                included.extend(rows.iter().map(render_machines::component));
             }
             "group" => group_include(app, acc, m.group_id.as_deref(), &mut included).await?,
             "owner" => user_include(app, acc, m.owner_id.as_deref(), &mut included).await?,
@@ -237,7 +236,7 @@ pub async fn machine<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, machine
             }
         }
     }
-    let data = files::machine_for_file(&m, &l.config(), now);
+    let data = render_machines::machine(&m, now, None);
     let secret = license_file::machine_secret(&l.key, &m.fingerprint);
     issue(app, caller, FileKind::Machine, data, included, &secret, &opts, (&l.id, Some(&m.id)))
 }

@@ -3,12 +3,12 @@
 
 use serde_json::{Map, Value};
 
-use super::{events, machines, metadata_text, App, Bearer, Caller};
+use super::{events, fetch_page, machines, metadata_text, readable, App, Caller, ListScope};
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::error::{AttrFault, Code, Error};
-use crate::store::rows::{ComponentRow, CountRow};
-use crate::store::{fetch_all, fetch_one, sql, Db, Kv, Stmt};
+use crate::store::rows::ComponentRow;
+use crate::store::{fetch_one, sql, Db, Kv, Stmt};
 use crate::Result;
 
 /// A parsed `POST /components`.
@@ -61,18 +61,21 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: C
         metadata_text(&input.metadata).into(),
         now.into(),
     ];
-    let mut created = events::record(
-        app,
-        caller.account_id(),
-        &caller.bearer,
-        events::Event { name: "component.created", resource_type: "components", resource_id: &id, changes: None, meta: None },
-    );
-    created.sql = sql::components::INSERT_EVENT_IF_COMPONENT;
-    let results = app.db.batch(vec![Stmt::new(sql::components::INSERT, params), created]).await?;
+    let results = app.db.batch(vec![Stmt::new(sql::components::INSERT, params), event(app, caller, "component.created", &id)]).await?;
     if results.first().map_or(0, |r| r.changes) == 0 {
         return Err(Error::attribute("fingerprint", AttrFault::Taken, "has already been taken"));
     }
     find(app, caller.account_id(), &id).await?.ok_or_else(|| Error::internal("created component vanished"))
+}
+
+/// The event `name` of component `id`, recorded only if the write right before it changed the row.
+fn event<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, name: &str, id: &str) -> Stmt {
+    events::record_if_changed(
+        app,
+        caller.account_id(),
+        &caller.bearer,
+        events::Event { name, resource_type: "components", resource_id: id, changes: None, meta: None },
+    )
 }
 
 async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str) -> Result<Option<ComponentRow>> {
@@ -81,44 +84,24 @@ async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str) -> 
 
 /// A component the caller may read (through its machine).
 pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<ComponentRow> {
-    if caller.bearer == Bearer::Anonymous {
-        return Err(caller.denied());
-    }
-    let c = find(app, caller.account_id(), id).await?.ok_or_else(|| Error::not_found("component", id))?;
-    machines::show(app, caller, &c.machine_id).await.map_err(|_| Error::not_found("component", id))?;
-    Ok(c)
+    readable(caller, "component", id, find(app, caller.account_id(), id), async |c| machines::is_readable(app, caller, &c.machine_id).await).await
 }
 
 /// Lists components with filters `machine`, `license`, `product`, `user`.
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<ComponentRow>, u64, Page)> {
     let page = Page::from_query(q)?;
     let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
-    let (mut only, mut product, mut user) = (Value::Null, get("product"), get("user"));
-    match &caller.bearer {
-        Bearer::Admin { .. } => {}
-        Bearer::Product { product_id } => product = product_id.clone().into(),
-        Bearer::User { user_id } => user = user_id.clone().into(),
-        Bearer::License { license_id } => only = license_id.clone().into(),
-        Bearer::Anonymous => return Err(caller.denied()),
-    }
+    let ListScope { license: only, product, user } = caller.list_scope(q)?;
     let f = vec![caller.account_id().into(), get("machine"), get("license"), product, user, only];
-    let mut p = f.clone();
-    p.extend([page.size.into(), page.offset().into()]);
-    let rows = fetch_all(app.db, sql::components::LIST, &p).await?;
-    let n = fetch_one::<CountRow>(app.db, sql::components::COUNT, &f).await?.map_or(0, |c| c.n as u64);
-    Ok((rows, n, page))
+    fetch_page(app.db, sql::components::LIST, sql::components::COUNT, f, page).await
 }
 
 /// Deletes a component (`component.deleted`).
 pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
     let c = show(app, caller, id).await?;
     machines::manageable(app, caller, &c.machine_id).await?;
-    let deleted = events::record(
-        app,
-        caller.account_id(),
-        &caller.bearer,
-        events::Event { name: "component.deleted", resource_type: "components", resource_id: &c.id, changes: None, meta: None },
-    );
-    app.db.batch(vec![deleted, Stmt::new(sql::components::DELETE, vec![caller.account_id().into(), c.id.clone().into()])]).await?;
+    app.db
+        .batch(vec![Stmt::new(sql::components::DELETE, vec![caller.account_id().into(), c.id.clone().into()]), event(app, caller, "component.deleted", &c.id)])
+        .await?;
     Ok(())
 }

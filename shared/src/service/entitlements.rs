@@ -4,7 +4,6 @@
 
 use serde_json::{json, Map, Value};
 
-use super::usage::event_if_changed;
 use super::{events, licenses, metadata_text, policies, App, Bearer, Caller};
 use crate::api::input::{identifier, parse_body, type_mismatch, Field, Members, ResourceInput};
 use crate::api::query::{Page, Query};
@@ -139,7 +138,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: E
         .db
         .batch(vec![
             Stmt::new(sql::entitlements::INSERT, params),
-            event_if_changed(events::record(app, acc, &caller.bearer, event("entitlement.created", "entitlements", &id, None))),
+            events::record_if_changed(app, acc, &caller.bearer, event("entitlement.created", "entitlements", &id, None)),
         ])
         .await?;
     if res[0].changes == 0 {
@@ -163,12 +162,12 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
         .db
         .batch(vec![
             Stmt::new(sql::entitlements::UPDATE, vec![acc.into(), e.id.clone().into(), name.into(), code.into(), metadata.into(), app.now().into()]),
-            event_if_changed(events::record(
+            events::record_if_changed(
                 app,
                 acc,
                 &caller.bearer,
                 events::Event { changes: Some(changes), ..event("entitlement.updated", "entitlements", &e.id, None) },
-            )),
+            ),
         ])
         .await?;
     if res[0].changes == 0 {
@@ -184,7 +183,7 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     app.db
         .batch(vec![
             Stmt::new(sql::entitlements::DELETE, vec![acc.into(), e.id.clone().into()]),
-            events::record(app, acc, &caller.bearer, event("entitlement.deleted", "entitlements", &e.id, None)),
+            events::record_if_changed(app, acc, &caller.bearer, event("entitlement.deleted", "entitlements", &e.id, None)),
         ])
         .await?;
     Ok(())
@@ -249,10 +248,7 @@ async fn write<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, sql: &'static
         params.push(app.now().into());
     }
     app.db
-        .batch(vec![
-            Stmt::new(sql, params),
-            event_if_changed(events::record(app, acc, &caller.bearer, event(ev.0, ev.1, owner, Some(json!({"entitlements": ids}))))),
-        ])
+        .batch(vec![Stmt::new(sql, params), events::record_if_changed(app, acc, &caller.bearer, event(ev.0, ev.1, owner, Some(json!({"entitlements": ids}))))])
         .await?;
     Ok(())
 }

@@ -27,24 +27,58 @@ pub struct Event<'a> {
     pub meta: Option<Value>,
 }
 
-/// The statement recording `ev` in `account_id` by `who` at the app's "now".
+/// The statement recording `ev` in `account_id` by `who` at the app's "now", unconditionally.
+/// Use it after a write that cannot match nothing (an insert whose failure fails the batch);
+/// after a guarded write use [`record_if_changed`].
 pub fn record<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, who: &Bearer, ev: Event<'_>) -> Stmt {
+    Stmt::new(sql::events::INSERT, params(app, account_id, who, ev))
+}
+
+/// Like [`record`], but written only if the statement right before it in the batch changed at
+/// least one row (a guarded insert, update or delete that may match nothing). Chained after
+/// another `record_if_changed`, it follows the same guard.
+pub fn record_if_changed<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, who: &Bearer, ev: Event<'_>) -> Stmt {
+    Stmt::new(sql::events::INSERT_IF_CHANGED, params(app, account_id, who, ev))
+}
+
+/// The machines an activation counts against a license's machine limit.
+#[derive(Debug, Clone)]
+pub struct LeasedMachines<'a> {
+    /// The license.
+    pub license_id: &'a str,
+    /// The machine just activated in the same batch.
+    pub machine_id: &'a str,
+    /// Per-user leasing: only the machines of `owner` count.
+    pub per_user: bool,
+    /// The owner of the new machine.
+    pub owner: Option<&'a str>,
+    /// The limit (`maxMachines`, before overage).
+    pub limit: i64,
+}
+
+/// Like [`record`], but written only if `m.machine_id` exists and the machines leased now
+/// number exactly `m.limit`: the activation that made the license reach its limit.
+pub fn record_if_limit_reached<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, who: &Bearer, ev: Event<'_>, m: LeasedMachines<'_>) -> Stmt {
+    let mut p = params(app, account_id, who, ev);
+    p.extend([m.license_id.into(), m.machine_id.into(), i64::from(m.per_user).into(), m.owner.map_or(Value::Null, Value::from), m.limit.into()]);
+    Stmt::new(sql::events::INSERT_IF_MACHINE_LIMIT_REACHED, p)
+}
+
+/// `?1`–`?10` of every single-event insert.
+fn params<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, who: &Bearer, ev: Event<'_>) -> Vec<Value> {
     let (wt, wi) = who.whodunnit();
-    Stmt::new(
-        sql::events::INSERT,
-        vec![
-            app.uuid().into(),
-            account_id.into(),
-            ev.name.into(),
-            ev.resource_type.into(),
-            ev.resource_id.into(),
-            wt,
-            wi,
-            ev.changes.map_or(Value::Null, |c| c.to_string().into()),
-            ev.meta.map_or(Value::Null, |m| m.to_string().into()),
-            app.now().into(),
-        ],
-    )
+    vec![
+        app.uuid().into(),
+        account_id.into(),
+        ev.name.into(),
+        ev.resource_type.into(),
+        ev.resource_id.into(),
+        wt,
+        wi,
+        ev.changes.map_or(Value::Null, |c| c.to_string().into()),
+        ev.meta.map_or(Value::Null, |m| m.to_string().into()),
+        app.now().into(),
+    ]
 }
 
 /// One statement recording many events (each with its account) by `who` at the app's "now";

@@ -4,14 +4,12 @@
 
 use serde_json::{json, Map, Value};
 
-use super::usage::event_if_changed;
-use super::{events, licenses, metadata_text, policies, users, App, Bearer, Caller};
-use crate::api::input::{identifier, parse_body, type_mismatch, Field, Members, ResourceInput};
+use super::{events, licenses, machines, metadata_text, users, App, Bearer, Caller};
+use crate::api::input::{to_one_body, Field, ResourceInput};
 use crate::api::query::{Page, Query};
-use crate::domain::policy::PolicyConfig;
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
-use crate::store::rows::{CheckoutMachineRow, CountRow, GroupRow, LicenseRow, UserRow};
+use crate::store::rows::{CountRow, GroupRow, LicenseRow, MachineRow, UserRow};
 use crate::store::{fetch_all, fetch_one, opt, sql, Db, Kv, Stmt};
 use crate::Result;
 
@@ -102,10 +100,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: G
     ];
     let res = app
         .db
-        .batch(vec![
-            Stmt::new(sql::groups::INSERT, params),
-            event_if_changed(events::record(app, acc, &caller.bearer, event("group.created", "groups", &id, None))),
-        ])
+        .batch(vec![Stmt::new(sql::groups::INSERT, params), events::record_if_changed(app, acc, &caller.bearer, event("group.created", "groups", &id, None))])
         .await?;
     if res[0].changes == 0 {
         return Err(Error::new(Code::IdConflict, "must not conflict with another group").pointer("/data/id"));
@@ -124,7 +119,9 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     let mut params: Vec<Value> = vec![acc.into(), g.id.clone().into(), name.into()];
     params.extend(limits);
     params.extend([metadata.into(), app.now().into()]);
-    app.db.batch(vec![Stmt::new(sql::groups::UPDATE, params), events::record(app, acc, &caller.bearer, event("group.updated", "groups", &g.id, None))]).await?;
+    app.db
+        .batch(vec![Stmt::new(sql::groups::UPDATE, params), events::record_if_changed(app, acc, &caller.bearer, event("group.updated", "groups", &g.id, None))])
+        .await?;
     find(app, acc, &g.id).await?.ok_or_else(|| Error::not_found("group", id))
 }
 
@@ -139,7 +136,7 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
             Stmt::new(sql::groups::UNGROUP_USERS, p()),
             Stmt::new(sql::groups::UNGROUP_MACHINES, p()),
             Stmt::new(sql::groups::DELETE, p()),
-            events::record(app, acc, &caller.bearer, event("group.deleted", "groups", &g.id, None)),
+            events::record_if_changed(app, acc, &caller.bearer, event("group.deleted", "groups", &g.id, None)),
         ])
         .await?;
     Ok(())
@@ -166,39 +163,17 @@ pub async fn users<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str,
     Ok((rows, n, page))
 }
 
-/// `GET /groups/{id}/machines`, each with its policy's rules (for rendering heartbeat status).
-pub async fn machines<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<(Vec<(CheckoutMachineRow, PolicyConfig)>, u64, Page)> {
+/// `GET /groups/{id}/machines` (the machine list with a `group` filter).
+pub async fn machines<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<(Vec<MachineRow>, u64, Page)> {
     let g = show(app, caller, id).await?;
-    let page = Page::from_query(q)?;
-    let f: Vec<Value> = vec![caller.account_id().into(), g.id.into()];
-    let mut p = f.clone();
-    p.extend([page.size.into(), page.offset().into()]);
-    let rows: Vec<CheckoutMachineRow> = fetch_all(app.db, sql::groups::LIST_MACHINES, &p).await?;
-    let n = fetch_one::<CountRow>(app.db, sql::groups::COUNT_MACHINES, &f).await?.map_or(0, |c| c.n as u64);
-    let mut out = Vec::with_capacity(rows.len());
-    for m in rows {
-        let cfg = policies::find(app, caller.account_id(), &m.policy_id).await?.map(|p| p.config()).unwrap_or_default();
-        out.push((m, cfg));
-    }
-    Ok((out, n, page))
-}
-
-/// Reads `{"data":{"type":"groups","id":…}}` or `{"data":null}`.
-fn parse_group_identifier(body: &[u8]) -> Result<Option<String>> {
-    let mut top = Members::new(parse_body(body)?, "");
-    let data = top.raw("data");
-    top.raw("meta");
-    top.finish()?;
-    match data {
-        None => Err(Error::new(Code::ParameterMissing, "is missing").pointer("/data")),
-        Some(Value::Null) => Ok(None),
-        Some(Value::Object(d)) => Ok(Some(identifier(d, "groups", "/data")?)),
-        Some(v) => Err(type_mismatch("/data", &v, "object")),
-    }
+    let mut q = q.clone();
+    q.0.retain(|(k, _)| k != "group");
+    q.0.push(("group".into(), g.id));
+    machines::list(app, caller, &q).await
 }
 
 async fn target_group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, body: &[u8]) -> Result<Option<GroupRow>> {
-    match parse_group_identifier(body)? {
+    match to_one_body(body, "groups")? {
         Some(g) => {
             Ok(Some(find(app, caller.account_id(), &g).await?.ok_or_else(|| Error::attribute("group", AttrFault::NotFound, "must exist").pointer("/data"))?))
         }
@@ -220,7 +195,7 @@ pub async fn set_license_group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Calle
         .db
         .batch(vec![
             Stmt::new(sql::groups::SET_LICENSE_GROUP, vec![acc.into(), l.id.clone().into(), opt(gid.clone()), app.now().into()]),
-            event_if_changed(events::record(app, acc, &caller.bearer, event("license.group.updated", "licenses", &l.id, Some(changes)))),
+            events::record_if_changed(app, acc, &caller.bearer, event("license.group.updated", "licenses", &l.id, Some(changes))),
         ])
         .await?;
     if res[0].changes == 0 {
@@ -247,7 +222,7 @@ pub async fn set_user_group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, 
         .db
         .batch(vec![
             Stmt::new(sql::groups::SET_USER_GROUP, vec![acc.into(), u.id.clone().into(), opt(gid.clone()), app.now().into()]),
-            event_if_changed(events::record(app, acc, &caller.bearer, event("user.group.updated", "users", &u.id, Some(changes)))),
+            events::record_if_changed(app, acc, &caller.bearer, event("user.group.updated", "users", &u.id, Some(changes))),
         ])
         .await?;
     if res[0].changes == 0 {

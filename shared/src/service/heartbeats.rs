@@ -26,8 +26,7 @@ pub async fn ping<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
         HeartbeatStatus::Dead => return Err(Error::new(Code::MachineHeartbeatDead, "is dead")),
         _ => ("machine.heartbeat.ping", None),
     };
-    let mut event = machines::event(app, caller, name, &m.id);
-    event.sql = sql::machines::INSERT_EVENT_IF_PINGED;
+    let event = machines::event(app, caller, name, &m.id);
     let results = app
         .db
         .batch(vec![Stmt::new(sql::machines::PING, vec![caller.account_id().into(), m.id.clone().into(), now.into(), opt(m.last_heartbeat_at)]), event])

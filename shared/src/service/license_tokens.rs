@@ -5,14 +5,16 @@
 //! # How activation and deactivation use the counters
 //! When a request is authenticated with a license token ([`charged_token`] returns its id):
 //! 1. a pre-check ([`check_activation`] / [`check_deactivation`]) gives the precise 422 early;
-//! 2. the machine `INSERT … SELECT … WHERE …` ANDs `token_activation_guard!("?N")` (the
-//!    `DELETE … WHERE …` ANDs `token_deactivation_guard!("?N")`) with `?N` bound to the token id
-//!    or NULL, so the machine is written only while the token has room;
-//! 3. later in the same batch, [`activation_stmt`] / [`deactivation_stmt`] counts it: that
-//!    update applies only if the machine now exists (is now gone), so both happen or neither.
+//! 2. the guarded machine insert (`sql::machines::INSERT`) and delete (`sql::machines::DELETE`)
+//!    AND `token_has_room!` with the token id bound (NULL for other callers), so the machine
+//!    is written only while the token has room;
+//! 3. in the same batch, [`activation_stmt`] / [`deactivation_stmt`] counts it: that update
+//!    applies only if the machine now exists (right after the delete: only if the delete
+//!    changed a row), so both happen or neither.
 //!
-//! If the machine write changed nothing while the pre-check passed, re-run the pre-check to tell
-//! a token limit (`ACTIVATIONS_LIMIT_EXCEEDED`) from the engine's own limits.
+//! If the machine write changed nothing while the pre-check passed, activation and
+//! deactivation re-run the pre-check to tell a token limit (a concurrent request used the last
+//! one) from the engine's own refusals.
 
 use serde_json::Value;
 
@@ -109,7 +111,8 @@ pub fn activation_stmt(caller: &Caller, machine_id: &str) -> Option<Stmt> {
 }
 
 /// The statement that counts a deactivation of machine `machine_id` against the caller's
-/// license token, to put in the deactivation batch after the (token-guarded) machine delete.
+/// license token, to put in the deactivation batch right after the (token-guarded) machine
+/// delete.
 pub fn deactivation_stmt(caller: &Caller, machine_id: &str) -> Option<Stmt> {
     charged_token(caller).map(|t| Stmt::new(sql::license_actions::COUNT_TOKEN_DEACTIVATION, vec![t.into(), machine_id.into()]))
 }

@@ -5,7 +5,6 @@
 use serde_json::{json, Value};
 
 use super::entitlements::parse_identifiers;
-use super::usage::event_if_changed;
 use super::{events, licenses, users, App, Caller};
 use crate::api::query::{Page, Query};
 use crate::clock::Millis;
@@ -62,7 +61,7 @@ pub async fn attach<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_
         .db
         .batch(vec![
             Stmt::new(sql::license_actions::ATTACH_LICENSEES, vec![acc.into(), l.id.clone().into(), Value::from(ids.clone()).to_string().into(), now.into()]),
-            event_if_changed(events::record(
+            events::record_if_changed(
                 app,
                 acc,
                 &caller.bearer,
@@ -73,7 +72,7 @@ pub async fn attach<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_
                     changes: None,
                     meta: Some(json!({"users": ids})),
                 },
-            )),
+            ),
         ])
         .await?;
     if res[0].changes == 0 {
@@ -98,7 +97,7 @@ pub async fn detach<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_
     app.db
         .batch(vec![
             Stmt::new(sql::license_actions::DETACH_LICENSEES, vec![acc.into(), l.id.clone().into(), Value::from(ids.clone()).to_string().into()]),
-            event_if_changed(events::record(
+            events::record_if_changed(
                 app,
                 acc,
                 &caller.bearer,
@@ -109,7 +108,7 @@ pub async fn detach<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_
                     changes: None,
                     meta: Some(json!({"users": ids})),
                 },
-            )),
+            ),
         ])
         .await?;
     Ok(())

@@ -4,16 +4,16 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{events, metadata_text, policies, users, App, Bearer, Caller};
-use crate::api::input::{Field, ResourceInput};
+use super::{events, fetch_page, metadata_text, policies, readable, users, App, Bearer, Caller, ListScope};
+use crate::api::input::{to_one_body, Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::clock::{iso8601, parse_iso8601, Millis};
 use crate::crypto::{keys, license_key};
 use crate::domain::strategy::{ExpirationBasis, ExpirationStrategy, Scheme, TransferStrategy};
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
-use crate::store::rows::{AccountRow, CountRow, LicenseRow};
-use crate::store::{fetch_all, fetch_one, flag, opt, sql, Db, Kv, Stmt};
+use crate::store::rows::{AccountRow, LicenseRow};
+use crate::store::{fetch_one, flag, opt, sql, Db, Kv, Stmt};
 use crate::Result;
 
 /// Per-license limit overrides, in the order of the `max_*` columns.
@@ -122,15 +122,7 @@ async fn is_licensee<D: Db, K: Kv>(app: &App<'_, D, K>, l: &LicenseRow, user_id:
 
 /// A license the caller may read (404 otherwise, so ids never leak; 401 for anonymous).
 pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<LicenseRow> {
-    if caller.bearer == Bearer::Anonymous {
-        return Err(caller.denied());
-    }
-    let l = find(app, caller.account_id(), id).await?.ok_or_else(|| Error::not_found("license", id))?;
-    if may_read(app, caller, &l).await? {
-        Ok(l)
-    } else {
-        Err(Error::not_found("license", id))
-    }
+    readable(caller, "license", id, find(app, caller.account_id(), id), async |l| may_read(app, caller, l).await).await
 }
 
 /// A license the caller may manage (admins and its product; users and licenses may not).
@@ -149,14 +141,7 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
     let page = Page::from_query(q)?;
     let now = app.now();
     let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
-    let (mut only, mut product, mut user) = (Value::Null, get("product"), get("user"));
-    match &caller.bearer {
-        Bearer::Admin { .. } => {}
-        Bearer::Product { product_id } => product = product_id.clone().into(),
-        Bearer::User { user_id } => user = user_id.clone().into(),
-        Bearer::License { license_id } => only = license_id.clone().into(),
-        Bearer::Anonymous => return Err(caller.denied()),
-    }
+    let ListScope { license: only, product, user } = caller.list_scope(q)?;
     let status = match q.get("status") {
         None => Value::Null,
         Some(s @ ("ACTIVE" | "INACTIVE" | "EXPIRING" | "EXPIRED" | "SUSPENDED" | "BANNED")) => s.into(),
@@ -194,11 +179,7 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
         get("owner"),
         get("group"),
     ];
-    let mut p = f.clone();
-    p.extend([page.size.into(), page.offset().into()]);
-    let rows = fetch_all(app.db, sql::licenses::LIST, &p).await?;
-    let n = fetch_one::<CountRow>(app.db, sql::licenses::COUNT, &f).await?.map_or(0, |c| c.n as u64);
-    Ok((rows, n, page))
+    fetch_page(app.db, sql::licenses::LIST, sql::licenses::COUNT, f, page).await
 }
 
 /// `3d`, `2w`, `1h`, `30m`, `1y`, `1mo` → milliseconds.
@@ -311,14 +292,16 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
     }
     params.push(metadata_text(&input.metadata.set().unwrap_or_default()).into());
     params.push(now.into());
-    let mut stmts = vec![Stmt::new(sql::licenses::INSERT, params)];
+    let mut stmts = vec![
+        Stmt::new(sql::licenses::INSERT, params),
+        events::record_if_changed(
+            app,
+            caller.account_id(),
+            &caller.bearer,
+            events::Event { name: "license.created", resource_type: "licenses", resource_id: &id, changes: None, meta: None },
+        ),
+    ];
     stmts.extend(super::maintenance::initial_stmt(caller.account_id(), &id, &cfg, now));
-    stmts.push(events::record(
-        app,
-        caller.account_id(),
-        &caller.bearer,
-        events::Event { name: "license.created", resource_type: "licenses", resource_id: &id, changes: None, meta: None },
-    ));
     let res = app.db.batch(stmts).await;
     match res {
         Ok(r) if r[0].changes == 1 => {}
@@ -351,7 +334,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     params.push(app.now().into());
     let mut stmts = vec![
         Stmt::new(sql::licenses::UPDATE, params),
-        events::record(
+        events::record_if_changed(
             app,
             caller.account_id(),
             &caller.bearer,
@@ -359,7 +342,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
         ),
     ];
     if expiry != l.expiry {
-        stmts.push(events::record(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, expiry)));
+        stmts.push(events::record_if_changed(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, expiry)));
     }
     app.db.batch(stmts).await?;
     reload(app, caller, &l.id).await
@@ -388,7 +371,7 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
         .batch(vec![
             Stmt::new(sql::licenses::DELETE_TOKENS, vec![caller.account_id().into(), l.id.clone().into()]),
             Stmt::new(sql::licenses::DELETE, vec![caller.account_id().into(), l.id.clone().into()]),
-            events::record(
+            events::record_if_changed(
                 app,
                 caller.account_id(),
                 &caller.bearer,
@@ -418,7 +401,7 @@ pub async fn set_suspended<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, i
         .db
         .batch(vec![
             Stmt::new(sql::licenses::SET_SUSPENDED, vec![caller.account_id().into(), l.id.clone().into(), flag(suspended), app.now().into()]),
-            events::record(
+            events::record_if_changed(
                 app,
                 caller.account_id(),
                 &caller.bearer,
@@ -432,7 +415,10 @@ pub async fn set_suspended<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, i
             ),
         ])
         .await?;
-    let _ = res;
+    if res.first().map_or(0, |r| r.changes) == 0 {
+        // A concurrent request made the same change first (and recorded its event).
+        return Err(Error::new(Code::StateInvalid, if suspended { "license is already suspended" } else { "license is not suspended" }));
+    }
     reload(app, caller, &l.id).await
 }
 
@@ -446,13 +432,13 @@ pub async fn renew<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str)
     app.db
         .batch(vec![
             Stmt::new(sql::licenses::SET_EXPIRY, vec![caller.account_id().into(), l.id.clone().into(), expiry.into(), app.now().into()]),
-            events::record(
+            events::record_if_changed(
                 app,
                 caller.account_id(),
                 &caller.bearer,
                 events::Event { name: "license.renewed", resource_type: "licenses", resource_id: &l.id, changes: None, meta: None },
             ),
-            events::record(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, Some(expiry))),
+            events::record_if_changed(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, Some(expiry))),
         ])
         .await?;
     reload(app, caller, &l.id).await
@@ -477,8 +463,7 @@ pub async fn transfer<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &s
     let expiry = if from.transfer_strategy == TransferStrategy::ResetExpiry { to.expiry_from(now) } else { l.expiry };
     let mut stmts = vec![
         Stmt::new(sql::licenses::TRANSFER, vec![caller.account_id().into(), l.id.clone().into(), target.id.clone().into(), opt(expiry), now.into()]),
-        Stmt::new(sql::licenses::TRANSFER_MACHINES, vec![caller.account_id().into(), l.id.clone().into(), target.id.clone().into()]),
-        events::record(
+        events::record_if_changed(
             app,
             caller.account_id(),
             &caller.bearer,
@@ -492,8 +477,10 @@ pub async fn transfer<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &s
         ),
     ];
     if expiry != l.expiry {
-        stmts.push(events::record(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, expiry)));
+        stmts.push(events::record_if_changed(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, expiry)));
     }
+    // After the events: it may move no machine, and the events follow the license's change.
+    stmts.push(Stmt::new(sql::licenses::TRANSFER_MACHINES, vec![caller.account_id().into(), l.id.clone().into(), target.id.clone().into()]));
     app.db.batch(stmts).await?;
     reload(app, caller, &l.id).await
 }
@@ -501,7 +488,7 @@ pub async fn transfer<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &s
 /// Changes (or clears, with `data: null`) the owner (`PUT /licenses/{id}/owner`).
 pub async fn change_owner<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, body: &[u8]) -> Result<LicenseRow> {
     let l = manageable(app, caller, id).await?;
-    let owner = match parse_optional_identifier(body, "users")? {
+    let owner = match to_one_body(body, "users")? {
         Some(u) => Some(
             users::find(app, caller.account_id(), &u).await?.ok_or_else(|| Error::attribute("owner", AttrFault::NotFound, "must exist").pointer("/data"))?.id,
         ),
@@ -510,7 +497,7 @@ pub async fn change_owner<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id
     app.db
         .batch(vec![
             Stmt::new(sql::licenses::SET_OWNER, vec![caller.account_id().into(), l.id.clone().into(), opt(owner.clone()), app.now().into()]),
-            events::record(
+            events::record_if_changed(
                 app,
                 caller.account_id(),
                 &caller.bearer,
@@ -527,21 +514,8 @@ pub async fn change_owner<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id
     reload(app, caller, &l.id).await
 }
 
-fn parse_optional_identifier(body: &[u8], ty: &str) -> Result<Option<String>> {
-    let mut top = crate::api::input::Members::new(crate::api::input::parse_body(body)?, "");
-    let data = top.raw("data");
-    top.raw("meta");
-    top.finish()?;
-    match data {
-        None => Err(Error::new(Code::ParameterMissing, "is missing").pointer("/data")),
-        Some(Value::Null) => Ok(None),
-        Some(Value::Object(d)) => Ok(Some(crate::api::input::identifier(d, ty, "/data")?)),
-        Some(v) => Err(crate::api::input::type_mismatch("/data", &v, "object")),
-    }
-}
-
 fn parse_identifier(body: &[u8], ty: &str) -> Result<String> {
-    parse_optional_identifier(body, ty)?.ok_or_else(|| Error::new(Code::ParameterMissing, "must not be null").pointer("/data"))
+    to_one_body(body, ty)?.ok_or_else(|| Error::new(Code::ParameterMissing, "must not be null").pointer("/data"))
 }
 
 /// Resolves `Authorization: License <key>` to a license bearer.

@@ -4,12 +4,12 @@
 
 use serde_json::{Map, Value};
 
-use super::{events, leases, licenses, metadata_text, App, Bearer, Caller};
+use super::{events, fetch_page, leases, license_tokens, licenses, metadata_text, readable, App, Bearer, Caller, ListScope};
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::error::{AttrFault, Code, Error};
-use crate::store::rows::{CountRow, LicenseRow, MachineRow};
-use crate::store::{fetch_all, fetch_one, opt, sql, Db, Kv, Stmt};
+use crate::store::rows::{LicenseRow, MachineRow};
+use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
 use crate::Result;
 
 /// A machine by id or fingerprint, without access checks.
@@ -39,14 +39,15 @@ async fn may_read<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, m: &Machin
 
 /// A machine the caller may read (404 otherwise; 401 for anonymous callers).
 pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<MachineRow> {
-    if caller.bearer == Bearer::Anonymous {
-        return Err(caller.denied());
-    }
-    let m = find(app, caller.account_id(), id).await?.ok_or_else(|| Error::not_found("machine", id))?;
-    if may_read(app, caller, &m).await? {
-        Ok(m)
-    } else {
-        Err(Error::not_found("machine", id))
+    readable(caller, "machine", id, find(app, caller.account_id(), id), async |m| may_read(app, caller, m).await).await
+}
+
+/// Whether the caller may read machine `id` (what components and processes are read through).
+pub(super) async fn is_readable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<bool> {
+    match show(app, caller, id).await {
+        Ok(_) => Ok(true),
+        Err(e) if e.is(Code::NotFound) || e.status == 401 => Ok(false),
+        Err(e) => Err(e),
     }
 }
 
@@ -68,14 +69,7 @@ pub async fn manageable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: 
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<MachineRow>, u64, Page)> {
     let page = Page::from_query(q)?;
     let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
-    let (mut only, mut product, mut user) = (Value::Null, get("product"), get("user"));
-    match &caller.bearer {
-        Bearer::Admin { .. } => {}
-        Bearer::Product { product_id } => product = product_id.clone().into(),
-        Bearer::User { user_id } => user = user_id.clone().into(),
-        Bearer::License { license_id } => only = license_id.clone().into(),
-        Bearer::Anonymous => return Err(caller.denied()),
-    }
+    let ListScope { license: only, product, user } = caller.list_scope(q)?;
     let status = match q.get("status") {
         None => Value::Null,
         Some(s @ ("ALIVE" | "DEAD")) => s.into(),
@@ -95,11 +89,7 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
         get("owner"),
         get("group"),
     ];
-    let mut p = f.clone();
-    p.extend([page.size.into(), page.offset().into()]);
-    let rows = fetch_all(app.db, sql::machines::LIST, &p).await?;
-    let n = fetch_one::<CountRow>(app.db, sql::machines::COUNT, &f).await?.map_or(0, |c| c.n as u64);
-    Ok((rows, n, page))
+    fetch_page(app.db, sql::machines::LIST, sql::machines::COUNT, f, page).await
 }
 
 /// Machines of a license the caller may read (`GET /licenses/{id}/machines`).
@@ -164,19 +154,37 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     find(app, caller.account_id(), &m.id).await?.ok_or_else(|| Error::not_found("machine", id))
 }
 
-/// Deactivates a machine (`machine.deleted`) and drops its lease.
+/// Deactivates a machine (`machine.deleted`) and drops its lease. With a license token, the
+/// delete is guarded by the token's `maxDeactivations` and counted in the same batch.
+///
+/// # Errors
+/// 422 `DEACTIVATIONS_LIMIT_EXCEEDED` when the caller's license token has none left (nothing
+/// is deleted); 404 when a concurrent request deactivated it first.
 pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
     let m = manageable(app, caller, id).await?;
-    app.db
-        .batch(vec![Stmt::new(sql::machines::DELETE, vec![caller.account_id().into(), m.id.clone().into()]), event(app, caller, "machine.deleted", &m.id)])
-        .await?;
+    license_tokens::check_deactivation(app, caller).await?;
+    let mut stmts = vec![Stmt::new(sql::machines::DELETE, vec![caller.account_id().into(), m.id.clone().into(), opt(license_tokens::charged_token(caller))])];
+    // Right after the delete: both the counter and the event follow it (`changes()`).
+    stmts.extend(license_tokens::deactivation_stmt(caller, &m.id));
+    stmts.push(event(app, caller, "machine.deleted", &m.id));
+    let results = app.db.batch(stmts).await?;
+    if results.first().map_or(0, |r| r.changes) == 0 {
+        license_tokens::check_deactivation(app, caller).await?;
+        return Err(Error::not_found("machine", id));
+    }
     leases::remove(app, caller.account_id(), &m.id).await;
     Ok(())
 }
 
-/// The event statement `name` for machine `id` by the caller.
+/// The event statement `name` for machine `id` by the caller, to put right after the write on
+/// that machine: it is recorded only if that write changed the row.
 pub(super) fn event<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, name: &str, id: &str) -> Stmt {
-    events::record(app, caller.account_id(), &caller.bearer, events::Event { name, resource_type: "machines", resource_id: id, changes: None, meta: None })
+    events::record_if_changed(
+        app,
+        caller.account_id(),
+        &caller.bearer,
+        events::Event { name, resource_type: "machines", resource_id: id, changes: None, meta: None },
+    )
 }
 
 /// The license of a machine the caller may read (`GET /machines/{id}/license`).

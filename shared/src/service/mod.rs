@@ -142,6 +142,74 @@ impl Caller {
 /// Shared list plumbing: the page and the account scope.
 pub use crate::api::query::{Page, Query};
 
+/// What a list shows the caller, as nullable filter parameters: the requested `product` and
+/// `user` filters, replaced by the bearer's own for product and user bearers, and the one
+/// license a license bearer sees (`Null` for everyone else).
+#[derive(Debug, Clone)]
+pub struct ListScope {
+    /// Only this license (license bearers).
+    pub license: Value,
+    /// Only this product.
+    pub product: Value,
+    /// Only what this user owns or is licensed to.
+    pub user: Value,
+}
+
+impl Caller {
+    /// The [`ListScope`] of a list request with query `q`.
+    ///
+    /// # Errors
+    /// 401 for anonymous callers.
+    pub fn list_scope(&self, q: &Query) -> crate::Result<ListScope> {
+        let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
+        let (mut license, mut product, mut user) = (Value::Null, get("product"), get("user"));
+        match &self.bearer {
+            Bearer::Admin { .. } => {}
+            Bearer::Product { product_id } => product = product_id.clone().into(),
+            Bearer::User { user_id } => user = user_id.clone().into(),
+            Bearer::License { license_id } => license = license_id.clone().into(),
+            Bearer::Anonymous => return Err(self.denied()),
+        }
+        Ok(ListScope { license, product, user })
+    }
+}
+
+/// One page of a list: `list` with `filters` then the page's limit and offset, and `count` with
+/// `filters` (the total for `meta.count` and pagination links).
+pub async fn fetch_page<T: serde::de::DeserializeOwned, D: Db>(
+    db: &D,
+    list: &str,
+    count: &str,
+    filters: Vec<Value>,
+    page: Page,
+) -> crate::Result<(Vec<T>, u64, Page)> {
+    let mut p = filters.clone();
+    p.extend([page.size.into(), page.offset().into()]);
+    let rows = crate::store::fetch_all(db, list, &p).await?;
+    let n = crate::store::fetch_one::<crate::store::rows::CountRow>(db, count, &filters).await?.map_or(0, |c| c.n as u64);
+    Ok((rows, n, page))
+}
+
+/// A resource the caller may read: 401 for anonymous callers (before any read), 404 `kind`
+/// when `find` finds nothing or `may_read` refuses, so that ids never leak.
+pub async fn readable<T>(
+    caller: &Caller,
+    kind: &str,
+    id: &str,
+    find: impl std::future::Future<Output = crate::Result<Option<T>>>,
+    may_read: impl AsyncFnOnce(&T) -> crate::Result<bool>,
+) -> crate::Result<T> {
+    if caller.bearer == Bearer::Anonymous {
+        return Err(caller.denied());
+    }
+    let row = find.await?.ok_or_else(|| crate::Error::not_found(kind, id))?;
+    if may_read(&row).await? {
+        Ok(row)
+    } else {
+        Err(crate::Error::not_found(kind, id))
+    }
+}
+
 /// Serialises metadata for storage.
 pub fn metadata_text(m: &serde_json::Map<String, Value>) -> String {
     Value::Object(m.clone()).to_string()

@@ -129,30 +129,30 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: P
     let config = serde_json::to_string(&cfg).map_err(Error::internal)?;
     let res = app
         .db
-        .execute(
-            sql::policies::INSERT,
-            &[
-                id.clone().into(),
-                caller.account_id().into(),
-                product.id.clone().into(),
-                name.into(),
-                config.into(),
-                metadata_text(&input.metadata.set().unwrap_or_default()).into(),
-                app.now().into(),
-            ],
-        )
+        .batch(vec![
+            Stmt::new(
+                sql::policies::INSERT,
+                vec![
+                    id.clone().into(),
+                    caller.account_id().into(),
+                    product.id.clone().into(),
+                    name.into(),
+                    config.into(),
+                    metadata_text(&input.metadata.set().unwrap_or_default()).into(),
+                    app.now().into(),
+                ],
+            ),
+            events::record_if_changed(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event { name: "policy.created", resource_type: "policies", resource_id: &id, changes: None, meta: None },
+            ),
+        ])
         .await?;
-    if res == 0 {
+    if res.first().map_or(0, |r| r.changes) == 0 {
         return Err(Error::new(Code::IdConflict, "must not conflict with another policy").pointer("/data/id"));
     }
-    app.db
-        .batch(vec![events::record(
-            app,
-            caller.account_id(),
-            &caller.bearer,
-            events::Event { name: "policy.created", resource_type: "policies", resource_id: &id, changes: None, meta: None },
-        )])
-        .await?;
     show(app, caller, &id).await
 }
 
@@ -175,7 +175,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
                 sql::policies::UPDATE,
                 vec![caller.account_id().into(), p.id.clone().into(), name.into(), config.into(), metadata.into(), app.now().into()],
             ),
-            events::record(
+            events::record_if_changed(
                 app,
                 caller.account_id(),
                 &caller.bearer,
@@ -197,7 +197,7 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     app.db
         .batch(vec![
             Stmt::new(sql::policies::DELETE, vec![caller.account_id().into(), p.id.clone().into()]),
-            events::record(
+            events::record_if_changed(
                 app,
                 caller.account_id(),
                 &caller.bearer,

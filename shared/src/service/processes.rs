@@ -5,14 +5,14 @@
 use serde_json::{Map, Value};
 
 use super::activation::ceiling;
-use super::{events, licenses, machines, metadata_text, App, Bearer, Caller};
+use super::{events, fetch_page, licenses, machines, metadata_text, readable, App, Caller, ListScope};
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::domain::heartbeat::{can_resurrect_process, process_status, ProcessStatus};
 use crate::domain::strategy::ProcessLeasingStrategy;
 use crate::error::{AttrFault, Code, Error};
-use crate::store::rows::{CountRow, ProcessRow, SpawnStateRow};
-use crate::store::{fetch_all, fetch_one, opt, sql, Db, Kv, Stmt};
+use crate::store::rows::{ProcessRow, SpawnStateRow};
+use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
 use crate::Result;
 
 /// A parsed `POST /processes`.
@@ -38,15 +38,14 @@ pub fn parse(body: &[u8]) -> Result<ProcessInput> {
     Ok(ProcessInput { pid, metadata, machine })
 }
 
+/// The event `name` of process `id`, recorded only if the write right before it changed the row.
 fn event<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, name: &str, id: &str) -> Stmt {
-    let mut s = events::record(
+    events::record_if_changed(
         app,
         caller.account_id(),
         &caller.bearer,
         events::Event { name, resource_type: "processes", resource_id: id, changes: None, meta: None },
-    );
-    s.sql = sql::processes::INSERT_EVENT_IF_PROCESS;
-    s
+    )
 }
 
 /// Spawns a process on a machine (`process.created`).
@@ -92,12 +91,7 @@ async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str) -> 
 
 /// A process the caller may read (through its machine).
 pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<ProcessRow> {
-    if caller.bearer == Bearer::Anonymous {
-        return Err(caller.denied());
-    }
-    let p = find(app, caller.account_id(), id).await?.ok_or_else(|| Error::not_found("process", id))?;
-    machines::show(app, caller, &p.machine_id).await.map_err(|_| Error::not_found("process", id))?;
-    Ok(p)
+    readable(caller, "process", id, find(app, caller.account_id(), id), async |p| machines::is_readable(app, caller, &p.machine_id).await).await
 }
 
 async fn manageable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<ProcessRow> {
@@ -110,32 +104,17 @@ async fn manageable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<ProcessRow>, u64, Page)> {
     let page = Page::from_query(q)?;
     let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
-    let (mut only, mut product, mut user) = (Value::Null, get("product"), get("user"));
-    match &caller.bearer {
-        Bearer::Admin { .. } => {}
-        Bearer::Product { product_id } => product = product_id.clone().into(),
-        Bearer::User { user_id } => user = user_id.clone().into(),
-        Bearer::License { license_id } => only = license_id.clone().into(),
-        Bearer::Anonymous => return Err(caller.denied()),
-    }
+    let ListScope { license: only, product, user } = caller.list_scope(q)?;
     let f = vec![caller.account_id().into(), get("machine"), get("license"), product, user, only];
-    let mut p = f.clone();
-    p.extend([page.size.into(), page.offset().into()]);
-    let rows = fetch_all(app.db, sql::processes::LIST, &p).await?;
-    let n = fetch_one::<CountRow>(app.db, sql::processes::COUNT, &f).await?.map_or(0, |c| c.n as u64);
-    Ok((rows, n, page))
+    fetch_page(app.db, sql::processes::LIST, sql::processes::COUNT, f, page).await
 }
 
 /// Kills a process (`process.deleted`).
 pub async fn kill<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
     let p = manageable(app, caller, id).await?;
-    let deleted = events::record(
-        app,
-        caller.account_id(),
-        &caller.bearer,
-        events::Event { name: "process.deleted", resource_type: "processes", resource_id: &p.id, changes: None, meta: None },
-    );
-    app.db.batch(vec![deleted, Stmt::new(sql::processes::DELETE, vec![caller.account_id().into(), p.id.clone().into()])]).await?;
+    app.db
+        .batch(vec![Stmt::new(sql::processes::DELETE, vec![caller.account_id().into(), p.id.clone().into()]), event(app, caller, "process.deleted", &p.id)])
+        .await?;
     Ok(())
 }
 

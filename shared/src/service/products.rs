@@ -108,7 +108,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: P
                     now.into(),
                 ],
             ),
-            events::record(
+            events::record_if_changed(
                 app,
                 caller.account_id(),
                 &caller.bearer,
@@ -150,7 +150,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
                 sql::products::UPDATE,
                 vec![caller.account_id().into(), id.into(), name.into(), opt(code), opt(url), ds.into(), platforms.into(), metadata.into(), app.now().into()],
             ),
-            events::record(
+            events::record_if_changed(
                 app,
                 caller.account_id(),
                 &caller.bearer,
@@ -169,7 +169,7 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
         .batch(vec![
             Stmt::new(sql::tokens::DELETE_FOR_BEARER, vec![caller.account_id().into(), "product".into(), p.id.clone().into()]),
             Stmt::new(sql::products::DELETE, vec![caller.account_id().into(), p.id.clone().into()]),
-            events::record(
+            events::record_if_changed(
                 app,
                 caller.account_id(),
                 &caller.bearer,

@@ -216,7 +216,7 @@ pub async fn regenerate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: 
     app.db
         .batch(vec![
             Stmt::new(sql::tokens::REGENERATE, vec![caller.account_id().into(), id.into(), digest.into(), opt(expiry), now.into()]),
-            events::record(
+            events::record_if_changed(
                 app,
                 caller.account_id(),
                 &caller.bearer,
@@ -233,7 +233,7 @@ pub async fn revoke<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     app.db
         .batch(vec![
             Stmt::new(sql::tokens::DELETE, vec![caller.account_id().into(), id.into()]),
-            events::record(
+            events::record_if_changed(
                 app,
                 caller.account_id(),
                 &caller.bearer,

@@ -1,6 +1,6 @@
 //! License check-in and usage: `actions/check-in`, `increment-usage`, `decrement-usage` and
 //! `reset-usage`. Usage limits hold in one guarded statement; the event is written in the same
-//! batch only when the guarded statement changed the row ([`event_if_changed`]).
+//! batch only when the guarded statement changed the row (`events::record_if_changed`).
 
 use serde_json::{json, Value};
 
@@ -12,13 +12,6 @@ use crate::error::{AttrFault, Code, Error};
 use crate::store::rows::LicenseRow;
 use crate::store::{sql, Db, Kv, Stmt};
 use crate::Result;
-
-/// The outbox statement of `events::record` made conditional on the previous statement of the
-/// batch having changed a row (see `sql::license_actions::EVENT_IF_CHANGED`). Put it right after
-/// a guarded write: a refused write then records nothing.
-pub fn event_if_changed(recorded: Stmt) -> Stmt {
-    Stmt::new(sql::license_actions::EVENT_IF_CHANGED, recorded.params)
-}
 
 /// Reads the optional `meta.<name>` amount of a usage request (default 1, at least 1).
 ///
@@ -75,7 +68,7 @@ pub async fn check_in<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &s
     app.db
         .batch(vec![
             Stmt::new(sql::license_actions::CHECK_IN, vec![caller.account_id().into(), l.id.clone().into(), now.into()]),
-            events::record(app, caller.account_id(), &caller.bearer, event("license.checked-in", &l, None)),
+            events::record_if_changed(app, caller.account_id(), &caller.bearer, event("license.checked-in", &l, None)),
         ])
         .await?;
     reload(app, caller, &l.id).await
@@ -94,17 +87,17 @@ pub async fn increment<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &
     let (acc, lid) = (caller.account_id(), l.id.clone());
     let mut stmts = vec![
         Stmt::new(sql::license_actions::INCREMENT_USES, vec![acc.into(), lid.clone().into(), by.into(), now.into()]),
-        event_if_changed(events::record(app, acc, &caller.bearer, event("license.usage.incremented", &l, Some(json!({"uses": [l.uses, l.uses + by]}))))),
+        events::record_if_changed(app, acc, &caller.bearer, event("license.usage.incremented", &l, Some(json!({"uses": [l.uses, l.uses + by]})))),
     ];
     let first_use_expiry = if cfg.expiration_basis == ExpirationBasis::FromFirstUse && l.expiry.is_none() { cfg.expiry_from(now) } else { None };
     if let Some(expiry) = first_use_expiry {
         stmts.push(Stmt::new(sql::license_actions::SET_EXPIRY_IF_UNSET_AFTER_CHANGE, vec![acc.into(), lid.clone().into(), expiry.into(), now.into()]));
-        stmts.push(event_if_changed(events::record(
+        stmts.push(events::record_if_changed(
             app,
             acc,
             &caller.bearer,
             event("license.expiry.updated", &l, Some(json!({"expiry": [Value::Null, iso8601(expiry)]}))),
-        )));
+        ));
     }
     let res = app.db.batch(stmts).await?;
     if res[0].rows.is_empty() {
@@ -125,7 +118,7 @@ pub async fn decrement<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &
         .db
         .batch(vec![
             Stmt::new(sql::license_actions::DECREMENT_USES, vec![acc.into(), l.id.clone().into(), by.into(), app.now().into()]),
-            event_if_changed(events::record(app, acc, &caller.bearer, event("license.usage.decremented", &l, Some(json!({"uses": [l.uses, l.uses - by]}))))),
+            events::record_if_changed(app, acc, &caller.bearer, event("license.usage.decremented", &l, Some(json!({"uses": [l.uses, l.uses - by]})))),
         ])
         .await?;
     if res[0].rows.is_empty() {
@@ -141,7 +134,7 @@ pub async fn reset<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str)
     app.db
         .batch(vec![
             Stmt::new(sql::license_actions::RESET_USES, vec![acc.into(), l.id.clone().into(), app.now().into()]),
-            events::record(app, acc, &caller.bearer, event("license.usage.reset", &l, Some(json!({"uses": [l.uses, 0]})))),
+            events::record_if_changed(app, acc, &caller.bearer, event("license.usage.reset", &l, Some(json!({"uses": [l.uses, 0]})))),
         ])
         .await?;
     reload(app, caller, &l.id).await
@@ -161,12 +154,5 @@ mod tests {
         assert_eq!(e.code, "PARAMETER_INVALID");
         let e = parse_amount(br#"{"meta":{"decrement":2}}"#, "increment").unwrap_err();
         assert_eq!(e.code, "PARAMETER_UNPERMITTED");
-    }
-
-    #[test]
-    fn guarded_events_keep_the_outbox_parameters() {
-        let s = event_if_changed(Stmt::new(sql::events::INSERT, (0..10).map(Value::from).collect()));
-        assert_eq!(s.params.len(), 10);
-        assert!(s.sql.contains("changes() > 0"));
     }
 }

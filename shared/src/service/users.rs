@@ -136,22 +136,30 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
     let hash = input.password.set().map(|p| password::hash(&p, app.rng));
     let res = app
         .db
-        .execute(
-            sql::users::INSERT,
-            &[
-                id.clone().into(),
-                caller.account_id().into(),
-                email.into(),
-                opt(input.first_name.set()),
-                opt(input.last_name.set()),
-                role.into(),
-                opt(hash),
-                metadata_text(&input.metadata.set().unwrap_or_default()).into(),
-                now.into(),
-            ],
-        )
+        .batch(vec![
+            Stmt::new(
+                sql::users::INSERT,
+                vec![
+                    id.clone().into(),
+                    caller.account_id().into(),
+                    email.into(),
+                    opt(input.first_name.set()),
+                    opt(input.last_name.set()),
+                    role.into(),
+                    opt(hash),
+                    metadata_text(&input.metadata.set().unwrap_or_default()).into(),
+                    now.into(),
+                ],
+            ),
+            events::record_if_changed(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event { name: "user.created", resource_type: "users", resource_id: &id, changes: None, meta: None },
+            ),
+        ])
         .await;
-    match res {
+    match res.as_deref().map(|r| r.first().map_or(0, |s| s.changes)) {
         Ok(1) => {}
         Ok(_) => return Err(Error::attribute("email", AttrFault::Taken, "has already been taken")),
         Err(e) => {
@@ -160,14 +168,6 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
             return Err(err);
         }
     }
-    app.db
-        .batch(vec![events::record(
-            app,
-            caller.account_id(),
-            &caller.bearer,
-            events::Event { name: "user.created", resource_type: "users", resource_id: &id, changes: None, meta: None },
-        )])
-        .await?;
     find(app, caller.account_id(), &id).await?.ok_or_else(|| Error::internal("user vanished after insert"))
 }
 
@@ -210,7 +210,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
                     app.now().into(),
                 ],
             ),
-            events::record(
+            events::record_if_changed(
                 app,
                 caller.account_id(),
                 &caller.bearer,
@@ -235,7 +235,7 @@ pub async fn set_banned<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: 
     app.db
         .batch(vec![
             Stmt::new(sql::users::SET_BANNED, vec![caller.account_id().into(), u.id.clone().into(), if banned { now.into() } else { Value::Null }, now.into()]),
-            events::record(
+            events::record_if_changed(
                 app,
                 caller.account_id(),
                 &caller.bearer,
@@ -263,7 +263,7 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
         .batch(vec![
             Stmt::new(sql::tokens::DELETE_FOR_BEARER, vec![caller.account_id().into(), "user".into(), u.id.clone().into()]),
             Stmt::new(sql::users::DELETE, vec![caller.account_id().into(), u.id.clone().into()]),
-            events::record(
+            events::record_if_changed(
                 app,
                 caller.account_id(),
                 &caller.bearer,

@@ -337,33 +337,6 @@ pub struct GroupRow {
     pub updated_at: Millis,
 }
 
-/// `machines` as offline check-out reads it (`sql::checkouts::FIND_MACHINE`). The licensing
-/// engine owns machines; this is check-out's read-only view of the row.
-#[derive(Debug, Clone, Deserialize)]
-pub struct CheckoutMachineRow {
-    pub id: String,
-    pub account_id: String,
-    pub license_id: String,
-    pub product_id: String,
-    pub policy_id: String,
-    pub owner_id: Option<String>,
-    pub group_id: Option<String>,
-    pub fingerprint: String,
-    pub name: Option<String>,
-    pub ip: Option<String>,
-    pub hostname: Option<String>,
-    pub platform: Option<String>,
-    pub cores: Option<i64>,
-    pub memory: Option<i64>,
-    pub disk: Option<i64>,
-    pub max_processes: Option<i64>,
-    pub metadata: String,
-    pub last_heartbeat_at: Option<Millis>,
-    pub last_check_out_at: Option<Millis>,
-    pub created_at: Millis,
-    pub updated_at: Millis,
-}
-
 /// `webhook_endpoints`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct WebhookEndpointRow {

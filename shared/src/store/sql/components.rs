@@ -19,6 +19,9 @@ WHEN 'UNIQUE_PER_LICENSE' THEN x.license_id = m.license_id ELSE x.id = m.id END)
 /// One component.
 pub const FIND: &str = concat!(component_select!(), "WHERE c.account_id = ?1 AND c.id = ?2");
 
+/// Components of machine ?2, oldest first (a machine file's `include=components`).
+pub const LIST_FOR_MACHINE: &str = concat!(component_select!(), "WHERE c.account_id = ?1 AND c.machine_id = ?2 ORDER BY c.created_at, c.id");
+
 /// Filters: ?1 account, ?2 machine, ?3 license, ?4 product, ?5 user (machine owner, license
 /// owner or licensee), ?6 only this license (license bearer); ?7 limit, ?8 offset.
 macro_rules! component_filters {
@@ -37,8 +40,3 @@ pub const COUNT: &str = concat!("SELECT count(*) AS n FROM components c JOIN mac
 
 /// Deletes a component.
 pub const DELETE: &str = "DELETE FROM components WHERE account_id = ?1 AND id = ?2";
-
-/// The event insert of `sql::events::INSERT` (same ?1–?10), only if component ?5 exists.
-pub const INSERT_EVENT_IF_COMPONENT: &str =
-    "INSERT INTO event_logs (id, account_id, event, resource_type, resource_id, whodunnit_type, whodunnit_id, changes, meta, created_at) \
-SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE EXISTS (SELECT 1 FROM components x WHERE x.id = ?5 AND x.account_id = ?2)";

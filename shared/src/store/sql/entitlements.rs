@@ -31,41 +31,53 @@ WHERE pe.account_id = ?1 AND pe.policy_id = ?2 ORDER BY pe.created_at DESC, e.id
 /// Count for [`LIST_FOR_POLICY`].
 pub const COUNT_FOR_POLICY: &str = "SELECT count(*) AS n FROM policy_entitlements WHERE account_id = ?1 AND policy_id = ?2";
 
+/// Attaches the entitlements of JSON array ?3 to `$owner` ?2 at ?4 in `$table` (existing pairs
+/// are kept).
+macro_rules! attach_entitlements {
+    ($table:literal, $owner:literal) => {
+        concat!(
+            "INSERT INTO ",
+            $table,
+            " (account_id, ",
+            $owner,
+            ", entitlement_id, created_at) SELECT ?1, ?2, e.id, ?4 FROM entitlements e WHERE e.account_id = ?1 \
+AND e.id IN (SELECT value FROM json_each(?3)) ON CONFLICT DO NOTHING"
+        )
+    };
+}
+
 /// The ids among JSON array ?3 attached to policy ?2.
-pub const ATTACHED_TO_POLICY: &str =
-    "SELECT entitlement_id AS id FROM policy_entitlements WHERE account_id = ?1 AND policy_id = ?2 AND entitlement_id IN (SELECT value FROM json_each(?3))";
+pub const ATTACHED_TO_POLICY: &str = attached_members!("policy_entitlements", "policy_id", "entitlement_id");
 
 /// Attaches the entitlements of JSON array ?3 to policy ?2 at ?4 (existing pairs are kept).
-pub const ATTACH_TO_POLICY: &str = "INSERT INTO policy_entitlements (account_id, policy_id, entitlement_id, created_at) \
-SELECT ?1, ?2, e.id, ?4 FROM entitlements e WHERE e.account_id = ?1 AND e.id IN (SELECT value FROM json_each(?3)) ON CONFLICT DO NOTHING";
+pub const ATTACH_TO_POLICY: &str = attach_entitlements!("policy_entitlements", "policy_id");
 
 /// Detaches the entitlements of JSON array ?3 from policy ?2.
-pub const DETACH_FROM_POLICY: &str =
-    "DELETE FROM policy_entitlements WHERE account_id = ?1 AND policy_id = ?2 AND entitlement_id IN (SELECT value FROM json_each(?3))";
+pub const DETACH_FROM_POLICY: &str = detach_members!("policy_entitlements", "policy_id", "entitlement_id");
+
+/// Entitlements `e` of license ?2 in account ?1: its own and its policy's.
+macro_rules! of_license {
+    () => {
+        "FROM entitlements e WHERE e.account_id = ?1 AND (e.id IN (SELECT entitlement_id FROM license_entitlements WHERE license_id = ?2) OR \
+e.id IN (SELECT pe.entitlement_id FROM policy_entitlements pe JOIN licenses l ON l.policy_id = pe.policy_id WHERE l.id = ?2)) "
+    };
+}
 
 /// Entitlements of license ?2: its own and its policy's, newest first, ?3 limit, ?4 offset.
-pub const LIST_FOR_LICENSE: &str = "SELECT e.* FROM entitlements e WHERE e.account_id = ?1 AND (\
-e.id IN (SELECT entitlement_id FROM license_entitlements WHERE license_id = ?2) OR \
-e.id IN (SELECT pe.entitlement_id FROM policy_entitlements pe JOIN licenses l ON l.policy_id = pe.policy_id WHERE l.id = ?2)) \
-ORDER BY e.created_at DESC, e.id DESC LIMIT ?3 OFFSET ?4";
+pub const LIST_FOR_LICENSE: &str = concat!("SELECT e.* ", of_license!(), "ORDER BY e.created_at DESC, e.id DESC LIMIT ?3 OFFSET ?4");
 
 /// Count for [`LIST_FOR_LICENSE`].
-pub const COUNT_FOR_LICENSE: &str = "SELECT count(*) AS n FROM entitlements e WHERE e.account_id = ?1 AND (\
-e.id IN (SELECT entitlement_id FROM license_entitlements WHERE license_id = ?2) OR \
-e.id IN (SELECT pe.entitlement_id FROM policy_entitlements pe JOIN licenses l ON l.policy_id = pe.policy_id WHERE l.id = ?2))";
+pub const COUNT_FOR_LICENSE: &str = concat!("SELECT count(*) AS n ", of_license!());
 
 /// The ids among JSON array ?3 attached directly to license ?2.
-pub const ATTACHED_TO_LICENSE: &str =
-    "SELECT entitlement_id AS id FROM license_entitlements WHERE account_id = ?1 AND license_id = ?2 AND entitlement_id IN (SELECT value FROM json_each(?3))";
+pub const ATTACHED_TO_LICENSE: &str = attached_members!("license_entitlements", "license_id", "entitlement_id");
 
 /// The ids among JSON array ?3 that license ?2 has through its policy.
 pub const INHERITED_BY_LICENSE: &str = "SELECT pe.entitlement_id AS id FROM policy_entitlements pe JOIN licenses l ON l.policy_id = pe.policy_id \
 WHERE l.account_id = ?1 AND l.id = ?2 AND pe.entitlement_id IN (SELECT value FROM json_each(?3))";
 
 /// Attaches the entitlements of JSON array ?3 to license ?2 at ?4 (existing pairs are kept).
-pub const ATTACH_TO_LICENSE: &str = "INSERT INTO license_entitlements (account_id, license_id, entitlement_id, created_at) \
-SELECT ?1, ?2, e.id, ?4 FROM entitlements e WHERE e.account_id = ?1 AND e.id IN (SELECT value FROM json_each(?3)) ON CONFLICT DO NOTHING";
+pub const ATTACH_TO_LICENSE: &str = attach_entitlements!("license_entitlements", "license_id");
 
 /// Detaches the entitlements of JSON array ?3 from license ?2.
-pub const DETACH_FROM_LICENSE: &str =
-    "DELETE FROM license_entitlements WHERE account_id = ?1 AND license_id = ?2 AND entitlement_id IN (SELECT value FROM json_each(?3))";
+pub const DETACH_FROM_LICENSE: &str = detach_members!("license_entitlements", "license_id", "entitlement_id");

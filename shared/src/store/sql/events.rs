@@ -1,8 +1,32 @@
-//! The event log (outbox).
+//! The event log (outbox). Every statement that writes `event_logs` is here, and only
+//! `service::events` builds them.
 
-/// Records one event.
-pub const INSERT: &str = "INSERT INTO event_logs (id, account_id, event, resource_type, resource_id, whodunnit_type, whodunnit_id, changes, meta, created_at) \
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+/// The column list of every event insert.
+macro_rules! insert_event {
+    () => {
+        "INSERT INTO event_logs (id, account_id, event, resource_type, resource_id, whodunnit_type, whodunnit_id, changes, meta, created_at) "
+    };
+}
+
+/// Records one event: ?1 id, ?2 account, ?3 event, ?4 resource type, ?5 resource id,
+/// ?6/?7 whodunnit type/id, ?8 changes, ?9 meta, ?10 created at.
+pub const INSERT: &str = concat!(insert_event!(), "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+
+/// [`INSERT`] (same ?1–?10), written only if the previous statement of the batch changed at
+/// least one row. `changes()` is per connection and counts the most recent INSERT, UPDATE or
+/// DELETE (0 when it matched nothing); D1 runs a batch as one transaction on one connection,
+/// as SQLite does natively. Put right after a guarded write, the outbox row exists iff the
+/// change happened; several in a row all follow the first guard.
+pub const INSERT_IF_CHANGED: &str = concat!(insert_event!(), "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE changes() > 0");
+
+/// [`INSERT`] (same ?1–?10), written only if machine ?12 exists (just activated in the same
+/// batch) and the machines leased on license ?11 — all of them, or under per-user leasing
+/// (?13 = 1) those of owner ?14 — now number exactly ?15: the activation that reached the limit.
+pub const INSERT_IF_MACHINE_LIMIT_REACHED: &str = concat!(
+    insert_event!(),
+    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE EXISTS (SELECT 1 FROM machines m WHERE m.id = ?12) \
+AND (SELECT count(*) FROM machines x WHERE x.license_id = ?11 AND (?13 = 0 OR x.owner_id IS ?14)) = ?15"
+);
 
 /// Events, newest first, with optional filters: ?2 event name, ?3 resource type, ?4 resource
 /// id, ?5 created at or after, ?6 created before.
@@ -22,7 +46,8 @@ pub const FIND: &str = "SELECT * FROM event_logs WHERE account_id = ?1 AND id = 
 /// just before it in the same batch must have changed exactly ?2 rows (SQLite's `changes()`):
 /// otherwise `account_id` is NULL, the NOT NULL constraint fails and the whole batch rolls back.
 /// That is how set-based guarded transitions keep "an event if and only if the change".
-pub const INSERT_MANY: &str =
-    "INSERT INTO event_logs (id, account_id, event, resource_type, resource_id, whodunnit_type, whodunnit_id, changes, meta, created_at) \
-SELECT json_extract(j.value, '$[0]'), CASE WHEN ?2 IS NULL OR changes() = ?2 THEN json_extract(j.value, '$[1]') END, json_extract(j.value, '$[2]'), \
-json_extract(j.value, '$[3]'), json_extract(j.value, '$[4]'), ?3, ?4, json_extract(j.value, '$[5]'), json_extract(j.value, '$[6]'), ?5 FROM json_each(?1) j";
+pub const INSERT_MANY: &str = concat!(
+    insert_event!(),
+    "SELECT json_extract(j.value, '$[0]'), CASE WHEN ?2 IS NULL OR changes() = ?2 THEN json_extract(j.value, '$[1]') END, json_extract(j.value, '$[2]'), \
+json_extract(j.value, '$[3]'), json_extract(j.value, '$[4]'), ?3, ?4, json_extract(j.value, '$[5]'), json_extract(j.value, '$[6]'), ?5 FROM json_each(?1) j"
+);

@@ -38,14 +38,11 @@ pub const SET_USER_GROUP: &str = "UPDATE users SET group_id = ?3, updated_at = ?
 SELECT 1 FROM groups g WHERE g.account_id = ?1 AND g.id = ?3 AND (g.max_users IS NULL OR \
 (SELECT count(*) FROM users x WHERE x.group_id = g.id AND x.id <> ?2) < g.max_users)))";
 
+/// Machines in group ?2 (what its `max_machines` counts).
+pub const COUNT_MACHINES: &str = "SELECT count(*) AS n FROM machines WHERE account_id = ?1 AND group_id = ?2";
+
 /// Users of group ?2, newest first, ?3 limit, ?4 offset.
 pub const LIST_USERS: &str = "SELECT * FROM users WHERE account_id = ?1 AND group_id = ?2 ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4";
 
 /// Count for [`LIST_USERS`].
 pub const COUNT_USERS: &str = "SELECT count(*) AS n FROM users WHERE account_id = ?1 AND group_id = ?2";
-
-/// Machines of group ?2, newest first, ?3 limit, ?4 offset.
-pub const LIST_MACHINES: &str = "SELECT * FROM machines WHERE account_id = ?1 AND group_id = ?2 ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4";
-
-/// Count for [`LIST_MACHINES`].
-pub const COUNT_MACHINES: &str = "SELECT count(*) AS n FROM machines WHERE account_id = ?1 AND group_id = ?2";

@@ -1,16 +1,9 @@
 //! License actions of the licensing engine: check-in, usage (increment, decrement, reset),
 //! check-out bookkeeping, licensees, and the license-token activation counters.
 //!
-//! Guarded writes here are followed in their batch by [`EVENT_IF_CHANGED`]: the outbox row is
-//! written only when the statement right before it changed a row, so a refused write (limit
-//! reached) leaves neither the change nor its event.
-
-/// The event-log insert of `sql::events::INSERT` (same ten parameters), written only if the
-/// previous statement of the batch changed at least one row (`changes()` is per connection and
-/// D1 runs a batch as one transaction on one connection, as SQLite does natively).
-pub const EVENT_IF_CHANGED: &str =
-    "INSERT INTO event_logs (id, account_id, event, resource_type, resource_id, whodunnit_type, whodunnit_id, changes, meta, created_at) \
-SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE changes() > 0";
+//! Guarded writes here are followed in their batch by `events::record_if_changed`: the outbox
+//! row is written only when the statement right before it changed a row, so a refused write
+//! (limit reached) leaves neither the change nor its event.
 
 /// The effective `maxUses` of license `l`: its override, else its policy's `maxUses`.
 macro_rules! effective_max_uses {
@@ -58,8 +51,7 @@ WHERE lu.account_id = ?1 AND lu.license_id = ?2 ORDER BY lu.created_at DESC, u.i
 pub const COUNT_LICENSEES: &str = "SELECT count(*) AS n FROM license_users WHERE account_id = ?1 AND license_id = ?2";
 
 /// Which of the user ids in JSON array ?3 are already licensees of ?2.
-pub const ATTACHED_LICENSEES: &str =
-    "SELECT user_id AS id FROM license_users WHERE account_id = ?1 AND license_id = ?2 AND user_id IN (SELECT value FROM json_each(?3))";
+pub const ATTACHED_LICENSEES: &str = attached_members!("license_users", "license_id", "user_id");
 
 /// Attaches every user of JSON array ?3 (users of account ?1) to license ?2 at ?4, all or none,
 /// only while licensees + owner + the new ones stay within the effective `maxUsers` (0 rows
@@ -73,7 +65,7 @@ OR (SELECT count(*) FROM license_users x WHERE x.license_id = l.id) + (l.owner_i
 ON CONFLICT DO NOTHING";
 
 /// Detaches the users of JSON array ?3 from license ?2.
-pub const DETACH_LICENSEES: &str = "DELETE FROM license_users WHERE account_id = ?1 AND license_id = ?2 AND user_id IN (SELECT value FROM json_each(?3))";
+pub const DETACH_LICENSEES: &str = detach_members!("license_users", "license_id", "user_id");
 
 /// A license's own tokens (`GET /licenses/{id}/tokens`), newest first, ?3 limit, ?4 offset.
 pub const LIST_LICENSE_TOKENS: &str = "SELECT * FROM tokens WHERE account_id = ?1 AND bearer_type = 'license' AND bearer_id = ?2 \
@@ -82,42 +74,17 @@ ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4";
 /// Count for [`LIST_LICENSE_TOKENS`].
 pub const COUNT_LICENSE_TOKENS: &str = "SELECT count(*) AS n FROM tokens WHERE account_id = ?1 AND bearer_type = 'license' AND bearer_id = ?2";
 
-/// Guard to AND into an activation's machine INSERT … SELECT: license token `$tok` (a bound
-/// parameter, NULL when the caller is not a license token) still has activations left.
-#[macro_export]
-macro_rules! token_activation_guard {
-    ($tok:literal) => {
-        concat!(
-            "(",
-            $tok,
-            " IS NULL OR EXISTS (SELECT 1 FROM tokens t WHERE t.id = ",
-            $tok,
-            " AND (t.max_activations IS NULL OR t.activations < t.max_activations)))"
-        )
-    };
-}
-
-/// Guard to AND into a deactivation's machine DELETE: license token `$tok` (NULL when the
-/// caller is not a license token) still has deactivations left.
-#[macro_export]
-macro_rules! token_deactivation_guard {
-    ($tok:literal) => {
-        concat!(
-            "(",
-            $tok,
-            " IS NULL OR EXISTS (SELECT 1 FROM tokens t WHERE t.id = ",
-            $tok,
-            " AND (t.max_deactivations IS NULL OR t.deactivations < t.max_deactivations)))"
-        )
-    };
-}
-
 /// Counts one activation against license token ?1, only if machine ?2 now exists (the guarded
-/// activation insert earlier in the batch happened) and the token is under its limit.
-pub const COUNT_TOKEN_ACTIVATION: &str = "UPDATE tokens SET activations = activations + 1 WHERE id = ?1 \
-AND EXISTS (SELECT 1 FROM machines WHERE id = ?2) AND (max_activations IS NULL OR activations < max_activations)";
+/// activation insert earlier in the batch happened; its id is fresh) and the token has room.
+pub const COUNT_TOKEN_ACTIVATION: &str = concat!(
+    "UPDATE tokens SET activations = activations + 1 WHERE id = ?1 AND EXISTS (SELECT 1 FROM machines WHERE id = ?2) AND ",
+    token_has_room!("?1", "activations")
+);
 
-/// Counts one deactivation against license token ?1, only if machine ?2 is now gone (the
-/// guarded delete earlier in the batch happened) and the token is under its limit.
-pub const COUNT_TOKEN_DEACTIVATION: &str = "UPDATE tokens SET deactivations = deactivations + 1 WHERE id = ?1 \
-AND NOT EXISTS (SELECT 1 FROM machines WHERE id = ?2) AND (max_deactivations IS NULL OR deactivations < max_deactivations)";
+/// Counts one deactivation against license token ?1, only if the statement right before it
+/// (the guarded delete of machine ?2) changed a row, machine ?2 is gone, and the token has room:
+/// a concurrent deactivation of the same machine is charged once.
+pub const COUNT_TOKEN_DEACTIVATION: &str = concat!(
+    "UPDATE tokens SET deactivations = deactivations + 1 WHERE id = ?1 AND changes() > 0 AND NOT EXISTS (SELECT 1 FROM machines WHERE id = ?2) AND ",
+    token_has_room!("?1", "deactivations")
+);

@@ -41,7 +41,9 @@ macro_rules! leased {
 /// NULL), ?8 component uniqueness strategy, ?9 id, ?10 group, ?11 name, ?12 ip, ?13 hostname,
 /// ?14 platform, ?15 cores, ?16 memory, ?17 disk, ?18 metadata, ?19 last heartbeat, ?20 now,
 /// ?21 machine ceiling, ?22 core ceiling, ?23 memory ceiling, ?24 disk ceiling, ?25 max processes
-/// (NULL ceilings are unlimited). 1 row changed = activated.
+/// (NULL ceilings are unlimited), ?26 the license token charged (NULL: none) which must have
+/// activations left, and group ?10 (if any) must be in the account with room under its
+/// `max_machines`. 1 row changed = activated.
 pub const INSERT: &str = concat!(
     "INSERT INTO machines (id, account_id, license_id, product_id, policy_id, owner_id, group_id, fingerprint, name, ip, hostname, platform, \
 cores, memory, disk, max_processes, metadata, last_heartbeat_at, created_at, updated_at) \
@@ -58,7 +60,10 @@ FROM licenses l WHERE l.account_id = ?1 AND l.id = ?2 AND NOT ",
     leased!("x.memory"),
     " + ?16 <= ?23) AND (?24 IS NULL OR ?17 IS NULL OR ",
     leased!("x.disk"),
-    " + ?17 <= ?24)"
+    " + ?17 <= ?24) AND ",
+    token_has_room!("?26", "activations"),
+    " AND (?10 IS NULL OR EXISTS (SELECT 1 FROM groups g WHERE g.account_id = ?1 AND g.id = ?10 AND (g.max_machines IS NULL \
+OR (SELECT count(*) FROM machines x WHERE x.group_id = g.id) < g.max_machines)))"
 );
 
 /// Why an activation was refused: ?1–?8 as in [`INSERT`]. No row when the license is gone.
@@ -84,16 +89,15 @@ pub const INSERT_COMPONENTS: &str = "INSERT INTO components (id, account_id, mac
 SELECT json_extract(j.value, '$.id'), ?1, ?2, json_extract(j.value, '$.fingerprint'), json_extract(j.value, '$.name'), \
 coalesce(json_extract(j.value, '$.metadata'), '{}'), ?3, ?3 FROM json_each(?4) j WHERE EXISTS (SELECT 1 FROM machines m WHERE m.id = ?2 AND m.account_id = ?1)";
 
-/// The event insert of `sql::events::INSERT` (same ?1–?10), recorded only if machine ?5
-/// exists: the outbox row of a guarded change is written iff the change happened.
-pub const INSERT_EVENT_IF_MACHINE: &str =
-    "INSERT INTO event_logs (id, account_id, event, resource_type, resource_id, whodunnit_type, whodunnit_id, changes, meta, created_at) \
-SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE EXISTS (SELECT 1 FROM machines m WHERE m.id = ?5 AND m.account_id = ?2)";
-
 /// Lazy `FROM_FIRST_ACTIVATION` expiry: sets license ?2's expiry to ?3 if unset and machine ?5
 /// (just activated in the same batch) exists. ?1 account, ?4 now.
 pub const SET_LICENSE_EXPIRY_ON_ACTIVATION: &str =
     "UPDATE licenses SET expiry = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND expiry IS NULL AND EXISTS (SELECT 1 FROM machines m WHERE m.id = ?5)";
+
+/// Marks license ?2's first activation at ?3 if it has none yet and machine ?4 (just activated
+/// in the same batch) exists; 1 row changed = this is the license's first machine ever.
+pub const MARK_FIRST_ACTIVATION: &str =
+    "UPDATE licenses SET first_activated_at = ?3 WHERE account_id = ?1 AND id = ?2 AND first_activated_at IS NULL AND EXISTS (SELECT 1 FROM machines m WHERE m.id = ?4)";
 
 /// One machine by id or fingerprint (id wins).
 pub const FIND: &str =
@@ -148,11 +152,6 @@ WHERE account_id = ?1 AND id = ?2 AND last_heartbeat_at IS ?4";
 /// Clears the heartbeat (`actions/reset`).
 pub const RESET: &str = "UPDATE machines SET last_heartbeat_at = NULL, last_death_event_at = NULL, updated_at = ?3 WHERE account_id = ?1 AND id = ?2";
 
-/// Deletes a machine (components and processes cascade).
-pub const DELETE: &str = "DELETE FROM machines WHERE account_id = ?1 AND id = ?2";
-
-/// The event insert of `sql::events::INSERT` (same ?1–?10), recorded only if machine ?5's
-/// heartbeat is now ?10 (the event time): a ping's event exists iff its write happened.
-pub const INSERT_EVENT_IF_PINGED: &str =
-    "INSERT INTO event_logs (id, account_id, event, resource_type, resource_id, whodunnit_type, whodunnit_id, changes, meta, created_at) \
-SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE EXISTS (SELECT 1 FROM machines m WHERE m.id = ?5 AND m.account_id = ?2 AND m.last_heartbeat_at = ?10)";
+/// Deactivates (deletes) a machine, only while the license token ?3 charged (NULL: none) has
+/// deactivations left (components and processes cascade).
+pub const DELETE: &str = concat!("DELETE FROM machines WHERE account_id = ?1 AND id = ?2 AND ", token_has_room!("?3", "deactivations"));

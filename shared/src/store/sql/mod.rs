@@ -3,8 +3,53 @@
 //! every filter as a nullable parameter (`?N IS NULL OR col = ?N`) so one text serves all
 //! filter combinations.
 
+/// Pair tables (`policy_entitlements`, `license_entitlements`, `license_users`): the
+/// `$member` ids among JSON array ?3 attached to `$owner` ?2 in account ?1.
+macro_rules! attached_members {
+    ($table:literal, $owner:literal, $member:literal) => {
+        concat!(
+            "SELECT ",
+            $member,
+            " AS id FROM ",
+            $table,
+            " WHERE account_id = ?1 AND ",
+            $owner,
+            " = ?2 AND ",
+            $member,
+            " IN (SELECT value FROM json_each(?3))"
+        )
+    };
+}
+
+/// Pair tables: detaches the `$member` ids of JSON array ?3 from `$owner` ?2 in account ?1.
+macro_rules! detach_members {
+    ($table:literal, $owner:literal, $member:literal) => {
+        concat!("DELETE FROM ", $table, " WHERE account_id = ?1 AND ", $owner, " = ?2 AND ", $member, " IN (SELECT value FROM json_each(?3))")
+    };
+}
+
+/// Guard: license token `$tok` (a bound parameter, NULL when the caller is not charged a
+/// license token) still has `$counter` (`activations` / `deactivations`) left under its
+/// `max_$counter`. ANDed into the machine write it charges, and into the charge itself.
+macro_rules! token_has_room {
+    ($tok:literal, $counter:literal) => {
+        concat!(
+            "(",
+            $tok,
+            " IS NULL OR EXISTS (SELECT 1 FROM tokens t WHERE t.id = ",
+            $tok,
+            " AND (t.max_",
+            $counter,
+            " IS NULL OR t.",
+            $counter,
+            " < t.max_",
+            $counter,
+            ")))"
+        )
+    };
+}
+
 pub mod accounts;
-pub mod checkouts;
 pub mod components;
 pub mod entitlements;
 pub mod events;

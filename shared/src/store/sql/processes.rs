@@ -60,8 +60,3 @@ pub const PING: &str = "UPDATE processes SET last_heartbeat_at = ?3, last_death_
 
 /// Kills (deletes) a process.
 pub const DELETE: &str = "DELETE FROM processes WHERE account_id = ?1 AND id = ?2";
-
-/// The event insert of `sql::events::INSERT` (same ?1–?10), only if process ?5 exists.
-pub const INSERT_EVENT_IF_PROCESS: &str =
-    "INSERT INTO event_logs (id, account_id, event, resource_type, resource_id, whodunnit_type, whodunnit_id, changes, meta, created_at) \
-SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE EXISTS (SELECT 1 FROM processes x WHERE x.id = ?5 AND x.account_id = ?2)";
