@@ -172,7 +172,7 @@ pub async fn validate_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller
         return Err(if req.by_key { Error::forbidden() } else { Error::not_found("license", &req.license) });
     }
     let cfg = l.config();
-    let mut pending = vec![Stmt::new(sql::licenses::TOUCH_VALIDATED, vec![account.into(), l.id.clone().into(), now.into()])];
+    let mut pending = Vec::new();
     if !req.quick {
         if let Some(stmt) = set_expiry_if_unset(app, &l, ExpirationBasis::FromFirstValidation) {
             l.expiry = cfg.expiry_from(now);
@@ -214,7 +214,11 @@ pub async fn validate_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller
     };
     let outcome = validate(&input, req.scope.as_ref(), now);
     let meta = meta(&req, &outcome, now);
-    if !req.quick {
+    let covered = coalesced(&l, outcome.code.as_str(), now);
+    if !covered {
+        pending.insert(0, Stmt::new(sql::licenses::TOUCH_VALIDATED, vec![account.into(), l.id.clone().into(), now.into(), outcome.code.as_str().into()]));
+    }
+    if !req.quick && !covered {
         let mut ev_meta = json!({"valid": outcome.valid, "detail": outcome.detail, "code": outcome.code.as_str()});
         if let Some(s) = &req.scope_raw {
             ev_meta["scope"] = Value::Object(s.clone());
@@ -227,8 +231,21 @@ pub async fn validate_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller
             events::Event { name, resource_type: "licenses", resource_id: &l.id, changes: None, meta: Some(ev_meta) },
         ));
     }
-    l.last_validated_at = Some(now);
+    if !covered {
+        l.last_validated_at = Some(now);
+    }
     Ok(Validated { license: Some(l), outcome, meta, pending: Pending(pending) })
+}
+
+/// How long repeated validations with an unchanged outcome share one recorded validation.
+pub const VALIDATION_COALESCE_MS: Millis = 60_000;
+
+/// Whether this validation is already covered by the license's last recorded one: the same
+/// outcome code, recorded less than [`VALIDATION_COALESCE_MS`] ago. Then it writes nothing —
+/// neither `lastValidated` nor a `license.validation.*` event — which keeps the hot path
+/// read-only for clients that validate often; a changed outcome is always recorded.
+pub fn coalesced(l: &LicenseRow, code: &str, now: Millis) -> bool {
+    l.last_validation_code.as_deref() == Some(code) && l.last_validated_at.is_some_and(|t| now - t < VALIDATION_COALESCE_MS && t <= now)
 }
 
 /// `meta` of a validation response: `ts`, `valid`, `detail`, `code`, `nonce` when sent, and

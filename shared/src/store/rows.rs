@@ -145,6 +145,9 @@ pub struct LicenseRow {
     pub last_validated_at: Option<Millis>,
     pub last_check_in_at: Option<Millis>,
     pub last_check_out_at: Option<Millis>,
+    /// Outcome code of the last recorded validation (migration 0007).
+    #[serde(default)]
+    pub last_validation_code: Option<String>,
     pub metadata: String,
     pub created_at: Millis,
     pub updated_at: Millis,

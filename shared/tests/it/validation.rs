@@ -180,3 +180,39 @@ fn first_validation_sets_the_expiry_and_validation_by_id_needs_access() {
     let own = Caller { bearer: Bearer::License { license_id: l.id.clone() }, ..admin.clone() };
     assert_eq!(code(&block(validation::validate_license(&env.app(), &own, req)).unwrap()), (true, "VALID"));
 }
+
+#[test]
+fn repeated_validations_with_the_same_outcome_are_recorded_once_a_minute() {
+    let env = Env::new();
+    let admin = env.admin();
+    let product = env.product(&admin, "App");
+    let policy = env.policy(&admin, &product, json!({}));
+    let l = env.license(&admin, &policy, json!({}));
+    let anon = anonymous(&admin);
+    let validations = || env.events().into_iter().filter(|(e, _)| e.starts_with("license.validation.")).count();
+    let run = |scope: Option<Value>| {
+        let v = validate_key(&env, &anon, &l.key, scope);
+        let (writes, c) = (v.pending.0.len(), code(&v).1.to_owned());
+        block(v.pending.commit(&env.db)).unwrap();
+        (c, writes)
+    };
+    // First validation: touch + event.
+    assert_eq!(run(None), ("VALID".to_owned(), 2));
+    env.clock.advance(10_000);
+    // Same outcome within a minute: nothing written.
+    assert_eq!(run(None), ("VALID".to_owned(), 0));
+    assert_eq!(validations(), 1);
+    // A different outcome is always recorded.
+    assert_eq!(run(Some(json!({"product": "00000000-0000-4000-8000-000000000000"}))).0, "PRODUCT_SCOPE_MISMATCH");
+    assert_eq!(validations(), 2);
+    // And flipping back is a change too.
+    assert_eq!(run(None).1, 2);
+    env.clock.advance(59_000);
+    assert_eq!(run(None).1, 0);
+    // A minute after the last recorded one, the same outcome is recorded again.
+    env.clock.advance(2_000);
+    assert_eq!(run(None).1, 2);
+    assert_eq!(validations(), 4);
+    let stored = block(shared::service::licenses::find(&env.app(), &admin.account.id, &l.id)).unwrap().unwrap();
+    assert_eq!((stored.last_validated_at, stored.last_validation_code.as_deref()), (Some(env.clock.now_ms()), Some("VALID")));
+}

@@ -104,7 +104,7 @@ pub const DELETE: &str = "DELETE FROM licenses WHERE account_id = ?1 AND id = ?2
 pub const DELETE_TOKENS: &str = "DELETE FROM tokens WHERE account_id = ?1 AND bearer_type = 'license' AND bearer_id = ?2";
 
 /// Records a validation.
-pub const TOUCH_VALIDATED: &str = "UPDATE licenses SET last_validated_at = ?3 WHERE account_id = ?1 AND id = ?2";
+pub const TOUCH_VALIDATED: &str = "UPDATE licenses SET last_validated_at = ?3, last_validation_code = ?4 WHERE account_id = ?1 AND id = ?2";
 
 /// Is ?2 a licensee of license ?1?
 pub const IS_LICENSEE: &str = "SELECT 1 AS ok FROM license_users WHERE license_id = ?1 AND user_id = ?2";
