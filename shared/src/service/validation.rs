@@ -1,6 +1,6 @@
 //! License validation (`reference/keygen-wire.md` §2): `GET|POST /licenses/{id|key}/actions/validate`
 //! and `POST /licenses/actions/validate-key`. Everything the engine reads is loaded in ONE
-//! batch (one D1 round trip): the license with its policy config, its machines with component
+//! statement (one D1 round trip, `sql::licenses::FIND_FOR_VALIDATION`): the license with its policy config, its machines with component
 //! fingerprints and alive process counts, its licensees and its entitlement codes. Scoped
 //! machines that D1 sees as not alive are double-checked against their KV lease (a ping at
 //! another location may not have reached a lagging read replica yet). The writes —
@@ -16,8 +16,8 @@ use crate::domain::heartbeat::{machine_status_for, HeartbeatStatus};
 use crate::domain::strategy::ExpirationBasis;
 use crate::domain::validation::{validate, LicenseFacts, Limits, MachineFacts, Outcome, Scope, UserRef, ValidationInput};
 use crate::error::{Code, Error};
-use crate::store::rows::{CodeRow, LicenseRow, UserRefRow, ValidationMachineRow};
-use crate::store::{decode_rows, sql, Db, Kv, Stmt};
+use crate::store::rows::{LicenseRow, UserRefRow, ValidationMachineRow};
+use crate::store::{fetch_one, sql, Db, Kv, Row, Stmt, StoreError};
 use crate::Result;
 
 /// Members `meta.scope` may have.
@@ -88,6 +88,14 @@ pub fn parse_validate(body: &[u8], id: &str, quick: bool) -> Result<ValidationRe
     parse_meta(body, Some(id))
 }
 
+/// The JSON columns of `sql::licenses::FIND_FOR_VALIDATION` beside the license's own.
+#[derive(serde::Deserialize)]
+struct FactsRow {
+    machines_json: String,
+    licensees_json: String,
+    entitlements_json: String,
+}
+
 /// Writes a validation leaves behind, run as one batch after the response.
 #[derive(Debug, Default)]
 pub struct Pending(pub Vec<Stmt>);
@@ -139,26 +147,22 @@ pub async fn validate_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller
     let now = app.now();
     let account = caller.account_id();
     let by_key = i64::from(req.by_key);
-    let key3: Vec<Value> = vec![account.into(), req.license.clone().into(), by_key.into()];
-    let mut key4 = key3.clone();
-    key4.push(now.into());
-    let find = if req.by_key { sql::licenses::FIND_BY_KEY } else { sql::licenses::FIND };
-    let mut results = app
-        .db
-        .batch(vec![
-            Stmt::new(find, key3[..2].to_vec()),
-            Stmt::new(sql::validation::MACHINES, key4),
-            Stmt::new(sql::validation::LICENSEES, key3.clone()),
-            Stmt::new(sql::validation::ENTITLEMENTS, key3),
-        ])
-        .await?
-        .into_iter();
-    let mut next = || results.next().map(|r| r.rows).unwrap_or_default();
-    let license: Option<LicenseRow> = decode_rows(next())?.into_iter().next();
-    let machine_rows: Vec<ValidationMachineRow> = decode_rows(next())?;
-    let licensees: Vec<UserRef> = decode_rows::<UserRefRow>(next())?.into_iter().map(|u| UserRef { id: u.id, email: u.email }).collect();
-    let entitlements: Vec<String> = decode_rows::<CodeRow>(next())?.into_iter().map(|c| c.code).collect();
-
+    let row = fetch_one::<Row>(app.db, sql::licenses::FIND_FOR_VALIDATION, &[account.into(), req.license.clone().into(), by_key.into(), now.into()]).await?;
+    let (license, machine_rows, licensees, entitlements) = match row {
+        None => (None, Vec::new(), Vec::new(), Vec::new()),
+        Some(row) => {
+            let facts: FactsRow = serde_json::from_value(Value::Object(row.clone())).map_err(StoreError::from)?;
+            let license: LicenseRow = serde_json::from_value(Value::Object(row)).map_err(StoreError::from)?;
+            let machines: Vec<ValidationMachineRow> = serde_json::from_str(&facts.machines_json).map_err(StoreError::from)?;
+            let licensees: Vec<UserRef> = serde_json::from_str::<Vec<UserRefRow>>(&facts.licensees_json)
+                .map_err(StoreError::from)?
+                .into_iter()
+                .map(|u| UserRef { id: u.id, email: u.email })
+                .collect();
+            let entitlements: Vec<String> = serde_json::from_str(&facts.entitlements_json).map_err(StoreError::from)?;
+            (Some(license), machines, licensees, entitlements)
+        }
+    };
     let Some(mut l) = license else {
         if !req.by_key {
             return Err(Error::not_found("license", &req.license));
@@ -261,7 +265,10 @@ fn meta(req: &ValidationRequest, o: &Outcome, now: Millis) -> Value {
 
 fn machine_facts(r: ValidationMachineRow) -> MachineFacts {
     MachineFacts {
-        components: r.components.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default(),
+        components: match r.components {
+            Value::String(text) => serde_json::from_str(&text).unwrap_or_default(),
+            other => serde_json::from_value(other).unwrap_or_default(),
+        },
         id: r.id,
         fingerprint: r.fingerprint,
         owner_id: r.owner_id,

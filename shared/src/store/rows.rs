@@ -230,7 +230,7 @@ pub struct ActivationStateRow {
     pub disk: i64,
 }
 
-/// One machine as validation sees it (`sql::validation::MACHINES`).
+/// One machine as validation sees it (`sql::licenses::FIND_FOR_VALIDATION`).
 #[derive(Debug, Clone, Deserialize)]
 pub struct ValidationMachineRow {
     pub id: String,
@@ -244,8 +244,10 @@ pub struct ValidationMachineRow {
     pub last_heartbeat_at: Option<Millis>,
     pub max_processes: Option<i64>,
     pub alive_processes: i64,
-    /// JSON array of component fingerprints.
-    pub components: Option<String>,
+    /// Component fingerprints: a JSON array (or its text, from executors that return the
+    /// aggregate as a string).
+    #[serde(default)]
+    pub components: Value,
 }
 
 /// `(id, email)` of a user.
@@ -253,12 +255,6 @@ pub struct ValidationMachineRow {
 pub struct UserRefRow {
     pub id: String,
     pub email: String,
-}
-
-/// An entitlement code.
-#[derive(Debug, Clone, Deserialize)]
-pub struct CodeRow {
-    pub code: String,
 }
 
 /// `processes` with its machine's product and policy config (`sql::processes::FIND`).

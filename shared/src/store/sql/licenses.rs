@@ -108,3 +108,26 @@ pub const TOUCH_VALIDATED: &str = "UPDATE licenses SET last_validated_at = ?3, l
 
 /// Is ?2 a licensee of license ?1?
 pub const IS_LICENSEE: &str = "SELECT 1 AS ok FROM license_users WHERE license_id = ?1 AND user_id = ?2";
+
+/// One license with everything validation reads, in ONE statement: the columns of [`FIND`]
+/// plus its machines (with owner email, component fingerprints and alive process counts at
+/// ?4 = now), its licensees and its entitlement codes (license ∪ policy) as JSON arrays.
+/// ?1 account, ?2 key (or id when ?3 = 0).
+pub const FIND_FOR_VALIDATION: &str = concat!(
+    "SELECT v.*, \
+(SELECT json_group_array(json_object('id', m.id, 'fingerprint', m.fingerprint, 'owner_id', m.owner_id, 'owner_email', u.email, \
+'cores', m.cores, 'memory', m.memory, 'disk', m.disk, 'created_at', m.created_at, 'last_heartbeat_at', m.last_heartbeat_at, \
+'max_processes', m.max_processes, \
+'alive_processes', (SELECT count(*) FROM processes pr WHERE pr.machine_id = m.id \
+AND pr.last_heartbeat_at + coalesce(json_extract(v.policy_config, '$.heartbeatDuration'), 600) * 1000 >= ?4), \
+'components', (SELECT json_group_array(c.fingerprint) FROM components c WHERE c.machine_id = m.id))) \
+FROM (SELECT * FROM machines WHERE license_id = v.id ORDER BY created_at, id) m LEFT JOIN users u ON u.id = m.owner_id) AS machines_json, \
+(SELECT json_group_array(json_object('id', u.id, 'email', u.email)) FROM license_users lu JOIN users u ON u.id = lu.user_id \
+WHERE lu.license_id = v.id) AS licensees_json, \
+(SELECT json_group_array(DISTINCT e.code) FROM entitlements e WHERE e.account_id = ?1 \
+AND (e.id IN (SELECT le.entitlement_id FROM license_entitlements le WHERE le.license_id = v.id) \
+OR e.id IN (SELECT pe.entitlement_id FROM policy_entitlements pe WHERE pe.policy_id = v.policy_id))) AS entitlements_json \
+FROM (",
+    license_select!(),
+    "WHERE l.account_id = ?1 AND (l.key = ?2 OR (?3 = 0 AND l.id = ?2)) LIMIT 1) v"
+);

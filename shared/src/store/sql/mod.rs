@@ -63,5 +63,4 @@ pub mod processes;
 pub mod products;
 pub mod tokens;
 pub mod users;
-pub mod validation;
 pub mod webhooks;
