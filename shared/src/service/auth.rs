@@ -8,9 +8,10 @@ use base64::Engine as _;
 
 use super::{licenses, App, Bearer, Caller};
 use crate::crypto::token;
+use crate::domain::strategy::ExpirationStrategy;
 use crate::error::{Code, Error};
 use crate::rng::is_uuid;
-use crate::store::rows::{AccountRow, TokenRow, UserRow};
+use crate::store::rows::{AccountRow, LicenseRow, TokenRow, UserRow};
 use crate::store::{fetch_one, sql, Db, Kv};
 use crate::Result;
 
@@ -74,7 +75,7 @@ pub async fn authenticate<D: Db, K: Kv>(app: &App<'_, D, K>, account: AccountRow
             return Err(Error::new(Code::TokenFormatInvalid, "email and password credentials are only accepted when generating a token (POST /tokens)")
                 .header("Authorization"))
         }
-        Credentials::LicenseKey(key) => (licenses::authenticate_key(app, &account.id, &key).await?, None),
+        Credentials::LicenseKey(key) => (authenticate_key(app, &account.id, &key).await?, None),
         Credentials::Token(raw) => {
             let t = find_token(app, &account.id, &raw).await?;
             let bearer = bearer_of(app, &account.id, &t).await?;
@@ -118,9 +119,47 @@ async fn bearer_of<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, t: &Toke
             Ok(if u.role == "admin" { Bearer::Admin { user_id: u.id } } else { Bearer::User { user_id: u.id } })
         }
         "product" => Ok(Bearer::Product { product_id: t.bearer_id.clone() }),
-        "license" => licenses::authenticate_token_bearer(app, account_id, &t.bearer_id).await,
+        "license" => authenticate_token_bearer(app, account_id, &t.bearer_id).await,
         other => Err(Error::internal(format!("unknown bearer type {other}"))),
     }
+}
+
+/// Resolves `Authorization: License <key>` to a license bearer.
+///
+/// # Errors
+/// 401 `LICENSE_INVALID`; 403 `LICENSE_NOT_ALLOWED` (policy forbids key auth), `LICENSE_BANNED`,
+/// `LICENSE_SUSPENDED`, `LICENSE_EXPIRED` (only under `REVOKE_ACCESS`).
+pub async fn authenticate_key<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, key: &str) -> Result<Bearer> {
+    let l =
+        licenses::find_by_key(app, account_id, key).await?.ok_or_else(|| Error::new(Code::LicenseInvalid, "License key is invalid").header("Authorization"))?;
+    if !l.config().authentication_strategy.supports_license_auth() {
+        return Err(Error::new(Code::LicenseNotAllowed, "License key authentication is not allowed by policy"));
+    }
+    check_license_bearer(app, &l)?;
+    Ok(Bearer::License { license_id: l.id })
+}
+
+/// Resolves a license token's bearer.
+pub async fn authenticate_token_bearer<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, license_id: &str) -> Result<Bearer> {
+    let l = licenses::find(app, account_id, license_id).await?.ok_or_else(|| Error::new(Code::TokenInvalid, "Token is invalid"))?;
+    if !l.config().authentication_strategy.supports_token_auth() {
+        return Err(Error::new(Code::TokenNotAllowed, "Token authentication is not allowed by policy"));
+    }
+    check_license_bearer(app, &l)?;
+    Ok(Bearer::License { license_id: l.id })
+}
+
+fn check_license_bearer<D: Db, K: Kv>(app: &App<'_, D, K>, l: &LicenseRow) -> Result<()> {
+    if l.owner_banned_at.is_some() {
+        return Err(Error::new(Code::LicenseBanned, "License is banned"));
+    }
+    if l.is_suspended() {
+        return Err(Error::new(Code::LicenseSuspended, "License is suspended"));
+    }
+    if l.is_expired(app.now()) && l.config().expiration_strategy == ExpirationStrategy::RevokeAccess {
+        return Err(Error::new(Code::LicenseExpired, "License is expired"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

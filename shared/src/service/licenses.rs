@@ -1,15 +1,18 @@
 //! Licenses: create (with unsigned, vendor-supplied or `ED25519_SIGN` keys), read by id or
-//! key, list with Keygen's filters, update, delete, the actions `suspend`, `reinstate`,
-//! `renew` and `revoke`, policy transfer and owner change, and license-key authentication.
+//! key, list with Keygen's filters, update, delete and revoke. State actions and relationship
+//! changes live in [`super::license_actions`] (re-exported here); license-key authentication in
+//! [`super::auth`].
+
+pub use super::license_actions::{change_owner, renew, set_suspended, transfer};
 
 use serde_json::{json, Map, Value};
 
 use super::{events, fetch_page, metadata_text, policies, readable, users, App, Bearer, Caller, ListScope};
-use crate::api::input::{to_one_body, Field, ResourceInput};
+use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::clock::{iso8601, parse_iso8601, Millis};
 use crate::crypto::{keys, license_key};
-use crate::domain::strategy::{ExpirationBasis, ExpirationStrategy, Scheme, TransferStrategy};
+use crate::domain::strategy::{ExpirationBasis, Scheme};
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
 use crate::store::rows::{AccountRow, LicenseRow};
@@ -349,7 +352,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
 }
 
 /// `license.expiry.updated`, Latchkey's name for Cryptlex's `license.expiresAt.updated`.
-fn expiry_event(id: &str, from: Option<Millis>, to: Option<Millis>) -> events::Event<'_> {
+pub(crate) fn expiry_event(id: &str, from: Option<Millis>, to: Option<Millis>) -> events::Event<'_> {
     events::Event {
         name: "license.expiry.updated",
         resource_type: "licenses",
@@ -359,7 +362,7 @@ fn expiry_event(id: &str, from: Option<Millis>, to: Option<Millis>) -> events::E
     }
 }
 
-async fn reload<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<LicenseRow> {
+pub(crate) async fn reload<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<LicenseRow> {
     find(app, caller.account_id(), id).await?.ok_or_else(|| Error::not_found("license", id))
 }
 
@@ -385,173 +388,6 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
             ),
         ])
         .await?;
-    Ok(())
-}
-
-/// Suspends (`true`) or reinstates a license.
-///
-/// # Errors
-/// 422 `STATE_INVALID` when it already is in that state.
-pub async fn set_suspended<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, suspended: bool) -> Result<LicenseRow> {
-    let l = manageable(app, caller, id).await?;
-    if l.is_suspended() == suspended {
-        return Err(Error::new(Code::StateInvalid, if suspended { "license is already suspended" } else { "license is not suspended" }));
-    }
-    let res = app
-        .db
-        .batch(vec![
-            Stmt::new(sql::licenses::SET_SUSPENDED, vec![caller.account_id().into(), l.id.clone().into(), flag(suspended), app.now().into()]),
-            events::record_if_changed(
-                app,
-                caller.account_id(),
-                &caller.bearer,
-                events::Event {
-                    name: if suspended { "license.suspended" } else { "license.reinstated" },
-                    resource_type: "licenses",
-                    resource_id: &l.id,
-                    changes: None,
-                    meta: None,
-                },
-            ),
-        ])
-        .await?;
-    if res.first().map_or(0, |r| r.changes) == 0 {
-        // A concurrent request made the same change first (and recorded its event).
-        return Err(Error::new(Code::StateInvalid, if suspended { "license is already suspended" } else { "license is not suspended" }));
-    }
-    reload(app, caller, &l.id).await
-}
-
-/// Renews a license per its policy's `renewalBasis`.
-///
-/// # Errors
-/// 422 `POLICY_DURATION_MISSING` when the policy has no duration.
-pub async fn renew<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<LicenseRow> {
-    let l = manageable(app, caller, id).await?;
-    let expiry = l.config().expiry_for_renewal(app.now(), l.expiry)?;
-    app.db
-        .batch(vec![
-            Stmt::new(sql::licenses::SET_EXPIRY, vec![caller.account_id().into(), l.id.clone().into(), expiry.into(), app.now().into()]),
-            events::record_if_changed(
-                app,
-                caller.account_id(),
-                &caller.bearer,
-                events::Event { name: "license.renewed", resource_type: "licenses", resource_id: &l.id, changes: None, meta: None },
-            ),
-            events::record_if_changed(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, Some(expiry))),
-        ])
-        .await?;
-    reload(app, caller, &l.id).await
-}
-
-/// Moves a license to another policy of the same product (`PUT /licenses/{id}/policy`).
-///
-/// # Errors
-/// 422 `POLICY_NOT_FOUND`; 422 `POLICY_NOT_COMPATIBLE` when product, scheme, encryption or pool
-/// differ.
-pub async fn transfer<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, body: &[u8]) -> Result<LicenseRow> {
-    let l = manageable(app, caller, id).await?;
-    let target_id = parse_identifier(body, "policies")?;
-    let target = policies::find(app, caller.account_id(), &target_id)
-        .await?
-        .ok_or_else(|| Error::attribute("policy", AttrFault::NotFound, "must exist").pointer("/data"))?;
-    let (from, to) = (l.config(), target.config());
-    if target.product_id != l.product_id || from.scheme != to.scheme || from.encrypted != to.encrypted || from.use_pool != to.use_pool {
-        return Err(Error::new(Code::PolicyNotCompatible, "cannot change to a policy with a different product, scheme, encryption or pool").pointer("/data"));
-    }
-    let now = app.now();
-    let expiry = if from.transfer_strategy == TransferStrategy::ResetExpiry { to.expiry_from(now) } else { l.expiry };
-    let mut stmts = vec![
-        Stmt::new(sql::licenses::TRANSFER, vec![caller.account_id().into(), l.id.clone().into(), target.id.clone().into(), opt(expiry), now.into()]),
-        events::record_if_changed(
-            app,
-            caller.account_id(),
-            &caller.bearer,
-            events::Event {
-                name: "license.policy.updated",
-                resource_type: "licenses",
-                resource_id: &l.id,
-                changes: Some(json!({"policy": [l.policy_id, target.id]})),
-                meta: None,
-            },
-        ),
-    ];
-    if expiry != l.expiry {
-        stmts.push(events::record_if_changed(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, expiry)));
-    }
-    // After the events: it may move no machine, and the events follow the license's change.
-    stmts.push(Stmt::new(sql::licenses::TRANSFER_MACHINES, vec![caller.account_id().into(), l.id.clone().into(), target.id.clone().into()]));
-    app.db.batch(stmts).await?;
-    reload(app, caller, &l.id).await
-}
-
-/// Changes (or clears, with `data: null`) the owner (`PUT /licenses/{id}/owner`).
-pub async fn change_owner<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, body: &[u8]) -> Result<LicenseRow> {
-    let l = manageable(app, caller, id).await?;
-    let owner = match to_one_body(body, "users")? {
-        Some(u) => Some(
-            users::find(app, caller.account_id(), &u).await?.ok_or_else(|| Error::attribute("owner", AttrFault::NotFound, "must exist").pointer("/data"))?.id,
-        ),
-        None => None,
-    };
-    app.db
-        .batch(vec![
-            Stmt::new(sql::licenses::SET_OWNER, vec![caller.account_id().into(), l.id.clone().into(), opt(owner.clone()), app.now().into()]),
-            events::record_if_changed(
-                app,
-                caller.account_id(),
-                &caller.bearer,
-                events::Event {
-                    name: "license.owner.updated",
-                    resource_type: "licenses",
-                    resource_id: &l.id,
-                    changes: Some(json!({"owner": [l.owner_id, owner]})),
-                    meta: None,
-                },
-            ),
-        ])
-        .await?;
-    reload(app, caller, &l.id).await
-}
-
-fn parse_identifier(body: &[u8], ty: &str) -> Result<String> {
-    to_one_body(body, ty)?.ok_or_else(|| Error::new(Code::ParameterMissing, "must not be null").pointer("/data"))
-}
-
-/// Resolves `Authorization: License <key>` to a license bearer.
-///
-/// # Errors
-/// 401 `LICENSE_INVALID`; 403 `LICENSE_NOT_ALLOWED` (policy forbids key auth), `LICENSE_BANNED`,
-/// `LICENSE_SUSPENDED`, `LICENSE_EXPIRED` (only under `REVOKE_ACCESS`).
-pub async fn authenticate_key<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, key: &str) -> Result<Bearer> {
-    let l = find_by_key(app, account_id, key).await?.ok_or_else(|| Error::new(Code::LicenseInvalid, "License key is invalid").header("Authorization"))?;
-    if !l.config().authentication_strategy.supports_license_auth() {
-        return Err(Error::new(Code::LicenseNotAllowed, "License key authentication is not allowed by policy"));
-    }
-    check_license_bearer(app, &l)?;
-    Ok(Bearer::License { license_id: l.id })
-}
-
-/// Resolves a license token's bearer.
-pub async fn authenticate_token_bearer<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, license_id: &str) -> Result<Bearer> {
-    let l = find(app, account_id, license_id).await?.ok_or_else(|| Error::new(Code::TokenInvalid, "Token is invalid"))?;
-    if !l.config().authentication_strategy.supports_token_auth() {
-        return Err(Error::new(Code::TokenNotAllowed, "Token authentication is not allowed by policy"));
-    }
-    check_license_bearer(app, &l)?;
-    Ok(Bearer::License { license_id: l.id })
-}
-
-fn check_license_bearer<D: Db, K: Kv>(app: &App<'_, D, K>, l: &LicenseRow) -> Result<()> {
-    if l.owner_banned_at.is_some() {
-        return Err(Error::new(Code::LicenseBanned, "License is banned"));
-    }
-    if l.is_suspended() {
-        return Err(Error::new(Code::LicenseSuspended, "License is suspended"));
-    }
-    if l.is_expired(app.now()) && l.config().expiration_strategy == ExpirationStrategy::RevokeAccess {
-        return Err(Error::new(Code::LicenseExpired, "License is expired"));
-    }
     Ok(())
 }
 

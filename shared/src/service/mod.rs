@@ -14,6 +14,7 @@ pub mod groups;
 pub mod heartbeats;
 pub mod jobs;
 pub mod leases;
+pub mod license_actions;
 pub mod license_tokens;
 pub mod licensees;
 pub mod licenses;
