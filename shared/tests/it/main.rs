@@ -11,4 +11,5 @@ mod offline;
 mod outbox;
 mod support;
 mod validation;
+mod webhook_payloads;
 mod webhooks;
