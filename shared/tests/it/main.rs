@@ -2,6 +2,7 @@
 
 mod auth;
 mod entitlements;
+mod lazy_expiry;
 mod licenses;
 mod lifecycle;
 mod lifecycle_scale;
