@@ -209,6 +209,9 @@ fn webhooks_are_signed_and_a_500_is_retried_by_the_cron_with_the_same_token() {
     assert_eq!(first[0].target, "/hook?src=e2e");
     let doc: Value = serde_json::from_slice(&first[0].body).unwrap();
     assert_eq!(doc["data"]["attributes"]["event"], "product.created");
+    // The payload is a JSON string of the product as the API renders it (Keygen's payload).
+    let payload: Value = serde_json::from_str(doc["data"]["attributes"]["payload"].as_str().unwrap()).unwrap();
+    assert_eq!((payload["data"]["type"].as_str(), payload["data"]["attributes"]["name"].as_str()), (Some("products"), Some("Hooked")), "{payload}");
     let r = acct.client().get(&acct.path("/webhook-events"), acct.admin(), None);
     r.assert_status(200);
     assert_eq!(r.json["data"][0]["attributes"]["status"], "FAILING", "{}", r.json);

@@ -9,7 +9,8 @@ use crate::domain::heartbeat::{machine_status_for, next_heartbeat_at, process_st
 use crate::store::rows::{json_object, ComponentRow, MachineRow, ProcessRow};
 
 /// A machine at `now`; `status` overrides the computed heartbeat status (`RESURRECTED` in the
-/// ping response that revived it).
+/// ping response that revived it). `maxProcesses`: the machine's override, else the license's,
+/// else the policy's (Keygen's order).
 pub fn machine(m: &MachineRow, now: Millis, status: Option<HeartbeatStatus>) -> ResourceObject {
     let cfg = m.config();
     let duration = cfg.heartbeat_duration_secs();
@@ -26,7 +27,7 @@ pub fn machine(m: &MachineRow, now: Millis, status: Option<HeartbeatStatus>) -> 
         .attr("requireHeartbeat", cfg.require_heartbeat || m.last_heartbeat_at.is_some())
         .attr("heartbeatStatus", status.as_str())
         .attr("heartbeatDuration", duration)
-        .attr("maxProcesses", m.max_processes.or(cfg.max_processes))
+        .attr("maxProcesses", m.max_processes.or(m.license_max_processes).or(cfg.max_processes))
         .attr("lastCheckOut", ts(m.last_check_out_at))
         .attr("lastHeartbeat", ts(m.last_heartbeat_at))
         .attr("nextHeartbeat", ts(next_heartbeat_at(m.last_heartbeat_at, duration)))

@@ -2,7 +2,8 @@
 //! uniqueness, the machine/core/memory/disk ceilings (with overage), the charged license
 //! token's `maxActivations` and the group's `maxMachines` atomically, in the same batch as the
 //! token's counter, its components, the lazy `FROM_FIRST_ACTIVATION` expiry and its events
-//! (`machine.created`, `license.first-activated` for the license's first machine ever,
+//! (`machine.created`, `license.expiry.updated` when it starts the expiry clock,
+//! `license.first-activated` for the license's first machine ever,
 //! `license.activation.limit-reached` when it makes the machine count reach `maxMachines`).
 //! Only when nothing was inserted does a follow-up read tell which rule refused.
 
@@ -11,6 +12,7 @@ use serde_json::{json, Map, Value};
 use super::events::{self, Event, LeasedMachines};
 use super::{groups, leases, license_tokens, licenses, machines, metadata_text, users, App, Bearer, Caller};
 use crate::api::input::{Field, Members, ResourceInput};
+use crate::clock::iso8601;
 use crate::domain::policy::PolicyConfig;
 use crate::domain::strategy::{ExpirationBasis, HeartbeatBasis, MachineLeasingStrategy};
 use crate::error::{AttrFault, Code, Error};
@@ -245,6 +247,9 @@ pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, a: Act
                 sql::machines::SET_LICENSE_EXPIRY_ON_ACTIVATION,
                 vec![account.clone().into(), l.id.clone().into(), expiry.into(), now.into(), id.clone().into()],
             ));
+            let changes = json!({"expiry": [Value::Null, iso8601(expiry)]});
+            let ev = Event { name: "license.expiry.updated", resource_type: "licenses", resource_id: &l.id, changes: Some(changes), meta: None };
+            stmts.push(events::record_if_changed(app, &account, &caller.bearer, ev));
         }
     }
     let license_event = |name| Event { name, resource_type: "licenses", resource_id: &l.id, changes: None, meta: None };

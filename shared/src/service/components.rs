@@ -78,7 +78,8 @@ fn event<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, name: &str, id: &st
     )
 }
 
-async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str) -> Result<Option<ComponentRow>> {
+/// By id, unchecked (callers authorize).
+pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str) -> Result<Option<ComponentRow>> {
     Ok(fetch_one(app.db, sql::components::FIND, &[account_id.into(), id.into()]).await?)
 }
 

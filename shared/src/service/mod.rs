@@ -29,6 +29,7 @@ pub mod usage;
 pub mod users;
 pub mod validation;
 pub mod webhook_delivery;
+pub mod webhook_payload;
 pub mod webhooks;
 
 use serde_json::Value;

@@ -85,7 +85,8 @@ pub async fn spawn<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: Pr
     find(app, caller.account_id(), &id).await?.ok_or_else(|| Error::internal("spawned process vanished"))
 }
 
-async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str) -> Result<Option<ProcessRow>> {
+/// By id, unchecked (callers authorize).
+pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str) -> Result<Option<ProcessRow>> {
     Ok(fetch_one(app.db, sql::processes::FIND, &[account_id.into(), id.into()]).await?)
 }
 

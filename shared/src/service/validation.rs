@@ -178,9 +178,10 @@ pub async fn validate_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller
     let cfg = l.config();
     let mut pending = Vec::new();
     if !req.quick {
-        if let Some(stmt) = set_expiry_if_unset(app, &l, ExpirationBasis::FromFirstValidation) {
+        let lazy_expiry = set_expiry_if_unset(app, &caller.bearer, &l, ExpirationBasis::FromFirstValidation);
+        if !lazy_expiry.is_empty() {
             l.expiry = cfg.expiry_from(now);
-            pending.push(stmt);
+            pending.extend(lazy_expiry);
         }
     }
     let mut machines: Vec<MachineFacts> = machine_rows.into_iter().map(machine_facts).collect();
@@ -315,16 +316,25 @@ async fn refresh_from_leases<D: Db, K: Kv>(
     }
 }
 
-/// The statement setting a lazy expiry for `basis` (`FROM_FIRST_VALIDATION`, `…_ACTIVATION`,
-/// `…_USE`) when `l`'s policy uses that basis, has a duration, and `l` has no expiry yet; put
-/// it in the same batch as the validation, activation or usage it belongs to. Idempotent under
-/// concurrency (`… AND expiry IS NULL`): the first writer wins.
-pub fn set_expiry_if_unset<D: Db, K: Kv>(app: &App<'_, D, K>, l: &LicenseRow, basis: ExpirationBasis) -> Option<Stmt> {
+/// The statements setting a lazy expiry for `basis` (`FROM_FIRST_VALIDATION`, `…_ACTIVATION`,
+/// `…_USE`) when `l`'s policy uses that basis, has a duration, and `l` has no expiry yet, and
+/// recording `license.expiry.updated` (`changes.expiry: [null, new]`) by `who` only if it did;
+/// empty otherwise. Put them in the same batch as the validation, activation or usage they
+/// belong to. Idempotent under concurrency (`… AND expiry IS NULL`): the first writer wins and
+/// only it records the event.
+pub fn set_expiry_if_unset<D: Db, K: Kv>(app: &App<'_, D, K>, who: &Bearer, l: &LicenseRow, basis: ExpirationBasis) -> Vec<Stmt> {
     let cfg = l.config();
     if cfg.expiration_basis != basis || l.expiry.is_some() {
-        return None;
+        return Vec::new();
     }
     let now = app.now();
-    let expiry = cfg.expiry_from(now)?;
-    Some(Stmt::new(sql::licenses::SET_EXPIRY_IF_UNSET, vec![l.account_id.clone().into(), l.id.clone().into(), expiry.into(), now.into()]))
+    let Some(expiry) = cfg.expiry_from(now) else {
+        return Vec::new();
+    };
+    let changes = json!({"expiry": [Value::Null, iso8601(expiry)]});
+    let ev = events::Event { name: "license.expiry.updated", resource_type: "licenses", resource_id: &l.id, changes: Some(changes), meta: None };
+    vec![
+        Stmt::new(sql::licenses::SET_EXPIRY_IF_UNSET, vec![l.account_id.clone().into(), l.id.clone().into(), expiry.into(), now.into()]),
+        events::record_if_changed(app, &l.account_id, who, ev),
+    ]
 }

@@ -12,13 +12,14 @@
 //! lifts the suspension.
 
 use std::cell::RefCell;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use ed25519_dalek::SigningKey;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::jobs::{Budget, JobReport};
-use super::{accounts, licenses, App};
+use super::{accounts, licenses, webhook_payload, App};
 use crate::api::webhooks::webhook_event;
 use crate::api::Document;
 use crate::clock::Millis;
@@ -35,6 +36,8 @@ pub const SUSPEND_AFTER_FAILURES: i64 = 10;
 pub const CLAIM_LEASE_MS: Millis = 5 * 60_000;
 /// Events per fan-out chunk.
 const FAN_OUT_CHUNK: i64 = 200;
+/// Largest JSON parameter of one fan-out insert (D1 caps strings at 1,000,000 bytes).
+pub const FAN_OUT_PARAM_BYTES: usize = 500_000;
 /// `lastResponseBody` is truncated to this (Keygen: 2 KB).
 const MAX_RESPONSE_BODY: usize = 2048;
 /// `User-Agent` of deliveries.
@@ -94,21 +97,6 @@ pub fn subscribed(subscriptions: &[String], event: &str) -> bool {
     subscriptions.iter().any(|s| s == "*" || s == event)
 }
 
-/// The webhook payload of an event: `{"data": {type, id}, "meta": {…}}` as a JSON string. The
-/// resource itself is not re-rendered (it may be gone, and rendering every resource type at
-/// fan-out would cost a query per event); `meta` carries the event's changes and meta.
-pub fn payload(e: &PendingEventRow) -> String {
-    let parse = |s: &Option<String>| s.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok());
-    let mut meta = match parse(&e.meta) {
-        Some(Value::Object(m)) => m,
-        _ => Map::new(),
-    };
-    if let Some(c) = parse(&e.changes) {
-        meta.insert("changes".into(), c);
-    }
-    json!({"data": {"type": e.resource_type, "id": e.resource_id}, "meta": meta}).to_string()
-}
-
 /// Splits an endpoint URL into the signature's host (no port, as Keygen's `URI#host`) and
 /// request target (`path[?query]`, `/` when empty).
 pub fn host_and_target(url: &str) -> Option<(String, String)> {
@@ -126,11 +114,17 @@ pub fn host_and_target(url: &str) -> Option<(String, String)> {
     Some((host.to_ascii_lowercase(), target.split('#').next().unwrap_or("/").to_owned()))
 }
 
-/// Fans out events recorded since the last run (of `account`, or all), chunk by chunk.
+/// Fans out events recorded since the last run (of `account`, or all), chunk by chunk. Each
+/// event's resource is rendered into its payload ([`webhook_payload`]): one read per distinct
+/// resource of a chunk that has a subscribed endpoint, counted against `budget`. When the
+/// budget runs out mid-chunk, the events before that point are fanned out and the rest wait
+/// for the next run. Webhook events are inserted as JSON arrays of at most
+/// [`FAN_OUT_PARAM_BYTES`] (D1 caps a string at 1 MB), each statement counted.
 pub async fn fan_out<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget, account: Option<&str>) -> Result<JobReport> {
     let now = app.now();
     let mut rep = JobReport { job: "webhook-fan-out", ..JobReport::default() };
     loop {
+        // The events, the endpoints, one insert and the mark.
         if !budget.take(4) {
             return Ok(rep);
         }
@@ -140,29 +134,71 @@ pub async fn fan_out<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget, account
             rep.done = true;
             return Ok(rep);
         }
-        rep.rows += events.len();
         let accounts: HashSet<&str> = events.iter().map(|e| e.account_id.as_str()).collect();
         let accounts: Vec<&str> = accounts.into_iter().collect();
         let endpoints: Vec<WebhookEndpointRow> = fetch_all(app.db, sql::webhooks::ENDPOINTS_OF_ACCOUNTS, &[json!(accounts).to_string().into()]).await?;
         let subs: Vec<Vec<String>> = endpoints.iter().map(WebhookEndpointRow::subscriptions).collect();
-        let mut rows = Vec::new();
+        let mut rendered: HashMap<(&str, &str), Option<Value>> = HashMap::new();
+        let mut inserts: Vec<Vec<String>> = vec![Vec::new()];
+        let mut param_bytes = 0;
+        let mut handled = 0;
         for e in &events {
-            for (w, s) in endpoints.iter().zip(&subs) {
-                let in_scope = w.product_id.as_ref().is_none_or(|p| e.product_id.as_ref() == Some(p));
-                if w.account_id == e.account_id && w.created_at <= e.created_at && in_scope && subscribed(s, &e.event) {
-                    rows.push(json!([app.uuid(), e.account_id, w.id, e.id, e.event, w.url, w.api_version, payload(e), app.uuid()]));
+            let targets: Vec<&WebhookEndpointRow> = endpoints
+                .iter()
+                .zip(&subs)
+                .filter(|(w, s)| {
+                    let in_scope = w.product_id.as_ref().is_none_or(|p| e.product_id.as_ref() == Some(p));
+                    w.account_id == e.account_id && w.created_at <= e.created_at && in_scope && subscribed(s, &e.event)
+                })
+                .map(|(w, _)| w)
+                .collect();
+            if !targets.is_empty() {
+                let key = (e.resource_type.as_str(), e.resource_id.as_str());
+                if let Entry::Vacant(slot) = rendered.entry(key) {
+                    let resource = if webhook_payload::renderable(&e.resource_type) {
+                        if !budget.take(1) {
+                            break;
+                        }
+                        webhook_payload::render(app, &e.account_id, &e.resource_type, &e.resource_id).await?
+                    } else {
+                        None
+                    };
+                    slot.insert(resource);
+                }
+                let payload = webhook_payload::payload(e, rendered.get(&key).and_then(Option::as_ref));
+                let rows: Vec<String> = targets
+                    .iter()
+                    .map(|w| json!([app.uuid(), e.account_id, w.id, e.id, e.event, w.url, w.api_version, payload, app.uuid()]).to_string())
+                    .collect();
+                let bytes: usize = rows.iter().map(|r| r.len() + 1).sum();
+                if param_bytes > 0 && param_bytes + bytes > FAN_OUT_PARAM_BYTES {
+                    if !budget.take(1) {
+                        break;
+                    }
+                    inserts.push(Vec::new());
+                    param_bytes = 0;
+                }
+                param_bytes += bytes;
+                if let Some(v) = inserts.last_mut() {
+                    v.extend(rows);
                 }
             }
+            handled += 1;
         }
-        let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
-        let mut stmts = Vec::new();
-        if !rows.is_empty() {
-            stmts.push(Stmt::new(sql::webhooks::FAN_OUT, vec![Value::Array(rows).to_string().into(), now.into()]));
+        if handled == 0 {
+            return Ok(rep);
         }
+        rep.rows += handled;
+        let ids: Vec<&str> = events[..handled].iter().map(|e| e.id.as_str()).collect();
+        let mut stmts: Vec<Stmt> = inserts
+            .into_iter()
+            .filter(|rows| !rows.is_empty())
+            .map(|rows| Stmt::new(sql::webhooks::FAN_OUT, vec![format!("[{}]", rows.join(",")).into(), now.into()]))
+            .collect();
         stmts.push(Stmt::new(sql::webhooks::MARK_FANNED_OUT, vec![json!(ids).to_string().into(), now.into()]));
         app.db.batch(stmts).await?;
-        if (events.len() as i64) < FAN_OUT_CHUNK {
-            rep.done = true;
+        if handled < events.len() || (events.len() as i64) < FAN_OUT_CHUNK {
+            rep.done = handled == events.len();
             return Ok(rep);
         }
     }

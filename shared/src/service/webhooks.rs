@@ -235,7 +235,12 @@ pub fn parse(body: &[u8], creating: bool, development: bool) -> Result<EndpointI
 
 async fn find_endpoint<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<WebhookEndpointRow> {
     caller.require_admin()?;
-    fetch_one(app.db, sql::webhooks::FIND_ENDPOINT, &[caller.account_id().into(), id.into()]).await?.ok_or_else(|| Error::not_found("webhook endpoint", id))
+    find(app, caller.account_id(), id).await?.ok_or_else(|| Error::not_found("webhook endpoint", id))
+}
+
+/// An endpoint of the account by id, unchecked (callers authorize).
+pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str) -> Result<Option<WebhookEndpointRow>> {
+    Ok(fetch_one(app.db, sql::webhooks::FIND_ENDPOINT, &[account_id.into(), id.into()]).await?)
 }
 
 async fn check_product<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, product: &Field<String>) -> Result<()> {

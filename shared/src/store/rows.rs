@@ -184,7 +184,7 @@ impl LicenseRow {
     }
 }
 
-/// `machines` joined with its policy's config (`sql::machines::FIND`).
+/// `machines` joined with its policy's config and its license's `max_processes` (`sql::machines::FIND`).
 #[derive(Debug, Clone, Deserialize)]
 pub struct MachineRow {
     pub id: String,
@@ -210,6 +210,9 @@ pub struct MachineRow {
     pub created_at: Millis,
     pub updated_at: Millis,
     pub policy_config: String,
+    /// The license's `maxProcesses` override.
+    #[serde(default)]
+    pub license_max_processes: Option<i64>,
 }
 
 impl MachineRow {

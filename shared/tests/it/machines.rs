@@ -206,3 +206,24 @@ fn processes_respect_the_per_machine_limit_and_unique_pids() {
     block(processes::kill(&env.app(), &admin, &p.id)).unwrap();
     spawn("3").expect("a killed process frees its slot");
 }
+
+#[test]
+fn machine_max_processes_falls_back_to_the_license_then_the_policy() {
+    let env = Env::new();
+    let admin = env.admin();
+    let product = env.product(&admin, "App");
+    let policy = env.policy(&admin, &product, json!({"maxProcesses": 5, "floating": true, "maxMachines": 3}));
+    let overridden = env.license(&admin, &policy, json!({"maxProcesses": 3}));
+    let plain = env.license(&admin, &policy, json!({}));
+    let max = |m: &MachineRow| shared::api::machines::machine(m, T0, None).attributes["maxProcesses"].clone();
+    let inherits = activate(&env, &admin, &overridden, json!({"fingerprint": "a"})).unwrap();
+    let own = activate(&env, &admin, &overridden, json!({"fingerprint": "b", "maxProcesses": 2})).unwrap();
+    let from_policy = activate(&env, &admin, &plain, json!({"fingerprint": "c"})).unwrap();
+    assert_eq!((max(&inherits), max(&own), max(&from_policy)), (json!(3), json!(2), json!(5)));
+    // Every machine read carries the license's value: show and list.
+    assert_eq!(max(&block(machines::show(&env.app(), &admin, &inherits.id)).unwrap()), json!(3));
+    let q = shared::api::query::Query::parse(&format!("license={}", overridden.id));
+    let listed = block(machines::list(&env.app(), &admin, &q)).unwrap().0;
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().all(|m| max(m) == json!(if m.id == own.id { 2 } else { 3 })));
+}

@@ -2,6 +2,7 @@
 
 mod auth;
 mod entitlements;
+mod lazy_expiry;
 mod licenses;
 mod lifecycle;
 mod lifecycle_scale;
@@ -11,4 +12,5 @@ mod offline;
 mod outbox;
 mod support;
 mod validation;
+mod webhook_payloads;
 mod webhooks;

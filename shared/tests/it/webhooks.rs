@@ -71,7 +71,14 @@ fn deliveries_are_signed_like_responses_and_delivered_once() {
     assert_eq!(doc["data"]["attributes"]["event"], "license.created");
     assert_eq!(doc["data"]["attributes"]["endpoint"], ep.url.as_str());
     let payload: Value = serde_json::from_str(doc["data"]["attributes"]["payload"].as_str().unwrap()).unwrap();
-    assert_eq!(payload["data"], json!({"type": "licenses", "id": l.id}));
+    // The license as the API renders it (Keygen's payload), and the event meta.
+    let rendered = shared::api::licenses::license(&l, shared::Clock::now_ms(&env.clock)).into_value();
+    assert_eq!(payload["data"], rendered);
+    assert_eq!((payload["data"]["type"].as_str(), payload["data"]["id"].as_str()), (Some("licenses"), Some(l.id.as_str())));
+    let attrs = &payload["data"]["attributes"];
+    assert_eq!((attrs["key"].as_str(), attrs["status"].as_str(), attrs["uses"].as_i64()), (Some(l.key.as_str()), Some("ACTIVE"), Some(0)));
+    assert_eq!(payload["data"]["relationships"]["policy"]["data"]["id"], policy.id.as_str());
+    assert_eq!(payload["meta"], json!({}));
     let rows = deliveries(&env, &admin, &ep.id);
     assert_eq!(rows.len(), 1);
     assert_eq!((rows[0].status.as_str(), rows[0].attempts, rows[0].last_response_code), ("DELIVERED", 1, Some(200)));

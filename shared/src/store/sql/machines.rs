@@ -4,10 +4,12 @@
 //! checked inside the statement, so concurrent activations can never exceed a limit. When it
 //! inserts nothing, [`ACTIVATION_STATE`] (same `?1`–`?8`) tells which rule refused.
 
-/// Columns of every machine read: the row and its policy's config (heartbeat rules).
+/// Columns of every machine read: the row, its policy's config (heartbeat rules) and its
+/// license's `maxProcesses` override (machine → license → policy).
 macro_rules! machine_select {
     () => {
-        "SELECT m.*, p.config AS policy_config FROM machines m JOIN policies p ON p.id = m.policy_id "
+        "SELECT m.*, p.config AS policy_config, (SELECT l.max_processes FROM licenses l WHERE l.id = m.license_id) AS license_max_processes \
+FROM machines m JOIN policies p ON p.id = m.policy_id "
     };
 }
 
