@@ -12,7 +12,6 @@ use serde_json::{json, Map, Value};
 use super::events::{self, Event, LeasedMachines};
 use super::{groups, leases, license_tokens, licenses, machines, metadata_text, users, App, Bearer, Caller};
 use crate::api::input::{Field, Members, ResourceInput};
-use crate::clock::iso8601;
 use crate::domain::policy::PolicyConfig;
 use crate::domain::strategy::{ExpirationBasis, HeartbeatBasis, MachineLeasingStrategy};
 use crate::error::{AttrFault, Code, Error};
@@ -247,9 +246,7 @@ pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, a: Act
                 sql::machines::SET_LICENSE_EXPIRY_ON_ACTIVATION,
                 vec![account.clone().into(), l.id.clone().into(), expiry.into(), now.into(), id.clone().into()],
             ));
-            let changes = json!({"expiry": [Value::Null, iso8601(expiry)]});
-            let ev = Event { name: "license.expiry.updated", resource_type: "licenses", resource_id: &l.id, changes: Some(changes), meta: None };
-            stmts.push(events::record_if_changed(app, &account, &caller.bearer, ev));
+            stmts.push(events::record_if_changed(app, &account, &caller.bearer, super::licenses::expiry_event(&l.id, None, Some(expiry))));
         }
     }
     let license_event = |name| Event { name, resource_type: "licenses", resource_id: &l.id, changes: None, meta: None };

@@ -6,7 +6,6 @@ use serde_json::{json, Value};
 
 use super::{events, licenses, App, Bearer, Caller};
 use crate::api::input::{parse_body, type_mismatch, Members};
-use crate::clock::iso8601;
 use crate::domain::strategy::ExpirationBasis;
 use crate::error::{AttrFault, Code, Error};
 use crate::store::rows::LicenseRow;
@@ -92,12 +91,7 @@ pub async fn increment<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &
     let first_use_expiry = if cfg.expiration_basis == ExpirationBasis::FromFirstUse && l.expiry.is_none() { cfg.expiry_from(now) } else { None };
     if let Some(expiry) = first_use_expiry {
         stmts.push(Stmt::new(sql::license_actions::SET_EXPIRY_IF_UNSET_AFTER_CHANGE, vec![acc.into(), lid.clone().into(), expiry.into(), now.into()]));
-        stmts.push(events::record_if_changed(
-            app,
-            acc,
-            &caller.bearer,
-            event("license.expiry.updated", &l, Some(json!({"expiry": [Value::Null, iso8601(expiry)]}))),
-        ));
+        stmts.push(events::record_if_changed(app, acc, &caller.bearer, super::licenses::expiry_event(&lid, None, Some(expiry))));
     }
     let res = app.db.batch(stmts).await?;
     if res[0].rows.is_empty() {

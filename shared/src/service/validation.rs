@@ -331,8 +331,7 @@ pub fn set_expiry_if_unset<D: Db, K: Kv>(app: &App<'_, D, K>, who: &Bearer, l: &
     let Some(expiry) = cfg.expiry_from(now) else {
         return Vec::new();
     };
-    let changes = json!({"expiry": [Value::Null, iso8601(expiry)]});
-    let ev = events::Event { name: "license.expiry.updated", resource_type: "licenses", resource_id: &l.id, changes: Some(changes), meta: None };
+    let ev = super::licenses::expiry_event(&l.id, None, Some(expiry));
     vec![
         Stmt::new(sql::licenses::SET_EXPIRY_IF_UNSET, vec![l.account_id.clone().into(), l.id.clone().into(), expiry.into(), now.into()]),
         events::record_if_changed(app, &l.account_id, who, ev),
