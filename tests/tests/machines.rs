@@ -148,3 +148,31 @@ fn concurrent_activations_with_one_license_token_stop_at_its_max_activations() {
     let r = acct.client().get(&acct.path(&format!("/licenses/{}/machines?limit=100", id.as_str().unwrap())), acct.admin(), None);
     assert_eq!(r.assert_status(200).json["data"].as_array().unwrap().len(), 3);
 }
+
+#[test]
+fn deferred_validation_writes_land_after_the_response() {
+    // Validation answers first and records `lastValidated`, the lazy expiry and the
+    // `license.validation.*` event afterwards (`ctx.waitUntil`): they must land, once.
+    let acct = server().bootstrap_account();
+    let lic = license(&acct, json!({"duration": 86_400 * 30, "expirationBasis": "FROM_FIRST_VALIDATION"}));
+    assert!(lic["attributes"]["expiry"].is_null() && lic["attributes"]["lastValidated"].is_null());
+    let r = validate_key(&acct, &lic["attributes"]["key"], json!({}));
+    assert_eq!(r.json["meta"]["code"], "VALID");
+    let c = acct.client();
+    let path = acct.path(&format!("/licenses/{}", lic["id"].as_str().unwrap()));
+    let mut landed = Value::Null;
+    for _ in 0..50 {
+        let l = c.get(&path, acct.admin(), None);
+        if l.json["data"]["attributes"]["lastValidated"].is_string() {
+            landed = l.json["data"]["attributes"].clone();
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(landed["lastValidated"].is_string(), "lastValidated never landed");
+    assert!(landed["expiry"].is_string(), "FROM_FIRST_VALIDATION expiry never landed: {landed}");
+    let events = c.get(&acct.path("/event-logs?event=license.validation.succeeded"), acct.admin(), None);
+    assert_eq!(events.assert_status(200).json["data"].as_array().map(Vec::len), Some(1));
+    let expiry = c.get(&acct.path("/event-logs?event=license.expiry.updated"), acct.admin(), None);
+    assert_eq!(expiry.assert_status(200).json["data"].as_array().map(Vec::len), Some(1));
+}
