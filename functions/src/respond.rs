@@ -59,13 +59,13 @@ pub fn signed(reply: Reply, key: &SigningKey, account_id: &str, req: &Req, versi
     if status == 401 {
         let _ = h.set("WWW-Authenticate", "Bearer realm=\"keygen\"");
     }
-    build(status, h, body)
-        .unwrap_or_else(|_| Response::error("Internal server error", 500).unwrap_or_else(|_| Response::empty().unwrap_or_else(|_| unreachable_response())))
+    build(status, h, body).unwrap_or_else(|_| unreachable_response())
 }
 
 fn unreachable_response() -> Response {
-    // Response::empty only fails if the JS runtime cannot build a Response at all.
-    Response::from_bytes(Vec::new()).unwrap_or_else(|_| std::process::abort())
+    // Building a Response only fails if the JS runtime cannot construct one at all; there is
+    // nothing left to answer with then.
+    Response::error("Internal server error", 500).unwrap_or_else(|_| std::process::abort())
 }
 
 /// An unsigned response (no account resolved: unknown routes, `/v1/ping`, bad configuration).

@@ -125,28 +125,17 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
 }
 
 async fn pipeline<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req, account: AccountRow, rest: &[&str]) -> Result<Reply, Error> {
-    shared::crypto::signature::check_accept_signature(req.accept_signature.as_deref(), &account.id)
-        .map_err(|e| Error::new(Code::SignatureInvalid, e.to_string()).header("Keygen-Accept-Signature"))?;
-    if req.environment.is_some() {
-        return Err(Error::new(Code::EnvironmentNotSupported, "environments are not supported by this server").header("Keygen-Environment"));
-    }
-    if req.too_large {
-        return Err(Error::new(Code::PayloadTooLarge, format!("request body must be at most {} bytes", api::MAX_BODY_BYTES)));
-    }
-    if !req.body.is_empty() {
-        let ct = req.content_type.as_deref().unwrap_or("application/json");
-        if !(ct.starts_with("application/vnd.api+json") || ct.starts_with("application/json") || ct.starts_with("application/vnd.keygen+json")) {
-            return Err(Error::new(Code::ContentTypeInvalid, "the request body must be application/vnd.api+json or application/json").header("Content-Type"));
-        }
-    }
+    api::check_request(&api::RequestHead {
+        account_id: &account.id,
+        accept_signature: req.accept_signature.as_deref(),
+        environment: req.environment.as_deref(),
+        content_type: req.content_type.as_deref(),
+        has_body: !req.body.is_empty(),
+        too_large: req.too_large,
+    })?;
     let creds = auth::parse_credentials(req.authorization.as_deref(), req.query.get("token"))?;
-    // Email/password Basic credentials are only for POST /tokens.
-    let (caller, password) = match creds {
-        auth::Credentials::Password { email, password } if rest == ["tokens"] && req.method == "POST" => {
-            (Caller { account, bearer: shared::service::Bearer::Anonymous, token_id: None }, Some((email, password)))
-        }
-        creds => (auth::authenticate(&app, account, creds).await?, None),
-    };
+    let token_login = rest == ["tokens"] && req.method == "POST";
+    let (caller, password) = auth::authenticate_request(&app, account, creds, token_login).await?;
     let cx = Cx { app, caller, req, ctx, env };
     let reply = dispatch(&cx, rest, password).await;
     // A successful change may have recorded events: deliver their webhooks in the background.

@@ -40,9 +40,65 @@ pub fn api_version(header: Option<&str>) -> crate::Result<&'static str> {
     }
 }
 
+/// What the request conventions look at, independent of the HTTP runtime.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RequestHead<'a> {
+    /// The resolved account's id (the only `keyid` a signature may be asked for).
+    pub account_id: &'a str,
+    /// `Keygen-Accept-Signature`.
+    pub accept_signature: Option<&'a str>,
+    /// `Keygen-Environment` (non-blank).
+    pub environment: Option<&'a str>,
+    /// `Content-Type`.
+    pub content_type: Option<&'a str>,
+    /// Whether a body was sent.
+    pub has_body: bool,
+    /// Whether the body exceeded [`MAX_BODY_BYTES`].
+    pub too_large: bool,
+}
+
+/// Checks the conventions every account-scoped request must meet before it is authenticated:
+/// an acceptable `Keygen-Accept-Signature`, no environment (Keygen CE answers the same), a body
+/// within [`MAX_BODY_BYTES`], and a JSON media type for any body.
+///
+/// # Errors
+/// 400 `SIGNATURE_INVALID` / `ENVIRONMENT_NOT_SUPPORTED`, 413 `PAYLOAD_TOO_LARGE`, 415
+/// `CONTENT_TYPE_INVALID`, each pointing at its header.
+pub fn check_request(h: &RequestHead<'_>) -> crate::Result<()> {
+    use crate::error::Code;
+    use crate::Error;
+    crate::crypto::signature::check_accept_signature(h.accept_signature, h.account_id)
+        .map_err(|e| Error::new(Code::SignatureInvalid, e.to_string()).header("Keygen-Accept-Signature"))?;
+    if h.environment.is_some() {
+        return Err(Error::new(Code::EnvironmentNotSupported, "environments are not supported by this server").header("Keygen-Environment"));
+    }
+    if h.too_large {
+        return Err(Error::new(Code::PayloadTooLarge, format!("request body must be at most {MAX_BODY_BYTES} bytes")));
+    }
+    if h.has_body {
+        let ct = h.content_type.unwrap_or("application/json");
+        if !["application/vnd.api+json", "application/json", "application/vnd.keygen+json"].iter().any(|t| ct.starts_with(t)) {
+            return Err(Error::new(Code::ContentTypeInvalid, "the request body must be application/vnd.api+json or application/json").header("Content-Type"));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_conventions_are_checked_in_order() {
+        let ok = RequestHead { account_id: "a", has_body: true, content_type: Some("application/vnd.api+json; charset=utf-8"), ..Default::default() };
+        assert!(check_request(&ok).is_ok());
+        let code = |h: RequestHead<'_>| check_request(&h).unwrap_err().code.to_string();
+        assert_eq!(code(RequestHead { content_type: Some("text/plain"), ..ok }), "CONTENT_TYPE_INVALID");
+        assert_eq!(code(RequestHead { too_large: true, content_type: Some("text/plain"), ..ok }), "PAYLOAD_TOO_LARGE");
+        assert_eq!(code(RequestHead { environment: Some("staging"), ..ok }), "ENVIRONMENT_NOT_SUPPORTED");
+        assert_eq!(code(RequestHead { accept_signature: Some("keyid=\"b\", algorithm=\"ed25519\""), ..ok }), "SIGNATURE_INVALID");
+        assert!(check_request(&RequestHead { has_body: false, content_type: Some("text/plain"), ..ok }).is_ok());
+    }
 
     #[test]
     fn api_version_accepts_known_and_rejects_unknown() {

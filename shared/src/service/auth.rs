@@ -85,6 +85,26 @@ pub async fn authenticate<D: Db, K: Kv>(app: &App<'_, D, K>, account: AccountRow
     Ok(Caller { account, bearer, token_id })
 }
 
+/// Resolves credentials for a request. Email/password Basic credentials are accepted only when
+/// `token_login` (the request is `POST /tokens`): then the caller stays anonymous and the
+/// credentials are returned for [`super::tokens::login`] to check.
+///
+/// # Errors
+/// As [`authenticate`].
+pub async fn authenticate_request<D: Db, K: Kv>(
+    app: &App<'_, D, K>,
+    account: AccountRow,
+    creds: Credentials,
+    token_login: bool,
+) -> Result<(Caller, Option<(String, String)>)> {
+    match creds {
+        Credentials::Password { email, password } if token_login => {
+            Ok((Caller { account, bearer: Bearer::Anonymous, token_id: None }, Some((email, password))))
+        }
+        creds => Ok((authenticate(app, account, creds).await?, None)),
+    }
+}
+
 /// Looks a raw token up by its digest.
 ///
 /// # Errors

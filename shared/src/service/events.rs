@@ -8,8 +8,8 @@ use super::{App, Bearer, Caller};
 use crate::api::query::{Page, Query};
 use crate::clock::parse_iso8601;
 use crate::error::{Code, Error};
-use crate::store::rows::{CountRow, EventRow};
-use crate::store::{fetch_all, fetch_one, sql, Db, Kv, Stmt};
+use crate::store::rows::EventRow;
+use crate::store::{fetch_one, sql, Db, Kv, Stmt};
 use crate::Result;
 
 /// What changed, for one event.
@@ -118,12 +118,7 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
     };
     let opt = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
     let filters = vec![caller.account_id().into(), opt("event"), opt("resource[type]"), opt("resource[id]"), date("date[start]")?, date("date[end]")?];
-    let mut p = filters.clone();
-    p.push(page.size.into());
-    p.push(page.offset().into());
-    let rows = fetch_all(app.db, sql::events::LIST, &p).await?;
-    let count = fetch_one::<CountRow>(app.db, sql::events::COUNT, &filters).await?.map_or(0, |c| c.n as u64);
-    Ok((rows, count, page))
+    super::fetch_page(app.db, sql::events::LIST, sql::events::COUNT, filters, page).await
 }
 
 /// One event (admins only).

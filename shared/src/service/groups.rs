@@ -156,11 +156,7 @@ pub async fn users<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str,
     let g = show(app, caller, id).await?;
     let page = Page::from_query(q)?;
     let f: Vec<Value> = vec![caller.account_id().into(), g.id.into()];
-    let mut p = f.clone();
-    p.extend([page.size.into(), page.offset().into()]);
-    let rows = fetch_all(app.db, sql::groups::LIST_USERS, &p).await?;
-    let n = fetch_one::<CountRow>(app.db, sql::groups::COUNT_USERS, &f).await?.map_or(0, |c| c.n as u64);
-    Ok((rows, n, page))
+    super::fetch_page(app.db, sql::groups::LIST_USERS, sql::groups::COUNT_USERS, f, page).await
 }
 
 /// `GET /groups/{id}/machines` (the machine list with a `group` filter).

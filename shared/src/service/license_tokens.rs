@@ -21,8 +21,8 @@ use serde_json::Value;
 use super::{licenses, tokens, App, Bearer, Caller};
 use crate::api::query::{Page, Query};
 use crate::error::{Code, Error};
-use crate::store::rows::{CountRow, TokenRow};
-use crate::store::{fetch_all, fetch_one, sql, Db, Kv, Stmt};
+use crate::store::rows::TokenRow;
+use crate::store::{sql, Db, Kv, Stmt};
 use crate::Result;
 
 /// A license the caller may mint or list tokens for: admins and the license's product.
@@ -43,11 +43,7 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id
     let page = Page::from_query(q)?;
     let l = manageable(app, caller, license_id).await?;
     let f: Vec<Value> = vec![caller.account_id().into(), l.id.into()];
-    let mut p = f.clone();
-    p.extend([page.size.into(), page.offset().into()]);
-    let rows = fetch_all(app.db, sql::license_actions::LIST_LICENSE_TOKENS, &p).await?;
-    let n = fetch_one::<CountRow>(app.db, sql::license_actions::COUNT_LICENSE_TOKENS, &f).await?.map_or(0, |c| c.n as u64);
-    Ok((rows, n, page))
+    super::fetch_page(app.db, sql::license_actions::LIST_LICENSE_TOKENS, sql::license_actions::COUNT_LICENSE_TOKENS, f, page).await
 }
 
 /// `GET /licenses/{id}/tokens/{token}`.

@@ -9,8 +9,8 @@ use super::{events, licenses, users, App, Caller};
 use crate::api::query::{Page, Query};
 use crate::clock::Millis;
 use crate::error::{AttrFault, Code, Error};
-use crate::store::rows::{CountRow, IdRow, UserRow};
-use crate::store::{fetch_all, fetch_one, sql, Db, Kv, Stmt};
+use crate::store::rows::{IdRow, UserRow};
+use crate::store::{fetch_all, sql, Db, Kv, Stmt};
 use crate::Result;
 
 /// `GET /licenses/{id}/users` (anyone who may read the license).
@@ -18,11 +18,7 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id
     let page = Page::from_query(q)?;
     let l = licenses::show(app, caller, license_id).await?;
     let f: Vec<Value> = vec![caller.account_id().into(), l.id.into()];
-    let mut p = f.clone();
-    p.extend([page.size.into(), page.offset().into()]);
-    let rows = fetch_all(app.db, sql::license_actions::LIST_LICENSEES, &p).await?;
-    let n = fetch_one::<CountRow>(app.db, sql::license_actions::COUNT_LICENSEES, &f).await?.map_or(0, |c| c.n as u64);
-    Ok((rows, n, page))
+    super::fetch_page(app.db, sql::license_actions::LIST_LICENSEES, sql::license_actions::COUNT_LICENSEES, f, page).await
 }
 
 async fn attached<D: Db, K: Kv>(app: &App<'_, D, K>, acc: &str, license_id: &str, ids: &[String]) -> Result<Vec<String>> {

@@ -10,7 +10,7 @@ use crate::domain::strategy::Scheme;
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
 use crate::store::rows::{CountRow, PolicyRow};
-use crate::store::{fetch_all, fetch_one, sql, Db, Kv, Stmt};
+use crate::store::{fetch_one, sql, Db, Kv, Stmt};
 use crate::Result;
 
 /// A parsed policy document.
@@ -100,11 +100,7 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
         _ => return Err(Error::forbidden()),
     };
     let f = vec![caller.account_id().into(), product];
-    let mut p = f.clone();
-    p.extend([page.size.into(), page.offset().into()]);
-    let rows = fetch_all(app.db, sql::policies::LIST, &p).await?;
-    let n = fetch_one::<CountRow>(app.db, sql::policies::COUNT, &f).await?.map_or(0, |c| c.n as u64);
-    Ok((rows, n, page))
+    super::fetch_page(app.db, sql::policies::LIST, sql::policies::COUNT, f, page).await
 }
 
 /// Creates a policy.

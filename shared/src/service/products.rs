@@ -7,8 +7,8 @@ use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
-use crate::store::rows::{json_object, CountRow, ProductRow};
-use crate::store::{fetch_all, fetch_one, opt, sql, Db, Kv, Stmt};
+use crate::store::rows::{json_object, ProductRow};
+use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
 use crate::Result;
 
 const STRATEGIES: [&str; 3] = ["LICENSED", "OPEN", "CLOSED"];
@@ -83,11 +83,7 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
         _ => return Err(Error::forbidden()),
     };
     let f = vec![caller.account_id().into(), only];
-    let mut p = f.clone();
-    p.extend([page.size.into(), page.offset().into()]);
-    let rows = fetch_all(app.db, sql::products::LIST, &p).await?;
-    let n = fetch_one::<CountRow>(app.db, sql::products::COUNT, &f).await?.map_or(0, |c| c.n as u64);
-    Ok((rows, n, page))
+    super::fetch_page(app.db, sql::products::LIST, sql::products::COUNT, f, page).await
 }
 
 /// Creates a product (admins).

@@ -9,8 +9,8 @@ use crate::api::query::{Page, Query};
 use crate::clock::{parse_iso8601, Millis, DAY_MS};
 use crate::crypto::{password, token};
 use crate::error::{AttrFault, Code, Error};
-use crate::store::rows::{CountRow, TokenRow, UserRow};
-use crate::store::{fetch_all, fetch_one, opt, sql, Db, Kv, Stmt};
+use crate::store::rows::{TokenRow, UserRow};
+use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
 use crate::Result;
 
 /// User tokens expire after two weeks unless told otherwise, as in Keygen.
@@ -198,11 +198,7 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
         }
     };
     let filters = vec![caller.account_id().into(), ty, id];
-    let mut p = filters.clone();
-    p.extend([page.size.into(), page.offset().into()]);
-    let rows = fetch_all(app.db, sql::tokens::LIST, &p).await?;
-    let count = fetch_one::<CountRow>(app.db, sql::tokens::COUNT, &filters).await?.map_or(0, |c| c.n as u64);
-    Ok((rows, count, page))
+    super::fetch_page(app.db, sql::tokens::LIST, sql::tokens::COUNT, filters, page).await
 }
 
 /// Regenerates a token: same id, new value (shown once), expiry renewed for user tokens.

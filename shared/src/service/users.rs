@@ -9,8 +9,8 @@ use crate::api::query::{Page, Query};
 use crate::crypto::password;
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
-use crate::store::rows::{CountRow, UserRow};
-use crate::store::{fetch_all, fetch_one, opt, sql, Db, Kv, Stmt};
+use crate::store::rows::UserRow;
+use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
 use crate::Result;
 
 /// Attributes of a create or update.
@@ -112,11 +112,7 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
         Some(_) => return Err(Error::new(Code::ParameterInvalid, "must be ACTIVE or BANNED").parameter("status")),
     };
     let f = vec![caller.account_id().into(), only, product, opt(role), banned];
-    let mut p = f.clone();
-    p.extend([page.size.into(), page.offset().into()]);
-    let rows = fetch_all(app.db, sql::users::LIST, &p).await?;
-    let n = fetch_one::<CountRow>(app.db, sql::users::COUNT, &f).await?.map_or(0, |c| c.n as u64);
-    Ok((rows, n, page))
+    super::fetch_page(app.db, sql::users::LIST, sql::users::COUNT, f, page).await
 }
 
 /// Creates a user (admins and products; only admins may create admins).

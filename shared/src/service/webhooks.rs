@@ -7,8 +7,8 @@ use super::{products, App, Caller};
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::error::{AttrFault, Code, Error};
-use crate::store::rows::{CountRow, WebhookEndpointRow, WebhookEventRow};
-use crate::store::{fetch_all, fetch_one, sql, Db, Kv, Stmt};
+use crate::store::rows::{WebhookEndpointRow, WebhookEventRow};
+use crate::store::{fetch_one, sql, Db, Kv, Stmt};
 use crate::Result;
 
 /// Every event name an endpoint may subscribe to: Keygen's emitted events
@@ -279,11 +279,7 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
     caller.require_admin()?;
     let page = Page::from_query(q)?;
     let f: Vec<Value> = vec![caller.account_id().into(), q.get("product").map_or(Value::Null, |p| p.to_owned().into())];
-    let mut p = f.clone();
-    p.extend([page.size.into(), page.offset().into()]);
-    let rows = fetch_all(app.db, sql::webhooks::LIST_ENDPOINTS, &p).await?;
-    let n = fetch_one::<CountRow>(app.db, sql::webhooks::COUNT_ENDPOINTS, &f).await?.map_or(0, |c| c.n as u64);
-    Ok((rows, n, page))
+    super::fetch_page(app.db, sql::webhooks::LIST_ENDPOINTS, sql::webhooks::COUNT_ENDPOINTS, f, page).await
 }
 
 /// One endpoint.
@@ -324,11 +320,7 @@ pub async fn list_events<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: 
     let page = Page::from_query(q)?;
     let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
     let f = vec![caller.account_id().into(), get("event"), get("status"), get("endpoint")];
-    let mut p = f.clone();
-    p.extend([page.size.into(), page.offset().into()]);
-    let rows = fetch_all(app.db, sql::webhooks::LIST_EVENTS, &p).await?;
-    let n = fetch_one::<CountRow>(app.db, sql::webhooks::COUNT_EVENTS, &f).await?.map_or(0, |c| c.n as u64);
-    Ok((rows, n, page))
+    super::fetch_page(app.db, sql::webhooks::LIST_EVENTS, sql::webhooks::COUNT_EVENTS, f, page).await
 }
 
 /// One webhook event.
