@@ -1,7 +1,7 @@
-//! Outbound HTTP for webhook deliveries: [`shared::service::webhook_delivery::HttpClient`] over
+//! Outbound HTTP for webhook deliveries: [`shared::service::lifecycle::webhook_delivery::HttpClient`] over
 //! `worker::Fetch`, and the post-request delivery hook.
 
-use shared::service::webhook_delivery::{self, HttpClient};
+use shared::service::lifecycle::webhook_delivery::{self, HttpClient};
 use shared::service::App;
 use wasm_bindgen::JsCast;
 use worker::{Context, Fetch, Headers, Method, Request, RequestInit};

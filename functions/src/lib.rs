@@ -40,7 +40,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     };
     let clock = shared::clock::FixedClock::at(event.schedule() as i64);
     let app = shared::service::App { db: &app_env.db, kv: &app_env.kv, clock: &clock, rng: &CryptoRandom, secret: &app_env.secret };
-    let report = shared::service::jobs::run(&app, &fetch::WorkerHttp, &event.cron()).await;
+    let report = shared::service::lifecycle::jobs::run(&app, &fetch::WorkerHttp, &event.cron()).await;
     for j in &report.jobs {
         worker::console_log!("scheduled {}: {} rows, {} events, {} deleted, done {}", j.job, j.rows, j.events, j.deleted, j.done);
     }

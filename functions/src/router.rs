@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use ed25519_dalek::SigningKey;
 use shared::api::{self, Document};
 use shared::error::{Code, Error};
-use shared::service::{accounts, auth, licenses, App, Caller};
+use shared::service::{identity::accounts, identity::auth, licensing::licenses, App, Caller};
 use shared::store::rows::AccountRow;
 use worker::{Context, Response};
 
@@ -156,12 +156,12 @@ async fn dispatch(cx: &Cx<'_>, rest: &[&str], password: Option<(String, String)>
         };
     }
     try_group!(ep::core_routes(cx, rest, password));
-    try_group!(ep::machines::route(cx, rest));
-    try_group!(ep::license_actions::route(cx, rest));
-    try_group!(ep::checkouts::route(cx, rest));
-    try_group!(ep::entitlements::route(cx, rest));
-    try_group!(ep::groups::route(cx, rest));
-    try_group!(ep::webhooks::route(cx, rest));
+    try_group!(ep::fleet::machines::route(cx, rest));
+    try_group!(ep::licensing::license_actions::route(cx, rest));
+    try_group!(ep::licensing::checkouts::route(cx, rest));
+    try_group!(ep::catalogue::entitlements::route(cx, rest));
+    try_group!(ep::catalogue::groups::route(cx, rest));
+    try_group!(ep::lifecycle::webhooks::route(cx, rest));
     let m = cx.req.method.as_str();
     Err(if known_path(rest) { Error::new(Code::NotSupported, format!("{m} is not supported on this endpoint")) } else { route_not_found() })
 }

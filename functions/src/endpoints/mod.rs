@@ -1,24 +1,16 @@
 //! One module per endpoint group. Each handler parses (with `shared::api`/service parsers),
 //! calls one service function, and renders: no business rule lives here.
 
-pub mod accounts;
-pub mod checkouts;
-pub mod components;
-pub mod entitlements;
-pub mod events;
-pub mod groups;
-pub mod license_actions;
-pub mod licenses;
-pub mod machines;
-pub mod policies;
-pub mod processes;
-pub mod products;
-pub mod profiles;
-pub mod tokens;
-pub mod users;
-pub mod validations;
-pub mod webhooks;
+pub mod catalogue;
+pub mod fleet;
+pub mod identity;
+pub mod licensing;
+pub mod lifecycle;
 
+use catalogue::{policies, products};
+use identity::{accounts, profiles, tokens, users};
+use licensing::licenses;
+use lifecycle::events;
 use shared::api::document::Document;
 use shared::api::query::Page;
 use shared::api::ResourceObject;

@@ -80,7 +80,7 @@ pub fn token(t: &TokenRow, raw: Option<&str>) -> ResourceObject {
 
 /// A product.
 pub fn product(p: &ProductRow) -> ResourceObject {
-    let (platforms, metadata) = crate::service::products::render_parts(p);
+    let (platforms, metadata) = crate::service::catalogue::products::render_parts(p);
     ResourceObject::new(&p.account_id, "products", &p.id)
         .attr("name", p.name.clone())
         .attr("code", p.code.clone())

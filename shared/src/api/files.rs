@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::document::{ts, ResourceObject};
 use crate::clock::iso8601;
-use crate::service::checkout::Checkout;
+use crate::service::licensing::checkout::Checkout;
 
 /// The `license-files` or `machine-files` resource of a check-out (its id is random and not
 /// stored, as in Keygen).

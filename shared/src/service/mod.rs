@@ -3,34 +3,12 @@
 //! resolved account and who is calling). Handlers in `functions/` parse, call one of these,
 //! and render; no rule lives there.
 
-pub mod accounts;
-pub mod activation;
-pub mod auth;
-pub mod checkout;
-pub mod components;
-pub mod entitlements;
+pub mod catalogue;
 pub mod events;
-pub mod groups;
-pub mod heartbeats;
-pub mod jobs;
-pub mod leases;
-pub mod license_actions;
-pub mod license_tokens;
-pub mod licensees;
-pub mod licenses;
-pub mod machines;
-pub mod maintenance;
-pub mod policies;
-pub mod processes;
-pub mod products;
-pub mod profiles;
-pub mod tokens;
-pub mod usage;
-pub mod users;
-pub mod validation;
-pub mod webhook_delivery;
-pub mod webhook_payload;
-pub mod webhooks;
+pub mod fleet;
+pub mod identity;
+pub mod licensing;
+pub mod lifecycle;
 
 use serde_json::Value;
 

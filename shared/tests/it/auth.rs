@@ -2,8 +2,8 @@
 //! regeneration, license-key auth per policy, and cross-account isolation.
 
 use serde_json::json;
-use shared::service::auth::{self, Credentials};
-use shared::service::{tokens, users, Bearer};
+use shared::service::identity::auth::{self, Credentials};
+use shared::service::{identity::tokens, identity::users, Bearer};
 
 use crate::support::{block, Env};
 
@@ -97,7 +97,7 @@ fn license_key_auth_follows_the_policy_strategy() {
     assert_eq!(auth(&l1.key).unwrap_err().code, "LICENSE_NOT_ALLOWED");
     assert_eq!(auth(&l2.key).unwrap().bearer, Bearer::License { license_id: l2.id.clone() });
     assert_eq!(auth("NOT-A-KEY").unwrap_err().code, "LICENSE_INVALID");
-    block(shared::service::licenses::set_suspended(&app, &admin, &l2.id, true)).unwrap();
+    block(shared::service::licensing::licenses::set_suspended(&app, &admin, &l2.id, true)).unwrap();
     assert_eq!(auth(&l2.key).unwrap_err().code, "LICENSE_SUSPENDED");
 }
 

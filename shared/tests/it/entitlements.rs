@@ -2,7 +2,7 @@
 
 use serde_json::json;
 use shared::api::query::Query;
-use shared::service::{entitlements, groups, licensees, Bearer, Caller};
+use shared::service::{catalogue::entitlements, catalogue::groups, licensing::licensees, Bearer, Caller};
 
 use crate::support::{block, Env};
 
@@ -80,7 +80,7 @@ fn attach_and_detach_on_policies_and_licenses() {
 
 fn user(env: &Env, admin: &Caller, email: &str) -> String {
     let body = json!({"data":{"type":"users","attributes":{"email":email}}}).to_string();
-    block(shared::service::users::create(&env.app(), admin, shared::service::users::parse(body.as_bytes(), true).unwrap())).unwrap().id
+    block(shared::service::identity::users::create(&env.app(), admin, shared::service::identity::users::parse(body.as_bytes(), true).unwrap())).unwrap().id
 }
 
 fn users_body(ids: &[&str]) -> Vec<u8> {
@@ -136,7 +136,7 @@ fn groups_hold_at_most_their_limits() {
     let licensee = Caller { account: admin.account.clone(), bearer: Bearer::License { license_id: l1.id.clone() }, token_id: None };
     assert_eq!(block(groups::show(&app, &licensee, &g.id)).unwrap_err().code, "FORBIDDEN");
     block(groups::delete(&app, &admin, &g.id)).unwrap();
-    let l = block(shared::service::licenses::find(&app, admin.account_id(), &l1.id)).unwrap().unwrap();
+    let l = block(shared::service::licensing::licenses::find(&app, admin.account_id(), &l1.id)).unwrap().unwrap();
     assert_eq!(l.group_id, None, "members leave a deleted group");
     assert_eq!(env.events().iter().filter(|(e, _)| e == "license.group.updated").count(), 2);
 }

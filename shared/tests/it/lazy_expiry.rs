@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 use shared::clock::iso8601;
-use shared::service::{activation, usage, validation, Bearer, Caller};
+use shared::service::{fleet::activation, licensing::usage, licensing::validation, Bearer, Caller};
 use shared::store::rows::{LicenseRow, PolicyRow};
 
 use crate::support::{block, Env, T0};
@@ -30,7 +30,7 @@ fn expiry_events(env: &Env, l: &LicenseRow) -> Vec<Value> {
 }
 
 fn stored(env: &Env, admin: &Caller, l: &LicenseRow) -> LicenseRow {
-    block(shared::service::licenses::find(&env.app(), admin.account_id(), &l.id)).unwrap().unwrap()
+    block(shared::service::licensing::licenses::find(&env.app(), admin.account_id(), &l.id)).unwrap().unwrap()
 }
 
 fn activate(env: &Env, admin: &Caller, l: &LicenseRow, fingerprint: &str) -> Result<(), shared::Error> {

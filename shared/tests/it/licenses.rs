@@ -4,7 +4,7 @@
 use serde_json::json;
 use shared::api::query::Query;
 use shared::crypto::license_key;
-use shared::service::licenses;
+use shared::service::licensing::licenses;
 
 use crate::support::{block, Env, T0};
 

@@ -4,9 +4,9 @@
 use serde_json::{json, Value};
 use shared::clock::{iso8601, DAY_MS};
 use shared::service::events::{self, Event};
-use shared::service::jobs::{self, CRON_CULL, CRON_DAILY, CRON_LIFECYCLE};
-use shared::service::webhook_delivery::RecordingHttp;
-use shared::service::{maintenance, Bearer, Caller};
+use shared::service::lifecycle::jobs::{self, CRON_CULL, CRON_DAILY, CRON_LIFECYCLE};
+use shared::service::lifecycle::webhook_delivery::RecordingHttp;
+use shared::service::{licensing::maintenance, Bearer, Caller};
 use shared::store::rows::LicenseRow;
 use shared::store::{Db, Stmt};
 
@@ -94,7 +94,7 @@ fn renewing_moves_the_window_so_expiring_soon_fires_again() {
     let policy = env.policy(&admin, &product, json!({"duration": 30 * 86_400}));
     let l = env.license(&admin, &policy, json!({"expiry": iso8601(T0 + DAY_MS)}));
     assert_eq!(tick(&env, CRON_LIFECYCLE), vec![ev("license.expiring-soon", &l.id)]);
-    block(shared::service::licenses::renew(&env.app(), &admin, &l.id)).unwrap();
+    block(shared::service::licensing::licenses::renew(&env.app(), &admin, &l.id)).unwrap();
     env.clock.set(T0 + 28 * DAY_MS);
     assert_eq!(tick(&env, CRON_LIFECYCLE), vec![ev("license.expiring-soon", &l.id)]);
     env.clock.set(T0 + 31 * DAY_MS + 1);

@@ -3,8 +3,8 @@
 //! invocation and ticks needed (`cargo test -p shared --test it scale -- --nocapture`).
 
 use serde_json::json;
-use shared::service::jobs::{self, CRON_CULL, D1_QUERIES_PER_INVOCATION, INVOCATION_BUDGET};
-use shared::service::webhook_delivery::RecordingHttp;
+use shared::service::lifecycle::jobs::{self, CRON_CULL, D1_QUERIES_PER_INVOCATION, INVOCATION_BUDGET};
+use shared::service::lifecycle::webhook_delivery::RecordingHttp;
 use shared::store::Db;
 
 use crate::support::{block, Env, T0};

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 use shared::api::query::Query;
-use shared::service::{groups, license_tokens, machines, Bearer, Caller};
+use shared::service::{catalogue::groups, fleet::machines, licensing::license_tokens, Bearer, Caller};
 use shared::store::rows::LicenseRow;
 
 use crate::machines::activate;
@@ -88,7 +88,7 @@ fn a_group_counts_its_machines_against_max_machines() {
         "license":{"data":{"type":"licenses","id":l.id}},"group":{"data":{"type":"groups","id":g.id}}}}})
     };
     let run = |body: serde_json::Value| {
-        block(shared::service::activation::activate(&env.app(), &admin, shared::service::activation::parse(body.to_string().as_bytes()).unwrap()))
+        block(shared::service::fleet::activation::activate(&env.app(), &admin, shared::service::fleet::activation::parse(body.to_string().as_bytes()).unwrap()))
     };
     let m = run(group("fp-1")).unwrap();
     assert_eq!(m.group_id.as_deref(), Some(g.id.as_str()));

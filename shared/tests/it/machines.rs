@@ -2,7 +2,7 @@
 
 use serde_json::json;
 use shared::domain::heartbeat::HeartbeatStatus;
-use shared::service::{activation, components, heartbeats, leases, machines, processes, Caller};
+use shared::service::{fleet::activation, fleet::components, fleet::heartbeats, fleet::leases, fleet::machines, fleet::processes, Caller};
 use shared::store::rows::{LicenseRow, MachineRow};
 
 use shared::Clock;
@@ -94,7 +94,8 @@ fn per_user_leasing_counts_each_owner_separately() {
     let l = env.license(&admin, &policy, json!({}));
     let user = |email: &str| {
         let body = json!({"data":{"type":"users","attributes":{"email":email}}});
-        block(shared::service::users::create(&env.app(), &admin, shared::service::users::parse(body.to_string().as_bytes(), true).unwrap())).unwrap()
+        block(shared::service::identity::users::create(&env.app(), &admin, shared::service::identity::users::parse(body.to_string().as_bytes(), true).unwrap()))
+            .unwrap()
     };
     let (u1, u2) = (user("a@x.test"), user("b@x.test"));
     let with_owner = |fp: &str, owner: &str| {

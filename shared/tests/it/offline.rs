@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 use shared::api::query::Query;
 use shared::crypto::license_file::{self, FileKind};
-use shared::service::{checkout, license_tokens, usage, Bearer, Caller};
+use shared::service::{licensing::checkout, licensing::license_tokens, licensing::usage, Bearer, Caller};
 use shared::store::Db;
 
 use crate::support::{block, Env, T0};
@@ -31,7 +31,7 @@ fn increment_stops_exactly_at_max_uses_and_writes_nothing_past_it() {
     let e = block(usage::increment(&app, &admin, &l.id, 100)).unwrap_err();
     assert_eq!(e.code, "USES_LIMIT_EXCEEDED");
     assert_eq!(count(&env, "license.usage.incremented"), 2, "refused increments record no event");
-    let after = block(shared::service::licenses::find(&app, admin.account_id(), &l.id)).unwrap().unwrap();
+    let after = block(shared::service::licensing::licenses::find(&app, admin.account_id(), &l.id)).unwrap().unwrap();
     assert_eq!(after.uses, 5);
 }
 
@@ -78,7 +78,7 @@ fn first_use_starts_the_expiry_clock_once_and_only_on_a_real_use() {
     assert_eq!(l.expiry, None);
     let zero = env.license(&admin, &policy, json!({"maxUses": 0}));
     assert_eq!(block(usage::increment(&env.app(), &admin, &zero.id, 1)).unwrap_err().code, "USES_LIMIT_EXCEEDED");
-    let z = block(shared::service::licenses::find(&env.app(), admin.account_id(), &zero.id)).unwrap().unwrap();
+    let z = block(shared::service::licensing::licenses::find(&env.app(), admin.account_id(), &zero.id)).unwrap().unwrap();
     assert_eq!(z.expiry, None, "a refused increment does not start the clock");
     env.clock.set(T0 + 1000);
     let used = block(usage::increment(&env.app(), &admin, &l.id, 1)).unwrap();
@@ -168,7 +168,7 @@ fn license_files_round_trip_encrypted_and_plain() {
     assert_eq!(types, ["products", "policies"]);
     assert!(license_file::decode(&c.certificate, &admin.account.public_key, "wrong key").is_err());
     assert_eq!(count(&env, "license.checked-out"), 1);
-    let touched = block(shared::service::licenses::find(&app, admin.account_id(), &l.id)).unwrap().unwrap();
+    let touched = block(shared::service::licensing::licenses::find(&app, admin.account_id(), &l.id)).unwrap().unwrap();
     assert_eq!(touched.last_check_out_at, Some(T0));
 
     let plain = checkout::parse_options(FileKind::License, &Query::parse("ttl=null"), None).unwrap();

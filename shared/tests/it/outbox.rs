@@ -2,7 +2,7 @@
 
 use serde_json::json;
 use shared::service::events::{self, Event};
-use shared::service::{licenses, products};
+use shared::service::{catalogue::products, licensing::licenses};
 use shared::store::{sql, Db, Stmt};
 
 use crate::support::{block, Env};

@@ -4,7 +4,7 @@
 
 use shared::clock::FixedClock;
 use shared::rng::SeededRandom;
-use shared::service::{accounts, licenses, policies, products, App, Bearer, Caller};
+use shared::service::{catalogue::policies, catalogue::products, identity::accounts, licensing::licenses, App, Bearer, Caller};
 use shared::store::rows::{LicenseRow, PolicyRow, ProductRow};
 use shared::store::sqlite::SqliteDb;
 use shared::store::MemoryKv;

@@ -4,8 +4,8 @@
 use std::cell::Cell;
 
 use serde_json::{json, Value};
-use shared::service::validation::{self, Validated};
-use shared::service::{heartbeats, leases, App, Bearer, Caller};
+use shared::service::licensing::validation::{self, Validated};
+use shared::service::{fleet::heartbeats, fleet::leases, App, Bearer, Caller};
 use shared::store::rows::LicenseRow;
 use shared::store::sqlite::SqliteDb;
 use shared::store::{Db, Row, Stmt, StmtResult, StoreError};
@@ -68,7 +68,7 @@ fn validation_loads_in_one_round_trip_and_defers_its_writes() {
     assert!(!env.events().iter().any(|(e, _)| e.starts_with("license.validation")), "writes wait for commit");
     block(v.pending.commit(&env.db)).unwrap();
     assert!(env.events().iter().any(|(e, id)| e == "license.validation.succeeded" && *id == l.id));
-    let stored: LicenseRow = block(shared::service::licenses::find(&env.app(), &admin.account.id, &l.id)).unwrap().unwrap();
+    let stored: LicenseRow = block(shared::service::licensing::licenses::find(&env.app(), &admin.account.id, &l.id)).unwrap().unwrap();
     assert_eq!(stored.last_validated_at, Some(T0));
 }
 
@@ -169,7 +169,7 @@ fn first_validation_sets_the_expiry_and_validation_by_id_needs_access() {
     env.clock.advance(1000);
     let v = validate_key(&env, &anonymous(&admin), &l.key, None);
     block(v.pending.commit(&env.db)).unwrap();
-    let stored = block(shared::service::licenses::find(&env.app(), &admin.account.id, &l.id)).unwrap().unwrap();
+    let stored = block(shared::service::licensing::licenses::find(&env.app(), &admin.account.id, &l.id)).unwrap().unwrap();
     assert_eq!(stored.expiry, Some(T0 + 86_400_000), "first writer wins");
 
     let req = validation::parse_validate(br#"{"meta":{}}"#, &l.id, false).unwrap();
@@ -213,6 +213,6 @@ fn repeated_validations_with_the_same_outcome_are_recorded_once_a_minute() {
     env.clock.advance(2_000);
     assert_eq!(run(None).1, 2);
     assert_eq!(validations(), 4);
-    let stored = block(shared::service::licenses::find(&env.app(), &admin.account.id, &l.id)).unwrap().unwrap();
+    let stored = block(shared::service::licensing::licenses::find(&env.app(), &admin.account.id, &l.id)).unwrap().unwrap();
     assert_eq!((stored.last_validated_at, stored.last_validation_code.as_deref()), (Some(env.clock.now_ms()), Some("VALID")));
 }

@@ -4,9 +4,9 @@
 
 use serde_json::{json, Value};
 use shared::api::query::Query;
-use shared::service::jobs::Budget;
-use shared::service::webhook_delivery::{deliver_pending, fan_out, RecordingHttp};
-use shared::service::{license_tokens, licenses, webhooks, Caller};
+use shared::service::lifecycle::jobs::Budget;
+use shared::service::lifecycle::webhook_delivery::{deliver_pending, fan_out, RecordingHttp};
+use shared::service::{licensing::license_tokens, licensing::licenses, lifecycle::webhooks, Caller};
 use shared::store::rows::{PolicyRow, WebhookEndpointRow};
 
 use crate::support::{block, Env};

@@ -5,9 +5,9 @@
 use serde_json::{json, Value};
 use shared::api::query::Query;
 use shared::crypto::signature::{self, SignedHeaders};
-use shared::service::jobs::{self, CRON_LIFECYCLE};
-use shared::service::webhook_delivery::{deliver_pending, RecordingHttp, SUSPEND_AFTER_FAILURES};
-use shared::service::{webhooks, Caller};
+use shared::service::lifecycle::jobs::{self, CRON_LIFECYCLE};
+use shared::service::lifecycle::webhook_delivery::{deliver_pending, RecordingHttp, SUSPEND_AFTER_FAILURES};
+use shared::service::{lifecycle::webhooks, Caller};
 use shared::store::rows::{WebhookEndpointRow, WebhookEventRow};
 
 use crate::support::{block, Env, T0};
@@ -171,7 +171,7 @@ fn subscriptions_and_product_scope_filter_deliveries() {
     let scoped = endpoint(&env, &admin, json!({"url": "https://b.example.com/"}), Some(&other_product.id));
     let mine = env.license(&admin, &policy, json!({}));
     let theirs = env.license(&admin, &other_policy, json!({}));
-    block(shared::service::licenses::delete(&env.app(), &admin, &mine.id, false)).unwrap();
+    block(shared::service::licensing::licenses::delete(&env.app(), &admin, &mine.id, false)).unwrap();
     let http = RecordingHttp::default();
     block(deliver_pending(&env.app(), &http, admin.account_id())).unwrap();
     let a: Vec<String> = deliveries(&env, &admin, &deleted_only.id).iter().map(|r| r.event.clone()).collect();

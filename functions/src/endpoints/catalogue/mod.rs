@@ -1,0 +1,5 @@
+//! Endpoints of Catalogue: products, policies, entitlements and groups.
+pub mod entitlements;
+pub mod groups;
+pub mod policies;
+pub mod products;

@@ -1,0 +1,98 @@
+//! `/machines` (activation, read by id or fingerprint, list, update, deactivate), heartbeat
+//! actions, `GET /licenses/{id}/machines` and `GET /machines/{id}/license`. [`route`] is the
+//! licensing engine's entry in the router: it also owns validation, process and component
+//! routes (their own modules).
+
+use shared::api::licenses::license;
+use shared::api::machines::machine;
+use shared::api::Document;
+use shared::service::{fleet::activation, fleet::heartbeats, fleet::machines};
+use shared::Error;
+
+use crate::endpoints::fleet::{components, processes};
+use crate::endpoints::licensing::validations;
+use crate::endpoints::list_doc;
+use crate::http::Reply;
+use crate::router::Cx;
+
+/// The licensing engine's routes; `None` for paths it does not own.
+pub async fn route(cx: &Cx<'_>, rest: &[&str]) -> Option<Result<Reply, Error>> {
+    let m = cx.req.method.as_str();
+    Some(match (m, rest) {
+        ("GET", ["machines"]) => list(cx).await,
+        ("POST", ["machines"]) => activate(cx).await,
+        ("GET", ["machines", id]) => show(cx, id).await,
+        ("PATCH" | "PUT", ["machines", id]) => update(cx, id).await,
+        ("DELETE", ["machines", id]) => delete(cx, id).await,
+        ("POST", ["machines", id, "actions", "ping" | "ping-heartbeat"]) => ping(cx, id).await,
+        ("POST", ["machines", id, "actions", "reset" | "reset-heartbeat"]) => reset(cx, id).await,
+        ("GET", ["machines", id, "license"]) => machine_license(cx, id).await,
+        ("GET", ["licenses", id, "machines"]) => for_license(cx, id).await,
+        _ => {
+            if let Some(r) = validations::route(cx, rest).await {
+                return Some(r);
+            }
+            if let Some(r) = processes::route(cx, rest).await {
+                return Some(r);
+            }
+            return components::route(cx, rest).await;
+        }
+    })
+}
+
+fn one(cx: &Cx<'_>, m: &shared::store::rows::MachineRow) -> Document {
+    Document::one(machine(m, cx.app.now(), None))
+}
+
+/// Lists machines.
+pub async fn list(cx: &Cx<'_>) -> Result<Reply, Error> {
+    let (rows, n, page) = machines::list(&cx.app, &cx.caller, &cx.req.query).await?;
+    let now = cx.app.now();
+    Ok(Reply::ok(list_doc(cx, &rows, n, page, |m| machine(m, now, None))))
+}
+
+/// `POST /machines`: activation.
+pub async fn activate(cx: &Cx<'_>) -> Result<Reply, Error> {
+    let input = activation::parse(&cx.req.body)?;
+    Ok(Reply::created(one(cx, &activation::activate(&cx.app, &cx.caller, input).await?)))
+}
+
+/// Shows a machine by id or fingerprint.
+pub async fn show(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    Ok(Reply::ok(one(cx, &machines::show(&cx.app, &cx.caller, id).await?)))
+}
+
+/// Updates a machine.
+pub async fn update(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    let input = machines::parse_update(&cx.req.body)?;
+    Ok(Reply::ok(one(cx, &machines::update(&cx.app, &cx.caller, id, input).await?)))
+}
+
+/// Deactivates a machine.
+pub async fn delete(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    machines::delete(&cx.app, &cx.caller, id).await?;
+    Ok(Reply::NoContent)
+}
+
+/// `actions/ping`.
+pub async fn ping(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    let (m, status) = heartbeats::ping(&cx.app, &cx.caller, id).await?;
+    Ok(Reply::ok(Document::one(machine(&m, cx.app.now(), status))))
+}
+
+/// `actions/reset`.
+pub async fn reset(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    Ok(Reply::ok(one(cx, &heartbeats::reset(&cx.app, &cx.caller, id).await?)))
+}
+
+/// `GET /machines/{id}/license`.
+pub async fn machine_license(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    Ok(Reply::ok(Document::one(license(&machines::license(&cx.app, &cx.caller, id).await?, cx.app.now()))))
+}
+
+/// `GET /licenses/{id}/machines`.
+pub async fn for_license(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    let (rows, n, page) = machines::list_for_license(&cx.app, &cx.caller, id, &cx.req.query).await?;
+    let now = cx.app.now();
+    Ok(Reply::ok(list_doc(cx, &rows, n, page, |m| machine(m, now, None))))
+}

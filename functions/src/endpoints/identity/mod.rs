@@ -1,0 +1,5 @@
+//! Endpoints of Identity: accounts, authentication, tokens, users and profiles. Every capability may use it.
+pub mod accounts;
+pub mod profiles;
+pub mod tokens;
+pub mod users;

@@ -1,0 +1,53 @@
+//! License validation: `GET|POST /licenses/{id|key}/actions/validate` and
+//! `POST /licenses/actions/validate-key`. The validation's writes (last validated, lazy
+//! expiry, event) run in `wait_until`, after the response.
+
+use serde_json::{Map, Value};
+use shared::api::licenses::license;
+use shared::api::Document;
+use shared::service::licensing::validation::{self, Pending, ValidationRequest};
+use shared::Error;
+use wasm_bindgen::JsCast;
+
+use crate::d1::D1Db;
+use crate::http::Reply;
+use crate::router::Cx;
+
+/// Validation routes; `None` for other paths.
+pub async fn route(cx: &Cx<'_>, rest: &[&str]) -> Option<Result<Reply, Error>> {
+    let m = cx.req.method.as_str();
+    Some(match (m, rest) {
+        ("POST", ["licenses", "actions", "validate-key"]) => run(cx, validation::parse_validate_key(&cx.req.body)).await,
+        ("GET", ["licenses", id, "actions", "validate"]) => run(cx, validation::parse_validate(&cx.req.body, id, true)).await,
+        ("POST", ["licenses", id, "actions", "validate"]) => run(cx, validation::parse_validate(&cx.req.body, id, false)).await,
+        _ => return None,
+    })
+}
+
+async fn run(cx: &Cx<'_>, req: Result<ValidationRequest, Error>) -> Result<Reply, Error> {
+    let v = validation::validate_license(&cx.app, &cx.caller, req?).await?;
+    defer(cx, v.pending);
+    let doc = match &v.license {
+        Some(l) => Document::one(license(l, cx.app.now())),
+        None => {
+            let mut m = Map::new();
+            m.insert("data".into(), Value::Null);
+            Document(m)
+        }
+    };
+    Ok(Reply::ok(doc.meta(v.meta)))
+}
+
+/// Runs the validation's writes after the response. The future must own its data, so it
+/// takes its own handle on the D1 binding (a clone of the same JS object).
+fn defer(cx: &Cx<'_>, pending: Pending) {
+    if pending.0.is_empty() {
+        return;
+    }
+    let db = D1Db(worker::D1Database::unchecked_from_js(AsRef::<wasm_bindgen::JsValue>::as_ref(&cx.env.db.0).clone()));
+    cx.ctx.wait_until(async move {
+        if let Err(e) = pending.commit(&db).await {
+            worker::console_error!("validation writes failed: {e} ({:?})", e.cause);
+        }
+    });
+}

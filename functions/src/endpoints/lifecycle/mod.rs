@@ -1,0 +1,3 @@
+//! Endpoints of Lifecycle: webhooks (endpoints, fan-out, delivery, payloads) and the scheduled jobs.
+pub mod events;
+pub mod webhooks;

@@ -1,0 +1,325 @@
+//! Entitlements: CRUD by id or code, and attaching them to policies and licenses
+//! (`POST|DELETE|GET /policies/{id}/entitlements`, `/licenses/{id}/entitlements`). A license's
+//! entitlements are its own plus its policy's.
+
+use serde_json::{json, Map, Value};
+
+use crate::api::input::{identifier, parse_body, type_mismatch, Field, Members, ResourceInput};
+use crate::api::query::{Page, Query};
+use crate::error::{AttrFault, Code, Error};
+use crate::rng::is_uuid;
+use crate::service::{catalogue::policies, events, licensing::licenses, metadata_text, App, Bearer, Caller};
+use crate::store::rows::{CountRow, EntitlementRow, IdRow, PolicyRow};
+use crate::store::{fetch_all, fetch_one, sql, Db, Kv, Stmt};
+use crate::Result;
+
+/// A parsed entitlement document.
+#[derive(Debug, Default)]
+pub struct EntitlementInput {
+    id: Option<String>,
+    name: Field<String>,
+    code: Field<String>,
+    metadata: Field<Map<String, Value>>,
+}
+
+/// Parses an entitlement document (`name` and `code` required on create).
+pub fn parse(body: &[u8], creating: bool) -> Result<EntitlementInput> {
+    let mut r = ResourceInput::parse(body, "entitlements")?;
+    let e = EntitlementInput { id: r.id.take(), name: r.attrs.string("name")?, code: r.attrs.string("code")?, metadata: r.attrs.object("metadata")? };
+    r.finish()?;
+    for (attr, f) in [("name", &e.name), ("code", &e.code)] {
+        let blank = match f {
+            Field::Set(s) => s.trim().is_empty(),
+            Field::Null => true,
+            Field::Absent => creating,
+        };
+        if blank {
+            return Err(Error::attribute(attr, AttrFault::Missing, "must not be blank"));
+        }
+    }
+    if let Some(id) = &e.id {
+        if !is_uuid(id) {
+            return Err(Error::new(Code::ParameterInvalid, "must be a valid UUID").pointer("/data/id"));
+        }
+    }
+    Ok(e)
+}
+
+/// Parses `{"data":[{"type":ty,"id":…}, …]}` (1 to 100 identifiers) for attach/detach.
+///
+/// # Errors
+/// 400 `PARAMETER_MISSING` / `PARAMETER_INVALID` with a pointer for a bad shape or size.
+pub fn parse_identifiers(body: &[u8], ty: &str) -> Result<Vec<String>> {
+    let mut top = Members::new(parse_body(body)?, "");
+    let data = top.raw("data");
+    top.raw("meta");
+    top.finish()?;
+    let items = match data {
+        None => return Err(Error::new(Code::ParameterMissing, "is missing").pointer("/data")),
+        Some(Value::Array(a)) => a,
+        Some(v) => return Err(type_mismatch("/data", &v, "array")),
+    };
+    if items.is_empty() || items.len() > 100 {
+        return Err(Error::new(Code::ParameterInvalid, "must contain between 1 and 100 items").pointer("/data"));
+    }
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            Value::Object(d) => identifier(d, ty, &format!("/data/{i}")),
+            v => Err(type_mismatch(&format!("/data/{i}"), &v, "object")),
+        })
+        .collect()
+}
+
+/// An entitlement by id or code (no access check).
+pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str) -> Result<Option<EntitlementRow>> {
+    Ok(fetch_one(app.db, sql::entitlements::FIND, &[account_id.into(), id.into()]).await?)
+}
+
+fn require_manager(caller: &Caller) -> Result<()> {
+    match caller.bearer {
+        Bearer::Admin { .. } | Bearer::Product { .. } => Ok(()),
+        Bearer::Anonymous => Err(caller.denied()),
+        _ => Err(Error::forbidden()),
+    }
+}
+
+/// An entitlement (admins and products).
+pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<EntitlementRow> {
+    require_manager(caller)?;
+    find(app, caller.account_id(), id).await?.ok_or_else(|| Error::not_found("entitlement", id))
+}
+
+/// Lists entitlements (admins and products).
+pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<EntitlementRow>, u64, Page)> {
+    require_manager(caller)?;
+    let page = Page::from_query(q)?;
+    let rows = fetch_all(app.db, sql::entitlements::LIST, &[caller.account_id().into(), page.size.into(), page.offset().into()]).await?;
+    let n = fetch_one::<CountRow>(app.db, sql::entitlements::COUNT, &[caller.account_id().into()]).await?.map_or(0, |c| c.n as u64);
+    Ok((rows, n, page))
+}
+
+fn code_taken() -> Error {
+    Error::attribute("code", AttrFault::Taken, "has already been taken")
+}
+
+fn event<'a>(name: &'a str, ty: &'a str, id: &'a str, meta: Option<Value>) -> events::Event<'a> {
+    events::Event { name, resource_type: ty, resource_id: id, changes: None, meta }
+}
+
+/// Creates an entitlement.
+///
+/// # Errors
+/// 422 `CODE_TAKEN`; 409 `ID_CONFLICT`.
+pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: EntitlementInput) -> Result<EntitlementRow> {
+    require_manager(caller)?;
+    let acc = caller.account_id();
+    let code = input.code.set().unwrap_or_default();
+    if find(app, acc, &code).await?.is_some_and(|e| e.code == code) {
+        return Err(code_taken());
+    }
+    let id = match input.id {
+        Some(id) if find(app, acc, &id).await?.is_some() => {
+            return Err(Error::new(Code::IdConflict, "must not conflict with another entitlement").pointer("/data/id"))
+        }
+        Some(id) => id,
+        None => app.uuid(),
+    };
+    let params = vec![
+        id.clone().into(),
+        acc.into(),
+        input.name.set().unwrap_or_default().into(),
+        code.into(),
+        metadata_text(&input.metadata.set().unwrap_or_default()).into(),
+        app.now().into(),
+    ];
+    let res = app
+        .db
+        .batch(vec![
+            Stmt::new(sql::entitlements::INSERT, params),
+            events::record_if_changed(app, acc, &caller.bearer, event("entitlement.created", "entitlements", &id, None)),
+        ])
+        .await?;
+    if res[0].changes == 0 {
+        return Err(code_taken());
+    }
+    find(app, acc, &id).await?.ok_or_else(|| Error::internal("entitlement vanished after insert"))
+}
+
+/// Updates name, code and metadata.
+///
+/// # Errors
+/// 422 `CODE_TAKEN`, `NAME_MISSING`, `CODE_MISSING`.
+pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, input: EntitlementInput) -> Result<EntitlementRow> {
+    let e = show(app, caller, id).await?;
+    let name = input.name.set().unwrap_or(e.name.clone());
+    let code = input.code.set().unwrap_or(e.code.clone());
+    let metadata = input.metadata.into_update().map_or(e.metadata.clone(), |m| metadata_text(&m.unwrap_or_default()));
+    let changes = json!({"name": [e.name, name], "code": [e.code, code]});
+    let acc = caller.account_id();
+    let res = app
+        .db
+        .batch(vec![
+            Stmt::new(sql::entitlements::UPDATE, vec![acc.into(), e.id.clone().into(), name.into(), code.into(), metadata.into(), app.now().into()]),
+            events::record_if_changed(
+                app,
+                acc,
+                &caller.bearer,
+                events::Event { changes: Some(changes), ..event("entitlement.updated", "entitlements", &e.id, None) },
+            ),
+        ])
+        .await?;
+    if res[0].changes == 0 {
+        return Err(code_taken());
+    }
+    find(app, acc, &e.id).await?.ok_or_else(|| Error::not_found("entitlement", id))
+}
+
+/// Deletes an entitlement (detaching it everywhere).
+pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
+    let e = show(app, caller, id).await?;
+    let acc = caller.account_id();
+    app.db
+        .batch(vec![
+            Stmt::new(sql::entitlements::DELETE, vec![acc.into(), e.id.clone().into()]),
+            events::record_if_changed(app, acc, &caller.bearer, event("entitlement.deleted", "entitlements", &e.id, None)),
+        ])
+        .await?;
+    Ok(())
+}
+
+/// Every entitlement of a license (own ∪ policy's), for validation scopes and license files.
+pub async fn all_for_license<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, license_id: &str) -> Result<Vec<EntitlementRow>> {
+    Ok(fetch_all(app.db, sql::entitlements::LIST_FOR_LICENSE, &[account_id.into(), license_id.into(), 1000.into(), 0.into()]).await?)
+}
+
+async fn ids_in<D: Db, K: Kv>(app: &App<'_, D, K>, sql: &str, acc: &str, owner: Option<&str>, ids: &[String]) -> Result<Vec<String>> {
+    let arr = Value::from(ids.to_vec()).to_string();
+    let params: Vec<Value> = match owner {
+        Some(o) => vec![acc.into(), o.into(), arr.into()],
+        None => vec![acc.into(), arr.into()],
+    };
+    Ok(fetch_all::<IdRow>(app.db, sql, &params).await?.into_iter().map(|r| r.id).collect())
+}
+
+/// The first requested id (with its index) that is in / not in `set`.
+fn first(ids: &[String], set: &[String], member: bool) -> Option<(usize, String)> {
+    ids.iter().enumerate().find(|(_, id)| set.contains(id) == member).map(|(i, id)| (i, id.clone()))
+}
+
+/// Checks that every id names an entitlement and none is attached yet (or repeated).
+async fn check_attachable<D: Db, K: Kv>(app: &App<'_, D, K>, acc: &str, attached_sql: &str, owner: &str, ids: &[String]) -> Result<()> {
+    let existing = ids_in(app, sql::entitlements::EXISTING_IDS, acc, None, ids).await?;
+    if let Some((i, _)) = first(ids, &existing, false) {
+        return Err(Error::attribute("entitlement", AttrFault::NotFound, "must exist").pointer(format!("/data/{i}")));
+    }
+    let attached = ids_in(app, attached_sql, acc, Some(owner), ids).await?;
+    let repeated = ids.iter().enumerate().find(|(i, id)| ids[..*i].contains(id)).map(|(i, _)| i);
+    if let Some(i) = first(ids, &attached, true).map(|(i, _)| i).or(repeated) {
+        return Err(Error::attribute("entitlement", AttrFault::Taken, "already exists").pointer(format!("/data/{i}")));
+    }
+    Ok(())
+}
+
+/// Checks that every id is attached (Keygen refuses detaching what is not attached).
+async fn check_detachable<D: Db, K: Kv>(app: &App<'_, D, K>, acc: &str, attached_sql: &str, owner: &str, ids: &[String]) -> Result<()> {
+    let attached = ids_in(app, attached_sql, acc, Some(owner), ids).await?;
+    match first(ids, &attached, false) {
+        Some((i, id)) => {
+            Err(Error::new(Code::UnprocessableEntity, format!("cannot detach entitlement '{id}' (entitlement is not attached)")).pointer(format!("/data/{i}")))
+        }
+        None => Ok(()),
+    }
+}
+
+/// A policy the caller may manage (admins, its product).
+async fn manageable_policy<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<PolicyRow> {
+    policies::show(app, caller, id).await
+}
+
+/// What an attach or detach touched: the owner id and the entitlement ids, at a time.
+pub type Attached = (String, Vec<String>, crate::clock::Millis);
+
+async fn write<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, sql: &'static str, ev: (&str, &str), owner: &str, ids: &[String]) -> Result<()> {
+    let (acc, arr) = (caller.account_id(), Value::from(ids.to_vec()).to_string());
+    let mut params: Vec<Value> = vec![acc.into(), owner.into(), arr.into()];
+    if !sql.starts_with("DELETE") {
+        params.push(app.now().into());
+    }
+    app.db
+        .batch(vec![Stmt::new(sql, params), events::record_if_changed(app, acc, &caller.bearer, event(ev.0, ev.1, owner, Some(json!({"entitlements": ids}))))])
+        .await?;
+    Ok(())
+}
+
+/// `POST /policies/{id}/entitlements`.
+///
+/// # Errors
+/// 422 `ENTITLEMENT_NOT_FOUND` / `ENTITLEMENT_TAKEN` pointing at `/data/<i>`; nothing is written.
+pub async fn attach_to_policy<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, policy_id: &str, body: &[u8]) -> Result<Attached> {
+    let ids = parse_identifiers(body, "entitlements")?;
+    let p = manageable_policy(app, caller, policy_id).await?;
+    check_attachable(app, caller.account_id(), sql::entitlements::ATTACHED_TO_POLICY, &p.id, &ids).await?;
+    write(app, caller, sql::entitlements::ATTACH_TO_POLICY, ("policy.entitlements.attached", "policies"), &p.id, &ids).await?;
+    Ok((p.id, ids, app.now()))
+}
+
+/// `DELETE /policies/{id}/entitlements`.
+pub async fn detach_from_policy<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, policy_id: &str, body: &[u8]) -> Result<()> {
+    let ids = parse_identifiers(body, "entitlements")?;
+    let p = manageable_policy(app, caller, policy_id).await?;
+    check_detachable(app, caller.account_id(), sql::entitlements::ATTACHED_TO_POLICY, &p.id, &ids).await?;
+    write(app, caller, sql::entitlements::DETACH_FROM_POLICY, ("policy.entitlements.detached", "policies"), &p.id, &ids).await
+}
+
+/// `GET /policies/{id}/entitlements`.
+pub async fn list_for_policy<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, policy_id: &str, q: &Query) -> Result<(Vec<EntitlementRow>, u64, Page)> {
+    let page = Page::from_query(q)?;
+    let p = manageable_policy(app, caller, policy_id).await?;
+    let f: Vec<Value> = vec![caller.account_id().into(), p.id.into()];
+    let mut params = f.clone();
+    params.extend([page.size.into(), page.offset().into()]);
+    let rows = fetch_all(app.db, sql::entitlements::LIST_FOR_POLICY, &params).await?;
+    let n = fetch_one::<CountRow>(app.db, sql::entitlements::COUNT_FOR_POLICY, &f).await?.map_or(0, |c| c.n as u64);
+    Ok((rows, n, page))
+}
+
+/// `POST /licenses/{id}/entitlements` (admins, the license's product).
+pub async fn attach_to_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str, body: &[u8]) -> Result<Attached> {
+    let ids = parse_identifiers(body, "entitlements")?;
+    let l = licenses::manageable(app, caller, license_id).await?;
+    check_attachable(app, caller.account_id(), sql::entitlements::ATTACHED_TO_LICENSE, &l.id, &ids).await?;
+    write(app, caller, sql::entitlements::ATTACH_TO_LICENSE, ("license.entitlements.attached", "licenses"), &l.id, &ids).await?;
+    Ok((l.id, ids, app.now()))
+}
+
+/// `DELETE /licenses/{id}/entitlements`.
+///
+/// # Errors
+/// 403 for an entitlement the license has through its policy; 422 for one not attached.
+pub async fn detach_from_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str, body: &[u8]) -> Result<()> {
+    let ids = parse_identifiers(body, "entitlements")?;
+    let l = licenses::manageable(app, caller, license_id).await?;
+    let inherited = ids_in(app, sql::entitlements::INHERITED_BY_LICENSE, caller.account_id(), Some(&l.id), &ids).await?;
+    if let Some((i, id)) = first(&ids, &inherited, true) {
+        return Err(
+            Error::new(Code::Forbidden, format!("cannot detach entitlement '{id}' (entitlement is attached through policy)")).pointer(format!("/data/{i}"))
+        );
+    }
+    check_detachable(app, caller.account_id(), sql::entitlements::ATTACHED_TO_LICENSE, &l.id, &ids).await?;
+    write(app, caller, sql::entitlements::DETACH_FROM_LICENSE, ("license.entitlements.detached", "licenses"), &l.id, &ids).await
+}
+
+/// `GET /licenses/{id}/entitlements`: the license's own and its policy's (anyone who may read
+/// the license, including the license itself).
+pub async fn list_for_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str, q: &Query) -> Result<(Vec<EntitlementRow>, u64, Page)> {
+    let page = Page::from_query(q)?;
+    let l = licenses::show(app, caller, license_id).await?;
+    let f: Vec<Value> = vec![caller.account_id().into(), l.id.into()];
+    let mut params = f.clone();
+    params.extend([page.size.into(), page.offset().into()]);
+    let rows = fetch_all(app.db, sql::entitlements::LIST_FOR_LICENSE, &params).await?;
+    let n = fetch_one::<CountRow>(app.db, sql::entitlements::COUNT_FOR_LICENSE, &f).await?.map_or(0, |c| c.n as u64);
+    Ok((rows, n, page))
+}

@@ -1,0 +1,229 @@
+//! Groups: CRUD, their licenses, users and machines, and moving a license or user into a group
+//! (`PUT /licenses/{id}/group`, `PUT /users/{id}/group`) within the group's limits, enforced by
+//! guarded updates.
+
+use serde_json::{json, Map, Value};
+
+use crate::api::input::{to_one_body, Field, ResourceInput};
+use crate::api::query::{Page, Query};
+use crate::error::{AttrFault, Code, Error};
+use crate::rng::is_uuid;
+use crate::service::{events, fleet::machines, identity::users, licensing::licenses, metadata_text, App, Bearer, Caller};
+use crate::store::rows::{CountRow, GroupRow, LicenseRow, MachineRow, UserRow};
+use crate::store::{fetch_all, fetch_one, opt, sql, Db, Kv, Stmt};
+use crate::Result;
+
+const LIMITS: [&str; 3] = ["maxUsers", "maxLicenses", "maxMachines"];
+
+/// A parsed group document.
+#[derive(Debug, Default)]
+pub struct GroupInput {
+    id: Option<String>,
+    name: Field<String>,
+    limits: [Field<i64>; 3],
+    metadata: Field<Map<String, Value>>,
+}
+
+/// Parses a group document (`name` required on create; limits ≥ 1 or null).
+pub fn parse(body: &[u8], creating: bool) -> Result<GroupInput> {
+    let mut r = ResourceInput::parse(body, "groups")?;
+    let mut g = GroupInput { id: r.id.take(), name: r.attrs.string("name")?, ..Default::default() };
+    for (i, k) in LIMITS.iter().enumerate() {
+        g.limits[i] = r.attrs.int(k)?;
+        if matches!(g.limits[i], Field::Set(n) if n < 1) {
+            return Err(Error::attribute(k, AttrFault::Invalid, "must be greater than 0"));
+        }
+    }
+    g.metadata = r.attrs.object("metadata")?;
+    r.finish()?;
+    let blank = match &g.name {
+        Field::Set(n) => n.trim().is_empty(),
+        Field::Null => true,
+        Field::Absent => creating,
+    };
+    if blank {
+        return Err(Error::attribute("name", AttrFault::Missing, "must not be blank"));
+    }
+    if g.id.as_deref().is_some_and(|id| !is_uuid(id)) {
+        return Err(Error::new(Code::ParameterInvalid, "must be a valid UUID").pointer("/data/id"));
+    }
+    Ok(g)
+}
+
+/// A group by id (no access check).
+pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str) -> Result<Option<GroupRow>> {
+    Ok(fetch_one(app.db, sql::groups::FIND, &[account_id.into(), id.into()]).await?)
+}
+
+fn require_manager(caller: &Caller) -> Result<()> {
+    match caller.bearer {
+        Bearer::Admin { .. } | Bearer::Product { .. } => Ok(()),
+        Bearer::Anonymous => Err(caller.denied()),
+        _ => Err(Error::forbidden()),
+    }
+}
+
+/// A group (admins and products).
+pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<GroupRow> {
+    require_manager(caller)?;
+    find(app, caller.account_id(), id).await?.ok_or_else(|| Error::not_found("group", id))
+}
+
+/// Lists groups.
+pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<GroupRow>, u64, Page)> {
+    require_manager(caller)?;
+    let page = Page::from_query(q)?;
+    let rows = fetch_all(app.db, sql::groups::LIST, &[caller.account_id().into(), page.size.into(), page.offset().into()]).await?;
+    let n = fetch_one::<CountRow>(app.db, sql::groups::COUNT, &[caller.account_id().into()]).await?.map_or(0, |c| c.n as u64);
+    Ok((rows, n, page))
+}
+
+fn event<'a>(name: &'a str, ty: &'a str, id: &'a str, changes: Option<Value>) -> events::Event<'a> {
+    events::Event { name, resource_type: ty, resource_id: id, changes, meta: None }
+}
+
+/// Creates a group.
+pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: GroupInput) -> Result<GroupRow> {
+    require_manager(caller)?;
+    let acc = caller.account_id();
+    let id = input.id.clone().unwrap_or_else(|| app.uuid());
+    let [u, l, m] = input.limits;
+    let params = vec![
+        id.clone().into(),
+        acc.into(),
+        input.name.set().unwrap_or_default().into(),
+        opt(u.set()),
+        opt(l.set()),
+        opt(m.set()),
+        metadata_text(&input.metadata.set().unwrap_or_default()).into(),
+        app.now().into(),
+    ];
+    let res = app
+        .db
+        .batch(vec![Stmt::new(sql::groups::INSERT, params), events::record_if_changed(app, acc, &caller.bearer, event("group.created", "groups", &id, None))])
+        .await?;
+    if res[0].changes == 0 {
+        return Err(Error::new(Code::IdConflict, "must not conflict with another group").pointer("/data/id"));
+    }
+    find(app, acc, &id).await?.ok_or_else(|| Error::internal("group vanished after insert"))
+}
+
+/// Updates a group.
+pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, input: GroupInput) -> Result<GroupRow> {
+    let g = show(app, caller, id).await?;
+    let acc = caller.account_id();
+    let name = input.name.set().unwrap_or(g.name.clone());
+    let current = [g.max_users, g.max_licenses, g.max_machines];
+    let limits: Vec<Value> = input.limits.into_iter().zip(current).map(|(f, c)| opt(f.into_update().unwrap_or(c))).collect();
+    let metadata = input.metadata.into_update().map_or(g.metadata.clone(), |m| metadata_text(&m.unwrap_or_default()));
+    let mut params: Vec<Value> = vec![acc.into(), g.id.clone().into(), name.into()];
+    params.extend(limits);
+    params.extend([metadata.into(), app.now().into()]);
+    app.db
+        .batch(vec![Stmt::new(sql::groups::UPDATE, params), events::record_if_changed(app, acc, &caller.bearer, event("group.updated", "groups", &g.id, None))])
+        .await?;
+    find(app, acc, &g.id).await?.ok_or_else(|| Error::not_found("group", id))
+}
+
+/// Deletes a group; its licenses, users and machines leave it.
+pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
+    let g = show(app, caller, id).await?;
+    let acc = caller.account_id();
+    let p = || vec![Value::from(acc), g.id.clone().into()];
+    app.db
+        .batch(vec![
+            Stmt::new(sql::groups::UNGROUP_LICENSES, p()),
+            Stmt::new(sql::groups::UNGROUP_USERS, p()),
+            Stmt::new(sql::groups::UNGROUP_MACHINES, p()),
+            Stmt::new(sql::groups::DELETE, p()),
+            events::record_if_changed(app, acc, &caller.bearer, event("group.deleted", "groups", &g.id, None)),
+        ])
+        .await?;
+    Ok(())
+}
+
+/// `GET /groups/{id}/licenses` (the license list with a `group` filter).
+pub async fn licenses<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<(Vec<LicenseRow>, u64, Page)> {
+    let g = show(app, caller, id).await?;
+    let mut q = q.clone();
+    q.0.retain(|(k, _)| k != "group");
+    q.0.push(("group".into(), g.id));
+    licenses::list(app, caller, &q).await
+}
+
+/// `GET /groups/{id}/users`.
+pub async fn users<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<(Vec<UserRow>, u64, Page)> {
+    let g = show(app, caller, id).await?;
+    let page = Page::from_query(q)?;
+    let f: Vec<Value> = vec![caller.account_id().into(), g.id.into()];
+    crate::service::fetch_page(app.db, sql::groups::LIST_USERS, sql::groups::COUNT_USERS, f, page).await
+}
+
+/// `GET /groups/{id}/machines` (the machine list with a `group` filter).
+pub async fn machines<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<(Vec<MachineRow>, u64, Page)> {
+    let g = show(app, caller, id).await?;
+    let mut q = q.clone();
+    q.0.retain(|(k, _)| k != "group");
+    q.0.push(("group".into(), g.id));
+    machines::list(app, caller, &q).await
+}
+
+async fn target_group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, body: &[u8]) -> Result<Option<GroupRow>> {
+    match to_one_body(body, "groups")? {
+        Some(g) => {
+            Ok(Some(find(app, caller.account_id(), &g).await?.ok_or_else(|| Error::attribute("group", AttrFault::NotFound, "must exist").pointer("/data"))?))
+        }
+        None => Ok(None),
+    }
+}
+
+/// `PUT /licenses/{id}/group` (admins, the license's product).
+///
+/// # Errors
+/// 422 `GROUP_NOT_FOUND`; 422 `GROUP_LICENSE_LIMIT_EXCEEDED` when the group is full.
+pub async fn set_license_group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str, body: &[u8]) -> Result<LicenseRow> {
+    let l = licenses::manageable(app, caller, license_id).await?;
+    let g = target_group(app, caller, body).await?;
+    let gid = g.as_ref().map(|g| g.id.clone());
+    let acc = caller.account_id();
+    let changes = json!({"group": [l.group_id, gid]});
+    let res = app
+        .db
+        .batch(vec![
+            Stmt::new(sql::groups::SET_LICENSE_GROUP, vec![acc.into(), l.id.clone().into(), opt(gid.clone()), app.now().into()]),
+            events::record_if_changed(app, acc, &caller.bearer, event("license.group.updated", "licenses", &l.id, Some(changes))),
+        ])
+        .await?;
+    if res[0].changes == 0 {
+        let max = g.and_then(|g| g.max_licenses).unwrap_or_default();
+        return Err(
+            Error::new(Code::GroupLicenseLimitExceeded, format!("license count has exceeded maximum allowed by current group ({max})")).pointer("/data")
+        );
+    }
+    licenses::find(app, acc, &l.id).await?.ok_or_else(|| Error::not_found("license", license_id))
+}
+
+/// `PUT /users/{id}/group` (admins and products).
+///
+/// # Errors
+/// 422 `GROUP_NOT_FOUND`; 422 `GROUP_USER_LIMIT_EXCEEDED` when the group is full.
+pub async fn set_user_group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, user_id: &str, body: &[u8]) -> Result<UserRow> {
+    require_manager(caller)?;
+    let acc = caller.account_id();
+    let u = users::find(app, acc, user_id).await?.ok_or_else(|| Error::not_found("user", user_id))?;
+    let g = target_group(app, caller, body).await?;
+    let gid = g.as_ref().map(|g| g.id.clone());
+    let changes = json!({"group": [u.group_id, gid]});
+    let res = app
+        .db
+        .batch(vec![
+            Stmt::new(sql::groups::SET_USER_GROUP, vec![acc.into(), u.id.clone().into(), opt(gid.clone()), app.now().into()]),
+            events::record_if_changed(app, acc, &caller.bearer, event("user.group.updated", "users", &u.id, Some(changes))),
+        ])
+        .await?;
+    if res[0].changes == 0 {
+        let max = g.and_then(|g| g.max_users).unwrap_or_default();
+        return Err(Error::new(Code::GroupUserLimitExceeded, format!("user count has exceeded maximum allowed by current group ({max})")).pointer("/data"));
+    }
+    users::find(app, acc, &u.id).await?.ok_or_else(|| Error::not_found("user", user_id))
+}

@@ -1,0 +1,211 @@
+//! Policies: admins and the owning product manage them; rules live in [`PolicyConfig`].
+
+use serde_json::{json, Map, Value};
+
+use crate::api::input::{Field, ResourceInput};
+use crate::api::query::{Page, Query};
+use crate::domain::policy::PolicyConfig;
+use crate::domain::strategy::Scheme;
+use crate::error::{AttrFault, Code, Error};
+use crate::rng::is_uuid;
+use crate::service::{catalogue::products, events, metadata_text, App, Bearer, Caller};
+use crate::store::rows::{CountRow, PolicyRow};
+use crate::store::{fetch_one, sql, Db, Kv, Stmt};
+use crate::Result;
+
+/// A parsed policy document.
+#[derive(Debug)]
+pub struct PolicyInput {
+    id: Option<String>,
+    name: Field<String>,
+    metadata: Field<Map<String, Value>>,
+    product: Field<String>,
+    config_attrs: Map<String, Value>,
+}
+
+/// Parses a policy document; config attributes are validated against the policy in
+/// [`create`]/[`update`].
+pub fn parse(body: &[u8], creating: bool) -> Result<PolicyInput> {
+    let mut r = ResourceInput::parse(body, "policies")?;
+    let id = r.id.take();
+    let name = r.attrs.string("name")?;
+    let metadata = r.attrs.object("metadata")?;
+    let product = r.rels.one("product", "products")?;
+    if !creating && product.is_present() {
+        return Err(Error::new(Code::ParameterUnpermitted, "unpermitted parameter").pointer("/data/relationships/product"));
+    }
+    if creating && !matches!(product, Field::Set(_)) {
+        return Err(Error::new(Code::ParameterMissing, "product relationship is required").pointer("/data/relationships/product"));
+    }
+    r.rels.finish()?;
+    let config_attrs = r.attrs.into_map();
+    if let Some(id) = &id {
+        if !is_uuid(id) {
+            return Err(Error::new(Code::ParameterInvalid, "must be a valid UUID").pointer("/data/id"));
+        }
+    }
+    Ok(PolicyInput { id, name, metadata, product, config_attrs })
+}
+
+/// Applies and checks config attributes; leftover keys are unpermitted.
+fn apply_config(cfg: &mut PolicyConfig, mut attrs: Map<String, Value>, creating: bool) -> Result<()> {
+    attrs.remove("permissions");
+    cfg.apply(&mut attrs, creating)?;
+    if let Some(k) = attrs.keys().next() {
+        return Err(Error::new(Code::ParameterUnpermitted, "unpermitted parameter").pointer(format!("/data/attributes/{k}")));
+    }
+    if let Some(s) = cfg.scheme {
+        if s != Scheme::Ed25519Sign {
+            return Err(Error::attribute(
+                "scheme",
+                AttrFault::NotAllowed,
+                format!("{} is not supported by Latchkey (supported: ED25519_SIGN, or none for unsigned keys)", s.as_str()),
+            ));
+        }
+    }
+    if cfg.use_pool {
+        return Err(Error::attribute("usePool", AttrFault::NotAllowed, "key pools are not supported by Latchkey yet"));
+    }
+    Ok(())
+}
+
+/// A policy without access checks.
+pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str) -> Result<Option<PolicyRow>> {
+    Ok(fetch_one(app.db, sql::policies::FIND, &[account_id.into(), id.into()]).await?)
+}
+
+fn may_read(caller: &Caller, p: &PolicyRow) -> Result<()> {
+    match &caller.bearer {
+        Bearer::Admin { .. } => Ok(()),
+        Bearer::Product { product_id } if *product_id == p.product_id => Ok(()),
+        Bearer::Anonymous => Err(caller.denied()),
+        _ => Err(Error::not_found("policy", &p.id)),
+    }
+}
+
+/// A policy the caller may see (admins, its product).
+pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<PolicyRow> {
+    let p = find(app, caller.account_id(), id).await?.ok_or_else(|| Error::not_found("policy", id))?;
+    may_read(caller, &p)?;
+    Ok(p)
+}
+
+/// Lists policies (filter `product`).
+pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<PolicyRow>, u64, Page)> {
+    let page = Page::from_query(q)?;
+    let product = match &caller.bearer {
+        Bearer::Admin { .. } => q.get("product").map_or(Value::Null, |p| p.to_owned().into()),
+        Bearer::Product { product_id } => product_id.clone().into(),
+        Bearer::Anonymous => return Err(caller.denied()),
+        _ => return Err(Error::forbidden()),
+    };
+    let f = vec![caller.account_id().into(), product];
+    crate::service::fetch_page(app.db, sql::policies::LIST, sql::policies::COUNT, f, page).await
+}
+
+/// Creates a policy.
+pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: PolicyInput) -> Result<PolicyRow> {
+    let product_id = input.product.set().unwrap_or_default();
+    let product = products::show(app, &Caller { bearer: Bearer::Admin { user_id: String::new() }, ..caller.clone() }, &product_id)
+        .await
+        .map_err(|_| Error::attribute("product", AttrFault::NotFound, "must exist"))?;
+    match &caller.bearer {
+        Bearer::Admin { .. } => {}
+        Bearer::Product { product_id } if *product_id == product.id => {}
+        Bearer::Anonymous => return Err(caller.denied()),
+        _ => return Err(Error::forbidden()),
+    }
+    let name = match input.name {
+        Field::Set(n) if !n.trim().is_empty() => n,
+        _ => return Err(Error::attribute("name", AttrFault::Missing, "must not be blank")),
+    };
+    let mut cfg = PolicyConfig::default();
+    apply_config(&mut cfg, input.config_attrs, true)?;
+    let id = input.id.unwrap_or_else(|| app.uuid());
+    let config = serde_json::to_string(&cfg).map_err(Error::internal)?;
+    let res = app
+        .db
+        .batch(vec![
+            Stmt::new(
+                sql::policies::INSERT,
+                vec![
+                    id.clone().into(),
+                    caller.account_id().into(),
+                    product.id.clone().into(),
+                    name.into(),
+                    config.into(),
+                    metadata_text(&input.metadata.set().unwrap_or_default()).into(),
+                    app.now().into(),
+                ],
+            ),
+            events::record_if_changed(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event { name: "policy.created", resource_type: "policies", resource_id: &id, changes: None, meta: None },
+            ),
+        ])
+        .await?;
+    if res.first().map_or(0, |r| r.changes) == 0 {
+        return Err(Error::new(Code::IdConflict, "must not conflict with another policy").pointer("/data/id"));
+    }
+    show(app, caller, &id).await
+}
+
+/// Updates a policy's name, metadata and rules.
+pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, input: PolicyInput) -> Result<PolicyRow> {
+    let p = show(app, caller, id).await?;
+    let name = match input.name {
+        Field::Set(n) if !n.trim().is_empty() => n,
+        Field::Absent => p.name.clone(),
+        _ => return Err(Error::attribute("name", AttrFault::Missing, "must not be blank")),
+    };
+    let mut cfg = p.config();
+    let changed: Vec<String> = input.config_attrs.keys().cloned().collect();
+    apply_config(&mut cfg, input.config_attrs, false)?;
+    let metadata = input.metadata.into_update().map_or(p.metadata.clone(), |m| metadata_text(&m.unwrap_or_default()));
+    let config = serde_json::to_string(&cfg).map_err(Error::internal)?;
+    app.db
+        .batch(vec![
+            Stmt::new(
+                sql::policies::UPDATE,
+                vec![caller.account_id().into(), p.id.clone().into(), name.into(), config.into(), metadata.into(), app.now().into()],
+            ),
+            events::record_if_changed(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event { name: "policy.updated", resource_type: "policies", resource_id: &p.id, changes: Some(json!(changed)), meta: None },
+            ),
+        ])
+        .await?;
+    show(app, caller, &p.id).await
+}
+
+/// Deletes a policy; refused (422) while licenses use it.
+pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
+    let p = show(app, caller, id).await?;
+    let in_use = fetch_one::<CountRow>(app.db, sql::policies::HAS_LICENSES, &[caller.account_id().into(), p.id.clone().into()]).await?.map_or(0, |c| c.n);
+    let refused = || Error::new(Code::StateInvalid, "cannot delete a policy that still has licenses");
+    if in_use > 0 {
+        return Err(refused());
+    }
+    app.db
+        .batch(vec![
+            Stmt::new(sql::policies::DELETE, vec![caller.account_id().into(), p.id.clone().into()]),
+            events::record_if_changed(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event { name: "policy.deleted", resource_type: "policies", resource_id: &p.id, changes: None, meta: None },
+            ),
+        ])
+        .await
+        .map_err(|e| {
+            // A license created between the check and the batch: the FK aborted everything.
+            let mut err = refused();
+            err.cause = Some(e.to_string());
+            err
+        })?;
+    Ok(())
+}

@@ -1,0 +1,191 @@
+//! Products: admins manage them; a product token reads its own product.
+
+use serde_json::{json, Map, Value};
+
+use crate::api::input::{Field, ResourceInput};
+use crate::api::query::{Page, Query};
+use crate::error::{AttrFault, Code, Error};
+use crate::rng::is_uuid;
+use crate::service::{events, metadata_text, App, Bearer, Caller};
+use crate::store::rows::{json_object, ProductRow};
+use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
+use crate::Result;
+
+const STRATEGIES: [&str; 3] = ["LICENSED", "OPEN", "CLOSED"];
+
+/// Attributes of a create or update.
+#[derive(Debug, Default)]
+pub struct ProductInput {
+    id: Option<String>,
+    name: Field<String>,
+    code: Field<String>,
+    url: Field<String>,
+    distribution_strategy: Field<String>,
+    platforms: Option<Vec<Value>>,
+    metadata: Field<Map<String, Value>>,
+}
+
+/// Parses a product document.
+pub fn parse(body: &[u8], creating: bool) -> Result<ProductInput> {
+    let mut r = ResourceInput::parse(body, "products")?;
+    let mut p = ProductInput { id: r.id.take(), ..Default::default() };
+    p.name = r.attrs.string("name")?;
+    p.code = r.attrs.string("code")?;
+    p.url = r.attrs.string("url")?;
+    p.distribution_strategy = r.attrs.string("distributionStrategy")?;
+    p.platforms = match r.attrs.raw("platforms") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(a)) if a.iter().all(Value::is_string) => Some(a),
+        Some(v) => return Err(crate::api::input::type_mismatch("/data/attributes/platforms", &v, "array of strings")),
+    };
+    p.metadata = r.attrs.object("metadata")?;
+    r.attrs.raw("permissions");
+    r.finish()?;
+    if creating && !matches!(&p.name, Field::Set(n) if !n.trim().is_empty()) {
+        return Err(Error::attribute("name", AttrFault::Missing, "must not be blank"));
+    }
+    if let Field::Set(s) = &p.distribution_strategy {
+        if !STRATEGIES.contains(&s.as_str()) {
+            return Err(Error::attribute("distributionStrategy", AttrFault::NotAllowed, "unsupported distribution strategy"));
+        }
+    }
+    if let Some(id) = &p.id {
+        if !is_uuid(id) {
+            return Err(Error::new(Code::ParameterInvalid, "must be a valid UUID").pointer("/data/id"));
+        }
+    }
+    Ok(p)
+}
+
+/// A product of the account by id, unchecked (callers authorize).
+pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str) -> Result<Option<ProductRow>> {
+    Ok(fetch_one(app.db, sql::products::FIND, &[account_id.into(), id.into()]).await?)
+}
+
+/// A product the caller may see.
+pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<ProductRow> {
+    let p = find(app, caller.account_id(), id).await?.ok_or_else(|| Error::not_found("product", id))?;
+    match &caller.bearer {
+        Bearer::Admin { .. } => Ok(p),
+        Bearer::Product { product_id } if *product_id == p.id => Ok(p),
+        Bearer::Anonymous => Err(caller.denied()),
+        _ => Err(Error::forbidden()),
+    }
+}
+
+/// Lists products the caller may see.
+pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<ProductRow>, u64, Page)> {
+    let page = Page::from_query(q)?;
+    let only = match &caller.bearer {
+        Bearer::Admin { .. } => Value::Null,
+        Bearer::Product { product_id } => product_id.clone().into(),
+        Bearer::Anonymous => return Err(caller.denied()),
+        _ => return Err(Error::forbidden()),
+    };
+    let f = vec![caller.account_id().into(), only];
+    crate::service::fetch_page(app.db, sql::products::LIST, sql::products::COUNT, f, page).await
+}
+
+/// Creates a product (admins).
+pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: ProductInput) -> Result<ProductRow> {
+    caller.require_admin()?;
+    let now = app.now();
+    let id = input.id.clone().unwrap_or_else(|| app.uuid());
+    let res = app
+        .db
+        .batch(vec![
+            Stmt::new(
+                sql::products::INSERT,
+                vec![
+                    id.clone().into(),
+                    caller.account_id().into(),
+                    input.name.set().unwrap_or_default().into(),
+                    opt(input.code.set()),
+                    opt(input.url.set()),
+                    input.distribution_strategy.set().unwrap_or_else(|| "LICENSED".into()).into(),
+                    Value::Array(input.platforms.unwrap_or_default()).to_string().into(),
+                    metadata_text(&input.metadata.set().unwrap_or_default()).into(),
+                    now.into(),
+                ],
+            ),
+            events::record_if_changed(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event { name: "product.created", resource_type: "products", resource_id: &id, changes: None, meta: None },
+            ),
+        ])
+        .await;
+    match res {
+        Ok(r) if r[0].changes == 1 => show(app, caller, &id).await,
+        Ok(_) => Err(conflict(&id)),
+        // The outbox insert may not see the product if the insert did nothing; either way the
+        // id or code is in use.
+        Err(_) => Err(conflict(&id)),
+    }
+}
+
+fn conflict(id: &str) -> Error {
+    Error::new(Code::IdConflict, format!("must not conflict with another product ({id}) or code")).pointer("/data/id")
+}
+
+/// Updates a product (admins).
+pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, input: ProductInput) -> Result<ProductRow> {
+    caller.require_admin()?;
+    let p = show(app, caller, id).await?;
+    let name = match input.name {
+        Field::Set(n) if !n.trim().is_empty() => n,
+        Field::Absent => p.name.clone(),
+        _ => return Err(Error::attribute("name", AttrFault::Missing, "must not be blank")),
+    };
+    let code = input.code.into_update().unwrap_or(p.code.clone());
+    let url = input.url.into_update().unwrap_or(p.url.clone());
+    let ds = input.distribution_strategy.set().unwrap_or(p.distribution_strategy.clone());
+    let platforms = input.platforms.map_or(p.platforms.clone(), |a| Value::Array(a).to_string());
+    let metadata = input.metadata.into_update().map_or(p.metadata.clone(), |m| metadata_text(&m.unwrap_or_default()));
+    let changes = json!({"name": name, "code": code, "url": url, "distributionStrategy": ds});
+    app.db
+        .batch(vec![
+            Stmt::new(
+                sql::products::UPDATE,
+                vec![caller.account_id().into(), id.into(), name.into(), opt(code), opt(url), ds.into(), platforms.into(), metadata.into(), app.now().into()],
+            ),
+            events::record_if_changed(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event { name: "product.updated", resource_type: "products", resource_id: &p.id, changes: Some(changes), meta: None },
+            ),
+        ])
+        .await?;
+    show(app, caller, &p.id).await
+}
+
+/// Deletes a product (admins). Refused while licenses use it.
+pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
+    caller.require_admin()?;
+    let p = show(app, caller, id).await?;
+    app.db
+        .batch(vec![
+            Stmt::new(sql::tokens::DELETE_FOR_BEARER, vec![caller.account_id().into(), "product".into(), p.id.clone().into()]),
+            Stmt::new(sql::products::DELETE, vec![caller.account_id().into(), p.id.clone().into()]),
+            events::record_if_changed(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event { name: "product.deleted", resource_type: "products", resource_id: &p.id, changes: None, meta: None },
+            ),
+        ])
+        .await
+        .map_err(|e| {
+            let mut err = Error::new(Code::StateInvalid, "cannot delete a product that still has licenses");
+            err.cause = Some(e.to_string());
+            err
+        })?;
+    Ok(())
+}
+
+/// Parsed platforms and metadata for rendering.
+pub fn render_parts(p: &ProductRow) -> (Value, Map<String, Value>) {
+    (serde_json::from_str(&p.platforms).unwrap_or(Value::Array(vec![])), json_object(&p.metadata))
+}

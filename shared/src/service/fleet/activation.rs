@@ -1,0 +1,319 @@
+//! Activation (`POST /machines`): one guarded insert enforces fingerprint uniqueness, component
+//! uniqueness, the machine/core/memory/disk ceilings (with overage), the charged license
+//! token's `maxActivations` and the group's `maxMachines` atomically, in the same batch as the
+//! token's counter, its components, the lazy `FROM_FIRST_ACTIVATION` expiry and its events
+//! (`machine.created`, `license.expiry.updated` when it starts the expiry clock,
+//! `license.first-activated` for the license's first machine ever,
+//! `license.activation.limit-reached` when it makes the machine count reach `maxMachines`).
+//! Only when nothing was inserted does a follow-up read tell which rule refused.
+
+use serde_json::{json, Map, Value};
+
+use crate::api::input::{Field, Members, ResourceInput};
+use crate::domain::policy::PolicyConfig;
+use crate::domain::strategy::{ExpirationBasis, HeartbeatBasis, MachineLeasingStrategy};
+use crate::error::{AttrFault, Code, Error};
+use crate::service::events::{self, Event, LeasedMachines};
+use crate::service::{
+    catalogue::groups, fleet::leases, fleet::machines, identity::users, licensing::license_tokens, licensing::licenses, metadata_text, App, Bearer, Caller,
+};
+use crate::store::rows::{ActivationStateRow, CountRow, LicenseRow, MachineRow};
+use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
+use crate::Result;
+
+/// At most this many components may be sent inline with an activation.
+pub const MAX_COMPONENTS: usize = 20;
+
+/// One inline component.
+#[derive(Debug, Clone)]
+pub struct ComponentInput {
+    fingerprint: String,
+    name: String,
+    metadata: Map<String, Value>,
+}
+
+/// A parsed activation.
+#[derive(Debug)]
+pub struct Activation {
+    fingerprint: String,
+    name: Option<String>,
+    ip: Option<String>,
+    hostname: Option<String>,
+    platform: Option<String>,
+    cores: Option<i64>,
+    memory: Option<i64>,
+    disk: Option<i64>,
+    max_processes: Option<i64>,
+    metadata: Map<String, Value>,
+    license: String,
+    owner: Option<String>,
+    group: Option<String>,
+    components: Vec<ComponentInput>,
+}
+
+fn required_string(f: Field<String>, attr: &str, ptr: &str) -> Result<String> {
+    match f {
+        Field::Set(s) if !s.trim().is_empty() => Ok(s),
+        Field::Set(_) | Field::Null => Err(Error::attribute(attr, AttrFault::Missing, "can't be blank")),
+        Field::Absent => Err(Error::new(Code::ParameterMissing, "is missing").pointer(ptr)),
+    }
+}
+
+fn parse_component(v: Value, i: usize) -> Result<ComponentInput> {
+    let ptr = format!("/data/relationships/components/data/{i}");
+    let Value::Object(mut o) = v else { return Err(crate::api::input::type_mismatch(&ptr, &v, "object")) };
+    match o.remove("type") {
+        Some(Value::String(t)) if t == "components" || t == "component" => {}
+        _ => return Err(Error::new(Code::ParameterInvalid, "type mismatch (expected components)").pointer(format!("{ptr}/type"))),
+    }
+    let attrs = match o.remove("attributes") {
+        Some(Value::Object(a)) => a,
+        Some(v) => return Err(crate::api::input::type_mismatch(&format!("{ptr}/attributes"), &v, "object")),
+        None => return Err(Error::new(Code::ParameterMissing, "is missing").pointer(format!("{ptr}/attributes"))),
+    };
+    Members::new(o, ptr.clone()).finish()?;
+    let mut a = Members::new(attrs, format!("{ptr}/attributes"));
+    let fingerprint = required_string(a.string("fingerprint")?, "components", &a.ptr("fingerprint"))?;
+    let name = required_string(a.string("name")?, "components", &a.ptr("name"))?;
+    let metadata = a.object("metadata")?.set().unwrap_or_default();
+    a.finish()?;
+    Ok(ComponentInput { fingerprint, name, metadata })
+}
+
+/// Parses `POST /machines`.
+///
+/// # Errors
+/// 400 for unknown or missing members; 422 `FINGERPRINT_MISSING`, `CORES_INVALID`, …;
+/// 422 `COMPONENTS_FINGERPRINT_CONFLICT` for a fingerprint sent twice.
+pub fn parse(body: &[u8]) -> Result<Activation> {
+    let mut r = ResourceInput::parse(body, "machines")?;
+    let fingerprint = required_string(r.attrs.string("fingerprint")?, "fingerprint", "/data/attributes/fingerprint")?;
+    let mut num = |k: &str, min: i64| -> Result<Option<i64>> {
+        let v = r.attrs.int(k)?.set();
+        if v.is_some_and(|n| n < min) {
+            return Err(Error::attribute(k, AttrFault::Invalid, format!("must be greater than or equal to {min}")));
+        }
+        Ok(v)
+    };
+    let (cores, memory, disk, max_processes) = (num("cores", 1)?, num("memory", 1)?, num("disk", 1)?, num("maxProcesses", 1)?);
+    let a = Activation {
+        fingerprint,
+        name: r.attrs.string("name")?.set(),
+        ip: r.attrs.string("ip")?.set(),
+        hostname: r.attrs.string("hostname")?.set(),
+        platform: r.attrs.string("platform")?.set(),
+        cores,
+        memory,
+        disk,
+        max_processes,
+        metadata: r.attrs.object("metadata")?.set().unwrap_or_default(),
+        license: r
+            .rels
+            .one("license", "licenses")?
+            .set()
+            .ok_or_else(|| Error::new(Code::ParameterMissing, "is missing").pointer("/data/relationships/license"))?,
+        owner: match r.rels.one("owner", "users")? {
+            Field::Absent => r.rels.one("user", "users")?.set(),
+            f => f.set(),
+        },
+        group: r.rels.one("group", "groups")?.set(),
+        components: match r.rels.many("components")? {
+            None => Vec::new(),
+            Some(items) if items.len() > MAX_COMPONENTS => {
+                return Err(
+                    Error::new(Code::ParameterInvalid, format!("must have at most {MAX_COMPONENTS} components")).pointer("/data/relationships/components/data")
+                )
+            }
+            Some(items) => items.into_iter().enumerate().map(|(i, v)| parse_component(v, i)).collect::<Result<_>>()?,
+        },
+    };
+    r.finish()?;
+    let mut seen = std::collections::BTreeSet::new();
+    if a.components.iter().any(|c| !seen.insert(c.fingerprint.as_str())) {
+        return Err(Error::new(Code::ComponentsFingerprintConflict, "fingerprint must be unique per machine").pointer("/data/relationships/components"));
+    }
+    Ok(a)
+}
+
+/// The largest total a limit lets through with the policy's overage strategy (`None` when
+/// unlimited): `limit`, or ⌊limit × 1.25 | 1.5 | 2⌋, or unbounded for `ALWAYS_ALLOW_OVERAGE`.
+pub fn ceiling(cfg: &PolicyConfig, limit: Option<i64>, node_locked: bool) -> Option<i64> {
+    let limit = limit?;
+    if cfg.overage_allows(i64::MAX, limit, node_locked) {
+        return None;
+    }
+    let candidates = [limit.saturating_mul(2), limit.saturating_mul(3) / 2, limit.saturating_mul(5) / 4];
+    Some(candidates.into_iter().filter(|&n| n > limit && cfg.overage_allows(n, limit, node_locked)).max().unwrap_or(limit))
+}
+
+/// Whether `caller` may activate machines on `l`.
+async fn may_activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, l: &LicenseRow) -> Result<bool> {
+    Ok(match &caller.bearer {
+        Bearer::Admin { .. } => true,
+        Bearer::Product { product_id } => *product_id == l.product_id,
+        Bearer::License { license_id } => *license_id == l.id,
+        Bearer::User { .. } => licenses::may_read(app, caller, l).await? && !l.protected.map_or(l.config().protected, |p| p != 0),
+        Bearer::Anonymous => false,
+    })
+}
+
+/// Activates a machine.
+///
+/// # Errors
+/// 401 for anonymous callers; 422 `LICENSE_NOT_FOUND`, `OWNER_NOT_FOUND`, `GROUP_NOT_FOUND`,
+/// `ACTIVATIONS_LIMIT_EXCEEDED` (license token), `FINGERPRINT_TAKEN`,
+/// `COMPONENTS_FINGERPRINT_TAKEN`, `MACHINE_LIMIT_EXCEEDED`, `MACHINE_CORE_LIMIT_EXCEEDED`,
+/// `MACHINE_MEMORY_LIMIT_EXCEEDED`, `MACHINE_DISK_LIMIT_EXCEEDED`,
+/// `GROUP_MACHINE_LIMIT_EXCEEDED`; 403 when the bearer may not.
+pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, a: Activation) -> Result<MachineRow> {
+    if caller.bearer == Bearer::Anonymous {
+        return Err(caller.denied());
+    }
+    let account = caller.account_id().to_owned();
+    let not_found = || Error::attribute("license", AttrFault::NotFound, "must exist");
+    let l = licenses::find(app, &account, &a.license).await?.ok_or_else(not_found)?;
+    if !licenses::may_read(app, caller, &l).await? {
+        return Err(not_found());
+    }
+    if !may_activate(app, caller, &l).await? {
+        return Err(Error::forbidden());
+    }
+    let privileged = matches!(caller.bearer, Bearer::Admin { .. } | Bearer::Product { .. });
+    if (a.group.is_some() || a.max_processes.is_some()) && !privileged {
+        return Err(Error::forbidden());
+    }
+    if let Some(o) = &a.owner {
+        users::find(app, &account, o).await?.ok_or_else(|| Error::attribute("owner", AttrFault::NotFound, "must exist"))?;
+    }
+    if let Some(g) = &a.group {
+        groups::find(app, &account, g).await?.ok_or_else(|| Error::attribute("group", AttrFault::NotFound, "must exist"))?;
+    }
+    license_tokens::check_activation(app, caller).await?;
+    let cfg = l.config();
+    let node_locked = cfg.node_locked();
+    let max_machines = l.max_machines.or(cfg.max_machines).or(if node_locked { Some(1) } else { None });
+    let per_user = i64::from(cfg.machine_leasing_strategy == MachineLeasingStrategy::PerUser);
+    let now = app.now();
+    let id = app.uuid();
+    let component_fps =
+        if a.components.is_empty() { Value::Null } else { Value::from(json!(a.components.iter().map(|c| &c.fingerprint).collect::<Vec<_>>()).to_string()) };
+    let head: Vec<Value> = vec![
+        account.clone().into(),
+        l.id.clone().into(),
+        opt(a.owner.clone()),
+        a.fingerprint.clone().into(),
+        cfg.machine_uniqueness_strategy.as_str().into(),
+        per_user.into(),
+        component_fps,
+        cfg.component_uniqueness_strategy.as_str().into(),
+    ];
+    let mut params = head.clone();
+    let heartbeat = if cfg.heartbeat_basis() == HeartbeatBasis::FromCreation { Some(now) } else { None };
+    params.extend([
+        id.clone().into(),
+        opt(a.group.clone()),
+        opt(a.name.clone()),
+        opt(a.ip.clone()),
+        opt(a.hostname.clone()),
+        opt(a.platform.clone()),
+        opt(a.cores),
+        opt(a.memory),
+        opt(a.disk),
+        metadata_text(&a.metadata).into(),
+        opt(heartbeat),
+        now.into(),
+        opt(ceiling(&cfg, max_machines, node_locked)),
+        opt(ceiling(&cfg, l.max_cores.or(cfg.max_cores), false)),
+        opt(ceiling(&cfg, l.max_memory.or(cfg.max_memory), false)),
+        opt(ceiling(&cfg, l.max_disk.or(cfg.max_disk), false)),
+        opt(a.max_processes),
+        opt(license_tokens::charged_token(caller)),
+    ]);
+    let mut stmts = vec![Stmt::new(sql::machines::INSERT, params), machines::event(app, caller, "machine.created", &id)];
+    stmts.extend(license_tokens::activation_stmt(caller, &id));
+    if !a.components.is_empty() {
+        let items: Vec<Value> = a
+            .components
+            .iter()
+            .map(|c| json!({"id": app.uuid(), "fingerprint": c.fingerprint, "name": c.name, "metadata": metadata_text(&c.metadata)}))
+            .collect();
+        stmts.push(Stmt::new(
+            sql::machines::INSERT_COMPONENTS,
+            vec![account.clone().into(), id.clone().into(), now.into(), Value::Array(items).to_string().into()],
+        ));
+    }
+    if cfg.expiration_basis == ExpirationBasis::FromFirstActivation && l.expiry.is_none() {
+        if let Some(expiry) = cfg.expiry_from(now) {
+            stmts.push(Stmt::new(
+                sql::machines::SET_LICENSE_EXPIRY_ON_ACTIVATION,
+                vec![account.clone().into(), l.id.clone().into(), expiry.into(), now.into(), id.clone().into()],
+            ));
+            stmts.push(events::record_if_changed(app, &account, &caller.bearer, crate::service::licensing::licenses::expiry_event(&l.id, None, Some(expiry))));
+        }
+    }
+    let license_event = |name| Event { name, resource_type: "licenses", resource_id: &l.id, changes: None, meta: None };
+    stmts.push(Stmt::new(sql::machines::MARK_FIRST_ACTIVATION, vec![account.clone().into(), l.id.clone().into(), now.into(), id.clone().into()]));
+    stmts.push(events::record_if_changed(app, &account, &caller.bearer, license_event("license.first-activated")));
+    if let Some(limit) = max_machines {
+        let leased = LeasedMachines { license_id: &l.id, machine_id: &id, per_user: per_user == 1, owner: a.owner.as_deref(), limit };
+        stmts.push(events::record_if_limit_reached(app, &account, &caller.bearer, license_event("license.activation.limit-reached"), leased));
+    }
+    let results = app.db.batch(stmts).await?;
+    if results.first().map_or(0, |r| r.changes) == 0 {
+        return Err(refusal(app, caller, &head, &cfg, &l, &a, max_machines).await?);
+    }
+    let m = machines::find(app, &account, &id).await?.ok_or_else(|| Error::internal("activated machine vanished"))?;
+    leases::write(app, &m).await;
+    Ok(m)
+}
+
+/// Which rule refused an activation (read after the guarded insert changed nothing).
+async fn refusal<D: Db, K: Kv>(
+    app: &App<'_, D, K>,
+    caller: &Caller,
+    head: &[Value],
+    cfg: &PolicyConfig,
+    l: &LicenseRow,
+    a: &Activation,
+    max_machines: Option<i64>,
+) -> Result<Error> {
+    let Some(s) = fetch_one::<ActivationStateRow>(app.db, sql::machines::ACTIVATION_STATE, head).await? else {
+        return Ok(Error::attribute("license", AttrFault::NotFound, "must exist"));
+    };
+    if s.fingerprint_taken != 0 {
+        return Ok(Error::attribute("fingerprint", AttrFault::Taken, "has already been taken"));
+    }
+    if s.components_taken != 0 {
+        return Ok(Error::new(Code::ComponentsFingerprintTaken, "has already been taken").pointer("/data/relationships/components"));
+    }
+    let over = |limit: Option<i64>, node_locked: bool, total: i64| ceiling(cfg, limit, node_locked).is_some_and(|c| total > c);
+    if let Some(max) = max_machines.filter(|_| over(max_machines, cfg.node_locked(), s.n + 1)) {
+        return Ok(Error::new(Code::MachineLimitExceeded, format!("machine count has exceeded maximum allowed for license ({max})")).pointer("/data"));
+    }
+    let checks = [
+        (l.max_cores.or(cfg.max_cores), s.cores, a.cores, Code::MachineCoreLimitExceeded, "machine core count"),
+        (l.max_memory.or(cfg.max_memory), s.memory, a.memory, Code::MachineMemoryLimitExceeded, "machine memory"),
+        (l.max_disk.or(cfg.max_disk), s.disk, a.disk, Code::MachineDiskLimitExceeded, "machine disk"),
+    ];
+    for (limit, used, adding, code, what) in checks {
+        if let (Some(max), Some(adding)) = (limit, adding) {
+            if over(limit, false, used + adding) {
+                return Ok(Error::new(code, format!("{what} has exceeded maximum allowed for license ({max})")).pointer("/data"));
+            }
+        }
+    }
+    // A concurrent activation with the same license token used its last activation.
+    license_tokens::check_activation(app, caller).await?;
+    if let Some(g) = &a.group {
+        let group = groups::find(app, caller.account_id(), g).await?.ok_or_else(|| Error::attribute("group", AttrFault::NotFound, "must exist"))?;
+        if let Some(max) = group.max_machines {
+            let n = fetch_one::<CountRow>(app.db, sql::groups::COUNT_MACHINES, &[caller.account_id().into(), group.id.into()]).await?.map_or(0, |c| c.n);
+            if n >= max {
+                return Ok(Error::new(Code::GroupMachineLimitExceeded, format!("machine count has exceeded maximum allowed by current group ({max})"))
+                    .pointer("/data/relationships/group"));
+            }
+        }
+    }
+    // Nothing refuses now: a concurrent deactivation freed the seat between the two reads.
+    Ok(Error::new(Code::StateInvalid, "the license changed while activating; retry the request"))
+}

@@ -1,0 +1,196 @@
+//! Machines: read by id or fingerprint, list with Keygen's filters, update, deactivate
+//! (`DELETE` → `machine.deleted`), and who may do what. Activation lives in
+//! [`crate::service::fleet::activation`], heartbeats in [`crate::service::fleet::heartbeats`].
+
+use serde_json::{Map, Value};
+
+use crate::api::input::{Field, ResourceInput};
+use crate::api::query::{Page, Query};
+use crate::error::{AttrFault, Code, Error};
+use crate::service::{
+    events, fetch_page, fleet::leases, licensing::license_tokens, licensing::licenses, metadata_text, readable, App, Bearer, Caller, ListScope,
+};
+use crate::store::rows::{LicenseRow, MachineRow};
+use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
+use crate::Result;
+
+/// A machine by id or fingerprint, without access checks.
+pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str) -> Result<Option<MachineRow>> {
+    Ok(fetch_one(app.db, sql::machines::FIND, &[account_id.into(), id.into()]).await?)
+}
+
+/// Whether `caller` may read `m`: admins, its product, its license, and users who own it or
+/// its license (owner or licensee).
+async fn may_read<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, m: &MachineRow) -> Result<bool> {
+    Ok(match &caller.bearer {
+        Bearer::Admin { .. } => true,
+        Bearer::Product { product_id } => *product_id == m.product_id,
+        Bearer::License { license_id } => *license_id == m.license_id,
+        Bearer::User { user_id } => {
+            if m.owner_id.as_deref() == Some(user_id) {
+                return Ok(true);
+            }
+            match licenses::find(app, caller.account_id(), &m.license_id).await? {
+                Some(l) => licenses::may_read(app, caller, &l).await?,
+                None => false,
+            }
+        }
+        Bearer::Anonymous => false,
+    })
+}
+
+/// A machine the caller may read (404 otherwise; 401 for anonymous callers).
+pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<MachineRow> {
+    readable(caller, "machine", id, find(app, caller.account_id(), id), async |m| may_read(app, caller, m).await).await
+}
+
+/// Whether the caller may read machine `id` (what components and processes are read through).
+pub(super) async fn is_readable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<bool> {
+    match show(app, caller, id).await {
+        Ok(_) => Ok(true),
+        Err(e) if e.is(Code::NotFound) || e.status == 401 => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// A machine the caller may change (update, deactivate, ping, reset): readers, except that
+/// users may not touch machines of protected licenses.
+pub async fn manageable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<MachineRow> {
+    let m = show(app, caller, id).await?;
+    if let Bearer::User { .. } = caller.bearer {
+        let l = licenses::find(app, caller.account_id(), &m.license_id).await?.ok_or_else(|| Error::not_found("machine", id))?;
+        if l.protected.map_or(l.config().protected, |p| p != 0) {
+            return Err(Error::forbidden());
+        }
+    }
+    Ok(m)
+}
+
+/// Lists machines with filters `fingerprint`, `license` (id or key), `key`, `user`, `owner`,
+/// `product`, `policy`, `group`, `status` (`ALIVE`/`DEAD`), scoped to what the bearer may see.
+pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<MachineRow>, u64, Page)> {
+    let page = Page::from_query(q)?;
+    let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
+    let ListScope { license: only, product, user } = caller.list_scope(q)?;
+    let status = match q.get("status") {
+        None => Value::Null,
+        Some(s @ ("ALIVE" | "DEAD")) => s.into(),
+        Some(_) => return Err(Error::new(Code::ParameterInvalid, "must be one of ALIVE, DEAD").parameter("status")),
+    };
+    let f = vec![
+        caller.account_id().into(),
+        get("fingerprint"),
+        get("license"),
+        user,
+        product,
+        get("policy"),
+        get("key"),
+        status,
+        app.now().into(),
+        only,
+        get("owner"),
+        get("group"),
+    ];
+    fetch_page(app.db, sql::machines::LIST, sql::machines::COUNT, f, page).await
+}
+
+/// Machines of a license the caller may read (`GET /licenses/{id}/machines`).
+pub async fn list_for_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license: &str, q: &Query) -> Result<(Vec<MachineRow>, u64, Page)> {
+    let l = licenses::show(app, caller, license).await?;
+    let mut q = Query(q.0.iter().filter(|(k, _)| k != "license").cloned().collect());
+    q.0.push(("license".into(), l.id));
+    list(app, caller, &q).await
+}
+
+/// A parsed machine update.
+#[derive(Debug, Default)]
+pub struct MachineUpdate {
+    name: Field<String>,
+    ip: Field<String>,
+    hostname: Field<String>,
+    platform: Field<String>,
+    metadata: Field<Map<String, Value>>,
+    max_processes: Field<i64>,
+}
+
+/// Parses `PATCH /machines/{id}`.
+pub fn parse_update(body: &[u8]) -> Result<MachineUpdate> {
+    let mut r = ResourceInput::parse(body, "machines")?;
+    let u = MachineUpdate {
+        name: r.attrs.string("name")?,
+        ip: r.attrs.string("ip")?,
+        hostname: r.attrs.string("hostname")?,
+        platform: r.attrs.string("platform")?,
+        metadata: r.attrs.object("metadata")?,
+        max_processes: r.attrs.int("maxProcesses")?,
+    };
+    if let Field::Set(n) = u.max_processes {
+        if n < 1 {
+            return Err(Error::attribute("maxProcesses", AttrFault::Invalid, "must be greater than or equal to 1"));
+        }
+    }
+    r.finish()?;
+    Ok(u)
+}
+
+/// Updates a machine (`machine.updated`). `maxProcesses` is for admins and products only.
+pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, u: MachineUpdate) -> Result<MachineRow> {
+    let m = manageable(app, caller, id).await?;
+    if u.max_processes.is_present() && !matches!(caller.bearer, Bearer::Admin { .. } | Bearer::Product { .. }) {
+        return Err(Error::forbidden());
+    }
+    let pick = |f: Field<String>, cur: &Option<String>| f.into_update().unwrap_or_else(|| cur.clone());
+    let metadata = u.metadata.into_update().map_or(m.metadata.clone(), |v| metadata_text(&v.unwrap_or_default()));
+    let params = vec![
+        caller.account_id().into(),
+        m.id.clone().into(),
+        opt(pick(u.name, &m.name)),
+        opt(pick(u.ip, &m.ip)),
+        opt(pick(u.hostname, &m.hostname)),
+        opt(pick(u.platform, &m.platform)),
+        metadata.into(),
+        opt(u.max_processes.into_update().unwrap_or(m.max_processes)),
+        app.now().into(),
+    ];
+    app.db.batch(vec![Stmt::new(sql::machines::UPDATE, params), event(app, caller, "machine.updated", &m.id)]).await?;
+    find(app, caller.account_id(), &m.id).await?.ok_or_else(|| Error::not_found("machine", id))
+}
+
+/// Deactivates a machine (`machine.deleted`) and drops its lease. With a license token, the
+/// delete is guarded by the token's `maxDeactivations` and counted in the same batch.
+///
+/// # Errors
+/// 422 `DEACTIVATIONS_LIMIT_EXCEEDED` when the caller's license token has none left (nothing
+/// is deleted); 404 when a concurrent request deactivated it first.
+pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
+    let m = manageable(app, caller, id).await?;
+    license_tokens::check_deactivation(app, caller).await?;
+    let mut stmts = vec![Stmt::new(sql::machines::DELETE, vec![caller.account_id().into(), m.id.clone().into(), opt(license_tokens::charged_token(caller))])];
+    // Right after the delete: both the counter and the event follow it (`changes()`).
+    stmts.extend(license_tokens::deactivation_stmt(caller, &m.id));
+    stmts.push(event(app, caller, "machine.deleted", &m.id));
+    let results = app.db.batch(stmts).await?;
+    if results.first().map_or(0, |r| r.changes) == 0 {
+        license_tokens::check_deactivation(app, caller).await?;
+        return Err(Error::not_found("machine", id));
+    }
+    leases::remove(app, caller.account_id(), &m.id).await;
+    Ok(())
+}
+
+/// The event statement `name` for machine `id` by the caller, to put right after the write on
+/// that machine: it is recorded only if that write changed the row.
+pub(super) fn event<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, name: &str, id: &str) -> Stmt {
+    events::record_if_changed(
+        app,
+        caller.account_id(),
+        &caller.bearer,
+        events::Event { name, resource_type: "machines", resource_id: id, changes: None, meta: None },
+    )
+}
+
+/// The license of a machine the caller may read (`GET /machines/{id}/license`).
+pub async fn license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<LicenseRow> {
+    let m = show(app, caller, id).await?;
+    licenses::find(app, caller.account_id(), &m.license_id).await?.ok_or_else(|| Error::not_found("license", &m.license_id))
+}

@@ -1,0 +1,7 @@
+//! Fleet: machines (activation), components, processes, heartbeats and their KV leases.
+pub mod activation;
+pub mod components;
+pub mod heartbeats;
+pub mod leases;
+pub mod machines;
+pub mod processes;

@@ -1,0 +1,228 @@
+//! Accounts: bootstrap (authorised by the deployment's bootstrap token), lookup, and the
+//! default account for bare `/v1/…` routes.
+
+use serde_json::Value;
+
+use crate::api::input::{Field, ResourceInput};
+use crate::crypto::{
+    keys::{self, AccountKeys},
+    password, token,
+};
+use crate::error::{AttrFault, Code, Error};
+use crate::service::{events, App, Bearer};
+use crate::store::rows::AccountRow;
+use crate::store::{fetch_one, sql, Db, Kv, Stmt};
+use crate::Result;
+
+/// A new account with its first admin.
+#[derive(Debug)]
+pub struct NewAccount {
+    /// Display name.
+    pub name: String,
+    /// Unique slug (lower-case letters, digits, `-`).
+    pub slug: String,
+    /// First admin's email.
+    pub admin_email: String,
+    /// First admin's password.
+    pub admin_password: String,
+}
+
+/// The created account, its admin and the admin's token (shown once).
+#[derive(Debug)]
+pub struct Bootstrapped {
+    /// The account.
+    pub account: AccountRow,
+    /// The admin user's id.
+    pub admin_id: String,
+    /// The admin token, in clear, shown once.
+    pub admin_token: String,
+}
+
+/// Parses `POST /v1/accounts`.
+///
+/// # Errors
+/// 400/422 with pointers for malformed or missing members.
+pub fn parse_create(body: &[u8]) -> Result<NewAccount> {
+    let mut r = ResourceInput::parse(body, "accounts")?;
+    let name = match r.attrs.string("name")? {
+        Field::Set(n) if !n.trim().is_empty() => n,
+        _ => return Err(Error::attribute("name", AttrFault::Missing, "must not be blank")),
+    };
+    let slug = match r.attrs.string("slug")? {
+        Field::Set(s) => s,
+        _ => name.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect(),
+    };
+    if slug.is_empty() || slug.len() > 255 || !slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        return Err(Error::attribute("slug", AttrFault::Invalid, "must contain only lowercase letters, numbers and dashes"));
+    }
+    r.attrs.object("metadata")?;
+    let admins = r.rels.many("admins")?.unwrap_or_default();
+    let Some(Value::Object(admin)) = admins.into_iter().next() else {
+        return Err(Error::new(Code::ParameterMissing, "an admin user is required").pointer("/data/relationships/admins/data/0"));
+    };
+    let mut admin = crate::api::input::Members::new(admin, "/data/relationships/admins/data/0");
+    admin.raw("type");
+    let attrs = match admin.raw("attributes") {
+        Some(Value::Object(a)) => a,
+        _ => return Err(Error::new(Code::ParameterMissing, "is missing").pointer("/data/relationships/admins/data/0/attributes")),
+    };
+    admin.finish()?;
+    let mut attrs = crate::api::input::Members::new(attrs, "/data/relationships/admins/data/0/attributes");
+    let email =
+        attrs.string("email")?.set().filter(|e| e.contains('@')).ok_or_else(|| {
+            Error::attribute("email", AttrFault::Invalid, "must be a valid email").pointer("/data/relationships/admins/data/0/attributes/email")
+        })?;
+    let password = attrs.string("password")?.set().filter(|p| p.len() >= 8).ok_or_else(|| {
+        Error::attribute("password", AttrFault::Invalid, "must be at least 8 characters").pointer("/data/relationships/admins/data/0/attributes/password")
+    })?;
+    attrs.string("firstName")?;
+    attrs.string("lastName")?;
+    attrs.finish()?;
+    r.finish()?;
+    Ok(NewAccount { name, slug, admin_email: email.to_lowercase(), admin_password: password })
+}
+
+/// Checks the bootstrap bearer against the configured token in constant time.
+///
+/// # Errors
+/// 401 `TOKEN_MISSING`/`TOKEN_INVALID`; 503 `CONFIG_INVALID` when no bootstrap token is configured.
+pub fn authorize_bootstrap(authorization: Option<&str>, configured: Option<&str>) -> Result<()> {
+    let Some(configured) = configured.filter(|c| !c.is_empty()) else {
+        return Err(Error::new(Code::ConfigInvalid, "account creation is disabled: LATCHKEY_BOOTSTRAP_TOKEN is not set"));
+    };
+    let Some(given) = authorization.and_then(|a| a.strip_prefix("Bearer ")) else {
+        return Err(Error::new(Code::TokenMissing, "the bootstrap token is required").header("Authorization"));
+    };
+    let (a, b) = (given.trim().as_bytes(), configured.as_bytes());
+    let same = a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
+    if same {
+        Ok(())
+    } else {
+        Err(Error::new(Code::TokenInvalid, "the bootstrap token is invalid").header("Authorization"))
+    }
+}
+
+/// Creates an account, its Ed25519 key pair (private key sealed under the deployment secret), its
+/// first admin and an admin token, atomically.
+///
+/// # Errors
+/// 422 `SLUG_TAKEN` if the slug is in use.
+pub async fn bootstrap<D: Db, K: Kv>(app: &App<'_, D, K>, input: NewAccount) -> Result<Bootstrapped> {
+    let now = app.now();
+    let (signing, public_hex) = AccountKeys::generate(app.rng);
+    let sealed = keys::seal(app.secret, &signing, app.rng);
+    let account_id = app.uuid();
+    let admin_id = app.uuid();
+    let token_id = app.uuid();
+    let raw = token::generate("admin", app.rng);
+    let digest = token::digest(app.secret, &account_id, &raw);
+    let hash = password::hash(&input.admin_password, app.rng);
+    let admin = Bearer::Admin { user_id: admin_id.clone() };
+    let stmts = vec![
+        Stmt::new(sql::accounts::INSERT, vec![account_id.clone().into(), input.name.into(), input.slug.into(), public_hex.into(), sealed.into(), now.into()]),
+        Stmt::new(
+            sql::users::INSERT,
+            vec![
+                admin_id.clone().into(),
+                account_id.clone().into(),
+                input.admin_email.into(),
+                Value::Null,
+                Value::Null,
+                "admin".into(),
+                hash.into(),
+                "{}".into(),
+                now.into(),
+            ],
+        ),
+        Stmt::new(
+            sql::tokens::INSERT,
+            vec![
+                token_id.clone().into(),
+                account_id.clone().into(),
+                "user".into(),
+                admin_id.clone().into(),
+                "admin-token".into(),
+                digest.into(),
+                "bootstrap".into(),
+                Value::Null,
+                Value::Null,
+                Value::Null,
+                now.into(),
+            ],
+        ),
+        events::record(
+            app,
+            &account_id,
+            &admin,
+            events::Event { name: "user.created", resource_type: "users", resource_id: &admin_id, changes: None, meta: None },
+        ),
+        events::record(
+            app,
+            &account_id,
+            &admin,
+            events::Event { name: "token.generated", resource_type: "tokens", resource_id: &token_id, changes: None, meta: None },
+        ),
+    ];
+    // The account insert is guarded by the slug; every later statement depends on the account
+    // row (foreign keys), so a taken slug makes the batch fail as a whole: check first to give a
+    // precise error, and let the FK keep a racing duplicate from writing anything.
+    if fetch_one::<AccountRow>(app.db, sql::accounts::FIND, &[stmts[0].params[2].clone()]).await?.is_some() {
+        return Err(Error::attribute("slug", AttrFault::Taken, "has already been taken"));
+    }
+    let res = app.db.batch(stmts).await?;
+    if res.first().map_or(0, |r| r.changes) == 0 {
+        return Err(Error::attribute("slug", AttrFault::Taken, "has already been taken"));
+    }
+    let account = find(app, &account_id).await?;
+    Ok(Bootstrapped { account, admin_id, admin_token: raw })
+}
+
+/// An account by id or slug.
+///
+/// # Errors
+/// 404 `NOT_FOUND`.
+pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, id: &str) -> Result<AccountRow> {
+    fetch_one(app.db, sql::accounts::FIND, &[id.into()]).await?.ok_or_else(|| Error::not_found("account", id))
+}
+
+/// The account bare `/v1/…` routes use: `configured` (LATCHKEY_ACCOUNT_ID) if set, else the
+/// first account created in this deployment.
+///
+/// # Errors
+/// 404 when there is none.
+pub async fn default_account<D: Db, K: Kv>(app: &App<'_, D, K>, configured: Option<&str>) -> Result<AccountRow> {
+    match configured.filter(|c| !c.is_empty()) {
+        Some(id) => find(app, id).await,
+        None => fetch_one(app.db, sql::accounts::FIND_DEFAULT, &[])
+            .await?
+            .ok_or_else(|| Error::new(Code::NotFound, "no account exists yet: bootstrap one with POST /v1/accounts")),
+    }
+}
+
+/// `GET /v1/health`: one D1 read. Also the benchmark's one-read baseline.
+pub async fn health<D: Db, K: Kv>(app: &App<'_, D, K>) -> Result<i64> {
+    Ok(fetch_one::<crate::store::rows::CountRow>(app.db, sql::accounts::HEALTH, &[]).await?.map_or(0, |c| c.n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bootstrap_token_is_checked() {
+        assert!(authorize_bootstrap(Some("Bearer s3cret"), Some("s3cret")).is_ok());
+        assert_eq!(authorize_bootstrap(Some("Bearer nope"), Some("s3cret")).unwrap_err().code, "TOKEN_INVALID");
+        assert_eq!(authorize_bootstrap(None, Some("s3cret")).unwrap_err().code, "TOKEN_MISSING");
+        assert_eq!(authorize_bootstrap(Some("Bearer x"), None).unwrap_err().status, 503);
+    }
+
+    #[test]
+    fn create_requires_an_admin_with_a_valid_email() {
+        let e = parse_create(br#"{"data":{"type":"accounts","attributes":{"name":"A"}}}"#).unwrap_err();
+        assert_eq!(e.code, "PARAMETER_MISSING");
+        let e = parse_create(br#"{"data":{"type":"accounts","attributes":{"name":"A"},"relationships":{"admins":{"data":[{"type":"users","attributes":{"email":"x","password":"longenough"}}]}}}}"#).unwrap_err();
+        assert_eq!(e.code, "EMAIL_INVALID");
+        let ok = parse_create(br#"{"data":{"type":"accounts","attributes":{"name":"Acme Inc"},"relationships":{"admins":{"data":[{"type":"users","attributes":{"email":"A@x.io","password":"longenough"}}]}}}}"#).unwrap();
+        assert_eq!((ok.slug.as_str(), ok.admin_email.as_str()), ("acme-inc", "a@x.io"));
+    }
+}

@@ -1,0 +1,6 @@
+//! Identity: accounts, authentication, tokens, users and profiles. Every capability may use it.
+pub mod accounts;
+pub mod auth;
+pub mod profiles;
+pub mod tokens;
+pub mod users;

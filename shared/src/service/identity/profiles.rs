@@ -1,0 +1,37 @@
+//! `GET /me` and `GET /profile`: the authenticated bearer as a resource.
+
+use crate::service::{catalogue::products, identity::tokens, identity::users, licensing::licenses, App, Bearer, Caller};
+use crate::store::rows::{LicenseRow, ProductRow, TokenRow, UserRow};
+use crate::store::{Db, Kv};
+use crate::{Error, Result};
+
+/// The bearer's resource.
+#[derive(Debug)]
+pub enum Profile {
+    /// An admin or user.
+    User(UserRow),
+    /// A product.
+    Product(ProductRow),
+    /// A license.
+    License(Box<LicenseRow>),
+}
+
+/// The caller's own resource and, when token-authenticated, its token.
+///
+/// # Errors
+/// 401 `TOKEN_MISSING` for anonymous callers.
+pub async fn me<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller) -> Result<(Profile, Option<TokenRow>)> {
+    let profile = match &caller.bearer {
+        Bearer::Anonymous => return Err(caller.denied()),
+        Bearer::Admin { user_id } | Bearer::User { user_id } => Profile::User(users::show(app, caller, user_id).await?),
+        Bearer::Product { product_id } => Profile::Product(products::show(app, caller, product_id).await?),
+        Bearer::License { license_id } => {
+            Profile::License(Box::new(licenses::find(app, caller.account_id(), license_id).await?.ok_or_else(|| Error::not_found("license", license_id))?))
+        }
+    };
+    let token = match &caller.token_id {
+        Some(id) => Some(tokens::find(app, caller.account_id(), id).await?),
+        None => None,
+    };
+    Ok((profile, token))
+}

@@ -1,0 +1,144 @@
+//! Actions on a license's state and relationships: `suspend` / `reinstate`, `renew`, policy
+//! transfer (`PUT /licenses/{id}/policy`) and owner change (`PUT /licenses/{id}/owner`). Each
+//! is one guarded write with its events in the same batch.
+
+use serde_json::json;
+
+use crate::api::input::to_one_body;
+use crate::domain::strategy::TransferStrategy;
+use crate::error::{AttrFault, Code, Error};
+use crate::service::licensing::licenses::{expiry_event, manageable, reload};
+use crate::service::{catalogue::policies, events, identity::users, App, Caller};
+use crate::store::rows::LicenseRow;
+use crate::store::{flag, opt, sql, Db, Kv, Stmt};
+use crate::Result;
+
+/// Suspends (`true`) or reinstates a license.
+///
+/// # Errors
+/// 422 `STATE_INVALID` when it already is in that state.
+pub async fn set_suspended<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, suspended: bool) -> Result<LicenseRow> {
+    let l = manageable(app, caller, id).await?;
+    if l.is_suspended() == suspended {
+        return Err(Error::new(Code::StateInvalid, if suspended { "license is already suspended" } else { "license is not suspended" }));
+    }
+    let res = app
+        .db
+        .batch(vec![
+            Stmt::new(sql::licenses::SET_SUSPENDED, vec![caller.account_id().into(), l.id.clone().into(), flag(suspended), app.now().into()]),
+            events::record_if_changed(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event {
+                    name: if suspended { "license.suspended" } else { "license.reinstated" },
+                    resource_type: "licenses",
+                    resource_id: &l.id,
+                    changes: None,
+                    meta: None,
+                },
+            ),
+        ])
+        .await?;
+    if res.first().map_or(0, |r| r.changes) == 0 {
+        // A concurrent request made the same change first (and recorded its event).
+        return Err(Error::new(Code::StateInvalid, if suspended { "license is already suspended" } else { "license is not suspended" }));
+    }
+    reload(app, caller, &l.id).await
+}
+
+/// Renews a license per its policy's `renewalBasis`.
+///
+/// # Errors
+/// 422 `POLICY_DURATION_MISSING` when the policy has no duration.
+pub async fn renew<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<LicenseRow> {
+    let l = manageable(app, caller, id).await?;
+    let expiry = l.config().expiry_for_renewal(app.now(), l.expiry)?;
+    app.db
+        .batch(vec![
+            Stmt::new(sql::licenses::SET_EXPIRY, vec![caller.account_id().into(), l.id.clone().into(), expiry.into(), app.now().into()]),
+            events::record_if_changed(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event { name: "license.renewed", resource_type: "licenses", resource_id: &l.id, changes: None, meta: None },
+            ),
+            events::record_if_changed(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, Some(expiry))),
+        ])
+        .await?;
+    reload(app, caller, &l.id).await
+}
+
+/// Moves a license to another policy of the same product (`PUT /licenses/{id}/policy`).
+///
+/// # Errors
+/// 422 `POLICY_NOT_FOUND`; 422 `POLICY_NOT_COMPATIBLE` when product, scheme, encryption or pool
+/// differ.
+pub async fn transfer<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, body: &[u8]) -> Result<LicenseRow> {
+    let l = manageable(app, caller, id).await?;
+    let target_id = parse_identifier(body, "policies")?;
+    let target = policies::find(app, caller.account_id(), &target_id)
+        .await?
+        .ok_or_else(|| Error::attribute("policy", AttrFault::NotFound, "must exist").pointer("/data"))?;
+    let (from, to) = (l.config(), target.config());
+    if target.product_id != l.product_id || from.scheme != to.scheme || from.encrypted != to.encrypted || from.use_pool != to.use_pool {
+        return Err(Error::new(Code::PolicyNotCompatible, "cannot change to a policy with a different product, scheme, encryption or pool").pointer("/data"));
+    }
+    let now = app.now();
+    let expiry = if from.transfer_strategy == TransferStrategy::ResetExpiry { to.expiry_from(now) } else { l.expiry };
+    let mut stmts = vec![
+        Stmt::new(sql::licenses::TRANSFER, vec![caller.account_id().into(), l.id.clone().into(), target.id.clone().into(), opt(expiry), now.into()]),
+        events::record_if_changed(
+            app,
+            caller.account_id(),
+            &caller.bearer,
+            events::Event {
+                name: "license.policy.updated",
+                resource_type: "licenses",
+                resource_id: &l.id,
+                changes: Some(json!({"policy": [l.policy_id, target.id]})),
+                meta: None,
+            },
+        ),
+    ];
+    if expiry != l.expiry {
+        stmts.push(events::record_if_changed(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, expiry)));
+    }
+    // After the events: it may move no machine, and the events follow the license's change.
+    stmts.push(Stmt::new(sql::licenses::TRANSFER_MACHINES, vec![caller.account_id().into(), l.id.clone().into(), target.id.clone().into()]));
+    app.db.batch(stmts).await?;
+    reload(app, caller, &l.id).await
+}
+
+/// Changes (or clears, with `data: null`) the owner (`PUT /licenses/{id}/owner`).
+pub async fn change_owner<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, body: &[u8]) -> Result<LicenseRow> {
+    let l = manageable(app, caller, id).await?;
+    let owner = match to_one_body(body, "users")? {
+        Some(u) => Some(
+            users::find(app, caller.account_id(), &u).await?.ok_or_else(|| Error::attribute("owner", AttrFault::NotFound, "must exist").pointer("/data"))?.id,
+        ),
+        None => None,
+    };
+    app.db
+        .batch(vec![
+            Stmt::new(sql::licenses::SET_OWNER, vec![caller.account_id().into(), l.id.clone().into(), opt(owner.clone()), app.now().into()]),
+            events::record_if_changed(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event {
+                    name: "license.owner.updated",
+                    resource_type: "licenses",
+                    resource_id: &l.id,
+                    changes: Some(json!({"owner": [l.owner_id, owner]})),
+                    meta: None,
+                },
+            ),
+        ])
+        .await?;
+    reload(app, caller, &l.id).await
+}
+
+fn parse_identifier(body: &[u8], ty: &str) -> Result<String> {
+    to_one_body(body, ty)?.ok_or_else(|| Error::new(Code::ParameterMissing, "must not be null").pointer("/data"))
+}

@@ -1,0 +1,416 @@
+//! Licenses: create (with unsigned, vendor-supplied or `ED25519_SIGN` keys), read by id or
+//! key, list with Keygen's filters, update, delete and revoke. State actions and relationship
+//! changes live in [`crate::service::licensing::license_actions`] (re-exported here); license-key authentication in
+//! [`crate::service::identity::auth`].
+
+pub use crate::service::licensing::license_actions::{change_owner, renew, set_suspended, transfer};
+
+use serde_json::{json, Map, Value};
+
+use crate::api::input::{Field, ResourceInput};
+use crate::api::query::{Page, Query};
+use crate::clock::{iso8601, parse_iso8601, Millis};
+use crate::crypto::{keys, license_key};
+use crate::domain::strategy::{ExpirationBasis, Scheme};
+use crate::error::{AttrFault, Code, Error};
+use crate::rng::is_uuid;
+use crate::service::{catalogue::policies, events, fetch_page, identity::users, metadata_text, readable, App, Bearer, Caller, ListScope};
+use crate::store::rows::{AccountRow, LicenseRow};
+use crate::store::{fetch_one, flag, opt, sql, Db, Kv, Stmt};
+use crate::Result;
+
+/// Per-license limit overrides, in the order of the `max_*` columns.
+const LIMITS: [&str; 7] = ["maxMachines", "maxProcesses", "maxUsers", "maxCores", "maxMemory", "maxDisk", "maxUses"];
+
+/// A parsed license document.
+#[derive(Debug, Default)]
+pub struct LicenseInput {
+    id: Option<String>,
+    name: Field<String>,
+    key: Field<String>,
+    expiry: Field<Millis>,
+    suspended: Field<bool>,
+    protected: Field<bool>,
+    limits: [Field<i64>; 7],
+    metadata: Field<Map<String, Value>>,
+    policy: Field<String>,
+    owner: Field<String>,
+    group: Field<String>,
+}
+
+/// Parses a license document (create or update).
+pub fn parse(body: &[u8], creating: bool) -> Result<LicenseInput> {
+    let mut r = ResourceInput::parse(body, "licenses")?;
+    let mut l = LicenseInput { id: r.id.take(), ..Default::default() };
+    l.name = r.attrs.string("name")?;
+    l.key = r.attrs.string("key")?;
+    l.expiry = match r.attrs.string("expiry")? {
+        Field::Absent => Field::Absent,
+        Field::Null => Field::Null,
+        Field::Set(s) => Field::Set(parse_iso8601(&s).ok_or_else(|| Error::attribute("expiry", AttrFault::Invalid, "must be a valid ISO-8601 timestamp"))?),
+    };
+    l.suspended = r.attrs.bool("suspended")?;
+    l.protected = r.attrs.bool("protected")?;
+    for (i, k) in LIMITS.iter().enumerate() {
+        l.limits[i] = r.attrs.int(k)?;
+        if let Field::Set(n) = l.limits[i] {
+            let min = if *k == "maxUses" { 0 } else { 1 };
+            if n < min {
+                return Err(Error::attribute(k, AttrFault::Invalid, format!("must be greater than or equal to {min}")));
+            }
+        }
+    }
+    l.metadata = r.attrs.object("metadata")?;
+    r.attrs.raw("permissions");
+    l.policy = r.rels.one("policy", "policies")?;
+    l.owner = r.rels.one("owner", "users")?;
+    if !l.owner.is_present() {
+        l.owner = r.rels.one("user", "users")?;
+    }
+    l.group = r.rels.one("group", "groups")?;
+    r.finish()?;
+    if creating {
+        if !matches!(l.policy, Field::Set(_)) {
+            return Err(Error::new(Code::ParameterMissing, "policy relationship is required").pointer("/data/relationships/policy"));
+        }
+    } else {
+        for (f, ptr) in [
+            (l.key.is_present(), "/data/attributes/key"),
+            (l.policy.is_present(), "/data/relationships/policy"),
+            (l.owner.is_present(), "/data/relationships/owner"),
+            (l.suspended.is_present(), "/data/attributes/suspended"),
+        ] {
+            if f {
+                return Err(Error::new(Code::ParameterUnpermitted, "unpermitted parameter (use the actions and relationship endpoints)").pointer(ptr));
+            }
+        }
+    }
+    if let Some(id) = &l.id {
+        if !is_uuid(id) {
+            return Err(Error::new(Code::ParameterInvalid, "must be a valid UUID").pointer("/data/id"));
+        }
+    }
+    if let Field::Set(k) = &l.key {
+        if k.len() < 6 || k.len() > 16 * 1024 {
+            return Err(Error::attribute("key", AttrFault::Invalid, "must be between 6 and 16384 characters"));
+        }
+    }
+    Ok(l)
+}
+
+/// A license by id or key, without access checks.
+pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id_or_key: &str) -> Result<Option<LicenseRow>> {
+    Ok(fetch_one(app.db, sql::licenses::FIND, &[account_id.into(), id_or_key.into()]).await?)
+}
+
+/// A license by key only.
+pub async fn find_by_key<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, key: &str) -> Result<Option<LicenseRow>> {
+    Ok(fetch_one(app.db, sql::licenses::FIND_BY_KEY, &[account_id.into(), key.into()]).await?)
+}
+
+/// Whether `caller` may read license `l`.
+pub async fn may_read<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, l: &LicenseRow) -> Result<bool> {
+    Ok(match &caller.bearer {
+        Bearer::Admin { .. } => true,
+        Bearer::Product { product_id } => *product_id == l.product_id,
+        Bearer::License { license_id } => *license_id == l.id,
+        Bearer::User { user_id } => l.owner_id.as_deref() == Some(user_id) || is_licensee(app, l, user_id).await?,
+        Bearer::Anonymous => false,
+    })
+}
+
+async fn is_licensee<D: Db, K: Kv>(app: &App<'_, D, K>, l: &LicenseRow, user_id: &str) -> Result<bool> {
+    Ok(fetch_one::<Value>(app.db, sql::licenses::IS_LICENSEE, &[l.id.clone().into(), user_id.into()]).await?.is_some())
+}
+
+/// A license the caller may read (404 otherwise, so ids never leak; 401 for anonymous).
+pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<LicenseRow> {
+    readable(caller, "license", id, find(app, caller.account_id(), id), async |l| may_read(app, caller, l).await).await
+}
+
+/// A license the caller may manage (admins and its product; users and licenses may not).
+pub async fn manageable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<LicenseRow> {
+    let l = show(app, caller, id).await?;
+    match &caller.bearer {
+        Bearer::Admin { .. } => Ok(l),
+        Bearer::Product { product_id } if *product_id == l.product_id => Ok(l),
+        _ => Err(Error::forbidden()),
+    }
+}
+
+/// Lists licenses with filters `product`, `policy`, `user`, `owner`, `group`, `status`,
+/// `suspended`, `expired`, `expires[before|after|within|in]`, `metadata[key]`.
+pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<LicenseRow>, u64, Page)> {
+    let page = Page::from_query(q)?;
+    let now = app.now();
+    let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
+    let ListScope { license: only, product, user } = caller.list_scope(q)?;
+    let status = match q.get("status") {
+        None => Value::Null,
+        Some(s @ ("ACTIVE" | "INACTIVE" | "EXPIRING" | "EXPIRED" | "SUSPENDED" | "BANNED")) => s.into(),
+        Some(_) => return Err(Error::new(Code::ParameterInvalid, "must be one of ACTIVE, INACTIVE, EXPIRING, EXPIRED, SUSPENDED, BANNED").parameter("status")),
+    };
+    let when = |k: &str| -> Result<Value> {
+        match q.get(k) {
+            None => Ok(Value::Null),
+            Some(v) => parse_iso8601(v).map(Value::from).ok_or_else(|| Error::new(Code::ParameterInvalid, "must be an ISO-8601 timestamp").parameter(k)),
+        }
+    };
+    let mut before = when("expires[before]")?;
+    let mut after = when("expires[after]")?;
+    for k in ["expires[within]", "expires[in]"] {
+        if let Some(v) = q.get(k) {
+            let ms = parse_duration(v).ok_or_else(|| Error::new(Code::ParameterInvalid, "must be a duration like 3d, 2w or 1h").parameter(k))?;
+            before = (now + ms).into();
+            after = now.into();
+        }
+    }
+    let meta: Map<String, Value> = q.bracketed("metadata").map(|(k, v)| (k.to_owned(), Value::from(v.to_owned()))).collect();
+    let f = vec![
+        caller.account_id().into(),
+        only,
+        product,
+        get("policy"),
+        user,
+        opt(q.flag("suspended")?.map(i64::from)),
+        opt(q.flag("expired")?.map(i64::from)),
+        status,
+        now.into(),
+        before,
+        after,
+        if meta.is_empty() { Value::Null } else { Value::Object(meta).to_string().into() },
+        get("owner"),
+        get("group"),
+    ];
+    fetch_page(app.db, sql::licenses::LIST, sql::licenses::COUNT, f, page).await
+}
+
+/// `3d`, `2w`, `1h`, `30m`, `1y`, `1mo` → milliseconds.
+fn parse_duration(s: &str) -> Option<Millis> {
+    let split = s.find(|c: char| !c.is_ascii_digit())?;
+    let (n, unit) = s.split_at(split);
+    let n: i64 = n.parse().ok()?;
+    let unit_ms = match unit {
+        "m" | "min" | "minute" | "minutes" => 60_000,
+        "h" | "hour" | "hours" => 3_600_000,
+        "d" | "day" | "days" => 86_400_000,
+        "w" | "week" | "weeks" => 604_800_000,
+        "mo" | "month" | "months" => 2_629_746_000,
+        "y" | "year" | "years" => 31_556_952_000,
+        _ => return None,
+    };
+    n.checked_mul(unit_ms)
+}
+
+/// The account's signing key (unsealed with the deployment secret).
+pub fn signing_key<D: Db, K: Kv>(app: &App<'_, D, K>, account: &AccountRow) -> Result<ed25519_dalek::SigningKey> {
+    keys::unseal(app.secret, &account.private_key_sealed).map_err(|e| Error::internal(format!("unsealing account key: {e}")))
+}
+
+/// Creates a license.
+///
+/// # Errors
+/// 422 `POLICY_NOT_FOUND`, `OWNER_NOT_FOUND`, `KEY_TAKEN`; 409 `ID_CONFLICT`; 403 for bearers that may not.
+pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: LicenseInput) -> Result<LicenseRow> {
+    let now = app.now();
+    let policy_id = input.policy.clone().set().unwrap_or_default();
+    let policy = policies::find(app, caller.account_id(), &policy_id).await?.ok_or_else(|| Error::attribute("policy", AttrFault::NotFound, "must exist"))?;
+    let cfg = policy.config();
+    let owner = match input.owner.clone().set() {
+        Some(o) => Some(users::find(app, caller.account_id(), &o).await?.ok_or_else(|| Error::attribute("owner", AttrFault::NotFound, "must exist"))?),
+        None => None,
+    };
+    let privileged = match &caller.bearer {
+        Bearer::Admin { .. } => true,
+        Bearer::Product { product_id } if *product_id == policy.product_id => true,
+        // Users may create licenses for themselves under unprotected policies, as in Keygen.
+        Bearer::User { user_id } if !cfg.protected && owner.as_ref().is_some_and(|o| o.id == *user_id) => false,
+        Bearer::Anonymous => return Err(caller.denied()),
+        _ => return Err(Error::forbidden()),
+    };
+    if !privileged {
+        let restricted = input.expiry.is_present()
+            || input.suspended.is_present()
+            || input.protected.is_present()
+            || input.limits.iter().any(Field::is_present)
+            || input.key.is_present();
+        if restricted {
+            return Err(Error::forbidden());
+        }
+    }
+    if input.group.is_present() {
+        return Err(Error::attribute("group", AttrFault::NotFound, "must exist"));
+    }
+    let id = input.id.clone().unwrap_or_else(|| app.uuid());
+    let expiry = match input.expiry {
+        Field::Set(e) => Some(e),
+        Field::Null => None,
+        Field::Absent if cfg.expiration_basis == ExpirationBasis::FromCreation => cfg.expiry_from(now),
+        Field::Absent => None,
+    };
+    let key = match (cfg.scheme, input.key.clone().set()) {
+        (None, Some(k)) => k,
+        (None, None) => license_key::generate_unsigned(app.rng),
+        (Some(Scheme::Ed25519Sign), supplied) => {
+            let account = &caller.account;
+            let owner_pair = owner.as_ref().map(|o| (o.id.as_str(), o.email.as_str()));
+            let ds_in = license_key::KeyDatasetInput {
+                account_id: &account.id,
+                product_id: &policy.product_id,
+                policy_id: &policy.id,
+                policy_duration: cfg.duration,
+                user: owner_pair,
+                license_id: &id,
+                created_ms: now,
+                expiry_ms: expiry,
+            };
+            let dataset = match supplied {
+                Some(template) => license_key::format_template(&template, &ds_in),
+                None => license_key::default_dataset(&ds_in),
+            };
+            license_key::sign_key(&signing_key(app, account)?, &dataset)
+        }
+        (Some(other), _) => return Err(Error::attribute("scheme", AttrFault::NotAllowed, format!("{} is not supported", other.as_str()))),
+    };
+    if find_by_key(app, caller.account_id(), &key).await?.is_some() {
+        return Err(Error::attribute("key", AttrFault::Taken, "has already been taken"));
+    }
+    if find(app, caller.account_id(), &id).await?.is_some() {
+        return Err(Error::new(Code::IdConflict, "must not conflict with another license").pointer("/data/id"));
+    }
+    let mut params: Vec<Value> = vec![
+        id.clone().into(),
+        caller.account_id().into(),
+        policy.id.clone().into(),
+        opt(owner.as_ref().map(|o| o.id.clone())),
+        Value::Null,
+        key.into(),
+        opt(input.name.set()),
+        opt(expiry),
+        flag(input.suspended.set().unwrap_or(false)),
+        opt(input.protected.set().map(i64::from)),
+    ];
+    for f in input.limits {
+        params.push(opt(f.set()));
+    }
+    params.push(metadata_text(&input.metadata.set().unwrap_or_default()).into());
+    params.push(now.into());
+    let mut stmts = vec![
+        Stmt::new(sql::licenses::INSERT, params),
+        events::record_if_changed(
+            app,
+            caller.account_id(),
+            &caller.bearer,
+            events::Event { name: "license.created", resource_type: "licenses", resource_id: &id, changes: None, meta: None },
+        ),
+    ];
+    stmts.extend(crate::service::licensing::maintenance::initial_stmt(caller.account_id(), &id, &cfg, now));
+    let res = app.db.batch(stmts).await;
+    match res {
+        Ok(r) if r[0].changes == 1 => {}
+        other => {
+            let mut e = Error::attribute("key", AttrFault::Taken, "has already been taken");
+            e.cause = other.err().map(|e| e.to_string());
+            return Err(e);
+        }
+    }
+    find(app, caller.account_id(), &id).await?.ok_or_else(|| Error::internal("license vanished after insert"))
+}
+
+/// Updates name, expiry, protection, limit overrides and metadata.
+pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, input: LicenseInput) -> Result<LicenseRow> {
+    let l = manageable(app, caller, id).await?;
+    let name = input.name.into_update().unwrap_or(l.name.clone());
+    let expiry = input.expiry.into_update().unwrap_or(l.expiry);
+    let protected = input.protected.into_update().map_or(l.protected, |p| p.map(i64::from));
+    let current = [l.max_machines, l.max_processes, l.max_users, l.max_cores, l.max_memory, l.max_disk, l.max_uses];
+    let limits: Vec<Option<i64>> = input.limits.into_iter().zip(current).map(|(f, cur)| f.into_update().unwrap_or(cur)).collect();
+    if let Some(max_uses) = limits[6] {
+        if l.uses > max_uses {
+            return Err(Error::attribute("maxUses", AttrFault::Invalid, "must be greater than or equal to the current uses"));
+        }
+    }
+    let metadata = input.metadata.into_update().map_or(l.metadata.clone(), |m| metadata_text(&m.unwrap_or_default()));
+    let mut params: Vec<Value> = vec![caller.account_id().into(), l.id.clone().into(), opt(name), opt(expiry), opt(protected)];
+    params.extend(limits.into_iter().map(opt));
+    params.push(metadata.into());
+    params.push(app.now().into());
+    let mut stmts = vec![
+        Stmt::new(sql::licenses::UPDATE, params),
+        events::record_if_changed(
+            app,
+            caller.account_id(),
+            &caller.bearer,
+            events::Event { name: "license.updated", resource_type: "licenses", resource_id: &l.id, changes: None, meta: None },
+        ),
+    ];
+    if expiry != l.expiry {
+        stmts.push(events::record_if_changed(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, expiry)));
+    }
+    app.db.batch(stmts).await?;
+    reload(app, caller, &l.id).await
+}
+
+/// `license.expiry.updated`, Latchkey's name for Cryptlex's `license.expiresAt.updated`.
+pub(crate) fn expiry_event(id: &str, from: Option<Millis>, to: Option<Millis>) -> events::Event<'_> {
+    events::Event {
+        name: "license.expiry.updated",
+        resource_type: "licenses",
+        resource_id: id,
+        changes: Some(json!({"expiry": [from.map(iso8601), to.map(iso8601)]})),
+        meta: None,
+    }
+}
+
+pub(crate) async fn reload<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<LicenseRow> {
+    find(app, caller.account_id(), id).await?.ok_or_else(|| Error::not_found("license", id))
+}
+
+/// Deletes a license (`DELETE /licenses/{id}` → `license.deleted`, or the `revoke` action →
+/// `license.revoked`).
+pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, revoke: bool) -> Result<()> {
+    let l = manageable(app, caller, id).await?;
+    app.db
+        .batch(vec![
+            Stmt::new(sql::licenses::DELETE_TOKENS, vec![caller.account_id().into(), l.id.clone().into()]),
+            Stmt::new(sql::licenses::DELETE, vec![caller.account_id().into(), l.id.clone().into()]),
+            events::record_if_changed(
+                app,
+                caller.account_id(),
+                &caller.bearer,
+                events::Event {
+                    name: if revoke { "license.revoked" } else { "license.deleted" },
+                    resource_type: "licenses",
+                    resource_id: &l.id,
+                    changes: None,
+                    meta: None,
+                },
+            ),
+        ])
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("3d"), Some(3 * 86_400_000));
+        assert_eq!(parse_duration("2w"), Some(2 * 604_800_000));
+        assert_eq!(parse_duration("x"), None);
+        assert_eq!(parse_duration("5"), None);
+    }
+
+    #[test]
+    fn updates_refuse_key_and_policy() {
+        let e = parse(br#"{"data":{"type":"licenses","attributes":{"key":"ABCDEFG"}}}"#, false).unwrap_err();
+        assert_eq!(e.code, "PARAMETER_UNPERMITTED");
+        let e = parse(br#"{"data":{"type":"licenses","attributes":{}}}"#, true).unwrap_err();
+        assert_eq!(e.code, "PARAMETER_MISSING");
+        let e = parse(br#"{"data":{"type":"licenses","attributes":{"maxMachines":0},"relationships":{"policy":{"data":{"type":"policies","id":"x"}}}}}"#, true)
+            .unwrap_err();
+        assert_eq!(e.code, "MAX_MACHINES_INVALID");
+    }
+}

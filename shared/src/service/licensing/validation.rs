@@ -1,0 +1,339 @@
+//! License validation (`reference/keygen-wire.md` §2): `GET|POST /licenses/{id|key}/actions/validate`
+//! and `POST /licenses/actions/validate-key`. Everything the engine reads is loaded in ONE
+//! statement (one D1 round trip, `sql::licenses::FIND_FOR_VALIDATION`): the license with its policy config, its machines with component
+//! fingerprints and alive process counts, its licensees and its entitlement codes. Scoped
+//! machines that D1 sees as not alive are double-checked against their KV lease (a ping at
+//! another location may not have reached a lagging read replica yet). The writes —
+//! `last_validated_at`, the lazy `FROM_FIRST_VALIDATION` expiry and the
+//! `license.validation.succeeded|failed` event — come back as one [`Pending`] batch the caller
+//! runs after responding (the Worker uses `wait_until`).
+
+use serde_json::{json, Map, Value};
+
+use crate::clock::{iso8601, Millis};
+use crate::domain::heartbeat::{machine_status_for, HeartbeatStatus};
+use crate::domain::strategy::ExpirationBasis;
+use crate::domain::validation::{validate, LicenseFacts, Limits, MachineFacts, Outcome, Scope, UserRef, ValidationInput};
+use crate::error::{Code, Error};
+use crate::service::{events, fleet::leases, App, Bearer, Caller};
+use crate::store::rows::{LicenseRow, UserRefRow, ValidationMachineRow};
+use crate::store::{fetch_one, sql, Db, Kv, Row, Stmt, StoreError};
+use crate::Result;
+
+/// Members `meta.scope` may have.
+const SCOPE_MEMBERS: [&str; 11] =
+    ["product", "policy", "user", "machine", "fingerprint", "fingerprints", "components", "entitlements", "checksum", "version", "environment"];
+
+/// A parsed validation request.
+#[derive(Debug, Clone, Default)]
+pub struct ValidationRequest {
+    /// License id or key (validate by id), or the key (validate-key).
+    pub license: String,
+    /// Look up by key only (validate-key).
+    pub by_key: bool,
+    /// `GET …/actions/validate`: no scope, no event.
+    pub quick: bool,
+    /// `meta.scope`, parsed.
+    pub scope: Option<Scope>,
+    /// `meta.scope` as sent, echoed back.
+    pub scope_raw: Option<Map<String, Value>>,
+    /// `meta.nonce`, echoed back.
+    pub nonce: Option<i64>,
+}
+
+fn parse_meta(body: &[u8], license: Option<&str>) -> Result<ValidationRequest> {
+    let mut meta = crate::api::input::parse_meta(body)?;
+    let key = if license.is_none() { meta.string("key")?.set() } else { None };
+    let nonce = meta.int("nonce")?.set();
+    let encrypted = if license.is_none() { meta.raw("encrypted") } else { None };
+    let scope_raw = match meta.raw("scope") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(s)) => Some(s),
+        Some(v) => return Err(crate::api::input::type_mismatch("/meta/scope", &v, "object")),
+    };
+    meta.finish()?;
+    if matches!(encrypted, Some(Value::Bool(true)) | Some(Value::String(_))) {
+        return Err(Error::new(Code::ParameterInvalid, "legacy encrypted keys are not supported").pointer("/meta/encrypted"));
+    }
+    let scope = match &scope_raw {
+        None => None,
+        Some(s) => {
+            if let Some(k) = s.keys().find(|k| !SCOPE_MEMBERS.contains(&k.as_str())) {
+                return Err(Error::new(Code::ParameterUnpermitted, "unpermitted parameter").pointer(format!("/meta/scope/{k}")));
+            }
+            Some(
+                serde_json::from_value::<Scope>(Value::Object(s.clone()))
+                    .map_err(|e| Error::new(Code::ParameterInvalid, format!("type mismatch ({e})")).pointer("/meta/scope"))?,
+            )
+        }
+    };
+    let license = match (license, key) {
+        (Some(id), _) => id.to_owned(),
+        (None, Some(k)) if !k.trim().is_empty() => k,
+        (None, _) => return Err(Error::new(Code::ParameterMissing, "is missing").pointer("/meta/key")),
+    };
+    Ok(ValidationRequest { by_key: false, quick: false, license, scope, scope_raw, nonce })
+}
+
+/// Parses `POST /licenses/actions/validate-key`.
+pub fn parse_validate_key(body: &[u8]) -> Result<ValidationRequest> {
+    Ok(ValidationRequest { by_key: true, ..parse_meta(body, None)? })
+}
+
+/// Parses `POST /licenses/{id}/actions/validate` (`quick = false`) or the quick `GET`.
+pub fn parse_validate(body: &[u8], id: &str, quick: bool) -> Result<ValidationRequest> {
+    if quick {
+        return Ok(ValidationRequest { license: id.to_owned(), quick, ..Default::default() });
+    }
+    parse_meta(body, Some(id))
+}
+
+/// The JSON columns of `sql::licenses::FIND_FOR_VALIDATION` beside the license's own.
+#[derive(serde::Deserialize)]
+struct FactsRow {
+    machines_json: String,
+    licensees_json: String,
+    entitlements_json: String,
+}
+
+/// Writes a validation leaves behind, run as one batch after the response.
+#[derive(Debug, Default)]
+pub struct Pending(pub Vec<Stmt>);
+
+impl Pending {
+    /// Runs the writes (one atomic batch; nothing when there are none).
+    pub async fn commit<D: Db>(self, db: &D) -> Result<()> {
+        if !self.0.is_empty() {
+            db.batch(self.0).await?;
+        }
+        Ok(())
+    }
+}
+
+/// A validation's answer.
+#[derive(Debug)]
+pub struct Validated {
+    /// The license, if found.
+    pub license: Option<LicenseRow>,
+    /// The outcome.
+    pub outcome: Outcome,
+    /// Top-level `meta` of the response.
+    pub meta: Value,
+    /// Writes to run after responding.
+    pub pending: Pending,
+}
+
+/// Whether `caller` may validate `l` (the loaded licensees decide for users).
+fn may_validate(caller: &Caller, l: &LicenseRow, licensees: &[UserRef]) -> bool {
+    match &caller.bearer {
+        Bearer::Admin { .. } => true,
+        Bearer::Product { product_id } => *product_id == l.product_id,
+        Bearer::License { license_id } => *license_id == l.id,
+        Bearer::User { user_id } => l.owner_id.as_deref() == Some(user_id) || licensees.iter().any(|u| u.id == *user_id),
+        Bearer::Anonymous => false,
+    }
+}
+
+/// Validates a license.
+///
+/// # Errors
+/// By id: 401 for anonymous callers, 404 when the license does not exist or is not the
+/// caller's. validate-key: 403 when an authenticated caller may not see the license (an unknown
+/// key is a 200 with `NOT_FOUND`).
+pub async fn validate_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, req: ValidationRequest) -> Result<Validated> {
+    if !req.by_key && caller.bearer == Bearer::Anonymous {
+        return Err(caller.denied());
+    }
+    let now = app.now();
+    let account = caller.account_id();
+    let by_key = i64::from(req.by_key);
+    let row = fetch_one::<Row>(app.db, sql::licenses::FIND_FOR_VALIDATION, &[account.into(), req.license.clone().into(), by_key.into(), now.into()]).await?;
+    let (license, machine_rows, licensees, entitlements) = match row {
+        None => (None, Vec::new(), Vec::new(), Vec::new()),
+        Some(row) => {
+            let facts: FactsRow = serde_json::from_value(Value::Object(row.clone())).map_err(StoreError::from)?;
+            let license: LicenseRow = serde_json::from_value(Value::Object(row)).map_err(StoreError::from)?;
+            let machines: Vec<ValidationMachineRow> = serde_json::from_str(&facts.machines_json).map_err(StoreError::from)?;
+            let licensees: Vec<UserRef> = serde_json::from_str::<Vec<UserRefRow>>(&facts.licensees_json)
+                .map_err(StoreError::from)?
+                .into_iter()
+                .map(|u| UserRef { id: u.id, email: u.email })
+                .collect();
+            let entitlements: Vec<String> = serde_json::from_str(&facts.entitlements_json).map_err(StoreError::from)?;
+            (Some(license), machines, licensees, entitlements)
+        }
+    };
+    let Some(mut l) = license else {
+        if !req.by_key {
+            return Err(Error::not_found("license", &req.license));
+        }
+        let outcome = Outcome::not_found();
+        return Ok(Validated { license: None, meta: meta(&req, &outcome, now), outcome, pending: Pending::default() });
+    };
+    // validate-key needs no credentials; a caller that sends some may only validate its own.
+    let anonymous_key = req.by_key && caller.bearer == Bearer::Anonymous;
+    if !anonymous_key && !may_validate(caller, &l, &licensees) {
+        return Err(if req.by_key { Error::forbidden() } else { Error::not_found("license", &req.license) });
+    }
+    let cfg = l.config();
+    let mut pending = Vec::new();
+    if !req.quick {
+        let lazy_expiry = set_expiry_if_unset(app, &caller.bearer, &l, ExpirationBasis::FromFirstValidation);
+        if !lazy_expiry.is_empty() {
+            l.expiry = cfg.expiry_from(now);
+            pending.extend(lazy_expiry);
+        }
+    }
+    let mut machines: Vec<MachineFacts> = machine_rows.into_iter().map(machine_facts).collect();
+    if !req.quick {
+        if let Some(scope) = &req.scope {
+            refresh_from_leases(app, account, &cfg, scope, &mut machines, now).await;
+        }
+    }
+    let input = ValidationInput {
+        license: LicenseFacts {
+            id: l.id.clone(),
+            product_id: l.product_id.clone(),
+            policy_id: l.policy_id.clone(),
+            owner: l.owner_id.clone().map(|id| UserRef { id, email: l.owner_email.clone().unwrap_or_default() }),
+            owner_banned: l.owner_banned_at.is_some(),
+            suspended: l.is_suspended(),
+            expiry: l.expiry,
+            created_at: l.created_at,
+            last_check_in_at: l.last_check_in_at,
+            licensees,
+            entitlements,
+            limits: Limits {
+                max_machines: l.max_machines.or(cfg.max_machines),
+                max_cores: l.max_cores.or(cfg.max_cores),
+                max_memory: l.max_memory.or(cfg.max_memory),
+                max_disk: l.max_disk.or(cfg.max_disk),
+                max_processes: l.max_processes.or(cfg.max_processes),
+                max_users: l.max_users.or(cfg.max_users),
+            },
+            users_count: l.users_count(),
+        },
+        policy: cfg,
+        machines,
+        quick: req.quick,
+    };
+    let outcome = validate(&input, req.scope.as_ref(), now);
+    let meta = meta(&req, &outcome, now);
+    let covered = coalesced(&l, outcome.code.as_str(), now);
+    if !covered {
+        pending.insert(0, Stmt::new(sql::licenses::TOUCH_VALIDATED, vec![account.into(), l.id.clone().into(), now.into(), outcome.code.as_str().into()]));
+    }
+    if !req.quick && !covered {
+        let mut ev_meta = json!({"valid": outcome.valid, "detail": outcome.detail, "code": outcome.code.as_str()});
+        if let Some(s) = &req.scope_raw {
+            ev_meta["scope"] = Value::Object(s.clone());
+        }
+        let name = if outcome.valid { "license.validation.succeeded" } else { "license.validation.failed" };
+        pending.push(events::record(
+            app,
+            account,
+            &caller.bearer,
+            events::Event { name, resource_type: "licenses", resource_id: &l.id, changes: None, meta: Some(ev_meta) },
+        ));
+    }
+    if !covered {
+        l.last_validated_at = Some(now);
+    }
+    Ok(Validated { license: Some(l), outcome, meta, pending: Pending(pending) })
+}
+
+/// How long repeated validations with an unchanged outcome share one recorded validation.
+pub const VALIDATION_COALESCE_MS: Millis = 60_000;
+
+/// Whether this validation is already covered by the license's last recorded one: the same
+/// outcome code, recorded less than [`VALIDATION_COALESCE_MS`] ago. Then it writes nothing —
+/// neither `lastValidated` nor a `license.validation.*` event — which keeps the hot path
+/// read-only for clients that validate often; a changed outcome is always recorded.
+pub fn coalesced(l: &LicenseRow, code: &str, now: Millis) -> bool {
+    l.last_validation_code.as_deref() == Some(code) && l.last_validated_at.is_some_and(|t| now - t < VALIDATION_COALESCE_MS && t <= now)
+}
+
+/// `meta` of a validation response: `ts`, `valid`, `detail`, `code`, `nonce` when sent, and
+/// `scope` (echoed when sent, `{}` otherwise: keygen-rs requires the member).
+fn meta(req: &ValidationRequest, o: &Outcome, now: Millis) -> Value {
+    let mut m = json!({"ts": iso8601(now), "valid": o.valid, "detail": o.detail, "code": o.code.as_str()});
+    if let Some(n) = req.nonce {
+        m["nonce"] = n.into();
+    }
+    m["scope"] = Value::Object(req.scope_raw.clone().unwrap_or_default());
+    m
+}
+
+fn machine_facts(r: ValidationMachineRow) -> MachineFacts {
+    MachineFacts {
+        components: match r.components {
+            Value::String(text) => serde_json::from_str(&text).unwrap_or_default(),
+            other => serde_json::from_value(other).unwrap_or_default(),
+        },
+        id: r.id,
+        fingerprint: r.fingerprint,
+        owner_id: r.owner_id,
+        owner_email: r.owner_email,
+        cores: r.cores,
+        memory: r.memory,
+        disk: r.disk,
+        created_at: r.created_at,
+        last_heartbeat_at: r.last_heartbeat_at,
+        max_processes: r.max_processes,
+        alive_processes: r.alive_processes,
+    }
+}
+
+/// For machines the scope names that D1 sees as not alive, takes a newer heartbeat from their
+/// KV lease. Only those machines are looked up, so the common path reads no KV.
+async fn refresh_from_leases<D: Db, K: Kv>(
+    app: &App<'_, D, K>,
+    account: &str,
+    cfg: &crate::domain::policy::PolicyConfig,
+    scope: &Scope,
+    machines: &mut [MachineFacts],
+    now: Millis,
+) {
+    let named = |m: &MachineFacts| {
+        scope.machine.as_deref() == Some(m.id.as_str())
+            || scope.fingerprint.as_deref() == Some(m.fingerprint.as_str())
+            || scope.fingerprints.as_ref().is_some_and(|f| f.contains(&m.fingerprint))
+    };
+    for m in machines.iter_mut().filter(|m| named(m)).take(crate::service::fleet::activation::MAX_COMPONENTS) {
+        // Only a status that can change the outcome is worth a KV read: a dead machine, or one
+        // whose required first heartbeat D1 has not seen. Alive machines, and machines of
+        // policies without heartbeats, validate from D1 alone.
+        match machine_status_for(cfg, m.created_at, m.last_heartbeat_at, now) {
+            HeartbeatStatus::Dead => {}
+            HeartbeatStatus::NotStarted if cfg.require_heartbeat => {}
+            _ => continue,
+        }
+        if let Some(hb) = leases::read(app, account, &m.id).await.and_then(|l| l.heartbeat) {
+            if m.last_heartbeat_at.is_none_or(|d1| hb > d1) {
+                m.last_heartbeat_at = Some(hb);
+            }
+        }
+    }
+}
+
+/// The statements setting a lazy expiry for `basis` (`FROM_FIRST_VALIDATION`, `…_ACTIVATION`,
+/// `…_USE`) when `l`'s policy uses that basis, has a duration, and `l` has no expiry yet, and
+/// recording `license.expiry.updated` (`changes.expiry: [null, new]`) by `who` only if it did;
+/// empty otherwise. Put them in the same batch as the validation, activation or usage they
+/// belong to. Idempotent under concurrency (`… AND expiry IS NULL`): the first writer wins and
+/// only it records the event.
+pub fn set_expiry_if_unset<D: Db, K: Kv>(app: &App<'_, D, K>, who: &Bearer, l: &LicenseRow, basis: ExpirationBasis) -> Vec<Stmt> {
+    let cfg = l.config();
+    if cfg.expiration_basis != basis || l.expiry.is_some() {
+        return Vec::new();
+    }
+    let now = app.now();
+    let Some(expiry) = cfg.expiry_from(now) else {
+        return Vec::new();
+    };
+    let ev = crate::service::licensing::licenses::expiry_event(&l.id, None, Some(expiry));
+    vec![
+        Stmt::new(sql::licenses::SET_EXPIRY_IF_UNSET, vec![l.account_id.clone().into(), l.id.clone().into(), expiry.into(), now.into()]),
+        events::record_if_changed(app, &l.account_id, who, ev),
+    ]
+}

@@ -1,0 +1,5 @@
+//! Lifecycle: webhooks (endpoints, fan-out, delivery, payloads) and the scheduled jobs.
+pub mod jobs;
+pub mod webhook_delivery;
+pub mod webhook_payload;
+pub mod webhooks;
