@@ -154,6 +154,10 @@ fn the_e2e_harness_binds_every_limit() {
     let toml = read("../wrangler.toml");
     for (_, spec) in STRICT {
         let (limit, _) = toml_binding(&toml, spec.binding).unwrap_or_default();
-        assert!(js.contains(&format!("{}: {{ simple: {{ limit: {limit}, period", spec.binding)), "server.mjs: {} limit differs from wrangler.toml", spec.binding);
+        assert!(
+            js.contains(&format!("{}: {{ simple: {{ limit: {limit}, period", spec.binding)),
+            "server.mjs: {} limit differs from wrangler.toml",
+            spec.binding
+        );
     }
 }

@@ -125,7 +125,7 @@ fn decode_handles_escapes_and_rejects_bad_ones() {
 
 #[test]
 fn an_invalid_segment_is_a_400_naming_the_path() {
-    let e = decode_all(&split("/machines/a%zz")).err().expect("invalid escape");
+    let e = decode_all(&split("/machines/a%zz")).expect_err("invalid escape");
     assert_eq!((e.status, e.code.as_ref()), (400, "PARAMETER_INVALID"));
     assert!(matches!(&e.source, Some(shared::error::Source::Parameter(p)) if p == "path"), "{:?}", e.source);
 }

@@ -117,8 +117,8 @@ function parsePort() {
  * limit is also passed as the var the Worker reports in X-RateLimit-Limit.
  */
 const RATE_LIMITS = {
-  RL_GENERAL_10S: { simple: { limit: 100000, period: 10 }, variable: "RATE_LIMIT_GENERAL_10S" },
-  RL_GENERAL_60S: { simple: { limit: 100000, period: 60 }, variable: "RATE_LIMIT_GENERAL_60S" },
+  RL_GENERAL_10S: { simple: { limit: 1000000, period: 10 }, variable: "RATE_LIMIT_GENERAL_10S" },
+  RL_GENERAL_60S: { simple: { limit: 1000000, period: 60 }, variable: "RATE_LIMIT_GENERAL_60S" },
   RL_LOGIN: { simple: { limit: 5, period: 60 }, variable: "RATE_LIMIT_LOGIN_60S" },
   RL_PASSWORD_RESET: { simple: { limit: 2, period: 60 }, variable: "RATE_LIMIT_PASSWORD_RESET_60S" },
   RL_SECOND_FACTOR: { simple: { limit: 2, period: 60 }, variable: "RATE_LIMIT_SECOND_FACTOR_60S" },
