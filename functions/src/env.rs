@@ -22,6 +22,8 @@ pub struct AppEnv {
     pub account_id: Option<String>,
     /// `development` allows http webhook URLs on loopback.
     pub development: bool,
+    /// Rate limiting bindings and their limits.
+    pub rate: crate::rate_limit::Limiters,
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
@@ -42,6 +44,7 @@ impl AppEnv {
             bootstrap_token: text(env, "LATCHKEY_BOOTSTRAP_TOKEN"),
             account_id: text(env, "LATCHKEY_ACCOUNT_ID"),
             development: text(env, "ENVIRONMENT").is_some_and(|e| e == "development"),
+            rate: crate::rate_limit::Limiters::from_env(env)?,
         })
     }
 }

@@ -7,7 +7,8 @@ use shared::api::Document;
 pub struct Req {
     /// Upper-case method.
     pub method: String,
-    /// Path without the query, percent-encoded as received.
+    /// Path without the query, percent-encoded as received (the router decodes each segment
+    /// once, [`crate::routes::decode_all`]).
     pub path: String,
     /// Path and query exactly as received (the signature's request target).
     pub target: String,
@@ -27,6 +28,8 @@ pub struct Req {
     pub accept_signature: Option<String>,
     /// `Content-Type`.
     pub content_type: Option<String>,
+    /// `CF-Connecting-IP`: the client's address as Cloudflare saw it (rate-limit key).
+    pub client_ip: Option<String>,
     /// The body exceeded [`shared::api::MAX_BODY_BYTES`] and was dropped; the pipeline answers
     /// 413 once the account is known, so the error is signed like every other.
     pub too_large: bool,
@@ -105,6 +108,7 @@ pub async fn read(mut req: worker::Request) -> Result<Req, shared::Error> {
         accept_signature: get("keygen-accept-signature"),
         environment: get("keygen-environment").filter(|e| !e.trim().is_empty()),
         content_type: get("content-type"),
+        client_ip: get("cf-connecting-ip"),
         too_large,
     })
 }

@@ -10,8 +10,10 @@ mod env;
 mod fetch;
 mod http;
 mod kv;
+mod rate_limit;
 mod respond;
 mod router;
+mod routes;
 
 use worker::{event, Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
 

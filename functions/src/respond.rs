@@ -43,11 +43,27 @@ fn build(status: u16, headers: Headers, body: Vec<u8>) -> worker::Result<Respons
 
 /// A signed response for account `account_id`.
 pub fn signed(reply: Reply, key: &SigningKey, account_id: &str, req: &Req, version: &str, now_ms: i64, request_id: &str) -> Response {
+    signed_with(reply, &[], key, account_id, req, version, now_ms, request_id)
+}
+
+/// A signed response with extra headers (`X-RateLimit-*`, `Retry-After`); headers are not part
+/// of the signing string.
+#[expect(clippy::too_many_arguments, reason = "the signing inputs plus the extra headers; one call site per kind of response")]
+pub fn signed_with(
+    reply: Reply,
+    headers: &[(&'static str, String)],
+    key: &SigningKey,
+    account_id: &str,
+    req: &Req,
+    version: &str,
+    now_ms: i64,
+    request_id: &str,
+) -> Response {
     let (status, ct, extra, body) = parts(reply);
     let sig = signature::sign(key, account_id, &req.method, &req.target, &req.host, now_ms, &body);
     let h = base_headers(ct, version);
-    for (k, v) in extra {
-        let _ = h.set(k, &v);
+    for (k, v) in extra.iter().chain(headers) {
+        let _ = h.set(k, v);
     }
     let _ = h.set("Date", &sig.date);
     let _ = h.set("Keygen-Date", &sig.date);

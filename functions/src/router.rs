@@ -1,23 +1,25 @@
-//! Request pipeline and route table: resolve the account (from `/v1/accounts/{id}/…` or the
+//! Request pipeline: resolve the account (from `/v1/accounts/{id}/…` or the
 //! deployment's default for bare `/v1/…`), check `Keygen-Version` and
-//! `Keygen-Accept-Signature`, authenticate, dispatch to one handler, sign the response.
+//! `Keygen-Accept-Signature`, apply the rate limits, authenticate,
+//! dispatch to one handler of the route table ([`crate::routes`]), sign the response.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 
 use ed25519_dalek::SigningKey;
 use shared::api::{self, Document};
-use shared::error::{Code, Error};
+use shared::error::Error;
 use shared::service::{identity::accounts, identity::auth, licensing::licenses, App, Caller};
 use shared::store::rows::AccountRow;
 use worker::{Context, Response};
 
 use crate::d1::D1Db;
-use crate::endpoints as ep;
 use crate::env::{AppEnv, CryptoRandom, WorkerClock};
 use crate::http::{Reply, Req};
 use crate::kv::WorkersKv;
+use crate::rate_limit::{self, Class};
 use crate::respond;
+use crate::routes::{self, Match};
 
 /// The application as handlers see it.
 pub type A<'a> = App<'a, D1Db, WorkersKv>;
@@ -34,6 +36,8 @@ pub struct Cx<'a> {
     pub ctx: &'a Context,
     /// The environment.
     pub env: &'a AppEnv,
+    /// Email and password of a password login (`POST /tokens` with Basic credentials).
+    pub password: Option<(String, String)>,
 }
 
 /// How long an isolate reuses a resolved account and its unsealed key.
@@ -64,7 +68,7 @@ async fn resolve(app: &A<'_>, env: &AppEnv, id: Option<&str>) -> Result<(Account
 pub async fn handle(env: &AppEnv, ctx: &Context, req: Req, rid: &str) -> Response {
     let app = App { db: &env.db, kv: &env.kv, clock: &WorkerClock, rng: &CryptoRandom, secret: &env.secret };
     let path = req.path.trim_end_matches('/').to_owned();
-    let segs: Vec<&str> = path.split('/').skip(1).collect();
+    let segs = routes::split(&path);
     match segs.as_slice() {
         ["v1", "ping"] => respond::unsigned(Reply::NoContent, rid),
         ["v1", "health"] => match accounts::health(&app).await {
@@ -75,14 +79,13 @@ pub async fn handle(env: &AppEnv, ctx: &Context, req: Req, rid: &str) -> Respons
             Err(e) => respond::unsigned(respond::error(&e, rid), rid),
         },
         ["v1", "accounts"] if req.method == "POST" => bootstrap(&app, env, &req, rid).await,
-        ["v1", "accounts", id, rest @ ..] => scoped(app, env, ctx, &req, Some(id), rest, rid).await,
+        ["v1", "accounts", id, rest @ ..] => match routes::decode_all(&[id]) {
+            Ok(id) => scoped(app, env, ctx, &req, id.first().map(String::as_str), rest, rid).await,
+            Err(e) => respond::unsigned(respond::error(&e, rid), rid),
+        },
         ["v1", rest @ ..] => scoped(app, env, ctx, &req, None, rest, rid).await,
-        _ => respond::unsigned(respond::error(&route_not_found(), rid), rid),
+        _ => respond::unsigned(respond::error(&routes::not_found(), rid), rid),
     }
-}
-
-fn route_not_found() -> Error {
-    Error::new(Code::NotFound, "The requested endpoint was not found (check your HTTP method, Accept header, and URL path)")
 }
 
 async fn bootstrap(app: &A<'_>, env: &AppEnv, req: &Req, rid: &str) -> Response {
@@ -106,6 +109,9 @@ async fn bootstrap(app: &A<'_>, env: &AppEnv, req: &Req, rid: &str) -> Response 
     }
 }
 
+/// An account-scoped request: resolve the account, decode and route the path, apply the rate
+/// limits, check the version, run the pipeline; every answer is signed and carries the
+/// `X-RateLimit-*` headers.
 async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req, account: Option<&str>, rest: &[&str], rid: &str) -> Response {
     let (account, key) = match resolve(&app, env, account).await {
         Ok(a) => a,
@@ -113,18 +119,39 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
     };
     let account_id = account.id.clone();
     let now = app.now();
+    let found = routes::decode_all(rest).map(|s| routes::find(routes::ROUTES, &req.method, &s));
+    let class = match &found {
+        Ok(Match::Found(r, _)) => r.class,
+        _ => Class::General,
+    };
+    let creds = auth::parse_credentials(req.authorization.as_deref(), req.query.get("token")).ok();
+    let checks = rate_limit::checks(&env.secret, &account_id, req.client_ip.as_deref(), creds.as_ref(), class);
+    let outcomes = env.rate.run(checks, now).await;
+    let reported = rate_limit::reported(&outcomes);
+    let headers = reported.map(|o| o.headers(now.div_euclid(1000))).unwrap_or_default();
+    let sign = |reply: Reply, version: &str| respond::signed_with(reply, &headers, &key, &account_id, req, version, now, rid);
+    if let Some(o) = reported.filter(|o| !o.allowed) {
+        return sign(respond::error(&rate_limit::too_many(o, now.div_euclid(1000)), rid), api::API_VERSION);
+    }
     let version = match api::api_version(req.version.as_deref()) {
         Ok(v) => v,
-        Err(e) => return respond::signed(respond::error(&e, rid), &key, &account_id, req, api::API_VERSION, now, rid),
+        Err(e) => return sign(respond::error(&e, rid), api::API_VERSION),
     };
-    let reply = match pipeline(app, env, ctx, req, account, rest).await {
+    let reply = match pipeline(app, env, ctx, req, account, found).await {
         Ok(r) => r,
         Err(e) => respond::error(&e, rid),
     };
-    respond::signed(reply, &key, &account_id, req, version, now, rid)
+    sign(reply, version)
 }
 
-async fn pipeline<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req, account: AccountRow, rest: &[&str]) -> Result<Reply, Error> {
+async fn pipeline<'a>(
+    app: A<'a>,
+    env: &'a AppEnv,
+    ctx: &'a Context,
+    req: &'a Req,
+    account: AccountRow,
+    found: Result<Match<'_>, Error>,
+) -> Result<Reply, Error> {
     api::check_request(&api::RequestHead {
         account_id: &account.id,
         accept_signature: req.accept_signature.as_deref(),
@@ -134,127 +161,18 @@ async fn pipeline<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Re
         too_large: req.too_large,
     })?;
     let creds = auth::parse_credentials(req.authorization.as_deref(), req.query.get("token"))?;
-    let token_login = rest == ["tokens"] && req.method == "POST";
+    let token_login = matches!(&found, Ok(Match::Found(r, _)) if r.class == Class::Login);
     let (caller, password) = auth::authenticate_request(&app, account, creds, token_login).await?;
-    let cx = Cx { app, caller, req, ctx, env };
-    let reply = dispatch(&cx, rest, password).await;
+    let (route, params) = match found? {
+        Match::Found(route, params) => (route, params),
+        Match::MethodNotAllowed => return Err(routes::not_supported(&req.method)),
+        Match::NotFound => return Err(routes::not_found()),
+    };
+    let cx = Cx { app, caller, req, ctx, env, password };
+    let reply = (route.handler)(&cx, &params).await;
     // A successful change may have recorded events: deliver their webhooks in the background.
     if reply.is_ok() && req.method != "GET" {
         crate::fetch::spawn_delivery(env, cx.ctx, cx.caller.account_id());
     }
     reply
-}
-
-/// Tries each endpoint group's routes in turn; a group answers `None` for paths it does not own.
-/// New resource groups add one line here and keep their routes in their own module.
-async fn dispatch(cx: &Cx<'_>, rest: &[&str], password: Option<(String, String)>) -> Result<Reply, Error> {
-    macro_rules! try_group {
-        ($e:expr) => {
-            if let Some(r) = $e.await {
-                return r;
-            }
-        };
-    }
-    try_group!(ep::core_routes(cx, rest, password));
-    try_group!(ep::fleet::machines::route(cx, rest));
-    try_group!(ep::licensing::license_actions::route(cx, rest));
-    try_group!(ep::licensing::checkouts::route(cx, rest));
-    try_group!(ep::catalogue::entitlements::route(cx, rest));
-    try_group!(ep::catalogue::groups::route(cx, rest));
-    try_group!(ep::lifecycle::webhooks::route(cx, rest));
-    let m = cx.req.method.as_str();
-    Err(if known_path(rest) { Error::new(Code::NotSupported, format!("{m} is not supported on this endpoint")) } else { route_not_found() })
-}
-
-/// Every path some endpoint serves (any method), for telling 405 (a served path, another
-/// method) from 404 (no such path). Segments are separated by `/`; `*` is any one segment (an
-/// id, key or fingerprint) and `a|b` lists alternatives. Keep in step with the endpoint groups.
-const PATHS: &[&str] = &[
-    "",
-    "profile",
-    "me",
-    "tokens",
-    "tokens/*",
-    "products",
-    "products/*",
-    "products/*/tokens",
-    "policies",
-    "policies/*",
-    "policies/*/entitlements",
-    "users",
-    "users/*",
-    "users/*/tokens|group",
-    "users/*/actions/ban|unban",
-    "licenses",
-    "licenses/*",
-    "licenses/actions/validate-key",
-    "licenses/*/entitlements|group|machines|owner|policy|tokens|users",
-    "licenses/*/tokens/*",
-    "licenses/*/actions/check-in|check-out|decrement-usage|increment-usage|reinstate|renew|renew-maintenance|reset-usage|revoke|suspend|validate",
-    "event-logs",
-    "event-logs/*",
-    "machines",
-    "machines/*",
-    "machines/*/license",
-    "machines/*/actions/ping|ping-heartbeat|reset|reset-heartbeat|check-out",
-    "processes",
-    "processes/*",
-    "processes/*/actions/ping",
-    "components",
-    "components/*",
-    "entitlements",
-    "entitlements/*",
-    "groups",
-    "groups/*",
-    "groups/*/licenses|machines|users",
-    "webhook-endpoints",
-    "webhook-endpoints/*",
-    "webhook-events",
-    "webhook-events/*",
-    "webhook-events/*/actions/retry",
-];
-
-/// Whether some method serves this path (405 rather than 404).
-fn known_path(rest: &[&str]) -> bool {
-    PATHS.iter().any(|p| {
-        let segs: Vec<&str> = if p.is_empty() { Vec::new() } else { p.split('/').collect() };
-        segs.len() == rest.len() && segs.iter().zip(rest).all(|(pat, seg)| (*pat == "*" && !seg.is_empty()) || pat.split('|').any(|alt| alt == *seg))
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::known_path;
-
-    #[test]
-    fn served_paths_are_known_and_others_are_not() {
-        for p in [
-            &[][..],
-            &["licenses"],
-            &["licenses", "abc"],
-            &["licenses", "abc", "actions", "suspend"],
-            &["licenses", "abc", "actions", "check-out"],
-            &["licenses", "actions", "validate-key"],
-            &["licenses", "abc", "tokens", "t1"],
-            &["licenses", "abc", "policy"],
-            &["machines", "m1", "actions", "ping-heartbeat"],
-            &["users", "u1", "actions", "ban"],
-            &["groups", "g1", "machines"],
-            &["webhook-events", "e1", "actions", "retry"],
-        ] {
-            assert!(known_path(p), "{p:?}");
-        }
-        for p in [
-            &["nope"][..],
-            &["licenses", "abc", "bogus"],
-            &["licenses", "abc", "actions", "bogus"],
-            &["licenses", "abc", "actions"],
-            &["licenses", "abc", "tokens", "t1", "x"],
-            &["machines", "m1", "actions", "suspend"],
-            &["products", "p1", "entitlements"],
-            &["licenses", ""],
-        ] {
-            assert!(!known_path(p), "{p:?}");
-        }
-    }
 }

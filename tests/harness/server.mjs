@@ -5,7 +5,7 @@
 // - D1 `DB` and KV `LEASES` are in-memory (Miniflare's per-instance temp dir, removed on dispose),
 //   so every run starts from an empty database; every `migrations/*.sql` is applied in order.
 // - Bindings: LATCHKEY_SECRET, LATCHKEY_BOOTSTRAP_TOKEN, ENVIRONMENT (=test); values may be
-//   overridden through the environment variables of the same name.
+//   overridden through the environment variables of the same name. Rate limits: RATE_LIMITS.
 // - Cron: `GET /cdn-cgi/handler/scheduled?cron=*/2+*+*+*+*` runs the Worker's scheduled handler
 //   (Miniflare's unsafeTriggerHandlers), like wrangler's `--test-scheduled` `/__scheduled`.
 // - Protocol: prints exactly one line `{"url":"http://127.0.0.1:PORT"}` on stdout when ready;
@@ -111,6 +111,19 @@ function parsePort() {
   return i > 0 ? Number(process.argv[i + 1]) : 0;
 }
 
+/**
+ * Rate limits: the bindings of wrangler.toml's [[ratelimits]] with the same strict limits, but
+ * general limits high enough that the suite (every test from 127.0.0.1) never trips them; each
+ * limit is also passed as the var the Worker reports in X-RateLimit-Limit.
+ */
+const RATE_LIMITS = {
+  RL_GENERAL_10S: { simple: { limit: 1000000, period: 10 }, variable: "RATE_LIMIT_GENERAL_10S" },
+  RL_GENERAL_60S: { simple: { limit: 1000000, period: 60 }, variable: "RATE_LIMIT_GENERAL_60S" },
+  RL_LOGIN: { simple: { limit: 5, period: 60 }, variable: "RATE_LIMIT_LOGIN_60S" },
+  RL_PASSWORD_RESET: { simple: { limit: 2, period: 60 }, variable: "RATE_LIMIT_PASSWORD_RESET_60S" },
+  RL_SECOND_FACTOR: { simple: { limit: 2, period: 60 }, variable: "RATE_LIMIT_SECOND_FACTOR_60S" },
+};
+
 const mf = new Miniflare({
   host: "127.0.0.1",
   port: parsePort(), // 0 = the OS picks a free port; mf.ready reports it
@@ -130,7 +143,9 @@ const mf = new Miniflare({
   modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
   d1Databases: { DB: "latchkey-e2e" },
   kvNamespaces: { LEASES: "leases-e2e" },
+  ratelimits: Object.fromEntries(Object.entries(RATE_LIMITS).map(([name, { simple }]) => [name, { simple }])),
   bindings: {
+    ...Object.fromEntries(Object.values(RATE_LIMITS).map(({ simple, variable }) => [variable, String(simple.limit)])),
     ENVIRONMENT: process.env.ENVIRONMENT ?? "test",
     LATCHKEY_SECRET: process.env.LATCHKEY_SECRET ?? "e2e-secret-0123456789abcdef0123456789abcdef",
     LATCHKEY_BOOTSTRAP_TOKEN: process.env.LATCHKEY_BOOTSTRAP_TOKEN ?? "e2e-bootstrap-token",

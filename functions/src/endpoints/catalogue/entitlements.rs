@@ -9,40 +9,73 @@ use crate::endpoints::list_doc;
 use crate::http::Reply;
 use crate::router::Cx;
 
-/// Routes owned by this module.
-pub async fn route(cx: &Cx<'_>, rest: &[&str]) -> Option<Result<Reply, Error>> {
-    let (app, caller, body, q) = (&cx.app, &cx.caller, cx.req.body.as_slice(), &cx.req.query);
-    let acc = caller.account_id();
-    let list = |r: Result<(Vec<shared::store::rows::EntitlementRow>, u64, shared::api::query::Page), Error>| {
-        r.map(|(rows, n, page)| Reply::ok(list_doc(cx, &rows, n, page, entitlement)))
-    };
-    Some(match (cx.req.method.as_str(), rest) {
-        ("GET", ["entitlements"]) => list(svc::list(app, caller, q).await),
-        ("POST", ["entitlements"]) => match svc::parse(body, true) {
-            Ok(i) => svc::create(app, caller, i).await.map(|e| Reply::created(Document::one(entitlement(&e)))),
-            Err(e) => Err(e),
-        },
-        ("GET", ["entitlements", id]) => svc::show(app, caller, id).await.map(|e| Reply::ok(Document::one(entitlement(&e)))),
-        ("PATCH" | "PUT", ["entitlements", id]) => match svc::parse(body, false) {
-            Ok(i) => svc::update(app, caller, id, i).await.map(|e| Reply::ok(Document::one(entitlement(&e)))),
-            Err(e) => Err(e),
-        },
-        ("DELETE", ["entitlements", id]) => svc::delete(app, caller, id).await.map(|()| Reply::NoContent),
+type Listed = Result<(Vec<shared::store::rows::EntitlementRow>, u64, shared::api::query::Page), Error>;
 
-        ("GET", ["policies", id, "entitlements"]) => list(svc::list_for_policy(app, caller, id, q).await),
-        ("POST", ["policies", id, "entitlements"]) => svc::attach_to_policy(app, caller, id, body).await.map(|(pid, ids, at)| {
-            let rs = ids.iter().map(|e| attachment(acc, "policy-entitlements", ("policy", "policies", &pid), ("entitlement", "entitlements", e), at)).collect();
-            Reply::ok(Document::many(rs, Default::default()))
-        }),
-        ("DELETE", ["policies", id, "entitlements"]) => svc::detach_from_policy(app, caller, id, body).await.map(|()| Reply::NoContent),
+fn listed(cx: &Cx<'_>, r: Listed) -> Result<Reply, Error> {
+    r.map(|(rows, n, page)| Reply::ok(list_doc(cx, &rows, n, page, entitlement)))
+}
 
-        ("GET", ["licenses", id, "entitlements"]) => list(svc::list_for_license(app, caller, id, q).await),
-        ("POST", ["licenses", id, "entitlements"]) => svc::attach_to_license(app, caller, id, body).await.map(|(lid, ids, at)| {
-            let rs =
-                ids.iter().map(|e| attachment(acc, "license-entitlements", ("license", "licenses", &lid), ("entitlement", "entitlements", e), at)).collect();
-            Reply::ok(Document::many(rs, Default::default()))
-        }),
-        ("DELETE", ["licenses", id, "entitlements"]) => svc::detach_from_license(app, caller, id, body).await.map(|()| Reply::NoContent),
-        _ => return None,
+/// Lists entitlements.
+pub async fn list(cx: &Cx<'_>) -> Result<Reply, Error> {
+    listed(cx, svc::list(&cx.app, &cx.caller, &cx.req.query).await)
+}
+
+/// Creates an entitlement.
+pub async fn create(cx: &Cx<'_>) -> Result<Reply, Error> {
+    let i = svc::parse(&cx.req.body, true)?;
+    svc::create(&cx.app, &cx.caller, i).await.map(|e| Reply::created(Document::one(entitlement(&e))))
+}
+
+/// Shows an entitlement (by id or code).
+pub async fn show(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    svc::show(&cx.app, &cx.caller, id).await.map(|e| Reply::ok(Document::one(entitlement(&e))))
+}
+
+/// Updates an entitlement.
+pub async fn update(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    let i = svc::parse(&cx.req.body, false)?;
+    svc::update(&cx.app, &cx.caller, id, i).await.map(|e| Reply::ok(Document::one(entitlement(&e))))
+}
+
+/// Deletes an entitlement.
+pub async fn delete(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    svc::delete(&cx.app, &cx.caller, id).await.map(|()| Reply::NoContent)
+}
+
+/// `GET /policies/{id}/entitlements`.
+pub async fn list_for_policy(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    listed(cx, svc::list_for_policy(&cx.app, &cx.caller, id, &cx.req.query).await)
+}
+
+/// `POST /policies/{id}/entitlements`.
+pub async fn attach_to_policy(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    let acc = cx.caller.account_id();
+    svc::attach_to_policy(&cx.app, &cx.caller, id, &cx.req.body).await.map(|(pid, ids, at)| {
+        let rs = ids.iter().map(|e| attachment(acc, "policy-entitlements", ("policy", "policies", &pid), ("entitlement", "entitlements", e), at)).collect();
+        Reply::ok(Document::many(rs, Default::default()))
     })
+}
+
+/// `DELETE /policies/{id}/entitlements`.
+pub async fn detach_from_policy(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    svc::detach_from_policy(&cx.app, &cx.caller, id, &cx.req.body).await.map(|()| Reply::NoContent)
+}
+
+/// `GET /licenses/{id}/entitlements`.
+pub async fn list_for_license(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    listed(cx, svc::list_for_license(&cx.app, &cx.caller, id, &cx.req.query).await)
+}
+
+/// `POST /licenses/{id}/entitlements`.
+pub async fn attach_to_license(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    let acc = cx.caller.account_id();
+    svc::attach_to_license(&cx.app, &cx.caller, id, &cx.req.body).await.map(|(lid, ids, at)| {
+        let rs = ids.iter().map(|e| attachment(acc, "license-entitlements", ("license", "licenses", &lid), ("entitlement", "entitlements", e), at)).collect();
+        Reply::ok(Document::many(rs, Default::default()))
+    })
+}
+
+/// `DELETE /licenses/{id}/entitlements`.
+pub async fn detach_from_license(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    svc::detach_from_license(&cx.app, &cx.caller, id, &cx.req.body).await.map(|()| Reply::NoContent)
 }

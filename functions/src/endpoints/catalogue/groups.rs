@@ -13,31 +13,57 @@ use crate::endpoints::list_doc;
 use crate::http::Reply;
 use crate::router::Cx;
 
-/// Routes owned by this module.
-pub async fn route(cx: &Cx<'_>, rest: &[&str]) -> Option<Result<Reply, Error>> {
-    let (app, caller, body, q) = (&cx.app, &cx.caller, cx.req.body.as_slice(), &cx.req.query);
-    let now = app.now();
-    Some(match (cx.req.method.as_str(), rest) {
-        ("GET", ["groups"]) => svc::list(app, caller, q).await.map(|(rows, n, page)| Reply::ok(list_doc(cx, &rows, n, page, group))),
-        ("POST", ["groups"]) => match svc::parse(body, true) {
-            Ok(i) => svc::create(app, caller, i).await.map(|g| Reply::created(Document::one(group(&g)))),
-            Err(e) => Err(e),
-        },
-        ("GET", ["groups", id]) => svc::show(app, caller, id).await.map(|g| Reply::ok(Document::one(group(&g)))),
-        ("PATCH" | "PUT", ["groups", id]) => match svc::parse(body, false) {
-            Ok(i) => svc::update(app, caller, id, i).await.map(|g| Reply::ok(Document::one(group(&g)))),
-            Err(e) => Err(e),
-        },
-        ("DELETE", ["groups", id]) => svc::delete(app, caller, id).await.map(|()| Reply::NoContent),
-        ("GET", ["groups", id, "licenses"]) => {
-            svc::licenses(app, caller, id, q).await.map(|(rows, n, page)| Reply::ok(list_doc(cx, &rows, n, page, |l| license(l, now))))
-        }
-        ("GET", ["groups", id, "users"]) => svc::users(app, caller, id, q).await.map(|(rows, n, page)| Reply::ok(list_doc(cx, &rows, n, page, user))),
-        ("GET", ["groups", id, "machines"]) => {
-            svc::machines(app, caller, id, q).await.map(|(rows, n, page)| Reply::ok(list_doc(cx, &rows, n, page, |m| machine(m, now, None))))
-        }
-        ("PUT" | "PATCH", ["licenses", id, "group"]) => svc::set_license_group(app, caller, id, body).await.map(|l| Reply::ok(Document::one(license(&l, now)))),
-        ("PUT" | "PATCH", ["users", id, "group"]) => svc::set_user_group(app, caller, id, body).await.map(|u| Reply::ok(Document::one(user(&u)))),
-        _ => return None,
-    })
+/// Lists groups.
+pub async fn list(cx: &Cx<'_>) -> Result<Reply, Error> {
+    svc::list(&cx.app, &cx.caller, &cx.req.query).await.map(|(rows, n, page)| Reply::ok(list_doc(cx, &rows, n, page, group)))
+}
+
+/// Creates a group.
+pub async fn create(cx: &Cx<'_>) -> Result<Reply, Error> {
+    let i = svc::parse(&cx.req.body, true)?;
+    svc::create(&cx.app, &cx.caller, i).await.map(|g| Reply::created(Document::one(group(&g))))
+}
+
+/// Shows a group.
+pub async fn show(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    svc::show(&cx.app, &cx.caller, id).await.map(|g| Reply::ok(Document::one(group(&g))))
+}
+
+/// Updates a group.
+pub async fn update(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    let i = svc::parse(&cx.req.body, false)?;
+    svc::update(&cx.app, &cx.caller, id, i).await.map(|g| Reply::ok(Document::one(group(&g))))
+}
+
+/// Deletes a group.
+pub async fn delete(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    svc::delete(&cx.app, &cx.caller, id).await.map(|()| Reply::NoContent)
+}
+
+/// `GET /groups/{id}/licenses`.
+pub async fn licenses(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    let now = cx.app.now();
+    svc::licenses(&cx.app, &cx.caller, id, &cx.req.query).await.map(|(rows, n, page)| Reply::ok(list_doc(cx, &rows, n, page, |l| license(l, now))))
+}
+
+/// `GET /groups/{id}/users`.
+pub async fn users(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    svc::users(&cx.app, &cx.caller, id, &cx.req.query).await.map(|(rows, n, page)| Reply::ok(list_doc(cx, &rows, n, page, user)))
+}
+
+/// `GET /groups/{id}/machines`.
+pub async fn machines(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    let now = cx.app.now();
+    svc::machines(&cx.app, &cx.caller, id, &cx.req.query).await.map(|(rows, n, page)| Reply::ok(list_doc(cx, &rows, n, page, |m| machine(m, now, None))))
+}
+
+/// `PUT /licenses/{id}/group`.
+pub async fn set_license_group(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    let now = cx.app.now();
+    svc::set_license_group(&cx.app, &cx.caller, id, &cx.req.body).await.map(|l| Reply::ok(Document::one(license(&l, now))))
+}
+
+/// `PUT /users/{id}/group`.
+pub async fn set_user_group(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    svc::set_user_group(&cx.app, &cx.caller, id, &cx.req.body).await.map(|u| Reply::ok(Document::one(user(&u))))
 }

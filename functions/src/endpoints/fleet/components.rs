@@ -9,33 +9,25 @@ use crate::endpoints::list_doc;
 use crate::http::Reply;
 use crate::router::Cx;
 
-/// Component routes; `None` for other paths.
-pub async fn route(cx: &Cx<'_>, rest: &[&str]) -> Option<Result<Reply, Error>> {
-    let m = cx.req.method.as_str();
-    Some(match (m, rest) {
-        ("GET", ["components"]) => list(cx).await,
-        ("POST", ["components"]) => create(cx).await,
-        ("GET", ["components", id]) => show(cx, id).await,
-        ("DELETE", ["components", id]) => delete(cx, id).await,
-        _ => return None,
-    })
-}
-
-async fn list(cx: &Cx<'_>) -> Result<Reply, Error> {
+/// Lists components.
+pub async fn list(cx: &Cx<'_>) -> Result<Reply, Error> {
     let (rows, n, page) = components::list(&cx.app, &cx.caller, &cx.req.query).await?;
     Ok(Reply::ok(list_doc(cx, &rows, n, page, component)))
 }
 
-async fn create(cx: &Cx<'_>) -> Result<Reply, Error> {
+/// Creates a component.
+pub async fn create(cx: &Cx<'_>) -> Result<Reply, Error> {
     let input = components::parse(&cx.req.body)?;
     Ok(Reply::created(Document::one(component(&components::create(&cx.app, &cx.caller, input).await?))))
 }
 
-async fn show(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+/// Shows a component.
+pub async fn show(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     Ok(Reply::ok(Document::one(component(&components::show(&cx.app, &cx.caller, id).await?))))
 }
 
-async fn delete(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+/// Deletes a component.
+pub async fn delete(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     components::delete(&cx.app, &cx.caller, id).await?;
     Ok(Reply::NoContent)
 }

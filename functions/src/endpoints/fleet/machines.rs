@@ -1,7 +1,5 @@
 //! `/machines` (activation, read by id or fingerprint, list, update, deactivate), heartbeat
-//! actions, `GET /licenses/{id}/machines` and `GET /machines/{id}/license`. [`route`] is the
-//! licensing engine's entry in the router: it also owns validation, process and component
-//! routes (their own modules).
+//! actions, `GET /licenses/{id}/machines` and `GET /machines/{id}/license`.
 
 use shared::api::licenses::license;
 use shared::api::machines::machine;
@@ -9,36 +7,9 @@ use shared::api::Document;
 use shared::service::{fleet::activation, fleet::heartbeats, fleet::machines};
 use shared::Error;
 
-use crate::endpoints::fleet::{components, processes};
-use crate::endpoints::licensing::validations;
 use crate::endpoints::list_doc;
 use crate::http::Reply;
 use crate::router::Cx;
-
-/// The licensing engine's routes; `None` for paths it does not own.
-pub async fn route(cx: &Cx<'_>, rest: &[&str]) -> Option<Result<Reply, Error>> {
-    let m = cx.req.method.as_str();
-    Some(match (m, rest) {
-        ("GET", ["machines"]) => list(cx).await,
-        ("POST", ["machines"]) => activate(cx).await,
-        ("GET", ["machines", id]) => show(cx, id).await,
-        ("PATCH" | "PUT", ["machines", id]) => update(cx, id).await,
-        ("DELETE", ["machines", id]) => delete(cx, id).await,
-        ("POST", ["machines", id, "actions", "ping" | "ping-heartbeat"]) => ping(cx, id).await,
-        ("POST", ["machines", id, "actions", "reset" | "reset-heartbeat"]) => reset(cx, id).await,
-        ("GET", ["machines", id, "license"]) => machine_license(cx, id).await,
-        ("GET", ["licenses", id, "machines"]) => for_license(cx, id).await,
-        _ => {
-            if let Some(r) = validations::route(cx, rest).await {
-                return Some(r);
-            }
-            if let Some(r) = processes::route(cx, rest).await {
-                return Some(r);
-            }
-            return components::route(cx, rest).await;
-        }
-    })
-}
 
 fn one(cx: &Cx<'_>, m: &shared::store::rows::MachineRow) -> Document {
     Document::one(machine(m, cx.app.now(), None))

@@ -9,40 +9,32 @@ use crate::endpoints::list_doc;
 use crate::http::Reply;
 use crate::router::Cx;
 
-/// Process routes; `None` for other paths.
-pub async fn route(cx: &Cx<'_>, rest: &[&str]) -> Option<Result<Reply, Error>> {
-    let m = cx.req.method.as_str();
-    Some(match (m, rest) {
-        ("GET", ["processes"]) => list(cx).await,
-        ("POST", ["processes"]) => spawn(cx).await,
-        ("GET", ["processes", id]) => show(cx, id).await,
-        ("DELETE", ["processes", id]) => kill(cx, id).await,
-        ("POST", ["processes", id, "actions", "ping"]) => ping(cx, id).await,
-        _ => return None,
-    })
-}
-
-async fn list(cx: &Cx<'_>) -> Result<Reply, Error> {
+/// Lists processes.
+pub async fn list(cx: &Cx<'_>) -> Result<Reply, Error> {
     let (rows, n, page) = processes::list(&cx.app, &cx.caller, &cx.req.query).await?;
     let now = cx.app.now();
     Ok(Reply::ok(list_doc(cx, &rows, n, page, |p| process(p, now, None))))
 }
 
-async fn spawn(cx: &Cx<'_>) -> Result<Reply, Error> {
+/// `POST /processes`: spawns a process.
+pub async fn spawn(cx: &Cx<'_>) -> Result<Reply, Error> {
     let input = processes::parse(&cx.req.body)?;
     Ok(Reply::created(Document::one(process(&processes::spawn(&cx.app, &cx.caller, input).await?, cx.app.now(), None))))
 }
 
-async fn show(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+/// Shows a process.
+pub async fn show(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     Ok(Reply::ok(Document::one(process(&processes::show(&cx.app, &cx.caller, id).await?, cx.app.now(), None))))
 }
 
-async fn kill(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+/// `DELETE /processes/{id}`: kills a process.
+pub async fn kill(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     processes::kill(&cx.app, &cx.caller, id).await?;
     Ok(Reply::NoContent)
 }
 
-async fn ping(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+/// `POST /processes/{id}/actions/ping`.
+pub async fn ping(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     let (p, status) = processes::ping(&cx.app, &cx.caller, id).await?;
     Ok(Reply::ok(Document::one(process(&p, cx.app.now(), status))))
 }

@@ -24,27 +24,21 @@ fn reply(c: Checkout, raw: bool) -> Reply {
     }
 }
 
-/// Routes owned by this module.
-pub async fn route(cx: &Cx<'_>, rest: &[&str]) -> Option<Result<Reply, Error>> {
-    let (kind, id) = match rest {
-        ["licenses", id, "actions", "check-out"] => (FileKind::License, *id),
-        ["machines", id, "actions", "check-out"] => (FileKind::Machine, *id),
-        _ => return None,
+/// `GET|POST /licenses/{id}/actions/check-out` (`raw`: the GET download).
+pub async fn license(cx: &Cx<'_>, id: &str, raw: bool) -> Result<Reply, Error> {
+    check_out(cx, FileKind::License, id, raw).await
+}
+
+/// `GET|POST /machines/{id}/actions/check-out` (`raw`: the GET download).
+pub async fn machine(cx: &Cx<'_>, id: &str, raw: bool) -> Result<Reply, Error> {
+    check_out(cx, FileKind::Machine, id, raw).await
+}
+
+async fn check_out(cx: &Cx<'_>, kind: FileKind, id: &str, raw: bool) -> Result<Reply, Error> {
+    let opts = checkout::parse_options(kind, &cx.req.query, (!raw).then_some(cx.req.body.as_slice()))?;
+    let c = match kind {
+        FileKind::License => checkout::license(&cx.app, &cx.caller, id, opts).await?,
+        FileKind::Machine => checkout::machine(&cx.app, &cx.caller, id, opts).await?,
     };
-    let raw = match cx.req.method.as_str() {
-        "GET" => true,
-        "POST" => false,
-        _ => return None,
-    };
-    Some(
-        async {
-            let opts = checkout::parse_options(kind, &cx.req.query, (!raw).then_some(cx.req.body.as_slice()))?;
-            let c = match kind {
-                FileKind::License => checkout::license(&cx.app, &cx.caller, id, opts).await?,
-                FileKind::Machine => checkout::machine(&cx.app, &cx.caller, id, opts).await?,
-            };
-            Ok(reply(c, raw))
-        }
-        .await,
-    )
+    Ok(reply(c, raw))
 }

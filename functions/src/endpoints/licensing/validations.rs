@@ -13,15 +13,14 @@ use crate::d1::D1Db;
 use crate::http::Reply;
 use crate::router::Cx;
 
-/// Validation routes; `None` for other paths.
-pub async fn route(cx: &Cx<'_>, rest: &[&str]) -> Option<Result<Reply, Error>> {
-    let m = cx.req.method.as_str();
-    Some(match (m, rest) {
-        ("POST", ["licenses", "actions", "validate-key"]) => run(cx, validation::parse_validate_key(&cx.req.body)).await,
-        ("GET", ["licenses", id, "actions", "validate"]) => run(cx, validation::parse_validate(&cx.req.body, id, true)).await,
-        ("POST", ["licenses", id, "actions", "validate"]) => run(cx, validation::parse_validate(&cx.req.body, id, false)).await,
-        _ => return None,
-    })
+/// `POST /licenses/actions/validate-key`.
+pub async fn validate_key(cx: &Cx<'_>) -> Result<Reply, Error> {
+    run(cx, validation::parse_validate_key(&cx.req.body)).await
+}
+
+/// `GET|POST /licenses/{id}/actions/validate` (`get`: the GET form).
+pub async fn validate(cx: &Cx<'_>, id: &str, get: bool) -> Result<Reply, Error> {
+    run(cx, validation::parse_validate(&cx.req.body, id, get)).await
 }
 
 async fn run(cx: &Cx<'_>, req: Result<ValidationRequest, Error>) -> Result<Reply, Error> {

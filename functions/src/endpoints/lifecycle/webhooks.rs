@@ -10,36 +10,57 @@ use crate::endpoints::list_doc;
 use crate::http::Reply;
 use crate::router::Cx;
 
-/// Routes of the lifecycle group; `None` for paths it does not own.
-pub async fn route(cx: &Cx<'_>, rest: &[&str]) -> Option<Result<Reply, Error>> {
-    let (app, caller) = (&cx.app, &cx.caller);
-    let dev = cx.env.development;
-    if rest.first() == Some(&"webhook-endpoints") && cx.req.method != "GET" {
-        crate::fetch::forget_endpoints(caller.account_id());
-    }
-    Some(match (cx.req.method.as_str(), rest) {
-        ("GET", ["webhook-endpoints"]) => webhooks::list(app, caller, &cx.req.query).await.map(|(r, n, p)| Reply::ok(list_doc(cx, &r, n, p, webhook_endpoint))),
-        ("POST", ["webhook-endpoints"]) => match webhooks::parse(&cx.req.body, true, dev) {
-            Ok(i) => webhooks::create(app, caller, i).await.map(|w| Reply::created(Document::one(webhook_endpoint(&w)))),
-            Err(e) => Err(e),
-        },
-        ("GET", ["webhook-endpoints", id]) => webhooks::show(app, caller, id).await.map(|w| Reply::ok(Document::one(webhook_endpoint(&w)))),
-        ("PATCH" | "PUT", ["webhook-endpoints", id]) => match webhooks::parse(&cx.req.body, false, dev) {
-            Ok(i) => webhooks::update(app, caller, id, i).await.map(|w| Reply::ok(Document::one(webhook_endpoint(&w)))),
-            Err(e) => Err(e),
-        },
-        ("DELETE", ["webhook-endpoints", id]) => webhooks::delete(app, caller, id).await.map(|()| Reply::NoContent),
-        ("GET", ["webhook-events"]) => {
-            webhooks::list_events(app, caller, &cx.req.query).await.map(|(r, n, p)| Reply::ok(list_doc(cx, &r, n, p, webhook_event)))
-        }
-        ("GET", ["webhook-events", id]) => webhooks::show_event(app, caller, id).await.map(|e| Reply::ok(Document::one(webhook_event(&e)))),
-        ("DELETE", ["webhook-events", id]) => webhooks::delete_event(app, caller, id).await.map(|()| Reply::NoContent),
-        ("POST", ["webhook-events", id, "actions", "retry"]) => {
-            webhooks::retry_event(app, caller, id).await.map(|e| Reply::created(Document::one(webhook_event(&e))))
-        }
-        ("POST", ["licenses", id, "actions", "renew-maintenance"]) => {
-            maintenance::renew(app, caller, id).await.map(|l| Reply::ok(Document::one(license(&l, app.now()))))
-        }
-        _ => return None,
-    })
+/// Lists webhook endpoints.
+pub async fn list(cx: &Cx<'_>) -> Result<Reply, Error> {
+    webhooks::list(&cx.app, &cx.caller, &cx.req.query).await.map(|(r, n, p)| Reply::ok(list_doc(cx, &r, n, p, webhook_endpoint)))
+}
+
+/// Creates a webhook endpoint (and drops this isolate's cached endpoints).
+pub async fn create(cx: &Cx<'_>) -> Result<Reply, Error> {
+    crate::fetch::forget_endpoints(cx.caller.account_id());
+    let i = webhooks::parse(&cx.req.body, true, cx.env.development)?;
+    webhooks::create(&cx.app, &cx.caller, i).await.map(|w| Reply::created(Document::one(webhook_endpoint(&w))))
+}
+
+/// Shows a webhook endpoint.
+pub async fn show(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    webhooks::show(&cx.app, &cx.caller, id).await.map(|w| Reply::ok(Document::one(webhook_endpoint(&w))))
+}
+
+/// Updates a webhook endpoint (and drops this isolate's cached endpoints).
+pub async fn update(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    crate::fetch::forget_endpoints(cx.caller.account_id());
+    let i = webhooks::parse(&cx.req.body, false, cx.env.development)?;
+    webhooks::update(&cx.app, &cx.caller, id, i).await.map(|w| Reply::ok(Document::one(webhook_endpoint(&w))))
+}
+
+/// Deletes a webhook endpoint (and drops this isolate's cached endpoints).
+pub async fn delete(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    crate::fetch::forget_endpoints(cx.caller.account_id());
+    webhooks::delete(&cx.app, &cx.caller, id).await.map(|()| Reply::NoContent)
+}
+
+/// Lists webhook events (deliveries).
+pub async fn list_events(cx: &Cx<'_>) -> Result<Reply, Error> {
+    webhooks::list_events(&cx.app, &cx.caller, &cx.req.query).await.map(|(r, n, p)| Reply::ok(list_doc(cx, &r, n, p, webhook_event)))
+}
+
+/// Shows a webhook event.
+pub async fn show_event(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    webhooks::show_event(&cx.app, &cx.caller, id).await.map(|e| Reply::ok(Document::one(webhook_event(&e))))
+}
+
+/// Deletes a webhook event.
+pub async fn delete_event(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    webhooks::delete_event(&cx.app, &cx.caller, id).await.map(|()| Reply::NoContent)
+}
+
+/// `POST /webhook-events/{id}/actions/retry`.
+pub async fn retry_event(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    webhooks::retry_event(&cx.app, &cx.caller, id).await.map(|e| Reply::created(Document::one(webhook_event(&e))))
+}
+
+/// `POST /licenses/{id}/actions/renew-maintenance`.
+pub async fn renew_maintenance(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    maintenance::renew(&cx.app, &cx.caller, id).await.map(|l| Reply::ok(Document::one(license(&l, cx.app.now()))))
 }

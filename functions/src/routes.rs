@@ -1,0 +1,307 @@
+//! The one route table: every account-scoped endpoint as a row `(methods, pattern, class,
+//! handler)`. Dispatch ([`find`]), 404 vs 405 and the endpoint list of `docs/API.md`
+//! ([`markdown`], compared by a test) all derive from it. Rows are tried in order; the first row
+//! whose pattern and method match answers. Path segments are percent-decoded once
+//! ([`split`], [`decode_all`]) before matching, so a `{param}` may hold `/`, `+`, `%` or spaces.
+//!
+//! Patterns are relative to the account (`/v1/accounts/{account}` or bare `/v1`): literal
+//! segments, and `{name}` for one non-empty segment (an id, key, email, code or fingerprint).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use shared::error::{Code, Error};
+
+use crate::endpoints::catalogue::{entitlements, groups, policies, products};
+use crate::endpoints::fleet::{components, machines, processes};
+use crate::endpoints::identity::{accounts, profiles, tokens, users};
+use crate::endpoints::licensing::{checkouts, license_actions, licenses, validations};
+use crate::endpoints::lifecycle::{events, webhooks};
+use crate::http::Reply;
+use crate::rate_limit::Class;
+use crate::router::Cx;
+
+/// A handler's future.
+pub type Fut<'a> = Pin<Box<dyn Future<Output = Result<Reply, Error>> + 'a>>;
+/// A handler: the request context and the pattern's captured (decoded) parameters.
+pub type Handler = for<'a> fn(&'a Cx<'a>, &'a Params) -> Fut<'a>;
+
+/// The `{…}` segments a pattern captured, decoded, in order.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Params(Vec<String>);
+
+impl Params {
+    /// The `i`-th captured parameter (`""` if the pattern has fewer; never panics).
+    pub fn at(&self, i: usize) -> &str {
+        self.0.get(i).map_or("", String::as_str)
+    }
+}
+
+/// One row of the table.
+pub struct Route {
+    /// Methods served (upper case).
+    pub methods: &'static [&'static str],
+    /// The path pattern below the account, e.g. `/licenses/{id}/actions/suspend`.
+    pub pattern: &'static str,
+    /// Which strict rate limit applies on top of the general ones.
+    pub class: Class,
+    /// The handler.
+    pub handler: Handler,
+}
+
+/// Wraps a handler expression into a [`Handler`] fn pointer.
+macro_rules! h {
+    (|$cx:ident, $p:pat_param| $body:expr) => {{
+        fn f<'a>($cx: &'a Cx<'a>, $p: &'a Params) -> Fut<'a> {
+            Box::pin($body)
+        }
+        f as Handler
+    }};
+}
+
+const fn r(methods: &'static [&'static str], pattern: &'static str, handler: Handler) -> Route {
+    Route { methods, pattern, class: Class::General, handler }
+}
+
+const fn strict(class: Class, methods: &'static [&'static str], pattern: &'static str, handler: Handler) -> Route {
+    Route { methods, pattern, class, handler }
+}
+
+const GET: &[&str] = &["GET"];
+const POST: &[&str] = &["POST"];
+const DELETE: &[&str] = &["DELETE"];
+const UPDATE: &[&str] = &["PATCH", "PUT"];
+
+/// Every account-scoped endpoint, in precedence order.
+pub static ROUTES: &[Route] = &[
+    // Identity.
+    r(GET, "/", h!(|cx, _| accounts::show(cx))),
+    r(GET, "/profile", h!(|cx, _| profiles::profile(cx))),
+    r(GET, "/me", h!(|cx, _| profiles::me(cx))),
+    r(GET, "/event-logs", h!(|cx, _| events::list(cx))),
+    r(GET, "/event-logs/{id}", h!(|cx, p| events::show(cx, p.at(0)))),
+    r(GET, "/tokens", h!(|cx, _| tokens::list(cx))),
+    strict(Class::Login, POST, "/tokens", h!(|cx, _| tokens::generate(cx, cx.password.clone()))),
+    r(GET, "/tokens/{id}", h!(|cx, p| tokens::show(cx, p.at(0)))),
+    r(UPDATE, "/tokens/{id}", h!(|cx, p| tokens::regenerate(cx, p.at(0)))),
+    r(DELETE, "/tokens/{id}", h!(|cx, p| tokens::revoke(cx, p.at(0)))),
+    // Catalogue: products and policies.
+    r(GET, "/products", h!(|cx, _| products::list(cx))),
+    r(POST, "/products", h!(|cx, _| products::create(cx))),
+    r(GET, "/products/{id}", h!(|cx, p| products::show(cx, p.at(0)))),
+    r(UPDATE, "/products/{id}", h!(|cx, p| products::update(cx, p.at(0)))),
+    r(DELETE, "/products/{id}", h!(|cx, p| products::delete(cx, p.at(0)))),
+    r(POST, "/products/{id}/tokens", h!(|cx, p| products::create_token(cx, p.at(0)))),
+    r(GET, "/policies", h!(|cx, _| policies::list(cx))),
+    r(POST, "/policies", h!(|cx, _| policies::create(cx))),
+    r(GET, "/policies/{id}", h!(|cx, p| policies::show(cx, p.at(0)))),
+    r(UPDATE, "/policies/{id}", h!(|cx, p| policies::update(cx, p.at(0)))),
+    r(DELETE, "/policies/{id}", h!(|cx, p| policies::delete(cx, p.at(0)))),
+    // Users.
+    r(GET, "/users", h!(|cx, _| users::list(cx))),
+    r(POST, "/users", h!(|cx, _| users::create(cx))),
+    r(GET, "/users/{id}", h!(|cx, p| users::show(cx, p.at(0)))),
+    r(UPDATE, "/users/{id}", h!(|cx, p| users::update(cx, p.at(0)))),
+    r(DELETE, "/users/{id}", h!(|cx, p| users::delete(cx, p.at(0)))),
+    r(POST, "/users/{id}/actions/ban", h!(|cx, p| users::ban(cx, p.at(0), true))),
+    r(POST, "/users/{id}/actions/unban", h!(|cx, p| users::ban(cx, p.at(0), false))),
+    r(POST, "/users/{id}/tokens", h!(|cx, p| users::create_token(cx, p.at(0)))),
+    // Licenses (validate-key before `/licenses/{id}`-shaped rows).
+    r(POST, "/licenses/actions/validate-key", h!(|cx, _| validations::validate_key(cx))),
+    r(GET, "/licenses", h!(|cx, _| licenses::list(cx))),
+    r(POST, "/licenses", h!(|cx, _| licenses::create(cx))),
+    r(GET, "/licenses/{id}", h!(|cx, p| licenses::show(cx, p.at(0)))),
+    r(UPDATE, "/licenses/{id}", h!(|cx, p| licenses::update(cx, p.at(0)))),
+    r(DELETE, "/licenses/{id}", h!(|cx, p| licenses::delete(cx, p.at(0), false))),
+    r(DELETE, "/licenses/{id}/actions/revoke", h!(|cx, p| licenses::delete(cx, p.at(0), true))),
+    r(POST, "/licenses/{id}/actions/suspend", h!(|cx, p| licenses::suspend(cx, p.at(0), true))),
+    r(POST, "/licenses/{id}/actions/reinstate", h!(|cx, p| licenses::suspend(cx, p.at(0), false))),
+    r(POST, "/licenses/{id}/actions/renew", h!(|cx, p| licenses::renew(cx, p.at(0)))),
+    r(GET, "/licenses/{id}/policy", h!(|cx, p| licenses::policy(cx, p.at(0)))),
+    r(UPDATE, "/licenses/{id}/policy", h!(|cx, p| licenses::transfer(cx, p.at(0)))),
+    r(UPDATE, "/licenses/{id}/owner", h!(|cx, p| licenses::change_owner(cx, p.at(0)))),
+    r(GET, "/licenses/{id}/actions/validate", h!(|cx, p| validations::validate(cx, p.at(0), true))),
+    r(POST, "/licenses/{id}/actions/validate", h!(|cx, p| validations::validate(cx, p.at(0), false))),
+    r(POST, "/licenses/{id}/actions/check-in", h!(|cx, p| license_actions::check_in(cx, p.at(0)))),
+    r(POST, "/licenses/{id}/actions/increment-usage", h!(|cx, p| license_actions::increment(cx, p.at(0)))),
+    r(POST, "/licenses/{id}/actions/decrement-usage", h!(|cx, p| license_actions::decrement(cx, p.at(0)))),
+    r(POST, "/licenses/{id}/actions/reset-usage", h!(|cx, p| license_actions::reset(cx, p.at(0)))),
+    r(POST, "/licenses/{id}/tokens", h!(|cx, p| license_actions::create_token(cx, p.at(0)))),
+    r(GET, "/licenses/{id}/tokens", h!(|cx, p| license_actions::list_tokens(cx, p.at(0)))),
+    r(GET, "/licenses/{id}/tokens/{token}", h!(|cx, p| license_actions::show_token(cx, p.at(0), p.at(1)))),
+    r(GET, "/licenses/{id}/users", h!(|cx, p| license_actions::list_users(cx, p.at(0)))),
+    r(POST, "/licenses/{id}/users", h!(|cx, p| license_actions::attach_users(cx, p.at(0)))),
+    r(DELETE, "/licenses/{id}/users", h!(|cx, p| license_actions::detach_users(cx, p.at(0)))),
+    r(GET, "/licenses/{id}/machines", h!(|cx, p| machines::for_license(cx, p.at(0)))),
+    r(GET, "/licenses/{id}/actions/check-out", h!(|cx, p| checkouts::license(cx, p.at(0), true))),
+    r(POST, "/licenses/{id}/actions/check-out", h!(|cx, p| checkouts::license(cx, p.at(0), false))),
+    r(GET, "/licenses/{id}/entitlements", h!(|cx, p| entitlements::list_for_license(cx, p.at(0)))),
+    r(POST, "/licenses/{id}/entitlements", h!(|cx, p| entitlements::attach_to_license(cx, p.at(0)))),
+    r(DELETE, "/licenses/{id}/entitlements", h!(|cx, p| entitlements::detach_from_license(cx, p.at(0)))),
+    r(UPDATE, "/licenses/{id}/group", h!(|cx, p| groups::set_license_group(cx, p.at(0)))),
+    r(POST, "/licenses/{id}/actions/renew-maintenance", h!(|cx, p| webhooks::renew_maintenance(cx, p.at(0)))),
+    // Fleet.
+    r(GET, "/machines", h!(|cx, _| machines::list(cx))),
+    r(POST, "/machines", h!(|cx, _| machines::activate(cx))),
+    r(GET, "/machines/{id}", h!(|cx, p| machines::show(cx, p.at(0)))),
+    r(UPDATE, "/machines/{id}", h!(|cx, p| machines::update(cx, p.at(0)))),
+    r(DELETE, "/machines/{id}", h!(|cx, p| machines::delete(cx, p.at(0)))),
+    r(POST, "/machines/{id}/actions/ping", h!(|cx, p| machines::ping(cx, p.at(0)))),
+    r(POST, "/machines/{id}/actions/ping-heartbeat", h!(|cx, p| machines::ping(cx, p.at(0)))),
+    r(POST, "/machines/{id}/actions/reset", h!(|cx, p| machines::reset(cx, p.at(0)))),
+    r(POST, "/machines/{id}/actions/reset-heartbeat", h!(|cx, p| machines::reset(cx, p.at(0)))),
+    r(GET, "/machines/{id}/license", h!(|cx, p| machines::machine_license(cx, p.at(0)))),
+    r(GET, "/machines/{id}/actions/check-out", h!(|cx, p| checkouts::machine(cx, p.at(0), true))),
+    r(POST, "/machines/{id}/actions/check-out", h!(|cx, p| checkouts::machine(cx, p.at(0), false))),
+    r(GET, "/processes", h!(|cx, _| processes::list(cx))),
+    r(POST, "/processes", h!(|cx, _| processes::spawn(cx))),
+    r(GET, "/processes/{id}", h!(|cx, p| processes::show(cx, p.at(0)))),
+    r(DELETE, "/processes/{id}", h!(|cx, p| processes::kill(cx, p.at(0)))),
+    r(POST, "/processes/{id}/actions/ping", h!(|cx, p| processes::ping(cx, p.at(0)))),
+    r(GET, "/components", h!(|cx, _| components::list(cx))),
+    r(POST, "/components", h!(|cx, _| components::create(cx))),
+    r(GET, "/components/{id}", h!(|cx, p| components::show(cx, p.at(0)))),
+    r(DELETE, "/components/{id}", h!(|cx, p| components::delete(cx, p.at(0)))),
+    // Catalogue: entitlements and groups.
+    r(GET, "/entitlements", h!(|cx, _| entitlements::list(cx))),
+    r(POST, "/entitlements", h!(|cx, _| entitlements::create(cx))),
+    r(GET, "/entitlements/{id}", h!(|cx, p| entitlements::show(cx, p.at(0)))),
+    r(UPDATE, "/entitlements/{id}", h!(|cx, p| entitlements::update(cx, p.at(0)))),
+    r(DELETE, "/entitlements/{id}", h!(|cx, p| entitlements::delete(cx, p.at(0)))),
+    r(GET, "/policies/{id}/entitlements", h!(|cx, p| entitlements::list_for_policy(cx, p.at(0)))),
+    r(POST, "/policies/{id}/entitlements", h!(|cx, p| entitlements::attach_to_policy(cx, p.at(0)))),
+    r(DELETE, "/policies/{id}/entitlements", h!(|cx, p| entitlements::detach_from_policy(cx, p.at(0)))),
+    r(GET, "/groups", h!(|cx, _| groups::list(cx))),
+    r(POST, "/groups", h!(|cx, _| groups::create(cx))),
+    r(GET, "/groups/{id}", h!(|cx, p| groups::show(cx, p.at(0)))),
+    r(UPDATE, "/groups/{id}", h!(|cx, p| groups::update(cx, p.at(0)))),
+    r(DELETE, "/groups/{id}", h!(|cx, p| groups::delete(cx, p.at(0)))),
+    r(GET, "/groups/{id}/licenses", h!(|cx, p| groups::licenses(cx, p.at(0)))),
+    r(GET, "/groups/{id}/users", h!(|cx, p| groups::users(cx, p.at(0)))),
+    r(GET, "/groups/{id}/machines", h!(|cx, p| groups::machines(cx, p.at(0)))),
+    r(UPDATE, "/users/{id}/group", h!(|cx, p| groups::set_user_group(cx, p.at(0)))),
+    // Lifecycle.
+    r(GET, "/webhook-endpoints", h!(|cx, _| webhooks::list(cx))),
+    r(POST, "/webhook-endpoints", h!(|cx, _| webhooks::create(cx))),
+    r(GET, "/webhook-endpoints/{id}", h!(|cx, p| webhooks::show(cx, p.at(0)))),
+    r(UPDATE, "/webhook-endpoints/{id}", h!(|cx, p| webhooks::update(cx, p.at(0)))),
+    r(DELETE, "/webhook-endpoints/{id}", h!(|cx, p| webhooks::delete(cx, p.at(0)))),
+    r(GET, "/webhook-events", h!(|cx, _| webhooks::list_events(cx))),
+    r(GET, "/webhook-events/{id}", h!(|cx, p| webhooks::show_event(cx, p.at(0)))),
+    r(DELETE, "/webhook-events/{id}", h!(|cx, p| webhooks::delete_event(cx, p.at(0)))),
+    r(POST, "/webhook-events/{id}/actions/retry", h!(|cx, p| webhooks::retry_event(cx, p.at(0)))),
+];
+
+/// What the table answers for a method and decoded path.
+pub enum Match<'t> {
+    /// A row serves it; its captured parameters.
+    Found(&'t Route, Params),
+    /// Some row serves the path with another method: 405 `NOT_SUPPORTED`.
+    MethodNotAllowed,
+    /// No row serves the path: 404 `NOT_FOUND`.
+    NotFound,
+}
+
+fn captures(pattern: &str, segs: &[String]) -> Option<Params> {
+    let pat: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
+    if pat.len() != segs.len() {
+        return None;
+    }
+    let mut params = Vec::new();
+    for (p, s) in pat.iter().zip(segs) {
+        if p.starts_with('{') && p.ends_with('}') {
+            if s.is_empty() {
+                return None;
+            }
+            params.push(s.clone());
+        } else if p != s {
+            return None;
+        }
+    }
+    Some(Params(params))
+}
+
+/// Finds the row for `method` on the decoded segments `segs` in `table` (first match wins).
+pub fn find<'t>(table: &'t [Route], method: &str, segs: &[String]) -> Match<'t> {
+    let mut served = false;
+    for route in table {
+        if let Some(params) = captures(route.pattern, segs) {
+            if route.methods.contains(&method) {
+                return Match::Found(route, params);
+            }
+            served = true;
+        }
+    }
+    if served {
+        Match::MethodNotAllowed
+    } else {
+        Match::NotFound
+    }
+}
+
+/// The error for an unknown path.
+pub fn not_found() -> Error {
+    Error::new(Code::NotFound, "The requested endpoint was not found (check your HTTP method, Accept header, and URL path)")
+}
+
+/// The error for a served path with another method.
+pub fn not_supported(method: &str) -> Error {
+    Error::new(Code::NotSupported, format!("{method} is not supported on this endpoint"))
+}
+
+/// Decodes one `%XX`-escaped path segment (`+` stays `+`).
+///
+/// # Errors
+/// `None` for a truncated or non-hex escape, or bytes that are not UTF-8.
+pub fn decode(seg: &str) -> Option<String> {
+    let b = seg.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c == b'%' {
+            let hex = |j: usize| b.get(j).and_then(|&h| (h as char).to_digit(16));
+            let (hi, lo) = (hex(i + 1)?, hex(i + 2)?);
+            out.push(u8::try_from(hi * 16 + lo).ok()?);
+            i += 3;
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Splits a raw (still percent-encoded) path into its segments after the leading `/`,
+/// dropping one trailing `/`; nothing is decoded yet.
+pub fn split(raw: &str) -> Vec<&str> {
+    let raw = raw.strip_suffix('/').unwrap_or(raw);
+    raw.split('/').skip(1).collect()
+}
+
+/// Decodes every segment.
+///
+/// # Errors
+/// 400 `PARAMETER_INVALID` (source parameter `path`) for an invalid escape or non-UTF-8.
+pub fn decode_all(raw: &[&str]) -> Result<Vec<String>, Error> {
+    raw.iter().map(|s| decode(s).ok_or_else(|| bad_path(s))).collect()
+}
+
+fn bad_path(seg: &str) -> Error {
+    let shown: String = seg.chars().take(64).collect();
+    Error::new(Code::ParameterInvalid, format!("the path segment {shown:?} is not valid percent-encoded UTF-8")).parameter("path")
+}
+
+/// The endpoint list of `docs/API.md`: one table row per route row, in precedence order.
+#[cfg(test)]
+pub fn markdown(table: &[Route]) -> String {
+    let mut out = String::from("| methods | path below `/v1` or `/v1/accounts/{account}` | strict rate limit |\n|---|---|---|\n");
+    for r in table {
+        let strict = r.class.binding().map_or(String::new(), |b| format!("`{b}`"));
+        out.push_str(&format!("| {} | `{}` | {strict} |\n", r.methods.join(", "), r.pattern));
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "routes_tests.rs"]
+mod tests;
