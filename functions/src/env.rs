@@ -5,6 +5,7 @@ use shared::error::{Code, Error};
 use shared::{Clock, Random};
 use worker::Env;
 
+use crate::crypto::WebCryptoPbkdf2;
 use crate::d1::D1Db;
 use crate::kv::WorkersKv;
 
@@ -22,6 +23,8 @@ pub struct AppEnv {
     pub account_id: Option<String>,
     /// `development` allows http webhook URLs on loopback.
     pub development: bool,
+    /// Password hashing, at `LATCHKEY_PASSWORD_ITERATIONS` (default 100,000) for new hashes.
+    pub kdf: WebCryptoPbkdf2,
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
@@ -42,6 +45,10 @@ impl AppEnv {
             bootstrap_token: text(env, "LATCHKEY_BOOTSTRAP_TOKEN"),
             account_id: text(env, "LATCHKEY_ACCOUNT_ID"),
             development: text(env, "ENVIRONMENT").is_some_and(|e| e == "development"),
+            kdf: WebCryptoPbkdf2 {
+                iterations: shared::kdf::parse_iterations(text(env, "LATCHKEY_PASSWORD_ITERATIONS").as_deref())
+                    .map_err(|why| Error::new(Code::ConfigInvalid, format!("the var LATCHKEY_PASSWORD_ITERATIONS {why}")))?,
+            },
         })
     }
 }
