@@ -69,11 +69,15 @@ fn unknown_email_and_wrong_password_get_one_answer_in_the_same_time() {
         unknown.push(time(&nobody, 401));
     }
     let plain = server().client();
-    let ping = median((0..9).map(|_| {
-        let t = Instant::now();
-        assert_eq!(plain.get("/v1/ping", None, None).status, 204);
-        t.elapsed().as_secs_f64() * 1000.0
-    }).collect());
+    let ping = median(
+        (0..9)
+            .map(|_| {
+                let t = Instant::now();
+                assert_eq!(plain.get("/v1/ping", None, None).status, 204);
+                t.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect(),
+    );
     let (right, wrong_ms, unknown_ms) = (median(right), median(wrong), median(unknown));
     eprintln!("login medians (9 runs): success {right:.1} ms, wrong password {wrong_ms:.1} ms, unknown email {unknown_ms:.1} ms, ping {ping:.1} ms");
     assert!(unknown_ms > 0.6 * wrong_ms && wrong_ms > 0.6 * unknown_ms, "unknown {unknown_ms:.1} ms vs wrong {wrong_ms:.1} ms");
@@ -174,8 +178,13 @@ fn end_users_check_out_only_bounded_files() {
         admin,
         Some(json!({"data":{"type":"policies","attributes":{"name":"P","authenticationStrategy":"MIXED"},"relationships":{"product":{"data":{"type":"products","id":p.json["data"]["id"]}}}}})),
     );
-    let l = c.post(&acct.path("/licenses"), admin, Some(json!({"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":pol.json["data"]["id"]}}}}})));
-    let (lid, key) = (l.json["data"]["id"].as_str().unwrap_or_default().to_owned(), l.json["data"]["attributes"]["key"].as_str().unwrap_or_default().to_owned());
+    let l = c.post(
+        &acct.path("/licenses"),
+        admin,
+        Some(json!({"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":pol.json["data"]["id"]}}}}})),
+    );
+    let (lid, key) =
+        (l.json["data"]["id"].as_str().unwrap_or_default().to_owned(), l.json["data"]["attributes"]["key"].as_str().unwrap_or_default().to_owned());
     let lic = format!("License {key}");
     let m = c.post(
         &acct.path("/machines"),

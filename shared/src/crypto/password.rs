@@ -128,7 +128,8 @@ mod tests {
         // python3 -c "import hashlib; print(hashlib.pbkdf2_hmac('sha256',
         //   b'correct horse battery staple', bytes(range(16)), 100000, 32).hex())"
         let salt: Vec<u8> = (0u8..16).collect();
-        let stored = format!("pbkdf2-sha256$100000${}${}", b64(&salt), b64(&hex::decode("49d49c25f597846209f0d92e7770ab64e1c75e94b4ce6c509265ee67175d2a1e").unwrap()));
+        let stored =
+            format!("pbkdf2-sha256$100000${}${}", b64(&salt), b64(&hex::decode("49d49c25f597846209f0d92e7770ab64e1c75e94b4ce6c509265ee67175d2a1e").unwrap()));
         let kdf = NativePbkdf2::default();
         assert!(block_on(verify(&kdf, "correct horse battery staple", &stored)).unwrap());
         assert_eq!(block_on(hash_with(&kdf, "correct horse battery staple", &salt, 100_000)).unwrap(), stored);

@@ -88,7 +88,8 @@ fn failed_logins_answer_one_code_at_one_cost() {
         let e = login(&app, &admin, email, pw).unwrap_err();
         seen.push((e.status, e.code.to_string(), e.detail.clone(), pointer(&e).to_owned(), kdf.take()));
     }
-    let expected = (401, "CREDENTIALS_INVALID".to_owned(), "email and password must be valid".to_owned(), "Authorization".to_owned(), u64::from(TEST_ITERATIONS));
+    let expected =
+        (401, "CREDENTIALS_INVALID".to_owned(), "email and password must be valid".to_owned(), "Authorization".to_owned(), u64::from(TEST_ITERATIONS));
     assert!(seen.iter().all(|s| *s == expected), "{seen:?}");
 }
 
@@ -186,8 +187,15 @@ fn a_token_cannot_mint_a_token_that_outlives_it() {
     let at = login(&app, &admin, "admin@acme.test", "correct horse").unwrap();
     let admin_bearer = bearer_of(&env, &admin, at.raw.as_deref().unwrap());
     let product = env.product(&admin, "App");
-    let e = block(tokens::issue(&app, &admin_bearer, "product", &product.id, false, tokens::parse_input(br#"{"data":{"type":"tokens","attributes":{"expiry":null}}}"#, false).unwrap()))
-        .unwrap_err();
+    let e = block(tokens::issue(
+        &app,
+        &admin_bearer,
+        "product",
+        &product.id,
+        false,
+        tokens::parse_input(br#"{"data":{"type":"tokens","attributes":{"expiry":null}}}"#, false).unwrap(),
+    ))
+    .unwrap_err();
     assert_eq!((e.code.as_ref(), pointer(&e)), ("EXPIRY_INVALID", "/data/attributes/expiry"));
     let p = block(tokens::issue(&app, &admin_bearer, "product", &product.id, false, tokens::TokenInput::default())).unwrap();
     assert_eq!(p.row.expiry, at.row.expiry, "the default (never) is cut down to the admin token's expiry");
@@ -205,8 +213,13 @@ fn regenerating_never_extends_past_the_bearer_and_expired_tokens_need_an_admin()
     let short = login(&app, &admin, "u@acme.test", "password123").unwrap();
     let me = bearer_of(&env, &admin, short.raw.as_deref().unwrap());
     let soon = shared::clock::iso8601(T0 + 3_600_000);
-    let brief = block(tokens::login(&app, &me, None, tokens::parse_input(format!(r#"{{"data":{{"type":"tokens","attributes":{{"expiry":"{soon}"}}}}}}"#).as_bytes(), false).unwrap()))
-        .unwrap();
+    let brief = block(tokens::login(
+        &app,
+        &me,
+        None,
+        tokens::parse_input(format!(r#"{{"data":{{"type":"tokens","attributes":{{"expiry":"{soon}"}}}}}}"#).as_bytes(), false).unwrap(),
+    ))
+    .unwrap();
 
     // Regenerating itself a day later keeps its expiry (Keygen would renew it to now + 2 weeks).
     env.clock.advance(shared::clock::DAY_MS);

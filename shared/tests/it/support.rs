@@ -33,7 +33,13 @@ pub const TEST_ITERATIONS: u32 = 1_000;
 impl Env {
     /// A fresh environment at [`T0`].
     pub fn new() -> Self {
-        Self { db: SqliteDb::in_memory(), kv: MemoryKv::default(), clock: FixedClock::at(T0), rng: SeededRandom::new(7), kdf: NativePbkdf2 { iterations: TEST_ITERATIONS } }
+        Self {
+            db: SqliteDb::in_memory(),
+            kv: MemoryKv::default(),
+            clock: FixedClock::at(T0),
+            rng: SeededRandom::new(7),
+            kdf: NativePbkdf2 { iterations: TEST_ITERATIONS },
+        }
     }
 
     /// The service view of this environment.
