@@ -5,6 +5,7 @@ use shared::error::{Code, Error};
 use shared::{Clock, Random};
 use worker::Env;
 
+use crate::crypto::WebCryptoPbkdf2;
 use crate::d1::D1Db;
 use crate::kv::WorkersKv;
 
@@ -24,6 +25,8 @@ pub struct AppEnv {
     pub development: bool,
     /// Rate limiting bindings and their limits.
     pub rate: crate::rate_limit::Limiters,
+    /// Password hashing, at `LATCHKEY_PASSWORD_ITERATIONS` (default 100,000) for new hashes.
+    pub kdf: WebCryptoPbkdf2,
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
@@ -45,6 +48,10 @@ impl AppEnv {
             account_id: text(env, "LATCHKEY_ACCOUNT_ID"),
             development: text(env, "ENVIRONMENT").is_some_and(|e| e == "development"),
             rate: crate::rate_limit::Limiters::from_env(env)?,
+            kdf: WebCryptoPbkdf2 {
+                iterations: shared::kdf::parse_iterations(text(env, "LATCHKEY_PASSWORD_ITERATIONS").as_deref())
+                    .map_err(|why| Error::new(Code::ConfigInvalid, format!("the var LATCHKEY_PASSWORD_ITERATIONS {why}")))?,
+            },
         })
     }
 }

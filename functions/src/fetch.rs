@@ -56,9 +56,10 @@ pub fn spawn_delivery(env: &AppEnv, ctx: &Context, account_id: &str) {
     let db = D1Db(worker::D1Database::unchecked_from_js(env.db.0.as_ref().clone()));
     let kv = WorkersKv(env.kv.0.clone());
     let secret = env.secret.clone();
+    let kdf = env.kdf;
     let account_id = account_id.to_owned();
     ctx.wait_until(async move {
-        let app = App { db: &db, kv: &kv, clock: &WorkerClock, rng: &CryptoRandom, secret: &secret };
+        let app = App { db: &db, kv: &kv, clock: &WorkerClock, rng: &CryptoRandom, secret: &secret, kdf: &kdf };
         match webhook_delivery::account_has_endpoints(&app, &account_id).await {
             Ok(has) => {
                 HAS_ENDPOINTS.with(|c| c.borrow_mut().insert(account_id.clone(), (now, has)));

@@ -4,6 +4,7 @@
 //! caller, dispatches to one thin handler per endpoint ([`router`], [`endpoints`]) and signs the
 //! response ([`respond`]). `scheduled` runs the lifecycle jobs. Every rule lives in `shared`.
 
+mod crypto;
 mod d1;
 mod endpoints;
 mod env;
@@ -41,7 +42,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Err(e) => return worker::console_error!("scheduled: {e}"),
     };
     let clock = shared::clock::FixedClock::at(event.schedule() as i64);
-    let app = shared::service::App { db: &app_env.db, kv: &app_env.kv, clock: &clock, rng: &CryptoRandom, secret: &app_env.secret };
+    let app = shared::service::App { db: &app_env.db, kv: &app_env.kv, clock: &clock, rng: &CryptoRandom, secret: &app_env.secret, kdf: &app_env.kdf };
     let report = shared::service::lifecycle::jobs::run(&app, &fetch::WorkerHttp, &event.cron()).await;
     for j in &report.jobs {
         worker::console_log!("scheduled {}: {} rows, {} events, {} deleted, done {}", j.job, j.rows, j.events, j.deleted, j.done);

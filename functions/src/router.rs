@@ -66,7 +66,7 @@ async fn resolve(app: &A<'_>, env: &AppEnv, id: Option<&str>) -> Result<(Account
 
 /// Handles one request end to end.
 pub async fn handle(env: &AppEnv, ctx: &Context, req: Req, rid: &str) -> Response {
-    let app = App { db: &env.db, kv: &env.kv, clock: &WorkerClock, rng: &CryptoRandom, secret: &env.secret };
+    let app = App { db: &env.db, kv: &env.kv, clock: &WorkerClock, rng: &CryptoRandom, secret: &env.secret, kdf: &env.kdf };
     let path = req.path.trim_end_matches('/').to_owned();
     let segs = routes::split(&path);
     match segs.as_slice() {

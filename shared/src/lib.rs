@@ -9,6 +9,7 @@ pub mod clock;
 pub mod crypto;
 pub mod domain;
 pub mod error;
+pub mod kdf;
 pub mod rng;
 pub mod service;
 pub mod store;

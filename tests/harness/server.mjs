@@ -4,8 +4,9 @@
 //
 // - D1 `DB` and KV `LEASES` are in-memory (Miniflare's per-instance temp dir, removed on dispose),
 //   so every run starts from an empty database; every `migrations/*.sql` is applied in order.
-// - Bindings: LATCHKEY_SECRET, LATCHKEY_BOOTSTRAP_TOKEN, ENVIRONMENT (=test); values may be
-//   overridden through the environment variables of the same name. Rate limits: RATE_LIMITS.
+// - Bindings: LATCHKEY_SECRET, LATCHKEY_BOOTSTRAP_TOKEN, ENVIRONMENT (=test) and, if set,
+//   LATCHKEY_PASSWORD_ITERATIONS; values may be overridden through the environment variables of
+//   the same name. Rate limits: RATE_LIMITS.
 // - Cron: `GET /cdn-cgi/handler/scheduled?cron=*/2+*+*+*+*` runs the Worker's scheduled handler
 //   (Miniflare's unsafeTriggerHandlers), like wrangler's `--test-scheduled` `/__scheduled`.
 // - Protocol: prints exactly one line `{"url":"http://127.0.0.1:PORT"}` on stdout when ready;
@@ -149,6 +150,8 @@ const mf = new Miniflare({
     ENVIRONMENT: process.env.ENVIRONMENT ?? "test",
     LATCHKEY_SECRET: process.env.LATCHKEY_SECRET ?? "e2e-secret-0123456789abcdef0123456789abcdef",
     LATCHKEY_BOOTSTRAP_TOKEN: process.env.LATCHKEY_BOOTSTRAP_TOKEN ?? "e2e-bootstrap-token",
+    // Unset: the Worker's default (100,000), as deployed; set it to measure another count.
+    ...(process.env.LATCHKEY_PASSWORD_ITERATIONS ? { LATCHKEY_PASSWORD_ITERATIONS: process.env.LATCHKEY_PASSWORD_ITERATIONS } : {}),
   },
 });
 

@@ -124,7 +124,7 @@ fn users_tokens_and_profiles() {
     assert_eq!((r.status, r.error_code()), (403, Some("USER_BANNED")));
     let basic_bad = format!("Basic {}", b64("grace@example.com:wrong-password"));
     let r = c.post(&acct.path("/tokens"), Some(&basic_bad), None);
-    assert_eq!((r.status, r.error_code()), (401, Some("PASSWORD_INVALID")));
+    assert_eq!((r.status, r.error_code()), (401, Some("CREDENTIALS_INVALID")));
     // Admin tokens: list, regenerate, revoke.
     let r = c.post(&acct.path("/tokens"), acct.admin(), None);
     let (tid, t1) = (r.json["data"]["id"].as_str().unwrap().to_owned(), r.json["data"]["attributes"]["token"].as_str().unwrap().to_owned());

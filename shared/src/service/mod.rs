@@ -1,5 +1,5 @@
 //! Use cases: one module per resource or action. Each is a function over an [`App`] (the
-//! injected database, KV, clock, randomness and deployment secret) and a [`Caller`] (the
+//! injected database, KV, clock, randomness, password KDF and deployment secret) and a [`Caller`] (the
 //! resolved account and who is calling). Handlers in `functions/` parse, call one of these,
 //! and render; no rule lives there.
 
@@ -13,6 +13,7 @@ pub mod lifecycle;
 use serde_json::Value;
 
 use crate::clock::{Clock, Millis};
+use crate::kdf::Pbkdf2;
 use crate::rng::{uuid_v4, Random};
 use crate::store::rows::AccountRow;
 use crate::store::{Db, Kv};
@@ -29,6 +30,8 @@ pub struct App<'a, D: Db, K: Kv> {
     pub rng: &'a dyn Random,
     /// The deployment secret: seals account keys and keys token digests.
     pub secret: &'a str,
+    /// Password hashing (WebCrypto PBKDF2 in the Worker) and the configured iteration count.
+    pub kdf: &'a dyn Pbkdf2,
 }
 
 impl<D: Db, K: Kv> App<'_, D, K> {

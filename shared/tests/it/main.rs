@@ -2,6 +2,7 @@
 
 mod auth;
 mod entitlements;
+mod identity_security;
 mod lazy_expiry;
 mod licenses;
 mod lifecycle;

@@ -172,7 +172,7 @@ fn license_files_round_trip_encrypted_and_plain() {
     assert_eq!(touched.last_check_out_at, Some(T0));
 
     let plain = checkout::parse_options(FileKind::License, &Query::parse("ttl=null"), None).unwrap();
-    let c = block(checkout::license(&app, &as_license(&admin, &l.id, None), &l.id, plain)).unwrap();
+    let c = block(checkout::license(&app, &admin, &l.id, plain)).unwrap();
     assert_eq!((c.algorithm, c.ttl, c.expiry), ("base64+ed25519", None, None));
     let v = decode(&env, &admin, &c.certificate, "");
     assert_eq!(v["meta"]["ttl"], Value::Null);

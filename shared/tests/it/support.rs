@@ -3,6 +3,7 @@
 //! account, products, policies and licenses through the real services.
 
 use shared::clock::FixedClock;
+use shared::kdf::NativePbkdf2;
 use shared::rng::SeededRandom;
 use shared::service::{catalogue::policies, catalogue::products, identity::accounts, licensing::licenses, App, Bearer, Caller};
 use shared::store::rows::{LicenseRow, PolicyRow, ProductRow};
@@ -22,17 +23,28 @@ pub struct Env {
     pub kv: MemoryKv,
     pub clock: FixedClock,
     pub rng: SeededRandom,
+    /// Few iterations keep the suite fast; the count is stored in each hash anyway.
+    pub kdf: NativePbkdf2,
 }
+
+/// Iterations the native tests hash with.
+pub const TEST_ITERATIONS: u32 = 1_000;
 
 impl Env {
     /// A fresh environment at [`T0`].
     pub fn new() -> Self {
-        Self { db: SqliteDb::in_memory(), kv: MemoryKv::default(), clock: FixedClock::at(T0), rng: SeededRandom::new(7) }
+        Self {
+            db: SqliteDb::in_memory(),
+            kv: MemoryKv::default(),
+            clock: FixedClock::at(T0),
+            rng: SeededRandom::new(7),
+            kdf: NativePbkdf2 { iterations: TEST_ITERATIONS },
+        }
     }
 
     /// The service view of this environment.
     pub fn app(&self) -> App<'_, SqliteDb, MemoryKv> {
-        App { db: &self.db, kv: &self.kv, clock: &self.clock, rng: &self.rng, secret: SECRET }
+        App { db: &self.db, kv: &self.kv, clock: &self.clock, rng: &self.rng, secret: SECRET, kdf: &self.kdf }
     }
 
     /// A fresh account and a caller that is its admin.

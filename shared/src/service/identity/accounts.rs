@@ -116,7 +116,7 @@ pub async fn bootstrap<D: Db, K: Kv>(app: &App<'_, D, K>, input: NewAccount) -> 
     let token_id = app.uuid();
     let raw = token::generate("admin", app.rng);
     let digest = token::digest(app.secret, &account_id, &raw);
-    let hash = password::hash(&input.admin_password, app.rng);
+    let hash = password::hash(app.kdf, app.rng, &input.admin_password).await?;
     let admin = Bearer::Admin { user_id: admin_id.clone() };
     let stmts = vec![
         Stmt::new(sql::accounts::INSERT, vec![account_id.clone().into(), input.name.into(), input.slug.into(), public_hex.into(), sealed.into(), now.into()]),

@@ -23,6 +23,8 @@ pub struct UserInput {
     password: Field<String>,
     role: Field<String>,
     metadata: Field<Map<String, Value>>,
+    /// `meta.oldPassword`: the current password, which a non-admin must send to change its own.
+    old_password: Option<String>,
 }
 
 /// Parses a user document.
@@ -36,6 +38,7 @@ pub fn parse(body: &[u8], creating: bool) -> Result<UserInput> {
         password: r.attrs.string("password")?,
         role: r.attrs.string("role")?,
         metadata: r.attrs.object("metadata")?,
+        old_password: old_password(body)?,
     };
     r.attrs.raw("permissions");
     r.finish()?;
@@ -61,6 +64,43 @@ pub fn parse(body: &[u8], creating: bool) -> Result<UserInput> {
         }
     }
     Ok(u)
+}
+
+/// `meta.oldPassword`, if sent (the body is already known to be a JSON object).
+fn old_password(body: &[u8]) -> Result<Option<String>> {
+    let v: Value = serde_json::from_slice(body).unwrap_or_default();
+    match v.get("meta").and_then(|m| m.get("oldPassword")) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(Error::new(Code::ParameterInvalid, "must be a string").pointer("/meta/oldPassword")),
+    }
+}
+
+/// A non-admin changing (or removing) its own password proves the current one first, so a stolen
+/// token cannot take the account over. Admins manage passwords without it.
+///
+/// # Errors
+/// 400 `PARAMETER_MISSING` without `meta.oldPassword`; 401 `PASSWORD_INVALID` for a wrong one (or
+/// a user without a password), both at `/meta/oldPassword`.
+async fn check_old_password<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, u: &UserRow, old: Option<&str>) -> Result<()> {
+    if caller.bearer.is_admin() {
+        return Ok(());
+    }
+    let Some(old) = old.filter(|o| !o.is_empty()) else {
+        return Err(Error::new(Code::ParameterMissing, "is required to change the password (the current password)").pointer("/meta/oldPassword"));
+    };
+    let ok = match &u.password_hash {
+        Some(h) => password::verify(app.kdf, old, h).await?,
+        None => {
+            password::burn(app.kdf, old).await?;
+            false
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::new(Code::PasswordInvalid, "is not valid").pointer("/meta/oldPassword"))
+    }
 }
 
 fn valid_email(e: &str) -> bool {
@@ -129,7 +169,10 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
     if find(app, caller.account_id(), &email).await?.is_some() {
         return Err(Error::attribute("email", AttrFault::Taken, "has already been taken"));
     }
-    let hash = input.password.set().map(|p| password::hash(&p, app.rng));
+    let hash = match input.password.set() {
+        Some(p) => Some(password::hash(app.kdf, app.rng, &p).await?),
+        None => None,
+    };
     let res = app
         .db
         .batch(vec![
@@ -167,7 +210,8 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
     find(app, caller.account_id(), &id).await?.ok_or_else(|| Error::internal("user vanished after insert"))
 }
 
-/// Updates a user (admins; a user may update its own names, email, password and metadata).
+/// Updates a user (admins; a user may update its own names, email, password and metadata, and
+/// must send its current password as `meta.oldPassword` to change the password).
 pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, input: UserInput) -> Result<UserRow> {
     let u = show(app, caller, id).await?;
     if !caller.bearer.is_admin() && !matches!(&caller.bearer, Bearer::User { user_id } if *user_id == u.id) {
@@ -183,8 +227,11 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     let first = input.first_name.into_update().unwrap_or(u.first_name.clone());
     let last = input.last_name.into_update().unwrap_or(u.last_name.clone());
     let role = input.role.set().unwrap_or(u.role.clone());
+    if input.password.is_present() {
+        check_old_password(app, caller, &u, input.old_password.as_deref()).await?;
+    }
     let hash = match input.password {
-        Field::Set(p) => Some(password::hash(&p, app.rng)),
+        Field::Set(p) => Some(password::hash(app.kdf, app.rng, &p).await?),
         Field::Null => None,
         Field::Absent => u.password_hash.clone(),
     };

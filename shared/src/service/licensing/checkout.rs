@@ -21,6 +21,8 @@ use crate::Result;
 pub const DEFAULT_TTL_SECS: i64 = 2_629_746;
 /// The shortest lifetime Keygen accepts: one hour.
 pub const MIN_TTL_SECS: i64 = 3_600;
+/// The longest lifetime Keygen accepts: one (Gregorian) year, 31,556,952 s.
+pub const MAX_TTL_SECS: i64 = 31_556_952;
 
 const LICENSE_INCLUDES: [&str; 7] = ["entitlements", "environment", "product", "policy", "group", "owner", "users"];
 const MACHINE_INCLUDES: [&str; 10] =
@@ -93,10 +95,10 @@ pub fn parse_options(kind: FileKind, q: &Query, body: Option<&[u8]>) -> Result<O
         Some(Raw::Json(Value::Number(n))) => Some(n.as_i64().ok_or_else(invalid_ttl)?),
         Some(Raw::Json(_)) => return Err(invalid_ttl()),
     };
-    if let Some(t) = ttl {
-        if !(MIN_TTL_SECS..=i64::from(i32::MAX)).contains(&t) {
-            return Err(invalid_ttl());
-        }
+    match ttl {
+        Some(t) if t < MIN_TTL_SECS => return Err(ttl_error("must be greater than or equal to 3600 (1 hour)")),
+        Some(t) if t > MAX_TTL_SECS => return Err(ttl_error("must be less than or equal to 31556952 (1 year)")),
+        _ => {}
     }
     let names: Vec<String> = match include {
         None | Some(Raw::Json(Value::Null)) => vec![],
@@ -129,7 +131,20 @@ fn invalid_algorithm() -> Error {
 }
 
 fn invalid_ttl() -> Error {
-    Error::new(Code::CheckoutTtlInvalid, "must be an integer greater than or equal to 3600 (1 hour), or null").parameter("ttl")
+    ttl_error("must be an integer between 3600 (1 hour) and 31556952 (1 year), or null")
+}
+
+fn ttl_error(detail: &str) -> Error {
+    Error::new(Code::CheckoutTtlInvalid, detail).parameter("ttl")
+}
+
+/// A file without expiry (`ttl=null`) is a perpetual offline license: only admins and products
+/// may issue one. License and user bearers (the end user's side) must take a bounded lifetime.
+fn check_ttl_allowed(caller: &Caller, opts: &Options) -> Result<()> {
+    if opts.ttl.is_none() && !matches!(caller.bearer, Bearer::Admin { .. } | Bearer::Product { .. }) {
+        return Err(ttl_error("must not be null (only admins and products may check out a file without expiry)"));
+    }
+    Ok(())
 }
 
 fn invalid_include(detail: &str) -> Error {
@@ -174,6 +189,7 @@ async fn checkable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_i
 /// Checks out a license file.
 pub async fn license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str, opts: Options) -> Result<Checkout> {
     let l = checkable(app, caller, license_id).await?;
+    check_ttl_allowed(caller, &opts)?;
     let now = app.now();
     let (acc, id) = (caller.account_id(), l.id.clone());
     app.db
@@ -204,6 +220,7 @@ pub async fn machine<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, machine
     let acc = caller.account_id();
     let m = machines::find(app, acc, machine_id).await?.ok_or_else(|| Error::not_found("machine", machine_id))?;
     let l = checkable(app, caller, &m.license_id).await.map_err(|e| if e.is(Code::NotFound) { Error::not_found("machine", machine_id) } else { e })?;
+    check_ttl_allowed(caller, &opts)?;
     let now = app.now();
     app.db
         .batch(vec![
@@ -365,5 +382,15 @@ mod tests {
         let e = parse_options(FileKind::License, &q(""), Some(br#"{"meta":{"bogus":1}}"#)).unwrap_err();
         assert_eq!(e.code, "PARAMETER_UNPERMITTED");
         assert_eq!(parse_options(FileKind::License, &q("ttl=3600"), None).unwrap().ttl, Some(3600));
+    }
+
+    #[test]
+    fn ttl_is_bounded_by_one_year() {
+        let e = parse_options(FileKind::License, &q("ttl=31556953"), None).unwrap_err();
+        assert_eq!((e.code.as_ref(), e.detail.as_str()), ("CHECKOUT_TTL_INVALID", "must be less than or equal to 31556952 (1 year)"));
+        assert!(matches!(&e.source, Some(crate::error::Source::Parameter(p)) if p == "ttl"));
+        let e = parse_options(FileKind::Machine, &q(""), Some(br#"{"meta":{"ttl":94670856}}"#)).unwrap_err();
+        assert_eq!(e.code, "CHECKOUT_TTL_INVALID");
+        assert_eq!(parse_options(FileKind::License, &q("ttl=31556952"), None).unwrap().ttl, Some(MAX_TTL_SECS));
     }
 }

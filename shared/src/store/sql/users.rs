@@ -24,6 +24,10 @@ AND (?4 IS NULL OR role = ?4) AND (?5 IS NULL OR (banned_at IS NOT NULL) = ?5)";
 pub const UPDATE: &str = "UPDATE users SET email = ?3, first_name = ?4, last_name = ?5, role = ?6, password_hash = ?7, metadata = ?8, updated_at = ?9 \
 WHERE account_id = ?1 AND id = ?2";
 
+/// Replaces a password hash with one at a higher iteration count after a successful login, only
+/// if it is still the hash that was verified (?3), so a concurrent password change wins.
+pub const REHASH_PASSWORD: &str = "UPDATE users SET password_hash = ?4 WHERE account_id = ?1 AND id = ?2 AND password_hash = ?3";
+
 /// Bans (?3 = time) or unbans (?3 = NULL).
 pub const SET_BANNED: &str = "UPDATE users SET banned_at = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2";
 
