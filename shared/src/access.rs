@@ -286,6 +286,23 @@ pub fn require(caller: &Caller, action: Action) -> crate::Result<()> {
     check(caller, action, Ownership::None, "", "")
 }
 
+/// The table as Markdown, one row per action: what `docs/API.md` "Permission model" shows (a
+/// test keeps the two equal).
+pub fn render_markdown() -> String {
+    let cell = |s: Scope| match s {
+        Scope::Any => "any",
+        Scope::Own => "own",
+        Scope::Open => "own, open",
+        Scope::Nobody => "—",
+    };
+    let mut out = String::from("| action | route | admin | product | user | license | anonymous |\n|---|---|---|---|---|---|---|\n");
+    for &a in Action::ALL {
+        let cells: Vec<&str> = Kind::ALL.iter().map(|&k| cell(scope(a, k))).collect();
+        out.push_str(&format!("| `{a:?}` | {} | {} |\n", a.describe().replace('|', "\\|"), cells.join(" | ")));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,6 +373,12 @@ mod tests {
         // Users check out only open licenses.
         assert_eq!(decide(Action::LicenseCheckOut, Kind::User, Ownership::OwnLocked), Forbidden);
         assert_eq!(decide(Action::LicenseCheckOut, Kind::License, Ownership::OwnLocked), Allow);
+    }
+
+    #[test]
+    fn docs_render_the_table() {
+        let docs = include_str!("../../docs/API.md");
+        assert!(docs.contains(&render_markdown()), "docs/API.md \"Permission model\" must contain:\n{}", render_markdown());
     }
 
     #[test]
