@@ -366,7 +366,9 @@ mod tests {
         assert_eq!(decide(Action::UserTokenCreate, Kind::Product, Ownership::Own), Allow);
         assert_eq!(decide(Action::UserTokenCreate, Kind::User, Ownership::Own), Forbidden);
         // Products read the catalogue but do not change account-wide entitlements and groups.
-        for a in [Action::EntitlementCreate, Action::EntitlementUpdate, Action::EntitlementDelete, Action::GroupCreate, Action::GroupUpdate, Action::GroupDelete] {
+        for a in
+            [Action::EntitlementCreate, Action::EntitlementUpdate, Action::EntitlementDelete, Action::GroupCreate, Action::GroupUpdate, Action::GroupDelete]
+        {
             assert_eq!(decide(a, Kind::Product, Ownership::None), Forbidden, "{a:?}");
         }
         assert_eq!(decide(Action::UserGroupChange, Kind::Product, Ownership::Foreign), NotFound);

@@ -65,7 +65,12 @@ const ROWS: &[Row] = &[
     ("DELETE", "/products/{P*}", "", [204, 403, 403, 403, 403, 403, 403, 401]),
     ("POST", "/products/{PA}/tokens", "", [201, 403, 403, 403, 403, 403, 403, 401]),
     ("GET", "/policies", "", CATALOGUE),
-    ("POST", "/policies", r#"{"data":{"type":"policies","attributes":{"name":"{uniq}"},"relationships":{"product":{"data":{"type":"products","id":"{PA}"}}}}}"#, [201, 201, 422, 403, 403, 403, 403, 401]),
+    (
+        "POST",
+        "/policies",
+        r#"{"data":{"type":"policies","attributes":{"name":"{uniq}"},"relationships":{"product":{"data":{"type":"products","id":"{PA}"}}}}}"#,
+        [201, 201, 422, 403, 403, 403, 403, 401],
+    ),
     ("GET", "/policies/{POLA}", "", PRODUCT),
     ("PATCH", "/policies/{POLA}", r#"{"data":{"type":"policies","attributes":{"name":"Policy A"}}}"#, PRODUCT),
     ("DELETE", "/policies/{POL*}", "", [204, 204, 404, 403, 403, 403, 403, 401]),
@@ -87,7 +92,12 @@ const ROWS: &[Row] = &[
     ("GET", "/groups/{G}/machines", "", CATALOGUE),
     // Licensing
     ("GET", "/licenses", "", ALL),
-    ("POST", "/licenses", r#"{"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":"{POLA}"}}}}}"#, [201, 201, 422, 422, 422, 403, 403, 401]),
+    (
+        "POST",
+        "/licenses",
+        r#"{"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":"{POLA}"}}}}}"#,
+        [201, 201, 422, 422, 422, 403, 403, 401],
+    ),
     (
         "POST",
         "/licenses",
@@ -169,7 +179,12 @@ const ROWS: &[Row] = &[
     ("DELETE", "/components/{C*}", "", [204, 204, 404, 204, 404, 204, 404, 401]),
     // Lifecycle
     ("GET", "/webhook-endpoints", "", ADMIN),
-    ("POST", "/webhook-endpoints", r#"{"data":{"type":"webhook-endpoints","attributes":{"url":"https://127.0.0.1:9/{uniq}"}}}"#, [201, 403, 403, 403, 403, 403, 403, 401]),
+    (
+        "POST",
+        "/webhook-endpoints",
+        r#"{"data":{"type":"webhook-endpoints","attributes":{"url":"https://127.0.0.1:9/{uniq}"}}}"#,
+        [201, 403, 403, 403, 403, 403, 403, 401],
+    ),
     ("GET", "/webhook-endpoints/{W}", "", ADMIN),
     ("PATCH", "/webhook-endpoints/{W}", r#"{"data":{"type":"webhook-endpoints","attributes":{"url":"https://127.0.0.1:9/b"}}}"#, ADMIN),
     ("DELETE", "/webhook-endpoints/{W*}", "", [204, 403, 403, 403, 403, 403, 403, 401]),

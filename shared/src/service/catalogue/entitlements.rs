@@ -4,11 +4,11 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::access::{self, Action, Ownership};
 use crate::api::input::{identifier, parse_body, type_mismatch, Field, Members, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
-use crate::access::{self, Action, Ownership};
 use crate::service::{catalogue::policies, events, licensing::licenses, metadata_text, readable, App, Caller};
 use crate::store::rows::{CountRow, EntitlementRow, IdRow};
 use crate::store::{fetch_all, fetch_one, sql, Db, Kv, Stmt};

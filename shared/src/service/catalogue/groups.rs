@@ -4,11 +4,11 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::access::{self, Action, Ownership};
 use crate::api::input::{to_one_body, Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
-use crate::access::{self, Action, Ownership};
 use crate::service::{events, fleet::machines, identity::users, licensing::licenses, metadata_text, readable, App, Caller};
 use crate::store::rows::{CountRow, GroupRow, LicenseRow, MachineRow, UserRow};
 use crate::store::{fetch_all, fetch_one, opt, sql, Db, Kv, Stmt};

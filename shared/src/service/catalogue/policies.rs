@@ -2,13 +2,13 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::access::{self, Action, Ownership};
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::domain::policy::PolicyConfig;
 use crate::domain::strategy::Scheme;
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
-use crate::access::{self, Action, Ownership};
 use crate::service::{catalogue::products, events, metadata_text, readable, App, Bearer, Caller};
 use crate::store::rows::{CountRow, PolicyRow};
 use crate::store::{fetch_one, sql, Db, Kv, Stmt};
@@ -103,8 +103,13 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: P
     access::gate(caller, Action::PolicyCreate)?;
     let product_id = input.product.set().unwrap_or_default();
     let product = products::find(app, caller.account_id(), &product_id).await?.ok_or_else(|| Error::attribute("product", AttrFault::NotFound, "must exist"))?;
-    access::check(caller, Action::PolicyCreate, ownership(caller, &product.id), "product", &product.id)
-        .map_err(|e| if e.is(Code::NotFound) { Error::attribute("product", AttrFault::NotFound, "must exist") } else { e })?;
+    access::check(caller, Action::PolicyCreate, ownership(caller, &product.id), "product", &product.id).map_err(|e| {
+        if e.is(Code::NotFound) {
+            Error::attribute("product", AttrFault::NotFound, "must exist")
+        } else {
+            e
+        }
+    })?;
     let name = match input.name {
         Field::Set(n) if !n.trim().is_empty() => n,
         _ => return Err(Error::attribute("name", AttrFault::Missing, "must not be blank")),

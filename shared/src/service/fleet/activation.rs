@@ -9,11 +9,11 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::access::{self, Action};
 use crate::api::input::{Field, Members, ResourceInput};
 use crate::domain::policy::PolicyConfig;
 use crate::domain::strategy::{ExpirationBasis, HeartbeatBasis, MachineLeasingStrategy};
 use crate::error::{AttrFault, Code, Error};
-use crate::access::{self, Action};
 use crate::service::events::{self, Event, LeasedMachines};
 use crate::service::{
     catalogue::groups, fleet::leases, fleet::machines, identity::users, licensing::license_tokens, licensing::licenses, metadata_text, App, Caller,

@@ -3,10 +3,10 @@
 
 use serde_json::{Map, Value};
 
+use crate::access::Action;
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::error::{AttrFault, Code, Error};
-use crate::access::Action;
 use crate::service::{events, fetch_page, fleet::machines, metadata_text, readable, App, Caller, ListScope};
 use crate::store::rows::ComponentRow;
 use crate::store::{fetch_one, sql, Db, Kv, Stmt};
@@ -86,7 +86,10 @@ pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str)
 
 /// A component the caller may read (through its machine).
 pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<ComponentRow> {
-    readable(caller, Action::MachineRead, "component", id, find(app, caller.account_id(), id), async |c: &_| machines::ownership_of(app, caller, &c.machine_id).await).await
+    readable(caller, Action::MachineRead, "component", id, find(app, caller.account_id(), id), async |c: &_| {
+        machines::ownership_of(app, caller, &c.machine_id).await
+    })
+    .await
 }
 
 /// Lists components with filters `machine`, `license`, `product`, `user`.

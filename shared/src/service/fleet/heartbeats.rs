@@ -4,9 +4,9 @@
 //! `MACHINE_HEARTBEAT_DEAD`; `actions/reset` (alias `reset-heartbeat`) clears the heartbeat.
 //! Each write refreshes (or drops) the machine's KV lease.
 
+use crate::access::Action;
 use crate::domain::heartbeat::{can_resurrect, machine_status_for, HeartbeatStatus};
 use crate::error::{Code, Error};
-use crate::access::Action;
 use crate::service::{fleet::leases, fleet::machines, App, Caller};
 use crate::store::rows::MachineRow;
 use crate::store::{opt, sql, Db, Kv, Stmt};

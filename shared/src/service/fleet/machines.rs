@@ -4,8 +4,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::api::input::{Field, ResourceInput};
 use crate::access::{self, Action, Ownership};
+use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::error::{AttrFault, Code, Error};
 use crate::service::{

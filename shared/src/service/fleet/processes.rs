@@ -4,12 +4,12 @@
 
 use serde_json::{Map, Value};
 
+use crate::access::Action;
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::domain::heartbeat::{can_resurrect_process, process_status, ProcessStatus};
 use crate::domain::strategy::ProcessLeasingStrategy;
 use crate::error::{AttrFault, Code, Error};
-use crate::access::Action;
 use crate::service::fleet::activation::ceiling;
 use crate::service::{events, fetch_page, fleet::machines, licensing::licenses, metadata_text, readable, App, Caller, ListScope};
 use crate::store::rows::{ProcessRow, SpawnStateRow};
@@ -93,7 +93,10 @@ pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str)
 
 /// A process the caller may read (through its machine).
 pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<ProcessRow> {
-    readable(caller, Action::MachineRead, "process", id, find(app, caller.account_id(), id), async |p: &_| machines::ownership_of(app, caller, &p.machine_id).await).await
+    readable(caller, Action::MachineRead, "process", id, find(app, caller.account_id(), id), async |p: &_| {
+        machines::ownership_of(app, caller, &p.machine_id).await
+    })
+    .await
 }
 
 async fn manageable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<ProcessRow> {

@@ -3,12 +3,12 @@
 
 use serde_json::Value;
 
+use crate::access::{self, Action, Ownership};
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::clock::{parse_iso8601, Millis, DAY_MS};
 use crate::crypto::{password, token};
 use crate::error::{AttrFault, Code, Error};
-use crate::access::{self, Action, Ownership};
 use crate::service::{events, readable, App, Bearer, Caller};
 use crate::store::rows::{TokenRow, UserRow};
 use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
@@ -183,10 +183,8 @@ pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
 async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<TokenRow> {
     let own = own_bearer(caller);
     let found = async { Ok(fetch_one::<TokenRow>(app.db, sql::tokens::FIND, &[caller.account_id().into(), id.into()]).await?) };
-    readable(caller, action, "token", id, found, async |t| {
-        Ok(Ownership::of(own.as_ref().is_none_or(|(ty, bid)| t.bearer_type == *ty && t.bearer_id == *bid)))
-    })
-    .await
+    readable(caller, action, "token", id, found, async |t| Ok(Ownership::of(own.as_ref().is_none_or(|(ty, bid)| t.bearer_type == *ty && t.bearer_id == *bid))))
+        .await
 }
 
 /// Lists tokens (admins: all, filterable by `bearer[type]`/`bearer[id]`; others: their own).

@@ -3,12 +3,12 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::access::{self, Action, Ownership};
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::crypto::password;
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
-use crate::access::{self, Action, Ownership};
 use crate::service::identity::tokens::{self, Issued, TokenInput};
 use crate::service::{events, metadata_text, readable, App, Bearer, Caller};
 use crate::store::rows::UserRow;

@@ -5,15 +5,15 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::access::{self, Action, Ownership};
 use crate::api::document::ResourceObject;
 use crate::api::input::{parse_body, type_mismatch, Members};
 use crate::api::query::Query;
 use crate::api::{accounts as render, groups as render_groups, licenses as render_licenses, machines as render_machines};
 use crate::clock::{iso8601, Millis};
 use crate::crypto::license_file::{self, Encoding, FileKind};
-use crate::error::{Code, Error};
-use crate::access::{self, Action, Ownership};
 use crate::domain::strategy::ExpirationStrategy;
+use crate::error::{Code, Error};
 use crate::service::{catalogue::entitlements, catalogue::policies, events, fleet::machines, identity::users, licensing::licenses, readable, App, Caller};
 use crate::store::rows::{ComponentRow, LicenseRow, ProductRow, UserRow};
 use crate::store::{fetch_all, fetch_one, sql, Db, Kv, Stmt};

@@ -4,10 +4,10 @@
 
 use serde_json::json;
 
+use crate::access::Action;
 use crate::api::input::to_one_body;
 use crate::domain::strategy::TransferStrategy;
 use crate::error::{AttrFault, Code, Error};
-use crate::access::Action;
 use crate::service::licensing::licenses::{authorize, expiry_event, reload};
 use crate::service::{catalogue::policies, events, identity::users, App, Caller};
 use crate::store::rows::LicenseRow;

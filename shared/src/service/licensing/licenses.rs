@@ -7,6 +7,7 @@ pub use crate::service::licensing::license_actions::{change_owner, renew, set_su
 
 use serde_json::{json, Map, Value};
 
+use crate::access::{self, Action, Ownership};
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::clock::{iso8601, parse_iso8601, Millis};
@@ -14,7 +15,6 @@ use crate::crypto::{keys, license_key};
 use crate::domain::strategy::{ExpirationBasis, Scheme};
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
-use crate::access::{self, Action, Ownership};
 use crate::service::{catalogue::policies, events, fetch_page, identity::users, metadata_text, readable, App, Bearer, Caller, ListScope};
 use crate::store::rows::{AccountRow, LicenseRow};
 use crate::store::{fetch_one, flag, opt, sql, Db, Kv, Stmt};
@@ -116,9 +116,7 @@ pub async fn ownership<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, l: &L
         Bearer::Admin { .. } => Ownership::Own,
         Bearer::Product { product_id } => Ownership::of(*product_id == l.product_id),
         Bearer::License { license_id } => Ownership::of(*license_id == l.id),
-        Bearer::User { user_id } => {
-            Ownership::locked_if(is_user_of(app, l, user_id).await?, is_protected(l))
-        }
+        Bearer::User { user_id } => Ownership::locked_if(is_user_of(app, l, user_id).await?, is_protected(l)),
         Bearer::Anonymous => Ownership::Foreign,
     })
 }
@@ -238,8 +236,13 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
         Bearer::User { user_id } => Ownership::locked_if(owner.as_ref().is_some_and(|o| o.id == *user_id), cfg.protected),
         _ => Ownership::Foreign,
     };
-    access::check(caller, Action::LicenseCreate, own, "policy", &policy_id)
-        .map_err(|e| if e.is(Code::NotFound) { Error::attribute("policy", AttrFault::NotFound, "must exist") } else { e })?;
+    access::check(caller, Action::LicenseCreate, own, "policy", &policy_id).map_err(|e| {
+        if e.is(Code::NotFound) {
+            Error::attribute("policy", AttrFault::NotFound, "must exist")
+        } else {
+            e
+        }
+    })?;
     let privileged = matches!(access::decide(Action::LicenseUpdate, caller.bearer.kind(), own), access::Decision::Allow);
     if !privileged {
         let restricted = input.expiry.is_present()

@@ -4,10 +4,10 @@
 
 use serde_json::{json, Value};
 
+use crate::access::Action;
 use crate::api::input::{parse_body, type_mismatch, Members};
 use crate::domain::strategy::ExpirationBasis;
 use crate::error::{AttrFault, Code, Error};
-use crate::access::Action;
 use crate::service::{events, licensing::licenses, App, Caller};
 use crate::store::rows::LicenseRow;
 use crate::store::{sql, Db, Kv, Stmt};

@@ -10,12 +10,12 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::access::{self, Action, Ownership};
 use crate::clock::{iso8601, Millis};
 use crate::domain::heartbeat::{machine_status_for, HeartbeatStatus};
 use crate::domain::strategy::ExpirationBasis;
 use crate::domain::validation::{validate, LicenseFacts, Limits, MachineFacts, Outcome, Scope, UserRef, ValidationInput};
 use crate::error::{Code, Error};
-use crate::access::{self, Action, Ownership};
 use crate::service::{events, fleet::leases, App, Bearer, Caller};
 use crate::store::rows::{LicenseRow, UserRefRow, ValidationMachineRow};
 use crate::store::{fetch_one, sql, Db, Kv, Row, Stmt, StoreError};
@@ -174,8 +174,13 @@ pub async fn validate_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller
     // validate-key needs no credentials; a caller that sends some may only validate its own
     // (validate-key answers 403 rather than 404: the caller holds the key, nothing leaks).
     if !anonymous_key {
-        access::check(caller, Action::LicenseValidate, ownership(caller, &l, &licensees), "license", &req.license)
-            .map_err(|e| if req.by_key && e.is(Code::NotFound) { Error::forbidden() } else { e })?;
+        access::check(caller, Action::LicenseValidate, ownership(caller, &l, &licensees), "license", &req.license).map_err(|e| {
+            if req.by_key && e.is(Code::NotFound) {
+                Error::forbidden()
+            } else {
+                e
+            }
+        })?;
     }
     let cfg = l.config();
     let mut pending = Vec::new();
