@@ -155,6 +155,8 @@ const ROWS: &[Row] = &[
     ("DELETE", "/machines/{M*}", "", [204, 204, 404, 204, 404, 204, 404, 401]),
     ("POST", "/machines/{MA}/actions/ping", "", R),
     ("POST", "/machines/{MA}/actions/reset", "", R),
+    ("POST", "/machines/{MA}/actions/ping-heartbeat", "", R),
+    ("POST", "/machines/{MA}/actions/reset-heartbeat", "", R),
     ("GET", "/machines/{MA}/license", "", R),
     ("POST", "/machines/{MA}/actions/check-out", "", R),
     ("GET", "/machines/{MA}/actions/check-out", "", R),

@@ -141,6 +141,10 @@ fn a_machine_owner_is_a_user_of_its_license_given_by_id_or_email() {
     let m = activate("c", "C@acme.test").unwrap();
     assert_eq!(m.owner_id.as_deref(), Some(customer.id.as_str()));
     assert_eq!(activate("d", &customer.id).unwrap().owner_id.as_deref(), Some(customer.id.as_str()));
+    // An update cannot set an owner at all (so it cannot set a stranger either).
+    let body = json!({"data":{"type":"machines","relationships":{"owner":{"data":{"type":"users","id":stranger.id}}}}});
+    let e = shared::service::fleet::machines::parse_update(body.to_string().as_bytes()).unwrap_err();
+    assert_eq!((e.status, e.code.as_ref()), (400, "PARAMETER_UNPERMITTED"));
 }
 
 #[test]
