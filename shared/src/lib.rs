@@ -4,6 +4,7 @@
 //! and request parsing in `api`, signatures, keys and license files in `crypto`. The Worker in
 //! `functions/` adapts HTTP and the D1/KV bindings to these modules and holds no business rule.
 
+pub mod access;
 pub mod api;
 pub mod clock;
 pub mod crypto;

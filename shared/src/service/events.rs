@@ -108,7 +108,7 @@ pub fn record_many<D: Db, K: Kv>(app: &App<'_, D, K>, who: &Bearer, evs: &[(&str
 /// Lists the event log (admins only) with filters `event`, `resource[type]`, `resource[id]`,
 /// `date[start]`, `date[end]` (ISO-8601).
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<EventRow>, u64, Page)> {
-    caller.require_admin()?;
+    crate::access::require(caller, crate::access::Action::EventRead)?;
     let page = Page::from_query(q)?;
     let date = |k: &str| -> Result<Value> {
         match q.get(k) {
@@ -123,6 +123,6 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
 
 /// One event (admins only).
 pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<EventRow> {
-    caller.require_admin()?;
+    crate::access::require(caller, crate::access::Action::EventRead)?;
     fetch_one(app.db, sql::events::FIND, &[caller.account_id().into(), id.into()]).await?.ok_or_else(|| Error::not_found("event log", id))
 }

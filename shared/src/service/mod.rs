@@ -12,6 +12,7 @@ pub mod lifecycle;
 
 use serde_json::Value;
 
+use crate::access::{self, Action, Ownership};
 use crate::clock::{Clock, Millis};
 use crate::kdf::Pbkdf2;
 use crate::rng::{uuid_v4, Random};
@@ -82,10 +83,6 @@ impl Bearer {
             Bearer::License { license_id } => ("licenses".into(), license_id.clone().into()),
         }
     }
-    /// True for admins.
-    pub fn is_admin(&self) -> bool {
-        matches!(self, Bearer::Admin { .. })
-    }
 }
 
 /// The account a request is for and the authenticated bearer.
@@ -103,22 +100,6 @@ impl Caller {
     /// The account id.
     pub fn account_id(&self) -> &str {
         &self.account.id
-    }
-    /// Fails with 403 unless the caller is an admin.
-    pub fn require_admin(&self) -> crate::Result<()> {
-        if self.bearer.is_admin() {
-            Ok(())
-        } else {
-            Err(self.denied())
-        }
-    }
-    /// The error for a caller without access: 401 for anonymous callers, 403 otherwise.
-    pub fn denied(&self) -> crate::Error {
-        if self.bearer == Bearer::Anonymous {
-            crate::Error::new(crate::error::Code::TokenMissing, "An authentication token is required")
-        } else {
-            crate::Error::forbidden()
-        }
     }
 }
 
@@ -139,11 +120,12 @@ pub struct ListScope {
 }
 
 impl Caller {
-    /// The [`ListScope`] of a list request with query `q`.
+    /// The [`ListScope`] of a list request for `action` with query `q`.
     ///
     /// # Errors
-    /// 401 for anonymous callers.
-    pub fn list_scope(&self, q: &Query) -> crate::Result<ListScope> {
+    /// 401 for anonymous callers, 403 for bearers the access table refuses `action`.
+    pub fn list_scope(&self, action: Action, q: &Query) -> crate::Result<ListScope> {
+        access::require(self, action)?;
         let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
         let (mut license, mut product, mut user) = (Value::Null, get("product"), get("user"));
         match &self.bearer {
@@ -151,7 +133,7 @@ impl Caller {
             Bearer::Product { product_id } => product = product_id.clone().into(),
             Bearer::User { user_id } => user = user_id.clone().into(),
             Bearer::License { license_id } => license = license_id.clone().into(),
-            Bearer::Anonymous => return Err(self.denied()),
+            Bearer::Anonymous => {}
         }
         Ok(ListScope { license, product, user })
     }
@@ -173,24 +155,21 @@ pub async fn fetch_page<T: serde::de::DeserializeOwned, D: Db>(
     Ok((rows, n, page))
 }
 
-/// A resource the caller may read: 401 for anonymous callers (before any read), 404 `kind`
-/// when `find` finds nothing or `may_read` refuses, so that ids never leak.
+/// A resource the caller may act on: the access table's [`access::gate`] before any read
+/// (401 for anonymous callers), 404 `kind` when `find` finds nothing, then the table's answer
+/// for the [`Ownership`] that `ownership` computes (404 for someone else's, so ids never leak).
 pub async fn readable<T>(
     caller: &Caller,
+    action: Action,
     kind: &str,
     id: &str,
     find: impl std::future::Future<Output = crate::Result<Option<T>>>,
-    may_read: impl AsyncFnOnce(&T) -> crate::Result<bool>,
+    ownership: impl AsyncFnOnce(&T) -> crate::Result<Ownership>,
 ) -> crate::Result<T> {
-    if caller.bearer == Bearer::Anonymous {
-        return Err(caller.denied());
-    }
+    access::gate(caller, action)?;
     let row = find.await?.ok_or_else(|| crate::Error::not_found(kind, id))?;
-    if may_read(&row).await? {
-        Ok(row)
-    } else {
-        Err(crate::Error::not_found(kind, id))
-    }
+    access::check(caller, action, ownership(&row).await?, kind, id)?;
+    Ok(row)
 }
 
 /// Serialises metadata for storage.

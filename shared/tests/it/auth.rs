@@ -20,7 +20,7 @@ fn login_issues_an_admin_token_that_authenticates() {
     let raw = t.raw.unwrap();
     assert!(raw.starts_with("admin-") && raw.ends_with("v3"), "{raw}");
     let caller = block(auth::authenticate(&env.app(), admin.account.clone(), Credentials::Token(raw))).unwrap();
-    assert!(caller.bearer.is_admin());
+    assert_eq!(caller.bearer.kind(), shared::access::Kind::Admin);
     assert_eq!(caller.token_id.as_deref(), Some(t.row.id.as_str()));
 }
 

@@ -98,6 +98,9 @@ fn per_user_leasing_counts_each_owner_separately() {
             .unwrap()
     };
     let (u1, u2) = (user("a@x.test"), user("b@x.test"));
+    // A machine's owner must be a user of its license.
+    let licensees = json!({"data":[{"type":"users","id":u1.id},{"type":"users","id":u2.id}]}).to_string();
+    block(shared::service::licensing::licensees::attach(&env.app(), &admin, &l.id, licensees.as_bytes())).unwrap();
     let with_owner = |fp: &str, owner: &str| {
         let body = json!({"data":{"type":"machines","attributes":{"fingerprint":fp},"relationships":{"license":{"data":{"type":"licenses","id":l.id}},"owner":{"data":{"type":"users","id":owner}}}}});
         block(activation::activate(&env.app(), &admin, activation::parse(body.to_string().as_bytes()).unwrap()))

@@ -1,5 +1,6 @@
 //! Native integration tests: use cases on a fresh SQLite database with the real migrations.
 
+mod access;
 mod auth;
 mod entitlements;
 mod identity_security;

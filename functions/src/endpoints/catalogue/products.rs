@@ -39,8 +39,7 @@ pub async fn delete(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
 
 /// `POST /products/{id}/tokens`: a product token (admins).
 pub async fn create_token(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
-    cx.caller.require_admin()?;
-    let p = products::show(&cx.app, &cx.caller, id).await?;
+    let p = products::authorize(&cx.app, &cx.caller, id, shared::access::Action::ProductTokenCreate).await?;
     let input = tokens::parse_input(&cx.req.body, false)?;
     let t = tokens::issue(&cx.app, &cx.caller, "product", &p.id, false, input).await?;
     Ok(Reply::created(Document::one(shared::api::accounts::token(&t.row, t.raw.as_deref()))))

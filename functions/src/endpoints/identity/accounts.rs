@@ -8,6 +8,6 @@ use crate::router::Cx;
 
 /// The account (admins).
 pub async fn show(cx: &Cx<'_>) -> Result<Reply, Error> {
-    cx.caller.require_admin()?;
+    shared::access::require(&cx.caller, shared::access::Action::AccountRead)?;
     Ok(Reply::ok(Document::one(accounts::account(&cx.caller.account))))
 }

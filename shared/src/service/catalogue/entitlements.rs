@@ -4,12 +4,13 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::access::{self, Action, Ownership};
 use crate::api::input::{identifier, parse_body, type_mismatch, Field, Members, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
-use crate::service::{catalogue::policies, events, licensing::licenses, metadata_text, App, Bearer, Caller};
-use crate::store::rows::{CountRow, EntitlementRow, IdRow, PolicyRow};
+use crate::service::{catalogue::policies, events, licensing::licenses, metadata_text, readable, App, Caller};
+use crate::store::rows::{CountRow, EntitlementRow, IdRow};
 use crate::store::{fetch_all, fetch_one, sql, Db, Kv, Stmt};
 use crate::Result;
 
@@ -77,23 +78,20 @@ pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str)
     Ok(fetch_one(app.db, sql::entitlements::FIND, &[account_id.into(), id.into()]).await?)
 }
 
-fn require_manager(caller: &Caller) -> Result<()> {
-    match caller.bearer {
-        Bearer::Admin { .. } | Bearer::Product { .. } => Ok(()),
-        Bearer::Anonymous => Err(caller.denied()),
-        _ => Err(Error::forbidden()),
-    }
-}
-
 /// An entitlement (admins and products).
 pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<EntitlementRow> {
-    require_manager(caller)?;
-    find(app, caller.account_id(), id).await?.ok_or_else(|| Error::not_found("entitlement", id))
+    authorize(app, caller, id, Action::EntitlementRead).await
+}
+
+/// The entitlement `id` if the access table lets the caller do `action` on it. Entitlements
+/// are account-wide: no bearer but an admin owns one.
+async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<EntitlementRow> {
+    readable(caller, action, "entitlement", id, find(app, caller.account_id(), id), async |_| Ok(Ownership::None)).await
 }
 
 /// Lists entitlements (admins and products).
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<EntitlementRow>, u64, Page)> {
-    require_manager(caller)?;
+    access::require(caller, Action::EntitlementRead)?;
     let page = Page::from_query(q)?;
     let rows = fetch_all(app.db, sql::entitlements::LIST, &[caller.account_id().into(), page.size.into(), page.offset().into()]).await?;
     let n = fetch_one::<CountRow>(app.db, sql::entitlements::COUNT, &[caller.account_id().into()]).await?.map_or(0, |c| c.n as u64);
@@ -113,7 +111,7 @@ fn event<'a>(name: &'a str, ty: &'a str, id: &'a str, meta: Option<Value>) -> ev
 /// # Errors
 /// 422 `CODE_TAKEN`; 409 `ID_CONFLICT`.
 pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: EntitlementInput) -> Result<EntitlementRow> {
-    require_manager(caller)?;
+    access::require(caller, Action::EntitlementCreate)?;
     let acc = caller.account_id();
     let code = input.code.set().unwrap_or_default();
     if find(app, acc, &code).await?.is_some_and(|e| e.code == code) {
@@ -152,7 +150,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: E
 /// # Errors
 /// 422 `CODE_TAKEN`, `NAME_MISSING`, `CODE_MISSING`.
 pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, input: EntitlementInput) -> Result<EntitlementRow> {
-    let e = show(app, caller, id).await?;
+    let e = authorize(app, caller, id, Action::EntitlementUpdate).await?;
     let name = input.name.set().unwrap_or(e.name.clone());
     let code = input.code.set().unwrap_or(e.code.clone());
     let metadata = input.metadata.into_update().map_or(e.metadata.clone(), |m| metadata_text(&m.unwrap_or_default()));
@@ -178,7 +176,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
 
 /// Deletes an entitlement (detaching it everywhere).
 pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
-    let e = show(app, caller, id).await?;
+    let e = authorize(app, caller, id, Action::EntitlementDelete).await?;
     let acc = caller.account_id();
     app.db
         .batch(vec![
@@ -233,11 +231,6 @@ async fn check_detachable<D: Db, K: Kv>(app: &App<'_, D, K>, acc: &str, attached
     }
 }
 
-/// A policy the caller may manage (admins, its product).
-async fn manageable_policy<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<PolicyRow> {
-    policies::show(app, caller, id).await
-}
-
 /// What an attach or detach touched: the owner id and the entitlement ids, at a time.
 pub type Attached = (String, Vec<String>, crate::clock::Millis);
 
@@ -259,7 +252,7 @@ async fn write<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, sql: &'static
 /// 422 `ENTITLEMENT_NOT_FOUND` / `ENTITLEMENT_TAKEN` pointing at `/data/<i>`; nothing is written.
 pub async fn attach_to_policy<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, policy_id: &str, body: &[u8]) -> Result<Attached> {
     let ids = parse_identifiers(body, "entitlements")?;
-    let p = manageable_policy(app, caller, policy_id).await?;
+    let p = policies::authorize(app, caller, policy_id, Action::PolicyUpdate).await?;
     check_attachable(app, caller.account_id(), sql::entitlements::ATTACHED_TO_POLICY, &p.id, &ids).await?;
     write(app, caller, sql::entitlements::ATTACH_TO_POLICY, ("policy.entitlements.attached", "policies"), &p.id, &ids).await?;
     Ok((p.id, ids, app.now()))
@@ -268,7 +261,7 @@ pub async fn attach_to_policy<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller
 /// `DELETE /policies/{id}/entitlements`.
 pub async fn detach_from_policy<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, policy_id: &str, body: &[u8]) -> Result<()> {
     let ids = parse_identifiers(body, "entitlements")?;
-    let p = manageable_policy(app, caller, policy_id).await?;
+    let p = policies::authorize(app, caller, policy_id, Action::PolicyUpdate).await?;
     check_detachable(app, caller.account_id(), sql::entitlements::ATTACHED_TO_POLICY, &p.id, &ids).await?;
     write(app, caller, sql::entitlements::DETACH_FROM_POLICY, ("policy.entitlements.detached", "policies"), &p.id, &ids).await
 }
@@ -276,7 +269,7 @@ pub async fn detach_from_policy<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Call
 /// `GET /policies/{id}/entitlements`.
 pub async fn list_for_policy<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, policy_id: &str, q: &Query) -> Result<(Vec<EntitlementRow>, u64, Page)> {
     let page = Page::from_query(q)?;
-    let p = manageable_policy(app, caller, policy_id).await?;
+    let p = policies::authorize(app, caller, policy_id, Action::PolicyRead).await?;
     let f: Vec<Value> = vec![caller.account_id().into(), p.id.into()];
     let mut params = f.clone();
     params.extend([page.size.into(), page.offset().into()]);
@@ -288,7 +281,7 @@ pub async fn list_for_policy<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller,
 /// `POST /licenses/{id}/entitlements` (admins, the license's product).
 pub async fn attach_to_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str, body: &[u8]) -> Result<Attached> {
     let ids = parse_identifiers(body, "entitlements")?;
-    let l = licenses::manageable(app, caller, license_id).await?;
+    let l = licenses::authorize(app, caller, license_id, Action::LicenseUpdate).await?;
     check_attachable(app, caller.account_id(), sql::entitlements::ATTACHED_TO_LICENSE, &l.id, &ids).await?;
     write(app, caller, sql::entitlements::ATTACH_TO_LICENSE, ("license.entitlements.attached", "licenses"), &l.id, &ids).await?;
     Ok((l.id, ids, app.now()))
@@ -300,7 +293,7 @@ pub async fn attach_to_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Calle
 /// 403 for an entitlement the license has through its policy; 422 for one not attached.
 pub async fn detach_from_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str, body: &[u8]) -> Result<()> {
     let ids = parse_identifiers(body, "entitlements")?;
-    let l = licenses::manageable(app, caller, license_id).await?;
+    let l = licenses::authorize(app, caller, license_id, Action::LicenseUpdate).await?;
     let inherited = ids_in(app, sql::entitlements::INHERITED_BY_LICENSE, caller.account_id(), Some(&l.id), &ids).await?;
     if let Some((i, id)) = first(&ids, &inherited, true) {
         return Err(

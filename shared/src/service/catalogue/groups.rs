@@ -4,11 +4,12 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::access::{self, Action, Ownership};
 use crate::api::input::{to_one_body, Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
-use crate::service::{events, fleet::machines, identity::users, licensing::licenses, metadata_text, App, Bearer, Caller};
+use crate::service::{events, fleet::machines, identity::users, licensing::licenses, metadata_text, readable, App, Caller};
 use crate::store::rows::{CountRow, GroupRow, LicenseRow, MachineRow, UserRow};
 use crate::store::{fetch_all, fetch_one, opt, sql, Db, Kv, Stmt};
 use crate::Result;
@@ -55,23 +56,20 @@ pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str)
     Ok(fetch_one(app.db, sql::groups::FIND, &[account_id.into(), id.into()]).await?)
 }
 
-fn require_manager(caller: &Caller) -> Result<()> {
-    match caller.bearer {
-        Bearer::Admin { .. } | Bearer::Product { .. } => Ok(()),
-        Bearer::Anonymous => Err(caller.denied()),
-        _ => Err(Error::forbidden()),
-    }
-}
-
 /// A group (admins and products).
 pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<GroupRow> {
-    require_manager(caller)?;
-    find(app, caller.account_id(), id).await?.ok_or_else(|| Error::not_found("group", id))
+    authorize(app, caller, id, Action::GroupRead).await
+}
+
+/// The group `id` if the access table lets the caller do `action` on it. Groups are
+/// account-wide: no bearer but an admin owns one.
+async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<GroupRow> {
+    readable(caller, action, "group", id, find(app, caller.account_id(), id), async |_| Ok(Ownership::None)).await
 }
 
 /// Lists groups.
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<GroupRow>, u64, Page)> {
-    require_manager(caller)?;
+    access::require(caller, Action::GroupRead)?;
     let page = Page::from_query(q)?;
     let rows = fetch_all(app.db, sql::groups::LIST, &[caller.account_id().into(), page.size.into(), page.offset().into()]).await?;
     let n = fetch_one::<CountRow>(app.db, sql::groups::COUNT, &[caller.account_id().into()]).await?.map_or(0, |c| c.n as u64);
@@ -84,7 +82,7 @@ fn event<'a>(name: &'a str, ty: &'a str, id: &'a str, changes: Option<Value>) ->
 
 /// Creates a group.
 pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: GroupInput) -> Result<GroupRow> {
-    require_manager(caller)?;
+    access::require(caller, Action::GroupCreate)?;
     let acc = caller.account_id();
     let id = input.id.clone().unwrap_or_else(|| app.uuid());
     let [u, l, m] = input.limits;
@@ -110,7 +108,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: G
 
 /// Updates a group.
 pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, input: GroupInput) -> Result<GroupRow> {
-    let g = show(app, caller, id).await?;
+    let g = authorize(app, caller, id, Action::GroupUpdate).await?;
     let acc = caller.account_id();
     let name = input.name.set().unwrap_or(g.name.clone());
     let current = [g.max_users, g.max_licenses, g.max_machines];
@@ -127,7 +125,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
 
 /// Deletes a group; its licenses, users and machines leave it.
 pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
-    let g = show(app, caller, id).await?;
+    let g = authorize(app, caller, id, Action::GroupDelete).await?;
     let acc = caller.account_id();
     let p = || vec![Value::from(acc), g.id.clone().into()];
     app.db
@@ -151,11 +149,12 @@ pub async fn licenses<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &s
     licenses::list(app, caller, &q).await
 }
 
-/// `GET /groups/{id}/users`.
+/// `GET /groups/{id}/users`: for a product, only the users (never admins) of its licenses.
 pub async fn users<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<(Vec<UserRow>, u64, Page)> {
     let g = show(app, caller, id).await?;
+    let scope = caller.list_scope(Action::UserRead, &Query::default())?;
     let page = Page::from_query(q)?;
-    let f: Vec<Value> = vec![caller.account_id().into(), g.id.into()];
+    let f: Vec<Value> = vec![caller.account_id().into(), g.id.into(), scope.product];
     crate::service::fetch_page(app.db, sql::groups::LIST_USERS, sql::groups::COUNT_USERS, f, page).await
 }
 
@@ -182,7 +181,7 @@ async fn target_group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, body: 
 /// # Errors
 /// 422 `GROUP_NOT_FOUND`; 422 `GROUP_LICENSE_LIMIT_EXCEEDED` when the group is full.
 pub async fn set_license_group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str, body: &[u8]) -> Result<LicenseRow> {
-    let l = licenses::manageable(app, caller, license_id).await?;
+    let l = licenses::authorize(app, caller, license_id, Action::LicenseUpdate).await?;
     let g = target_group(app, caller, body).await?;
     let gid = g.as_ref().map(|g| g.id.clone());
     let acc = caller.account_id();
@@ -203,14 +202,13 @@ pub async fn set_license_group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Calle
     licenses::find(app, acc, &l.id).await?.ok_or_else(|| Error::not_found("license", license_id))
 }
 
-/// `PUT /users/{id}/group` (admins and products).
+/// `PUT /users/{id}/group` (admins, and products for the users of their licenses).
 ///
 /// # Errors
 /// 422 `GROUP_NOT_FOUND`; 422 `GROUP_USER_LIMIT_EXCEEDED` when the group is full.
 pub async fn set_user_group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, user_id: &str, body: &[u8]) -> Result<UserRow> {
-    require_manager(caller)?;
+    let u = users::authorize(app, caller, user_id, Action::UserGroupChange).await?;
     let acc = caller.account_id();
-    let u = users::find(app, acc, user_id).await?.ok_or_else(|| Error::not_found("user", user_id))?;
     let g = target_group(app, caller, body).await?;
     let gid = g.as_ref().map(|g| g.id.clone());
     let changes = json!({"group": [u.group_id, gid]});

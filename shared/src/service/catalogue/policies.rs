@@ -2,13 +2,14 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::access::{self, Action, Ownership};
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::domain::policy::PolicyConfig;
 use crate::domain::strategy::Scheme;
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
-use crate::service::{catalogue::products, events, metadata_text, App, Bearer, Caller};
+use crate::service::{catalogue::products, events, metadata_text, readable, App, Bearer, Caller};
 use crate::store::rows::{CountRow, PolicyRow};
 use crate::store::{fetch_one, sql, Db, Kv, Stmt};
 use crate::Result;
@@ -74,47 +75,41 @@ pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str)
     Ok(fetch_one(app.db, sql::policies::FIND, &[account_id.into(), id.into()]).await?)
 }
 
-fn may_read(caller: &Caller, p: &PolicyRow) -> Result<()> {
-    match &caller.bearer {
-        Bearer::Admin { .. } => Ok(()),
-        Bearer::Product { product_id } if *product_id == p.product_id => Ok(()),
-        Bearer::Anonymous => Err(caller.denied()),
-        _ => Err(Error::not_found("policy", &p.id)),
-    }
+/// Whether `p` belongs to the bearer's product.
+fn ownership(caller: &Caller, product_id: &str) -> Ownership {
+    Ownership::of(matches!(&caller.bearer, Bearer::Product { product_id: own } if own == product_id))
 }
 
 /// A policy the caller may see (admins, its product).
 pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<PolicyRow> {
-    let p = find(app, caller.account_id(), id).await?.ok_or_else(|| Error::not_found("policy", id))?;
-    may_read(caller, &p)?;
-    Ok(p)
+    authorize(app, caller, id, Action::PolicyRead).await
+}
+
+/// The policy `id` if the access table lets the caller do `action` on it.
+pub async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<PolicyRow> {
+    readable(caller, action, "policy", id, find(app, caller.account_id(), id), async |p| Ok(ownership(caller, &p.product_id))).await
 }
 
 /// Lists policies (filter `product`).
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<PolicyRow>, u64, Page)> {
+    let scope = caller.list_scope(Action::PolicyRead, q)?;
     let page = Page::from_query(q)?;
-    let product = match &caller.bearer {
-        Bearer::Admin { .. } => q.get("product").map_or(Value::Null, |p| p.to_owned().into()),
-        Bearer::Product { product_id } => product_id.clone().into(),
-        Bearer::Anonymous => return Err(caller.denied()),
-        _ => return Err(Error::forbidden()),
-    };
-    let f = vec![caller.account_id().into(), product];
+    let f = vec![caller.account_id().into(), scope.product];
     crate::service::fetch_page(app.db, sql::policies::LIST, sql::policies::COUNT, f, page).await
 }
 
 /// Creates a policy.
 pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: PolicyInput) -> Result<PolicyRow> {
+    access::gate(caller, Action::PolicyCreate)?;
     let product_id = input.product.set().unwrap_or_default();
-    let product = products::show(app, &Caller { bearer: Bearer::Admin { user_id: String::new() }, ..caller.clone() }, &product_id)
-        .await
-        .map_err(|_| Error::attribute("product", AttrFault::NotFound, "must exist"))?;
-    match &caller.bearer {
-        Bearer::Admin { .. } => {}
-        Bearer::Product { product_id } if *product_id == product.id => {}
-        Bearer::Anonymous => return Err(caller.denied()),
-        _ => return Err(Error::forbidden()),
-    }
+    let product = products::find(app, caller.account_id(), &product_id).await?.ok_or_else(|| Error::attribute("product", AttrFault::NotFound, "must exist"))?;
+    access::check(caller, Action::PolicyCreate, ownership(caller, &product.id), "product", &product.id).map_err(|e| {
+        if e.is(Code::NotFound) {
+            Error::attribute("product", AttrFault::NotFound, "must exist")
+        } else {
+            e
+        }
+    })?;
     let name = match input.name {
         Field::Set(n) if !n.trim().is_empty() => n,
         _ => return Err(Error::attribute("name", AttrFault::Missing, "must not be blank")),
@@ -154,7 +149,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: P
 
 /// Updates a policy's name, metadata and rules.
 pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, input: PolicyInput) -> Result<PolicyRow> {
-    let p = show(app, caller, id).await?;
+    let p = authorize(app, caller, id, Action::PolicyUpdate).await?;
     let name = match input.name {
         Field::Set(n) if !n.trim().is_empty() => n,
         Field::Absent => p.name.clone(),
@@ -184,7 +179,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
 
 /// Deletes a policy; refused (422) while licenses use it.
 pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
-    let p = show(app, caller, id).await?;
+    let p = authorize(app, caller, id, Action::PolicyDelete).await?;
     let in_use = fetch_one::<CountRow>(app.db, sql::policies::HAS_LICENSES, &[caller.account_id().into(), p.id.clone().into()]).await?.map_or(0, |c| c.n);
     let refused = || Error::new(Code::StateInvalid, "cannot delete a policy that still has licenses");
     if in_use > 0 {

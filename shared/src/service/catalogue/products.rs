@@ -2,11 +2,12 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::access::{self, Action, Ownership};
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
-use crate::service::{events, metadata_text, App, Bearer, Caller};
+use crate::service::{events, metadata_text, readable, App, Bearer, Caller};
 use crate::store::rows::{json_object, ProductRow};
 use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
 use crate::Result;
@@ -62,25 +63,28 @@ pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str)
     Ok(fetch_one(app.db, sql::products::FIND, &[account_id.into(), id.into()]).await?)
 }
 
+/// Whether `p` is the bearer's own product.
+fn ownership(caller: &Caller, p: &ProductRow) -> Ownership {
+    Ownership::of(matches!(&caller.bearer, Bearer::Product { product_id } if *product_id == p.id))
+}
+
 /// A product the caller may see.
 pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<ProductRow> {
-    let p = find(app, caller.account_id(), id).await?.ok_or_else(|| Error::not_found("product", id))?;
-    match &caller.bearer {
-        Bearer::Admin { .. } => Ok(p),
-        Bearer::Product { product_id } if *product_id == p.id => Ok(p),
-        Bearer::Anonymous => Err(caller.denied()),
-        _ => Err(Error::forbidden()),
-    }
+    authorize(app, caller, id, Action::ProductRead).await
+}
+
+/// The product `id` if the access table lets the caller do `action` on it.
+pub async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<ProductRow> {
+    readable(caller, action, "product", id, find(app, caller.account_id(), id), async |p| Ok(ownership(caller, p))).await
 }
 
 /// Lists products the caller may see.
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<ProductRow>, u64, Page)> {
+    access::require(caller, Action::ProductRead)?;
     let page = Page::from_query(q)?;
     let only = match &caller.bearer {
-        Bearer::Admin { .. } => Value::Null,
         Bearer::Product { product_id } => product_id.clone().into(),
-        Bearer::Anonymous => return Err(caller.denied()),
-        _ => return Err(Error::forbidden()),
+        _ => Value::Null,
     };
     let f = vec![caller.account_id().into(), only];
     crate::service::fetch_page(app.db, sql::products::LIST, sql::products::COUNT, f, page).await
@@ -88,7 +92,7 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
 
 /// Creates a product (admins).
 pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: ProductInput) -> Result<ProductRow> {
-    caller.require_admin()?;
+    access::require(caller, Action::ProductCreate)?;
     let now = app.now();
     let id = input.id.clone().unwrap_or_else(|| app.uuid());
     let res = app
@@ -131,8 +135,7 @@ fn conflict(id: &str) -> Error {
 
 /// Updates a product (admins).
 pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, input: ProductInput) -> Result<ProductRow> {
-    caller.require_admin()?;
-    let p = show(app, caller, id).await?;
+    let p = authorize(app, caller, id, Action::ProductUpdate).await?;
     let name = match input.name {
         Field::Set(n) if !n.trim().is_empty() => n,
         Field::Absent => p.name.clone(),
@@ -163,8 +166,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
 
 /// Deletes a product (admins). Refused while licenses use it.
 pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
-    caller.require_admin()?;
-    let p = show(app, caller, id).await?;
+    let p = authorize(app, caller, id, Action::ProductDelete).await?;
     app.db
         .batch(vec![
             Stmt::new(sql::tokens::DELETE_FOR_BEARER, vec![caller.account_id().into(), "product".into(), p.id.clone().into()]),

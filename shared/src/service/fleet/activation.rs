@@ -9,13 +9,14 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::access::{self, Action};
 use crate::api::input::{Field, Members, ResourceInput};
 use crate::domain::policy::PolicyConfig;
 use crate::domain::strategy::{ExpirationBasis, HeartbeatBasis, MachineLeasingStrategy};
 use crate::error::{AttrFault, Code, Error};
 use crate::service::events::{self, Event, LeasedMachines};
 use crate::service::{
-    catalogue::groups, fleet::leases, fleet::machines, identity::users, licensing::license_tokens, licensing::licenses, metadata_text, App, Bearer, Caller,
+    catalogue::groups, fleet::leases, fleet::machines, identity::users, licensing::license_tokens, licensing::licenses, metadata_text, App, Caller,
 };
 use crate::store::rows::{ActivationStateRow, CountRow, LicenseRow, MachineRow};
 use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
@@ -146,15 +147,17 @@ pub fn ceiling(cfg: &PolicyConfig, limit: Option<i64>, node_locked: bool) -> Opt
     Some(candidates.into_iter().filter(|&n| n > limit && cfg.overage_allows(n, limit, node_locked)).max().unwrap_or(limit))
 }
 
-/// Whether `caller` may activate machines on `l`.
-async fn may_activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, l: &LicenseRow) -> Result<bool> {
-    Ok(match &caller.bearer {
-        Bearer::Admin { .. } => true,
-        Bearer::Product { product_id } => *product_id == l.product_id,
-        Bearer::License { license_id } => *license_id == l.id,
-        Bearer::User { .. } => licenses::may_read(app, caller, l).await? && !l.protected.map_or(l.config().protected, |p| p != 0),
-        Bearer::Anonymous => false,
-    })
+/// The id of user `id_or_email` if it may own a machine of `l`: the license's owner or one of
+/// its licensees (a machine never belongs to a stranger to its license).
+///
+/// # Errors
+/// 422 `OWNER_NOT_FOUND` for an unknown user, 422 `OWNER_INVALID` for one not of the license.
+pub(super) async fn owner_of<D: Db, K: Kv>(app: &App<'_, D, K>, l: &LicenseRow, id_or_email: &str) -> Result<String> {
+    let u = users::find(app, &l.account_id, id_or_email).await?.ok_or_else(|| Error::attribute("owner", AttrFault::NotFound, "must exist"))?;
+    if !licenses::is_user_of(app, l, &u.id).await? {
+        return Err(Error::attribute("owner", AttrFault::Invalid, "must be the license's owner or one of its users").pointer("/data/relationships/owner"));
+    }
+    Ok(u.id)
 }
 
 /// Activates a machine.
@@ -165,25 +168,18 @@ async fn may_activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, l: &Li
 /// `COMPONENTS_FINGERPRINT_TAKEN`, `MACHINE_LIMIT_EXCEEDED`, `MACHINE_CORE_LIMIT_EXCEEDED`,
 /// `MACHINE_MEMORY_LIMIT_EXCEEDED`, `MACHINE_DISK_LIMIT_EXCEEDED`,
 /// `GROUP_MACHINE_LIMIT_EXCEEDED`; 403 when the bearer may not.
-pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, a: Activation) -> Result<MachineRow> {
-    if caller.bearer == Bearer::Anonymous {
-        return Err(caller.denied());
-    }
+pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, mut a: Activation) -> Result<MachineRow> {
+    access::gate(caller, Action::MachineCreate)?;
     let account = caller.account_id().to_owned();
     let not_found = || Error::attribute("license", AttrFault::NotFound, "must exist");
     let l = licenses::find(app, &account, &a.license).await?.ok_or_else(not_found)?;
-    if !licenses::may_read(app, caller, &l).await? {
-        return Err(not_found());
-    }
-    if !may_activate(app, caller, &l).await? {
-        return Err(Error::forbidden());
-    }
-    let privileged = matches!(caller.bearer, Bearer::Admin { .. } | Bearer::Product { .. });
-    if (a.group.is_some() || a.max_processes.is_some()) && !privileged {
-        return Err(Error::forbidden());
+    let own = licenses::ownership(app, caller, &l).await?;
+    access::check(caller, Action::MachineCreate, own, "license", &l.id).map_err(|e| if e.is(Code::NotFound) { not_found() } else { e })?;
+    if a.group.is_some() || a.max_processes.is_some() {
+        access::check(caller, Action::MachineLimitsSet, own, "license", &l.id)?;
     }
     if let Some(o) = &a.owner {
-        users::find(app, &account, o).await?.ok_or_else(|| Error::attribute("owner", AttrFault::NotFound, "must exist"))?;
+        a.owner = Some(owner_of(app, &l, o).await?);
     }
     if let Some(g) = &a.group {
         groups::find(app, &account, g).await?.ok_or_else(|| Error::attribute("group", AttrFault::NotFound, "must exist"))?;

@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::access::Action;
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::error::{AttrFault, Code, Error};
@@ -45,7 +46,7 @@ pub fn parse(body: &[u8]) -> Result<ComponentInput> {
 /// # Errors
 /// 422 `MACHINE_NOT_FOUND`, `FINGERPRINT_TAKEN` (in the policy's component uniqueness scope).
 pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: ComponentInput) -> Result<ComponentRow> {
-    let m = match machines::manageable(app, caller, &input.machine).await {
+    let m = match machines::authorize(app, caller, &input.machine, Action::MachineUpdate).await {
         Err(e) if e.is(Code::NotFound) => return Err(Error::attribute("machine", AttrFault::NotFound, "must exist")),
         r => r?,
     };
@@ -85,14 +86,17 @@ pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str)
 
 /// A component the caller may read (through its machine).
 pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<ComponentRow> {
-    readable(caller, "component", id, find(app, caller.account_id(), id), async |c| machines::is_readable(app, caller, &c.machine_id).await).await
+    readable(caller, Action::MachineRead, "component", id, find(app, caller.account_id(), id), async |c: &_| {
+        machines::ownership_of(app, caller, &c.machine_id).await
+    })
+    .await
 }
 
 /// Lists components with filters `machine`, `license`, `product`, `user`.
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<ComponentRow>, u64, Page)> {
     let page = Page::from_query(q)?;
     let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
-    let ListScope { license: only, product, user } = caller.list_scope(q)?;
+    let ListScope { license: only, product, user } = caller.list_scope(Action::MachineRead, q)?;
     let f = vec![caller.account_id().into(), get("machine"), get("license"), product, user, only];
     fetch_page(app.db, sql::components::LIST, sql::components::COUNT, f, page).await
 }
@@ -100,7 +104,7 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
 /// Deletes a component (`component.deleted`).
 pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
     let c = show(app, caller, id).await?;
-    machines::manageable(app, caller, &c.machine_id).await?;
+    machines::authorize(app, caller, &c.machine_id, Action::MachineUpdate).await?;
     app.db
         .batch(vec![Stmt::new(sql::components::DELETE, vec![caller.account_id().into(), c.id.clone().into()]), event(app, caller, "component.deleted", &c.id)])
         .await?;

@@ -4,6 +4,7 @@
 //! `MACHINE_HEARTBEAT_DEAD`; `actions/reset` (alias `reset-heartbeat`) clears the heartbeat.
 //! Each write refreshes (or drops) the machine's KV lease.
 
+use crate::access::Action;
 use crate::domain::heartbeat::{can_resurrect, machine_status_for, HeartbeatStatus};
 use crate::error::{Code, Error};
 use crate::service::{fleet::leases, fleet::machines, App, Caller};
@@ -16,7 +17,7 @@ use crate::Result;
 /// # Errors
 /// 422 `MACHINE_HEARTBEAT_DEAD` when it is dead and the policy's resurrection window is over.
 pub async fn ping<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<(MachineRow, Option<HeartbeatStatus>)> {
-    let m = machines::manageable(app, caller, id).await?;
+    let m = machines::authorize(app, caller, id, Action::MachineHeartbeat).await?;
     let cfg = m.config();
     let now = app.now();
     let (name, status) = match machine_status_for(&cfg, m.created_at, m.last_heartbeat_at, now) {
@@ -44,7 +45,7 @@ pub async fn ping<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
 
 /// Resets a machine's heartbeat (`machine.heartbeat.reset`) and drops its lease.
 pub async fn reset<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<MachineRow> {
-    let m = machines::manageable(app, caller, id).await?;
+    let m = machines::authorize(app, caller, id, Action::MachineHeartbeat).await?;
     app.db
         .batch(vec![
             Stmt::new(sql::machines::RESET, vec![caller.account_id().into(), m.id.clone().into(), app.now().into()]),

@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::access::{self, Action, Ownership};
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::error::{AttrFault, Code, Error};
@@ -19,51 +20,41 @@ pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str)
     Ok(fetch_one(app.db, sql::machines::FIND, &[account_id.into(), id.into()]).await?)
 }
 
-/// Whether `caller` may read `m`: admins, its product, its license, and users who own it or
-/// its license (owner or licensee).
-async fn may_read<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, m: &MachineRow) -> Result<bool> {
+/// Machine `m` relative to the bearer: its product's, its license's, or a user's who owns it or
+/// its license (owner or licensee); `OwnLocked` for a user when the license is protected.
+pub async fn ownership<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, m: &MachineRow) -> Result<Ownership> {
     Ok(match &caller.bearer {
-        Bearer::Admin { .. } => true,
-        Bearer::Product { product_id } => *product_id == m.product_id,
-        Bearer::License { license_id } => *license_id == m.license_id,
-        Bearer::User { user_id } => {
-            if m.owner_id.as_deref() == Some(user_id) {
-                return Ok(true);
-            }
-            match licenses::find(app, caller.account_id(), &m.license_id).await? {
-                Some(l) => licenses::may_read(app, caller, &l).await?,
-                None => false,
-            }
-        }
-        Bearer::Anonymous => false,
+        Bearer::Admin { .. } => Ownership::Own,
+        Bearer::Product { product_id } => Ownership::of(*product_id == m.product_id),
+        Bearer::License { license_id } => Ownership::of(*license_id == m.license_id),
+        Bearer::User { user_id } => match licenses::find(app, caller.account_id(), &m.license_id).await? {
+            Some(l) => match licenses::ownership(app, caller, &l).await? {
+                Ownership::Foreign if m.owner_id.as_deref() == Some(user_id) => Ownership::locked_if(true, licenses::is_protected(&l)),
+                o => o,
+            },
+            None => Ownership::Foreign,
+        },
+        Bearer::Anonymous => Ownership::Foreign,
     })
+}
+
+/// The ownership of machine `id` (what components and processes are authorized through);
+/// `Foreign` when it does not exist.
+pub(super) async fn ownership_of<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<Ownership> {
+    match find(app, caller.account_id(), id).await? {
+        Some(m) => ownership(app, caller, &m).await,
+        None => Ok(Ownership::Foreign),
+    }
 }
 
 /// A machine the caller may read (404 otherwise; 401 for anonymous callers).
 pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<MachineRow> {
-    readable(caller, "machine", id, find(app, caller.account_id(), id), async |m| may_read(app, caller, m).await).await
+    authorize(app, caller, id, Action::MachineRead).await
 }
 
-/// Whether the caller may read machine `id` (what components and processes are read through).
-pub(super) async fn is_readable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<bool> {
-    match show(app, caller, id).await {
-        Ok(_) => Ok(true),
-        Err(e) if e.is(Code::NotFound) || e.status == 401 => Ok(false),
-        Err(e) => Err(e),
-    }
-}
-
-/// A machine the caller may change (update, deactivate, ping, reset): readers, except that
-/// users may not touch machines of protected licenses.
-pub async fn manageable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<MachineRow> {
-    let m = show(app, caller, id).await?;
-    if let Bearer::User { .. } = caller.bearer {
-        let l = licenses::find(app, caller.account_id(), &m.license_id).await?.ok_or_else(|| Error::not_found("machine", id))?;
-        if l.protected.map_or(l.config().protected, |p| p != 0) {
-            return Err(Error::forbidden());
-        }
-    }
-    Ok(m)
+/// The machine `id` (or fingerprint) if the access table lets the caller do `action` on it.
+pub async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<MachineRow> {
+    readable(caller, action, "machine", id, find(app, caller.account_id(), id), async |m| ownership(app, caller, m).await).await
 }
 
 /// Lists machines with filters `fingerprint`, `license` (id or key), `key`, `user`, `owner`,
@@ -71,7 +62,7 @@ pub async fn manageable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: 
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<MachineRow>, u64, Page)> {
     let page = Page::from_query(q)?;
     let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
-    let ListScope { license: only, product, user } = caller.list_scope(q)?;
+    let ListScope { license: only, product, user } = caller.list_scope(Action::MachineRead, q)?;
     let status = match q.get("status") {
         None => Value::Null,
         Some(s @ ("ALIVE" | "DEAD")) => s.into(),
@@ -135,9 +126,10 @@ pub fn parse_update(body: &[u8]) -> Result<MachineUpdate> {
 
 /// Updates a machine (`machine.updated`). `maxProcesses` is for admins and products only.
 pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, u: MachineUpdate) -> Result<MachineRow> {
-    let m = manageable(app, caller, id).await?;
-    if u.max_processes.is_present() && !matches!(caller.bearer, Bearer::Admin { .. } | Bearer::Product { .. }) {
-        return Err(Error::forbidden());
+    let m = authorize(app, caller, id, Action::MachineUpdate).await?;
+    if u.max_processes.is_present() {
+        access::check(caller, Action::MachineLimitsSet, ownership(app, caller, &m).await?, "machine", id)
+            .map_err(|e| e.pointer("/data/attributes/maxProcesses"))?;
     }
     let pick = |f: Field<String>, cur: &Option<String>| f.into_update().unwrap_or_else(|| cur.clone());
     let metadata = u.metadata.into_update().map_or(m.metadata.clone(), |v| metadata_text(&v.unwrap_or_default()));
@@ -163,7 +155,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
 /// 422 `DEACTIVATIONS_LIMIT_EXCEEDED` when the caller's license token has none left (nothing
 /// is deleted); 404 when a concurrent request deactivated it first.
 pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
-    let m = manageable(app, caller, id).await?;
+    let m = authorize(app, caller, id, Action::MachineDelete).await?;
     license_tokens::check_deactivation(app, caller).await?;
     let mut stmts = vec![Stmt::new(sql::machines::DELETE, vec![caller.account_id().into(), m.id.clone().into(), opt(license_tokens::charged_token(caller))])];
     // Right after the delete: both the counter and the event follow it (`changes()`).

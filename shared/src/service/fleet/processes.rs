@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::access::Action;
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::domain::heartbeat::{can_resurrect_process, process_status, ProcessStatus};
@@ -54,7 +55,7 @@ fn event<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, name: &str, id: &st
 /// 422 `MACHINE_NOT_FOUND`, `PID_TAKEN`, `MACHINE_PROCESS_LIMIT_EXCEEDED`.
 pub async fn spawn<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: ProcessInput) -> Result<ProcessRow> {
     let missing = || Error::attribute("machine", AttrFault::NotFound, "must exist");
-    let m = match machines::manageable(app, caller, &input.machine).await {
+    let m = match machines::authorize(app, caller, &input.machine, Action::MachineUpdate).await {
         Err(e) if e.is(Code::NotFound) => return Err(missing()),
         r => r?,
     };
@@ -92,12 +93,15 @@ pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str)
 
 /// A process the caller may read (through its machine).
 pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<ProcessRow> {
-    readable(caller, "process", id, find(app, caller.account_id(), id), async |p| machines::is_readable(app, caller, &p.machine_id).await).await
+    readable(caller, Action::MachineRead, "process", id, find(app, caller.account_id(), id), async |p: &_| {
+        machines::ownership_of(app, caller, &p.machine_id).await
+    })
+    .await
 }
 
-async fn manageable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<ProcessRow> {
+async fn manageable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<ProcessRow> {
     let p = show(app, caller, id).await?;
-    machines::manageable(app, caller, &p.machine_id).await?;
+    machines::authorize(app, caller, &p.machine_id, action).await?;
     Ok(p)
 }
 
@@ -105,14 +109,14 @@ async fn manageable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<ProcessRow>, u64, Page)> {
     let page = Page::from_query(q)?;
     let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
-    let ListScope { license: only, product, user } = caller.list_scope(q)?;
+    let ListScope { license: only, product, user } = caller.list_scope(Action::MachineRead, q)?;
     let f = vec![caller.account_id().into(), get("machine"), get("license"), product, user, only];
     fetch_page(app.db, sql::processes::LIST, sql::processes::COUNT, f, page).await
 }
 
 /// Kills a process (`process.deleted`).
 pub async fn kill<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
-    let p = manageable(app, caller, id).await?;
+    let p = manageable(app, caller, id, Action::MachineUpdate).await?;
     app.db
         .batch(vec![Stmt::new(sql::processes::DELETE, vec![caller.account_id().into(), p.id.clone().into()]), event(app, caller, "process.deleted", &p.id)])
         .await?;
@@ -124,7 +128,7 @@ pub async fn kill<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
 /// # Errors
 /// 422 `PROCESS_HEARTBEAT_DEAD` when dead past the window.
 pub async fn ping<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<(ProcessRow, Option<ProcessStatus>)> {
-    let p = manageable(app, caller, id).await?;
+    let p = manageable(app, caller, id, Action::MachineHeartbeat).await?;
     let cfg = p.config();
     let now = app.now();
     let (name, status) = match process_status(p.last_heartbeat_at, cfg.heartbeat_duration_secs(), now) {

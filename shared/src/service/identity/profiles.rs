@@ -1,5 +1,6 @@
 //! `GET /me` and `GET /profile`: the authenticated bearer as a resource.
 
+use crate::access::{self, Action};
 use crate::service::{catalogue::products, identity::tokens, identity::users, licensing::licenses, App, Bearer, Caller};
 use crate::store::rows::{LicenseRow, ProductRow, TokenRow, UserRow};
 use crate::store::{Db, Kv};
@@ -21,8 +22,9 @@ pub enum Profile {
 /// # Errors
 /// 401 `TOKEN_MISSING` for anonymous callers.
 pub async fn me<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller) -> Result<(Profile, Option<TokenRow>)> {
+    access::require(caller, Action::ProfileRead)?;
     let profile = match &caller.bearer {
-        Bearer::Anonymous => return Err(caller.denied()),
+        Bearer::Anonymous => return Err(Error::forbidden()),
         Bearer::Admin { user_id } | Bearer::User { user_id } => Profile::User(users::show(app, caller, user_id).await?),
         Bearer::Product { product_id } => Profile::Product(products::show(app, caller, product_id).await?),
         Bearer::License { license_id } => {

@@ -3,12 +3,13 @@
 
 use serde_json::Value;
 
+use crate::access::{self, Action, Ownership};
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::clock::{parse_iso8601, Millis, DAY_MS};
 use crate::crypto::{password, token};
 use crate::error::{AttrFault, Code, Error};
-use crate::service::{events, App, Bearer, Caller};
+use crate::service::{events, readable, App, Bearer, Caller};
 use crate::store::rows::{TokenRow, UserRow};
 use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
 use crate::Result;
@@ -162,13 +163,15 @@ pub async fn login<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, password_
         };
         return issue(app, &as_user, "user", &user.id, user.role == "admin", input).await;
     }
+    if caller.bearer == Bearer::Anonymous {
+        return Err(Error::new(Code::TokenMissing, "email and password, or a token, are required").header("Authorization"));
+    }
+    access::require(caller, Action::TokenGenerate)?;
     match &caller.bearer {
         Bearer::Admin { user_id } => issue(app, caller, "user", user_id, true, input).await,
         Bearer::User { user_id } => issue(app, caller, "user", user_id, false, input).await,
         Bearer::Product { product_id } => issue(app, caller, "product", product_id, false, input).await,
-        Bearer::License { .. } | Bearer::Anonymous => {
-            Err(Error::new(Code::TokenMissing, "email and password, or a token, are required").header("Authorization"))
-        }
+        Bearer::License { .. } | Bearer::Anonymous => Err(Error::forbidden()),
     }
 }
 
@@ -211,31 +214,34 @@ pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str)
     fetch_one(app.db, sql::tokens::FIND, &[account_id.into(), id.into()]).await?.ok_or_else(|| Error::not_found("token", id))
 }
 
-/// The `(bearer_type, bearer_id)` whose tokens `caller` may see; `None` = all (admin).
-fn scope_of(caller: &Caller) -> Result<Option<(&'static str, String)>> {
-    Ok(match &caller.bearer {
-        Bearer::Admin { .. } => None,
+/// The `(bearer_type, bearer_id)` of the caller's own tokens; `None` for admins (all).
+fn own_bearer(caller: &Caller) -> Option<(&'static str, String)> {
+    match &caller.bearer {
         Bearer::User { user_id } => Some(("user", user_id.clone())),
         Bearer::Product { product_id } => Some(("product", product_id.clone())),
         Bearer::License { license_id } => Some(("license", license_id.clone())),
-        Bearer::Anonymous => return Err(caller.denied()),
-    })
+        Bearer::Admin { .. } | Bearer::Anonymous => None,
+    }
 }
 
-/// A token the caller may manage.
+/// A token the caller may see.
 pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<TokenRow> {
-    let scope = scope_of(caller)?;
-    let t = find(app, caller.account_id(), id).await?;
-    match scope {
-        Some((ty, bid)) if t.bearer_type != ty || t.bearer_id != bid => Err(Error::not_found("token", id)),
-        _ => Ok(t),
-    }
+    authorize(app, caller, id, Action::TokenRead).await
+}
+
+/// The token `id` if the access table lets the caller do `action` on it (its own tokens).
+async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<TokenRow> {
+    let own = own_bearer(caller);
+    let found = async { Ok(fetch_one::<TokenRow>(app.db, sql::tokens::FIND, &[caller.account_id().into(), id.into()]).await?) };
+    readable(caller, action, "token", id, found, async |t| Ok(Ownership::of(own.as_ref().is_none_or(|(ty, bid)| t.bearer_type == *ty && t.bearer_id == *bid))))
+        .await
 }
 
 /// Lists tokens (admins: all, filterable by `bearer[type]`/`bearer[id]`; others: their own).
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<TokenRow>, u64, Page)> {
+    access::require(caller, Action::TokenRead)?;
     let page = Page::from_query(q)?;
-    let (ty, id) = match scope_of(caller)? {
+    let (ty, id) = match own_bearer(caller) {
         Some((t, i)) => (Value::from(t), Value::from(i)),
         None => {
             let ty = q.get("bearer[type]").map(|t| match t.trim_end_matches('s') {
@@ -258,9 +264,9 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
 /// # Errors
 /// 403 `FORBIDDEN` (`/data/attributes/expiry`) when a non-admin regenerates an expired token.
 pub async fn regenerate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<Issued> {
-    let t = show(app, caller, id).await?;
+    let t = authorize(app, caller, id, Action::TokenRegenerate).await?;
     let now = app.now();
-    if t.expiry.is_some_and(|e| e <= now) && !caller.bearer.is_admin() {
+    if t.expiry.is_some_and(|e| e <= now) && !crate::access::permits(caller, Action::ExpiredTokenRegenerate) {
         return Err(Error::new(Code::Forbidden, "an expired token cannot be regenerated (only admins may)").pointer("/data/attributes/expiry"));
     }
     let renewed = if t.bearer_type == "user" { t.expiry.map(|_| now + USER_TOKEN_TTL_MS) } else { t.expiry };
@@ -288,7 +294,7 @@ pub async fn regenerate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: 
 
 /// Revokes a token.
 pub async fn revoke<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
-    show(app, caller, id).await?;
+    authorize(app, caller, id, Action::TokenRevoke).await?;
     app.db
         .batch(vec![
             Stmt::new(sql::tokens::DELETE, vec![caller.account_id().into(), id.into()]),

@@ -3,12 +3,14 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::access::{self, Action, Ownership};
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::crypto::password;
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
-use crate::service::{events, metadata_text, App, Bearer, Caller};
+use crate::service::identity::tokens::{self, Issued, TokenInput};
+use crate::service::{events, metadata_text, readable, App, Bearer, Caller};
 use crate::store::rows::UserRow;
 use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
 use crate::Result;
@@ -83,7 +85,7 @@ fn old_password(body: &[u8]) -> Result<Option<String>> {
 /// 400 `PARAMETER_MISSING` without `meta.oldPassword`; 401 `PASSWORD_INVALID` for a wrong one (or
 /// a user without a password), both at `/meta/oldPassword`.
 async fn check_old_password<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, u: &UserRow, old: Option<&str>) -> Result<()> {
-    if caller.bearer.is_admin() {
+    if crate::access::permits(caller, crate::access::Action::PasswordChangeWithoutOld) {
         return Ok(());
     }
     let Some(old) = old.filter(|o| !o.is_empty()) else {
@@ -113,37 +115,36 @@ pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str)
     Ok(fetch_one(app.db, sql::users::FIND, &[account_id.into(), id.into()]).await?)
 }
 
+/// The user relative to the bearer: itself for a user; for a product, a user (never an admin)
+/// who owns or is licensed to one of its licenses.
+async fn ownership<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, u: &UserRow) -> Result<Ownership> {
+    Ok(match &caller.bearer {
+        Bearer::Admin { .. } => Ownership::Own,
+        Bearer::User { user_id } => Ownership::of(*user_id == u.id),
+        Bearer::Product { product_id } if u.role == "user" => {
+            let params = [caller.account_id().into(), u.id.clone().into(), product_id.clone().into()];
+            Ownership::of(fetch_one::<Value>(app.db, sql::users::RELATED_TO_PRODUCT, &params).await?.is_some())
+        }
+        _ => Ownership::Foreign,
+    })
+}
+
 /// A user the caller may see.
 pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<UserRow> {
-    let u = find(app, caller.account_id(), id).await?.ok_or_else(|| Error::not_found("user", id))?;
-    match &caller.bearer {
-        Bearer::Admin { .. } => Ok(u),
-        Bearer::User { user_id } if *user_id == u.id => Ok(u),
-        Bearer::Product { product_id } => {
-            let related =
-                fetch_one::<Value>(app.db, sql::users::RELATED_TO_PRODUCT, &[caller.account_id().into(), u.id.clone().into(), product_id.clone().into()])
-                    .await?;
-            if related.is_some() {
-                Ok(u)
-            } else {
-                Err(Error::not_found("user", id))
-            }
-        }
-        Bearer::Anonymous => Err(caller.denied()),
-        _ => Err(Error::not_found("user", id)),
-    }
+    authorize(app, caller, id, Action::UserRead).await
+}
+
+/// The user `id` (or email) if the access table lets the caller do `action` on it; anonymous
+/// callers get 401 before the lookup, so they never learn which emails exist.
+pub async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<UserRow> {
+    readable(caller, action, "user", id, find(app, caller.account_id(), id), async |u| ownership(app, caller, u).await).await
 }
 
 /// Lists users the caller may see; filters `roles[]`/`role`, `status` (`ACTIVE`/`BANNED`).
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<UserRow>, u64, Page)> {
+    let scope = caller.list_scope(Action::UserRead, &Query::default())?;
     let page = Page::from_query(q)?;
-    let (only, product) = match &caller.bearer {
-        Bearer::Admin { .. } => (Value::Null, Value::Null),
-        Bearer::User { user_id } => (user_id.clone().into(), Value::Null),
-        Bearer::Product { product_id } => (Value::Null, product_id.clone().into()),
-        Bearer::Anonymous => return Err(caller.denied()),
-        Bearer::License { .. } => return Err(Error::forbidden()),
-    };
+    let (only, product) = (scope.user, scope.product);
     let role = q.get("roles[]").or(q.get("role")).map(str::to_owned);
     let banned = match q.get("status") {
         None => Value::Null,
@@ -158,11 +159,7 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
 /// Creates a user (admins and products; only admins may create admins).
 pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: UserInput) -> Result<UserRow> {
     let role = input.role.set().unwrap_or_else(|| "user".into());
-    match (&caller.bearer, role.as_str()) {
-        (Bearer::Admin { .. }, _) | (Bearer::Product { .. }, "user") => {}
-        (Bearer::Anonymous, _) => return Err(caller.denied()),
-        _ => return Err(Error::forbidden()),
-    }
+    access::require(caller, if role == "admin" { Action::AdminCreate } else { Action::UserCreate })?;
     let now = app.now();
     let id = input.id.unwrap_or_else(|| app.uuid());
     let email = input.email.set().unwrap_or_default().trim().to_lowercase();
@@ -213,12 +210,12 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
 /// Updates a user (admins; a user may update its own names, email, password and metadata, and
 /// must send its current password as `meta.oldPassword` to change the password).
 pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, input: UserInput) -> Result<UserRow> {
-    let u = show(app, caller, id).await?;
-    if !caller.bearer.is_admin() && !matches!(&caller.bearer, Bearer::User { user_id } if *user_id == u.id) {
-        return Err(Error::forbidden());
+    if input.role.is_present() {
+        access::gate(caller, Action::UserRoleChange).map_err(|e| e.pointer("/data/attributes/role"))?;
     }
-    if input.role.is_present() && !caller.bearer.is_admin() {
-        return Err(Error::new(Code::Forbidden, "only admins may change a role").pointer("/data/attributes/role"));
+    let u = authorize(app, caller, id, Action::UserUpdate).await?;
+    if input.role.is_present() {
+        access::check(caller, Action::UserRoleChange, Ownership::None, "user", id).map_err(|e| e.pointer("/data/attributes/role"))?;
     }
     let email = input.email.set().map_or(u.email.clone(), |e| e.trim().to_lowercase());
     if email != u.email && find(app, caller.account_id(), &email).await?.is_some() {
@@ -266,8 +263,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
 
 /// Bans (`true`) or unbans a user (admins).
 pub async fn set_banned<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, banned: bool) -> Result<UserRow> {
-    caller.require_admin()?;
-    let u = show(app, caller, id).await?;
+    let u = authorize(app, caller, id, Action::UserBan).await?;
     if u.role == "admin" {
         return Err(Error::new(Code::StateInvalid, "admins cannot be banned"));
     }
@@ -297,8 +293,7 @@ pub async fn set_banned<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: 
 
 /// Deletes a user (admins) and its tokens.
 pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
-    caller.require_admin()?;
-    let u = show(app, caller, id).await?;
+    let u = authorize(app, caller, id, Action::UserDelete).await?;
     if matches!(&caller.bearer, Bearer::Admin { user_id } if *user_id == u.id) {
         return Err(Error::new(Code::StateInvalid, "an admin cannot delete itself"));
     }
@@ -315,4 +310,19 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
         ])
         .await?;
     Ok(())
+}
+
+/// `POST /users/{id}/tokens`: a token for a user whose role is `user` (admins, and products for
+/// the users of their licenses). No bearer gets an admin's token this way (as Keygen), so a
+/// product can never escalate to an admin by making one a license owner.
+///
+/// # Errors
+/// 401 for anonymous callers, 403 for an admin target or a bearer that may not, 404 for a
+/// user the bearer may not see.
+pub async fn create_token<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, input: TokenInput) -> Result<Issued> {
+    access::gate(caller, Action::UserTokenCreate)?;
+    let u = find(app, caller.account_id(), id).await?.ok_or_else(|| Error::not_found("user", id))?;
+    let action = if u.role == "admin" { Action::AdminTokenCreate } else { Action::UserTokenCreate };
+    access::check(caller, action, ownership(app, caller, &u).await?, "user", id)?;
+    tokens::issue(app, caller, "user", &u.id, false, input).await
 }

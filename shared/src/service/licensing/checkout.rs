@@ -5,14 +5,16 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::access::{self, Action, Ownership};
 use crate::api::document::ResourceObject;
 use crate::api::input::{parse_body, type_mismatch, Members};
 use crate::api::query::Query;
 use crate::api::{accounts as render, groups as render_groups, licenses as render_licenses, machines as render_machines};
 use crate::clock::{iso8601, Millis};
 use crate::crypto::license_file::{self, Encoding, FileKind};
+use crate::domain::strategy::ExpirationStrategy;
 use crate::error::{Code, Error};
-use crate::service::{catalogue::entitlements, catalogue::policies, events, fleet::machines, identity::users, licensing::licenses, App, Bearer, Caller};
+use crate::service::{catalogue::entitlements, catalogue::policies, events, fleet::machines, identity::users, licensing::licenses, readable, App, Caller};
 use crate::store::rows::{ComponentRow, LicenseRow, ProductRow, UserRow};
 use crate::store::{fetch_all, fetch_one, sql, Db, Kv, Stmt};
 use crate::Result;
@@ -141,7 +143,7 @@ fn ttl_error(detail: &str) -> Error {
 /// A file without expiry (`ttl=null`) is a perpetual offline license: only admins and products
 /// may issue one. License and user bearers (the end user's side) must take a bounded lifetime.
 fn check_ttl_allowed(caller: &Caller, opts: &Options) -> Result<()> {
-    if opts.ttl.is_none() && !matches!(caller.bearer, Bearer::Admin { .. } | Bearer::Product { .. }) {
+    if opts.ttl.is_none() && !crate::access::permits(caller, crate::access::Action::PerpetualCheckOut) {
         return Err(ttl_error("must not be null (only admins and products may check out a file without expiry)"));
     }
     Ok(())
@@ -177,13 +179,18 @@ pub struct Checkout {
 }
 
 /// A license the caller may check out: admins, its product, the license itself, and its owner
-/// or licensees unless the license is protected.
+/// or licensees while it is open — not protected, not suspended, and not expired under
+/// `REVOKE_ACCESS` (a user's check-out must not outlive its access).
 async fn checkable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str) -> Result<LicenseRow> {
-    let l = licenses::show(app, caller, license_id).await?;
-    if matches!(caller.bearer, Bearer::User { .. }) && l.protected.map_or(l.config().protected, |p| p != 0) {
-        return Err(Error::forbidden());
-    }
-    Ok(l)
+    let now = app.now();
+    readable(caller, Action::LicenseCheckOut, "license", license_id, licenses::find(app, caller.account_id(), license_id), async |l| {
+        let revoked = l.is_suspended() || (l.is_expired(now) && l.config().expiration_strategy == ExpirationStrategy::RevokeAccess);
+        Ok(match licenses::ownership(app, caller, l).await? {
+            Ownership::Own if revoked => Ownership::OwnLocked,
+            o => o,
+        })
+    })
+    .await
 }
 
 /// Checks out a license file.
@@ -214,9 +221,7 @@ pub async fn license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license
 
 /// Checks out a machine file for the machine with this id or fingerprint.
 pub async fn machine<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, machine_id: &str, opts: Options) -> Result<Checkout> {
-    if caller.bearer == Bearer::Anonymous {
-        return Err(caller.denied());
-    }
+    access::gate(caller, Action::LicenseCheckOut)?;
     let acc = caller.account_id();
     let m = machines::find(app, acc, machine_id).await?.ok_or_else(|| Error::not_found("machine", machine_id))?;
     let l = checkable(app, caller, &m.license_id).await.map_err(|e| if e.is(Code::NotFound) { Error::not_found("machine", machine_id) } else { e })?;

@@ -4,10 +4,11 @@
 
 use serde_json::json;
 
+use crate::access::Action;
 use crate::api::input::to_one_body;
 use crate::domain::strategy::TransferStrategy;
 use crate::error::{AttrFault, Code, Error};
-use crate::service::licensing::licenses::{expiry_event, manageable, reload};
+use crate::service::licensing::licenses::{authorize, expiry_event, reload};
 use crate::service::{catalogue::policies, events, identity::users, App, Caller};
 use crate::store::rows::LicenseRow;
 use crate::store::{flag, opt, sql, Db, Kv, Stmt};
@@ -18,7 +19,7 @@ use crate::Result;
 /// # Errors
 /// 422 `STATE_INVALID` when it already is in that state.
 pub async fn set_suspended<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, suspended: bool) -> Result<LicenseRow> {
-    let l = manageable(app, caller, id).await?;
+    let l = authorize(app, caller, id, Action::LicenseSuspend).await?;
     if l.is_suspended() == suspended {
         return Err(Error::new(Code::StateInvalid, if suspended { "license is already suspended" } else { "license is not suspended" }));
     }
@@ -52,7 +53,7 @@ pub async fn set_suspended<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, i
 /// # Errors
 /// 422 `POLICY_DURATION_MISSING` when the policy has no duration.
 pub async fn renew<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<LicenseRow> {
-    let l = manageable(app, caller, id).await?;
+    let l = authorize(app, caller, id, Action::LicenseRenew).await?;
     let expiry = l.config().expiry_for_renewal(app.now(), l.expiry)?;
     app.db
         .batch(vec![
@@ -75,7 +76,7 @@ pub async fn renew<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str)
 /// 422 `POLICY_NOT_FOUND`; 422 `POLICY_NOT_COMPATIBLE` when product, scheme, encryption or pool
 /// differ.
 pub async fn transfer<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, body: &[u8]) -> Result<LicenseRow> {
-    let l = manageable(app, caller, id).await?;
+    let l = authorize(app, caller, id, Action::LicensePolicyChange).await?;
     let target_id = parse_identifier(body, "policies")?;
     let target = policies::find(app, caller.account_id(), &target_id)
         .await?
@@ -112,7 +113,7 @@ pub async fn transfer<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &s
 
 /// Changes (or clears, with `data: null`) the owner (`PUT /licenses/{id}/owner`).
 pub async fn change_owner<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, body: &[u8]) -> Result<LicenseRow> {
-    let l = manageable(app, caller, id).await?;
+    let l = authorize(app, caller, id, Action::LicenseOwnerChange).await?;
     let owner = match to_one_body(body, "users")? {
         Some(u) => Some(
             users::find(app, caller.account_id(), &u).await?.ok_or_else(|| Error::attribute("owner", AttrFault::NotFound, "must exist").pointer("/data"))?.id,

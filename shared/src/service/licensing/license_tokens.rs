@@ -18,6 +18,7 @@
 
 use serde_json::Value;
 
+use crate::access::Action;
 use crate::api::query::{Page, Query};
 use crate::error::{Code, Error};
 use crate::service::{identity::tokens, licensing::licenses, App, Bearer, Caller};
@@ -27,7 +28,7 @@ use crate::Result;
 
 /// A license the caller may mint or list tokens for: admins and the license's product.
 async fn manageable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<crate::store::rows::LicenseRow> {
-    licenses::manageable(app, caller, id).await
+    licenses::authorize(app, caller, id, Action::LicenseTokenManage).await
 }
 
 /// `POST /licenses/{id}/tokens`: an activation token for the license with optional `name`,

@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 
+use crate::access::Action;
 use crate::api::query::{Page, Query};
 use crate::clock::Millis;
 use crate::error::{AttrFault, Code, Error};
@@ -38,7 +39,7 @@ async fn attached<D: Db, K: Kv>(app: &App<'_, D, K>, acc: &str, license_id: &str
 /// licensees plus owner would pass the effective `maxUsers`.
 pub async fn attach<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str, body: &[u8]) -> Result<(String, Vec<String>, Millis)> {
     let requested = parse_identifiers(body, "users")?;
-    let l = licenses::manageable(app, caller, license_id).await?;
+    let l = licenses::authorize(app, caller, license_id, Action::LicenseUpdate).await?;
     let acc = caller.account_id();
     let mut ids: Vec<String> = Vec::with_capacity(requested.len());
     for (i, r) in requested.iter().enumerate() {
@@ -84,7 +85,7 @@ pub async fn attach<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_
 /// 422 `UNPROCESSABLE_ENTITY` at `/data/<i>` for a user that is not attached.
 pub async fn detach<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str, body: &[u8]) -> Result<()> {
     let ids = parse_identifiers(body, "users")?;
-    let l = licenses::manageable(app, caller, license_id).await?;
+    let l = licenses::authorize(app, caller, license_id, Action::LicenseUpdate).await?;
     let acc = caller.account_id();
     let already = attached(app, acc, &l.id, &ids).await?;
     if let Some((i, id)) = ids.iter().enumerate().find(|(_, id)| !already.contains(id)) {

@@ -7,6 +7,7 @@ pub use crate::service::licensing::license_actions::{change_owner, renew, set_su
 
 use serde_json::{json, Map, Value};
 
+use crate::access::{self, Action, Ownership};
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::clock::{iso8601, parse_iso8601, Millis};
@@ -108,15 +109,26 @@ pub async fn find_by_key<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, ke
     Ok(fetch_one(app.db, sql::licenses::FIND_BY_KEY, &[account_id.into(), key.into()]).await?)
 }
 
-/// Whether `caller` may read license `l`.
-pub async fn may_read<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, l: &LicenseRow) -> Result<bool> {
+/// License `l` relative to the bearer: its product's, itself, or one a user owns or is
+/// licensed to; `OwnLocked` when a user's license is protected (by itself or its policy).
+pub async fn ownership<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, l: &LicenseRow) -> Result<Ownership> {
     Ok(match &caller.bearer {
-        Bearer::Admin { .. } => true,
-        Bearer::Product { product_id } => *product_id == l.product_id,
-        Bearer::License { license_id } => *license_id == l.id,
-        Bearer::User { user_id } => l.owner_id.as_deref() == Some(user_id) || is_licensee(app, l, user_id).await?,
-        Bearer::Anonymous => false,
+        Bearer::Admin { .. } => Ownership::Own,
+        Bearer::Product { product_id } => Ownership::of(*product_id == l.product_id),
+        Bearer::License { license_id } => Ownership::of(*license_id == l.id),
+        Bearer::User { user_id } => Ownership::locked_if(is_user_of(app, l, user_id).await?, is_protected(l)),
+        Bearer::Anonymous => Ownership::Foreign,
     })
+}
+
+/// Whether the license (or, unset, its policy) is protected.
+pub fn is_protected(l: &LicenseRow) -> bool {
+    l.protected.map_or(l.config().protected, |p| p != 0)
+}
+
+/// Whether `user_id` owns `l` or is one of its licensees.
+pub async fn is_user_of<D: Db, K: Kv>(app: &App<'_, D, K>, l: &LicenseRow, user_id: &str) -> Result<bool> {
+    Ok(l.owner_id.as_deref() == Some(user_id) || is_licensee(app, l, user_id).await?)
 }
 
 async fn is_licensee<D: Db, K: Kv>(app: &App<'_, D, K>, l: &LicenseRow, user_id: &str) -> Result<bool> {
@@ -125,17 +137,12 @@ async fn is_licensee<D: Db, K: Kv>(app: &App<'_, D, K>, l: &LicenseRow, user_id:
 
 /// A license the caller may read (404 otherwise, so ids never leak; 401 for anonymous).
 pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<LicenseRow> {
-    readable(caller, "license", id, find(app, caller.account_id(), id), async |l| may_read(app, caller, l).await).await
+    authorize(app, caller, id, Action::LicenseRead).await
 }
 
-/// A license the caller may manage (admins and its product; users and licenses may not).
-pub async fn manageable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<LicenseRow> {
-    let l = show(app, caller, id).await?;
-    match &caller.bearer {
-        Bearer::Admin { .. } => Ok(l),
-        Bearer::Product { product_id } if *product_id == l.product_id => Ok(l),
-        _ => Err(Error::forbidden()),
-    }
+/// The license `id` (or key) if the access table lets the caller do `action` on it.
+pub async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<LicenseRow> {
+    readable(caller, action, "license", id, find(app, caller.account_id(), id), async |l| ownership(app, caller, l).await).await
 }
 
 /// Lists licenses with filters `product`, `policy`, `user`, `owner`, `group`, `status`,
@@ -144,7 +151,7 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
     let page = Page::from_query(q)?;
     let now = app.now();
     let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
-    let ListScope { license: only, product, user } = caller.list_scope(q)?;
+    let ListScope { license: only, product, user } = caller.list_scope(Action::LicenseRead, q)?;
     let status = match q.get("status") {
         None => Value::Null,
         Some(s @ ("ACTIVE" | "INACTIVE" | "EXPIRING" | "EXPIRED" | "SUSPENDED" | "BANNED")) => s.into(),
@@ -212,6 +219,7 @@ pub fn signing_key<D: Db, K: Kv>(app: &App<'_, D, K>, account: &AccountRow) -> R
 /// # Errors
 /// 422 `POLICY_NOT_FOUND`, `OWNER_NOT_FOUND`, `KEY_TAKEN`; 409 `ID_CONFLICT`; 403 for bearers that may not.
 pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: LicenseInput) -> Result<LicenseRow> {
+    access::gate(caller, Action::LicenseCreate)?;
     let now = app.now();
     let policy_id = input.policy.clone().set().unwrap_or_default();
     let policy = policies::find(app, caller.account_id(), &policy_id).await?.ok_or_else(|| Error::attribute("policy", AttrFault::NotFound, "must exist"))?;
@@ -220,14 +228,22 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
         Some(o) => Some(users::find(app, caller.account_id(), &o).await?.ok_or_else(|| Error::attribute("owner", AttrFault::NotFound, "must exist"))?),
         None => None,
     };
-    let privileged = match &caller.bearer {
-        Bearer::Admin { .. } => true,
-        Bearer::Product { product_id } if *product_id == policy.product_id => true,
-        // Users may create licenses for themselves under unprotected policies, as in Keygen.
-        Bearer::User { user_id } if !cfg.protected && owner.as_ref().is_some_and(|o| o.id == *user_id) => false,
-        Bearer::Anonymous => return Err(caller.denied()),
-        _ => return Err(Error::forbidden()),
+    // A product creates licenses of its policies; a user (as Keygen) only for itself under
+    // unprotected policies, and without the restricted attributes below.
+    let own = match &caller.bearer {
+        Bearer::Admin { .. } => Ownership::Own,
+        Bearer::Product { product_id } => Ownership::of(*product_id == policy.product_id),
+        Bearer::User { user_id } => Ownership::locked_if(owner.as_ref().is_some_and(|o| o.id == *user_id), cfg.protected),
+        _ => Ownership::Foreign,
     };
+    access::check(caller, Action::LicenseCreate, own, "policy", &policy_id).map_err(|e| {
+        if e.is(Code::NotFound) {
+            Error::attribute("policy", AttrFault::NotFound, "must exist")
+        } else {
+            e
+        }
+    })?;
+    let privileged = matches!(access::decide(Action::LicenseUpdate, caller.bearer.kind(), own), access::Decision::Allow);
     if !privileged {
         let restricted = input.expiry.is_present()
             || input.suspended.is_present()
@@ -319,7 +335,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
 
 /// Updates name, expiry, protection, limit overrides and metadata.
 pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, input: LicenseInput) -> Result<LicenseRow> {
-    let l = manageable(app, caller, id).await?;
+    let l = authorize(app, caller, id, Action::LicenseUpdate).await?;
     let name = input.name.into_update().unwrap_or(l.name.clone());
     let expiry = input.expiry.into_update().unwrap_or(l.expiry);
     let protected = input.protected.into_update().map_or(l.protected, |p| p.map(i64::from));
@@ -369,7 +385,7 @@ pub(crate) async fn reload<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, i
 /// Deletes a license (`DELETE /licenses/{id}` → `license.deleted`, or the `revoke` action →
 /// `license.revoked`).
 pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, revoke: bool) -> Result<()> {
-    let l = manageable(app, caller, id).await?;
+    let l = authorize(app, caller, id, Action::LicenseDelete).await?;
     app.db
         .batch(vec![
             Stmt::new(sql::licenses::DELETE_TOKENS, vec![caller.account_id().into(), l.id.clone().into()]),

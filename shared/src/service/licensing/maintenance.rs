@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use crate::access::Action;
 use crate::clock::{iso8601, Millis};
 use crate::domain::policy::PolicyConfig;
 use crate::error::{Code, Error};
@@ -40,7 +41,7 @@ pub fn renewed(cfg: &PolicyConfig, current: Option<Millis>, now: Millis) -> Resu
 /// # Errors
 /// 422 `POLICY_MAINTENANCE_DURATION_MISSING`; 409 `CONFLICT` when a concurrent renewal won.
 pub async fn renew<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<LicenseRow> {
-    let l = licenses::manageable(app, caller, id).await?;
+    let l = licenses::authorize(app, caller, id, Action::LicenseRenew).await?;
     let now = app.now();
     let next = renewed(&l.config(), l.maintenance_expiry, now)?;
     let ev = Event {

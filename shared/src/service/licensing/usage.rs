@@ -4,10 +4,11 @@
 
 use serde_json::{json, Value};
 
+use crate::access::Action;
 use crate::api::input::{parse_body, type_mismatch, Members};
 use crate::domain::strategy::ExpirationBasis;
 use crate::error::{AttrFault, Code, Error};
-use crate::service::{events, licensing::licenses, App, Bearer, Caller};
+use crate::service::{events, licensing::licenses, App, Caller};
 use crate::store::rows::LicenseRow;
 use crate::store::{sql, Db, Kv, Stmt};
 use crate::Result;
@@ -34,18 +35,6 @@ pub fn parse_amount(body: &[u8], name: &str) -> Result<i64> {
     Ok(n)
 }
 
-/// A license the caller may act on: admins, its product, and (when `license_may` is true) the
-/// license itself.
-async fn actionable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, license_may: bool) -> Result<LicenseRow> {
-    let l = licenses::show(app, caller, id).await?;
-    match &caller.bearer {
-        Bearer::Admin { .. } => Ok(l),
-        Bearer::Product { product_id } if *product_id == l.product_id => Ok(l),
-        Bearer::License { license_id } if license_may && *license_id == l.id => Ok(l),
-        _ => Err(Error::forbidden()),
-    }
-}
-
 fn event<'a>(name: &'a str, l: &'a LicenseRow, changes: Option<Value>) -> events::Event<'a> {
     events::Event { name, resource_type: "licenses", resource_id: &l.id, changes, meta: None }
 }
@@ -59,7 +48,7 @@ async fn reload<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) ->
 /// # Errors
 /// 422 `UNPROCESSABLE_ENTITY` when the policy does not require check-ins (as Keygen).
 pub async fn check_in<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<LicenseRow> {
-    let l = actionable(app, caller, id, true).await?;
+    let l = licenses::authorize(app, caller, id, Action::LicenseCheckIn).await?;
     if !l.config().require_check_in {
         return Err(Error::new(Code::UnprocessableEntity, "cannot be checked in because the policy does not require it"));
     }
@@ -81,7 +70,7 @@ pub async fn check_in<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &s
 /// 422 `USES_LIMIT_EXCEEDED` when uses + increment would pass the effective `maxUses`
 /// (nothing is written).
 pub async fn increment<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, by: i64) -> Result<LicenseRow> {
-    let l = actionable(app, caller, id, true).await?;
+    let l = licenses::authorize(app, caller, id, Action::LicenseUsageIncrement).await?;
     let (now, cfg) = (app.now(), l.config());
     let (acc, lid) = (caller.account_id(), l.id.clone());
     let mut stmts = vec![
@@ -106,7 +95,7 @@ pub async fn increment<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &
 /// # Errors
 /// 422 `USES_INVALID` when uses would go below zero (nothing is written).
 pub async fn decrement<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, by: i64) -> Result<LicenseRow> {
-    let l = actionable(app, caller, id, false).await?;
+    let l = licenses::authorize(app, caller, id, Action::LicenseUsageReset).await?;
     let acc = caller.account_id();
     let res = app
         .db
@@ -123,7 +112,7 @@ pub async fn decrement<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &
 
 /// `POST /licenses/{id}/actions/reset-usage` (admins and its product).
 pub async fn reset<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<LicenseRow> {
-    let l = actionable(app, caller, id, false).await?;
+    let l = licenses::authorize(app, caller, id, Action::LicenseUsageReset).await?;
     let acc = caller.account_id();
     app.db
         .batch(vec![

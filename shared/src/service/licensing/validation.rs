@@ -10,6 +10,7 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::access::{self, Action, Ownership};
 use crate::clock::{iso8601, Millis};
 use crate::domain::heartbeat::{machine_status_for, HeartbeatStatus};
 use crate::domain::strategy::ExpirationBasis;
@@ -123,15 +124,16 @@ pub struct Validated {
     pub pending: Pending,
 }
 
-/// Whether `caller` may validate `l` (the loaded licensees decide for users).
-fn may_validate(caller: &Caller, l: &LicenseRow, licensees: &[UserRef]) -> bool {
-    match &caller.bearer {
+/// License `l` relative to the bearer (the loaded licensees decide for users); the same facts
+/// as [`crate::service::licensing::licenses::ownership`], without another read.
+fn ownership(caller: &Caller, l: &LicenseRow, licensees: &[UserRef]) -> Ownership {
+    Ownership::of(match &caller.bearer {
         Bearer::Admin { .. } => true,
         Bearer::Product { product_id } => *product_id == l.product_id,
         Bearer::License { license_id } => *license_id == l.id,
         Bearer::User { user_id } => l.owner_id.as_deref() == Some(user_id) || licensees.iter().any(|u| u.id == *user_id),
         Bearer::Anonymous => false,
-    }
+    })
 }
 
 /// Validates a license.
@@ -141,9 +143,8 @@ fn may_validate(caller: &Caller, l: &LicenseRow, licensees: &[UserRef]) -> bool 
 /// caller's. validate-key: 403 when an authenticated caller may not see the license (an unknown
 /// key is a 200 with `NOT_FOUND`).
 pub async fn validate_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, req: ValidationRequest) -> Result<Validated> {
-    if !req.by_key && caller.bearer == Bearer::Anonymous {
-        return Err(caller.denied());
-    }
+    let anonymous_key = req.by_key && caller.bearer == Bearer::Anonymous;
+    access::gate(caller, if anonymous_key { Action::LicenseValidateKey } else { Action::LicenseValidate })?;
     let now = app.now();
     let account = caller.account_id();
     let by_key = i64::from(req.by_key);
@@ -170,10 +171,16 @@ pub async fn validate_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller
         let outcome = Outcome::not_found();
         return Ok(Validated { license: None, meta: meta(&req, &outcome, now), outcome, pending: Pending::default() });
     };
-    // validate-key needs no credentials; a caller that sends some may only validate its own.
-    let anonymous_key = req.by_key && caller.bearer == Bearer::Anonymous;
-    if !anonymous_key && !may_validate(caller, &l, &licensees) {
-        return Err(if req.by_key { Error::forbidden() } else { Error::not_found("license", &req.license) });
+    // validate-key needs no credentials; a caller that sends some may only validate its own
+    // (validate-key answers 403 rather than 404: the caller holds the key, nothing leaks).
+    if !anonymous_key {
+        access::check(caller, Action::LicenseValidate, ownership(caller, &l, &licensees), "license", &req.license).map_err(|e| {
+            if req.by_key && e.is(Code::NotFound) {
+                Error::forbidden()
+            } else {
+                e
+            }
+        })?;
     }
     let cfg = l.config();
     let mut pending = Vec::new();

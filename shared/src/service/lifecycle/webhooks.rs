@@ -234,7 +234,7 @@ pub fn parse(body: &[u8], creating: bool, development: bool) -> Result<EndpointI
 }
 
 async fn find_endpoint<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<WebhookEndpointRow> {
-    caller.require_admin()?;
+    crate::access::require(caller, crate::access::Action::WebhookManage)?;
     find(app, caller.account_id(), id).await?.ok_or_else(|| Error::not_found("webhook endpoint", id))
 }
 
@@ -256,7 +256,7 @@ async fn check_product<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, produ
 
 /// Creates an endpoint.
 pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, w: EndpointInput) -> Result<WebhookEndpointRow> {
-    caller.require_admin()?;
+    crate::access::require(caller, crate::access::Action::WebhookManage)?;
     check_product(app, caller, &w.product).await?;
     let id = app.uuid();
     let subs = w.subscriptions.unwrap_or_else(|| vec!["*".into()]);
@@ -276,7 +276,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, w: Endpo
 
 /// Lists endpoints.
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<WebhookEndpointRow>, u64, Page)> {
-    caller.require_admin()?;
+    crate::access::require(caller, crate::access::Action::WebhookManage)?;
     let page = Page::from_query(q)?;
     let f: Vec<Value> = vec![caller.account_id().into(), q.get("product").map_or(Value::Null, |p| p.to_owned().into())];
     crate::service::fetch_page(app.db, sql::webhooks::LIST_ENDPOINTS, sql::webhooks::COUNT_ENDPOINTS, f, page).await
@@ -316,7 +316,7 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
 
 /// Lists webhook events with filters `event`, `status`, `endpoint`.
 pub async fn list_events<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<WebhookEventRow>, u64, Page)> {
-    caller.require_admin()?;
+    crate::access::require(caller, crate::access::Action::WebhookManage)?;
     let page = Page::from_query(q)?;
     let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
     let f = vec![caller.account_id().into(), get("event"), get("status"), get("endpoint")];
@@ -325,7 +325,7 @@ pub async fn list_events<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: 
 
 /// One webhook event.
 pub async fn show_event<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<WebhookEventRow> {
-    caller.require_admin()?;
+    crate::access::require(caller, crate::access::Action::WebhookManage)?;
     fetch_one(app.db, sql::webhooks::FIND_EVENT, &[caller.account_id().into(), id.into()]).await?.ok_or_else(|| Error::not_found("webhook event", id))
 }
 

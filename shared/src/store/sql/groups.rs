@@ -41,8 +41,12 @@ SELECT 1 FROM groups g WHERE g.account_id = ?1 AND g.id = ?3 AND (g.max_users IS
 /// Machines in group ?2 (what its `max_machines` counts).
 pub const COUNT_MACHINES: &str = "SELECT count(*) AS n FROM machines WHERE account_id = ?1 AND group_id = ?2";
 
-/// Users of group ?2, newest first, ?3 limit, ?4 offset.
-pub const LIST_USERS: &str = "SELECT * FROM users WHERE account_id = ?1 AND group_id = ?2 ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4";
+/// Users of group ?2, newest first; ?3 only those (role `user`) related to that product's
+/// licenses (product bearers); ?4 limit, ?5 offset.
+pub const LIST_USERS: &str = "SELECT * FROM users u WHERE account_id = ?1 AND group_id = ?2 AND (?3 IS NULL OR (u.role = 'user' AND EXISTS (\
+SELECT 1 FROM licenses l WHERE l.product_id = ?3 AND (l.owner_id = u.id OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = u.id))))) \
+ORDER BY created_at DESC, id DESC LIMIT ?4 OFFSET ?5";
 
 /// Count for [`LIST_USERS`].
-pub const COUNT_USERS: &str = "SELECT count(*) AS n FROM users WHERE account_id = ?1 AND group_id = ?2";
+pub const COUNT_USERS: &str = "SELECT count(*) AS n FROM users u WHERE account_id = ?1 AND group_id = ?2 AND (?3 IS NULL OR (u.role = 'user' AND EXISTS (\
+SELECT 1 FROM licenses l WHERE l.product_id = ?3 AND (l.owner_id = u.id OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = u.id)))))";

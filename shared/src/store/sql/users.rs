@@ -9,15 +9,15 @@ ON CONFLICT (account_id, email) DO NOTHING";
 pub const FIND: &str = "SELECT * FROM users WHERE account_id = ?1 AND (id = ?2 OR email = lower(?2))";
 
 /// Users visible to a bearer, newest first. ?2 restricts to one user (a user bearer), ?3 to
-/// users related to a product's licenses, ?4 role, ?5 banned filter (1/0).
+/// users (role `user`, never admins) related to a product's licenses, ?4 role, ?5 banned filter (1/0).
 pub const LIST: &str = "SELECT * FROM users u WHERE account_id = ?1 AND (?2 IS NULL OR id = ?2) \
-AND (?3 IS NULL OR EXISTS (SELECT 1 FROM licenses l WHERE l.product_id = ?3 AND (l.owner_id = u.id OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = u.id)))) \
+AND (?3 IS NULL OR (u.role = 'user' AND EXISTS (SELECT 1 FROM licenses l WHERE l.product_id = ?3 AND (l.owner_id = u.id OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = u.id))))) \
 AND (?4 IS NULL OR role = ?4) AND (?5 IS NULL OR (banned_at IS NOT NULL) = ?5) \
 ORDER BY created_at DESC, id DESC LIMIT ?6 OFFSET ?7";
 
 /// Count for [`LIST`] with the same filters.
 pub const COUNT: &str = "SELECT count(*) AS n FROM users u WHERE account_id = ?1 AND (?2 IS NULL OR id = ?2) \
-AND (?3 IS NULL OR EXISTS (SELECT 1 FROM licenses l WHERE l.product_id = ?3 AND (l.owner_id = u.id OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = u.id)))) \
+AND (?3 IS NULL OR (u.role = 'user' AND EXISTS (SELECT 1 FROM licenses l WHERE l.product_id = ?3 AND (l.owner_id = u.id OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = u.id))))) \
 AND (?4 IS NULL OR role = ?4) AND (?5 IS NULL OR (banned_at IS NOT NULL) = ?5)";
 
 /// Writes a user's mutable attributes.

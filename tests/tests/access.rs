@@ -1,0 +1,267 @@
+//! THE access table on the real runtime: every endpoint the Worker serves × eight bearers →
+//! the status it must answer. The bearers, for resources of product A owned by user U:
+//! admin, product A (the resource's product), product B (another), user U (its owner), user V
+//! (another user), license A (the license itself), license B (another license), anonymous.
+//!
+//! Each row is `(method, path, body, [statuses in that bearer order])`. Placeholders name the
+//! fixtures made once through the API; a `*` placeholder (`{L*}`, `{M*}`, …) is a fresh
+//! resource made for each request, so that one bearer's delete or suspend never changes what
+//! the next one sees. `{uniq}` is a fresh string. An allowed answer of 422 is a business rule
+//! speaking after the access table let the request in (check-in on a policy that does not
+//! require it, maintenance renewal without a maintenance duration); anything the access layer
+//! refuses is 401 / 403 / 404. This file and `docs/API.md` "Permission model" say the same.
+
+#[path = "access/world.rs"]
+mod world;
+
+use serde_json::json;
+use world::{uniq, World};
+
+/// The bearers, in the column order of [`ROWS`].
+const BEARERS: [&str; 8] = ["admin", "product A", "product B", "user U", "user V", "license A", "license B", "anonymous"];
+
+type Row = (&'static str, &'static str, &'static str, [u16; 8]);
+
+const R: [u16; 8] = [200, 200, 404, 200, 404, 200, 404, 401]; // read a resource of license A
+const ALL: [u16; 8] = [200, 200, 200, 200, 200, 200, 200, 401]; // any bearer (lists are scoped)
+const ADMIN: [u16; 8] = [200, 403, 403, 403, 403, 403, 403, 401];
+const PRODUCT: [u16; 8] = [200, 200, 404, 403, 403, 403, 403, 401]; // admins and its product
+const CATALOGUE: [u16; 8] = [200, 200, 200, 403, 403, 403, 403, 401]; // admins and products
+
+/// THE table.
+const ROWS: &[Row] = &[
+    // Identity
+    ("GET", "", "", ADMIN),
+    ("GET", "/profile", "", ALL),
+    ("GET", "/me", "", ALL),
+    ("GET", "/event-logs", "", ADMIN),
+    ("GET", "/event-logs/{EV}", "", ADMIN),
+    ("GET", "/tokens", "", ALL),
+    ("POST", "/tokens", "", [201, 201, 201, 201, 201, 403, 403, 401]),
+    ("GET", "/tokens/{TPA}", "", [200, 200, 404, 404, 404, 404, 404, 401]),
+    ("PUT", "/tokens/{TPA*}", "", [200, 200, 404, 404, 404, 404, 404, 401]),
+    ("DELETE", "/tokens/{TPA*}", "", [204, 204, 404, 404, 404, 404, 404, 401]),
+    ("GET", "/users", "", [200, 200, 200, 200, 200, 403, 403, 401]),
+    ("POST", "/users", r#"{"data":{"type":"users","attributes":{"email":"{uniq}@example.com"}}}"#, [201, 201, 201, 403, 403, 403, 403, 401]),
+    ("POST", "/users", r#"{"data":{"type":"users","attributes":{"email":"{uniq}@example.com","role":"admin"}}}"#, [201, 403, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/users/{U}", "", [200, 200, 404, 200, 404, 403, 403, 401]),
+    ("GET", "/users/{U_EMAIL}", "", [200, 200, 404, 200, 404, 403, 403, 401]),
+    ("GET", "/users/nobody-{uniq}@example.com", "", [404, 404, 404, 404, 404, 403, 403, 401]),
+    ("GET", "/users/{ADMIN}", "", [200, 404, 404, 404, 404, 403, 403, 401]),
+    ("PATCH", "/users/{U}", r#"{"data":{"type":"users","attributes":{"firstName":"Ulla"}}}"#, [200, 403, 403, 200, 404, 403, 403, 401]),
+    ("PATCH", "/users/{U*}", r#"{"data":{"type":"users","attributes":{"role":"admin"}}}"#, [200, 403, 403, 403, 403, 403, 403, 401]),
+    ("DELETE", "/users/{U*}", "", [204, 403, 403, 403, 403, 403, 403, 401]),
+    ("POST", "/users/{U*}/actions/ban", "", ADMIN),
+    ("POST", "/users/{UB*}/actions/unban", "", ADMIN),
+    ("POST", "/users/{U}/tokens", "", [201, 201, 404, 403, 403, 403, 403, 401]),
+    ("POST", "/users/{ADMIN}/tokens", "", [403, 404, 404, 403, 403, 403, 403, 401]),
+    ("PUT", "/users/{U}/group", r#"{"data":{"type":"groups","id":"{G}"}}"#, PRODUCT),
+    ("PUT", "/users/{ADMIN}/group", r#"{"data":{"type":"groups","id":"{G}"}}"#, [200, 404, 404, 403, 403, 403, 403, 401]),
+    // Catalogue
+    ("GET", "/products", "", CATALOGUE),
+    ("POST", "/products", r#"{"data":{"type":"products","attributes":{"name":"{uniq}"}}}"#, [201, 403, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/products/{PA}", "", PRODUCT),
+    ("PATCH", "/products/{PA}", r#"{"data":{"type":"products","attributes":{"name":"App A"}}}"#, ADMIN),
+    ("DELETE", "/products/{P*}", "", [204, 403, 403, 403, 403, 403, 403, 401]),
+    ("POST", "/products/{PA}/tokens", "", [201, 403, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/policies", "", CATALOGUE),
+    (
+        "POST",
+        "/policies",
+        r#"{"data":{"type":"policies","attributes":{"name":"{uniq}"},"relationships":{"product":{"data":{"type":"products","id":"{PA}"}}}}}"#,
+        [201, 201, 422, 403, 403, 403, 403, 401],
+    ),
+    ("GET", "/policies/{POLA}", "", PRODUCT),
+    ("PATCH", "/policies/{POLA}", r#"{"data":{"type":"policies","attributes":{"name":"Policy A"}}}"#, PRODUCT),
+    ("DELETE", "/policies/{POL*}", "", [204, 204, 404, 403, 403, 403, 403, 401]),
+    ("GET", "/policies/{POLA}/entitlements", "", PRODUCT),
+    ("POST", "/policies/{POL*}/entitlements", r#"{"data":[{"type":"entitlements","id":"{E}"}]}"#, PRODUCT),
+    ("DELETE", "/policies/{POLE*}/entitlements", r#"{"data":[{"type":"entitlements","id":"{E}"}]}"#, [204, 204, 404, 403, 403, 403, 403, 401]),
+    ("GET", "/entitlements", "", CATALOGUE),
+    ("POST", "/entitlements", r#"{"data":{"type":"entitlements","attributes":{"name":"E","code":"{uniq}"}}}"#, [201, 403, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/entitlements/{E}", "", CATALOGUE),
+    ("PATCH", "/entitlements/{E}", r#"{"data":{"type":"entitlements","attributes":{"name":"Pro"}}}"#, ADMIN),
+    ("DELETE", "/entitlements/{E*}", "", [204, 403, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/groups", "", CATALOGUE),
+    ("POST", "/groups", r#"{"data":{"type":"groups","attributes":{"name":"{uniq}"}}}"#, [201, 403, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/groups/{G}", "", CATALOGUE),
+    ("PATCH", "/groups/{G}", r#"{"data":{"type":"groups","attributes":{"name":"Team"}}}"#, ADMIN),
+    ("DELETE", "/groups/{G*}", "", [204, 403, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/groups/{G}/licenses", "", CATALOGUE),
+    ("GET", "/groups/{G}/users", "", CATALOGUE),
+    ("GET", "/groups/{G}/machines", "", CATALOGUE),
+    // Licensing
+    ("GET", "/licenses", "", ALL),
+    (
+        "POST",
+        "/licenses",
+        r#"{"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":"{POLA}"}}}}}"#,
+        [201, 201, 422, 422, 422, 403, 403, 401],
+    ),
+    (
+        "POST",
+        "/licenses",
+        r#"{"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":"{POLA}"}},"owner":{"data":{"type":"users","id":"{U}"}}}}}"#,
+        [201, 201, 422, 201, 422, 403, 403, 401],
+    ),
+    ("GET", "/licenses/{LA}", "", R),
+    ("PATCH", "/licenses/{LA}", r#"{"data":{"type":"licenses","attributes":{"name":"License A"}}}"#, PRODUCT),
+    ("DELETE", "/licenses/{L*}", "", [204, 204, 404, 403, 403, 403, 403, 401]),
+    ("DELETE", "/licenses/{L*}/actions/revoke", "", [204, 204, 404, 403, 403, 403, 403, 401]),
+    ("POST", "/licenses/{L*}/actions/suspend", "", PRODUCT),
+    ("POST", "/licenses/{LS*}/actions/reinstate", "", PRODUCT),
+    ("POST", "/licenses/{L*}/actions/renew", "", PRODUCT),
+    ("POST", "/licenses/{LA}/actions/renew-maintenance", "", [422, 422, 404, 403, 403, 403, 403, 401]),
+    ("GET", "/licenses/{LA}/policy", "", R),
+    ("PUT", "/licenses/{L*}/policy", r#"{"data":{"type":"policies","id":"{POLA2}"}}"#, PRODUCT),
+    ("PUT", "/licenses/{L*}/owner", r#"{"data":{"type":"users","id":"{V}"}}"#, PRODUCT),
+    ("GET", "/licenses/{LA}/entitlements", "", R),
+    ("POST", "/licenses/{L*}/entitlements", r#"{"data":[{"type":"entitlements","id":"{E}"}]}"#, PRODUCT),
+    ("DELETE", "/licenses/{LE*}/entitlements", r#"{"data":[{"type":"entitlements","id":"{E}"}]}"#, [204, 204, 404, 403, 403, 403, 403, 401]),
+    ("PUT", "/licenses/{L*}/group", r#"{"data":{"type":"groups","id":"{G}"}}"#, PRODUCT),
+    ("GET", "/licenses/{LA}/machines", "", R),
+    ("GET", "/licenses/{LA}/users", "", R),
+    ("POST", "/licenses/{L*}/users", r#"{"data":[{"type":"users","id":"{V}"}]}"#, PRODUCT),
+    ("DELETE", "/licenses/{LU*}/users", r#"{"data":[{"type":"users","id":"{V}"}]}"#, [204, 204, 404, 403, 403, 403, 403, 401]),
+    ("POST", "/licenses/{LA}/tokens", "", [201, 201, 404, 403, 403, 403, 403, 401]),
+    ("GET", "/licenses/{LA}/tokens", "", PRODUCT),
+    ("GET", "/licenses/{LA}/tokens/{TLA}", "", PRODUCT),
+    ("GET", "/licenses/{LA}/actions/validate", "", R),
+    ("POST", "/licenses/{LA}/actions/validate", "", R),
+    ("POST", "/licenses/actions/validate-key", r#"{"meta":{"key":"{LA_KEY}"}}"#, [200, 200, 403, 200, 403, 200, 403, 200]),
+    ("POST", "/licenses/{LA}/actions/check-in", "", [422, 422, 404, 403, 403, 422, 404, 401]),
+    ("POST", "/licenses/{LA}/actions/increment-usage", "", [200, 200, 404, 403, 403, 200, 404, 401]),
+    ("POST", "/licenses/{LA}/actions/decrement-usage", "", PRODUCT),
+    ("POST", "/licenses/{LA}/actions/reset-usage", "", PRODUCT),
+    ("POST", "/licenses/{LA}/actions/check-out", "", R),
+    ("GET", "/licenses/{LA}/actions/check-out", "", R),
+    // Fleet
+    ("GET", "/machines", "", ALL),
+    (
+        "POST",
+        "/machines",
+        r#"{"data":{"type":"machines","attributes":{"fingerprint":"{uniq}"},"relationships":{"license":{"data":{"type":"licenses","id":"{LA}"}}}}}"#,
+        [201, 201, 422, 201, 422, 201, 422, 401],
+    ),
+    (
+        "POST",
+        "/machines",
+        r#"{"data":{"type":"machines","attributes":{"fingerprint":"{uniq}"},"relationships":{"license":{"data":{"type":"licenses","id":"{LA}"}},"owner":{"data":{"type":"users","id":"{V}"}}}}}"#,
+        [422, 422, 422, 422, 422, 422, 422, 401],
+    ),
+    ("GET", "/machines/{MA}", "", R),
+    ("PATCH", "/machines/{MA}", r#"{"data":{"type":"machines","attributes":{"name":"Box"}}}"#, R),
+    ("PATCH", "/machines/{MA}", r#"{"data":{"type":"machines","attributes":{"maxProcesses":50}}}"#, [200, 200, 404, 403, 404, 403, 404, 401]),
+    ("DELETE", "/machines/{M*}", "", [204, 204, 404, 204, 404, 204, 404, 401]),
+    ("POST", "/machines/{MA}/actions/ping", "", R),
+    ("POST", "/machines/{MA}/actions/reset", "", R),
+    ("POST", "/machines/{MA}/actions/ping-heartbeat", "", R),
+    ("POST", "/machines/{MA}/actions/reset-heartbeat", "", R),
+    ("GET", "/machines/{MA}/license", "", R),
+    ("POST", "/machines/{MA}/actions/check-out", "", R),
+    ("GET", "/machines/{MA}/actions/check-out", "", R),
+    ("GET", "/processes", "", ALL),
+    (
+        "POST",
+        "/processes",
+        r#"{"data":{"type":"processes","attributes":{"pid":"{uniq}"},"relationships":{"machine":{"data":{"type":"machines","id":"{MA}"}}}}}"#,
+        [201, 201, 422, 201, 422, 201, 422, 401],
+    ),
+    ("GET", "/processes/{PRA}", "", R),
+    ("DELETE", "/processes/{PR*}", "", [204, 204, 404, 204, 404, 204, 404, 401]),
+    ("POST", "/processes/{PRA}/actions/ping", "", R),
+    ("GET", "/components", "", ALL),
+    (
+        "POST",
+        "/components",
+        r#"{"data":{"type":"components","attributes":{"fingerprint":"{uniq}","name":"cpu"},"relationships":{"machine":{"data":{"type":"machines","id":"{MA}"}}}}}"#,
+        [201, 201, 422, 201, 422, 201, 422, 401],
+    ),
+    ("GET", "/components/{CA}", "", R),
+    ("DELETE", "/components/{C*}", "", [204, 204, 404, 204, 404, 204, 404, 401]),
+    // Lifecycle
+    ("GET", "/webhook-endpoints", "", ADMIN),
+    (
+        "POST",
+        "/webhook-endpoints",
+        r#"{"data":{"type":"webhook-endpoints","attributes":{"url":"https://127.0.0.1:9/{uniq}"}}}"#,
+        [201, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    ("GET", "/webhook-endpoints/{W}", "", ADMIN),
+    ("PATCH", "/webhook-endpoints/{W}", r#"{"data":{"type":"webhook-endpoints","attributes":{"url":"https://127.0.0.1:9/b"}}}"#, ADMIN),
+    ("DELETE", "/webhook-endpoints/{W*}", "", [204, 403, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/webhook-events", "", ADMIN),
+    ("GET", "/webhook-events/{NONE}", "", [404, 403, 403, 403, 403, 403, 403, 401]),
+    ("DELETE", "/webhook-events/{NONE}", "", [404, 403, 403, 403, 403, 403, 403, 401]),
+    ("POST", "/webhook-events/{NONE}/actions/retry", "", [404, 403, 403, 403, 403, 403, 403, 401]),
+];
+
+#[test]
+fn every_endpoint_answers_every_bearer_as_the_access_table_says() {
+    let w = World::new();
+    let mut failures = Vec::new();
+    for (method, path, body, expected) in ROWS {
+        for (b, want) in expected.iter().enumerate() {
+            let r = w.send(method, path, body, b);
+            if r.status != *want {
+                failures.push(format!("{method} {path} as {}: {} (want {want}) {}", BEARERS[b], r.status, r.json["errors"][0]));
+            } else if *want == 401 {
+                assert_eq!(r.error_code(), Some("TOKEN_MISSING"), "{method} {path}");
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cells differ:\n{}", failures.len(), ROWS.len() * 8, failures.join("\n"));
+}
+
+#[test]
+fn a_product_token_cannot_become_an_admin() {
+    let w = World::new();
+    let pa = w.tokens[1].clone();
+    // Make the account's admin an owner of a product A license (a product may set owners)...
+    let body = json!({"data":{"type":"users","id":w.acct.admin_id}});
+    let r = w.c.put(&w.acct.path(&format!("/licenses/{}/owner", w.id("LA"))), pa.as_deref(), Some(body));
+    r.assert_status(200);
+    // ...and ask for its token: refused, and no admin token was minted.
+    let r = w.c.post(&w.acct.path(&format!("/users/{}/tokens", w.acct.admin_id)), pa.as_deref(), None);
+    assert_eq!((r.status, r.error_code()), (404, Some("NOT_FOUND")), "{}", r.json);
+    let r = w.c.get(&w.acct.path(&format!("/tokens?bearer[type]=users&bearer[id]={}", w.acct.admin_id)), w.acct.admin(), None);
+    assert_eq!(r.assert_status(200).json["data"].as_array().map_or(0, Vec::len), 1, "only the bootstrap token");
+    // Nor create or promote an admin.
+    let r = w.c.post(&w.acct.path("/users"), pa.as_deref(), Some(json!({"data":{"type":"users","attributes":{"email":"evil@example.com","role":"admin"}}})));
+    assert_eq!(r.status, 403);
+    let r = w.c.patch(&w.acct.path(&format!("/users/{}", w.id("U"))), pa.as_deref(), Some(json!({"data":{"type":"users","attributes":{"role":"admin"}}})));
+    assert_eq!(r.status, 403);
+    let r = w.c.get(&w.acct.path(&format!("/users/{}", w.id("U"))), w.acct.admin(), None);
+    assert_eq!(r.assert_status(200).json["data"]["attributes"]["role"], "user");
+}
+
+#[test]
+fn a_machine_owner_by_email_is_resolved_or_refused_never_a_500() {
+    let w = World::new();
+    let activate = |owner: &str| {
+        let body = json!({"data":{"type":"machines","attributes":{"fingerprint":uniq()},"relationships":{
+            "license":{"data":{"type":"licenses","id":w.id("LA")}},"owner":{"data":{"type":"users","id":owner}}}}});
+        w.c.post(&w.acct.path("/machines"), w.acct.admin(), Some(body))
+    };
+    let r = activate(w.id("U_EMAIL"));
+    assert_eq!(r.assert_status(201).json["data"]["relationships"]["owner"]["data"]["id"], w.id("U"));
+    let r = activate("nobody@example.com");
+    assert_eq!((r.status, r.error_code()), (422, Some("OWNER_NOT_FOUND")));
+    let r = activate(w.id("V"));
+    assert_eq!((r.status, r.error_code()), (422, Some("OWNER_INVALID")));
+    assert_eq!(r.json["errors"][0]["source"]["pointer"], "/data/relationships/owner");
+}
+
+#[test]
+fn a_user_cannot_check_out_a_suspended_license() {
+    let w = World::new();
+    let u = w.tokens[3].clone();
+    let path = w.acct.path(&format!("/licenses/{}/actions/check-out", w.id("LA")));
+    w.c.post(&path, u.as_deref(), None).assert_status(200);
+    w.c.post(&w.acct.path(&format!("/licenses/{}/actions/suspend", w.id("LA"))), w.acct.admin(), None).assert_status(200);
+    assert_eq!(w.c.post(&path, u.as_deref(), None).status, 403);
+    assert_eq!(w.c.get(&path, u.as_deref(), None).status, 403);
+    let m = w.acct.path(&format!("/machines/{}/actions/check-out", w.id("MA")));
+    assert_eq!(w.c.post(&m, u.as_deref(), None).status, 403);
+    w.c.post(&path, w.acct.admin(), None).assert_status(200);
+}

@@ -1,0 +1,207 @@
+//! The fixtures of `tests/access.rs`: one account with two products, their policies, two users,
+//! two licenses, a machine with a process and a component, an entitlement, a group, a webhook
+//! endpoint, and a token for each of the eight bearers; fresh resources for `*` placeholders.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use e2e::{server, Client, Resp, TestAccount};
+use serde_json::{json, Value};
+
+/// The account, its fixtures and a token per bearer.
+pub struct World {
+    pub acct: TestAccount,
+    pub c: Client,
+    ids: HashMap<&'static str, String>,
+    pub tokens: [Option<String>; 8],
+}
+
+static UNIQ: AtomicU64 = AtomicU64::new(0);
+
+pub fn uniq() -> String {
+    format!("u{}-{}", std::process::id(), UNIQ.fetch_add(1, Ordering::Relaxed))
+}
+
+impl World {
+    fn admin_post(&self, path: &str, body: Value) -> Value {
+        let r = self.c.post(&self.acct.path(path), self.acct.admin(), Some(body));
+        assert!(matches!(r.status, 200 | 201), "fixture {path}: {} {}", r.status, r.json);
+        r.json["data"].clone()
+    }
+
+    pub fn id(&self, k: &str) -> &str {
+        self.ids.get(k).map_or_else(|| panic!("no fixture {k}"), String::as_str)
+    }
+
+    fn product(&self) -> Value {
+        self.admin_post("/products", json!({"data":{"type":"products","attributes":{"name":uniq()}}}))
+    }
+
+    fn policy(&self, product: &str) -> Value {
+        self.admin_post(
+            "/policies",
+            json!({"data":{"type":"policies","attributes":{"name":uniq(),"floating":true,"maxMachines":1000,"duration":2_592_000},
+                "relationships":{"product":{"data":{"type":"products","id":product}}}}}),
+        )
+    }
+
+    fn user(&self) -> Value {
+        self.admin_post("/users", json!({"data":{"type":"users","attributes":{"email":format!("{}@example.com", uniq()),"password":"long enough pw"}}}))
+    }
+
+    fn license(&self, policy: &str, owner: &str) -> Value {
+        self.admin_post(
+            "/licenses",
+            json!({"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":policy}},"owner":{"data":{"type":"users","id":owner}}}}}),
+        )
+    }
+
+    fn machine(&self, license: &str) -> Value {
+        self.admin_post(
+            "/machines",
+            json!({"data":{"type":"machines","attributes":{"fingerprint":uniq()},"relationships":{"license":{"data":{"type":"licenses","id":license}}}}}),
+        )
+    }
+
+    fn token(&self, path: &str) -> (String, String) {
+        let t = self.admin_post(path, json!({"data":{"type":"tokens","attributes":{}}}));
+        (t["id"].as_str().unwrap_or_default().to_owned(), t["attributes"]["token"].as_str().unwrap_or_default().to_owned())
+    }
+
+    pub fn new() -> World {
+        let acct = server().bootstrap_account();
+        let c = acct.client();
+        let mut w = World { acct, c, ids: HashMap::new(), tokens: Default::default() };
+        let set = |w: &mut World, k: &'static str, v: &Value| {
+            w.ids.insert(k, v.as_str().unwrap_or_else(|| panic!("fixture {k}: {v}")).to_owned());
+        };
+        let (pa, pb) = (w.product(), w.product());
+        set(&mut w, "PA", &pa["id"]);
+        let (pol_a, pol_a2, pol_b) = (w.policy(w.id("PA")), w.policy(w.id("PA")), w.policy(pb["id"].as_str().unwrap_or_default()));
+        set(&mut w, "POLA", &pol_a["id"]);
+        set(&mut w, "POLA2", &pol_a2["id"]);
+        let (u, v) = (w.user(), w.user());
+        set(&mut w, "U", &u["id"]);
+        set(&mut w, "U_EMAIL", &u["attributes"]["email"]);
+        set(&mut w, "V", &v["id"]);
+        let la = w.license(w.id("POLA"), w.id("U"));
+        let lb = w.license(pol_b["id"].as_str().unwrap_or_default(), w.id("V"));
+        set(&mut w, "LA", &la["id"]);
+        set(&mut w, "LA_KEY", &la["attributes"]["key"]);
+        let ma = w.machine(w.id("LA"));
+        set(&mut w, "MA", &ma["id"]);
+        let pr = w.admin_post(
+            "/processes",
+            json!({"data":{"type":"processes","attributes":{"pid":"1"},"relationships":{"machine":{"data":{"type":"machines","id":w.id("MA")}}}}}),
+        );
+        set(&mut w, "PRA", &pr["id"]);
+        let comp = w.admin_post(
+            "/components",
+            json!({"data":{"type":"components","attributes":{"fingerprint":"c1","name":"cpu"},"relationships":{"machine":{"data":{"type":"machines","id":w.id("MA")}}}}}),
+        );
+        set(&mut w, "CA", &comp["id"]);
+        let e = w.admin_post("/entitlements", json!({"data":{"type":"entitlements","attributes":{"name":"E","code":uniq()}}}));
+        set(&mut w, "E", &e["id"]);
+        let g = w.admin_post("/groups", json!({"data":{"type":"groups","attributes":{"name":"G"}}}));
+        set(&mut w, "G", &g["id"]);
+        let wh = w.admin_post("/webhook-endpoints", json!({"data":{"type":"webhook-endpoints","attributes":{"url":"https://127.0.0.1:9/a"}}}));
+        set(&mut w, "W", &wh["id"]);
+        w.ids.insert("ADMIN", w.acct.admin_id.clone());
+        w.ids.insert("NONE", "00000000-0000-4000-8000-000000000000".into());
+        let (tpa, pa_token) = w.token(&format!("/products/{}/tokens", w.id("PA")));
+        w.ids.insert("TPA", tpa);
+        let (_, pb_token) = w.token(&format!("/products/{}/tokens", pb["id"].as_str().unwrap_or_default()));
+        let (_, u_token) = w.token(&format!("/users/{}/tokens", w.id("U")));
+        let (_, v_token) = w.token(&format!("/users/{}/tokens", w.id("V")));
+        let (tla, la_token) = w.token(&format!("/licenses/{}/tokens", w.id("LA")));
+        w.ids.insert("TLA", tla);
+        let (_, lb_token) = w.token(&format!("/licenses/{}/tokens", lb["id"].as_str().unwrap_or_default()));
+        let ev = w.c.get(&w.acct.path("/event-logs"), w.acct.admin(), None);
+        w.ids.insert("EV", ev.json["data"][0]["id"].as_str().unwrap_or_else(|| panic!("no event: {}", ev.json)).to_owned());
+        w.tokens = [Some(w.acct.admin_token.clone()), Some(pa_token), Some(pb_token), Some(u_token), Some(v_token), Some(la_token), Some(lb_token), None];
+        w
+    }
+
+    /// A fresh resource for a `*` placeholder.
+    fn fresh(&self, kind: &str) -> String {
+        let id = |v: Value| v["id"].as_str().unwrap_or_else(|| panic!("fresh {kind}: {v}")).to_owned();
+        let (pa, u, e, la, ma) = (self.id("PA"), self.id("U"), self.id("E"), self.id("LA"), self.id("MA"));
+        match kind {
+            "L" => id(self.license(self.id("POLA"), u)),
+            "LS" => {
+                let l = id(self.license(self.id("POLA"), u));
+                self.admin_post(&format!("/licenses/{l}/actions/suspend"), json!(null));
+                l
+            }
+            "LE" => {
+                let l = id(self.license(self.id("POLA"), u));
+                self.admin_post(&format!("/licenses/{l}/entitlements"), json!({"data":[{"type":"entitlements","id":e}]}));
+                l
+            }
+            "LU" => {
+                let l = id(self.license(self.id("POLA"), u));
+                self.admin_post(&format!("/licenses/{l}/users"), json!({"data":[{"type":"users","id":self.id("V")}]}));
+                l
+            }
+            "M" => id(self.machine(la)),
+            "PR" => id(self.admin_post(
+                "/processes",
+                json!({"data":{"type":"processes","attributes":{"pid":uniq()},"relationships":{"machine":{"data":{"type":"machines","id":ma}}}}}),
+            )),
+            "C" => id(self.admin_post(
+                "/components",
+                json!({"data":{"type":"components","attributes":{"fingerprint":uniq(),"name":"c"},"relationships":{"machine":{"data":{"type":"machines","id":ma}}}}}),
+            )),
+            "E" => id(self.admin_post("/entitlements", json!({"data":{"type":"entitlements","attributes":{"name":"E","code":uniq()}}}))),
+            "G" => id(self.admin_post("/groups", json!({"data":{"type":"groups","attributes":{"name":uniq()}}}))),
+            "P" => id(self.product()),
+            "POL" => id(self.policy(pa)),
+            "POLE" => {
+                let p = id(self.policy(pa));
+                self.admin_post(&format!("/policies/{p}/entitlements"), json!({"data":[{"type":"entitlements","id":e}]}));
+                p
+            }
+            "U" => id(self.user()),
+            "UB" => {
+                let u = id(self.user());
+                self.admin_post(&format!("/users/{u}/actions/ban"), json!(null));
+                u
+            }
+            "TPA" => self.token(&format!("/products/{pa}/tokens")).0,
+            "W" => id(self.admin_post("/webhook-endpoints", json!({"data":{"type":"webhook-endpoints","attributes":{"url":"https://127.0.0.1:9/x"}}}))),
+            other => panic!("no fresh fixture {other}"),
+        }
+    }
+
+    /// `template` with every placeholder filled.
+    fn fill(&self, template: &str) -> String {
+        let mut out = String::new();
+        let mut rest = template;
+        while let Some(start) = rest.find('{') {
+            let Some(len) = rest[start..].find('}') else { break };
+            let name = &rest[start + 1..start + len];
+            let is_placeholder = !name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '*');
+            if !is_placeholder && name != "uniq" {
+                out.push_str(&rest[..=start]);
+                rest = &rest[start + 1..];
+                continue;
+            }
+            out.push_str(&rest[..start]);
+            out.push_str(&match name {
+                "uniq" => uniq(),
+                n if n.ends_with('*') => self.fresh(&n[..n.len() - 1]),
+                n => self.id(n).to_owned(),
+            });
+            rest = &rest[start + len + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    pub fn send(&self, method: &str, path: &str, body: &str, bearer: usize) -> Resp {
+        let body = (!body.is_empty()).then(|| serde_json::from_str::<Value>(&self.fill(body)).unwrap_or_else(|e| panic!("row body {body}: {e}")));
+        let path = self.acct.path(&self.fill(path));
+        let token = self.tokens.get(bearer).cloned().flatten();
+        self.c.request(method, &path, token.as_deref(), body)
+    }
+}
