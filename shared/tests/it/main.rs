@@ -2,6 +2,7 @@
 
 mod auth;
 mod entitlements;
+mod input;
 mod lazy_expiry;
 mod licenses;
 mod lifecycle;

@@ -6,7 +6,8 @@ use serde_json::{Map, Value};
 
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
-use crate::error::{AttrFault, Code, Error};
+use crate::domain::policy::INT4_MAX;
+use crate::error::{Code, Error};
 use crate::service::{
     events, fetch_page, fleet::leases, licensing::license_tokens, licensing::licenses, metadata_text, readable, App, Bearer, Caller, ListScope,
 };
@@ -122,13 +123,8 @@ pub fn parse_update(body: &[u8]) -> Result<MachineUpdate> {
         hostname: r.attrs.string("hostname")?,
         platform: r.attrs.string("platform")?,
         metadata: r.attrs.object("metadata")?,
-        max_processes: r.attrs.int("maxProcesses")?,
+        max_processes: r.attrs.int_in("maxProcesses", 1, INT4_MAX)?,
     };
-    if let Field::Set(n) = u.max_processes {
-        if n < 1 {
-            return Err(Error::attribute("maxProcesses", AttrFault::Invalid, "must be greater than or equal to 1"));
-        }
-    }
     r.finish()?;
     Ok(u)
 }

@@ -11,6 +11,7 @@ use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::clock::{iso8601, parse_iso8601, Millis};
 use crate::crypto::{keys, license_key};
+use crate::domain::policy::{INT4_MAX, MAX_SAFE_INT};
 use crate::domain::strategy::{ExpirationBasis, Scheme};
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
@@ -52,13 +53,9 @@ pub fn parse(body: &[u8], creating: bool) -> Result<LicenseInput> {
     l.suspended = r.attrs.bool("suspended")?;
     l.protected = r.attrs.bool("protected")?;
     for (i, k) in LIMITS.iter().enumerate() {
-        l.limits[i] = r.attrs.int(k)?;
-        if let Field::Set(n) = l.limits[i] {
-            let min = if *k == "maxUses" { 0 } else { 1 };
-            if n < min {
-                return Err(Error::attribute(k, AttrFault::Invalid, format!("must be greater than or equal to {min}")));
-            }
-        }
+        let min = if *k == "maxUses" { 0 } else { 1 };
+        let max = if matches!(*k, "maxMemory" | "maxDisk") { MAX_SAFE_INT } else { INT4_MAX };
+        l.limits[i] = r.attrs.int_in(k, min, max)?;
     }
     l.metadata = r.attrs.object("metadata")?;
     r.attrs.raw("permissions");

@@ -184,7 +184,7 @@ pub async fn validate_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller
             pending.extend(lazy_expiry);
         }
     }
-    let mut machines: Vec<MachineFacts> = machine_rows.into_iter().map(machine_facts).collect();
+    let mut machines: Vec<MachineFacts> = machine_rows.into_iter().map(machine_facts).collect::<Result<_>>()?;
     if !req.quick {
         if let Some(scope) = &req.scope {
             refresh_from_leases(app, account, &cfg, scope, &mut machines, now).await;
@@ -264,12 +264,16 @@ fn meta(req: &ValidationRequest, o: &Outcome, now: Millis) -> Value {
     m
 }
 
-fn machine_facts(r: ValidationMachineRow) -> MachineFacts {
-    MachineFacts {
-        components: match r.components {
-            Value::String(text) => serde_json::from_str(&text).unwrap_or_default(),
-            other => serde_json::from_value(other).unwrap_or_default(),
-        },
+/// A machine's facts; stored component fingerprints that fail to decode fail the validation
+/// (a logged 500), never an empty set that a components scope would then be judged against.
+fn machine_facts(r: ValidationMachineRow) -> Result<MachineFacts> {
+    let components = match r.components {
+        Value::Null => Vec::new(),
+        Value::String(text) => serde_json::from_str(&text).map_err(StoreError::from)?,
+        other => serde_json::from_value(other).map_err(StoreError::from)?,
+    };
+    Ok(MachineFacts {
+        components,
         id: r.id,
         fingerprint: r.fingerprint,
         owner_id: r.owner_id,
@@ -281,7 +285,7 @@ fn machine_facts(r: ValidationMachineRow) -> MachineFacts {
         last_heartbeat_at: r.last_heartbeat_at,
         max_processes: r.max_processes,
         alive_processes: r.alive_processes,
-    }
+    })
 }
 
 /// For machines the scope names that D1 sees as not alive, takes a newer heartbeat from their

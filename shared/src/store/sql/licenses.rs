@@ -2,6 +2,8 @@
 //! statement yields everything validation and rendering need.
 
 /// Columns of every license read: the row, its policy's config, the owner's ban, and counts.
+/// Sums use `total()` cast back to an integer: it saturates where `sum()` would fail the whole
+/// read on i64 overflow, so no machine row can make its license unreadable.
 macro_rules! license_select {
     () => {
         "SELECT l.*, p.config AS policy_config, \
@@ -9,9 +11,9 @@ macro_rules! license_select {
 (SELECT u.email FROM users u WHERE u.id = l.owner_id) AS owner_email, \
 (SELECT count(*) FROM license_users lu WHERE lu.license_id = l.id) AS licensee_count, \
 (SELECT count(*) FROM machines m WHERE m.license_id = l.id) AS machines_count, \
-(SELECT coalesce(sum(m.cores), 0) FROM machines m WHERE m.license_id = l.id) AS machines_cores, \
-(SELECT coalesce(sum(m.memory), 0) FROM machines m WHERE m.license_id = l.id) AS machines_memory, \
-(SELECT coalesce(sum(m.disk), 0) FROM machines m WHERE m.license_id = l.id) AS machines_disk, \
+(SELECT CAST(total(m.cores) AS INTEGER) FROM machines m WHERE m.license_id = l.id) AS machines_cores, \
+(SELECT CAST(total(m.memory) AS INTEGER) FROM machines m WHERE m.license_id = l.id) AS machines_memory, \
+(SELECT CAST(total(m.disk) AS INTEGER) FROM machines m WHERE m.license_id = l.id) AS machines_disk, \
 (SELECT min(m.created_at) FROM machines m WHERE m.license_id = l.id) AS first_activated_at \
 FROM licenses l JOIN policies p ON p.id = l.policy_id "
     };
