@@ -97,7 +97,7 @@ fn a_corrupt_policy_config_fails_closed() {
     for corrupt in ["not json", r#"{"maxMachines":"unlimited"}"#, r#"{"requireFingerprintScope":"no"}"#] {
         block(env.db.execute("UPDATE policies SET config = ?1 WHERE id = ?2", &[corrupt.into(), policy.id.clone().into()])).unwrap();
         let req = validation::parse_validate_key(json!({"meta": {"key": l.key}}).to_string().as_bytes()).unwrap();
-        let e = block(validation::validate_license(&env.app(), &admin, req)).err().expect("validation must not answer on defaults");
+        let Err(e) = block(validation::validate_license(&env.app(), &admin, req)) else { panic!("validation must not answer on defaults") };
         assert_eq!((e.status, e.code.as_ref()), (500, "INTERNAL_ERROR"), "{corrupt}");
         let e = activate(&env, &admin, &l, json!({"fingerprint": "fp-x"})).unwrap_err();
         assert_eq!(e.status, 500, "{corrupt}: activation must not run on defaults");

@@ -1,6 +1,7 @@
 //! Native integration tests: use cases on a fresh SQLite database with the real migrations.
 
 mod auth;
+mod conflicts;
 mod entitlements;
 mod input;
 mod lazy_expiry;

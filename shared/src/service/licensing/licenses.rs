@@ -272,7 +272,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
     if find_by_key(app, caller.account_id(), &key).await?.is_some() {
         return Err(Error::attribute("key", AttrFault::Taken, "has already been taken"));
     }
-    if find(app, caller.account_id(), &id).await?.is_some() {
+    if fetch_one::<Value>(app.db, sql::licenses::EXISTS, &[caller.account_id().into(), id.clone().into()]).await?.is_some() {
         return Err(Error::new(Code::IdConflict, "must not conflict with another license").pointer("/data/id"));
     }
     let mut params: Vec<Value> = vec![
@@ -281,7 +281,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
         policy.id.clone().into(),
         opt(owner.as_ref().map(|o| o.id.clone())),
         Value::Null,
-        key.into(),
+        key.clone().into(),
         opt(input.name.set()),
         opt(expiry),
         flag(input.suspended.set().unwrap_or(false)),
@@ -302,14 +302,16 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
         ),
     ];
     stmts.extend(crate::service::licensing::maintenance::initial_stmt(caller.account_id(), &id, &cfg, now));
-    let res = app.db.batch(stmts).await;
-    match res {
-        Ok(r) if r[0].changes == 1 => {}
-        other => {
-            let mut e = Error::attribute("key", AttrFault::Taken, "has already been taken");
-            e.cause = other.err().map(|e| e.to_string());
-            return Err(e);
-        }
+    // The insert is `ON CONFLICT DO NOTHING`: no row means a conflict (or the policy went away),
+    // found positively below; any other store error is a 500, never a client error.
+    if app.db.batch(stmts).await?.first().map_or(0, |r| r.changes) != 1 {
+        return Err(if find_by_key(app, caller.account_id(), &key).await?.is_some() {
+            Error::attribute("key", AttrFault::Taken, "has already been taken")
+        } else if fetch_one::<Value>(app.db, sql::licenses::EXISTS, &[caller.account_id().into(), id.clone().into()]).await?.is_some() {
+            Error::new(Code::IdConflict, "must not conflict with another license").pointer("/data/id")
+        } else {
+            Error::attribute("policy", AttrFault::NotFound, "must exist")
+        });
     }
     find(app, caller.account_id(), &id).await?.ok_or_else(|| Error::internal("license vanished after insert"))
 }

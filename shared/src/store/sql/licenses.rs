@@ -56,8 +56,11 @@ AND (?13 IS NULL OR l.owner_id = ?13) AND (?14 IS NULL OR l.group_id = ?14) "
     };
 }
 
-/// One license by id or key.
-pub const FIND: &str = concat!(license_select!(), "WHERE l.account_id = ?1 AND (l.id = ?2 OR l.key = ?2)");
+/// One license by id or key; an exact id wins, so a key set to another license's id never shadows it.
+pub const FIND: &str = concat!(license_select!(), "WHERE l.account_id = ?1 AND (l.id = ?2 OR l.key = ?2) ORDER BY l.id = ?2 DESC LIMIT 1");
+
+/// Whether license id ?2 exists (ids only: the conflict check of a create).
+pub const EXISTS: &str = "SELECT 1 AS ok FROM licenses WHERE account_id = ?1 AND id = ?2";
 
 /// One license by key only (validate-key, `License <key>` auth).
 pub const FIND_BY_KEY: &str = concat!(license_select!(), "WHERE l.account_id = ?1 AND l.key = ?2");
@@ -131,5 +134,5 @@ AND (e.id IN (SELECT le.entitlement_id FROM license_entitlements le WHERE le.lic
 OR e.id IN (SELECT pe.entitlement_id FROM policy_entitlements pe WHERE pe.policy_id = v.policy_id))) AS entitlements_json \
 FROM (",
     license_select!(),
-    "WHERE l.account_id = ?1 AND (l.key = ?2 OR (?3 = 0 AND l.id = ?2)) LIMIT 1) v"
+    "WHERE l.account_id = ?1 AND (l.key = ?2 OR (?3 = 0 AND l.id = ?2)) ORDER BY ?3 = 0 AND l.id = ?2 DESC LIMIT 1) v"
 );
