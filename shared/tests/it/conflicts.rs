@@ -37,7 +37,7 @@ impl Db for Failing<'_> {
     }
     async fn batch(&self, stmts: Vec<Stmt>) -> Result<Vec<StmtResult>, StoreError> {
         for s in &stmts {
-            self.check(&s.sql)?;
+            self.check(s.sql)?;
         }
         self.db.batch(stmts).await
     }

@@ -158,11 +158,11 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
     for k in ["expires[within]", "expires[in]"] {
         if let Some(v) = q.get(k) {
             let ms = parse_duration(v).ok_or_else(|| Error::new(Code::ParameterInvalid, "must be a duration like 3d, 2w or 1h").parameter(k))?;
-            before = (now + ms).into();
+            before = now.saturating_add(ms).into();
             after = now.into();
         }
     }
-    let meta: Map<String, Value> = q.bracketed("metadata").map(|(k, v)| (k.to_owned(), Value::from(v.to_owned()))).collect();
+    let meta = q.metadata_filters()?;
     let f = vec![
         caller.account_id().into(),
         only,
