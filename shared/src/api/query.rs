@@ -76,7 +76,8 @@ impl Query {
         for (k, v) in self.bracketed("metadata") {
             let param = || format!("metadata[{k}]");
             if k.is_empty() || k.len() > MAX_METADATA_KEY || !k.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-') {
-                return Err(Error::new(Code::ParameterInvalid, format!("metadata keys must be 1-{MAX_METADATA_KEY} characters of A-Z, a-z, 0-9, _ and -")).parameter(param()));
+                return Err(Error::new(Code::ParameterInvalid, format!("metadata keys must be 1-{MAX_METADATA_KEY} characters of A-Z, a-z, 0-9, _ and -"))
+                    .parameter(param()));
             }
             if v.len() > MAX_FILTER_VALUE {
                 return Err(Error::new(Code::ParameterInvalid, format!("must be at most {MAX_FILTER_VALUE} bytes")).parameter(param()));

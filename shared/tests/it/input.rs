@@ -105,3 +105,24 @@ fn a_corrupt_policy_config_fails_closed() {
         assert_eq!(e.status, 500);
     }
 }
+
+#[test]
+fn validation_scope_is_bounded_member_by_member() {
+    let long = "f".repeat(validation::MAX_SCOPE_STRING + 1);
+    let items: Vec<String> = (0..=validation::MAX_SCOPE_ITEMS).map(|i| format!("fp-{i}")).collect();
+    let cases = [
+        (json!({"fingerprint": long}), "/meta/scope/fingerprint"),
+        (json!({"fingerprints": items}), "/meta/scope/fingerprints"),
+        (json!({"fingerprint": "a", "components": ["ok", long]}), "/meta/scope/components/1"),
+        (json!({"entitlements": [long]}), "/meta/scope/entitlements/0"),
+    ];
+    for (scope, ptr) in cases {
+        let body = json!({"meta": {"key": "K", "scope": scope}}).to_string();
+        let e = validation::parse_validate_key(body.as_bytes()).unwrap_err();
+        assert_eq!((e.status, e.code.as_ref(), pointer(&e)), (400, "PARAMETER_INVALID", ptr));
+    }
+    let e = validation::parse_validate_key(br#"{"meta":{"key":"K","scope":{"blob":"x"}}}"#).unwrap_err();
+    assert_eq!((e.code.as_ref(), pointer(&e)), ("PARAMETER_UNPERMITTED", "/meta/scope/blob"));
+    let ok = json!({"meta": {"key": "K", "scope": {"fingerprint": "f".repeat(validation::MAX_SCOPE_STRING), "fingerprints": vec!["a"; 100]}}}).to_string();
+    assert!(validation::parse_validate_key(ok.as_bytes()).is_ok());
+}

@@ -24,6 +24,33 @@ use crate::Result;
 const SCOPE_MEMBERS: [&str; 11] =
     ["product", "policy", "user", "machine", "fingerprint", "fingerprints", "components", "entitlements", "checksum", "version", "environment"];
 
+/// Longest string a scope member (or array item) may be: ids, emails, fingerprints, checksums
+/// and versions all fit. The scope is echoed in the response, the event log and every webhook,
+/// and validate-key is anonymous, so it is bounded member by member.
+pub const MAX_SCOPE_STRING: usize = 255;
+/// Most items of a scope array (`fingerprints`, `components`, `entitlements`).
+pub const MAX_SCOPE_ITEMS: usize = 100;
+
+/// 400 `PARAMETER_INVALID` for the first scope member (or item) beyond the bounds.
+fn check_scope_sizes(scope: &Map<String, Value>) -> Result<()> {
+    let too_long = |ptr: String| Error::new(Code::ParameterInvalid, format!("must be at most {MAX_SCOPE_STRING} bytes")).pointer(ptr);
+    for (k, v) in scope {
+        match v {
+            Value::String(s) if s.len() > MAX_SCOPE_STRING => return Err(too_long(format!("/meta/scope/{k}"))),
+            Value::Array(items) if items.len() > MAX_SCOPE_ITEMS => {
+                return Err(Error::new(Code::ParameterInvalid, format!("must have at most {MAX_SCOPE_ITEMS} items")).pointer(format!("/meta/scope/{k}")))
+            }
+            Value::Array(items) => {
+                if let Some(i) = items.iter().position(|it| it.as_str().is_some_and(|s| s.len() > MAX_SCOPE_STRING)) {
+                    return Err(too_long(format!("/meta/scope/{k}/{i}")));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// A parsed validation request.
 #[derive(Debug, Clone, Default)]
 pub struct ValidationRequest {
@@ -61,6 +88,7 @@ fn parse_meta(body: &[u8], license: Option<&str>) -> Result<ValidationRequest> {
             if let Some(k) = s.keys().find(|k| !SCOPE_MEMBERS.contains(&k.as_str())) {
                 return Err(Error::new(Code::ParameterUnpermitted, "unpermitted parameter").pointer(format!("/meta/scope/{k}")));
             }
+            check_scope_sizes(s)?;
             Some(
                 serde_json::from_value::<Scope>(Value::Object(s.clone()))
                     .map_err(|e| Error::new(Code::ParameterInvalid, format!("type mismatch ({e})")).pointer("/meta/scope"))?,
