@@ -10,6 +10,7 @@ mod lifecycle;
 mod lifecycle_scale;
 mod limits;
 mod machines;
+mod no_panic;
 mod offline;
 mod outbox;
 mod support;
