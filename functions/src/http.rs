@@ -65,7 +65,7 @@ impl Reply {
 /// Bytes of an oversized body read (and dropped) before giving up on it. Bodies are drained a
 /// little past the cap (closing early resets the client's connection before it reads the 413),
 /// but never without bound: a body without `Content-Length` is not buffered in full.
-const DRAIN_LIMIT: usize = 16 * shared::api::MAX_BODY_BYTES;
+const DRAIN_LIMIT: usize = 32 * shared::api::MAX_BODY_BYTES;
 
 /// Reads the body chunk by chunk, keeping at most [`shared::api::MAX_BODY_BYTES`]: past that it
 /// drops what it has, drains up to [`DRAIN_LIMIT`] and stops. `(body, too_large)`.
