@@ -279,3 +279,42 @@ fn a_body_without_content_length_is_capped_while_read() {
     assert!(text.to_ascii_lowercase().contains("keygen-signature"), "the 413 is signed");
     assert_alive(&acct);
 }
+
+#[test]
+fn bounds_conflicts_and_exact_ids_hold_on_d1() {
+    let acct = server().bootstrap_account();
+    let c = acct.client();
+    let post = |path: &str, body: serde_json::Value| c.post(&acct.path(path), acct.admin(), Some(body));
+    let product = post("/products", json!({"data":{"type":"products","attributes":{"name":"App","code":"app"}}}));
+    let product = product.assert_status(201).json["data"]["id"].as_str().unwrap().to_owned();
+    let dup = post("/products", json!({"data":{"type":"products","attributes":{"name":"Other","code":"app"}}}));
+    assert_eq!((dup.status, dup.error_code()), (409, Some("ID_CONFLICT")), "a taken code is a conflict found positively");
+    let policy = post(
+        "/policies",
+        json!({"data":{"type":"policies","attributes":{"name":"P","floating":true,"maxMachines":5},"relationships":{"product":{"data":{"type":"products","id":product}}}}}),
+    );
+    let policy = policy.assert_status(201).json["data"]["id"].as_str().unwrap().to_owned();
+    let rel = json!({"policy":{"data":{"type":"policies","id":policy}}});
+    let a = post("/licenses", json!({"data":{"type":"licenses","relationships":rel}}));
+    let a = a.assert_status(201).json["data"]["id"].as_str().unwrap().to_owned();
+    // A license whose key is A's id must not shadow A.
+    let b = post("/licenses", json!({"data":{"type":"licenses","attributes":{"key":a},"relationships":rel}}));
+    let b = b.assert_status(201).json["data"]["id"].as_str().unwrap().to_owned();
+    let r = post(&format!("/licenses/{a}/actions/validate"), json!({"meta":{}}));
+    assert_eq!(r.assert_status(200).json["data"]["id"], a.as_str(), "validation by id hit license {b}");
+    assert_eq!(c.get(&acct.path(&format!("/licenses/{a}")), acct.admin(), None).assert_status(200).json["data"]["id"], a.as_str());
+    // Integers that would poison the license's sums are refused with a pointer.
+    let lrel = json!({"license":{"data":{"type":"licenses","id":a}}});
+    for (attr, v) in [("cores", json!(2_147_483_648_i64)), ("memory", json!(9_007_199_254_740_992_i64)), ("disk", json!(i64::MAX))] {
+        let r = post("/machines", json!({"data":{"type":"machines","attributes":{"fingerprint":"fp",attr:v},"relationships":lrel}}));
+        assert_eq!(r.status, 422, "{attr}: {}", r.text());
+        assert_eq!(r.json["errors"][0]["source"]["pointer"], format!("/data/attributes/{attr}"));
+    }
+    let ok = post(
+        "/machines",
+        json!({"data":{"type":"machines","attributes":{"fingerprint":"fp","cores":2_147_483_647,"memory":9_007_199_254_740_991_i64,"disk":9_007_199_254_740_991_i64},"relationships":lrel}}),
+    );
+    ok.assert_status(201);
+    let r = c.get(&acct.path(&format!("/licenses/{a}")), acct.admin(), None);
+    r.assert_status(200);
+}
