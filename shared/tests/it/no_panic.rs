@@ -20,7 +20,7 @@ use shared::service::lifecycle::webhooks;
 
 use crate::support::{block, Env};
 
-const CASES: u32 = 256;
+const CASES: u32 = 1024;
 
 /// Member names the parsers know, so that arbitrary values reach the typed branches.
 const KEYS: &[&str] = &[
@@ -360,7 +360,7 @@ fn list_filters_are_client_errors_on_sqlite() {
         ),
         0..4,
     );
-    let mut runner = TestRunner::new(Config { cases: 128, failure_persistence: None, ..Config::default() });
+    let mut runner = TestRunner::new(Config { cases: 256, failure_persistence: None, ..Config::default() });
     runner
         .run(&filters, |fs| {
             let q = Query(fs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
