@@ -65,6 +65,34 @@ impl Reply {
     }
 }
 
+/// Bytes of an oversized body read (and dropped) before giving up on it. Bodies are drained a
+/// little past the cap (closing early resets the client's connection before it reads the 413),
+/// but never without bound: a body without `Content-Length` is not buffered in full.
+const DRAIN_LIMIT: usize = 32 * shared::api::MAX_BODY_BYTES;
+
+/// Reads the body chunk by chunk, keeping at most [`shared::api::MAX_BODY_BYTES`]: past that it
+/// drops what it has, drains up to [`DRAIN_LIMIT`] and stops. `(body, too_large)`.
+async fn read_body(req: &mut worker::Request) -> Result<(Vec<u8>, bool), shared::Error> {
+    use futures_util::StreamExt;
+    use shared::error::{Code, Error};
+    // `stream()` fails only for a request without a body (GET, HEAD, …).
+    let Ok(mut stream) = req.stream() else { return Ok((Vec::new(), false)) };
+    let (mut body, mut seen) = (Vec::new(), 0usize);
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| Error::new(Code::JsonInvalid, format!("unreadable body: {e}")))?;
+        seen = seen.saturating_add(chunk.len());
+        if seen > shared::api::MAX_BODY_BYTES {
+            body = Vec::new();
+            if seen > DRAIN_LIMIT {
+                break;
+            }
+        } else {
+            body.extend_from_slice(&chunk);
+        }
+    }
+    Ok((body, seen > shared::api::MAX_BODY_BYTES))
+}
+
 /// Reads a `worker::Request` into a [`Req`].
 ///
 /// # Errors
@@ -73,16 +101,9 @@ pub async fn read(mut req: worker::Request) -> Result<Req, shared::Error> {
     use shared::error::{Code, Error};
     let h = req.headers().clone();
     let get = |k: &str| h.get(k).ok().flatten();
-    // Bodies are drained even when too large (closing early resets the client's connection before
-    // it reads the 413); only a declared size far beyond any legitimate request is not read.
-    let declared_too_large = get("content-length").and_then(|l| l.parse::<usize>().ok()).is_some_and(|l| l > 16 * shared::api::MAX_BODY_BYTES);
+    let declared_too_large = get("content-length").and_then(|l| l.parse::<usize>().ok()).is_some_and(|l| l > DRAIN_LIMIT);
     let url = req.url().map_err(|e| Error::new(Code::JsonInvalid, format!("bad url: {e}")))?;
-    let mut body =
-        if declared_too_large { Vec::new() } else { req.bytes().await.map_err(|e| Error::new(Code::JsonInvalid, format!("unreadable body: {e}")))? };
-    let too_large = declared_too_large || body.len() > shared::api::MAX_BODY_BYTES;
-    if too_large {
-        body.clear();
-    }
+    let (body, too_large) = if declared_too_large { (Vec::new(), true) } else { read_body(&mut req).await? };
     let path = url.path().to_owned();
     let target = match url.query() {
         Some(q) => format!("{path}?{q}"),

@@ -136,7 +136,9 @@ pub fn parse_iso8601(s: &str) -> Option<Millis> {
     }
     match &s[i..] {
         "Z" | "z" | "" => Some(ms),
-        tz if tz.len() == 6 && (tz.starts_with('+') || tz.starts_with('-')) && &tz[3..4] == ":" => {
+        // Byte comparisons, never `&tz[..]`: a multi-byte character (`+aé00`) would split a char
+        // boundary and panic, which `panic = "abort"` turns into a dead isolate.
+        tz if tz.len() == 6 && (tz.starts_with('+') || tz.starts_with('-')) && tz.as_bytes().get(3) == Some(&b':') => {
             let off = num(i + 1..i + 3)? * 3_600_000 + num(i + 4..i + 6)? * 60_000;
             Some(if tz.starts_with('+') { ms - off } else { ms + off })
         }
@@ -168,5 +170,20 @@ mod tests {
         assert_eq!(parse_iso8601("2021-06-09"), Some(1_623_196_800_000));
         assert_eq!(parse_iso8601("2021-13-09"), None);
         assert_eq!(parse_iso8601("yesterday"), None);
+    }
+
+    #[test]
+    fn parse_refuses_multibyte_garbage_without_panicking() {
+        for s in [
+            "2024-01-01T00:00:00+aé00",
+            "2024-01-01T00:00:00+0é:0",
+            "2024-01-01T00:00:00.é",
+            "2024-é1-01",
+            "2024-01-01Té0:00:00",
+            "éééééééééé",
+            "2024-01-01T00:00:00+00:é",
+        ] {
+            assert_eq!(parse_iso8601(s), None, "{s}");
+        }
     }
 }

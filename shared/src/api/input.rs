@@ -76,6 +76,12 @@ pub fn type_mismatch(pointer: &str, got: &Value, expected: &str) -> Error {
     Error::new(Code::ParameterInvalid, format!("type mismatch (received {} expected {expected})", type_name(got))).pointer(pointer)
 }
 
+/// 422 `<ATTR>_INVALID` for an integer outside `min..=max`, with Rails' numericality detail.
+fn out_of_range(k: &str, pointer: &str, min: i64, max: i64, got: f64) -> Error {
+    let detail = if got < min as f64 { format!("must be greater than or equal to {min}") } else { format!("must be less than or equal to {max}") };
+    Error::attribute(k, crate::error::AttrFault::Invalid, detail).pointer(pointer)
+}
+
 /// A JSON object whose members are taken one by one; whatever is left is unpermitted.
 #[derive(Debug)]
 pub struct Members {
@@ -114,14 +120,32 @@ impl Members {
         }
     }
 
-    /// An integer member.
+    /// An integer member (any `i64`; prefer [`Members::int_in`], which bounds it).
     pub fn int(&mut self, k: &str) -> Result<Field<i64>> {
         match self.map.remove(k) {
             None => Ok(Field::Absent),
             Some(Value::Null) => Ok(Field::Null),
-            Some(Value::Number(n)) if n.is_i64() => Ok(Field::Set(n.as_i64().unwrap_or_default())),
+            Some(Value::Number(n)) => match n.as_i64() {
+                Some(i) => Ok(Field::Set(i)),
+                // An integer beyond i64 (`u64`) is out of every range, not a type mismatch.
+                None if n.is_u64() => Err(out_of_range(k, &self.ptr(k), i64::MIN, i64::MAX, u64::MAX as f64)),
+                None => Err(type_mismatch(&self.ptr(k), &Value::Number(n), "integer")),
+            },
             Some(v) => Err(type_mismatch(&self.ptr(k), &v, "integer")),
         }
+    }
+
+    /// An integer member within `min..=max`: 422 `<ATTR>_INVALID` pointing at the member
+    /// otherwise. Every integer the API stores is bounded so that no row can poison a sum
+    /// (SQLite's `sum()` fails on i64 overflow) or lose precision over D1 (f64 numbers).
+    pub fn int_in(&mut self, k: &str, min: i64, max: i64) -> Result<Field<i64>> {
+        let f = self.int(k)?;
+        if let Field::Set(n) = f {
+            if !(min..=max).contains(&n) {
+                return Err(out_of_range(k, &self.ptr(k), min, max, n as f64));
+            }
+        }
+        Ok(f)
     }
 
     /// A boolean member.

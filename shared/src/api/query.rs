@@ -7,6 +7,13 @@ use serde_json::{json, Map, Value};
 use crate::error::{Code, Error};
 use crate::Result;
 
+/// Longest `metadata[key]` key.
+pub const MAX_METADATA_KEY: usize = 64;
+/// Longest `metadata[key]` value.
+pub const MAX_FILTER_VALUE: usize = 1024;
+/// Most `metadata[…]` filters in one request.
+pub const MAX_METADATA_FILTERS: usize = 16;
+
 /// Decoded query parameters in order.
 #[derive(Debug, Clone, Default)]
 pub struct Query(pub Vec<(String, String)>);
@@ -56,6 +63,31 @@ impl Query {
         self.0.iter().filter_map(move |(k, v)| {
             k.strip_prefix(prefix).and_then(|r| r.strip_prefix('[')).and_then(|r| r.strip_suffix(']')).map(|inner| (inner, v.as_str()))
         })
+    }
+
+    /// The `metadata[key]=value` filters as a JSON object of strings.
+    ///
+    /// # Errors
+    /// 400 `PARAMETER_INVALID` naming the parameter for a key that is empty, longer than
+    /// [`MAX_METADATA_KEY`] or not `[A-Za-z0-9_-]` (it is spliced into a JSON path), a value
+    /// longer than [`MAX_FILTER_VALUE`], or more than [`MAX_METADATA_FILTERS`] filters.
+    pub fn metadata_filters(&self) -> Result<Map<String, Value>> {
+        let mut out = Map::new();
+        for (k, v) in self.bracketed("metadata") {
+            let param = || format!("metadata[{k}]");
+            if k.is_empty() || k.len() > MAX_METADATA_KEY || !k.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-') {
+                return Err(Error::new(Code::ParameterInvalid, format!("metadata keys must be 1-{MAX_METADATA_KEY} characters of A-Z, a-z, 0-9, _ and -"))
+                    .parameter(param()));
+            }
+            if v.len() > MAX_FILTER_VALUE {
+                return Err(Error::new(Code::ParameterInvalid, format!("must be at most {MAX_FILTER_VALUE} bytes")).parameter(param()));
+            }
+            out.insert(k.to_owned(), Value::from(v));
+            if out.len() > MAX_METADATA_FILTERS {
+                return Err(Error::new(Code::ParameterInvalid, format!("at most {MAX_METADATA_FILTERS} metadata filters")).parameter(param()));
+            }
+        }
+        Ok(out)
     }
 
     /// A boolean filter (`true`/`1`/`false`/`0`).
@@ -145,6 +177,21 @@ mod tests {
         assert_eq!(q.bracketed("metadata").collect::<Vec<_>>(), vec![("tier", "gold")]);
         assert_eq!(q.get("page[number]"), Some("2"));
         assert_eq!(q.get("name"), Some("a b!"));
+    }
+
+    #[test]
+    fn metadata_filter_keys_are_checked() {
+        let m = Query::parse("metadata[tier]=gold&metadata[seat-count_2]=3").metadata_filters().unwrap();
+        assert_eq!(m.len(), 2);
+        for bad in ["metadata[a%22b]=1", "metadata[]=1", "metadata[a.b]=1", "metadata[%C3%A9]=1", "metadata[a'b]=1"] {
+            let e = Query::parse(bad).metadata_filters().unwrap_err();
+            assert_eq!((e.status, e.code.as_ref()), (400, "PARAMETER_INVALID"), "{bad}");
+            assert!(matches!(e.source, Some(crate::error::Source::Parameter(ref p)) if p.starts_with("metadata[")), "{bad}");
+        }
+        let long = format!("metadata[{}]=1", "k".repeat(65));
+        assert!(Query::parse(&long).metadata_filters().is_err());
+        let many: Vec<String> = (0..17).map(|i| format!("metadata[k{i}]=1")).collect();
+        assert!(Query::parse(&many.join("&")).metadata_filters().is_err());
     }
 
     #[test]

@@ -22,6 +22,9 @@ use crate::error::{AttrFault, Code, Error};
 
 /// Largest value of a Postgres `integer` column, Keygen's bound for counts and durations.
 pub const INT4_MAX: i64 = 2_147_483_647;
+/// Largest byte count (`memory`, `disk`, `maxMemory`, `maxDisk`; Keygen's int64 columns) we
+/// accept: 2^53 − 1, the last integer D1 carries exactly (its numbers cross JS as f64).
+pub const MAX_SAFE_INT: i64 = 9_007_199_254_740_991;
 /// `Machine::HEARTBEAT_TTL`: the heartbeat duration when the policy has none.
 pub const DEFAULT_HEARTBEAT_DURATION_SECS: i64 = 600;
 /// Default `expiringSoonEventOffset`: three days, Keygen's fixed `license.expiring-soon` window.
@@ -490,8 +493,8 @@ impl PolicyConfig {
         in_range("maxProcesses", self.max_processes, 1, INT4_MAX, "must be greater than 0")?;
         in_range("maxUsers", self.max_users, 1, INT4_MAX, "must be greater than 0")?;
         in_range("maxCores", self.max_cores, 1, INT4_MAX, "must be greater than or equal to 1")?;
-        in_range("maxMemory", self.max_memory, 1, i64::MAX, "must be greater than or equal to 1")?;
-        in_range("maxDisk", self.max_disk, 1, i64::MAX, "must be greater than or equal to 1")?;
+        in_range("maxMemory", self.max_memory, 1, MAX_SAFE_INT, "must be greater than or equal to 1")?;
+        in_range("maxDisk", self.max_disk, 1, MAX_SAFE_INT, "must be greater than or equal to 1")?;
         in_range("maxUses", self.max_uses, 0, INT4_MAX, "must be greater than or equal to 0")?;
         in_range("maintenanceDuration", self.maintenance_duration, MIN_DURATION_SECS, INT4_MAX, "must be greater than or equal to 86400 (1 day)")?;
         in_range("expiringSoonEventOffset", Some(self.expiring_soon_event_offset), 0, INT4_MAX, "must be greater than or equal to 0")?;

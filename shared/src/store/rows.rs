@@ -14,6 +14,24 @@ pub fn json_object(text: &str) -> Map<String, Value> {
     }
 }
 
+/// Deserializes a stored policy config (TEXT) and refuses it unless it decodes as a
+/// [`PolicyConfig`](crate::domain::policy::PolicyConfig): a corrupt config fails the read (a
+/// logged 500) instead of turning into permissive defaults. Missing newer attributes still read
+/// as their defaults (that is `PolicyConfig`'s own `serde(default)`), so old documents keep working.
+fn checked_config<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let text = String::deserialize(d)?;
+    serde_json::from_str::<crate::domain::policy::PolicyConfig>(&text)
+        .map_err(|e| serde::de::Error::custom(format!("stored policy config does not decode: {e}")))?;
+    Ok(text)
+}
+
+/// Decodes a config [`checked_config`] already accepted at read time.
+fn decode_config(text: &str) -> crate::domain::policy::PolicyConfig {
+    // Every row type that calls this decoded `text` on read (`checked_config`), so the
+    // fallback is unreachable for stored data; it only serves rows built by hand in tests.
+    serde_json::from_str(text).unwrap_or_default()
+}
+
 /// `count(*) AS n`.
 #[derive(Debug, Deserialize)]
 pub struct CountRow {
@@ -107,6 +125,7 @@ pub struct PolicyRow {
     pub account_id: String,
     pub product_id: String,
     pub name: String,
+    #[serde(deserialize_with = "checked_config")]
     pub config: String,
     pub metadata: String,
     pub created_at: Millis,
@@ -116,7 +135,7 @@ pub struct PolicyRow {
 impl PolicyRow {
     /// The policy's rules; stored documents missing newer attributes read as their defaults.
     pub fn config(&self) -> crate::domain::policy::PolicyConfig {
-        serde_json::from_str(&self.config).unwrap_or_default()
+        decode_config(&self.config)
     }
 }
 
@@ -154,6 +173,7 @@ pub struct LicenseRow {
     /// Cryptlex maintenance window end (migration 0005).
     #[serde(default)]
     pub maintenance_expiry: Option<Millis>,
+    #[serde(deserialize_with = "checked_config")]
     pub policy_config: String,
     pub owner_banned_at: Option<Millis>,
     pub owner_email: Option<String>,
@@ -168,7 +188,7 @@ pub struct LicenseRow {
 impl LicenseRow {
     /// The policy's rules.
     pub fn config(&self) -> crate::domain::policy::PolicyConfig {
-        serde_json::from_str(&self.policy_config).unwrap_or_default()
+        decode_config(&self.policy_config)
     }
     /// Users count as Keygen counts them: licensees plus the owner.
     pub fn users_count(&self) -> i64 {
@@ -209,6 +229,7 @@ pub struct MachineRow {
     pub last_check_out_at: Option<Millis>,
     pub created_at: Millis,
     pub updated_at: Millis,
+    #[serde(deserialize_with = "checked_config")]
     pub policy_config: String,
     /// The license's `maxProcesses` override.
     #[serde(default)]
@@ -218,7 +239,7 @@ pub struct MachineRow {
 impl MachineRow {
     /// The policy's rules (heartbeat duration, resurrection, leasing).
     pub fn config(&self) -> crate::domain::policy::PolicyConfig {
-        serde_json::from_str(&self.policy_config).unwrap_or_default()
+        decode_config(&self.policy_config)
     }
 }
 
@@ -274,13 +295,14 @@ pub struct ProcessRow {
     pub last_death_event_at: Option<Millis>,
     pub created_at: Millis,
     pub updated_at: Millis,
+    #[serde(deserialize_with = "checked_config")]
     pub policy_config: String,
 }
 
 impl ProcessRow {
     /// The policy's rules.
     pub fn config(&self) -> crate::domain::policy::PolicyConfig {
-        serde_json::from_str(&self.policy_config).unwrap_or_default()
+        decode_config(&self.policy_config)
     }
 }
 

@@ -2,14 +2,17 @@
 
 mod access;
 mod auth;
+mod conflicts;
 mod entitlements;
 mod identity_security;
+mod input;
 mod lazy_expiry;
 mod licenses;
 mod lifecycle;
 mod lifecycle_scale;
 mod limits;
 mod machines;
+mod no_panic;
 mod offline;
 mod outbox;
 mod support;

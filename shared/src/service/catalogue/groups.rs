@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 use crate::access::{self, Action, Ownership};
 use crate::api::input::{to_one_body, Field, ResourceInput};
 use crate::api::query::{Page, Query};
+use crate::domain::policy::INT4_MAX;
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
 use crate::service::{events, fleet::machines, identity::users, licensing::licenses, metadata_text, readable, App, Caller};
@@ -30,10 +31,7 @@ pub fn parse(body: &[u8], creating: bool) -> Result<GroupInput> {
     let mut r = ResourceInput::parse(body, "groups")?;
     let mut g = GroupInput { id: r.id.take(), name: r.attrs.string("name")?, ..Default::default() };
     for (i, k) in LIMITS.iter().enumerate() {
-        g.limits[i] = r.attrs.int(k)?;
-        if matches!(g.limits[i], Field::Set(n) if n < 1) {
-            return Err(Error::attribute(k, AttrFault::Invalid, "must be greater than 0"));
-        }
+        g.limits[i] = r.attrs.int_in(k, 1, INT4_MAX)?;
     }
     g.metadata = r.attrs.object("metadata")?;
     r.finish()?;

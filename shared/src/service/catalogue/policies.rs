@@ -102,6 +102,7 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
 pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: PolicyInput) -> Result<PolicyRow> {
     access::gate(caller, Action::PolicyCreate)?;
     let product_id = input.product.set().unwrap_or_default();
+    // Looked up without access checks (the bearer is checked next); a store error stays a 500.
     let product = products::find(app, caller.account_id(), &product_id).await?.ok_or_else(|| Error::attribute("product", AttrFault::NotFound, "must exist"))?;
     access::check(caller, Action::PolicyCreate, ownership(caller, &product.id), "product", &product.id).map_err(|e| {
         if e.is(Code::NotFound) {

@@ -120,12 +120,10 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: P
             ),
         ])
         .await;
-    match res {
-        Ok(r) if r[0].changes == 1 => show(app, caller, &id).await,
-        Ok(_) => Err(conflict(&id)),
-        // The outbox insert may not see the product if the insert did nothing; either way the
-        // id or code is in use.
-        Err(_) => Err(conflict(&id)),
+    // `ON CONFLICT DO NOTHING`: no row changed is the id or code in use; a store error is a 500.
+    match res?.first().map_or(0, |r| r.changes) {
+        1 => show(app, caller, &id).await,
+        _ => Err(conflict(&id)),
     }
 }
 

@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 
 use crate::access::{self, Action};
 use crate::api::input::{Field, Members, ResourceInput};
-use crate::domain::policy::PolicyConfig;
+use crate::domain::policy::{PolicyConfig, INT4_MAX, MAX_SAFE_INT};
 use crate::domain::strategy::{ExpirationBasis, HeartbeatBasis, MachineLeasingStrategy};
 use crate::error::{AttrFault, Code, Error};
 use crate::service::events::{self, Event, LeasedMachines};
@@ -89,14 +89,10 @@ fn parse_component(v: Value, i: usize) -> Result<ComponentInput> {
 pub fn parse(body: &[u8]) -> Result<Activation> {
     let mut r = ResourceInput::parse(body, "machines")?;
     let fingerprint = required_string(r.attrs.string("fingerprint")?, "fingerprint", "/data/attributes/fingerprint")?;
-    let mut num = |k: &str, min: i64| -> Result<Option<i64>> {
-        let v = r.attrs.int(k)?.set();
-        if v.is_some_and(|n| n < min) {
-            return Err(Error::attribute(k, AttrFault::Invalid, format!("must be greater than or equal to {min}")));
-        }
-        Ok(v)
-    };
-    let (cores, memory, disk, max_processes) = (num("cores", 1)?, num("memory", 1)?, num("disk", 1)?, num("maxProcesses", 1)?);
+    // Bounded so that no machine can overflow its license's `sum(cores|memory|disk)`.
+    let mut num = |k: &str, max: i64| -> Result<Option<i64>> { Ok(r.attrs.int_in(k, 1, max)?.set()) };
+    let (cores, memory, disk, max_processes) =
+        (num("cores", INT4_MAX)?, num("memory", MAX_SAFE_INT)?, num("disk", MAX_SAFE_INT)?, num("maxProcesses", INT4_MAX)?);
     let a = Activation {
         fingerprint,
         name: r.attrs.string("name")?.set(),

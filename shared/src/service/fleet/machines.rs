@@ -7,7 +7,8 @@ use serde_json::{Map, Value};
 use crate::access::{self, Action, Ownership};
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
-use crate::error::{AttrFault, Code, Error};
+use crate::domain::policy::INT4_MAX;
+use crate::error::{Code, Error};
 use crate::service::{
     events, fetch_page, fleet::leases, licensing::license_tokens, licensing::licenses, metadata_text, readable, App, Bearer, Caller, ListScope,
 };
@@ -113,13 +114,8 @@ pub fn parse_update(body: &[u8]) -> Result<MachineUpdate> {
         hostname: r.attrs.string("hostname")?,
         platform: r.attrs.string("platform")?,
         metadata: r.attrs.object("metadata")?,
-        max_processes: r.attrs.int("maxProcesses")?,
+        max_processes: r.attrs.int_in("maxProcesses", 1, INT4_MAX)?,
     };
-    if let Field::Set(n) = u.max_processes {
-        if n < 1 {
-            return Err(Error::attribute("maxProcesses", AttrFault::Invalid, "must be greater than or equal to 1"));
-        }
-    }
     r.finish()?;
     Ok(u)
 }

@@ -53,19 +53,12 @@ pub fn parse_input(body: &[u8], license: bool) -> Result<TokenInput> {
     };
     let (mut max_activations, mut max_deactivations) = (None, None);
     if license {
-        max_activations = nonneg(r.attrs.int("maxActivations")?, "maxActivations")?;
-        max_deactivations = nonneg(r.attrs.int("maxDeactivations")?, "maxDeactivations")?;
+        max_activations = r.attrs.int_in("maxActivations", 0, crate::domain::policy::INT4_MAX)?.set();
+        max_deactivations = r.attrs.int_in("maxDeactivations", 0, crate::domain::policy::INT4_MAX)?.set();
     }
     r.attrs.raw("permissions");
     r.finish()?;
     Ok(TokenInput { name, expiry, max_activations, max_deactivations })
-}
-
-fn nonneg(f: Field<i64>, attr: &str) -> Result<Option<i64>> {
-    match f.set() {
-        Some(n) if n < 0 => Err(Error::attribute(attr, AttrFault::Invalid, "must be greater than or equal to 0")),
-        other => Ok(other),
-    }
 }
 
 /// Token prefix and kind for a bearer.

@@ -170,6 +170,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
         Some(p) => Some(password::hash(app.kdf, app.rng, &p).await?),
         None => None,
     };
+    let email_taken = email.clone();
     let res = app
         .db
         .batch(vec![
@@ -195,14 +196,14 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
             ),
         ])
         .await;
-    match res.as_deref().map(|r| r.first().map_or(0, |s| s.changes)) {
-        Ok(1) => {}
-        Ok(_) => return Err(Error::attribute("email", AttrFault::Taken, "has already been taken")),
-        Err(e) => {
-            let mut err = Error::new(Code::IdConflict, "must not conflict with another user").pointer("/data/id");
-            err.cause = Some(e.to_string());
-            return Err(err);
-        }
+    // `ON CONFLICT DO NOTHING` on every unique key: no row is a conflict, told apart positively
+    // (the email, else the id); any store error is a 500, never a client error.
+    if res?.first().map_or(0, |s| s.changes) != 1 {
+        return Err(if fetch_one::<Value>(app.db, sql::users::EMAIL_EXISTS, &[caller.account_id().into(), email_taken.into()]).await?.is_some() {
+            Error::attribute("email", AttrFault::Taken, "has already been taken")
+        } else {
+            Error::new(Code::IdConflict, "must not conflict with another user").pointer("/data/id")
+        });
     }
     find(app, caller.account_id(), &id).await?.ok_or_else(|| Error::internal("user vanished after insert"))
 }

@@ -12,6 +12,7 @@ use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::clock::{iso8601, parse_iso8601, Millis};
 use crate::crypto::{keys, license_key};
+use crate::domain::policy::{INT4_MAX, MAX_SAFE_INT};
 use crate::domain::strategy::{ExpirationBasis, Scheme};
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
@@ -53,13 +54,9 @@ pub fn parse(body: &[u8], creating: bool) -> Result<LicenseInput> {
     l.suspended = r.attrs.bool("suspended")?;
     l.protected = r.attrs.bool("protected")?;
     for (i, k) in LIMITS.iter().enumerate() {
-        l.limits[i] = r.attrs.int(k)?;
-        if let Field::Set(n) = l.limits[i] {
-            let min = if *k == "maxUses" { 0 } else { 1 };
-            if n < min {
-                return Err(Error::attribute(k, AttrFault::Invalid, format!("must be greater than or equal to {min}")));
-            }
-        }
+        let min = if *k == "maxUses" { 0 } else { 1 };
+        let max = if matches!(*k, "maxMemory" | "maxDisk") { MAX_SAFE_INT } else { INT4_MAX };
+        l.limits[i] = r.attrs.int_in(k, min, max)?;
     }
     l.metadata = r.attrs.object("metadata")?;
     r.attrs.raw("permissions");
@@ -168,11 +165,11 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
     for k in ["expires[within]", "expires[in]"] {
         if let Some(v) = q.get(k) {
             let ms = parse_duration(v).ok_or_else(|| Error::new(Code::ParameterInvalid, "must be a duration like 3d, 2w or 1h").parameter(k))?;
-            before = (now + ms).into();
+            before = now.saturating_add(ms).into();
             after = now.into();
         }
     }
-    let meta: Map<String, Value> = q.bracketed("metadata").map(|(k, v)| (k.to_owned(), Value::from(v.to_owned()))).collect();
+    let meta = q.metadata_filters()?;
     let f = vec![
         caller.account_id().into(),
         only,
@@ -291,7 +288,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
     if find_by_key(app, caller.account_id(), &key).await?.is_some() {
         return Err(Error::attribute("key", AttrFault::Taken, "has already been taken"));
     }
-    if find(app, caller.account_id(), &id).await?.is_some() {
+    if fetch_one::<Value>(app.db, sql::licenses::EXISTS, &[caller.account_id().into(), id.clone().into()]).await?.is_some() {
         return Err(Error::new(Code::IdConflict, "must not conflict with another license").pointer("/data/id"));
     }
     let mut params: Vec<Value> = vec![
@@ -300,7 +297,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
         policy.id.clone().into(),
         opt(owner.as_ref().map(|o| o.id.clone())),
         Value::Null,
-        key.into(),
+        key.clone().into(),
         opt(input.name.set()),
         opt(expiry),
         flag(input.suspended.set().unwrap_or(false)),
@@ -321,14 +318,16 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
         ),
     ];
     stmts.extend(crate::service::licensing::maintenance::initial_stmt(caller.account_id(), &id, &cfg, now));
-    let res = app.db.batch(stmts).await;
-    match res {
-        Ok(r) if r[0].changes == 1 => {}
-        other => {
-            let mut e = Error::attribute("key", AttrFault::Taken, "has already been taken");
-            e.cause = other.err().map(|e| e.to_string());
-            return Err(e);
-        }
+    // The insert is `ON CONFLICT DO NOTHING`: no row means a conflict (or the policy went away),
+    // found positively below; any other store error is a 500, never a client error.
+    if app.db.batch(stmts).await?.first().map_or(0, |r| r.changes) != 1 {
+        return Err(if find_by_key(app, caller.account_id(), &key).await?.is_some() {
+            Error::attribute("key", AttrFault::Taken, "has already been taken")
+        } else if fetch_one::<Value>(app.db, sql::licenses::EXISTS, &[caller.account_id().into(), id.clone().into()]).await?.is_some() {
+            Error::new(Code::IdConflict, "must not conflict with another license").pointer("/data/id")
+        } else {
+            Error::attribute("policy", AttrFault::NotFound, "must exist")
+        });
     }
     find(app, caller.account_id(), &id).await?.ok_or_else(|| Error::internal("license vanished after insert"))
 }

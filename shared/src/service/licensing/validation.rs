@@ -25,6 +25,33 @@ use crate::Result;
 const SCOPE_MEMBERS: [&str; 11] =
     ["product", "policy", "user", "machine", "fingerprint", "fingerprints", "components", "entitlements", "checksum", "version", "environment"];
 
+/// Longest string a scope member (or array item) may be: ids, emails, fingerprints, checksums
+/// and versions all fit. The scope is echoed in the response, the event log and every webhook,
+/// and validate-key is anonymous, so it is bounded member by member.
+pub const MAX_SCOPE_STRING: usize = 255;
+/// Most items of a scope array (`fingerprints`, `components`, `entitlements`).
+pub const MAX_SCOPE_ITEMS: usize = 100;
+
+/// 400 `PARAMETER_INVALID` for the first scope member (or item) beyond the bounds.
+fn check_scope_sizes(scope: &Map<String, Value>) -> Result<()> {
+    let too_long = |ptr: String| Error::new(Code::ParameterInvalid, format!("must be at most {MAX_SCOPE_STRING} bytes")).pointer(ptr);
+    for (k, v) in scope {
+        match v {
+            Value::String(s) if s.len() > MAX_SCOPE_STRING => return Err(too_long(format!("/meta/scope/{k}"))),
+            Value::Array(items) if items.len() > MAX_SCOPE_ITEMS => {
+                return Err(Error::new(Code::ParameterInvalid, format!("must have at most {MAX_SCOPE_ITEMS} items")).pointer(format!("/meta/scope/{k}")))
+            }
+            Value::Array(items) => {
+                if let Some(i) = items.iter().position(|it| it.as_str().is_some_and(|s| s.len() > MAX_SCOPE_STRING)) {
+                    return Err(too_long(format!("/meta/scope/{k}/{i}")));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// A parsed validation request.
 #[derive(Debug, Clone, Default)]
 pub struct ValidationRequest {
@@ -62,6 +89,7 @@ fn parse_meta(body: &[u8], license: Option<&str>) -> Result<ValidationRequest> {
             if let Some(k) = s.keys().find(|k| !SCOPE_MEMBERS.contains(&k.as_str())) {
                 return Err(Error::new(Code::ParameterUnpermitted, "unpermitted parameter").pointer(format!("/meta/scope/{k}")));
             }
+            check_scope_sizes(s)?;
             Some(
                 serde_json::from_value::<Scope>(Value::Object(s.clone()))
                     .map_err(|e| Error::new(Code::ParameterInvalid, format!("type mismatch ({e})")).pointer("/meta/scope"))?,
@@ -191,7 +219,7 @@ pub async fn validate_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller
             pending.extend(lazy_expiry);
         }
     }
-    let mut machines: Vec<MachineFacts> = machine_rows.into_iter().map(machine_facts).collect();
+    let mut machines: Vec<MachineFacts> = machine_rows.into_iter().map(machine_facts).collect::<Result<_>>()?;
     if !req.quick {
         if let Some(scope) = &req.scope {
             refresh_from_leases(app, account, &cfg, scope, &mut machines, now).await;
@@ -271,12 +299,16 @@ fn meta(req: &ValidationRequest, o: &Outcome, now: Millis) -> Value {
     m
 }
 
-fn machine_facts(r: ValidationMachineRow) -> MachineFacts {
-    MachineFacts {
-        components: match r.components {
-            Value::String(text) => serde_json::from_str(&text).unwrap_or_default(),
-            other => serde_json::from_value(other).unwrap_or_default(),
-        },
+/// A machine's facts; stored component fingerprints that fail to decode fail the validation
+/// (a logged 500), never an empty set that a components scope would then be judged against.
+fn machine_facts(r: ValidationMachineRow) -> Result<MachineFacts> {
+    let components = match r.components {
+        Value::Null => Vec::new(),
+        Value::String(text) => serde_json::from_str(&text).map_err(StoreError::from)?,
+        other => serde_json::from_value(other).map_err(StoreError::from)?,
+    };
+    Ok(MachineFacts {
+        components,
         id: r.id,
         fingerprint: r.fingerprint,
         owner_id: r.owner_id,
@@ -288,7 +320,7 @@ fn machine_facts(r: ValidationMachineRow) -> MachineFacts {
         last_heartbeat_at: r.last_heartbeat_at,
         max_processes: r.max_processes,
         alive_processes: r.alive_processes,
-    }
+    })
 }
 
 /// For machines the scope names that D1 sees as not alive, takes a newer heartbeat from their

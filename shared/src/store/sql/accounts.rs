@@ -4,8 +4,8 @@
 pub const INSERT: &str = "INSERT INTO accounts (id, name, slug, public_key, private_key_sealed, metadata, created_at, updated_at) \
 VALUES (?1, ?2, ?3, ?4, ?5, '{}', ?6, ?6) ON CONFLICT (slug) DO NOTHING";
 
-/// One account by id or slug.
-pub const FIND: &str = "SELECT * FROM accounts WHERE id = ?1 OR slug = ?1";
+/// One account by id or slug; an exact id wins.
+pub const FIND: &str = "SELECT * FROM accounts WHERE id = ?1 OR slug = ?1 ORDER BY id = ?1 DESC LIMIT 1";
 
 /// The deployment's default account for bare `/v1/…` routes: the first one created.
 pub const FIND_DEFAULT: &str = "SELECT * FROM accounts ORDER BY created_at, id LIMIT 1";

@@ -2,6 +2,8 @@
 //! statement yields everything validation and rendering need.
 
 /// Columns of every license read: the row, its policy's config, the owner's ban, and counts.
+/// Sums use `total()` cast back to an integer: it saturates where `sum()` would fail the whole
+/// read on i64 overflow, so no machine row can make its license unreadable.
 macro_rules! license_select {
     () => {
         "SELECT l.*, p.config AS policy_config, \
@@ -9,9 +11,9 @@ macro_rules! license_select {
 (SELECT u.email FROM users u WHERE u.id = l.owner_id) AS owner_email, \
 (SELECT count(*) FROM license_users lu WHERE lu.license_id = l.id) AS licensee_count, \
 (SELECT count(*) FROM machines m WHERE m.license_id = l.id) AS machines_count, \
-(SELECT coalesce(sum(m.cores), 0) FROM machines m WHERE m.license_id = l.id) AS machines_cores, \
-(SELECT coalesce(sum(m.memory), 0) FROM machines m WHERE m.license_id = l.id) AS machines_memory, \
-(SELECT coalesce(sum(m.disk), 0) FROM machines m WHERE m.license_id = l.id) AS machines_disk, \
+(SELECT CAST(total(m.cores) AS INTEGER) FROM machines m WHERE m.license_id = l.id) AS machines_cores, \
+(SELECT CAST(total(m.memory) AS INTEGER) FROM machines m WHERE m.license_id = l.id) AS machines_memory, \
+(SELECT CAST(total(m.disk) AS INTEGER) FROM machines m WHERE m.license_id = l.id) AS machines_disk, \
 (SELECT min(m.created_at) FROM machines m WHERE m.license_id = l.id) AS first_activated_at \
 FROM licenses l JOIN policies p ON p.id = l.policy_id "
     };
@@ -54,8 +56,11 @@ AND (?13 IS NULL OR l.owner_id = ?13) AND (?14 IS NULL OR l.group_id = ?14) "
     };
 }
 
-/// One license by id or key.
-pub const FIND: &str = concat!(license_select!(), "WHERE l.account_id = ?1 AND (l.id = ?2 OR l.key = ?2)");
+/// One license by id or key; an exact id wins, so a key set to another license's id never shadows it.
+pub const FIND: &str = concat!(license_select!(), "WHERE l.account_id = ?1 AND (l.id = ?2 OR l.key = ?2) ORDER BY l.id = ?2 DESC LIMIT 1");
+
+/// Whether license id ?2 exists (ids only: the conflict check of a create).
+pub const EXISTS: &str = "SELECT 1 AS ok FROM licenses WHERE account_id = ?1 AND id = ?2";
 
 /// One license by key only (validate-key, `License <key>` auth).
 pub const FIND_BY_KEY: &str = concat!(license_select!(), "WHERE l.account_id = ?1 AND l.key = ?2");
@@ -129,5 +134,5 @@ AND (e.id IN (SELECT le.entitlement_id FROM license_entitlements le WHERE le.lic
 OR e.id IN (SELECT pe.entitlement_id FROM policy_entitlements pe WHERE pe.policy_id = v.policy_id))) AS entitlements_json \
 FROM (",
     license_select!(),
-    "WHERE l.account_id = ?1 AND (l.key = ?2 OR (?3 = 0 AND l.id = ?2)) LIMIT 1) v"
+    "WHERE l.account_id = ?1 AND (l.key = ?2 OR (?3 = 0 AND l.id = ?2)) ORDER BY ?3 = 0 AND l.id = ?2 DESC LIMIT 1) v"
 );

@@ -31,10 +31,11 @@ WHEN 'UNIQUE_PER_POLICY' THEN x.policy_id = l.policy_id WHEN 'UNIQUE_PER_LICENSE
 }
 
 /// Sum of `$col` over the license's leased machines: all of them, or under `PER_USER` leasing
-/// (`?6 = 1`) those of owner `?3` (NULL matches ownerless machines).
+/// (`?6 = 1`) those of owner `?3` (NULL matches ownerless machines). `total()` saturates where
+/// `sum()` would fail on i64 overflow.
 macro_rules! leased {
     ($col:literal) => {
-        concat!("(SELECT coalesce(sum(", $col, "), 0) FROM machines x WHERE x.license_id = l.id AND (?6 = 0 OR x.owner_id IS ?3))")
+        concat!("(SELECT CAST(total(", $col, ") AS INTEGER) FROM machines x WHERE x.license_id = l.id AND (?6 = 0 OR x.owner_id IS ?3))")
     };
 }
 

@@ -4,8 +4,8 @@
 pub const INSERT: &str = "INSERT INTO products (id, account_id, name, code, url, distribution_strategy, platforms, metadata, created_at, updated_at) \
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) ON CONFLICT DO NOTHING";
 
-/// One product by id or code.
-pub const FIND: &str = "SELECT * FROM products WHERE account_id = ?1 AND (id = ?2 OR code = ?2)";
+/// One product by id or code; an exact id wins, so a code set to another product's id never shadows it.
+pub const FIND: &str = "SELECT * FROM products WHERE account_id = ?1 AND (id = ?2 OR code = ?2) ORDER BY id = ?2 DESC LIMIT 1";
 
 /// Products, newest first; ?2 restricts to one product (product bearer).
 pub const LIST: &str = "SELECT * FROM products WHERE account_id = ?1 AND (?2 IS NULL OR id = ?2) ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4";

@@ -3,10 +3,13 @@
 /// Inserts a user only if the account exists and the email is free in it (0 rows otherwise).
 pub const INSERT: &str = "INSERT INTO users (id, account_id, email, first_name, last_name, role, password_hash, metadata, created_at, updated_at) \
 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?2) \
-ON CONFLICT (account_id, email) DO NOTHING";
+ON CONFLICT DO NOTHING";
 
-/// One user by id or email.
-pub const FIND: &str = "SELECT * FROM users WHERE account_id = ?1 AND (id = ?2 OR email = lower(?2))";
+/// Whether email ?2 is in use in account ?1 (the conflict check of a create).
+pub const EMAIL_EXISTS: &str = "SELECT 1 AS ok FROM users WHERE account_id = ?1 AND email = ?2";
+
+/// One user by id or email; an exact id wins.
+pub const FIND: &str = "SELECT * FROM users WHERE account_id = ?1 AND (id = ?2 OR email = lower(?2)) ORDER BY id = ?2 DESC LIMIT 1";
 
 /// Users visible to a bearer, newest first. ?2 restricts to one user (a user bearer), ?3 to
 /// users (role `user`, never admins) related to a product's licenses, ?4 role, ?5 banned filter (1/0).

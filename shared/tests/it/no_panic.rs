@@ -1,0 +1,373 @@
+//! No input panics: every request parser, date, query and credentials parser, and every key,
+//! token, signature and license-file decoder is fed arbitrary strings, arbitrary JSON and
+//! JSON:API-shaped documents with arbitrary members, and must answer Ok or Err. A panic here is
+//! a dead isolate in production (`panic = "abort"`). Bad input must also never be a 5xx.
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use serde_json::{json, Map, Value};
+use shared::api::input::{parse_body, parse_meta, to_one_body, ResourceInput};
+use shared::api::query::{Page, Query};
+use shared::crypto::license_file::{self, Encoding, FileKind};
+use shared::crypto::{keys, license_key, signature, token};
+use shared::domain::policy::PolicyConfig;
+use shared::rng::SeededRandom;
+use shared::service::catalogue::{entitlements, groups, policies, products};
+use shared::service::fleet::{activation, components, machines, processes};
+use shared::service::identity::{accounts, auth, tokens, users};
+use shared::service::licensing::{checkout, licenses, usage, validation};
+use shared::service::lifecycle::webhooks;
+
+use crate::support::{block, Env};
+
+const CASES: u32 = 1024;
+
+/// Member names the parsers know, so that arbitrary values reach the typed branches.
+const KEYS: &[&str] = &[
+    "name",
+    "key",
+    "expiry",
+    "suspended",
+    "protected",
+    "metadata",
+    "permissions",
+    "maxMachines",
+    "maxProcesses",
+    "maxUsers",
+    "maxCores",
+    "maxMemory",
+    "maxDisk",
+    "maxUses",
+    "maxLicenses",
+    "duration",
+    "floating",
+    "strict",
+    "scheme",
+    "encrypted",
+    "usePool",
+    "heartbeatDuration",
+    "requireHeartbeat",
+    "requireCheckIn",
+    "checkInInterval",
+    "checkInIntervalCount",
+    "overageStrategy",
+    "expirationBasis",
+    "fingerprint",
+    "fingerprints",
+    "components",
+    "entitlements",
+    "checksum",
+    "version",
+    "environment",
+    "cores",
+    "memory",
+    "disk",
+    "ip",
+    "hostname",
+    "platform",
+    "pid",
+    "code",
+    "url",
+    "platforms",
+    "distributionStrategy",
+    "email",
+    "password",
+    "role",
+    "firstName",
+    "lastName",
+    "slug",
+    "admins",
+    "scope",
+    "nonce",
+    "ttl",
+    "include",
+    "encrypt",
+    "algorithm",
+    "subscriptions",
+    "signatureAlgorithm",
+    "apiVersion",
+    "maxActivations",
+    "maxDeactivations",
+    "increment",
+    "decrement",
+    "policy",
+    "owner",
+    "user",
+    "group",
+    "license",
+    "product",
+    "machine",
+    "data",
+    "type",
+    "id",
+    "attributes",
+    "relationships",
+    "meta",
+];
+
+/// Resource types the parsers expect (and some they do not).
+const TYPES: &[&str] = &[
+    "licenses",
+    "policies",
+    "products",
+    "users",
+    "machines",
+    "processes",
+    "components",
+    "groups",
+    "entitlements",
+    "tokens",
+    "webhook-endpoints",
+    "accounts",
+    "license",
+    "bogus",
+];
+
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof![any::<String>(), "[0-9T:+\\-.Zé ]{0,30}", Just("2024-01-01T00:00:00+aé00".to_owned()), "[a-zA-Z0-9%\\[\\]=&+\"é]{0,40}",]
+}
+
+fn key() -> impl Strategy<Value = String> {
+    prop_oneof![3 => prop::sample::select(KEYS).prop_map(str::to_owned), 1 => any::<String>()]
+}
+
+fn leaf() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        prop::sample::select(vec![0i64, -1, 1, 2_147_483_647, 2_147_483_648, 9_007_199_254_740_992, i64::MAX, i64::MIN]).prop_map(Value::from),
+        any::<f64>().prop_filter_map("finite", |f| serde_json::Number::from_f64(f).map(Value::Number)),
+        text().prop_map(Value::String),
+    ]
+}
+
+/// Arbitrary JSON, recursive.
+fn json_value() -> impl Strategy<Value = Value> {
+    leaf().prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec((key(), inner), 0..6).prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+        ]
+    })
+}
+
+fn object() -> impl Strategy<Value = Map<String, Value>> {
+    prop::collection::vec((key(), json_value()), 0..8).prop_map(|kv| kv.into_iter().collect())
+}
+
+/// `{"data":{"type","id"?,"attributes","relationships"},"meta"}` with arbitrary members.
+fn jsonapi_doc() -> impl Strategy<Value = Value> {
+    let rel = prop_oneof![
+        (prop::sample::select(TYPES), json_value()).prop_map(|(t, id)| json!({"data": {"type": t, "id": id}})),
+        prop::collection::vec((prop::sample::select(TYPES), text()), 0..4)
+            .prop_map(|v| json!({"data": v.into_iter().map(|(t, id)| json!({"type": t, "id": id, "attributes": {}})).collect::<Vec<_>>()})),
+        json_value(),
+    ];
+    let rels = prop::collection::vec((key(), rel), 0..4).prop_map(|kv| Value::Object(kv.into_iter().collect()));
+    (prop::sample::select(TYPES), prop::option::of(json_value()), object(), rels, prop::option::of(object())).prop_map(|(t, id, attrs, rels, meta)| {
+        let mut data = json!({"type": t, "attributes": attrs, "relationships": rels});
+        if let Some(id) = id {
+            data["id"] = id;
+        }
+        let mut doc = json!({ "data": data });
+        if let Some(m) = meta {
+            doc["meta"] = Value::Object(m);
+        }
+        doc
+    })
+}
+
+/// A body: raw bytes, any JSON, or a JSON:API document.
+fn body() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..64),
+        json_value().prop_map(|v| v.to_string().into_bytes()),
+        jsonapi_doc().prop_map(|v| v.to_string().into_bytes()),
+        object().prop_map(|m| json!({ "meta": m }).to_string().into_bytes()),
+    ]
+}
+
+/// Every request-body parser; each may fail, none may panic, none may answer 5xx.
+fn parse_everything(b: &[u8]) {
+    fn client<T>(r: shared::Result<T>) {
+        if let Err(e) = r {
+            assert!((400..500).contains(&e.status), "a parser answered {} {}: {}", e.status, e.code, e.detail);
+        }
+    }
+    client(parse_body(b));
+    client(parse_meta(b));
+    for t in TYPES {
+        client(ResourceInput::parse(b, t).and_then(ResourceInput::finish));
+        client(to_one_body(b, t));
+    }
+    for creating in [true, false] {
+        client(licenses::parse(b, creating));
+        client(policies::parse(b, creating));
+        client(products::parse(b, creating));
+        client(users::parse(b, creating));
+        client(groups::parse(b, creating));
+        client(entitlements::parse(b, creating));
+        client(tokens::parse_input(b, creating));
+        client(webhooks::parse(b, creating, creating));
+    }
+    client(accounts::parse_create(b));
+    client(activation::parse(b));
+    client(machines::parse_update(b));
+    client(processes::parse(b));
+    client(components::parse(b));
+    client(entitlements::parse_identifiers(b, "entitlements"));
+    client(usage::parse_amount(b, "increment"));
+    client(validation::parse_validate_key(b));
+    client(validation::parse_validate(b, "id", false));
+    for kind in [FileKind::License, FileKind::Machine] {
+        client(checkout::parse_options(kind, &Query::default(), Some(b)));
+    }
+    if let Ok(mut m) = parse_body(b) {
+        for creating in [true, false] {
+            let _ = PolicyConfig::default().apply(&mut m, creating);
+        }
+        if let Some(Value::Object(mut attrs)) = m.get("data").and_then(|d| d.get("attributes")).cloned() {
+            let _ = PolicyConfig::default().apply(&mut attrs, true);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(Config { cases: CASES, failure_persistence: None, ..Config::default() })]
+
+    #[test]
+    fn request_parsers_never_panic(b in body()) {
+        parse_everything(&b);
+    }
+
+    #[test]
+    fn dates_queries_and_credentials_never_panic(s in text(), t in text()) {
+        let _ = shared::clock::parse_iso8601(&s);
+        let q = Query::parse(&s);
+        let _ = Page::from_query(&q).map(|p| p.offset());
+        let _ = q.metadata_filters();
+        let _ = q.flag("suspended");
+        for kind in [FileKind::License, FileKind::Machine] {
+            let _ = checkout::parse_options(kind, &q, None);
+        }
+        for header in [Some(s.as_str()), Some(format!("Bearer {t}").as_str()), Some(format!("License {t}").as_str()), Some(format!("Basic {t}").as_str()), None] {
+            let _ = auth::parse_credentials(header, Some(&t));
+        }
+        let _ = webhooks::check_url(&s, false);
+        let _ = shared::api::api_version(Some(&s));
+        let _ = signature::check_accept_signature(Some(&s), "acct");
+    }
+
+    #[test]
+    fn page_queries_are_client_errors(k in prop::sample::select(vec!["limit", "page[size]", "page[number]"]), v in prop_oneof![text(), any::<i128>().prop_map(|n| n.to_string())]) {
+        let q = Query::parse(&format!("{k}={v}&page[size]=10"));
+        if let Err(e) = Page::from_query(&q) {
+            prop_assert_eq!(e.status, 400);
+        }
+    }
+}
+
+#[test]
+fn keys_tokens_signatures_and_files_never_panic() {
+    let signing = keys::from_private_hex(&"07".repeat(32)).unwrap();
+    let public = keys::public_hex(&signing);
+    let rng = SeededRandom::new(3);
+    let signed_key = license_key::sign_key(&signing, "dataset");
+    let files: Vec<String> = [Encoding::Base64, Encoding::Aes256Gcm]
+        .into_iter()
+        .flat_map(|enc| [FileKind::License, FileKind::Machine].map(|k| license_file::encode(k, r#"{"data":{}}"#, enc, "secret", &signing, &rng)))
+        .collect();
+    let sealed = keys::seal("secret", &signing, &rng);
+    let headers = signature::sign(&signing, "acct", "GET", "/v1/x", "h", 0, b"");
+    let mut runner = TestRunner::new(Config { cases: CASES, failure_persistence: None, ..Config::default() });
+    // Genuine values with a stretch replaced by arbitrary text, so decoders get past their first check.
+    let mutation = (any::<prop::sample::Index>(), 0usize..24, text(), any::<String>());
+    runner
+        .run(&mutation, |(at, len, patch, raw)| {
+            let mutate = |s: &str| {
+                let mut cut = at.index(s.len() + 1);
+                while !s.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                let mut end = (cut + len).min(s.len());
+                while !s.is_char_boundary(end) {
+                    end -= 1;
+                }
+                format!("{}{patch}{}", &s[..cut], &s[end..])
+            };
+            for k in [raw.clone(), mutate(&signed_key), format!("key/{raw}"), format!("{raw}.{raw}")] {
+                let _ = license_key::verify_key(&public, &k);
+                let _ = license_key::verify_key(&raw, &k);
+            }
+            for f in &files {
+                let _ = license_file::decode(&mutate(f), &public, "secret");
+                let _ = license_file::decode(&mutate(f), &raw, &raw);
+            }
+            let _ = license_file::decode(&raw, &public, "secret");
+            let _ = token::looks_like_token(&raw);
+            let _ = token::digest("secret", "acct", &raw);
+            let _ = keys::unseal("secret", &mutate(&sealed));
+            let _ = keys::from_private_hex(&raw);
+            let forged = signature::SignedHeaders { date: mutate(&headers.date), digest: mutate(&headers.digest), signature: mutate(&headers.signature) };
+            let _ = signature::verify(&public, "GET", "/v1/x", "h", &forged, raw.as_bytes());
+            let _ = signature::check_accept_signature(Some(&mutate(r#"keyid="acct", algorithm="ed25519""#)), "acct");
+            let input = license_key::KeyDatasetInput {
+                account_id: "a",
+                product_id: "p",
+                policy_id: "q",
+                policy_duration: Some(i64::MAX),
+                user: Some((&raw, &raw)),
+                license_id: "l",
+                created_ms: i64::MAX,
+                expiry_ms: Some(i64::MIN),
+            };
+            let _ = license_key::format_template(&mutate("{{account}}-{{ id }}-{{expiry}}{{"), &input);
+            let _ = license_key::format_template(&raw, &input);
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// List filters reach SQL: bad values must be 400s, never a 500 from the store.
+#[test]
+fn list_filters_are_client_errors_on_sqlite() {
+    let env = Env::new();
+    let admin = env.admin();
+    let filters = prop::collection::vec(
+        (
+            prop::sample::select(vec![
+                "metadata[tier]",
+                "metadata[a\"b]",
+                "metadata[]",
+                "status",
+                "expires[before]",
+                "expires[within]",
+                "expires[in]",
+                "suspended",
+                "limit",
+                "page[number]",
+                "page[size]",
+                "policy",
+                "product",
+                "user",
+                "owner",
+                "group",
+                "expired",
+            ]),
+            prop_oneof![text(), any::<i64>().prop_map(|n| n.to_string()), any::<u64>().prop_map(|n| format!("{n}d"))],
+        ),
+        0..4,
+    );
+    let mut runner = TestRunner::new(Config { cases: 256, failure_persistence: None, ..Config::default() });
+    runner
+        .run(&filters, |fs| {
+            let q = Query(fs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
+            if let Err(e) = block(licenses::list(&env.app(), &admin, &q)) {
+                prop_assert!((400..500).contains(&e.status), "{:?} answered {} {}", q, e.status, e.detail);
+            }
+            Ok(())
+        })
+        .unwrap();
+}

@@ -1,0 +1,320 @@
+//! Hostile input on the real runtime: every route, as admin and anonymous, gets malformed and
+//! adversarial bodies and query strings. Every answer must be a signed 4xx JSON:API error (never
+//! a 5xx, never a dead isolate), and the Worker must still answer afterwards.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+use e2e::{assert_signed, server, Resp, TestAccount};
+use serde_json::json;
+
+/// Every route (method, path under the account) from `core_routes` and each group's `route()`.
+/// `{id}` is an id that exists nowhere, so bodies are parsed and lookups answer 404.
+const ROUTES: &[(&str, &str)] = &[
+    ("POST", "/tokens"),
+    ("PATCH", "/tokens/{id}"),
+    ("POST", "/products"),
+    ("PATCH", "/products/{id}"),
+    ("POST", "/products/{id}/tokens"),
+    ("POST", "/policies"),
+    ("PATCH", "/policies/{id}"),
+    ("POST", "/users"),
+    ("PATCH", "/users/{id}"),
+    ("POST", "/users/{id}/actions/ban"),
+    ("POST", "/users/{id}/actions/unban"),
+    ("POST", "/users/{id}/tokens"),
+    ("PUT", "/users/{id}/group"),
+    ("POST", "/licenses"),
+    ("PATCH", "/licenses/{id}"),
+    ("DELETE", "/licenses/{id}"),
+    ("DELETE", "/licenses/{id}/actions/revoke"),
+    ("POST", "/licenses/{id}/actions/suspend"),
+    ("POST", "/licenses/{id}/actions/reinstate"),
+    ("POST", "/licenses/{id}/actions/renew"),
+    ("POST", "/licenses/{id}/actions/renew-maintenance"),
+    ("POST", "/licenses/{id}/actions/check-in"),
+    ("POST", "/licenses/{id}/actions/check-out"),
+    ("POST", "/licenses/{id}/actions/increment-usage"),
+    ("POST", "/licenses/{id}/actions/decrement-usage"),
+    ("POST", "/licenses/{id}/actions/reset-usage"),
+    ("POST", "/licenses/{id}/actions/validate"),
+    ("POST", "/licenses/actions/validate-key"),
+    ("PUT", "/licenses/{id}/policy"),
+    ("PUT", "/licenses/{id}/owner"),
+    ("PUT", "/licenses/{id}/group"),
+    ("POST", "/licenses/{id}/tokens"),
+    ("POST", "/licenses/{id}/users"),
+    ("DELETE", "/licenses/{id}/users"),
+    ("POST", "/licenses/{id}/entitlements"),
+    ("DELETE", "/licenses/{id}/entitlements"),
+    ("POST", "/machines"),
+    ("PATCH", "/machines/{id}"),
+    ("DELETE", "/machines/{id}"),
+    ("POST", "/machines/{id}/actions/ping"),
+    ("POST", "/machines/{id}/actions/reset"),
+    ("POST", "/machines/{id}/actions/check-out"),
+    ("POST", "/processes"),
+    ("DELETE", "/processes/{id}"),
+    ("POST", "/processes/{id}/actions/ping"),
+    ("POST", "/components"),
+    ("DELETE", "/components/{id}"),
+    ("POST", "/entitlements"),
+    ("PATCH", "/entitlements/{id}"),
+    ("POST", "/policies/{id}/entitlements"),
+    ("DELETE", "/policies/{id}/entitlements"),
+    ("POST", "/groups"),
+    ("PATCH", "/groups/{id}"),
+    ("POST", "/webhook-endpoints"),
+    ("PATCH", "/webhook-endpoints/{id}"),
+    ("POST", "/webhook-events/{id}/actions/retry"),
+];
+
+/// Collection reads: they parse `page[…]` / `limit`.
+const LISTS: &[&str] = &[
+    "/event-logs",
+    "/tokens",
+    "/products",
+    "/policies",
+    "/users",
+    "/licenses",
+    "/licenses/{id}/machines",
+    "/licenses/{id}/entitlements",
+    "/licenses/{id}/users",
+    "/licenses/{id}/tokens",
+    "/machines",
+    "/processes",
+    "/components",
+    "/entitlements",
+    "/groups",
+    "/groups/{id}/licenses",
+    "/webhook-endpoints",
+    "/webhook-events",
+];
+
+/// Read routes, for hostile query strings.
+const READS: &[&str] = &[
+    "",
+    "/profile",
+    "/me",
+    "/event-logs",
+    "/event-logs/{id}",
+    "/tokens",
+    "/products",
+    "/policies",
+    "/users",
+    "/licenses",
+    "/licenses/{id}",
+    "/licenses/{id}/actions/validate",
+    "/licenses/{id}/machines",
+    "/licenses/{id}/entitlements",
+    "/licenses/{id}/users",
+    "/licenses/{id}/tokens",
+    "/licenses/{id}/policy",
+    "/machines",
+    "/machines/{id}",
+    "/machines/{id}/license",
+    "/processes",
+    "/components",
+    "/entitlements",
+    "/groups",
+    "/groups/{id}/licenses",
+    "/webhook-endpoints",
+    "/webhook-events",
+];
+
+/// Pagination with bad values: a 4xx on every list.
+const PAGE_QUERIES: &[&str] = &["page[size]=-1", "page[number]=99999999999999999999", "page[size]=1e3&page[number]=1", "limit=%00", "limit=-5"];
+
+/// License list filters with bad values: a 4xx on `GET /licenses`.
+const LICENSE_QUERIES: &[&str] = &[
+    "metadata[a%22b]=1",
+    "metadata[%C3%A9%FF]=1",
+    "status=%FF%FE",
+    "expires[before]=2024-01-01T00:00:00%2Ba%C3%A900",
+    "expires[within]=99999999999999999999d",
+    "suspended=maybe",
+];
+
+/// Query strings that are noise around the parameters: never a 5xx.
+const NOISY_QUERIES: &[&str] = &["%zz=%%&&=&%", "a=%E0%A4%A&b=%C0%AF", "product=%00%01%02", "user=%22%27%3B--", "metadata%5Bx%5D=%5B%5D"];
+
+fn bodies(ty: &str) -> Vec<Vec<u8>> {
+    let big = "a".repeat(1 << 20);
+    let mut deep = String::new();
+    for _ in 0..200 {
+        deep.push_str("{\"a\":");
+    }
+    deep.push('1');
+    deep.push_str(&"}".repeat(200));
+    let mut v: Vec<Vec<u8>> = vec![
+        b"{".to_vec(),
+        b"\xff\xfe\x00\x80garbage".to_vec(),
+        b"[]".to_vec(),
+        b"null".to_vec(),
+        b"\"data\"".to_vec(),
+        "[".repeat(5000).into_bytes(),
+        format!("{{\"data\":{deep}}}").into_bytes(),
+        format!(r#"{{"data":{{"type":"{ty}","attributes":{{"name":"{big}"}}}}}}"#).into_bytes(),
+        format!(r#"{{"data":{{"type":"{ty}","attributes":{{"cores":99999999999999999999999,"memory":18446744073709551615,"disk":-9223372036854775809,"maxMachines":1e308,"duration":-1,"increment":2147483648}}}}}}"#).into_bytes(),
+        br#"{"meta":{"increment":18446744073709551615,"decrement":-1,"key":"k","nonce":1e400}}"#.to_vec(),
+    ];
+    for doc in [
+        json!({"data": []}),
+        json!({"data": null, "meta": null}),
+        json!({"data": {"type": null, "attributes": null, "relationships": {"policy": null, "license": [], "product": {"data": 1}}}}),
+        json!({"data": {"type": ty, "attributes": {"expiry": "2024-01-01T00:00:00+aé00", "fingerprint": ["x"], "name": 1, "metadata": "x", "floating": "yes", "email": {}, "url": 7, "pid": true}}}),
+        json!({"data": {"type": ty, "attributes": {"metadata": {"k": "v".repeat(20_000)}}}}),
+        json!({"data": [{"type": "entitlements", "id": null}, {"type": 1}]}),
+        json!({"meta": {"key": "x", "scope": {"fingerprint": ["a"], "product": {}, "user": 1, "blob": "x".repeat(60_000)}}}),
+        json!({"meta": {"key": "x", "scope": {"fingerprints": vec!["f"; 5000]}}}),
+        json!({"meta": {"encrypt": "yes", "ttl": "forever", "include": [1, {}], "algorithm": 5}}),
+    ] {
+        v.push(doc.to_string().into_bytes());
+    }
+    v
+}
+
+/// The JSON:API type a path's resource has (for bodies that get past the type check).
+fn ty(path: &str) -> &'static str {
+    for t in ["webhook-endpoints", "entitlements", "components", "processes", "machines", "licenses", "policies", "products", "users", "tokens", "groups"] {
+        if path.starts_with(&format!("/{t}")) {
+            return t;
+        }
+    }
+    "licenses"
+}
+
+fn assert_client_error(acct: &TestAccount, r: &Resp, what: &str) {
+    assert!((400..500).contains(&r.status), "{what}: answered {} {}", r.status, r.text().chars().take(300).collect::<String>());
+    assert_signed(r, &acct.public_key_hex);
+    let code = r.json["errors"][0]["code"].as_str();
+    assert!(code.is_some_and(|c| !c.is_empty()), "{what}: no JSON:API error code in {}", r.text().chars().take(300).collect::<String>());
+}
+
+fn assert_alive(acct: &TestAccount) {
+    let r = acct.client().get(&acct.path("/licenses"), acct.admin(), None);
+    r.assert_status(200);
+}
+
+#[test]
+fn hostile_bodies_on_every_route_are_signed_client_errors() {
+    let acct = server().bootstrap_account();
+    let c = acct.client();
+    let missing = "00000000-0000-4000-8000-000000000000";
+    let admin = format!("Bearer {}", acct.admin_token);
+    for (method, route) in ROUTES {
+        let path = acct.path(&route.replace("{id}", missing));
+        for (i, body) in bodies(ty(route)).iter().enumerate() {
+            for auth in [Some(admin.as_str()), None] {
+                let mut headers = vec![("Content-Type", "application/vnd.api+json"), ("Accept", "application/vnd.api+json")];
+                if let Some(a) = auth {
+                    headers.push(("Authorization", a));
+                }
+                let r = c.raw(method, &path, &headers, Some(body));
+                assert_client_error(&acct, &r, &format!("{method} {route} body #{i} ({})", if auth.is_some() { "admin" } else { "anonymous" }));
+            }
+        }
+    }
+    assert_alive(&acct);
+}
+
+#[test]
+fn hostile_queries_on_every_read_are_never_server_errors() {
+    let acct = server().bootstrap_account();
+    let c = acct.client();
+    let missing = "00000000-0000-4000-8000-000000000000";
+    let long = format!("product={}", "x".repeat(8_000));
+    for route in READS {
+        let base = acct.path(&route.replace("{id}", missing));
+        // A list parses its page (and /licenses its filters); other reads ignore them.
+        let list = LISTS.contains(route);
+        let must_refuse: Vec<&str> = match (list, *route) {
+            (true, "/licenses") => PAGE_QUERIES.iter().chain(LICENSE_QUERIES).copied().collect(),
+            (true, _) => PAGE_QUERIES.to_vec(),
+            (false, _) => Vec::new(),
+        };
+        for auth in [acct.admin(), None] {
+            for q in &must_refuse {
+                let r = c.get(&format!("{base}?{q}"), auth, None);
+                assert_client_error(&acct, &r, &format!("GET {route}?{q}"));
+            }
+            let noise = NOISY_QUERIES.iter().chain(PAGE_QUERIES).chain(LICENSE_QUERIES).copied().chain([long.as_str()]);
+            for q in noise.filter(|q| !must_refuse.contains(q)) {
+                let r = c.get(&format!("{base}?{q}"), auth, None);
+                assert!(r.status < 500, "GET {route}?{}: answered {} {}", &q[..q.len().min(60)], r.status, r.text());
+                assert_signed(&r, &acct.public_key_hex);
+            }
+        }
+    }
+    assert_alive(&acct);
+}
+
+#[test]
+fn a_body_without_content_length_is_capped_while_read() {
+    let acct = server().bootstrap_account();
+    let url = server().url().trim_start_matches("http://").to_owned();
+    let mut s = TcpStream::connect(&url).expect("connect to the loopback server");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    let head = format!(
+        "POST {} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nContent-Type: application/vnd.api+json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        acct.path("/products"),
+        server().host(),
+        acct.admin_token
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    // 4 MB in 64 KB chunks, far past the cap; the Worker stops reading long before the end, so
+    // a write may fail once it has answered.
+    let chunk = vec![b'a'; 64 * 1024];
+    for _ in 0..64 {
+        if s.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).and_then(|()| s.write_all(&chunk)).and_then(|()| s.write_all(b"\r\n")).is_err() {
+            break;
+        }
+    }
+    let _ = s.write_all(b"0\r\n\r\n");
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.starts_with("HTTP/1.1 413"), "{}", text.chars().take(300).collect::<String>());
+    assert!(text.contains("PAYLOAD_TOO_LARGE"), "{}", text.chars().take(600).collect::<String>());
+    assert!(text.to_ascii_lowercase().contains("keygen-signature"), "the 413 is signed");
+    assert_alive(&acct);
+}
+
+#[test]
+fn bounds_conflicts_and_exact_ids_hold_on_d1() {
+    let acct = server().bootstrap_account();
+    let c = acct.client();
+    let post = |path: &str, body: serde_json::Value| c.post(&acct.path(path), acct.admin(), Some(body));
+    let product = post("/products", json!({"data":{"type":"products","attributes":{"name":"App","code":"app"}}}));
+    let product = product.assert_status(201).json["data"]["id"].as_str().unwrap().to_owned();
+    let dup = post("/products", json!({"data":{"type":"products","attributes":{"name":"Other","code":"app"}}}));
+    assert_eq!((dup.status, dup.error_code()), (409, Some("ID_CONFLICT")), "a taken code is a conflict found positively");
+    let policy = post(
+        "/policies",
+        json!({"data":{"type":"policies","attributes":{"name":"P","floating":true,"maxMachines":5},"relationships":{"product":{"data":{"type":"products","id":product}}}}}),
+    );
+    let policy = policy.assert_status(201).json["data"]["id"].as_str().unwrap().to_owned();
+    let rel = json!({"policy":{"data":{"type":"policies","id":policy}}});
+    let a = post("/licenses", json!({"data":{"type":"licenses","relationships":rel}}));
+    let a = a.assert_status(201).json["data"]["id"].as_str().unwrap().to_owned();
+    // A license whose key is A's id must not shadow A.
+    let b = post("/licenses", json!({"data":{"type":"licenses","attributes":{"key":a},"relationships":rel}}));
+    let b = b.assert_status(201).json["data"]["id"].as_str().unwrap().to_owned();
+    let r = post(&format!("/licenses/{a}/actions/validate"), json!({"meta":{}}));
+    assert_eq!(r.assert_status(200).json["data"]["id"], a.as_str(), "validation by id hit license {b}");
+    assert_eq!(c.get(&acct.path(&format!("/licenses/{a}")), acct.admin(), None).assert_status(200).json["data"]["id"], a.as_str());
+    // Integers that would poison the license's sums are refused with a pointer.
+    let lrel = json!({"license":{"data":{"type":"licenses","id":a}}});
+    for (attr, v) in [("cores", json!(2_147_483_648_i64)), ("memory", json!(9_007_199_254_740_992_i64)), ("disk", json!(i64::MAX))] {
+        let r = post("/machines", json!({"data":{"type":"machines","attributes":{"fingerprint":"fp",attr:v},"relationships":lrel}}));
+        assert_eq!(r.status, 422, "{attr}: {}", r.text());
+        assert_eq!(r.json["errors"][0]["source"]["pointer"], format!("/data/attributes/{attr}"));
+    }
+    let ok = post(
+        "/machines",
+        json!({"data":{"type":"machines","attributes":{"fingerprint":"fp","cores":2_147_483_647,"memory":9_007_199_254_740_991_i64,"disk":9_007_199_254_740_991_i64},"relationships":lrel}}),
+    );
+    ok.assert_status(201);
+    let r = c.get(&acct.path(&format!("/licenses/{a}")), acct.admin(), None);
+    r.assert_status(200);
+}
