@@ -2,4 +2,5 @@
 pub mod jobs;
 pub mod webhook_delivery;
 pub mod webhook_payload;
+pub mod webhook_url;
 pub mod webhooks;
