@@ -21,9 +21,9 @@ fn since(env: &Env, from: usize) -> Vec<(String, String)> {
 
 fn tick(env: &Env, cron: &str) -> Vec<(String, String)> {
     let before = env.events().len();
-    let r = block(jobs::run(&env.app(), &RecordingHttp::default(), cron));
+    let r = block(jobs::run(&env.app(), &RecordingHttp::default(), cron, &jobs::Settings::free(false)));
     assert!(r.errors.is_empty(), "{:?}", r.errors);
-    assert!(r.statements <= jobs::INVOCATION_BUDGET);
+    assert!(r.statements <= jobs::Settings::free(false).cron_budget());
     since(env, before)
 }
 
@@ -269,6 +269,6 @@ fn daily_prune_removes_old_webhook_events_and_expired_tokens() {
 #[test]
 fn unknown_crons_are_reported() {
     let env = Env::new();
-    let r = block(jobs::run(&env.app(), &RecordingHttp::default(), "* * * * *"));
+    let r = block(jobs::run(&env.app(), &RecordingHttp::default(), "* * * * *", &jobs::Settings::free(false)));
     assert_eq!(r.errors.len(), 1);
 }

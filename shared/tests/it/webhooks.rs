@@ -53,7 +53,7 @@ fn deliveries_are_signed_like_responses_and_delivered_once() {
     assert_eq!(ep.subscriptions(), vec!["*"]);
     let l = env.license(&admin, &policy, json!({}));
     let http = RecordingHttp::default();
-    block(deliver_pending(&env.app(), &http, admin.account_id())).unwrap();
+    block(deliver_pending(&env.app(), &http, admin.account_id(), &jobs::Settings::free(false))).unwrap();
     let reqs = http.requests.borrow().clone();
     assert_eq!(reqs.len(), 1, "events before the endpoint existed are not sent");
     let r = &reqs[0];
@@ -85,8 +85,8 @@ fn deliveries_are_signed_like_responses_and_delivered_once() {
     assert_eq!(token_of(&r.body), rows[0].idempotency_token);
 
     // The hook and the cron running again deliver nothing twice.
-    block(deliver_pending(&env.app(), &http, admin.account_id())).unwrap();
-    block(jobs::run(&env.app(), &http, CRON_LIFECYCLE));
+    block(deliver_pending(&env.app(), &http, admin.account_id(), &jobs::Settings::free(false))).unwrap();
+    block(jobs::run(&env.app(), &http, CRON_LIFECYCLE, &jobs::Settings::free(false)));
     assert_eq!(http.requests.borrow().len(), 1);
 }
 
@@ -96,14 +96,14 @@ fn failures_retry_with_backoff_and_the_same_idempotency_token() {
     let ep = endpoint(&env, &admin, json!({"url": "https://hooks.example.com/h"}), None);
     env.license(&admin, &policy, json!({}));
     let http = RecordingHttp::answering(&[500]);
-    block(deliver_pending(&env.app(), &http, admin.account_id())).unwrap();
+    block(deliver_pending(&env.app(), &http, admin.account_id(), &jobs::Settings::free(false))).unwrap();
     let row = &deliveries(&env, &admin, &ep.id)[0];
     assert_eq!((row.status.as_str(), row.attempts, row.last_response_code), ("FAILING", 1, Some(500)));
     assert_eq!(row.next_attempt_at, shared::Clock::now_ms(&env.clock) + 60_000);
-    block(jobs::run(&env.app(), &http, CRON_LIFECYCLE));
+    block(jobs::run(&env.app(), &http, CRON_LIFECYCLE, &jobs::Settings::free(false)));
     assert_eq!(http.requests.borrow().len(), 1, "not due yet");
     env.clock.advance(60_000);
-    block(jobs::run(&env.app(), &http, CRON_LIFECYCLE));
+    block(jobs::run(&env.app(), &http, CRON_LIFECYCLE, &jobs::Settings::free(false)));
     let reqs = http.requests.borrow().clone();
     assert_eq!(reqs.len(), 2);
     assert_eq!(token_of(&reqs[0].body), token_of(&reqs[1].body));
@@ -116,7 +116,7 @@ fn gone_suspends_the_endpoint_and_a_retry_replays_everything_that_waited() {
     let ep = endpoint(&env, &admin, json!({"url": "https://hooks.example.com/h"}), None);
     env.license(&admin, &policy, json!({}));
     let http = RecordingHttp::answering(&[410]);
-    block(deliver_pending(&env.app(), &http, admin.account_id())).unwrap();
+    block(deliver_pending(&env.app(), &http, admin.account_id(), &jobs::Settings::free(false))).unwrap();
     let failed = deliveries(&env, &admin, &ep.id)[0].clone();
     assert_eq!(failed.status, "FAILED");
     assert!(block(webhooks::show(&env.app(), &admin, &ep.id)).unwrap().suspended_at.is_some());
@@ -124,9 +124,9 @@ fn gone_suspends_the_endpoint_and_a_retry_replays_everything_that_waited() {
     // Suspended, not disabled: new events are still recorded, but wait.
     env.clock.advance(1000);
     env.license(&admin, &policy, json!({}));
-    block(deliver_pending(&env.app(), &http, admin.account_id())).unwrap();
+    block(deliver_pending(&env.app(), &http, admin.account_id(), &jobs::Settings::free(false))).unwrap();
     env.clock.advance(3_600_000);
-    block(jobs::run(&env.app(), &http, CRON_LIFECYCLE));
+    block(jobs::run(&env.app(), &http, CRON_LIFECYCLE, &jobs::Settings::free(false)));
     assert_eq!(http.requests.borrow().len(), 1);
     let rows = deliveries(&env, &admin, &ep.id);
     assert_eq!(rows.len(), 2);
@@ -136,7 +136,7 @@ fn gone_suspends_the_endpoint_and_a_retry_replays_everything_that_waited() {
     let retried = block(webhooks::retry_event(&env.app(), &admin, &failed.id)).unwrap();
     assert_eq!(retried.idempotency_token, failed.idempotency_token);
     assert_eq!(retried.retry_of.as_deref(), Some(failed.id.as_str()));
-    block(deliver_pending(&env.app(), &http, admin.account_id())).unwrap();
+    block(deliver_pending(&env.app(), &http, admin.account_id(), &jobs::Settings::free(false))).unwrap();
     let reqs = http.requests.borrow().clone();
     assert_eq!(reqs.len(), 3);
     let tokens: Vec<String> = reqs[1..].iter().map(|r| token_of(&r.body)).collect();
@@ -153,7 +153,7 @@ fn repeated_failures_suspend_the_endpoint() {
     env.license(&admin, &policy, json!({}));
     let http = RecordingHttp::answering(&[503; 40]);
     for _ in 0..20 {
-        block(jobs::run(&env.app(), &http, CRON_LIFECYCLE));
+        block(jobs::run(&env.app(), &http, CRON_LIFECYCLE, &jobs::Settings::free(false)));
         env.clock.advance(13 * 3_600_000);
     }
     assert_eq!(http.requests.borrow().len() as i64, SUSPEND_AFTER_FAILURES);
@@ -173,7 +173,7 @@ fn subscriptions_and_product_scope_filter_deliveries() {
     let theirs = env.license(&admin, &other_policy, json!({}));
     block(shared::service::licensing::licenses::delete(&env.app(), &admin, &mine.id, false)).unwrap();
     let http = RecordingHttp::default();
-    block(deliver_pending(&env.app(), &http, admin.account_id())).unwrap();
+    block(deliver_pending(&env.app(), &http, admin.account_id(), &jobs::Settings::free(false))).unwrap();
     let a: Vec<String> = deliveries(&env, &admin, &deleted_only.id).iter().map(|r| r.event.clone()).collect();
     assert_eq!(a, vec!["license.deleted"]);
     let b = deliveries(&env, &admin, &scoped.id);

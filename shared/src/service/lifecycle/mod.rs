@@ -1,4 +1,5 @@
 //! Lifecycle: webhooks (endpoints, fan-out, delivery, payloads) and the scheduled jobs.
+pub mod http_fake;
 pub mod jobs;
 pub mod webhook_delivery;
 pub mod webhook_payload;
