@@ -9,6 +9,7 @@ use shared::service::lifecycle::jobs::{self, CRON_LIFECYCLE};
 use shared::service::lifecycle::webhook_delivery::{deliver_pending, RecordingHttp, SUSPEND_AFTER_FAILURES};
 use shared::service::{lifecycle::webhooks, Caller};
 use shared::store::rows::{WebhookEndpointRow, WebhookEventRow};
+use shared::store::Db;
 
 use crate::support::{block, Env, T0};
 
@@ -198,4 +199,64 @@ fn endpoints_update_and_delete() {
     assert_eq!(e.code, "PRODUCT_NOT_FOUND");
     block(webhooks::delete(&env.app(), &admin, &ep.id)).unwrap();
     assert_eq!(block(webhooks::show(&env.app(), &admin, &ep.id)).unwrap_err().status, 404);
+}
+
+#[test]
+fn a_hanging_endpoint_delays_no_other_delivery() {
+    let (env, admin, policy) = setup();
+    let slow = endpoint(&env, &admin, json!({"url": "https://slow.example.com/h", "subscriptions": ["license.created"]}), None);
+    let fast: Vec<WebhookEndpointRow> = (0..3)
+        .map(|i| endpoint(&env, &admin, json!({"url": format!("https://fast{i}.example.com/h"), "subscriptions": ["license.created"]}), None))
+        .collect();
+    env.license(&admin, &policy, json!({}));
+    let http = RecordingHttp::default().hang("https://slow.example.com/h");
+    block(deliver_pending(&env.app(), &http, admin.account_id(), &jobs::Settings::free(false))).unwrap();
+    // Every delivery started at once; the fast ones finished while the slow one hung.
+    assert_eq!(http.requests.borrow().len(), 4);
+    let finished = http.finished.borrow().clone();
+    assert_eq!(finished.last().map(String::as_str), Some("https://slow.example.com/h"), "{finished:?}");
+    for ep in &fast {
+        let d = deliveries(&env, &admin, &ep.id);
+        assert_eq!((d.len(), d[0].status.as_str(), d[0].last_response_code), (1, "DELIVERED", Some(200)), "{}", ep.url);
+    }
+    let d = deliveries(&env, &admin, &slow.id);
+    assert_eq!((d[0].status.as_str(), d[0].last_response_code), ("FAILING", None));
+    assert!(d[0].last_response_body.as_deref().unwrap_or("").contains("timed out"), "{:?}", d[0].last_response_body);
+}
+
+#[test]
+fn a_redirect_is_a_failed_delivery() {
+    let (env, admin, policy) = setup();
+    let ep = endpoint(&env, &admin, json!({"url": "https://hooks.example.com/h", "subscriptions": ["license.created"]}), None);
+    env.license(&admin, &policy, json!({}));
+    let http = RecordingHttp::answering(&[302]);
+    block(deliver_pending(&env.app(), &http, admin.account_id(), &jobs::Settings::free(false))).unwrap();
+    let d = deliveries(&env, &admin, &ep.id);
+    assert_eq!((d[0].status.as_str(), d[0].last_response_code), ("FAILING", Some(302)));
+}
+
+#[test]
+fn a_stored_private_target_is_refused_at_delivery_without_a_request() {
+    let (env, admin, policy) = setup();
+    let ep = endpoint(&env, &admin, json!({"url": "https://hooks.example.com/h", "subscriptions": ["license.created"]}), None);
+    let loopback = endpoint(&env, &admin, json!({"url": "https://hooks2.example.com/h", "subscriptions": ["license.created"]}), None);
+    // Endpoints stored before targets were checked (or written behind the API's back).
+    for (id, url) in [(&ep.id, "https://169.254.169.254/latest/meta-data"), (&loopback.id, "http://127.0.0.1:9/h")] {
+        block(env.db.execute("UPDATE webhook_endpoints SET url = ?2 WHERE id = ?1", &[id.clone().into(), url.into()])).unwrap();
+    }
+    env.license(&admin, &policy, json!({}));
+    let http = RecordingHttp::default();
+    block(deliver_pending(&env.app(), &http, admin.account_id(), &jobs::Settings::free(false))).unwrap();
+    assert!(http.requests.borrow().is_empty(), "{:?}", http.requests.borrow());
+    for id in [&ep.id, &loopback.id] {
+        let d = deliveries(&env, &admin, id);
+        assert_eq!(d[0].status, "FAILED", "refusals are final");
+        assert!(d[0].last_response_body.as_deref().unwrap_or("").starts_with("refused"), "{:?}", d[0].last_response_body);
+    }
+    // Development allows the loopback one (and only it).
+    let dev = jobs::Settings::free(true);
+    let l2 = env.license(&admin, &policy, json!({}));
+    block(deliver_pending(&env.app(), &http, admin.account_id(), &dev)).unwrap();
+    let urls: Vec<String> = http.requests.borrow().iter().map(|r| r.url.clone()).collect();
+    assert_eq!(urls, vec!["http://127.0.0.1:9/h"], "{}", l2.id);
 }
