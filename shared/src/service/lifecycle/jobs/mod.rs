@@ -285,20 +285,34 @@ pub(crate) async fn license_job<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budg
         let mut guard = Map::new();
         let mut evs = Vec::new();
         for r in &rows {
-            if let Some(vals) = (job.decide)(r, &r.config(), now) {
+            // A stored policy that does not decode is skipped (and reported), never read as the
+            // defaults; the other rows go on.
+            let cfg = match policy_config(&r.policy_config) {
+                Ok(c) => c,
+                Err(e) => {
+                    rep.errors.push(format!("license {}: {e}", r.id));
+                    continue;
+                }
+            };
+            if let Some(vals) = (job.decide)(r, &cfg, now) {
                 guard.insert(r.id.clone(), json!(vals));
                 evs.push((r.account_id.as_str(), license_event(job.event, &r.id)));
             }
         }
         if !evs.is_empty() {
             let n = evs.len();
-            app.db
+            let batch = app
+                .db
                 .batch(vec![
                     crate::store::Stmt::new(job.mark, vec![Value::Object(guard).to_string().into(), now.into()]),
                     events::record_many(app, &Bearer::Anonymous, &evs, Some(n as u64)),
                 ])
-                .await?;
-            rep.events += n;
+                .await;
+            // A failed chunk rolls back as a whole and is re-read next tick; the next chunk runs.
+            match batch {
+                Ok(_) => rep.events += n,
+                Err(e) => rep.errors.push(format!("chunk after {}: {e}", rows.first().map_or("", |r| r.id.as_str()))),
+            }
         }
         if (rows.len() as i64) < CHUNK {
             rep.done = true;
@@ -307,18 +321,24 @@ pub(crate) async fn license_job<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budg
     }
 }
 
+/// A stored policy document, strictly: `Err` (with why) when it does not decode.
+pub(crate) fn policy_config(stored: &str) -> std::result::Result<PolicyConfig, String> {
+    serde_json::from_str(stored).map_err(|e| format!("stored policy config does not decode: {e}"))
+}
+
 fn license_event<'a>(name: &'a str, id: &'a str) -> Event<'a> {
     Event { name, resource_type: "licenses", resource_id: id, changes: None, meta: None }
 }
 
 /// "Entering the window `[at - offset, at]` and no event since it opened."
 pub(crate) fn soon(at: Option<Millis>, offset_ms: Millis, last: Option<Millis>, now: Millis) -> bool {
-    at.is_some_and(|at| now <= at && now >= at - offset_ms && last.is_none_or(|t| t < at - offset_ms))
+    let opens = |at: Millis| at.saturating_sub(offset_ms);
+    at.is_some_and(|at| now <= at && now >= opens(at) && last.is_none_or(|t| t < opens(at)))
 }
 
 /// "`at` passed (within the catch-up window) and no event since."
 pub(crate) fn passed(at: Option<Millis>, last: Option<Millis>, now: Millis) -> bool {
-    at.is_some_and(|at| at < now && at >= now - CATCH_UP_MS && last.is_none_or(|t| t < at))
+    at.is_some_and(|at| at < now && at >= now.saturating_sub(CATCH_UP_MS) && last.is_none_or(|t| t < at))
 }
 
 #[cfg(test)]
