@@ -205,9 +205,8 @@ fn endpoints_update_and_delete() {
 fn a_hanging_endpoint_delays_no_other_delivery() {
     let (env, admin, policy) = setup();
     let slow = endpoint(&env, &admin, json!({"url": "https://slow.example.com/h", "subscriptions": ["license.created"]}), None);
-    let fast: Vec<WebhookEndpointRow> = (0..3)
-        .map(|i| endpoint(&env, &admin, json!({"url": format!("https://fast{i}.example.com/h"), "subscriptions": ["license.created"]}), None))
-        .collect();
+    let fast: Vec<WebhookEndpointRow> =
+        (0..3).map(|i| endpoint(&env, &admin, json!({"url": format!("https://fast{i}.example.com/h"), "subscriptions": ["license.created"]}), None)).collect();
     env.license(&admin, &policy, json!({}));
     let http = RecordingHttp::default().hang("https://slow.example.com/h");
     block(deliver_pending(&env.app(), &http, admin.account_id(), &jobs::Settings::free(false))).unwrap();

@@ -87,4 +87,3 @@ impl HttpClient for RecordingHttp {
         Ok((status, format!("status {status}")))
     }
 }
-

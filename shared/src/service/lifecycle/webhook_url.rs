@@ -194,7 +194,13 @@ fn v6_loopback(a: Ipv6Addr) -> bool {
 /// non-public IPv4 address.
 fn v6_public(a: Ipv6Addr) -> bool {
     let [s0, s1, ..] = a.segments();
-    if a.is_unspecified() || a == Ipv6Addr::LOCALHOST || (s0 & 0xfe00) == 0xfc00 || (s0 & 0xffc0) == 0xfe80 || (s0 & 0xffc0) == 0xfec0 || (s0 & 0xff00) == 0xff00 {
+    if a.is_unspecified()
+        || a == Ipv6Addr::LOCALHOST
+        || (s0 & 0xfe00) == 0xfc00
+        || (s0 & 0xffc0) == 0xfe80
+        || (s0 & 0xffc0) == 0xfec0
+        || (s0 & 0xff00) == 0xff00
+    {
         return false;
     }
     if s0 == 0x2001 && s1 == 0x0db8 {
@@ -355,7 +361,9 @@ mod tests {
 
     #[test]
     fn development_allows_http_and_loopback_only() {
-        for url in ["http://127.0.0.1:9000/hook", "http://localhost/h", "http://[::1]:8080/", "https://127.0.0.1/", "http://2130706433/", "http://app.localhost/"] {
+        for url in
+            ["http://127.0.0.1:9000/hook", "http://localhost/h", "http://[::1]:8080/", "https://127.0.0.1/", "http://2130706433/", "http://app.localhost/"]
+        {
             assert_eq!(check(url, true), Ok(()), "{url}");
             assert!(check(url, false).is_err(), "{url} outside development");
         }
