@@ -127,7 +127,16 @@ pub async fn fan_out<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget, account
                         if !budget.take(1) {
                             break;
                         }
-                        webhook_payload::render(app, &e.account_id, &e.resource_type, &e.resource_id).await?
+                        // A resource that fails to render (a stored row that does not decode) is
+                        // reported and its events go out without it, so one bad row cannot stall
+                        // the outbox for every account.
+                        match webhook_payload::render(app, &e.account_id, &e.resource_type, &e.resource_id).await {
+                            Ok(r) => r,
+                            Err(err) => {
+                                rep.errors.push(format!("event {}: {} {} does not render: {err}", e.id, e.resource_type, e.resource_id));
+                                None
+                            }
+                        }
                     } else {
                         None
                     };
