@@ -46,7 +46,7 @@ pub enum Host {
     V4(Ipv4Addr),
     /// An IPv6 literal.
     V6(Ipv6Addr),
-    /// A DNS name, lowercase, trailing dots removed.
+    /// A DNS name, lowercase, its trailing dot (if any) removed.
     Name(String),
 }
 
@@ -86,8 +86,10 @@ pub fn parse(url: &str) -> Result<(bool, Host), Refusal> {
         Some(Some(a)) => Ok((https, Host::V4(a))),
         Some(None) => Err(Refusal::Malformed),
         None => {
-            let name = host.trim_end_matches('.');
-            if name.is_empty() || name.split('.').any(str::is_empty) {
+            // One trailing dot is the root (`example.com.`); anything else empty is malformed,
+            // and so is a name that would read as a number to some other parser.
+            let name = host.strip_suffix('.').unwrap_or(&host);
+            if name.is_empty() || name.split('.').any(str::is_empty) || name.rsplit('.').next().is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit())) {
                 return Err(Refusal::Malformed);
             }
             Ok((https, Host::Name(name.to_owned())))
@@ -312,6 +314,8 @@ mod tests {
         "https:///path",
         "https://example..com/",
         "https://[::1/",
+        "https://127.0.0.1../",
+        "https://localhost../",
     ];
 
     #[test]
