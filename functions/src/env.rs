@@ -27,6 +27,9 @@ pub struct AppEnv {
     pub rate: crate::rate_limit::Limiters,
     /// Password hashing, at `LATCHKEY_PASSWORD_ITERATIONS` (default 100,000) for new hashes.
     pub kdf: WebCryptoPbkdf2,
+    /// Per-invocation budgets of the cron jobs and the delivery hook (`LATCHKEY_PLAN`,
+    /// `LATCHKEY_CRON_D1_QUERIES`; Free-plan defaults).
+    pub jobs: shared::service::lifecycle::jobs::Settings,
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
@@ -40,13 +43,21 @@ impl AppEnv {
     /// 503 `CONFIG_INVALID` naming what is missing.
     pub fn from_env(env: &Env) -> Result<Self, Error> {
         let missing = |what: &str| Error::new(Code::ConfigInvalid, format!("the deployment is missing {what}"));
+        let development = text(env, "ENVIRONMENT").is_some_and(|e| e == "development");
+        let jobs = shared::service::lifecycle::jobs::Settings::from_vars(
+            text(env, "LATCHKEY_PLAN").as_deref(),
+            text(env, "LATCHKEY_CRON_D1_QUERIES").as_deref(),
+            development,
+        )
+        .map_err(|e| Error::new(Code::ConfigInvalid, e))?;
         Ok(Self {
             db: D1Db(env.d1("DB").map_err(|_| missing("the D1 binding DB"))?),
             kv: WorkersKv(env.kv("LEASES").map_err(|_| missing("the KV binding LEASES"))?),
             secret: text(env, "LATCHKEY_SECRET").ok_or_else(|| missing("the secret LATCHKEY_SECRET"))?,
             bootstrap_token: text(env, "LATCHKEY_BOOTSTRAP_TOKEN"),
             account_id: text(env, "LATCHKEY_ACCOUNT_ID"),
-            development: text(env, "ENVIRONMENT").is_some_and(|e| e == "development"),
+            development,
+            jobs,
             rate: crate::rate_limit::Limiters::from_env(env)?,
             kdf: WebCryptoPbkdf2 {
                 iterations: shared::kdf::parse_iterations(text(env, "LATCHKEY_PASSWORD_ITERATIONS").as_deref())

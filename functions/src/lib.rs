@@ -16,7 +16,7 @@ mod respond;
 mod router;
 mod routes;
 
-use worker::{event, Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
+use worker::{event, Context, Env, Request, Response, ScheduledEvent};
 
 use crate::env::{AppEnv, CryptoRandom};
 
@@ -34,21 +34,40 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
     Ok(router::handle(&app_env, &ctx, req, &request_id).await)
 }
 
-/// Runs the lifecycle jobs of the fired cron with "now" = the scheduled time.
-#[event(scheduled)]
-async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    let app_env = match AppEnv::from_env(&env) {
-        Ok(e) => e,
-        Err(e) => return worker::console_error!("scheduled: {e}"),
-    };
-    let clock = shared::clock::FixedClock::at(event.schedule() as i64);
+/// The scheduled entry point. Written as a plain `wasm_bindgen` export instead of
+/// `#[event(scheduled)]`, whose glue always resolves: a failed job must make the invocation
+/// fail (the promise rejects, so Cloudflare records the run as an exception and the test
+/// trigger answers 500) instead of passing silently.
+mod scheduled_export {
+    use wasm_bindgen::prelude::wasm_bindgen;
+    use wasm_bindgen::JsValue;
+
+    /// Runs the fired cron's jobs; rejects when any job failed or skipped a row.
+    #[wasm_bindgen]
+    pub async fn scheduled(event: worker::worker_sys::ScheduledEvent, env: worker::Env, _ctx: worker::worker_sys::ScheduleContext) -> Result<JsValue, JsValue> {
+        super::scheduled(worker::ScheduledEvent::from(event), env).await.map(|()| JsValue::UNDEFINED).map_err(|e| JsValue::from_str(&e))
+    }
+}
+
+/// Runs the lifecycle jobs of the fired cron with "now" = the scheduled time, and logs one
+/// `cron-report {json}` line (what every job did; the e2e tests read it). `Err` when a job
+/// failed or skipped a row, or the deployment is misconfigured.
+async fn scheduled(event: ScheduledEvent, env: Env) -> Result<(), String> {
+    let app_env = AppEnv::from_env(&env).map_err(|e| {
+        worker::console_error!("scheduled: {}", e.detail);
+        format!("scheduled: {}", e.detail)
+    })?;
+    let time = event.schedule() as i64;
+    let clock = shared::clock::FixedClock::at(time);
     let app = shared::service::App { db: &app_env.db, kv: &app_env.kv, clock: &clock, rng: &CryptoRandom, secret: &app_env.secret, kdf: &app_env.kdf };
-    let report = shared::service::lifecycle::jobs::run(&app, &fetch::WorkerHttp, &event.cron()).await;
-    for j in &report.jobs {
-        worker::console_log!("scheduled {}: {} rows, {} events, {} deleted, done {}", j.job, j.rows, j.events, j.deleted, j.done);
+    let report = shared::service::lifecycle::jobs::run(&app, &fetch::WorkerHttp, &event.cron(), &app_env.jobs).await;
+    let mut line = report.to_json();
+    line["cron"] = event.cron().into();
+    line["scheduledTime"] = time.into();
+    if report.failed() {
+        worker::console_error!("cron-report {line}");
+        return Err(format!("scheduled {}: a job failed (see the cron-report line)", event.cron()));
     }
-    for (job, e) in &report.errors {
-        worker::console_error!("scheduled {job}: {e}");
-    }
-    worker::console_log!("scheduled {}: {} statements", event.cron(), report.statements);
+    worker::console_log!("cron-report {line}");
+    Ok(())
 }

@@ -1,10 +1,11 @@
 //! Lifecycle on the real runtime: each cron fired through Miniflare's scheduled entry point
-//! (with `time` to move "now"), a job's events observed through `/event-logs`, maintenance
-//! renewal, and webhooks received by a loopback HTTP receiver started here — signature verified
-//! with the account's public key, a 500 retried by the cron with the same idempotency token.
+//! (with `time` to move "now"), what each job did read from the Worker's `cron-report` log line,
+//! a job's events observed through `/event-logs`, maintenance renewal, and webhooks received by
+//! a loopback HTTP receiver started here — signature verified with the account's public key, a
+//! 500 retried by the cron with the same idempotency token, redirects not followed, bodies
+//! capped, a hanging receiver timed out. Targets that must be refused are only ever subscribed
+//! to an event that is never emitted, and deleted at once should the refusal fail.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -27,63 +28,54 @@ fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as i64
 }
 
-/// Fires `cron` with the scheduled time `time` (ms).
-fn fire(cron: &str, time: i64) {
-    let target = format!("/cdn-cgi/handler/scheduled?cron={}&time={time}", cron.replace(' ', "+"));
-    let r = srv().client().unverified().get(&target, None, None);
-    assert_eq!(r.status, 200, "{cron}: {}\n{}", r.text(), srv().logs());
-}
-
-/// One request the receiver got.
-#[derive(Debug, Clone)]
-struct Received {
-    target: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Received {
-    fn header(&self, name: &str) -> &str {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map_or("", |(_, v)| v.as_str())
-    }
-}
-
-/// A tiny HTTP/1.1 receiver on 127.0.0.1 answering `script` statuses in turn (then 200).
-fn receiver(script: Vec<u16>) -> (u16, Arc<Mutex<Vec<Received>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let got = Arc::new(Mutex::new(Vec::new()));
-    let sink = got.clone();
-    std::thread::spawn(move || {
-        let mut script = script.into_iter();
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            if reader.read_line(&mut line).is_err() {
-                continue;
-            }
-            let target = line.split_whitespace().nth(1).unwrap_or("").to_owned();
-            let mut headers = Vec::new();
-            loop {
-                let mut h = String::new();
-                if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
-                    break;
-                }
-                if let Some((k, v)) = h.trim_end().split_once(':') {
-                    headers.push((k.trim().to_owned(), v.trim().to_owned()));
-                }
-            }
-            let len = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
-            let mut body = vec![0; len];
-            let _ = reader.read_exact(&mut body);
-            sink.lock().unwrap().push(Received { target, headers, body });
-            let status = script.next().unwrap_or(200);
-            let _ = write!(stream, "HTTP/1.1 {status} Status\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+/// Fires `cron` with the scheduled time `time` (ms) and returns the status and the Worker's
+/// `cron-report` for that run (what each job did).
+fn fire_report(cron: &str, time: i64) -> (u16, Value) {
+    // Parallel tests share the server: a scheduled time used once identifies the report.
+    static USED: Mutex<Vec<i64>> = Mutex::new(Vec::new());
+    let time = {
+        let mut used = USED.lock().unwrap();
+        let mut t = time;
+        while used.contains(&t) {
+            t += 1;
         }
-    });
-    (port, got)
+        used.push(t);
+        t
+    };
+    let target = format!("/cdn-cgi/handler/scheduled?cron={}&time={time}", cron.replace(' ', "+"));
+    let status = srv().client().unverified().get(&target, None, None).status;
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(10) {
+        let logs = srv().logs();
+        let found = logs
+            .lines()
+            .filter_map(|l| l.split_once("cron-report ").map(|(_, j)| j))
+            .filter_map(|j| serde_json::from_str::<Value>(j).ok())
+            .find(|r| r["scheduledTime"] == time);
+        if let Some(report) = found {
+            assert_eq!(report["cron"], cron, "{report}");
+            return (status, report);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("no cron-report for {cron} at {time}\n{}", srv().logs());
 }
+
+/// Fires `cron` at `time`; asserts it succeeded and every job reported no error. The report.
+fn fire(cron: &str, time: i64) -> Value {
+    let (status, report) = fire_report(cron, time);
+    assert_eq!((status, report["ok"].as_bool()), (200, Some(true)), "{cron}: {report}\n{}", srv().logs());
+    report
+}
+
+/// The report of `job` in a cron report.
+fn job<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["jobs"].as_array().and_then(|j| j.iter().find(|j| j["job"] == name)).unwrap_or_else(|| panic!("no job {name} in {report}"))
+}
+
+#[path = "support/receiver.rs"]
+mod receiver;
+use receiver::{receiver, receiver_with, Received, Reply};
 
 fn wait_for(got: &Arc<Mutex<Vec<Received>>>, n: usize) -> Vec<Received> {
     let start = Instant::now();
@@ -132,10 +124,39 @@ fn product_and_policy(acct: &TestAccount, policy_attrs: Value) -> String {
 }
 
 #[test]
-fn every_cron_runs_through_the_scheduled_entry_point() {
-    for cron in ["*/2 * * * *", "*/10 * * * *", "0 6 * * *"] {
-        fire(cron, now_ms());
+fn every_cron_runs_its_jobs_and_reports_each() {
+    let expected: [(&str, &[&str]); 3] = [
+        ("*/2 * * * *", &["cull-machines", "cull-processes", "webhooks"]),
+        (
+            "*/10 * * * *",
+            &[
+                "license-expiring-soon",
+                "license-expired",
+                "maintenance-expiring-soon",
+                "maintenance-expired",
+                "check-in-required-soon",
+                "check-in-overdue",
+                "webhooks",
+            ],
+        ),
+        ("0 6 * * *", &["prune-webhook-events", "prune-tokens", "webhooks"]),
+    ];
+    for (cron, jobs) in expected {
+        let report = fire(cron, now_ms());
+        let names: Vec<&str> = report["jobs"].as_array().unwrap().iter().filter_map(|j| j["job"].as_str()).collect();
+        assert_eq!(names, jobs, "{report}");
+        // Free-plan defaults: no invocation spends more than 45 of its 50 D1 queries.
+        assert!(report["statements"].as_u64().unwrap() <= 45, "{report}");
     }
+}
+
+#[test]
+fn a_failing_cron_run_is_not_a_success() {
+    // No job is scheduled under this expression: the run reports it and the invocation fails.
+    let (status, report) = fire_report("* * * * *", now_ms());
+    assert_ne!(status, 200, "{report}");
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["errors"][0]["job"], "dispatch", "{report}");
 }
 
 #[test]
@@ -150,12 +171,17 @@ fn expiring_soon_fires_once_from_the_cron() {
     );
     let id = lic["id"].as_str().unwrap();
     let t = now_ms();
-    fire("*/10 * * * *", t);
-    fire("*/10 * * * *", t);
+    let first = fire("*/10 * * * *", t);
+    let soon = job(&first, "license-expiring-soon");
+    assert!(soon["events"].as_u64().unwrap() >= 1 && soon["done"] == true, "{first}");
+    let second = fire("*/10 * * * *", t);
+    let again = job(&second, "license-expiring-soon");
+    assert!(again["rows"].as_u64().unwrap() <= soon["rows"].as_u64().unwrap(), "{second}");
     let r = acct.client().get(&acct.path(&format!("/event-logs?event=license.expiring-soon&resource[id]={id}")), acct.admin(), None);
     r.assert_status(200);
     assert_eq!(r.json["data"].as_array().unwrap().len(), 1, "{}", r.json);
-    fire("*/10 * * * *", t + 2 * 86_400_000);
+    let later = fire("*/10 * * * *", t + 2 * 86_400_000);
+    assert!(job(&later, "license-expired")["events"].as_u64().unwrap() >= 1, "{later}");
     let r = acct.client().get(&acct.path(&format!("/event-logs?event=license.expired&resource[id]={id}")), acct.admin(), None);
     assert_eq!(r.json["data"].as_array().unwrap().len(), 1, "{}", r.json);
 }
@@ -217,7 +243,8 @@ fn webhooks_are_signed_and_a_500_is_retried_by_the_cron_with_the_same_token() {
     assert_eq!(r.json["data"][0]["attributes"]["status"], "FAILING", "{}", r.json);
 
     // The cron retries once the backoff (1 minute) has passed.
-    fire("*/10 * * * *", now_ms() + 2 * 60_000);
+    let report = fire("*/10 * * * *", now_ms() + 2 * 60_000);
+    assert!(job(&report, "webhooks")["events"].as_u64().unwrap() >= 1, "{report}");
     let all = wait_for(&got, 2);
     verify(&all[1], &acct.public_key_hex, "127.0.0.1");
     assert_eq!(token(&all[0]), token(&all[1]));
@@ -231,4 +258,131 @@ fn webhooks_are_signed_and_a_500_is_retried_by_the_cron_with_the_same_token() {
     assert_eq!(retried["meta"]["idempotencyToken"].as_str().unwrap(), token(&all[0]));
     let all = wait_for(&got, 3);
     assert_eq!(token(&all[2]), token(&all[0]));
+}
+
+/// The account's only webhook event, once its status is no longer `DELIVERING` (within `secs`).
+fn settled_event(acct: &TestAccount, secs: u64) -> Value {
+    let start = Instant::now();
+    loop {
+        let r = acct.client().get(&acct.path("/webhook-events"), acct.admin(), None);
+        r.assert_status(200);
+        let ev = r.json["data"][0].clone();
+        if ev["attributes"]["status"].as_str().is_some_and(|s| s != "DELIVERING") {
+            return ev;
+        }
+        assert!(start.elapsed() < Duration::from_secs(secs), "no attempt recorded: {}\n{}", r.json, srv().logs());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// An event no code path emits: endpoints whose refusal is under test subscribe only to it, so
+/// a failed refusal still cannot cause a delivery.
+const NEVER_EMITTED: &str = "account.billing.updated";
+
+#[test]
+fn private_and_non_https_targets_are_refused_with_a_pointer() {
+    let acct = srv().bootstrap_account();
+    let c = acct.client();
+    // Development (this server) allows loopback, and nothing else that is not public https.
+    let refused = [
+        "http://example.com/h",
+        "https://10.0.0.1/h",
+        "https://172.16.0.1/h",
+        "https://192.168.1.1/h",
+        "https://100.64.0.1/h",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[fe80::1]/h",
+        "https://[fc00::1]/h",
+        "https://[::ffff:10.0.0.1]/h",
+        "https://0.0.0.0/h",
+        "https://printer.local/h",
+        "https://metadata.google.internal./h",
+        "https://good.example@192.168.0.1/h",
+        "https://0xa9.0xfe.0xa9.0xfe/h",
+        "https://%31%30.0.0.1/h",
+    ];
+    let attempt = |url: &str| {
+        let body = json!({"data":{"type":"webhook-endpoints","attributes":{"url":url,"subscriptions":[NEVER_EMITTED]}}});
+        let r = c.post(&acct.path("/webhook-endpoints"), acct.admin(), Some(body));
+        if r.status == 201 {
+            let id = r.json["data"]["id"].as_str().unwrap_or_default().to_owned();
+            c.delete(&acct.path(&format!("/webhook-endpoints/{id}")), acct.admin(), None).assert_status(204);
+        }
+        r
+    };
+    for url in refused {
+        let r = attempt(url);
+        assert_eq!((r.status, r.error_code()), (422, Some("URL_INVALID")), "{url}: {}", r.json);
+        assert_eq!(r.json["errors"][0]["source"]["pointer"], "/data/attributes/url", "{url}");
+    }
+    // An update is checked the same way.
+    let ep = create(
+        &acct,
+        "/webhook-endpoints",
+        json!({"data":{"type":"webhook-endpoints","attributes":{"url":"http://127.0.0.1:9/h","subscriptions":[NEVER_EMITTED]}}}),
+    );
+    let id = ep["id"].as_str().unwrap();
+    let r = c.patch(
+        &acct.path(&format!("/webhook-endpoints/{id}")),
+        acct.admin(),
+        Some(json!({"data":{"type":"webhook-endpoints","id":id,"attributes":{"url":"https://169.254.169.254/"}}})),
+    );
+    assert_eq!((r.status, r.error_code()), (422, Some("URL_INVALID")), "{}", r.json);
+    assert_eq!(r.json["errors"][0]["source"]["pointer"], "/data/attributes/url");
+    let r = c.get(&acct.path(&format!("/webhook-endpoints/{id}")), acct.admin(), None);
+    assert_eq!(r.json["data"]["attributes"]["url"], "http://127.0.0.1:9/h", "no partial write");
+    c.delete(&acct.path(&format!("/webhook-endpoints/{id}")), acct.admin(), None).assert_status(204);
+}
+
+#[test]
+fn a_redirect_is_not_followed_and_fails_the_delivery() {
+    let (beyond, followed) = receiver(vec![]);
+    let (port, got) = receiver_with(move || Reply::Status(302, format!("Location: http://127.0.0.1:{beyond}/elsewhere\r\n"), String::new()));
+    let acct = srv().bootstrap_account();
+    create(
+        &acct,
+        "/webhook-endpoints",
+        json!({"data":{"type":"webhook-endpoints","attributes":{"url":format!("http://127.0.0.1:{port}/h"),"subscriptions":["product.created"]}}}),
+    );
+    create(&acct, "/products", json!({"data":{"type":"products","attributes":{"name":"Redirected"}}}));
+    wait_for(&got, 1);
+    let ev = settled_event(&acct, 15);
+    assert_eq!((ev["attributes"]["status"].as_str(), ev["attributes"]["lastResponseCode"].as_i64()), (Some("FAILING"), Some(302)), "{ev}");
+    assert!(followed.lock().unwrap().is_empty(), "the redirect was followed");
+}
+
+#[test]
+fn a_response_body_is_read_only_up_to_its_cap() {
+    // 4 KB of an announced 10 MB arrive, then nothing: a reader that wanted the whole body
+    // would wait until the timeout; ours stops at 2 KB and records the delivery at once.
+    let (port, got) = receiver_with(|| Reply::Endless(4096));
+    let acct = srv().bootstrap_account();
+    create(
+        &acct,
+        "/webhook-endpoints",
+        json!({"data":{"type":"webhook-endpoints","attributes":{"url":format!("http://127.0.0.1:{port}/h"),"subscriptions":["product.created"]}}}),
+    );
+    create(&acct, "/products", json!({"data":{"type":"products","attributes":{"name":"Chatty"}}}));
+    wait_for(&got, 1);
+    let ev = settled_event(&acct, 8);
+    assert_eq!((ev["attributes"]["status"].as_str(), ev["attributes"]["lastResponseCode"].as_i64()), (Some("DELIVERED"), Some(200)), "{ev}");
+    assert_eq!(ev["attributes"]["lastResponseBody"].as_str().unwrap_or_default().len(), 2048, "capped at 2 KB");
+}
+
+#[test]
+fn a_hanging_receiver_times_out_after_15_seconds() {
+    let (port, got) = receiver_with(|| Reply::Hang);
+    let acct = srv().bootstrap_account();
+    create(
+        &acct,
+        "/webhook-endpoints",
+        json!({"data":{"type":"webhook-endpoints","attributes":{"url":format!("http://127.0.0.1:{port}/h"),"subscriptions":["product.created"]}}}),
+    );
+    create(&acct, "/products", json!({"data":{"type":"products","attributes":{"name":"Slow"}}}));
+    wait_for(&got, 1);
+    let start = Instant::now();
+    let ev = settled_event(&acct, 30);
+    assert_eq!((ev["attributes"]["status"].as_str(), ev["attributes"]["lastResponseCode"].as_i64()), (Some("FAILING"), None), "{ev}");
+    assert!(ev["attributes"]["lastResponseBody"].as_str().unwrap_or_default().contains("timed out"), "{ev}");
+    assert!(start.elapsed() >= Duration::from_secs(10), "gave up after {:?}", start.elapsed());
 }

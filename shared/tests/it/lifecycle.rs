@@ -21,9 +21,9 @@ fn since(env: &Env, from: usize) -> Vec<(String, String)> {
 
 fn tick(env: &Env, cron: &str) -> Vec<(String, String)> {
     let before = env.events().len();
-    let r = block(jobs::run(&env.app(), &RecordingHttp::default(), cron));
+    let r = block(jobs::run(&env.app(), &RecordingHttp::default(), cron, &jobs::Settings::free(false)));
     assert!(r.errors.is_empty(), "{:?}", r.errors);
-    assert!(r.statements <= jobs::INVOCATION_BUDGET);
+    assert!(r.statements <= jobs::Settings::free(false).cron_budget());
     since(env, before)
 }
 
@@ -269,6 +269,61 @@ fn daily_prune_removes_old_webhook_events_and_expired_tokens() {
 #[test]
 fn unknown_crons_are_reported() {
     let env = Env::new();
-    let r = block(jobs::run(&env.app(), &RecordingHttp::default(), "* * * * *"));
+    let r = block(jobs::run(&env.app(), &RecordingHttp::default(), "* * * * *", &jobs::Settings::free(false)));
     assert_eq!(r.errors.len(), 1);
+}
+
+/// Overwrites a policy's stored config behind the API's back (a poisoned row).
+fn poison_policy(env: &Env, policy_id: &str, config: &str) {
+    block(env.db.execute("UPDATE policies SET config = ?2 WHERE id = ?1", &[policy_id.into(), config.into()])).unwrap();
+}
+
+#[test]
+fn a_poisoned_policy_skips_its_rows_and_the_cull_goes_on_for_every_other_account() {
+    let env = Env::new();
+    let hb = json!({"floating": true, "requireHeartbeat": true, "heartbeatDuration": 600});
+    let mut licenses = Vec::new();
+    for _ in 0..3 {
+        env.clock.advance(1); // account slugs are made of the clock
+        let admin = env.admin();
+        let product = env.product(&admin, "App");
+        licenses.push(env.license(&admin, &env.policy(&admin, &product, hb.clone()), json!({})));
+    }
+    // Account 0's policy: valid JSON that does not decode; account 1's: not JSON at all.
+    poison_policy(&env, &licenses[0].policy_id, r#"{"floating":"yes","requireHeartbeat":true,"heartbeatDuration":600}"#);
+    poison_policy(&env, &licenses[1].policy_id, "not json");
+    for (i, l) in licenses.iter().enumerate() {
+        machine(&env, l, &format!("00000000-0000-4000-8000-00000000000{i}"), T0, Some(T0));
+    }
+    env.clock.set(T0 + 11 * MIN);
+    let before = env.events().len();
+    let r = block(jobs::run(&env.app(), &RecordingHttp::default(), CRON_CULL, &jobs::Settings::free(false)));
+    let cull = &r.jobs[0];
+    assert_eq!(cull.job, "cull-machines");
+    assert_eq!(cull.errors.len(), 2, "{:?}", cull.errors);
+    assert!(cull.errors.iter().all(|e| e.contains("does not decode")), "{:?}", cull.errors);
+    assert!(r.failed(), "a skipped row makes the run fail visibly");
+    assert_eq!(r.to_json()["jobs"][0]["errors"].as_array().map(Vec::len), Some(2));
+    // The healthy account's machine got its death event (and was deleted past the window).
+    let evs = since(&env, before);
+    assert!(evs.contains(&ev("machine.heartbeat.dead", "00000000-0000-4000-8000-000000000002")), "{evs:?}");
+    assert!(!evs.iter().any(|(_, id)| id.ends_with("0000") || id.ends_with("0001")), "poisoned rows are not culled under defaults: {evs:?}");
+    assert!(exists(&env, "machines", "00000000-0000-4000-8000-000000000000"));
+}
+
+#[test]
+fn a_poisoned_policy_skips_its_license_and_expiry_goes_on() {
+    let env = Env::new();
+    let admin = env.admin();
+    let product = env.product(&admin, "App");
+    let bad = env.license(&admin, &env.policy(&admin, &product, json!({})), json!({"expiry": iso8601(T0 + DAY_MS)}));
+    let good = env.license(&admin, &env.policy(&admin, &product, json!({})), json!({"expiry": iso8601(T0 + DAY_MS)}));
+    poison_policy(&env, &bad.policy_id, r#"{"expiringSoonEventOffset":"soon"}"#);
+    env.clock.set(T0 + 2 * DAY_MS);
+    let before = env.events().len();
+    let r = block(jobs::run(&env.app(), &RecordingHttp::default(), CRON_LIFECYCLE, &jobs::Settings::free(false)));
+    let expired = r.jobs.iter().find(|j| j.job == "license-expired").unwrap();
+    assert_eq!((expired.events, expired.errors.len()), (1, 1), "{expired:?}");
+    assert!(expired.errors[0].contains(&bad.id));
+    assert_eq!(since(&env, before).iter().filter(|(e, _)| e == "license.expired").collect::<Vec<_>>(), vec![&ev("license.expired", &good.id)]);
 }

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 use shared::api::query::Query;
-use shared::service::lifecycle::jobs::Budget;
+use shared::service::lifecycle::jobs::{self, Budget};
 use shared::service::lifecycle::webhook_delivery::{deliver_pending, fan_out, RecordingHttp};
 use shared::service::{licensing::license_tokens, licensing::licenses, lifecycle::webhooks, Caller};
 use shared::store::rows::{PolicyRow, WebhookEndpointRow};
@@ -48,10 +48,10 @@ fn changes_ride_in_meta_and_deleted_resources_fall_back_to_their_identifier() {
     env.clock.advance(1000);
     rename(&env, &admin, &l.id, "After");
     env.clock.advance(1000);
-    block(deliver_pending(&env.app(), &RecordingHttp::default(), admin.account_id())).unwrap();
+    block(deliver_pending(&env.app(), &RecordingHttp::default(), admin.account_id(), &jobs::Settings::free(false))).unwrap();
     env.clock.advance(1000);
     block(licenses::delete(&env.app(), &admin, &l.id, false)).unwrap();
-    block(deliver_pending(&env.app(), &RecordingHttp::default(), admin.account_id())).unwrap();
+    block(deliver_pending(&env.app(), &RecordingHttp::default(), admin.account_id(), &jobs::Settings::free(false))).unwrap();
 
     let got = payloads(&env, &admin, &ep);
     let mut names: Vec<&str> = got.iter().map(|(e, _)| e.as_str()).collect();
@@ -74,7 +74,7 @@ fn token_payloads_never_carry_the_token() {
     let l = env.license(&admin, &policy, json!({}));
     env.clock.advance(1000);
     let t = block(license_tokens::generate(&env.app(), &admin, &l.id, br#"{"data":{"type":"tokens","attributes":{"name":"ci"}}}"#)).unwrap();
-    block(deliver_pending(&env.app(), &RecordingHttp::default(), admin.account_id())).unwrap();
+    block(deliver_pending(&env.app(), &RecordingHttp::default(), admin.account_id(), &jobs::Settings::free(false))).unwrap();
     let got = payloads(&env, &admin, &ep);
     let (event, p) = got.iter().find(|(_, p)| p["data"]["type"] == "tokens").expect("a token event");
     assert_eq!(event, "token.generated");

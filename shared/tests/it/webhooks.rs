@@ -9,6 +9,7 @@ use shared::service::lifecycle::jobs::{self, CRON_LIFECYCLE};
 use shared::service::lifecycle::webhook_delivery::{deliver_pending, RecordingHttp, SUSPEND_AFTER_FAILURES};
 use shared::service::{lifecycle::webhooks, Caller};
 use shared::store::rows::{WebhookEndpointRow, WebhookEventRow};
+use shared::store::Db;
 
 use crate::support::{block, Env, T0};
 
@@ -53,7 +54,7 @@ fn deliveries_are_signed_like_responses_and_delivered_once() {
     assert_eq!(ep.subscriptions(), vec!["*"]);
     let l = env.license(&admin, &policy, json!({}));
     let http = RecordingHttp::default();
-    block(deliver_pending(&env.app(), &http, admin.account_id())).unwrap();
+    block(deliver_pending(&env.app(), &http, admin.account_id(), &jobs::Settings::free(false))).unwrap();
     let reqs = http.requests.borrow().clone();
     assert_eq!(reqs.len(), 1, "events before the endpoint existed are not sent");
     let r = &reqs[0];
@@ -85,8 +86,8 @@ fn deliveries_are_signed_like_responses_and_delivered_once() {
     assert_eq!(token_of(&r.body), rows[0].idempotency_token);
 
     // The hook and the cron running again deliver nothing twice.
-    block(deliver_pending(&env.app(), &http, admin.account_id())).unwrap();
-    block(jobs::run(&env.app(), &http, CRON_LIFECYCLE));
+    block(deliver_pending(&env.app(), &http, admin.account_id(), &jobs::Settings::free(false))).unwrap();
+    block(jobs::run(&env.app(), &http, CRON_LIFECYCLE, &jobs::Settings::free(false)));
     assert_eq!(http.requests.borrow().len(), 1);
 }
 
@@ -96,14 +97,14 @@ fn failures_retry_with_backoff_and_the_same_idempotency_token() {
     let ep = endpoint(&env, &admin, json!({"url": "https://hooks.example.com/h"}), None);
     env.license(&admin, &policy, json!({}));
     let http = RecordingHttp::answering(&[500]);
-    block(deliver_pending(&env.app(), &http, admin.account_id())).unwrap();
+    block(deliver_pending(&env.app(), &http, admin.account_id(), &jobs::Settings::free(false))).unwrap();
     let row = &deliveries(&env, &admin, &ep.id)[0];
     assert_eq!((row.status.as_str(), row.attempts, row.last_response_code), ("FAILING", 1, Some(500)));
     assert_eq!(row.next_attempt_at, shared::Clock::now_ms(&env.clock) + 60_000);
-    block(jobs::run(&env.app(), &http, CRON_LIFECYCLE));
+    block(jobs::run(&env.app(), &http, CRON_LIFECYCLE, &jobs::Settings::free(false)));
     assert_eq!(http.requests.borrow().len(), 1, "not due yet");
     env.clock.advance(60_000);
-    block(jobs::run(&env.app(), &http, CRON_LIFECYCLE));
+    block(jobs::run(&env.app(), &http, CRON_LIFECYCLE, &jobs::Settings::free(false)));
     let reqs = http.requests.borrow().clone();
     assert_eq!(reqs.len(), 2);
     assert_eq!(token_of(&reqs[0].body), token_of(&reqs[1].body));
@@ -116,7 +117,7 @@ fn gone_suspends_the_endpoint_and_a_retry_replays_everything_that_waited() {
     let ep = endpoint(&env, &admin, json!({"url": "https://hooks.example.com/h"}), None);
     env.license(&admin, &policy, json!({}));
     let http = RecordingHttp::answering(&[410]);
-    block(deliver_pending(&env.app(), &http, admin.account_id())).unwrap();
+    block(deliver_pending(&env.app(), &http, admin.account_id(), &jobs::Settings::free(false))).unwrap();
     let failed = deliveries(&env, &admin, &ep.id)[0].clone();
     assert_eq!(failed.status, "FAILED");
     assert!(block(webhooks::show(&env.app(), &admin, &ep.id)).unwrap().suspended_at.is_some());
@@ -124,9 +125,9 @@ fn gone_suspends_the_endpoint_and_a_retry_replays_everything_that_waited() {
     // Suspended, not disabled: new events are still recorded, but wait.
     env.clock.advance(1000);
     env.license(&admin, &policy, json!({}));
-    block(deliver_pending(&env.app(), &http, admin.account_id())).unwrap();
+    block(deliver_pending(&env.app(), &http, admin.account_id(), &jobs::Settings::free(false))).unwrap();
     env.clock.advance(3_600_000);
-    block(jobs::run(&env.app(), &http, CRON_LIFECYCLE));
+    block(jobs::run(&env.app(), &http, CRON_LIFECYCLE, &jobs::Settings::free(false)));
     assert_eq!(http.requests.borrow().len(), 1);
     let rows = deliveries(&env, &admin, &ep.id);
     assert_eq!(rows.len(), 2);
@@ -136,7 +137,7 @@ fn gone_suspends_the_endpoint_and_a_retry_replays_everything_that_waited() {
     let retried = block(webhooks::retry_event(&env.app(), &admin, &failed.id)).unwrap();
     assert_eq!(retried.idempotency_token, failed.idempotency_token);
     assert_eq!(retried.retry_of.as_deref(), Some(failed.id.as_str()));
-    block(deliver_pending(&env.app(), &http, admin.account_id())).unwrap();
+    block(deliver_pending(&env.app(), &http, admin.account_id(), &jobs::Settings::free(false))).unwrap();
     let reqs = http.requests.borrow().clone();
     assert_eq!(reqs.len(), 3);
     let tokens: Vec<String> = reqs[1..].iter().map(|r| token_of(&r.body)).collect();
@@ -153,7 +154,7 @@ fn repeated_failures_suspend_the_endpoint() {
     env.license(&admin, &policy, json!({}));
     let http = RecordingHttp::answering(&[503; 40]);
     for _ in 0..20 {
-        block(jobs::run(&env.app(), &http, CRON_LIFECYCLE));
+        block(jobs::run(&env.app(), &http, CRON_LIFECYCLE, &jobs::Settings::free(false)));
         env.clock.advance(13 * 3_600_000);
     }
     assert_eq!(http.requests.borrow().len() as i64, SUSPEND_AFTER_FAILURES);
@@ -173,7 +174,7 @@ fn subscriptions_and_product_scope_filter_deliveries() {
     let theirs = env.license(&admin, &other_policy, json!({}));
     block(shared::service::licensing::licenses::delete(&env.app(), &admin, &mine.id, false)).unwrap();
     let http = RecordingHttp::default();
-    block(deliver_pending(&env.app(), &http, admin.account_id())).unwrap();
+    block(deliver_pending(&env.app(), &http, admin.account_id(), &jobs::Settings::free(false))).unwrap();
     let a: Vec<String> = deliveries(&env, &admin, &deleted_only.id).iter().map(|r| r.event.clone()).collect();
     assert_eq!(a, vec!["license.deleted"]);
     let b = deliveries(&env, &admin, &scoped.id);
@@ -198,4 +199,63 @@ fn endpoints_update_and_delete() {
     assert_eq!(e.code, "PRODUCT_NOT_FOUND");
     block(webhooks::delete(&env.app(), &admin, &ep.id)).unwrap();
     assert_eq!(block(webhooks::show(&env.app(), &admin, &ep.id)).unwrap_err().status, 404);
+}
+
+#[test]
+fn a_hanging_endpoint_delays_no_other_delivery() {
+    let (env, admin, policy) = setup();
+    let slow = endpoint(&env, &admin, json!({"url": "https://slow.example.com/h", "subscriptions": ["license.created"]}), None);
+    let fast: Vec<WebhookEndpointRow> =
+        (0..3).map(|i| endpoint(&env, &admin, json!({"url": format!("https://fast{i}.example.com/h"), "subscriptions": ["license.created"]}), None)).collect();
+    env.license(&admin, &policy, json!({}));
+    let http = RecordingHttp::default().hang("https://slow.example.com/h");
+    block(deliver_pending(&env.app(), &http, admin.account_id(), &jobs::Settings::free(false))).unwrap();
+    // Every delivery started at once; the fast ones finished while the slow one hung.
+    assert_eq!(http.requests.borrow().len(), 4);
+    let finished = http.finished.borrow().clone();
+    assert_eq!(finished.last().map(String::as_str), Some("https://slow.example.com/h"), "{finished:?}");
+    for ep in &fast {
+        let d = deliveries(&env, &admin, &ep.id);
+        assert_eq!((d.len(), d[0].status.as_str(), d[0].last_response_code), (1, "DELIVERED", Some(200)), "{}", ep.url);
+    }
+    let d = deliveries(&env, &admin, &slow.id);
+    assert_eq!((d[0].status.as_str(), d[0].last_response_code), ("FAILING", None));
+    assert!(d[0].last_response_body.as_deref().unwrap_or("").contains("timed out"), "{:?}", d[0].last_response_body);
+}
+
+#[test]
+fn a_redirect_is_a_failed_delivery() {
+    let (env, admin, policy) = setup();
+    let ep = endpoint(&env, &admin, json!({"url": "https://hooks.example.com/h", "subscriptions": ["license.created"]}), None);
+    env.license(&admin, &policy, json!({}));
+    let http = RecordingHttp::answering(&[302]);
+    block(deliver_pending(&env.app(), &http, admin.account_id(), &jobs::Settings::free(false))).unwrap();
+    let d = deliveries(&env, &admin, &ep.id);
+    assert_eq!((d[0].status.as_str(), d[0].last_response_code), ("FAILING", Some(302)));
+}
+
+#[test]
+fn a_stored_private_target_is_refused_at_delivery_without_a_request() {
+    let (env, admin, policy) = setup();
+    let ep = endpoint(&env, &admin, json!({"url": "https://hooks.example.com/h", "subscriptions": ["license.created"]}), None);
+    let loopback = endpoint(&env, &admin, json!({"url": "https://hooks2.example.com/h", "subscriptions": ["license.created"]}), None);
+    // Endpoints stored before targets were checked (or written behind the API's back).
+    for (id, url) in [(&ep.id, "https://169.254.169.254/latest/meta-data"), (&loopback.id, "http://127.0.0.1:9/h")] {
+        block(env.db.execute("UPDATE webhook_endpoints SET url = ?2 WHERE id = ?1", &[id.clone().into(), url.into()])).unwrap();
+    }
+    env.license(&admin, &policy, json!({}));
+    let http = RecordingHttp::default();
+    block(deliver_pending(&env.app(), &http, admin.account_id(), &jobs::Settings::free(false))).unwrap();
+    assert!(http.requests.borrow().is_empty(), "{:?}", http.requests.borrow());
+    for id in [&ep.id, &loopback.id] {
+        let d = deliveries(&env, &admin, id);
+        assert_eq!(d[0].status, "FAILED", "refusals are final");
+        assert!(d[0].last_response_body.as_deref().unwrap_or("").starts_with("refused"), "{:?}", d[0].last_response_body);
+    }
+    // Development allows the loopback one (and only it).
+    let dev = jobs::Settings::free(true);
+    let l2 = env.license(&admin, &policy, json!({}));
+    block(deliver_pending(&env.app(), &http, admin.account_id(), &dev)).unwrap();
+    let urls: Vec<String> = http.requests.borrow().iter().map(|r| r.url.clone()).collect();
+    assert_eq!(urls, vec!["http://127.0.0.1:9/h"], "{}", l2.id);
 }

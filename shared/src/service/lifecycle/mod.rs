@@ -1,5 +1,7 @@
 //! Lifecycle: webhooks (endpoints, fan-out, delivery, payloads) and the scheduled jobs.
+pub mod http_fake;
 pub mod jobs;
 pub mod webhook_delivery;
 pub mod webhook_payload;
+pub mod webhook_url;
 pub mod webhooks;

@@ -11,18 +11,19 @@
 //! suspend the endpoint. Suspended endpoints' rows wait; an endpoint update or a manual retry
 //! lifts the suspension.
 
-use std::cell::RefCell;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use ed25519_dalek::SigningKey;
+use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
 use crate::api::webhooks::webhook_event;
 use crate::api::Document;
 use crate::clock::Millis;
 use crate::crypto::signature;
-use crate::service::lifecycle::jobs::{Budget, JobReport};
+use crate::service::lifecycle::jobs::{Budget, JobReport, Settings};
+use crate::service::lifecycle::webhook_url;
 use crate::service::{identity::accounts, licensing::licenses, lifecycle::webhook_payload, App};
 use crate::store::rows::{PendingEventRow, WebhookEndpointRow, WebhookEventRow};
 use crate::store::{fetch_all, fetch_one, sql, Db, Kv, Stmt};
@@ -38,59 +39,26 @@ pub const CLAIM_LEASE_MS: Millis = 5 * 60_000;
 const FAN_OUT_CHUNK: i64 = 200;
 /// Largest JSON parameter of one fan-out insert (D1 caps strings at 1,000,000 bytes).
 pub const FAN_OUT_PARAM_BYTES: usize = 500_000;
-/// `lastResponseBody` is truncated to this (Keygen: 2 KB).
-const MAX_RESPONSE_BODY: usize = 2048;
+/// `lastResponseBody` is truncated to this (Keygen: 2 KB); the Worker reads no more of a
+/// response than this.
+pub const MAX_RESPONSE_BODY: usize = 2048;
+/// A delivery that has not answered within this is abandoned as failed (Keygen: 15 s).
+pub const DELIVERY_TIMEOUT_MS: u64 = 15_000;
+/// Deliveries in flight at once in one run, so one slow endpoint holds one slot, not the run.
+pub const DELIVERY_CONCURRENCY: usize = 8;
 /// `User-Agent` of deliveries.
 pub const USER_AGENT: &str = "Latchkey (+https://keygen.sh/docs/api/webhooks/)";
 
 /// Outbound HTTP: `worker::Fetch` in the Worker, [`RecordingHttp`] in tests.
 #[expect(async_fn_in_trait, reason = "Workers are single-threaded; futures need not be Send")]
 pub trait HttpClient {
-    /// POSTs `body` with `headers` to `url`; the response status and body, or a network error.
+    /// POSTs `body` with `headers` to `url`; the response status and at most
+    /// [`MAX_RESPONSE_BODY`] bytes of its body, or a network error. Implementations never follow
+    /// redirects (a 3xx is the answer) and give up after [`DELIVERY_TIMEOUT_MS`].
     async fn post(&self, url: &str, headers: &[(String, String)], body: &[u8]) -> std::result::Result<(u16, String), String>;
 }
 
-/// One request a [`RecordingHttp`] received.
-#[derive(Debug, Clone)]
-pub struct Recorded {
-    /// Target URL.
-    pub url: String,
-    /// Headers sent.
-    pub headers: Vec<(String, String)>,
-    /// Body sent.
-    pub body: Vec<u8>,
-}
-
-impl Recorded {
-    /// A header's value (case-insensitive name).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-}
-
-/// A fake [`HttpClient`] that records requests and answers from a script (then 200).
-#[derive(Debug, Default)]
-pub struct RecordingHttp {
-    /// Requests received, in order.
-    pub requests: RefCell<Vec<Recorded>>,
-    /// Statuses to answer, front first; 200 when empty.
-    pub script: RefCell<std::collections::VecDeque<u16>>,
-}
-
-impl RecordingHttp {
-    /// A client answering `statuses` in turn, then 200.
-    pub fn answering(statuses: &[u16]) -> Self {
-        Self { requests: RefCell::default(), script: RefCell::new(statuses.iter().copied().collect()) }
-    }
-}
-
-impl HttpClient for RecordingHttp {
-    async fn post(&self, url: &str, headers: &[(String, String)], body: &[u8]) -> std::result::Result<(u16, String), String> {
-        self.requests.borrow_mut().push(Recorded { url: url.to_owned(), headers: headers.to_vec(), body: body.to_vec() });
-        let status = self.script.borrow_mut().pop_front().unwrap_or(200);
-        Ok((status, format!("status {status}")))
-    }
-}
+pub use super::http_fake::{Recorded, RecordingHttp, SLOW_POLLS};
 
 /// Whether `subscriptions` receive `event`.
 pub fn subscribed(subscriptions: &[String], event: &str) -> bool {
@@ -159,7 +127,16 @@ pub async fn fan_out<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget, account
                         if !budget.take(1) {
                             break;
                         }
-                        webhook_payload::render(app, &e.account_id, &e.resource_type, &e.resource_id).await?
+                        // A resource that fails to render (a stored row that does not decode) is
+                        // reported and its events go out without it, so one bad row cannot stall
+                        // the outbox for every account.
+                        match webhook_payload::render(app, &e.account_id, &e.resource_type, &e.resource_id).await {
+                            Ok(r) => r,
+                            Err(err) => {
+                                rep.errors.push(format!("event {}: {} {} does not render: {err}", e.id, e.resource_type, e.resource_id));
+                                None
+                            }
+                        }
                     } else {
                         None
                     };
@@ -211,8 +188,19 @@ pub fn backoff_ms(failed_attempts: i64) -> Millis {
     (60_000_i64 * 4_i64.pow(exp)).min(12 * 3_600_000)
 }
 
-/// Delivers what is due (of `account`, or all): at most `max` posts.
-pub async fn deliver_due<D: Db, K: Kv, H: HttpClient>(app: &App<'_, D, K>, http: &H, budget: &Budget, account: Option<&str>, max: usize) -> Result<JobReport> {
+/// Delivers what is due (of `account`, or all): at most `max` posts, [`DELIVERY_CONCURRENCY`]
+/// at a time, so a slow endpoint (bounded by the client's timeout) delays no other delivery.
+/// Each target is checked again ([`webhook_url::check`]; `development` allows loopback): a
+/// refused one is `FAILED` without a request. A delivery that fails on the store is reported
+/// in the report's errors and the others go on.
+pub async fn deliver_due<D: Db, K: Kv, H: HttpClient>(
+    app: &App<'_, D, K>,
+    http: &H,
+    budget: &Budget,
+    account: Option<&str>,
+    max: usize,
+    development: bool,
+) -> Result<JobReport> {
     let mut rep = JobReport { job: "webhook-delivery", ..JobReport::default() };
     if !budget.take(1) {
         return Ok(rep);
@@ -221,32 +209,72 @@ pub async fn deliver_due<D: Db, K: Kv, H: HttpClient>(app: &App<'_, D, K>, http:
     let due: Vec<WebhookEventRow> =
         fetch_all(app.db, sql::webhooks::DUE, &[now.into(), (now - CLAIM_LEASE_MS).into(), account.map_or(Value::Null, Value::from), (max as i64).into()])
             .await?;
-    let mut keys: HashMap<String, SigningKey> = HashMap::new();
+    // Signing keys first (one account read each), then the deliveries concurrently.
+    let mut keys: HashMap<&str, SigningKey> = HashMap::new();
+    let mut work: Vec<(&WebhookEventRow, SigningKey)> = Vec::new();
     for row in &due {
-        // A claim, the attempt and the endpoint bookkeeping; an account read the first time.
-        if !budget.take(4) {
-            return Ok(rep);
+        let known = keys.get(row.account_id.as_str()).cloned();
+        // A claim and the attempt's batch (two statements); an account read the first time.
+        if !budget.take(if known.is_some() { 3 } else { 4 }) {
+            break;
         }
-        let claimed_at = app.now();
-        if app.db.execute(sql::webhooks::CLAIM, &[row.id.clone().into(), claimed_at.into(), (claimed_at - CLAIM_LEASE_MS).into()]).await? != 1 {
-            continue;
-        }
-        rep.rows += 1;
-        let key = match keys.get(&row.account_id) {
-            Some(k) => k.clone(),
-            None => {
-                let account = accounts::find(app, &row.account_id).await?;
-                let k = licenses::signing_key(app, &account)?;
-                keys.insert(row.account_id.clone(), k.clone());
-                k
-            }
+        let key = match known {
+            Some(k) => k,
+            None => match signing_key(app, &row.account_id).await {
+                Ok(k) => {
+                    keys.insert(&row.account_id, k.clone());
+                    k
+                }
+                Err(e) => {
+                    rep.errors.push(format!("webhook event {}: {e}", row.id));
+                    continue;
+                }
+            },
         };
-        let result = post(app, http, &key, row).await;
-        record_attempt(app, row, claimed_at, result).await?;
-        rep.events += 1;
+        work.push((row, key));
     }
-    rep.done = due.len() < max;
+    let queued = work.len();
+    let outcomes: Vec<Result<bool>> =
+        stream::iter(work.into_iter().map(|(row, key)| deliver_one(app, http, key, row, development))).buffer_unordered(DELIVERY_CONCURRENCY).collect().await;
+    for o in outcomes {
+        match o {
+            Ok(true) => {
+                rep.rows += 1;
+                rep.events += 1;
+            }
+            Ok(false) => {}
+            Err(e) => rep.errors.push(format!("webhook delivery: {e}")),
+        }
+    }
+    rep.done = queued == due.len() && due.len() < max;
     Ok(rep)
+}
+
+async fn signing_key<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str) -> Result<SigningKey> {
+    let account = accounts::find(app, account_id).await?;
+    licenses::signing_key(app, &account)
+}
+
+/// Claims, checks the target, posts and records one delivery; `false` when another run holds it.
+async fn deliver_one<D: Db, K: Kv, H: HttpClient>(app: &App<'_, D, K>, http: &H, key: SigningKey, row: &WebhookEventRow, development: bool) -> Result<bool> {
+    let claimed_at = app.now();
+    if app.db.execute(sql::webhooks::CLAIM, &[row.id.clone().into(), claimed_at.into(), (claimed_at - CLAIM_LEASE_MS).into()]).await? != 1 {
+        return Ok(false);
+    }
+    let result = match webhook_url::check(&row.endpoint_url, development) {
+        Ok(()) => post(app, http, &key, row).await.map_err(Failure::Network),
+        Err(r) => Err(Failure::Refused(format!("refused: the target {}", r.detail()))),
+    };
+    record_attempt(app, row, claimed_at, result).await?;
+    Ok(true)
+}
+
+/// Why an attempt got no answer.
+enum Failure {
+    /// Network error or timeout: retried.
+    Network(String),
+    /// The target is not allowed: final.
+    Refused(String),
 }
 
 /// Signs and POSTs one delivery; the status and body, or a network error.
@@ -277,19 +305,21 @@ async fn record_attempt<D: Db, K: Kv>(
     app: &App<'_, D, K>,
     row: &WebhookEventRow,
     claimed_at: Millis,
-    result: std::result::Result<(u16, String), String>,
+    result: std::result::Result<(u16, String), Failure>,
 ) -> Result<()> {
     let now = app.now();
     let attempts = row.attempts + 1;
     let (code, body) = match &result {
         Ok((c, b)) => (Value::from(*c), truncate(b)),
-        Err(e) => (Value::Null, truncate(e)),
+        Err(Failure::Network(e) | Failure::Refused(e)) => (Value::Null, truncate(e)),
     };
     let (status, next, endpoint) = match result {
         Ok((c, _)) if (200..300).contains(&c) => ("DELIVERED", now, Stmt::new(sql::webhooks::ENDPOINT_SUCCEEDED, vec![row.endpoint_id.clone().into()])),
         other => {
+            // 3xx included: redirects are never followed, so a redirect is a failed delivery.
             let gone = matches!(other, Ok((410, _)));
-            let status = if gone || attempts >= MAX_ATTEMPTS { "FAILED" } else { "FAILING" };
+            let final_ = gone || matches!(other, Err(Failure::Refused(_)));
+            let status = if final_ || attempts >= MAX_ATTEMPTS { "FAILED" } else { "FAILING" };
             let failed = Stmt::new(
                 sql::webhooks::ENDPOINT_FAILED,
                 vec![row.endpoint_id.clone().into(), now.into(), i64::from(gone).into(), SUSPEND_AFTER_FAILURES.into()],
@@ -317,8 +347,6 @@ fn truncate(s: &str) -> String {
     s[..end].to_owned()
 }
 
-/// Budget of the post-request hook (the request itself spent a few queries already).
-pub const HOOK_BUDGET: u32 = 200;
 /// Posts per hook run.
 pub const HOOK_DELIVERIES: usize = 10;
 
@@ -330,11 +358,18 @@ pub async fn account_has_endpoints<D: Db, K: Kv>(app: &App<'_, D, K>, account_id
 
 /// The post-request hook (`ctx.wait_until` after a successful change): fan out the account's
 /// new events and make their first delivery attempts. Safe to run alongside the cron.
-pub async fn deliver_pending<D: Db, K: Kv, H: HttpClient>(app: &App<'_, D, K>, http: &H, account_id: &str) -> Result<()> {
-    let budget = Budget::new(HOOK_BUDGET);
+/// Spends at most [`Settings::hook_budget`] statements.
+///
+/// # Errors
+/// The first store error of the fan-out, or of a delivery (the other deliveries were made).
+pub async fn deliver_pending<D: Db, K: Kv, H: HttpClient>(app: &App<'_, D, K>, http: &H, account_id: &str, settings: &Settings) -> Result<()> {
+    let budget = Budget::new(settings.hook_budget());
     fan_out(app, &budget, Some(account_id)).await?;
-    deliver_due(app, http, &budget, Some(account_id), HOOK_DELIVERIES).await?;
-    Ok(())
+    let rep = deliver_due(app, http, &budget, Some(account_id), HOOK_DELIVERIES, settings.development).await?;
+    match rep.errors.into_iter().next() {
+        Some(e) => Err(crate::error::Error::internal(e)),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use serde_json::Value;
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::error::{AttrFault, Code, Error};
+use crate::service::lifecycle::webhook_url;
 use crate::service::{catalogue::products, App, Caller};
 use crate::store::rows::{WebhookEndpointRow, WebhookEventRow};
 use crate::store::{fetch_one, sql, Db, Kv, Stmt};
@@ -154,28 +155,17 @@ pub struct EndpointInput {
     product: Field<String>,
 }
 
-/// Whether `host` is a loopback host (`localhost`, `127.0.0.0/8`, `::1`).
-fn loopback(host: &str) -> bool {
-    host == "localhost"
-        || host == "::1"
-        || host.strip_prefix("127.").is_some_and(|r| r.split('.').count() == 3 && r.split('.').all(|o| o.parse::<u8>().is_ok()))
-}
-
-/// Checks an endpoint URL: `https`, or `http` to a loopback host in development; ≤ 4 KB.
+/// Checks an endpoint URL: ≤ 4 KB, and a target [`webhook_url::check`] allows (`https` to a
+/// public host; development also `http` and loopback).
 pub fn check_url(url: &str, development: bool) -> Result<()> {
     let bad = |d: &str| Err(Error::attribute("url", AttrFault::Invalid, d.to_owned()));
     if url.len() > 4096 {
         return bad("must be at most 4096 characters");
     }
-    let Some((host, _)) = crate::service::lifecycle::webhook_delivery::host_and_target(url) else { return bad("must be a valid URL") };
-    if url.chars().any(char::is_whitespace) || host.contains(['/', '\\']) {
-        return bad("must be a valid URL");
+    if crate::service::lifecycle::webhook_delivery::host_and_target(url).is_none() {
+        return bad(webhook_url::Refusal::Malformed.detail());
     }
-    if url.starts_with("https://") || (development && url.starts_with("http://") && loopback(&host)) {
-        Ok(())
-    } else {
-        bad("must be a valid URL using the https protocol")
-    }
+    webhook_url::check(url, development).or_else(|r| bad(r.detail()))
 }
 
 /// Parses an endpoint document (create or update) and checks its attributes.
@@ -372,6 +362,10 @@ mod tests {
         assert!(check_url("http://localhost/hook", true).is_ok());
         assert_eq!(check_url("http://127.0.0.1:9000/hook", false).unwrap_err().code, "URL_INVALID");
         assert_eq!(check_url("not a url", false).unwrap_err().code, "URL_INVALID");
+        let e = check_url("https://169.254.169.254/latest", false).unwrap_err();
+        assert_eq!((e.code.as_ref(), e.status), ("URL_INVALID", 422));
+        assert_eq!(e.source, Some(crate::error::Source::Pointer("/data/attributes/url".into())));
+        assert_eq!(check_url("https://good.com@127.0.0.1/", false).unwrap_err().code, "URL_INVALID");
     }
 
     #[test]

@@ -4,18 +4,20 @@
 //! writing. Writes take a JSON object `{id: [values read]}` (?1) and change a row only if the
 //! values it was decided on are unchanged (optimistic guard), so a concurrent run or a ping in
 //! between makes the batch change fewer rows — and `events::record_many` then rolls it back.
+//! A stored config that is not JSON reads as NULL here (json_extract would fail the whole
+//! scan); the job then finds it does not decode, skips that row and reports it.
 
 /// Heartbeat duration of the policy `p` in ms (`heartbeatDuration`, default 600 s).
 macro_rules! dur {
     () => {
-        "(coalesce(json_extract(p.config, '$.heartbeatDuration'), 600) * 1000)"
+        "(coalesce(json_extract(CASE WHEN json_valid(p.config) THEN p.config END, '$.heartbeatDuration'), 600) * 1000)"
     };
 }
 
 /// The resurrection window ("lazarus TTL") of policy `p` in ms; 0 for NO_REVIVE.
 macro_rules! lazarus {
     () => {
-        "(CASE json_extract(p.config, '$.heartbeatResurrectionStrategy') WHEN '15_MINUTE_REVIVE' THEN 900000 WHEN '10_MINUTE_REVIVE' THEN 600000 \
+        "(CASE json_extract(CASE WHEN json_valid(p.config) THEN p.config END, '$.heartbeatResurrectionStrategy') WHEN '15_MINUTE_REVIVE' THEN 900000 WHEN '10_MINUTE_REVIVE' THEN 600000 \
 WHEN '5_MINUTE_REVIVE' THEN 300000 WHEN '2_MINUTE_REVIVE' THEN 120000 WHEN '1_MINUTE_REVIVE' THEN 60000 ELSE 0 END)"
     };
 }
@@ -24,8 +26,8 @@ WHEN '5_MINUTE_REVIVE' THEN 300000 WHEN '2_MINUTE_REVIVE' THEN 120000 WHEN '1_MI
 /// ALWAYS_REVIVE).
 macro_rules! deactivates {
     () => {
-        "(coalesce(json_extract(p.config, '$.heartbeatCullStrategy'), 'DEACTIVATE_DEAD') = 'DEACTIVATE_DEAD' \
-AND coalesce(json_extract(p.config, '$.heartbeatResurrectionStrategy'), 'NO_REVIVE') <> 'ALWAYS_REVIVE')"
+        "(coalesce(json_extract(CASE WHEN json_valid(p.config) THEN p.config END, '$.heartbeatCullStrategy'), 'DEACTIVATE_DEAD') = 'DEACTIVATE_DEAD' \
+AND coalesce(json_extract(CASE WHEN json_valid(p.config) THEN p.config END, '$.heartbeatResurrectionStrategy'), 'NO_REVIVE') <> 'ALWAYS_REVIVE')"
     };
 }
 
@@ -35,7 +37,7 @@ AND coalesce(json_extract(p.config, '$.heartbeatResurrectionStrategy'), 'NO_REVI
 pub const CULL_MACHINES: &str = concat!(
     "SELECT m.id, m.account_id, m.created_at, m.last_heartbeat_at, m.last_death_event_at, p.config AS policy_config \
 FROM machines m JOIN policies p ON p.id = m.policy_id WHERE m.id > ?1 \
-AND coalesce(m.last_heartbeat_at, CASE WHEN json_extract(p.config, '$.requireHeartbeat') THEN m.created_at END) + ",
+AND coalesce(m.last_heartbeat_at, CASE WHEN json_extract(CASE WHEN json_valid(p.config) THEN p.config END, '$.requireHeartbeat') THEN m.created_at END) + ",
     dur!(),
     " < ?2 AND (m.last_death_event_at IS NULL OR m.last_death_event_at <= coalesce(m.last_heartbeat_at, 0) OR (",
     deactivates!(),
@@ -90,16 +92,16 @@ l.last_check_in_overdue_event_at, p.config AS policy_config FROM licenses l JOIN
 /// The policy's `expiringSoonEventOffset` in ms (default 3 days).
 macro_rules! offset {
     () => {
-        "(coalesce(json_extract(p.config, '$.expiringSoonEventOffset'), 259200) * 1000)"
+        "(coalesce(json_extract(CASE WHEN json_valid(p.config) THEN p.config END, '$.expiringSoonEventOffset'), 259200) * 1000)"
     };
 }
 
 /// When the license's next check-in is due, NULL unless the policy requires check-ins.
 macro_rules! due {
     () => {
-        "(CASE WHEN json_extract(p.config, '$.requireCheckIn') THEN coalesce(l.last_check_in_at, l.created_at) + \
-(CASE json_extract(p.config, '$.checkInInterval') WHEN 'day' THEN 86400000 WHEN 'week' THEN 604800000 WHEN 'month' THEN 2629746000 \
-WHEN 'year' THEN 31556952000 END) * json_extract(p.config, '$.checkInIntervalCount') END)"
+        "(CASE WHEN json_extract(CASE WHEN json_valid(p.config) THEN p.config END, '$.requireCheckIn') THEN coalesce(l.last_check_in_at, l.created_at) + \
+(CASE json_extract(CASE WHEN json_valid(p.config) THEN p.config END, '$.checkInInterval') WHEN 'day' THEN 86400000 WHEN 'week' THEN 604800000 WHEN 'month' THEN 2629746000 \
+WHEN 'year' THEN 31556952000 END) * json_extract(CASE WHEN json_valid(p.config) THEN p.config END, '$.checkInIntervalCount') END)"
     };
 }
 

@@ -119,7 +119,14 @@ async fn cull<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget, kind: Kind) ->
         let (mut marks, mut dels) = (Map::new(), Map::new());
         let (mut dead_evs, mut del_evs) = (Vec::new(), Vec::new());
         for r in &rows {
-            let cfg: PolicyConfig = serde_json::from_str(&r.policy_config).unwrap_or_default();
+            // Skipped and reported, never culled under default rules.
+            let cfg = match super::policy_config(&r.policy_config) {
+                Ok(c) => c,
+                Err(e) => {
+                    rep.errors.push(format!("{} {}: {e}", kind.resource_type, r.id));
+                    continue;
+                }
+            };
             let Some(d) = (kind.decide)(r, &cfg, now) else { continue };
             let hb = r.last_heartbeat_at.map_or(Value::Null, Value::from);
             if d.event {
@@ -138,18 +145,23 @@ async fn cull<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget, kind: Kind) ->
             stmts.push(Stmt::new(kind.mark, vec![Value::Object(marks).to_string().into(), now.into()]));
             stmts.push(events::record_many(app, &Bearer::Anonymous, &dead_evs, Some(dead_evs.len() as u64)));
         }
+        let dels_n = dels.len();
         if !dels.is_empty() {
             let n = dels.len() as u64;
             stmts.push(Stmt::new(kind.delete, vec![Value::Object(dels).to_string().into()]));
             if !del_evs.is_empty() {
                 stmts.push(events::record_many(app, &Bearer::Anonymous, &del_evs, Some(n)));
             }
-            rep.deleted += n as usize;
         }
+        // A failed chunk rolls back as a whole and is re-read next tick; the next chunk runs.
         if !stmts.is_empty() {
-            app.db.batch(stmts).await?;
+            if let Err(e) = app.db.batch(stmts).await {
+                rep.errors.push(format!("chunk after {}: {e}", rows.first().map_or("", |r| r.id.as_str())));
+                continue;
+            }
         }
         rep.events += dead_evs.len() + del_evs.len();
+        rep.deleted += dels_n;
         if (rows.len() as i64) < CHUNK {
             rep.done = true;
             return Ok(rep);

@@ -15,7 +15,8 @@ pub async fn expiring_soon<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget) -
         event: "license.expiring-soon",
         catch_up: false,
         decide: |l, cfg, now| {
-            soon(l.expiry, cfg.expiring_soon_event_offset * 1000, l.last_expiring_soon_event_at, now).then_some([l.expiry, l.last_expiring_soon_event_at])
+            soon(l.expiry, cfg.expiring_soon_event_offset.saturating_mul(1000), l.last_expiring_soon_event_at, now)
+                .then_some([l.expiry, l.last_expiring_soon_event_at])
         },
     };
     license_job(app, budget, job).await

@@ -15,7 +15,7 @@ pub async fn expiring_soon<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget) -
         event: "license.maintenance-expiring-soon",
         catch_up: false,
         decide: |l, cfg, now| {
-            soon(l.maintenance_expiry, cfg.expiring_soon_event_offset * 1000, l.last_maintenance_expiring_soon_event_at, now)
+            soon(l.maintenance_expiry, cfg.expiring_soon_event_offset.saturating_mul(1000), l.last_maintenance_expiring_soon_event_at, now)
                 .then_some([l.maintenance_expiry, l.last_maintenance_expiring_soon_event_at])
         },
     };
