@@ -184,11 +184,16 @@ const ROWS: &[Row] = &[
     (
         "POST",
         "/webhook-endpoints",
-        r#"{"data":{"type":"webhook-endpoints","attributes":{"url":"https://127.0.0.1:9/{uniq}"}}}"#,
+        r#"{"data":{"type":"webhook-endpoints","attributes":{"url":"https://hooks.example.invalid/{uniq}","subscriptions":["account.billing.updated"]}}}"#,
         [201, 403, 403, 403, 403, 403, 403, 401],
     ),
     ("GET", "/webhook-endpoints/{W}", "", ADMIN),
-    ("PATCH", "/webhook-endpoints/{W}", r#"{"data":{"type":"webhook-endpoints","attributes":{"url":"https://127.0.0.1:9/b"}}}"#, ADMIN),
+    (
+        "PATCH",
+        "/webhook-endpoints/{W}",
+        r#"{"data":{"type":"webhook-endpoints","attributes":{"url":"https://hooks.example.invalid/b","subscriptions":["account.billing.updated"]}}}"#,
+        ADMIN,
+    ),
     ("DELETE", "/webhook-endpoints/{W*}", "", [204, 403, 403, 403, 403, 403, 403, 401]),
     ("GET", "/webhook-events", "", ADMIN),
     ("GET", "/webhook-events/{NONE}", "", [404, 403, 403, 403, 403, 403, 403, 401]),

@@ -84,7 +84,7 @@ fn a_password_brute_force_is_throttled_per_email_and_others_carry_on() {
     let attacker = "203.0.113.66";
     for i in 1..=5 {
         let r = login(&acct, attacker, &victim, &format!("guess-{i}"));
-        assert_eq!((r.status, r.error_code()), (401, Some("PASSWORD_INVALID")), "attempt {i}: {}", r.text());
+        assert_eq!((r.status, r.error_code()), (401, Some("CREDENTIALS_INVALID")), "attempt {i}: {}", r.text());
         assert_eq!((r.header("X-RateLimit-Window"), r.header("X-RateLimit-Limit")), (Some("1m"), Some("5")), "attempt {i}: {:?}", r.headers);
         assert_eq!(num(&r, "X-RateLimit-Remaining"), 5 - i, "attempt {i}");
     }

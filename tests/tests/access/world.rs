@@ -104,7 +104,10 @@ impl World {
         set(&mut w, "E", &e["id"]);
         let g = w.admin_post("/groups", json!({"data":{"type":"groups","attributes":{"name":"G"}}}));
         set(&mut w, "G", &g["id"]);
-        let wh = w.admin_post("/webhook-endpoints", json!({"data":{"type":"webhook-endpoints","attributes":{"url":"https://127.0.0.1:9/a"}}}));
+        let wh = w.admin_post(
+            "/webhook-endpoints",
+            json!({"data":{"type":"webhook-endpoints","attributes":{"url":"https://hooks.example.invalid/a","subscriptions":["account.billing.updated"]}}}),
+        );
         set(&mut w, "W", &wh["id"]);
         w.ids.insert("ADMIN", w.acct.admin_id.clone());
         w.ids.insert("NONE", "00000000-0000-4000-8000-000000000000".into());
@@ -168,7 +171,7 @@ impl World {
                 u
             }
             "TPA" => self.token(&format!("/products/{pa}/tokens")).0,
-            "W" => id(self.admin_post("/webhook-endpoints", json!({"data":{"type":"webhook-endpoints","attributes":{"url":"https://127.0.0.1:9/x"}}}))),
+            "W" => id(self.admin_post("/webhook-endpoints", json!({"data":{"type":"webhook-endpoints","attributes":{"url":"https://hooks.example.invalid/x","subscriptions":["account.billing.updated"]}}}))),
             other => panic!("no fresh fixture {other}"),
         }
     }
