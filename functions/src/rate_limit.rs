@@ -212,23 +212,29 @@ impl Limiters {
         Ok(Self(out))
     }
 
-    /// Runs `checks`; a binding that fails is logged and allows (abuse control fails open).
+    /// Runs `checks` concurrently (the binding calls are independent, so a request waits for
+    /// the slowest one, not their sum); a binding that fails is logged and allows (abuse control
+    /// fails open).
     pub async fn run(&self, checks: Vec<Check>, now_ms: i64) -> Vec<Outcome> {
         let now_s = now_ms.div_euclid(1000);
-        let mut out = Vec::with_capacity(checks.len());
-        for c in checks {
-            let Some((_, limit, rl)) = self.0.iter().find(|(s, _, _)| *s == c.spec) else { continue };
-            let allowed = match rl.limit(c.key.clone()).await {
-                Ok(o) => o.success,
-                Err(e) => {
-                    worker::console_error!("rate limit {}: {e}", c.spec.binding);
-                    true
-                }
-            };
-            let (count, reset_s) = COUNTERS.with(|k| k.borrow_mut().hit(&format!("{}|{}", c.spec.binding, c.key), c.spec.period_s, now_s));
-            out.push(Outcome { period_s: c.spec.period_s, limit: *limit, count, allowed, reset_s });
-        }
-        out
+        let bound: Vec<(Check, u32, &worker::RateLimiter)> =
+            checks.into_iter().filter_map(|c| self.0.iter().find(|(s, _, _)| *s == c.spec).map(|(_, limit, rl)| (c, *limit, rl))).collect();
+        let answers = futures_util::future::join_all(bound.iter().map(|(c, _, rl)| rl.limit(c.key.clone()))).await;
+        bound
+            .into_iter()
+            .zip(answers)
+            .map(|((c, limit, _), answer)| {
+                let allowed = match answer {
+                    Ok(o) => o.success,
+                    Err(e) => {
+                        worker::console_error!("rate limit {}: {e}", c.spec.binding);
+                        true
+                    }
+                };
+                let (count, reset_s) = COUNTERS.with(|k| k.borrow_mut().hit(&format!("{}|{}", c.spec.binding, c.key), c.spec.period_s, now_s));
+                Outcome { period_s: c.spec.period_s, limit, count, allowed, reset_s }
+            })
+            .collect()
     }
 }
 
