@@ -9,6 +9,7 @@ pub mod fleet;
 pub mod identity;
 pub mod licensing;
 pub mod lifecycle;
+pub mod ownership;
 
 use serde_json::Value;
 
