@@ -51,7 +51,7 @@ pub fn parse(body: &[u8], creating: bool) -> Result<GroupInput> {
 
 /// A group by id (no access check).
 pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str) -> Result<Option<GroupRow>> {
-    Ok(fetch_one(app.db, sql::groups::FIND, &[account_id.into(), id.into()]).await?)
+    Ok(crate::store::groups::find(app.db, account_id, id).await?)
 }
 
 /// A group (admins and products).

@@ -60,7 +60,7 @@ pub fn parse(body: &[u8], creating: bool) -> Result<ProductInput> {
 
 /// A product of the account by id, unchecked (callers authorize).
 pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str) -> Result<Option<ProductRow>> {
-    Ok(fetch_one(app.db, sql::products::FIND, &[account_id.into(), id.into()]).await?)
+    Ok(crate::store::products::find(app.db, account_id, id).await?)
 }
 
 /// Whether `p` is the bearer's own product.

@@ -5,7 +5,9 @@
 //! (`machine.created`, `license.expiry.updated` when it starts the expiry clock,
 //! `license.first-activated` for the license's first machine ever,
 //! `license.activation.limit-reached` when it makes the machine count reach `maxMachines`).
-//! Only when nothing was inserted does a follow-up read tell which rule refused.
+//! Only when nothing was inserted does a follow-up read tell which rule refused. Deactivation
+//! (`DELETE /machines/{id}`) is here too: both act on a license (its machine count, its token's
+//! counters, its expiry clock), so they are licensing use cases that use fleet, not the reverse.
 
 use serde_json::{json, Map, Value};
 
