@@ -9,7 +9,7 @@ use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
 use crate::service::{events, metadata_text, readable, App, Bearer, Caller};
 use crate::store::rows::{json_object, ProductRow};
-use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
+use crate::store::{opt, sql, Db, Kv, Stmt};
 use crate::Result;
 
 const STRATEGIES: [&str; 3] = ["LICENSED", "OPEN", "CLOSED"];
