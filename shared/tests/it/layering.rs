@@ -3,7 +3,8 @@
 //! Catalogue and fleet are peers and use neither each other nor anything above them. This scans
 //! the source text of `shared/src/service/<cap>/**` for paths into another capability
 //! (`crate::service::<cap>`, including inside `use crate::service::{…}` groups, and
-//! `super::super::<cap>`) and lists every one that runs against the direction.
+//! `super::super::<cap>`) and lists every one that runs against the direction; the Worker's
+//! handlers in `functions/src/endpoints/<cap>/**` are held to the same direction.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -63,10 +64,10 @@ fn head(path: &str) -> Option<String> {
     (!h.is_empty()).then_some(h)
 }
 
-/// Every capability named after `crate::service::` or `super::super::` in `src`, with its line.
-fn references(src: &str) -> Vec<(usize, String)> {
+/// Every capability named after one of `prefixes` in `src`, with its line.
+fn references(src: &str, prefixes: &[&str]) -> Vec<(usize, String)> {
     let mut out = Vec::new();
-    for prefix in ["crate::service::", "super::super::"] {
+    for prefix in prefixes {
         let mut from = 0;
         while let Some(i) = src[from..].find(prefix) {
             let start = from + i + prefix.len();
@@ -96,22 +97,28 @@ fn references(src: &str) -> Vec<(usize, String)> {
     out
 }
 
-/// Offending imports under `service_dir`, as `file:line: from -> to`.
-fn offenders(service_dir: &Path) -> Vec<String> {
+/// The paths into another capability from `shared/src/service/<cap>/**`.
+const SERVICE: &[&str] = &["crate::service::", "super::super::"];
+/// The same from the Worker's handlers, `functions/src/endpoints/<cap>/**` (services they call
+/// and other handlers they reuse).
+const ENDPOINTS: &[&str] = &["shared::service::", "crate::endpoints::", "super::super::"];
+
+/// Offending imports under `dir` (one folder per capability), as `file:line: from -> to`.
+fn offenders(dir: &Path, prefixes: &[&str]) -> Vec<String> {
     let mut files = Vec::new();
-    rust_files(service_dir, &mut files);
+    rust_files(dir, &mut files);
     files.sort();
     let mut bad = Vec::new();
     for f in files {
-        let Ok(rel) = f.strip_prefix(service_dir) else { continue };
+        let Ok(rel) = f.strip_prefix(dir) else { continue };
         let Some(from) = rel.components().next().and_then(|c| c.as_os_str().to_str()) else { continue };
         if rank(from).is_none() {
             continue;
         }
         let src = fs::read_to_string(&f).unwrap_or_default();
-        for (line, to) in references(&src) {
+        for (line, to) in references(&src, prefixes) {
             if rank(&to).is_some() && !allowed(from, &to) {
-                bad.push(format!("service/{}:{line}: {from} -> {to}", rel.display()));
+                bad.push(format!("{}/{}:{line}: {from} -> {to}", dir.display(), rel.display()));
             }
         }
     }
@@ -124,15 +131,25 @@ fn capabilities_import_one_way() {
     let mut files = Vec::new();
     rust_files(&dir, &mut files);
     assert!(files.len() > 20, "scanned too few files under {}", dir.display());
-    let bad = offenders(&dir);
+    let bad = offenders(&dir, SERVICE);
     assert!(bad.is_empty(), "imports against the capability direction:\n{}", bad.join("\n"));
+}
+
+#[test]
+fn handlers_mirror_the_direction() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../functions/src/endpoints");
+    let mut files = Vec::new();
+    rust_files(&dir, &mut files);
+    assert!(files.len() > 15, "scanned too few files under {}", dir.display());
+    let bad = offenders(&dir, ENDPOINTS);
+    assert!(bad.is_empty(), "handlers importing against the capability direction:\n{}", bad.join("\n"));
 }
 
 #[test]
 fn the_scanner_sees_grouped_nested_and_super_paths() {
     let src = "use crate::service::{events, catalogue::groups, licensing::{licenses, usage}, App};\n\
                fn f() { crate::service::fleet::machines::find(); super::super::lifecycle::x(); }";
-    let heads: Vec<String> = references(src).into_iter().map(|(_, h)| h).collect();
+    let heads: Vec<String> = references(src, SERVICE).into_iter().map(|(_, h)| h).collect();
     assert_eq!(heads, ["events", "catalogue", "licensing", "App", "fleet", "lifecycle"]);
     assert!(!allowed("fleet", "licensing") && !allowed("catalogue", "fleet") && !allowed("identity", "catalogue"));
     assert!(allowed("licensing", "fleet") && allowed("lifecycle", "catalogue") && allowed("fleet", "identity"));
