@@ -15,7 +15,7 @@ use shared::error::{Code, Error};
 use crate::endpoints::catalogue::{entitlements, groups, policies, products};
 use crate::endpoints::fleet::{components, machines, processes};
 use crate::endpoints::identity::{accounts, profiles, tokens, users};
-use crate::endpoints::licensing::{checkouts, license_actions, licenses, validations};
+use crate::endpoints::licensing::{activation, checkouts, license_actions, licenses, relations, validations};
 use crate::endpoints::lifecycle::{events, webhooks};
 use crate::http::Reply;
 use crate::rate_limit::Class;
@@ -132,20 +132,20 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/licenses/{id}/users", h!(|cx, p| license_actions::list_users(cx, p.at(0)))),
     r(POST, "/licenses/{id}/users", h!(|cx, p| license_actions::attach_users(cx, p.at(0)))),
     r(DELETE, "/licenses/{id}/users", h!(|cx, p| license_actions::detach_users(cx, p.at(0)))),
-    r(GET, "/licenses/{id}/machines", h!(|cx, p| machines::for_license(cx, p.at(0)))),
+    r(GET, "/licenses/{id}/machines", h!(|cx, p| relations::machines(cx, p.at(0)))),
     r(GET, "/licenses/{id}/actions/check-out", h!(|cx, p| checkouts::license(cx, p.at(0), true))),
     r(POST, "/licenses/{id}/actions/check-out", h!(|cx, p| checkouts::license(cx, p.at(0), false))),
-    r(GET, "/licenses/{id}/entitlements", h!(|cx, p| entitlements::list_for_license(cx, p.at(0)))),
-    r(POST, "/licenses/{id}/entitlements", h!(|cx, p| entitlements::attach_to_license(cx, p.at(0)))),
-    r(DELETE, "/licenses/{id}/entitlements", h!(|cx, p| entitlements::detach_from_license(cx, p.at(0)))),
-    r(UPDATE, "/licenses/{id}/group", h!(|cx, p| groups::set_license_group(cx, p.at(0)))),
+    r(GET, "/licenses/{id}/entitlements", h!(|cx, p| relations::entitlements(cx, p.at(0)))),
+    r(POST, "/licenses/{id}/entitlements", h!(|cx, p| relations::attach_entitlements(cx, p.at(0)))),
+    r(DELETE, "/licenses/{id}/entitlements", h!(|cx, p| relations::detach_entitlements(cx, p.at(0)))),
+    r(UPDATE, "/licenses/{id}/group", h!(|cx, p| relations::set_license_group(cx, p.at(0)))),
     r(POST, "/licenses/{id}/actions/renew-maintenance", h!(|cx, p| webhooks::renew_maintenance(cx, p.at(0)))),
     // Fleet.
     r(GET, "/machines", h!(|cx, _| machines::list(cx))),
-    r(POST, "/machines", h!(|cx, _| machines::activate(cx))),
+    r(POST, "/machines", h!(|cx, _| activation::activate(cx))),
     r(GET, "/machines/{id}", h!(|cx, p| machines::show(cx, p.at(0)))),
     r(UPDATE, "/machines/{id}", h!(|cx, p| machines::update(cx, p.at(0)))),
-    r(DELETE, "/machines/{id}", h!(|cx, p| machines::delete(cx, p.at(0)))),
+    r(DELETE, "/machines/{id}", h!(|cx, p| activation::deactivate(cx, p.at(0)))),
     r(POST, "/machines/{id}/actions/ping", h!(|cx, p| machines::ping(cx, p.at(0)))),
     r(POST, "/machines/{id}/actions/ping-heartbeat", h!(|cx, p| machines::ping(cx, p.at(0)))),
     r(POST, "/machines/{id}/actions/reset", h!(|cx, p| machines::reset(cx, p.at(0)))),
@@ -176,9 +176,9 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/groups/{id}", h!(|cx, p| groups::show(cx, p.at(0)))),
     r(UPDATE, "/groups/{id}", h!(|cx, p| groups::update(cx, p.at(0)))),
     r(DELETE, "/groups/{id}", h!(|cx, p| groups::delete(cx, p.at(0)))),
-    r(GET, "/groups/{id}/licenses", h!(|cx, p| groups::licenses(cx, p.at(0)))),
+    r(GET, "/groups/{id}/licenses", h!(|cx, p| relations::group_licenses(cx, p.at(0)))),
     r(GET, "/groups/{id}/users", h!(|cx, p| groups::users(cx, p.at(0)))),
-    r(GET, "/groups/{id}/machines", h!(|cx, p| groups::machines(cx, p.at(0)))),
+    r(GET, "/groups/{id}/machines", h!(|cx, p| relations::group_machines(cx, p.at(0)))),
     r(UPDATE, "/users/{id}/group", h!(|cx, p| groups::set_user_group(cx, p.at(0)))),
     // Lifecycle.
     r(GET, "/webhook-endpoints", h!(|cx, _| webhooks::list(cx))),

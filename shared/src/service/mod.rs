@@ -2,6 +2,18 @@
 //! injected database, KV, clock, randomness, password KDF and deployment secret) and a [`Caller`] (the
 //! resolved account and who is calling). Handlers in `functions/` parse, call one of these,
 //! and render; no rule lives there.
+//!
+//! Capabilities import one way: lifecycle (and distribution) may use licensing, licensing may
+//! use catalogue and fleet (peers that use neither each other nor anything above them), and
+//! everything may use identity; never back. `tests/it/layering.rs` scans this folder's source and
+//! fails on any path against that direction. What the lower layers need from a higher one is
+//! not a use case but a fact: typed row lookups live in the store (`store::licenses::find`,
+//! `find_by_key`, `is_user_of`; `store::groups::find`; `store::products::find`) and a license's
+//! [`Ownership`] for the access table in [`ownership`], usable by all like [`events`] and this
+//! module's plumbing. Use cases that act on a license through another capability's resources
+//! live in licensing: activation and deactivation (`licensing::activation`, counting against
+//! the license and its token) and a license's relations (`licensing::relations`: its
+//! entitlements and group, its machines, a group's licenses and machines).
 
 pub mod catalogue;
 pub mod events;
@@ -9,6 +21,7 @@ pub mod fleet;
 pub mod identity;
 pub mod licensing;
 pub mod lifecycle;
+pub mod ownership;
 
 use serde_json::Value;
 

@@ -6,6 +6,9 @@
 //!
 //! Leases live in KV behind [`Kv`]; [`MemoryKv`] stands in for Workers KV natively.
 
+pub mod groups;
+pub mod licenses;
+pub mod products;
 pub mod rows;
 pub mod sql;
 #[cfg(feature = "sqlite")]

@@ -6,7 +6,7 @@ use shared::crypto::license_file::FileKind;
 use shared::service::catalogue::{entitlements, groups, policies, products};
 use shared::service::identity::{tokens, users};
 use shared::service::licensing::{checkout, license_actions, licenses};
-use shared::service::{fleet::activation, Bearer, Caller};
+use shared::service::{licensing::activation, Bearer, Caller};
 use shared::store::rows::{LicenseRow, PolicyRow, UserRow};
 
 use crate::support::{block, Env};

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 use shared::api::query::Query;
-use shared::service::{catalogue::entitlements, catalogue::groups, licensing::licensees, Bearer, Caller};
+use shared::service::{catalogue::entitlements, catalogue::groups, licensing::licensees, licensing::relations, Bearer, Caller};
 
 use crate::support::{block, Env};
 
@@ -53,25 +53,25 @@ fn attach_and_detach_on_policies_and_licenses() {
     block(entitlements::attach_to_policy(&app, &admin, &policy.id, &ids(&[&a.id]))).unwrap();
     let e = block(entitlements::attach_to_policy(&app, &admin, &policy.id, &ids(&[&b.id, &a.id]))).unwrap_err();
     assert_eq!((e.code.as_ref(), pointer(&e).as_str()), ("ENTITLEMENT_TAKEN", "/data/1"));
-    let e = block(entitlements::attach_to_license(&app, &admin, &l.id, &ids(&[&b.id, "00000000-0000-4000-8000-000000000000"]))).unwrap_err();
+    let e = block(relations::attach_entitlements(&app, &admin, &l.id, &ids(&[&b.id, "00000000-0000-4000-8000-000000000000"]))).unwrap_err();
     assert_eq!((e.code.as_ref(), pointer(&e).as_str()), ("ENTITLEMENT_NOT_FOUND", "/data/1"));
-    let e = block(entitlements::attach_to_license(&app, &admin, &l.id, &ids(&[&b.id, &b.id]))).unwrap_err();
+    let e = block(relations::attach_entitlements(&app, &admin, &l.id, &ids(&[&b.id, &b.id]))).unwrap_err();
     assert_eq!(e.code, "ENTITLEMENT_TAKEN");
-    let (rows, n, _) = block(entitlements::list_for_license(&app, &admin, &l.id, &Query::default())).unwrap();
+    let (rows, n, _) = block(relations::entitlements_of_license(&app, &admin, &l.id, &Query::default())).unwrap();
     assert_eq!((rows.len(), n), (1, 1), "nothing was attached by the refused requests");
-    block(entitlements::attach_to_license(&app, &admin, &l.id, &ids(&[&b.id]))).unwrap();
-    let (rows, _, _) = block(entitlements::list_for_license(&app, &admin, &l.id, &Query::default())).unwrap();
+    block(relations::attach_entitlements(&app, &admin, &l.id, &ids(&[&b.id]))).unwrap();
+    let (rows, _, _) = block(relations::entitlements_of_license(&app, &admin, &l.id, &Query::default())).unwrap();
     let mut codes: Vec<String> = rows.into_iter().map(|e| e.code).collect();
     codes.sort();
     assert_eq!(codes, ["A", "B"], "license entitlements are its own and its policy's");
 
-    let e = block(entitlements::detach_from_license(&app, &admin, &l.id, &ids(&[&a.id]))).unwrap_err();
+    let e = block(relations::detach_entitlements(&app, &admin, &l.id, &ids(&[&a.id]))).unwrap_err();
     assert_eq!((e.status, pointer(&e).as_str()), (403, "/data/0"));
-    block(entitlements::detach_from_license(&app, &admin, &l.id, &ids(&[&b.id]))).unwrap();
-    let e = block(entitlements::detach_from_license(&app, &admin, &l.id, &ids(&[&b.id]))).unwrap_err();
+    block(relations::detach_entitlements(&app, &admin, &l.id, &ids(&[&b.id]))).unwrap();
+    let e = block(relations::detach_entitlements(&app, &admin, &l.id, &ids(&[&b.id]))).unwrap_err();
     assert_eq!((e.status, e.code.as_ref()), (422, "UNPROCESSABLE_ENTITY"));
     block(entitlements::detach_from_policy(&app, &admin, &policy.id, &ids(&[&a.id]))).unwrap();
-    assert_eq!(block(entitlements::list_for_license(&app, &admin, &l.id, &Query::default())).unwrap().1, 0);
+    assert_eq!(block(relations::entitlements_of_license(&app, &admin, &l.id, &Query::default())).unwrap().1, 0);
     let names: Vec<String> = env.events().into_iter().map(|(e, _)| e).filter(|e| e.contains(".entitlements.")).collect();
     assert_eq!(names, ["policy.entitlements.attached", "license.entitlements.attached", "license.entitlements.detached", "policy.entitlements.detached"]);
     let e = block(entitlements::attach_to_policy(&app, &admin, &policy.id, b"{\"data\":[]}")).unwrap_err();
@@ -121,16 +121,16 @@ fn groups_hold_at_most_their_limits() {
     let body = br#"{"data":{"type":"groups","attributes":{"name":"Team","maxLicenses":1,"maxUsers":1}}}"#;
     let g = block(groups::create(&app, &admin, groups::parse(body, true).unwrap())).unwrap();
     let to = |id: &str| json!({"data":{"type":"groups","id":id}}).to_string().into_bytes();
-    assert_eq!(block(groups::set_license_group(&app, &admin, &l1.id, &to(&g.id))).unwrap().group_id.as_deref(), Some(g.id.as_str()));
-    assert_eq!(block(groups::set_license_group(&app, &admin, &l1.id, &to(&g.id))).unwrap().group_id.as_deref(), Some(g.id.as_str()), "re-setting is fine");
-    let e = block(groups::set_license_group(&app, &admin, &l2.id, &to(&g.id))).unwrap_err();
+    assert_eq!(block(relations::set_license_group(&app, &admin, &l1.id, &to(&g.id))).unwrap().group_id.as_deref(), Some(g.id.as_str()));
+    assert_eq!(block(relations::set_license_group(&app, &admin, &l1.id, &to(&g.id))).unwrap().group_id.as_deref(), Some(g.id.as_str()), "re-setting is fine");
+    let e = block(relations::set_license_group(&app, &admin, &l2.id, &to(&g.id))).unwrap_err();
     assert_eq!(e.code, "GROUP_LICENSE_LIMIT_EXCEEDED");
-    let e = block(groups::set_license_group(&app, &admin, &l2.id, &to("00000000-0000-4000-8000-000000000000"))).unwrap_err();
+    let e = block(relations::set_license_group(&app, &admin, &l2.id, &to("00000000-0000-4000-8000-000000000000"))).unwrap_err();
     assert_eq!(e.code, "GROUP_NOT_FOUND");
     let (u1, u2) = (user(&env, &admin, "a@x.test"), user(&env, &admin, "b@x.test"));
     block(groups::set_user_group(&app, &admin, &u1, &to(&g.id))).unwrap();
     assert_eq!(block(groups::set_user_group(&app, &admin, &u2, &to(&g.id))).unwrap_err().code, "GROUP_USER_LIMIT_EXCEEDED");
-    let (ls, n, _) = block(groups::licenses(&app, &admin, &g.id, &Query::default())).unwrap();
+    let (ls, n, _) = block(relations::licenses_of_group(&app, &admin, &g.id, &Query::default())).unwrap();
     assert_eq!((ls.len(), n, ls[0].id.as_str()), (1, 1, l1.id.as_str()));
     assert_eq!(block(groups::users(&app, &admin, &g.id, &Query::default())).unwrap().1, 1);
     let licensee = Caller { account: admin.account.clone(), bearer: Bearer::License { license_id: l1.id.clone() }, token_id: None };

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 use shared::clock::iso8601;
-use shared::service::{fleet::activation, licensing::usage, licensing::validation, Bearer, Caller};
+use shared::service::{licensing::activation, licensing::usage, licensing::validation, Bearer, Caller};
 use shared::store::rows::{LicenseRow, PolicyRow};
 
 use crate::support::{block, Env, T0};

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 use shared::api::query::Query;
-use shared::service::{catalogue::groups, fleet::machines, licensing::license_tokens, Bearer, Caller};
+use shared::service::{catalogue::groups, licensing::activation, licensing::license_tokens, licensing::relations, Bearer, Caller};
 use shared::store::rows::LicenseRow;
 
 use crate::machines::activate;
@@ -62,14 +62,14 @@ fn a_token_with_max_deactivations_one_deactivates_once() {
     let b = activate(&env, &admin, &l, json!({"fingerprint": "fp-2"})).unwrap();
     let t = token(&env, &admin, &l, json!({"maxDeactivations": 1}));
     let me = as_token(&admin, &l, &t);
-    block(machines::delete(&env.app(), &me, &a.id)).unwrap();
+    block(activation::deactivate(&env.app(), &me, &a.id)).unwrap();
     let before = env.events().len();
-    let e = block(machines::delete(&env.app(), &me, &b.id)).unwrap_err();
+    let e = block(activation::deactivate(&env.app(), &me, &b.id)).unwrap_err();
     assert_eq!((e.status, e.code.as_ref()), (422, "DEACTIVATIONS_LIMIT_EXCEEDED"));
     assert_eq!(machine_count(&env, &l), 1, "the refused deactivation deleted nothing");
     assert_eq!(events_since(&env, before), Vec::<String>::new());
     assert_eq!(block(license_tokens::show(&env.app(), &admin, &l.id, &t)).unwrap().deactivations, 1);
-    block(machines::delete(&env.app(), &admin, &b.id)).unwrap();
+    block(activation::deactivate(&env.app(), &admin, &b.id)).unwrap();
     assert_eq!(block(license_tokens::show(&env.app(), &admin, &l.id, &t)).unwrap().deactivations, 1, "admins are not charged");
 }
 
@@ -88,7 +88,11 @@ fn a_group_counts_its_machines_against_max_machines() {
         "license":{"data":{"type":"licenses","id":l.id}},"group":{"data":{"type":"groups","id":g.id}}}}})
     };
     let run = |body: serde_json::Value| {
-        block(shared::service::fleet::activation::activate(&env.app(), &admin, shared::service::fleet::activation::parse(body.to_string().as_bytes()).unwrap()))
+        block(shared::service::licensing::activation::activate(
+            &env.app(),
+            &admin,
+            shared::service::licensing::activation::parse(body.to_string().as_bytes()).unwrap(),
+        ))
     };
     let m = run(group("fp-1")).unwrap();
     assert_eq!(m.group_id.as_deref(), Some(g.id.as_str()));
@@ -99,7 +103,7 @@ fn a_group_counts_its_machines_against_max_machines() {
     assert_eq!((machine_count(&env, &l), events_since(&env, before)), (1, vec![]));
     // Outside the group the license still has room; the group lists its one machine.
     activate(&env, &admin, &l, json!({"fingerprint": "fp-2"})).unwrap();
-    let (rows, n, _) = block(groups::machines(&env.app(), &admin, &g.id, &Query::default())).unwrap();
+    let (rows, n, _) = block(relations::machines_of_group(&env.app(), &admin, &g.id, &Query::default())).unwrap();
     assert_eq!((rows.len(), n, rows[0].id.as_str()), (1, 1, m.id.as_str()));
     let mut missing = group("fp-3");
     missing["data"]["relationships"]["group"]["data"]["id"] = "00000000-0000-4000-8000-000000000000".into();
@@ -130,9 +134,9 @@ fn activation_emits_first_activated_once_and_limit_reached_when_it_reaches_the_l
     assert_eq!(named(n), vec![("machine.created".to_owned(), c.id.clone())]);
 
     // Back down to the limit by deactivation: not an activation reaching it.
-    block(machines::delete(&env.app(), &admin, &c.id)).unwrap();
-    block(machines::delete(&env.app(), &admin, &b.id)).unwrap();
-    block(machines::delete(&env.app(), &admin, &a.id)).unwrap();
+    block(activation::deactivate(&env.app(), &admin, &c.id)).unwrap();
+    block(activation::deactivate(&env.app(), &admin, &b.id)).unwrap();
+    block(activation::deactivate(&env.app(), &admin, &a.id)).unwrap();
     // With every machine gone, the next activation is not the first one ever; reaching the
     // limit again is reported again.
     let n = env.events().len();

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 use shared::domain::heartbeat::HeartbeatStatus;
-use shared::service::{fleet::activation, fleet::components, fleet::heartbeats, fleet::leases, fleet::machines, fleet::processes, Caller};
+use shared::service::{fleet::components, fleet::heartbeats, fleet::leases, fleet::machines, fleet::processes, licensing::activation, Caller};
 use shared::store::rows::{LicenseRow, MachineRow};
 
 use shared::Clock;
@@ -181,7 +181,7 @@ fn machines_are_found_by_fingerprint_filtered_and_deleted() {
     assert_eq!(block(machines::list(&env.app(), &admin, &q)).unwrap().1, 2);
     let q = shared::api::query::Query::parse("status=DEAD");
     assert_eq!(block(machines::list(&env.app(), &admin, &q)).unwrap().1, 0);
-    block(machines::delete(&env.app(), &admin, &m.id)).unwrap();
+    block(activation::deactivate(&env.app(), &admin, &m.id)).unwrap();
     assert_eq!(block(machines::show(&env.app(), &admin, &m.id)).unwrap_err().status, 404);
     assert!(env.events().iter().any(|(e, id)| e == "machine.deleted" && *id == m.id));
 }

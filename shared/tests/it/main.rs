@@ -6,6 +6,7 @@ mod conflicts;
 mod entitlements;
 mod identity_security;
 mod input;
+mod layering;
 mod lazy_expiry;
 mod licenses;
 mod lifecycle;

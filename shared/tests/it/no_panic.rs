@@ -13,9 +13,9 @@ use shared::crypto::{keys, license_key, signature, token};
 use shared::domain::policy::PolicyConfig;
 use shared::rng::SeededRandom;
 use shared::service::catalogue::{entitlements, groups, policies, products};
-use shared::service::fleet::{activation, components, machines, processes};
+use shared::service::fleet::{components, machines, processes};
 use shared::service::identity::{accounts, auth, tokens, users};
-use shared::service::licensing::{checkout, licenses, usage, validation};
+use shared::service::licensing::{activation, checkout, licenses, usage, validation};
 use shared::service::lifecycle::webhooks;
 
 use crate::support::{block, Env};

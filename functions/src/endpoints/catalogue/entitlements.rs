@@ -1,4 +1,5 @@
-//! `/entitlements` (by id or code) and entitlement attachment to policies and licenses.
+//! `/entitlements` (by id or code) and entitlement attachment to policies (licenses':
+//! `licensing::relations`).
 
 use shared::api::entitlements::{attachment, entitlement};
 use shared::api::Document;
@@ -59,23 +60,4 @@ pub async fn attach_to_policy(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
 /// `DELETE /policies/{id}/entitlements`.
 pub async fn detach_from_policy(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     svc::detach_from_policy(&cx.app, &cx.caller, id, &cx.req.body).await.map(|()| Reply::NoContent)
-}
-
-/// `GET /licenses/{id}/entitlements`.
-pub async fn list_for_license(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
-    listed(cx, svc::list_for_license(&cx.app, &cx.caller, id, &cx.req.query).await)
-}
-
-/// `POST /licenses/{id}/entitlements`.
-pub async fn attach_to_license(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
-    let acc = cx.caller.account_id();
-    svc::attach_to_license(&cx.app, &cx.caller, id, &cx.req.body).await.map(|(lid, ids, at)| {
-        let rs = ids.iter().map(|e| attachment(acc, "license-entitlements", ("license", "licenses", &lid), ("entitlement", "entitlements", e), at)).collect();
-        Reply::ok(Document::many(rs, Default::default()))
-    })
-}
-
-/// `DELETE /licenses/{id}/entitlements`.
-pub async fn detach_from_license(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
-    svc::detach_from_license(&cx.app, &cx.caller, id, &cx.req.body).await.map(|()| Reply::NoContent)
 }

@@ -1,10 +1,8 @@
-//! `/groups`, their licenses, users and machines, and `PUT /licenses/{id}/group`,
-//! `PUT /users/{id}/group`.
+//! `/groups`, their users, and `PUT /users/{id}/group` (a group's licenses and machines and
+//! `PUT /licenses/{id}/group`: `licensing::relations`).
 
 use shared::api::accounts::user;
 use shared::api::groups::group;
-use shared::api::licenses::license;
-use shared::api::machines::machine;
 use shared::api::Document;
 use shared::service::catalogue::groups as svc;
 use shared::Error;
@@ -40,27 +38,9 @@ pub async fn delete(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     svc::delete(&cx.app, &cx.caller, id).await.map(|()| Reply::NoContent)
 }
 
-/// `GET /groups/{id}/licenses`.
-pub async fn licenses(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
-    let now = cx.app.now();
-    svc::licenses(&cx.app, &cx.caller, id, &cx.req.query).await.map(|(rows, n, page)| Reply::ok(list_doc(cx, &rows, n, page, |l| license(l, now))))
-}
-
 /// `GET /groups/{id}/users`.
 pub async fn users(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     svc::users(&cx.app, &cx.caller, id, &cx.req.query).await.map(|(rows, n, page)| Reply::ok(list_doc(cx, &rows, n, page, user)))
-}
-
-/// `GET /groups/{id}/machines`.
-pub async fn machines(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
-    let now = cx.app.now();
-    svc::machines(&cx.app, &cx.caller, id, &cx.req.query).await.map(|(rows, n, page)| Reply::ok(list_doc(cx, &rows, n, page, |m| machine(m, now, None))))
-}
-
-/// `PUT /licenses/{id}/group`.
-pub async fn set_license_group(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
-    let now = cx.app.now();
-    svc::set_license_group(&cx.app, &cx.caller, id, &cx.req.body).await.map(|l| Reply::ok(Document::one(license(&l, now))))
 }
 
 /// `PUT /users/{id}/group`.

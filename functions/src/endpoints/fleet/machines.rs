@@ -1,17 +1,17 @@
-//! `/machines` (activation, read by id or fingerprint, list, update, deactivate), heartbeat
-//! actions, `GET /licenses/{id}/machines` and `GET /machines/{id}/license`.
+//! `/machines` (read by id or fingerprint, list, update), heartbeat actions and
+//! `GET /machines/{id}/license`. Activation and deactivation: `licensing::activation`.
 
 use shared::api::licenses::license;
 use shared::api::machines::machine;
 use shared::api::Document;
-use shared::service::{fleet::activation, fleet::heartbeats, fleet::machines};
+use shared::service::{fleet::heartbeats, fleet::machines};
 use shared::Error;
 
 use crate::endpoints::list_doc;
 use crate::http::Reply;
 use crate::router::Cx;
 
-fn one(cx: &Cx<'_>, m: &shared::store::rows::MachineRow) -> Document {
+pub(crate) fn one(cx: &Cx<'_>, m: &shared::store::rows::MachineRow) -> Document {
     Document::one(machine(m, cx.app.now(), None))
 }
 
@@ -20,12 +20,6 @@ pub async fn list(cx: &Cx<'_>) -> Result<Reply, Error> {
     let (rows, n, page) = machines::list(&cx.app, &cx.caller, &cx.req.query).await?;
     let now = cx.app.now();
     Ok(Reply::ok(list_doc(cx, &rows, n, page, |m| machine(m, now, None))))
-}
-
-/// `POST /machines`: activation.
-pub async fn activate(cx: &Cx<'_>) -> Result<Reply, Error> {
-    let input = activation::parse(&cx.req.body)?;
-    Ok(Reply::created(one(cx, &activation::activate(&cx.app, &cx.caller, input).await?)))
 }
 
 /// Shows a machine by id or fingerprint.
@@ -37,12 +31,6 @@ pub async fn show(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
 pub async fn update(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     let input = machines::parse_update(&cx.req.body)?;
     Ok(Reply::ok(one(cx, &machines::update(&cx.app, &cx.caller, id, input).await?)))
-}
-
-/// Deactivates a machine.
-pub async fn delete(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
-    machines::delete(&cx.app, &cx.caller, id).await?;
-    Ok(Reply::NoContent)
 }
 
 /// `actions/ping`.
@@ -59,11 +47,4 @@ pub async fn reset(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
 /// `GET /machines/{id}/license`.
 pub async fn machine_license(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     Ok(Reply::ok(Document::one(license(&machines::license(&cx.app, &cx.caller, id).await?, cx.app.now()))))
-}
-
-/// `GET /licenses/{id}/machines`.
-pub async fn for_license(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
-    let (rows, n, page) = machines::list_for_license(&cx.app, &cx.caller, id, &cx.req.query).await?;
-    let now = cx.app.now();
-    Ok(Reply::ok(list_doc(cx, &rows, n, page, |m| machine(m, now, None))))
 }

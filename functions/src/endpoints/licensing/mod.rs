@@ -1,5 +1,7 @@
 //! Endpoints of Licensing: licenses and their actions, validation, check-out, usage, maintenance windows.
+pub mod activation;
 pub mod checkouts;
 pub mod license_actions;
 pub mod licenses;
+pub mod relations;
 pub mod validations;

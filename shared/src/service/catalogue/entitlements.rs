@@ -9,7 +9,7 @@ use crate::api::input::{identifier, parse_body, type_mismatch, Field, Members, R
 use crate::api::query::{Page, Query};
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
-use crate::service::{catalogue::policies, events, licensing::licenses, metadata_text, readable, App, Caller};
+use crate::service::{catalogue::policies, events, metadata_text, readable, App, Caller};
 use crate::store::rows::{CountRow, EntitlementRow, IdRow};
 use crate::store::{fetch_all, fetch_one, sql, Db, Kv, Stmt};
 use crate::Result;
@@ -192,7 +192,8 @@ pub async fn all_for_license<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str
     Ok(fetch_all(app.db, sql::entitlements::LIST_FOR_LICENSE, &[account_id.into(), license_id.into(), 1000.into(), 0.into()]).await?)
 }
 
-async fn ids_in<D: Db, K: Kv>(app: &App<'_, D, K>, sql: &str, acc: &str, owner: Option<&str>, ids: &[String]) -> Result<Vec<String>> {
+/// The ids among `ids` that `sql` selects (for `acc`, and `owner` when given).
+pub async fn ids_in<D: Db, K: Kv>(app: &App<'_, D, K>, sql: &str, acc: &str, owner: Option<&str>, ids: &[String]) -> Result<Vec<String>> {
     let arr = Value::from(ids.to_vec()).to_string();
     let params: Vec<Value> = match owner {
         Some(o) => vec![acc.into(), o.into(), arr.into()],
@@ -202,12 +203,12 @@ async fn ids_in<D: Db, K: Kv>(app: &App<'_, D, K>, sql: &str, acc: &str, owner: 
 }
 
 /// The first requested id (with its index) that is in / not in `set`.
-fn first(ids: &[String], set: &[String], member: bool) -> Option<(usize, String)> {
+pub fn first(ids: &[String], set: &[String], member: bool) -> Option<(usize, String)> {
     ids.iter().enumerate().find(|(_, id)| set.contains(id) == member).map(|(i, id)| (i, id.clone()))
 }
 
 /// Checks that every id names an entitlement and none is attached yet (or repeated).
-async fn check_attachable<D: Db, K: Kv>(app: &App<'_, D, K>, acc: &str, attached_sql: &str, owner: &str, ids: &[String]) -> Result<()> {
+pub async fn check_attachable<D: Db, K: Kv>(app: &App<'_, D, K>, acc: &str, attached_sql: &str, owner: &str, ids: &[String]) -> Result<()> {
     let existing = ids_in(app, sql::entitlements::EXISTING_IDS, acc, None, ids).await?;
     if let Some((i, _)) = first(ids, &existing, false) {
         return Err(Error::attribute("entitlement", AttrFault::NotFound, "must exist").pointer(format!("/data/{i}")));
@@ -221,7 +222,7 @@ async fn check_attachable<D: Db, K: Kv>(app: &App<'_, D, K>, acc: &str, attached
 }
 
 /// Checks that every id is attached (Keygen refuses detaching what is not attached).
-async fn check_detachable<D: Db, K: Kv>(app: &App<'_, D, K>, acc: &str, attached_sql: &str, owner: &str, ids: &[String]) -> Result<()> {
+pub async fn check_detachable<D: Db, K: Kv>(app: &App<'_, D, K>, acc: &str, attached_sql: &str, owner: &str, ids: &[String]) -> Result<()> {
     let attached = ids_in(app, attached_sql, acc, Some(owner), ids).await?;
     match first(ids, &attached, false) {
         Some((i, id)) => {
@@ -234,7 +235,9 @@ async fn check_detachable<D: Db, K: Kv>(app: &App<'_, D, K>, acc: &str, attached
 /// What an attach or detach touched: the owner id and the entitlement ids, at a time.
 pub type Attached = (String, Vec<String>, crate::clock::Millis);
 
-async fn write<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, sql: &'static str, ev: (&str, &str), owner: &str, ids: &[String]) -> Result<()> {
+/// Attaches or detaches `ids` on `owner` with `sql`, recording event `ev` (name, resource type)
+/// in the same batch.
+pub async fn write<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, sql: &'static str, ev: (&str, &str), owner: &str, ids: &[String]) -> Result<()> {
     let (acc, arr) = (caller.account_id(), Value::from(ids.to_vec()).to_string());
     let mut params: Vec<Value> = vec![acc.into(), owner.into(), arr.into()];
     if !sql.starts_with("DELETE") {
@@ -275,44 +278,5 @@ pub async fn list_for_policy<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller,
     params.extend([page.size.into(), page.offset().into()]);
     let rows = fetch_all(app.db, sql::entitlements::LIST_FOR_POLICY, &params).await?;
     let n = fetch_one::<CountRow>(app.db, sql::entitlements::COUNT_FOR_POLICY, &f).await?.map_or(0, |c| c.n as u64);
-    Ok((rows, n, page))
-}
-
-/// `POST /licenses/{id}/entitlements` (admins, the license's product).
-pub async fn attach_to_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str, body: &[u8]) -> Result<Attached> {
-    let ids = parse_identifiers(body, "entitlements")?;
-    let l = licenses::authorize(app, caller, license_id, Action::LicenseUpdate).await?;
-    check_attachable(app, caller.account_id(), sql::entitlements::ATTACHED_TO_LICENSE, &l.id, &ids).await?;
-    write(app, caller, sql::entitlements::ATTACH_TO_LICENSE, ("license.entitlements.attached", "licenses"), &l.id, &ids).await?;
-    Ok((l.id, ids, app.now()))
-}
-
-/// `DELETE /licenses/{id}/entitlements`.
-///
-/// # Errors
-/// 403 for an entitlement the license has through its policy; 422 for one not attached.
-pub async fn detach_from_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str, body: &[u8]) -> Result<()> {
-    let ids = parse_identifiers(body, "entitlements")?;
-    let l = licenses::authorize(app, caller, license_id, Action::LicenseUpdate).await?;
-    let inherited = ids_in(app, sql::entitlements::INHERITED_BY_LICENSE, caller.account_id(), Some(&l.id), &ids).await?;
-    if let Some((i, id)) = first(&ids, &inherited, true) {
-        return Err(
-            Error::new(Code::Forbidden, format!("cannot detach entitlement '{id}' (entitlement is attached through policy)")).pointer(format!("/data/{i}"))
-        );
-    }
-    check_detachable(app, caller.account_id(), sql::entitlements::ATTACHED_TO_LICENSE, &l.id, &ids).await?;
-    write(app, caller, sql::entitlements::DETACH_FROM_LICENSE, ("license.entitlements.detached", "licenses"), &l.id, &ids).await
-}
-
-/// `GET /licenses/{id}/entitlements`: the license's own and its policy's (anyone who may read
-/// the license, including the license itself).
-pub async fn list_for_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str, q: &Query) -> Result<(Vec<EntitlementRow>, u64, Page)> {
-    let page = Page::from_query(q)?;
-    let l = licenses::show(app, caller, license_id).await?;
-    let f: Vec<Value> = vec![caller.account_id().into(), l.id.into()];
-    let mut params = f.clone();
-    params.extend([page.size.into(), page.offset().into()]);
-    let rows = fetch_all(app.db, sql::entitlements::LIST_FOR_LICENSE, &params).await?;
-    let n = fetch_one::<CountRow>(app.db, sql::entitlements::COUNT_FOR_LICENSE, &f).await?.map_or(0, |c| c.n as u64);
     Ok((rows, n, page))
 }

@@ -10,8 +10,8 @@ use crate::api::query::{Page, Query};
 use crate::domain::policy::INT4_MAX;
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
-use crate::service::{events, fleet::machines, identity::users, licensing::licenses, metadata_text, readable, App, Caller};
-use crate::store::rows::{CountRow, GroupRow, LicenseRow, MachineRow, UserRow};
+use crate::service::{events, identity::users, metadata_text, readable, App, Caller};
+use crate::store::rows::{CountRow, GroupRow, UserRow};
 use crate::store::{fetch_all, fetch_one, opt, sql, Db, Kv, Stmt};
 use crate::Result;
 
@@ -51,7 +51,7 @@ pub fn parse(body: &[u8], creating: bool) -> Result<GroupInput> {
 
 /// A group by id (no access check).
 pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str) -> Result<Option<GroupRow>> {
-    Ok(fetch_one(app.db, sql::groups::FIND, &[account_id.into(), id.into()]).await?)
+    Ok(crate::store::groups::find(app.db, account_id, id).await?)
 }
 
 /// A group (admins and products).
@@ -74,7 +74,8 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
     Ok((rows, n, page))
 }
 
-fn event<'a>(name: &'a str, ty: &'a str, id: &'a str, changes: Option<Value>) -> events::Event<'a> {
+/// A group-related event.
+pub fn event<'a>(name: &'a str, ty: &'a str, id: &'a str, changes: Option<Value>) -> events::Event<'a> {
     events::Event { name, resource_type: ty, resource_id: id, changes, meta: None }
 }
 
@@ -138,15 +139,6 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     Ok(())
 }
 
-/// `GET /groups/{id}/licenses` (the license list with a `group` filter).
-pub async fn licenses<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<(Vec<LicenseRow>, u64, Page)> {
-    let g = show(app, caller, id).await?;
-    let mut q = q.clone();
-    q.0.retain(|(k, _)| k != "group");
-    q.0.push(("group".into(), g.id));
-    licenses::list(app, caller, &q).await
-}
-
 /// `GET /groups/{id}/users`: for a product, only the users (never admins) of its licenses.
 pub async fn users<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<(Vec<UserRow>, u64, Page)> {
     let g = show(app, caller, id).await?;
@@ -156,48 +148,17 @@ pub async fn users<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str,
     crate::service::fetch_page(app.db, sql::groups::LIST_USERS, sql::groups::COUNT_USERS, f, page).await
 }
 
-/// `GET /groups/{id}/machines` (the machine list with a `group` filter).
-pub async fn machines<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<(Vec<MachineRow>, u64, Page)> {
-    let g = show(app, caller, id).await?;
-    let mut q = q.clone();
-    q.0.retain(|(k, _)| k != "group");
-    q.0.push(("group".into(), g.id));
-    machines::list(app, caller, &q).await
-}
-
-async fn target_group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, body: &[u8]) -> Result<Option<GroupRow>> {
+/// The group a to-one `groups` body names (`None` for `data: null`).
+///
+/// # Errors
+/// 422 `GROUP_NOT_FOUND` pointing at `/data`.
+pub async fn target_group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, body: &[u8]) -> Result<Option<GroupRow>> {
     match to_one_body(body, "groups")? {
         Some(g) => {
             Ok(Some(find(app, caller.account_id(), &g).await?.ok_or_else(|| Error::attribute("group", AttrFault::NotFound, "must exist").pointer("/data"))?))
         }
         None => Ok(None),
     }
-}
-
-/// `PUT /licenses/{id}/group` (admins, the license's product).
-///
-/// # Errors
-/// 422 `GROUP_NOT_FOUND`; 422 `GROUP_LICENSE_LIMIT_EXCEEDED` when the group is full.
-pub async fn set_license_group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str, body: &[u8]) -> Result<LicenseRow> {
-    let l = licenses::authorize(app, caller, license_id, Action::LicenseUpdate).await?;
-    let g = target_group(app, caller, body).await?;
-    let gid = g.as_ref().map(|g| g.id.clone());
-    let acc = caller.account_id();
-    let changes = json!({"group": [l.group_id, gid]});
-    let res = app
-        .db
-        .batch(vec![
-            Stmt::new(sql::groups::SET_LICENSE_GROUP, vec![acc.into(), l.id.clone().into(), opt(gid.clone()), app.now().into()]),
-            events::record_if_changed(app, acc, &caller.bearer, event("license.group.updated", "licenses", &l.id, Some(changes))),
-        ])
-        .await?;
-    if res[0].changes == 0 {
-        let max = g.and_then(|g| g.max_licenses).unwrap_or_default();
-        return Err(
-            Error::new(Code::GroupLicenseLimitExceeded, format!("license count has exceeded maximum allowed by current group ({max})")).pointer("/data")
-        );
-    }
-    licenses::find(app, acc, &l.id).await?.ok_or_else(|| Error::not_found("license", license_id))
 }
 
 /// `PUT /users/{id}/group` (admins, and products for the users of their licenses).

@@ -9,7 +9,7 @@ use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
 use crate::service::{events, metadata_text, readable, App, Bearer, Caller};
 use crate::store::rows::{json_object, ProductRow};
-use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
+use crate::store::{opt, sql, Db, Kv, Stmt};
 use crate::Result;
 
 const STRATEGIES: [&str; 3] = ["LICENSED", "OPEN", "CLOSED"];
@@ -60,7 +60,7 @@ pub fn parse(body: &[u8], creating: bool) -> Result<ProductInput> {
 
 /// A product of the account by id, unchecked (callers authorize).
 pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str) -> Result<Option<ProductRow>> {
-    Ok(fetch_one(app.db, sql::products::FIND, &[account_id.into(), id.into()]).await?)
+    Ok(crate::store::products::find(app.db, account_id, id).await?)
 }
 
 /// Whether `p` is the bearer's own product.

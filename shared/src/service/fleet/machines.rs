@@ -1,19 +1,17 @@
-//! Machines: read by id or fingerprint, list with Keygen's filters, update, deactivate
-//! (`DELETE` → `machine.deleted`), and who may do what. Activation lives in
-//! [`crate::service::fleet::activation`], heartbeats in [`crate::service::fleet::heartbeats`].
+//! Machines: read by id or fingerprint, list with Keygen's filters, update, and who may do
+//! what. Activation and deactivation act on a license and live in licensing
+//! (`licensing::activation`); heartbeats in [`crate::service::fleet::heartbeats`].
 
 use serde_json::{Map, Value};
 
 use crate::access::{self, Action, Ownership};
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
-use crate::domain::policy::INT4_MAX;
+use crate::domain::policy::{PolicyConfig, INT4_MAX};
 use crate::error::{Code, Error};
-use crate::service::{
-    events, fetch_page, fleet::leases, licensing::license_tokens, licensing::licenses, metadata_text, readable, App, Bearer, Caller, ListScope,
-};
+use crate::service::{events, fetch_page, metadata_text, ownership, readable, App, Bearer, Caller, ListScope};
 use crate::store::rows::{LicenseRow, MachineRow};
-use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
+use crate::store::{self, fetch_one, opt, sql, Db, Kv, Stmt};
 use crate::Result;
 
 /// A machine by id or fingerprint, without access checks.
@@ -28,9 +26,9 @@ pub async fn ownership<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, m: &M
         Bearer::Admin { .. } => Ownership::Own,
         Bearer::Product { product_id } => Ownership::of(*product_id == m.product_id),
         Bearer::License { license_id } => Ownership::of(*license_id == m.license_id),
-        Bearer::User { user_id } => match licenses::find(app, caller.account_id(), &m.license_id).await? {
-            Some(l) => match licenses::ownership(app, caller, &l).await? {
-                Ownership::Foreign if m.owner_id.as_deref() == Some(user_id) => Ownership::locked_if(true, licenses::is_protected(&l)),
+        Bearer::User { user_id } => match store::licenses::find(app.db, caller.account_id(), &m.license_id).await? {
+            Some(l) => match ownership::license(app, caller, &l).await? {
+                Ownership::Foreign if m.owner_id.as_deref() == Some(user_id) => Ownership::locked_if(true, ownership::is_protected(&l)),
                 o => o,
             },
             None => Ownership::Foreign,
@@ -86,14 +84,6 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
     fetch_page(app.db, sql::machines::LIST, sql::machines::COUNT, f, page).await
 }
 
-/// Machines of a license the caller may read (`GET /licenses/{id}/machines`).
-pub async fn list_for_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license: &str, q: &Query) -> Result<(Vec<MachineRow>, u64, Page)> {
-    let l = licenses::show(app, caller, license).await?;
-    let mut q = Query(q.0.iter().filter(|(k, _)| k != "license").cloned().collect());
-    q.0.push(("license".into(), l.id));
-    list(app, caller, &q).await
-}
-
 /// A parsed machine update.
 #[derive(Debug, Default)]
 pub struct MachineUpdate {
@@ -144,31 +134,9 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     find(app, caller.account_id(), &m.id).await?.ok_or_else(|| Error::not_found("machine", id))
 }
 
-/// Deactivates a machine (`machine.deleted`) and drops its lease. With a license token, the
-/// delete is guarded by the token's `maxDeactivations` and counted in the same batch.
-///
-/// # Errors
-/// 422 `DEACTIVATIONS_LIMIT_EXCEEDED` when the caller's license token has none left (nothing
-/// is deleted); 404 when a concurrent request deactivated it first.
-pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
-    let m = authorize(app, caller, id, Action::MachineDelete).await?;
-    license_tokens::check_deactivation(app, caller).await?;
-    let mut stmts = vec![Stmt::new(sql::machines::DELETE, vec![caller.account_id().into(), m.id.clone().into(), opt(license_tokens::charged_token(caller))])];
-    // Right after the delete: both the counter and the event follow it (`changes()`).
-    stmts.extend(license_tokens::deactivation_stmt(caller, &m.id));
-    stmts.push(event(app, caller, "machine.deleted", &m.id));
-    let results = app.db.batch(stmts).await?;
-    if results.first().map_or(0, |r| r.changes) == 0 {
-        license_tokens::check_deactivation(app, caller).await?;
-        return Err(Error::not_found("machine", id));
-    }
-    leases::remove(app, caller.account_id(), &m.id).await;
-    Ok(())
-}
-
 /// The event statement `name` for machine `id` by the caller, to put right after the write on
 /// that machine: it is recorded only if that write changed the row.
-pub(super) fn event<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, name: &str, id: &str) -> Stmt {
+pub fn event<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, name: &str, id: &str) -> Stmt {
     events::record_if_changed(
         app,
         caller.account_id(),
@@ -180,5 +148,16 @@ pub(super) fn event<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, name: &s
 /// The license of a machine the caller may read (`GET /machines/{id}/license`).
 pub async fn license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<LicenseRow> {
     let m = show(app, caller, id).await?;
-    licenses::find(app, caller.account_id(), &m.license_id).await?.ok_or_else(|| Error::not_found("license", &m.license_id))
+    store::licenses::find(app.db, caller.account_id(), &m.license_id).await?.ok_or_else(|| Error::not_found("license", &m.license_id))
+}
+
+/// The largest total a limit lets through with the policy's overage strategy (`None` when
+/// unlimited): `limit`, or ⌊limit × 1.25 | 1.5 | 2⌋, or unbounded for `ALWAYS_ALLOW_OVERAGE`.
+pub fn ceiling(cfg: &PolicyConfig, limit: Option<i64>, node_locked: bool) -> Option<i64> {
+    let limit = limit?;
+    if cfg.overage_allows(i64::MAX, limit, node_locked) {
+        return None;
+    }
+    let candidates = [limit.saturating_mul(2), limit.saturating_mul(3) / 2, limit.saturating_mul(5) / 4];
+    Some(candidates.into_iter().filter(|&n| n > limit && cfg.overage_allows(n, limit, node_locked)).max().unwrap_or(limit))
 }

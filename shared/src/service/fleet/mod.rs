@@ -1,5 +1,4 @@
-//! Fleet: machines (activation), components, processes, heartbeats and their KV leases.
-pub mod activation;
+//! Fleet: machines, components, processes, heartbeats and their KV leases.
 pub mod components;
 pub mod heartbeats;
 pub mod leases;

@@ -10,8 +10,8 @@ use crate::api::query::{Page, Query};
 use crate::domain::heartbeat::{can_resurrect_process, process_status, ProcessStatus};
 use crate::domain::strategy::ProcessLeasingStrategy;
 use crate::error::{AttrFault, Code, Error};
-use crate::service::fleet::activation::ceiling;
-use crate::service::{events, fetch_page, fleet::machines, licensing::licenses, metadata_text, readable, App, Caller, ListScope};
+use crate::service::fleet::machines::ceiling;
+use crate::service::{events, fetch_page, fleet::machines, metadata_text, readable, App, Caller, ListScope};
 use crate::store::rows::{ProcessRow, SpawnStateRow};
 use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
 use crate::Result;
@@ -59,7 +59,7 @@ pub async fn spawn<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: Pr
         Err(e) if e.is(Code::NotFound) => return Err(missing()),
         r => r?,
     };
-    let l = licenses::find(app, caller.account_id(), &m.license_id).await?.ok_or_else(missing)?;
+    let l = crate::store::licenses::find(app.db, caller.account_id(), &m.license_id).await?.ok_or_else(missing)?;
     let cfg = l.config();
     let limit = match cfg.process_leasing_strategy {
         ProcessLeasingStrategy::PerMachine => m.max_processes.or(l.max_processes).or(cfg.max_processes),

@@ -10,9 +10,9 @@ use crate::crypto::token;
 use crate::domain::strategy::ExpirationStrategy;
 use crate::error::{Code, Error};
 use crate::rng::is_uuid;
-use crate::service::{licensing::licenses, App, Bearer, Caller};
+use crate::service::{App, Bearer, Caller};
 use crate::store::rows::{AccountRow, LicenseRow, TokenRow, UserRow};
-use crate::store::{fetch_one, sql, Db, Kv};
+use crate::store::{self, fetch_one, sql, Db, Kv};
 use crate::Result;
 
 /// Credentials as presented.
@@ -150,8 +150,9 @@ async fn bearer_of<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, t: &Toke
 /// 401 `LICENSE_INVALID`; 403 `LICENSE_NOT_ALLOWED` (policy forbids key auth), `LICENSE_BANNED`,
 /// `LICENSE_SUSPENDED`, `LICENSE_EXPIRED` (only under `REVOKE_ACCESS`).
 pub async fn authenticate_key<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, key: &str) -> Result<Bearer> {
-    let l =
-        licenses::find_by_key(app, account_id, key).await?.ok_or_else(|| Error::new(Code::LicenseInvalid, "License key is invalid").header("Authorization"))?;
+    let l = store::licenses::find_by_key(app.db, account_id, key)
+        .await?
+        .ok_or_else(|| Error::new(Code::LicenseInvalid, "License key is invalid").header("Authorization"))?;
     if !l.config().authentication_strategy.supports_license_auth() {
         return Err(Error::new(Code::LicenseNotAllowed, "License key authentication is not allowed by policy"));
     }
@@ -161,7 +162,7 @@ pub async fn authenticate_key<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &st
 
 /// Resolves a license token's bearer.
 pub async fn authenticate_token_bearer<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, license_id: &str) -> Result<Bearer> {
-    let l = licenses::find(app, account_id, license_id).await?.ok_or_else(|| Error::new(Code::TokenInvalid, "Token is invalid"))?;
+    let l = store::licenses::find(app.db, account_id, license_id).await?.ok_or_else(|| Error::new(Code::TokenInvalid, "Token is invalid"))?;
     if !l.config().authentication_strategy.supports_token_auth() {
         return Err(Error::new(Code::TokenNotAllowed, "Token authentication is not allowed by policy"));
     }

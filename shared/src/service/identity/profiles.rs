@@ -1,9 +1,10 @@
 //! `GET /me` and `GET /profile`: the authenticated bearer as a resource.
 
+use crate::access::Ownership;
 use crate::access::{self, Action};
-use crate::service::{catalogue::products, identity::tokens, identity::users, licensing::licenses, App, Bearer, Caller};
+use crate::service::{identity::tokens, identity::users, readable, App, Bearer, Caller};
 use crate::store::rows::{LicenseRow, ProductRow, TokenRow, UserRow};
-use crate::store::{Db, Kv};
+use crate::store::{self, Db, Kv};
 use crate::{Error, Result};
 
 /// The bearer's resource.
@@ -26,10 +27,20 @@ pub async fn me<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller) -> Result<(P
     let profile = match &caller.bearer {
         Bearer::Anonymous => return Err(Error::forbidden()),
         Bearer::Admin { user_id } | Bearer::User { user_id } => Profile::User(users::show(app, caller, user_id).await?),
-        Bearer::Product { product_id } => Profile::Product(products::show(app, caller, product_id).await?),
-        Bearer::License { license_id } => {
-            Profile::License(Box::new(licenses::find(app, caller.account_id(), license_id).await?.ok_or_else(|| Error::not_found("license", license_id))?))
-        }
+        Bearer::Product { product_id } => Profile::Product(
+            readable(
+                caller,
+                Action::ProductRead,
+                "product",
+                product_id,
+                async { Ok(store::products::find(app.db, caller.account_id(), product_id).await?) },
+                async |p| Ok(Ownership::of(p.id == *product_id)),
+            )
+            .await?,
+        ),
+        Bearer::License { license_id } => Profile::License(Box::new(
+            store::licenses::find(app.db, caller.account_id(), license_id).await?.ok_or_else(|| Error::not_found("license", license_id))?,
+        )),
     };
     let token = match &caller.token_id {
         Some(id) => Some(tokens::find(app, caller.account_id(), id).await?),

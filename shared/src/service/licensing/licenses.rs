@@ -96,40 +96,26 @@ pub fn parse(body: &[u8], creating: bool) -> Result<LicenseInput> {
     Ok(l)
 }
 
-/// A license by id or key, without access checks.
+/// A license by id or key.
 pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id_or_key: &str) -> Result<Option<LicenseRow>> {
-    Ok(fetch_one(app.db, sql::licenses::FIND, &[account_id.into(), id_or_key.into()]).await?)
+    Ok(crate::store::licenses::find(app.db, account_id, id_or_key).await?)
 }
 
 /// A license by key only.
 pub async fn find_by_key<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, key: &str) -> Result<Option<LicenseRow>> {
-    Ok(fetch_one(app.db, sql::licenses::FIND_BY_KEY, &[account_id.into(), key.into()]).await?)
+    Ok(crate::store::licenses::find_by_key(app.db, account_id, key).await?)
 }
 
-/// License `l` relative to the bearer: its product's, itself, or one a user owns or is
-/// licensed to; `OwnLocked` when a user's license is protected (by itself or its policy).
+/// License `l` relative to the bearer ([`crate::service::ownership::license`]).
 pub async fn ownership<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, l: &LicenseRow) -> Result<Ownership> {
-    Ok(match &caller.bearer {
-        Bearer::Admin { .. } => Ownership::Own,
-        Bearer::Product { product_id } => Ownership::of(*product_id == l.product_id),
-        Bearer::License { license_id } => Ownership::of(*license_id == l.id),
-        Bearer::User { user_id } => Ownership::locked_if(is_user_of(app, l, user_id).await?, is_protected(l)),
-        Bearer::Anonymous => Ownership::Foreign,
-    })
+    crate::service::ownership::license(app, caller, l).await
 }
 
-/// Whether the license (or, unset, its policy) is protected.
-pub fn is_protected(l: &LicenseRow) -> bool {
-    l.protected.map_or(l.config().protected, |p| p != 0)
-}
+pub use crate::service::ownership::is_protected;
 
 /// Whether `user_id` owns `l` or is one of its licensees.
 pub async fn is_user_of<D: Db, K: Kv>(app: &App<'_, D, K>, l: &LicenseRow, user_id: &str) -> Result<bool> {
-    Ok(l.owner_id.as_deref() == Some(user_id) || is_licensee(app, l, user_id).await?)
-}
-
-async fn is_licensee<D: Db, K: Kv>(app: &App<'_, D, K>, l: &LicenseRow, user_id: &str) -> Result<bool> {
-    Ok(fetch_one::<Value>(app.db, sql::licenses::IS_LICENSEE, &[l.id.clone().into(), user_id.into()]).await?.is_some())
+    Ok(crate::store::licenses::is_user_of(app.db, l, user_id).await?)
 }
 
 /// A license the caller may read (404 otherwise, so ids never leak; 401 for anonymous).

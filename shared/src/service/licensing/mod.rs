@@ -1,9 +1,11 @@
 //! Licensing: licenses and their actions, validation, check-out, usage, maintenance windows.
+pub mod activation;
 pub mod checkout;
 pub mod license_actions;
 pub mod license_tokens;
 pub mod licensees;
 pub mod licenses;
 pub mod maintenance;
+pub mod relations;
 pub mod usage;
 pub mod validation;

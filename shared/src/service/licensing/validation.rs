@@ -338,7 +338,7 @@ async fn refresh_from_leases<D: Db, K: Kv>(
             || scope.fingerprint.as_deref() == Some(m.fingerprint.as_str())
             || scope.fingerprints.as_ref().is_some_and(|f| f.contains(&m.fingerprint))
     };
-    for m in machines.iter_mut().filter(|m| named(m)).take(crate::service::fleet::activation::MAX_COMPONENTS) {
+    for m in machines.iter_mut().filter(|m| named(m)).take(crate::service::licensing::activation::MAX_COMPONENTS) {
         // Only a status that can change the outcome is worth a KV read: a dead machine, or one
         // whose required first heartbeat D1 has not seen. Alive machines, and machines of
         // policies without heartbeats, validate from D1 alone.

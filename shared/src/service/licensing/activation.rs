@@ -5,7 +5,9 @@
 //! (`machine.created`, `license.expiry.updated` when it starts the expiry clock,
 //! `license.first-activated` for the license's first machine ever,
 //! `license.activation.limit-reached` when it makes the machine count reach `maxMachines`).
-//! Only when nothing was inserted does a follow-up read tell which rule refused.
+//! Only when nothing was inserted does a follow-up read tell which rule refused. Deactivation
+//! (`DELETE /machines/{id}`) is here too: both act on a license (its machine count, its token's
+//! counters, its expiry clock), so they are licensing use cases that use fleet, not the reverse.
 
 use serde_json::{json, Map, Value};
 
@@ -15,9 +17,8 @@ use crate::domain::policy::{PolicyConfig, INT4_MAX, MAX_SAFE_INT};
 use crate::domain::strategy::{ExpirationBasis, HeartbeatBasis, MachineLeasingStrategy};
 use crate::error::{AttrFault, Code, Error};
 use crate::service::events::{self, Event, LeasedMachines};
-use crate::service::{
-    catalogue::groups, fleet::leases, fleet::machines, identity::users, licensing::license_tokens, licensing::licenses, metadata_text, App, Caller,
-};
+use crate::service::fleet::machines::{self, ceiling};
+use crate::service::{catalogue::groups, fleet::leases, identity::users, licensing::license_tokens, licensing::licenses, metadata_text, App, Caller};
 use crate::store::rows::{ActivationStateRow, CountRow, LicenseRow, MachineRow};
 use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
 use crate::Result;
@@ -132,23 +133,12 @@ pub fn parse(body: &[u8]) -> Result<Activation> {
     Ok(a)
 }
 
-/// The largest total a limit lets through with the policy's overage strategy (`None` when
-/// unlimited): `limit`, or ⌊limit × 1.25 | 1.5 | 2⌋, or unbounded for `ALWAYS_ALLOW_OVERAGE`.
-pub fn ceiling(cfg: &PolicyConfig, limit: Option<i64>, node_locked: bool) -> Option<i64> {
-    let limit = limit?;
-    if cfg.overage_allows(i64::MAX, limit, node_locked) {
-        return None;
-    }
-    let candidates = [limit.saturating_mul(2), limit.saturating_mul(3) / 2, limit.saturating_mul(5) / 4];
-    Some(candidates.into_iter().filter(|&n| n > limit && cfg.overage_allows(n, limit, node_locked)).max().unwrap_or(limit))
-}
-
 /// The id of user `id_or_email` if it may own a machine of `l`: the license's owner or one of
 /// its licensees (a machine never belongs to a stranger to its license).
 ///
 /// # Errors
 /// 422 `OWNER_NOT_FOUND` for an unknown user, 422 `OWNER_INVALID` for one not of the license.
-pub(super) async fn owner_of<D: Db, K: Kv>(app: &App<'_, D, K>, l: &LicenseRow, id_or_email: &str) -> Result<String> {
+async fn owner_of<D: Db, K: Kv>(app: &App<'_, D, K>, l: &LicenseRow, id_or_email: &str) -> Result<String> {
     let u = users::find(app, &l.account_id, id_or_email).await?.ok_or_else(|| Error::attribute("owner", AttrFault::NotFound, "must exist"))?;
     if !licenses::is_user_of(app, l, &u.id).await? {
         return Err(Error::attribute("owner", AttrFault::Invalid, "must be the license's owner or one of its users").pointer("/data/relationships/owner"));
@@ -240,7 +230,7 @@ pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, mut a:
                 sql::machines::SET_LICENSE_EXPIRY_ON_ACTIVATION,
                 vec![account.clone().into(), l.id.clone().into(), expiry.into(), now.into(), id.clone().into()],
             ));
-            stmts.push(events::record_if_changed(app, &account, &caller.bearer, crate::service::licensing::licenses::expiry_event(&l.id, None, Some(expiry))));
+            stmts.push(events::record_if_changed(app, &account, &caller.bearer, licenses::expiry_event(&l.id, None, Some(expiry))));
         }
     }
     let license_event = |name| Event { name, resource_type: "licenses", resource_id: &l.id, changes: None, meta: None };
@@ -308,4 +298,26 @@ async fn refusal<D: Db, K: Kv>(
     }
     // Nothing refuses now: a concurrent deactivation freed the seat between the two reads.
     Ok(Error::new(Code::StateInvalid, "the license changed while activating; retry the request"))
+}
+
+/// Deactivates a machine (`machine.deleted`) and drops its lease. With a license token, the
+/// delete is guarded by the token's `maxDeactivations` and counted in the same batch.
+///
+/// # Errors
+/// 422 `DEACTIVATIONS_LIMIT_EXCEEDED` when the caller's license token has none left (nothing
+/// is deleted); 404 when a concurrent request deactivated it first.
+pub async fn deactivate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
+    let m = machines::authorize(app, caller, id, Action::MachineDelete).await?;
+    license_tokens::check_deactivation(app, caller).await?;
+    let mut stmts = vec![Stmt::new(sql::machines::DELETE, vec![caller.account_id().into(), m.id.clone().into(), opt(license_tokens::charged_token(caller))])];
+    // Right after the delete: both the counter and the event follow it (`changes()`).
+    stmts.extend(license_tokens::deactivation_stmt(caller, &m.id));
+    stmts.push(machines::event(app, caller, "machine.deleted", &m.id));
+    let results = app.db.batch(stmts).await?;
+    if results.first().map_or(0, |r| r.changes) == 0 {
+        license_tokens::check_deactivation(app, caller).await?;
+        return Err(Error::not_found("machine", id));
+    }
+    leases::remove(app, caller.account_id(), &m.id).await;
+    Ok(())
 }
