@@ -46,7 +46,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn unknown_email_and_wrong_password_get_one_answer_in_the_same_time() {
     let acct = server().bootstrap_account();
     let c = acct.client();
-    let (_, email, pw) = user(&acct, &c);
+    let (_, email, _) = user(&acct, &c);
     let unknown = c.post(&acct.path("/tokens"), Some(&basic("nobody@example.com", "password123")), None);
     let wrong = c.post(&acct.path("/tokens"), Some(&basic(&email, "password124")), None);
     for r in [&unknown, &wrong] {
