@@ -1,6 +1,7 @@
 //! Domain types and rules, without I/O.
 
 pub mod heartbeat;
+pub mod license;
 pub mod policy;
 pub mod strategy;
 pub mod validation;

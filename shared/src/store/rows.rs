@@ -202,6 +202,18 @@ impl LicenseRow {
     pub fn is_expired(&self, now: Millis) -> bool {
         self.expiry.is_some_and(|e| e < now)
     }
+    /// What the license's computed `status` depends on.
+    pub fn status_facts(&self) -> crate::domain::license::StatusFacts {
+        crate::domain::license::StatusFacts {
+            owner_banned: self.owner_banned_at.is_some(),
+            suspended: self.is_suspended(),
+            expiry: self.expiry,
+            created_at: self.created_at,
+            last_validated_at: self.last_validated_at,
+            last_check_in_at: self.last_check_in_at,
+            last_check_out_at: self.last_check_out_at,
+        }
+    }
 }
 
 /// `machines` joined with its policy's config and its license's `max_processes` (`sql::machines::FIND`).
