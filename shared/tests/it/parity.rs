@@ -146,7 +146,7 @@ fn cull_scans_select_exactly_what_the_rust_cull_rule_acts_on() {
         let mut grid: Vec<(i64, Option<i64>)> = instants(&cfg).into_iter().map(|t| (t, None)).collect();
         grid.extend(instants(&cfg).into_iter().map(|t| (NOW - 86_400_000, Some(t))));
         for (created, hb) in grid {
-            for death in [None, hb.map(|h| h - 1), hb.map(|h| h + 1), Some(NOW - 1)] {
+            for death in [None, hb.map(|h| h - 1), hb, hb.map(|h| h + 1), Some(NOW - 1)] {
                 n += 1;
                 let id = format!("m{n:05}");
                 exec(
