@@ -3,5 +3,6 @@
 pub mod heartbeat;
 pub mod license;
 pub mod policy;
+pub mod states;
 pub mod strategy;
 pub mod validation;
