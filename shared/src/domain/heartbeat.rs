@@ -140,7 +140,8 @@ impl CullDecision {
 
 /// Whether dead rows of this policy are deleted once past the resurrection window.
 pub fn deactivates_dead(policy: &PolicyConfig) -> bool {
-    policy.heartbeat_cull_strategy == HeartbeatCullStrategy::DeactivateDead && policy.heartbeat_resurrection_strategy != HeartbeatResurrectionStrategy::AlwaysRevive
+    policy.heartbeat_cull_strategy == HeartbeatCullStrategy::DeactivateDead
+        && policy.heartbeat_resurrection_strategy != HeartbeatResurrectionStrategy::AlwaysRevive
 }
 
 /// The death event is due unless one was sent after the last heartbeat.
@@ -149,7 +150,13 @@ fn death_event_due(last_heartbeat_at: Option<Millis>, last_death_event_at: Optio
 }
 
 /// The cull's decision for a machine at `now` (`None`: not dead).
-pub fn cull_machine(policy: &PolicyConfig, created_at: Millis, last_heartbeat_at: Option<Millis>, last_death_event_at: Option<Millis>, now: Millis) -> Option<CullDecision> {
+pub fn cull_machine(
+    policy: &PolicyConfig,
+    created_at: Millis,
+    last_heartbeat_at: Option<Millis>,
+    last_death_event_at: Option<Millis>,
+    now: Millis,
+) -> Option<CullDecision> {
     if machine_status_for(policy, created_at, last_heartbeat_at, now) != HeartbeatStatus::Dead {
         return None;
     }

@@ -45,15 +45,14 @@ fn license_status_filter_selects_what_the_rust_rule_renders() {
     let product = env.product(&admin, "App");
     let policy = env.policy(&admin, &product, json!({}));
     for (id, banned) in [("u-ok", Value::Null), ("u-banned", Value::from(NOW - 5))] {
-        exec(&env, "INSERT INTO users (id, account_id, email, banned_at, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)", vec![
-            id.into(),
-            account.clone().into(),
-            format!("{id}@example.test").into(),
-            banned,
-            T0.into(),
-        ]);
+        exec(
+            &env,
+            "INSERT INTO users (id, account_id, email, banned_at, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+            vec![id.into(), account.clone().into(), format!("{id}@example.test").into(), banned, T0.into()],
+        );
     }
-    let expiries = [None, Some(NOW - 1), Some(NOW), Some(NOW + 1), Some(NOW + EXPIRING_WITHIN_MS - 1), Some(NOW + EXPIRING_WITHIN_MS), Some(NOW + EXPIRING_WITHIN_MS + 1)];
+    let expiries =
+        [None, Some(NOW - 1), Some(NOW), Some(NOW + 1), Some(NOW + EXPIRING_WITHIN_MS - 1), Some(NOW + EXPIRING_WITHIN_MS), Some(NOW + EXPIRING_WITHIN_MS + 1)];
     let idle = NOW - INACTIVE_AFTER_MS;
     // (created_at, last validated, last check-in, last check-out)
     let activity = [

@@ -8,6 +8,7 @@ use crate::crypto::{
     keys::{self, AccountKeys},
     password, token,
 };
+use crate::domain::states::{BearerType, TokenKind, UserRole};
 use crate::error::{AttrFault, Code, Error};
 use crate::service::{events, App, Bearer};
 use crate::store::rows::AccountRow;
@@ -128,7 +129,7 @@ pub async fn bootstrap<D: Db, K: Kv>(app: &App<'_, D, K>, input: NewAccount) -> 
                 input.admin_email.into(),
                 Value::Null,
                 Value::Null,
-                "admin".into(),
+                UserRole::Admin.as_str().into(),
                 hash.into(),
                 "{}".into(),
                 now.into(),
@@ -139,9 +140,9 @@ pub async fn bootstrap<D: Db, K: Kv>(app: &App<'_, D, K>, input: NewAccount) -> 
             vec![
                 token_id.clone().into(),
                 account_id.clone().into(),
-                "user".into(),
+                BearerType::User.as_str().into(),
                 admin_id.clone().into(),
-                "admin-token".into(),
+                TokenKind::Admin.as_str().into(),
                 digest.into(),
                 "bootstrap".into(),
                 Value::Null,
