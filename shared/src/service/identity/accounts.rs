@@ -120,7 +120,7 @@ pub async fn bootstrap<D: Db, K: Kv>(app: &App<'_, D, K>, input: NewAccount) -> 
     let hash = password::hash(app.kdf, app.rng, &input.admin_password).await?;
     let admin = Bearer::Admin { user_id: admin_id.clone() };
     let stmts = vec![
-        Stmt::new(sql::accounts::INSERT, vec![account_id.clone().into(), input.name.into(), input.slug.into(), public_hex.into(), sealed.into(), now.into()]),
+        Stmt::new(sql::accounts::INSERT, vec![account_id.clone().into(), input.name.into(), input.slug.clone().into(), public_hex.into(), sealed.into(), now.into()]),
         Stmt::new(
             sql::users::INSERT,
             vec![
@@ -167,7 +167,7 @@ pub async fn bootstrap<D: Db, K: Kv>(app: &App<'_, D, K>, input: NewAccount) -> 
     // The account insert is guarded by the slug; every later statement depends on the account
     // row (foreign keys), so a taken slug makes the batch fail as a whole: check first to give a
     // precise error, and let the FK keep a racing duplicate from writing anything.
-    if fetch_one::<AccountRow>(app.db, sql::accounts::FIND, &[stmts[0].params[2].clone()]).await?.is_some() {
+    if fetch_one::<AccountRow>(app.db, sql::accounts::FIND, &[input.slug.into()]).await?.is_some() {
         return Err(Error::attribute("slug", AttrFault::Taken, "has already been taken"));
     }
     let res = app.db.batch(stmts).await?;

@@ -27,13 +27,5 @@ pub const DELETE: &str = "DELETE FROM tokens WHERE account_id = ?1 AND id = ?2";
 /// Deletes every token of a bearer (when the bearer is deleted).
 pub const DELETE_FOR_BEARER: &str = "DELETE FROM tokens WHERE account_id = ?1 AND bearer_type = ?2 AND bearer_id = ?3";
 
-/// Counts one activation against a license token, only while under its limit (guarded).
-pub const TRY_COUNT_ACTIVATION: &str =
-    "UPDATE tokens SET activations = activations + 1 WHERE id = ?1 AND (max_activations IS NULL OR activations < max_activations)";
-
-/// Counts one deactivation against a license token, only while under its limit (guarded).
-pub const TRY_COUNT_DEACTIVATION: &str =
-    "UPDATE tokens SET deactivations = deactivations + 1 WHERE id = ?1 AND (max_deactivations IS NULL OR deactivations < max_deactivations)";
-
 /// Prunes tokens expired before ?1, at most ?2 at a time (daily cron).
 pub const PRUNE_EXPIRED: &str = "DELETE FROM tokens WHERE id IN (SELECT id FROM tokens WHERE expiry IS NOT NULL AND expiry < ?1 LIMIT ?2)";
