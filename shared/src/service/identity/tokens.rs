@@ -118,22 +118,19 @@ pub async fn issue<D: Db, K: Kv>(
     let digest = token::digest(app.secret, caller.account_id(), &raw);
     let id = app.uuid();
     let stmts = vec![
-        Stmt::new(
-            sql::tokens::INSERT,
-            vec![
-                id.clone().into(),
-                caller.account_id().into(),
-                bearer_type.as_str().into(),
-                bearer_id.into(),
-                kind.as_str().into(),
-                digest.into(),
-                opt(input.name),
-                opt(expiry),
-                opt(input.max_activations),
-                opt(input.max_deactivations),
-                now.into(),
-            ],
-        ),
+        sql::tokens::insert(sql::tokens::NewToken {
+            id: &id,
+            account_id: caller.account_id(),
+            bearer_type,
+            bearer_id,
+            kind,
+            digest: &digest,
+            name: input.name,
+            expiry,
+            max_activations: input.max_activations,
+            max_deactivations: input.max_deactivations,
+            now,
+        }),
         events::record(
             app,
             caller.account_id(),

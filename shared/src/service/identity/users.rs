@@ -182,20 +182,17 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
     let res = app
         .db
         .batch(vec![
-            Stmt::new(
-                sql::users::INSERT,
-                vec![
-                    id.clone().into(),
-                    caller.account_id().into(),
-                    email.into(),
-                    opt(input.first_name.set()),
-                    opt(input.last_name.set()),
-                    role.as_str().into(),
-                    opt(hash),
-                    metadata_text(&input.metadata.set().unwrap_or_default()).into(),
-                    now.into(),
-                ],
-            ),
+            sql::users::insert(sql::users::NewUser {
+                id: &id,
+                account_id: caller.account_id(),
+                email: &email,
+                first_name: input.first_name.set(),
+                last_name: input.last_name.set(),
+                role,
+                password_hash: hash,
+                metadata: metadata_text(&input.metadata.set().unwrap_or_default()),
+                now,
+            }),
             events::record_if_changed(
                 app,
                 caller.account_id(),
