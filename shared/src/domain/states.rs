@@ -81,25 +81,6 @@ str_enum! {
     }
 }
 
-impl UserRole {
-    /// The role of a bearer that is an admin (`true`) or not.
-    pub fn of_admin(admin: bool) -> Self {
-        if admin {
-            Self::Admin
-        } else {
-            Self::User
-        }
-    }
-}
-
-/// Parses a stored value of `T` (for callers holding a plain string, e.g. a request field).
-///
-/// # Errors
-/// [`UnknownValue`] when `s` is not one of `T`'s values.
-pub fn parse<T: std::str::FromStr<Err = UnknownValue>>(s: &str) -> Result<T, UnknownValue> {
-    s.parse()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +153,6 @@ mod tests {
         assert!(serde_json::from_str::<BearerType>("\"\"").is_err());
         assert!(serde_json::from_str::<DeliveryStatus>("\"delivered\"").is_err());
         assert_eq!(serde_json::from_str::<TokenKind>("\"activation-token\"").ok(), Some(TokenKind::Activation));
-        assert_eq!(parse::<UserRole>("user"), Ok(UserRole::User));
+        assert_eq!("user".parse::<UserRole>(), Ok(UserRole::User));
     }
 }
