@@ -1,5 +1,6 @@
 //! Rendering of accounts, users, tokens, products and event logs.
 
+use crate::domain::states::{BearerType, TokenKind};
 use serde_json::{json, Map, Value};
 
 use super::document::{ts, ResourceObject};
@@ -37,7 +38,7 @@ pub fn user(u: &UserRow) -> ResourceObject {
         .attr("lastName", u.last_name.clone())
         .attr("email", u.email.clone())
         .attr("status", if u.banned_at.is_some() { "BANNED" } else { "ACTIVE" })
-        .attr("role", u.role.clone())
+        .attr("role", u.role.as_str())
         .attr("metadata", Value::Object(json_object(&u.metadata)))
         .timestamps(u.created_at, u.updated_at)
         .to_one("group", "groups", u.group_id.as_deref())
@@ -49,18 +50,18 @@ pub fn user(u: &UserRow) -> ResourceObject {
 
 /// A token; `token` (the clear value) only right after creation or regeneration.
 pub fn token(t: &TokenRow, raw: Option<&str>) -> ResourceObject {
-    let bearer_type = match t.bearer_type.as_str() {
-        "user" => "users",
-        "product" => "products",
-        _ => "licenses",
+    let bearer_type = match t.bearer_type {
+        BearerType::User => "users",
+        BearerType::Product => "products",
+        BearerType::License => "licenses",
     };
     let mut r = ResourceObject::new(&t.account_id, "tokens", &t.id)
-        .attr("kind", t.kind.clone())
+        .attr("kind", t.kind.as_str())
         .attr("token", raw.map(str::to_owned))
         .attr("name", t.name.clone())
         .attr("expiry", ts(t.expiry))
         .timestamps(t.created_at, t.updated_at);
-    if t.kind == "activation-token" {
+    if t.kind == TokenKind::Activation {
         r = r
             .attr("maxActivations", t.max_activations)
             .attr("activations", t.activations)
@@ -85,7 +86,7 @@ pub fn product(p: &ProductRow) -> ResourceObject {
         .attr("name", p.name.clone())
         .attr("code", p.code.clone())
         .attr("url", p.url.clone())
-        .attr("distributionStrategy", p.distribution_strategy.clone())
+        .attr("distributionStrategy", p.distribution_strategy.as_str())
         .attr("platforms", platforms)
         .attr("permissions", json!([]))
         .attr("metadata", Value::Object(metadata))

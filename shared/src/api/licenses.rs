@@ -3,7 +3,8 @@
 use serde_json::{json, Value};
 
 use super::document::{ts, ResourceObject};
-use crate::clock::{Millis, DAY_MS};
+use crate::clock::Millis;
+use crate::domain::license;
 use crate::store::rows::{json_object, LicenseRow, PolicyRow};
 
 /// A policy: every rule attribute of its config, camelCase, plus name and metadata.
@@ -20,29 +21,15 @@ pub fn policy(p: &PolicyRow) -> ResourceObject {
         .to_many("entitlements", None)
 }
 
-/// Keygen's license `status`: BANNED > SUSPENDED > EXPIRED > EXPIRING (within 3 days) >
-/// INACTIVE (no activity in 90 days) > ACTIVE.
+/// Keygen's license `status` (the rule: [`crate::domain::license::status`]).
 pub fn license_status(l: &LicenseRow, now: Millis) -> &'static str {
-    let last = [Some(l.created_at), l.last_validated_at, l.last_check_in_at, l.last_check_out_at].into_iter().flatten().max().unwrap_or(l.created_at);
-    if l.owner_banned_at.is_some() {
-        "BANNED"
-    } else if l.is_suspended() {
-        "SUSPENDED"
-    } else if l.expiry.is_some_and(|e| e < now) {
-        "EXPIRED"
-    } else if l.expiry.is_some_and(|e| e < now + 3 * DAY_MS) {
-        "EXPIRING"
-    } else if last < now - 90 * DAY_MS {
-        "INACTIVE"
-    } else {
-        "ACTIVE"
-    }
+    license::status(&l.status_facts(), now).as_str()
 }
 
 /// A license with effective limits (override, else the policy's).
 pub fn license(l: &LicenseRow, now: Millis) -> ResourceObject {
     let cfg = l.config();
-    let max_machines = l.max_machines.or(cfg.max_machines).or(if cfg.floating { None } else { Some(1) });
+    let max_machines = license::effective_max_machines(l.max_machines, &cfg);
     let next_check_in = if cfg.require_check_in { cfg.next_check_in_at(l.created_at, l.last_check_in_at) } else { None };
     ResourceObject::new(&l.account_id, "licenses", &l.id)
         .attr("name", l.name.clone())
@@ -59,12 +46,12 @@ pub fn license(l: &LicenseRow, now: Millis) -> ResourceObject {
         .attr("protected", l.protected.map_or(cfg.protected, |p| p != 0))
         .attr("version", Value::Null)
         .attr("maxMachines", max_machines)
-        .attr("maxProcesses", l.max_processes.or(cfg.max_processes))
-        .attr("maxUsers", l.max_users.or(cfg.max_users))
-        .attr("maxCores", l.max_cores.or(cfg.max_cores))
-        .attr("maxMemory", l.max_memory.or(cfg.max_memory))
-        .attr("maxDisk", l.max_disk.or(cfg.max_disk))
-        .attr("maxUses", l.max_uses.or(cfg.max_uses))
+        .attr("maxProcesses", license::effective(l.max_processes, cfg.max_processes))
+        .attr("maxUsers", license::effective(l.max_users, cfg.max_users))
+        .attr("maxCores", license::effective(l.max_cores, cfg.max_cores))
+        .attr("maxMemory", license::effective(l.max_memory, cfg.max_memory))
+        .attr("maxDisk", license::effective(l.max_disk, cfg.max_disk))
+        .attr("maxUses", license::effective(l.max_uses, cfg.max_uses))
         .attr("requireHeartbeat", cfg.require_heartbeat)
         .attr("requireCheckIn", cfg.require_check_in)
         .attr("lastValidated", ts(l.last_validated_at))

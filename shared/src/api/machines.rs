@@ -27,7 +27,7 @@ pub fn machine(m: &MachineRow, now: Millis, status: Option<HeartbeatStatus>) -> 
         .attr("requireHeartbeat", cfg.require_heartbeat || m.last_heartbeat_at.is_some())
         .attr("heartbeatStatus", status.as_str())
         .attr("heartbeatDuration", duration)
-        .attr("maxProcesses", m.max_processes.or(m.license_max_processes).or(cfg.max_processes))
+        .attr("maxProcesses", m.max_processes.or(crate::domain::license::effective(m.license_max_processes, cfg.max_processes)))
         .attr("lastCheckOut", ts(m.last_check_out_at))
         .attr("lastHeartbeat", ts(m.last_heartbeat_at))
         .attr("nextHeartbeat", ts(next_heartbeat_at(m.last_heartbeat_at, duration)))

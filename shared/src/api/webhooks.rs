@@ -25,7 +25,7 @@ pub fn webhook_event(e: &WebhookEventRow) -> ResourceObject {
         .attr("apiVersion", e.api_version.clone())
         .attr("payload", e.payload.clone())
         .attr("event", e.event.clone())
-        .attr("status", e.status.clone())
+        .attr("status", e.status.as_str())
         .attr("lastResponseCode", e.last_response_code)
         .attr("lastResponseBody", e.last_response_body.clone())
         .timestamps(e.created_at, e.updated_at)

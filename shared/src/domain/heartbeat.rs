@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::policy::PolicyConfig;
-use super::strategy::HeartbeatResurrectionStrategy;
+use super::strategy::{HeartbeatCullStrategy, HeartbeatResurrectionStrategy};
 use crate::clock::Millis;
 
 /// A machine's `heartbeatStatus`.
@@ -122,10 +122,60 @@ pub fn can_resurrect_process(policy: &PolicyConfig, last_heartbeat_at: Millis, n
         && within_window(policy.heartbeat_resurrection_strategy, last_heartbeat_at + interval * 1000, now)
 }
 
+/// What the cull job does with one dead machine or process now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CullDecision {
+    /// Record the death event (once per death: none sent since the last heartbeat).
+    pub event: bool,
+    /// Delete it (`DEACTIVATE_DEAD`, not `ALWAYS_REVIVE`, and past the resurrection window).
+    pub delete: bool,
+}
+
+impl CullDecision {
+    /// Whether the cull has anything to do (what its SQL scan pre-selects).
+    pub fn has_work(self) -> bool {
+        self.event || self.delete
+    }
+}
+
+/// Whether dead rows of this policy are deleted once past the resurrection window.
+pub fn deactivates_dead(policy: &PolicyConfig) -> bool {
+    policy.heartbeat_cull_strategy == HeartbeatCullStrategy::DeactivateDead
+        && policy.heartbeat_resurrection_strategy != HeartbeatResurrectionStrategy::AlwaysRevive
+}
+
+/// The death event is due unless one was sent after the last heartbeat.
+fn death_event_due(last_heartbeat_at: Option<Millis>, last_death_event_at: Option<Millis>) -> bool {
+    last_death_event_at.is_none_or(|d| d <= last_heartbeat_at.unwrap_or(0))
+}
+
+/// The cull's decision for a machine at `now` (`None`: not dead).
+pub fn cull_machine(
+    policy: &PolicyConfig,
+    created_at: Millis,
+    last_heartbeat_at: Option<Millis>,
+    last_death_event_at: Option<Millis>,
+    now: Millis,
+) -> Option<CullDecision> {
+    if machine_status_for(policy, created_at, last_heartbeat_at, now) != HeartbeatStatus::Dead {
+        return None;
+    }
+    let delete = deactivates_dead(policy) && !can_resurrect(policy, created_at, last_heartbeat_at, now);
+    Some(CullDecision { event: death_event_due(last_heartbeat_at, last_death_event_at), delete })
+}
+
+/// The cull's decision for a process at `now` (`None`: not dead).
+pub fn cull_process(policy: &PolicyConfig, last_heartbeat_at: Millis, last_death_event_at: Option<Millis>, now: Millis) -> Option<CullDecision> {
+    if process_status(last_heartbeat_at, policy.heartbeat_duration_secs(), now) != ProcessStatus::Dead {
+        return None;
+    }
+    let delete = deactivates_dead(policy) && !can_resurrect_process(policy, last_heartbeat_at, now);
+    Some(CullDecision { event: death_event_due(Some(last_heartbeat_at), last_death_event_at), delete })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::strategy::HeartbeatCullStrategy;
 
     const MIN: Millis = 60_000;
     const T0: Millis = 1_700_000_000_000;

@@ -1,6 +1,8 @@
 //! Domain types and rules, without I/O.
 
 pub mod heartbeat;
+pub mod license;
 pub mod policy;
+pub mod states;
 pub mod strategy;
 pub mod validation;

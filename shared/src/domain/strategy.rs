@@ -80,6 +80,9 @@ macro_rules! str_enum {
     };
 }
 
+/// The enum macro, for the stored-state enums of [`super::states`].
+pub(crate) use str_enum;
+
 str_enum! {
     /// `scheme`: how license keys are signed or encrypted. Absent (`None`) means an unsigned key.
     Scheme {

@@ -154,7 +154,8 @@ pub struct UserRef {
 /// The license's effective limits: the license's override, else the policy's.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Limits {
-    /// `maxMachines` (for a node-locked policy `None` means 1).
+    /// `maxMachines` as [`crate::domain::license::effective_max_machines`] computes it (`None`:
+    /// unlimited).
     pub max_machines: Option<i64>,
     /// `maxCores`.
     pub max_cores: Option<i64>,
@@ -562,9 +563,10 @@ fn check_limits(input: &ValidationInput, scope: Option<&Scope>, expired: bool) -
         if machines.is_empty() {
             return Some(Outcome::new(false, "must have exactly 1 associated machine", C::NoMachine));
         }
-        let max = limits.max_machines.unwrap_or(1);
-        if count > max {
-            return over(count, max, true, "has too many associated machines", C::TooManyMachines);
+        if let Some(max) = limits.max_machines {
+            if count > max {
+                return over(count, max, true, "has too many associated machines", C::TooManyMachines);
+            }
         }
     } else {
         if machines.is_empty() {

@@ -60,7 +60,7 @@ pub struct UserRow {
     pub email: String,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
-    pub role: String,
+    pub role: crate::domain::states::UserRole,
     pub password_hash: Option<String>,
     pub banned_at: Option<Millis>,
     pub group_id: Option<String>,
@@ -74,9 +74,9 @@ pub struct UserRow {
 pub struct TokenRow {
     pub id: String,
     pub account_id: String,
-    pub bearer_type: String,
+    pub bearer_type: crate::domain::states::BearerType,
     pub bearer_id: String,
-    pub kind: String,
+    pub kind: crate::domain::states::TokenKind,
     pub digest: String,
     pub name: Option<String>,
     pub expiry: Option<Millis>,
@@ -96,7 +96,7 @@ pub struct ProductRow {
     pub name: String,
     pub code: Option<String>,
     pub url: Option<String>,
-    pub distribution_strategy: String,
+    pub distribution_strategy: crate::domain::states::DistributionStrategy,
     pub platforms: String,
     pub metadata: String,
     pub created_at: Millis,
@@ -201,6 +201,18 @@ impl LicenseRow {
     /// Whether the license has expired at `now`.
     pub fn is_expired(&self, now: Millis) -> bool {
         self.expiry.is_some_and(|e| e < now)
+    }
+    /// What the license's computed `status` depends on.
+    pub fn status_facts(&self) -> crate::domain::license::StatusFacts {
+        crate::domain::license::StatusFacts {
+            owner_banned: self.owner_banned_at.is_some(),
+            suspended: self.is_suspended(),
+            expiry: self.expiry,
+            created_at: self.created_at,
+            last_validated_at: self.last_validated_at,
+            last_check_in_at: self.last_check_in_at,
+            last_check_out_at: self.last_check_out_at,
+        }
     }
 }
 
@@ -397,7 +409,7 @@ pub struct WebhookEventRow {
     pub api_version: String,
     pub payload: String,
     pub idempotency_token: String,
-    pub status: String,
+    pub status: crate::domain::states::DeliveryStatus,
     pub attempts: i64,
     pub next_attempt_at: Millis,
     pub claimed_at: Option<Millis>,

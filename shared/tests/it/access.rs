@@ -64,7 +64,7 @@ fn a_product_never_gets_an_admins_token_nor_makes_admins() {
     assert_eq!(code(block(users::create(&app, &prod, users::parse(body.as_bytes(), true).unwrap()))).0, 403);
     let body = json!({"data":{"type":"users","attributes":{"role":"admin"}}}).to_string();
     assert_eq!(code(block(users::update(&app, &prod, &customer.id, users::parse(body.as_bytes(), false).unwrap()))).0, 403);
-    assert_eq!(block(users::find(&app, admin.account_id(), &customer.id)).unwrap().unwrap().role, "user");
+    assert_eq!(block(users::find(&app, admin.account_id(), &customer.id)).unwrap().unwrap().role.as_str(), "user");
     assert!(block(users::find(&app, admin.account_id(), "evil@acme.test")).unwrap().is_none());
     // The admin's own tokens are untouched: only the customer's token was minted.
     let (all, _, _) = block(tokens::list(&app, &admin, &Query::default())).unwrap();

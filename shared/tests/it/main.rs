@@ -16,6 +16,7 @@ mod machines;
 mod no_panic;
 mod offline;
 mod outbox;
+mod parity;
 mod support;
 mod validation;
 mod webhook_payloads;

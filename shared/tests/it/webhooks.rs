@@ -108,7 +108,7 @@ fn failures_retry_with_backoff_and_the_same_idempotency_token() {
     let reqs = http.requests.borrow().clone();
     assert_eq!(reqs.len(), 2);
     assert_eq!(token_of(&reqs[0].body), token_of(&reqs[1].body));
-    assert_eq!(deliveries(&env, &admin, &ep.id)[0].status, "DELIVERED");
+    assert_eq!(deliveries(&env, &admin, &ep.id)[0].status.as_str(), "DELIVERED");
 }
 
 #[test]
@@ -119,7 +119,7 @@ fn gone_suspends_the_endpoint_and_a_retry_replays_everything_that_waited() {
     let http = RecordingHttp::answering(&[410]);
     block(deliver_pending(&env.app(), &http, admin.account_id(), &jobs::Settings::free(false))).unwrap();
     let failed = deliveries(&env, &admin, &ep.id)[0].clone();
-    assert_eq!(failed.status, "FAILED");
+    assert_eq!(failed.status.as_str(), "FAILED");
     assert!(block(webhooks::show(&env.app(), &admin, &ep.id)).unwrap().suspended_at.is_some());
 
     // Suspended, not disabled: new events are still recorded, but wait.
@@ -131,7 +131,7 @@ fn gone_suspends_the_endpoint_and_a_retry_replays_everything_that_waited() {
     assert_eq!(http.requests.borrow().len(), 1);
     let rows = deliveries(&env, &admin, &ep.id);
     assert_eq!(rows.len(), 2);
-    assert_eq!(rows[1].status, "DELIVERING");
+    assert_eq!(rows[1].status.as_str(), "DELIVERING");
 
     // The vendor fixed it and retries the failed one: both go out; the replay keeps its token.
     let retried = block(webhooks::retry_event(&env.app(), &admin, &failed.id)).unwrap();
@@ -142,7 +142,7 @@ fn gone_suspends_the_endpoint_and_a_retry_replays_everything_that_waited() {
     assert_eq!(reqs.len(), 3);
     let tokens: Vec<String> = reqs[1..].iter().map(|r| token_of(&r.body)).collect();
     assert!(tokens.contains(&failed.idempotency_token));
-    assert!(deliveries(&env, &admin, &ep.id).iter().filter(|r| r.id != failed.id).all(|r| r.status == "DELIVERED"));
+    assert!(deliveries(&env, &admin, &ep.id).iter().filter(|r| r.id != failed.id).all(|r| r.status.as_str() == "DELIVERED"));
     assert!(block(webhooks::show(&env.app(), &admin, &ep.id)).unwrap().suspended_at.is_none());
 }
 
@@ -159,7 +159,7 @@ fn repeated_failures_suspend_the_endpoint() {
     }
     assert_eq!(http.requests.borrow().len() as i64, SUSPEND_AFTER_FAILURES);
     assert!(block(webhooks::show(&env.app(), &admin, &ep.id)).unwrap().suspended_at.is_some());
-    assert!(deliveries(&env, &admin, &ep.id).iter().all(|r| r.status != "DELIVERED"));
+    assert!(deliveries(&env, &admin, &ep.id).iter().all(|r| r.status.as_str() != "DELIVERED"));
 }
 
 #[test]
@@ -249,7 +249,7 @@ fn a_stored_private_target_is_refused_at_delivery_without_a_request() {
     assert!(http.requests.borrow().is_empty(), "{:?}", http.requests.borrow());
     for id in [&ep.id, &loopback.id] {
         let d = deliveries(&env, &admin, id);
-        assert_eq!(d[0].status, "FAILED", "refusals are final");
+        assert_eq!(d[0].status.as_str(), "FAILED", "refusals are final");
         assert!(d[0].last_response_body.as_deref().unwrap_or("").starts_with("refused"), "{:?}", d[0].last_response_body);
     }
     // Development allows the loopback one (and only it).

@@ -473,6 +473,8 @@ fn strict_node_locked_license_needs_its_machine() {
 fn node_locked_machine_overage_honours_only_always_and_2x() {
     let mut i = strict();
     i.policy.floating = false;
+    // The default of 1 machine for a node-locked policy comes from the one rule.
+    i.license.limits.max_machines = crate::domain::license::effective_max_machines(None, &i.policy);
     expect(run(&i, None), false, "has too many associated machines", ValidationCode::TooManyMachines);
     i.policy.overage_strategy = OverageStrategy::Allow15xOverage;
     assert!(!run(&i, None).valid);

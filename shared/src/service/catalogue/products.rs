@@ -5,14 +5,13 @@ use serde_json::{json, Map, Value};
 use crate::access::{self, Action, Ownership};
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
+use crate::domain::states::{BearerType, DistributionStrategy};
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
 use crate::service::{events, metadata_text, readable, App, Bearer, Caller};
 use crate::store::rows::{json_object, ProductRow};
 use crate::store::{opt, sql, Db, Kv, Stmt};
 use crate::Result;
-
-const STRATEGIES: [&str; 3] = ["LICENSED", "OPEN", "CLOSED"];
 
 /// Attributes of a create or update.
 #[derive(Debug, Default)]
@@ -46,7 +45,7 @@ pub fn parse(body: &[u8], creating: bool) -> Result<ProductInput> {
         return Err(Error::attribute("name", AttrFault::Missing, "must not be blank"));
     }
     if let Field::Set(s) = &p.distribution_strategy {
-        if !STRATEGIES.contains(&s.as_str()) {
+        if s.parse::<DistributionStrategy>().is_err() {
             return Err(Error::attribute("distributionStrategy", AttrFault::NotAllowed, "unsupported distribution strategy"));
         }
     }
@@ -106,7 +105,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: P
                     input.name.set().unwrap_or_default().into(),
                     opt(input.code.set()),
                     opt(input.url.set()),
-                    input.distribution_strategy.set().unwrap_or_else(|| "LICENSED".into()).into(),
+                    input.distribution_strategy.set().unwrap_or_else(|| DistributionStrategy::default().as_str().to_owned()).into(),
                     Value::Array(input.platforms.unwrap_or_default()).to_string().into(),
                     metadata_text(&input.metadata.set().unwrap_or_default()).into(),
                     now.into(),
@@ -141,7 +140,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     };
     let code = input.code.into_update().unwrap_or(p.code.clone());
     let url = input.url.into_update().unwrap_or(p.url.clone());
-    let ds = input.distribution_strategy.set().unwrap_or(p.distribution_strategy.clone());
+    let ds = input.distribution_strategy.set().unwrap_or_else(|| p.distribution_strategy.as_str().to_owned());
     let platforms = input.platforms.map_or(p.platforms.clone(), |a| Value::Array(a).to_string());
     let metadata = input.metadata.into_update().map_or(p.metadata.clone(), |m| metadata_text(&m.unwrap_or_default()));
     let changes = json!({"name": name, "code": code, "url": url, "distributionStrategy": ds});
@@ -167,7 +166,7 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     let p = authorize(app, caller, id, Action::ProductDelete).await?;
     app.db
         .batch(vec![
-            Stmt::new(sql::tokens::DELETE_FOR_BEARER, vec![caller.account_id().into(), "product".into(), p.id.clone().into()]),
+            Stmt::new(sql::tokens::DELETE_FOR_BEARER, vec![caller.account_id().into(), BearerType::Product.as_str().into(), p.id.clone().into()]),
             Stmt::new(sql::products::DELETE, vec![caller.account_id().into(), p.id.clone().into()]),
             events::record_if_changed(
                 app,

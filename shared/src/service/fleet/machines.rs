@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use crate::access::{self, Action, Ownership};
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
-use crate::domain::policy::{PolicyConfig, INT4_MAX};
+use crate::domain::policy::INT4_MAX;
 use crate::error::{Code, Error};
 use crate::service::{events, fetch_page, metadata_text, ownership, readable, App, Bearer, Caller, ListScope};
 use crate::store::rows::{LicenseRow, MachineRow};
@@ -149,15 +149,4 @@ pub fn event<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, name: &str, id:
 pub async fn license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<LicenseRow> {
     let m = show(app, caller, id).await?;
     store::licenses::find(app.db, caller.account_id(), &m.license_id).await?.ok_or_else(|| Error::not_found("license", &m.license_id))
-}
-
-/// The largest total a limit lets through with the policy's overage strategy (`None` when
-/// unlimited): `limit`, or ⌊limit × 1.25 | 1.5 | 2⌋, or unbounded for `ALWAYS_ALLOW_OVERAGE`.
-pub fn ceiling(cfg: &PolicyConfig, limit: Option<i64>, node_locked: bool) -> Option<i64> {
-    let limit = limit?;
-    if cfg.overage_allows(i64::MAX, limit, node_locked) {
-        return None;
-    }
-    let candidates = [limit.saturating_mul(2), limit.saturating_mul(3) / 2, limit.saturating_mul(5) / 4];
-    Some(candidates.into_iter().filter(|&n| n > limit && cfg.overage_allows(n, limit, node_locked)).max().unwrap_or(limit))
 }

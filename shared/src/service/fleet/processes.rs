@@ -8,9 +8,9 @@ use crate::access::Action;
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::domain::heartbeat::{can_resurrect_process, process_status, ProcessStatus};
+use crate::domain::license::{self, overage_ceiling};
 use crate::domain::strategy::ProcessLeasingStrategy;
 use crate::error::{AttrFault, Code, Error};
-use crate::service::fleet::machines::ceiling;
 use crate::service::{events, fetch_page, fleet::machines, metadata_text, readable, App, Caller, ListScope};
 use crate::store::rows::{ProcessRow, SpawnStateRow};
 use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
@@ -62,14 +62,14 @@ pub async fn spawn<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: Pr
     let l = crate::store::licenses::find(app.db, caller.account_id(), &m.license_id).await?.ok_or_else(missing)?;
     let cfg = l.config();
     let limit = match cfg.process_leasing_strategy {
-        ProcessLeasingStrategy::PerMachine => m.max_processes.or(l.max_processes).or(cfg.max_processes),
-        _ => l.max_processes.or(cfg.max_processes),
+        ProcessLeasingStrategy::PerMachine => m.max_processes.or(license::effective(l.max_processes, cfg.max_processes)),
+        _ => license::effective(l.max_processes, cfg.max_processes),
     };
     let now = app.now();
     let id = app.uuid();
     let head: Vec<Value> = vec![caller.account_id().into(), m.id.clone().into(), input.pid.clone().into(), cfg.process_leasing_strategy.as_str().into()];
     let mut params = head.clone();
-    params.extend([opt(ceiling(&cfg, limit, false)), id.clone().into(), metadata_text(&input.metadata).into(), now.into()]);
+    params.extend([opt(overage_ceiling(&cfg, limit, false)), id.clone().into(), metadata_text(&input.metadata).into(), now.into()]);
     let results = app.db.batch(vec![Stmt::new(sql::processes::INSERT, params), event(app, caller, "process.created", &id)]).await?;
     if results.first().map_or(0, |r| r.changes) == 0 {
         let Some(s) = fetch_one::<SpawnStateRow>(app.db, sql::processes::SPAWN_STATE, &head).await? else { return Err(missing()) };

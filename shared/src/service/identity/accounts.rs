@@ -8,6 +8,7 @@ use crate::crypto::{
     keys::{self, AccountKeys},
     password, token,
 };
+use crate::domain::states::{BearerType, TokenKind, UserRole};
 use crate::error::{AttrFault, Code, Error};
 use crate::service::{events, App, Bearer};
 use crate::store::rows::AccountRow;
@@ -119,37 +120,34 @@ pub async fn bootstrap<D: Db, K: Kv>(app: &App<'_, D, K>, input: NewAccount) -> 
     let hash = password::hash(app.kdf, app.rng, &input.admin_password).await?;
     let admin = Bearer::Admin { user_id: admin_id.clone() };
     let stmts = vec![
-        Stmt::new(sql::accounts::INSERT, vec![account_id.clone().into(), input.name.into(), input.slug.into(), public_hex.into(), sealed.into(), now.into()]),
         Stmt::new(
-            sql::users::INSERT,
-            vec![
-                admin_id.clone().into(),
-                account_id.clone().into(),
-                input.admin_email.into(),
-                Value::Null,
-                Value::Null,
-                "admin".into(),
-                hash.into(),
-                "{}".into(),
-                now.into(),
-            ],
+            sql::accounts::INSERT,
+            vec![account_id.clone().into(), input.name.into(), input.slug.clone().into(), public_hex.into(), sealed.into(), now.into()],
         ),
-        Stmt::new(
-            sql::tokens::INSERT,
-            vec![
-                token_id.clone().into(),
-                account_id.clone().into(),
-                "user".into(),
-                admin_id.clone().into(),
-                "admin-token".into(),
-                digest.into(),
-                "bootstrap".into(),
-                Value::Null,
-                Value::Null,
-                Value::Null,
-                now.into(),
-            ],
-        ),
+        sql::users::insert(sql::users::NewUser {
+            id: &admin_id,
+            account_id: &account_id,
+            email: &input.admin_email,
+            first_name: None,
+            last_name: None,
+            role: UserRole::Admin,
+            password_hash: Some(hash),
+            metadata: "{}".into(),
+            now,
+        }),
+        sql::tokens::insert(sql::tokens::NewToken {
+            id: &token_id,
+            account_id: &account_id,
+            bearer_type: BearerType::User,
+            bearer_id: &admin_id,
+            kind: TokenKind::Admin,
+            digest: &digest,
+            name: Some("bootstrap".into()),
+            expiry: None,
+            max_activations: None,
+            max_deactivations: None,
+            now,
+        }),
         events::record(
             app,
             &account_id,
@@ -166,7 +164,7 @@ pub async fn bootstrap<D: Db, K: Kv>(app: &App<'_, D, K>, input: NewAccount) -> 
     // The account insert is guarded by the slug; every later statement depends on the account
     // row (foreign keys), so a taken slug makes the batch fail as a whole: check first to give a
     // precise error, and let the FK keep a racing duplicate from writing anything.
-    if fetch_one::<AccountRow>(app.db, sql::accounts::FIND, &[stmts[0].params[2].clone()]).await?.is_some() {
+    if fetch_one::<AccountRow>(app.db, sql::accounts::FIND, &[input.slug.into()]).await?.is_some() {
         return Err(Error::attribute("slug", AttrFault::Taken, "has already been taken"));
     }
     let res = app.db.batch(stmts).await?;

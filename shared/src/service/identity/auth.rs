@@ -7,6 +7,7 @@
 use base64::Engine as _;
 
 use crate::crypto::token;
+use crate::domain::states::{BearerType, UserRole};
 use crate::domain::strategy::ExpirationStrategy;
 use crate::error::{Code, Error};
 use crate::rng::is_uuid;
@@ -128,19 +129,18 @@ pub async fn find_token<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, raw
 }
 
 async fn bearer_of<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, t: &TokenRow) -> Result<Bearer> {
-    match t.bearer_type.as_str() {
-        "user" => {
+    match t.bearer_type {
+        BearerType::User => {
             let u: UserRow = fetch_one(app.db, sql::users::FIND, &[account_id.into(), t.bearer_id.clone().into()])
                 .await?
                 .ok_or_else(|| Error::new(Code::TokenInvalid, "Token is invalid"))?;
             if u.banned_at.is_some() {
                 return Err(Error::new(Code::UserBanned, "User is banned"));
             }
-            Ok(if u.role == "admin" { Bearer::Admin { user_id: u.id } } else { Bearer::User { user_id: u.id } })
+            Ok(if u.role == UserRole::Admin { Bearer::Admin { user_id: u.id } } else { Bearer::User { user_id: u.id } })
         }
-        "product" => Ok(Bearer::Product { product_id: t.bearer_id.clone() }),
-        "license" => authenticate_token_bearer(app, account_id, &t.bearer_id).await,
-        other => Err(Error::internal(format!("unknown bearer type {other}"))),
+        BearerType::Product => Ok(Bearer::Product { product_id: t.bearer_id.clone() }),
+        BearerType::License => authenticate_token_bearer(app, account_id, &t.bearer_id).await,
     }
 }
 

@@ -8,6 +8,7 @@ use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::clock::{parse_iso8601, Millis, DAY_MS};
 use crate::crypto::{password, token};
+use crate::domain::states::{BearerType, TokenKind, UserRole};
 use crate::error::{AttrFault, Code, Error};
 use crate::service::{events, readable, App, Bearer, Caller};
 use crate::store::rows::{TokenRow, UserRow};
@@ -62,12 +63,12 @@ pub fn parse_input(body: &[u8], license: bool) -> Result<TokenInput> {
 }
 
 /// Token prefix and kind for a bearer.
-fn kind_of(bearer_type: &str, admin: bool) -> (&'static str, &'static str) {
+fn kind_of(bearer_type: BearerType, admin: bool) -> (&'static str, TokenKind) {
     match (bearer_type, admin) {
-        ("user", true) => ("admin", "admin-token"),
-        ("user", false) => ("user", "user-token"),
-        ("product", _) => ("prod", "product-token"),
-        _ => ("activ", "activation-token"),
+        (BearerType::User, true) => ("admin", TokenKind::Admin),
+        (BearerType::User, false) => ("user", TokenKind::User),
+        (BearerType::Product, _) => ("prod", TokenKind::Product),
+        (BearerType::License, _) => ("activ", TokenKind::Activation),
     }
 }
 
@@ -101,31 +102,35 @@ fn bounded_expiry(requested: Option<Option<Millis>>, default: Option<Millis>, ce
 /// # Errors
 /// 422 `EXPIRY_INVALID` (`/data/attributes/expiry`) for an expiry later than the caller's own
 /// token's (or `null` while it expires).
-pub async fn issue<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, bearer_type: &str, bearer_id: &str, admin: bool, input: TokenInput) -> Result<Issued> {
+pub async fn issue<D: Db, K: Kv>(
+    app: &App<'_, D, K>,
+    caller: &Caller,
+    bearer_type: BearerType,
+    bearer_id: &str,
+    admin: bool,
+    input: TokenInput,
+) -> Result<Issued> {
     let now = app.now();
     let (prefix, kind) = kind_of(bearer_type, admin);
-    let default_expiry = if bearer_type == "user" { Some(now + USER_TOKEN_TTL_MS) } else { None };
+    let default_expiry = if bearer_type == BearerType::User { Some(now + USER_TOKEN_TTL_MS) } else { None };
     let expiry = bounded_expiry(input.expiry, default_expiry, ceiling(app, caller).await?)?;
     let raw = token::generate(prefix, app.rng);
     let digest = token::digest(app.secret, caller.account_id(), &raw);
     let id = app.uuid();
     let stmts = vec![
-        Stmt::new(
-            sql::tokens::INSERT,
-            vec![
-                id.clone().into(),
-                caller.account_id().into(),
-                bearer_type.into(),
-                bearer_id.into(),
-                kind.into(),
-                digest.into(),
-                opt(input.name),
-                opt(expiry),
-                opt(input.max_activations),
-                opt(input.max_deactivations),
-                now.into(),
-            ],
-        ),
+        sql::tokens::insert(sql::tokens::NewToken {
+            id: &id,
+            account_id: caller.account_id(),
+            bearer_type,
+            bearer_id,
+            kind,
+            digest: &digest,
+            name: input.name,
+            expiry,
+            max_activations: input.max_activations,
+            max_deactivations: input.max_deactivations,
+            now,
+        }),
         events::record(
             app,
             caller.account_id(),
@@ -151,19 +156,19 @@ pub async fn login<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, password_
             return Err(Error::new(Code::UserBanned, "User is banned"));
         }
         let as_user = Caller {
-            bearer: if user.role == "admin" { Bearer::Admin { user_id: user.id.clone() } } else { Bearer::User { user_id: user.id.clone() } },
+            bearer: if user.role == UserRole::Admin { Bearer::Admin { user_id: user.id.clone() } } else { Bearer::User { user_id: user.id.clone() } },
             ..caller.clone()
         };
-        return issue(app, &as_user, "user", &user.id, user.role == "admin", input).await;
+        return issue(app, &as_user, BearerType::User, &user.id, user.role == UserRole::Admin, input).await;
     }
     if caller.bearer == Bearer::Anonymous {
         return Err(Error::new(Code::TokenMissing, "email and password, or a token, are required").header("Authorization"));
     }
     access::require(caller, Action::TokenGenerate)?;
     match &caller.bearer {
-        Bearer::Admin { user_id } => issue(app, caller, "user", user_id, true, input).await,
-        Bearer::User { user_id } => issue(app, caller, "user", user_id, false, input).await,
-        Bearer::Product { product_id } => issue(app, caller, "product", product_id, false, input).await,
+        Bearer::Admin { user_id } => issue(app, caller, BearerType::User, user_id, true, input).await,
+        Bearer::User { user_id } => issue(app, caller, BearerType::User, user_id, false, input).await,
+        Bearer::Product { product_id } => issue(app, caller, BearerType::Product, product_id, false, input).await,
         Bearer::License { .. } | Bearer::Anonymous => Err(Error::forbidden()),
     }
 }
@@ -208,11 +213,11 @@ pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str)
 }
 
 /// The `(bearer_type, bearer_id)` of the caller's own tokens; `None` for admins (all).
-fn own_bearer(caller: &Caller) -> Option<(&'static str, String)> {
+fn own_bearer(caller: &Caller) -> Option<(BearerType, String)> {
     match &caller.bearer {
-        Bearer::User { user_id } => Some(("user", user_id.clone())),
-        Bearer::Product { product_id } => Some(("product", product_id.clone())),
-        Bearer::License { license_id } => Some(("license", license_id.clone())),
+        Bearer::User { user_id } => Some((BearerType::User, user_id.clone())),
+        Bearer::Product { product_id } => Some((BearerType::Product, product_id.clone())),
+        Bearer::License { license_id } => Some((BearerType::License, license_id.clone())),
         Bearer::Admin { .. } | Bearer::Anonymous => None,
     }
 }
@@ -235,14 +240,10 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
     access::require(caller, Action::TokenRead)?;
     let page = Page::from_query(q)?;
     let (ty, id) = match own_bearer(caller) {
-        Some((t, i)) => (Value::from(t), Value::from(i)),
+        Some((t, i)) => (Value::from(t.as_str()), Value::from(i)),
         None => {
-            let ty = q.get("bearer[type]").map(|t| match t.trim_end_matches('s') {
-                "user" => "user",
-                "product" => "product",
-                "license" => "license",
-                _ => "none",
-            });
+            // An unknown type matches no token (never "any type").
+            let ty = q.get("bearer[type]").map(|t| t.trim_end_matches('s').parse::<BearerType>().map_or("none", BearerType::as_str));
             (opt(ty), opt(q.get("bearer[id]").map(str::to_owned)))
         }
     };
@@ -262,13 +263,13 @@ pub async fn regenerate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: 
     if t.expiry.is_some_and(|e| e <= now) && !crate::access::permits(caller, Action::ExpiredTokenRegenerate) {
         return Err(Error::new(Code::Forbidden, "an expired token cannot be regenerated (only admins may)").pointer("/data/attributes/expiry"));
     }
-    let renewed = if t.bearer_type == "user" { t.expiry.map(|_| now + USER_TOKEN_TTL_MS) } else { t.expiry };
+    let renewed = if t.bearer_type == BearerType::User { t.expiry.map(|_| now + USER_TOKEN_TTL_MS) } else { t.expiry };
     let expiry = match (renewed, ceiling(app, caller).await?) {
         (Some(e), Some(c)) => Some(e.min(c)),
         (None, Some(c)) => Some(c),
         (e, None) => e,
     };
-    let (prefix, _) = kind_of(&t.bearer_type, t.kind == "admin-token");
+    let (prefix, _) = kind_of(t.bearer_type, t.kind == TokenKind::Admin);
     let raw = token::generate(prefix, app.rng);
     let digest = token::digest(app.secret, caller.account_id(), &raw);
     app.db

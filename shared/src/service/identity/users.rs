@@ -7,6 +7,7 @@ use crate::access::{self, Action, Ownership};
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::crypto::password;
+use crate::domain::states::{BearerType, UserRole};
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
 use crate::service::identity::tokens::{self, Issued, TokenInput};
@@ -23,10 +24,22 @@ pub struct UserInput {
     first_name: Field<String>,
     last_name: Field<String>,
     password: Field<String>,
-    role: Field<String>,
+    role: Field<UserRole>,
     metadata: Field<Map<String, Value>>,
     /// `meta.oldPassword`: the current password, which a non-admin must send to change its own.
     old_password: Option<String>,
+}
+
+/// A `role` attribute as a [`UserRole`].
+///
+/// # Errors
+/// 422 (`/data/attributes/role`) for a role that is neither `user` nor `admin`.
+fn role_field(f: Field<String>) -> Result<Field<UserRole>> {
+    Ok(match f {
+        Field::Set(s) => Field::Set(s.parse::<UserRole>().ok().ok_or_else(|| Error::attribute("role", AttrFault::NotAllowed, "must be one of: user, admin"))?),
+        Field::Null => Field::Null,
+        Field::Absent => Field::Absent,
+    })
 }
 
 /// Parses a user document.
@@ -38,7 +51,7 @@ pub fn parse(body: &[u8], creating: bool) -> Result<UserInput> {
         first_name: r.attrs.string("firstName")?,
         last_name: r.attrs.string("lastName")?,
         password: r.attrs.string("password")?,
-        role: r.attrs.string("role")?,
+        role: role_field(r.attrs.string("role")?)?,
         metadata: r.attrs.object("metadata")?,
         old_password: old_password(body)?,
     };
@@ -53,11 +66,6 @@ pub fn parse(body: &[u8], creating: bool) -> Result<UserInput> {
     if let Field::Set(p) = &u.password {
         if p.len() < 8 {
             return Err(Error::attribute("password", AttrFault::Invalid, "is too short (minimum is 8 characters)"));
-        }
-    }
-    if let Field::Set(role) = &u.role {
-        if role != "user" && role != "admin" {
-            return Err(Error::attribute("role", AttrFault::NotAllowed, "must be one of: user, admin"));
         }
     }
     if let Some(id) = &u.id {
@@ -121,7 +129,7 @@ async fn ownership<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, u: &UserR
     Ok(match &caller.bearer {
         Bearer::Admin { .. } => Ownership::Own,
         Bearer::User { user_id } => Ownership::of(*user_id == u.id),
-        Bearer::Product { product_id } if u.role == "user" => {
+        Bearer::Product { product_id } if u.role == UserRole::User => {
             let params = [caller.account_id().into(), u.id.clone().into(), product_id.clone().into()];
             Ownership::of(fetch_one::<Value>(app.db, sql::users::RELATED_TO_PRODUCT, &params).await?.is_some())
         }
@@ -158,8 +166,8 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
 
 /// Creates a user (admins and products; only admins may create admins).
 pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: UserInput) -> Result<UserRow> {
-    let role = input.role.set().unwrap_or_else(|| "user".into());
-    access::require(caller, if role == "admin" { Action::AdminCreate } else { Action::UserCreate })?;
+    let role = input.role.set().unwrap_or(UserRole::User);
+    access::require(caller, if role == UserRole::Admin { Action::AdminCreate } else { Action::UserCreate })?;
     let now = app.now();
     let id = input.id.unwrap_or_else(|| app.uuid());
     let email = input.email.set().unwrap_or_default().trim().to_lowercase();
@@ -174,20 +182,17 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
     let res = app
         .db
         .batch(vec![
-            Stmt::new(
-                sql::users::INSERT,
-                vec![
-                    id.clone().into(),
-                    caller.account_id().into(),
-                    email.into(),
-                    opt(input.first_name.set()),
-                    opt(input.last_name.set()),
-                    role.into(),
-                    opt(hash),
-                    metadata_text(&input.metadata.set().unwrap_or_default()).into(),
-                    now.into(),
-                ],
-            ),
+            sql::users::insert(sql::users::NewUser {
+                id: &id,
+                account_id: caller.account_id(),
+                email: &email,
+                first_name: input.first_name.set(),
+                last_name: input.last_name.set(),
+                role,
+                password_hash: hash,
+                metadata: metadata_text(&input.metadata.set().unwrap_or_default()),
+                now,
+            }),
             events::record_if_changed(
                 app,
                 caller.account_id(),
@@ -224,7 +229,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     }
     let first = input.first_name.into_update().unwrap_or(u.first_name.clone());
     let last = input.last_name.into_update().unwrap_or(u.last_name.clone());
-    let role = input.role.set().unwrap_or(u.role.clone());
+    let role = input.role.set().unwrap_or(u.role);
     if input.password.is_present() {
         check_old_password(app, caller, &u, input.old_password.as_deref()).await?;
     }
@@ -234,7 +239,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
         Field::Absent => u.password_hash.clone(),
     };
     let metadata = input.metadata.into_update().map_or(u.metadata.clone(), |m| metadata_text(&m.unwrap_or_default()));
-    let changes = json!({"email": email, "firstName": first, "lastName": last, "role": role});
+    let changes = json!({"email": email, "firstName": first, "lastName": last, "role": role.as_str()});
     app.db
         .batch(vec![
             Stmt::new(
@@ -245,7 +250,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
                     email.into(),
                     opt(first),
                     opt(last),
-                    role.into(),
+                    role.as_str().into(),
                     opt(hash),
                     metadata.into(),
                     app.now().into(),
@@ -265,7 +270,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
 /// Bans (`true`) or unbans a user (admins).
 pub async fn set_banned<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, banned: bool) -> Result<UserRow> {
     let u = authorize(app, caller, id, Action::UserBan).await?;
-    if u.role == "admin" {
+    if u.role == UserRole::Admin {
         return Err(Error::new(Code::StateInvalid, "admins cannot be banned"));
     }
     if banned == u.banned_at.is_some() {
@@ -300,7 +305,7 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     }
     app.db
         .batch(vec![
-            Stmt::new(sql::tokens::DELETE_FOR_BEARER, vec![caller.account_id().into(), "user".into(), u.id.clone().into()]),
+            Stmt::new(sql::tokens::DELETE_FOR_BEARER, vec![caller.account_id().into(), BearerType::User.as_str().into(), u.id.clone().into()]),
             Stmt::new(sql::users::DELETE, vec![caller.account_id().into(), u.id.clone().into()]),
             events::record_if_changed(
                 app,
@@ -323,7 +328,7 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
 pub async fn create_token<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, input: TokenInput) -> Result<Issued> {
     access::gate(caller, Action::UserTokenCreate)?;
     let u = find(app, caller.account_id(), id).await?.ok_or_else(|| Error::not_found("user", id))?;
-    let action = if u.role == "admin" { Action::AdminTokenCreate } else { Action::UserTokenCreate };
+    let action = if u.role == UserRole::Admin { Action::AdminTokenCreate } else { Action::UserTokenCreate };
     access::check(caller, action, ownership(app, caller, &u).await?, "user", id)?;
-    tokens::issue(app, caller, "user", &u.id, false, input).await
+    tokens::issue(app, caller, BearerType::User, &u.id, false, input).await
 }

@@ -13,11 +13,12 @@ use serde_json::{json, Map, Value};
 
 use crate::access::{self, Action};
 use crate::api::input::{Field, Members, ResourceInput};
+use crate::domain::license;
 use crate::domain::policy::{PolicyConfig, INT4_MAX, MAX_SAFE_INT};
 use crate::domain::strategy::{ExpirationBasis, HeartbeatBasis, MachineLeasingStrategy};
 use crate::error::{AttrFault, Code, Error};
 use crate::service::events::{self, Event, LeasedMachines};
-use crate::service::fleet::machines::{self, ceiling};
+use crate::service::fleet::machines;
 use crate::service::{catalogue::groups, fleet::leases, identity::users, licensing::license_tokens, licensing::licenses, metadata_text, App, Caller};
 use crate::store::rows::{ActivationStateRow, CountRow, LicenseRow, MachineRow};
 use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
@@ -173,7 +174,7 @@ pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, mut a:
     license_tokens::check_activation(app, caller).await?;
     let cfg = l.config();
     let node_locked = cfg.node_locked();
-    let max_machines = l.max_machines.or(cfg.max_machines).or(if node_locked { Some(1) } else { None });
+    let max_machines = license::effective_max_machines(l.max_machines, &cfg);
     let per_user = i64::from(cfg.machine_leasing_strategy == MachineLeasingStrategy::PerUser);
     let now = app.now();
     let id = app.uuid();
@@ -204,10 +205,10 @@ pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, mut a:
         metadata_text(&a.metadata).into(),
         opt(heartbeat),
         now.into(),
-        opt(ceiling(&cfg, max_machines, node_locked)),
-        opt(ceiling(&cfg, l.max_cores.or(cfg.max_cores), false)),
-        opt(ceiling(&cfg, l.max_memory.or(cfg.max_memory), false)),
-        opt(ceiling(&cfg, l.max_disk.or(cfg.max_disk), false)),
+        opt(license::overage_ceiling(&cfg, max_machines, node_locked)),
+        opt(license::overage_ceiling(&cfg, license::effective(l.max_cores, cfg.max_cores), false)),
+        opt(license::overage_ceiling(&cfg, license::effective(l.max_memory, cfg.max_memory), false)),
+        opt(license::overage_ceiling(&cfg, license::effective(l.max_disk, cfg.max_disk), false)),
         opt(a.max_processes),
         opt(license_tokens::charged_token(caller)),
     ]);
@@ -268,14 +269,14 @@ async fn refusal<D: Db, K: Kv>(
     if s.components_taken != 0 {
         return Ok(Error::new(Code::ComponentsFingerprintTaken, "has already been taken").pointer("/data/relationships/components"));
     }
-    let over = |limit: Option<i64>, node_locked: bool, total: i64| ceiling(cfg, limit, node_locked).is_some_and(|c| total > c);
+    let over = |limit: Option<i64>, node_locked: bool, total: i64| license::over_ceiling(cfg, limit, node_locked, total);
     if let Some(max) = max_machines.filter(|_| over(max_machines, cfg.node_locked(), s.n + 1)) {
         return Ok(Error::new(Code::MachineLimitExceeded, format!("machine count has exceeded maximum allowed for license ({max})")).pointer("/data"));
     }
     let checks = [
-        (l.max_cores.or(cfg.max_cores), s.cores, a.cores, Code::MachineCoreLimitExceeded, "machine core count"),
-        (l.max_memory.or(cfg.max_memory), s.memory, a.memory, Code::MachineMemoryLimitExceeded, "machine memory"),
-        (l.max_disk.or(cfg.max_disk), s.disk, a.disk, Code::MachineDiskLimitExceeded, "machine disk"),
+        (license::effective(l.max_cores, cfg.max_cores), s.cores, a.cores, Code::MachineCoreLimitExceeded, "machine core count"),
+        (license::effective(l.max_memory, cfg.max_memory), s.memory, a.memory, Code::MachineMemoryLimitExceeded, "machine memory"),
+        (license::effective(l.max_disk, cfg.max_disk), s.disk, a.disk, Code::MachineDiskLimitExceeded, "machine disk"),
     ];
     for (limit, used, adding, code, what) in checks {
         if let (Some(max), Some(adding)) = (limit, adding) {

@@ -20,6 +20,7 @@ use serde_json::Value;
 
 use crate::access::Action;
 use crate::api::query::{Page, Query};
+use crate::domain::states::BearerType;
 use crate::error::{Code, Error};
 use crate::service::{identity::tokens, licensing::licenses, App, Bearer, Caller};
 use crate::store::rows::TokenRow;
@@ -36,7 +37,7 @@ async fn manageable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
 pub async fn generate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str, body: &[u8]) -> Result<tokens::Issued> {
     let input = tokens::parse_input(body, true)?;
     let l = manageable(app, caller, license_id).await?;
-    tokens::issue(app, caller, "license", &l.id, false, input).await
+    tokens::issue(app, caller, BearerType::License, &l.id, false, input).await
 }
 
 /// `GET /licenses/{id}/tokens`.
@@ -51,7 +52,7 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id
 pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str, token_id: &str) -> Result<TokenRow> {
     let l = manageable(app, caller, license_id).await?;
     let t = tokens::find(app, caller.account_id(), token_id).await?;
-    if t.bearer_type != "license" || t.bearer_id != l.id {
+    if t.bearer_type != BearerType::License || t.bearer_id != l.id {
         return Err(Error::not_found("token", token_id));
     }
     Ok(t)

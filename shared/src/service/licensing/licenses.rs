@@ -12,6 +12,7 @@ use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::clock::{iso8601, parse_iso8601, Millis};
 use crate::crypto::{keys, license_key};
+use crate::domain::license::LicenseStatus;
 use crate::domain::policy::{INT4_MAX, MAX_SAFE_INT};
 use crate::domain::strategy::{ExpirationBasis, Scheme};
 use crate::error::{AttrFault, Code, Error};
@@ -137,7 +138,7 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
     let ListScope { license: only, product, user } = caller.list_scope(Action::LicenseRead, q)?;
     let status = match q.get("status") {
         None => Value::Null,
-        Some(s @ ("ACTIVE" | "INACTIVE" | "EXPIRING" | "EXPIRED" | "SUSPENDED" | "BANNED")) => s.into(),
+        Some(s) if s.parse::<LicenseStatus>().is_ok() => s.into(),
         Some(_) => return Err(Error::new(Code::ParameterInvalid, "must be one of ACTIVE, INACTIVE, EXPIRING, EXPIRED, SUSPENDED, BANNED").parameter("status")),
     };
     let when = |k: &str| -> Result<Value> {

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use crate::access::Action;
 use crate::clock::{iso8601, Millis};
+use crate::domain::license;
 use crate::domain::policy::PolicyConfig;
 use crate::error::{Code, Error};
 use crate::service::events::{self, Event};
@@ -16,7 +17,7 @@ use crate::Result;
 /// The maintenance expiry of a license created at `now` under `cfg` (`None` without a
 /// `maintenanceDuration`).
 pub fn maintenance_expiry_for(cfg: &PolicyConfig, now: Millis) -> Option<Millis> {
-    cfg.maintenance_duration.map(|d| now + d * 1000)
+    license::initial_maintenance_expiry(cfg, now)
 }
 
 /// The statement that gives a just-inserted license its initial maintenance expiry, for the
@@ -29,10 +30,8 @@ pub fn initial_stmt(account_id: &str, license_id: &str, cfg: &PolicyConfig, now:
 /// The new maintenance expiry of a renewal at `now`: the duration added to the later of now
 /// and the current maintenance expiry.
 pub fn renewed(cfg: &PolicyConfig, current: Option<Millis>, now: Millis) -> Result<Millis> {
-    let d = cfg
-        .maintenance_duration
-        .ok_or_else(|| Error::new(Code::PolicyMaintenanceDurationMissing, "cannot renew maintenance because the policy does not have a maintenanceDuration"))?;
-    Ok(current.unwrap_or(now).max(now) + d * 1000)
+    license::renewed_maintenance_expiry(cfg, current, now)
+        .ok_or_else(|| Error::new(Code::PolicyMaintenanceDurationMissing, "cannot renew maintenance because the policy does not have a maintenanceDuration"))
 }
 
 /// `POST /licenses/{id}/actions/renew-maintenance` (admins and the license's product):

@@ -13,6 +13,7 @@ use serde_json::{json, Map, Value};
 use crate::access::{self, Action, Ownership};
 use crate::clock::{iso8601, Millis};
 use crate::domain::heartbeat::{machine_status_for, HeartbeatStatus};
+use crate::domain::license;
 use crate::domain::strategy::ExpirationBasis;
 use crate::domain::validation::{validate, LicenseFacts, Limits, MachineFacts, Outcome, Scope, UserRef, ValidationInput};
 use crate::error::{Code, Error};
@@ -239,12 +240,12 @@ pub async fn validate_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller
             licensees,
             entitlements,
             limits: Limits {
-                max_machines: l.max_machines.or(cfg.max_machines),
-                max_cores: l.max_cores.or(cfg.max_cores),
-                max_memory: l.max_memory.or(cfg.max_memory),
-                max_disk: l.max_disk.or(cfg.max_disk),
-                max_processes: l.max_processes.or(cfg.max_processes),
-                max_users: l.max_users.or(cfg.max_users),
+                max_machines: license::effective_max_machines(l.max_machines, &cfg),
+                max_cores: license::effective(l.max_cores, cfg.max_cores),
+                max_memory: license::effective(l.max_memory, cfg.max_memory),
+                max_disk: license::effective(l.max_disk, cfg.max_disk),
+                max_processes: license::effective(l.max_processes, cfg.max_processes),
+                max_users: license::effective(l.max_users, cfg.max_users),
             },
             users_count: l.users_count(),
         },

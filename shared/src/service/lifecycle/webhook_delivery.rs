@@ -22,6 +22,7 @@ use crate::api::webhooks::webhook_event;
 use crate::api::Document;
 use crate::clock::Millis;
 use crate::crypto::signature;
+use crate::domain::states::DeliveryStatus;
 use crate::service::lifecycle::jobs::{Budget, JobReport, Settings};
 use crate::service::lifecycle::webhook_url;
 use crate::service::{identity::accounts, licensing::licenses, lifecycle::webhook_payload, App};
@@ -314,12 +315,14 @@ async fn record_attempt<D: Db, K: Kv>(
         Err(Failure::Network(e) | Failure::Refused(e)) => (Value::Null, truncate(e)),
     };
     let (status, next, endpoint) = match result {
-        Ok((c, _)) if (200..300).contains(&c) => ("DELIVERED", now, Stmt::new(sql::webhooks::ENDPOINT_SUCCEEDED, vec![row.endpoint_id.clone().into()])),
+        Ok((c, _)) if (200..300).contains(&c) => {
+            (DeliveryStatus::Delivered, now, Stmt::new(sql::webhooks::ENDPOINT_SUCCEEDED, vec![row.endpoint_id.clone().into()]))
+        }
         other => {
             // 3xx included: redirects are never followed, so a redirect is a failed delivery.
             let gone = matches!(other, Ok((410, _)));
             let final_ = gone || matches!(other, Err(Failure::Refused(_)));
-            let status = if final_ || attempts >= MAX_ATTEMPTS { "FAILED" } else { "FAILING" };
+            let status = if final_ || attempts >= MAX_ATTEMPTS { DeliveryStatus::Failed } else { DeliveryStatus::Failing };
             let failed = Stmt::new(
                 sql::webhooks::ENDPOINT_FAILED,
                 vec![row.endpoint_id.clone().into(), now.into(), i64::from(gone).into(), SUSPEND_AFTER_FAILURES.into()],
@@ -329,7 +332,10 @@ async fn record_attempt<D: Db, K: Kv>(
     };
     app.db
         .batch(vec![
-            Stmt::new(sql::webhooks::RECORD_ATTEMPT, vec![row.id.clone().into(), claimed_at.into(), status.into(), next.into(), code, body.into(), now.into()]),
+            Stmt::new(
+                sql::webhooks::RECORD_ATTEMPT,
+                vec![row.id.clone().into(), claimed_at.into(), status.as_str().into(), next.into(), code, body.into(), now.into()],
+            ),
             endpoint,
         ])
         .await?;

@@ -1,9 +1,49 @@
 //! API tokens (stored as digests only).
 
+use crate::clock::Millis;
+use crate::domain::states::{BearerType, TokenKind};
+use crate::store::{opt, Stmt};
+
 /// Inserts a token.
 pub const INSERT: &str =
     "INSERT INTO tokens (id, account_id, bearer_type, bearer_id, kind, digest, name, expiry, max_activations, max_deactivations, created_at, updated_at) \
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)";
+
+/// A token to insert with [`INSERT`] (only its digest is stored).
+#[derive(Debug, Clone)]
+pub struct NewToken<'a> {
+    pub id: &'a str,
+    pub account_id: &'a str,
+    pub bearer_type: BearerType,
+    pub bearer_id: &'a str,
+    pub kind: TokenKind,
+    pub digest: &'a str,
+    pub name: Option<String>,
+    pub expiry: Option<Millis>,
+    pub max_activations: Option<i64>,
+    pub max_deactivations: Option<i64>,
+    pub now: Millis,
+}
+
+/// The [`INSERT`] statement for `t`.
+pub fn insert(t: NewToken<'_>) -> Stmt {
+    Stmt::new(
+        INSERT,
+        vec![
+            t.id.into(),
+            t.account_id.into(),
+            t.bearer_type.as_str().into(),
+            t.bearer_id.into(),
+            t.kind.as_str().into(),
+            t.digest.into(),
+            opt(t.name),
+            opt(t.expiry),
+            opt(t.max_activations),
+            opt(t.max_deactivations),
+            t.now.into(),
+        ],
+    )
+}
 
 /// The token with this digest in this account.
 pub const FIND_BY_DIGEST: &str = "SELECT * FROM tokens WHERE account_id = ?1 AND digest = ?2";
@@ -26,14 +66,6 @@ pub const DELETE: &str = "DELETE FROM tokens WHERE account_id = ?1 AND id = ?2";
 
 /// Deletes every token of a bearer (when the bearer is deleted).
 pub const DELETE_FOR_BEARER: &str = "DELETE FROM tokens WHERE account_id = ?1 AND bearer_type = ?2 AND bearer_id = ?3";
-
-/// Counts one activation against a license token, only while under its limit (guarded).
-pub const TRY_COUNT_ACTIVATION: &str =
-    "UPDATE tokens SET activations = activations + 1 WHERE id = ?1 AND (max_activations IS NULL OR activations < max_activations)";
-
-/// Counts one deactivation against a license token, only while under its limit (guarded).
-pub const TRY_COUNT_DEACTIVATION: &str =
-    "UPDATE tokens SET deactivations = deactivations + 1 WHERE id = ?1 AND (max_deactivations IS NULL OR deactivations < max_deactivations)";
 
 /// Prunes tokens expired before ?1, at most ?2 at a time (daily cron).
 pub const PRUNE_EXPIRED: &str = "DELETE FROM tokens WHERE id IN (SELECT id FROM tokens WHERE expiry IS NOT NULL AND expiry < ?1 LIMIT ?2)";

@@ -1,9 +1,46 @@
 //! Users (admins and licensees).
 
+use crate::clock::Millis;
+use crate::domain::states::UserRole;
+use crate::store::{opt, Stmt};
+
 /// Inserts a user only if the account exists and the email is free in it (0 rows otherwise).
 pub const INSERT: &str = "INSERT INTO users (id, account_id, email, first_name, last_name, role, password_hash, metadata, created_at, updated_at) \
 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?2) \
 ON CONFLICT DO NOTHING";
+
+/// A user to insert with [`INSERT`].
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub id: &'a str,
+    pub account_id: &'a str,
+    pub email: &'a str,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub role: UserRole,
+    pub password_hash: Option<String>,
+    /// Metadata as JSON text.
+    pub metadata: String,
+    pub now: Millis,
+}
+
+/// The [`INSERT`] statement for `u`.
+pub fn insert(u: NewUser<'_>) -> Stmt {
+    Stmt::new(
+        INSERT,
+        vec![
+            u.id.into(),
+            u.account_id.into(),
+            u.email.into(),
+            opt(u.first_name),
+            opt(u.last_name),
+            u.role.as_str().into(),
+            opt(u.password_hash),
+            u.metadata.into(),
+            u.now.into(),
+        ],
+    )
+}
 
 /// Whether email ?2 is in use in account ?1 (the conflict check of a create).
 pub const EMAIL_EXISTS: &str = "SELECT 1 AS ok FROM users WHERE account_id = ?1 AND email = ?2";

@@ -12,48 +12,20 @@ use serde_json::{Map, Value};
 
 use super::{Budget, JobReport, CHUNK, MAX_ROWS_PER_TICK};
 use crate::clock::Millis;
-use crate::domain::heartbeat::{self, HeartbeatStatus, ProcessStatus};
+use crate::domain::heartbeat::{self, CullDecision};
 use crate::domain::policy::PolicyConfig;
-use crate::domain::strategy::{HeartbeatCullStrategy, HeartbeatResurrectionStrategy};
 use crate::service::events::{self, Event};
 use crate::service::{App, Bearer};
 use crate::store::rows::CullRow;
 use crate::store::{fetch_all, sql, Db, Kv, Stmt};
 use crate::Result;
 
-/// What the cull does with one dead row now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Decision {
-    /// Record the death event.
-    event: bool,
-    /// Delete it.
-    delete: bool,
+fn decide_machine(r: &CullRow, cfg: &PolicyConfig, now: Millis) -> Option<CullDecision> {
+    heartbeat::cull_machine(cfg, r.created_at, r.last_heartbeat_at, r.last_death_event_at, now)
 }
 
-fn deactivates(cfg: &PolicyConfig) -> bool {
-    cfg.heartbeat_cull_strategy == HeartbeatCullStrategy::DeactivateDead && cfg.heartbeat_resurrection_strategy != HeartbeatResurrectionStrategy::AlwaysRevive
-}
-
-/// The death event is due unless one was sent after the last heartbeat.
-fn event_due(r: &CullRow) -> bool {
-    r.last_death_event_at.is_none_or(|d| d <= r.last_heartbeat_at.unwrap_or(0))
-}
-
-fn decide_machine(r: &CullRow, cfg: &PolicyConfig, now: Millis) -> Option<Decision> {
-    if heartbeat::machine_status_for(cfg, r.created_at, r.last_heartbeat_at, now) != HeartbeatStatus::Dead {
-        return None;
-    }
-    let delete = deactivates(cfg) && !heartbeat::can_resurrect(cfg, r.created_at, r.last_heartbeat_at, now);
-    Some(Decision { event: event_due(r), delete })
-}
-
-fn decide_process(r: &CullRow, cfg: &PolicyConfig, now: Millis) -> Option<Decision> {
-    let last = r.last_heartbeat_at?;
-    if heartbeat::process_status(last, cfg.heartbeat_duration_secs(), now) != ProcessStatus::Dead {
-        return None;
-    }
-    let delete = deactivates(cfg) && !heartbeat::can_resurrect_process(cfg, last, now);
-    Some(Decision { event: event_due(r), delete })
+fn decide_process(r: &CullRow, cfg: &PolicyConfig, now: Millis) -> Option<CullDecision> {
+    heartbeat::cull_process(cfg, r.last_heartbeat_at?, r.last_death_event_at, now)
 }
 
 /// One kind of row the cull handles.
@@ -65,7 +37,7 @@ struct Kind {
     resource_type: &'static str,
     dead_event: &'static str,
     deleted_event: Option<&'static str>,
-    decide: fn(&CullRow, &PolicyConfig, Millis) -> Option<Decision>,
+    decide: fn(&CullRow, &PolicyConfig, Millis) -> Option<CullDecision>,
 }
 
 /// Culls dead machines.

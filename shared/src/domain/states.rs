@@ -1,0 +1,158 @@
+//! Stored states: one enum per `CHECK (column IN (...))` of `migrations/*.sql`, spelled as
+//! stored. Rows decode into these (an unknown stored value is a decode error, never a
+//! default), and services compare enums, never strings. The tests parse the migrations so an
+//! enum and its CHECK list cannot drift apart.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize, Serializer};
+
+use super::strategy::{str_enum, UnknownValue};
+
+str_enum! {
+    /// `users.role`.
+    UserRole {
+        /// An account administrator.
+        Admin = "admin",
+        /// A user.
+        User = "user",
+    }
+}
+
+str_enum! {
+    /// `tokens.bearer_type`: whose token it is.
+    BearerType {
+        /// A user's (admin or not; `kind` tells).
+        User = "user",
+        /// A product's.
+        Product = "product",
+        /// A license's (activation token).
+        License = "license",
+    }
+}
+
+str_enum! {
+    /// `tokens.kind`.
+    TokenKind {
+        /// An admin's token (`admin-…`).
+        Admin = "admin-token",
+        /// A user's token (`user-…`).
+        User = "user-token",
+        /// A product's token (`prod-…`).
+        Product = "product-token",
+        /// A license's activation token (`activ-…`).
+        Activation = "activation-token",
+    }
+}
+
+str_enum! {
+    /// `products.distribution_strategy`.
+    DistributionStrategy default Licensed {
+        /// Releases are available to licensed users.
+        Licensed = "LICENSED",
+        /// Releases are public.
+        Open = "OPEN",
+        /// Releases are available to admins and the product only.
+        Closed = "CLOSED",
+    }
+}
+
+str_enum! {
+    /// `webhook_events.status` (a delivery).
+    DeliveryStatus {
+        /// Not yet attempted, or being attempted.
+        Delivering = "DELIVERING",
+        /// A 2xx was received.
+        Delivered = "DELIVERED",
+        /// Attempted and failed; retried later.
+        Failing = "FAILING",
+        /// Given up.
+        Failed = "FAILED",
+    }
+}
+
+str_enum! {
+    /// `webhook_endpoints.signature_algorithm`.
+    SignatureAlgorithm default Ed25519 {
+        /// Ed25519 over Keygen's signing string.
+        Ed25519 = "ed25519",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `CHECK (column IN ('a', 'b'))` of text values in the migrations, as
+    /// `(table.column, values)`.
+    fn checks() -> Vec<(String, Vec<String>)> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations");
+        let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "sql")).collect();
+        files.sort();
+        let mut out = Vec::new();
+        for f in files {
+            let text = std::fs::read_to_string(f).unwrap();
+            let mut table = String::new();
+            for line in text.lines() {
+                let line = line.split("--").next().unwrap_or_default().trim();
+                if let Some(rest) = line.strip_prefix("CREATE TABLE ").or_else(|| line.strip_prefix("ALTER TABLE ")) {
+                    table = rest.split_whitespace().next().unwrap().trim_end_matches('(').to_owned();
+                }
+                let Some(at) = line.find("CHECK (") else { continue };
+                let check = &line[at + "CHECK (".len()..];
+                let (column, list) = check.split_once(" IN (").unwrap();
+                let list = list.split(')').next().unwrap();
+                if !list.contains('\'') {
+                    continue; // 0/1 flags
+                }
+                let values = list.split(',').map(|v| v.trim().trim_matches('\'').to_owned()).collect();
+                out.push((format!("{table}.{}", column.trim()), values));
+            }
+        }
+        out
+    }
+
+    fn strs<T: Copy>(all: &[T], f: impl Fn(T) -> &'static str) -> Vec<String> {
+        all.iter().map(|&v| f(v).to_owned()).collect()
+    }
+
+    /// Each stored-state enum beside the column whose CHECK it mirrors.
+    fn enums() -> Vec<(&'static str, Vec<String>)> {
+        vec![
+            ("users.role", strs(UserRole::ALL, UserRole::as_str)),
+            ("tokens.bearer_type", strs(BearerType::ALL, BearerType::as_str)),
+            ("tokens.kind", strs(TokenKind::ALL, TokenKind::as_str)),
+            ("products.distribution_strategy", strs(DistributionStrategy::ALL, DistributionStrategy::as_str)),
+            ("webhook_events.status", strs(DeliveryStatus::ALL, DeliveryStatus::as_str)),
+            ("webhook_endpoints.signature_algorithm", strs(SignatureAlgorithm::ALL, SignatureAlgorithm::as_str)),
+        ]
+    }
+
+    #[test]
+    fn every_enum_equals_its_check_list() {
+        let checks = checks();
+        for (column, values) in enums() {
+            let found: Vec<&Vec<String>> = checks.iter().filter(|(c, _)| c == column).map(|(_, v)| v).collect();
+            assert_eq!(found, [&values], "{column}: enum and migration CHECK differ");
+        }
+    }
+
+    #[test]
+    fn every_text_check_has_an_enum() {
+        let known: Vec<&str> = enums().into_iter().map(|(c, _)| c).collect();
+        for (column, _) in checks() {
+            assert!(known.contains(&column.as_str()), "{column} has a CHECK list but no enum in domain/states.rs");
+        }
+    }
+
+    #[test]
+    fn unknown_stored_values_fail_to_decode() {
+        assert!(serde_json::from_str::<UserRole>("\"Admin\"").is_err());
+        assert!(serde_json::from_str::<BearerType>("\"\"").is_err());
+        assert!(serde_json::from_str::<DeliveryStatus>("\"delivered\"").is_err());
+        assert_eq!(serde_json::from_str::<TokenKind>("\"activation-token\"").ok(), Some(TokenKind::Activation));
+        assert_eq!("user".parse::<UserRole>(), Ok(UserRole::User));
+    }
+}
