@@ -30,6 +30,9 @@ pub struct AppEnv {
     /// Per-invocation budgets of the cron jobs and the delivery hook (`LATCHKEY_PLAN`,
     /// `LATCHKEY_CRON_D1_QUERIES`; Free-plan defaults).
     pub jobs: shared::service::lifecycle::jobs::Settings,
+    /// The webhook queue producer (`WEBHOOKS`); `None` when the deployment has no queue (the
+    /// cron alone delivers).
+    pub webhooks: Option<std::rc::Rc<worker::Queue>>,
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
@@ -58,6 +61,7 @@ impl AppEnv {
             account_id: text(env, "LATCHKEY_ACCOUNT_ID"),
             development,
             jobs,
+            webhooks: env.queue("WEBHOOKS").ok().map(std::rc::Rc::new),
             rate: crate::rate_limit::Limiters::from_env(env)?,
             kdf: WebCryptoPbkdf2 {
                 iterations: shared::kdf::parse_iterations(text(env, "LATCHKEY_PASSWORD_ITERATIONS").as_deref())

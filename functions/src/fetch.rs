@@ -1,5 +1,5 @@
 //! Outbound HTTP for webhook deliveries: [`shared::service::lifecycle::webhook_delivery::HttpClient`] over
-//! `worker::Fetch`, and the post-request delivery hook.
+//! `worker::Fetch`, the post-request queue notice and the webhook queue consumer.
 //!
 //! A delivery never follows a redirect (`redirect: "manual"`: the 3xx is the answer, so an
 //! https endpoint cannot bounce a delivery to `http://` or an internal host), is aborted after
@@ -12,12 +12,9 @@ use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 use shared::service::lifecycle::webhook_delivery::{self, HttpClient, DELIVERY_TIMEOUT_MS, MAX_RESPONSE_BODY};
 use shared::service::App;
-use wasm_bindgen::JsCast;
-use worker::{AbortController, Context, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
+use worker::{AbortController, Context, Delay, Fetch, Headers, Method, MessageExt, Request, RequestInit, RequestRedirect};
 
-use crate::d1::D1Db;
 use crate::env::{AppEnv, CryptoRandom, WorkerClock};
-use crate::kv::WorkersKv;
 
 /// `fetch()` from the Worker.
 pub struct WorkerHttp;
@@ -64,49 +61,66 @@ async fn read_capped(res: &mut worker::Response) -> String {
     String::from_utf8_lossy(&buf).into_owned()
 }
 
-/// How long an isolate trusts its answer to "does this account have webhook endpoints?".
-const ENDPOINTS_CACHE_MS: i64 = 30_000;
-
-thread_local! {
-    // Most requests (validations above all) belong to accounts without webhook endpoints: knowing
-    // that, per isolate, keeps the hook from querying D1 after every POST. An endpoint created in
-    // another isolate is noticed within ENDPOINTS_CACHE_MS; the cron delivers anything missed.
-    static HAS_ENDPOINTS: std::cell::RefCell<std::collections::HashMap<String, (i64, bool)>> = std::cell::RefCell::new(std::collections::HashMap::new());
-}
-
-/// Forgets the cached answer for `account_id` (after its endpoints change in this isolate).
-pub fn forget_endpoints(account_id: &str) {
-    HAS_ENDPOINTS.with(|c| c.borrow_mut().remove(account_id));
-}
-
-/// After a successful change, fan out the account's new events and make their first delivery
-/// attempts in the background (`ctx.wait_until`); the cron picks up whatever this misses.
-/// Skipped while the account is known to have no endpoints.
-pub fn spawn_delivery(env: &AppEnv, ctx: &Context, account_id: &str) {
-    let now = js_sys::Date::now() as i64;
-    if HAS_ENDPOINTS.with(|c| c.borrow().get(account_id).is_some_and(|(t, has)| !has && now - t < ENDPOINTS_CACHE_MS)) {
-        return;
-    }
-    // `wait_until` needs a 'static future: clone the bindings (JS handles) and the secret.
-    let db = D1Db(worker::D1Database::unchecked_from_js(env.db.0.as_ref().clone()));
-    let kv = WorkersKv(env.kv.0.clone());
-    let secret = env.secret.clone();
-    let kdf = env.kdf;
-    let settings = env.jobs;
-    let account_id = account_id.to_owned();
+/// After a successful change, tell the webhook queue which account may have new events: one
+/// `Queue::send` of `{"account": id}` in the background (`ctx.wait_until`), and no D1 work on
+/// the request path. The consumer ([`consume`]) fans out and delivers; the cron sweeps whatever a
+/// lost message missed. Without the `WEBHOOKS` binding (a deployment that has not created the
+/// queue) only the cron delivers.
+pub fn notify(env: &AppEnv, ctx: &Context, account_id: &str) {
+    let Some(queue) = env.webhooks.clone() else { return };
+    let msg = Notice { account: account_id.to_owned() };
     ctx.wait_until(async move {
-        let app = App { db: &db, kv: &kv, clock: &WorkerClock, rng: &CryptoRandom, secret: &secret, kdf: &kdf };
-        match webhook_delivery::account_has_endpoints(&app, &account_id).await {
-            Ok(has) => {
-                HAS_ENDPOINTS.with(|c| c.borrow_mut().insert(account_id.clone(), (now, has)));
-                if !has {
-                    return;
-                }
-            }
-            Err(e) => worker::console_error!("webhook delivery: {e}"),
-        }
-        if let Err(e) = webhook_delivery::deliver_pending(&app, &WorkerHttp, &account_id, &settings).await {
-            worker::console_error!("webhook delivery: {e}");
+        if let Err(e) = queue.send(msg).await {
+            worker::console_error!("webhook queue send: {e}");
         }
     });
+}
+
+/// The one message the webhook queue carries: an account whose outbox may hold new events.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Notice {
+    /// Account id.
+    pub account: String,
+}
+
+/// The queue consumer: for each distinct account in the batch, fan out its new events and make
+/// their due deliveries (claimed with the guarded update, so a concurrent cron or a redelivered
+/// message never sends a delivery twice). A message is acked once its account's run succeeded,
+/// and retried otherwise (after `max_retries`, to the dead-letter queue; the cron still sweeps).
+pub async fn consume(batch: worker::MessageBatch<Notice>, env: &AppEnv) {
+    let messages = match batch.messages() {
+        Ok(m) => m,
+        Err(e) => {
+            worker::console_error!("webhook queue: unreadable batch: {e}");
+            batch.ack_all();
+            return;
+        }
+    };
+    let db = &env.db;
+    let kv = &env.kv;
+    let app = App { db, kv, clock: &WorkerClock, rng: &CryptoRandom, secret: &env.secret, kdf: &env.kdf };
+    let mut done: Vec<(String, bool)> = Vec::new();
+    for m in &messages {
+        let account = &m.body().account;
+        let ok = match done.iter().find(|(a, _)| a == account) {
+            Some((_, ok)) => *ok,
+            None => {
+                let ok = match webhook_delivery::deliver_pending(&app, &WorkerHttp, account, &env.jobs).await {
+                    Ok(()) => true,
+                    Err(e) => {
+                        worker::console_error!("webhook queue: {e}");
+                        false
+                    }
+                };
+                worker::console_log!("webhook-queue {{\"account\":{},\"ok\":{ok}}}", serde_json::Value::from(account.as_str()));
+                done.push((account.clone(), ok));
+                ok
+            }
+        };
+        if ok {
+            m.ack();
+        } else {
+            m.retry();
+        }
+    }
 }

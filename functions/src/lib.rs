@@ -2,7 +2,7 @@
 //!
 //! `fetch` reads the request into plain data ([`http::Req`]), resolves the account and the
 //! caller, dispatches to one thin handler per endpoint ([`router`], [`endpoints`]) and signs the
-//! response ([`respond`]). `scheduled` runs the lifecycle jobs. Every rule lives in `shared`.
+//! response ([`respond`]). `scheduled` runs the lifecycle jobs; `queue` delivers webhooks. Every rule lives in `shared`.
 
 mod crypto;
 mod d1;
@@ -32,6 +32,20 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
         Err(e) => return respond::unsigned_error(&e, &request_id),
     };
     Ok(router::handle(&app_env, &ctx, req, &request_id).await)
+}
+
+/// The webhook queue consumer ([`fetch::consume`]). Always `Ok`: each message is acked or
+/// retried on its own (an `Err` here would panic in the macro's glue).
+#[event(queue)]
+async fn queue(batch: worker::MessageBatch<fetch::Notice>, env: Env, _ctx: Context) -> worker::Result<()> {
+    match AppEnv::from_env(&env) {
+        Ok(app_env) => fetch::consume(batch, &app_env).await,
+        Err(e) => {
+            worker::console_error!("webhook queue: {}", e.detail);
+            batch.retry_all();
+        }
+    }
+    Ok(())
 }
 
 /// The scheduled entry point. Written as a plain `wasm_bindgen` export instead of

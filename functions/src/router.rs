@@ -170,9 +170,9 @@ async fn pipeline<'a>(
     };
     let cx = Cx { app, caller, req, ctx, env, password };
     let reply = (route.handler)(&cx, &params).await;
-    // A successful change may have recorded events: deliver their webhooks in the background.
+    // A successful change may have recorded events: one queue send, no webhook D1 work here.
     if reply.is_ok() && req.method != "GET" {
-        crate::fetch::spawn_delivery(env, cx.ctx, cx.caller.account_id());
+        crate::fetch::notify(env, cx.ctx, cx.caller.account_id());
     }
     reply
 }

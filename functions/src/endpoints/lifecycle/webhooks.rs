@@ -17,7 +17,6 @@ pub async fn list(cx: &Cx<'_>) -> Result<Reply, Error> {
 
 /// Creates a webhook endpoint (and drops this isolate's cached endpoints).
 pub async fn create(cx: &Cx<'_>) -> Result<Reply, Error> {
-    crate::fetch::forget_endpoints(cx.caller.account_id());
     let i = webhooks::parse(&cx.req.body, true, cx.env.development)?;
     webhooks::create(&cx.app, &cx.caller, i).await.map(|w| Reply::created(Document::one(webhook_endpoint(&w))))
 }
@@ -29,14 +28,12 @@ pub async fn show(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
 
 /// Updates a webhook endpoint (and drops this isolate's cached endpoints).
 pub async fn update(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
-    crate::fetch::forget_endpoints(cx.caller.account_id());
     let i = webhooks::parse(&cx.req.body, false, cx.env.development)?;
     webhooks::update(&cx.app, &cx.caller, id, i).await.map(|w| Reply::ok(Document::one(webhook_endpoint(&w))))
 }
 
 /// Deletes a webhook endpoint (and drops this isolate's cached endpoints).
 pub async fn delete(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
-    crate::fetch::forget_endpoints(cx.caller.account_id());
     webhooks::delete(&cx.app, &cx.caller, id).await.map(|()| Reply::NoContent)
 }
 
