@@ -144,6 +144,12 @@ const mf = new Miniflare({
   modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
   d1Databases: { DB: "latchkey-e2e" },
   kvNamespaces: { LEASES: "leases-e2e" },
+  // The webhook queue, as wrangler.toml declares it (producer WEBHOOKS, consumer in this Worker),
+  // with a short batch timeout so a delivery follows its request within about a second.
+  queueProducers: { WEBHOOKS: { queueName: "latchkey-webhooks" } },
+  queueConsumers: {
+    "latchkey-webhooks": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 3, deadLetterQueue: "latchkey-webhooks-dlq" },
+  },
   ratelimits: Object.fromEntries(Object.entries(RATE_LIMITS).map(([name, { simple }]) => [name, { simple }])),
   bindings: {
     ...Object.fromEntries(Object.values(RATE_LIMITS).map(({ simple, variable }) => [variable, String(simple.limit)])),

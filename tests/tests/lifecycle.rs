@@ -1,7 +1,7 @@
 //! Lifecycle on the real runtime: each cron fired through Miniflare's scheduled entry point
 //! (with `time` to move "now"), what each job did read from the Worker's `cron-report` log line,
 //! a job's events observed through `/event-logs`, maintenance renewal, and webhooks received by
-//! a loopback HTTP receiver started here — signature verified with the account's public key, a
+//! a loopback HTTP receiver started here — delivered by the webhook queue's consumer, signature verified with the account's public key, a
 //! 500 retried by the cron with the same idempotency token, redirects not followed, bodies
 //! capped, a hanging receiver timed out. Targets that must be refused are only ever subscribed
 //! to an event that is never emitted, and deleted at once should the refusal fail.
@@ -229,7 +229,7 @@ fn webhooks_are_signed_and_a_500_is_retried_by_the_cron_with_the_same_token() {
     assert_eq!(ep["attributes"]["subscriptions"], json!(["product.created"]));
     create(&acct, "/products", json!({"data":{"type":"products","attributes":{"name":"Hooked"}}}));
 
-    // First attempt right after the change (ctx.wait_until): the receiver answers 500.
+    // First attempt by the queue consumer right after the change: the receiver answers 500.
     let first = wait_for(&got, 1);
     verify(&first[0], &acct.public_key_hex, "127.0.0.1");
     assert_eq!(first[0].target, "/hook?src=e2e");
@@ -258,6 +258,28 @@ fn webhooks_are_signed_and_a_500_is_retried_by_the_cron_with_the_same_token() {
     assert_eq!(retried["meta"]["idempotencyToken"].as_str().unwrap(), token(&all[0]));
     let all = wait_for(&got, 3);
     assert_eq!(token(&all[2]), token(&all[0]));
+}
+
+/// The request that records an event only sends a queue notice: the fan-out and the delivery
+/// run in the queue consumer's invocation, which logs `webhook-queue {"account":…}` once it has
+/// delivered. The old inline hook (`ctx.wait_until` in the request) delivered without any such
+/// invocation, so this fails against it.
+#[test]
+fn a_change_is_delivered_by_the_queue_consumer_not_by_the_request() {
+    let (port, got) = receiver(vec![200]);
+    let acct = srv().bootstrap_account();
+    let url = format!("http://127.0.0.1:{port}/q");
+    create(&acct, "/webhook-endpoints", json!({"data":{"type":"webhook-endpoints","attributes":{"url":url,"subscriptions":["product.created"]}}}));
+    create(&acct, "/products", json!({"data":{"type":"products","attributes":{"name":"Queued"}}}));
+    let first = wait_for(&got, 1);
+    verify(&first[0], &acct.public_key_hex, "127.0.0.1");
+    let line = format!("webhook-queue {{\"account\":\"{}\",\"ok\":true}}", acct.id);
+    let start = Instant::now();
+    while !srv().logs().contains(&line) {
+        assert!(start.elapsed() < Duration::from_secs(10), "no consumer run for the account ({line})\n{}", srv().logs());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(settled_event(&acct, 10)["attributes"]["status"], "DELIVERED");
 }
 
 /// The account's only webhook event, once its status is no longer `DELIVERING` (within `secs`).
