@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Driver of scripts/bench: starts tests/harness/server.mjs, seeds an account, a product, a
-// floating policy, a license and one activated machine over HTTP, then runs wrk against three
-// endpoints in the same server and prints a table with ratios. Bounded: each run lasts
+// floating policy, a license and one activated machine over HTTP in two accounts (one with a
+// webhook endpoint subscribed to "*", delivered to a loopback receiver here), then runs wrk in
+// interleaved BENCH_ROUND-second rounds against four variants in the same server and prints
+// medians, per-round ratio spreads and the webhook delivery latency. Bounded: each run lasts
 // BENCH_DURATION seconds against 127.0.0.1 only.
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync, statSync, mkdtempSync } from "node:fs";
@@ -10,10 +12,12 @@ import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
+import { createServer } from "node:http";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const DURATION = Number(process.env.BENCH_DURATION || 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 16);
+const ROUND = Number(process.env.BENCH_ROUND || 2);
 const BOOTSTRAP = process.env.LATCHKEY_BOOTSTRAP_TOKEN || "e2e-bootstrap-token";
 
 const server = spawn("node", [join(ROOT, "tests/harness/server.mjs")], { stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, LATCHKEY_BOOTSTRAP_TOKEN: BOOTSTRAP } });
@@ -35,25 +39,51 @@ async function api(method, path, token, body) {
   return text ? JSON.parse(text) : null;
 }
 
-const boot = await api("POST", "/v1/accounts", BOOTSTRAP, {
-  data: { type: "accounts", attributes: { name: "Bench", slug: `bench-${Date.now()}` }, relationships: { admins: { data: [{ type: "users", attributes: { email: "bench@example.com", password: "bench-password" } }] } } },
+// A loopback receiver in this process for the webhook variant: answers 200 at once, and notes
+// when each product.created delivery arrived (for the delivery latency).
+const arrived = new Map();
+const receiver = createServer((req, res) => {
+  const chunks = [];
+  req.on("data", (c) => chunks.push(c));
+  req.on("end", () => {
+    res.writeHead(200).end();
+    try {
+      const doc = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      if (doc.data.attributes.event === "product.created") {
+        const name = JSON.parse(doc.data.attributes.payload).data.attributes.name;
+        if (!arrived.has(name)) arrived.set(name, performance.now());
+      }
+    } catch {}
+  });
 });
-const account = boot.data.id;
-const admin = boot.meta.adminToken;
-const base = `/v1/accounts/${account}`;
-const product = (await api("POST", `${base}/products`, admin, { data: { type: "products", attributes: { name: "Bench" } } })).data.id;
-const policy = (await api("POST", `${base}/policies`, admin, { data: { type: "policies", attributes: { name: "Bench", floating: true, maxMachines: 10, strict: true }, relationships: { product: { data: { type: "products", id: product } } } } })).data.id;
-const license = (await api("POST", `${base}/licenses`, admin, { data: { type: "licenses", relationships: { policy: { data: { type: "policies", id: policy } } } } })).data;
-await api("POST", `${base}/machines`, admin, { data: { type: "machines", attributes: { fingerprint: "bench-fingerprint" }, relationships: { license: { data: { type: "licenses", id: license.id } } } } });
-const check = await api("POST", `${base}/licenses/actions/validate-key`, null, { meta: { key: license.attributes.key, scope: { fingerprint: "bench-fingerprint" } } });
-if (check.meta.code !== "VALID") throw new Error(`seeded license does not validate: ${JSON.stringify(check.meta)}`);
+await new Promise((ok) => receiver.listen(0, "127.0.0.1", ok));
+const hookUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
+
+// One seeded account per variant: A without webhook endpoints, B with one subscribed to "*".
+async function seed(tag, hooks) {
+  const boot = await api("POST", "/v1/accounts", BOOTSTRAP, {
+    data: { type: "accounts", attributes: { name: "Bench", slug: `bench-${tag}-${Date.now()}` }, relationships: { admins: { data: [{ type: "users", attributes: { email: "bench@example.com", password: "bench-password" } }] } } },
+  });
+  const account = boot.data.id;
+  const admin = boot.meta.adminToken;
+  const base = `/v1/accounts/${account}`;
+  if (hooks) await api("POST", `${base}/webhook-endpoints`, admin, { data: { type: "webhook-endpoints", attributes: { url: hookUrl, subscriptions: ["*"] } } });
+  const product = (await api("POST", `${base}/products`, admin, { data: { type: "products", attributes: { name: "Bench" } } })).data.id;
+  const policy = (await api("POST", `${base}/policies`, admin, { data: { type: "policies", attributes: { name: "Bench", floating: true, maxMachines: 10, strict: true }, relationships: { product: { data: { type: "products", id: product } } } } })).data.id;
+  const license = (await api("POST", `${base}/licenses`, admin, { data: { type: "licenses", relationships: { policy: { data: { type: "policies", id: policy } } } } })).data;
+  await api("POST", `${base}/machines`, admin, { data: { type: "machines", attributes: { fingerprint: "bench-fingerprint" }, relationships: { license: { data: { type: "licenses", id: license.id } } } } });
+  const check = await api("POST", `${base}/licenses/actions/validate-key`, null, { meta: { key: license.attributes.key, scope: { fingerprint: "bench-fingerprint" } } });
+  if (check.meta.code !== "VALID") throw new Error(`seeded license does not validate: ${JSON.stringify(check.meta)}`);
+  writeFileSync(join(dir, `validate-${tag}.lua`), `wrk.method = "POST"\nwrk.body = ${JSON.stringify(JSON.stringify({ meta: { key: license.attributes.key, scope: { fingerprint: "bench-fingerprint" } } }))}\nwrk.headers["Content-Type"] = "application/vnd.api+json"\n`);
+  return { base, admin };
+}
 
 const dir = mkdtempSync(join(tmpdir(), "latchkey-bench-"));
-const body = JSON.stringify({ meta: { key: license.attributes.key, scope: { fingerprint: "bench-fingerprint" } } });
-writeFileSync(join(dir, "validate.lua"), `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/vnd.api+json"\n`);
+const plain = await seed("plain", false);
+const hooked = await seed("hooked", true);
 
-function run(name, path, script) {
-  const args = ["-t1", `-c${CONNECTIONS}`, `-d${DURATION}s`, "--latency"];
+function run(name, path, script, seconds) {
+  const args = ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency"];
   if (script) args.push("-s", join(dir, script));
   args.push(url + path);
   const out = spawnSync("wrk", args, { encoding: "utf8" });
@@ -68,16 +98,47 @@ function run(name, path, script) {
   return { name, rps, p50: pct(50), p99: pct(99), non2xx };
 }
 
-const results = [run("no-op (GET /v1/ping)", "/v1/ping"), run("one D1 read (GET /v1/health)", "/v1/health"), run("validate-key + fingerprint", `${base}/licenses/actions/validate-key`, "validate.lua")];
+// Interleaved: ROUND-second runs cycling A B C D, so machine noise hits all variants alike.
+const variants = [
+  ["no-op (GET /v1/ping)", "/v1/ping", null],
+  ["one D1 read (GET /v1/health)", "/v1/health", null],
+  ["validate-key + fingerprint", `${plain.base}/licenses/actions/validate-key`, "validate-plain.lua"],
+  ["validate-key, 1 webhook (*)", `${hooked.base}/licenses/actions/validate-key`, "validate-hooked.lua"],
+];
+const rounds = Math.max(1, Math.round(DURATION / ROUND));
+const per = variants.map(() => []);
+for (let i = 0; i < rounds; i++) variants.forEach(([n, p, s], v) => per[v].push(run(n, p, s, ROUND)));
+const median = (xs) => { const a = [...xs].sort((x, y) => x - y); return a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2; };
+const results = per.map((rs) => ({ name: rs[0].name, rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), non2xx: rs.reduce((n, r) => n + r.non2xx, 0) }));
+const ratio = (a, b) => { const rs = per[a].map((r, i) => r.rps / per[b][i].rps); return { med: median(rs), min: Math.min(...rs), max: Math.max(...rs) }; };
+
+// Delivery latency: 20 product creations on the hooked account, each timed from its 201
+// (the event is recorded in the same batch) to the receiver's arrival.
+const sent = new Map();
+for (let i = 0; i < 20; i++) {
+  const name = `latency-${i}`;
+  await api("POST", `${hooked.base}/products`, hooked.admin, { data: { type: "products", attributes: { name } } });
+  sent.set(name, performance.now());
+  await new Promise((ok) => setTimeout(ok, 100));
+}
+const deadline = performance.now() + 30000;
+while ([...sent.keys()].some((n) => !arrived.has(n)) && performance.now() < deadline) await new Promise((ok) => setTimeout(ok, 50));
+const lat = [...sent].filter(([n]) => arrived.has(n)).map(([n, t]) => arrived.get(n) - t).sort((x, y) => x - y);
+const q = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.ceil((p / 100) * lat.length) - 1)] : NaN);
 server.stdin.end();
+receiver.close();
 
 const wasm = readFileSync(join(ROOT, "functions/build/index_bg.wasm"));
 const [noop, read, validate] = results;
-console.log(`\nLatchkey benchmark: ${DURATION}s per endpoint, ${CONNECTIONS} connections, wrk -t1, workerd via Miniflare, local D1 + KV, one run`);
+const fmt = ({ med, min, max }) => `${med.toFixed(3)} (${min.toFixed(3)}-${max.toFixed(3)})`;
+console.log(`\nLatchkey benchmark: ${rounds} interleaved rounds of ${ROUND}s per variant, ${CONNECTIONS} connections, wrk -t1, workerd via Miniflare, local D1 + KV; medians (min-max of per-round ratios)`);
 console.log("endpoint                          req/s     p50 ms   p99 ms   non-2xx");
 for (const r of results) console.log(`${r.name.padEnd(32)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(2).padStart(9)} ${r.p99.toFixed(2).padStart(8)} ${String(r.non2xx).padStart(8)}`);
-console.log(`validate-key / no-op:        ${(validate.rps / noop.rps).toFixed(3)}`);
-console.log(`validate-key / one D1 read:  ${(validate.rps / read.rps).toFixed(3)}  (target >= 0.80)`);
+console.log(`validate-key / no-op:        ${fmt(ratio(2, 0))}`);
+console.log(`validate-key / one D1 read:  ${fmt(ratio(2, 1))}  (target >= 0.80)`);
+console.log(`validate-key, webhook / one D1 read: ${fmt(ratio(3, 1))}`);
+console.log(`validate-key, webhook / validate-key: ${fmt(ratio(3, 2))}  (target >= 0.90)`);
+console.log(`webhook delivery latency (201 -> receiver): p50 ${q(50).toFixed(0)} ms, p99 ${q(99).toFixed(0)} ms (${lat.length}/${sent.size} arrived)`);
 console.log(`wasm size: ${wasm.length} bytes raw, ${gzipSync(wasm, { level: 9 }).length} bytes gzip -9`);
 if (results.some((r) => r.non2xx > 0)) {
   console.error("bench: some responses were not 2xx");

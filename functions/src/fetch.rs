@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
-use shared::service::lifecycle::webhook_delivery::{self, HttpClient, DELIVERY_TIMEOUT_MS, MAX_RESPONSE_BODY};
+use shared::service::lifecycle::webhook_delivery::{HttpClient, DELIVERY_TIMEOUT_MS, MAX_RESPONSE_BODY};
+use shared::service::lifecycle::webhook_queue;
 use shared::service::App;
-use worker::{AbortController, Context, Delay, Fetch, Headers, Method, MessageExt, Request, RequestInit, RequestRedirect};
+use worker::{AbortController, Context, Delay, Fetch, Headers, MessageExt, Method, Request, RequestInit, RequestRedirect};
 
 use crate::env::{AppEnv, CryptoRandom, WorkerClock};
 
@@ -84,9 +85,10 @@ pub struct Notice {
 }
 
 /// The queue consumer: for each distinct account in the batch, fan out its new events and make
-/// their due deliveries (claimed with the guarded update, so a concurrent cron or a redelivered
-/// message never sends a delivery twice). A message is acked once its account's run succeeded,
-/// and retried otherwise (after `max_retries`, to the dead-letter queue; the cron still sweeps).
+/// their due deliveries ([`webhook_queue::deliver_batch`]: claimed with the guarded update, so a
+/// concurrent cron or a redelivered message never sends a delivery twice). A message is acked
+/// once its account's run completed, and retried otherwise (after `max_retries`, to the
+/// dead-letter queue; the cron sweeps whatever is left). Logs one `webhook-queue` line per account.
 pub async fn consume(batch: worker::MessageBatch<Notice>, env: &AppEnv) {
     let messages = match batch.messages() {
         Ok(m) => m,
@@ -96,28 +98,25 @@ pub async fn consume(batch: worker::MessageBatch<Notice>, env: &AppEnv) {
             return;
         }
     };
-    let db = &env.db;
-    let kv = &env.kv;
-    let app = App { db, kv, clock: &WorkerClock, rng: &CryptoRandom, secret: &env.secret, kdf: &env.kdf };
-    let mut done: Vec<(String, bool)> = Vec::new();
-    for m in &messages {
-        let account = &m.body().account;
-        let ok = match done.iter().find(|(a, _)| a == account) {
-            Some((_, ok)) => *ok,
-            None => {
-                let ok = match webhook_delivery::deliver_pending(&app, &WorkerHttp, account, &env.jobs).await {
-                    Ok(()) => true,
-                    Err(e) => {
-                        worker::console_error!("webhook queue: {e}");
-                        false
-                    }
-                };
-                worker::console_log!("webhook-queue {{\"account\":{},\"ok\":{ok}}}", serde_json::Value::from(account.as_str()));
-                done.push((account.clone(), ok));
-                ok
+    let app = App { db: &env.db, kv: &env.kv, clock: &WorkerClock, rng: &CryptoRandom, secret: &env.secret, kdf: &env.kdf };
+    let mut accounts: Vec<&str> = messages.iter().map(|m| m.body().account.as_str()).collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+    let results = webhook_queue::deliver_batch(&app, &WorkerHttp, &accounts, &env.jobs).await;
+    let mut done: Vec<(&str, bool)> = Vec::new();
+    for (account, r) in accounts.iter().zip(results) {
+        let ok = match r {
+            Ok(complete) => complete,
+            Err(e) => {
+                worker::console_error!("webhook queue: {e}");
+                false
             }
         };
-        if ok {
+        worker::console_log!("webhook-queue {{\"account\":{},\"ok\":{ok}}}", serde_json::Value::from(*account));
+        done.push((account, ok));
+    }
+    for m in &messages {
+        if done.iter().any(|(a, ok)| *ok && *a == m.body().account) {
             m.ack();
         } else {
             m.retry();

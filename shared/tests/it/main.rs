@@ -20,4 +20,5 @@ mod parity;
 mod support;
 mod validation;
 mod webhook_payloads;
+mod webhook_queue;
 mod webhooks;

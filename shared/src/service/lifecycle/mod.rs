@@ -3,5 +3,6 @@ pub mod http_fake;
 pub mod jobs;
 pub mod webhook_delivery;
 pub mod webhook_payload;
+pub mod webhook_queue;
 pub mod webhook_url;
 pub mod webhooks;

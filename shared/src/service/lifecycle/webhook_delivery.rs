@@ -27,7 +27,7 @@ use crate::service::lifecycle::jobs::{Budget, JobReport, Settings};
 use crate::service::lifecycle::webhook_url;
 use crate::service::{identity::accounts, licensing::licenses, lifecycle::webhook_payload, App};
 use crate::store::rows::{PendingEventRow, WebhookEndpointRow, WebhookEventRow};
-use crate::store::{fetch_all, fetch_one, sql, Db, Kv, Stmt};
+use crate::store::{fetch_all, sql, Db, Kv, Stmt};
 use crate::Result;
 
 /// Attempts before a delivery is `FAILED`.
@@ -356,14 +356,8 @@ fn truncate(s: &str) -> String {
 /// Posts per hook run.
 pub const HOOK_DELIVERIES: usize = 10;
 
-/// Whether the account has any webhook endpoint (the post-request hook skips accounts without).
-pub async fn account_has_endpoints<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str) -> Result<bool> {
-    let n = fetch_one::<crate::store::rows::CountRow>(app.db, sql::webhooks::COUNT_ENDPOINTS, &[account_id.into(), Value::Null]).await?;
-    Ok(n.is_some_and(|c| c.n > 0))
-}
-
-/// The post-request hook (`ctx.wait_until` after a successful change): fan out the account's
-/// new events and make their first delivery attempts. Safe to run alongside the cron.
+/// One account's run on its own (a queue batch of one, with the hook's smaller budget): fan out
+/// its new events and make their first delivery attempts. Safe to run alongside the cron.
 /// Spends at most [`Settings::hook_budget`] statements.
 ///
 /// # Errors
