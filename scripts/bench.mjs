@@ -20,7 +20,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 16);
 const ROUND = Number(process.env.BENCH_ROUND || 2);
 const BOOTSTRAP = process.env.LATCHKEY_BOOTSTRAP_TOKEN || "e2e-bootstrap-token";
 
-const server = spawn("node", [join(ROOT, "tests/harness/server.mjs")], { stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, LATCHKEY_BOOTSTRAP_TOKEN: BOOTSTRAP } });
+// ENVIRONMENT=development: the webhook variant's receiver is a loopback http URL.
+const server = spawn("node", [join(ROOT, "tests/harness/server.mjs")], { stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, ENVIRONMENT: "development", LATCHKEY_BOOTSTRAP_TOKEN: BOOTSTRAP } });
 const url = await new Promise((ok, fail) => {
   const rl = createInterface({ input: server.stdout });
   rl.once("line", (l) => ok(JSON.parse(l).url));
@@ -28,12 +29,14 @@ const url = await new Promise((ok, fail) => {
   setTimeout(() => fail(new Error("server did not start in 30 s")), 30000);
 });
 
-async function api(method, path, token, body) {
+async function api(method, path, token, body, retried = false) {
+  // A keep-alive socket the server closed after a wrk run: retry once on a new one.
   const res = await fetch(url + path, {
     method,
     headers: { "Content-Type": "application/vnd.api+json", Accept: "application/vnd.api+json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
     body: body ? JSON.stringify(body) : undefined,
-  });
+  }).catch((e) => (retried ? Promise.reject(e) : null));
+  if (res === null) return api(method, path, token, body, true);
   const text = await res.text();
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
   return text ? JSON.parse(text) : null;
