@@ -41,3 +41,29 @@ fn a_batch_delivers_its_accounts_concurrently_and_once() {
     assert!(again.iter().all(|r| matches!(r, Ok(true))));
     assert_eq!(http.requests.borrow().len(), 2);
 }
+
+#[test]
+fn a_batch_never_makes_more_deliveries_than_an_invocation_allows() {
+    let env = Env::new();
+    let settings = Settings::free(false);
+    let n = settings.deliveries_per_tick() + 2;
+    let admins: Vec<Caller> = (0..n).map(|i| hooked_account(&env, &format!("https://h{i}.example.com/h"))).collect();
+    let accounts: Vec<&str> = admins.iter().map(Caller::account_id).collect();
+    let http = RecordingHttp::default();
+    let results = block(async { deliver_batch(&env.app(), &http, &accounts, &settings).await });
+    assert!(http.requests.borrow().len() <= settings.deliveries_per_tick());
+    // The statement budget (45 on Free) is shared by the batch; what it could not serve is not
+    // acked as done, so those messages are retried until every account is served.
+    let mut pending: Vec<&str> = accounts.iter().zip(&results).filter(|(_, r)| !matches!(r, Ok(true))).map(|(a, _)| *a).collect();
+    assert!(!pending.is_empty());
+    for _ in 0..n {
+        if pending.is_empty() {
+            break;
+        }
+        let again = block(async { deliver_batch(&env.app(), &http, &pending, &settings).await });
+        pending = pending.iter().zip(&again).filter(|(_, r)| !matches!(r, Ok(true))).map(|(a, _)| *a).collect();
+    }
+    assert!(pending.is_empty());
+    // Each account's one event was posted exactly once.
+    assert_eq!(http.requests.borrow().len(), n);
+}

@@ -21,10 +21,15 @@ use crate::store::{Db, Kv};
 /// so one slow endpoint does not hold up the others.
 pub async fn deliver_batch<D: Db, K: Kv, H: HttpClient>(app: &App<'_, D, K>, http: &H, accounts: &[&str], settings: &Settings) -> Vec<Result<bool>> {
     let budget = Budget::new(settings.cron_budget());
-    let per_account = (settings.deliveries_per_tick() / accounts.len().max(1)).max(1);
-    let runs = accounts.iter().map(|account| {
+    // More accounts than deliveries: the rest are left for a retried message (or the cron).
+    let served = accounts.len().min(settings.deliveries_per_tick());
+    let per_account = (settings.deliveries_per_tick() / served.max(1)).max(1);
+    let runs = accounts.iter().enumerate().map(|(i, account)| {
         let budget = &budget;
         async move {
+            if i >= served {
+                return Ok(false);
+            }
             let fanned = webhook_delivery::fan_out(app, budget, Some(account)).await?;
             let sent = webhook_delivery::deliver_due(app, http, budget, Some(account), per_account, settings.development).await?;
             match sent.errors.into_iter().next() {
