@@ -3,7 +3,7 @@
 //! a job's events observed through `/event-logs`, maintenance renewal, and webhooks received by
 //! a loopback HTTP receiver started here — delivered by the webhook queue's consumer, signature verified with the account's public key, a
 //! 500 retried by the cron with the same idempotency token, redirects not followed, bodies
-//! capped, a hanging receiver timed out. Targets that must be refused are only ever subscribed
+//! capped, a hanging receiver timed out, repeated failures suspending the endpoint. Targets that must be refused are only ever subscribed
 //! to an event that is never emitted, and deleted at once should the refusal fail.
 
 use std::sync::{Arc, Mutex, Once};
@@ -282,6 +282,35 @@ fn a_change_is_delivered_by_the_queue_consumer_not_by_the_request() {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(settled_event(&acct, 10)["attributes"]["status"], "DELIVERED");
+}
+
+/// Repeated failures, each attempted by the queue consumer: after 10 consecutive 500s the
+/// endpoint is suspended, and a later event waits (recorded, not posted).
+#[test]
+fn repeated_failures_through_the_queue_suspend_the_endpoint() {
+    let (port, got) = receiver(vec![500; 20]);
+    let acct = srv().bootstrap_account();
+    let url = format!("http://127.0.0.1:{port}/failing");
+    let ep = create(&acct, "/webhook-endpoints", json!({"data":{"type":"webhook-endpoints","attributes":{"url":url,"subscriptions":["product.created"]}}}));
+    let ep_id = ep["id"].as_str().unwrap().to_owned();
+    for i in 0..10 {
+        create(&acct, "/products", json!({"data":{"type":"products","attributes":{"name":format!("Failing {i}")}}}));
+    }
+    let all = wait_for(&got, 10);
+    verify(&all[0], &acct.public_key_hex, "127.0.0.1");
+    let start = Instant::now();
+    loop {
+        let r = acct.client().get(&acct.path(&format!("/webhook-endpoints/{ep_id}")), acct.admin(), None);
+        r.assert_status(200);
+        if r.json["data"]["attributes"]["suspended"] == json!(true) {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "endpoint not suspended: {}\n{}", r.json, srv().logs());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    create(&acct, "/products", json!({"data":{"type":"products","attributes":{"name":"After suspension"}}}));
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(got.lock().unwrap().len(), 10, "a suspended endpoint was posted to");
 }
 
 /// The account's only webhook event, once its status is no longer `DELIVERING` (within `secs`).
