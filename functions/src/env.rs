@@ -27,7 +27,7 @@ pub struct AppEnv {
     pub rate: crate::rate_limit::Limiters,
     /// Password hashing, at `LATCHKEY_PASSWORD_ITERATIONS` (default 100,000) for new hashes.
     pub kdf: WebCryptoPbkdf2,
-    /// Per-invocation budgets of the cron jobs and the delivery hook (`LATCHKEY_PLAN`,
+    /// Per-invocation budgets of the cron jobs and the webhook queue consumer (`LATCHKEY_PLAN`,
     /// `LATCHKEY_CRON_D1_QUERIES`; Free-plan defaults).
     pub jobs: shared::service::lifecycle::jobs::Settings,
     /// The webhook queue producer (`WEBHOOKS`); `None` when the deployment has no queue (the

@@ -49,7 +49,7 @@ impl Plan {
     }
 }
 
-/// How the jobs and the delivery hook spend an invocation, read once from the deployment's vars.
+/// How the jobs and the webhook queue consumer spend an invocation, read once from the deployment's vars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
     /// D1 queries one invocation may make (the plan's, or `LATCHKEY_CRON_D1_QUERIES`).
