@@ -1,14 +1,65 @@
 //! D1 executor of [`shared::store::Db`]: prepare, bind, run. Numbers cross the JS boundary as
 //! f64 (D1 has no BigInt), exact for our integers (ids are TEXT, times are ms below 2^53).
+//!
+//! Every request runs in one D1 session (the Sessions API, read replicas): [`Consistency::for_request`]
+//! is the one decision of replica-vs-primary, [`D1Db::session`] opens it, and
+//! [`D1Db::bookmark`] is what the response returns in [`BOOKMARK_HEADER`].
 
 use serde_json::{Map, Value};
 use shared::store::{Db, Row, Stmt, StmtResult, StoreError};
+use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, D1Result};
+use worker::{D1Database, D1DatabaseSession, D1PreparedStatement, D1Result, D1SessionConstraint};
 
-/// The account database. Addressed through [`crate::env::AppEnv::db`], the one function to
-/// change when accounts are sharded across databases.
+/// The request and response header that carries a D1 session bookmark (read-your-writes).
+pub const BOOKMARK_HEADER: &str = "Latchkey-D1-Bookmark";
+
+/// Longest bookmark accepted from a client; D1's are well under it.
+const MAX_BOOKMARK: usize = 128;
+
+/// The account database binding (reads and writes at the primary). Addressed through
+/// [`crate::env::AppEnv::db`], the one function to change when accounts are sharded.
 pub struct D1Db(pub D1Database);
+
+/// The account database through one request's session (see [`D1Db::session`]); without a
+/// session (the runtime refused one) it is the binding itself.
+pub struct D1Session(D1Database, Option<D1DatabaseSession>);
+
+/// Where a request's first read may go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consistency {
+    /// The nearest replica (`first-unconstrained`): read-only requests.
+    Replica,
+    /// The primary (`first-primary`): requests that write.
+    Primary,
+}
+
+impl Consistency {
+    /// The one decision: GET and the two validation actions (whose only writes are deferred,
+    /// on the binding itself) read from a replica; everything else starts at the primary.
+    pub fn for_request(method: &str, path: &str) -> Self {
+        let path = path.trim_end_matches('/');
+        let validation = method == "POST" && (path.ends_with("/licenses/actions/validate-key") || path.ends_with("/actions/validate"));
+        if method == "GET" || method == "HEAD" || validation {
+            Consistency::Replica
+        } else {
+            Consistency::Primary
+        }
+    }
+
+    fn constraint(self) -> D1SessionConstraint {
+        match self {
+            Consistency::Replica => D1SessionConstraint::FirstUnconstrained,
+            Consistency::Primary => D1SessionConstraint::FirstPrimary,
+        }
+    }
+}
+
+/// A client-supplied bookmark worth passing to D1: 1..=128 characters of hex digits and `-`
+/// (D1's format). Anything else is ignored, so garbage can neither pin nor break a session.
+pub fn valid_bookmark(b: Option<&str>) -> Option<&str> {
+    b.map(str::trim).filter(|b| !b.is_empty() && b.len() <= MAX_BOOKMARK && b.bytes().all(|c| c.is_ascii_hexdigit() || c == b'-'))
+}
 
 fn bind(v: &Value) -> JsValue {
     match v {
@@ -25,10 +76,41 @@ fn err(e: impl std::fmt::Display) -> StoreError {
 }
 
 impl D1Db {
-    fn prepare(&self, sql: &str, params: &[Value]) -> Result<D1PreparedStatement, StoreError> {
-        let binds: Vec<JsValue> = params.iter().map(bind).collect();
-        self.0.prepare(sql).bind(&binds).map_err(err)
+    /// A handle on the same binding through a new session: after a valid `bookmark` when the
+    /// client sent one, else at `consistency`'s constraint; if D1 refuses the bookmark, at the
+    /// primary; if sessions are unavailable, the binding itself (primary).
+    pub fn session(&self, consistency: Consistency, bookmark: Option<&str>) -> D1Session {
+        let db = D1Database::unchecked_from_js(AsRef::<JsValue>::as_ref(&self.0).clone());
+        let session = valid_bookmark(bookmark)
+            .and_then(|b| self.0.with_session(Some(b)).ok())
+            .or_else(|| self.0.with_session_constraint(consistency.constraint()).ok())
+            .or_else(|| self.0.with_session_constraint(D1SessionConstraint::FirstPrimary).ok());
+        D1Session(db, session)
     }
+}
+
+impl D1Session {
+    /// The session's latest bookmark, once it has run a query.
+    pub fn bookmark(&self) -> Option<String> {
+        self.1.as_ref().and_then(|s| s.get_bookmark().ok().flatten())
+    }
+
+    fn prepare(&self, sql: &str, params: &[Value]) -> Result<D1PreparedStatement, StoreError> {
+        prepare(&self.0, self.1.as_ref(), sql, params)
+    }
+}
+
+fn prepare(db: &D1Database, session: Option<&D1DatabaseSession>, sql: &str, params: &[Value]) -> Result<D1PreparedStatement, StoreError> {
+    let binds: Vec<JsValue> = params.iter().map(bind).collect();
+    let stmt = match session {
+        Some(s) => s.prepare(sql),
+        None => db.prepare(sql),
+    };
+    stmt.bind(&binds).map_err(err)
+}
+
+fn results(r: Vec<D1Result>) -> Result<Vec<StmtResult>, StoreError> {
+    r.iter().map(|r| Ok(StmtResult { rows: rows(r)?, changes: changes(r) })).collect()
 }
 
 fn rows(r: &D1Result) -> Result<Vec<Row>, StoreError> {
@@ -41,6 +123,21 @@ fn changes(r: &D1Result) -> u64 {
 
 impl Db for D1Db {
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        rows(&prepare(&self.0, None, sql, params)?.all().await.map_err(err)?)
+    }
+
+    async fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+        Ok(changes(&prepare(&self.0, None, sql, params)?.run().await.map_err(err)?))
+    }
+
+    async fn batch(&self, stmts: Vec<Stmt>) -> Result<Vec<StmtResult>, StoreError> {
+        let prepared = stmts.iter().map(|s| prepare(&self.0, None, s.sql, &s.params)).collect::<Result<Vec<_>, _>>()?;
+        results(self.0.batch(prepared).await.map_err(err)?)
+    }
+}
+
+impl Db for D1Session {
+    async fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
         rows(&self.prepare(sql, params)?.all().await.map_err(err)?)
     }
 
@@ -50,7 +147,37 @@ impl Db for D1Db {
 
     async fn batch(&self, stmts: Vec<Stmt>) -> Result<Vec<StmtResult>, StoreError> {
         let prepared = stmts.iter().map(|s| self.prepare(s.sql, &s.params)).collect::<Result<Vec<_>, _>>()?;
-        let results = self.0.batch(prepared).await.map_err(err)?;
-        results.iter().map(|r| Ok(StmtResult { rows: rows(r)?, changes: changes(r) })).collect()
+        let done = match &self.1 {
+            Some(s) => s.batch(prepared).await,
+            None => self.0.batch(prepared).await,
+        }
+        .map_err(err)?;
+        results(done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{valid_bookmark, Consistency};
+
+    #[test]
+    fn reads_and_validations_go_to_a_replica_writes_to_the_primary() {
+        assert_eq!(Consistency::for_request("GET", "/v1/accounts/a/licenses"), Consistency::Replica);
+        assert_eq!(Consistency::for_request("POST", "/v1/licenses/actions/validate-key"), Consistency::Replica);
+        assert_eq!(Consistency::for_request("POST", "/v1/accounts/a/licenses/l/actions/validate/"), Consistency::Replica);
+        assert_eq!(Consistency::for_request("POST", "/v1/licenses"), Consistency::Primary);
+        assert_eq!(Consistency::for_request("POST", "/v1/machines"), Consistency::Primary);
+        assert_eq!(Consistency::for_request("DELETE", "/v1/licenses/l"), Consistency::Primary);
+    }
+
+    #[test]
+    fn garbage_bookmarks_are_ignored() {
+        assert_eq!(valid_bookmark(Some("0000000a-00000001-00004f2c-3f7b")), Some("0000000a-00000001-00004f2c-3f7b"));
+        assert_eq!(valid_bookmark(Some("")), None);
+        assert_eq!(valid_bookmark(Some("first-primary")), None);
+        assert_eq!(valid_bookmark(Some("first-unconstrained")), None);
+        assert_eq!(valid_bookmark(Some(&"a".repeat(129))), None);
+        assert_eq!(valid_bookmark(Some("abc\u{0}")), None);
+        assert_eq!(valid_bookmark(None), None);
     }
 }
