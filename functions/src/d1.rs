@@ -5,6 +5,8 @@
 //! is the one decision of replica-vs-primary, [`D1Db::session`] opens it, and
 //! [`D1Db::bookmark`] is what the response returns in [`BOOKMARK_HEADER`].
 
+use std::cell::Cell;
+
 use serde_json::{Map, Value};
 use shared::store::{Db, Row, Stmt, StmtResult, StoreError};
 use wasm_bindgen::JsCast;
@@ -22,8 +24,20 @@ const MAX_BOOKMARK: usize = 128;
 pub struct D1Db(pub D1Database);
 
 /// The account database through one request's session (see [`D1Db::session`]); without a
-/// session (the runtime refused one) it is the binding itself.
-pub struct D1Session(D1Database, Option<D1DatabaseSession>);
+/// session (the runtime refused one) it is the binding itself. Counts its round trips.
+pub struct D1Session(D1Database, Option<D1DatabaseSession>, Cell<Counts>, Cell<Consistency>);
+
+/// Round trips of one request by where they may be served, and statements sent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Round trips to the primary: in a `first-primary` session, after a write in the session,
+    /// or asked for ([`Db::query_primary`]).
+    pub primary: u32,
+    /// Round trips a replica may serve (`first-unconstrained`, before any write).
+    pub replica: u32,
+    /// Statements sent (a batch counts each).
+    pub statements: u32,
+}
 
 /// Where a request's first read may go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,11 +99,33 @@ impl D1Db {
             .and_then(|b| self.0.with_session(Some(b)).ok())
             .or_else(|| self.0.with_session_constraint(consistency.constraint()).ok())
             .or_else(|| self.0.with_session_constraint(D1SessionConstraint::FirstPrimary).ok());
-        D1Session(db, session)
+        // Without a session every statement goes to the primary.
+        let start = if session.is_some() { consistency } else { Consistency::Primary };
+        D1Session(db, session, Cell::new(Counts::default()), Cell::new(start))
     }
 }
 
 impl D1Session {
+    /// This request's round trips so far.
+    pub fn counts(&self) -> Counts {
+        self.2.get()
+    }
+
+    /// Counts one round trip of `statements` statements; a write moves the session to the primary.
+    fn count(&self, statements: usize, write: bool, primary: bool) {
+        let mut c = self.2.get();
+        if primary || self.3.get() == Consistency::Primary || write {
+            c.primary += 1;
+        } else {
+            c.replica += 1;
+        }
+        if write {
+            self.3.set(Consistency::Primary);
+        }
+        c.statements = c.statements.saturating_add(u32::try_from(statements).unwrap_or(u32::MAX));
+        self.2.set(c);
+    }
+
     /// The session's latest bookmark, once it has run a query.
     pub fn bookmark(&self) -> Option<String> {
         self.1.as_ref().and_then(|s| s.get_bookmark().ok().flatten())
@@ -107,6 +143,17 @@ fn prepare(db: &D1Database, session: Option<&D1DatabaseSession>, sql: &str, para
         None => db.prepare(sql),
     };
     stmt.bind(&binds).map_err(err)
+}
+
+/// A statement that only reads (`SELECT`/`WITH … SELECT`): all the crate's reads start so.
+fn is_read(sql: &str) -> bool {
+    let sql = sql.trim_start().to_ascii_lowercase();
+    sql.starts_with("select") || (sql.starts_with("with") && !["insert ", "update ", "delete ", "replace "].iter().any(|w| sql.contains(w)))
+}
+
+/// The `Server-Timing` value of a request's counts (dev/bench flag `LATCHKEY_SERVER_TIMING`).
+pub fn server_timing(c: Counts, total_ms: f64) -> String {
+    format!("d1-primary;desc=\"{}\", d1-replica;desc=\"{}\", d1-statements;desc=\"{}\", total;dur={total_ms:.1}", c.primary, c.replica, c.statements)
 }
 
 fn results(r: Vec<D1Result>) -> Result<Vec<StmtResult>, StoreError> {
@@ -138,14 +185,24 @@ impl Db for D1Db {
 
 impl Db for D1Session {
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        // A query may be a write with RETURNING; treat statements by their verb.
+        self.count(1, !is_read(sql), false);
         rows(&self.prepare(sql, params)?.all().await.map_err(err)?)
     }
 
+    async fn query_primary(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        // The binding outside the session is the primary.
+        self.count(1, false, true);
+        rows(&prepare(&self.0, None, sql, params)?.all().await.map_err(err)?)
+    }
+
     async fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+        self.count(1, true, false);
         Ok(changes(&self.prepare(sql, params)?.run().await.map_err(err)?))
     }
 
     async fn batch(&self, stmts: Vec<Stmt>) -> Result<Vec<StmtResult>, StoreError> {
+        self.count(stmts.len(), !stmts.iter().all(|s| is_read(s.sql)), false);
         let prepared = stmts.iter().map(|s| self.prepare(s.sql, &s.params)).collect::<Result<Vec<_>, _>>()?;
         let done = match &self.1 {
             Some(s) => s.batch(prepared).await,
@@ -158,7 +215,24 @@ impl Db for D1Session {
 
 #[cfg(test)]
 mod tests {
-    use super::{valid_bookmark, Consistency};
+    use super::{is_read, server_timing, valid_bookmark, Consistency, Counts};
+
+    #[test]
+    fn reads_are_told_from_writes() {
+        assert!(is_read("SELECT 1"));
+        assert!(is_read("  select * from x"));
+        assert!(is_read("WITH a AS (SELECT 1) SELECT * FROM a"));
+        assert!(!is_read("INSERT INTO x VALUES (1)"));
+        assert!(!is_read("UPDATE x SET a = 1 RETURNING *"));
+        assert!(!is_read("WITH a AS (SELECT 1) INSERT INTO x SELECT * FROM a"));
+        assert!(!is_read("sel"));
+    }
+
+    #[test]
+    fn server_timing_names_each_count() {
+        let t = server_timing(Counts { primary: 0, replica: 1, statements: 1 }, 2.0);
+        assert_eq!(t, "d1-primary;desc=\"0\", d1-replica;desc=\"1\", d1-statements;desc=\"1\", total;dur=2.0");
+    }
 
     #[test]
     fn reads_and_validations_go_to_a_replica_writes_to_the_primary() {

@@ -30,6 +30,9 @@ pub struct AppEnv {
     /// Per-invocation budgets of the cron jobs and the delivery hook (`LATCHKEY_PLAN`,
     /// `LATCHKEY_CRON_D1_QUERIES`; Free-plan defaults).
     pub jobs: shared::service::lifecycle::jobs::Settings,
+    /// `LATCHKEY_SERVER_TIMING=1` (dev and bench only; off by default): responses carry the D1
+    /// round-trip counts in `Server-Timing`.
+    pub server_timing: bool,
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
@@ -58,6 +61,7 @@ impl AppEnv {
             account_id: text(env, "LATCHKEY_ACCOUNT_ID"),
             development,
             jobs,
+            server_timing: text(env, "LATCHKEY_SERVER_TIMING").is_some_and(|v| v == "1" || v == "true"),
             rate: crate::rate_limit::Limiters::from_env(env)?,
             kdf: WebCryptoPbkdf2 {
                 iterations: shared::kdf::parse_iterations(text(env, "LATCHKEY_PASSWORD_ITERATIONS").as_deref())

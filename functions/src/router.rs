@@ -115,6 +115,7 @@ async fn bootstrap(app: &A<'_>, env: &AppEnv, req: &Req, rid: &str) -> Response 
 /// limits, check the version, run the pipeline; every answer is signed and carries the
 /// `X-RateLimit-*` headers.
 async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req, account: Option<&str>, rest: &[&str], rid: &str) -> Response {
+    let started = js_sys::Date::now();
     let (account, key) = match resolve(&app, env, account).await {
         Ok(a) => a,
         Err(e) => return respond::unsigned(respond::error(&e, rid), rid),
@@ -134,6 +135,9 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
     let db = app.db;
     let with_bookmark = |mut headers: Vec<(&'static str, String)>| {
         headers.extend(db.bookmark().map(|b| (BOOKMARK_HEADER, b)));
+        if env.server_timing {
+            headers.push(("Server-Timing", crate::d1::server_timing(db.counts(), js_sys::Date::now() - started)));
+        }
         headers
     };
     if let Some(o) = reported.filter(|o| !o.allowed) {

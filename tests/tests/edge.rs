@@ -51,3 +51,66 @@ fn validation_answers_carry_a_bookmark() {
     assert_eq!(resp.json["meta"]["code"], "NOT_FOUND");
     assert!(resp.header(BOOKMARK).is_some(), "{:?}", resp.headers);
 }
+
+fn create(acct: &TestAccount, path: &str, body: serde_json::Value) -> serde_json::Value {
+    let r = acct.client().post(&acct.path(path), acct.admin(), Some(body));
+    r.assert_status(201);
+    r.json["data"].clone()
+}
+
+/// (primary, replica) round trips from `Server-Timing` (the harness sets LATCHKEY_SERVER_TIMING).
+fn trips(r: &Resp) -> (u32, u32) {
+    let t = r.header("Server-Timing").unwrap_or_else(|| panic!("no Server-Timing: {:?}", r.headers));
+    let count = |name: &str| {
+        t.split(", ")
+            .find_map(|m| m.strip_prefix(&format!("{name};desc=\"")))
+            .and_then(|v| v.trim_end_matches('"').parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing in {t}"))
+    };
+    assert!(t.contains("total;dur="), "{t}");
+    (count("d1-primary"), count("d1-replica"))
+}
+
+fn validate_key(acct: &TestAccount, key: &serde_json::Value, fingerprint: &str) -> Resp {
+    let body = json!({"meta": {"key": key, "scope": {"fingerprint": fingerprint}}});
+    let r = acct.client().post(&acct.path("/licenses/actions/validate-key"), None, Some(body));
+    r.assert_status(200);
+    r
+}
+
+#[test]
+fn validate_key_with_a_valid_machine_reads_one_replica_and_no_primary() {
+    let acct = server().bootstrap_account();
+    let product = create(&acct, "/products", json!({"data": {"type": "products", "attributes": {"name": "App"}}}));
+    let policy = create(
+        &acct,
+        "/policies",
+        json!({"data": {"type": "policies", "attributes": {"name": "P", "floating": true}, "relationships": {"product": {"data": {"type": "products", "id": product["id"]}}}}}),
+    );
+    let lic =
+        create(&acct, "/licenses", json!({"data": {"type": "licenses", "relationships": {"policy": {"data": {"type": "policies", "id": policy["id"]}}}}}));
+    let key = lic["attributes"]["key"].clone();
+    // Before activation: a lag-explainable negative, re-read once from the primary.
+    let r = validate_key(&acct, &key, "host-1");
+    assert_eq!(r.json["meta"]["code"], "NO_MACHINES");
+    assert_eq!(trips(&r), (1, 1), "{:?}", r.header("Server-Timing"));
+    let machine = json!({"data": {"type": "machines", "attributes": {"fingerprint": "host-1"}, "relationships": {"license": {"data": {"type": "licenses", "id": lic["id"]}}}}});
+    create(&acct, "/machines", machine);
+    let r = validate_key(&acct, &key, "host-1");
+    assert_eq!(r.json["meta"]["code"], "VALID");
+    assert_eq!(trips(&r), (0, 1), "{:?}", r.header("Server-Timing"));
+    // A negative lag cannot explain (the request names another product) is not re-read.
+    let body = json!({"meta": {"key": key, "scope": {"fingerprint": "host-1", "product": "00000000-0000-4000-8000-000000000000"}}});
+    let r = acct.client().post(&acct.path("/licenses/actions/validate-key"), None, Some(body));
+    assert_eq!(r.json["meta"]["code"], "PRODUCT_SCOPE_MISMATCH");
+    assert_eq!(trips(&r), (0, 1), "{:?}", r.header("Server-Timing"));
+}
+
+#[test]
+fn writes_start_at_the_primary() {
+    let acct = server().bootstrap_account();
+    let r = acct.client().post(&acct.path("/products"), acct.admin(), Some(json!({"data": {"type": "products", "attributes": {"name": "W"}}})));
+    r.assert_status(201);
+    let (primary, replica) = trips(&r);
+    assert!(primary >= 1 && replica == 0, "{:?}", r.header("Server-Timing"));
+}
