@@ -33,6 +33,9 @@ pub struct AppEnv {
     /// The webhook queue producer (`WEBHOOKS`); `None` when the deployment has no queue (the
     /// cron alone delivers).
     pub webhooks: Option<std::rc::Rc<worker::Queue>>,
+    /// `LATCHKEY_SERVER_TIMING=1` (dev and bench only; off by default): responses carry the D1
+    /// round-trip counts in `Server-Timing`.
+    pub server_timing: bool,
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
@@ -62,6 +65,7 @@ impl AppEnv {
             development,
             jobs,
             webhooks: env.queue("WEBHOOKS").ok().map(std::rc::Rc::new),
+            server_timing: text(env, "LATCHKEY_SERVER_TIMING").is_some_and(|v| v == "1" || v == "true"),
             rate: crate::rate_limit::Limiters::from_env(env)?,
             kdf: WebCryptoPbkdf2 {
                 iterations: shared::kdf::parse_iterations(text(env, "LATCHKEY_PASSWORD_ITERATIONS").as_deref())

@@ -33,6 +33,8 @@ pub struct Req {
     /// The body exceeded [`shared::api::MAX_BODY_BYTES`] and was dropped; the pipeline answers
     /// 413 once the account is known, so the error is signed like every other.
     pub too_large: bool,
+    /// `Latchkey-D1-Bookmark`: a D1 session bookmark for read-your-writes ([`crate::d1`]).
+    pub bookmark: Option<String>,
 }
 
 /// What a handler answers.
@@ -130,6 +132,7 @@ pub async fn read(mut req: worker::Request) -> Result<Req, shared::Error> {
         environment: get("keygen-environment").filter(|e| !e.trim().is_empty()),
         content_type: get("content-type"),
         client_ip: get("cf-connecting-ip"),
+        bookmark: get("latchkey-d1-bookmark"),
         too_large,
     })
 }

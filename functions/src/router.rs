@@ -13,7 +13,7 @@ use shared::service::{identity::accounts, identity::auth, licensing::licenses, A
 use shared::store::rows::AccountRow;
 use worker::{Context, Response};
 
-use crate::d1::D1Db;
+use crate::d1::{Consistency, D1Session, BOOKMARK_HEADER};
 use crate::env::{AppEnv, CryptoRandom, WorkerClock};
 use crate::http::{Reply, Req};
 use crate::kv::WorkersKv;
@@ -22,7 +22,7 @@ use crate::respond;
 use crate::routes::{self, Match};
 
 /// The application as handlers see it.
-pub type A<'a> = App<'a, D1Db, WorkersKv>;
+pub type A<'a> = App<'a, D1Session, WorkersKv>;
 
 /// Per-request context for handlers.
 pub struct Cx<'a> {
@@ -66,7 +66,9 @@ async fn resolve(app: &A<'_>, env: &AppEnv, id: Option<&str>) -> Result<(Account
 
 /// Handles one request end to end.
 pub async fn handle(env: &AppEnv, ctx: &Context, req: Req, rid: &str) -> Response {
-    let app = App { db: &env.db, kv: &env.kv, clock: &WorkerClock, rng: &CryptoRandom, secret: &env.secret, kdf: &env.kdf };
+    // One D1 session per request: replica or primary decided once, by `Consistency`.
+    let db = env.db.session(Consistency::for_request(&req.method, &req.path), req.bookmark.as_deref());
+    let app = App { db: &db, kv: &env.kv, clock: &WorkerClock, rng: &CryptoRandom, secret: &env.secret, kdf: &env.kdf };
     let path = req.path.trim_end_matches('/').to_owned();
     let segs = routes::split(&path);
     match segs.as_slice() {
@@ -113,6 +115,7 @@ async fn bootstrap(app: &A<'_>, env: &AppEnv, req: &Req, rid: &str) -> Response 
 /// limits, check the version, run the pipeline; every answer is signed and carries the
 /// `X-RateLimit-*` headers.
 async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req, account: Option<&str>, rest: &[&str], rid: &str) -> Response {
+    let started = js_sys::Date::now();
     let (account, key) = match resolve(&app, env, account).await {
         Ok(a) => a,
         Err(e) => return respond::unsigned(respond::error(&e, rid), rid),
@@ -128,20 +131,41 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
     let checks = rate_limit::checks(&env.secret, &account_id, req.client_ip.as_deref(), creds.as_ref(), class);
     let outcomes = env.rate.run(checks, now).await;
     let reported = rate_limit::reported(&outcomes);
-    let headers = reported.map(|o| o.headers(now.div_euclid(1000))).unwrap_or_default();
-    let sign = |reply: Reply, version: &str| respond::signed_with(reply, &headers, &key, &account_id, req, version, now, rid);
+    let mut headers = reported.map(|o| o.headers(now.div_euclid(1000))).unwrap_or_default();
+    let db = app.db;
+    let with_bookmark = |mut headers: Vec<(&'static str, String)>| {
+        headers.extend(db.bookmark().map(|b| (BOOKMARK_HEADER, b)));
+        if env.server_timing {
+            headers.push(("Server-Timing", crate::d1::server_timing(db.counts(), js_sys::Date::now() - started)));
+        }
+        headers
+    };
     if let Some(o) = reported.filter(|o| !o.allowed) {
-        return sign(respond::error(&rate_limit::too_many(o, now.div_euclid(1000)), rid), api::API_VERSION);
+        let headers = with_bookmark(headers);
+        return respond::signed_with(
+            respond::error(&rate_limit::too_many(o, now.div_euclid(1000)), rid),
+            &headers,
+            &key,
+            &account_id,
+            req,
+            api::API_VERSION,
+            now,
+            rid,
+        );
     }
     let version = match api::api_version(req.version.as_deref()) {
         Ok(v) => v,
-        Err(e) => return sign(respond::error(&e, rid), api::API_VERSION),
+        Err(e) => {
+            let headers = with_bookmark(headers);
+            return respond::signed_with(respond::error(&e, rid), &headers, &key, &account_id, req, api::API_VERSION, now, rid);
+        }
     };
     let reply = match pipeline(app, env, ctx, req, account, found).await {
         Ok(r) => r,
         Err(e) => respond::error(&e, rid),
     };
-    sign(reply, version)
+    headers = with_bookmark(headers);
+    respond::signed_with(reply, &headers, &key, &account_id, req, version, now, rid)
 }
 
 async fn pipeline<'a>(

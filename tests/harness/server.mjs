@@ -154,6 +154,8 @@ const mf = new Miniflare({
   bindings: {
     ...Object.fromEntries(Object.values(RATE_LIMITS).map(({ simple, variable }) => [variable, String(simple.limit)])),
     ENVIRONMENT: process.env.ENVIRONMENT ?? "test",
+    // Round-trip counts in Server-Timing (tests/tests/edge.rs); never set in production.
+    LATCHKEY_SERVER_TIMING: process.env.LATCHKEY_SERVER_TIMING ?? "1",
     LATCHKEY_SECRET: process.env.LATCHKEY_SECRET ?? "e2e-secret-0123456789abcdef0123456789abcdef",
     LATCHKEY_BOOTSTRAP_TOKEN: process.env.LATCHKEY_BOOTSTRAP_TOKEN ?? "e2e-bootstrap-token",
     // Unset: the Worker's default (100,000), as deployed; set it to measure another count.

@@ -80,6 +80,7 @@ pub const ATTRIBUTES: &[&str] = &[
     "requireChecksumScope",
     "requireVersionScope",
     "requireCheckIn",
+    "requirePrimaryReads",
     "checkInInterval",
     "checkInIntervalCount",
     "maintenanceDuration",
@@ -173,6 +174,10 @@ pub struct PolicyConfig {
     pub require_version_scope: bool,
     /// `requireCheckIn`, default false; requires `checkInInterval` and `checkInIntervalCount`.
     pub require_check_in: bool,
+    /// `requirePrimaryReads` (a Latchkey extension, not in Keygen), default false: this
+    /// policy's validations read the D1 primary, never a read replica (no replication lag, at
+    /// the cost of a round trip to the primary's region).
+    pub require_primary_reads: bool,
     /// `checkInInterval`: `day`, `week`, `month` or `year`.
     pub check_in_interval: Option<CheckInInterval>,
     /// `checkInIntervalCount`: 1..=365.
@@ -227,6 +232,7 @@ impl Default for PolicyConfig {
             require_checksum_scope: false,
             require_version_scope: false,
             require_check_in: false,
+            require_primary_reads: false,
             check_in_interval: None,
             check_in_interval_count: None,
             maintenance_duration: None,
@@ -271,7 +277,8 @@ fn kind_of(key: &str) -> Option<Kind> {
         | "requireUserScope"
         | "requireChecksumScope"
         | "requireVersionScope"
-        | "requireCheckIn" => Kind::Boolean,
+        | "requireCheckIn"
+        | "requirePrimaryReads" => Kind::Boolean,
         "scheme" | "checkInInterval" => Kind::String { nullable: true },
         k if ATTRIBUTES.contains(&k) => Kind::String { nullable: false },
         _ => return None,
@@ -468,6 +475,7 @@ impl PolicyConfig {
             "requireChecksumScope" => self.require_checksum_scope = flag,
             "requireVersionScope" => self.require_version_scope = flag,
             "requireCheckIn" => self.require_check_in = flag,
+            "requirePrimaryReads" => self.require_primary_reads = flag,
             "checkInInterval" => self.check_in_interval = enumerated(key, v)?,
             "checkInIntervalCount" => self.check_in_interval_count = int(key, v)?,
             "maintenanceDuration" => self.maintenance_duration = int(key, v)?,

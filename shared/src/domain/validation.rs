@@ -119,6 +119,37 @@ impl Serialize for ValidationCode {
     }
 }
 
+impl ValidationCode {
+    /// Whether replication lag could explain this negative outcome: a write the client or vendor
+    /// just made at the primary (create the license, activate a machine, start or send a
+    /// heartbeat, attach an entitlement or a user, add components, renew, check in, reinstate)
+    /// that a replica has not applied yet would turn it into `VALID`. Such an outcome read from
+    /// a replica is re-read from the primary before answering ([`LAG_EXPLAINABLE`]).
+    pub fn lag_explainable(self) -> bool {
+        LAG_EXPLAINABLE.contains(&self)
+    }
+}
+
+/// The one list of outcomes re-read from the primary when a replica gave them. Left out, as
+/// replication cannot explain them: `VALID`; the request-shape codes (`*_SCOPE_REQUIRED`,
+/// `*_SCOPE_EMPTY`, product/policy/environment/checksum/version mismatches, fixed at creation
+/// or by the request); `BANNED` and the `TOO_MANY_*` limits, whose recent changes are rare.
+pub const LAG_EXPLAINABLE: &[ValidationCode] = &[
+    ValidationCode::NotFound,
+    ValidationCode::Suspended,
+    ValidationCode::Expired,
+    ValidationCode::Overdue,
+    ValidationCode::UserScopeMismatch,
+    ValidationCode::EntitlementsMissing,
+    ValidationCode::NoMachine,
+    ValidationCode::NoMachines,
+    ValidationCode::MachineScopeMismatch,
+    ValidationCode::HeartbeatNotStarted,
+    ValidationCode::HeartbeatDead,
+    ValidationCode::FingerprintScopeMismatch,
+    ValidationCode::ComponentsScopeMismatch,
+];
+
 /// The answer: `meta.valid`, `meta.detail`, `meta.code`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Outcome {

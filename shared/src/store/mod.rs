@@ -73,6 +73,12 @@ pub trait Db {
     async fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, StoreError>;
     /// Runs statements atomically, in order: all apply or none does.
     async fn batch(&self, stmts: Vec<Stmt>) -> Result<Vec<StmtResult>, StoreError>;
+    /// Runs one read at the primary, bypassing any read replica (the Worker's D1 session reads
+    /// from the nearest replica first): for answers that replication lag could have made wrong.
+    /// A store without replicas runs [`Db::query`].
+    async fn query_primary(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        self.query(sql, params).await
+    }
 }
 
 /// Runs `sql` and decodes every row into `T`.

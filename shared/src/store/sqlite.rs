@@ -14,6 +14,9 @@ pub struct SqliteDb {
     conn: RefCell<Connection>,
     /// Statements run since creation (for the scale tests' per-invocation budgets).
     pub statements: std::cell::Cell<u64>,
+    /// Reads asked of the primary ([`Db::query_primary`]); SQLite has no replica, so they run
+    /// like any read, but tests can assert when they happen.
+    pub primary_reads: std::cell::Cell<u64>,
 }
 
 impl std::fmt::Debug for SqliteDb {
@@ -49,7 +52,7 @@ impl SqliteDb {
             let sql = std::fs::read_to_string(&f).expect("read migration");
             conn.execute_batch(&sql).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         }
-        Self { conn: RefCell::new(conn), statements: std::cell::Cell::new(0) }
+        Self { conn: RefCell::new(conn), statements: std::cell::Cell::new(0), primary_reads: std::cell::Cell::new(0) }
     }
 
     fn run(conn: &Connection, sql: &str, params: &[Value]) -> Result<StmtResult, StoreError> {
@@ -98,6 +101,11 @@ impl Db for SqliteDb {
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
         self.statements.set(self.statements.get() + 1);
         Ok(Self::run(&self.conn.borrow(), sql, params)?.rows)
+    }
+
+    async fn query_primary(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        self.primary_reads.set(self.primary_reads.get() + 1);
+        self.query(sql, params).await
     }
 
     async fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {

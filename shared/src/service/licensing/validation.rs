@@ -19,7 +19,7 @@ use crate::domain::validation::{validate, LicenseFacts, Limits, MachineFacts, Ou
 use crate::error::{Code, Error};
 use crate::service::{events, fleet::leases, App, Bearer, Caller};
 use crate::store::rows::{LicenseRow, UserRefRow, ValidationMachineRow};
-use crate::store::{fetch_one, sql, Db, Kv, Row, Stmt, StoreError};
+use crate::store::{sql, Db, Kv, Stmt, StoreError};
 use crate::Result;
 
 /// Members `meta.scope` may have.
@@ -172,12 +172,32 @@ fn ownership(caller: &Caller, l: &LicenseRow, licensees: &[UserRef]) -> Ownershi
 /// caller's. validate-key: 403 when an authenticated caller may not see the license (an unknown
 /// key is a 200 with `NOT_FOUND`).
 pub async fn validate_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, req: ValidationRequest) -> Result<Validated> {
+    let first = validate_at(app, caller, req.clone(), false).await;
+    let stale = match &first {
+        Ok(v) => v.outcome.code.lag_explainable() || v.license.as_ref().is_some_and(|l| l.config().require_primary_reads),
+        Err(e) => e.is(Code::NotFound),
+    };
+    if stale {
+        validate_at(app, caller, req, true).await
+    } else {
+        first
+    }
+}
+
+/// One validation, its facts read from a replica or (`primary`) from the primary.
+async fn validate_at<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, req: ValidationRequest, primary: bool) -> Result<Validated> {
     let anonymous_key = req.by_key && caller.bearer == Bearer::Anonymous;
     access::gate(caller, if anonymous_key { Action::LicenseValidateKey } else { Action::LicenseValidate })?;
     let now = app.now();
     let account = caller.account_id();
     let by_key = i64::from(req.by_key);
-    let row = fetch_one::<Row>(app.db, sql::licenses::FIND_FOR_VALIDATION, &[account.into(), req.license.clone().into(), by_key.into(), now.into()]).await?;
+    let params = [account.into(), req.license.clone().into(), by_key.into(), now.into()];
+    let rows = if primary {
+        app.db.query_primary(sql::licenses::FIND_FOR_VALIDATION, &params).await
+    } else {
+        app.db.query(sql::licenses::FIND_FOR_VALIDATION, &params).await
+    };
+    let row = rows?.into_iter().next();
     let (license, machine_rows, licensees, entitlements) = match row {
         None => (None, Vec::new(), Vec::new(), Vec::new()),
         Some(row) => {
