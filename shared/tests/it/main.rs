@@ -15,6 +15,7 @@ mod machines;
 mod no_panic;
 mod offline;
 mod outbox;
+mod records;
 mod support;
 mod validation;
 mod webhook_payloads;

@@ -82,11 +82,15 @@ FROM policies p WHERE p.id = ?3 AND p.account_id = ?2 ON CONFLICT DO NOTHING";
 pub const UPDATE: &str = "UPDATE licenses SET name = ?3, expiry = ?4, protected = ?5, max_machines = ?6, max_processes = ?7, max_users = ?8, \
 max_cores = ?9, max_memory = ?10, max_disk = ?11, max_uses = ?12, metadata = ?13, updated_at = ?14 WHERE account_id = ?1 AND id = ?2";
 
-/// Suspends (1) or reinstates (0), only from the opposite state (0 rows = no change).
-pub const SET_SUSPENDED: &str = "UPDATE licenses SET suspended = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND suspended <> ?3";
+/// Suspends (1) or reinstates (0), only from the opposite state (0 rows = no change). Returns
+/// what it wrote.
+pub const SET_SUSPENDED: &str =
+    "UPDATE licenses SET suspended = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND suspended <> ?3 RETURNING suspended, updated_at";
 
-/// Sets the expiry (renew, transfer with RESET_EXPIRY).
-pub const SET_EXPIRY: &str = "UPDATE licenses SET expiry = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2";
+/// Sets the expiry ?3 at ?4 (renew), only if the expiry is still ?5 (the one the new value was
+/// computed from; 0 rows when a concurrent write changed it). Returns what it wrote.
+pub const SET_EXPIRY_FROM: &str =
+    "UPDATE licenses SET expiry = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND expiry IS ?5 RETURNING expiry, updated_at";
 
 /// Sets the expiry only if it is still unset (lazy expiration bases: first validation,
 /// activation or use). Idempotent under concurrency: the first writer wins.

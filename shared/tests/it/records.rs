@@ -1,0 +1,133 @@
+//! Records that tell the truth under concurrency: an event's `changes` and the response of a
+//! guarded license write come from that write itself, never from a read before or after it.
+//!
+//! SQLite natively runs one request at a time, so [`Racing`] stands in for the other clients:
+//! it lands a concurrent client's write right before the use case's batch (after its read) and
+//! another one right after it (before any re-read). Before the fix each of these failed.
+
+use serde_json::{json, Value};
+use shared::service::licensing::{licenses, usage};
+use shared::service::App;
+use shared::store::sqlite::SqliteDb;
+use shared::store::{Db, MemoryKv, Row, Stmt, StmtResult, StoreError};
+use std::cell::RefCell;
+
+use crate::support::{block, Env, SECRET};
+
+/// A database where other clients write around each batch: `before` runs just before the
+/// next batch, `after` just after it (each once).
+struct Racing<'a> {
+    db: &'a SqliteDb,
+    before: RefCell<Option<(&'static str, Vec<Value>)>>,
+    after: RefCell<Option<(&'static str, Vec<Value>)>>,
+}
+
+impl Db for Racing<'_> {
+    async fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        self.db.query(sql, params).await
+    }
+    async fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+        self.db.execute(sql, params).await
+    }
+    async fn batch(&self, stmts: Vec<Stmt>) -> Result<Vec<StmtResult>, StoreError> {
+        if let Some((sql, p)) = self.before.borrow_mut().take() {
+            self.db.execute(sql, &p).await?;
+        }
+        let res = self.db.batch(stmts).await?;
+        if let Some((sql, p)) = self.after.borrow_mut().take() {
+            self.db.execute(sql, &p).await?;
+        }
+        Ok(res)
+    }
+}
+
+fn racing<'a>(env: &'a Env, before: Option<(&'static str, Vec<Value>)>, after: Option<(&'static str, Vec<Value>)>) -> Racing<'a> {
+    Racing { db: &env.db, before: RefCell::new(before), after: RefCell::new(after) }
+}
+
+fn app<'a>(env: &'a Env, db: &'a Racing<'a>) -> App<'a, Racing<'a>, MemoryKv> {
+    App { db, kv: &env.kv, clock: &env.clock, rng: &env.rng, secret: SECRET, kdf: &env.kdf }
+}
+
+/// The `changes` of every `name` event, oldest first.
+fn changes(env: &Env, name: &str) -> Vec<Value> {
+    let rows = block(env.db.query("SELECT changes FROM event_logs WHERE event = ?1 ORDER BY created_at, rowid", &[name.into()])).unwrap();
+    rows.iter().map(|r| serde_json::from_str(r["changes"].as_str().unwrap_or("null")).unwrap()).collect()
+}
+
+const ADD_USE: &str = "UPDATE licenses SET uses = uses + 1 WHERE id = ?1";
+
+#[test]
+fn an_increment_records_and_answers_its_own_before_and_after() {
+    let env = Env::new();
+    let admin = env.admin();
+    let product = env.product(&admin, "App");
+    let l = env.license(&admin, &env.policy(&admin, &product, json!({"maxUses": 10})), json!({}));
+    // Another client's increment lands after this one read the license (uses 0) and another
+    // right after this one's write: this write is 1 → 2, and it answers 2.
+    let db = racing(&env, Some((ADD_USE, vec![l.id.clone().into()])), Some((ADD_USE, vec![l.id.clone().into()])));
+    let got = block(usage::increment(&app(&env, &db), &admin, &l.id, 1)).unwrap();
+    assert_eq!(got.uses, 2, "the response shows what this write left, not a later re-read");
+    assert_eq!(changes(&env, "license.usage.incremented"), vec![json!({"uses": [1, 2]})]);
+}
+
+#[test]
+fn a_decrement_and_a_reset_record_the_counts_they_changed() {
+    let env = Env::new();
+    let admin = env.admin();
+    let product = env.product(&admin, "App");
+    let l = env.license(&admin, &env.policy(&admin, &product, json!({})), json!({}));
+    block(usage::increment(&env.app(), &admin, &l.id, 5)).unwrap();
+    let db = racing(&env, Some((ADD_USE, vec![l.id.clone().into()])), Some((ADD_USE, vec![l.id.clone().into()])));
+    let got = block(usage::decrement(&app(&env, &db), &admin, &l.id, 2)).unwrap();
+    assert_eq!(got.uses, 4);
+    assert_eq!(changes(&env, "license.usage.decremented"), vec![json!({"uses": [6, 4]})]);
+    let db = racing(&env, Some(("UPDATE licenses SET uses = 9 WHERE id = ?1", vec![l.id.clone().into()])), Some((ADD_USE, vec![l.id.clone().into()])));
+    let got = block(usage::reset(&app(&env, &db), &admin, &l.id)).unwrap();
+    assert_eq!(got.uses, 0);
+    assert_eq!(changes(&env, "license.usage.reset"), vec![json!({"uses": [9, 0]})]);
+}
+
+#[test]
+fn a_refused_increment_records_nothing_even_when_the_read_said_there_was_room() {
+    let env = Env::new();
+    let admin = env.admin();
+    let product = env.product(&admin, "App");
+    let l = env.license(&admin, &env.policy(&admin, &product, json!({"maxUses": 1})), json!({}));
+    let db = racing(&env, Some((ADD_USE, vec![l.id.clone().into()])), None);
+    let e = block(usage::increment(&app(&env, &db), &admin, &l.id, 1)).unwrap_err();
+    assert_eq!(e.code, "USES_LIMIT_EXCEEDED");
+    assert!(changes(&env, "license.usage.incremented").is_empty());
+}
+
+#[test]
+fn concurrent_renewals_both_extend_and_each_records_its_own_expiry_change() {
+    let env = Env::new();
+    let admin = env.admin();
+    let product = env.product(&admin, "App");
+    let day = 86_400_000_i64;
+    let l = env.license(&admin, &env.policy(&admin, &product, json!({"duration": 86_400})), json!({}));
+    let e0 = l.expiry.unwrap();
+    // Another renewal lands between this one's read and its write.
+    let other = ("UPDATE licenses SET expiry = expiry + 86400000 WHERE id = ?1", vec![l.id.clone().into()]);
+    let db = racing(&env, Some(other), None);
+    let got = block(licenses::renew(&app(&env, &db), &admin, &l.id)).unwrap();
+    assert_eq!(got.expiry, Some(e0 + 2 * day), "a renewal is never lost to a concurrent one");
+    let iso = |ms: i64| shared::clock::iso8601(ms);
+    assert_eq!(changes(&env, "license.expiry.updated").last().cloned(), Some(json!({"expiry": [iso(e0 + day), iso(e0 + 2 * day)]})));
+    assert_eq!(changes(&env, "license.renewed").len(), 1);
+}
+
+#[test]
+fn suspend_and_check_in_answer_what_they_wrote() {
+    let env = Env::new();
+    let admin = env.admin();
+    let product = env.product(&admin, "App");
+    let l = env.license(&admin, &env.policy(&admin, &product, json!({"requireCheckIn": true, "checkInInterval": "day", "checkInIntervalCount": 1})), json!({}));
+    let db = racing(&env, None, Some(("UPDATE licenses SET suspended = 0 WHERE id = ?1", vec![l.id.clone().into()])));
+    let got = block(licenses::set_suspended(&app(&env, &db), &admin, &l.id, true)).unwrap();
+    assert_eq!(got.suspended, 1, "the response is the suspension this request made");
+    let db = racing(&env, None, Some(("UPDATE licenses SET last_check_in_at = 1 WHERE id = ?1", vec![l.id.clone().into()])));
+    let got = block(usage::check_in(&app(&env, &db), &admin, &l.id)).unwrap();
+    assert_eq!(got.last_check_in_at, Some(crate::support::T0));
+}
