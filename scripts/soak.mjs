@@ -156,7 +156,7 @@ async function walk(ctx, path, size) {
     if (r.status !== 200) throw new Error(`walk ${path}: ${r.status} ${r.text.slice(0, 200)}`);
     const data = r.json.data ?? [];
     seen.push(...data.map((d) => d.id));
-    if (data.length < size) return { ids: seen, count: r.json.meta?.count };
+    if (data.length < size) return { ids: seen, count: r.json.links?.meta?.count };
   }
   throw new Error(`walk ${path}: more than 1000 pages`);
 }

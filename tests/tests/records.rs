@@ -70,11 +70,8 @@ fn concurrent_increments_each_record_and_answer_their_own_step() {
         answered.insert(r.json["data"]["attributes"]["uses"].as_i64().unwrap());
     }
     assert_eq!(answered, (1..=N).collect::<BTreeSet<_>>(), "N responses, N distinct uses: each shows its own write");
-    let pairs: BTreeSet<(i64, i64)> = events(&acct, "license.usage.incremented", &id)
-        .iter()
-        .map(|e| pair(e, "uses"))
-        .map(|(a, b)| (a.as_i64().unwrap(), b.as_i64().unwrap()))
-        .collect();
+    let pairs: BTreeSet<(i64, i64)> =
+        events(&acct, "license.usage.incremented", &id).iter().map(|e| pair(e, "uses")).map(|(a, b)| (a.as_i64().unwrap(), b.as_i64().unwrap())).collect();
     let expected: BTreeSet<(i64, i64)> = (0..N).map(|i| (i, i + 1)).collect();
     assert_eq!(pairs, expected, "one event per increment, with changes.uses 0→1 … (N-1)→N");
     assert_eq!(events(&acct, "license.usage.incremented", &id).len(), N as usize);

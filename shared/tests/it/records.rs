@@ -131,3 +131,40 @@ fn suspend_and_check_in_answer_what_they_wrote() {
     let got = block(usage::check_in(&app(&env, &db), &admin, &l.id)).unwrap();
     assert_eq!(got.last_check_in_at, Some(crate::support::T0));
 }
+
+#[test]
+fn a_transfer_that_lost_a_race_writes_nothing_and_records_nothing() {
+    let env = Env::new();
+    let admin = env.admin();
+    let product = env.product(&admin, "App");
+    let (a, b, c) = (env.policy(&admin, &product, json!({})), env.policy(&admin, &product, json!({})), env.policy(&admin, &product, json!({})));
+    let l = env.license(&admin, &a, json!({}));
+    // A concurrent transfer to C lands after this one read the license (on A).
+    let db = racing(&env, Some(("UPDATE licenses SET policy_id = ?2 WHERE id = ?1", vec![l.id.clone().into(), c.id.clone().into()])), None);
+    let body = json!({"data": {"type": "policies", "id": b.id}}).to_string();
+    let e = block(licenses::transfer(&app(&env, &db), &admin, &l.id, body.as_bytes())).unwrap_err();
+    assert_eq!((e.code.as_ref(), e.status), ("STATE_INVALID", 422));
+    assert!(changes(&env, "license.policy.updated").is_empty(), "no event claims A → B");
+    let now = block(licenses::find(&env.app(), admin.account_id(), &l.id)).unwrap().unwrap();
+    assert_eq!(now.policy_id, c.id);
+    // Uncontended, the event is the write's own change and the answer is what it wrote.
+    let moved = block(licenses::transfer(&env.app(), &admin, &l.id, body.as_bytes())).unwrap();
+    assert_eq!(moved.policy_id, b.id);
+    assert_eq!(changes(&env, "license.policy.updated"), vec![json!({"policy": [c.id, b.id]})]);
+}
+
+#[test]
+fn an_owner_change_that_lost_a_race_writes_nothing_and_records_nothing() {
+    let env = Env::new();
+    let admin = env.admin();
+    let product = env.product(&admin, "App");
+    let l = env.license(&admin, &env.policy(&admin, &product, json!({})), json!({}));
+    let shared::service::Bearer::Admin { user_id } = admin.bearer.clone() else { panic!("env.admin() is an admin") };
+    let db = racing(&env, Some(("UPDATE licenses SET owner_id = ?2 WHERE id = ?1", vec![l.id.clone().into(), user_id.clone().into()])), None);
+    let e = block(licenses::change_owner(&app(&env, &db), &admin, &l.id, br#"{"data":null}"#)).unwrap_err();
+    assert_eq!(e.code, "STATE_INVALID");
+    assert!(changes(&env, "license.owner.updated").is_empty(), "no event claims null → null over the concurrent owner");
+    let cleared = block(licenses::change_owner(&env.app(), &admin, &l.id, br#"{"data":null}"#)).unwrap();
+    assert_eq!(cleared.owner_id, None);
+    assert_eq!(changes(&env, "license.owner.updated"), vec![json!({"owner": [user_id, null]})]);
+}

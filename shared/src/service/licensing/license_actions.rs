@@ -8,7 +8,7 @@ use crate::access::Action;
 use crate::api::input::to_one_body;
 use crate::domain::strategy::TransferStrategy;
 use crate::error::{AttrFault, Code, Error};
-use crate::service::licensing::licenses::{authorize, expiry_event, reload};
+use crate::service::licensing::licenses::{authorize, expiry_event};
 use crate::service::licensing::usage::Written;
 use crate::service::{catalogue::policies, events, identity::users, App, Caller};
 use crate::store::rows::LicenseRow;
@@ -104,7 +104,10 @@ pub async fn transfer<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &s
     let now = app.now();
     let expiry = if from.transfer_strategy == TransferStrategy::ResetExpiry { to.expiry_from(now) } else { l.expiry };
     let mut stmts = vec![
-        Stmt::new(sql::licenses::TRANSFER, vec![caller.account_id().into(), l.id.clone().into(), target.id.clone().into(), opt(expiry), now.into()]),
+        Stmt::new(
+            sql::licenses::TRANSFER,
+            vec![caller.account_id().into(), l.id.clone().into(), target.id.clone().into(), opt(expiry), now.into(), l.policy_id.clone().into(), opt(l.expiry)],
+        ),
         events::record_if_changed(
             app,
             caller.account_id(),
@@ -123,22 +126,35 @@ pub async fn transfer<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &s
     }
     // After the events: it may move no machine, and the events follow the license's change.
     stmts.push(Stmt::new(sql::licenses::TRANSFER_MACHINES, vec![caller.account_id().into(), l.id.clone().into(), target.id.clone().into()]));
-    app.db.batch(stmts).await?;
-    reload(app, caller, &l.id).await
+    if app.db.batch(stmts).await?.first().map_or(0, |r| r.changes) == 0 {
+        return Err(changed_concurrently("transferring"));
+    }
+    // Exactly what the guarded write set (it applied only over the values read).
+    let mut l = l;
+    (l.policy_id, l.policy_config, l.expiry, l.updated_at) = (target.id, target.config, expiry, now);
+    Ok(l)
+}
+
+/// A guarded write found the license changed since it was read: nothing was written.
+fn changed_concurrently(doing: &str) -> Error {
+    Error::new(Code::StateInvalid, format!("the license changed while {doing}; retry the request"))
 }
 
 /// Changes (or clears, with `data: null`) the owner (`PUT /licenses/{id}/owner`).
 pub async fn change_owner<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, body: &[u8]) -> Result<LicenseRow> {
     let l = authorize(app, caller, id, Action::LicenseOwnerChange).await?;
-    let owner = match to_one_body(body, "users")? {
+    let user = match to_one_body(body, "users")? {
         Some(u) => Some(
-            users::find(app, caller.account_id(), &u).await?.ok_or_else(|| Error::attribute("owner", AttrFault::NotFound, "must exist").pointer("/data"))?.id,
+            users::find(app, caller.account_id(), &u).await?.ok_or_else(|| Error::attribute("owner", AttrFault::NotFound, "must exist").pointer("/data"))?,
         ),
         None => None,
     };
-    app.db
+    let owner = user.as_ref().map(|u| u.id.clone());
+    let now = app.now();
+    let res = app
+        .db
         .batch(vec![
-            Stmt::new(sql::licenses::SET_OWNER, vec![caller.account_id().into(), l.id.clone().into(), opt(owner.clone()), app.now().into()]),
+            Stmt::new(sql::licenses::SET_OWNER, vec![caller.account_id().into(), l.id.clone().into(), opt(owner.clone()), now.into(), opt(l.owner_id.clone())]),
             events::record_if_changed(
                 app,
                 caller.account_id(),
@@ -153,7 +169,12 @@ pub async fn change_owner<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id
             ),
         ])
         .await?;
-    reload(app, caller, &l.id).await
+    if res.first().map_or(0, |r| r.changes) == 0 {
+        return Err(changed_concurrently("changing its owner"));
+    }
+    let mut l = l;
+    (l.owner_id, l.owner_email, l.owner_banned_at, l.updated_at) = (owner, user.as_ref().map(|u| u.email.clone()), user.and_then(|u| u.banned_at), now);
+    Ok(l)
 }
 
 fn parse_identifier(body: &[u8], ty: &str) -> Result<String> {
