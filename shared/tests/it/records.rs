@@ -30,11 +30,13 @@ impl Db for Racing<'_> {
         self.db.execute(sql, params).await
     }
     async fn batch(&self, stmts: Vec<Stmt>) -> Result<Vec<StmtResult>, StoreError> {
-        if let Some((sql, p)) = self.before.borrow_mut().take() {
+        let before = self.before.borrow_mut().take();
+        if let Some((sql, p)) = before {
             self.db.execute(sql, &p).await?;
         }
         let res = self.db.batch(stmts).await?;
-        if let Some((sql, p)) = self.after.borrow_mut().take() {
+        let after = self.after.borrow_mut().take();
+        if let Some((sql, p)) = after {
             self.db.execute(sql, &p).await?;
         }
         Ok(res)
