@@ -170,3 +170,28 @@ fn an_owner_change_that_lost_a_race_writes_nothing_and_records_nothing() {
     assert_eq!(cleared.owner_id, None);
     assert_eq!(changes(&env, "license.owner.updated"), vec![json!({"owner": [user_id, null]})]);
 }
+
+#[test]
+fn activation_and_process_writes_answer_what_they_wrote() {
+    use shared::service::fleet::{activation, processes};
+    let env = Env::new();
+    let admin = env.admin();
+    let product = env.product(&admin, "App");
+    let l = env.license(&admin, &env.policy(&admin, &product, json!({"floating": true, "maxMachines": 3})), json!({}));
+    // A concurrent deactivation lands right after the activation's batch: the activation
+    // still answers the machine it created (before: a 500 "activated machine vanished").
+    let body = json!({"data":{"type":"machines","attributes":{"fingerprint":"fp-r"},"relationships":{"license":{"data":{"type":"licenses","id":l.id}}}}});
+    let db = racing(&env, None, Some(("DELETE FROM machines WHERE fingerprint = 'fp-r'", vec![])));
+    let m = block(activation::activate(&app(&env, &db), &admin, activation::parse(body.to_string().as_bytes()).unwrap())).unwrap();
+    assert_eq!((m.fingerprint.as_str(), m.license_id.as_str()), ("fp-r", l.id.as_str()));
+    let body = json!({"data":{"type":"machines","attributes":{"fingerprint":"fp-s"},"relationships":{"license":{"data":{"type":"licenses","id":l.id}}}}});
+    let m = block(activation::activate(&env.app(), &admin, activation::parse(body.to_string().as_bytes()).unwrap())).unwrap();
+    let spawn = json!({"data":{"type":"processes","attributes":{"pid":"7"},"relationships":{"machine":{"data":{"type":"machines","id":m.id}}}}});
+    let db = racing(&env, None, Some(("UPDATE processes SET last_heartbeat_at = last_heartbeat_at + 1 WHERE pid = '7'", vec![])));
+    let p = block(processes::spawn(&app(&env, &db), &admin, processes::parse(spawn.to_string().as_bytes()).unwrap())).unwrap();
+    assert_eq!(p.last_heartbeat_at, crate::support::T0, "the spawn answers its own heartbeat");
+    env.clock.advance(5_000);
+    let db = racing(&env, None, Some(("DELETE FROM processes WHERE id = ?1", vec![p.id.clone().into()])));
+    let (pinged, _) = block(processes::ping(&app(&env, &db), &admin, &p.id)).unwrap();
+    assert_eq!(pinged.last_heartbeat_at, crate::support::T0 + 5_000, "the ping answers what it wrote (before: a 404 from the re-read)");
+}
