@@ -39,11 +39,11 @@ pub const RESET_USES: &str = "UPDATE licenses SET uses = 0, updated_at = ?3 WHER
 pub const SET_EXPIRY_IF_UNSET_AFTER_CHANGE: &str =
     "UPDATE licenses SET expiry = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND expiry IS NULL AND changes() > 0 RETURNING expiry, updated_at";
 
-/// Records a license check-out at ?3.
-pub const TOUCH_LICENSE_CHECK_OUT: &str = "UPDATE licenses SET last_check_out_at = ?3 WHERE account_id = ?1 AND id = ?2";
+/// Records a license check-out at ?3; returns what it wrote (the file is built from it).
+pub const TOUCH_LICENSE_CHECK_OUT: &str = "UPDATE licenses SET last_check_out_at = ?3 WHERE account_id = ?1 AND id = ?2 RETURNING last_check_out_at";
 
-/// Records a machine check-out at ?3.
-pub const TOUCH_MACHINE_CHECK_OUT: &str = "UPDATE machines SET last_check_out_at = ?3 WHERE account_id = ?1 AND id = ?2";
+/// Records a machine check-out at ?3; returns what it wrote (the file is built from it).
+pub const TOUCH_MACHINE_CHECK_OUT: &str = "UPDATE machines SET last_check_out_at = ?3 WHERE account_id = ?1 AND id = ?2 RETURNING last_check_out_at";
 
 /// Licensees of license ?2 (users), newest first, ?3 limit, ?4 offset.
 pub const LIST_LICENSEES: &str = "SELECT u.* FROM users u JOIN license_users lu ON lu.user_id = u.id \
