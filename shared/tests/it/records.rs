@@ -195,3 +195,19 @@ fn activation_and_process_writes_answer_what_they_wrote() {
     let (pinged, _) = block(processes::ping(&app(&env, &db), &admin, &p.id)).unwrap();
     assert_eq!(pinged.last_heartbeat_at, crate::support::T0 + 5_000, "the ping answers what it wrote (before: a 404 from the re-read)");
 }
+
+#[test]
+fn a_machine_ping_answers_what_it_wrote() {
+    use shared::service::fleet::{activation, heartbeats};
+    let env = Env::new();
+    let admin = env.admin();
+    let product = env.product(&admin, "App");
+    let l = env.license(&admin, &env.policy(&admin, &product, json!({})), json!({}));
+    let body = json!({"data":{"type":"machines","attributes":{"fingerprint":"fp-h"},"relationships":{"license":{"data":{"type":"licenses","id":l.id}}}}});
+    let m = block(activation::activate(&env.app(), &admin, activation::parse(body.to_string().as_bytes()).unwrap())).unwrap();
+    env.clock.advance(1_000);
+    // A concurrent write lands right after the ping's batch: the ping answers its own heartbeat.
+    let db = racing(&env, None, Some(("UPDATE machines SET last_heartbeat_at = 5 WHERE id = ?1", vec![m.id.clone().into()])));
+    let (pinged, _) = block(heartbeats::ping(&app(&env, &db), &admin, &m.id)).unwrap();
+    assert_eq!(pinged.last_heartbeat_at, Some(crate::support::T0 + 1_000));
+}

@@ -148,9 +148,10 @@ pub const UPDATE: &str =
     "UPDATE machines SET name = ?3, ip = ?4, hostname = ?5, platform = ?6, metadata = ?7, max_processes = ?8, updated_at = ?9 WHERE account_id = ?1 AND id = ?2";
 
 /// A ping: sets the heartbeat to ?3 only if it is still ?4 as read (NULL-safe), so concurrent
-/// pings record one event each only for the write that happened.
+/// pings record one event each only for the write that happened. Returns the machine as
+/// written (the response).
 pub const PING: &str = "UPDATE machines SET last_heartbeat_at = ?3, last_death_event_at = NULL, updated_at = ?3 \
-WHERE account_id = ?1 AND id = ?2 AND last_heartbeat_at IS ?4";
+WHERE account_id = ?1 AND id = ?2 AND last_heartbeat_at IS ?4 RETURNING *";
 
 /// Clears the heartbeat (`actions/reset`).
 pub const RESET: &str = "UPDATE machines SET last_heartbeat_at = NULL, last_death_event_at = NULL, updated_at = ?3 WHERE account_id = ?1 AND id = ?2";
