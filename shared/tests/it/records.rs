@@ -210,4 +210,9 @@ fn a_machine_ping_answers_what_it_wrote() {
     let db = racing(&env, None, Some(("UPDATE machines SET last_heartbeat_at = 5 WHERE id = ?1", vec![m.id.clone().into()])));
     let (pinged, _) = block(heartbeats::ping(&app(&env, &db), &admin, &m.id)).unwrap();
     assert_eq!(pinged.last_heartbeat_at, Some(crate::support::T0 + 1_000));
+    // Same for an update: a concurrent rename right after it does not show in its answer.
+    let db = racing(&env, None, Some(("UPDATE machines SET name = 'theirs' WHERE id = ?1", vec![m.id.clone().into()])));
+    let u = shared::service::fleet::machines::parse_update(br#"{"data":{"type":"machines","attributes":{"name":"mine"}}}"#).unwrap();
+    let updated = block(shared::service::fleet::machines::update(&app(&env, &db), &admin, &m.id, u)).unwrap();
+    assert_eq!(updated.name.as_deref(), Some("mine"));
 }

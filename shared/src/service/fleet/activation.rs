@@ -256,10 +256,7 @@ pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, mut a:
     }
     // The response is the machine as the guarded insert wrote it (its RETURNING), never a
     // re-read a concurrent heartbeat or deletion could have overtaken.
-    let mut row = results.first().and_then(|r| r.rows.first()).cloned().ok_or_else(|| Error::internal("activation returned no row"))?;
-    row.insert("policy_config".into(), l.policy_config.clone().into());
-    row.insert("license_max_processes".into(), opt(l.max_processes));
-    let m: MachineRow = serde_json::from_value(Value::Object(row)).map_err(crate::store::StoreError::from)?;
+    let m = machines::written(&results, &l.policy_config, l.max_processes)?.ok_or_else(|| Error::internal("activation returned no row"))?;
     leases::write(app, &m).await;
     Ok(m)
 }

@@ -32,16 +32,13 @@ pub async fn ping<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
         .db
         .batch(vec![Stmt::new(sql::machines::PING, vec![caller.account_id().into(), m.id.clone().into(), now.into(), opt(m.last_heartbeat_at)]), event])
         .await?;
-    let Some(mut row) = results.first().and_then(|r| r.rows.first()).cloned() else {
+    // This ping's own write (RETURNING), not a re-read a concurrent write could overtake.
+    let Some(m) = machines::written(&results, &m.policy_config, m.license_max_processes)? else {
         let m = machines::find(app, caller.account_id(), &m.id).await?.ok_or_else(|| Error::not_found("machine", id))?;
         // A concurrent ping of the same machine won the write (and recorded its event); the
         // machine is alive either way.
         return Ok((m, None));
     };
-    // This ping's own write (RETURNING), not a re-read a concurrent write could overtake.
-    row.insert("policy_config".into(), m.policy_config.clone().into());
-    row.insert("license_max_processes".into(), opt(m.license_max_processes));
-    let m: MachineRow = serde_json::from_value(serde_json::Value::Object(row)).map_err(crate::store::StoreError::from)?;
     leases::write(app, &m).await;
     Ok((m, status))
 }

@@ -13,7 +13,7 @@ use crate::service::{
     events, fetch_page, fleet::leases, licensing::license_tokens, licensing::licenses, metadata_text, readable, App, Bearer, Caller, ListScope,
 };
 use crate::store::rows::{LicenseRow, MachineRow};
-use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
+use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt, StmtResult, StoreError};
 use crate::Result;
 
 /// A machine by id or fingerprint, without access checks.
@@ -140,8 +140,18 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
         opt(u.max_processes.into_update().unwrap_or(m.max_processes)),
         app.now().into(),
     ];
-    app.db.batch(vec![Stmt::new(sql::machines::UPDATE, params), event(app, caller, "machine.updated", &m.id)]).await?;
-    find(app, caller.account_id(), &m.id).await?.ok_or_else(|| Error::not_found("machine", id))
+    let res = app.db.batch(vec![Stmt::new(sql::machines::UPDATE, params), event(app, caller, "machine.updated", &m.id)]).await?;
+    written(&res, &m.policy_config, m.license_max_processes)?.ok_or_else(|| Error::not_found("machine", id))
+}
+
+/// The machine the write at the head of `res` returned (`RETURNING *`), with its policy's config
+/// and its license's `maxProcesses` (which that write did not change): responses show their own
+/// write, never a re-read a concurrent write could have overtaken. `None`: it matched nothing.
+pub(super) fn written(res: &[StmtResult], policy_config: &str, license_max_processes: Option<i64>) -> Result<Option<MachineRow>> {
+    let Some(mut row) = res.first().and_then(|r| r.rows.first()).cloned() else { return Ok(None) };
+    row.insert("policy_config".into(), policy_config.into());
+    row.insert("license_max_processes".into(), opt(license_max_processes));
+    Ok(Some(serde_json::from_value(Value::Object(row)).map_err(StoreError::from)?))
 }
 
 /// Deactivates a machine (`machine.deleted`) and drops its lease. With a license token, the

@@ -143,9 +143,9 @@ pub const LIST: &str = concat!(machine_select!(), machine_filters!(), "ORDER BY 
 pub const COUNT: &str = concat!("SELECT count(*) AS n FROM machines m JOIN policies p ON p.id = m.policy_id ", machine_filters!());
 
 /// Writes the mutable attributes: ?3 name, ?4 ip, ?5 hostname, ?6 platform, ?7 metadata,
-/// ?8 max processes, ?9 now.
-pub const UPDATE: &str =
-    "UPDATE machines SET name = ?3, ip = ?4, hostname = ?5, platform = ?6, metadata = ?7, max_processes = ?8, updated_at = ?9 WHERE account_id = ?1 AND id = ?2";
+/// ?8 max processes, ?9 now. Returns the machine as written (the response).
+pub const UPDATE: &str = "UPDATE machines SET name = ?3, ip = ?4, hostname = ?5, platform = ?6, metadata = ?7, max_processes = ?8, updated_at = ?9 \
+WHERE account_id = ?1 AND id = ?2 RETURNING *";
 
 /// A ping: sets the heartbeat to ?3 only if it is still ?4 as read (NULL-safe), so concurrent
 /// pings record one event each only for the write that happened. Returns the machine as
