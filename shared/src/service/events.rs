@@ -41,6 +41,21 @@ pub fn record_if_changed<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, wh
     Stmt::new(sql::events::INSERT_IF_CHANGED, params(app, account_id, who, ev))
 }
 
+/// Like [`record_if_changed`] for a usage change of license `ev.resource_id` by `delta`: the
+/// event's `changes.uses` pair is computed in SQL from the row the guarded write right before
+/// it produced (`ev.changes` is ignored), so concurrent writers each record their own pair.
+pub fn record_uses_change_if_changed<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, who: &Bearer, ev: Event<'_>, delta: i64) -> Stmt {
+    let mut p = params(app, account_id, who, Event { changes: None, ..ev });
+    p.push(delta.into());
+    Stmt::new(sql::events::INSERT_USES_CHANGE_IF_CHANGED, p)
+}
+
+/// The event of a usage reset of license `ev.resource_id`, to put right BEFORE the reset in the
+/// same batch: `changes.uses` is `[uses the reset overwrites, 0]`, read inside the batch.
+pub fn record_uses_reset<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, who: &Bearer, ev: Event<'_>) -> Stmt {
+    Stmt::new(sql::events::INSERT_USES_RESET, params(app, account_id, who, Event { changes: None, ..ev }))
+}
+
 /// The machines an activation counts against a license's machine limit.
 #[derive(Debug, Clone)]
 pub struct LeasedMachines<'a> {

@@ -32,13 +32,13 @@ pub async fn ping<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
         .db
         .batch(vec![Stmt::new(sql::machines::PING, vec![caller.account_id().into(), m.id.clone().into(), now.into(), opt(m.last_heartbeat_at)]), event])
         .await?;
-    let pinged = results.first().is_some_and(|r| r.changes == 1);
-    let m = machines::find(app, caller.account_id(), &m.id).await?.ok_or_else(|| Error::not_found("machine", id))?;
-    if !pinged {
+    // This ping's own write (RETURNING), not a re-read a concurrent write could overtake.
+    let Some(m) = machines::written(&results, &m.policy_config, m.license_max_processes)? else {
+        let m = machines::find(app, caller.account_id(), &m.id).await?.ok_or_else(|| Error::not_found("machine", id))?;
         // A concurrent ping of the same machine won the write (and recorded its event); the
         // machine is alive either way.
         return Ok((m, None));
-    }
+    };
     leases::write(app, &m).await;
     Ok((m, status))
 }

@@ -11,7 +11,7 @@ use crate::domain::policy::INT4_MAX;
 use crate::error::{Code, Error};
 use crate::service::{events, fetch_page, metadata_text, ownership, readable, App, Bearer, Caller, ListScope};
 use crate::store::rows::{LicenseRow, MachineRow};
-use crate::store::{self, fetch_one, opt, sql, Db, Kv, Stmt};
+use crate::store::{self, fetch_one, opt, sql, Db, Kv, Stmt, StmtResult, StoreError};
 use crate::Result;
 
 /// A machine by id or fingerprint, without access checks.
@@ -130,8 +130,18 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
         opt(u.max_processes.into_update().unwrap_or(m.max_processes)),
         app.now().into(),
     ];
-    app.db.batch(vec![Stmt::new(sql::machines::UPDATE, params), event(app, caller, "machine.updated", &m.id)]).await?;
-    find(app, caller.account_id(), &m.id).await?.ok_or_else(|| Error::not_found("machine", id))
+    let res = app.db.batch(vec![Stmt::new(sql::machines::UPDATE, params), event(app, caller, "machine.updated", &m.id)]).await?;
+    written(&res, &m.policy_config, m.license_max_processes)?.ok_or_else(|| Error::not_found("machine", id))
+}
+
+/// The machine the write at the head of `res` returned (`RETURNING *`), with its policy's config
+/// and its license's `maxProcesses` (which that write did not change): responses show their own
+/// write, never a re-read a concurrent write could have overtaken. `None`: it matched nothing.
+pub fn written(res: &[StmtResult], policy_config: &str, license_max_processes: Option<i64>) -> Result<Option<MachineRow>> {
+    let Some(mut row) = res.first().and_then(|r| r.rows.first()).cloned() else { return Ok(None) };
+    row.insert("policy_config".into(), policy_config.into());
+    row.insert("license_max_processes".into(), opt(license_max_processes));
+    Ok(Some(serde_json::from_value(Value::Object(row)).map_err(StoreError::from)?))
 }
 
 /// The event statement `name` for machine `id` by the caller, to put right after the write on

@@ -13,7 +13,7 @@ use crate::domain::strategy::ProcessLeasingStrategy;
 use crate::error::{AttrFault, Code, Error};
 use crate::service::{events, fetch_page, fleet::machines, metadata_text, readable, App, Caller, ListScope};
 use crate::store::rows::{ProcessRow, SpawnStateRow};
-use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
+use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt, StmtResult, StoreError};
 use crate::Result;
 
 /// A parsed `POST /processes`.
@@ -83,7 +83,17 @@ pub async fn spawn<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: Pr
         }
         return Err(Error::new(Code::StateInvalid, "the machine changed while spawning; retry the request"));
     }
-    find(app, caller.account_id(), &id).await?.ok_or_else(|| Error::internal("spawned process vanished"))
+    written(&results, &m.product_id, &m.policy_config)?.ok_or_else(|| Error::internal("spawn returned no row"))
+}
+
+/// The process the guarded write at the head of `res` returned (`RETURNING *`) with its
+/// machine's product and policy config: the response shows that write, never a re-read a
+/// concurrent ping or kill could have overtaken.
+fn written(res: &[StmtResult], product_id: &str, policy_config: &str) -> Result<Option<ProcessRow>> {
+    let Some(mut row) = res.first().and_then(|r| r.rows.first()).cloned() else { return Ok(None) };
+    row.insert("product_id".into(), product_id.into());
+    row.insert("policy_config".into(), policy_config.into());
+    Ok(Some(serde_json::from_value(Value::Object(row)).map_err(StoreError::from)?))
 }
 
 /// By id, unchecked (callers authorize).
@@ -136,8 +146,9 @@ pub async fn ping<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
         ProcessStatus::Dead => return Err(Error::new(Code::ProcessHeartbeatDead, "is dead")),
         _ => ("process.heartbeat.ping", None),
     };
-    app.db
+    let res = app
+        .db
         .batch(vec![Stmt::new(sql::processes::PING, vec![caller.account_id().into(), p.id.clone().into(), now.into()]), event(app, caller, name, &p.id)])
         .await?;
-    Ok((find(app, caller.account_id(), &p.id).await?.ok_or_else(|| Error::not_found("process", id))?, status))
+    Ok((written(&res, &p.product_id, &p.policy_config)?.ok_or_else(|| Error::not_found("process", id))?, status))
 }

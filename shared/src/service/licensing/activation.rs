@@ -245,7 +245,9 @@ pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, mut a:
     if results.first().map_or(0, |r| r.changes) == 0 {
         return Err(refusal(app, caller, &head, &cfg, &l, &a, max_machines).await?);
     }
-    let m = machines::find(app, &account, &id).await?.ok_or_else(|| Error::internal("activated machine vanished"))?;
+    // The response is the machine as the guarded insert wrote it (its RETURNING), never a
+    // re-read a concurrent heartbeat or deletion could have overtaken.
+    let m = machines::written(&results, &l.policy_config, l.max_processes)?.ok_or_else(|| Error::internal("activation returned no row"))?;
     leases::write(app, &m).await;
     Ok(m)
 }

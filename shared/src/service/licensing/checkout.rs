@@ -193,13 +193,20 @@ async fn checkable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_i
     .await
 }
 
+/// The `last_check_out_at` the touch at the head of a check-out batch returned (`None`: the
+/// row was deleted concurrently).
+fn checked_out_at(res: &[crate::store::StmtResult]) -> Option<Millis> {
+    res.first().and_then(|r| r.rows.first()).and_then(|row| row.get("last_check_out_at")).and_then(Value::as_i64)
+}
+
 /// Checks out a license file.
 pub async fn license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str, opts: Options) -> Result<Checkout> {
     let l = checkable(app, caller, license_id).await?;
     check_ttl_allowed(caller, &opts)?;
     let now = app.now();
     let (acc, id) = (caller.account_id(), l.id.clone());
-    app.db
+    let res = app
+        .db
         .batch(vec![
             Stmt::new(sql::license_actions::TOUCH_LICENSE_CHECK_OUT, vec![acc.into(), id.clone().into(), now.into()]),
             events::record_if_changed(
@@ -210,7 +217,9 @@ pub async fn license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license
             ),
         ])
         .await?;
-    let l = licenses::find(app, acc, &id).await?.ok_or_else(|| Error::not_found("license", &id))?;
+    // The file shows this check-out's own write, not a re-read a concurrent one may overtake.
+    let mut l = l;
+    l.last_check_out_at = Some(checked_out_at(&res).ok_or_else(|| Error::not_found("license", &id))?);
     let mut included = Vec::new();
     for inc in &opts.include {
         license_include(app, &l, inc, &mut included).await?;
@@ -227,7 +236,8 @@ pub async fn machine<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, machine
     let l = checkable(app, caller, &m.license_id).await.map_err(|e| if e.is(Code::NotFound) { Error::not_found("machine", machine_id) } else { e })?;
     check_ttl_allowed(caller, &opts)?;
     let now = app.now();
-    app.db
+    let res = app
+        .db
         .batch(vec![
             Stmt::new(sql::license_actions::TOUCH_MACHINE_CHECK_OUT, vec![acc.into(), m.id.clone().into(), now.into()]),
             events::record_if_changed(
@@ -238,7 +248,8 @@ pub async fn machine<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, machine
             ),
         ])
         .await?;
-    let m = machines::find(app, acc, &m.id).await?.unwrap_or(m);
+    let mut m = m;
+    m.last_check_out_at = Some(checked_out_at(&res).ok_or_else(|| Error::not_found("machine", machine_id))?);
     let mut included = Vec::new();
     for inc in &opts.include {
         match inc.as_str() {

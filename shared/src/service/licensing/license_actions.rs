@@ -8,7 +8,8 @@ use crate::access::Action;
 use crate::api::input::to_one_body;
 use crate::domain::strategy::TransferStrategy;
 use crate::error::{AttrFault, Code, Error};
-use crate::service::licensing::licenses::{authorize, expiry_event, reload};
+use crate::service::licensing::licenses::{authorize, expiry_event};
+use crate::service::licensing::usage::Written;
 use crate::service::{catalogue::policies, events, identity::users, App, Caller};
 use crate::store::rows::LicenseRow;
 use crate::store::{flag, opt, sql, Db, Kv, Stmt};
@@ -41,34 +42,49 @@ pub async fn set_suspended<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, i
             ),
         ])
         .await?;
-    if res.first().map_or(0, |r| r.changes) == 0 {
+    match Written::of(&res, 0)? {
+        Some(w) => Ok(w.apply(l)),
         // A concurrent request made the same change first (and recorded its event).
-        return Err(Error::new(Code::StateInvalid, if suspended { "license is already suspended" } else { "license is not suspended" }));
+        None => Err(Error::new(Code::StateInvalid, if suspended { "license is already suspended" } else { "license is not suspended" })),
     }
-    reload(app, caller, &l.id).await
 }
 
-/// Renews a license per its policy's `renewalBasis`.
+/// Renews a license per its policy's `renewalBasis`. The new expiry is written only over the
+/// expiry it was computed from (compare-and-set), so two concurrent renewals both extend the
+/// license and each event's `changes.expiry` is its own write's before → after; a lost race is
+/// recomputed from the fresh row (a few times, then 422 `STATE_INVALID`).
 ///
 /// # Errors
 /// 422 `POLICY_DURATION_MISSING` when the policy has no duration.
 pub async fn renew<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<LicenseRow> {
-    let l = authorize(app, caller, id, Action::LicenseRenew).await?;
-    let expiry = l.config().expiry_for_renewal(app.now(), l.expiry)?;
-    app.db
-        .batch(vec![
-            Stmt::new(sql::licenses::SET_EXPIRY, vec![caller.account_id().into(), l.id.clone().into(), expiry.into(), app.now().into()]),
-            events::record_if_changed(
-                app,
-                caller.account_id(),
-                &caller.bearer,
-                events::Event { name: "license.renewed", resource_type: "licenses", resource_id: &l.id, changes: None, meta: None },
-            ),
-            events::record_if_changed(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, Some(expiry))),
-        ])
-        .await?;
-    reload(app, caller, &l.id).await
+    for _ in 0..RENEW_ATTEMPTS {
+        let l = authorize(app, caller, id, Action::LicenseRenew).await?;
+        let expiry = l.config().expiry_for_renewal(app.now(), l.expiry)?;
+        let res = app
+            .db
+            .batch(vec![
+                Stmt::new(
+                    sql::licenses::SET_EXPIRY_FROM,
+                    vec![caller.account_id().into(), l.id.clone().into(), expiry.into(), app.now().into(), opt(l.expiry)],
+                ),
+                events::record_if_changed(
+                    app,
+                    caller.account_id(),
+                    &caller.bearer,
+                    events::Event { name: "license.renewed", resource_type: "licenses", resource_id: &l.id, changes: None, meta: None },
+                ),
+                events::record_if_changed(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, Some(expiry))),
+            ])
+            .await?;
+        if let Some(w) = Written::of(&res, 0)? {
+            return Ok(w.apply(l));
+        }
+    }
+    Err(Error::new(Code::StateInvalid, "the license changed while renewing; retry the request"))
 }
+
+/// How often [`renew`] recomputes after a concurrent change of the expiry.
+const RENEW_ATTEMPTS: usize = 4;
 
 /// Moves a license to another policy of the same product (`PUT /licenses/{id}/policy`).
 ///
@@ -88,7 +104,10 @@ pub async fn transfer<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &s
     let now = app.now();
     let expiry = if from.transfer_strategy == TransferStrategy::ResetExpiry { to.expiry_from(now) } else { l.expiry };
     let mut stmts = vec![
-        Stmt::new(sql::licenses::TRANSFER, vec![caller.account_id().into(), l.id.clone().into(), target.id.clone().into(), opt(expiry), now.into()]),
+        Stmt::new(
+            sql::licenses::TRANSFER,
+            vec![caller.account_id().into(), l.id.clone().into(), target.id.clone().into(), opt(expiry), now.into(), l.policy_id.clone().into(), opt(l.expiry)],
+        ),
         events::record_if_changed(
             app,
             caller.account_id(),
@@ -107,22 +126,35 @@ pub async fn transfer<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &s
     }
     // After the events: it may move no machine, and the events follow the license's change.
     stmts.push(Stmt::new(sql::licenses::TRANSFER_MACHINES, vec![caller.account_id().into(), l.id.clone().into(), target.id.clone().into()]));
-    app.db.batch(stmts).await?;
-    reload(app, caller, &l.id).await
+    if app.db.batch(stmts).await?.first().map_or(0, |r| r.changes) == 0 {
+        return Err(changed_concurrently("transferring"));
+    }
+    // Exactly what the guarded write set (it applied only over the values read).
+    let mut l = l;
+    (l.policy_id, l.policy_config, l.expiry, l.updated_at) = (target.id, target.config, expiry, now);
+    Ok(l)
+}
+
+/// A guarded write found the license changed since it was read: nothing was written.
+fn changed_concurrently(doing: &str) -> Error {
+    Error::new(Code::StateInvalid, format!("the license changed while {doing}; retry the request"))
 }
 
 /// Changes (or clears, with `data: null`) the owner (`PUT /licenses/{id}/owner`).
 pub async fn change_owner<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, body: &[u8]) -> Result<LicenseRow> {
     let l = authorize(app, caller, id, Action::LicenseOwnerChange).await?;
-    let owner = match to_one_body(body, "users")? {
+    let user = match to_one_body(body, "users")? {
         Some(u) => Some(
-            users::find(app, caller.account_id(), &u).await?.ok_or_else(|| Error::attribute("owner", AttrFault::NotFound, "must exist").pointer("/data"))?.id,
+            users::find(app, caller.account_id(), &u).await?.ok_or_else(|| Error::attribute("owner", AttrFault::NotFound, "must exist").pointer("/data"))?,
         ),
         None => None,
     };
-    app.db
+    let owner = user.as_ref().map(|u| u.id.clone());
+    let now = app.now();
+    let res = app
+        .db
         .batch(vec![
-            Stmt::new(sql::licenses::SET_OWNER, vec![caller.account_id().into(), l.id.clone().into(), opt(owner.clone()), app.now().into()]),
+            Stmt::new(sql::licenses::SET_OWNER, vec![caller.account_id().into(), l.id.clone().into(), opt(owner.clone()), now.into(), opt(l.owner_id.clone())]),
             events::record_if_changed(
                 app,
                 caller.account_id(),
@@ -137,7 +169,12 @@ pub async fn change_owner<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id
             ),
         ])
         .await?;
-    reload(app, caller, &l.id).await
+    if res.first().map_or(0, |r| r.changes) == 0 {
+        return Err(changed_concurrently("changing its owner"));
+    }
+    let mut l = l;
+    (l.owner_id, l.owner_email, l.owner_banned_at, l.updated_at) = (owner, user.as_ref().map(|u| u.email.clone()), user.and_then(|u| u.banned_at), now);
+    Ok(l)
 }
 
 fn parse_identifier(body: &[u8], ty: &str) -> Result<String> {

@@ -2,15 +2,17 @@
 //! `reset-usage`. Usage limits hold in one guarded statement; the event is written in the same
 //! batch only when the guarded statement changed the row (`events::record_if_changed`).
 
-use serde_json::{json, Value};
+use serde::Deserialize;
+use serde_json::Value;
 
 use crate::access::Action;
 use crate::api::input::{parse_body, type_mismatch, Members};
+use crate::clock::Millis;
 use crate::domain::strategy::ExpirationBasis;
 use crate::error::{AttrFault, Code, Error};
 use crate::service::{events, licensing::licenses, App, Caller};
 use crate::store::rows::LicenseRow;
-use crate::store::{sql, Db, Kv, Stmt};
+use crate::store::{sql, Db, Kv, Stmt, StmtResult, StoreError};
 use crate::Result;
 
 /// Reads the optional `meta.<name>` amount of a usage request (default 1, at least 1).
@@ -39,8 +41,46 @@ fn event<'a>(name: &'a str, l: &'a LicenseRow, changes: Option<Value>) -> events
     events::Event { name, resource_type: "licenses", resource_id: &l.id, changes, meta: None }
 }
 
-async fn reload<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<LicenseRow> {
-    licenses::find(app, caller.account_id(), id).await?.ok_or_else(|| Error::not_found("license", id))
+/// The columns a guarded license write returned (`UPDATE … RETURNING`): the response shows
+/// what that write left, never a re-read that a concurrent write may have overtaken.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Written {
+    uses: Option<i64>,
+    expiry: Option<Millis>,
+    suspended: Option<i64>,
+    last_check_in_at: Option<Millis>,
+    updated_at: Option<Millis>,
+}
+
+impl Written {
+    /// The row statement `i` of a batch returned, if it returned one.
+    pub(crate) fn of(res: &[StmtResult], i: usize) -> Result<Option<Self>> {
+        match res.get(i).and_then(|r| r.rows.first()) {
+            None => Ok(None),
+            Some(row) => Ok(Some(serde_json::from_value(Value::Object(row.clone())).map_err(StoreError::from)?)),
+        }
+    }
+
+    /// `l` as the write left it: the returned columns over the row read before it.
+    pub(crate) fn apply(self, mut l: LicenseRow) -> LicenseRow {
+        l.uses = self.uses.unwrap_or(l.uses);
+        l.expiry = self.expiry.or(l.expiry);
+        l.suspended = self.suspended.unwrap_or(l.suspended);
+        l.last_check_in_at = self.last_check_in_at.or(l.last_check_in_at);
+        l.updated_at = self.updated_at.unwrap_or(l.updated_at);
+        l
+    }
+}
+
+/// `l` after a batch whose statements `writes` are guarded writes on it with `RETURNING`.
+fn written(l: LicenseRow, res: &[StmtResult], writes: &[usize]) -> Result<LicenseRow> {
+    let mut l = l;
+    for &i in writes {
+        if let Some(w) = Written::of(res, i)? {
+            l = w.apply(l);
+        }
+    }
+    Ok(l)
 }
 
 /// `POST /licenses/{id}/actions/check-in` (admins, its product, the license itself).
@@ -53,18 +93,23 @@ pub async fn check_in<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &s
         return Err(Error::new(Code::UnprocessableEntity, "cannot be checked in because the policy does not require it"));
     }
     let now = app.now();
-    app.db
+    let res = app
+        .db
         .batch(vec![
             Stmt::new(sql::license_actions::CHECK_IN, vec![caller.account_id().into(), l.id.clone().into(), now.into()]),
             events::record_if_changed(app, caller.account_id(), &caller.bearer, event("license.checked-in", &l, None)),
         ])
         .await?;
-    reload(app, caller, &l.id).await
+    if res.first().is_none_or(|r| r.rows.is_empty()) {
+        return Err(Error::not_found("license", id));
+    }
+    written(l, &res, &[0])
 }
 
 /// `POST /licenses/{id}/actions/increment-usage` with `meta.increment` (admins, its product,
 /// the license itself). Under `FROM_FIRST_USE` the first increment starts the expiry clock in
-/// the same batch.
+/// the same batch. The event's `changes.uses` and the response's `uses` are the guarded
+/// write's own before → after (its `RETURNING`), so concurrent increments never share a value.
 ///
 /// # Errors
 /// 422 `USES_LIMIT_EXCEEDED` when uses + increment would pass the effective `maxUses`
@@ -75,7 +120,7 @@ pub async fn increment<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &
     let (acc, lid) = (caller.account_id(), l.id.clone());
     let mut stmts = vec![
         Stmt::new(sql::license_actions::INCREMENT_USES, vec![acc.into(), lid.clone().into(), by.into(), now.into()]),
-        events::record_if_changed(app, acc, &caller.bearer, event("license.usage.incremented", &l, Some(json!({"uses": [l.uses, l.uses + by]})))),
+        events::record_uses_change_if_changed(app, acc, &caller.bearer, event("license.usage.incremented", &l, None), by),
     ];
     let first_use_expiry = if cfg.expiration_basis == ExpirationBasis::FromFirstUse && l.expiry.is_none() { cfg.expiry_from(now) } else { None };
     if let Some(expiry) = first_use_expiry {
@@ -83,11 +128,11 @@ pub async fn increment<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &
         stmts.push(events::record_if_changed(app, acc, &caller.bearer, crate::service::licensing::licenses::expiry_event(&lid, None, Some(expiry))));
     }
     let res = app.db.batch(stmts).await?;
-    if res[0].rows.is_empty() {
+    if res.first().is_none_or(|r| r.rows.is_empty()) {
         let max = l.max_uses.or(cfg.max_uses).unwrap_or_default();
         return Err(Error::new(Code::UsesLimitExceeded, format!("usage exceeds maximum allowed by current policy ({max})")).pointer("/data/attributes/uses"));
     }
-    reload(app, caller, &lid).await
+    written(l, &res, &[0, 2])
 }
 
 /// `POST /licenses/{id}/actions/decrement-usage` with `meta.decrement` (admins and its product).
@@ -101,26 +146,31 @@ pub async fn decrement<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &
         .db
         .batch(vec![
             Stmt::new(sql::license_actions::DECREMENT_USES, vec![acc.into(), l.id.clone().into(), by.into(), app.now().into()]),
-            events::record_if_changed(app, acc, &caller.bearer, event("license.usage.decremented", &l, Some(json!({"uses": [l.uses, l.uses - by]})))),
+            events::record_uses_change_if_changed(app, acc, &caller.bearer, event("license.usage.decremented", &l, None), -by),
         ])
         .await?;
-    if res[0].rows.is_empty() {
+    if res.first().is_none_or(|r| r.rows.is_empty()) {
         return Err(Error::attribute("uses", AttrFault::Invalid, "must be greater than or equal to 0"));
     }
-    reload(app, caller, &l.id).await
+    written(l, &res, &[0])
 }
 
-/// `POST /licenses/{id}/actions/reset-usage` (admins and its product).
+/// `POST /licenses/{id}/actions/reset-usage` (admins and its product). The event, written just
+/// before the reset in the same batch, records the count the reset overwrites.
 pub async fn reset<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<LicenseRow> {
     let l = licenses::authorize(app, caller, id, Action::LicenseUsageReset).await?;
     let acc = caller.account_id();
-    app.db
+    let res = app
+        .db
         .batch(vec![
+            events::record_uses_reset(app, acc, &caller.bearer, event("license.usage.reset", &l, None)),
             Stmt::new(sql::license_actions::RESET_USES, vec![acc.into(), l.id.clone().into(), app.now().into()]),
-            events::record_if_changed(app, acc, &caller.bearer, event("license.usage.reset", &l, Some(json!({"uses": [l.uses, 0]})))),
         ])
         .await?;
-    reload(app, caller, &l.id).await
+    if res.get(1).is_none_or(|r| r.rows.is_empty()) {
+        return Err(Error::not_found("license", id));
+    }
+    written(l, &res, &[1])
 }
 
 #[cfg(test)]

@@ -19,6 +19,25 @@ pub const INSERT: &str = concat!(insert_event!(), "VALUES (?1, ?2, ?3, ?4, ?5, ?
 /// change happened; several in a row all follow the first guard.
 pub const INSERT_IF_CHANGED: &str = concat!(insert_event!(), "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE changes() > 0");
 
+/// [`INSERT_IF_CHANGED`] (same ?1–?10; ?8 NULL) for a change of license ?5's `uses` by ?11
+/// (negative for a decrement; CAST because D1 binds numbers as doubles), with `changes` read in SQL from the row the statement right
+/// before it just wrote: `{"uses": [uses - ?11, uses]}`. The batch runs serially in one
+/// transaction, so the pair is exactly that write's before → after, never a read from outside it.
+pub const INSERT_USES_CHANGE_IF_CHANGED: &str = concat!(
+    insert_event!(),
+    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce(?8, json_object('uses', json_array(l.uses - CAST(?11 AS INTEGER), l.uses))), ?9, ?10 \
+FROM licenses l WHERE l.account_id = ?2 AND l.id = ?5 AND changes() > 0"
+);
+
+/// [`INSERT`] (same ?1–?10; ?8 NULL) of a usage reset of license ?5, placed right BEFORE the
+/// reset in the same batch: `changes` is `{"uses": [uses, 0]}` from the row the reset is about
+/// to overwrite (nothing is written when the license is gone, and then neither is the reset).
+pub const INSERT_USES_RESET: &str = concat!(
+    insert_event!(),
+    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce(?8, json_object('uses', json_array(l.uses, 0))), ?9, ?10 \
+FROM licenses l WHERE l.account_id = ?2 AND l.id = ?5"
+);
+
 /// [`INSERT`] (same ?1–?10), written only if machine ?12 exists (just activated in the same
 /// batch) and the machines leased on license ?11 — all of them, or under per-user leasing
 /// (?13 = 1) those of owner ?14 — now number exactly ?15: the activation that reached the limit.

@@ -12,36 +12,38 @@ macro_rules! effective_max_uses {
     };
 }
 
-/// Records a check-in at ?3.
-pub const CHECK_IN: &str = "UPDATE licenses SET last_check_in_at = ?3, updated_at = ?3 WHERE account_id = ?1 AND id = ?2";
+/// Records a check-in at ?3; returns what it wrote (the response is built from it).
+pub const CHECK_IN: &str =
+    "UPDATE licenses SET last_check_in_at = ?3, updated_at = ?3 WHERE account_id = ?1 AND id = ?2 RETURNING last_check_in_at, updated_at";
 
 /// Adds ?3 uses at ?4, only while the total stays within the effective `maxUses` (0 rows
-/// otherwise: `USES_LIMIT_EXCEEDED`). Returns the new count.
+/// otherwise: `USES_LIMIT_EXCEEDED`). Returns the new count as this write left it.
 pub const INCREMENT_USES: &str = concat!(
     "UPDATE licenses SET uses = uses + ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND (",
     effective_max_uses!(),
     " IS NULL OR uses + ?3 <= ",
     effective_max_uses!(),
-    ") RETURNING uses"
+    ") RETURNING uses, updated_at"
 );
 
-/// Removes ?3 uses at ?4, never below zero (0 rows otherwise).
-pub const DECREMENT_USES: &str = "UPDATE licenses SET uses = uses - ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND uses - ?3 >= 0 RETURNING uses";
+/// Removes ?3 uses at ?4, never below zero (0 rows otherwise). Returns the new count.
+pub const DECREMENT_USES: &str =
+    "UPDATE licenses SET uses = uses - ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND uses - ?3 >= 0 RETURNING uses, updated_at";
 
-/// Resets uses to zero at ?3.
-pub const RESET_USES: &str = "UPDATE licenses SET uses = 0, updated_at = ?3 WHERE account_id = ?1 AND id = ?2";
+/// Resets uses to zero at ?3. Returns what it wrote.
+pub const RESET_USES: &str = "UPDATE licenses SET uses = 0, updated_at = ?3 WHERE account_id = ?1 AND id = ?2 RETURNING uses, updated_at";
 
 /// Sets the expiry ?3 (at ?4) of a `FROM_FIRST_USE` license if it is still unset, and only if
 /// the statement before it in the batch changed a row (the usage event was written, i.e. the
 /// increment happened): a refused increment never starts the clock.
 pub const SET_EXPIRY_IF_UNSET_AFTER_CHANGE: &str =
-    "UPDATE licenses SET expiry = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND expiry IS NULL AND changes() > 0";
+    "UPDATE licenses SET expiry = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND expiry IS NULL AND changes() > 0 RETURNING expiry, updated_at";
 
-/// Records a license check-out at ?3.
-pub const TOUCH_LICENSE_CHECK_OUT: &str = "UPDATE licenses SET last_check_out_at = ?3 WHERE account_id = ?1 AND id = ?2";
+/// Records a license check-out at ?3; returns what it wrote (the file is built from it).
+pub const TOUCH_LICENSE_CHECK_OUT: &str = "UPDATE licenses SET last_check_out_at = ?3 WHERE account_id = ?1 AND id = ?2 RETURNING last_check_out_at";
 
-/// Records a machine check-out at ?3.
-pub const TOUCH_MACHINE_CHECK_OUT: &str = "UPDATE machines SET last_check_out_at = ?3 WHERE account_id = ?1 AND id = ?2";
+/// Records a machine check-out at ?3; returns what it wrote (the file is built from it).
+pub const TOUCH_MACHINE_CHECK_OUT: &str = "UPDATE machines SET last_check_out_at = ?3 WHERE account_id = ?1 AND id = ?2 RETURNING last_check_out_at";
 
 /// Licensees of license ?2 (users), newest first, ?3 limit, ?4 offset.
 pub const LIST_LICENSEES: &str = "SELECT u.* FROM users u JOIN license_users lu ON lu.user_id = u.id \

@@ -82,25 +82,34 @@ FROM policies p WHERE p.id = ?3 AND p.account_id = ?2 ON CONFLICT DO NOTHING";
 pub const UPDATE: &str = "UPDATE licenses SET name = ?3, expiry = ?4, protected = ?5, max_machines = ?6, max_processes = ?7, max_users = ?8, \
 max_cores = ?9, max_memory = ?10, max_disk = ?11, max_uses = ?12, metadata = ?13, updated_at = ?14 WHERE account_id = ?1 AND id = ?2";
 
-/// Suspends (1) or reinstates (0), only from the opposite state (0 rows = no change).
-pub const SET_SUSPENDED: &str = "UPDATE licenses SET suspended = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND suspended <> ?3";
+/// Suspends (1) or reinstates (0), only from the opposite state (0 rows = no change). Returns
+/// what it wrote.
+pub const SET_SUSPENDED: &str =
+    "UPDATE licenses SET suspended = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND suspended <> ?3 RETURNING suspended, updated_at";
 
-/// Sets the expiry (renew, transfer with RESET_EXPIRY).
-pub const SET_EXPIRY: &str = "UPDATE licenses SET expiry = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2";
+/// Sets the expiry ?3 at ?4 (renew), only if the expiry is still ?5 (the one the new value was
+/// computed from; 0 rows when a concurrent write changed it). Returns what it wrote.
+pub const SET_EXPIRY_FROM: &str =
+    "UPDATE licenses SET expiry = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND expiry IS ?5 RETURNING expiry, updated_at";
 
 /// Sets the expiry only if it is still unset (lazy expiration bases: first validation,
 /// activation or use). Idempotent under concurrency: the first writer wins.
 pub const SET_EXPIRY_IF_UNSET: &str = "UPDATE licenses SET expiry = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND expiry IS NULL";
 
-/// Moves a license to another policy of the same product (?3) with expiry ?4; its machines
-/// follow so uniqueness scopes stay right.
-pub const TRANSFER: &str = "UPDATE licenses SET policy_id = ?3, expiry = ?4, updated_at = ?5 WHERE account_id = ?1 AND id = ?2";
+/// Moves a license to another policy of the same product (?3) with expiry ?4, only if it is
+/// still on policy ?6 with expiry ?7 (what the event's `changes` were computed from; 0 rows
+/// when a concurrent write changed either). Its machines follow so uniqueness scopes stay right.
+pub const TRANSFER: &str =
+    "UPDATE licenses SET policy_id = ?3, expiry = ?4, updated_at = ?5 WHERE account_id = ?1 AND id = ?2 AND policy_id = ?6 AND expiry IS ?7";
 
-/// Companion of [`TRANSFER`] for the license's machines.
-pub const TRANSFER_MACHINES: &str = "UPDATE machines SET policy_id = ?3 WHERE account_id = ?1 AND license_id = ?2";
+/// Companion of [`TRANSFER`] for the license's machines: they take policy ?3 only if the
+/// license is on it now (so a refused transfer moves no machine).
+pub const TRANSFER_MACHINES: &str = "UPDATE machines SET policy_id = ?3 WHERE account_id = ?1 AND license_id = ?2 \
+AND EXISTS (SELECT 1 FROM licenses l WHERE l.id = ?2 AND l.policy_id = ?3)";
 
-/// Sets the owner (NULL to clear); the owner must be a user of the account.
-pub const SET_OWNER: &str = "UPDATE licenses SET owner_id = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2";
+/// Sets the owner ?3 (NULL to clear; a user of the account) at ?4, only if the owner is still
+/// ?5 (what the event's `changes` were computed from; 0 rows otherwise).
+pub const SET_OWNER: &str = "UPDATE licenses SET owner_id = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND owner_id IS ?5";
 
 /// Deletes a license (machines, processes, licensees and entitlements cascade).
 pub const DELETE: &str = "DELETE FROM licenses WHERE account_id = ?1 AND id = ?2";

@@ -46,7 +46,7 @@ macro_rules! leased {
 /// ?21 machine ceiling, ?22 core ceiling, ?23 memory ceiling, ?24 disk ceiling, ?25 max processes
 /// (NULL ceilings are unlimited), ?26 the license token charged (NULL: none) which must have
 /// activations left, and group ?10 (if any) must be in the account with room under its
-/// `max_machines`. 1 row changed = activated.
+/// `max_machines`. 1 row changed = activated; it returns the machine as written (the response).
 pub const INSERT: &str = concat!(
     "INSERT INTO machines (id, account_id, license_id, product_id, policy_id, owner_id, group_id, fingerprint, name, ip, hostname, platform, \
 cores, memory, disk, max_processes, metadata, last_heartbeat_at, created_at, updated_at) \
@@ -66,7 +66,7 @@ FROM licenses l WHERE l.account_id = ?1 AND l.id = ?2 AND NOT ",
     " + ?17 <= ?24) AND ",
     token_has_room!("?26", "activations"),
     " AND (?10 IS NULL OR EXISTS (SELECT 1 FROM groups g WHERE g.account_id = ?1 AND g.id = ?10 AND (g.max_machines IS NULL \
-OR (SELECT count(*) FROM machines x WHERE x.group_id = g.id) < g.max_machines)))"
+OR (SELECT count(*) FROM machines x WHERE x.group_id = g.id) < g.max_machines))) RETURNING *"
 );
 
 /// Why an activation was refused: ?1–?8 as in [`INSERT`]. No row when the license is gone.
@@ -143,14 +143,15 @@ pub const LIST: &str = concat!(machine_select!(), machine_filters!(), "ORDER BY 
 pub const COUNT: &str = concat!("SELECT count(*) AS n FROM machines m JOIN policies p ON p.id = m.policy_id ", machine_filters!());
 
 /// Writes the mutable attributes: ?3 name, ?4 ip, ?5 hostname, ?6 platform, ?7 metadata,
-/// ?8 max processes, ?9 now.
-pub const UPDATE: &str =
-    "UPDATE machines SET name = ?3, ip = ?4, hostname = ?5, platform = ?6, metadata = ?7, max_processes = ?8, updated_at = ?9 WHERE account_id = ?1 AND id = ?2";
+/// ?8 max processes, ?9 now. Returns the machine as written (the response).
+pub const UPDATE: &str = "UPDATE machines SET name = ?3, ip = ?4, hostname = ?5, platform = ?6, metadata = ?7, max_processes = ?8, updated_at = ?9 \
+WHERE account_id = ?1 AND id = ?2 RETURNING *";
 
 /// A ping: sets the heartbeat to ?3 only if it is still ?4 as read (NULL-safe), so concurrent
-/// pings record one event each only for the write that happened.
+/// pings record one event each only for the write that happened. Returns the machine as
+/// written (the response).
 pub const PING: &str = "UPDATE machines SET last_heartbeat_at = ?3, last_death_event_at = NULL, updated_at = ?3 \
-WHERE account_id = ?1 AND id = ?2 AND last_heartbeat_at IS ?4";
+WHERE account_id = ?1 AND id = ?2 AND last_heartbeat_at IS ?4 RETURNING *";
 
 /// Clears the heartbeat (`actions/reset`).
 pub const RESET: &str = "UPDATE machines SET last_heartbeat_at = NULL, last_death_event_at = NULL, updated_at = ?3 WHERE account_id = ?1 AND id = ?2";

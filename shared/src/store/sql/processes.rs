@@ -12,12 +12,13 @@ ELSE (SELECT count(*) FROM processes x WHERE x.machine_id = m.id) END)"
 }
 
 /// Guarded spawn: ?1 account, ?2 machine, ?3 pid, ?4 leasing strategy, ?5 ceiling (NULL =
-/// unlimited), ?6 id, ?7 metadata, ?8 now. 1 row changed = spawned.
+/// unlimited), ?6 id, ?7 metadata, ?8 now. 1 row changed = spawned; it returns the process as
+/// written (the response).
 pub const INSERT: &str = concat!(
     "INSERT INTO processes (id, account_id, machine_id, license_id, pid, metadata, last_heartbeat_at, created_at, updated_at) \
 SELECT ?6, ?1, m.id, m.license_id, ?3, ?7, ?8, ?8, ?8 FROM machines m WHERE m.account_id = ?1 AND m.id = ?2 AND (?5 IS NULL OR ",
     process_count!(),
-    " < ?5) ON CONFLICT DO NOTHING"
+    " < ?5) ON CONFLICT DO NOTHING RETURNING *"
 );
 
 /// Why a spawn was refused: ?1–?4 as in [`INSERT`].
@@ -55,8 +56,8 @@ pub const LIST: &str = concat!(process_select!(), process_filters!(), "ORDER BY 
 pub const COUNT: &str =
     concat!("SELECT count(*) AS n FROM processes pr JOIN machines m ON m.id = pr.machine_id JOIN policies p ON p.id = m.policy_id ", process_filters!());
 
-/// A ping: heartbeat := ?3.
-pub const PING: &str = "UPDATE processes SET last_heartbeat_at = ?3, last_death_event_at = NULL, updated_at = ?3 WHERE account_id = ?1 AND id = ?2";
+/// A ping: heartbeat := ?3. Returns the process as written (the response).
+pub const PING: &str = "UPDATE processes SET last_heartbeat_at = ?3, last_death_event_at = NULL, updated_at = ?3 WHERE account_id = ?1 AND id = ?2 RETURNING *";
 
 /// Kills (deletes) a process.
 pub const DELETE: &str = "DELETE FROM processes WHERE account_id = ?1 AND id = ?2";
