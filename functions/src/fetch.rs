@@ -69,12 +69,21 @@ async fn read_capped(res: &mut worker::Response) -> String {
 /// queue) only the cron delivers.
 pub fn notify(env: &AppEnv, ctx: &Context, account_id: &str) {
     let Some(queue) = env.webhooks.clone() else { return };
-    let msg = Notice { account: account_id.to_owned() };
-    ctx.wait_until(async move {
-        if let Err(e) = queue.send(msg).await {
-            worker::console_error!("webhook queue send: {e}");
-        }
-    });
+    let account = account_id.to_owned();
+    let log = env.server_timing;
+    ctx.wait_until(async move { send_notice(&queue, account, log).await });
+}
+
+/// Sends one [`Notice`] for `account` (a failure is logged: the cron sweeps what it missed).
+/// With the dev/bench diagnostics flag (`LATCHKEY_SERVER_TIMING`), each send is logged as
+/// `webhook-notice {account}`, so tests can count them.
+pub async fn send_notice(queue: &worker::Queue, account: String, log: bool) {
+    if log {
+        worker::console_log!("webhook-notice {account}");
+    }
+    if let Err(e) = queue.send(Notice { account }).await {
+        worker::console_error!("webhook queue send: {e}");
+    }
 }
 
 /// The one message the webhook queue carries: an account whose outbox may hold new events.

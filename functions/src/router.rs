@@ -38,6 +38,10 @@ pub struct Cx<'a> {
     pub env: &'a AppEnv,
     /// Email and password of a password login (`POST /tokens` with Basic credentials).
     pub password: Option<(String, String)>,
+    /// Set by a handler whose events are written after the response (validation): it notifies
+    /// the webhook queue itself, after that write and only if it wrote anything, so the router
+    /// does not.
+    pub notifies_itself: std::cell::Cell<bool>,
 }
 
 /// How long an isolate reuses a resolved account and its unsealed key.
@@ -192,10 +196,10 @@ async fn pipeline<'a>(
         Match::MethodNotAllowed => return Err(routes::not_supported(&req.method)),
         Match::NotFound => return Err(routes::not_found()),
     };
-    let cx = Cx { app, caller, req, ctx, env, password };
+    let cx = Cx { app, caller, req, ctx, env, password, notifies_itself: std::cell::Cell::new(false) };
     let reply = (route.handler)(&cx, &params).await;
     // A successful change may have recorded events: one queue send, no webhook D1 work here.
-    if reply.is_ok() && req.method != "GET" {
+    if reply.is_ok() && req.method != "GET" && !cx.notifies_itself.get() {
         crate::fetch::notify(env, cx.ctx, cx.caller.account_id());
     }
     reply

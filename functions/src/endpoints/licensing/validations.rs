@@ -37,16 +37,27 @@ async fn run(cx: &Cx<'_>, req: Result<ValidationRequest, Error>) -> Result<Reply
     Ok(Reply::ok(doc.meta(v.meta)))
 }
 
-/// Runs the validation's writes after the response. The future must own its data, so it
+/// Runs the validation's writes after the response, then (only if there were writes, which is
+/// when an event may have been recorded) sends the webhook queue its one notice: a coalesced
+/// validation costs neither a write nor a queue send. The future must own its data, so it
 /// takes its own handle on the D1 binding (a clone of the same JS object).
 fn defer(cx: &Cx<'_>, pending: Pending) {
+    cx.notifies_itself.set(true);
     if pending.0.is_empty() {
         return;
     }
     let db = D1Db(worker::D1Database::unchecked_from_js(AsRef::<wasm_bindgen::JsValue>::as_ref(&cx.env.db.0).clone()));
+    let queue = cx.env.webhooks.clone();
+    let account = cx.caller.account_id().to_owned();
+    let log = cx.env.server_timing;
     cx.ctx.wait_until(async move {
-        if let Err(e) = pending.commit(&db).await {
-            worker::console_error!("validation writes failed: {e} ({:?})", e.cause);
+        match pending.commit(&db).await {
+            Ok(()) => {
+                if let Some(q) = queue {
+                    crate::fetch::send_notice(&q, account, log).await;
+                }
+            }
+            Err(e) => worker::console_error!("validation writes failed: {e} ({:?})", e.cause),
         }
     });
 }
