@@ -218,3 +218,54 @@ fn a_machine_ping_answers_what_it_wrote() {
     let updated = block(shared::service::fleet::machines::update(&app(&env, &db), &admin, &m.id, u)).unwrap();
     assert_eq!(updated.name.as_deref(), Some("mine"));
 }
+
+#[test]
+fn group_changes_record_what_they_overwrote_and_answer_what_they_wrote() {
+    use shared::service::catalogue::groups;
+    use shared::service::licensing::relations;
+    let env = Env::new();
+    let admin = env.admin();
+    let product = env.product(&admin, "App");
+    let l = env.license(&admin, &env.policy(&admin, &product, json!({})), json!({}));
+    let group = |name: &str| {
+        let body = json!({"data":{"type":"groups","attributes":{"name":name}}}).to_string();
+        block(groups::create(&env.app(), &admin, groups::parse(body.as_bytes(), true).unwrap())).unwrap()
+    };
+    let (mine, theirs) = (group("Mine"), group("Theirs"));
+    let into = |g: &str| json!({"data":{"type":"groups","id":g}}).to_string();
+    // Another client regroups the license after this request read it (no group): this write
+    // would overwrite "theirs" while recording `[null, mine]`, so it writes nothing.
+    let db = racing(&env, Some(("UPDATE licenses SET group_id = ?2 WHERE id = ?1", vec![l.id.clone().into(), theirs.id.clone().into()])), None);
+    let e = block(relations::set_license_group(&app(&env, &db), &admin, &l.id, into(&mine.id).as_bytes())).unwrap_err();
+    assert_eq!(e.code, "STATE_INVALID");
+    assert!(changes(&env, "license.group.updated").is_empty());
+    // Uncontended: recorded `[theirs, mine]`; a change landing right after is not in the answer.
+    let db = racing(&env, None, Some(("UPDATE licenses SET group_id = NULL WHERE id = ?1", vec![l.id.clone().into()])));
+    let got = block(relations::set_license_group(&app(&env, &db), &admin, &l.id, into(&mine.id).as_bytes())).unwrap();
+    assert_eq!(got.group_id.as_deref(), Some(mine.id.as_str()));
+    assert_eq!(changes(&env, "license.group.updated"), vec![json!({"group": [theirs.id, mine.id]})]);
+
+    let shared::service::Bearer::Admin { user_id } = admin.bearer.clone() else { panic!("env.admin() is an admin") };
+    let db = racing(&env, Some(("UPDATE users SET group_id = ?2 WHERE id = ?1", vec![user_id.clone().into(), theirs.id.clone().into()])), None);
+    let e = block(groups::set_user_group(&app(&env, &db), &admin, &user_id, into(&mine.id).as_bytes())).unwrap_err();
+    assert_eq!(e.code, "STATE_INVALID");
+    assert!(changes(&env, "user.group.updated").is_empty());
+}
+
+#[test]
+fn an_entitlement_update_records_the_names_it_overwrote() {
+    use shared::service::catalogue::entitlements;
+    let env = Env::new();
+    let admin = env.admin();
+    let body = json!({"data":{"type":"entitlements","attributes":{"name":"Pro","code":"PRO"}}}).to_string();
+    let e = block(entitlements::create(&env.app(), &admin, entitlements::parse(body.as_bytes(), true).unwrap())).unwrap();
+    let rename = |name: &str| entitlements::parse(json!({"data":{"type":"entitlements","attributes":{"name":name}}}).to_string().as_bytes(), false).unwrap();
+    // A concurrent rename after this request's read: `["Pro", "Mine"]` would be a lie.
+    let db = racing(&env, Some(("UPDATE entitlements SET name = 'Theirs' WHERE id = ?1", vec![e.id.clone().into()])), None);
+    let err = block(entitlements::update(&app(&env, &db), &admin, &e.id, rename("Mine"))).unwrap_err();
+    assert_eq!(err.code, "STATE_INVALID");
+    assert!(changes(&env, "entitlement.updated").is_empty());
+    let got = block(entitlements::update(&env.app(), &admin, &e.id, rename("Mine"))).unwrap();
+    assert_eq!(got.name, "Mine");
+    assert_eq!(changes(&env, "entitlement.updated"), vec![json!({"name": ["Theirs", "Mine"], "code": ["PRO", "PRO"]})]);
+}

@@ -156,10 +156,23 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     let metadata = input.metadata.into_update().map_or(e.metadata.clone(), |m| metadata_text(&m.unwrap_or_default()));
     let changes = json!({"name": [e.name, name], "code": [e.code, code]});
     let acc = caller.account_id();
+    let now = app.now();
     let res = app
         .db
         .batch(vec![
-            Stmt::new(sql::entitlements::UPDATE, vec![acc.into(), e.id.clone().into(), name.into(), code.into(), metadata.into(), app.now().into()]),
+            Stmt::new(
+                sql::entitlements::UPDATE,
+                vec![
+                    acc.into(),
+                    e.id.clone().into(),
+                    name.clone().into(),
+                    code.clone().into(),
+                    metadata.clone().into(),
+                    now.into(),
+                    e.name.clone().into(),
+                    e.code.clone().into(),
+                ],
+            ),
             events::record_if_changed(
                 app,
                 acc,
@@ -168,10 +181,17 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
             ),
         ])
         .await?;
-    if res[0].changes == 0 {
+    if res.first().map_or(0, |r| r.changes) == 0 {
+        // Nothing was written: the code is taken, or a concurrent update changed the name or
+        // code this request's `[old, new]` pairs start from.
+        let current = find(app, acc, &e.id).await?.ok_or_else(|| Error::not_found("entitlement", id))?;
+        if (current.name.as_str(), current.code.as_str()) != (e.name.as_str(), e.code.as_str()) {
+            return Err(Error::new(Code::StateInvalid, "the entitlement changed concurrently; retry").pointer("/data"));
+        }
         return Err(code_taken());
     }
-    find(app, acc, &e.id).await?.ok_or_else(|| Error::not_found("entitlement", id))
+    // The answer is what this write set (a re-read could show a later request's change).
+    Ok(EntitlementRow { name, code, metadata, updated_at: now, ..e })
 }
 
 /// Deletes an entitlement (detaching it everywhere).

@@ -171,16 +171,23 @@ pub async fn set_user_group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, 
     let g = target_group(app, caller, body).await?;
     let gid = g.as_ref().map(|g| g.id.clone());
     let changes = json!({"group": [u.group_id, gid]});
+    let now = app.now();
     let res = app
         .db
         .batch(vec![
-            Stmt::new(sql::groups::SET_USER_GROUP, vec![acc.into(), u.id.clone().into(), opt(gid.clone()), app.now().into()]),
+            Stmt::new(sql::groups::SET_USER_GROUP, vec![acc.into(), u.id.clone().into(), opt(gid.clone()), now.into(), opt(u.group_id.clone())]),
             events::record_if_changed(app, acc, &caller.bearer, event("user.group.updated", "users", &u.id, Some(changes))),
         ])
         .await?;
-    if res[0].changes == 0 {
+    if res.first().map_or(0, |r| r.changes) == 0 {
+        // Nothing was written: a concurrent regroup, or the group is full.
+        let current = users::find(app, acc, &u.id).await?.ok_or_else(|| Error::not_found("user", user_id))?;
+        if current.group_id != u.group_id {
+            return Err(Error::new(Code::StateInvalid, "the user's group changed concurrently; retry").pointer("/data"));
+        }
         let max = g.and_then(|g| g.max_users).unwrap_or_default();
         return Err(Error::new(Code::GroupUserLimitExceeded, format!("user count has exceeded maximum allowed by current group ({max})")).pointer("/data"));
     }
-    users::find(app, acc, &u.id).await?.ok_or_else(|| Error::not_found("user", user_id))
+    // The answer is what this write set (a re-read could show a later request's change).
+    Ok(UserRow { group_id: gid, updated_at: now, ..u })
 }

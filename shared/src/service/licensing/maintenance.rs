@@ -62,7 +62,8 @@ pub async fn renew<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str)
         }
         return Err(e.into());
     }
-    licenses::find(app, caller.account_id(), &l.id).await?.ok_or_else(|| Error::not_found("license", id))
+    // The answer is what this guarded write set (a re-read could show a later request's change).
+    Ok(LicenseRow { maintenance_expiry: Some(next), updated_at: now, ..l })
 }
 
 #[cfg(test)]

@@ -70,20 +70,28 @@ pub async fn set_license_group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Calle
     let gid = g.as_ref().map(|g| g.id.clone());
     let acc = caller.account_id();
     let changes = json!({"group": [l.group_id, gid]});
+    let now = app.now();
     let res = app
         .db
         .batch(vec![
-            Stmt::new(sql::groups::SET_LICENSE_GROUP, vec![acc.into(), l.id.clone().into(), opt(gid.clone()), app.now().into()]),
+            Stmt::new(sql::groups::SET_LICENSE_GROUP, vec![acc.into(), l.id.clone().into(), opt(gid.clone()), now.into(), opt(l.group_id.clone())]),
             events::record_if_changed(app, acc, &caller.bearer, groups::event("license.group.updated", "licenses", &l.id, Some(changes))),
         ])
         .await?;
     if res.first().map_or(0, |r| r.changes) == 0 {
+        // Nothing was written: a concurrent change of the license's group (then this request's
+        // `[old, new]` would have been a lie), or the group is full.
+        let current = licenses::find(app, acc, &l.id).await?.ok_or_else(|| Error::not_found("license", license_id))?;
+        if current.group_id != l.group_id {
+            return Err(Error::new(Code::StateInvalid, "the license's group changed concurrently; retry").pointer("/data"));
+        }
         let max = g.and_then(|g| g.max_licenses).unwrap_or_default();
         return Err(
             Error::new(Code::GroupLicenseLimitExceeded, format!("license count has exceeded maximum allowed by current group ({max})")).pointer("/data")
         );
     }
-    licenses::find(app, acc, &l.id).await?.ok_or_else(|| Error::not_found("license", license_id))
+    // The answer is what this write set (a re-read could show a later request's change).
+    Ok(LicenseRow { group_id: gid, updated_at: now, ..l })
 }
 
 /// Machines of a license the caller may read (`GET /licenses/{id}/machines`).

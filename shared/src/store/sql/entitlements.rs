@@ -16,7 +16,7 @@ pub const COUNT: &str = "SELECT count(*) AS n FROM entitlements WHERE account_id
 /// Writes name ?3, code ?4, metadata ?5 at ?6, unless another entitlement has that code (0 rows:
 /// `CODE_TAKEN`).
 pub const UPDATE: &str = "UPDATE entitlements SET name = ?3, code = ?4, metadata = ?5, updated_at = ?6 WHERE account_id = ?1 AND id = ?2 \
-AND NOT EXISTS (SELECT 1 FROM entitlements o WHERE o.account_id = ?1 AND o.code = ?4 AND o.id <> ?2)";
+AND name = ?7 AND code = ?8 AND NOT EXISTS (SELECT 1 FROM entitlements o WHERE o.account_id = ?1 AND o.code = ?4 AND o.id <> ?2)";
 
 /// Deletes an entitlement (its attachments cascade).
 pub const DELETE: &str = "DELETE FROM entitlements WHERE account_id = ?1 AND id = ?2";

@@ -27,14 +27,18 @@ pub const UNGROUP_USERS: &str = "UPDATE users SET group_id = NULL WHERE account_
 /// See [`UNGROUP_LICENSES`].
 pub const UNGROUP_MACHINES: &str = "UPDATE machines SET group_id = NULL WHERE account_id = ?1 AND group_id = ?2";
 
-/// Moves license ?2 into group ?3 (NULL = none) at ?4, only if the group is in the account and
-/// has room under `max_licenses` (0 rows otherwise).
-pub const SET_LICENSE_GROUP: &str = "UPDATE licenses SET group_id = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND (?3 IS NULL OR EXISTS (\
+/// Moves license ?2 from group ?5 (what the caller read; NULL = none) into group ?3 at ?4, only
+/// if it is still in ?5 and the group is in the account and has room under `max_licenses` (0 rows
+/// otherwise): the event's `[?5, ?3]` pair is then what this write overwrote.
+pub const SET_LICENSE_GROUP: &str =
+    "UPDATE licenses SET group_id = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND group_id IS ?5 AND (?3 IS NULL OR EXISTS (\
 SELECT 1 FROM groups g WHERE g.account_id = ?1 AND g.id = ?3 AND (g.max_licenses IS NULL OR \
 (SELECT count(*) FROM licenses x WHERE x.group_id = g.id AND x.id <> ?2) < g.max_licenses)))";
 
-/// Moves user ?2 into group ?3 (NULL = none) at ?4, only if the group has room under `max_users`.
-pub const SET_USER_GROUP: &str = "UPDATE users SET group_id = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND (?3 IS NULL OR EXISTS (\
+/// Moves user ?2 from group ?5 (what the caller read) into group ?3 (NULL = none) at ?4, only if
+/// it is still in ?5 and the group has room under `max_users`.
+pub const SET_USER_GROUP: &str =
+    "UPDATE users SET group_id = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND group_id IS ?5 AND (?3 IS NULL OR EXISTS (\
 SELECT 1 FROM groups g WHERE g.account_id = ?1 AND g.id = ?3 AND (g.max_users IS NULL OR \
 (SELECT count(*) FROM users x WHERE x.group_id = g.id AND x.id <> ?2) < g.max_users)))";
 
