@@ -139,7 +139,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: E
             events::record_if_changed(app, acc, &caller.bearer, event("entitlement.created", "entitlements", &id, None)),
         ])
         .await?;
-    if res[0].changes == 0 {
+    if res.first().map_or(0, |r| r.changes) == 0 {
         return Err(code_taken());
     }
     find(app, acc, &id).await?.ok_or_else(|| Error::internal("entitlement vanished after insert"))

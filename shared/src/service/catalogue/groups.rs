@@ -99,7 +99,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: G
         .db
         .batch(vec![Stmt::new(sql::groups::INSERT, params), events::record_if_changed(app, acc, &caller.bearer, event("group.created", "groups", &id, None))])
         .await?;
-    if res[0].changes == 0 {
+    if res.first().map_or(0, |r| r.changes) == 0 {
         return Err(Error::new(Code::IdConflict, "must not conflict with another group").pointer("/data/id"));
     }
     find(app, acc, &id).await?.ok_or_else(|| Error::internal("group vanished after insert"))

@@ -72,7 +72,7 @@ pub async fn attach<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_
             ),
         ])
         .await?;
-    if res[0].changes == 0 {
+    if res.first().map_or(0, |r| r.changes) == 0 {
         let max = crate::domain::license::effective(l.max_users, l.config().max_users).unwrap_or_default();
         return Err(Error::new(Code::UserLimitExceeded, format!("user count has exceeded maximum allowed for license ({max})")).pointer("/data"));
     }

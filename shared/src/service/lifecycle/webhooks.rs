@@ -340,7 +340,7 @@ pub async fn retry_event<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id:
             Stmt::new(sql::webhooks::UNSUSPEND_ENDPOINT, vec![caller.account_id().into(), e.endpoint_id.clone().into(), now.into()]),
         ])
         .await?;
-    if res[0].changes != 1 {
+    if res.first().map_or(0, |r| r.changes) != 1 {
         return Err(Error::not_found("webhook event", id));
     }
     show_event(app, caller, &new_id).await
