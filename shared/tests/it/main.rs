@@ -20,6 +20,7 @@ mod parity;
 mod replica;
 mod support;
 mod validation;
+mod validation_bench;
 mod webhook_payloads;
 mod webhook_queue;
 mod webhooks;
