@@ -3,8 +3,9 @@
 // floating policy, a license and one activated machine over HTTP in two accounts (one with a
 // webhook endpoint subscribed to "*", delivered to a loopback receiver here), then runs wrk in
 // interleaved BENCH_ROUND-second rounds against four variants in the same server and prints
-// medians, per-round ratio spreads and the webhook delivery latency. Bounded: each run lasts
-// BENCH_DURATION seconds against 127.0.0.1 only.
+// medians, per-round ratio spreads, per-request D1/KV counts read from Server-Timing, a
+// simulated-geography model (tests/harness/d1-geo.mjs) and the webhook delivery latency.
+// Bounded: each run lasts about BENCH_DURATION seconds (the model half that) against 127.0.0.1 only.
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync, statSync, mkdtempSync } from "node:fs";
 import { gzipSync } from "node:zlib";
