@@ -3,8 +3,9 @@
 // floating policy, a license and one activated machine over HTTP in two accounts (one with a
 // webhook endpoint subscribed to "*", delivered to a loopback receiver here), then runs wrk in
 // interleaved BENCH_ROUND-second rounds against four variants in the same server and prints
-// medians, per-round ratio spreads and the webhook delivery latency. Bounded: each run lasts
-// BENCH_DURATION seconds against 127.0.0.1 only.
+// medians, per-round ratio spreads, per-request D1/KV counts read from Server-Timing, a
+// simulated-geography model (tests/harness/d1-geo.mjs) and the webhook delivery latency.
+// Bounded: each run lasts about BENCH_DURATION seconds (the model half that) against 127.0.0.1 only.
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync, statSync, mkdtempSync } from "node:fs";
 import { gzipSync } from "node:zlib";
@@ -21,22 +22,27 @@ const ROUND = Number(process.env.BENCH_ROUND || 2);
 const BOOTSTRAP = process.env.LATCHKEY_BOOTSTRAP_TOKEN || "e2e-bootstrap-token";
 
 // ENVIRONMENT=development: the webhook variant's receiver is a loopback http URL.
-const server = spawn("node", [join(ROOT, "tests/harness/server.mjs")], { stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, ENVIRONMENT: "development", LATCHKEY_BOOTSTRAP_TOKEN: BOOTSTRAP } });
-const url = await new Promise((ok, fail) => {
-  const rl = createInterface({ input: server.stdout });
-  rl.once("line", (l) => ok(JSON.parse(l).url));
-  server.once("exit", (c) => fail(new Error(`server exited ${c}`)));
-  setTimeout(() => fail(new Error("server did not start in 30 s")), 30000);
-});
+function startServer(extra = {}) {
+  const proc = spawn("node", [join(ROOT, "tests/harness/server.mjs")], { stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, ENVIRONMENT: "development", LATCHKEY_BOOTSTRAP_TOKEN: BOOTSTRAP, LATCHKEY_SERVER_TIMING: "1", ...extra } });
+  const ready = new Promise((ok, fail) => {
+    const rl = createInterface({ input: proc.stdout });
+    rl.once("line", (l) => ok(JSON.parse(l).url));
+    proc.once("exit", (c) => fail(new Error(`server exited ${c}`)));
+    setTimeout(() => fail(new Error("server did not start in 30 s")), 30000);
+  });
+  return { proc, ready };
+}
+const server = startServer();
+const url = await server.ready;
 
-async function api(method, path, token, body, retried = false) {
+async function apiAt(method, path, token, body, retried = false, base = url) {
   // A keep-alive socket the server closed after a wrk run: retry once on a new one.
-  const res = await fetch(url + path, {
+  const res = await fetch(base + path, {
     method,
     headers: { "Content-Type": "application/vnd.api+json", Accept: "application/vnd.api+json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   }).catch((e) => (retried ? Promise.reject(e) : null));
-  if (res === null) return api(method, path, token, body, true);
+  if (res === null) return apiAt(method, path, token, body, true, base);
   const text = await res.text();
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
   return text ? JSON.parse(text) : null;
@@ -63,7 +69,8 @@ await new Promise((ok) => receiver.listen(0, "127.0.0.1", ok));
 const hookUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
 
 // One seeded account per variant: A without webhook endpoints, B with one subscribed to "*".
-async function seed(tag, hooks) {
+async function seed(tag, hooks, at = url) {
+  const api = (m, p, t, b) => apiAt(m, p, t, b, false, at);
   const boot = await api("POST", "/v1/accounts", BOOTSTRAP, {
     data: { type: "accounts", attributes: { name: "Bench", slug: `bench-${tag}-${Date.now()}` }, relationships: { admins: { data: [{ type: "users", attributes: { email: "bench@example.com", password: "bench-password" } }] } } },
   });
@@ -74,21 +81,22 @@ async function seed(tag, hooks) {
   const product = (await api("POST", `${base}/products`, admin, { data: { type: "products", attributes: { name: "Bench" } } })).data.id;
   const policy = (await api("POST", `${base}/policies`, admin, { data: { type: "policies", attributes: { name: "Bench", floating: true, maxMachines: 10, strict: true }, relationships: { product: { data: { type: "products", id: product } } } } })).data.id;
   const license = (await api("POST", `${base}/licenses`, admin, { data: { type: "licenses", relationships: { policy: { data: { type: "policies", id: policy } } } } })).data;
-  await api("POST", `${base}/machines`, admin, { data: { type: "machines", attributes: { fingerprint: "bench-fingerprint" }, relationships: { license: { data: { type: "licenses", id: license.id } } } } });
+  const machine = await api("POST", `${base}/machines`, admin, { data: { type: "machines", attributes: { fingerprint: "bench-fingerprint" }, relationships: { license: { data: { type: "licenses", id: license.id } } } } });
   const check = await api("POST", `${base}/licenses/actions/validate-key`, null, { meta: { key: license.attributes.key, scope: { fingerprint: "bench-fingerprint" } } });
   if (check.meta.code !== "VALID") throw new Error(`seeded license does not validate: ${JSON.stringify(check.meta)}`);
   writeFileSync(join(dir, `validate-${tag}.lua`), `wrk.method = "POST"\nwrk.body = ${JSON.stringify(JSON.stringify({ meta: { key: license.attributes.key, scope: { fingerprint: "bench-fingerprint" } } }))}\nwrk.headers["Content-Type"] = "application/vnd.api+json"\n`);
-  return { base, admin };
+  return { base, admin, machine: machine.data.id, body: { meta: { key: license.attributes.key, scope: { fingerprint: "bench-fingerprint" } } } };
 }
+const api = (m, p, t, b) => apiAt(m, p, t, b);
 
 const dir = mkdtempSync(join(tmpdir(), "latchkey-bench-"));
 const plain = await seed("plain", false);
 const hooked = await seed("hooked", true);
 
-function run(name, path, script, seconds) {
+function run(name, path, script, seconds, at = url) {
   const args = ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency"];
   if (script) args.push("-s", join(dir, script));
-  args.push(url + path);
+  args.push(at + path);
   const out = spawnSync("wrk", args, { encoding: "utf8" });
   if (out.status !== 0) throw new Error(`wrk ${name}: ${out.stderr}`);
   const rps = Number(out.stdout.match(/Requests\/sec:\s+([\d.]+)/)[1]);
@@ -115,6 +123,59 @@ const median = (xs) => { const a = [...xs].sort((x, y) => x - y); return a.lengt
 const results = per.map((rs) => ({ name: rs[0].name, rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), non2xx: rs.reduce((n, r) => n + r.non2xx, 0) }));
 const ratio = (a, b) => { const rs = per[a].map((r, i) => r.rps / per[b][i].rps); return { med: median(rs), min: Math.min(...rs), max: Math.max(...rs) }; };
 
+// Per-request costs: SAMPLES sequential requests per endpoint, averaging the Server-Timing
+// counts the server reports (LATCHKEY_SERVER_TIMING=1); unsigned endpoints carry none.
+const SAMPLES = Number(process.env.BENCH_SAMPLES || 20);
+async function sample(at, method, path, token, body) {
+  const sums = { "d1-primary": 0, "d1-replica": 0, "kv-read": 0, "kv-write": 0, sign: 0 };
+  let n = 0;
+  for (let i = 0; i < SAMPLES; i++) {
+    const send = () => fetch(at + path, { method, headers: { "Content-Type": "application/vnd.api+json", ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    // A keep-alive socket the server closed after a wrk run: retry once on a new one.
+    const res = await send().catch(() => send());
+    await res.arrayBuffer();
+    const t = res.headers.get("server-timing");
+    if (!t) continue;
+    n++;
+    for (const m of t.split(", ")) {
+      const [name, param] = m.split(";");
+      if (!(name in sums)) continue;
+      sums[name] += Number((param.match(/^(?:desc="([\d.]+)"|dur=([\d.]+))$/) || []).slice(1).find((x) => x !== undefined));
+    }
+  }
+  return n ? Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n])) : null;
+}
+const costs = [
+  ["no-op (GET /v1/ping)", await sample(url, "GET", "/v1/ping")],
+  ["one D1 read (GET /v1/health)", await sample(url, "GET", "/v1/health")],
+  ["validate-key + fingerprint", await sample(url, "POST", `${plain.base}/licenses/actions/validate-key`, null, plain.body)],
+  ["validate-key, 1 webhook (*)", await sample(url, "POST", `${hooked.base}/licenses/actions/validate-key`, null, hooked.body)],
+  ["machine ping (sampled only)", await sample(url, "POST", `${plain.base}/machines/${plain.machine}/actions/ping`, plain.admin)],
+];
+
+// Simulated geography (a MODEL, tests/harness/d1-geo.mjs): two more servers whose D1 binding
+// delays each round trip (BENCH_GEO, "primary,replica" ms, default 80,5), one with sessions
+// and one without; validate-key in interleaved rounds. BENCH_GEO=0 skips it.
+const GEO = process.env.BENCH_GEO ?? "80,5";
+let geo = null;
+if (GEO !== "0") {
+  const on = startServer({ LATCHKEY_BENCH_D1_DELAY: GEO, LATCHKEY_BENCH_D1_SESSIONS: "1" });
+  const off = startServer({ LATCHKEY_BENCH_D1_DELAY: GEO, LATCHKEY_BENCH_D1_SESSIONS: "0" });
+  const sides = [["sessions on", await on.ready], ["sessions off", await off.ready]];
+  const seeded = [];
+  for (const [tag, at] of sides) seeded.push(await seed(`geo-${tag.replace(" ", "-")}`, false, at));
+  const geoRounds = Math.max(1, Math.round(rounds / 2));
+  const res = sides.map(() => []);
+  for (let i = 0; i < geoRounds; i++) sides.forEach(([tag, at], k) => res[k].push(run(tag, `${seeded[k].base}/licenses/actions/validate-key`, `validate-geo-${tag.replace(" ", "-")}.lua`, ROUND, at)));
+  geo = [];
+  for (const [k, [tag, at]] of sides.entries()) {
+    const rs = res[k];
+    geo.push({ tag, rounds: geoRounds, p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), rps: median(rs.map((r) => r.rps)), non2xx: rs.reduce((n, r) => n + r.non2xx, 0), cost: await sample(at, "POST", `${seeded[k].base}/licenses/actions/validate-key`, null, seeded[k].body) });
+  }
+  on.proc.stdin.end();
+  off.proc.stdin.end();
+}
+
 // Delivery latency: 20 product creations on the hooked account, each timed from its 201
 // (the event is recorded in the same batch) to the receiver's arrival.
 const sent = new Map();
@@ -128,7 +189,7 @@ const deadline = performance.now() + 30000;
 while ([...sent.keys()].some((n) => !arrived.has(n)) && performance.now() < deadline) await new Promise((ok) => setTimeout(ok, 50));
 const lat = [...sent].filter(([n]) => arrived.has(n)).map(([n, t]) => arrived.get(n) - t).sort((x, y) => x - y);
 const q = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.ceil((p / 100) * lat.length) - 1)] : NaN);
-server.stdin.end();
+server.proc.stdin.end();
 receiver.close();
 
 const wasm = readFileSync(join(ROOT, "functions/build/index_bg.wasm"));
@@ -137,13 +198,22 @@ const fmt = ({ med, min, max }) => `${med.toFixed(3)} (${min.toFixed(3)}-${max.t
 console.log(`\nLatchkey benchmark: ${rounds} interleaved rounds of ${ROUND}s per variant, ${CONNECTIONS} connections, wrk -t1, workerd via Miniflare, local D1 + KV; medians (min-max of per-round ratios)`);
 console.log("endpoint                          req/s     p50 ms   p99 ms   non-2xx");
 for (const r of results) console.log(`${r.name.padEnd(32)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(2).padStart(9)} ${r.p99.toFixed(2).padStart(8)} ${String(r.non2xx).padStart(8)}`);
+const c = (x, k) => (x ? x[k].toFixed(2) : "-").padStart(k === "sign" ? 8 : 6);
+console.log("\nper request (Server-Timing of " + SAMPLES + " sequential requests; '-': unsigned, no header)");
+console.log("endpoint                         primary replica kv-read kv-write  sign ms");
+for (const [name, x] of costs) console.log(`${name.padEnd(32)} ${c(x, "d1-primary")}  ${c(x, "d1-replica")}  ${c(x, "kv-read")}   ${c(x, "kv-write")} ${c(x, "sign")}`);
 console.log(`validate-key / no-op:        ${fmt(ratio(2, 0))}`);
 console.log(`validate-key / one D1 read:  ${fmt(ratio(2, 1))}  (target >= 0.80)`);
 console.log(`validate-key, webhook / one D1 read: ${fmt(ratio(3, 1))}`);
 console.log(`validate-key, webhook / validate-key: ${fmt(ratio(3, 2))}  (target >= 0.90)`);
 console.log(`webhook delivery latency (201 -> receiver): p50 ${q(50).toFixed(0)} ms, p99 ${q(99).toFixed(0)} ms (${lat.length}/${sent.size} arrived)`);
+if (geo) {
+  console.log(`\nsimulated geography (a MODEL, not a measurement: every D1 round trip waits ${GEO.split(",")[0]} ms at the primary, ${GEO.split(",")[1]} ms at a replica; ${geo[0].rounds} interleaved rounds of ${ROUND}s)`);
+  console.log("validate-key                      req/s     p50 ms   p99 ms  primary replica non-2xx");
+  for (const g of geo) console.log(`${g.tag.padEnd(32)} ${g.rps.toFixed(0).padStart(7)} ${g.p50.toFixed(2).padStart(9)} ${g.p99.toFixed(2).padStart(8)} ${c(g.cost, "d1-primary")}  ${c(g.cost, "d1-replica")} ${String(g.non2xx).padStart(7)}`);
+}
 console.log(`wasm size: ${wasm.length} bytes raw, ${gzipSync(wasm, { level: 9 }).length} bytes gzip -9`);
-if (results.some((r) => r.non2xx > 0)) {
+if (results.some((r) => r.non2xx > 0) || (geo || []).some((g) => g.non2xx > 0)) {
   console.error("bench: some responses were not 2xx");
   process.exit(1);
 }

@@ -151,9 +151,13 @@ fn is_read(sql: &str) -> bool {
     sql.starts_with("select") || (sql.starts_with("with") && !["insert ", "update ", "delete ", "replace "].iter().any(|w| sql.contains(w)))
 }
 
-/// The `Server-Timing` value of a request's counts (dev/bench flag `LATCHKEY_SERVER_TIMING`).
-pub fn server_timing(c: Counts, total_ms: f64) -> String {
-    format!("d1-primary;desc=\"{}\", d1-replica;desc=\"{}\", d1-statements;desc=\"{}\", total;dur={total_ms:.1}", c.primary, c.replica, c.statements)
+/// The `Server-Timing` value of a request's counts (dev/bench flag `LATCHKEY_SERVER_TIMING`):
+/// D1 round trips and statements, KV operations, time so far. [`crate::respond`] appends `sign`.
+pub fn server_timing(c: Counts, kv: crate::kv::KvCounts, total_ms: f64) -> String {
+    format!(
+        "d1-primary;desc=\"{}\", d1-replica;desc=\"{}\", d1-statements;desc=\"{}\", kv-read;desc=\"{}\", kv-write;desc=\"{}\", total;dur={total_ms:.1}",
+        c.primary, c.replica, c.statements, kv.reads, kv.writes
+    )
 }
 
 fn results(r: Vec<D1Result>) -> Result<Vec<StmtResult>, StoreError> {
@@ -216,6 +220,7 @@ impl Db for D1Session {
 #[cfg(test)]
 mod tests {
     use super::{is_read, server_timing, valid_bookmark, Consistency, Counts};
+    use crate::kv::KvCounts;
 
     #[test]
     fn reads_are_told_from_writes() {
@@ -230,8 +235,8 @@ mod tests {
 
     #[test]
     fn server_timing_names_each_count() {
-        let t = server_timing(Counts { primary: 0, replica: 1, statements: 1 }, 2.0);
-        assert_eq!(t, "d1-primary;desc=\"0\", d1-replica;desc=\"1\", d1-statements;desc=\"1\", total;dur=2.0");
+        let t = server_timing(Counts { primary: 0, replica: 1, statements: 1 }, KvCounts { reads: 2, writes: 3 }, 2.0);
+        assert_eq!(t, "d1-primary;desc=\"0\", d1-replica;desc=\"1\", d1-statements;desc=\"1\", kv-read;desc=\"2\", kv-write;desc=\"3\", total;dur=2.0");
     }
 
     #[test]

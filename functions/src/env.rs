@@ -58,7 +58,7 @@ impl AppEnv {
         .map_err(|e| Error::new(Code::ConfigInvalid, e))?;
         Ok(Self {
             db: D1Db(env.d1("DB").map_err(|_| missing("the D1 binding DB"))?),
-            kv: WorkersKv(env.kv("LEASES").map_err(|_| missing("the KV binding LEASES"))?),
+            kv: WorkersKv::new(env.kv("LEASES").map_err(|_| missing("the KV binding LEASES"))?),
             secret: text(env, "LATCHKEY_SECRET").ok_or_else(|| missing("the secret LATCHKEY_SECRET"))?,
             bootstrap_token: text(env, "LATCHKEY_BOOTSTRAP_TOKEN"),
             account_id: text(env, "LATCHKEY_ACCOUNT_ID"),

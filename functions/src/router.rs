@@ -140,7 +140,7 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
     let with_bookmark = |mut headers: Vec<(&'static str, String)>| {
         headers.extend(db.bookmark().map(|b| (BOOKMARK_HEADER, b)));
         if env.server_timing {
-            headers.push(("Server-Timing", crate::d1::server_timing(db.counts(), js_sys::Date::now() - started)));
+            headers.push(("Server-Timing", crate::d1::server_timing(db.counts(), env.kv.counts(), js_sys::Date::now() - started)));
         }
         headers
     };

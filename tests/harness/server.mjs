@@ -125,6 +125,8 @@ const RATE_LIMITS = {
   RL_SECOND_FACTOR: { simple: { limit: 2, period: 60 }, variable: "RATE_LIMIT_SECOND_FACTOR_60S" },
 };
 
+const GEO = process.env.LATCHKEY_BENCH_D1_DELAY;
+
 const mf = new Miniflare({
   host: "127.0.0.1",
   port: parsePort(), // 0 = the OS picks a free port; mf.ready reports it
@@ -138,10 +140,19 @@ const mf = new Miniflare({
   telemetry: { enabled: false },
   unsafeTriggerHandlers: true,
   compatibilityDate: compatibilityDate(),
-  modules: true,
-  scriptPath: ENTRY,
-  modulesRoot: BUILD,
-  modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }],
+  // LATCHKEY_BENCH_D1_DELAY ("primary,replica" ms, scripts/bench only): the entry is
+  // tests/harness/d1-geo.mjs, a model of geography that delays each D1 round trip by where it
+  // would be served (LATCHKEY_BENCH_D1_SESSIONS=0: no sessions, every trip at the primary).
+  ...(GEO
+    ? {
+        modulesRoot: BUILD,
+        modules: [
+          { type: "ESModule", path: join(BUILD, "d1-geo.mjs"), contents: readFileSync(join(ROOT, "tests/harness/d1-geo.mjs"), "utf8") },
+          { type: "ESModule", path: ENTRY, contents: readFileSync(ENTRY, "utf8") },
+          { type: "CompiledWasm", path: join(BUILD, "index_bg.wasm"), contents: readFileSync(join(BUILD, "index_bg.wasm")) },
+        ],
+      }
+    : { modules: true, scriptPath: ENTRY, modulesRoot: BUILD, modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }] }),
   d1Databases: { DB: "latchkey-e2e" },
   kvNamespaces: { LEASES: "leases-e2e" },
   // The webhook queue, as wrangler.toml declares it (producer WEBHOOKS, consumer in this Worker),
@@ -156,6 +167,7 @@ const mf = new Miniflare({
     ENVIRONMENT: process.env.ENVIRONMENT ?? "test",
     // Round-trip counts in Server-Timing (tests/tests/edge.rs); never set in production.
     LATCHKEY_SERVER_TIMING: process.env.LATCHKEY_SERVER_TIMING ?? "1",
+    ...(GEO ? { LATCHKEY_BENCH_D1_DELAY: GEO, LATCHKEY_BENCH_D1_SESSIONS: process.env.LATCHKEY_BENCH_D1_SESSIONS ?? "1" } : {}),
     LATCHKEY_SECRET: process.env.LATCHKEY_SECRET ?? "e2e-secret-0123456789abcdef0123456789abcdef",
     LATCHKEY_BOOTSTRAP_TOKEN: process.env.LATCHKEY_BOOTSTRAP_TOKEN ?? "e2e-bootstrap-token",
     // Unset: the Worker's default (100,000), as deployed; set it to measure another count.

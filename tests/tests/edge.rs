@@ -58,17 +58,19 @@ fn create(acct: &TestAccount, path: &str, body: serde_json::Value) -> serde_json
     r.json["data"].clone()
 }
 
-/// (primary, replica) round trips from `Server-Timing` (the harness sets LATCHKEY_SERVER_TIMING).
-fn trips(r: &Resp) -> (u32, u32) {
+/// One count of `Server-Timing` (the harness sets LATCHKEY_SERVER_TIMING).
+fn timing(r: &Resp, name: &str) -> u32 {
     let t = r.header("Server-Timing").unwrap_or_else(|| panic!("no Server-Timing: {:?}", r.headers));
-    let count = |name: &str| {
-        t.split(", ")
-            .find_map(|m| m.strip_prefix(&format!("{name};desc=\"")))
-            .and_then(|v| v.trim_end_matches('"').parse().ok())
-            .unwrap_or_else(|| panic!("{name} missing in {t}"))
-    };
-    assert!(t.contains("total;dur="), "{t}");
-    (count("d1-primary"), count("d1-replica"))
+    assert!(t.contains("total;dur=") && t.contains("sign;dur="), "{t}");
+    t.split(", ")
+        .find_map(|m| m.strip_prefix(&format!("{name};desc=\"")))
+        .and_then(|v| v.trim_end_matches('"').parse().ok())
+        .unwrap_or_else(|| panic!("{name} missing in {t}"))
+}
+
+/// (primary, replica) round trips from `Server-Timing`.
+fn trips(r: &Resp) -> (u32, u32) {
+    (timing(r, "d1-primary"), timing(r, "d1-replica"))
 }
 
 fn validate_key(acct: &TestAccount, key: &serde_json::Value, fingerprint: &str) -> Resp {
@@ -99,6 +101,7 @@ fn validate_key_with_a_valid_machine_reads_one_replica_and_no_primary() {
     let r = validate_key(&acct, &key, "host-1");
     assert_eq!(r.json["meta"]["code"], "VALID");
     assert_eq!(trips(&r), (0, 1), "{:?}", r.header("Server-Timing"));
+    assert_eq!(timing(&r, "kv-write"), 0, "{:?}", r.header("Server-Timing"));
     // A negative lag cannot explain (the request names another product) is not re-read.
     let body = json!({"meta": {"key": key, "scope": {"fingerprint": "host-1", "product": "00000000-0000-4000-8000-000000000000"}}});
     let r = acct.client().post(&acct.path("/licenses/actions/validate-key"), None, Some(body));
@@ -113,4 +116,35 @@ fn writes_start_at_the_primary() {
     r.assert_status(201);
     let (primary, replica) = trips(&r);
     assert!(primary >= 1 && replica == 0, "{:?}", r.header("Server-Timing"));
+}
+
+#[test]
+fn a_ping_within_half_the_lease_ttl_writes_no_kv() {
+    let acct = server().bootstrap_account();
+    let product = create(&acct, "/products", json!({"data": {"type": "products", "attributes": {"name": "App"}}}));
+    let policy = create(
+        &acct,
+        "/policies",
+        json!({"data": {"type": "policies", "attributes": {"name": "P", "heartbeatDuration": 600}, "relationships": {"product": {"data": {"type": "products", "id": product["id"]}}}}}),
+    );
+    let lic =
+        create(&acct, "/licenses", json!({"data": {"type": "licenses", "relationships": {"policy": {"data": {"type": "policies", "id": policy["id"]}}}}}));
+    let machine = json!({"data": {"type": "machines", "attributes": {"fingerprint": "host-1"}, "relationships": {"license": {"data": {"type": "licenses", "id": lic["id"]}}}}});
+    let m = create(&acct, "/machines", machine);
+    let ping = || {
+        let r = acct.client().post(&acct.path(&format!("/machines/{}/actions/ping", m["id"].as_str().unwrap_or_default())), acct.admin(), None);
+        r.assert_status(200);
+        r
+    };
+    // The activation's lease records no heartbeat: the first ping rewrites it.
+    let r = ping();
+    assert_eq!(timing(&r, "kv-write"), 1, "{:?}", r.header("Server-Timing"));
+    // Seconds later the lease has nearly all of its 600 s left: read, not rewritten.
+    let r = ping();
+    assert_eq!(timing(&r, "kv-write"), 0, "{:?}", r.header("Server-Timing"));
+    assert_eq!(timing(&r, "kv-read"), 1, "{:?}", r.header("Server-Timing"));
+    assert!(r.json["data"]["attributes"]["lastHeartbeat"].is_string(), "{}", r.json);
+    // D1 stays the truth: validation still finds the machine alive.
+    let r = validate_key(&acct, &lic["attributes"]["key"], "host-1");
+    assert_eq!(r.json["meta"]["code"], "VALID", "{}", r.json);
 }

@@ -14,7 +14,7 @@ pub mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use serde::de::DeserializeOwned;
@@ -113,18 +113,28 @@ pub trait Kv {
 
 /// In-memory [`Kv`] for native tests. Expiry is not simulated: callers that care compare the
 /// stored lease's own expiry with their clock, as the Worker does.
+/// Counts its writes (puts and deletes) so tests can assert what a request costs in KV.
 #[derive(Debug, Default)]
-pub struct MemoryKv(RefCell<HashMap<String, String>>);
+pub struct MemoryKv(RefCell<HashMap<String, String>>, Cell<u32>);
+
+impl MemoryKv {
+    /// Puts and deletes so far.
+    pub fn writes(&self) -> u32 {
+        self.1.get()
+    }
+}
 
 impl Kv for MemoryKv {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self.0.borrow().get(key).cloned())
     }
     async fn put(&self, key: &str, value: &str, _ttl_secs: u64) -> Result<(), StoreError> {
+        self.1.set(self.1.get().saturating_add(1));
         self.0.borrow_mut().insert(key.to_owned(), value.to_owned());
         Ok(())
     }
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.1.set(self.1.get().saturating_add(1));
         self.0.borrow_mut().remove(key);
         Ok(())
     }

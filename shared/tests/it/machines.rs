@@ -166,6 +166,47 @@ fn heartbeat_ping_death_resurrection_and_reset() {
 }
 
 #[test]
+fn a_ping_within_half_the_lease_ttl_does_not_rewrite_it() {
+    let env = Env::new();
+    let admin = env.admin();
+    let product = env.product(&admin, "App");
+    let policy = env.policy(&admin, &product, json!({"heartbeatDuration": 600, "requireHeartbeat": true}));
+    let l = env.license(&admin, &policy, json!({}));
+    let m = activate(&env, &admin, &l, json!({"fingerprint": "kv"})).unwrap();
+    let lease = || block(leases::read(&env.app(), &admin.account.id, &m.id)).unwrap();
+    // KV writes of one ping (MemoryKv counts puts and deletes).
+    let ping = || {
+        let before = env.kv.writes();
+        let (pinged, _) = block(heartbeats::ping(&env.app(), &admin, &m.id)).unwrap();
+        (pinged, env.kv.writes() - before)
+    };
+    // requireHeartbeat starts the heartbeat at activation, whose lease records it: a ping at
+    // once writes nothing (tests/tests/edge.rs covers the lease without a heartbeat: 1 write).
+    assert_eq!(ping().1, 0);
+    assert_eq!(lease().heartbeat, Some(T0));
+    // 200 s later 400 s are left (> half of 600): no rewrite.
+    env.clock.advance(200_000);
+    let (pinged, writes) = ping();
+    assert_eq!(writes, 0, "no KV write within half the TTL");
+    assert_eq!(pinged.last_heartbeat_at, Some(T0 + 200_000), "D1 still records every ping");
+    assert_eq!(lease().heartbeat, Some(T0), "the lease was not rewritten");
+    // 400 s after the write only 200 s are left: rewritten.
+    env.clock.advance(200_000);
+    assert_eq!(ping().1, 1);
+    assert_eq!(lease().heartbeat, Some(T0 + 400_000));
+    env.clock.advance(200_000);
+    assert_eq!(ping().1, 0);
+    assert_eq!(lease().heartbeat, Some(T0 + 400_000), "skipped again");
+    // Past the lease's expiry but within the last skipped ping's duration, the machine validates
+    // as alive (D1 is the truth).
+    env.clock.advance(599_000);
+    use shared::service::licensing::validation;
+    let req = validation::parse_validate_key(json!({"meta": {"key": l.key, "scope": {"fingerprint": "kv"}}}).to_string().as_bytes()).unwrap();
+    let v = block(validation::validate_license(&env.app(), &admin, req)).unwrap();
+    assert_eq!((v.outcome.valid, v.outcome.code.as_str()), (true, "VALID"));
+}
+
+#[test]
 fn machines_are_found_by_fingerprint_filtered_and_deleted() {
     let env = Env::new();
     let admin = env.admin();

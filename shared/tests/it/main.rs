@@ -21,6 +21,7 @@ mod records;
 mod replica;
 mod support;
 mod validation;
+mod validation_bench;
 mod webhook_payloads;
 mod webhook_queue;
 mod webhooks;

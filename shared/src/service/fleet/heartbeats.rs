@@ -39,7 +39,7 @@ pub async fn ping<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
         // machine is alive either way.
         return Ok((m, None));
     };
-    leases::write(app, &m).await;
+    let _wrote = leases::refresh(app, &m).await;
     Ok((m, status))
 }
 

@@ -1,5 +1,5 @@
 //! Machine leases in KV: `lease:<account>:<machine>` → `{machine, license, heartbeat, expires}`,
-//! written on activation and on every ping with an expiration TTL of the heartbeat duration
+//! written on activation and on a ping once less than half its heartbeat duration is left, with an expiration TTL of the heartbeat duration
 //! plus the resurrection window. A lease is an edge-local witness of liveness for validation
 //! (D1 reads may come from a lagging replica); it is never where a limit is counted, and D1's
 //! `last_heartbeat_at` stays the truth for counting and culling. KV takes 1 write/s per key
@@ -43,6 +43,22 @@ pub async fn write<D: Db, K: Kv>(app: &App<'_, D, K>, m: &MachineRow) {
         // Best-effort by design (module docs): D1 already holds the heartbeat.
         let _written = app.kv.put(&key(&m.account_id, &m.id), &v, ttl_secs).await.is_ok();
     }
+}
+
+/// Refreshes the lease of `m` after a ping, unless the stored lease already records a heartbeat
+/// and still has more than half the heartbeat duration left: then the rewrite is skipped (one KV
+/// read instead of a write, so a fleet fits the Free plan's KV write quota). Skipping never makes
+/// a live machine look dead: D1's `last_heartbeat_at` stays the truth, validation reads a lease
+/// only when D1 says dead / not started, and such a negative is re-read from the primary.
+/// Returns whether it wrote.
+pub async fn refresh<D: Db, K: Kv>(app: &App<'_, D, K>, m: &MachineRow) -> bool {
+    let half_ms = m.config().heartbeat_duration_secs() * 1000 / 2;
+    let fresh = read(app, &m.account_id, &m.id).await.is_some_and(|l| l.heartbeat.is_some() && l.expires - app.now() > half_ms);
+    if fresh {
+        return false;
+    }
+    write(app, m).await;
+    true
 }
 
 /// The lease of a machine, if one is stored and parses.

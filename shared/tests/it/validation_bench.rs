@@ -1,0 +1,48 @@
+//! A micro-benchmark of the validation pipeline (parse body → engine → render → sign), the CPU
+//! proxy of validate-key: `cargo test -p shared --release --test it validation_bench -- --ignored --nocapture`.
+//! The engine runs on in-memory SQLite, so the figure includes SQLite's read (D1 does it elsewhere).
+
+use std::time::Instant;
+
+use serde_json::json;
+use shared::api::licenses::license;
+use shared::api::Document;
+use shared::crypto::{keys, signature};
+use shared::service::licensing::validation;
+use shared::Clock;
+
+use crate::machines::activate;
+use crate::support::{block, Env};
+
+#[test]
+#[ignore = "a benchmark: run with --ignored --nocapture, in release"]
+fn validation_pipeline_micros_per_validation() {
+    let env = Env::new();
+    let admin = env.admin();
+    let product = env.product(&admin, "App");
+    let policy = env.policy(&admin, &product, json!({"floating": true}));
+    let l = env.license(&admin, &policy, json!({}));
+    activate(&env, &admin, &l, json!({"fingerprint": "bench"})).unwrap();
+    let (key, _) = keys::AccountKeys::generate(&env.rng);
+    let body = json!({"meta": {"key": l.key, "scope": {"fingerprint": "bench"}}}).to_string();
+    let app = env.app();
+    let once = || {
+        let req = validation::parse_validate_key(body.as_bytes()).unwrap();
+        let v = block(validation::validate_license(&app, &admin, req)).unwrap();
+        assert!(v.outcome.valid);
+        let lic = v.license.as_ref().unwrap();
+        let doc = Document::one(license(lic, env.clock.now_ms())).meta(v.meta).to_bytes();
+        signature::sign(&key, &admin.account.id, "POST", "/v1/licenses/actions/validate-key", "localhost", env.clock.now_ms(), &doc)
+    };
+    for _ in 0..200 {
+        let _ = once();
+    }
+    let n = 2_000u32;
+    let start = Instant::now();
+    for _ in 0..n {
+        let _ = once();
+    }
+    let us = start.elapsed().as_secs_f64() * 1e6 / f64::from(n);
+    println!("validation pipeline: {us:.1} µs per validation ({n} runs)");
+    assert!(us > 0.0);
+}
