@@ -160,6 +160,10 @@ actions! {
     UserTokenCreate => "POST /users/{id}/tokens for a user whose role is user",
     AdminTokenCreate => "POST /users/{id}/tokens for an admin",
     UserGroupChange => "PUT /users/{id}/group",
+    // Password flows (Keygen's passwords and users/actions/password controllers).
+    PasswordResetRequest => "POST /passwords (anonymous by design: the answer never says whether the email exists)",
+    PasswordReset => "POST /users/{id}/actions/reset-password (anonymous by design: the reset token is the credential)",
+    PasswordUpdate => "POST /users/{id}/actions/update-password (meta.oldPassword required from every bearer)",
     LicenseRead => "GET /licenses[/{id}], its policy, machines, entitlements and users",
     LicenseCreate => "POST /licenses (for a policy)",
     LicenseUpdate => "PATCH /licenses/{id}, entitlements, group, licensees",
@@ -193,6 +197,9 @@ pub const fn scope(action: Action, kind: Kind) -> Scope {
     use Scope::{Any, Nobody, Open, Own};
     match (action, kind) {
         (A::LicenseValidateKey, _) => Any,
+        // Keygen: `skip_authorization`; the reset token (or nothing, for a request) is checked
+        // by the service, and both routes are rate limited per user and per IP.
+        (A::PasswordResetRequest | A::PasswordReset, _) => Any,
         (A::AdminTokenCreate, _) => Nobody, // Keygen: this route never mints an admin's token.
         (_, K::Admin) => Any,
         (_, K::Anonymous) => Nobody,
@@ -209,6 +216,8 @@ pub const fn scope(action: Action, kind: Kind) -> Scope {
         (A::UserCreate, K::Product) => Any,
         (A::UserUpdate, K::User) => Own,
         (A::UserTokenCreate | A::UserGroupChange, K::Product) => Own,
+        // Keygen's UserPolicy#update?: products for users of their licenses, a user itself.
+        (A::PasswordUpdate, K::Product | K::User) => Own,
         (A::LicenseRead, K::Product | K::User | K::License) => Own,
         (A::LicenseCreate, K::Product) => Own,
         (A::LicenseCreate, K::User) => Open,
@@ -323,7 +332,7 @@ mod tests {
         for &a in Action::ALL {
             for o in [Ownership::Own, Ownership::OwnLocked, Ownership::Foreign, Ownership::None] {
                 let d = decide(a, Kind::Anonymous, o);
-                if a == Action::LicenseValidateKey {
+                if matches!(a, Action::LicenseValidateKey | Action::PasswordResetRequest | Action::PasswordReset) {
                     assert_eq!(d, Allow);
                 } else {
                     assert_eq!(d, Unauthorized, "{a:?} {o:?}");
