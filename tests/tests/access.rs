@@ -57,6 +57,17 @@ const ROWS: &[Row] = &[
     ("POST", "/users/{ADMIN}/tokens", "", [403, 404, 404, 403, 403, 403, 403, 401]),
     ("PUT", "/users/{U}/group", r#"{"data":{"type":"groups","id":"{G}"}}"#, PRODUCT),
     ("PUT", "/users/{ADMIN}/group", r#"{"data":{"type":"groups","id":"{G}"}}"#, [200, 404, 404, 403, 403, 403, 403, 401]),
+    // Password flows: a reset request and a reset are anonymous by design (204 and a business
+    // rule for everyone: no bearer is refused); update-password is the user's, its products'
+    // and admins' (422: the new password is too short, after the old one was proved).
+    ("POST", "/passwords", r#"{"meta":{"email":"{uniq}@example.com"}}"#, [204; 8]),
+    ("POST", "/users/{U*}/actions/reset-password", r#"{"meta":{"passwordResetToken":"reset-0v3","newPassword":"short"}}"#, [422; 8]),
+    (
+        "POST",
+        "/users/{U}/actions/update-password",
+        r#"{"meta":{"oldPassword":"long enough pw","newPassword":"short"}}"#,
+        [422, 422, 404, 422, 404, 403, 403, 401],
+    ),
     // Catalogue
     ("GET", "/products", "", CATALOGUE),
     ("POST", "/products", r#"{"data":{"type":"products","attributes":{"name":"{uniq}"}}}"#, [201, 403, 403, 403, 403, 403, 403, 401]),

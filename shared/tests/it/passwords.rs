@@ -176,7 +176,10 @@ fn update_password_proves_the_old_one_for_every_bearer() {
     let admin = env.admin();
     let u = create_user(&env.app(), &admin, "ulla@acme.test");
     let v = create_user(&env.app(), &admin, "vera@acme.test");
-    let update = |c: &Caller, id: &str, old: &str, new: &str| block(passwords::update(&env.app(), c, id, old, new));
+    let update = |c: &Caller, id: &str, old: &str, new: &str| {
+        let body = json!({"meta": {"oldPassword": old, "newPassword": new}}).to_string();
+        block(passwords::update(&env.app(), c, id, body.as_bytes()))
+    };
     let e = update(&as_user(&admin, &u), &u.id, "wrong pw", "brand new pw").unwrap_err();
     assert_eq!((e.status, e.code.to_string(), pointer(&e)), (401, "PASSWORD_INVALID".into(), "/meta/oldPassword"));
     let e = update(&admin, &u.id, "wrong pw", "brand new pw").unwrap_err();

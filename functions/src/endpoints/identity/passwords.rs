@@ -22,6 +22,5 @@ pub async fn reset(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
 
 /// Changes a password with the old one; renders the user.
 pub async fn update(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
-    let (old, new_password) = passwords::parse_update(&cx.req.body)?;
-    Ok(Reply::ok(Document::one(user(&passwords::update(&cx.app, &cx.caller, id, &old, &new_password).await?))))
+    Ok(Reply::ok(Document::one(user(&passwords::update(&cx.app, &cx.caller, id, &cx.req.body).await?))))
 }

@@ -139,6 +139,9 @@ pub async fn reset<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str,
     let invalid = || token_error("is not valid", Code::TokenInvalid);
     // Stricter than Keygen (404 for an unknown user): the same 401 as a wrong token, so this
     // anonymous route does not tell which emails exist.
+    // The new password's rules first: an answer about them says nothing about the user or
+    // the token.
+    check_new(new_password)?;
     let u = users::find(app, caller.account_id(), id).await?.ok_or_else(invalid)?;
     let digest = token::digest(app.secret, caller.account_id(), raw);
     let (Some(stored), Some(sent)) = (&u.password_reset_digest, u.password_reset_sent_at) else {
@@ -151,7 +154,6 @@ pub async fn reset<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str,
     if sent <= cutoff {
         return Err(token_error("is expired", Code::TokenExpired));
     }
-    check_new(new_password)?;
     let hash = password::hash(app.kdf, app.rng, new_password).await?;
     let params = vec![caller.account_id().into(), u.id.clone().into(), digest.into(), hash.into(), cutoff.into(), app.now().into()];
     // The guard repeats every check: a concurrent reset that consumed the token first wins.
@@ -161,14 +163,17 @@ pub async fn reset<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str,
     users::find(app, caller.account_id(), &u.id).await?.ok_or_else(|| Error::internal("user vanished after a password reset"))
 }
 
-/// Changes the password of user `id` (self, admins, the user's products), proving the old one.
+/// Changes the password of user `id` (self, admins, the user's products), proving the old one;
+/// `body` is read ([`parse_update`]) once the access table let the caller in.
 ///
 /// # Errors
-/// 401/403/404 from the access table; 401 `PASSWORD_INVALID` at `/meta/oldPassword` for a
+/// 401/403/404 from the access table; 400 from [`parse_update`]; 401 `PASSWORD_INVALID` at `/meta/oldPassword` for a
 /// wrong old password (or a user without one, or a concurrent change); 422 at
 /// `/data/attributes/password` for a new password that breaks the rules.
-pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, old: &str, new_password: &str) -> Result<UserRow> {
+pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, body: &[u8]) -> Result<UserRow> {
     let u = users::authorize(app, caller, id, Action::PasswordUpdate).await?;
+    let (old, new_password) = parse_update(body)?;
+    let (old, new_password) = (old.as_str(), new_password.as_str());
     let wrong = || Error::new(Code::PasswordInvalid, "is not valid").pointer("/meta/oldPassword");
     let Some(current) = u.password_hash.clone() else {
         password::burn(app.kdf, old).await?;
