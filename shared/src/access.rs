@@ -162,8 +162,8 @@ actions! {
     UserGroupChange => "PUT /users/{id}/group",
     // Password flows (Keygen's passwords and users/actions/password controllers).
     PasswordResetRequest => "POST /passwords (anonymous by design: the answer never says whether the email exists)",
-    PasswordReset => "POST /users/{id}/actions/reset-password (anonymous by design: the reset token is the credential)",
-    PasswordUpdate => "POST /users/{id}/actions/update-password (meta.oldPassword required from every bearer)",
+    PasswordReset => "POST /users/{id}/actions/reset-password (anonymous by design: the reset token is the credential; or the user itself)",
+    PasswordUpdate => "POST /users/{id}/actions/update-password (the user itself, with meta.oldPassword)",
     LicenseRead => "GET /licenses[/{id}], its policy, machines, entitlements and users",
     LicenseCreate => "POST /licenses (for a policy)",
     LicenseUpdate => "PATCH /licenses/{id}, entitlements, group, licensees",
@@ -197,9 +197,11 @@ pub const fn scope(action: Action, kind: Kind) -> Scope {
     use Scope::{Any, Nobody, Open, Own};
     match (action, kind) {
         (A::LicenseValidateKey, _) => Any,
-        // Keygen: `skip_authorization`; the reset token (or nothing, for a request) is checked
-        // by the service, and both routes are rate limited per user and per IP.
-        (A::PasswordResetRequest | A::PasswordReset, _) => Any,
+        // Keygen's passwords controller (`skip_verify_authorized`) and `Users::PasswordPolicy`:
+        // anyone may request a reset; a reset is for anonymous callers (the token is the
+        // credential) and the user itself; a change only for the user itself, admins included.
+        (A::PasswordResetRequest, _) | (A::PasswordReset, K::Anonymous) => Any,
+        (A::PasswordReset | A::PasswordUpdate, K::Admin | K::User) => Own,
         (A::AdminTokenCreate, _) => Nobody, // Keygen: this route never mints an admin's token.
         (_, K::Admin) => Any,
         (_, K::Anonymous) => Nobody,
@@ -216,8 +218,6 @@ pub const fn scope(action: Action, kind: Kind) -> Scope {
         (A::UserCreate, K::Product) => Any,
         (A::UserUpdate, K::User) => Own,
         (A::UserTokenCreate | A::UserGroupChange, K::Product) => Own,
-        // Keygen's UserPolicy#update?: products for users of their licenses, a user itself.
-        (A::PasswordUpdate, K::Product | K::User) => Own,
         (A::LicenseRead, K::Product | K::User | K::License) => Own,
         (A::LicenseCreate, K::Product) => Own,
         (A::LicenseCreate, K::User) => Open,
@@ -333,6 +333,7 @@ mod tests {
             for o in [Ownership::Own, Ownership::OwnLocked, Ownership::Foreign, Ownership::None] {
                 let d = decide(a, Kind::Anonymous, o);
                 if matches!(a, Action::LicenseValidateKey | Action::PasswordResetRequest | Action::PasswordReset) {
+                    // Anonymous by design: validate-key and the password-reset routes.
                     assert_eq!(d, Allow);
                 } else {
                     assert_eq!(d, Unauthorized, "{a:?} {o:?}");
@@ -345,7 +346,10 @@ mod tests {
     fn admins_may_do_everything_except_mint_an_admins_token() {
         for &a in Action::ALL {
             let expected = if a == Action::AdminTokenCreate { Forbidden } else { Allow };
-            assert_eq!(decide(a, Kind::Admin, Ownership::Foreign), if expected == Forbidden { NotFound } else { Allow }, "{a:?}");
+            // Keygen's `Users::PasswordPolicy`: an admin resets or changes only its own password.
+            let self_only = matches!(a, Action::PasswordReset | Action::PasswordUpdate);
+            let foreign = if expected == Forbidden || self_only { NotFound } else { Allow };
+            assert_eq!(decide(a, Kind::Admin, Ownership::Foreign), foreign, "{a:?}");
             assert_eq!(decide(a, Kind::Admin, Ownership::None), expected, "{a:?}");
         }
     }

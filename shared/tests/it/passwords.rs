@@ -90,7 +90,7 @@ fn a_token_resets_the_password_once() {
     assert!(login(&env, &admin, "ulla@acme.test", "brand new pw"));
     assert!(!login(&env, &admin, "ulla@acme.test", "original pw"));
     let again = reset(&env, &admin, &u.id, &raw, "third pw here").unwrap_err();
-    assert_eq!((again.status, again.code.to_string(), pointer(&again)), (401, "TOKEN_INVALID".into(), "/meta/passwordResetToken"));
+    assert_eq!((again.status, again.code.to_string(), pointer(&again)), (404, "NOT_FOUND".into(), ""));
     assert!(login(&env, &admin, "ulla@acme.test", "brand new pw"), "a used token changes nothing");
 }
 
@@ -116,8 +116,8 @@ fn wrong_unknown_superseded_and_expired_tokens_are_refused() {
     let env = Env::new();
     let admin = env.admin();
     let u = create_user(&env.app(), &admin, "ulla@acme.test");
-    let invalid = |e: shared::Error| (e.status, e.code.to_string(), e.detail.clone(), pointer(&e).to_owned());
-    let not_valid = (401, "TOKEN_INVALID".to_owned(), "is not valid".to_owned(), "/meta/passwordResetToken".to_owned());
+    let invalid = |e: shared::Error| (e.status, e.code.to_string(), pointer(&e).to_owned());
+    let not_valid = (404, "NOT_FOUND".to_owned(), String::new());
     // No token issued yet.
     assert_eq!(invalid(reset(&env, &admin, &u.id, "reset-00v3", "brand new pw").unwrap_err()), not_valid);
     let first = request(&env, &admin, "ulla@acme.test");
@@ -127,12 +127,17 @@ fn wrong_unknown_superseded_and_expired_tokens_are_refused() {
     assert_eq!(invalid(reset(&env, &admin, &u.id, "reset-00v3", "brand new pw").unwrap_err()), not_valid);
     // An unknown user answers like a wrong token (no enumeration on an anonymous route).
     assert_eq!(invalid(reset(&env, &admin, "nobody@acme.test", &second, "brand new pw").unwrap_err()), not_valid);
+    // Word for word what an unknown user gets: "The requested user '<path id>' was not found".
+    let wrong = reset(&env, &admin, "ulla@acme.test", "reset-00v3", "brand new pw").unwrap_err();
+    let unknown = reset(&env, &admin, "nobody@acme.test", "reset-00v3", "brand new pw").unwrap_err();
+    assert_eq!(wrong.detail.replace("ulla@", "nobody@"), unknown.detail);
     // Another user's valid token does not reset this one.
     let v = create_user(&env.app(), &admin, "vera@acme.test");
     assert_eq!(invalid(reset(&env, &admin, &v.id, &second, "brand new pw").unwrap_err()), not_valid);
     env.clock.advance(RESET_TOKEN_TTL_MS);
     let e = reset(&env, &admin, &u.id, &second, "brand new pw").unwrap_err();
-    assert_eq!(invalid(e), (401, "TOKEN_EXPIRED".to_owned(), "is expired".to_owned(), "/meta/passwordResetToken".to_owned()));
+    assert_eq!(e.detail, "is expired");
+    assert_eq!(invalid(e), (401, "TOKEN_EXPIRED".to_owned(), "/meta/passwordResetToken".to_owned()));
     assert!(login(&env, &admin, "ulla@acme.test", "original pw"));
 }
 
@@ -157,43 +162,93 @@ fn a_bad_new_password_leaves_the_token_usable() {
     reset(&env, &admin, &u.id, &raw, "long enough").unwrap();
 }
 
-#[test]
-fn a_reset_leaves_the_users_tokens_alone_as_keygen_does() {
-    let env = Env::new();
-    let admin = env.admin();
-    let u = create_user(&env.app(), &admin, "ulla@acme.test");
-    let issued =
-        block(tokens::login(&env.app(), &anonymous(&admin), Some(("ulla@acme.test".into(), "original pw".into())), tokens::TokenInput::default())).unwrap();
-    let raw_token = issued.raw.unwrap();
-    let raw = request(&env, &admin, "ulla@acme.test");
-    reset(&env, &admin, &u.id, &raw, "brand new pw").unwrap();
-    assert!(block(auth::authenticate(&env.app(), admin.account.clone(), Credentials::Token(raw_token))).is_ok());
+/// A token of `email`'s user, by login.
+fn token_of(env: &Env, admin: &Caller, email: &str, pw: &str) -> (String, String) {
+    let issued = block(tokens::login(&env.app(), &anonymous(admin), Some((email.into(), pw.into())), tokens::TokenInput::default())).unwrap();
+    (issued.row.id.clone(), issued.raw.unwrap())
+}
+
+fn authenticates(env: &Env, admin: &Caller, raw: &str) -> bool {
+    block(auth::authenticate(&env.app(), admin.account.clone(), Credentials::Token(raw.into()))).is_ok()
 }
 
 #[test]
-fn update_password_proves_the_old_one_for_every_bearer() {
+fn a_reset_revokes_every_token_of_the_user_and_only_on_success_as_keygen_does() {
+    let env = Env::new();
+    let admin = env.admin();
+    let u = create_user(&env.app(), &admin, "ulla@acme.test");
+    create_user(&env.app(), &admin, "vera@acme.test");
+    let (_, a) = token_of(&env, &admin, "ulla@acme.test", "original pw");
+    let (_, b) = token_of(&env, &admin, "ulla@acme.test", "original pw");
+    let (_, other) = token_of(&env, &admin, "vera@acme.test", "original pw");
+    let raw = request(&env, &admin, "ulla@acme.test");
+    reset(&env, &admin, &u.id, "reset-00v3", "brand new pw").unwrap_err();
+    reset(&env, &admin, &u.id, &raw, "short").unwrap_err();
+    assert!(authenticates(&env, &admin, &a) && authenticates(&env, &admin, &b), "failed resets revoke nothing");
+    reset(&env, &admin, &u.id, &raw, "brand new pw").unwrap();
+    assert!(!authenticates(&env, &admin, &a) && !authenticates(&env, &admin, &b), "every token of the user is revoked");
+    assert!(authenticates(&env, &admin, &other), "another user's tokens stay");
+    // The losing statement of a race revokes nothing either (its UPDATE changed no row).
+    let (_, c) = token_of(&env, &admin, "ulla@acme.test", "brand new pw");
+    assert_eq!(reset(&env, &admin, &u.id, &raw, "third pw here").unwrap_err().status, 404);
+    assert!(authenticates(&env, &admin, &c));
+}
+
+#[test]
+fn a_reset_is_for_anonymous_callers_and_the_user_itself() {
     let env = Env::new();
     let admin = env.admin();
     let u = create_user(&env.app(), &admin, "ulla@acme.test");
     let v = create_user(&env.app(), &admin, "vera@acme.test");
+    let raw = request(&env, &admin, "ulla@acme.test");
+    let product = env.product(&admin, "App");
+    let as_product = Caller { bearer: Bearer::Product { product_id: product.id.clone() }, token_id: None, ..admin.clone() };
+    let by = |c: &Caller| block(passwords::reset(&env.app(), c, &u.id, &raw, "brand new pw")).map(|_| ()).map_err(|e| (e.status, e.code.to_string()));
+    assert_eq!(by(&admin), Err((404, "NOT_FOUND".into())), "an admin resets only its own (Keygen)");
+    assert_eq!(by(&as_user(&admin, &v)), Err((404, "NOT_FOUND".into())));
+    assert_eq!(by(&as_product), Err((403, "FORBIDDEN".into())));
+    assert_eq!(by(&as_user(&admin, &u)), Ok(()));
+}
+
+#[test]
+fn update_password_is_the_users_own_proves_the_old_one_and_keeps_only_this_token() {
+    let env = Env::new();
+    let admin = env.admin();
+    let u = create_user(&env.app(), &admin, "ulla@acme.test");
+    let v = create_user(&env.app(), &admin, "vera@acme.test");
+    let (this_id, this) = token_of(&env, &admin, "ulla@acme.test", "original pw");
+    let (_, older) = token_of(&env, &admin, "ulla@acme.test", "original pw");
+    let me = Caller { token_id: Some(this_id), ..as_user(&admin, &u) };
     let update = |c: &Caller, id: &str, old: &str, new: &str| {
         let body = json!({"meta": {"oldPassword": old, "newPassword": new}}).to_string();
         block(passwords::update(&env.app(), c, id, body.as_bytes()))
     };
-    let e = update(&as_user(&admin, &u), &u.id, "wrong pw", "brand new pw").unwrap_err();
+    let e = update(&me, &u.id, "wrong pw", "brand new pw").unwrap_err();
     assert_eq!((e.status, e.code.to_string(), pointer(&e)), (401, "PASSWORD_INVALID".into(), "/meta/oldPassword"));
-    let e = update(&admin, &u.id, "wrong pw", "brand new pw").unwrap_err();
-    assert_eq!(e.code, "PASSWORD_INVALID", "admins prove it too (Keygen)");
+    let e = update(&admin, &u.id, "original pw", "brand new pw").unwrap_err();
+    assert_eq!(e.status, 404, "only the user itself (Keygen's Users::PasswordPolicy), admins included");
     let e = update(&as_user(&admin, &v), &u.id, "original pw", "brand new pw").unwrap_err();
     assert_eq!(e.status, 404, "another user's is not found");
     let e = update(&anonymous(&admin), &u.id, "original pw", "brand new pw").unwrap_err();
     assert_eq!((e.status, e.code.to_string()), (401, "TOKEN_MISSING".into()));
-    let e = update(&as_user(&admin, &u), &u.id, "original pw", "short").unwrap_err();
+    let e = update(&me, &u.id, "original pw", "short").unwrap_err();
     assert_eq!((e.status, pointer(&e)), (422, "/data/attributes/password"));
     assert!(login(&env, &admin, "ulla@acme.test", "original pw"), "no failure changed it");
-    update(&as_user(&admin, &u), &u.id, "original pw", "brand new pw").unwrap();
+    assert!(authenticates(&env, &admin, &older), "no failure revoked a token");
+    let pending = request(&env, &admin, "ulla@acme.test");
+    update(&me, &u.id, "original pw", "brand new pw").unwrap();
     assert!(login(&env, &admin, "ulla@acme.test", "brand new pw"));
     assert!(!login(&env, &admin, "ulla@acme.test", "original pw"));
+    assert!(authenticates(&env, &admin, &this), "the request's own token stays");
+    assert!(!authenticates(&env, &admin, &older), "the user's other tokens are revoked");
+    assert_eq!(reset(&env, &admin, &u.id, &pending, "third pw here").unwrap_err().status, 404, "a change drops a pending reset token");
+    // An admin changes its own password the same way.
+    let admin_id = match &admin.bearer {
+        Bearer::Admin { user_id } => user_id.clone(),
+        _ => unreachable!(),
+    };
+    update(&admin, &admin_id, "correct horse", "battery staple").unwrap();
+    assert!(login(&env, &admin, "admin@acme.test", "battery staple"));
 }
 
 #[test]

@@ -7,17 +7,18 @@
 //! time it was issued, and records `user.password-reset` with the raw token in the event's
 //! `meta.passwordResetToken`: the vendor's webhook mails it (Keygen's manual fulfilment; we never
 //! mail). A reset consumes the token in one guarded UPDATE, so it works once, for 24 hours.
-//! Neither flow revokes the user's tokens (as Keygen).
+//! As Keygen, a reset revokes all of the user's tokens and a change all but the request's own.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
-use crate::access::{self, Action};
+use crate::access::{self, Action, Ownership};
 use crate::api::input::{parse_meta, Field, Members};
 use crate::clock::Millis;
 use crate::crypto::{password, token};
+use crate::domain::states::BearerType;
 use crate::error::{AttrFault, Code, Error};
 use crate::service::identity::users;
-use crate::service::{events, App, Caller};
+use crate::service::{events, readable, App, Bearer, Caller};
 use crate::store::rows::UserRow;
 use crate::store::{sql, Db, Kv, Stmt};
 use crate::Result;
@@ -124,25 +125,47 @@ pub async fn request_reset<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, e
     Ok(())
 }
 
-fn token_error(detail: &'static str, code: Code) -> Error {
-    Error::new(code, detail).pointer("/meta/passwordResetToken")
+fn expired() -> Error {
+    Error::new(Code::TokenExpired, "is expired").pointer("/meta/passwordResetToken")
 }
 
-/// Resets the password of user `id` (id or email) with a reset token, once.
+/// The user relative to the bearer for the password actions: only a user (or admin) acting on
+/// itself owns it (Keygen's `Users::PasswordPolicy`: `user == bearer`).
+fn own_self(caller: &Caller, u: &UserRow) -> Ownership {
+    match &caller.bearer {
+        Bearer::Admin { user_id } | Bearer::User { user_id } => Ownership::of(*user_id == u.id),
+        _ => Ownership::Foreign,
+    }
+}
+
+/// The user `id` (id or email) if the access table lets the caller do `action` on it.
+async fn target<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<UserRow> {
+    readable(caller, action, "user", id, users::find(app, caller.account_id(), id), async |u| Ok(own_self(caller, u))).await
+}
+
+/// Sets the password (`set`, a guarded UPDATE whose params start with account and user) and, only
+/// if it took effect, revokes the user's tokens except `keep`, in one batch.
+async fn set_and_revoke<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, u: &UserRow, set: Stmt, keep: Option<&str>) -> Result<bool> {
+    let revoke = Stmt::new(
+        sql::tokens::DELETE_FOR_BEARER_IF_CHANGED,
+        vec![caller.account_id().into(), BearerType::User.as_str().into(), u.id.clone().into(), keep.map_or(Value::Null, Value::from)],
+    );
+    let res = app.db.batch(vec![set, revoke]).await?;
+    Ok(res.first().is_some_and(|r| r.changes == 1))
+}
+
+/// Resets the password of user `id` (id or email) with a reset token, once, and revokes all of
+/// the user's tokens (as Keygen). Anonymous callers and the user itself may (Keygen's
+/// `Users::PasswordPolicy#reset?`).
 ///
 /// # Errors
-/// 401 `TOKEN_INVALID` "is not valid" for an unknown user, a wrong, used or superseded token;
-/// 401 `TOKEN_EXPIRED` "is expired" 24 h after it was issued (both at
-/// `/meta/passwordResetToken`); 422 for a password that breaks the rules.
+/// 404 `NOT_FOUND` for an unknown user and for a wrong, used or superseded token alike (Keygen:
+/// so the route tells nothing about users); 401 `TOKEN_EXPIRED` "is expired" at
+/// `/meta/passwordResetToken` 24 h after it was issued; 403/404 from the access table for other
+/// bearers; 422 for a password that breaks the rules.
 pub async fn reset<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, raw: &str, new_password: &str) -> Result<UserRow> {
-    access::require(caller, Action::PasswordReset)?;
-    let invalid = || token_error("is not valid", Code::TokenInvalid);
-    // Stricter than Keygen (404 for an unknown user): the same 401 as a wrong token, so this
-    // anonymous route does not tell which emails exist.
-    // The new password's rules first: an answer about them says nothing about the user or
-    // the token.
-    check_new(new_password)?;
-    let u = users::find(app, caller.account_id(), id).await?.ok_or_else(invalid)?;
+    let u = target(app, caller, id, Action::PasswordReset).await?;
+    let invalid = || Error::not_found("user", id);
     let digest = token::digest(app.secret, caller.account_id(), raw);
     let (Some(stored), Some(sent)) = (&u.password_reset_digest, u.password_reset_sent_at) else {
         return Err(invalid());
@@ -152,40 +175,42 @@ pub async fn reset<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str,
     }
     let cutoff = app.now() - RESET_TOKEN_TTL_MS;
     if sent <= cutoff {
-        return Err(token_error("is expired", Code::TokenExpired));
+        return Err(expired());
     }
+    check_new(new_password)?;
     let hash = password::hash(app.kdf, app.rng, new_password).await?;
     let params = vec![caller.account_id().into(), u.id.clone().into(), digest.into(), hash.into(), cutoff.into(), app.now().into()];
     // The guard repeats every check: a concurrent reset that consumed the token first wins.
-    if app.db.execute(sql::users::RESET_PASSWORD, &params).await? != 1 {
+    if !set_and_revoke(app, caller, &u, Stmt::new(sql::users::RESET_PASSWORD, params), None).await? {
         return Err(invalid());
     }
     users::find(app, caller.account_id(), &u.id).await?.ok_or_else(|| Error::internal("user vanished after a password reset"))
 }
 
-/// Changes the password of user `id` (self, admins, the user's products), proving the old one;
-/// `body` is read ([`parse_update`]) once the access table let the caller in.
+/// Changes the caller's own password, proving the old one, and revokes its other tokens (the
+/// token of this request stays valid), as Keygen; `body` is read ([`parse_update`]) once the
+/// access table let the caller in.
 ///
 /// # Errors
-/// 401/403/404 from the access table; 400 from [`parse_update`]; 401 `PASSWORD_INVALID` at `/meta/oldPassword` for a
-/// wrong old password (or a user without one, or a concurrent change); 422 at
-/// `/data/attributes/password` for a new password that breaks the rules.
+/// 401/403/404 from the access table (only the user itself may, admins included); 400 from
+/// [`parse_update`]; 401 `PASSWORD_INVALID` at `/meta/oldPassword` for a wrong old password (or
+/// a user without one, or a concurrent change); 422 at `/data/attributes/password` for a new
+/// password that breaks the rules.
 pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, body: &[u8]) -> Result<UserRow> {
-    let u = users::authorize(app, caller, id, Action::PasswordUpdate).await?;
+    let u = target(app, caller, id, Action::PasswordUpdate).await?;
     let (old, new_password) = parse_update(body)?;
-    let (old, new_password) = (old.as_str(), new_password.as_str());
     let wrong = || Error::new(Code::PasswordInvalid, "is not valid").pointer("/meta/oldPassword");
     let Some(current) = u.password_hash.clone() else {
-        password::burn(app.kdf, old).await?;
+        password::burn(app.kdf, &old).await?;
         return Err(wrong());
     };
-    if !password::verify(app.kdf, old, &current).await? {
+    if !password::verify(app.kdf, &old, &current).await? {
         return Err(wrong());
     }
-    check_new(new_password)?;
-    let hash = password::hash(app.kdf, app.rng, new_password).await?;
+    check_new(&new_password)?;
+    let hash = password::hash(app.kdf, app.rng, &new_password).await?;
     let params = vec![caller.account_id().into(), u.id.clone().into(), current.into(), hash.into(), app.now().into()];
-    if app.db.execute(sql::users::UPDATE_PASSWORD, &params).await? != 1 {
+    if !set_and_revoke(app, caller, &u, Stmt::new(sql::users::UPDATE_PASSWORD, params), caller.token_id.as_deref()).await? {
         return Err(wrong());
     }
     users::show(app, caller, &u.id).await

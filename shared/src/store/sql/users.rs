@@ -88,6 +88,7 @@ pub const SET_PASSWORD_RESET: &str = "UPDATE users SET password_reset_digest = ?
 pub const RESET_PASSWORD: &str = "UPDATE users SET password_hash = ?4, password_reset_digest = NULL, password_reset_sent_at = NULL, updated_at = ?6 \
 WHERE account_id = ?1 AND id = ?2 AND password_reset_digest = ?3 AND password_reset_sent_at > ?5";
 
-/// Sets a password after the old one was verified, only if the hash is still the verified one
-/// (?3), so two concurrent changes cannot both pass one check.
-pub const UPDATE_PASSWORD: &str = "UPDATE users SET password_hash = ?4, updated_at = ?5 WHERE account_id = ?1 AND id = ?2 AND password_hash = ?3";
+/// Sets a password after the old one was verified (and drops any pending reset token), only if
+/// the hash is still the verified one (?3), so two concurrent changes cannot both pass one check.
+pub const UPDATE_PASSWORD: &str = "UPDATE users SET password_hash = ?4, password_reset_digest = NULL, password_reset_sent_at = NULL, updated_at = ?5 \
+WHERE account_id = ?1 AND id = ?2 AND password_hash = ?3";
