@@ -1,8 +1,9 @@
 //! Password reset and update-password on the real runtime: `POST /passwords` answers 204
 //! whether or not the email exists and the `user.password-reset` webhook carries the token; the
-//! token resets once (two concurrent resets with one token: exactly one succeeds); brute force
-//! on a reset token draws signed 429s per target user and per IP; update-password proves the
-//! old password. Requests to the reset routes carry their own `CF-Connecting-IP`, so each test
+//! token resets once (two concurrent resets with one token: exactly one succeeds) and revokes
+//! the user's tokens; a wrong token answers 404 like an unknown user; brute force on a reset
+//! token draws signed 429s per target user and per IP; update-password is the user's own,
+//! proves the old password and revokes the user's other tokens. Requests to the reset routes carry their own `CF-Connecting-IP`, so each test
 //! controls which rate-limit keys it spends (the harness allows 2 per minute per key).
 
 #[path = "support/receiver.rs"]
@@ -98,6 +99,8 @@ fn a_reset_request_answers_204_for_any_email_and_the_webhook_carries_a_working_t
     let hook = json!({"data":{"type":"webhook-endpoints","attributes":{"url":url,"subscriptions":["user.password-reset"]}}});
     acct.client().post(&acct.path("/webhook-endpoints"), acct.admin(), Some(hook)).assert_status(201);
     let (id, email) = user(&acct);
+    let tok = acct.client().post(&acct.path(&format!("/users/{id}/tokens")), acct.admin(), None);
+    let user_token = tok.assert_status(201).json["data"]["attributes"]["token"].as_str().unwrap_or_default().to_owned();
     let unknown = request_reset(&acct, &format!("nobody+{}@example.com", unique_tag()));
     let known = request_reset(&acct, &email.to_uppercase());
     for r in [&unknown, &known] {
@@ -119,6 +122,8 @@ fn a_reset_request_answers_204_for_any_email_and_the_webhook_carries_a_working_t
     assert!(done.json["data"]["attributes"].get("passwordResetToken").is_none());
     assert_eq!(login(&acct, &email, "brand new pw"), 201);
     assert_eq!(login(&acct, &email, "original pw"), 401);
+    // As Keygen: a reset revokes the user's tokens.
+    assert_eq!(acct.client().get(&acct.path("/me"), Some(&user_token), None).status, 401);
 }
 
 #[test]
@@ -139,9 +144,9 @@ fn two_concurrent_resets_with_one_token_exactly_one_succeeds() {
         let rs: Vec<Resp> = handles.into_iter().map(|h| h.join().unwrap_or_else(|_| panic!("round {round}: a request thread panicked"))).collect();
         let mut statuses: Vec<u16> = rs.iter().map(|r| r.status).collect();
         statuses.sort_unstable();
-        assert_eq!(statuses, [200, 401], "round {round}: {:?}", rs.iter().map(|r| r.text()).collect::<Vec<_>>());
-        let loser = rs.iter().find(|r| r.status == 401).map(error);
-        assert_eq!(loser, Some((401, json!("TOKEN_INVALID"), json!({"pointer": "/meta/passwordResetToken"}))));
+        assert_eq!(statuses, [200, 404], "round {round}: {:?}", rs.iter().map(|r| r.text()).collect::<Vec<_>>());
+        let loser = rs.iter().find(|r| r.status == 404).map(error);
+        assert_eq!(loser, Some((404, json!("NOT_FOUND"), Value::Null)), "a used token answers like a wrong one");
         let winner = if rs[0].status == 200 { "first pw here" } else { "second pw here" };
         assert_eq!(login(&acct, &email, winner), 201, "round {round}: the winner's password is set");
     }
@@ -155,7 +160,7 @@ fn brute_forcing_a_reset_token_draws_429_per_user_and_per_ip() {
     let path = format!("/users/{id}/actions/reset-password");
     // One user, a fresh address per guess: the per-user key refuses after 2 guesses.
     let guesses: Vec<Resp> = (0..4).map(|i| post_from(&acct, &ip(), &path, None, &reset_body(&format!("reset-{i:064}v3"), "brand new pw"))).collect();
-    assert_eq!(guesses.iter().map(|r| r.status).collect::<Vec<_>>(), [401, 401, 429, 429]);
+    assert_eq!(guesses.iter().map(|r| r.status).collect::<Vec<_>>(), [404, 404, 429, 429]);
     let refused = &guesses[3];
     assert_eq!(refused.error_code(), Some("TOO_MANY_REQUESTS"));
     assert!(refused.header("Retry-After").and_then(|v| v.parse::<u64>().ok()).is_some_and(|s| (1..=60).contains(&s)), "{:?}", refused.headers);
@@ -170,7 +175,7 @@ fn brute_forcing_a_reset_token_draws_429_per_user_and_per_ip() {
             post_from(&acct, &from, &format!("/users/{other}/actions/reset-password"), None, &reset_body("reset-00v3", "brand new pw")).status
         })
         .collect();
-    assert_eq!(statuses, [401, 401, 429]);
+    assert_eq!(statuses, [404, 404, 429]);
     // Requests by email are limited per email the same way, whatever the address.
     let (_, target) = user(&acct);
     let statuses: Vec<u16> = (0..3).map(|_| request_reset(&acct, &target).status).collect();
@@ -178,46 +183,58 @@ fn brute_forcing_a_reset_token_draws_429_per_user_and_per_ip() {
 }
 
 #[test]
-fn reset_errors_are_precise_and_an_unknown_user_answers_like_a_wrong_token() {
+fn reset_errors_are_precise_and_a_wrong_token_answers_like_an_unknown_user() {
     let acct = srv().bootstrap_account();
-    let (id, email) = user(&acct);
+    let (_, email) = user(&acct);
     request_reset(&acct, &email).assert_status(204);
-    let wrong = post_from(&acct, &ip(), &format!("/users/{id}/actions/reset-password"), None, &reset_body("reset-00v3", "brand new pw"));
-    let nobody = post_from(&acct, &ip(), "/users/nobody@example.com/actions/reset-password", None, &reset_body("reset-00v3", "brand new pw"));
-    let expected = (401, json!("TOKEN_INVALID"), json!({"pointer": "/meta/passwordResetToken"}));
-    assert_eq!(error(&wrong), expected);
-    assert_eq!(error(&nobody), expected);
-    assert_eq!(wrong.json["errors"], nobody.json["errors"], "no enumeration of users");
+    let wrong = post_from(&acct, &ip(), &format!("/users/{email}/actions/reset-password"), None, &reset_body("reset-00v3", "brand new pw"));
+    let nobody = "nobody@example.com";
+    let unknown = post_from(&acct, &ip(), &format!("/users/{nobody}/actions/reset-password"), None, &reset_body("reset-00v3", "brand new pw"));
+    assert_eq!(error(&wrong), (404, json!("NOT_FOUND"), Value::Null));
+    let same = wrong.json["errors"].to_string().replace(&email, nobody);
+    assert_eq!(same, unknown.json["errors"].to_string(), "no enumeration of users");
     let cases = [
         (json!({"meta":{"passwordResetToken":"t"}}), 400, "PARAMETER_MISSING", "/meta/newPassword"),
         (json!({"meta":{"passwordResetToken":"t","newPassword":"long enough","x":1}}), 400, "PARAMETER_UNPERMITTED", "/meta/x"),
-        (json!({"meta":{"passwordResetToken":"t","newPassword":"short"}}), 422, "PASSWORD_INVALID", "/data/attributes/password"),
+        (json!({"meta":{"passwordResetToken":1,"newPassword":"long enough"}}), 400, "PARAMETER_INVALID", "/meta/passwordResetToken"),
     ];
     for (body, status, code, ptr) in cases {
         let r = post_from(&acct, &ip(), &format!("/users/{}/actions/reset-password", user(&acct).0), None, &body);
         assert_eq!((r.status, r.error_code(), r.json["errors"][0]["source"]["pointer"].as_str()), (status, Some(code), Some(ptr)), "{body}: {}", r.text());
     }
+    // A short password with a good token: 422, and the token still works afterwards.
+    let (id, email) = user(&acct);
+    request_reset(&acct, &email).assert_status(204);
+    let token = newest_token(&acct, &id);
+    let path = format!("/users/{id}/actions/reset-password");
+    let short = post_from(&acct, &ip(), &path, None, &reset_body(&token, "short"));
+    assert_eq!(error(&short), (422, json!("PASSWORD_INVALID"), json!({"pointer": "/data/attributes/password"})));
+    post_from(&acct, &ip(), &path, None, &reset_body(&token, "long enough")).assert_status(200);
     let bad = post_from(&acct, &ip(), "/passwords", None, &json!({"meta":{"email":"a@b.c","deliver":"no"}}));
     assert_eq!(error(&bad), (400, json!("PARAMETER_INVALID"), json!({"pointer": "/meta/deliver"})));
 }
 
 #[test]
-fn update_password_proves_the_old_password() {
+fn update_password_is_the_users_own_and_keeps_only_the_requests_token() {
     let acct = srv().bootstrap_account();
     let c = acct.client();
     let (id, email) = user(&acct);
     let (other, _) = user(&acct);
-    let tok = c.post(&acct.path(&format!("/users/{id}/tokens")), acct.admin(), None);
-    let token = tok.assert_status(201).json["data"]["attributes"]["token"].as_str().unwrap_or_default().to_owned();
+    let mint = || {
+        let r = c.post(&acct.path(&format!("/users/{id}/tokens")), acct.admin(), None);
+        r.assert_status(201).json["data"]["attributes"]["token"].as_str().unwrap_or_default().to_owned()
+    };
+    let (token, second) = (mint(), mint());
     let path = format!("/users/{id}/actions/update-password");
     let body = |old: &str, new: &str| json!({"meta":{"oldPassword":old,"newPassword":new}});
     let wrong = post_from(&acct, &ip(), &path, Some(&token), &body("wrong pw", "brand new pw"));
     assert_eq!(error(&wrong), (401, json!("PASSWORD_INVALID"), json!({"pointer": "/meta/oldPassword"})));
     let anon = post_from(&acct, &ip(), &path, None, &body("original pw", "brand new pw"));
-    assert_eq!(error(&anon).0, 401);
-    assert_eq!(anon.error_code(), Some("TOKEN_MISSING"));
+    assert_eq!((anon.status, anon.error_code()), (401, Some("TOKEN_MISSING")));
     let foreign = post_from(&acct, &ip(), &format!("/users/{other}/actions/update-password"), Some(&token), &body("original pw", "brand new pw"));
     assert_eq!(foreign.status, 404, "another user's password: {}", foreign.text());
+    let admin = post_from(&acct, &ip(), &path, Some(&acct.admin_token), &body("original pw", "brand new pw"));
+    assert_eq!(admin.status, 404, "only the user itself (Keygen's Users::PasswordPolicy): {}", admin.text());
     let short = post_from(&acct, &ip(), &path, Some(&token), &body("original pw", "short"));
     assert_eq!(error(&short), (422, json!("PASSWORD_INVALID"), json!({"pointer": "/data/attributes/password"})));
     let missing = post_from(&acct, &ip(), &path, Some(&token), &json!({"meta":{"newPassword":"brand new pw"}}));
@@ -227,6 +244,7 @@ fn update_password_proves_the_old_password() {
     assert_eq!(ok.json["data"]["id"], json!(id));
     assert_eq!(login(&acct, &email, "brand new pw"), 201);
     assert_eq!(login(&acct, &email, "original pw"), 401);
-    // As Keygen: the user's tokens stay valid after a password change.
+    // As Keygen: the request's token stays valid, the user's other tokens are revoked.
     c.get(&acct.path("/me"), Some(&token), None).assert_status(200);
+    assert_eq!(c.get(&acct.path("/me"), Some(&second), None).status, 401);
 }
