@@ -253,7 +253,8 @@ fn update_password_is_the_users_own_proves_the_old_one_and_keeps_only_this_token
 
 #[test]
 fn parameters_are_strict_and_precise() {
-    let cases: [(&[u8], fn(&[u8]) -> shared::Result<()>, &str, &str); 7] = [
+    type Parse = fn(&[u8]) -> shared::Result<()>;
+    let cases: [(&[u8], Parse, &str, &str); 7] = [
         (br#"{"meta":{}}"#, |b| passwords::parse_request(b).map(drop), "PARAMETER_MISSING", "/meta/email"),
         (br#"{"meta":{"email":1}}"#, |b| passwords::parse_request(b).map(drop), "PARAMETER_INVALID", "/meta/email"),
         (br#"{"meta":{"email":"a@b.c","deliver":"no"}}"#, |b| passwords::parse_request(b).map(drop), "PARAMETER_INVALID", "/meta/deliver"),
