@@ -160,7 +160,6 @@ actions! {
     UserTokenCreate => "POST /users/{id}/tokens for a user whose role is user",
     AdminTokenCreate => "POST /users/{id}/tokens for an admin",
     UserGroupChange => "PUT /users/{id}/group",
-    // Password flows (Keygen's passwords and users/actions/password controllers).
     PasswordResetRequest => "POST /passwords (anonymous by design: the answer never says whether the email exists)",
     PasswordReset => "POST /users/{id}/actions/reset-password (anonymous by design: the reset token is the credential; or the user itself)",
     PasswordUpdate => "POST /users/{id}/actions/update-password (the user itself, with meta.oldPassword)",
@@ -197,9 +196,7 @@ pub const fn scope(action: Action, kind: Kind) -> Scope {
     use Scope::{Any, Nobody, Open, Own};
     match (action, kind) {
         (A::LicenseValidateKey, _) => Any,
-        // Keygen's passwords controller (`skip_verify_authorized`) and `Users::PasswordPolicy`:
-        // anyone may request a reset; a reset is for anonymous callers (the token is the
-        // credential) and the user itself; a change only for the user itself, admins included.
+        // Keygen's passwords controller and `Users::PasswordPolicy` (the user itself, or anonymous).
         (A::PasswordResetRequest, _) | (A::PasswordReset, K::Anonymous) => Any,
         (A::PasswordReset | A::PasswordUpdate, K::Admin | K::User) => Own,
         (A::AdminTokenCreate, _) => Nobody, // Keygen: this route never mints an admin's token.
