@@ -25,7 +25,8 @@ pub enum Class {
     General,
     /// Password login (`POST /tokens` with Basic email:password): per email.
     Login,
-    /// Password reset (route to come): per email, else credential, else IP.
+    /// Password reset (`POST /passwords`, `reset-password`): per target user (the email, or the
+    /// user in the path; [`subject_check`]) and per credential, else IP.
     PasswordReset,
     /// Second-factor changes (routes to come): per credential, else IP.
     SecondFactor,
@@ -107,6 +108,25 @@ pub fn checks(secret: &str, account: &str, ip: Option<&str>, creds: Option<&Cred
         }
     }
     out
+}
+
+/// The subject a [`Class::PasswordReset`] request targets: `meta.email` of `POST /passwords`,
+/// else the user (id or email) in the path, lower-cased. `None` when there is none to read
+/// (the request then fails its own parsing, held by the per-IP limit).
+pub fn reset_subject(pattern: &str, user: &str, body: &[u8]) -> Option<String> {
+    if pattern == "/passwords" {
+        shared::service::identity::passwords::parse_request(body).ok()
+    } else {
+        Some(user.trim().to_lowercase()).filter(|s| !s.is_empty())
+    }
+}
+
+/// The strict check of `class` keyed by `subject` (the digest of the targeted user), so that
+/// guessing one user's reset token is limited however many IPs or credentials it comes from.
+pub fn subject_check(secret: &str, account: &str, class: Class, subject: &str) -> Option<Check> {
+    let spec = class.spec()?;
+    let key = format!("{account}:subject:{}", token::digest(secret, account, &format!("ratelimit:subject:{subject}")));
+    Some(Check { spec, key })
 }
 
 /// One check's outcome as the headers report it.

@@ -3,7 +3,7 @@
 
 use shared::service::identity::auth::Credentials;
 
-use super::{checks, reported, too_many, Class, Counters, Outcome, GENERAL, STRICT};
+use super::{checks, reported, reset_subject, subject_check, too_many, Class, Counters, Outcome, GENERAL, STRICT};
 
 const SECRET: &str = "test-secret";
 
@@ -160,4 +160,20 @@ fn the_e2e_harness_binds_every_limit() {
             spec.binding
         );
     }
+}
+
+#[test]
+fn password_reset_is_keyed_per_target_user_whatever_the_ip() {
+    let body = br#"{"meta":{"email":" Ulla@Example.com "}}"#;
+    assert_eq!(reset_subject("/passwords", "", body).as_deref(), Some("ulla@example.com"));
+    assert_eq!(reset_subject("/passwords", "", b"{"), None);
+    assert_eq!(reset_subject("/users/{id}/actions/reset-password", "Ulla@Example.com", b"").as_deref(), Some("ulla@example.com"));
+    assert_eq!(reset_subject("/users/{id}/actions/reset-password", "", b""), None);
+    let a = subject_check(SECRET, "acc1", Class::PasswordReset, "ulla@example.com");
+    let b = subject_check(SECRET, "acc1", Class::PasswordReset, "vera@example.com");
+    let (Some(a), Some(b)) = (a, b) else { panic!("the password-reset class has a strict limit") };
+    assert_eq!(a.spec.binding, "RL_PASSWORD_RESET");
+    assert_ne!(a.key, b.key);
+    assert!(a.key.starts_with("acc1:subject:") && !a.key.contains("ulla"), "digest only: {}", a.key);
+    assert_eq!(subject_check(SECRET, "acc1", Class::General, "ulla@example.com"), None);
 }

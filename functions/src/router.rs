@@ -132,7 +132,11 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
         _ => Class::General,
     };
     let creds = auth::parse_credentials(req.authorization.as_deref(), req.query.get("token")).ok();
-    let checks = rate_limit::checks(&env.secret, &account_id, req.client_ip.as_deref(), creds.as_ref(), class);
+    let mut checks = rate_limit::checks(&env.secret, &account_id, req.client_ip.as_deref(), creds.as_ref(), class);
+    if let (Class::PasswordReset, Ok(Match::Found(r, p))) = (class, &found) {
+        let subject = rate_limit::reset_subject(r.pattern, p.at(0), &req.body);
+        checks.extend(subject.and_then(|s| rate_limit::subject_check(&env.secret, &account_id, class, &s)));
+    }
     let outcomes = env.rate.run(checks, now).await;
     let reported = rate_limit::reported(&outcomes);
     let mut headers = reported.map(|o| o.headers(now.div_euclid(1000))).unwrap_or_default();

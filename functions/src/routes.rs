@@ -14,7 +14,7 @@ use shared::error::{Code, Error};
 
 use crate::endpoints::catalogue::{entitlements, groups, policies, products};
 use crate::endpoints::fleet::{components, machines, processes};
-use crate::endpoints::identity::{accounts, profiles, tokens, users};
+use crate::endpoints::identity::{accounts, passwords, profiles, tokens, users};
 use crate::endpoints::licensing::{activation, checkouts, license_actions, licenses, relations, validations};
 use crate::endpoints::lifecycle::{events, webhooks};
 use crate::http::Reply;
@@ -106,6 +106,10 @@ pub static ROUTES: &[Route] = &[
     r(POST, "/users/{id}/actions/ban", h!(|cx, p| users::ban(cx, p.at(0), true))),
     r(POST, "/users/{id}/actions/unban", h!(|cx, p| users::ban(cx, p.at(0), false))),
     r(POST, "/users/{id}/tokens", h!(|cx, p| users::create_token(cx, p.at(0)))),
+    // Password flows: reset request, reset with the token, change with the old password.
+    strict(Class::PasswordReset, POST, "/passwords", h!(|cx, _| passwords::request(cx))),
+    strict(Class::PasswordReset, POST, "/users/{id}/actions/reset-password", h!(|cx, p| passwords::reset(cx, p.at(0)))),
+    r(POST, "/users/{id}/actions/update-password", h!(|cx, p| passwords::update(cx, p.at(0)))),
     // Licenses (validate-key before `/licenses/{id}`-shaped rows).
     r(POST, "/licenses/actions/validate-key", h!(|cx, _| validations::validate_key(cx))),
     r(GET, "/licenses", h!(|cx, _| licenses::list(cx))),

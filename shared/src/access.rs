@@ -160,6 +160,9 @@ actions! {
     UserTokenCreate => "POST /users/{id}/tokens for a user whose role is user",
     AdminTokenCreate => "POST /users/{id}/tokens for an admin",
     UserGroupChange => "PUT /users/{id}/group",
+    PasswordResetRequest => "POST /passwords (anonymous by design: the answer never says whether the email exists)",
+    PasswordReset => "POST /users/{id}/actions/reset-password (anonymous by design: the reset token is the credential; or the user itself)",
+    PasswordUpdate => "POST /users/{id}/actions/update-password (the user itself, with meta.oldPassword)",
     LicenseRead => "GET /licenses[/{id}], its policy, machines, entitlements and users",
     LicenseCreate => "POST /licenses (for a policy)",
     LicenseUpdate => "PATCH /licenses/{id}, entitlements, group, licensees",
@@ -193,6 +196,9 @@ pub const fn scope(action: Action, kind: Kind) -> Scope {
     use Scope::{Any, Nobody, Open, Own};
     match (action, kind) {
         (A::LicenseValidateKey, _) => Any,
+        // Keygen's passwords controller and `Users::PasswordPolicy` (the user itself, or anonymous).
+        (A::PasswordResetRequest, _) | (A::PasswordReset, K::Anonymous) => Any,
+        (A::PasswordReset | A::PasswordUpdate, K::Admin | K::User) => Own,
         (A::AdminTokenCreate, _) => Nobody, // Keygen: this route never mints an admin's token.
         (_, K::Admin) => Any,
         (_, K::Anonymous) => Nobody,
@@ -323,7 +329,8 @@ mod tests {
         for &a in Action::ALL {
             for o in [Ownership::Own, Ownership::OwnLocked, Ownership::Foreign, Ownership::None] {
                 let d = decide(a, Kind::Anonymous, o);
-                if a == Action::LicenseValidateKey {
+                if matches!(a, Action::LicenseValidateKey | Action::PasswordResetRequest | Action::PasswordReset) {
+                    // Anonymous by design: validate-key and the password-reset routes.
                     assert_eq!(d, Allow);
                 } else {
                     assert_eq!(d, Unauthorized, "{a:?} {o:?}");
@@ -336,7 +343,10 @@ mod tests {
     fn admins_may_do_everything_except_mint_an_admins_token() {
         for &a in Action::ALL {
             let expected = if a == Action::AdminTokenCreate { Forbidden } else { Allow };
-            assert_eq!(decide(a, Kind::Admin, Ownership::Foreign), if expected == Forbidden { NotFound } else { Allow }, "{a:?}");
+            // Keygen's `Users::PasswordPolicy`: an admin resets or changes only its own password.
+            let self_only = matches!(a, Action::PasswordReset | Action::PasswordUpdate);
+            let foreign = if expected == Forbidden || self_only { NotFound } else { Allow };
+            assert_eq!(decide(a, Kind::Admin, Ownership::Foreign), foreign, "{a:?}");
             assert_eq!(decide(a, Kind::Admin, Ownership::None), expected, "{a:?}");
         }
     }

@@ -57,6 +57,24 @@ const ROWS: &[Row] = &[
     ("POST", "/users/{ADMIN}/tokens", "", [403, 404, 404, 403, 403, 403, 403, 401]),
     ("PUT", "/users/{U}/group", r#"{"data":{"type":"groups","id":"{G}"}}"#, PRODUCT),
     ("PUT", "/users/{ADMIN}/group", r#"{"data":{"type":"groups","id":"{G}"}}"#, [200, 404, 404, 403, 403, 403, 403, 401]),
+    // Password flows (Keygen's passwords controller and Users::PasswordPolicy): anyone may
+    // request a reset (204, whether or not the email exists); a reset is for anonymous callers
+    // and the user itself (a fresh user per request, for the per-user rate limit; a wrong token
+    // answers 404 like an unknown user); a change only for the user itself (422: the new
+    // password is too short, after the old one was proved).
+    ("POST", "/passwords", r#"{"meta":{"email":"{uniq}@example.com"}}"#, [204; 8]),
+    (
+        "POST",
+        "/users/{U*}/actions/reset-password",
+        r#"{"meta":{"passwordResetToken":"reset-0v3","newPassword":"long enough"}}"#,
+        [404, 403, 403, 404, 404, 403, 403, 404],
+    ),
+    (
+        "POST",
+        "/users/{U}/actions/update-password",
+        r#"{"meta":{"oldPassword":"long enough pw","newPassword":"short"}}"#,
+        [404, 403, 403, 422, 404, 403, 403, 401],
+    ),
     // Catalogue
     ("GET", "/products", "", CATALOGUE),
     ("POST", "/products", r#"{"data":{"type":"products","attributes":{"name":"{uniq}"}}}"#, [201, 403, 403, 403, 403, 403, 403, 401]),

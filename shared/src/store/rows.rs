@@ -63,6 +63,12 @@ pub struct UserRow {
     pub role: crate::domain::states::UserRole,
     pub password_hash: Option<String>,
     pub banned_at: Option<Millis>,
+    /// HMAC digest of the pending password-reset token (migration 0008).
+    #[serde(default)]
+    pub password_reset_digest: Option<String>,
+    /// When that token was issued.
+    #[serde(default)]
+    pub password_reset_sent_at: Option<Millis>,
     pub group_id: Option<String>,
     pub metadata: String,
     pub created_at: Millis,

@@ -14,7 +14,7 @@ use shared::domain::policy::PolicyConfig;
 use shared::rng::SeededRandom;
 use shared::service::catalogue::{entitlements, groups, policies, products};
 use shared::service::fleet::{components, machines, processes};
-use shared::service::identity::{accounts, auth, tokens, users};
+use shared::service::identity::{accounts, auth, passwords, tokens, users};
 use shared::service::licensing::{activation, checkout, licenses, usage, validation};
 use shared::service::lifecycle::webhooks;
 
@@ -213,6 +213,9 @@ fn parse_everything(b: &[u8]) {
         client(webhooks::parse(b, creating, creating));
     }
     client(accounts::parse_create(b));
+    client(passwords::parse_request(b));
+    client(passwords::parse_reset(b));
+    client(passwords::parse_update(b));
     client(activation::parse(b));
     client(machines::parse_update(b));
     client(processes::parse(b));

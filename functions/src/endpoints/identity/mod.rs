@@ -1,5 +1,6 @@
 //! Endpoints of Identity: accounts, authentication, tokens, users and profiles. Every capability may use it.
 pub mod accounts;
+pub mod passwords;
 pub mod profiles;
 pub mod tokens;
 pub mod users;

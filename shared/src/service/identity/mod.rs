@@ -1,6 +1,7 @@
 //! Identity: accounts, authentication, tokens, users and profiles. Every capability may use it.
 pub mod accounts;
 pub mod auth;
+pub mod passwords;
 pub mod profiles;
 pub mod tokens;
 pub mod users;

@@ -67,5 +67,10 @@ pub const DELETE: &str = "DELETE FROM tokens WHERE account_id = ?1 AND id = ?2";
 /// Deletes every token of a bearer (when the bearer is deleted).
 pub const DELETE_FOR_BEARER: &str = "DELETE FROM tokens WHERE account_id = ?1 AND bearer_type = ?2 AND bearer_id = ?3";
 
+/// Revokes the tokens of bearer ?2/?3 except token ?4 (NULL: all of them), only if the statement
+/// right before it in the batch changed a row (a password reset or change that took effect).
+pub const DELETE_FOR_BEARER_IF_CHANGED: &str =
+    "DELETE FROM tokens WHERE account_id = ?1 AND bearer_type = ?2 AND bearer_id = ?3 AND (?4 IS NULL OR id <> ?4) AND changes() > 0";
+
 /// Prunes tokens expired before ?1, at most ?2 at a time (daily cron).
 pub const PRUNE_EXPIRED: &str = "DELETE FROM tokens WHERE id IN (SELECT id FROM tokens WHERE expiry IS NOT NULL AND expiry < ?1 LIMIT ?2)";

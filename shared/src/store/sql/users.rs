@@ -77,3 +77,18 @@ pub const DELETE: &str = "DELETE FROM users WHERE account_id = ?1 AND id = ?2";
 /// Is `?2` the owner or a licensee of a license of product `?3`? (product bearers' reach)
 pub const RELATED_TO_PRODUCT: &str = "SELECT 1 AS ok FROM licenses l WHERE l.account_id = ?1 AND l.product_id = ?3 \
 AND (l.owner_id = ?2 OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = ?2)) LIMIT 1";
+
+/// Password reset: stores the digest of a new reset token (?3) and when it was issued (?4),
+/// replacing any earlier one (only the newest token works).
+pub const SET_PASSWORD_RESET: &str = "UPDATE users SET password_reset_digest = ?3, password_reset_sent_at = ?4 WHERE account_id = ?1 AND id = ?2";
+
+/// Consumes a reset token: sets the password (?4) and clears the token only if the stored
+/// digest is ?3 and it was issued after ?5 (not expired). One guarded UPDATE, so of two
+/// concurrent resets with the same token exactly one changes a row.
+pub const RESET_PASSWORD: &str = "UPDATE users SET password_hash = ?4, password_reset_digest = NULL, password_reset_sent_at = NULL, updated_at = ?6 \
+WHERE account_id = ?1 AND id = ?2 AND password_reset_digest = ?3 AND password_reset_sent_at > ?5";
+
+/// Sets a password after the old one was verified (and drops any pending reset token), only if
+/// the hash is still the verified one (?3), so two concurrent changes cannot both pass one check.
+pub const UPDATE_PASSWORD: &str = "UPDATE users SET password_hash = ?4, password_reset_digest = NULL, password_reset_sent_at = NULL, updated_at = ?5 \
+WHERE account_id = ?1 AND id = ?2 AND password_hash = ?3";
