@@ -17,6 +17,7 @@ mod no_panic;
 mod offline;
 mod outbox;
 mod parity;
+mod relations;
 mod replica;
 mod support;
 mod validation;
