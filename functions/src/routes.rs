@@ -16,11 +16,11 @@ use crate::endpoints::catalogue::{entitlements, groups, policies, products};
 use crate::endpoints::fleet::{components, machines, processes};
 use crate::endpoints::identity::{accounts, profiles, tokens, users};
 use crate::endpoints::licensing::{activation, checkouts, license_actions, licenses, related, relations, validations};
-use shared::service::licensing::related::Up;
 use crate::endpoints::lifecycle::{events, webhooks};
 use crate::http::Reply;
 use crate::rate_limit::Class;
 use crate::router::Cx;
+use shared::service::licensing::related::Up;
 
 /// A handler's future.
 pub type Fut<'a> = Pin<Box<dyn Future<Output = Result<Reply, Error>> + 'a>>;

@@ -113,11 +113,20 @@ fn keygen_rs_changes_a_machines_owner_and_group() {
         r.json["data"]["id"].as_str().unwrap_or_else(|| panic!("{path}: {}", r.json)).to_owned()
     };
     let product = post("/products", serde_json::json!({"data":{"type":"products","attributes":{"name":"P"}}}));
-    let policy = post("/policies", serde_json::json!({"data":{"type":"policies","attributes":{"name":"P"},"relationships":{"product":{"data":{"type":"products","id":product}}}}}));
+    let policy = post(
+        "/policies",
+        serde_json::json!({"data":{"type":"policies","attributes":{"name":"P"},"relationships":{"product":{"data":{"type":"products","id":product}}}}}),
+    );
     let user = post("/users", serde_json::json!({"data":{"type":"users","attributes":{"email":format!("{}@example.com", e2e::unique_tag())}}}));
-    let license = post("/licenses", serde_json::json!({"data":{"type":"licenses","relationships":{
-        "policy":{"data":{"type":"policies","id":policy}},"owner":{"data":{"type":"users","id":user}}}}}));
-    let machine = post("/machines", serde_json::json!({"data":{"type":"machines","attributes":{"fingerprint":"fp"},"relationships":{"license":{"data":{"type":"licenses","id":license}}}}}));
+    let license = post(
+        "/licenses",
+        serde_json::json!({"data":{"type":"licenses","relationships":{
+        "policy":{"data":{"type":"policies","id":policy}},"owner":{"data":{"type":"users","id":user}}}}}),
+    );
+    let machine = post(
+        "/machines",
+        serde_json::json!({"data":{"type":"machines","attributes":{"fingerprint":"fp"},"relationships":{"license":{"data":{"type":"licenses","id":license}}}}}),
+    );
     let group = post("/groups", serde_json::json!({"data":{"type":"groups","attributes":{"name":"G"}}}));
     configure(&acct, Some(acct.admin_token.clone()), None);
     rt().block_on(async {

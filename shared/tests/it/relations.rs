@@ -3,11 +3,11 @@
 
 use serde_json::json;
 use shared::api::query::Query;
+use shared::domain::states::BearerType;
+use shared::error::Source;
 use shared::service::identity::{tokens, users};
 use shared::service::licensing::{license_actions, licenses, machine_relations, related};
 use shared::service::{catalogue::groups, Bearer, Caller};
-use shared::domain::states::BearerType;
-use shared::error::Source;
 use shared::store::rows::{LicenseRow, UserRow};
 
 use crate::machines::activate;

@@ -9,8 +9,8 @@ use shared::api::machines::{component, machine, process};
 use shared::api::webhooks::webhook_endpoint;
 use shared::api::{Document, ResourceObject};
 use shared::service::licensing::machine_relations;
-use shared::service::lifecycle::webhook_relations;
 use shared::service::licensing::related::{self as svc, Listed, Parent, Up};
+use shared::service::lifecycle::webhook_relations;
 use shared::Error;
 
 use crate::endpoints::list_doc;
