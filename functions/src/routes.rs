@@ -16,7 +16,7 @@ use crate::endpoints::catalogue::{entitlements, groups, policies, products};
 use crate::endpoints::fleet::{components, machines, processes};
 use crate::endpoints::identity::{accounts, profiles, tokens, users};
 use crate::endpoints::licensing::{activation, checkouts, license_actions, licenses, related, relations, validations};
-use crate::endpoints::lifecycle::{events, webhooks};
+use crate::endpoints::lifecycle::{events, webhook_relations, webhooks};
 use crate::http::Reply;
 use crate::rate_limit::Class;
 use crate::router::Cx;
@@ -210,8 +210,8 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/products/{id}/machines", h!(|cx, p| related::product_machines(cx, p.at(0)))),
     r(GET, "/products/{id}/users", h!(|cx, p| related::product_users(cx, p.at(0)))),
     r(GET, "/products/{id}/tokens", h!(|cx, p| related::bearer_tokens(cx, "products", p.at(0)))),
-    r(GET, "/webhook-endpoints/{id}/product", h!(|cx, p| related::webhook_endpoint_product(cx, p.at(0)))),
-    r(GET, "/webhook-events/{id}/webhookEndpoint", h!(|cx, p| related::webhook_event_endpoint(cx, p.at(0)))),
+    r(GET, "/webhook-endpoints/{id}/product", h!(|cx, p| webhook_relations::endpoint_product(cx, p.at(0)))),
+    r(GET, "/webhook-events/{id}/webhookEndpoint", h!(|cx, p| webhook_relations::event_endpoint(cx, p.at(0)))),
     // Lifecycle.
     r(GET, "/webhook-endpoints", h!(|cx, _| webhooks::list(cx))),
     r(POST, "/webhook-endpoints", h!(|cx, _| webhooks::create(cx))),

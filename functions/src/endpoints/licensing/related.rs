@@ -6,11 +6,9 @@ use shared::api::accounts::{product, token, user};
 use shared::api::groups::group;
 use shared::api::licenses::{license, policy};
 use shared::api::machines::{component, machine, process};
-use shared::api::webhooks::webhook_endpoint;
 use shared::api::{Document, ResourceObject};
 use shared::service::licensing::machine_relations;
 use shared::service::licensing::related::{self as svc, Listed, Parent, Up};
-use shared::service::lifecycle::webhook_relations;
 use shared::Error;
 
 use crate::endpoints::list_doc;
@@ -18,7 +16,7 @@ use crate::http::Reply;
 use crate::router::Cx;
 
 /// A to-one document: the resource, or `data: null` when the relation is empty.
-fn to_one(r: Option<ResourceObject>) -> Reply {
+pub(crate) fn to_one(r: Option<ResourceObject>) -> Reply {
     match r {
         Some(r) => Reply::ok(Document::one(r)),
         None => Reply::ok(Document(Map::from_iter([("data".to_owned(), Value::Null)]))),
@@ -150,14 +148,4 @@ pub async fn change_owner(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
 pub async fn change_group(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     let m = machine_relations::change_group(&cx.app, &cx.caller, id, &cx.req.body).await?;
     Ok(to_one(Some(machine(&m, cx.app.now(), None))))
-}
-
-/// `GET /webhook-endpoints/{id}/product`.
-pub async fn webhook_endpoint_product(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
-    Ok(to_one(webhook_relations::endpoint_product(&cx.app, &cx.caller, id).await?.as_ref().map(product)))
-}
-
-/// `GET /webhook-events/{id}/webhookEndpoint`.
-pub async fn webhook_event_endpoint(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
-    Ok(to_one(webhook_relations::event_endpoint(&cx.app, &cx.caller, id).await?.as_ref().map(webhook_endpoint)))
 }
