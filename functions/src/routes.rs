@@ -210,6 +210,17 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/products/{id}/machines", h!(|cx, p| related::product_machines(cx, p.at(0)))),
     r(GET, "/products/{id}/users", h!(|cx, p| related::product_users(cx, p.at(0)))),
     r(GET, "/products/{id}/tokens", h!(|cx, p| related::bearer_tokens(cx, "products", p.at(0)))),
+    // Per-child reads below a relation (the parent's read, the child's read, membership).
+    r(GET, "/machines/{id}/processes/{process}", h!(|cx, p| related::member(cx, "machine-process", p.at(0), p.at(1)))),
+    r(GET, "/machines/{id}/components/{component}", h!(|cx, p| related::member(cx, "machine-component", p.at(0), p.at(1)))),
+    r(GET, "/licenses/{id}/machines/{machine}", h!(|cx, p| related::member(cx, "license-machine", p.at(0), p.at(1)))),
+    r(GET, "/users/{id}/licenses/{license}", h!(|cx, p| related::member(cx, "user-license", p.at(0), p.at(1)))),
+    r(GET, "/products/{id}/policies/{policy}", h!(|cx, p| related::member(cx, "product-policy", p.at(0), p.at(1)))),
+    r(GET, "/products/{id}/licenses/{license}", h!(|cx, p| related::member(cx, "product-license", p.at(0), p.at(1)))),
+    r(GET, "/products/{id}/machines/{machine}", h!(|cx, p| related::member(cx, "product-machine", p.at(0), p.at(1)))),
+    r(GET, "/policies/{id}/licenses/{license}", h!(|cx, p| related::member(cx, "policy-license", p.at(0), p.at(1)))),
+    r(GET, "/groups/{id}/licenses/{license}", h!(|cx, p| related::member(cx, "group-license", p.at(0), p.at(1)))),
+    r(GET, "/groups/{id}/machines/{machine}", h!(|cx, p| related::member(cx, "group-machine", p.at(0), p.at(1)))),
     r(GET, "/webhook-endpoints/{id}/product", h!(|cx, p| webhook_relations::endpoint_product(cx, p.at(0)))),
     r(GET, "/webhook-events/{id}/webhookEndpoint", h!(|cx, p| webhook_relations::event_endpoint(cx, p.at(0)))),
     // Lifecycle.

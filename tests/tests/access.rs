@@ -228,6 +228,17 @@ const ROWS: &[Row] = &[
     ("GET", "/products/{PA}/machines", "", PRODUCT),
     ("GET", "/products/{PA}/users", "", PRODUCT),
     ("GET", "/products/{PA}/tokens", "", PRODUCT),
+    ("GET", "/machines/{MA}/processes/{PRA}", "", R),
+    ("GET", "/machines/{MA}/components/{CA}", "", R),
+    ("GET", "/licenses/{LA}/machines/{MA}", "", R),
+    ("GET", "/users/{U}/licenses/{LA}", "", [200, 200, 404, 200, 404, 403, 403, 401]),
+    ("GET", "/products/{PA}/policies/{POLA}", "", PRODUCT),
+    ("GET", "/products/{PA}/licenses/{LA}", "", PRODUCT),
+    ("GET", "/products/{PA}/machines/{MA}", "", PRODUCT),
+    ("GET", "/policies/{POLA}/licenses/{LA}", "", PRODUCT),
+    ("GET", "/policies/{POLA2}/licenses/{LA}", "", [404, 404, 404, 403, 403, 403, 403, 401]),
+    ("GET", "/groups/{G}/licenses/{LA}", "", [404, 404, 404, 403, 403, 403, 403, 401]),
+    ("GET", "/groups/{G}/machines/{MA}", "", PRODUCT), // MA joined G by `PUT /machines/{MA}/group` above
     ("GET", "/webhook-endpoints/{W}/product", "", ADMIN),
     ("GET", "/webhook-events/{NONE}/webhookEndpoint", "", [404, 403, 403, 403, 403, 403, 403, 401]),
 ];

@@ -162,6 +162,12 @@ const READS: &[&str] = &[
     "/users/{id}/group",
     "/webhook-endpoints/{id}/product",
     "/webhook-events/{id}/webhookEndpoint",
+    // Per-child reads below a relation.
+    "/machines/{id}/processes/{id}",
+    "/licenses/{id}/machines/{id}",
+    "/users/{id}/licenses/{id}",
+    "/products/{id}/licenses/{id}",
+    "/groups/{id}/machines/{id}",
 ];
 
 /// Pagination with bad values: a 4xx on every list.

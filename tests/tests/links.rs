@@ -111,6 +111,25 @@ fn related_documents_hold_the_related_resources() {
     ] {
         assert!(ids(path).contains(&id(want)), "{path} lacks {want}: {:?}", ids(path));
     }
+    // The per-child reads: a member answers; a non-member is 404.
+    for path in [
+        "/machines/{MA}/processes/{PRA}",
+        "/machines/{MA}/components/{CA}",
+        "/licenses/{LA}/machines/{MA}",
+        "/users/{U}/licenses/{LA}",
+        "/products/{PA}/policies/{POLA}",
+        "/products/{PA}/licenses/{LA}",
+        "/products/{PA}/machines/{MA}",
+        "/policies/{POLA}/licenses/{LA}",
+        "/groups/{G}/licenses/{LA}",
+        "/groups/{G}/machines/{MA}",
+    ] {
+        let last = path.rsplit('{').next().unwrap_or_default().trim_end_matches('}');
+        assert_eq!(one(path), Some(id(last)), "{path}");
+    }
+    for path in ["/users/{V}/licenses/{LA}", "/policies/{POLA2}/licenses/{LA}", "/machines/{MA}/processes/{NONE}"] {
+        assert_eq!(w.send("GET", path, "", 0).status, 404, "{path}");
+    }
     // Filters never leak: user V has no license of product A, and policy A2 has no license.
     assert!(!ids("/products/{PA}/users").contains(&id("V")));
     assert!(ids("/policies/{POLA2}/licenses").is_empty());

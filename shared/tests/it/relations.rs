@@ -61,6 +61,12 @@ fn relation_lists_are_the_parents_read_and_the_childs_scoped_list() {
     assert_eq!(ids(&rows, |u| &u.id), vec![u.id.clone()]);
     let prod_b = as_bearer(&admin, Bearer::Product { product_id: pb.id.clone() });
     assert_eq!(block(related::product_users(&app, &prod_b, &pa.id, &q)).err().map(|e| e.status), Some(404));
+    // A per-child read is the parent's, the child's and membership: LB is U's but not policy A's.
+    assert_eq!(block(related::user_license(&app, &admin, &u.id, &lb.id)).unwrap().id, lb.id);
+    assert_eq!(block(related::user_license(&app, &admin, &v.id, &lb.id)).err().map(|e| e.status), Some(404));
+    assert_eq!(block(related::policy_license(&app, &admin, &pol_a.id, &lb.id)).err().map(|e| e.status), Some(404));
+    assert_eq!(block(related::product_license(&app, &prod_a, &pa.id, &lb.id)).err().map(|e| e.status), Some(404));
+    assert_eq!(block(related::product_license(&app, &prod_a, &pa.id, &la.id)).unwrap().id, la.id);
     // A caller's own filter never widens the relation: `?policy=` of another policy is replaced.
     let hostile = Query(vec![("policy".into(), pol_b.id.clone())]);
     let (rows, _, _) = block(related::policy_licenses(&app, &admin, &pol_a.id, &hostile)).unwrap();

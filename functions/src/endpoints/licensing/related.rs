@@ -149,3 +149,21 @@ pub async fn change_group(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     let m = machine_relations::change_group(&cx.app, &cx.caller, id, &cx.req.body).await?;
     Ok(to_one(Some(machine(&m, cx.app.now(), None))))
 }
+
+/// The per-child reads below a relation: `GET /{parents}/{id}/{children}/{child}`.
+pub async fn member(cx: &Cx<'_>, rel: &str, id: &str, child: &str) -> Result<Reply, Error> {
+    let (app, c, now) = (&cx.app, &cx.caller, cx.app.now());
+    let r = match rel {
+        "machine-process" => process(&svc::machine_process(app, c, id, child).await?, now, None),
+        "machine-component" => component(&svc::machine_component(app, c, id, child).await?),
+        "license-machine" => machine(&svc::license_machine(app, c, id, child).await?, now, None),
+        "user-license" => license(&svc::user_license(app, c, id, child).await?, now),
+        "product-policy" => policy(&svc::product_policy(app, c, id, child).await?),
+        "product-license" => license(&svc::product_license(app, c, id, child).await?, now),
+        "product-machine" => machine(&svc::product_machine(app, c, id, child).await?, now, None),
+        "policy-license" => license(&svc::policy_license(app, c, id, child).await?, now),
+        "group-license" => license(&svc::group_license(app, c, id, child).await?, now),
+        _ => machine(&svc::group_machine(app, c, id, child).await?, now, None),
+    };
+    Ok(to_one(Some(r)))
+}

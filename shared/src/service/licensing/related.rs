@@ -221,3 +221,76 @@ pub async fn bearer_tokens<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, b
     access::check(caller, Action::TokenRead, Ownership::of(own), ty.trim_end_matches('s'), id)?;
     tokens::list(app, caller, &with(&with(q, "bearer[type]", ty.to_owned()), "bearer[id]", target)).await
 }
+
+/// `child` if it belongs to the parent (`ok`), else 404 for the child: the per-child read below
+/// a relation (`GET /machines/{id}/processes/{process}`…) is the parent's read, the child's
+/// own read, and membership.
+fn member<T>(child: T, ok: impl FnOnce(&T) -> bool, kind: &str, id: &str) -> Result<T> {
+    if ok(&child) {
+        Ok(child)
+    } else {
+        Err(Error::not_found(kind, id))
+    }
+}
+
+/// `GET /machines/{id}/processes/{process}`.
+pub async fn machine_process<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<ProcessRow> {
+    let m = machines::show(app, caller, id).await?;
+    member(processes::show(app, caller, child).await?, |p| p.machine_id == m.id, "process", child)
+}
+
+/// `GET /machines/{id}/components/{component}`.
+pub async fn machine_component<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<ComponentRow> {
+    let m = machines::show(app, caller, id).await?;
+    member(components::show(app, caller, child).await?, |c| c.machine_id == m.id, "component", child)
+}
+
+/// `GET /licenses/{id}/machines/{machine}`.
+pub async fn license_machine<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<MachineRow> {
+    let l = licenses::show(app, caller, id).await?;
+    member(machines::show(app, caller, child).await?, |m| m.license_id == l.id, "machine", child)
+}
+
+/// `GET /users/{id}/licenses/{license}` (owned or as a licensee).
+pub async fn user_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<LicenseRow> {
+    let u = users::show(app, caller, id).await?;
+    let l = licenses::show(app, caller, child).await?;
+    let of = licenses::is_user_of(app, &l, &u.id).await?;
+    member(l, |_| of, "license", child)
+}
+
+/// `GET /products/{id}/policies/{policy}`.
+pub async fn product_policy<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<PolicyRow> {
+    let p = products::show(app, caller, id).await?;
+    member(policies::show(app, caller, child).await?, |x| x.product_id == p.id, "policy", child)
+}
+
+/// `GET /products/{id}/licenses/{license}`.
+pub async fn product_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<LicenseRow> {
+    let p = products::show(app, caller, id).await?;
+    member(licenses::show(app, caller, child).await?, |l| l.product_id == p.id, "license", child)
+}
+
+/// `GET /products/{id}/machines/{machine}`.
+pub async fn product_machine<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<MachineRow> {
+    let p = products::show(app, caller, id).await?;
+    member(machines::show(app, caller, child).await?, |m| m.product_id == p.id, "machine", child)
+}
+
+/// `GET /policies/{id}/licenses/{license}`.
+pub async fn policy_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<LicenseRow> {
+    let p = policies::show(app, caller, id).await?;
+    member(licenses::show(app, caller, child).await?, |l| l.policy_id == p.id, "license", child)
+}
+
+/// `GET /groups/{id}/licenses/{license}`.
+pub async fn group_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<LicenseRow> {
+    let g = groups::show(app, caller, id).await?;
+    member(licenses::show(app, caller, child).await?, |l| l.group_id.as_deref() == Some(g.id.as_str()), "license", child)
+}
+
+/// `GET /groups/{id}/machines/{machine}`.
+pub async fn group_machine<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<MachineRow> {
+    let g = groups::show(app, caller, id).await?;
+    member(machines::show(app, caller, child).await?, |m| m.group_id.as_deref() == Some(g.id.as_str()), "machine", child)
+}
