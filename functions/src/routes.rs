@@ -221,6 +221,8 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/policies/{id}/licenses/{license}", h!(|cx, p| related::member(cx, "policy-license", p.at(0), p.at(1)))),
     r(GET, "/groups/{id}/licenses/{license}", h!(|cx, p| related::member(cx, "group-license", p.at(0), p.at(1)))),
     r(GET, "/groups/{id}/machines/{machine}", h!(|cx, p| related::member(cx, "group-machine", p.at(0), p.at(1)))),
+    r(GET, "/products/{id}/tokens/{token}", h!(|cx, p| related::member(cx, "product-token", p.at(0), p.at(1)))),
+    r(GET, "/users/{id}/tokens/{token}", h!(|cx, p| related::member(cx, "user-token", p.at(0), p.at(1)))),
     r(GET, "/webhook-endpoints/{id}/product", h!(|cx, p| webhook_relations::endpoint_product(cx, p.at(0)))),
     r(GET, "/webhook-events/{id}/webhookEndpoint", h!(|cx, p| webhook_relations::event_endpoint(cx, p.at(0)))),
     // Lifecycle.

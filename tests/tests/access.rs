@@ -239,6 +239,8 @@ const ROWS: &[Row] = &[
     ("GET", "/policies/{POLA2}/licenses/{LA}", "", [404, 404, 404, 403, 403, 403, 403, 401]),
     ("GET", "/groups/{G}/licenses/{LA}", "", [404, 404, 404, 403, 403, 403, 403, 401]),
     ("GET", "/groups/{G}/machines/{MA}", "", PRODUCT), // MA joined G by `PUT /machines/{MA}/group` above
+    ("GET", "/products/{PA}/tokens/{TPA}", "", PRODUCT),
+    ("GET", "/users/{U}/tokens/{TPA}", "", [404, 404, 404, 404, 404, 403, 403, 401]), // not U's token
     ("GET", "/webhook-endpoints/{W}/product", "", ADMIN),
     ("GET", "/webhook-events/{NONE}/webhookEndpoint", "", [404, 403, 403, 403, 403, 403, 403, 401]),
 ];

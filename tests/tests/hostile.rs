@@ -168,6 +168,7 @@ const READS: &[&str] = &[
     "/users/{id}/licenses/{id}",
     "/products/{id}/licenses/{id}",
     "/groups/{id}/machines/{id}",
+    "/users/{id}/tokens/{id}",
 ];
 
 /// Pagination with bad values: a 4xx on every list.

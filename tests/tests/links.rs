@@ -123,11 +123,12 @@ fn related_documents_hold_the_related_resources() {
         "/policies/{POLA}/licenses/{LA}",
         "/groups/{G}/licenses/{LA}",
         "/groups/{G}/machines/{MA}",
+        "/products/{PA}/tokens/{TPA}",
     ] {
         let last = path.rsplit('{').next().unwrap_or_default().trim_end_matches('}');
         assert_eq!(one(path), Some(id(last)), "{path}");
     }
-    for path in ["/users/{V}/licenses/{LA}", "/policies/{POLA2}/licenses/{LA}", "/machines/{MA}/processes/{NONE}"] {
+    for path in ["/users/{V}/licenses/{LA}", "/policies/{POLA2}/licenses/{LA}", "/machines/{MA}/processes/{NONE}", "/users/{U}/tokens/{TPA}"] {
         assert_eq!(w.send("GET", path, "", 0).status, 404, "{path}");
     }
     // Filters never leak: user V has no license of product A, and policy A2 has no license.

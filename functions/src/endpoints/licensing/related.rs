@@ -163,6 +163,8 @@ pub async fn member(cx: &Cx<'_>, rel: &str, id: &str, child: &str) -> Result<Rep
         "product-machine" => machine(&svc::product_machine(app, c, id, child).await?, now, None),
         "policy-license" => license(&svc::policy_license(app, c, id, child).await?, now),
         "group-license" => license(&svc::group_license(app, c, id, child).await?, now),
+        "product-token" => token(&svc::bearer_token(app, c, ("products", id), child).await?, None),
+        "user-token" => token(&svc::bearer_token(app, c, ("users", id), child).await?, None),
         _ => machine(&svc::group_machine(app, c, id, child).await?, now, None),
     };
     Ok(to_one(Some(r)))

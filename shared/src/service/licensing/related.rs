@@ -294,3 +294,14 @@ pub async fn group_machine<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, i
     let g = groups::show(app, caller, id).await?;
     member(machines::show(app, caller, child).await?, |m| m.group_id.as_deref() == Some(g.id.as_str()), "machine", child)
 }
+
+/// `GET /products|users/{id}/tokens/{token}`: the bearer's read, the token's own read (admins,
+/// or the bearer itself) and membership.
+pub async fn bearer_token<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, bearer: (&str, &str), child: &str) -> Result<TokenRow> {
+    let (ty, id) = bearer;
+    let target = match ty {
+        "products" => products::show(app, caller, id).await?.id,
+        _ => users::show(app, caller, id).await?.id,
+    };
+    member(tokens::show(app, caller, child).await?, |t| t.bearer_id == target, "token", child)
+}
