@@ -15,11 +15,12 @@ use shared::error::{Code, Error};
 use crate::endpoints::catalogue::{entitlements, groups, policies, products};
 use crate::endpoints::fleet::{components, machines, processes};
 use crate::endpoints::identity::{accounts, passwords, profiles, tokens, users};
-use crate::endpoints::licensing::{activation, checkouts, license_actions, licenses, relations, validations};
-use crate::endpoints::lifecycle::{events, webhooks};
+use crate::endpoints::licensing::{activation, checkouts, license_actions, licenses, related, relations, validations};
+use crate::endpoints::lifecycle::{events, webhook_relations, webhooks};
 use crate::http::Reply;
 use crate::rate_limit::Class;
 use crate::router::Cx;
+use shared::service::licensing::related::Up;
 
 /// A handler's future.
 pub type Fut<'a> = Pin<Box<dyn Future<Output = Result<Reply, Error>> + 'a>>;
@@ -184,6 +185,50 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/groups/{id}/users", h!(|cx, p| groups::users(cx, p.at(0)))),
     r(GET, "/groups/{id}/machines", h!(|cx, p| relations::group_machines(cx, p.at(0)))),
     r(UPDATE, "/users/{id}/group", h!(|cx, p| groups::set_user_group(cx, p.at(0)))),
+    // Relationships: every link a resource renders (the parent's read Action).
+    r(GET, "/licenses/{id}/product", h!(|cx, p| related::license_to_one(cx, p.at(0), "product"))),
+    r(GET, "/licenses/{id}/group", h!(|cx, p| related::license_to_one(cx, p.at(0), "group"))),
+    r(GET, "/licenses/{id}/owner", h!(|cx, p| related::license_to_one(cx, p.at(0), "owner"))),
+    r(GET, "/machines/{id}/product", h!(|cx, p| related::machine_to_one(cx, p.at(0), "product"))),
+    r(GET, "/machines/{id}/group", h!(|cx, p| related::machine_to_one(cx, p.at(0), "group"))),
+    r(GET, "/machines/{id}/owner", h!(|cx, p| related::machine_to_one(cx, p.at(0), "owner"))),
+    r(UPDATE, "/machines/{id}/owner", h!(|cx, p| related::change_owner(cx, p.at(0)))),
+    r(UPDATE, "/machines/{id}/group", h!(|cx, p| related::change_group(cx, p.at(0)))),
+    r(GET, "/machines/{id}/components", h!(|cx, p| related::machine_components(cx, p.at(0)))),
+    r(GET, "/machines/{id}/processes", h!(|cx, p| related::machine_processes(cx, p.at(0)))),
+    r(GET, "/processes/{id}/machine", h!(|cx, p| related::process_parent(cx, p.at(0), Up::Machine))),
+    r(GET, "/processes/{id}/license", h!(|cx, p| related::process_parent(cx, p.at(0), Up::License))),
+    r(GET, "/processes/{id}/product", h!(|cx, p| related::process_parent(cx, p.at(0), Up::Product))),
+    r(GET, "/components/{id}/machine", h!(|cx, p| related::component_parent(cx, p.at(0), Up::Machine))),
+    r(GET, "/components/{id}/license", h!(|cx, p| related::component_parent(cx, p.at(0), Up::License))),
+    r(GET, "/components/{id}/product", h!(|cx, p| related::component_parent(cx, p.at(0), Up::Product))),
+    r(GET, "/policies/{id}/product", h!(|cx, p| related::policy_product(cx, p.at(0)))),
+    r(GET, "/policies/{id}/licenses", h!(|cx, p| related::policy_licenses(cx, p.at(0)))),
+    r(GET, "/users/{id}/group", h!(|cx, p| related::user_group(cx, p.at(0)))),
+    r(GET, "/users/{id}/licenses", h!(|cx, p| related::user_licenses(cx, p.at(0)))),
+    r(GET, "/users/{id}/machines", h!(|cx, p| related::user_machines(cx, p.at(0)))),
+    r(GET, "/users/{id}/products", h!(|cx, p| related::user_products(cx, p.at(0)))),
+    r(GET, "/users/{id}/tokens", h!(|cx, p| related::bearer_tokens(cx, "users", p.at(0)))),
+    r(GET, "/products/{id}/policies", h!(|cx, p| related::product_policies(cx, p.at(0)))),
+    r(GET, "/products/{id}/licenses", h!(|cx, p| related::product_licenses(cx, p.at(0)))),
+    r(GET, "/products/{id}/machines", h!(|cx, p| related::product_machines(cx, p.at(0)))),
+    r(GET, "/products/{id}/users", h!(|cx, p| related::product_users(cx, p.at(0)))),
+    r(GET, "/products/{id}/tokens", h!(|cx, p| related::bearer_tokens(cx, "products", p.at(0)))),
+    // Per-child reads below a relation (the parent's read, the child's read, membership).
+    r(GET, "/machines/{id}/processes/{process}", h!(|cx, p| related::member(cx, "machine-process", p.at(0), p.at(1)))),
+    r(GET, "/machines/{id}/components/{component}", h!(|cx, p| related::member(cx, "machine-component", p.at(0), p.at(1)))),
+    r(GET, "/licenses/{id}/machines/{machine}", h!(|cx, p| related::member(cx, "license-machine", p.at(0), p.at(1)))),
+    r(GET, "/users/{id}/licenses/{license}", h!(|cx, p| related::member(cx, "user-license", p.at(0), p.at(1)))),
+    r(GET, "/products/{id}/policies/{policy}", h!(|cx, p| related::member(cx, "product-policy", p.at(0), p.at(1)))),
+    r(GET, "/products/{id}/licenses/{license}", h!(|cx, p| related::member(cx, "product-license", p.at(0), p.at(1)))),
+    r(GET, "/products/{id}/machines/{machine}", h!(|cx, p| related::member(cx, "product-machine", p.at(0), p.at(1)))),
+    r(GET, "/policies/{id}/licenses/{license}", h!(|cx, p| related::member(cx, "policy-license", p.at(0), p.at(1)))),
+    r(GET, "/groups/{id}/licenses/{license}", h!(|cx, p| related::member(cx, "group-license", p.at(0), p.at(1)))),
+    r(GET, "/groups/{id}/machines/{machine}", h!(|cx, p| related::member(cx, "group-machine", p.at(0), p.at(1)))),
+    r(GET, "/products/{id}/tokens/{token}", h!(|cx, p| related::member(cx, "product-token", p.at(0), p.at(1)))),
+    r(GET, "/users/{id}/tokens/{token}", h!(|cx, p| related::member(cx, "user-token", p.at(0), p.at(1)))),
+    r(GET, "/webhook-endpoints/{id}/product", h!(|cx, p| webhook_relations::endpoint_product(cx, p.at(0)))),
+    r(GET, "/webhook-events/{id}/webhookEndpoint", h!(|cx, p| webhook_relations::event_endpoint(cx, p.at(0)))),
     // Lifecycle.
     r(GET, "/webhook-endpoints", h!(|cx, _| webhooks::list(cx))),
     r(POST, "/webhook-endpoints", h!(|cx, _| webhooks::create(cx))),

@@ -70,6 +70,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/webhook-endpoints"),
     ("PATCH", "/webhook-endpoints/{id}"),
     ("POST", "/webhook-events/{id}/actions/retry"),
+    // Relationship writes.
+    ("PUT", "/machines/{id}/owner"),
+    ("PUT", "/machines/{id}/group"),
 ];
 
 /// Collection reads: they parse `page[…]` / `limit`.
@@ -92,6 +95,19 @@ const LISTS: &[&str] = &[
     "/groups/{id}/licenses",
     "/webhook-endpoints",
     "/webhook-events",
+    // Relationship lists.
+    "/machines/{id}/components",
+    "/machines/{id}/processes",
+    "/users/{id}/licenses",
+    "/users/{id}/machines",
+    "/users/{id}/products",
+    "/users/{id}/tokens",
+    "/products/{id}/policies",
+    "/products/{id}/licenses",
+    "/products/{id}/machines",
+    "/products/{id}/users",
+    "/products/{id}/tokens",
+    "/policies/{id}/licenses",
 ];
 
 /// Read routes, for hostile query strings.
@@ -123,6 +139,39 @@ const READS: &[&str] = &[
     "/groups/{id}/licenses",
     "/webhook-endpoints",
     "/webhook-events",
+    // Relationship lists.
+    "/machines/{id}/components",
+    "/machines/{id}/processes",
+    "/users/{id}/licenses",
+    "/users/{id}/machines",
+    "/users/{id}/products",
+    "/users/{id}/tokens",
+    "/products/{id}/policies",
+    "/products/{id}/licenses",
+    "/products/{id}/machines",
+    "/products/{id}/users",
+    "/products/{id}/tokens",
+    "/policies/{id}/licenses",
+    // Relationship to-ones.
+    "/licenses/{id}/product",
+    "/licenses/{id}/group",
+    "/licenses/{id}/owner",
+    "/machines/{id}/product",
+    "/machines/{id}/group",
+    "/machines/{id}/owner",
+    "/processes/{id}/machine",
+    "/components/{id}/license",
+    "/policies/{id}/product",
+    "/users/{id}/group",
+    "/webhook-endpoints/{id}/product",
+    "/webhook-events/{id}/webhookEndpoint",
+    // Per-child reads below a relation.
+    "/machines/{id}/processes/{id}",
+    "/licenses/{id}/machines/{id}",
+    "/users/{id}/licenses/{id}",
+    "/products/{id}/licenses/{id}",
+    "/groups/{id}/machines/{id}",
+    "/users/{id}/tokens/{id}",
 ];
 
 /// Pagination with bad values: a 4xx on every list.

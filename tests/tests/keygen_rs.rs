@@ -100,3 +100,45 @@ fn keygen_rs_rejects_a_response_signed_by_another_key() {
         assert!(text.to_lowercase().contains("signature"), "{text}");
     });
 }
+
+/// keygen-rs `Machine::change_owner` / `change_group` (`PUT /machines/{id}/owner|group`).
+#[test]
+fn keygen_rs_changes_a_machines_owner_and_group() {
+    let _g = GLOBAL_CONFIG.lock().unwrap_or_else(|e| e.into_inner());
+    let acct = server().bootstrap_account();
+    let c = acct.client();
+    let post = |path: &str, body: serde_json::Value| -> String {
+        let r = c.post(&acct.path(path), acct.admin(), Some(body));
+        r.assert_status(201);
+        r.json["data"]["id"].as_str().unwrap_or_else(|| panic!("{path}: {}", r.json)).to_owned()
+    };
+    let product = post("/products", serde_json::json!({"data":{"type":"products","attributes":{"name":"P"}}}));
+    let policy = post(
+        "/policies",
+        serde_json::json!({"data":{"type":"policies","attributes":{"name":"P"},"relationships":{"product":{"data":{"type":"products","id":product}}}}}),
+    );
+    let user = post("/users", serde_json::json!({"data":{"type":"users","attributes":{"email":format!("{}@example.com", e2e::unique_tag())}}}));
+    let license = post(
+        "/licenses",
+        serde_json::json!({"data":{"type":"licenses","relationships":{
+        "policy":{"data":{"type":"policies","id":policy}},"owner":{"data":{"type":"users","id":user}}}}}),
+    );
+    let machine = post(
+        "/machines",
+        serde_json::json!({"data":{"type":"machines","attributes":{"fingerprint":"fp"},"relationships":{"license":{"data":{"type":"licenses","id":license}}}}}),
+    );
+    let group = post("/groups", serde_json::json!({"data":{"type":"groups","attributes":{"name":"G"}}}));
+    configure(&acct, Some(acct.admin_token.clone()), None);
+    rt().block_on(async {
+        let m = keygen_rs::machine::Machine::get(&machine).await.expect("get machine");
+        assert_eq!(m.owner_id, None);
+        let m = m.change_owner(&user).await.expect("change owner");
+        assert_eq!(m.owner_id.as_deref(), Some(user.as_str()));
+        let m = m.change_group(&group).await.expect("change group");
+        assert_eq!((m.group_id.as_deref(), m.owner_id.as_deref()), (Some(group.as_str()), Some(user.as_str())));
+        // A user of no license of the machine is refused, and the owner stays.
+        let stranger = post("/users", serde_json::json!({"data":{"type":"users","attributes":{"email":format!("{}@example.com", e2e::unique_tag())}}}));
+        assert!(m.change_owner(&stranger).await.is_err());
+        assert_eq!(keygen_rs::machine::Machine::get(&machine).await.expect("get").owner_id.as_deref(), Some(user.as_str()));
+    });
+}

@@ -17,5 +17,4 @@ pub fn group(g: &GroupRow) -> ResourceObject {
         .to_many("users", None)
         .to_many("licenses", None)
         .to_many("machines", None)
-        .to_many("owners", None)
 }

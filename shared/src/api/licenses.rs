@@ -16,7 +16,6 @@ pub fn policy(p: &PolicyRow) -> ResourceObject {
     r.attr("metadata", Value::Object(json_object(&p.metadata)))
         .timestamps(p.created_at, p.updated_at)
         .to_one("product", "products", Some(&p.product_id))
-        .to_many("pool", None)
         .to_many("licenses", None)
         .to_many("entitlements", None)
 }

@@ -19,6 +19,7 @@ mod outbox;
 mod parity;
 mod passwords;
 mod records;
+mod relations;
 mod replica;
 mod support;
 mod validation;

@@ -3,5 +3,6 @@ pub mod activation;
 pub mod checkouts;
 pub mod license_actions;
 pub mod licenses;
+pub mod related;
 pub mod relations;
 pub mod validations;

@@ -80,12 +80,23 @@ pub async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &
 /// Lists products the caller may see.
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<ProductRow>, u64, Page)> {
     access::require(caller, Action::ProductRead)?;
+    fetch(app, caller, None, q).await
+}
+
+/// The products of the licenses of `user` (owned or as a licensee), for a caller the access
+/// table already let read that user (`GET /users/{id}/products`: the parent's read); a product
+/// bearer still sees only its own.
+pub async fn list_of_user<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, user: &str, q: &Query) -> Result<(Vec<ProductRow>, u64, Page)> {
+    fetch(app, caller, Some(user), q).await
+}
+
+async fn fetch<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, user: Option<&str>, q: &Query) -> Result<(Vec<ProductRow>, u64, Page)> {
     let page = Page::from_query(q)?;
     let only = match &caller.bearer {
         Bearer::Product { product_id } => product_id.clone().into(),
         _ => Value::Null,
     };
-    let f = vec![caller.account_id().into(), only];
+    let f = vec![caller.account_id().into(), only, user.map_or(Value::Null, Value::from)];
     crate::service::fetch_page(app.db, sql::products::LIST, sql::products::COUNT, f, page).await
 }
 

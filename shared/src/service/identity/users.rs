@@ -150,9 +150,19 @@ pub async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &
 
 /// Lists users the caller may see; filters `roles[]`/`role`, `status` (`ACTIVE`/`BANNED`).
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<UserRow>, u64, Page)> {
+    list_of_product(app, caller, None, q).await
+}
+
+/// Lists users the caller may see, only users with a license of `product` when given
+/// (`GET /products/{id}/users`; a product bearer is always limited to its own).
+pub async fn list_of_product<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, product: Option<&str>, q: &Query) -> Result<(Vec<UserRow>, u64, Page)> {
     let scope = caller.list_scope(Action::UserRead, &Query::default())?;
     let page = Page::from_query(q)?;
-    let (only, product) = (scope.user, scope.product);
+    let (only, mut product_filter) = (scope.user, scope.product);
+    if let (Some(p), Value::Null) = (product, &product_filter) {
+        product_filter = p.into();
+    }
+    let product = product_filter;
     let role = q.get("roles[]").or(q.get("role")).map(str::to_owned);
     let banned = match q.get("status") {
         None => Value::Null,

@@ -139,7 +139,7 @@ pub fn parse(body: &[u8]) -> Result<Activation> {
 ///
 /// # Errors
 /// 422 `OWNER_NOT_FOUND` for an unknown user, 422 `OWNER_INVALID` for one not of the license.
-async fn owner_of<D: Db, K: Kv>(app: &App<'_, D, K>, l: &LicenseRow, id_or_email: &str) -> Result<String> {
+pub(super) async fn owner_of<D: Db, K: Kv>(app: &App<'_, D, K>, l: &LicenseRow, id_or_email: &str) -> Result<String> {
     let u = users::find(app, &l.account_id, id_or_email).await?.ok_or_else(|| Error::attribute("owner", AttrFault::NotFound, "must exist"))?;
     if !licenses::is_user_of(app, l, &u.id).await? {
         return Err(Error::attribute("owner", AttrFault::Invalid, "must be the license's owner or one of its users").pointer("/data/relationships/owner"));

@@ -4,5 +4,6 @@ pub mod jobs;
 pub mod webhook_delivery;
 pub mod webhook_payload;
 pub mod webhook_queue;
+pub mod webhook_relations;
 pub mod webhook_url;
 pub mod webhooks;

@@ -54,3 +54,9 @@ ORDER BY created_at DESC, id DESC LIMIT ?4 OFFSET ?5";
 /// Count for [`LIST_USERS`].
 pub const COUNT_USERS: &str = "SELECT count(*) AS n FROM users u WHERE account_id = ?1 AND group_id = ?2 AND (?3 IS NULL OR (u.role = 'user' AND EXISTS (\
 SELECT 1 FROM licenses l WHERE l.product_id = ?3 AND (l.owner_id = u.id OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = u.id)))))";
+
+/// Moves machine ?2 into group ?3 (NULL = none) at ?4, only if the group has room under
+/// `max_machines`.
+pub const SET_MACHINE_GROUP: &str = "UPDATE machines SET group_id = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND (?3 IS NULL OR EXISTS (\
+SELECT 1 FROM groups g WHERE g.account_id = ?1 AND g.id = ?3 AND (g.max_machines IS NULL OR \
+(SELECT count(*) FROM machines x WHERE x.group_id = g.id AND x.id <> ?2) < g.max_machines)))";

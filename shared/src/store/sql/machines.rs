@@ -159,3 +159,6 @@ pub const RESET: &str = "UPDATE machines SET last_heartbeat_at = NULL, last_deat
 /// Deactivates (deletes) a machine, only while the license token ?3 charged (NULL: none) has
 /// deactivations left (components and processes cascade).
 pub const DELETE: &str = concat!("DELETE FROM machines WHERE account_id = ?1 AND id = ?2 AND ", token_has_room!("?3", "deactivations"));
+
+/// Sets machine ?2's owner to ?3 (NULL = none) at ?4.
+pub const SET_OWNER: &str = "UPDATE machines SET owner_id = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2";

@@ -1,0 +1,307 @@
+//! Relationship reads (`GET /{resources}/{id}/{relation}`): the caller must be allowed to read
+//! the parent (its read Action in the access table); the to-one relation is then rendered,
+//! and a to-many relation is the child's own list with the parent as a filter (so it stays
+//! scoped to what the caller may list). They join licenses, the catalogue, the fleet and
+//! identity, so they live in licensing, which may use all three.
+
+use crate::access::{self, Action, Ownership};
+use crate::api::query::{Page, Query};
+use crate::error::Error;
+use crate::service::catalogue::{groups, policies, products};
+use crate::service::fleet::{components, machines, processes};
+use crate::service::identity::{tokens, users};
+use crate::service::licensing::licenses;
+use crate::service::{App, Bearer, Caller};
+use crate::store::rows::{ComponentRow, GroupRow, LicenseRow, MachineRow, PolicyRow, ProcessRow, ProductRow, TokenRow, UserRow};
+use crate::store::{Db, Kv};
+use crate::Result;
+
+/// A list page.
+pub type Listed<T> = (Vec<T>, u64, Page);
+
+/// The product `id` (it exists: every license, machine, process, component and policy has one).
+async fn product<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<ProductRow> {
+    products::find(app, caller.account_id(), id).await?.ok_or_else(|| Error::not_found("product", id))
+}
+
+async fn group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: Option<&str>) -> Result<Option<GroupRow>> {
+    match id {
+        Some(id) => groups::find(app, caller.account_id(), id).await,
+        None => Ok(None),
+    }
+}
+
+async fn user<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: Option<&str>) -> Result<Option<UserRow>> {
+    match id {
+        Some(id) => users::find(app, caller.account_id(), id).await,
+        None => Ok(None),
+    }
+}
+
+async fn license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<LicenseRow> {
+    licenses::find(app, caller.account_id(), id).await?.ok_or_else(|| Error::not_found("license", id))
+}
+
+async fn machine<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<MachineRow> {
+    machines::find(app, caller.account_id(), id).await?.ok_or_else(|| Error::not_found("machine", id))
+}
+
+/// `GET /licenses/{id}/product`.
+pub async fn license_product<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<ProductRow> {
+    let l = licenses::show(app, caller, id).await?;
+    product(app, caller, &l.product_id).await
+}
+
+/// `GET /licenses/{id}/group` (`None`: no group).
+pub async fn license_group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<Option<GroupRow>> {
+    let l = licenses::show(app, caller, id).await?;
+    group(app, caller, l.group_id.as_deref()).await
+}
+
+/// `GET /licenses/{id}/owner` (`None`: no owner).
+pub async fn license_owner<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<Option<UserRow>> {
+    let l = licenses::show(app, caller, id).await?;
+    user(app, caller, l.owner_id.as_deref()).await
+}
+
+/// `GET /machines/{id}/product`.
+pub async fn machine_product<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<ProductRow> {
+    let m = machines::show(app, caller, id).await?;
+    product(app, caller, &m.product_id).await
+}
+
+/// `GET /machines/{id}/group`.
+pub async fn machine_group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<Option<GroupRow>> {
+    let m = machines::show(app, caller, id).await?;
+    group(app, caller, m.group_id.as_deref()).await
+}
+
+/// `GET /machines/{id}/owner`.
+pub async fn machine_owner<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<Option<UserRow>> {
+    let m = machines::show(app, caller, id).await?;
+    user(app, caller, m.owner_id.as_deref()).await
+}
+
+/// What a process or component belongs to: its machine, license and product.
+pub enum Parent {
+    /// `…/machine`.
+    Machine(MachineRow),
+    /// `…/license`.
+    License(LicenseRow),
+    /// `…/product`.
+    Product(ProductRow),
+}
+
+/// Which parent to read.
+#[derive(Debug, Clone, Copy)]
+pub enum Up {
+    /// The machine.
+    Machine,
+    /// The machine's license.
+    License,
+    /// The license's product.
+    Product,
+}
+
+async fn parent<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, up: Up, ids: (&str, &str, &str)) -> Result<Parent> {
+    Ok(match up {
+        Up::Machine => Parent::Machine(machine(app, caller, ids.0).await?),
+        Up::License => Parent::License(license(app, caller, ids.1).await?),
+        Up::Product => Parent::Product(product(app, caller, ids.2).await?),
+    })
+}
+
+/// `GET /processes/{id}/machine|license|product` (reading the process is reading its machine).
+pub async fn process_parent<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, up: Up) -> Result<Parent> {
+    let p: ProcessRow = processes::show(app, caller, id).await?;
+    parent(app, caller, up, (&p.machine_id, &p.license_id, &p.product_id)).await
+}
+
+/// `GET /components/{id}/machine|license|product`.
+pub async fn component_parent<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, up: Up) -> Result<Parent> {
+    let c: ComponentRow = components::show(app, caller, id).await?;
+    parent(app, caller, up, (&c.machine_id, &c.license_id, &c.product_id)).await
+}
+
+/// `GET /policies/{id}/product`.
+pub async fn policy_product<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<ProductRow> {
+    let p: PolicyRow = policies::show(app, caller, id).await?;
+    product(app, caller, &p.product_id).await
+}
+
+/// `GET /users/{id}/group`.
+pub async fn user_group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<Option<GroupRow>> {
+    let u = users::show(app, caller, id).await?;
+    group(app, caller, u.group_id.as_deref()).await
+}
+
+/// `q` with `key` replaced by `value` (a caller's own `key` filter never widens the relation).
+fn with(q: &Query, key: &str, value: String) -> Query {
+    let mut q = q.clone();
+    q.0.retain(|(k, _)| k != key);
+    q.0.push((key.into(), value));
+    q
+}
+
+/// `GET /machines/{id}/components`.
+pub async fn machine_components<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<Listed<ComponentRow>> {
+    let m = machines::show(app, caller, id).await?;
+    components::list(app, caller, &with(q, "machine", m.id)).await
+}
+
+/// `GET /machines/{id}/processes`.
+pub async fn machine_processes<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<Listed<ProcessRow>> {
+    let m = machines::show(app, caller, id).await?;
+    processes::list(app, caller, &with(q, "machine", m.id)).await
+}
+
+/// `GET /users/{id}/licenses` (owned or as a licensee).
+pub async fn user_licenses<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<Listed<LicenseRow>> {
+    let u = users::show(app, caller, id).await?;
+    licenses::list(app, caller, &with(q, "user", u.id)).await
+}
+
+/// `GET /users/{id}/machines`.
+pub async fn user_machines<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<Listed<MachineRow>> {
+    let u = users::show(app, caller, id).await?;
+    machines::list(app, caller, &with(q, "user", u.id)).await
+}
+
+/// `GET /users/{id}/products` (the products of the user's licenses).
+pub async fn user_products<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<Listed<ProductRow>> {
+    let u = users::show(app, caller, id).await?;
+    products::list_of_user(app, caller, &u.id, q).await
+}
+
+/// `GET /products/{id}/policies`.
+pub async fn product_policies<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<Listed<PolicyRow>> {
+    let p = products::show(app, caller, id).await?;
+    policies::list(app, caller, &with(q, "product", p.id)).await
+}
+
+/// `GET /products/{id}/licenses`.
+pub async fn product_licenses<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<Listed<LicenseRow>> {
+    let p = products::show(app, caller, id).await?;
+    licenses::list(app, caller, &with(q, "product", p.id)).await
+}
+
+/// `GET /products/{id}/machines`.
+pub async fn product_machines<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<Listed<MachineRow>> {
+    let p = products::show(app, caller, id).await?;
+    machines::list(app, caller, &with(q, "product", p.id)).await
+}
+
+/// `GET /products/{id}/users` (users with a license of the product).
+pub async fn product_users<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<Listed<UserRow>> {
+    let p = products::show(app, caller, id).await?;
+    users::list_of_product(app, caller, Some(&p.id), q).await
+}
+
+/// `GET /policies/{id}/licenses`.
+pub async fn policy_licenses<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<Listed<LicenseRow>> {
+    let p = policies::show(app, caller, id).await?;
+    licenses::list(app, caller, &with(q, "policy", p.id)).await
+}
+
+/// `GET /products/{id}/tokens`, `GET /users/{id}/tokens`: the tokens of a bearer the caller
+/// may read, for admins, or for that bearer itself (`TokenRead` is `own`: another bearer's
+/// tokens are someone else's, 404).
+pub async fn bearer_tokens<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, bearer: (&str, &str), q: &Query) -> Result<Listed<TokenRow>> {
+    let (ty, id) = bearer;
+    let target = match ty {
+        "products" => products::show(app, caller, id).await?.id,
+        _ => users::show(app, caller, id).await?.id,
+    };
+    let own = match &caller.bearer {
+        Bearer::Admin { .. } => true,
+        Bearer::Product { product_id } => ty == "products" && *product_id == target,
+        Bearer::User { user_id } => ty == "users" && *user_id == target,
+        Bearer::License { .. } | Bearer::Anonymous => false,
+    };
+    access::check(caller, Action::TokenRead, Ownership::of(own), ty.trim_end_matches('s'), id)?;
+    tokens::list(app, caller, &with(&with(q, "bearer[type]", ty.to_owned()), "bearer[id]", target)).await
+}
+
+/// `child` if it belongs to the parent (`ok`), else 404 for the child: the per-child read below
+/// a relation (`GET /machines/{id}/processes/{process}`…) is the parent's read, the child's
+/// own read, and membership.
+fn member<T>(child: T, ok: impl FnOnce(&T) -> bool, kind: &str, id: &str) -> Result<T> {
+    if ok(&child) {
+        Ok(child)
+    } else {
+        Err(Error::not_found(kind, id))
+    }
+}
+
+/// `GET /machines/{id}/processes/{process}`.
+pub async fn machine_process<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<ProcessRow> {
+    let m = machines::show(app, caller, id).await?;
+    member(processes::show(app, caller, child).await?, |p| p.machine_id == m.id, "process", child)
+}
+
+/// `GET /machines/{id}/components/{component}`.
+pub async fn machine_component<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<ComponentRow> {
+    let m = machines::show(app, caller, id).await?;
+    member(components::show(app, caller, child).await?, |c| c.machine_id == m.id, "component", child)
+}
+
+/// `GET /licenses/{id}/machines/{machine}`.
+pub async fn license_machine<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<MachineRow> {
+    let l = licenses::show(app, caller, id).await?;
+    member(machines::show(app, caller, child).await?, |m| m.license_id == l.id, "machine", child)
+}
+
+/// `GET /users/{id}/licenses/{license}` (owned or as a licensee).
+pub async fn user_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<LicenseRow> {
+    let u = users::show(app, caller, id).await?;
+    let l = licenses::show(app, caller, child).await?;
+    let of = licenses::is_user_of(app, &l, &u.id).await?;
+    member(l, |_| of, "license", child)
+}
+
+/// `GET /products/{id}/policies/{policy}`.
+pub async fn product_policy<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<PolicyRow> {
+    let p = products::show(app, caller, id).await?;
+    member(policies::show(app, caller, child).await?, |x| x.product_id == p.id, "policy", child)
+}
+
+/// `GET /products/{id}/licenses/{license}`.
+pub async fn product_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<LicenseRow> {
+    let p = products::show(app, caller, id).await?;
+    member(licenses::show(app, caller, child).await?, |l| l.product_id == p.id, "license", child)
+}
+
+/// `GET /products/{id}/machines/{machine}`.
+pub async fn product_machine<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<MachineRow> {
+    let p = products::show(app, caller, id).await?;
+    member(machines::show(app, caller, child).await?, |m| m.product_id == p.id, "machine", child)
+}
+
+/// `GET /policies/{id}/licenses/{license}`.
+pub async fn policy_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<LicenseRow> {
+    let p = policies::show(app, caller, id).await?;
+    member(licenses::show(app, caller, child).await?, |l| l.policy_id == p.id, "license", child)
+}
+
+/// `GET /groups/{id}/licenses/{license}`.
+pub async fn group_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<LicenseRow> {
+    let g = groups::show(app, caller, id).await?;
+    member(licenses::show(app, caller, child).await?, |l| l.group_id.as_deref() == Some(g.id.as_str()), "license", child)
+}
+
+/// `GET /groups/{id}/machines/{machine}`.
+pub async fn group_machine<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<MachineRow> {
+    let g = groups::show(app, caller, id).await?;
+    member(machines::show(app, caller, child).await?, |m| m.group_id.as_deref() == Some(g.id.as_str()), "machine", child)
+}
+
+/// `GET /products|users/{id}/tokens/{token}`: the bearer's read, the token's own read (admins,
+/// or the bearer itself) and membership.
+pub async fn bearer_token<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, bearer: (&str, &str), child: &str) -> Result<TokenRow> {
+    let (ty, id) = bearer;
+    let target = match ty {
+        "products" => products::show(app, caller, id).await?.id,
+        _ => users::show(app, caller, id).await?.id,
+    };
+    member(tokens::show(app, caller, child).await?, |t| t.bearer_id == target, "token", child)
+}

@@ -1,0 +1,23 @@
+//! The links webhook resources render: `GET /webhook-endpoints/{id}/product` and
+//! `GET /webhook-events/{id}/webhookEndpoint` (behind `WebhookManage`, as the parents).
+
+use crate::service::catalogue::products;
+use crate::service::lifecycle::webhooks;
+use crate::service::{App, Caller};
+use crate::store::rows::{ProductRow, WebhookEndpointRow};
+use crate::store::{Db, Kv};
+use crate::Result;
+
+/// The endpoint's product (`None`: an account-wide endpoint).
+pub async fn endpoint_product<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<Option<ProductRow>> {
+    match webhooks::show(app, caller, id).await?.product_id {
+        Some(p) => products::find(app, caller.account_id(), &p).await,
+        None => Ok(None),
+    }
+}
+
+/// The event's endpoint (`None` once the endpoint is deleted).
+pub async fn event_endpoint<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<Option<WebhookEndpointRow>> {
+    let e = webhooks::show_event(app, caller, id).await?;
+    webhooks::find(app, caller.account_id(), &e.endpoint_id).await
+}
