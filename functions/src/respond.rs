@@ -1,9 +1,14 @@
 //! Turns a [`Reply`] or an error into a `worker::Response` and signs it: `Date`, `Digest`,
 //! `Keygen-Date`, `Keygen-Digest`, `Keygen-Signature` on every account-scoped response,
-//! errors and 204s included (`reference/keygen-wire.md` §4.3).
+//! errors and 204s included (`reference/keygen-wire.md` §4.3), plus Keygen's default headers
+//! (`Keygen-Account|Bearer|Token`, `-Edition`, `-Mode`, `-Revision`, `-Version`, `Cache-Control`;
+//! [`shared::api::headers`]), which the signature does not cover.
+
+use std::cell::Cell;
 
 use ed25519_dalek::SigningKey;
 use shared::api::document::error_document;
+use shared::api::headers::{self as default_headers, Whoami};
 use shared::api::{Document, API_VERSION, MEDIA_TYPE};
 use shared::crypto::signature;
 use shared::Error;
@@ -19,11 +24,25 @@ pub fn error(e: &Error, request_id: &str) -> Reply {
     Reply::Doc(e.status, Document(error_document(e, request_id).as_object().cloned().unwrap_or_default()))
 }
 
+thread_local! {
+    // `Keygen-Mode` depends on the deployment's configuration, read once per request by the
+    // router before anything is answered; isolates are single-threaded.
+    static MULTIPLAYER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Records whether this deployment can create accounts (`Keygen-Mode: multiplayer`).
+pub fn set_multiplayer(multiplayer: bool) {
+    MULTIPLAYER.with(|m| m.set(multiplayer));
+}
+
 fn base_headers(content_type: &str, version: &str) -> Headers {
     let h = Headers::new();
     let _ = h.set("Content-Type", content_type);
     let _ = h.set("Keygen-Version", version);
-    let _ = h.set("Cache-Control", "no-transform, no-store, max-age=0");
+    let _ = h.set("Cache-Control", default_headers::CACHE_CONTROL);
+    for (k, v) in default_headers::server_headers(MULTIPLAYER.with(Cell::get)) {
+        let _ = h.set(k, v);
+    }
     let _ = h.set("X-Content-Type-Options", "nosniff");
     h
 }
@@ -41,19 +60,20 @@ fn build(status: u16, headers: Headers, body: Vec<u8>) -> worker::Result<Respons
     Ok(resp.with_status(status).with_headers(headers))
 }
 
-/// A signed response for account `account_id`.
+/// A signed response for account `account_id`, answered to no bearer.
 pub fn signed(reply: Reply, key: &SigningKey, account_id: &str, req: &Req, version: &str, now_ms: i64, request_id: &str) -> Response {
-    signed_with(reply, &[], key, account_id, req, version, now_ms, request_id)
+    let who = Whoami { account_id, ..Whoami::default() };
+    signed_with(reply, &[], key, &who, req, version, now_ms, request_id)
 }
 
-/// A signed response with extra headers (`X-RateLimit-*`, `Retry-After`); headers are not part
-/// of the signing string.
+/// A signed response for `who` with extra headers (`X-RateLimit-*`, `Retry-After`); headers
+/// are not part of the signing string.
 #[expect(clippy::too_many_arguments, reason = "the signing inputs plus the extra headers; one call site per kind of response")]
 pub fn signed_with(
     reply: Reply,
     headers: &[(&'static str, String)],
     key: &SigningKey,
-    account_id: &str,
+    who: &Whoami<'_>,
     req: &Req,
     version: &str,
     now_ms: i64,
@@ -61,7 +81,7 @@ pub fn signed_with(
 ) -> Response {
     let (status, ct, extra, body) = parts(reply);
     let signing = js_sys::Date::now();
-    let sig = signature::sign(key, account_id, &req.method, &req.target, &req.host, now_ms, &body);
+    let sig = signature::sign(key, who.account_id, &req.method, &req.target, &req.host, now_ms, &body);
     let sign_ms = js_sys::Date::now() - signing;
     let h = base_headers(ct, version);
     for (k, v) in extra.iter().chain(headers) {
@@ -73,7 +93,9 @@ pub fn signed_with(
     let _ = h.set("Digest", &sig.digest);
     let _ = h.set("Keygen-Digest", &sig.digest);
     let _ = h.set("Keygen-Signature", &sig.signature);
-    let _ = h.set("Keygen-Account", account_id);
+    for (k, v) in default_headers::whoami_headers(version, who) {
+        let _ = h.set(k, &v);
+    }
     let _ = h.set("X-Request-Id", request_id);
     if status == 401 {
         let _ = h.set("WWW-Authenticate", "Bearer realm=\"keygen\"");

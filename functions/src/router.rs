@@ -7,9 +7,10 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use ed25519_dalek::SigningKey;
+use shared::api::headers::Whoami;
 use shared::api::{self, Document};
 use shared::error::Error;
-use shared::service::{identity::accounts, identity::auth, licensing::licenses, App, Caller};
+use shared::service::{identity::accounts, identity::auth, licensing::licenses, App, Bearer, Caller};
 use shared::store::rows::AccountRow;
 use worker::{Context, Response};
 
@@ -71,6 +72,7 @@ async fn resolve(app: &A<'_>, env: &AppEnv, id: Option<&str>) -> Result<(Account
 /// Handles one request end to end.
 pub async fn handle(env: &AppEnv, ctx: &Context, req: Req, rid: &str) -> Response {
     // One D1 session per request: replica or primary decided once, by `Consistency`.
+    respond::set_multiplayer(env.bootstrap_token.is_some());
     let db = env.db.session(Consistency::for_request(&req.method, &req.path), req.bookmark.as_deref());
     let app = App { db: &db, kv: &env.kv, clock: &WorkerClock, rng: &CryptoRandom, secret: &env.secret, kdf: &env.kdf };
     let path = req.path.trim_end_matches('/').to_owned();
@@ -154,7 +156,7 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
             respond::error(&rate_limit::too_many(o, now.div_euclid(1000)), rid),
             &headers,
             &key,
-            &account_id,
+            &Whoami { account_id: &account_id, ..Whoami::default() },
             req,
             api::API_VERSION,
             now,
@@ -165,15 +167,19 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
         Ok(v) => v,
         Err(e) => {
             let headers = with_bookmark(headers);
-            return respond::signed_with(respond::error(&e, rid), &headers, &key, &account_id, req, api::API_VERSION, now, rid);
+            let who = Whoami { account_id: &account_id, ..Whoami::default() };
+            return respond::signed_with(respond::error(&e, rid), &headers, &key, &who, req, api::API_VERSION, now, rid);
         }
     };
-    let reply = match pipeline(app, env, ctx, req, account, found).await {
+    let mut answered = None;
+    let reply = match pipeline(app, env, ctx, req, account, found, &mut answered).await {
         Ok(r) => r,
         Err(e) => respond::error(&e, rid),
     };
     headers = with_bookmark(headers);
-    respond::signed_with(reply, &headers, &key, &account_id, req, version, now, rid)
+    let (bearer_id, token_id) = answered.unwrap_or_default();
+    let who = Whoami { account_id: &account_id, bearer_id: bearer_id.as_deref(), token_id: token_id.as_deref() };
+    respond::signed_with(reply, &headers, &key, &who, req, version, now, rid)
 }
 
 async fn pipeline<'a>(
@@ -183,6 +189,7 @@ async fn pipeline<'a>(
     req: &'a Req,
     account: AccountRow,
     found: Result<Match<'_>, Error>,
+    answered: &mut Option<(Option<String>, Option<String>)>,
 ) -> Result<Reply, Error> {
     api::check_request(&api::RequestHead {
         account_id: &account.id,
@@ -195,6 +202,8 @@ async fn pipeline<'a>(
     let creds = auth::parse_credentials(req.authorization.as_deref(), req.query.get("token"))?;
     let token_login = matches!(&found, Ok(Match::Found(r, _)) if r.class == Class::Login);
     let (caller, password) = auth::authenticate_request(&app, account, creds, token_login).await?;
+    // The whoami headers name the authenticated bearer even if the route then refuses it.
+    *answered = Some((bearer_id(&caller.bearer), caller.token_id.clone()));
     let (route, params) = match found? {
         Match::Found(route, params) => (route, params),
         Match::MethodNotAllowed => return Err(routes::not_supported(&req.method)),
@@ -202,9 +211,24 @@ async fn pipeline<'a>(
     };
     let cx = Cx { app, caller, req, ctx, env, password, notifies_itself: std::cell::Cell::new(false) };
     let reply = (route.handler)(&cx, &params).await;
+    if let (Some(_), Ok(Reply::Doc(201, doc))) = (&cx.password, &reply) {
+        // A password login authenticates in its handler: the bearer is the new token's.
+        let user = doc.0.get("data").and_then(|d| d.pointer("/relationships/bearer/data/id")).and_then(|v| v.as_str());
+        *answered = Some((user.map(str::to_owned), None));
+    }
     // A successful change may have recorded events: one queue send, no webhook D1 work here.
     if reply.is_ok() && req.method != "GET" && !cx.notifies_itself.get() {
         crate::fetch::notify(env, cx.ctx, cx.caller.account_id());
     }
     reply
+}
+
+/// The id `Keygen-Bearer` names: the user, product or license authenticated.
+fn bearer_id(bearer: &Bearer) -> Option<String> {
+    match bearer {
+        Bearer::Anonymous => None,
+        Bearer::Admin { user_id } | Bearer::User { user_id } => Some(user_id.clone()),
+        Bearer::Product { product_id } => Some(product_id.clone()),
+        Bearer::License { license_id } => Some(license_id.clone()),
+    }
 }

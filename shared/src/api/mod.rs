@@ -3,6 +3,7 @@
 //! resource type.
 
 pub mod document;
+pub mod headers;
 pub mod input;
 pub mod query;
 

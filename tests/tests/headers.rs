@@ -1,0 +1,114 @@
+//! Keygen's default response headers on the real runtime (`docs/API.md` "Response headers"):
+//! `Keygen-Account`, `Keygen-Bearer`, `Keygen-Token` name who a response was answered for
+//! (with the `-Id` suffix for `Keygen-Version` ≤ 1.3), `Keygen-Edition: CE`, `Keygen-Mode`,
+//! `Keygen-Revision`, `Keygen-Version`, `Cache-Control` on every response, errors included;
+//! `Keygen-Environment` is never sent; signatures still verify.
+
+use base64::Engine as _;
+use e2e::{assert_signed, server, Resp, TestAccount};
+use serde_json::json;
+
+const WHOAMI: [&str; 6] = ["Keygen-Account", "Keygen-Bearer", "Keygen-Token", "Keygen-Account-Id", "Keygen-Bearer-Id", "Keygen-Token-Id"];
+
+/// The whoami headers a response carries, in [`WHOAMI`] order.
+fn whoami(r: &Resp) -> Vec<Option<&str>> {
+    WHOAMI.iter().map(|h| r.header(h)).collect()
+}
+
+/// The headers every response carries, account-scoped or not.
+fn assert_server_headers(r: &Resp, version: &str) {
+    assert_eq!(r.header("Keygen-Edition"), Some("CE"), "{} {}", r.method, r.target);
+    // The harness configures a bootstrap token: accounts can be created, as in multiplayer Keygen.
+    assert_eq!(r.header("Keygen-Mode"), Some("multiplayer"));
+    assert!(r.header("Keygen-Revision").is_some_and(|v| !v.is_empty()));
+    assert_eq!(r.header("Keygen-Version"), Some(version));
+    assert_eq!(r.header("Cache-Control"), Some("no-transform, no-store, max-age=0"));
+    assert_eq!(r.header("Keygen-Environment"), None);
+}
+
+/// The admin's token id, from `GET /me`'s included token.
+fn admin_token_id(acct: &TestAccount) -> String {
+    let r = acct.client().get(&acct.path("/me"), acct.admin(), None);
+    r.assert_status(200);
+    r.json["included"][0]["id"].as_str().expect("the admin's token is included").to_owned()
+}
+
+#[test]
+fn a_token_request_names_the_account_bearer_and_token() {
+    let acct = server().bootstrap_account();
+    let token_id = admin_token_id(&acct);
+    let r = acct.client().get(&acct.path("/licenses"), acct.admin(), None);
+    r.assert_status(200);
+    assert_server_headers(&r, "1.8");
+    assert_eq!(whoami(&r), [Some(acct.id.as_str()), Some(acct.admin_id.as_str()), Some(token_id.as_str()), None, None, None]);
+}
+
+#[test]
+fn a_refused_request_still_names_its_bearer() {
+    let acct = server().bootstrap_account();
+    let c = acct.client();
+    let product = c.post(&acct.path("/products"), acct.admin(), Some(json!({"data":{"type":"products","attributes":{"name":"App"}}})));
+    let product_id = product.assert_status(201).json["data"]["id"].as_str().unwrap_or_default().to_owned();
+    let t = c.post(&acct.path(&format!("/products/{product_id}/tokens")), acct.admin(), None);
+    t.assert_status(201);
+    let (tid, tok) = (t.json["data"]["id"].as_str().unwrap_or_default(), t.json["data"]["attributes"]["token"].as_str().unwrap_or_default());
+    let r = c.post(&acct.path("/products"), Some(tok), Some(json!({"data":{"type":"products","attributes":{"name":"x"}}})));
+    assert_eq!((r.status, r.error_code()), (403, Some("FORBIDDEN")));
+    assert_server_headers(&r, "1.8");
+    assert_eq!(whoami(&r), [Some(acct.id.as_str()), Some(product_id.as_str()), Some(tid), None, None, None]);
+}
+
+#[test]
+fn a_password_login_names_the_user_but_no_token() {
+    let acct = server().bootstrap_account();
+    let c = acct.client();
+    let body = json!({"data":{"type":"users","attributes":{"email":"ada@example.com","password":"password123"}}});
+    let uid = c.post(&acct.path("/users"), acct.admin(), Some(body)).assert_status(201).json["data"]["id"].as_str().unwrap_or_default().to_owned();
+    let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("ada@example.com:password123"));
+    let r = c.post(&acct.path("/tokens"), Some(&basic), None);
+    r.assert_status(201);
+    assert_eq!(whoami(&r), [Some(acct.id.as_str()), Some(uid.as_str()), None, None, None, None]);
+    // The new token then names itself.
+    let (tid, tok) = (r.json["data"]["id"].as_str().unwrap_or_default(), r.json["data"]["attributes"]["token"].as_str().unwrap_or_default());
+    let r = c.get(&acct.path("/me"), Some(tok), None);
+    r.assert_status(200);
+    assert_eq!(whoami(&r), [Some(acct.id.as_str()), Some(uid.as_str()), Some(tid), None, None, None]);
+}
+
+#[test]
+fn an_anonymous_error_names_only_the_account() {
+    let acct = server().bootstrap_account();
+    let r = acct.client().get(&acct.path("/licenses"), None, None);
+    assert_eq!(r.status, 401);
+    assert_server_headers(&r, "1.8");
+    assert_eq!(whoami(&r), [Some(acct.id.as_str()), None, None, None, None, None]);
+    let r = acct.client().get(&acct.path("/no-such-route"), acct.admin(), None);
+    assert_eq!(r.status, 404);
+    assert_server_headers(&r, "1.8");
+    assert_eq!(r.header("Keygen-Account"), Some(acct.id.as_str()));
+}
+
+#[test]
+fn versions_up_to_1_3_get_the_id_suffixed_names_and_stay_signed() {
+    let acct = server().bootstrap_account();
+    let token_id = admin_token_id(&acct);
+    let auth = format!("Bearer {}", acct.admin_token);
+    for (version, legacy) in [("1.3", true), ("1.0", true), ("1.4", false), ("1.7", false)] {
+        let headers = [("Accept", "application/vnd.api+json"), ("Authorization", auth.as_str()), ("Keygen-Version", version)];
+        let r = acct.client().unverified().raw("GET", &acct.path("/licenses"), &headers, None);
+        r.assert_status(200);
+        assert_signed(&r, &acct.public_key_hex);
+        assert_server_headers(&r, version);
+        let ids = [Some(acct.id.as_str()), Some(acct.admin_id.as_str()), Some(token_id.as_str())];
+        let expected: Vec<_> = if legacy { [[None; 3], ids].concat() } else { [ids, [None; 3]].concat() };
+        assert_eq!(whoami(&r), expected, "Keygen-Version {version}");
+    }
+}
+
+#[test]
+fn unscoped_responses_carry_the_server_headers_but_no_account() {
+    let r = server().client().get("/v1/ping", None, None);
+    assert!(r.status < 300, "ping: {}", r.status);
+    assert_server_headers(&r, "1.8");
+    assert_eq!(whoami(&r), [None; 6]);
+}
