@@ -54,6 +54,11 @@ thread_local! {
     static ACCOUNTS: RefCell<HashMap<String, (i64, AccountRow, SigningKey)>> = RefCell::new(HashMap::new());
 }
 
+/// Drops the isolate's cached accounts (after an account's name or slug changed).
+pub fn forget_accounts() {
+    ACCOUNTS.with(|c| c.borrow_mut().clear());
+}
+
 async fn resolve(app: &A<'_>, env: &AppEnv, id: Option<&str>) -> Result<(AccountRow, SigningKey), Error> {
     let now = app.now();
     let cache_key = id.unwrap_or("").to_owned();
@@ -78,7 +83,9 @@ pub async fn handle(env: &AppEnv, ctx: &Context, req: Req, rid: &str) -> Respons
     let path = req.path.trim_end_matches('/').to_owned();
     let segs = routes::split(&path);
     match segs.as_slice() {
-        ["v1", "ping"] => respond::unsigned(Reply::NoContent, rid),
+        // Keygen's `v1` concern serves `ping` at the root and below every account, touching no
+        // account (`health#general_ping`).
+        ["v1", "ping"] | ["v1", "accounts", _, "ping"] => respond::unsigned(Reply::NoContent, rid),
         ["v1", "health"] => match accounts::health(&app).await {
             Ok(_) => respond::unsigned(
                 Reply::ok(Document(serde_json::json!({"meta": {"status": "ok", "database": "ok"}}).as_object().cloned().unwrap_or_default())),

@@ -77,6 +77,7 @@ const UPDATE: &[&str] = &["PATCH", "PUT"];
 pub static ROUTES: &[Route] = &[
     // Identity.
     r(GET, "/", h!(|cx, _| accounts::show(cx))),
+    r(UPDATE, "/", h!(|cx, _| accounts::update(cx))),
     r(GET, "/profile", h!(|cx, _| profiles::profile(cx))),
     r(GET, "/me", h!(|cx, _| profiles::me(cx))),
     r(GET, "/event-logs", h!(|cx, _| events::list(cx))),

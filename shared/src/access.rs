@@ -125,6 +125,7 @@ macro_rules! actions {
 
 actions! {
     AccountRead => "GET /accounts/{id}",
+    AccountUpdate => "PATCH|PUT /accounts/{id}",
     ProfileRead => "GET /me, GET /profile",
     EventRead => "GET /event-logs[/{id}]",
     TokenGenerate => "POST /tokens with a token (a new token for the same bearer)",

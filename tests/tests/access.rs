@@ -32,6 +32,8 @@ const CATALOGUE: [u16; 8] = [200, 200, 200, 403, 403, 403, 403, 401]; // admins 
 const ROWS: &[Row] = &[
     // Identity
     ("GET", "", "", ADMIN),
+    ("PATCH", "", r#"{"data":{"type":"accounts","attributes":{"metadata":{"tag":"{uniq}"}}}}"#, ADMIN),
+    ("PUT", "", r#"{"data":{"type":"accounts","attributes":{"metadata":{"tag":"{uniq}"}}}}"#, ADMIN),
     ("GET", "/profile", "", ALL),
     ("GET", "/me", "", ALL),
     ("GET", "/event-logs", "", ADMIN),

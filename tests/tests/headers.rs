@@ -112,3 +112,78 @@ fn unscoped_responses_carry_the_server_headers_but_no_account() {
     assert_server_headers(&r, "1.8");
     assert_eq!(whoami(&r), [None; 6]);
 }
+
+#[test]
+fn the_account_level_ping_answers_like_the_root_ping() {
+    let acct = server().bootstrap_account();
+    let c = server().client();
+    for path in [acct.path("/ping"), acct.path("/ping/"), "/v1/accounts/no-such-account/ping".to_owned()] {
+        let r = c.get(&path, None, None);
+        assert_eq!(r.status, 204, "{path}: {}", r.text());
+        assert_server_headers(&r, "1.8");
+        assert_eq!(r.header("Keygen-Signature"), None, "{path}: ping is unsigned, as Keygen's");
+    }
+}
+
+#[test]
+fn an_admin_updates_the_account_and_the_new_slug_resolves_at_once() {
+    let acct = server().bootstrap_account();
+    let other = server().bootstrap_account();
+    let c = acct.client();
+    let slug = format!("renamed-{}", acct.slug);
+    let body = json!({"data":{"type":"accounts","attributes":{"name":"Renamed","slug":slug,"metadata":{"tier":"gold"}}}});
+    let r = c.patch(&acct.path(""), acct.admin(), Some(body));
+    r.assert_status(200);
+    assert_eq!((r.json["data"]["attributes"]["name"].as_str(), r.json["data"]["attributes"]["slug"].as_str()), (Some("Renamed"), Some(slug.as_str())));
+    assert_eq!(r.json["data"]["attributes"]["metadata"]["tier"], "gold");
+    // The isolate's cached account was dropped: the new slug answers, the old one no longer does.
+    let r = c.get(&format!("/v1/accounts/{slug}"), acct.admin(), None);
+    assert_eq!(r.assert_status(200).json["data"]["id"], acct.id.as_str());
+    let r = acct.client().unverified().get(&format!("/v1/accounts/{}", acct.slug), acct.admin(), None);
+    assert_eq!(r.status, 404, "{}", r.text());
+    let events = c.get(&acct.path("/event-logs"), acct.admin(), None);
+    assert!(
+        events.assert_status(200).json["data"].as_array().is_some_and(|a| a.iter().any(|e| e["attributes"]["event"] == "account.updated")),
+        "{}",
+        events.text()
+    );
+    // Another account's slug, and a slug that reads as an account id, are refused precisely.
+    for (slug, code) in [(other.slug.as_str(), "SLUG_TAKEN"), (other.id.as_str(), "SLUG_INVALID")] {
+        let r = c.put(&acct.path(""), acct.admin(), Some(json!({"data":{"type":"accounts","attributes":{"slug":slug}}})));
+        assert_eq!((r.status, r.error_code()), (422, Some(code)), "{}", r.text());
+        assert_eq!(r.json["errors"][0]["source"]["pointer"], "/data/attributes/slug");
+    }
+    let r = c.get(&acct.path(""), acct.admin(), None);
+    assert_eq!(r.assert_status(200).json["data"]["attributes"]["slug"], slug.as_str());
+}
+
+#[test]
+fn only_an_admin_updates_the_account() {
+    let acct = server().bootstrap_account();
+    let c = acct.client();
+    let product = c.post(&acct.path("/products"), acct.admin(), Some(json!({"data":{"type":"products","attributes":{"name":"App"}}})));
+    let product_id = product.assert_status(201).json["data"]["id"].as_str().unwrap_or_default().to_owned();
+    let t = c.post(&acct.path(&format!("/products/{product_id}/tokens")), acct.admin(), None);
+    let tok = t.assert_status(201).json["data"]["attributes"]["token"].as_str().unwrap_or_default().to_owned();
+    let body = json!({"data":{"type":"accounts","attributes":{"name":"Mine"}}});
+    let r = c.patch(&acct.path(""), Some(&tok), Some(body.clone()));
+    assert_eq!((r.status, r.error_code()), (403, Some("FORBIDDEN")));
+    let r = c.patch(&acct.path(""), None, Some(body));
+    assert_eq!(r.status, 401);
+    let r = c.get(&acct.path(""), acct.admin(), None);
+    assert_ne!(r.assert_status(200).json["data"]["attributes"]["name"], "Mine");
+}
+
+#[test]
+fn a_product_is_found_by_its_code() {
+    let acct = server().bootstrap_account();
+    let c = acct.client();
+    let body = json!({"data":{"type":"products","attributes":{"name":"App","code":"desktop-app"}}});
+    let id = c.post(&acct.path("/products"), acct.admin(), Some(body)).assert_status(201).json["data"]["id"].as_str().unwrap_or_default().to_owned();
+    let r = c.get(&acct.path("/products/desktop-app"), acct.admin(), None);
+    assert_eq!(r.assert_status(200).json["data"]["id"], id.as_str());
+    let r = c.patch(&acct.path("/products/desktop-app"), acct.admin(), Some(json!({"data":{"type":"products","attributes":{"name":"Renamed"}}})));
+    assert_eq!(r.assert_status(200).json["data"]["attributes"]["name"], "Renamed");
+    let r = c.get(&acct.path("/products/no-such-code"), acct.admin(), None);
+    assert_eq!((r.status, r.error_code()), (404, Some("NOT_FOUND")));
+}

@@ -11,6 +11,8 @@ use serde_json::json;
 /// Every route (method, path under the account) from `core_routes` and each group's `route()`.
 /// `{id}` is an id that exists nowhere, so bodies are parsed and lookups answer 404.
 const ROUTES: &[(&str, &str)] = &[
+    ("PATCH", ""),
+    ("PUT", ""),
     ("POST", "/tokens"),
     ("PATCH", "/tokens/{id}"),
     ("POST", "/products"),

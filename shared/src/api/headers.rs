@@ -47,17 +47,9 @@ pub struct Whoami<'a> {
 /// `Keygen-Environment` is never sent: no environment can be selected in CE.
 pub fn whoami_headers(version: &str, who: &Whoami<'_>) -> Vec<(&'static str, String)> {
     let legacy = matches!(version, "1.0" | "1.1" | "1.2" | "1.3");
-    let names = if legacy {
-        ["Keygen-Account-Id", "Keygen-Bearer-Id", "Keygen-Token-Id"]
-    } else {
-        ["Keygen-Account", "Keygen-Bearer", "Keygen-Token"]
-    };
+    let names = if legacy { ["Keygen-Account-Id", "Keygen-Bearer-Id", "Keygen-Token-Id"] } else { ["Keygen-Account", "Keygen-Bearer", "Keygen-Token"] };
     let values = [Some(who.account_id), who.bearer_id, who.token_id];
-    names
-        .into_iter()
-        .zip(values)
-        .filter_map(|(n, v)| v.filter(|v| !v.is_empty()).map(|v| (n, v.to_owned())))
-        .collect()
+    names.into_iter().zip(values).filter_map(|(n, v)| v.filter(|v| !v.is_empty()).map(|v| (n, v.to_owned()))).collect()
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Native integration tests: use cases on a fresh SQLite database with the real migrations.
 
 mod access;
+mod accounts;
 mod auth;
 mod conflicts;
 mod entitlements;
@@ -18,6 +19,7 @@ mod offline;
 mod outbox;
 mod parity;
 mod passwords;
+mod product_codes;
 mod records;
 mod relations;
 mod replica;

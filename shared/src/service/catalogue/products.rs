@@ -159,7 +159,17 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
         .batch(vec![
             Stmt::new(
                 sql::products::UPDATE,
-                vec![caller.account_id().into(), id.into(), name.into(), opt(code), opt(url), ds.into(), platforms.into(), metadata.into(), app.now().into()],
+                vec![
+                    caller.account_id().into(),
+                    p.id.clone().into(),
+                    name.into(),
+                    opt(code),
+                    opt(url),
+                    ds.into(),
+                    platforms.into(),
+                    metadata.into(),
+                    app.now().into(),
+                ],
             ),
             events::record_if_changed(
                 app,

@@ -53,9 +53,7 @@ pub fn parse_create(body: &[u8]) -> Result<NewAccount> {
         Field::Set(s) => s,
         _ => name.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect(),
     };
-    if slug.is_empty() || slug.len() > 255 || !slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-        return Err(Error::attribute("slug", AttrFault::Invalid, "must contain only lowercase letters, numbers and dashes"));
-    }
+    check_slug(&slug)?;
     r.attrs.object("metadata")?;
     let admins = r.rels.many("admins")?.unwrap_or_default();
     let Some(Value::Object(admin)) = admins.into_iter().next() else {
@@ -81,6 +79,80 @@ pub fn parse_create(body: &[u8]) -> Result<NewAccount> {
     attrs.finish()?;
     r.finish()?;
     Ok(NewAccount { name, slug, admin_email: email.to_lowercase(), admin_password: password })
+}
+
+/// A slug as Keygen allows it: lower-case letters, digits and dashes, and never a UUID (an
+/// account is found by id or slug, so a slug must not read as another account's id).
+fn check_slug(slug: &str) -> Result<()> {
+    if slug.is_empty() || slug.len() > 255 || !slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        return Err(Error::attribute("slug", AttrFault::Invalid, "must contain only lowercase letters, numbers and dashes"));
+    }
+    if crate::rng::is_uuid(slug) {
+        return Err(Error::attribute("slug", AttrFault::Invalid, "cannot be a UUID"));
+    }
+    Ok(())
+}
+
+/// The members of `PATCH /v1/accounts/{id}`.
+#[derive(Debug, Default)]
+pub struct AccountChanges {
+    /// New name.
+    pub name: Field<String>,
+    /// New slug.
+    pub slug: Field<String>,
+    /// New metadata (replaces the old).
+    pub metadata: Field<serde_json::Map<String, Value>>,
+}
+
+/// Parses `PATCH /v1/accounts/{id}`: `name`, `slug`, `metadata`.
+///
+/// # Errors
+/// 400/422 with pointers for malformed, blank or unknown members.
+pub fn parse_update(body: &[u8]) -> Result<AccountChanges> {
+    let mut r = ResourceInput::parse(body, "accounts")?;
+    r.id.take();
+    let c = AccountChanges { name: r.attrs.string("name")?, slug: r.attrs.string("slug")?, metadata: r.attrs.object("metadata")? };
+    r.finish()?;
+    match &c.name {
+        Field::Absent => {}
+        Field::Set(n) if !n.trim().is_empty() && n.len() <= 255 => {}
+        _ => return Err(Error::attribute("name", AttrFault::Missing, "must not be blank")),
+    }
+    match &c.slug {
+        Field::Absent => {}
+        Field::Set(s) => check_slug(s)?,
+        Field::Null => return Err(Error::attribute("slug", AttrFault::Missing, "must not be blank")),
+    }
+    Ok(c)
+}
+
+/// Updates the caller's account (admins); records `account.updated`.
+///
+/// # Errors
+/// 403 unless an admin; 422 `SLUG_TAKEN` if another account holds the slug.
+pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &crate::service::Caller, input: AccountChanges) -> Result<AccountRow> {
+    crate::access::require(caller, crate::access::Action::AccountUpdate)?;
+    let a = &caller.account;
+    let name = input.name.set().unwrap_or_else(|| a.name.clone());
+    let slug = input.slug.set().unwrap_or_else(|| a.slug.clone());
+    let metadata = input.metadata.into_update().map_or(a.metadata.clone(), |m| crate::service::metadata_text(&m.unwrap_or_default()));
+    let changes = serde_json::json!({"name": name, "slug": slug});
+    let res = app
+        .db
+        .batch(vec![
+            Stmt::new(sql::accounts::UPDATE, vec![a.id.clone().into(), name.into(), slug.into(), metadata.into(), app.now().into()]),
+            events::record_if_changed(
+                app,
+                &a.id,
+                &caller.bearer,
+                events::Event { name: "account.updated", resource_type: "accounts", resource_id: &a.id, changes: Some(changes), meta: None },
+            ),
+        ])
+        .await?;
+    if res.first().map_or(0, |r| r.changes) == 0 {
+        return Err(Error::attribute("slug", AttrFault::Taken, "has already been taken"));
+    }
+    find(app, &a.id).await
 }
 
 /// Checks the bootstrap bearer against the configured token in constant time.
