@@ -2,7 +2,8 @@
 //! `Keygen-Account`, `Keygen-Bearer`, `Keygen-Token` name who a response was answered for
 //! (with the `-Id` suffix for `Keygen-Version` ≤ 1.3), `Keygen-Edition: CE`, `Keygen-Mode`,
 //! `Keygen-Revision`, `Keygen-Version`, `Cache-Control` on every response, errors included;
-//! `Keygen-Environment` is never sent; signatures still verify.
+//! `Keygen-Environment` is never sent; signatures still verify. Also the small account routes:
+//! `GET /v1/accounts/{a}/ping`, `PATCH|PUT /v1/accounts/{a}` (admins), products by `code`.
 
 use base64::Engine as _;
 use e2e::{assert_signed, server, Resp, TestAccount};
@@ -186,4 +187,25 @@ fn a_product_is_found_by_its_code() {
     assert_eq!(r.assert_status(200).json["data"]["attributes"]["name"], "Renamed");
     let r = c.get(&acct.path("/products/no-such-code"), acct.admin(), None);
     assert_eq!((r.status, r.error_code()), (404, Some("NOT_FOUND")));
+}
+
+#[test]
+fn a_license_key_request_names_the_license_but_no_token() {
+    let acct = server().bootstrap_account();
+    let c = acct.client();
+    let p = c.post(&acct.path("/products"), acct.admin(), Some(json!({"data":{"type":"products","attributes":{"name":"App"}}})));
+    let pol = c.post(
+        &acct.path("/policies"),
+        acct.admin(),
+        Some(json!({"data":{"type":"policies","attributes":{"name":"P","authenticationStrategy":"LICENSE"},"relationships":{"product":{"data":{"type":"products","id":p.json["data"]["id"]}}}}})),
+    );
+    let l = c.post(
+        &acct.path("/licenses"),
+        acct.admin(),
+        Some(json!({"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":pol.assert_status(201).json["data"]["id"]}}}}})),
+    );
+    let (lid, key) = (l.assert_status(201).json["data"]["id"].as_str().unwrap_or_default(), l.json["data"]["attributes"]["key"].as_str().unwrap_or_default());
+    let r = c.get(&acct.path(&format!("/licenses/{lid}")), Some(&format!("License {key}")), None);
+    r.assert_status(200);
+    assert_eq!(whoami(&r), [Some(acct.id.as_str()), Some(lid), None, None, None, None]);
 }
