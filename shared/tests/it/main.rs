@@ -21,6 +21,7 @@ mod passwords;
 mod records;
 mod relations;
 mod replica;
+mod second_factors;
 mod support;
 mod validation;
 mod validation_bench;
