@@ -14,7 +14,7 @@ use shared::domain::policy::PolicyConfig;
 use shared::rng::SeededRandom;
 use shared::service::catalogue::{entitlements, groups, policies, products};
 use shared::service::fleet::{components, machines, processes};
-use shared::service::identity::{accounts, auth, passwords, tokens, users};
+use shared::service::identity::{accounts, auth, passwords, second_factors, tokens, users};
 use shared::service::licensing::{activation, checkout, licenses, usage, validation};
 use shared::service::lifecycle::webhooks;
 
@@ -216,6 +216,9 @@ fn parse_everything(b: &[u8]) {
     client(passwords::parse_request(b));
     client(passwords::parse_reset(b));
     client(passwords::parse_update(b));
+    client(second_factors::parse_create(b));
+    client(second_factors::parse_update(b));
+    client(second_factors::otp_of(b));
     client(activation::parse(b));
     client(machines::parse_update(b));
     client(processes::parse(b));
