@@ -239,5 +239,10 @@ mod service {
         let t = tokens::parse_input(br#"{"meta":{"otp":"123456"}}"#, false).unwrap();
         assert_eq!(t.otp.as_deref(), Some("123456"));
         assert!(tokens::parse_input(br#"{"meta":{},"extra":1}"#, false).is_err());
+        let e = tokens::parse_input(br#"{"meta":{"otp":"123456","key":"x"}}"#, false).unwrap_err();
+        assert_eq!(
+            (e.code.as_ref(), format!("{:?}", e.source)),
+            ("PARAMETER_UNPERMITTED", format!("{:?}", Some(shared::error::Source::Pointer("/meta/key".into()))))
+        );
     }
 }

@@ -48,12 +48,12 @@ pub fn parse_input(body: &[u8], license: bool) -> Result<TokenInput> {
         return Ok(TokenInput::default());
     }
     let otp = crate::service::identity::second_factors::otp_of(body)?;
-    // `{"meta":{"otp":…}}` alone (Keygen's login body): no attributes.
+    // `{"meta":{"otp":…}}` alone (Keygen's login body): no attributes, and nothing else in
+    // `meta` (strict, like every other body).
     if !crate::api::input::parse_body(body)?.contains_key("data") {
-        let mut top = crate::api::input::Members::new(crate::api::input::parse_body(body)?, "");
-        top.raw("meta");
-        top.raw("jsonapi");
-        top.finish()?;
+        let mut meta = crate::api::input::parse_meta(body)?;
+        meta.raw("otp");
+        meta.finish()?;
         return Ok(TokenInput { otp, ..TokenInput::default() });
     }
     let mut r = ResourceInput::parse(body, "tokens")?;
