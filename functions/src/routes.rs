@@ -14,7 +14,7 @@ use shared::error::{Code, Error};
 
 use crate::endpoints::catalogue::{entitlements, groups, policies, products};
 use crate::endpoints::fleet::{components, machines, processes};
-use crate::endpoints::identity::{accounts, passwords, profiles, tokens, users};
+use crate::endpoints::identity::{accounts, passwords, profiles, second_factors, tokens, users};
 use crate::endpoints::licensing::{activation, checkouts, license_actions, licenses, related, relations, validations};
 use crate::endpoints::lifecycle::{events, webhook_relations, webhooks};
 use crate::http::Reply;
@@ -112,6 +112,12 @@ pub static ROUTES: &[Route] = &[
     strict(Class::PasswordReset, POST, "/passwords", h!(|cx, _| passwords::request(cx))),
     strict(Class::PasswordReset, POST, "/users/{id}/actions/reset-password", h!(|cx, p| passwords::reset(cx, p.at(0)))),
     r(POST, "/users/{id}/actions/update-password", h!(|cx, p| passwords::update(cx, p.at(0)))),
+    // Second factors (TOTP): changes under the strict second-factor limit.
+    r(GET, "/users/{id}/second-factors", h!(|cx, p| second_factors::list(cx, p.at(0)))),
+    strict(Class::SecondFactor, POST, "/users/{id}/second-factors", h!(|cx, p| second_factors::create(cx, p.at(0)))),
+    r(GET, "/users/{id}/second-factors/{factor}", h!(|cx, p| second_factors::show(cx, p.at(0), p.at(1)))),
+    strict(Class::SecondFactor, UPDATE, "/users/{id}/second-factors/{factor}", h!(|cx, p| second_factors::update(cx, p.at(0), p.at(1)))),
+    strict(Class::SecondFactor, DELETE, "/users/{id}/second-factors/{factor}", h!(|cx, p| second_factors::delete(cx, p.at(0), p.at(1)))),
     // Licenses (validate-key before `/licenses/{id}`-shaped rows).
     r(POST, "/licenses/actions/validate-key", h!(|cx, _| validations::validate_key(cx))),
     r(GET, "/licenses", h!(|cx, _| licenses::list(cx))),

@@ -164,6 +164,8 @@ actions! {
     PasswordResetRequest => "POST /passwords (anonymous by design: the answer never says whether the email exists)",
     PasswordReset => "POST /users/{id}/actions/reset-password (anonymous by design: the reset token is the credential; or the user itself)",
     PasswordUpdate => "POST /users/{id}/actions/update-password (the user itself, with meta.oldPassword)",
+    SecondFactorRead => "GET /users/{id}/second-factors[/{id}]",
+    SecondFactorManage => "POST /users/{id}/second-factors, PATCH|DELETE /users/{id}/second-factors/{id} (with the password or a code)",
     LicenseRead => "GET /licenses[/{id}], its policy, product, group, owner, machines, entitlements and users",
     LicenseCreate => "POST /licenses (for a policy)",
     LicenseUpdate => "PATCH /licenses/{id}, entitlements, group, licensees",
@@ -216,6 +218,8 @@ pub const fn scope(action: Action, kind: Kind) -> Scope {
         (A::UserRead, K::Product | K::User) => Own,
         (A::UserCreate, K::Product) => Any,
         (A::UserUpdate, K::User) => Own,
+        // Keygen's `Users::SecondFactorPolicy`: a user its own factors; products never.
+        (A::SecondFactorRead | A::SecondFactorManage, K::User) => Own,
         (A::UserTokenCreate | A::UserGroupChange, K::Product) => Own,
         (A::LicenseRead, K::Product | K::User | K::License) => Own,
         (A::LicenseCreate, K::Product) => Own,

@@ -71,6 +71,10 @@ error_codes! {
     PasswordNotSupported,   401, "PASSWORD_NOT_SUPPORTED",  "Unauthorized";
     /// 401: email/password failure as API ≤1.7 reports it.
     CredentialsInvalid,     401, "CREDENTIALS_INVALID",     "Unauthorized";
+    /// 401: the user has an enabled second factor and the request sent no `meta.otp`.
+    OtpRequired,            401, "OTP_REQUIRED",            "Unauthorized";
+    /// 401: `meta.otp` is not a current, unused code of the user's second factor.
+    OtpInvalid,             401, "OTP_INVALID",             "Unauthorized";
     /// 403: the bearer may not do this.
     Forbidden,              403, "FORBIDDEN",               "Access denied";
     /// 403: the user is banned.

@@ -77,6 +77,20 @@ const ROWS: &[Row] = &[
         r#"{"meta":{"oldPassword":"long enough pw","newPassword":"short"}}"#,
         [404, 403, 403, 422, 404, 403, 403, 401],
     ),
+    // Second factors (Keygen's Users::SecondFactorPolicy): admins and the user itself; never
+    // products or licenses (a create needs the target's password: a fresh user per request, so
+    // U's own create is a foreign 404 here; tests/second_factors.rs covers U's own). The
+    // changes are under the strict second-factor limit (2 a minute per credential in the
+    // harness): two rows per bearer.
+    ("GET", "/users/{U}/second-factors", "", [200, 403, 403, 200, 404, 403, 403, 401]),
+    ("GET", "/users/{U}/second-factors/{uniq}", "", [404, 403, 403, 404, 404, 403, 403, 401]),
+    ("POST", "/users/{U*}/second-factors", r#"{"meta":{"password":"long enough pw"}}"#, [201, 403, 403, 404, 404, 403, 403, 401]),
+    (
+        "PATCH",
+        "/users/{U}/second-factors/{uniq}",
+        r#"{"data":{"type":"second-factors","attributes":{"enabled":true}},"meta":{"otp":"123456"}}"#,
+        [404, 403, 403, 404, 404, 403, 403, 401],
+    ),
     // Catalogue
     ("GET", "/products", "", CATALOGUE),
     ("POST", "/products", r#"{"data":{"type":"products","attributes":{"name":"{uniq}"}}}"#, [201, 403, 403, 403, 403, 403, 403, 401]),

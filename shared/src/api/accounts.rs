@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 
 use super::document::{ts, ResourceObject};
 use crate::clock::iso8601;
-use crate::store::rows::{json_object, AccountRow, EventRow, ProductRow, TokenRow, UserRow};
+use crate::store::rows::{json_object, AccountRow, EventRow, ProductRow, SecondFactorRow, TokenRow, UserRow};
 
 /// An account; `meta.publicKey` (hex Ed25519) and `meta.keys.ed25519` as Keygen publishes them.
 pub fn account(a: &AccountRow) -> ResourceObject {
@@ -46,6 +46,20 @@ pub fn user(u: &UserRow) -> ResourceObject {
         .to_many("licenses", None)
         .to_many("machines", None)
         .to_many("tokens", None)
+}
+
+/// A second factor of a user; `uri` (the `otpauth://` provisioning URI, which carries the
+/// secret) only in the create response, never afterwards.
+pub fn second_factor(f: &SecondFactorRow, uri: Option<&str>) -> ResourceObject {
+    let user = format!("{}/users/{}", super::document::account_base(&f.account_id), f.user_id);
+    let mut r = ResourceObject::new(&f.account_id, "second-factors", &f.id).attr("enabled", f.enabled == 1);
+    if let Some(uri) = uri {
+        r = r.attr("uri", uri);
+    }
+    let mut r = r.timestamps(f.created_at, f.updated_at);
+    r.self_link = format!("{user}/second-factors/{}", f.id);
+    r.relationships.insert("user".into(), json!({"links": {"related": user}, "data": {"type": "users", "id": f.user_id}}));
+    r
 }
 
 /// A token; `token` (the clear value) only right after creation or regeneration.

@@ -17,6 +17,7 @@ pub mod license_key;
 pub mod password;
 pub mod signature;
 pub mod token;
+pub mod totp;
 
 /// A cryptographic failure. Converts into a 500 [`crate::error::Error`] whose cause is logged
 /// and never rendered; callers that owe the client a specific code (400, 401) map it themselves.

@@ -52,6 +52,19 @@ pub struct AccountRow {
     pub updated_at: Millis,
 }
 
+/// `second_factors` (the secret column holds only the sealed secret).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SecondFactorRow {
+    pub id: String,
+    pub account_id: String,
+    pub user_id: String,
+    pub sealed_secret: String,
+    pub enabled: i64,
+    pub last_step: Option<i64>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
 /// `users`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct UserRow {

@@ -23,6 +23,7 @@ mod product_codes;
 mod records;
 mod relations;
 mod replica;
+mod second_factors;
 mod support;
 mod validation;
 mod validation_bench;

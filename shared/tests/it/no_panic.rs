@@ -9,12 +9,12 @@ use serde_json::{json, Map, Value};
 use shared::api::input::{parse_body, parse_meta, to_one_body, ResourceInput};
 use shared::api::query::{Page, Query};
 use shared::crypto::license_file::{self, Encoding, FileKind};
-use shared::crypto::{keys, license_key, signature, token};
+use shared::crypto::{keys, license_key, signature, token, totp};
 use shared::domain::policy::PolicyConfig;
 use shared::rng::SeededRandom;
 use shared::service::catalogue::{entitlements, groups, policies, products};
 use shared::service::fleet::{components, machines, processes};
-use shared::service::identity::{accounts, auth, passwords, tokens, users};
+use shared::service::identity::{accounts, auth, passwords, second_factors, tokens, users};
 use shared::service::licensing::{activation, checkout, licenses, usage, validation};
 use shared::service::lifecycle::webhooks;
 
@@ -216,6 +216,9 @@ fn parse_everything(b: &[u8]) {
     client(passwords::parse_request(b));
     client(passwords::parse_reset(b));
     client(passwords::parse_update(b));
+    client(second_factors::parse_create(b));
+    client(second_factors::parse_update(b));
+    client(second_factors::otp_of(b));
     client(activation::parse(b));
     client(machines::parse_update(b));
     client(processes::parse(b));
@@ -261,6 +264,17 @@ proptest! {
         let _ = webhooks::check_url(&s, false);
         let _ = shared::api::api_version(Some(&s));
         let _ = signature::check_accept_signature(Some(&s), "acct");
+    }
+
+    #[test]
+    fn totp_codes_and_sealed_secrets_never_panic(s in text(), t in text(), now in any::<u64>(), last in proptest::option::of(any::<u64>())) {
+        let secret = totp::TotpSecret::generate(&SeededRandom::new(now));
+        let _ = totp::verify(&secret, &s, now, last);
+        let _ = totp::verify(&secret, &secret.code_at(now), now, last);
+        let _ = totp::base32_decode(&s);
+        let _ = totp::TotpSecret::unseal(&t, &s);
+        let _ = totp::TotpSecret::unseal("secret", &secret.seal(&t, &SeededRandom::new(1)));
+        let _ = secret.provisioning_uri(&s, &t);
     }
 
     #[test]

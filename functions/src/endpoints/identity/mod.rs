@@ -2,5 +2,6 @@
 pub mod accounts;
 pub mod passwords;
 pub mod profiles;
+pub mod second_factors;
 pub mod tokens;
 pub mod users;

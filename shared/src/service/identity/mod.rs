@@ -3,5 +3,6 @@ pub mod accounts;
 pub mod auth;
 pub mod passwords;
 pub mod profiles;
+pub mod second_factors;
 pub mod tokens;
 pub mod users;

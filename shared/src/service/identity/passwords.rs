@@ -17,7 +17,7 @@ use crate::clock::Millis;
 use crate::crypto::{password, token};
 use crate::domain::states::BearerType;
 use crate::error::{AttrFault, Code, Error};
-use crate::service::identity::users;
+use crate::service::identity::{second_factors, users};
 use crate::service::{events, readable, App, Bearer, Caller};
 use crate::store::rows::UserRow;
 use crate::store::{sql, Db, Kv, Stmt};
@@ -70,16 +70,22 @@ pub fn parse_reset(body: &[u8]) -> Result<(String, String)> {
     Ok((t, p))
 }
 
-/// `update-password`: `meta.oldPassword` and `meta.newPassword`, both required.
+/// `update-password`: `meta.oldPassword` and `meta.newPassword`, both required, and `meta.otp`
+/// (required once the user has an enabled second factor).
 ///
 /// # Errors
 /// 400 for a missing or mistyped member or an unpermitted one.
-pub fn parse_update(body: &[u8]) -> Result<(String, String)> {
+pub fn parse_update(body: &[u8]) -> Result<(String, String, Option<String>)> {
     let mut m = parse_meta(body)?;
     let old = required(&mut m, "oldPassword")?;
     let new = required(&mut m, "newPassword")?;
+    let otp = match m.string("otp")? {
+        Field::Set(s) if s.len() > MAX_SECRET => return Err(Error::new(Code::ParameterInvalid, "is too long").pointer(m.ptr("otp"))),
+        Field::Set(s) => Some(s),
+        _ => None,
+    };
     m.finish()?;
-    Ok((old, new))
+    Ok((old, new, otp))
 }
 
 /// The new password's rules (as `POST /users`).
@@ -198,7 +204,7 @@ pub async fn reset<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str,
 /// password that breaks the rules.
 pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, body: &[u8]) -> Result<UserRow> {
     let u = target(app, caller, id, Action::PasswordUpdate).await?;
-    let (old, new_password) = parse_update(body)?;
+    let (old, new_password, otp) = parse_update(body)?;
     let wrong = || Error::new(Code::PasswordInvalid, "is not valid").pointer("/meta/oldPassword");
     let Some(current) = u.password_hash.clone() else {
         password::burn(app.kdf, &old).await?;
@@ -207,6 +213,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     if !password::verify(app.kdf, &old, &current).await? {
         return Err(wrong());
     }
+    second_factors::require_otp(app, caller.account_id(), &u.id, otp.as_deref()).await?;
     check_new(&new_password)?;
     let hash = password::hash(app.kdf, app.rng, &new_password).await?;
     let params = vec![caller.account_id().into(), u.id.clone().into(), current.into(), hash.into(), app.now().into()];

@@ -38,12 +38,23 @@ pub struct TokenInput {
     pub max_activations: Option<i64>,
     /// License tokens: deactivation limit.
     pub max_deactivations: Option<i64>,
+    /// `meta.otp`: a code of the user's enabled second factor (password login).
+    pub otp: Option<String>,
 }
 
 /// Parses an optional `{"data":{"type":"tokens","attributes":{name, expiry, maxActivations, maxDeactivations}}}`.
 pub fn parse_input(body: &[u8], license: bool) -> Result<TokenInput> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(TokenInput::default());
+    }
+    let otp = crate::service::identity::second_factors::otp_of(body)?;
+    // `{"meta":{"otp":…}}` alone (Keygen's login body): no attributes, and nothing else in
+    // `meta` (strict, like every other body).
+    if !crate::api::input::parse_body(body)?.contains_key("data") {
+        let mut meta = crate::api::input::parse_meta(body)?;
+        meta.raw("otp");
+        meta.finish()?;
+        return Ok(TokenInput { otp, ..TokenInput::default() });
     }
     let mut r = ResourceInput::parse(body, "tokens")?;
     let name = r.attrs.string("name")?.set();
@@ -59,7 +70,7 @@ pub fn parse_input(body: &[u8], license: bool) -> Result<TokenInput> {
     }
     r.attrs.raw("permissions");
     r.finish()?;
-    Ok(TokenInput { name, expiry, max_activations, max_deactivations })
+    Ok(TokenInput { name, expiry, max_activations, max_deactivations, otp })
 }
 
 /// Token prefix and kind for a bearer.
@@ -155,6 +166,9 @@ pub async fn login<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, password_
         if user.banned_at.is_some() {
             return Err(Error::new(Code::UserBanned, "User is banned"));
         }
+        // After the password (Keygen checks it before): only someone who knows the password
+        // learns that the user has a second factor.
+        crate::service::identity::second_factors::require_otp(app, caller.account_id(), &user.id, input.otp.as_deref()).await?;
         let as_user = Caller {
             bearer: if user.role == UserRole::Admin { Bearer::Admin { user_id: user.id.clone() } } else { Bearer::User { user_id: user.id.clone() } },
             ..caller.clone()

@@ -10,6 +10,7 @@ use crate::crypto::password;
 use crate::domain::states::{BearerType, UserRole};
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
+use crate::service::identity::second_factors;
 use crate::service::identity::tokens::{self, Issued, TokenInput};
 use crate::service::{events, metadata_text, readable, App, Bearer, Caller};
 use crate::store::rows::UserRow;
@@ -28,6 +29,8 @@ pub struct UserInput {
     metadata: Field<Map<String, Value>>,
     /// `meta.oldPassword`: the current password, which a non-admin must send to change its own.
     old_password: Option<String>,
+    /// `meta.otp`: a code of the user's enabled second factor, required to change one's own password.
+    otp: Option<String>,
 }
 
 /// A `role` attribute as a [`UserRole`].
@@ -54,6 +57,7 @@ pub fn parse(body: &[u8], creating: bool) -> Result<UserInput> {
         role: role_field(r.attrs.string("role")?)?,
         metadata: r.attrs.object("metadata")?,
         old_password: old_password(body)?,
+        otp: second_factors::otp_of(body)?,
     };
     r.attrs.raw("permissions");
     r.finish()?;
@@ -242,6 +246,10 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     let role = input.role.set().unwrap_or(u.role);
     if input.password.is_present() {
         check_old_password(app, caller, &u, input.old_password.as_deref()).await?;
+        // One's own password: a stolen session must not lock the owner out past its second factor.
+        if matches!(&caller.bearer, Bearer::Admin { user_id } | Bearer::User { user_id } if *user_id == u.id) {
+            second_factors::require_otp(app, caller.account_id(), &u.id, input.otp.as_deref()).await?;
+        }
     }
     let hash = match input.password {
         Field::Set(p) => Some(password::hash(app.kdf, app.rng, &p).await?),

@@ -61,6 +61,7 @@ pub mod machines;
 pub mod policies;
 pub mod processes;
 pub mod products;
+pub mod second_factors;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;
