@@ -1,0 +1,473 @@
+#!/usr/bin/env node
+// The dashboard in a real browser: Debian's headless Chromium driven by playwright-core against the
+// release Worker on workerd (tests/harness/server.mjs: the Worker with its static assets, in-memory
+// D1/KV). Signs in, creates a product, a policy and a license through the pages, sees it listed,
+// suspends / reinstates / renews it, sees the events, downloads its license file, checks the
+// machines (heartbeat), users, webhooks (a delivery to a loopback receiver, then a retry), the
+// activity chart, and signs in a second admin with a TOTP second factor.
+// For every view: a screenshot in target/dashboard/<view>.png and an axe-core check with no
+// serious or critical violation. Any request the browser makes to a non-loopback host fails the
+// run (and is aborted). The last line is "N passed, M failed".
+// Run it with scripts/dashboard-test (builds first). Needs functions/build and dashboard/build.
+// Env: CHROMIUM (default /usr/bin/chromium), DASHBOARD_TEST_TIMEOUT_MS (default 150000).
+import { spawn } from "node:child_process";
+import { createHmac, randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const OUT = join(ROOT, "target/dashboard");
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const BOOTSTRAP = "dashboard-test-bootstrap";
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
+const STEP_MS = 20_000;
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const cleanups = [];
+async function cleanup() {
+  for (const f of cleanups.reverse()) await Promise.resolve().then(f).catch(() => {});
+}
+const hard = setTimeout(async () => {
+  console.error(`dashboard-test: over ${process.env.DASHBOARD_TEST_TIMEOUT_MS ?? 150000} ms, stopping`);
+  failed++;
+  await cleanup();
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(1);
+}, Number(process.env.DASHBOARD_TEST_TIMEOUT_MS ?? 150000));
+
+function check(cond, what) {
+  if (!cond) throw new Error(`check failed: ${what}`);
+}
+
+/** Runs one named step; after a failure the later steps (which build on it) are skipped. */
+async function step(name, f) {
+  if (failed > 0) {
+    skipped++;
+    console.log(`skip ${name}`);
+    return;
+  }
+  const t0 = Date.now();
+  try {
+    await f();
+    passed++;
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failed++;
+    const shown = await failureContext(name).catch(() => "");
+    console.log(`FAIL ${name}: ${e?.stack ?? e}${shown}`);
+  }
+}
+
+/** On a failure: what the page's notice line says, and a screenshot of the page. */
+let failureContext = async () => "";
+
+// --- the server -------------------------------------------------------------------------------
+function startServer(env) {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [join(ROOT, "tests/harness/server.mjs")], { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+    let logs = "";
+    child.stderr.on("data", (d) => (logs += d));
+    let buf = "";
+    child.stdout.on("data", (d) => {
+      buf += d;
+      const line = buf.split("\n")[0];
+      if (buf.includes("\n")) {
+        try {
+          res({ url: JSON.parse(line).url, child, logs: () => logs });
+        } catch (e) {
+          rej(new Error(`bad server line ${line}: ${e}\n${logs}`));
+        }
+      }
+    });
+    child.on("exit", (code) => rej(new Error(`server exited (${code}):\n${logs}`)));
+  });
+}
+
+// --- a loopback webhook receiver --------------------------------------------------------------
+function startReceiver() {
+  const hits = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      hits.push({ path: req.url, body });
+      res.writeHead(200, { "Content-Type": "text/plain" }).end("ok");
+    });
+  });
+  return new Promise((res) => server.listen(0, "127.0.0.1", () => res({ server, hits, url: `http://127.0.0.1:${server.address().port}/hooks` })));
+}
+
+// --- TOTP (RFC 6238), for the second-factor sign-in ---------------------------------------------
+function base32(s) {
+  const A = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of s.replace(/=+$/, "").toUpperCase()) bits += A.indexOf(c).toString(2).padStart(5, "0");
+  const out = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) out.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(out);
+}
+function totp(secret, step) {
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac("sha1", secret).update(msg).digest();
+  const o = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
+
+// --- the API, for setup and for checks the pages cannot show ------------------------------------
+async function call(base, method, path, token, body) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { Accept: "application/vnd.api+json", ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { "Content-Type": "application/vnd.api+json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, doc: text ? JSON.parse(text) : null };
+}
+
+// --- main ---------------------------------------------------------------------------------------
+check(existsSync(CHROMIUM), `${CHROMIUM} exists (scripts/setup installs Debian's chromium)`);
+check(existsSync(join(ROOT, "dashboard/build/dashboard/index.html")), "dashboard/build exists (scripts/build-dashboard)");
+rmSync(OUT, { recursive: true, force: true });
+mkdirSync(OUT, { recursive: true });
+
+const receiver = await startReceiver();
+cleanups.push(() => receiver.server.close());
+// ENVIRONMENT=development: webhook endpoints may then be http:// on loopback (the receiver).
+const srv = await startServer({ LATCHKEY_BOOTSTRAP_TOKEN: BOOTSTRAP, ENVIRONMENT: "development", LATCHKEY_PASSWORD_ITERATIONS: "10000" });
+cleanups.push(() => {
+  srv.child.stdin.end();
+  srv.child.kill("SIGTERM");
+});
+const base = srv.url;
+check(LOOPBACK.has(new URL(base).hostname), `server on loopback (${base})`);
+const A = (p) => `/v1/accounts/${account}${p}`;
+
+const email = "admin@dashboard.test";
+const password = randomBytes(12).toString("base64url");
+const boot = await call(base, "POST", "/v1/accounts", BOOTSTRAP, {
+  data: { type: "accounts", attributes: { name: "Dashboard", slug: "dashboard" }, relationships: { admins: { data: [{ type: "users", attributes: { email, password } }] } } },
+});
+check(boot.status === 201, `bootstrap 201 (got ${boot.status})`);
+const account = boot.doc.data.id;
+const adminToken = boot.doc.meta.adminToken;
+
+// A second admin with an enabled TOTP factor (created through the API; signed in through the page).
+const otpEmail = "otp-admin@dashboard.test";
+const otpPassword = randomBytes(12).toString("base64url");
+const otpUser = await call(base, "POST", A("/users"), adminToken, { data: { type: "users", attributes: { email: otpEmail, password: otpPassword, role: "admin" } } });
+check(otpUser.status === 201, `otp user 201 (got ${otpUser.status})`);
+const sf = await call(base, "POST", A(`/users/${otpUser.doc.data.id}/second-factors`), adminToken, { meta: { password: otpPassword } });
+check(sf.status === 201, `second factor 201 (got ${sf.status})`);
+const secret = base32(new URL(sf.doc.data.attributes.uri).searchParams.get("secret"));
+const nowStep = () => Math.floor(Date.now() / 30_000);
+const enabledAt = nowStep();
+const en = await call(base, "PATCH", A(`/users/${otpUser.doc.data.id}/second-factors/${sf.doc.data.id}`), adminToken, {
+  data: { type: "second-factors", attributes: { enabled: true } },
+  meta: { otp: totp(secret, enabledAt) },
+});
+check(en.status === 200, `second factor enabled (got ${en.status})`);
+
+const userDataDir = mkdtempSync(join(tmpdir(), "latchkey-chromium-"));
+cleanups.push(() => rmSync(userDataDir, { recursive: true, force: true }));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  viewport: { width: 1280, height: 900 },
+  acceptDownloads: true,
+  timeout: 60_000,
+});
+cleanups.push(() => context.close());
+context.setDefaultTimeout(STEP_MS);
+
+// Only loopback: every other request is aborted and fails the run.
+const offLoopback = [];
+await context.route("**/*", (route) => {
+  const u = new URL(route.request().url());
+  if ((u.protocol === "http:" || u.protocol === "https:") && !LOOPBACK.has(u.hostname)) {
+    offLoopback.push(u.href);
+    return route.abort("blockedbyclient");
+  }
+  return route.continue();
+});
+const pageErrors = [];
+const page = context.pages()[0] ?? (await context.newPage());
+page.on("pageerror", (e) => pageErrors.push(String(e)));
+page.on("console", (m) => {
+  if (m.type() === "error" && !/status of (4\d\d)/.test(m.text())) pageErrors.push(m.text());
+});
+
+failureContext = async (name) => {
+  const slug = name.replace(/[^a-z0-9]+/gi, "-").slice(0, 40);
+  await page.screenshot({ path: join(OUT, `FAILED-${slug}.png`), fullPage: true, timeout: 5000 });
+  const n = await page.locator(".notice").first().innerText({ timeout: 1000 }).catch(() => "");
+  return `\n     page notice: ${n || "(none)"}; screenshot target/dashboard/FAILED-${slug}.png`;
+};
+
+const axeFindings = {};
+/** Screenshot and accessibility check of the current view. */
+async function snapshot(view) {
+  await page.screenshot({ path: join(OUT, `${view}.png`), fullPage: true });
+  const has = await page.evaluate(() => typeof window.axe === "object");
+  if (!has) await page.evaluate(`${AXE};void 0`);
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  axeFindings[view] = result.violations.map((v) => `${v.id}:${v.impact}`);
+  check(bad.length === 0, `axe on ${view}: ${bad.map((v) => `${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`).join("; ")}`);
+}
+async function ready() {
+  await page.locator('.view[data-ready="true"]').waitFor();
+}
+async function go(view) {
+  await page.goto(`${base}/dashboard/#/${view}`);
+  await ready();
+}
+const licenseRow = () => page.locator("tbody tr", { hasText: "Customer One" });
+
+let licenseId = null;
+let licenseKey = null;
+
+await step("GET /dashboard redirects to /dashboard/ and the API still answers beside it", async () => {
+  const r = await fetch(`${base}/dashboard`, { redirect: "manual" });
+  check(r.status >= 300 && r.status < 400 && (r.headers.get("location") ?? "").endsWith("/dashboard/"), `redirect (got ${r.status} ${r.headers.get("location")})`);
+  const html = await fetch(`${base}/dashboard/`);
+  check(html.status === 200 && (html.headers.get("content-type") ?? "").startsWith("text/html"), "index.html served");
+  const ping = await fetch(`${base}/v1/ping`);
+  check(ping.status === 204, `/v1/ping 204 (got ${ping.status})`);
+  const nf = await fetch(`${base}/v1/accounts/${account}/licenses`);
+  check(nf.status === 401 && (nf.headers.get("content-type") ?? "").includes("json"), `/v1 without a token is the API's 401 (got ${nf.status})`);
+});
+
+await step("sign in (email/password, default account)", async () => {
+  await page.goto(`${base}/dashboard`);
+  await page.getByLabel("Email").waitFor();
+  await snapshot("signin");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("wrong password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.locator(".notice-error", { hasText: "CREDENTIALS_INVALID" }).waitFor();
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Overview", level: 1 }).waitFor();
+  await ready();
+  const stored = await page.evaluate(() => JSON.parse(sessionStorage.getItem("latchkey.dashboard.session")));
+  check(stored?.account === account && /^admin-/.test(stored?.token ?? ""), "session in sessionStorage with the account id");
+});
+
+await step("create a product", async () => {
+  await go("products");
+  await page.getByLabel("Name").fill("Acme App");
+  await page.getByLabel("Code (optional)").fill("acme-app");
+  await page.getByRole("button", { name: "Create product" }).click();
+  await page.locator("tbody tr", { hasText: "Acme App" }).waitFor();
+  await snapshot("products");
+});
+
+await step("create a policy", async () => {
+  await go("policies");
+  await page.getByLabel("Product").selectOption({ label: "Acme App" });
+  await page.getByLabel("Name").fill("Pro");
+  await page.getByLabel("Duration in days (blank: perpetual)").fill("30");
+  await page.getByLabel("Machines", { exact: true }).selectOption("floating");
+  await page.getByLabel("Max machines (floating; blank: unlimited)").fill("3");
+  await page.getByRole("button", { name: "Create policy" }).click();
+  await page.locator("tbody tr", { hasText: "Pro" }).filter({ hasText: "30 days" }).waitFor();
+  await snapshot("policies");
+});
+
+await step("create a license and see it listed", async () => {
+  await go("licenses");
+  const create = page.getByRole("form", { name: "Create a license" });
+  await create.getByLabel("Policy").selectOption({ label: "Pro" });
+  await create.getByLabel("Name").fill("Customer One");
+  await create.getByRole("button", { name: "Create license" }).click();
+  await page.locator(".notice-ok", { hasText: "License created:" }).waitFor();
+  await licenseRow().filter({ hasText: "ACTIVE" }).waitFor();
+  const href = await licenseRow().getByRole("link", { name: "Customer One" }).getAttribute("href");
+  licenseId = decodeURIComponent(href.split("/").pop());
+  licenseKey = await licenseRow().locator("code.key").getAttribute("title");
+  const api = await call(base, "GET", A(`/licenses/${licenseId}`), adminToken);
+  check(api.status === 200 && api.doc.data.attributes.key === licenseKey && api.doc.data.attributes.name === "Customer One", "the license exists in the API with that key");
+});
+
+await step("search and filter licenses", async () => {
+  await page.getByLabel("Search licenses").fill("customer");
+  await licenseRow().waitFor();
+  await page.getByLabel("Search licenses").fill("no-such-license");
+  await page.getByText("No license on this page matches.").waitFor();
+  await page.getByLabel("Search licenses").fill("");
+  await licenseRow().waitFor();
+  await page.getByLabel("Status").selectOption("SUSPENDED");
+  await page.getByText("No licenses.").waitFor();
+  await page.getByLabel("Status").selectOption("");
+  await licenseRow().waitFor();
+});
+
+await step("suspend the license", async () => {
+  await page.getByRole("button", { name: "Suspend Customer One" }).click();
+  await licenseRow().filter({ hasText: "SUSPENDED" }).waitFor();
+  await page.getByLabel("Status").selectOption("SUSPENDED");
+  await licenseRow().waitFor();
+  await page.getByLabel("Status").selectOption("");
+  await licenseRow().waitFor();
+  await snapshot("licenses");
+  const api = await call(base, "GET", A(`/licenses/${licenseId}`), adminToken);
+  check(api.doc.data.attributes.suspended === true, "suspended in the API");
+});
+
+await step("see license.suspended in the event log", async () => {
+  await go("events");
+  const row = page.locator("tbody tr", { hasText: "license.suspended" }).first();
+  await row.waitFor();
+  check((await row.innerText()).includes(licenseId.slice(0, 8)), "the event names the license");
+  await page.getByLabel("Event name").fill("license.created");
+  await page.getByLabel("Event name").press("Enter");
+  // The filtered list replaces the full one: license.suspended disappears, license.created stays.
+  await page.locator("tbody tr", { hasText: "license.suspended" }).first().waitFor({ state: "detached" });
+  await page.locator("tbody tr", { hasText: "license.created" }).first().waitFor();
+  await page.getByLabel("Event name").fill("");
+  await page.getByLabel("Event name").press("Enter");
+  await page.locator("tbody tr", { hasText: "license.suspended" }).first().waitFor();
+  await snapshot("events");
+});
+
+await step("reinstate and renew", async () => {
+  await go("licenses");
+  await page.getByRole("button", { name: "Reinstate Customer One" }).click();
+  await licenseRow().filter({ hasText: "ACTIVE" }).waitFor();
+  const before = (await call(base, "GET", A(`/licenses/${licenseId}`), adminToken)).doc.data.attributes.expiry;
+  await page.getByRole("button", { name: "Renew Customer One" }).click();
+  await page.locator(".notice-ok", { hasText: "License renewed." }).waitFor();
+  const after = (await call(base, "GET", A(`/licenses/${licenseId}`), adminToken)).doc.data.attributes.expiry;
+  check(Date.parse(after) > Date.parse(before), `expiry moved (${before} → ${after})`);
+});
+
+await step("activity: a validation and an activation through the API", async () => {
+  const v = await call(base, "POST", A("/licenses/actions/validate-key"), adminToken, { meta: { key: licenseKey } });
+  check(v.status === 200 && typeof v.doc.meta.code === "string", `validate-key (got ${v.status} ${v.doc?.meta?.code})`);
+  const m = await call(base, "POST", A("/machines"), adminToken, {
+    data: { type: "machines", attributes: { fingerprint: "fp-dashboard-1", name: "Build box" }, relationships: { license: { data: { type: "licenses", id: licenseId } } } },
+  });
+  check(m.status === 201, `activation 201 (got ${m.status})`);
+});
+
+await step("a license's page: machines and the license file download", async () => {
+  await go(`licenses/${encodeURIComponent(licenseId)}`);
+  await page.locator("tbody tr", { hasText: "fp-dashboard-1" }).waitFor();
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download license file" }).click()]);
+  const file = join(OUT, "license.lic");
+  await dl.saveAs(file);
+  const text = readFileSync(file, "utf8");
+  check(text.startsWith("-----BEGIN LICENSE FILE-----") && text.trimEnd().endsWith("-----END LICENSE FILE-----"), "a license file certificate");
+  check(dl.suggestedFilename().endsWith(".lic"), `file name ${dl.suggestedFilename()}`);
+  await page.locator(".notice-ok", { hasText: "License file downloaded." }).waitFor();
+  await snapshot("license");
+});
+
+await step("machines with heartbeat status", async () => {
+  await go("machines");
+  const row = page.locator("tbody tr", { hasText: "fp-dashboard-1" });
+  await row.waitFor();
+  check(/NOT_STARTED|ALIVE/.test(await row.innerText()), "heartbeat status shown");
+  await snapshot("machines");
+});
+
+await step("users: create and ban", async () => {
+  await go("users");
+  const create = page.getByRole("form", { name: "Create a user" });
+  await create.getByLabel("Email").fill("customer@dashboard.test");
+  await create.getByLabel("First name").fill("Casey");
+  await create.getByRole("button", { name: "Create user" }).click();
+  const row = page.locator("tbody tr", { hasText: "customer@dashboard.test" });
+  await row.filter({ hasText: "ACTIVE" }).waitFor();
+  await page.getByRole("button", { name: "Ban customer@dashboard.test" }).click();
+  await row.filter({ hasText: "BANNED" }).waitFor();
+  await snapshot("users");
+});
+
+await step("webhooks: an endpoint, a delivery to a loopback receiver, a retry", async () => {
+  await go("webhooks");
+  await page.getByLabel("URL").fill(receiver.url);
+  await page.getByLabel("Subscriptions (comma-separated; blank: all)").fill("license.suspended");
+  await page.getByRole("button", { name: "Create endpoint" }).click();
+  await page.locator("tbody tr", { hasText: receiver.url }).waitFor();
+  const s = await call(base, "POST", A(`/licenses/${licenseId}/actions/suspend`), adminToken);
+  check(s.status === 200, `suspend through the API (got ${s.status})`);
+  const delivered = page.locator("tbody tr", { hasText: "license.suspended" }).filter({ hasText: "DELIVERED" });
+  for (let i = 0; i < 40 && (await delivered.count()) === 0; i++) {
+    await page.waitForTimeout(250);
+    await page.getByRole("button", { name: "Refresh deliveries" }).click();
+    await page.locator(".notice-ok", { hasText: "Deliveries refreshed." }).waitFor();
+  }
+  await delivered.first().waitFor();
+  check(receiver.hits.length === 1, `one delivery received (got ${receiver.hits.length})`);
+  await delivered.first().getByRole("button", { name: /^Retry delivery/ }).click();
+  await page.locator(".notice-ok", { hasText: "Delivery retried" }).waitFor();
+  for (let i = 0; i < 40 && receiver.hits.length < 2; i++) await page.waitForTimeout(250);
+  check(receiver.hits.length === 2, `the retry was delivered (got ${receiver.hits.length})`);
+  await page.getByRole("button", { name: "Refresh deliveries" }).click();
+  await page.locator("tbody tr", { hasText: "license.suspended" }).nth(1).waitFor();
+  await snapshot("webhooks");
+});
+
+await step("overview: the activity chart counts the validation and the activation", async () => {
+  await go("overview");
+  const legend = await page.locator(".legend").innerText();
+  check(/Validations \(1\)/.test(legend) && /Activations \(1\)/.test(legend), `legend: ${legend}`);
+  check((await page.locator("svg.chart rect").count()) === 28, "14 days × 2 bars");
+  await snapshot("overview");
+});
+
+await step("releases: shown only where the API serves GET /releases", async () => {
+  const r = await call(base, "GET", A("/releases"), adminToken);
+  const link = page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Releases" });
+  if (r.status === 404) {
+    check((await link.count()) === 0, "no Releases link while GET /releases is 404");
+  } else {
+    await link.click();
+    await ready();
+    await snapshot("releases");
+  }
+});
+
+await step("sign out revokes the token", async () => {
+  const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem("latchkey.dashboard.session")).token);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign in" }).waitFor();
+  const r = await call(base, "GET", A("/profile"), token);
+  check(r.status === 401, `the old token is refused (got ${r.status})`);
+});
+
+await step("sign in with a second factor (OTP_REQUIRED, then the code)", async () => {
+  await page.getByLabel("Email").fill(otpEmail);
+  await page.getByLabel("Password").fill(otpPassword);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByLabel("Authenticator code").waitFor();
+  await snapshot("signin-otp");
+  // The enabling code's step is used up; the next step's code is accepted (±1 step).
+  await page.getByLabel("Authenticator code").fill(totp(secret, Math.max(nowStep(), enabledAt + 1)));
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Overview", level: 1 }).waitFor();
+  check((await page.locator(".who").innerText()).includes(otpEmail), "signed in as the OTP admin");
+});
+
+await step("no request left loopback, no page error", async () => {
+  check(offLoopback.length === 0, `non-loopback requests: ${offLoopback.join(", ")}`);
+  check(pageErrors.length === 0, `page errors: ${pageErrors.join(" | ")}`);
+});
+
+clearTimeout(hard);
+await cleanup();
+console.log(`axe (all impacts) per view: ${JSON.stringify(axeFindings)}`);
+console.log(`screenshots: ${OUT}/*.png`);
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed === 0 ? 0 : 1);
