@@ -263,6 +263,32 @@ await step("sign in (email/password, default account)", async () => {
   check(stored?.account === account && /^admin-/.test(stored?.token ?? ""), "session in sessionStorage with the account id");
 });
 
+await step("the checks can fail: axe flags an unlabelled field and low contrast; the guard catches a non-loopback request", async () => {
+  await page.evaluate(() => {
+    const probe = document.createElement("div");
+    probe.id = "probe";
+    probe.innerHTML = "<input type=text><p>faint text</p>";
+    // Through the CSSOM: the page's CSP (style-src 'self') drops inline style attributes.
+    probe.querySelector("p").style.color = "#c8c8c8";
+    document.body.append(probe);
+  });
+  await page.evaluate(`${AXE};void 0`);
+  const ids = await page.evaluate(() => window.axe.run("#probe", { resultTypes: ["violations"] }).then((r) => r.violations.map((v) => `${v.id}:${v.impact}`)));
+  await page.evaluate(() => document.getElementById("probe").remove());
+  check(ids.includes("label:critical") && ids.includes("color-contrast:serious"), `axe found ${ids.join(", ")}`);
+  // The dashboard's CSP (connect-src 'self') refuses another host before any request is made.
+  const byCsp = await page.evaluate(() => fetch("http://probe.invalid/x").then(() => "answered", () => "refused"));
+  check(byCsp === "refused" && offLoopback.length === 0, `CSP (${byCsp}, ${offLoopback.join(", ")})`);
+  // A page without that CSP: the route handler aborts the request (.invalid never resolves).
+  const bare = await context.newPage();
+  const byGuard = await bare.evaluate(() => fetch("http://probe.invalid/y").then(() => "answered", () => "refused"));
+  await bare.close();
+  check(byGuard === "refused" && offLoopback.length === 1 && offLoopback[0] === "http://probe.invalid/y", `guard (${byGuard}, ${offLoopback.join(", ")})`);
+  // The probes themselves; any other off-loopback request or page error fails the last step.
+  offLoopback.length = 0;
+  for (let i = pageErrors.length - 1; i >= 0; i--) if (pageErrors[i].includes("probe.invalid")) pageErrors.splice(i, 1);
+});
+
 await step("create a product", async () => {
   await go("products");
   await page.getByLabel("Name").fill("Acme App");
