@@ -216,6 +216,7 @@ failureContext = async (name) => {
 const axeFindings = {};
 /** Screenshot and accessibility check of the current view. */
 async function snapshot(view) {
+  await page.waitForFunction(() => !document.querySelector("button:disabled"));
   await page.screenshot({ path: join(OUT, `${view}.png`), fullPage: true });
   const has = await page.evaluate(() => typeof window.axe === "object");
   if (!has) await page.evaluate(`${AXE};void 0`);
@@ -396,6 +397,8 @@ await step("a license's page: machines and the license file download", async () 
   check(text.startsWith("-----BEGIN LICENSE FILE-----") && text.trimEnd().endsWith("-----END LICENSE FILE-----"), "a license file certificate");
   check(dl.suggestedFilename().endsWith(".lic"), `file name ${dl.suggestedFilename()}`);
   await page.locator(".notice-ok", { hasText: "License file downloaded." }).waitFor();
+  // The page reloads the license after the download: the check-out time is shown.
+  await page.locator("dt", { hasText: "Last check-out" }).locator("xpath=following-sibling::dd[1]").filter({ hasText: "UTC" }).waitFor();
   await snapshot("license");
 });
 
@@ -471,6 +474,11 @@ await step("sign out revokes the token", async () => {
   await page.getByRole("button", { name: "Sign in" }).waitFor();
   const r = await call(base, "GET", A("/profile"), token);
   check(r.status === 401, `the old token is refused (got ${r.status})`);
+  // A session whose token the API no longer accepts returns to the sign-in form.
+  await page.evaluate(([t, a]) => sessionStorage.setItem("latchkey.dashboard.session", JSON.stringify({ token: t, account: a, email: "gone@dashboard.test" })), [token, account]);
+  await page.goto(`${base}/dashboard/#/licenses`);
+  await page.locator(".notice-error", { hasText: "Your session ended" }).waitFor();
+  check((await page.evaluate(() => sessionStorage.getItem("latchkey.dashboard.session"))) === null, "the stale session is forgotten");
 });
 
 await step("sign in with a second factor (OTP_REQUIRED, then the code)", async () => {
@@ -482,8 +490,10 @@ await step("sign in with a second factor (OTP_REQUIRED, then the code)", async (
   // The enabling code's step is used up; the next step's code is accepted (±1 step).
   await page.getByLabel("Authenticator code").fill(totp(secret, Math.max(nowStep(), enabledAt + 1)));
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Overview", level: 1 }).waitFor();
-  check((await page.locator(".who").innerText()).includes(otpEmail), "signed in as the OTP admin");
+  // Signed in where the stale session left off (#/licenses), as the OTP admin.
+  await page.locator(".who", { hasText: otpEmail }).waitFor();
+  await page.getByRole("heading", { name: "Licenses", level: 1 }).waitFor();
+  await ready();
 });
 
 await step("no request left loopback, no page error", async () => {

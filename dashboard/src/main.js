@@ -96,6 +96,9 @@ async function render() {
 }
 
 whenUnauthorized(() => {
+  // Several requests in flight may all be refused: only the first one signs out, so the
+  // sign-in form is drawn once (and never redrawn under someone typing).
+  if (!session.get()) return;
   session.clear();
   releasesChecked = false;
   render();
