@@ -10,15 +10,14 @@
 // run (and is aborted). The last line is "N passed, M failed".
 // Run it with scripts/dashboard-test (builds first). Needs functions/build and dashboard/build.
 // Env: CHROMIUM (default /usr/bin/chromium), DASHBOARD_TEST_TIMEOUT_MS (default 150000).
-import { spawn } from "node:child_process";
-import { createHmac, randomBytes } from "node:crypto";
-import { createServer } from "node:http";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
+import { base32, call, startReceiver, startServer, totp } from "../dashboard/test/support.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = join(ROOT, "target/dashboard");
@@ -31,6 +30,12 @@ const STEP_MS = 20_000;
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+let summarised = false;
+// A failure outside the steps (the server, the bootstrap, the browser launch) still ends with
+// the closing line.
+process.on("exit", (code) => {
+  if (!summarised) console.log(`${passed} passed, ${failed + (code === 0 ? 0 : 1)} failed, ${skipped} skipped`);
+});
 const cleanups = [];
 async function cleanup() {
   for (const f of cleanups.reverse()) await Promise.resolve().then(f).catch(() => {});
@@ -39,7 +44,8 @@ const hard = setTimeout(async () => {
   console.error(`dashboard-test: over ${process.env.DASHBOARD_TEST_TIMEOUT_MS ?? 150000} ms, stopping`);
   failed++;
   await cleanup();
-  console.log(`${passed} passed, ${failed} failed`);
+  console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+  summarised = true;
   process.exit(1);
 }, Number(process.env.DASHBOARD_TEST_TIMEOUT_MS ?? 150000));
 
@@ -68,70 +74,6 @@ async function step(name, f) {
 
 /** On a failure: what the page's notice line says, and a screenshot of the page. */
 let failureContext = async () => "";
-
-// --- the server -------------------------------------------------------------------------------
-function startServer(env) {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [join(ROOT, "tests/harness/server.mjs")], { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
-    let logs = "";
-    child.stderr.on("data", (d) => (logs += d));
-    let buf = "";
-    child.stdout.on("data", (d) => {
-      buf += d;
-      const line = buf.split("\n")[0];
-      if (buf.includes("\n")) {
-        try {
-          res({ url: JSON.parse(line).url, child, logs: () => logs });
-        } catch (e) {
-          rej(new Error(`bad server line ${line}: ${e}\n${logs}`));
-        }
-      }
-    });
-    child.on("exit", (code) => rej(new Error(`server exited (${code}):\n${logs}`)));
-  });
-}
-
-// --- a loopback webhook receiver --------------------------------------------------------------
-function startReceiver() {
-  const hits = [];
-  const server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (d) => (body += d));
-    req.on("end", () => {
-      hits.push({ path: req.url, body });
-      res.writeHead(200, { "Content-Type": "text/plain" }).end("ok");
-    });
-  });
-  return new Promise((res) => server.listen(0, "127.0.0.1", () => res({ server, hits, url: `http://127.0.0.1:${server.address().port}/hooks` })));
-}
-
-// --- TOTP (RFC 6238), for the second-factor sign-in ---------------------------------------------
-function base32(s) {
-  const A = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = "";
-  for (const c of s.replace(/=+$/, "").toUpperCase()) bits += A.indexOf(c).toString(2).padStart(5, "0");
-  const out = [];
-  for (let i = 0; i + 8 <= bits.length; i += 8) out.push(parseInt(bits.slice(i, i + 8), 2));
-  return Buffer.from(out);
-}
-function totp(secret, step) {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac("sha1", secret).update(msg).digest();
-  const o = mac[mac.length - 1] & 15;
-  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1_000_000).padStart(6, "0");
-}
-
-// --- the API, for setup and for checks the pages cannot show ------------------------------------
-async function call(base, method, path, token, body) {
-  const res = await fetch(base + path, {
-    method,
-    headers: { Accept: "application/vnd.api+json", ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { "Content-Type": "application/vnd.api+json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, doc: text ? JSON.parse(text) : null };
-}
 
 // --- main ---------------------------------------------------------------------------------------
 check(existsSync(CHROMIUM), `${CHROMIUM} exists (scripts/setup installs Debian's chromium)`);
@@ -481,7 +423,8 @@ await step("sign out revokes the token", async () => {
   check((await page.evaluate(() => sessionStorage.getItem("latchkey.dashboard.session"))) === null, "the stale session is forgotten");
 });
 
-await step("sign in with a second factor (OTP_REQUIRED, then the code)", async () => {
+await step("sign in with a second factor (OTP_REQUIRED, then the code), naming the account by slug", async () => {
+  await page.getByLabel("Account id or slug").fill("dashboard");
   await page.getByLabel("Email").fill(otpEmail);
   await page.getByLabel("Password").fill(otpPassword);
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -494,6 +437,8 @@ await step("sign in with a second factor (OTP_REQUIRED, then the code)", async (
   await page.locator(".who", { hasText: otpEmail }).waitFor();
   await page.getByRole("heading", { name: "Licenses", level: 1 }).waitFor();
   await ready();
+  const stored = await page.evaluate(() => JSON.parse(sessionStorage.getItem("latchkey.dashboard.session")));
+  check(stored?.account === account, "the slug resolved to the account id");
 });
 
 await step("no request left loopback, no page error", async () => {
@@ -506,4 +451,5 @@ await cleanup();
 console.log(`axe (all impacts) per view: ${JSON.stringify(axeFindings)}`);
 console.log(`screenshots: ${OUT}/*.png`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+summarised = true;
 process.exit(failed === 0 ? 0 : 1);
