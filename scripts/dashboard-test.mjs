@@ -327,6 +327,13 @@ await step("activity: a validation and an activation through the API", async () 
     data: { type: "machines", attributes: { fingerprint: "fp-dashboard-1", name: "Build box" }, relationships: { license: { data: { type: "licenses", id: licenseId } } } },
   });
   check(m.status === 201, `activation 201 (got ${m.status})`);
+  // A second machine that has sent a heartbeat: ALIVE beside the first one's NOT_STARTED.
+  const m2 = await call(base, "POST", A("/machines"), adminToken, {
+    data: { type: "machines", attributes: { fingerprint: "fp-dashboard-2" }, relationships: { license: { data: { type: "licenses", id: licenseId } } } },
+  });
+  check(m2.status === 201, `second activation 201 (got ${m2.status})`);
+  const ping = await call(base, "POST", A(`/machines/${m2.doc.data.id}/actions/ping`), adminToken);
+  check(ping.status === 200 && ping.doc.data.attributes.heartbeatStatus === "ALIVE", `ping (got ${ping.status} ${ping.doc?.data?.attributes?.heartbeatStatus})`);
 });
 
 await step("a license's page: machines and the license file download", async () => {
@@ -346,9 +353,16 @@ await step("a license's page: machines and the license file download", async () 
 
 await step("machines with heartbeat status", async () => {
   await go("machines");
-  const row = page.locator("tbody tr", { hasText: "fp-dashboard-1" });
-  await row.waitFor();
-  check(/NOT_STARTED|ALIVE/.test(await row.innerText()), "heartbeat status shown");
+  await page.locator("tbody tr", { hasText: "fp-dashboard-1" }).filter({ hasText: "NOT_STARTED" }).waitFor();
+  const alive = page.locator("tbody tr", { hasText: "fp-dashboard-2" }).filter({ hasText: "ALIVE" });
+  await alive.waitFor();
+  check((await alive.innerText()).match(/UTC/g)?.length >= 3, "last heartbeat, next due and activation times shown");
+  await page.getByLabel("Filter by license").fill("00000000-0000-4000-8000-000000000000");
+  await page.getByLabel("Filter by license").press("Enter");
+  await page.getByText("No machines.").waitFor();
+  await page.getByLabel("Filter by license").fill(licenseId);
+  await page.getByLabel("Filter by license").press("Enter");
+  await alive.waitFor();
   await snapshot("machines");
 });
 
@@ -393,7 +407,7 @@ await step("webhooks: an endpoint, a delivery to a loopback receiver, a retry", 
 await step("overview: the activity chart counts the validation and the activation", async () => {
   await go("overview");
   const legend = await page.locator(".legend").innerText();
-  check(/Validations \(1\)/.test(legend) && /Activations \(1\)/.test(legend), `legend: ${legend}`);
+  check(/Validations \(1\)/.test(legend) && /Activations \(2\)/.test(legend), `legend: ${legend}`);
   check((await page.locator("svg.chart rect").count()) === 28, "14 days × 2 bars");
   await snapshot("overview");
 });
