@@ -25,6 +25,13 @@ fn the_dashboard_is_served_under_slash_dashboard() {
     let html = r.text();
     assert!(html.contains(r#"<div id="app">"#) && html.contains("/dashboard/app.js"), "{html}");
     assert!(html.contains("Content-Security-Policy") && html.contains("connect-src 'self'"), "the page pins its own CSP");
+    // dashboard/src/_headers: what a <meta> CSP cannot say (no framing), and no sniffing.
+    let csp = r.header("content-security-policy").unwrap_or_default();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"), "{:?}", r.headers);
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(r.header("x-frame-options"), Some("DENY"));
+    // The headers file configures; it is not a file the site serves.
+    assert_eq!(c.raw("GET", "/_headers", &[], None).status, 404);
 
     for (path, ty) in [("/dashboard/app.js", "javascript"), ("/dashboard/app.css", "text/css")] {
         let r = c.raw("GET", path, &[], None);
