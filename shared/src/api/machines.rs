@@ -32,6 +32,7 @@ pub fn machine(m: &MachineRow, now: Millis, status: Option<HeartbeatStatus>) -> 
         .attr("lastHeartbeat", ts(m.last_heartbeat_at))
         .attr("nextHeartbeat", ts(next_heartbeat_at(m.last_heartbeat_at, duration)))
         .attr("metadata", Value::Object(json_object(&m.metadata)))
+        .attr("meterAttributes", crate::domain::meters::render_machine(m.meters.as_deref()))
         .timestamps(m.created_at, m.updated_at)
         .to_one("product", "products", Some(&m.product_id))
         .to_one("group", "groups", m.group_id.as_deref())

@@ -2,6 +2,7 @@
 
 pub mod heartbeat;
 pub mod license;
+pub mod meters;
 pub mod policy;
 pub mod states;
 pub mod strategy;

@@ -202,6 +202,9 @@ pub struct LicenseRow {
     pub machines_memory: i64,
     pub machines_disk: i64,
     pub first_activated_at: Option<Millis>,
+    /// Its meter attributes as a JSON array text (issue 10 §2).
+    #[serde(default)]
+    pub meters: Option<String>,
 }
 
 impl LicenseRow {
@@ -265,6 +268,9 @@ pub struct MachineRow {
     /// The license's `maxProcesses` override.
     #[serde(default)]
     pub license_max_processes: Option<i64>,
+    /// Its meter uses as a JSON array text (issue 10 §2; absent from `RETURNING *` rows).
+    #[serde(default)]
+    pub meters: Option<String>,
 }
 
 impl MachineRow {

@@ -15,7 +15,7 @@ use shared::rng::SeededRandom;
 use shared::service::catalogue::{entitlements, groups, policies, products};
 use shared::service::fleet::{components, machines, processes};
 use shared::service::identity::{accounts, auth, passwords, second_factors, tokens, users};
-use shared::service::licensing::{activation, checkout, licenses, usage, validation};
+use shared::service::licensing::{activation, checkout, licenses, meters, usage, validation};
 use shared::service::lifecycle::webhooks;
 
 use crate::support::{block, Env};
@@ -97,6 +97,9 @@ const KEYS: &[&str] = &[
     "license",
     "product",
     "machine",
+    // Meter attributes and activation rules (issue 10 §2, §4).
+    "allowedUses",
+    "visible",
     "data",
     "type",
     "id",
@@ -120,6 +123,7 @@ const TYPES: &[&str] = &[
     "webhook-endpoints",
     "accounts",
     "license",
+    "meters",
     "bogus",
 ];
 
@@ -225,6 +229,12 @@ fn parse_everything(b: &[u8]) {
     client(components::parse(b));
     client(entitlements::parse_identifiers(b, "entitlements"));
     client(usage::parse_amount(b, "increment"));
+    // Meter attributes (issue 10 §2).
+    for creating in [true, false] {
+        client(meters::parse(b, creating));
+    }
+    client(meters::parse_step(b, "increment"));
+    client(meters::parse_step(b, "decrement"));
     client(validation::parse_validate_key(b));
     client(validation::parse_validate(b, "id", false));
     for kind in [FileKind::License, FileKind::Machine] {
@@ -264,6 +274,8 @@ proptest! {
         let _ = webhooks::check_url(&s, false);
         let _ = shared::api::api_version(Some(&s));
         let _ = signature::check_accept_signature(Some(&s), "acct");
+        // Meter attributes (issue 10 §2).
+        let _ = shared::domain::meters::check_name(&s);
     }
 
     #[test]

@@ -316,6 +316,8 @@ pub async fn deactivate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: 
     // Right after the delete: both the counter and the event follow it (`changes()`).
     stmts.extend(license_tokens::deactivation_stmt(caller, &m.id));
     stmts.push(machines::event(app, caller, "machine.deleted", &m.id));
+    // Floating meters get the machine's uses back, only if the delete above happened.
+    stmts.extend(crate::service::licensing::meters::release_stmts(&std::iter::once((m.id.clone(), Value::Null)).collect()));
     let results = app.db.batch(stmts).await?;
     if results.first().map_or(0, |r| r.changes) == 0 {
         license_tokens::check_deactivation(app, caller).await?;

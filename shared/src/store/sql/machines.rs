@@ -8,8 +8,12 @@
 /// license's `maxProcesses` override (machine → license → policy).
 macro_rules! machine_select {
     () => {
-        "SELECT m.*, p.config AS policy_config, (SELECT l.max_processes FROM licenses l WHERE l.id = m.license_id) AS license_max_processes \
-FROM machines m JOIN policies p ON p.id = m.policy_id "
+        concat!(
+            "SELECT m.*, p.config AS policy_config, (SELECT l.max_processes FROM licenses l WHERE l.id = m.license_id) AS license_max_processes, ",
+            // Meter attributes (issue 10 §2).
+            machine_meters_json!("m.id"),
+            " AS meters FROM machines m JOIN policies p ON p.id = m.policy_id "
+        )
     };
 }
 
