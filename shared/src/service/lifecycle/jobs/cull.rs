@@ -28,6 +28,9 @@ fn decide_process(r: &CullRow, cfg: &PolicyConfig, now: Millis) -> Option<CullDe
     heartbeat::cull_process(cfg, r.last_heartbeat_at?, r.last_death_event_at, now)
 }
 
+/// Statements that follow a chunk's delete, given its `{id: …}` map.
+type AfterDelete = fn(&Map<String, Value>) -> [Stmt; 2];
+
 /// One kind of row the cull handles.
 struct Kind {
     job: &'static str,
@@ -39,7 +42,7 @@ struct Kind {
     deleted_event: Option<&'static str>,
     decide: fn(&CullRow, &PolicyConfig, Millis) -> Option<CullDecision>,
     /// Statements after the delete of a chunk, given its `{id: …}` map (floating meters).
-    after_delete: Option<fn(&Map<String, Value>) -> [Stmt; 2]>,
+    after_delete: Option<AfterDelete>,
 }
 
 /// Culls dead machines.
