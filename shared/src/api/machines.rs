@@ -33,6 +33,8 @@ pub fn machine(m: &MachineRow, now: Millis, status: Option<HeartbeatStatus>) -> 
         .attr("nextHeartbeat", ts(next_heartbeat_at(m.last_heartbeat_at, duration)))
         .attr("metadata", Value::Object(json_object(&m.metadata)))
         .attr("meterAttributes", crate::domain::meters::render_machine(m.meters.as_deref()))
+        .attr("vmName", m.vm_name.clone())
+        .attr("container", m.container.map(|c| c != 0))
         .timestamps(m.created_at, m.updated_at)
         .to_one("product", "products", Some(&m.product_id))
         .to_one("group", "groups", m.group_id.as_deref())

@@ -183,6 +183,24 @@ impl Overrides {
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
     }
+
+    /// Decodes a license's stored overrides (`NULL`: none).
+    ///
+    /// # Errors
+    /// The decoding error (the caller fails closed).
+    pub fn decode(text: Option<&str>) -> Result<Self, serde_json::Error> {
+        text.map_or_else(|| Ok(Self::default()), serde_json::from_str)
+    }
+}
+
+impl ActivationRules {
+    /// The rules as license attributes (the effective values).
+    pub fn render(&self) -> Map<String, Value> {
+        match serde_json::to_value(self) {
+            Ok(Value::Object(m)) => m,
+            _ => Map::new(),
+        }
+    }
 }
 
 /// The rules that hold for a license: each override over its policy's value.
@@ -234,19 +252,28 @@ fn rule_bool(key: &str, v: &Value) -> Result<bool, Error> {
     v.as_bool().ok_or_else(|| Error::new(Code::ParameterInvalid, "must be a boolean").pointer(ptr(key)))
 }
 
-/// Takes the rule attributes out of `attrs` as overrides (`null` = back to the policy's).
-/// Values are validated and lists canonicalised (CIDR network form, upper-case countries,
-/// duplicates dropped); the result of `take` is `(key present, override)`.
+/// Takes the rule attributes out of `attrs`: the values sent, and the keys sent as `null`
+/// (back to the default: the policy's for a license, Latchkey's for a policy). Values are
+/// validated and lists canonicalised (CIDR network form, upper-case countries, duplicates
+/// dropped).
 ///
 /// # Errors
 /// 400 `PARAMETER_INVALID` pointing at the attribute or the list item.
-pub fn take(attrs: &mut Map<String, Value>) -> Result<(bool, Overrides), Error> {
+pub fn take(attrs: &mut Map<String, Value>) -> Result<(Overrides, Vec<&'static str>), Error> {
+    take_with(|k| attrs.remove(k))
+}
+
+/// [`take`] over any source of members (`remove` yields and consumes one).
+///
+/// # Errors
+/// As [`take`].
+pub fn take_with(mut remove: impl FnMut(&str) -> Option<Value>) -> Result<(Overrides, Vec<&'static str>), Error> {
     let mut o = Overrides::default();
-    let mut present = false;
+    let mut nulls = Vec::new();
     for key in ATTRIBUTES {
-        let Some(v) = attrs.remove(*key) else { continue };
-        present = true;
+        let Some(v) = remove(key) else { continue };
         if v.is_null() {
+            nulls.push(*key);
             continue;
         }
         match *key {
@@ -259,8 +286,66 @@ pub fn take(attrs: &mut Map<String, Value>) -> Result<(bool, Overrides), Error> 
             _ => o.allowed_deactivations = Some(rule_int(key, &v)?),
         }
     }
-    Ok((present, o))
+    Ok((o, nulls))
 }
+
+/// A policy's rules after an update: the values sent over the current ones, `nulls` back to
+/// the defaults.
+pub fn apply_to_policy(current: &ActivationRules, sent: &Overrides, nulls: &[&str]) -> ActivationRules {
+    let mut base = current.clone();
+    let d = ActivationRules::default();
+    for key in nulls {
+        match *key {
+            "allowedIpRanges" => base.allowed_ip_ranges = d.allowed_ip_ranges.clone(),
+            "allowedCountries" => base.allowed_countries = d.allowed_countries.clone(),
+            "disallowedCountries" => base.disallowed_countries = d.disallowed_countries.clone(),
+            "allowVmActivation" => base.allow_vm_activation = d.allow_vm_activation,
+            "allowContainerActivation" => base.allow_container_activation = d.allow_container_activation,
+            "allowedClockOffset" => base.allowed_clock_offset = d.allowed_clock_offset,
+            _ => base.allowed_deactivations = d.allowed_deactivations,
+        }
+    }
+    effective(&base, sent)
+}
+
+/// A license's overrides after an update: the stored ones, the values sent over them, `nulls`
+/// removed (back to the policy's).
+pub fn apply_to_license(current: &Overrides, sent: &Overrides, nulls: &[&str]) -> Overrides {
+    fn pick<T>(nulls: &[&str], key: &str, sent: Option<T>, current: Option<T>) -> Option<T> {
+        if nulls.contains(&key) {
+            None
+        } else {
+            sent.or(current)
+        }
+    }
+    let flag = |key: &str, s: Option<bool>, c: Option<bool>| pick(nulls, key, s, c);
+    let pick_list = |key: &str, s: &Option<Vec<String>>, c: &Option<Vec<String>>| pick(nulls, key, s.clone(), c.clone());
+    Overrides {
+        allowed_ip_ranges: pick_list("allowedIpRanges", &sent.allowed_ip_ranges, &current.allowed_ip_ranges),
+        allowed_countries: pick_list("allowedCountries", &sent.allowed_countries, &current.allowed_countries),
+        disallowed_countries: pick_list("disallowedCountries", &sent.disallowed_countries, &current.disallowed_countries),
+        allow_vm_activation: flag("allowVmActivation", sent.allow_vm_activation, current.allow_vm_activation),
+        allow_container_activation: flag("allowContainerActivation", sent.allow_container_activation, current.allow_container_activation),
+        allowed_clock_offset: pick(nulls, "allowedClockOffset", sent.allowed_clock_offset, current.allowed_clock_offset),
+        allowed_deactivations: pick(nulls, "allowedDeactivations", sent.allowed_deactivations, current.allowed_deactivations),
+    }
+}
+
+/// Parses the `Latchkey-Client-Clock` header (the client's clock, ISO-8601).
+///
+/// # Errors
+/// 400 `PARAMETER_INVALID` with the header as its source.
+pub fn parse_clock(header: Option<&str>) -> Result<Option<Millis>, Error> {
+    match header.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(h) => {
+            crate::clock::parse_iso8601(h).map(Some).ok_or_else(|| Error::new(Code::ParameterInvalid, "must be an ISO-8601 timestamp").header(CLOCK_HEADER))
+        }
+    }
+}
+
+/// The header a client sends its clock in.
+pub const CLOCK_HEADER: &str = "Latchkey-Client-Clock";
 
 /// What one activation (or validation) request brings.
 #[derive(Debug, Clone, Default)]
@@ -315,6 +400,28 @@ pub fn clock_allowed(offset_secs: i64, clock: Option<Millis>, now: Millis) -> bo
 /// `allowedDeactivations`: whether a license that made `used` may make one more.
 pub fn deactivation_allowed(allowed: i64, used: i64) -> bool {
     allowed < 0 || used < allowed
+}
+
+/// Whether a deactivation by a bearer of `kind` counts against (and is limited by)
+/// `allowedDeactivations`: the client app's deactivations (its license, its user), as
+/// Cryptlex limits LexActivator's; a vendor's admin or product deletes machines freely.
+pub fn limits_deactivation(kind: crate::access::Kind) -> bool {
+    matches!(kind, crate::access::Kind::License | crate::access::Kind::User)
+}
+
+impl Refusal {
+    /// The error a refused activation answers, with its source.
+    pub fn error(self) -> Error {
+        match self {
+            Refusal::Ip => Error::new(Code::IpAddressNotAllowed, "the client's IP address is not in the allowed IP ranges").header("CF-Connecting-IP"),
+            Refusal::Country => Error::new(Code::CountryNotAllowed, "activations from the client's country are not allowed").header("CF-IPCountry"),
+            Refusal::Vm => Error::new(Code::VmActivationNotAllowed, "activation on a virtual machine is not allowed").pointer("/data/attributes/vmName"),
+            Refusal::Container => {
+                Error::new(Code::ContainerActivationNotAllowed, "activation in a container is not allowed").pointer("/data/attributes/container")
+            }
+            Refusal::Clock => Error::new(Code::ClockOffsetExceeded, "the client's clock differs from the server's by more than allowed").header(CLOCK_HEADER),
+        }
+    }
 }
 
 /// The first rule `f` breaks, in the order IP, country, VM, container, clock.

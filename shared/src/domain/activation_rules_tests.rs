@@ -167,8 +167,8 @@ fn overrides_take_validate_and_merge() {
     .as_object()
     .cloned()
     .unwrap_or_default();
-    let (present, o) = take(&mut attrs).unwrap();
-    assert!(present);
+    let (o, nulls) = take(&mut attrs).unwrap();
+    assert_eq!(nulls, ["allowedClockOffset"]);
     assert_eq!(attrs.keys().collect::<Vec<_>>(), ["name"], "only rule keys are taken");
     assert_eq!(o.allowed_ip_ranges.as_deref(), Some(&["203.0.113.0/24".to_owned(), "2001:db8::/32".to_owned()][..]));
     assert_eq!(o.allowed_countries.as_deref(), Some(&["US".to_owned(), "DE".to_owned()][..]));
@@ -206,4 +206,24 @@ fn stored_rules_default_when_absent() {
     assert_eq!(r, ActivationRules::default());
     let o: Overrides = serde_json::from_value(json!({"allowedDeactivations": 2})).unwrap();
     assert_eq!(serde_json::to_value(&o).unwrap(), json!({"allowedDeactivations": 2}));
+}
+
+#[test]
+fn policy_and_license_updates_merge_and_nulls_reset() {
+    let cur = ActivationRules { allowed_deactivations: 5, allow_vm_activation: false, ..ActivationRules::default() };
+    let sent = Overrides { allowed_clock_offset: Some(9), ..Overrides::default() };
+    let got = apply_to_policy(&cur, &sent, &["allowVmActivation"]);
+    assert_eq!((got.allowed_deactivations, got.allow_vm_activation, got.allowed_clock_offset), (5, true, 9));
+    let stored = Overrides { allowed_deactivations: Some(1), allowed_countries: Some(vec!["US".into()]), ..Overrides::default() };
+    let got = apply_to_license(&stored, &sent, &["allowedCountries"]);
+    assert_eq!(got, Overrides { allowed_deactivations: Some(1), allowed_clock_offset: Some(9), ..Overrides::default() });
+}
+
+#[test]
+fn clock_header_table() {
+    assert_eq!(parse_clock(None).unwrap(), None);
+    assert_eq!(parse_clock(Some(" ")).unwrap(), None);
+    assert_eq!(parse_clock(Some("2024-01-01T00:00:00Z")).unwrap(), Some(1_704_067_200_000));
+    let e = parse_clock(Some("yesterday")).unwrap_err();
+    assert_eq!((e.code.as_ref(), e.source.clone()), ("PARAMETER_INVALID", Some(crate::error::Source::Header(CLOCK_HEADER.into()))));
 }

@@ -2,6 +2,7 @@
 
 mod access;
 mod accounts;
+mod activation_rules;
 mod auth;
 mod conflicts;
 mod entitlements;

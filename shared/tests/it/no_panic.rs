@@ -100,6 +100,15 @@ const KEYS: &[&str] = &[
     // Meter attributes and activation rules (issue 10 §2, §4).
     "allowedUses",
     "visible",
+    "allowedIpRanges",
+    "allowedCountries",
+    "disallowedCountries",
+    "allowVmActivation",
+    "allowContainerActivation",
+    "allowedClockOffset",
+    "allowedDeactivations",
+    "vmName",
+    "container",
     "data",
     "type",
     "id",
@@ -235,6 +244,9 @@ fn parse_everything(b: &[u8]) {
     }
     client(meters::parse_step(b, "increment"));
     client(meters::parse_step(b, "decrement"));
+    if let Some(Value::Object(mut attrs)) = parse_body(b).ok().and_then(|m| m.get("data").and_then(|d| d.get("attributes")).cloned()) {
+        client(shared::domain::activation_rules::take(&mut attrs));
+    }
     client(validation::parse_validate_key(b));
     client(validation::parse_validate(b, "id", false));
     for kind in [FileKind::License, FileKind::Machine] {
@@ -274,8 +286,11 @@ proptest! {
         let _ = webhooks::check_url(&s, false);
         let _ = shared::api::api_version(Some(&s));
         let _ = signature::check_accept_signature(Some(&s), "acct");
-        // Meter attributes (issue 10 §2).
+        // Meter attributes and activation rules (issue 10 §2, §4).
         let _ = shared::domain::meters::check_name(&s);
+        let _ = shared::domain::activation_rules::parse_cidr(&s).map(|c| c.contains(std::net::Ipv4Addr::LOCALHOST.into()));
+        let _ = shared::domain::activation_rules::parse_country(&s);
+        let _ = shared::domain::activation_rules::parse_clock(Some(&s));
     }
 
     #[test]

@@ -74,6 +74,7 @@ macro_rules! machine_meters_json {
 }
 
 pub mod accounts;
+pub mod activation_rules;
 pub mod components;
 pub mod entitlements;
 pub mod events;
