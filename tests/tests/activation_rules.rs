@@ -27,7 +27,11 @@ fn license(acct: &TestAccount, rules: Value, license_attrs: Value) -> (String, S
     attrs.insert("floating".into(), true.into());
     attrs.insert("maxMachines".into(), 100.into());
     attrs.insert("authenticationStrategy".into(), "MIXED".into());
-    let pol = admin_post(acct, "/policies", json!({"data":{"type":"policies","attributes":attrs,"relationships":{"product":{"data":{"type":"products","id":p.json["data"]["id"]}}}}}));
+    let pol = admin_post(
+        acct,
+        "/policies",
+        json!({"data":{"type":"policies","attributes":attrs,"relationships":{"product":{"data":{"type":"products","id":p.json["data"]["id"]}}}}}),
+    );
     assert_eq!(pol.status, 201, "{}", pol.json);
     let l = admin_post(
         acct,
@@ -70,7 +74,10 @@ fn ip_ranges_allow_ipv4_and_ipv6_ranges_and_refuse_others() {
         acct.admin(),
         Some(json!({"data":{"type":"licenses","attributes":{"allowedIpRanges":["10.0.0.0/8","10.0.0.0/33"]}}})),
     );
-    assert_eq!((r.status, r.error_code(), r.json["errors"][0]["source"]["pointer"].clone()), (400, Some("PARAMETER_INVALID"), json!("/data/attributes/allowedIpRanges/1")));
+    assert_eq!(
+        (r.status, r.error_code(), r.json["errors"][0]["source"]["pointer"].clone()),
+        (400, Some("PARAMETER_INVALID"), json!("/data/attributes/allowedIpRanges/1"))
+    );
 }
 
 #[test]
@@ -151,4 +158,21 @@ fn ten_concurrent_deactivations_by_the_license_stop_at_allowed_deactivations() {
     let r = acct.client().get(&acct.path(&format!("/licenses/{lid}/machines")), acct.admin(), None);
     let first = r.assert_status(200).json["data"][0]["id"].as_str().unwrap_or_default().to_owned();
     acct.client().delete(&acct.path(&format!("/machines/{first}")), acct.admin(), None).assert_status(204);
+}
+
+#[test]
+fn hostile_rule_headers_are_client_errors_or_ignored_never_server_errors() {
+    let acct = server().bootstrap_account();
+    let (lid, _) = license(&acct, json!({"allowedIpRanges": ["0.0.0.0/0"], "allowedCountries": ["US"], "allowedClockOffset": 10}), json!({}));
+    let junk = ["", " ", "9999999999999999999999", "2024-13-45T99:99:99Z", "-1", "::::", "1.2.3.4.5", "US,DE", "../../etc", &"9".repeat(4000)];
+    for v in junk {
+        for h in ["Latchkey-Client-Clock", "Latchkey-Test-Country", "CF-Connecting-IP"] {
+            let r = activate(&acct, &lid, json!({}), &[(h, v)]);
+            assert!((400..500).contains(&r.status), "{h}: {v:?} answered {} {}", r.status, r.json);
+        }
+    }
+    // The Worker still answers.
+    let now = shared::clock::iso8601(now_ms());
+    activate(&acct, &lid, json!({}), &[("Latchkey-Client-Clock", now.as_str()), ("Latchkey-Test-Country", "us"), ("CF-Connecting-IP", "192.0.2.1")])
+        .assert_status(201);
 }

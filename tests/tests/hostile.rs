@@ -235,6 +235,9 @@ fn bodies(ty: &str) -> Vec<Vec<u8>> {
         json!({"data": {"type": "meters", "attributes": {"name": "../x", "allowedUses": 1e308, "floating": null, "visible": "x"}}}),
         json!({"data": {"type": "meters", "attributes": {"name": "m".repeat(5000), "allowedUses": -9223372036854775808_i64}}}),
         json!({"meta": {"name": ["m"], "increment": 0, "decrement": 1e300}}),
+        // Activation rules (issue 10 §4).
+        json!({"data": {"type": ty, "attributes": {"allowedIpRanges": ["::ffff:1.2.3.4/129", "1.2.3.4/-0", "%00", 7, null], "allowedCountries": "US", "vmName": {}, "container": "yes"}}}),
+        json!({"data": {"type": ty, "attributes": {"disallowedCountries": vec!["ÜS"; 200], "allowedClockOffset": 1e99, "allowedDeactivations": -2, "allowVmActivation": 1}}}),
     ] {
         v.push(doc.to_string().into_bytes());
     }
