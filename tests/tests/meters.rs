@@ -143,6 +143,51 @@ fn deactivating_a_machine_gives_floating_uses_back() {
     step(&acct, &b, acct.admin(), true, "seats", 4).assert_status(200);
 }
 
+/// Fires the cull cron (`*/2 * * * *`) at scheduled time `time` and waits for its report.
+fn fire_cull(time: i64) -> Value {
+    let target = format!("/cdn-cgi/handler/scheduled?cron=*/2+*+*+*+*&time={time}");
+    server().client().unverified().get(&target, None, None);
+    let start = std::time::Instant::now();
+    while start.elapsed() < std::time::Duration::from_secs(10) {
+        let logs = server().logs();
+        let found = logs
+            .lines()
+            .filter_map(|l| l.split_once("cron-report ").map(|(_, j)| j))
+            .filter_map(|j| serde_json::from_str::<Value>(j).ok())
+            .find(|r| r["scheduledTime"] == time);
+        if let Some(report) = found {
+            return report;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("no cron-report at {time}\n{}", server().logs());
+}
+
+#[test]
+fn the_heartbeat_cull_gives_floating_uses_back() {
+    let acct = server().bootstrap_account();
+    let product = create(&acct, "/products", json!({"data":{"type":"products","attributes":{"name":"App"}}}));
+    let policy = create(
+        &acct,
+        "/policies",
+        json!({"data":{"type":"policies","attributes":{"name":"HB","floating":true,"maxMachines":5,"requireHeartbeat":true,"heartbeatDuration":60},
+            "relationships":{"product":{"data":{"type":"products","id":product["id"]}}}}}),
+    );
+    let l = create(&acct, "/licenses", json!({"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":policy["id"]}}}}}));
+    let lid = l["id"].as_str().unwrap_or_default().to_owned();
+    meter(&acct, &lid, json!({"name": "seats", "allowedUses": 3, "floating": true})).assert_status(201);
+    let mid = machine(&acct, &lid, "dies");
+    acct.client().post(&acct.path(&format!("/machines/{mid}/actions/ping")), acct.admin(), None).assert_status(200);
+    step(&acct, &mid, acct.admin(), true, "seats", 3).assert_status(200);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let report = fire_cull(now + 10 * 60_000);
+    assert_eq!(report["ok"], true, "{report}");
+    let r = acct.client().get(&acct.path(&format!("/machines/{mid}")), acct.admin(), None);
+    assert_eq!(r.status, 404, "culled: {}", r.json);
+    let m = meters_of(&acct, &lid);
+    assert_eq!((m[0]["totalUses"].clone(), m[0]["grossUses"].clone()), (json!(0), json!(3)), "{m}");
+}
+
 /// The dataset inside an unencrypted (`base64+ed25519`) license or machine file.
 fn dataset(cert: &str) -> Value {
     let body: String = cert.lines().filter(|l| !l.starts_with("-----")).collect();
