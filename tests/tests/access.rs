@@ -277,6 +277,14 @@ const ROWS: &[Row] = &[
     ("GET", "/users/{U}/tokens/{TPA}", "", [404, 404, 404, 404, 404, 403, 403, 401]), // not U's token
     ("GET", "/webhook-endpoints/{W}/product", "", ADMIN),
     ("GET", "/webhook-events/{NONE}/webhookEndpoint", "", [404, 403, 403, 403, 403, 403, 403, 401]),
+    // Meter attributes (issue 10 §2): products manage their licenses' meters; the license
+    // itself increments; only admins and products decrement (as Keygen's usage actions).
+    ("POST", "/licenses/{LA}/meters", r#"{"data":{"type":"meters","attributes":{"name":"{uniq}","allowedUses":5}}}"#, [201, 201, 404, 403, 403, 403, 403, 401]),
+    ("POST", "/machines/{MA}/actions/increment-meter", r#"{"meta":{"name":"m"}}"#, [200, 200, 404, 403, 403, 200, 404, 401]),
+    ("POST", "/machines/{MA}/actions/decrement-meter", r#"{"meta":{"name":"m"}}"#, PRODUCT),
+    ("PATCH", "/licenses/{LA}/meters/m", r#"{"data":{"type":"meters","attributes":{"visible":false}}}"#, PRODUCT),
+    ("POST", "/licenses/{LA}/meters/m/actions/reset", "", PRODUCT),
+    ("DELETE", "/licenses/{LM*}/meters/m", "", [204, 204, 404, 403, 403, 403, 403, 401]),
 ];
 
 #[test]
