@@ -1,5 +1,6 @@
 //! Domain types and rules, without I/O.
 
+pub mod duration;
 pub mod heartbeat;
 pub mod license;
 pub mod policy;
