@@ -16,6 +16,7 @@ use crate::endpoints::catalogue::{entitlements, groups, policies, products};
 use crate::endpoints::fleet::{components, machines, processes};
 use crate::endpoints::identity::{accounts, passwords, profiles, second_factors, tokens, users};
 use crate::endpoints::licensing::{activation, checkouts, license_actions, licenses, related, relations, validations};
+use crate::endpoints::licensing::subscriptions;
 use crate::endpoints::lifecycle::{events, webhook_relations, webhooks};
 use crate::http::Reply;
 use crate::rate_limit::Class;
@@ -246,6 +247,11 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/webhook-events/{id}", h!(|cx, p| webhooks::show_event(cx, p.at(0)))),
     r(DELETE, "/webhook-events/{id}", h!(|cx, p| webhooks::delete_event(cx, p.at(0)))),
     r(POST, "/webhook-events/{id}/actions/retry", h!(|cx, p| webhooks::retry_event(cx, p.at(0)))),
+    // Subscriptions (issue 10 §5).
+    r(UPDATE, "/licenses/{id}/expires-at", h!(|cx, p| subscriptions::set_expiry(cx, p.at(0)))),
+    r(GET, "/licenses/{id}/subscription-logs", h!(|cx, p| subscriptions::for_license(cx, p.at(0)))),
+    r(GET, "/subscription-logs", h!(|cx, _| subscriptions::list(cx))),
+    r(GET, "/subscription-logs/{id}", h!(|cx, p| subscriptions::show(cx, p.at(0)))),
 ];
 
 /// What the table answers for a method and decoded path.

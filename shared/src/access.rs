@@ -190,6 +190,9 @@ actions! {
     MachineOwnerChange => "PUT /machines/{id}/owner",
     MachineHeartbeat => "POST /machines/{id}/actions/ping|reset, /processes/{id}/actions/ping",
     WebhookManage => "/webhook-endpoints and /webhook-events",
+    // Subscriptions (issue 10 §5).
+    LicenseExpiryChange => "PATCH|PUT /licenses/{id}/expires-at",
+    SubscriptionLogRead => "GET /subscription-logs[/{id}], GET /licenses/{id}/subscription-logs",
 }
 
 /// THE table: what `action` grants a bearer of `kind`. Admins may do everything; anonymous
@@ -246,6 +249,9 @@ pub const fn scope(action: Action, kind: Kind) -> Scope {
         (A::MachineRead, K::Product | K::User | K::License) => Own,
         (A::MachineCreate | A::MachineUpdate | A::MachineDelete | A::MachineHeartbeat, K::Product | K::License) => Own,
         (A::MachineCreate | A::MachineUpdate | A::MachineDelete | A::MachineHeartbeat, K::User) => Open,
+        // Subscriptions (issue 10 §5): Cryptlex's admin API; a product for its own licenses.
+        // Users and licenses never (Keygen lets neither change an expiry; logs are audit data).
+        (A::LicenseExpiryChange | A::SubscriptionLogRead, K::Product) => Own,
         _ => Nobody,
     }
 }

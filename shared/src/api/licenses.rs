@@ -13,7 +13,10 @@ pub fn policy(p: &PolicyRow) -> ResourceObject {
     if let Ok(Value::Object(cfg)) = serde_json::to_value(p.config()) {
         r.attributes.extend(cfg);
     }
-    r.attr("metadata", Value::Object(json_object(&p.metadata)))
+    // Subscriptions (issue 10 §5): the trigger is a view of `expirationBasis`.
+    let trigger = p.config().subscription_start_trigger().map(|t| t.as_str());
+    r.attr("subscriptionStartTrigger", trigger)
+        .attr("metadata", Value::Object(json_object(&p.metadata)))
         .timestamps(p.created_at, p.updated_at)
         .to_one("product", "products", Some(&p.product_id))
         .to_many("licenses", None)
@@ -57,6 +60,9 @@ pub fn license(l: &LicenseRow, now: Millis) -> ResourceObject {
         .attr("lastCheckIn", ts(l.last_check_in_at))
         .attr("nextCheckIn", ts(next_check_in))
         .attr("lastCheckOut", ts(l.last_check_out_at))
+        // Subscriptions (issue 10 §5): effective values (the license's override, else the policy's).
+        .attr("subscriptionInterval", cfg.subscription_interval.map(|d| d.to_string()))
+        .attr("subscriptionStartTrigger", cfg.subscription_start_trigger().map(|t| t.as_str()))
         .attr("permissions", json!([]))
         .attr("metadata", Value::Object(json_object(&l.metadata)))
         .timestamps(l.created_at, l.updated_at)

@@ -119,7 +119,8 @@ fn maintenance_renewal_and_its_events() {
     let before = env.events().len();
     let r = block(maintenance::renew(&env.app(), &admin, &l.id)).unwrap();
     assert_eq!(r.maintenance_expiry, Some(T0 + 10 * DAY_MS));
-    assert_eq!(since(&env, before), vec![ev("license.maintenance.renewed", &l.id)]);
+    // With its subscription-log event (issue 10 §5).
+    assert_eq!(since(&env, before), vec![ev("license.subscription.updated", &l.id), ev("license.maintenance.renewed", &l.id)]);
     let doc = shared::api::licenses::license(&r, T0).into_value();
     assert_eq!(doc["attributes"]["maintenanceExpiry"], iso8601(T0 + 10 * DAY_MS));
 

@@ -5,4 +5,5 @@ pub mod license_actions;
 pub mod licenses;
 pub mod related;
 pub mod relations;
+pub mod subscriptions;
 pub mod validations;

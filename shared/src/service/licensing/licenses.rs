@@ -17,6 +17,7 @@ use crate::domain::policy::{INT4_MAX, MAX_SAFE_INT};
 use crate::domain::strategy::{ExpirationBasis, Scheme};
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
+use crate::service::licensing::subscription_logs::{self, Cause, Change};
 use crate::service::{catalogue::policies, events, fetch_page, identity::users, metadata_text, readable, App, Bearer, Caller, ListScope};
 use crate::store::rows::{AccountRow, LicenseRow};
 use crate::store::{fetch_one, flag, opt, sql, Db, Kv, Stmt};
@@ -39,6 +40,8 @@ pub struct LicenseInput {
     policy: Field<String>,
     owner: Field<String>,
     group: Field<String>,
+    /// Subscription overrides (issue 10 §5).
+    subscription: crate::service::licensing::subscriptions::Overrides,
 }
 
 /// Parses a license document (create or update).
@@ -60,6 +63,7 @@ pub fn parse(body: &[u8], creating: bool) -> Result<LicenseInput> {
         l.limits[i] = r.attrs.int_in(k, min, max)?;
     }
     l.metadata = r.attrs.object("metadata")?;
+    l.subscription = crate::service::licensing::subscriptions::parse_overrides(&mut r.attrs)?;
     r.attrs.raw("permissions");
     l.policy = r.rels.one("policy", "policies")?;
     l.owner = r.rels.one("owner", "users")?;
@@ -207,7 +211,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
     let now = app.now();
     let policy_id = input.policy.clone().set().unwrap_or_default();
     let policy = policies::find(app, caller.account_id(), &policy_id).await?.ok_or_else(|| Error::attribute("policy", AttrFault::NotFound, "must exist"))?;
-    let cfg = policy.config();
+    let cfg = input.subscription.apply_to(policy.config());
     let owner = match input.owner.clone().set() {
         Some(o) => Some(users::find(app, caller.account_id(), &o).await?.ok_or_else(|| Error::attribute("owner", AttrFault::NotFound, "must exist"))?),
         None => None,
@@ -233,7 +237,8 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
             || input.suspended.is_present()
             || input.protected.is_present()
             || input.limits.iter().any(Field::is_present)
-            || input.key.is_present();
+            || input.key.is_present()
+            || input.subscription.is_present();
         if restricted {
             return Err(Error::forbidden());
         }
@@ -305,6 +310,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
         ),
     ];
     stmts.extend(crate::service::licensing::maintenance::initial_stmt(caller.account_id(), &id, &cfg, now));
+    stmts.extend(crate::service::licensing::subscriptions::create_stmts(caller.account_id(), &id, &input.subscription, now));
     // The insert is `ON CONFLICT DO NOTHING`: no row means a conflict (or the policy went away),
     // found positively below; any other store error is a 500, never a client error.
     if app.db.batch(stmts).await?.first().map_or(0, |r| r.changes) != 1 {
@@ -348,7 +354,9 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     ];
     if expiry != l.expiry {
         stmts.push(events::record_if_changed(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, expiry)));
+        stmts.extend(subscription_logs::record_if_changed(app, &caller.bearer, &l, Cause::ExpiryUpdated, &Change::expiry(l.expiry, expiry)));
     }
+    stmts.extend(crate::service::licensing::subscriptions::update_stmts(app, caller, &l, &input.subscription));
     app.db.batch(stmts).await?;
     reload(app, caller, &l.id).await
 }

@@ -9,7 +9,7 @@ use crate::domain::license;
 use crate::domain::policy::PolicyConfig;
 use crate::error::{Code, Error};
 use crate::service::events::{self, Event};
-use crate::service::{licensing::licenses, App, Caller};
+use crate::service::{licensing::licenses, licensing::subscription_logs, App, Caller};
 use crate::store::rows::LicenseRow;
 use crate::store::{sql, Db, Kv, Stmt};
 use crate::Result;
@@ -55,7 +55,11 @@ pub async fn renew<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str)
         vec![caller.account_id().into(), l.id.clone().into(), next.into(), l.maintenance_expiry.map_or(serde_json::Value::Null, Into::into), now.into()],
     );
     // The event requires the guarded update to have changed the row (else the batch fails).
-    if let Err(e) = app.db.batch(vec![set, events::record_many(app, &caller.bearer, &[(caller.account_id(), ev)], Some(1))]).await {
+    let change = subscription_logs::Change { maintenance: Some((l.maintenance_expiry, Some(next))), ..subscription_logs::Change::default() };
+    let mut stmts = vec![set];
+    stmts.extend(subscription_logs::record_if_changed(app, &caller.bearer, &l, subscription_logs::Cause::MaintenanceRenewed, &change));
+    stmts.push(events::record_many(app, &caller.bearer, &[(caller.account_id(), ev)], Some(1)));
+    if let Err(e) = app.db.batch(stmts).await {
         let current = licenses::find(app, caller.account_id(), &l.id).await?;
         if current.is_some_and(|c| c.maintenance_expiry != l.maintenance_expiry) {
             return Err(Error::new(Code::ConcurrentUpdate, "maintenance was renewed concurrently; retry"));

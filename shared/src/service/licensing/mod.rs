@@ -9,5 +9,7 @@ pub mod machine_relations;
 pub mod maintenance;
 pub mod related;
 pub mod relations;
+pub mod subscription_logs;
+pub mod subscriptions;
 pub mod usage;
 pub mod validation;

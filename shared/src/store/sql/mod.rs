@@ -62,6 +62,7 @@ pub mod policies;
 pub mod processes;
 pub mod products;
 pub mod second_factors;
+pub mod subscriptions;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;
