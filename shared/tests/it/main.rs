@@ -24,6 +24,7 @@ mod records;
 mod relations;
 mod replica;
 mod second_factors;
+mod subscriptions;
 mod support;
 mod validation;
 mod validation_bench;

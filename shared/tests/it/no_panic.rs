@@ -103,6 +103,9 @@ const KEYS: &[&str] = &[
     "attributes",
     "relationships",
     "meta",
+    // Subscriptions (issue 10 §5).
+    "subscriptionInterval",
+    "subscriptionStartTrigger",
 ];
 
 /// Resource types the parsers expect (and some they do not).
@@ -227,6 +230,7 @@ fn parse_everything(b: &[u8]) {
     client(usage::parse_amount(b, "increment"));
     client(validation::parse_validate_key(b));
     client(validation::parse_validate(b, "id", false));
+    client(shared::service::licensing::subscriptions::parse_expiry(b));
     for kind in [FileKind::License, FileKind::Machine] {
         client(checkout::parse_options(kind, &Query::default(), Some(b)));
     }
@@ -251,6 +255,10 @@ proptest! {
     #[test]
     fn dates_queries_and_credentials_never_panic(s in text(), t in text()) {
         let _ = shared::clock::parse_iso8601(&s);
+        if let Ok(d) = s.parse::<shared::domain::duration::IsoDuration>() {
+            let _ = d.add_to(i64::MAX);
+            let _ = d.add_to(i64::MIN);
+        }
         let q = Query::parse(&s);
         let _ = Page::from_query(&q).map(|p| p.offset());
         let _ = q.metadata_filters();
