@@ -277,6 +277,12 @@ const ROWS: &[Row] = &[
     ("GET", "/users/{U}/tokens/{TPA}", "", [404, 404, 404, 404, 404, 403, 403, 401]), // not U's token
     ("GET", "/webhook-endpoints/{W}/product", "", ADMIN),
     ("GET", "/webhook-events/{NONE}/webhookEndpoint", "", [404, 403, 403, 403, 403, 403, 403, 401]),
+    // Subscriptions (issue 10 §5): admins and the license's product; logs are scoped lists.
+    ("PATCH", "/licenses/{L*}/expires-at", r#"{"meta":{"expiry":"2099-01-01T00:00:00Z"}}"#, PRODUCT),
+    ("PUT", "/licenses/{L*}/expires-at", r#"{"meta":{"expiry":null}}"#, PRODUCT),
+    ("GET", "/licenses/{LA}/subscription-logs", "", PRODUCT),
+    ("GET", "/subscription-logs", "", CATALOGUE),
+    ("GET", "/subscription-logs/{SLA}", "", PRODUCT),
 ];
 
 #[test]

@@ -78,6 +78,9 @@ const ROUTES: &[(&str, &str)] = &[
     // Relationship writes.
     ("PUT", "/machines/{id}/owner"),
     ("PUT", "/machines/{id}/group"),
+    // Subscriptions (issue 10 §5).
+    ("PATCH", "/licenses/{id}/expires-at"),
+    ("PUT", "/licenses/{id}/expires-at"),
 ];
 
 /// Collection reads: they parse `page[…]` / `limit`.
@@ -113,6 +116,9 @@ const LISTS: &[&str] = &[
     "/products/{id}/users",
     "/products/{id}/tokens",
     "/policies/{id}/licenses",
+    // Subscriptions (issue 10 §5).
+    "/subscription-logs",
+    "/licenses/{id}/subscription-logs",
 ];
 
 /// Read routes, for hostile query strings.
@@ -177,6 +183,10 @@ const READS: &[&str] = &[
     "/products/{id}/licenses/{id}",
     "/groups/{id}/machines/{id}",
     "/users/{id}/tokens/{id}",
+    // Subscriptions (issue 10 §5).
+    "/subscription-logs",
+    "/subscription-logs/{id}",
+    "/licenses/{id}/subscription-logs",
 ];
 
 /// Pagination with bad values: a 4xx on every list.

@@ -161,13 +161,7 @@ impl IsoDuration {
     /// bounds and ordering only, never for an expiry (use [`IsoDuration::add_to`]).
     pub fn nominal_secs(&self) -> i64 {
         // Components are < 10^9 (parser), so none of these products overflow.
-        self.years * YEAR_SECS
-            + self.months * MONTH_SECS
-            + self.weeks * 7 * 86_400
-            + self.days * 86_400
-            + self.hours * 3_600
-            + self.minutes * 60
-            + self.seconds
+        self.years * YEAR_SECS + self.months * MONTH_SECS + self.weeks * 7 * 86_400 + self.days * 86_400 + self.hours * 3_600 + self.minutes * 60 + self.seconds
     }
 
     /// Whether the duration is a fixed number of seconds (no years or months).
@@ -257,8 +251,32 @@ mod tests {
             assert!(ok.parse::<IsoDuration>().is_ok(), "{ok}");
         }
         for bad in [
-            "", "P", "PT", "1Y", "p1y", "P1", "P1Y1Y", "P1M1Y", "P1D1W", "PT1H1H", "P1H", "PT1D", "P1YT", "P-1Y", "P1.5Y", "P1,5Y", "P0D", "PT0S",
-            "P1001Y", "P1234567890Y", "P1YT1H1M1S1", " P1Y", "P1Y ", "P１Y", "PTT1H", "P1DT",
+            "",
+            "P",
+            "PT",
+            "1Y",
+            "p1y",
+            "P1",
+            "P1Y1Y",
+            "P1M1Y",
+            "P1D1W",
+            "PT1H1H",
+            "P1H",
+            "PT1D",
+            "P1YT",
+            "P-1Y",
+            "P1.5Y",
+            "P1,5Y",
+            "P0D",
+            "PT0S",
+            "P1001Y",
+            "P1234567890Y",
+            "P1YT1H1M1S1",
+            " P1Y",
+            "P1Y ",
+            "P１Y",
+            "PTT1H",
+            "P1DT",
         ] {
             assert!(bad.parse::<IsoDuration>().is_err(), "{bad:?} must be rejected");
         }

@@ -12,12 +12,12 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::duration::IsoDuration;
 use super::strategy::{
     AuthenticationStrategy, CheckInInterval, ComponentUniquenessStrategy, ExpirationBasis, ExpirationStrategy, HeartbeatBasis, HeartbeatCullStrategy,
     HeartbeatResurrectionStrategy, MachineLeasingStrategy, MachineUniquenessStrategy, MatchingStrategy, OverageStrategy, ProcessLeasingStrategy, RenewalBasis,
     Scheme, TransferStrategy,
 };
-use super::duration::IsoDuration;
 use crate::clock::Millis;
 use crate::error::{AttrFault, Code, Error};
 
@@ -702,7 +702,6 @@ impl StartTrigger {
         }
     }
 }
-
 
 /// `subscriptionInterval` (type already checked): an ISO-8601 duration or null.
 pub fn subscription_interval(key: &str, v: &Value) -> Result<Option<IsoDuration>, Error> {

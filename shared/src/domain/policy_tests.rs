@@ -319,11 +319,19 @@ fn subscription_attributes_parse_and_conflict() {
     assert_eq!(stored["subscriptionInterval"], json!("P3M10D"));
     assert_eq!(serde_json::from_value::<PolicyConfig>(stored).unwrap(), p);
     assert_eq!(create(json!({"expirationBasis": "FROM_FIRST_USE"})).unwrap().subscription_start_trigger(), None);
-    assert_eq!(create(json!({"subscriptionStartTrigger": "creation", "expirationBasis": "FROM_CREATION"})).unwrap().expiration_basis, ExpirationBasis::FromCreation);
+    assert_eq!(
+        create(json!({"subscriptionStartTrigger": "creation", "expirationBasis": "FROM_CREATION"})).unwrap().expiration_basis,
+        ExpirationBasis::FromCreation
+    );
     assert_err(&err(json!({"subscriptionInterval": "P1"})), 422, "SUBSCRIPTION_INTERVAL_INVALID", "/data/attributes/subscriptionInterval");
     assert_err(&err(json!({"subscriptionInterval": 30})), 400, "PARAMETER_INVALID", "/data/attributes/subscriptionInterval");
     assert_err(&err(json!({"subscriptionInterval": "P1Y", "duration": 86_400})), 422, "SUBSCRIPTION_INTERVAL_INVALID", "/data/attributes/subscriptionInterval");
-    assert_err(&err(json!({"subscriptionStartTrigger": "renewal"})), 422, "SUBSCRIPTION_START_TRIGGER_NOT_ALLOWED", "/data/attributes/subscriptionStartTrigger");
+    assert_err(
+        &err(json!({"subscriptionStartTrigger": "renewal"})),
+        422,
+        "SUBSCRIPTION_START_TRIGGER_NOT_ALLOWED",
+        "/data/attributes/subscriptionStartTrigger",
+    );
     assert_err(&err(json!({"subscriptionStartTrigger": null})), 400, "PARAMETER_INVALID", "/data/attributes/subscriptionStartTrigger");
     assert_err(
         &err(json!({"subscriptionStartTrigger": "creation", "expirationBasis": "FROM_FIRST_ACTIVATION"})),

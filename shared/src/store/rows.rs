@@ -30,7 +30,8 @@ fn checked_config<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::E
 fn checked_subscription_interval<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     let v = Option::<String>::deserialize(d)?;
     if let Some(s) = &v {
-        s.parse::<crate::domain::duration::IsoDuration>().map_err(|e| serde::de::Error::custom(format!("stored subscription interval does not decode: {e}")))?;
+        s.parse::<crate::domain::duration::IsoDuration>()
+            .map_err(|e| serde::de::Error::custom(format!("stored subscription interval does not decode: {e}")))?;
     }
     Ok(v)
 }
@@ -39,7 +40,8 @@ fn checked_subscription_interval<'de, D: serde::Deserializer<'de>>(d: D) -> Resu
 fn checked_start_trigger<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     let v = Option::<String>::deserialize(d)?;
     if let Some(s) = &v {
-        s.parse::<crate::domain::policy::StartTrigger>().map_err(|e| serde::de::Error::custom(format!("stored subscription start trigger does not decode: {e}")))?;
+        s.parse::<crate::domain::policy::StartTrigger>()
+            .map_err(|e| serde::de::Error::custom(format!("stored subscription start trigger does not decode: {e}")))?;
     }
     Ok(v)
 }

@@ -179,7 +179,13 @@ fn a_lost_compare_and_set_writes_no_log() {
             shared::store::sql::licenses::SET_EXPIRY_FROM,
             vec![admin.account_id().into(), l.id.clone().into(), 1.into(), 0.into(), shared::store::opt(stale.expiry)],
         )];
-        s.extend(subscription_logs::record_if_changed(&app, &admin.bearer, &stale, subscription_logs::Cause::ExpiryUpdated, &subscription_logs::Change::expiry(stale.expiry, Some(1))));
+        s.extend(subscription_logs::record_if_changed(
+            &app,
+            &admin.bearer,
+            &stale,
+            subscription_logs::Cause::ExpiryUpdated,
+            &subscription_logs::Change::expiry(stale.expiry, Some(1)),
+        ));
         s
     };
     let res = block(shared::store::Db::batch(&env.db, stmts)).unwrap();

@@ -121,6 +121,11 @@ impl World {
         let (_, lb_token) = w.token(&format!("/licenses/{}/tokens", lb["id"].as_str().unwrap_or_default()));
         let ev = w.c.get(&w.acct.path("/event-logs"), w.acct.admin(), None);
         w.ids.insert("EV", ev.json["data"][0]["id"].as_str().unwrap_or_else(|| panic!("no event: {}", ev.json)).to_owned());
+        // Subscriptions (issue 10 §5): one subscription log of LA (its expiry moved far out).
+        let path = w.acct.path(&format!("/licenses/{}/expires-at", w.id("LA")));
+        w.c.patch(&path, w.acct.admin(), Some(json!({"meta":{"expiry":"2099-01-01T00:00:00Z"}}))).assert_status(200);
+        let sl = w.c.get(&w.acct.path(&format!("/licenses/{}/subscription-logs", w.id("LA"))), w.acct.admin(), None);
+        w.ids.insert("SLA", sl.json["data"][0]["id"].as_str().unwrap_or_else(|| panic!("no subscription log: {}", sl.json)).to_owned());
         w.tokens = [Some(w.acct.admin_token.clone()), Some(pa_token), Some(pb_token), Some(u_token), Some(v_token), Some(la_token), Some(lb_token), None];
         w
     }

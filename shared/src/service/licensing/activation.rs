@@ -19,10 +19,10 @@ use crate::domain::strategy::{ExpirationBasis, HeartbeatBasis, MachineLeasingStr
 use crate::error::{AttrFault, Code, Error};
 use crate::service::events::{self, Event, LeasedMachines};
 use crate::service::fleet::machines;
+use crate::service::licensing::subscription_logs;
 use crate::service::{catalogue::groups, fleet::leases, identity::users, licensing::license_tokens, licensing::licenses, metadata_text, App, Caller};
 use crate::store::rows::{ActivationStateRow, CountRow, LicenseRow, MachineRow};
 use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
-use crate::service::licensing::subscription_logs;
 use crate::Result;
 
 /// At most this many components may be sent inline with an activation.

@@ -9,8 +9,8 @@ use crate::api::input::to_one_body;
 use crate::domain::strategy::TransferStrategy;
 use crate::error::{AttrFault, Code, Error};
 use crate::service::licensing::licenses::{authorize, expiry_event};
-use crate::service::licensing::usage::Written;
 use crate::service::licensing::subscription_logs::{self, Cause, Change};
+use crate::service::licensing::usage::Written;
 use crate::service::{catalogue::policies, events, identity::users, App, Caller};
 use crate::store::rows::LicenseRow;
 use crate::store::{flag, opt, sql, Db, Kv, Stmt};
@@ -63,22 +63,24 @@ pub async fn renew<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str)
         let expiry = l.config().expiry_for_renewal(app.now(), l.expiry)?;
         let res = app
             .db
-            .batch([
-                Stmt::new(
-                    sql::licenses::SET_EXPIRY_FROM,
-                    vec![caller.account_id().into(), l.id.clone().into(), expiry.into(), app.now().into(), opt(l.expiry)],
-                ),
-                events::record_if_changed(
-                    app,
-                    caller.account_id(),
-                    &caller.bearer,
-                    events::Event { name: "license.renewed", resource_type: "licenses", resource_id: &l.id, changes: None, meta: None },
-                ),
-                events::record_if_changed(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, Some(expiry))),
-            ]
-            .into_iter()
-            .chain(subscription_logs::record_if_changed(app, &caller.bearer, &l, Cause::Renewed, &Change::expiry(l.expiry, Some(expiry))))
-            .collect())
+            .batch(
+                [
+                    Stmt::new(
+                        sql::licenses::SET_EXPIRY_FROM,
+                        vec![caller.account_id().into(), l.id.clone().into(), expiry.into(), app.now().into(), opt(l.expiry)],
+                    ),
+                    events::record_if_changed(
+                        app,
+                        caller.account_id(),
+                        &caller.bearer,
+                        events::Event { name: "license.renewed", resource_type: "licenses", resource_id: &l.id, changes: None, meta: None },
+                    ),
+                    events::record_if_changed(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, Some(expiry))),
+                ]
+                .into_iter()
+                .chain(subscription_logs::record_if_changed(app, &caller.bearer, &l, Cause::Renewed, &Change::expiry(l.expiry, Some(expiry))))
+                .collect(),
+            )
             .await?;
         if let Some(w) = Written::of(&res, 0)? {
             return Ok(w.apply(l));

@@ -51,16 +51,16 @@ pub fn parse_overrides(attrs: &mut Members) -> Result<Overrides> {
     let interval = match attrs.string("subscriptionInterval")? {
         Field::Absent => Field::Absent,
         Field::Null => Field::Null,
-        Field::Set(s) => Field::Set(s.parse().map_err(|e: crate::domain::duration::InvalidDuration| {
-            Error::attribute("subscriptionInterval", AttrFault::Invalid, e.0)
-        })?),
+        Field::Set(s) => {
+            Field::Set(s.parse().map_err(|e: crate::domain::duration::InvalidDuration| Error::attribute("subscriptionInterval", AttrFault::Invalid, e.0))?)
+        }
     };
     let trigger = match attrs.string("subscriptionStartTrigger")? {
         Field::Absent => Field::Absent,
         Field::Null => Field::Null,
-        Field::Set(s) => Field::Set(
-            s.parse().map_err(|_| Error::attribute("subscriptionStartTrigger", AttrFault::NotAllowed, "must be one of: creation, activation"))?,
-        ),
+        Field::Set(s) => {
+            Field::Set(s.parse().map_err(|_| Error::attribute("subscriptionStartTrigger", AttrFault::NotAllowed, "must be one of: creation, activation"))?)
+        }
     };
     Ok(Overrides { interval, trigger })
 }
@@ -121,7 +121,9 @@ pub fn parse_expiry(body: &[u8]) -> Result<Option<Millis>> {
     let v = match meta.string("expiry")? {
         Field::Absent => return Err(Error::new(Code::ParameterMissing, "is missing").pointer("/meta/expiry")),
         Field::Null => None,
-        Field::Set(s) => Some(parse_iso8601(&s).ok_or_else(|| Error::attribute("expiry", AttrFault::Invalid, "must be a valid ISO-8601 timestamp").pointer("/meta/expiry"))?),
+        Field::Set(s) => Some(
+            parse_iso8601(&s).ok_or_else(|| Error::attribute("expiry", AttrFault::Invalid, "must be a valid ISO-8601 timestamp").pointer("/meta/expiry"))?,
+        ),
     };
     meta.finish()?;
     Ok(v)

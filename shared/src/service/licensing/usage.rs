@@ -10,10 +10,10 @@ use crate::api::input::{parse_body, type_mismatch, Members};
 use crate::clock::Millis;
 use crate::domain::strategy::ExpirationBasis;
 use crate::error::{AttrFault, Code, Error};
+use crate::service::licensing::subscription_logs;
 use crate::service::{events, licensing::licenses, App, Caller};
 use crate::store::rows::LicenseRow;
 use crate::store::{sql, Db, Kv, Stmt, StmtResult, StoreError};
-use crate::service::licensing::subscription_logs;
 use crate::Result;
 
 /// Reads the optional `meta.<name>` amount of a usage request (default 1, at least 1).

@@ -17,10 +17,10 @@ use crate::domain::license;
 use crate::domain::strategy::ExpirationBasis;
 use crate::domain::validation::{validate, LicenseFacts, Limits, MachineFacts, Outcome, Scope, UserRef, ValidationInput};
 use crate::error::{Code, Error};
+use crate::service::licensing::subscription_logs;
 use crate::service::{events, fleet::leases, App, Bearer, Caller};
 use crate::store::rows::{LicenseRow, UserRefRow, ValidationMachineRow};
 use crate::store::{sql, Db, Kv, Stmt, StoreError};
-use crate::service::licensing::subscription_logs;
 use crate::Result;
 
 /// Members `meta.scope` may have.
