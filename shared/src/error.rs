@@ -142,8 +142,9 @@ error_codes! {
     /// 422: Keygen's generic unprocessable entity (check-in not required, detaching what is
     /// not attached), which Keygen renders without a code.
     UnprocessableEntity,    422, "UNPROCESSABLE_ENTITY",    "Unprocessable entity";
-    /// 422: the license's policy has no maintenanceDuration, so maintenance cannot be renewed.
-    PolicyMaintenanceDurationMissing, 422, "POLICY_MAINTENANCE_DURATION_MISSING", "Unprocessable resource";
+    /// 422: the license has no maintenance policy, so maintenance cannot be renewed (issue 10 §5;
+    /// replaced POLICY_MAINTENANCE_DURATION_MISSING with the per-policy maintenanceDuration).
+    MaintenancePolicyMissing, 422, "MAINTENANCE_POLICY_MISSING", "Unprocessable resource";
     /// 409: a concurrent change won (retry the request).
     ConcurrentUpdate,       409, "CONFLICT",                "Conflict";
     /// 422: the entity is in a state that forbids the action.

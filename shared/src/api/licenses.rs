@@ -19,6 +19,7 @@ pub fn policy(p: &PolicyRow) -> ResourceObject {
         .attr("metadata", Value::Object(json_object(&p.metadata)))
         .timestamps(p.created_at, p.updated_at)
         .to_one("product", "products", Some(&p.product_id))
+        .to_one("maintenancePolicy", "maintenance-policies", p.maintenance_policy_id.as_deref())
         .to_many("licenses", None)
         .to_many("entitlements", None)
 }
@@ -63,6 +64,8 @@ pub fn license(l: &LicenseRow, now: Millis) -> ResourceObject {
         // Subscriptions (issue 10 §5): effective values (the license's override, else the policy's).
         .attr("subscriptionInterval", cfg.subscription_interval.map(|d| d.to_string()))
         .attr("subscriptionStartTrigger", cfg.subscription_start_trigger().map(|t| t.as_str()))
+        .attr("currentReleaseVersion", l.current_release_version.clone())
+        .attr("maxAllowedReleaseVersion", l.max_allowed_release_version.clone())
         .attr("permissions", json!([]))
         .attr("metadata", Value::Object(json_object(&l.metadata)))
         .timestamps(l.created_at, l.updated_at)
@@ -70,6 +73,7 @@ pub fn license(l: &LicenseRow, now: Millis) -> ResourceObject {
         .to_one("policy", "policies", Some(&l.policy_id))
         .to_one("group", "groups", l.group_id.as_deref())
         .to_one("owner", "users", l.owner_id.as_deref())
+        .to_one("maintenancePolicy", "maintenance-policies", l.maintenance_policy_id.as_deref())
         .to_many("users", Some(json!({"count": l.users_count()})))
         .to_many("machines", Some(json!({"cores": l.machines_cores, "memory": l.machines_memory, "disk": l.machines_disk, "count": l.machines_count})))
         .to_many("tokens", None)

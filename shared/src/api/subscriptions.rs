@@ -1,10 +1,10 @@
-//! Rendering of subscription logs (issue 10 §5).
+//! Rendering of subscription logs and maintenance policies (issue 10 §5).
 
 use serde_json::{json, Map, Value};
 
 use super::document::ResourceObject;
 use crate::clock::iso8601;
-use crate::store::rows::SubscriptionLogRow;
+use crate::store::rows::{json_object, MaintenancePolicyRow, SubscriptionLogRow};
 
 /// A subscription log: `action`, the `changes` that differ (as event logs render them,
 /// `{"expiry": [from, to]}`), and the license, product and whodunnit relationships.
@@ -33,4 +33,17 @@ pub fn subscription_log(s: &SubscriptionLogRow) -> ResourceObject {
     };
     r.relationships.insert("whodunnit".into(), json!({"data": who}));
     r
+}
+
+/// A maintenance policy.
+pub fn maintenance_policy(m: &MaintenancePolicyRow) -> ResourceObject {
+    ResourceObject::new(&m.account_id, "maintenance-policies", &m.id)
+        .attr("name", m.name.clone())
+        .attr("subscriptionInterval", m.subscription_interval.to_string())
+        .attr("subscriptionStartTrigger", m.subscription_start_trigger.as_str())
+        .attr("allowMajorVersionUpdates", m.allow_major_version_updates != 0)
+        .attr("allowMinorVersionUpdates", m.allow_minor_version_updates != 0)
+        .attr("metadata", Value::Object(json_object(&m.metadata)))
+        .timestamps(m.created_at, m.updated_at)
+        .to_one("product", "products", Some(&m.product_id))
 }

@@ -1,6 +1,7 @@
 //! A policy's configuration: every Keygen policy attribute except `name`, `metadata` and the
-//! `product` relationship (`reference/keygen-wire.md` §3), plus two Cryptlex-derived extensions
-//! (`maintenanceDuration`, `expiringSoonEventOffset`).
+//! `product` relationship (`reference/keygen-wire.md` §3), plus Cryptlex-derived extensions
+//! (`expiringSoonEventOffset`, `subscriptionInterval` / `subscriptionStartTrigger`; the former
+//! `maintenanceDuration` became maintenance policies, issue 10 §5).
 //!
 //! [`PolicyConfig`] is stored as one JSON column. Every field has a serde default, so a key that a
 //! stored document lacks reads as Keygen's default and new attributes need no migration.
@@ -30,7 +31,7 @@ pub const MAX_SAFE_INT: i64 = 9_007_199_254_740_991;
 pub const DEFAULT_HEARTBEAT_DURATION_SECS: i64 = 600;
 /// Default `expiringSoonEventOffset`: three days, Keygen's fixed `license.expiring-soon` window.
 pub const DEFAULT_EXPIRING_SOON_OFFSET_SECS: i64 = 259_200;
-/// Smallest `duration` (and `maintenanceDuration`): one day.
+/// Smallest `duration`: one day.
 pub const MIN_DURATION_SECS: i64 = 86_400;
 /// Smallest `heartbeatDuration`: one minute.
 pub const MIN_HEARTBEAT_DURATION_SECS: i64 = 60;
@@ -84,7 +85,6 @@ pub const ATTRIBUTES: &[&str] = &[
     "requirePrimaryReads",
     "checkInInterval",
     "checkInIntervalCount",
-    "maintenanceDuration",
     "expiringSoonEventOffset",
     // Subscriptions (issue 10 §5, Cryptlex 3.78): after `expirationBasis`, which the trigger sets.
     "subscriptionInterval",
@@ -186,9 +186,6 @@ pub struct PolicyConfig {
     pub check_in_interval: Option<CheckInInterval>,
     /// `checkInIntervalCount`: 1..=365.
     pub check_in_interval_count: Option<i64>,
-    /// Extension (Cryptlex `maintenanceDuration`): seconds of updates a license gets after
-    /// creation or renewal, independent of `duration`; `None` for no maintenance period.
-    pub maintenance_duration: Option<i64>,
     /// Extension (Cryptlex): how long before expiry `license.expiring-soon` fires, in seconds.
     pub expiring_soon_event_offset: i64,
     /// Extension (Cryptlex `subscriptionInterval`): the license period as an ISO-8601 duration
@@ -243,7 +240,6 @@ impl Default for PolicyConfig {
             require_primary_reads: false,
             check_in_interval: None,
             check_in_interval_count: None,
-            maintenance_duration: None,
             expiring_soon_event_offset: DEFAULT_EXPIRING_SOON_OFFSET_SECS,
             subscription_interval: None,
         }
@@ -269,8 +265,7 @@ fn kind_of(key: &str) -> Option<Kind> {
         | "maxDisk"
         | "maxUses"
         | "heartbeatDuration"
-        | "checkInIntervalCount"
-        | "maintenanceDuration" => Kind::Integer { nullable: true },
+        | "checkInIntervalCount" => Kind::Integer { nullable: true },
         "expiringSoonEventOffset" => Kind::Integer { nullable: false },
         "strict"
         | "floating"
@@ -489,7 +484,6 @@ impl PolicyConfig {
             "requirePrimaryReads" => self.require_primary_reads = flag,
             "checkInInterval" => self.check_in_interval = enumerated(key, v)?,
             "checkInIntervalCount" => self.check_in_interval_count = int(key, v)?,
-            "maintenanceDuration" => self.maintenance_duration = int(key, v)?,
             "expiringSoonEventOffset" => self.expiring_soon_event_offset = int(key, v)?.unwrap_or(DEFAULT_EXPIRING_SOON_OFFSET_SECS),
             "subscriptionInterval" => self.subscription_interval = subscription_interval(key, v)?,
             "subscriptionStartTrigger" => self.expiration_basis = start_trigger(key, v)?.basis(),
@@ -517,7 +511,6 @@ impl PolicyConfig {
         in_range("maxMemory", self.max_memory, 1, MAX_SAFE_INT, "must be greater than or equal to 1")?;
         in_range("maxDisk", self.max_disk, 1, MAX_SAFE_INT, "must be greater than or equal to 1")?;
         in_range("maxUses", self.max_uses, 0, INT4_MAX, "must be greater than or equal to 0")?;
-        in_range("maintenanceDuration", self.maintenance_duration, MIN_DURATION_SECS, INT4_MAX, "must be greater than or equal to 86400 (1 day)")?;
         in_range("expiringSoonEventOffset", Some(self.expiring_soon_event_offset), 0, INT4_MAX, "must be greater than or equal to 0")?;
         if self.duration.is_some() && self.subscription_interval.is_some() {
             return Err(invalid("subscriptionInterval", "cannot be combined with duration (set duration to null to use a subscription interval)"));

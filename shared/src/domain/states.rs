@@ -113,6 +113,10 @@ str_enum! {
         SubscriptionUpdated = "subscription-updated",
         /// `actions/renew-maintenance`.
         MaintenanceRenewed = "maintenance-renewed",
+        /// `actions/extend-maintenance`.
+        MaintenanceExtended = "maintenance-extended",
+        /// `PUT /licenses/{id}/maintenance-policy`.
+        MaintenancePolicyChanged = "maintenance-policy-changed",
     }
 }
 
@@ -164,6 +168,7 @@ mod tests {
             ("webhook_endpoints.signature_algorithm", strs(SignatureAlgorithm::ALL, SignatureAlgorithm::as_str)),
             // Subscriptions (issue 10 §5).
             ("licenses.subscription_start_trigger", strs(StartTrigger::ALL, StartTrigger::as_str)),
+            ("maintenance_policies.subscription_start_trigger", strs(StartTrigger::ALL, StartTrigger::as_str)),
             ("subscription_logs.action", strs(SubscriptionLogAction::ALL, SubscriptionLogAction::as_str)),
         ]
     }

@@ -170,6 +170,9 @@ pub struct PolicyRow {
     pub metadata: String,
     pub created_at: Millis,
     pub updated_at: Millis,
+    /// Default maintenance policy of its licenses (migration 0013).
+    #[serde(default)]
+    pub maintenance_policy_id: Option<String>,
 }
 
 impl PolicyRow {
@@ -218,6 +221,13 @@ pub struct LicenseRow {
     pub subscription_interval: Option<String>,
     #[serde(default, deserialize_with = "checked_start_trigger")]
     pub subscription_start_trigger: Option<String>,
+    /// Maintenance policy and release versions (migration 0013).
+    #[serde(default)]
+    pub maintenance_policy_id: Option<String>,
+    #[serde(default)]
+    pub current_release_version: Option<String>,
+    #[serde(default)]
+    pub max_allowed_release_version: Option<String>,
     #[serde(deserialize_with = "checked_config")]
     pub policy_config: String,
     pub owner_banned_at: Option<Millis>,
@@ -534,4 +544,20 @@ pub struct SubscriptionLogRow {
     pub whodunnit_type: Option<String>,
     pub whodunnit_id: Option<String>,
     pub created_at: Millis,
+}
+
+/// `maintenance_policies` (migration 0013); interval and trigger are checked on read.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MaintenancePolicyRow {
+    pub id: String,
+    pub account_id: String,
+    pub product_id: String,
+    pub name: String,
+    pub subscription_interval: crate::domain::duration::IsoDuration,
+    pub subscription_start_trigger: crate::domain::states::StartTrigger,
+    pub allow_major_version_updates: i64,
+    pub allow_minor_version_updates: i64,
+    pub metadata: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
 }

@@ -33,3 +33,15 @@ pub async fn for_license(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     let (rows, n, page) = subscription_logs::for_license(&cx.app, &cx.caller, id, &cx.req.query).await?;
     Ok(Reply::ok(list_doc(cx, &rows, n, page, subscription_log)))
 }
+
+/// `POST /licenses/{id}/actions/extend-maintenance`.
+pub async fn extend_maintenance(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    let l = shared::service::licensing::maintenance::extend(&cx.app, &cx.caller, id, &cx.req.body).await?;
+    Ok(Reply::ok(Document::one(license(&l, cx.app.now()))))
+}
+
+/// `PUT /licenses/{id}/maintenance-policy`.
+pub async fn set_maintenance_policy(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    let l = shared::service::licensing::maintenance::set_policy(&cx.app, &cx.caller, id, &cx.req.body).await?;
+    Ok(Reply::ok(Document::one(license(&l, cx.app.now()))))
+}

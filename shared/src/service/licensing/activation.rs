@@ -237,6 +237,7 @@ pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, mut a:
             stmts.extend(subscription_logs::record_if_changed(app, &caller.bearer, &l, subscription_logs::Cause::FirstActivated, &change));
         }
     }
+    stmts.extend(crate::service::licensing::maintenance::on_activation(app, caller, &l, &id).await?);
     let license_event = |name| Event { name, resource_type: "licenses", resource_id: &l.id, changes: None, meta: None };
     stmts.push(Stmt::new(sql::machines::MARK_FIRST_ACTIVATION, vec![account.clone().into(), l.id.clone().into(), now.into(), id.clone().into()]));
     stmts.push(events::record_if_changed(app, &account, &caller.bearer, license_event("license.first-activated")));

@@ -42,6 +42,9 @@ pub struct LicenseInput {
     group: Field<String>,
     /// Subscription overrides (issue 10 §5).
     subscription: crate::service::licensing::subscriptions::Overrides,
+    /// Maintenance policy and release versions (issue 10 §5).
+    maintenance_policy: Field<String>,
+    release_versions: crate::service::licensing::maintenance::ReleaseVersions,
 }
 
 /// Parses a license document (create or update).
@@ -64,6 +67,8 @@ pub fn parse(body: &[u8], creating: bool) -> Result<LicenseInput> {
     }
     l.metadata = r.attrs.object("metadata")?;
     l.subscription = crate::service::licensing::subscriptions::parse_overrides(&mut r.attrs)?;
+    l.release_versions = crate::service::licensing::maintenance::parse_versions(&mut r.attrs)?;
+    l.maintenance_policy = r.rels.one("maintenancePolicy", "maintenance-policies")?;
     r.attrs.raw("permissions");
     l.policy = r.rels.one("policy", "policies")?;
     l.owner = r.rels.one("owner", "users")?;
@@ -82,6 +87,7 @@ pub fn parse(body: &[u8], creating: bool) -> Result<LicenseInput> {
             (l.policy.is_present(), "/data/relationships/policy"),
             (l.owner.is_present(), "/data/relationships/owner"),
             (l.suspended.is_present(), "/data/attributes/suspended"),
+            (l.maintenance_policy.is_present(), "/data/relationships/maintenancePolicy"),
         ] {
             if f {
                 return Err(Error::new(Code::ParameterUnpermitted, "unpermitted parameter (use the actions and relationship endpoints)").pointer(ptr));
@@ -238,7 +244,9 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
             || input.protected.is_present()
             || input.limits.iter().any(Field::is_present)
             || input.key.is_present()
-            || input.subscription.is_present();
+            || input.subscription.is_present()
+            || input.maintenance_policy.is_present()
+            || input.release_versions.is_present();
         if restricted {
             return Err(Error::forbidden());
         }
@@ -246,6 +254,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
     if input.group.is_present() {
         return Err(Error::attribute("group", AttrFault::NotFound, "must exist"));
     }
+    let maintenance = crate::service::licensing::maintenance::for_new_license(app, &policy, &input.maintenance_policy).await?;
     let id = input.id.clone().unwrap_or_else(|| app.uuid());
     let expiry = match input.expiry {
         Field::Set(e) => Some(e),
@@ -309,7 +318,8 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
             events::Event { name: "license.created", resource_type: "licenses", resource_id: &id, changes: None, meta: None },
         ),
     ];
-    stmts.extend(crate::service::licensing::maintenance::initial_stmt(caller.account_id(), &id, &cfg, now));
+    stmts.extend(crate::service::licensing::maintenance::initial_stmts(caller.account_id(), &id, maintenance.as_ref(), now));
+    stmts.extend(input.release_versions.stmt(caller.account_id(), &id, (None, None), now));
     stmts.extend(crate::service::licensing::subscriptions::create_stmts(caller.account_id(), &id, &input.subscription, now));
     // The insert is `ON CONFLICT DO NOTHING`: no row means a conflict (or the policy went away),
     // found positively below; any other store error is a 500, never a client error.
@@ -357,6 +367,8 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
         stmts.extend(subscription_logs::record_if_changed(app, &caller.bearer, &l, Cause::ExpiryUpdated, &Change::expiry(l.expiry, expiry)));
     }
     stmts.extend(crate::service::licensing::subscriptions::update_stmts(app, caller, &l, &input.subscription));
+    let versions_now = (l.current_release_version.clone(), l.max_allowed_release_version.clone());
+    stmts.extend(input.release_versions.stmt(caller.account_id(), &l.id, versions_now, app.now()));
     app.db.batch(stmts).await?;
     reload(app, caller, &l.id).await
 }

@@ -58,6 +58,7 @@ pub mod jobs;
 pub mod license_actions;
 pub mod licenses;
 pub mod machines;
+pub mod maintenance_policies;
 pub mod policies;
 pub mod processes;
 pub mod products;
