@@ -12,10 +12,10 @@ use std::pin::Pin;
 
 use shared::error::{Code, Error};
 
+use crate::endpoints::catalogue::maintenance_policies;
 use crate::endpoints::catalogue::{entitlements, groups, policies, products};
 use crate::endpoints::fleet::{components, machines, processes};
 use crate::endpoints::identity::{accounts, passwords, profiles, second_factors, tokens, users};
-use crate::endpoints::catalogue::maintenance_policies;
 use crate::endpoints::licensing::subscriptions;
 use crate::endpoints::licensing::{activation, checkouts, license_actions, licenses, related, relations, validations};
 use crate::endpoints::lifecycle::{events, webhook_relations, webhooks};

@@ -81,6 +81,12 @@ const ROUTES: &[(&str, &str)] = &[
     // Subscriptions (issue 10 §5).
     ("PATCH", "/licenses/{id}/expires-at"),
     ("PUT", "/licenses/{id}/expires-at"),
+    ("POST", "/licenses/{id}/actions/extend-maintenance"),
+    ("PUT", "/licenses/{id}/maintenance-policy"),
+    ("POST", "/maintenance-policies"),
+    ("PATCH", "/maintenance-policies/{id}"),
+    ("DELETE", "/maintenance-policies/{id}"),
+    ("PUT", "/policies/{id}/maintenance-policy"),
 ];
 
 /// Collection reads: they parse `page[…]` / `limit`.
@@ -119,6 +125,7 @@ const LISTS: &[&str] = &[
     // Subscriptions (issue 10 §5).
     "/subscription-logs",
     "/licenses/{id}/subscription-logs",
+    "/maintenance-policies",
 ];
 
 /// Read routes, for hostile query strings.
@@ -187,6 +194,8 @@ const READS: &[&str] = &[
     "/subscription-logs",
     "/subscription-logs/{id}",
     "/licenses/{id}/subscription-logs",
+    "/maintenance-policies",
+    "/maintenance-policies/{id}",
 ];
 
 /// Pagination with bad values: a 4xx on every list.

@@ -197,3 +197,78 @@ fn concurrent_renewals_each_log_their_own_step() {
     let r = a.client().get(&a.path(&format!("/licenses/{id}")), a.admin(), None);
     assert_eq!(r.assert_status(200).json["data"]["attributes"]["expiry"], expiry.as_str());
 }
+
+#[test]
+fn maintenance_policies_drive_the_maintenance_window() {
+    let a = server().bootstrap_account();
+    let c = a.client();
+    let pid = product(&a);
+    let body = json!({"data":{"type":"maintenance-policies","attributes":{"name":"Gold","subscriptionInterval":"P1M","allowMajorVersionUpdates":false},
+        "relationships":{"product":{"data":{"type":"products","id":pid}}}}});
+    let m = c.post(&a.path("/maintenance-policies"), a.admin(), Some(body)).assert_status(201).json["data"].clone();
+    let mid = m["id"].as_str().unwrap();
+    assert_eq!(
+        (
+            m["attributes"]["subscriptionInterval"].as_str(),
+            m["attributes"]["subscriptionStartTrigger"].as_str(),
+            m["attributes"]["allowMajorVersionUpdates"].as_bool()
+        ),
+        (Some("P1M"), Some("creation"), Some(false))
+    );
+    // A policy's default: its new licenses get it and start the window at creation.
+    let p = policy(&a, &pid, json!({}));
+    let ppath = a.path(&format!("/policies/{}/maintenance-policy", p["id"].as_str().unwrap()));
+    let r = c.put(&ppath, a.admin(), Some(json!({"data":{"type":"maintenance-policies","id":mid}})));
+    assert_eq!(r.assert_status(200).json["data"]["relationships"]["maintenancePolicy"]["data"]["id"], mid);
+    let l = license(&a, p["id"].as_str().unwrap(), json!({"currentReleaseVersion": "1.4.0", "maxAllowedReleaseVersion": "1.9.9"}));
+    let id = l["id"].as_str().unwrap();
+    assert_eq!(l["relationships"]["maintenancePolicy"]["data"]["id"], mid);
+    let end = plus_months(l["attributes"]["created"].as_str().unwrap(), 1);
+    assert_eq!(l["attributes"]["maintenanceExpiry"], end.as_str());
+    assert_eq!((l["attributes"]["currentReleaseVersion"].as_str(), l["attributes"]["maxAllowedReleaseVersion"].as_str()), (Some("1.4.0"), Some("1.9.9")));
+
+    // Renew (one interval from the end) and extend (a given duration).
+    let r = c.post(&a.path(&format!("/licenses/{id}/actions/renew-maintenance")), a.admin(), None);
+    let renewed = plus_months(&end, 1);
+    assert_eq!(r.assert_status(200).json["data"]["attributes"]["maintenanceExpiry"], renewed.as_str());
+    let r = c.post(&a.path(&format!("/licenses/{id}/actions/extend-maintenance")), a.admin(), Some(json!({"meta":{"duration":"P2M"}})));
+    assert_eq!(r.assert_status(200).json["data"]["attributes"]["maintenanceExpiry"], plus_months(&renewed, 2).as_str());
+    let r = c.post(&a.path(&format!("/licenses/{id}/actions/extend-maintenance")), a.admin(), Some(json!({"meta":{"duration":"2 months"}})));
+    assert_eq!((r.status, r.error_code(), r.json["errors"][0]["source"]["pointer"].as_str()), (422, Some("DURATION_INVALID"), Some("/meta/duration")));
+    let rows = logs(&a, id);
+    let actions: Vec<&str> = rows.iter().map(|r| r["attributes"]["action"].as_str().unwrap_or_default()).collect();
+    assert_eq!(actions, ["maintenance-extended", "maintenance-renewed"]);
+    assert_eq!(rows[1]["attributes"]["changes"]["maintenanceExpiry"], json!([end, renewed]));
+
+    // Detach, then versions: PATCH clears one; bad versions are 422 with a pointer.
+    let lpath = a.path(&format!("/licenses/{id}/maintenance-policy"));
+    let r = c.put(&lpath, a.admin(), Some(json!({"data":null})));
+    assert_eq!(r.assert_status(200).json["data"]["relationships"]["maintenancePolicy"]["data"], Value::Null);
+    let r = c.post(&a.path(&format!("/licenses/{id}/actions/renew-maintenance")), a.admin(), None);
+    assert_eq!((r.status, r.error_code()), (422, Some("MAINTENANCE_POLICY_MISSING")));
+    let r = c.patch(&a.path(&format!("/licenses/{id}")), a.admin(), Some(json!({"data":{"type":"licenses","attributes":{"maxAllowedReleaseVersion":null}}})));
+    assert_eq!(r.assert_status(200).json["data"]["attributes"]["maxAllowedReleaseVersion"], Value::Null);
+    assert_eq!(r.json["data"]["attributes"]["currentReleaseVersion"], "1.4.0");
+    let r = c.patch(&a.path(&format!("/licenses/{id}")), a.admin(), Some(json!({"data":{"type":"licenses","attributes":{"currentReleaseVersion":"latest"}}})));
+    assert_eq!((r.status, r.json["errors"][0]["source"]["pointer"].as_str()), (422, Some("/data/attributes/currentReleaseVersion")));
+    // The former attribute is gone.
+    let r = c.patch(
+        &a.path(&format!("/policies/{}", p["id"].as_str().unwrap())),
+        a.admin(),
+        Some(json!({"data":{"type":"policies","attributes":{"maintenanceDuration":86_400}}})),
+    );
+    assert_eq!(r.status / 100, 4, "{}", r.json);
+
+    // CRUD: update, list, delete (the license keeps its window, the policy loses its default).
+    let r = c.patch(
+        &a.path(&format!("/maintenance-policies/{mid}")),
+        a.admin(),
+        Some(json!({"data":{"type":"maintenance-policies","attributes":{"subscriptionInterval":"P1Y"}}})),
+    );
+    assert_eq!(r.assert_status(200).json["data"]["attributes"]["subscriptionInterval"], "P1Y");
+    let r = c.get(&a.path("/maintenance-policies"), a.admin(), None);
+    assert_eq!(r.assert_status(200).json["data"].as_array().map(Vec::len), Some(1));
+    c.delete(&a.path(&format!("/maintenance-policies/{mid}")), a.admin(), None).assert_status(204);
+    let r = c.get(&a.path(&format!("/policies/{}", p["id"].as_str().unwrap())), a.admin(), None);
+    assert_eq!(r.assert_status(200).json["data"]["relationships"]["maintenancePolicy"]["data"], Value::Null);
+}

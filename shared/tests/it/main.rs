@@ -14,6 +14,7 @@ mod lifecycle;
 mod lifecycle_scale;
 mod limits;
 mod machines;
+mod maintenance_policies;
 mod no_panic;
 mod offline;
 mod outbox;

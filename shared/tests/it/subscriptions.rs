@@ -193,3 +193,58 @@ fn a_lost_compare_and_set_writes_no_log() {
     assert_eq!(logs(&env, &admin, &l).len(), 1, "only the real change is logged");
     assert_eq!(count_events(&env, "license.subscription.updated", &l.id), 1);
 }
+
+/// The data part of migration 0013 (after its `-- Data:` comment), run over rows written the
+/// way the former `maintenanceDuration` left them: each distinct duration of a product becomes
+/// one maintenance policy, policies and licenses point at it, expiries are untouched.
+#[test]
+fn migration_0013_turns_maintenance_durations_into_maintenance_policies() {
+    use shared::store::Db;
+    let env = Env::new();
+    let admin = env.admin();
+    let (a, b) = (env.product(&admin, "A"), env.product(&admin, "B"));
+    let (p30, p30b, p_odd, p_none, q30) = (
+        env.policy(&admin, &a, json!({})),
+        env.policy(&admin, &a, json!({})),
+        env.policy(&admin, &a, json!({})),
+        env.policy(&admin, &a, json!({})),
+        env.policy(&admin, &b, json!({})),
+    );
+    let l = env.license(&admin, &p30, json!({}));
+    for (p, secs) in [(&p30, Some(30 * 86_400)), (&p30b, Some(30 * 86_400)), (&p_odd, Some(86_400 + 1)), (&q30, Some(30 * 86_400)), (&p_none, None)] {
+        if let Some(s) = secs {
+            block(env.db.execute("UPDATE policies SET config = json_set(config, '$.maintenanceDuration', ?2) WHERE id = ?1", &[p.id.clone().into(), s.into()]))
+                .unwrap();
+        }
+    }
+    block(env.db.execute("UPDATE licenses SET maintenance_expiry = 12345 WHERE id = ?1", &[l.id.clone().into()])).unwrap();
+    let text = std::fs::read_to_string(shared::store::sqlite::migrations_dir().join("0013_create_subscriptions.sql")).unwrap();
+    let data = text.split("-- Data:").nth(1).and_then(|d| d.split_once('\n')).unwrap().1;
+    let body: String = data.lines().filter(|line| !line.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n");
+    for stmt in body.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
+        block(env.db.execute(stmt.trim_end_matches(';'), &[])).unwrap_or_else(|e| panic!("{stmt}: {e}"));
+    }
+    let mps = block(env.db.query(
+        "SELECT product_id, subscription_interval, subscription_start_trigger, id FROM maintenance_policies ORDER BY product_id, subscription_interval",
+        &[],
+    ))
+    .unwrap();
+    let mut got: Vec<(String, String)> =
+        mps.iter().map(|r| (r["product_id"].as_str().unwrap().to_owned(), r["subscription_interval"].as_str().unwrap().to_owned())).collect();
+    got.sort();
+    let mut want = vec![(a.id.clone(), "P30D".to_owned()), (a.id.clone(), "PT86401S".to_owned()), (b.id.clone(), "P30D".to_owned())];
+    want.sort();
+    assert_eq!(got, want);
+    assert!(mps.iter().all(|r| r["subscription_start_trigger"] == "creation" && shared::rng::is_uuid(r["id"].as_str().unwrap())));
+    let policy_mp = |id: &str| block(env.db.query("SELECT maintenance_policy_id AS m, config FROM policies WHERE id = ?1", &[id.into()])).unwrap()[0].clone();
+    assert_eq!(policy_mp(&p30.id)["m"], policy_mp(&p30b.id)["m"], "one maintenance policy per distinct duration");
+    assert_ne!(policy_mp(&p30.id)["m"], policy_mp(&q30.id)["m"], "per product");
+    assert_eq!(policy_mp(&p_none.id)["m"], serde_json::Value::Null);
+    assert!(!policy_mp(&p30.id)["config"].as_str().unwrap().contains("maintenanceDuration"), "the ad-hoc attribute is gone");
+    let lic = reread(&env, &admin, &l);
+    assert_eq!(lic.maintenance_policy_id.as_ref().map(|s| serde_json::Value::from(s.as_str())), Some(policy_mp(&p30.id)["m"].clone()));
+    assert_eq!(lic.maintenance_expiry, Some(12345), "licenses keep their maintenance expiry");
+    // The migrated rows work: renewal adds the 30 days from now.
+    let r = block(shared::service::licensing::maintenance::renew(&env.app(), &admin, &l.id)).unwrap();
+    assert_eq!(r.maintenance_expiry, Some(env.clock.now_ms() + 30 * 86_400_000));
+}

@@ -105,7 +105,8 @@ impl Env {
         let mut a = attrs.as_object().cloned().unwrap_or_default();
         a.insert("name".into(), "Maintenance".into());
         a.insert("subscriptionInterval".into(), interval.into());
-        let body = serde_json::json!({"data":{"type":"maintenance-policies","attributes":a,"relationships":{"product":{"data":{"type":"products","id":product.id}}}}});
+        let body =
+            serde_json::json!({"data":{"type":"maintenance-policies","attributes":a,"relationships":{"product":{"data":{"type":"products","id":product.id}}}}});
         let m = block(mp::create(&self.app(), admin, mp::parse(body.to_string().as_bytes(), true).unwrap())).unwrap();
         let policy = self.policy(admin, product, serde_json::json!({}));
         let link = serde_json::json!({"data":{"type":"maintenance-policies","id":m.id}}).to_string();

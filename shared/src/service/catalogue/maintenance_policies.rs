@@ -46,7 +46,9 @@ pub fn parse(body: &[u8], creating: bool) -> Result<MaintenancePolicyInput> {
         Field::Absent => Field::Absent,
     };
     m.trigger = match r.attrs.string("subscriptionStartTrigger")? {
-        Field::Set(s) => Field::Set(s.parse().map_err(|_| Error::attribute("subscriptionStartTrigger", AttrFault::NotAllowed, "must be one of: creation, activation"))?),
+        Field::Set(s) => {
+            Field::Set(s.parse().map_err(|_| Error::attribute("subscriptionStartTrigger", AttrFault::NotAllowed, "must be one of: creation, activation"))?)
+        }
         Field::Null => return Err(Error::attribute("subscriptionStartTrigger", AttrFault::NotAllowed, "must be one of: creation, activation")),
         Field::Absent => Field::Absent,
     };
@@ -120,8 +122,13 @@ fn event<'a>(name: &'a str, id: &'a str) -> events::Event<'a> {
 pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: MaintenancePolicyInput) -> Result<MaintenancePolicyRow> {
     access::gate(caller, Action::MaintenancePolicyCreate)?;
     let product = input.product.clone().set().unwrap_or_default();
-    access::check(caller, Action::MaintenancePolicyCreate, own(caller, &product), "product", &product)
-        .map_err(|e| if e.is(Code::NotFound) { Error::attribute("product", AttrFault::NotFound, "must exist") } else { e })?;
+    access::check(caller, Action::MaintenancePolicyCreate, own(caller, &product), "product", &product).map_err(|e| {
+        if e.is(Code::NotFound) {
+            Error::attribute("product", AttrFault::NotFound, "must exist")
+        } else {
+            e
+        }
+    })?;
     let acc = caller.account_id();
     let id = input.id.clone().unwrap_or_else(|| app.uuid());
     let params = vec![
@@ -199,7 +206,12 @@ pub async fn set_for_policy<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, 
     let params = vec![acc.into(), p.id.clone().into(), crate::store::opt(target.clone()), app.now().into()];
     let stmts = vec![
         Stmt::new(sql::maintenance_policies::SET_POLICY_MAINTENANCE_POLICY, params),
-        events::record_if_changed(app, acc, &caller.bearer, events::Event { name: "policy.updated", resource_type: "policies", resource_id: &p.id, changes: None, meta: None }),
+        events::record_if_changed(
+            app,
+            acc,
+            &caller.bearer,
+            events::Event { name: "policy.updated", resource_type: "policies", resource_id: &p.id, changes: None, meta: None },
+        ),
     ];
     if app.db.batch(stmts).await?.first().map_or(0, |r| r.changes) == 0 {
         return Err(Error::attribute("maintenancePolicy", AttrFault::NotFound, "must exist").pointer("/data"));

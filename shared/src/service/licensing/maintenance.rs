@@ -132,7 +132,8 @@ pub async fn extend<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
 /// the end it was read with, with the subscription log and the event in the same batch.
 async fn write<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, l: LicenseRow, by: &IsoDuration, cause: Cause, name: &str) -> Result<LicenseRow> {
     let now = app.now();
-    let next = license::maintenance_expiry_after(by, l.maintenance_expiry, now).ok_or_else(|| Error::attribute("maintenanceExpiry", AttrFault::Invalid, "out of range"))?;
+    let next = license::maintenance_expiry_after(by, l.maintenance_expiry, now)
+        .ok_or_else(|| Error::attribute("maintenanceExpiry", AttrFault::Invalid, "out of range"))?;
     let ev = Event {
         name,
         resource_type: "licenses",
@@ -140,7 +141,8 @@ async fn write<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, l: LicenseRow
         changes: Some(json!({"maintenanceExpiry": [l.maintenance_expiry.map(iso8601), iso8601(next)]})),
         meta: None,
     };
-    let set = Stmt::new(sql::jobs::SET_MAINTENANCE_EXPIRY, vec![caller.account_id().into(), l.id.clone().into(), next.into(), opt(l.maintenance_expiry), now.into()]);
+    let set =
+        Stmt::new(sql::jobs::SET_MAINTENANCE_EXPIRY, vec![caller.account_id().into(), l.id.clone().into(), next.into(), opt(l.maintenance_expiry), now.into()]);
     let change = Change { maintenance: Some((l.maintenance_expiry, Some(next))), ..Change::default() };
     let mut stmts = vec![set];
     stmts.extend(subscription_logs::record_if_changed(app, &caller.bearer, &l, cause, &change));
@@ -192,7 +194,10 @@ pub async fn set_policy<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: 
     let change = Change { interval: Some((before, interval(mp.as_ref()))), maintenance: start.map(|s| (None, Some(s))), ..Change::default() };
     stmts.extend(subscription_logs::record_if_changed(app, &caller.bearer, &l, Cause::MaintenancePolicyChanged, &change));
     if let Some(s) = start {
-        stmts.push(Stmt::new(sql::maintenance_policies::START_MAINTENANCE_IF_CHANGED, vec![caller.account_id().into(), l.id.clone().into(), s.into(), now.into()]));
+        stmts.push(Stmt::new(
+            sql::maintenance_policies::START_MAINTENANCE_IF_CHANGED,
+            vec![caller.account_id().into(), l.id.clone().into(), s.into(), now.into()],
+        ));
     }
     if app.db.batch(stmts).await?.first().map_or(0, |r| r.changes) == 0 {
         return Err(Error::new(Code::StateInvalid, "the license changed while setting its maintenance policy; retry the request"));
@@ -217,7 +222,8 @@ pub fn parse_versions(attrs: &mut Members) -> Result<ReleaseVersions> {
     let mut take = |k: &str| -> Result<Field<String>> {
         let f = attrs.string(k)?;
         if let Field::Set(v) = &f {
-            let ok = v.len() <= 64 && v.starts_with(|c: char| c.is_ascii_digit()) && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '-'));
+            let ok =
+                v.len() <= 64 && v.starts_with(|c: char| c.is_ascii_digit()) && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '-'));
             if !ok {
                 return Err(Error::attribute(k, AttrFault::Invalid, "must be a version such as 1.2.3 (at most 64 characters)"));
             }
@@ -255,7 +261,10 @@ mod tests {
         assert_eq!(parse_extension(br#"{"meta":{}}"#).unwrap_err().code, "PARAMETER_MISSING");
         assert_eq!(parse_extension(br#"{"meta":{"duration":"1 month"}}"#).unwrap_err().code, "DURATION_INVALID");
         assert_eq!(parse_extension(br#"{"meta":{"duration":"P1M","x":1}}"#).unwrap_err().code, "PARAMETER_UNPERMITTED");
-        let mut m = Members::new(json!({"currentReleaseVersion": "1.2.3-beta+7", "maxAllowedReleaseVersion": null}).as_object().cloned().unwrap_or_default(), "/data/attributes");
+        let mut m = Members::new(
+            json!({"currentReleaseVersion": "1.2.3-beta+7", "maxAllowedReleaseVersion": null}).as_object().cloned().unwrap_or_default(),
+            "/data/attributes",
+        );
         let v = parse_versions(&mut m).unwrap();
         assert!(v.is_present());
         for bad in ["v1.2", "1.2 3", "", "1;DROP"] {
