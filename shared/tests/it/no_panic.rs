@@ -106,6 +106,11 @@ const KEYS: &[&str] = &[
     // Subscriptions (issue 10 §5).
     "subscriptionInterval",
     "subscriptionStartTrigger",
+    "allowMajorVersionUpdates",
+    "allowMinorVersionUpdates",
+    "currentReleaseVersion",
+    "maxAllowedReleaseVersion",
+    "maintenancePolicy",
 ];
 
 /// Resource types the parsers expect (and some they do not).
@@ -121,6 +126,7 @@ const TYPES: &[&str] = &[
     "entitlements",
     "tokens",
     "webhook-endpoints",
+    "maintenance-policies",
     "accounts",
     "license",
     "bogus",
@@ -231,6 +237,10 @@ fn parse_everything(b: &[u8]) {
     client(validation::parse_validate_key(b));
     client(validation::parse_validate(b, "id", false));
     client(shared::service::licensing::subscriptions::parse_expiry(b));
+    client(shared::service::licensing::maintenance::parse_extension(b));
+    for creating in [true, false] {
+        client(shared::service::catalogue::maintenance_policies::parse(b, creating));
+    }
     for kind in [FileKind::License, FileKind::Machine] {
         client(checkout::parse_options(kind, &Query::default(), Some(b)));
     }
