@@ -1,5 +1,9 @@
--- Migration number: 0013 	 Subscriptions (issue 10 §5): per-license subscription overrides
--- and the subscription log.
+-- Migration number: 0013 	 Subscriptions (issue 10 §5): per-license subscription overrides,
+-- the subscription log, maintenance policies; and typed feature values (issue 10 §3).
+
+-- Cryptlex features are Keygen entitlements with an optional typed value: a JSON scalar
+-- (number, string or boolean) as `api` writes it; NULL = a plain entitlement.
+ALTER TABLE entitlements ADD COLUMN value TEXT;
 
 -- Cryptlex's subscriptionInterval / subscriptionStartTrigger on a license, overriding its
 -- policy's (NULL = the policy's). The interval is an ISO-8601 duration as `domain::duration`

@@ -36,6 +36,18 @@ fn checked_subscription_interval<'de, D: serde::Deserializer<'de>>(d: D) -> Resu
     Ok(v)
 }
 
+/// A stored feature value must be a JSON number, string or boolean.
+fn checked_feature_value<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v = Option::<String>::deserialize(d)?;
+    if let Some(s) = &v {
+        match serde_json::from_str::<serde_json::Value>(s) {
+            Ok(serde_json::Value::Number(_) | serde_json::Value::String(_) | serde_json::Value::Bool(_)) => {}
+            _ => return Err(serde::de::Error::custom("stored feature value is not a JSON scalar")),
+        }
+    }
+    Ok(v)
+}
+
 /// A stored `subscription_start_trigger` must name a trigger.
 fn checked_start_trigger<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     let v = Option::<String>::deserialize(d)?;
@@ -413,6 +425,9 @@ pub struct EntitlementRow {
     pub metadata: String,
     pub created_at: Millis,
     pub updated_at: Millis,
+    /// The feature's typed value as JSON text (migration 0013), checked on read.
+    #[serde(default, deserialize_with = "checked_feature_value")]
+    pub value: Option<String>,
 }
 
 /// `groups`.

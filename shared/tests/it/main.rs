@@ -5,6 +5,7 @@ mod accounts;
 mod auth;
 mod conflicts;
 mod entitlements;
+mod features;
 mod identity_security;
 mod input;
 mod layering;

@@ -111,6 +111,8 @@ const KEYS: &[&str] = &[
     "currentReleaseVersion",
     "maxAllowedReleaseVersion",
     "maintenancePolicy",
+    // Features (issue 10 §3).
+    "value",
 ];
 
 /// Resource types the parsers expect (and some they do not).
