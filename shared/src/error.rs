@@ -142,8 +142,6 @@ error_codes! {
     /// 422: Keygen's generic unprocessable entity (check-in not required, detaching what is
     /// not attached), which Keygen renders without a code.
     UnprocessableEntity,    422, "UNPROCESSABLE_ENTITY",    "Unprocessable entity";
-    /// 422: the license's policy has no maintenanceDuration, so maintenance cannot be renewed.
-    PolicyMaintenanceDurationMissing, 422, "POLICY_MAINTENANCE_DURATION_MISSING", "Unprocessable resource";
     // Meter attributes and activation rules (issue 10 §2, §4; Cryptlex's names).
     /// 422: the increment would take a meter's `totalUses` past its `allowedUses`.
     MeterUsesLimitExceeded, 422, "METER_USES_LIMIT_EXCEEDED", "Unprocessable resource";
@@ -165,6 +163,9 @@ error_codes! {
     ClockOffsetExceeded,    422, "CLOCK_OFFSET_EXCEEDED",   "Unprocessable resource";
     /// 422: the license has used all of its `allowedDeactivations`.
     DeactivationLimitReached, 422, "DEACTIVATION_LIMIT_REACHED", "Unprocessable resource";
+    /// 422: the license has no maintenance policy, so maintenance cannot be renewed (issue 10 §5;
+    /// replaced POLICY_MAINTENANCE_DURATION_MISSING with the per-policy maintenanceDuration).
+    MaintenancePolicyMissing, 422, "MAINTENANCE_POLICY_MISSING", "Unprocessable resource";
     /// 409: a concurrent change won (retry the request).
     ConcurrentUpdate,       409, "CONFLICT",                "Conflict";
     /// 422: the entity is in a state that forbids the action.

@@ -285,6 +285,26 @@ const ROWS: &[Row] = &[
     ("PATCH", "/licenses/{LA}/meters/m", r#"{"data":{"type":"meters","attributes":{"visible":false}}}"#, PRODUCT),
     ("POST", "/licenses/{LA}/meters/m/actions/reset", "", PRODUCT),
     ("DELETE", "/licenses/{LM*}/meters/m", "", [204, 204, 404, 403, 403, 403, 403, 401]),
+    // Subscriptions (issue 10 §5): admins and the license's product; logs are scoped lists.
+    ("PATCH", "/licenses/{L*}/expires-at", r#"{"meta":{"expiry":"2099-01-01T00:00:00Z"}}"#, PRODUCT),
+    ("PUT", "/licenses/{L*}/expires-at", r#"{"meta":{"expiry":null}}"#, PRODUCT),
+    ("GET", "/licenses/{LA}/subscription-logs", "", PRODUCT),
+    ("GET", "/subscription-logs", "", CATALOGUE),
+    ("GET", "/subscription-logs/{SLA}", "", PRODUCT),
+    // Maintenance policies (issue 10 §5): a product's, like its policies.
+    ("GET", "/maintenance-policies", "", CATALOGUE),
+    (
+        "POST",
+        "/maintenance-policies",
+        r#"{"data":{"type":"maintenance-policies","attributes":{"name":"{uniq}","subscriptionInterval":"P1M"},"relationships":{"product":{"data":{"type":"products","id":"{PA}"}}}}}"#,
+        [201, 201, 422, 403, 403, 403, 403, 401],
+    ),
+    ("GET", "/maintenance-policies/{MPA}", "", PRODUCT),
+    ("PATCH", "/maintenance-policies/{MPA}", r#"{"data":{"type":"maintenance-policies","attributes":{"allowMinorVersionUpdates":false}}}"#, PRODUCT),
+    ("DELETE", "/maintenance-policies/{MP*}", "", [204, 204, 404, 403, 403, 403, 403, 401]),
+    ("PUT", "/policies/{POLA2}/maintenance-policy", r#"{"data":{"type":"maintenance-policies","id":"{MPA}"}}"#, PRODUCT),
+    ("PUT", "/licenses/{L*}/maintenance-policy", r#"{"data":{"type":"maintenance-policies","id":"{MPA}"}}"#, PRODUCT),
+    ("POST", "/licenses/{L*}/actions/extend-maintenance", r#"{"meta":{"duration":"P1D"}}"#, PRODUCT),
 ];
 
 #[test]

@@ -77,13 +77,22 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/webhook-events/{id}/actions/retry"),
     // Relationship writes.
     ("PUT", "/machines/{id}/owner"),
-    ("PUT", "/machines/{id}/group"), // Meter attributes (issue 10 §2).
+    // Meter attributes (issue 10 §2).
     ("POST", "/licenses/{id}/meters"),
     ("PATCH", "/licenses/{id}/meters/{id}"),
     ("DELETE", "/licenses/{id}/meters/{id}"),
     ("POST", "/licenses/{id}/meters/{id}/actions/reset"),
     ("POST", "/machines/{id}/actions/increment-meter"),
     ("POST", "/machines/{id}/actions/decrement-meter"),
+    // Subscriptions (issue 10 §5).
+    ("PATCH", "/licenses/{id}/expires-at"),
+    ("PUT", "/licenses/{id}/expires-at"),
+    ("POST", "/licenses/{id}/actions/extend-maintenance"),
+    ("PUT", "/licenses/{id}/maintenance-policy"),
+    ("POST", "/maintenance-policies"),
+    ("PATCH", "/maintenance-policies/{id}"),
+    ("DELETE", "/maintenance-policies/{id}"),
+    ("PUT", "/policies/{id}/maintenance-policy"),
 ];
 
 /// Collection reads: they parse `page[…]` / `limit`.
@@ -119,6 +128,10 @@ const LISTS: &[&str] = &[
     "/products/{id}/users",
     "/products/{id}/tokens",
     "/policies/{id}/licenses",
+    // Subscriptions (issue 10 §5).
+    "/subscription-logs",
+    "/licenses/{id}/subscription-logs",
+    "/maintenance-policies",
 ];
 
 /// Read routes, for hostile query strings.
@@ -183,6 +196,12 @@ const READS: &[&str] = &[
     "/products/{id}/licenses/{id}",
     "/groups/{id}/machines/{id}",
     "/users/{id}/tokens/{id}",
+    // Subscriptions (issue 10 §5).
+    "/subscription-logs",
+    "/subscription-logs/{id}",
+    "/licenses/{id}/subscription-logs",
+    "/maintenance-policies",
+    "/maintenance-policies/{id}",
 ];
 
 /// Pagination with bad values: a 4xx on every list.

@@ -2,6 +2,7 @@
 
 pub mod activation_rules;
 pub mod activation_rules_input;
+pub mod duration;
 pub mod heartbeat;
 pub mod license;
 pub mod meters;

@@ -115,6 +115,16 @@ const KEYS: &[&str] = &[
     "attributes",
     "relationships",
     "meta",
+    // Subscriptions (issue 10 §5).
+    "subscriptionInterval",
+    "subscriptionStartTrigger",
+    "allowMajorVersionUpdates",
+    "allowMinorVersionUpdates",
+    "currentReleaseVersion",
+    "maxAllowedReleaseVersion",
+    "maintenancePolicy",
+    // Features (issue 10 §3).
+    "value",
 ];
 
 /// Resource types the parsers expect (and some they do not).
@@ -130,6 +140,7 @@ const TYPES: &[&str] = &[
     "entitlements",
     "tokens",
     "webhook-endpoints",
+    "maintenance-policies",
     "accounts",
     "license",
     "meters",
@@ -249,6 +260,11 @@ fn parse_everything(b: &[u8]) {
     }
     client(validation::parse_validate_key(b));
     client(validation::parse_validate(b, "id", false));
+    client(shared::service::licensing::subscriptions::parse_expiry(b));
+    client(shared::service::licensing::maintenance::parse_extension(b));
+    for creating in [true, false] {
+        client(shared::service::catalogue::maintenance_policies::parse(b, creating));
+    }
     for kind in [FileKind::License, FileKind::Machine] {
         client(checkout::parse_options(kind, &Query::default(), Some(b)));
     }
@@ -273,6 +289,10 @@ proptest! {
     #[test]
     fn dates_queries_and_credentials_never_panic(s in text(), t in text()) {
         let _ = shared::clock::parse_iso8601(&s);
+        if let Ok(d) = s.parse::<shared::domain::duration::IsoDuration>() {
+            let _ = d.add_to(i64::MAX);
+            let _ = d.add_to(i64::MIN);
+        }
         let q = Query::parse(&s);
         let _ = Page::from_query(&q).map(|p| p.offset());
         let _ = q.metadata_filters();

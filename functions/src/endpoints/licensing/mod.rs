@@ -6,4 +6,5 @@ pub mod licenses;
 pub mod meters;
 pub mod related;
 pub mod relations;
+pub mod subscriptions;
 pub mod validations;

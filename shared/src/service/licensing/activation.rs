@@ -19,6 +19,7 @@ use crate::domain::{activation_rules, license};
 use crate::error::{AttrFault, Code, Error};
 use crate::service::events::{self, Event, LeasedMachines};
 use crate::service::fleet::machines;
+use crate::service::licensing::subscription_logs;
 use crate::service::{catalogue::groups, fleet::leases, identity::users, licensing::license_tokens, licensing::licenses, metadata_text, App, Caller};
 use crate::store::rows::{ActivationStateRow, CountRow, LicenseRow, MachineRow};
 use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
@@ -259,8 +260,11 @@ pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, mut a:
                 vec![account.clone().into(), l.id.clone().into(), expiry.into(), now.into(), id.clone().into()],
             ));
             stmts.push(events::record_if_changed(app, &account, &caller.bearer, licenses::expiry_event(&l.id, None, Some(expiry))));
+            let change = subscription_logs::Change::expiry(None, Some(expiry));
+            stmts.extend(subscription_logs::record_if_changed(app, &caller.bearer, &l, subscription_logs::Cause::FirstActivated, &change));
         }
     }
+    stmts.extend(crate::service::licensing::maintenance::on_activation(app, caller, &l, &id).await?);
     let license_event = |name| Event { name, resource_type: "licenses", resource_id: &l.id, changes: None, meta: None };
     stmts.push(Stmt::new(sql::machines::MARK_FIRST_ACTIVATION, vec![account.clone().into(), l.id.clone().into(), now.into(), id.clone().into()]));
     stmts.push(events::record_if_changed(app, &account, &caller.bearer, license_event("license.first-activated")));

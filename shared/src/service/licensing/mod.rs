@@ -10,5 +10,7 @@ pub mod maintenance;
 pub mod meters;
 pub mod related;
 pub mod relations;
+pub mod subscription_logs;
+pub mod subscriptions;
 pub mod usage;
 pub mod validation;
