@@ -6,6 +6,7 @@ mod auth;
 mod conflicts;
 mod entitlements;
 mod identity_security;
+mod imports;
 mod input;
 mod layering;
 mod lazy_expiry;

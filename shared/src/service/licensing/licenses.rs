@@ -251,6 +251,9 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
     let key = match (cfg.scheme, input.key.clone().set()) {
         (None, Some(k)) => k,
         (None, None) => license_key::generate_unsigned(app.rng),
+        // A key already signed by this account's key (an import from an account whose signing
+        // key was brought along: `ed25519PrivateKey`) is kept verbatim, not signed again.
+        (Some(Scheme::Ed25519Sign), Some(k)) if license_key::verify_key(&caller.account.public_key, &k).is_some() => k,
         (Some(Scheme::Ed25519Sign), supplied) => {
             let account = &caller.account;
             let owner_pair = owner.as_ref().map(|o| (o.id.as_str(), o.email.as_str()));
