@@ -48,7 +48,14 @@ pub fn stable_id(kind: &str, id: &str) -> String {
     b[6] = (b[6] & 0x0f) | 0x80;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex::encode(b);
-    format!("{}-{}-{}-{}-{}", h.get(0..8).unwrap_or(""), h.get(8..12).unwrap_or(""), h.get(12..16).unwrap_or(""), h.get(16..20).unwrap_or(""), h.get(20..32).unwrap_or(""))
+    format!(
+        "{}-{}-{}-{}-{}",
+        h.get(0..8).unwrap_or(""),
+        h.get(8..12).unwrap_or(""),
+        h.get(12..16).unwrap_or(""),
+        h.get(16..20).unwrap_or(""),
+        h.get(20..32).unwrap_or("")
+    )
 }
 
 fn truthy(v: Option<&str>) -> bool {
@@ -59,9 +66,7 @@ fn truthy(v: Option<&str>) -> bool {
 fn metadata(v: Option<&str>) -> Map<String, Value> {
     match v.and_then(|s| serde_json::from_str::<Value>(s).ok()) {
         Some(Value::Object(m)) => m,
-        Some(Value::Array(a)) => {
-            a.iter().filter_map(|kv| Some((kv["key"].as_str()?.to_owned(), kv.get("value").cloned().unwrap_or(Value::Null)))).collect()
-        }
+        Some(Value::Array(a)) => a.iter().filter_map(|kv| Some((kv["key"].as_str()?.to_owned(), kv.get("value").cloned().unwrap_or(Value::Null)))).collect(),
         _ => Map::new(),
     }
 }
@@ -133,7 +138,10 @@ fn import_licenses(t: &mut Target, l: &Table) -> Outcome {
     // each license carries its own `allowedActivations` as `maxMachines`.
     let mut products = BTreeSet::new();
     for row in &l.rows {
-        products.insert((l.get(row, &["productId", "product.id"]).unwrap_or("default").to_owned(), l.get(row, &["productName", "product.name"]).map(str::to_owned)));
+        products.insert((
+            l.get(row, &["productId", "product.id"]).unwrap_or("default").to_owned(),
+            l.get(row, &["productName", "product.name"]).map(str::to_owned),
+        ));
     }
     let mut done = BTreeSet::new();
     for (pid, name) in products {

@@ -43,10 +43,7 @@ impl ApiError {
                     .map(|e| {
                         let s = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
                         let src = &e["source"];
-                        let source = ["pointer", "parameter", "header"]
-                            .iter()
-                            .find_map(|k| src[*k].as_str().map(|v| format!("{k} {v}")))
-                            .unwrap_or_default();
+                        let source = ["pointer", "parameter", "header"].iter().find_map(|k| src[*k].as_str().map(|v| format!("{k} {v}"))).unwrap_or_default();
                         ErrorItem { title: s("title"), detail: s("detail"), code: s("code"), source }
                     })
                     .collect()

@@ -124,7 +124,7 @@ impl Target {
     }
 
     /// Creates `data` (which carries its source `id`) at `/{path}` unless it exists: a 409
-    /// `ID_CONFLICT` (or a taken key, `KEY_TAKEN`) for a resource the destination shows is a
+    /// `ID_CONFLICT` (or a taken key or email, `*_TAKEN`) for a resource the destination shows is a
     /// skip; one it does not (the id is held by another account) is a refusal. Attributes the
     /// destination does not accept (400 `PARAMETER_UNPERMITTED`) are dropped and noted, so
     /// an export from a newer or older Keygen imports what it can.
@@ -164,14 +164,22 @@ impl Target {
                     }
                 }
             }
-            if code == "ID_CONFLICT" || code == "KEY_TAKEN" {
+            // Taken (the id, or a unique attribute such as a key or an email): the record is
+            // already here when its id is; otherwise something else holds it.
+            if code == "ID_CONFLICT" || code.ends_with("_TAKEN") {
                 let (s, _) = self.api.raw("GET", &format!("/{path}/{}", percent(&id)), None)?;
                 if s == 200 {
                     break Fate::Skipped;
                 }
-                break self.summary.refuse(ty, &id, format!("{status} {code}: {detail} (held outside this account)"));
+                if code == "ID_CONFLICT" {
+                    break self.summary.refuse(ty, &id, format!("{status} {code}: {detail} (the id is held outside this account)"));
+                }
             }
-            break self.summary.refuse(ty, &id, format!("{status} {code}: {detail}{}", if pointer.is_empty() { String::new() } else { format!(" ({pointer})") }));
+            break self.summary.refuse(
+                ty,
+                &id,
+                format!("{status} {code}: {detail}{}", if pointer.is_empty() { String::new() } else { format!(" ({pointer})") }),
+            );
         };
         self.summary.count(ty, &fate);
         Ok((fate, created))

@@ -32,7 +32,8 @@ pub fn table(items: &[Value], columns: &[&str]) -> String {
             row
         })
         .collect();
-    let widths: Vec<usize> = (0..head.len()).map(|i| rows.iter().chain([&head]).map(|r| r.get(i).map_or(0, |c| c.chars().count())).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> =
+        (0..head.len()).map(|i| rows.iter().chain([&head]).map(|r| r.get(i).map_or(0, |c| c.chars().count())).max().unwrap_or(0)).collect();
     let line = |r: &[String]| -> String {
         let cells: Vec<String> = r.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
         cells.join("  ").trim_end().to_owned()
@@ -75,7 +76,8 @@ mod tests {
     fn tables_align_and_records_list_relationships() {
         let items = [json!({"id":"a","attributes":{"name":"x","maxMachines":5}}), json!({"id":"bbb","attributes":{"name":null}})];
         assert_eq!(table(&items, &["name", "maxMachines"]), "ID   NAME  MAXMACHINES\na    x     5\nbbb");
-        let r = json!({"id":"l","type":"licenses","attributes":{"key":"K"},"relationships":{"policy":{"data":{"type":"policies","id":"p"}},"users":{"links":{}}}});
+        let r =
+            json!({"id":"l","type":"licenses","attributes":{"key":"K"},"relationships":{"policy":{"data":{"type":"policies","id":"p"}},"users":{"links":{}}}});
         assert_eq!(record(&r), "id: l\ntype: licenses\nkey: K\npolicy: p");
     }
 }
