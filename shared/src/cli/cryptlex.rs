@@ -63,7 +63,7 @@ fn truthy(v: Option<&str>) -> bool {
 }
 
 /// Cryptlex's metadata column: a JSON object, or `[{key, value}]` as its API returns it.
-fn metadata(v: Option<&str>) -> Map<String, Value> {
+pub fn metadata(v: Option<&str>) -> Map<String, Value> {
     match v.and_then(|s| serde_json::from_str::<Value>(s).ok()) {
         Some(Value::Object(m)) => m,
         Some(Value::Array(a)) => a.iter().filter_map(|kv| Some((kv["key"].as_str()?.to_owned(), kv.get("value").cloned().unwrap_or(Value::Null)))).collect(),

@@ -18,6 +18,9 @@ mod resources;
 use std::fmt;
 
 pub use args::Args;
+pub use config::Config;
+pub use cryptlex::{metadata as cryptlex_metadata, stable_id};
+pub use resources::{body, typed};
 
 /// Why a command failed; each kind has its exit code.
 #[derive(Debug)]
