@@ -37,6 +37,10 @@ fn cli_imports_a_latchkey_account_into_another_and_keygen_rs_validates_the_keys(
     let user = src.create("users", json!({"email": format!("customer+{}@example.com", unique_tag()), "firstName": "Cus"}), json!({}));
     let key = format!("IMPORT-{}", unique_tag());
     let lic = src.create("licenses", json!({"name": "Main", "key": key}), json!({"policy": rel("policies", &policy), "owner": rel("users", &user)}));
+    let licensee = src.create("users", json!({"email": format!("licensee+{}@example.com", unique_tag())}), json!({}));
+    src.post(&format!("/licenses/{lic}/users"), json!({"data": [{"type": "users", "id": licensee}]}));
+    let ent2 = src.create("entitlements", json!({"name": "Print", "code": format!("print-{}", unique_tag())}), json!({}));
+    src.post(&format!("/licenses/{lic}/entitlements"), json!({"data": [{"type": "entitlements", "id": ent2}]}));
     let sus = src.create("licenses", json!({"name": "Suspended"}), json!({"policy": rel("policies", &policy)}));
     src.post(&format!("/licenses/{sus}/actions/suspend"), json!({}));
     let signed = src.post("/licenses", json!({"data": {"type": "licenses", "relationships": {"policy": rel("policies", &signed_policy)}}}));
@@ -56,11 +60,11 @@ fn cli_imports_a_latchkey_account_into_another_and_keygen_rs_validates_the_keys(
     let out = cli.run(&["import", "keygen", "--from", server().url(), "--account", &src.id, "--token", &src.token, "--json"]);
     assert_eq!(out.code, 0, "{out:?}");
     let s = out.json();
-    for (ty, n) in [("products", 1), ("entitlements", 1), ("policies", 2), ("groups", 1), ("licenses", 3), ("machines", 1)] {
+    for (ty, n) in [("products", 1), ("entitlements", 2), ("policies", 2), ("groups", 1), ("licenses", 3), ("machines", 1)] {
         assert_eq!((ty, s[ty]["imported"].as_u64(), s[ty]["refused"].as_array().map(Vec::len)), (ty, Some(n), Some(0)), "{s}");
     }
-    // Users: the customer and the source's admin.
-    assert_eq!(s["users"]["imported"], 2, "{s}");
+    // Users: the customer, the licensee and the source's admin.
+    assert_eq!(s["users"]["imported"], 3, "{s}");
     assert!(!out.stderr.contains("=>"), "no progress bar is drawn when stderr is not a terminal: {}", out.stderr);
 
     // Same ids, keys, fingerprints and relationships; the suspended license is suspended.
@@ -71,6 +75,10 @@ fn cli_imports_a_latchkey_account_into_another_and_keygen_rs_validates_the_keys(
     assert_eq!(dst.get(&format!("/licenses/{sus}")).json["data"]["attributes"]["status"], "SUSPENDED");
     assert_eq!(dst.get(&format!("/licenses/{signed_id}")).json["data"]["attributes"]["key"], signed_key.as_str(), "signed key kept verbatim");
     assert_eq!(dst.get(&format!("/groups/{group}")).json["data"]["attributes"]["name"], "Team");
+    let licensees = dst.get(&format!("/licenses/{lic}/users")).json;
+    assert!(licensees["data"].as_array().unwrap().iter().any(|u| u["id"] == licensee.as_str()), "{licensees}");
+    let lents = dst.get(&format!("/licenses/{lic}/entitlements")).json;
+    assert!(lents["data"].as_array().unwrap().iter().any(|e| e["id"] == ent2.as_str()), "{lents}");
     let m = dst.get(&format!("/machines/{machine}"));
     assert_eq!((m.status, m.json["data"]["attributes"]["fingerprint"].as_str()), (200, Some("host-imported")));
     let ents = dst.get(&format!("/policies/{policy}/entitlements"));

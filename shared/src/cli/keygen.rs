@@ -1,8 +1,8 @@
 //! `latchkey import keygen --from <url> --account <id> --token <token>`: pages through any
 //! Keygen-compatible API (Keygen Cloud, Keygen CE, another Latchkey) and recreates, in the
 //! logged-in account and with the SAME ids, its products, entitlements, policies (and their
-//! entitlements), groups, users, licenses (same keys; suspended ones suspended again) and
-//! machines (same fingerprints). Each record is created unless it exists, so a re-run skips
+//! entitlements), groups, users, licenses (same keys; suspended ones suspended again; their
+//! entitlements and licensees attached) and machines (same fingerprints). Each record is created unless it exists, so a re-run skips
 //! what is there and resumes an interrupted import.
 
 use serde_json::{json, Value};
@@ -149,9 +149,15 @@ fn import(source: &Api, t: &mut Target) -> Outcome {
                     if suspended(src) {
                         t.action("licenses", &id, &format!("/licenses/{}/actions/suspend", percent(&id)), None)?;
                     }
+                    let owner = src["relationships"]["owner"]["data"]["id"].as_str().or(src["relationships"]["user"]["data"]["id"].as_str());
+                    for (sub, except) in [("entitlements", None), ("users", owner)] {
+                        if let Err(e) = attach(source, t, "licenses", &id, sub, except) {
+                            failed = Some(e);
+                        }
+                    }
                 }
                 if step.ty == "policies" && fate == Fate::Imported {
-                    if let Err(e) = policy_entitlements(source, t, &id) {
+                    if let Err(e) = attach(source, t, "policies", &id, "entitlements", None) {
                         failed = Some(e);
                     }
                 }
@@ -166,17 +172,19 @@ fn import(source: &Api, t: &mut Target) -> Outcome {
     Ok(())
 }
 
-/// Attaches a policy's entitlements as the source has them.
-fn policy_entitlements(source: &Api, t: &mut Target, policy: &str) -> Outcome {
+/// Attaches to `ty/id` the `sub` resources (`entitlements`, `users`) the source attaches, except
+/// `except` (a license's owner, which is no licensee).
+fn attach(source: &Api, t: &mut Target, ty: &'static str, id: &str, sub: &str, except: Option<&str>) -> Outcome {
     let mut ids = Vec::new();
-    source.each_page(&format!("/policies/{}/entitlements", percent(policy)), 100, |items, _| {
-        ids.extend(items.iter().map(|e| json!({"type": "entitlements", "id": e["id"]})));
+    let path = format!("/{ty}/{}/{sub}", percent(id));
+    source.each_page(&path, 100, |items, _| {
+        ids.extend(items.iter().filter(|e| e["id"].as_str() != except).map(|e| json!({"type": sub, "id": e["id"]})));
         Ok(())
     })?;
     if ids.is_empty() {
         return Ok(());
     }
-    t.action("policies", policy, &format!("/policies/{}/entitlements", percent(policy)), Some(json!({"data": ids})))
+    t.action(ty, id, &path, Some(json!({"data": ids})))
 }
 
 #[cfg(test)]
