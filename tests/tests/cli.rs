@@ -89,6 +89,22 @@ fn cli_logs_in_and_round_trips_resources_with_json_and_exit_codes() {
     assert_eq!(gone.code, 1);
     assert!(gone.stderr.contains("NOT_FOUND"), "{gone:?}");
 
+    // Without LATCHKEY_CONFIG the file is $XDG_CONFIG_HOME/latchkey/config.toml; a password not
+    // given on the command line is read from stdin.
+    let xdg = cli.run_xdg(&["login", server().url(), "--account", &acct.id, "--email", &acct.email], &format!("{}\n", acct.password)).ok();
+    assert!(xdg.stdout.contains("xdg/latchkey/config.toml"), "{xdg:?}");
+    let xdg_file = cli.dir.join("xdg").join("latchkey").join("config.toml");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&xdg_file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    assert_eq!(cli.run_xdg(&["products", "list", "--json"], "").ok().json()["data"].as_array().map(Vec::len), Some(10));
+    let wrong = cli.run_xdg(&["login", server().url(), "--account", &acct.id, "--email", &acct.email], "not-the-password\n");
+    assert_eq!(wrong.code, 1, "{wrong:?}");
+    cli.run_xdg(&["logout"], "").ok();
+    assert!(!xdg_file.exists());
+
     cli.run(&["logout"]).ok();
     assert!(!cli.config().exists());
     assert_eq!(cli.run(&["products", "list"]).code, 3);

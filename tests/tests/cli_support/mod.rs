@@ -100,6 +100,25 @@ impl Cli {
         let o = Command::new(bin()).args(args).env("LATCHKEY_CONFIG", self.config()).env_remove("LATCHKEY_PASSWORD").output().expect("run latchkey");
         Out { code: o.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&o.stdout).into(), stderr: String::from_utf8_lossy(&o.stderr).into() }
     }
+    /// Runs without `LATCHKEY_CONFIG`, with `XDG_CONFIG_HOME` (and `HOME`) in this user's
+    /// directory, feeding `stdin`.
+    pub fn run_xdg(&self, args: &[&str], stdin: &str) -> Out {
+        use std::io::Write;
+        let mut child = Command::new(bin())
+            .args(args)
+            .env_remove("LATCHKEY_CONFIG")
+            .env_remove("LATCHKEY_PASSWORD")
+            .env("XDG_CONFIG_HOME", self.dir.join("xdg"))
+            .env("HOME", self.dir.join("home"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run latchkey");
+        child.stdin.take().expect("piped stdin").write_all(stdin.as_bytes()).expect("write stdin");
+        let o = child.wait_with_output().expect("wait for latchkey");
+        Out { code: o.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&o.stdout).into(), stderr: String::from_utf8_lossy(&o.stderr).into() }
+    }
     pub fn login(&self, acct: &Account) {
         self.run(&["login", &acct.url, "--account", &acct.id, "--token", &acct.token]).ok();
     }
