@@ -16,7 +16,6 @@ use crate::domain::license::LicenseStatus;
 use crate::domain::policy::{INT4_MAX, MAX_SAFE_INT};
 use crate::domain::strategy::{ExpirationBasis, Scheme};
 use crate::error::{AttrFault, Code, Error};
-use crate::rng::is_uuid;
 use crate::service::{catalogue::policies, events, fetch_page, identity::users, metadata_text, readable, App, Bearer, Caller, ListScope};
 use crate::store::rows::{AccountRow, LicenseRow};
 use crate::store::{fetch_one, flag, opt, sql, Db, Kv, Stmt};
@@ -44,7 +43,7 @@ pub struct LicenseInput {
 /// Parses a license document (create or update).
 pub fn parse(body: &[u8], creating: bool) -> Result<LicenseInput> {
     let mut r = ResourceInput::parse(body, "licenses")?;
-    let mut l = LicenseInput { id: r.id.take(), ..Default::default() };
+    let mut l = LicenseInput { id: r.client_id()?, ..Default::default() };
     l.name = r.attrs.string("name")?;
     l.key = r.attrs.string("key")?;
     l.expiry = match r.attrs.string("expiry")? {
@@ -82,11 +81,6 @@ pub fn parse(body: &[u8], creating: bool) -> Result<LicenseInput> {
             if f {
                 return Err(Error::new(Code::ParameterUnpermitted, "unpermitted parameter (use the actions and relationship endpoints)").pointer(ptr));
             }
-        }
-    }
-    if let Some(id) = &l.id {
-        if !is_uuid(id) {
-            return Err(Error::new(Code::ParameterInvalid, "must be a valid UUID").pointer("/data/id"));
         }
     }
     if let Field::Set(k) = &l.key {
