@@ -31,7 +31,7 @@ pub enum Failure {
     Api(http::ApiError),
     /// A file or value did not verify (exit 1).
     Invalid(String),
-    /// The server could not be reached, or the config is missing or unreadable (exit 3).
+    /// The server could not be reached (exit 3).
     Network(String),
     /// Missing or unreadable configuration or files (exit 3).
     Config(String),
