@@ -142,7 +142,8 @@ impl Config {
 }
 
 fn read_line(prompt: &str) -> Result<String, Failure> {
-    eprint!("{prompt}");
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "{prompt}").and_then(|()| err.flush());
     let mut s = String::new();
     std::io::stdin().lock().read_line(&mut s).map_err(|e| Failure::Config(format!("stdin: {e}")))?;
     Ok(s.trim_end_matches(['\r', '\n']).to_owned())
@@ -179,9 +180,9 @@ pub fn login(mut a: Args) -> Outcome {
     let who = me["data"]["attributes"]["email"].as_str().or(me["data"]["attributes"]["name"].as_str()).unwrap_or("?");
     let ty = me["data"]["type"].as_str().unwrap_or("?");
     if a.flag("json") {
-        println!("{}", json!({"config": p.display().to_string(), "bearer": {"type": ty, "id": me["data"]["id"], "name": who}}));
+        say!("{}", json!({"config": p.display().to_string(), "bearer": {"type": ty, "id": me["data"]["id"], "name": who}}));
     } else {
-        println!("logged in to {} as {ty} {who}; saved to {}", cfg.url, p.display());
+        say!("logged in to {} as {ty} {who}; saved to {}", cfg.url, p.display());
     }
     Ok(())
 }
@@ -192,8 +193,8 @@ pub fn logout(a: Args) -> Outcome {
     a.only(&[])?;
     let p = path()?;
     match std::fs::remove_file(&p) {
-        Ok(()) => println!("logged out: removed {}", p.display()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => println!("not logged in ({} does not exist)", p.display()),
+        Ok(()) => say!("logged out: removed {}", p.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => say!("not logged in ({} does not exist)", p.display()),
         Err(e) => return Err(Failure::Config(format!("{}: {e}", p.display()))),
     }
     Ok(())

@@ -95,9 +95,9 @@ pub fn run(a: Args) -> Outcome {
         Ok::<(), Failure>(())
     })();
     if a.flag("json") {
-        println!("{}", t.summary.to_json());
+        say!("{}", t.summary.to_json());
     } else {
-        println!("{}", t.summary.render());
+        say!("{}", t.summary.render());
     }
     result?;
     if t.summary.any_refused() {

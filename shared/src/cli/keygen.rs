@@ -118,9 +118,9 @@ pub fn run(a: Args) -> Outcome {
     let mut t = Target::new(Api::from_config(&Config::load()?));
     let result = import(&source, &mut t);
     if a.flag("json") {
-        println!("{}", t.summary.to_json());
+        say!("{}", t.summary.to_json());
     } else {
-        println!("{}", t.summary.render());
+        say!("{}", t.summary.render());
     }
     result?;
     if t.summary.any_refused() {

@@ -29,9 +29,9 @@ pub fn checkout(mut a: Args) -> Outcome {
     let cert = attrs["certificate"].as_str().ok_or_else(|| Failure::Invalid("the check-out returned no certificate".into()))?;
     std::fs::write(out, cert).map_err(|e| Failure::Config(format!("{out}: {e}")))?;
     if a.flag("json") {
-        println!("{}", json!({"out": out, "id": doc["data"]["id"], "expiry": attrs["expiry"], "ttl": attrs["ttl"]}));
+        say!("{}", json!({"out": out, "id": doc["data"]["id"], "expiry": attrs["expiry"], "ttl": attrs["ttl"]}));
     } else {
-        println!("wrote {out} (license file {}, expiry {})", doc["data"]["id"].as_str().unwrap_or("?"), super::output::cell(&attrs["expiry"]));
+        say!("wrote {out} (license file {}, expiry {})", doc["data"]["id"].as_str().unwrap_or("?"), super::output::cell(&attrs["expiry"]));
     }
     Ok(())
 }
@@ -60,12 +60,12 @@ pub fn verify(mut a: Args) -> Outcome {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |t| i64::try_from(t.as_millis()).unwrap_or(i64::MAX));
     let is_expired = expired(&data["meta"]["expiry"], now);
     if a.flag("json") {
-        println!("{}", json!({"valid": !is_expired, "expired": is_expired, "alg": d.alg, "data": data}));
+        say!("{}", json!({"valid": !is_expired, "expired": is_expired, "alg": d.alg, "data": data}));
     } else {
         let l = &data["data"];
-        println!("signature: valid ({})", d.alg);
-        println!("{} {}  key {}", l["type"].as_str().unwrap_or("?"), l["id"].as_str().unwrap_or("?"), l["attributes"]["key"].as_str().unwrap_or("?"));
-        println!("issued {}  expiry {}", super::output::cell(&data["meta"]["issued"]), super::output::cell(&data["meta"]["expiry"]));
+        say!("signature: valid ({})", d.alg);
+        say!("{} {}  key {}", l["type"].as_str().unwrap_or("?"), l["id"].as_str().unwrap_or("?"), l["attributes"]["key"].as_str().unwrap_or("?"));
+        say!("issued {}  expiry {}", super::output::cell(&data["meta"]["issued"]), super::output::cell(&data["meta"]["expiry"]));
     }
     if is_expired {
         return Err(Failure::Invalid(format!("{file}: the file expired at {}", super::output::cell(&data["meta"]["expiry"]))));

@@ -5,6 +5,23 @@
 //! Exit codes: 0 ok, 1 the API refused (its JSON:API errors are printed) or a file did not
 //! verify, 2 usage, 3 network or configuration.
 
+/// `println!` that ignores a closed stdout (`latchkey … | head`): Rust ignores SIGPIPE, so
+/// `println!` would panic on EPIPE.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
+/// `eprintln!` that ignores a closed stderr.
+macro_rules! warn {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($t)*);
+    }};
+}
+
 mod args;
 mod config;
 mod cryptlex;
@@ -88,7 +105,7 @@ pub fn run(argv: Vec<String>) -> i32 {
     match dispatch(argv) {
         Ok(()) => 0,
         Err(f) => {
-            eprintln!("{f}");
+            warn!("{f}");
             f.exit_code()
         }
     }
@@ -97,12 +114,12 @@ pub fn run(argv: Vec<String>) -> i32 {
 fn dispatch(argv: Vec<String>) -> Outcome {
     let mut a = Args::parse(argv)?;
     let Some(cmd) = a.next_positional() else {
-        println!("{HELP}");
+        say!("{HELP}");
         return Err(Failure::Usage("a command is required".into()));
     };
     match cmd.as_str() {
         "help" | "--help" | "-h" => {
-            println!("{HELP}");
+            say!("{HELP}");
             Ok(())
         }
         "login" => config::login(a),

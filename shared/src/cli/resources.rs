@@ -96,9 +96,9 @@ pub fn body(ty: &str, id: Option<&str>, a: &Args) -> Result<Value, Failure> {
 
 fn print_one(doc: &Value, json_out: bool) {
     if json_out {
-        println!("{doc}");
+        say!("{doc}");
     } else {
-        println!("{}", output::record(&doc["data"]));
+        say!("{}", output::record(&doc["data"]));
     }
 }
 
@@ -132,9 +132,9 @@ pub fn run(r: &Resource, mut a: Args) -> Outcome {
                 all = doc["data"].as_array().cloned().unwrap_or_default();
             }
             if json_out {
-                println!("{}", json!({"data": all}));
+                say!("{}", json!({"data": all}));
             } else {
-                println!("{}", output::table(&all, r.columns));
+                say!("{}", output::table(&all, r.columns));
             }
             Ok(())
         }
@@ -162,9 +162,9 @@ pub fn run(r: &Resource, mut a: Args) -> Outcome {
             a.only(&["json"])?;
             api()?.send("DELETE", &format!("/{}/{}", r.path, percent(&id)), None)?;
             if json_out {
-                println!("{}", json!({"deleted": {"type": r.path, "id": id}}));
+                say!("{}", json!({"deleted": {"type": r.path, "id": id}}));
             } else {
-                println!("deleted {} {id}", r.name);
+                say!("deleted {} {id}", r.name);
             }
             Ok(())
         }
