@@ -106,6 +106,10 @@ pub async fn handle(env: &AppEnv, ctx: &Context, req: Req, rid: &str) -> Respons
 async fn bootstrap(app: &A<'_>, env: &AppEnv, req: &Req, rid: &str) -> Response {
     let created = async {
         accounts::authorize_bootstrap(req.authorization.as_deref(), env.bootstrap_token.as_deref())?;
+        // An oversized body was dropped while read: refuse it rather than parse it as empty.
+        if req.too_large {
+            return Err(Error::new(shared::error::Code::PayloadTooLarge, format!("request body must be at most {} bytes", api::MAX_BODY_BYTES)));
+        }
         let input = accounts::parse_create(&req.body)?;
         accounts::bootstrap(app, input).await
     }

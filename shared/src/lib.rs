@@ -6,6 +6,8 @@
 
 pub mod access;
 pub mod api;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod clock;
 pub mod crypto;
 pub mod domain;

@@ -319,6 +319,19 @@ impl ResourceInput {
         Ok(Self { id, attrs: Members::new(attrs, "/data/attributes"), rels: Rels(Members::new(rels, "/data/relationships")) })
     }
 
+    /// Takes the client-supplied `data.id` of a create (JSON:API allows a client to choose it;
+    /// the importers keep the source's ids): it must be a UUID. A taken id is the service's
+    /// 409 `ID_CONFLICT`.
+    ///
+    /// # Errors
+    /// 400 `PARAMETER_INVALID` pointing at `/data/id` for anything but a UUID.
+    pub fn client_id(&mut self) -> Result<Option<String>> {
+        match self.id.take() {
+            Some(id) if !crate::rng::is_uuid(&id) => Err(Error::new(Code::ParameterInvalid, "must be a valid UUID").pointer("/data/id")),
+            id => Ok(id),
+        }
+    }
+
     /// Fails on unknown attributes or relationships.
     pub fn finish(self) -> Result<()> {
         self.attrs.finish()?;
@@ -394,6 +407,18 @@ mod tests {
             ResourceInput::parse(br#"{"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"products","id":"p1"}}}}}"#, "licenses").unwrap();
         let e = r.rels.one("policy", "policies").unwrap_err();
         assert_eq!(ptr(&e), "/data/relationships/policy/data/type");
+    }
+
+    #[test]
+    fn a_client_id_must_be_a_uuid() {
+        let mut r = ResourceInput::parse(br#"{"data":{"type":"machines","id":"nope"}}"#, "machines").unwrap();
+        let e = r.client_id().unwrap_err();
+        assert_eq!((e.status, e.code.as_ref(), ptr(&e)), (400, "PARAMETER_INVALID", "/data/id"));
+        let id = "8b7e6a51-3c6d-4f3e-9a47-0c1d2e3f4a5b";
+        let mut r = ResourceInput::parse(format!(r#"{{"data":{{"type":"machines","id":"{id}"}}}}"#).as_bytes(), "machines").unwrap();
+        assert_eq!(r.client_id().unwrap().as_deref(), Some(id));
+        let mut r = ResourceInput::parse(br#"{"data":{"type":"machines"}}"#, "machines").unwrap();
+        assert_eq!(r.client_id().unwrap(), None);
     }
 
     #[test]

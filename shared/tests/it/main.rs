@@ -8,6 +8,7 @@ mod conflicts;
 mod entitlements;
 mod features;
 mod identity_security;
+mod imports;
 mod input;
 mod layering;
 mod lazy_expiry;

@@ -125,6 +125,8 @@ const KEYS: &[&str] = &[
     "maintenancePolicy",
     // Features (issue 10 §3).
     "value",
+    // CLI importers (issue 12 §2): a brought signing key.
+    "ed25519PrivateKey",
 ];
 
 /// Resource types the parsers expect (and some they do not).
@@ -329,6 +331,30 @@ proptest! {
         let q = Query::parse(&format!("{k}={v}&page[size]=10"));
         if let Err(e) = Page::from_query(&q) {
             prop_assert_eq!(e.status, 400);
+        }
+    }
+}
+
+// CLI (issue 12 §2): the command line, its config file, typed `--attr` values and the Cryptlex
+// CSV helpers never panic on any input.
+#[cfg(feature = "cli")]
+proptest! {
+    #![proptest_config(Config { cases: CASES, failure_persistence: None, ..Config::default() })]
+
+    #[test]
+    fn cli_parsers_never_panic(s in text(), t in text(), argv in prop::collection::vec(text(), 0..6)) {
+        let _ = shared::cli::Config::parse(&s);
+        let _ = shared::cli::Config::parse(&format!("url = \"{s}\"\ntoken = {t}"));
+        let _ = shared::cli::typed(&s);
+        let _ = shared::cli::stable_id(&s, &t);
+        let _ = shared::cli::cryptlex_metadata(Some(&s));
+        if let Ok(mut a) = shared::cli::Args::parse(argv) {
+            let _ = a.next_positional();
+            let _ = a.only(&["json"]);
+            for v in a.values("attr") {
+                let one = shared::cli::Args::parse(vec!["--attr".into(), v.to_owned()]).unwrap_or_default();
+                let _ = shared::cli::body("licenses", Some(&t), &one);
+            }
         }
     }
 }

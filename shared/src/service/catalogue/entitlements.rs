@@ -8,7 +8,6 @@ use crate::access::{self, Action, Ownership};
 use crate::api::input::{identifier, parse_body, type_mismatch, Field, Members, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::error::{AttrFault, Code, Error};
-use crate::rng::is_uuid;
 use crate::service::{catalogue::policies, events, metadata_text, readable, App, Caller};
 use crate::store::rows::{CountRow, EntitlementRow, IdRow};
 use crate::store::{fetch_all, fetch_one, sql, Db, Kv, Stmt};
@@ -29,7 +28,7 @@ pub struct EntitlementInput {
 pub fn parse(body: &[u8], creating: bool) -> Result<EntitlementInput> {
     let mut r = ResourceInput::parse(body, "entitlements")?;
     let mut e = EntitlementInput {
-        id: r.id.take(),
+        id: r.client_id()?,
         name: r.attrs.string("name")?,
         code: r.attrs.string("code")?,
         metadata: r.attrs.object("metadata")?,
@@ -45,11 +44,6 @@ pub fn parse(body: &[u8], creating: bool) -> Result<EntitlementInput> {
         };
         if blank {
             return Err(Error::attribute(attr, AttrFault::Missing, "must not be blank"));
-        }
-    }
-    if let Some(id) = &e.id {
-        if !is_uuid(id) {
-            return Err(Error::new(Code::ParameterInvalid, "must be a valid UUID").pointer("/data/id"));
         }
     }
     Ok(e)

@@ -9,7 +9,6 @@ use crate::api::input::{to_one_body, Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::domain::policy::INT4_MAX;
 use crate::error::{AttrFault, Code, Error};
-use crate::rng::is_uuid;
 use crate::service::{events, identity::users, metadata_text, readable, App, Caller};
 use crate::store::rows::{CountRow, GroupRow, UserRow};
 use crate::store::{fetch_all, fetch_one, opt, sql, Db, Kv, Stmt};
@@ -29,7 +28,7 @@ pub struct GroupInput {
 /// Parses a group document (`name` required on create; limits ≥ 1 or null).
 pub fn parse(body: &[u8], creating: bool) -> Result<GroupInput> {
     let mut r = ResourceInput::parse(body, "groups")?;
-    let mut g = GroupInput { id: r.id.take(), name: r.attrs.string("name")?, ..Default::default() };
+    let mut g = GroupInput { id: r.client_id()?, name: r.attrs.string("name")?, ..Default::default() };
     for (i, k) in LIMITS.iter().enumerate() {
         g.limits[i] = r.attrs.int_in(k, 1, INT4_MAX)?;
     }
@@ -42,9 +41,6 @@ pub fn parse(body: &[u8], creating: bool) -> Result<GroupInput> {
     };
     if blank {
         return Err(Error::attribute("name", AttrFault::Missing, "must not be blank"));
-    }
-    if g.id.as_deref().is_some_and(|id| !is_uuid(id)) {
-        return Err(Error::new(Code::ParameterInvalid, "must be a valid UUID").pointer("/data/id"));
     }
     Ok(g)
 }

@@ -11,7 +11,6 @@ use crate::api::query::{Page, Query};
 use crate::domain::duration::{InvalidDuration, IsoDuration};
 use crate::domain::states::StartTrigger;
 use crate::error::{AttrFault, Code, Error};
-use crate::rng::is_uuid;
 use crate::service::{events, fetch_page, metadata_text, readable, App, Bearer, Caller};
 use crate::store::rows::MaintenancePolicyRow;
 use crate::store::{fetch_one, flag, sql, Db, Kv, Stmt};
@@ -39,7 +38,7 @@ pub struct MaintenancePolicyInput {
 /// 400 for bad types and unknown members; 422 `<ATTR>_INVALID` / `_MISSING` / `_NOT_ALLOWED`.
 pub fn parse(body: &[u8], creating: bool) -> Result<MaintenancePolicyInput> {
     let mut r = ResourceInput::parse(body, "maintenance-policies")?;
-    let mut m = MaintenancePolicyInput { id: r.id.take(), name: r.attrs.string("name")?, ..Default::default() };
+    let mut m = MaintenancePolicyInput { id: r.client_id()?, name: r.attrs.string("name")?, ..Default::default() };
     m.interval = match r.attrs.string("subscriptionInterval")? {
         Field::Set(s) => Field::Set(s.parse().map_err(|e: InvalidDuration| Error::attribute("subscriptionInterval", AttrFault::Invalid, e.0))?),
         Field::Null => return Err(Error::attribute("subscriptionInterval", AttrFault::Missing, "must not be null")),
@@ -74,9 +73,6 @@ pub fn parse(body: &[u8], creating: bool) -> Result<MaintenancePolicyInput> {
         }
     } else if m.product.is_present() {
         return Err(Error::new(Code::ParameterUnpermitted, "unpermitted parameter").pointer("/data/relationships/product"));
-    }
-    if m.id.as_deref().is_some_and(|id| !is_uuid(id)) {
-        return Err(Error::new(Code::ParameterInvalid, "must be a valid UUID").pointer("/data/id"));
     }
     Ok(m)
 }

@@ -8,7 +8,6 @@ use crate::api::query::{Page, Query};
 use crate::domain::policy::PolicyConfig;
 use crate::domain::strategy::Scheme;
 use crate::error::{AttrFault, Code, Error};
-use crate::rng::is_uuid;
 use crate::service::{catalogue::products, events, metadata_text, readable, App, Bearer, Caller};
 use crate::store::rows::{CountRow, PolicyRow};
 use crate::store::{fetch_one, sql, Db, Kv, Stmt};
@@ -28,7 +27,7 @@ pub struct PolicyInput {
 /// [`create`]/[`update`].
 pub fn parse(body: &[u8], creating: bool) -> Result<PolicyInput> {
     let mut r = ResourceInput::parse(body, "policies")?;
-    let id = r.id.take();
+    let id = r.client_id()?;
     let name = r.attrs.string("name")?;
     let metadata = r.attrs.object("metadata")?;
     let product = r.rels.one("product", "products")?;
@@ -40,11 +39,6 @@ pub fn parse(body: &[u8], creating: bool) -> Result<PolicyInput> {
     }
     r.rels.finish()?;
     let config_attrs = r.attrs.into_map();
-    if let Some(id) = &id {
-        if !is_uuid(id) {
-            return Err(Error::new(Code::ParameterInvalid, "must be a valid UUID").pointer("/data/id"));
-        }
-    }
     Ok(PolicyInput { id, name, metadata, product, config_attrs })
 }
 

@@ -7,7 +7,6 @@ use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::domain::states::{BearerType, DistributionStrategy};
 use crate::error::{AttrFault, Code, Error};
-use crate::rng::is_uuid;
 use crate::service::{events, metadata_text, readable, App, Bearer, Caller};
 use crate::store::rows::{json_object, ProductRow};
 use crate::store::{opt, sql, Db, Kv, Stmt};
@@ -28,7 +27,7 @@ pub struct ProductInput {
 /// Parses a product document.
 pub fn parse(body: &[u8], creating: bool) -> Result<ProductInput> {
     let mut r = ResourceInput::parse(body, "products")?;
-    let mut p = ProductInput { id: r.id.take(), ..Default::default() };
+    let mut p = ProductInput { id: r.client_id()?, ..Default::default() };
     p.name = r.attrs.string("name")?;
     p.code = r.attrs.string("code")?;
     p.url = r.attrs.string("url")?;
@@ -47,11 +46,6 @@ pub fn parse(body: &[u8], creating: bool) -> Result<ProductInput> {
     if let Field::Set(s) = &p.distribution_strategy {
         if s.parse::<DistributionStrategy>().is_err() {
             return Err(Error::attribute("distributionStrategy", AttrFault::NotAllowed, "unsupported distribution strategy"));
-        }
-    }
-    if let Some(id) = &p.id {
-        if !is_uuid(id) {
-            return Err(Error::new(Code::ParameterInvalid, "must be a valid UUID").pointer("/data/id"));
         }
     }
     Ok(p)

@@ -26,6 +26,9 @@ pub struct NewAccount {
     pub admin_email: String,
     /// First admin's password.
     pub admin_password: String,
+    /// An existing Ed25519 signing key brought along (`ed25519PrivateKey`), so that apps which
+    /// embed the old account's public key keep verifying; `None` generates one.
+    pub signing_key: Option<ed25519_dalek::SigningKey>,
 }
 
 /// The created account, its admin and the admin's token (shown once).
@@ -55,6 +58,10 @@ pub fn parse_create(body: &[u8]) -> Result<NewAccount> {
     };
     check_slug(&slug)?;
     r.attrs.object("metadata")?;
+    let signing_key = match r.attrs.string("ed25519PrivateKey")? {
+        Field::Absent | Field::Null => None,
+        Field::Set(hex) => Some(parse_private_key(&hex)?),
+    };
     let admins = r.rels.many("admins")?.unwrap_or_default();
     let Some(Value::Object(admin)) = admins.into_iter().next() else {
         return Err(Error::new(Code::ParameterMissing, "an admin user is required").pointer("/data/relationships/admins/data/0"));
@@ -78,7 +85,27 @@ pub fn parse_create(body: &[u8]) -> Result<NewAccount> {
     attrs.string("lastName")?;
     attrs.finish()?;
     r.finish()?;
-    Ok(NewAccount { name, slug, admin_email: email.to_lowercase(), admin_password: password })
+    Ok(NewAccount { name, slug, admin_email: email.to_lowercase(), admin_password: password, signing_key })
+}
+
+/// An Ed25519 private key as Keygen stores it (`ed25519_private_key`: hex of the 32-byte seed),
+/// or the 64-byte seed ‖ public key form (128 hex), whose public half must match the seed.
+///
+/// # Errors
+/// 422 `ED25519_PRIVATE_KEY_INVALID` pointing at the attribute.
+fn parse_private_key(hex_str: &str) -> Result<ed25519_dalek::SigningKey> {
+    let invalid = || Error::attribute("ed25519PrivateKey", AttrFault::Invalid, "must be an Ed25519 private key: 64 hex characters (the 32-byte seed)");
+    let hex_str = hex_str.trim();
+    let (seed, public) = match hex_str.len() {
+        64 => (hex_str, None),
+        128 => (hex_str.get(..64).ok_or_else(invalid)?, hex_str.get(64..)),
+        _ => return Err(invalid()),
+    };
+    let key = keys::from_private_hex(seed).map_err(|_| invalid())?;
+    if public.is_some_and(|p| !p.eq_ignore_ascii_case(&keys::public_hex(&key))) {
+        return Err(Error::attribute("ed25519PrivateKey", AttrFault::Invalid, "its public half does not match its seed"));
+    }
+    Ok(key)
 }
 
 /// A slug as Keygen allows it: lower-case letters, digits and dashes, and never a UUID (an
@@ -182,7 +209,13 @@ pub fn authorize_bootstrap(authorization: Option<&str>, configured: Option<&str>
 /// 422 `SLUG_TAKEN` if the slug is in use.
 pub async fn bootstrap<D: Db, K: Kv>(app: &App<'_, D, K>, input: NewAccount) -> Result<Bootstrapped> {
     let now = app.now();
-    let (signing, public_hex) = AccountKeys::generate(app.rng);
+    let (signing, public_hex) = match input.signing_key {
+        Some(k) => {
+            let public = keys::public_hex(&k);
+            (k, public)
+        }
+        None => AccountKeys::generate(app.rng),
+    };
     let sealed = keys::seal(app.secret, &signing, app.rng);
     let account_id = app.uuid();
     let admin_id = app.uuid();
@@ -294,5 +327,33 @@ mod tests {
         assert_eq!(e.code, "EMAIL_INVALID");
         let ok = parse_create(br#"{"data":{"type":"accounts","attributes":{"name":"Acme Inc"},"relationships":{"admins":{"data":[{"type":"users","attributes":{"email":"A@x.io","password":"longenough"}}]}}}}"#).unwrap();
         assert_eq!((ok.slug.as_str(), ok.admin_email.as_str()), ("acme-inc", "a@x.io"));
+        assert!(ok.signing_key.is_none());
+    }
+
+    fn with_key(key: &str) -> Vec<u8> {
+        format!(r#"{{"data":{{"type":"accounts","attributes":{{"name":"Moved","ed25519PrivateKey":"{key}"}},"relationships":{{"admins":{{"data":[{{"type":"users","attributes":{{"email":"a@x.io","password":"longenough"}}}}]}}}}}}}}"#).into_bytes()
+    }
+
+    #[test]
+    fn an_existing_signing_key_is_kept_and_its_public_key_derived() {
+        // RFC 8032 §7.1 test 1: seed → public key.
+        let seed = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+        let public = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+        let k = parse_create(&with_key(seed)).unwrap().signing_key.unwrap();
+        assert_eq!(keys::public_hex(&k), public);
+        let k = parse_create(&with_key(&format!("{seed}{public}"))).unwrap().signing_key.unwrap();
+        assert_eq!(keys::public_hex(&k), public);
+    }
+
+    #[test]
+    fn a_bad_signing_key_is_refused_precisely() {
+        let seed = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+        for bad in ["", "zz", &seed[..62], &format!("{}zz", &seed[..62]), &format!("{seed}{seed}")] {
+            let e = parse_create(&with_key(bad)).unwrap_err();
+            assert_eq!((e.status, e.code.as_ref()), (422, "ED25519_PRIVATE_KEY_INVALID"), "{bad}");
+            assert!(matches!(&e.source, Some(crate::error::Source::Pointer(p)) if p == "/data/attributes/ed25519PrivateKey"));
+        }
+        let e = parse_create(&with_key("1")).unwrap_err();
+        assert_eq!(e.code, "ED25519_PRIVATE_KEY_INVALID");
     }
 }

@@ -9,7 +9,6 @@ use crate::api::query::{Page, Query};
 use crate::crypto::password;
 use crate::domain::states::{BearerType, UserRole};
 use crate::error::{AttrFault, Code, Error};
-use crate::rng::is_uuid;
 use crate::service::identity::second_factors;
 use crate::service::identity::tokens::{self, Issued, TokenInput};
 use crate::service::{events, metadata_text, readable, App, Bearer, Caller};
@@ -49,7 +48,7 @@ fn role_field(f: Field<String>) -> Result<Field<UserRole>> {
 pub fn parse(body: &[u8], creating: bool) -> Result<UserInput> {
     let mut r = ResourceInput::parse(body, "users")?;
     let u = UserInput {
-        id: r.id.take(),
+        id: r.client_id()?,
         email: r.attrs.string("email")?,
         first_name: r.attrs.string("firstName")?,
         last_name: r.attrs.string("lastName")?,
@@ -70,11 +69,6 @@ pub fn parse(body: &[u8], creating: bool) -> Result<UserInput> {
     if let Field::Set(p) = &u.password {
         if p.len() < 8 {
             return Err(Error::attribute("password", AttrFault::Invalid, "is too short (minimum is 8 characters)"));
-        }
-    }
-    if let Some(id) = &u.id {
-        if !is_uuid(id) {
-            return Err(Error::new(Code::ParameterInvalid, "must be a valid UUID").pointer("/data/id"));
         }
     }
     Ok(u)

@@ -39,6 +39,8 @@ pub struct ComponentInput {
 /// A parsed activation.
 #[derive(Debug)]
 pub struct Activation {
+    /// Client-supplied id (`data.id`, a UUID; Keygen lets any bearer choose it).
+    id: Option<String>,
     fingerprint: String,
     name: Option<String>,
     ip: Option<String>,
@@ -107,12 +109,14 @@ fn parse_component(v: Value, i: usize) -> Result<ComponentInput> {
 /// 422 `COMPONENTS_FINGERPRINT_CONFLICT` for a fingerprint sent twice.
 pub fn parse(body: &[u8]) -> Result<Activation> {
     let mut r = ResourceInput::parse(body, "machines")?;
+    let id = r.client_id()?;
     let fingerprint = required_string(r.attrs.string("fingerprint")?, "fingerprint", "/data/attributes/fingerprint")?;
     // Bounded so that no machine can overflow its license's `sum(cores|memory|disk)`.
     let mut num = |k: &str, max: i64| -> Result<Option<i64>> { Ok(r.attrs.int_in(k, 1, max)?.set()) };
     let (cores, memory, disk, max_processes) =
         (num("cores", INT4_MAX)?, num("memory", MAX_SAFE_INT)?, num("disk", MAX_SAFE_INT)?, num("maxProcesses", INT4_MAX)?);
     let a = Activation {
+        id,
         fingerprint,
         name: r.attrs.string("name")?.set(),
         ip: r.attrs.string("ip")?.set(),
@@ -203,7 +207,7 @@ pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, mut a:
     let max_machines = license::effective_max_machines(l.max_machines, &cfg);
     let per_user = i64::from(cfg.machine_leasing_strategy == MachineLeasingStrategy::PerUser);
     let now = app.now();
-    let id = app.uuid();
+    let id = a.id.clone().unwrap_or_else(|| app.uuid());
     let component_fps =
         if a.components.is_empty() { Value::Null } else { Value::from(json!(a.components.iter().map(|c| &c.fingerprint).collect::<Vec<_>>()).to_string()) };
     let head: Vec<Value> = vec![
@@ -293,6 +297,12 @@ async fn refusal<D: Db, K: Kv>(
     a: &Activation,
     max_machines: Option<i64>,
 ) -> Result<Error> {
+    if let Some(id) = &a.id {
+        // `ON CONFLICT (id) DO NOTHING`: ids are global, so a machine of any account holds it.
+        if fetch_one::<CountRow>(app.db, sql::machines::COUNT_ID, &[id.clone().into()]).await?.is_some_and(|c| c.n > 0) {
+            return Ok(Error::new(Code::IdConflict, format!("must not conflict with another machine ({id})")).pointer("/data/id"));
+        }
+    }
     let Some(s) = fetch_one::<ActivationStateRow>(app.db, sql::machines::ACTIVATION_STATE, head).await? else {
         return Ok(Error::attribute("license", AttrFault::NotFound, "must exist"));
     };

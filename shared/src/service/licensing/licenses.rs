@@ -17,7 +17,6 @@ use crate::domain::license::LicenseStatus;
 use crate::domain::policy::{INT4_MAX, MAX_SAFE_INT};
 use crate::domain::strategy::{ExpirationBasis, Scheme};
 use crate::error::{AttrFault, Code, Error};
-use crate::rng::is_uuid;
 use crate::service::licensing::subscription_logs::{self, Cause, Change};
 use crate::service::{catalogue::policies, events, fetch_page, identity::users, metadata_text, readable, App, Bearer, Caller, ListScope};
 use crate::store::rows::{AccountRow, LicenseRow};
@@ -53,7 +52,7 @@ pub struct LicenseInput {
 /// Parses a license document (create or update).
 pub fn parse(body: &[u8], creating: bool) -> Result<LicenseInput> {
     let mut r = ResourceInput::parse(body, "licenses")?;
-    let mut l = LicenseInput { id: r.id.take(), ..Default::default() };
+    let mut l = LicenseInput { id: r.client_id()?, ..Default::default() };
     l.name = r.attrs.string("name")?;
     l.key = r.attrs.string("key")?;
     l.expiry = match r.attrs.string("expiry")? {
@@ -96,11 +95,6 @@ pub fn parse(body: &[u8], creating: bool) -> Result<LicenseInput> {
             if f {
                 return Err(Error::new(Code::ParameterUnpermitted, "unpermitted parameter (use the actions and relationship endpoints)").pointer(ptr));
             }
-        }
-    }
-    if let Some(id) = &l.id {
-        if !is_uuid(id) {
-            return Err(Error::new(Code::ParameterInvalid, "must be a valid UUID").pointer("/data/id"));
         }
     }
     if let Field::Set(k) = &l.key {
@@ -269,6 +263,9 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
     let key = match (cfg.scheme, input.key.clone().set()) {
         (None, Some(k)) => k,
         (None, None) => license_key::generate_unsigned(app.rng),
+        // A key already signed by this account's key (an import from an account whose signing
+        // key was brought along: `ed25519PrivateKey`) is kept verbatim, not signed again.
+        (Some(Scheme::Ed25519Sign), Some(k)) if license_key::verify_key(&caller.account.public_key, &k).is_some() => k,
         (Some(Scheme::Ed25519Sign), supplied) => {
             let account = &caller.account;
             let owner_pair = owner.as_ref().map(|o| (o.id.as_str(), o.email.as_str()));

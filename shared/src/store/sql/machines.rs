@@ -70,8 +70,11 @@ FROM licenses l WHERE l.account_id = ?1 AND l.id = ?2 AND NOT ",
     " + ?17 <= ?24) AND ",
     token_has_room!("?26", "activations"),
     " AND (?10 IS NULL OR EXISTS (SELECT 1 FROM groups g WHERE g.account_id = ?1 AND g.id = ?10 AND (g.max_machines IS NULL \
-OR (SELECT count(*) FROM machines x WHERE x.group_id = g.id) < g.max_machines))) RETURNING *"
+OR (SELECT count(*) FROM machines x WHERE x.group_id = g.id) < g.max_machines))) ON CONFLICT (id) DO NOTHING RETURNING *"
 );
+
+/// Machines holding id `?1` in any account (a client-supplied id refused by [`INSERT`]).
+pub const COUNT_ID: &str = "SELECT count(*) AS n FROM machines WHERE id = ?1";
 
 /// Why an activation was refused: ?1–?8 as in [`INSERT`]. No row when the license is gone.
 pub const ACTIVATION_STATE: &str = concat!(
