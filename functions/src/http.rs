@@ -30,6 +30,10 @@ pub struct Req {
     pub content_type: Option<String>,
     /// `CF-Connecting-IP`: the client's address as Cloudflare saw it (rate-limit key).
     pub client_ip: Option<String>,
+    /// `request.cf.country` (recorded on trial activations).
+    pub country: Option<String>,
+    /// `User-Agent` (recorded on trial activations).
+    pub user_agent: Option<String>,
     /// The body exceeded [`shared::api::MAX_BODY_BYTES`] and was dropped; the pipeline answers
     /// 413 once the account is known, so the error is signed like every other.
     pub too_large: bool,
@@ -132,6 +136,8 @@ pub async fn read(mut req: worker::Request) -> Result<Req, shared::Error> {
         environment: get("keygen-environment").filter(|e| !e.trim().is_empty()),
         content_type: get("content-type"),
         client_ip: get("cf-connecting-ip"),
+        country: req.cf().and_then(|cf| cf.country()),
+        user_agent: get("user-agent"),
         bookmark: get("latchkey-d1-bookmark"),
         too_large,
     })

@@ -15,7 +15,7 @@ use shared::error::{Code, Error};
 use crate::endpoints::catalogue::{entitlements, groups, policies, products};
 use crate::endpoints::fleet::{components, machines, processes};
 use crate::endpoints::identity::{accounts, passwords, profiles, second_factors, tokens, users};
-use crate::endpoints::licensing::{activation, checkouts, license_actions, licenses, related, relations, validations};
+use crate::endpoints::licensing::{activation, checkouts, license_actions, licenses, related, relations, trials, validations};
 use crate::endpoints::lifecycle::{events, webhook_relations, webhooks};
 use crate::http::Reply;
 use crate::rate_limit::Class;
@@ -246,6 +246,18 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/webhook-events/{id}", h!(|cx, p| webhooks::show_event(cx, p.at(0)))),
     r(DELETE, "/webhook-events/{id}", h!(|cx, p| webhooks::delete_event(cx, p.at(0)))),
     r(POST, "/webhook-events/{id}/actions/retry", h!(|cx, p| webhooks::retry_event(cx, p.at(0)))),
+    // Trials (Cryptlex's verified trials): anonymous trial activation under its strict limit.
+    r(GET, "/trial-policies", h!(|cx, _| trials::list_policies(cx))),
+    r(POST, "/trial-policies", h!(|cx, _| trials::create_policy(cx))),
+    r(GET, "/trial-policies/{id}", h!(|cx, p| trials::show_policy(cx, p.at(0)))),
+    r(UPDATE, "/trial-policies/{id}", h!(|cx, p| trials::update_policy(cx, p.at(0)))),
+    r(DELETE, "/trial-policies/{id}", h!(|cx, p| trials::delete_policy(cx, p.at(0)))),
+    r(GET, "/trial-activations", h!(|cx, _| trials::list(cx))),
+    strict(Class::Trial, POST, "/trial-activations", h!(|cx, _| trials::activate(cx))),
+    r(POST, "/trial-activations/offline-activate", h!(|cx, _| trials::activate_offline(cx))),
+    r(GET, "/trial-activations/{id}", h!(|cx, p| trials::show(cx, p.at(0)))),
+    r(DELETE, "/trial-activations/{id}", h!(|cx, p| trials::delete(cx, p.at(0)))),
+    r(UPDATE, "/trial-activations/{id}/expires-at", h!(|cx, p| trials::set_expiry(cx, p.at(0)))),
 ];
 
 /// What the table answers for a method and decoded path.

@@ -190,6 +190,16 @@ actions! {
     MachineOwnerChange => "PUT /machines/{id}/owner",
     MachineHeartbeat => "POST /machines/{id}/actions/ping|reset, /processes/{id}/actions/ping",
     WebhookManage => "/webhook-endpoints and /webhook-events",
+    // Trials (Cryptlex's verified trials).
+    TrialPolicyRead => "GET /trial-policies[/{id}]",
+    TrialPolicyCreate => "POST /trial-policies (for a product)",
+    TrialPolicyUpdate => "PATCH /trial-policies/{id}",
+    TrialPolicyDelete => "DELETE /trial-policies/{id}",
+    TrialActivationCreate => "POST /trial-activations (anonymous by design, strictly rate limited: the client app starts its trial)",
+    TrialOfflineActivate => "POST /trial-activations/offline-activate (the vendor uploads an offline request)",
+    TrialActivationRead => "GET /trial-activations[/{id}]",
+    TrialActivationUpdate => "PATCH /trial-activations/{id}/expires-at",
+    TrialActivationDelete => "DELETE /trial-activations/{id}",
 }
 
 /// THE table: what `action` grants a bearer of `kind`. Admins may do everything; anonymous
@@ -200,6 +210,9 @@ pub const fn scope(action: Action, kind: Kind) -> Scope {
     use Scope::{Any, Nobody, Open, Own};
     match (action, kind) {
         (A::LicenseValidateKey, _) => Any,
+        // Trials: a client app starts its product's trial without credentials (Cryptlex's
+        // `POST /trial-activations`); license bearers have no business here.
+        (A::TrialActivationCreate, K::Anonymous | K::User) => Any,
         // Keygen's passwords controller and `Users::PasswordPolicy` (the user itself, or anonymous).
         (A::PasswordResetRequest, _) | (A::PasswordReset, K::Anonymous) => Any,
         (A::PasswordReset | A::PasswordUpdate, K::Admin | K::User) => Own,
@@ -246,6 +259,19 @@ pub const fn scope(action: Action, kind: Kind) -> Scope {
         (A::MachineRead, K::Product | K::User | K::License) => Own,
         (A::MachineCreate | A::MachineUpdate | A::MachineDelete | A::MachineHeartbeat, K::Product | K::License) => Own,
         (A::MachineCreate | A::MachineUpdate | A::MachineDelete | A::MachineHeartbeat, K::User) => Open,
+        // Trials: a product manages its own trial policies and trial activations.
+        (
+            A::TrialPolicyRead
+            | A::TrialPolicyCreate
+            | A::TrialPolicyUpdate
+            | A::TrialPolicyDelete
+            | A::TrialActivationCreate
+            | A::TrialOfflineActivate
+            | A::TrialActivationRead
+            | A::TrialActivationUpdate
+            | A::TrialActivationDelete,
+            K::Product,
+        ) => Own,
         _ => Nobody,
     }
 }
@@ -337,8 +363,8 @@ mod tests {
         for &a in Action::ALL {
             for o in [Ownership::Own, Ownership::OwnLocked, Ownership::Foreign, Ownership::None] {
                 let d = decide(a, Kind::Anonymous, o);
-                if matches!(a, Action::LicenseValidateKey | Action::PasswordResetRequest | Action::PasswordReset) {
-                    // Anonymous by design: validate-key and the password-reset routes.
+                if matches!(a, Action::LicenseValidateKey | Action::PasswordResetRequest | Action::PasswordReset | Action::TrialActivationCreate) {
+                    // Anonymous by design: validate-key, the password-reset routes and trial activation.
                     assert_eq!(d, Allow);
                 } else {
                     assert_eq!(d, Unauthorized, "{a:?} {o:?}");

@@ -145,6 +145,12 @@ error_codes! {
     /// 422: the license's policy has no maintenanceDuration, so maintenance cannot be renewed.
     PolicyMaintenanceDurationMissing, 422, "POLICY_MAINTENANCE_DURATION_MISSING", "Unprocessable resource";
     /// 409: a concurrent change won (retry the request).
+    // Trials (Cryptlex's verified trials).
+    TrialNotAvailable,      404, "TRIAL_NOT_AVAILABLE",     "Not found";
+    TrialActivationLimitReached, 422, "TRIAL_ACTIVATION_LIMIT_REACHED", "Unprocessable resource";
+    TrialExpired,           422, "TRIAL_EXPIRED",           "Unprocessable resource";
+    VmActivationNotAllowed, 422, "VM_ACTIVATION_NOT_ALLOWED", "Unprocessable resource";
+    ContainerActivationNotAllowed, 422, "CONTAINER_ACTIVATION_NOT_ALLOWED", "Unprocessable resource";
     ConcurrentUpdate,       409, "CONFLICT",                "Conflict";
     /// 422: the entity is in a state that forbids the action.
     StateInvalid,           422, "STATE_INVALID",           "Unprocessable resource";

@@ -5,4 +5,5 @@ pub mod license;
 pub mod policy;
 pub mod states;
 pub mod strategy;
+pub mod trial;
 pub mod validation;

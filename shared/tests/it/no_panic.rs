@@ -103,6 +103,14 @@ const KEYS: &[&str] = &[
     "attributes",
     "relationships",
     "meta",
+    // Trials.
+    "trialLength",
+    "subscriptionInterval",
+    "allowedActivations",
+    "fingerprintMatchingStrategy",
+    "expiresAt",
+    "request",
+    "vmName",
 ];
 
 /// Resource types the parsers expect (and some they do not).
@@ -121,6 +129,9 @@ const TYPES: &[&str] = &[
     "accounts",
     "license",
     "bogus",
+    // Trials.
+    "trial-policies",
+    "trial-activations",
 ];
 
 fn text() -> impl Strategy<Value = String> {
@@ -230,6 +241,13 @@ fn parse_everything(b: &[u8]) {
     for kind in [FileKind::License, FileKind::Machine] {
         client(checkout::parse_options(kind, &Query::default(), Some(b)));
     }
+    // Trials.
+    for creating in [true, false] {
+        client(shared::service::licensing::trial_policies::parse(b, creating));
+    }
+    client(shared::service::licensing::trial_activations::parse(b));
+    client(shared::service::licensing::trial_activations::parse_offline(b));
+    client(shared::service::licensing::trial_activations::parse_expiry(b));
     if let Ok(mut m) = parse_body(b) {
         for creating in [true, false] {
             let _ = PolicyConfig::default().apply(&mut m, creating);
@@ -264,6 +282,7 @@ proptest! {
         let _ = webhooks::check_url(&s, false);
         let _ = shared::api::api_version(Some(&s));
         let _ = signature::check_accept_signature(Some(&s), "acct");
+        let _ = shared::domain::trial::parse_interval(&s);
     }
 
     #[test]

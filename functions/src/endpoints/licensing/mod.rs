@@ -5,4 +5,6 @@ pub mod license_actions;
 pub mod licenses;
 pub mod related;
 pub mod relations;
+// Trials.
+pub mod trials;
 pub mod validations;

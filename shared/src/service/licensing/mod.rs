@@ -9,5 +9,8 @@ pub mod machine_relations;
 pub mod maintenance;
 pub mod related;
 pub mod relations;
+// Trials (Cryptlex's verified trials).
+pub mod trial_activations;
+pub mod trial_policies;
 pub mod usage;
 pub mod validation;

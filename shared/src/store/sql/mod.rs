@@ -63,5 +63,6 @@ pub mod processes;
 pub mod products;
 pub mod second_factors;
 pub mod tokens;
+pub mod trials;
 pub mod users;
 pub mod webhooks;
