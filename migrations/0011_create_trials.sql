@@ -4,25 +4,25 @@
 -- A trial policy: how long a product's trial lasts (exactly one of trial_length in days or
 -- subscription_interval, an ISO-8601 duration), how often one fingerprint may re-activate it
 -- (allowed_activations), which hardware may take it, and whether it needs a user. At most one
--- default per product (the partial unique index): the one trial activations use.
+-- default per product (the partial unique index): the one trial activations use. The bounds
+-- (trial_length 1–3650, allowed_activations 1–1000, exactly one length) are checked by
+-- `service::licensing::trial_policies::parse`, the one writer.
 CREATE TABLE trial_policies (
   id                            TEXT PRIMARY KEY,
   account_id                    TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
   product_id                    TEXT NOT NULL REFERENCES products(id) ON DELETE CASCADE,
   name                          TEXT NOT NULL,
-  trial_length                  INTEGER CHECK (trial_length IS NULL OR trial_length BETWEEN 1 AND 3650),
+  trial_length                  INTEGER,
   subscription_interval         TEXT,
-  allowed_activations           INTEGER NOT NULL DEFAULT 1 CHECK (allowed_activations BETWEEN 1 AND 1000),
-  fingerprint_matching_strategy TEXT NOT NULL DEFAULT 'MATCH_ANY'
-    CHECK (fingerprint_matching_strategy IN ('MATCH_ANY','MATCH_TWO','MATCH_MOST','MATCH_ALL')),
+  allowed_activations           INTEGER NOT NULL DEFAULT 1,
+  fingerprint_matching_strategy TEXT NOT NULL DEFAULT 'MATCH_ANY' CHECK (fingerprint_matching_strategy IN ('MATCH_ANY', 'MATCH_TWO', 'MATCH_MOST', 'MATCH_ALL')),
   allow_vm_activation           INTEGER NOT NULL DEFAULT 1 CHECK (allow_vm_activation IN (0, 1)),
   allow_container_activation    INTEGER NOT NULL DEFAULT 1 CHECK (allow_container_activation IN (0, 1)),
   user_locked                   INTEGER NOT NULL DEFAULT 0 CHECK (user_locked IN (0, 1)),
   is_default                    INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0, 1)),
   metadata                      TEXT NOT NULL DEFAULT '{}',
   created_at                    INTEGER NOT NULL,
-  updated_at                    INTEGER NOT NULL,
-  CHECK ((trial_length IS NULL) <> (subscription_interval IS NULL))
+  updated_at                    INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX trial_policies_one_default ON trial_policies (product_id) WHERE is_default = 1;
 CREATE INDEX trial_policies_account ON trial_policies (account_id, created_at);

@@ -78,6 +78,14 @@ const ROUTES: &[(&str, &str)] = &[
     // Relationship writes.
     ("PUT", "/machines/{id}/owner"),
     ("PUT", "/machines/{id}/group"),
+    // Trials (the anonymous POST trips its strict limit here: a 429 is a 4xx too).
+    ("POST", "/trial-policies"),
+    ("PATCH", "/trial-policies/{id}"),
+    ("DELETE", "/trial-policies/{id}"),
+    ("POST", "/trial-activations"),
+    ("POST", "/trial-activations/offline-activate"),
+    ("PATCH", "/trial-activations/{id}/expires-at"),
+    ("DELETE", "/trial-activations/{id}"),
 ];
 
 /// Collection reads: they parse `page[…]` / `limit`.
@@ -113,6 +121,9 @@ const LISTS: &[&str] = &[
     "/products/{id}/users",
     "/products/{id}/tokens",
     "/policies/{id}/licenses",
+    // Trials.
+    "/trial-policies",
+    "/trial-activations",
 ];
 
 /// Read routes, for hostile query strings.
@@ -177,6 +188,11 @@ const READS: &[&str] = &[
     "/products/{id}/licenses/{id}",
     "/groups/{id}/machines/{id}",
     "/users/{id}/tokens/{id}",
+    // Trials.
+    "/trial-policies",
+    "/trial-policies/{id}",
+    "/trial-activations",
+    "/trial-activations/{id}",
 ];
 
 /// Pagination with bad values: a 4xx on every list.
@@ -233,7 +249,21 @@ fn bodies(ty: &str) -> Vec<Vec<u8>> {
 
 /// The JSON:API type a path's resource has (for bodies that get past the type check).
 fn ty(path: &str) -> &'static str {
-    for t in ["webhook-endpoints", "entitlements", "components", "processes", "machines", "licenses", "policies", "products", "users", "tokens", "groups"] {
+    for t in [
+        "trial-policies",
+        "trial-activations",
+        "webhook-endpoints",
+        "entitlements",
+        "components",
+        "processes",
+        "machines",
+        "licenses",
+        "policies",
+        "products",
+        "users",
+        "tokens",
+        "groups",
+    ] {
         if path.starts_with(&format!("/{t}")) {
             return t;
         }

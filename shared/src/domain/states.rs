@@ -127,6 +127,11 @@ mod tests {
             ("products.distribution_strategy", strs(DistributionStrategy::ALL, DistributionStrategy::as_str)),
             ("webhook_events.status", strs(DeliveryStatus::ALL, DeliveryStatus::as_str)),
             ("webhook_endpoints.signature_algorithm", strs(SignatureAlgorithm::ALL, SignatureAlgorithm::as_str)),
+            // Trials.
+            (
+                "trial_policies.fingerprint_matching_strategy",
+                strs(crate::domain::strategy::MatchingStrategy::ALL, crate::domain::strategy::MatchingStrategy::as_str),
+            ),
         ]
     }
 

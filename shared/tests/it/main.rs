@@ -25,6 +25,8 @@ mod relations;
 mod replica;
 mod second_factors;
 mod support;
+// Trials.
+mod trials;
 mod validation;
 mod validation_bench;
 mod webhook_payloads;

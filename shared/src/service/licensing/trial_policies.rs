@@ -226,8 +226,13 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, mut inpu
     let product_id = std::mem::take(&mut input.product).set().unwrap_or_default();
     let missing = || Error::attribute("product", AttrFault::NotFound, "must exist");
     let product = products::find(app, acc, &product_id).await?.ok_or_else(missing)?;
-    access::check(caller, Action::TrialPolicyCreate, ownership(caller, &product.id), "product", &product.id)
-        .map_err(|e| if e.is(Code::NotFound) { missing() } else { e })?;
+    access::check(caller, Action::TrialPolicyCreate, ownership(caller, &product.id), "product", &product.id).map_err(|e| {
+        if e.is(Code::NotFound) {
+            missing()
+        } else {
+            e
+        }
+    })?;
     let defaults = Settings {
         name: String::new(),
         trial_length: None,

@@ -28,11 +28,11 @@ ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4";
 /// Count for [`LIST_POLICIES`].
 pub const COUNT_POLICIES: &str = "SELECT count(*) AS n FROM trial_policies WHERE account_id = ?1 AND (?2 IS NULL OR product_id = ?2)";
 
-/// Rewrites trial policy ?2 (same parameters as [`INSERT_POLICY`] from ?4; ?12 = 1 makes it the
+/// Rewrites trial policy ?1 of account ?2 (same parameters as [`INSERT_POLICY`] from ?4; ?12 = 1 makes it the
 /// default, 0 keeps its flag) at ?14.
 pub const UPDATE_POLICY: &str = "UPDATE trial_policies SET name = ?4, trial_length = ?5, subscription_interval = ?6, allowed_activations = ?7, \
 fingerprint_matching_strategy = ?8, allow_vm_activation = ?9, allow_container_activation = ?10, user_locked = ?11, \
-is_default = max(is_default, ?12), metadata = ?13, updated_at = ?14 WHERE account_id = ?1 AND id = ?2 AND product_id = ?3";
+is_default = max(is_default, ?12), metadata = ?13, updated_at = ?14 WHERE id = ?1 AND account_id = ?2 AND product_id = ?3";
 
 /// Deletes a trial policy (its trial activations keep their expiry; their policy becomes NULL).
 pub const DELETE_POLICY: &str = "DELETE FROM trial_policies WHERE account_id = ?1 AND id = ?2";
@@ -43,9 +43,28 @@ pub const DELETE_POLICY: &str = "DELETE FROM trial_policies WHERE account_id = ?
 macro_rules! same_trial {
     ($t:literal, $product:literal, $fp:literal, $components:literal, $needed:literal, $user:literal) => {
         concat!(
-            $t, ".product_id = ", $product, " AND (", $t, ".fingerprint = ", $fp, " OR (", $needed, " IS NOT NULL AND (SELECT count(DISTINCT c.value) FROM json_each(",
-            $t, ".components) c WHERE c.value IN (SELECT value FROM json_each(", $components, "))) >= ", $needed, ") OR (", $user,
-            " IS NOT NULL AND ", $t, ".user_id = ", $user, "))"
+            $t,
+            ".product_id = ",
+            $product,
+            " AND (",
+            $t,
+            ".fingerprint = ",
+            $fp,
+            " OR (",
+            $needed,
+            " IS NOT NULL AND (SELECT count(DISTINCT c.value) FROM json_each(",
+            $t,
+            ".components) c WHERE c.value IN (SELECT value FROM json_each(",
+            $components,
+            "))) >= ",
+            $needed,
+            ") OR (",
+            $user,
+            " IS NOT NULL AND ",
+            $t,
+            ".user_id = ",
+            $user,
+            "))"
         )
     };
 }
