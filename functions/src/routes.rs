@@ -15,12 +15,13 @@ use shared::error::{Code, Error};
 use crate::endpoints::catalogue::{entitlements, groups, policies, products};
 use crate::endpoints::fleet::{components, machines, processes};
 use crate::endpoints::identity::{accounts, passwords, profiles, second_factors, tokens, users};
-use crate::endpoints::licensing::{activation, checkouts, license_actions, licenses, related, relations, trials, validations};
-use crate::endpoints::lifecycle::{events, webhook_relations, webhooks};
+use crate::endpoints::licensing::{activation, bulk_deactivation, checkouts, license_actions, licenses, related, relations, trials, validations};
+use crate::endpoints::lifecycle::{activation_logs, events, exports, webhook_relations, webhooks};
 use crate::http::Reply;
 use crate::rate_limit::Class;
 use crate::router::Cx;
 use shared::service::licensing::related::Up;
+use shared::service::lifecycle::exports::Kind as Export;
 
 /// A handler's future.
 pub type Fut<'a> = Pin<Box<dyn Future<Output = Result<Reply, Error>> + 'a>>;
@@ -255,9 +256,15 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/trial-activations", h!(|cx, _| trials::list(cx))),
     strict(Class::Trial, POST, "/trial-activations", h!(|cx, _| trials::activate(cx))),
     r(POST, "/trial-activations/offline-activate", h!(|cx, _| trials::activate_offline(cx))),
+    r(GET, "/trial-activations/export", h!(|cx, _| exports::export(cx, Export::TrialActivations))),
     r(GET, "/trial-activations/{id}", h!(|cx, p| trials::show(cx, p.at(0)))),
     r(DELETE, "/trial-activations/{id}", h!(|cx, p| trials::delete(cx, p.at(0)))),
     r(UPDATE, "/trial-activations/{id}/expires-at", h!(|cx, p| trials::set_expiry(cx, p.at(0)))),
+    // Activation logs and bulk deactivation (Cryptlex).
+    r(GET, "/activation-logs", h!(|cx, _| activation_logs::list(cx))),
+    r(GET, "/activation-logs/export", h!(|cx, _| exports::export(cx, Export::ActivationLogs))),
+    r(GET, "/activation-logs/{id}", h!(|cx, p| activation_logs::show(cx, p.at(0)))),
+    r(POST, "/licenses/{id}/actions/deactivate-machines", h!(|cx, p| bulk_deactivation::deactivate_machines(cx, p.at(0)))),
 ];
 
 /// What the table answers for a method and decoded path.

@@ -200,6 +200,9 @@ actions! {
     TrialActivationRead => "GET /trial-activations[/{id}]",
     TrialActivationUpdate => "PATCH /trial-activations/{id}/expires-at",
     TrialActivationDelete => "DELETE /trial-activations/{id}",
+    // Activation logs and bulk deactivation.
+    ActivationLogRead => "GET /activation-logs[/{id}], GET /activation-logs/export",
+    MachineBulkDeactivate => "POST /licenses/{id}/actions/deactivate-machines",
 }
 
 /// THE table: what `action` grants a bearer of `kind`. Admins may do everything; anonymous
@@ -272,6 +275,8 @@ pub const fn scope(action: Action, kind: Kind) -> Scope {
             | A::TrialActivationDelete,
             K::Product,
         ) => Own,
+        // Activation logs: a product reads its product's; bulk deactivation of its licenses' machines.
+        (A::ActivationLogRead | A::MachineBulkDeactivate, K::Product) => Own,
         _ => Nobody,
     }
 }

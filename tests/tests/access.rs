@@ -301,6 +301,13 @@ const ROWS: &[Row] = &[
     ("GET", "/trial-activations/{TAA}", "", PRODUCT),
     ("PATCH", "/trial-activations/{TAA}/expires-at", r#"{"data":{"type":"trial-activations","attributes":{"expiresAt":"2020-01-01T00:00:00.000Z"}}}"#, PRODUCT),
     ("DELETE", "/trial-activations/{TA*}", "", [204, 204, 404, 403, 403, 403, 403, 401]),
+    // Activation logs (admins; a product its product's) and bulk deactivation (admins and the
+    // license's product; the range here matches nothing).
+    ("GET", "/activation-logs", "", CATALOGUE),
+    ("GET", "/activation-logs/export", "", CATALOGUE),
+    ("GET", "/trial-activations/export", "", CATALOGUE),
+    ("GET", "/activation-logs/{ALA}", "", PRODUCT),
+    ("POST", "/licenses/{LA}/actions/deactivate-machines", r#"{"meta":{"createdAfter":"2099-01-01T00:00:00.000Z"}}"#, PRODUCT),
 ];
 
 #[test]

@@ -86,6 +86,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/trial-activations/offline-activate"),
     ("PATCH", "/trial-activations/{id}/expires-at"),
     ("DELETE", "/trial-activations/{id}"),
+    // Activation logs: bulk deactivation.
+    ("POST", "/licenses/{id}/actions/deactivate-machines"),
 ];
 
 /// Collection reads: they parse `page[…]` / `limit`.
@@ -124,6 +126,8 @@ const LISTS: &[&str] = &[
     // Trials.
     "/trial-policies",
     "/trial-activations",
+    // Activation logs.
+    "/activation-logs",
 ];
 
 /// Read routes, for hostile query strings.
@@ -193,6 +197,9 @@ const READS: &[&str] = &[
     "/trial-policies/{id}",
     "/trial-activations",
     "/trial-activations/{id}",
+    // Activation logs.
+    "/activation-logs",
+    "/activation-logs/{id}",
 ];
 
 /// Pagination with bad values: a 4xx on every list.
@@ -207,6 +214,10 @@ const LICENSE_QUERIES: &[&str] = &[
     "expires[within]=99999999999999999999d",
     "suspended=maybe",
 ];
+
+/// Activation-log filters (query operators) with bad values: a 4xx on `GET /activation-logs`.
+const ACTIVATION_LOG_QUERIES: &[&str] =
+    &["created[gt]=%FF%FE", "created%5Blte%5D=2024-13-45T99:99:99Z", "created[lt]=1e999", "action=%00", "action=activated%27--"];
 
 /// Query strings that are noise around the parameters: never a 5xx.
 const NOISY_QUERIES: &[&str] = &["%zz=%%&&=&%", "a=%E0%A4%A&b=%C0%AF", "product=%00%01%02", "user=%22%27%3B--", "metadata%5Bx%5D=%5B%5D"];
@@ -283,6 +294,34 @@ fn assert_alive(acct: &TestAccount) {
     r.assert_status(200);
 }
 
+/// Exports: hostile query strings answer a signed 4xx, or the streamed CSV (unsigned by design:
+/// its body is never held whole); never a 5xx.
+#[test]
+fn hostile_queries_on_exports_are_never_server_errors() {
+    let acct = server().bootstrap_account();
+    let c = acct.client().unverified();
+    let long = format!("product={}", "x".repeat(8_000));
+    for route in ["/activation-logs/export", "/trial-activations/export"] {
+        let queries = NOISY_QUERIES.iter().chain(PAGE_QUERIES).chain(ACTIVATION_LOG_QUERIES).copied().chain([long.as_str()]);
+        for q in queries {
+            for auth in [acct.admin(), None] {
+                let r = c.get(&format!("{}?{q}", acct.path(route)), auth, None);
+                assert!(r.status < 500, "GET {route}?{}: answered {} {}", &q[..q.len().min(60)], r.status, r.text());
+                if r.status >= 400 {
+                    assert_client_error(&acct, &r, &format!("GET {route}?{q}"));
+                } else {
+                    assert_eq!(r.header("content-type"), Some("text/csv; charset=utf-8"), "GET {route}?{q}");
+                }
+            }
+        }
+        for q in ACTIVATION_LOG_QUERIES.iter().filter(|_| route.starts_with("/activation-logs")) {
+            let r = c.get(&format!("{}?{q}", acct.path(route)), acct.admin(), None);
+            assert_client_error(&acct, &r, &format!("GET {route}?{q}"));
+        }
+    }
+    assert_alive(&acct);
+}
+
 #[test]
 fn hostile_bodies_on_every_route_are_signed_client_errors() {
     let acct = server().bootstrap_account();
@@ -317,6 +356,8 @@ fn hostile_queries_on_every_read_are_never_server_errors() {
         let list = LISTS.contains(route);
         let must_refuse: Vec<&str> = match (list, *route) {
             (true, "/licenses") => PAGE_QUERIES.iter().chain(LICENSE_QUERIES).copied().collect(),
+            // Activation logs: query operators with bad values.
+            (true, "/activation-logs") => PAGE_QUERIES.iter().chain(ACTIVATION_LOG_QUERIES).copied().collect(),
             (true, _) => PAGE_QUERIES.to_vec(),
             (false, _) => Vec::new(),
         };

@@ -8,8 +8,12 @@ pub mod input;
 pub mod query;
 
 pub mod accounts;
+// Activation logs.
+pub mod activation_logs;
 pub mod entitlements;
+// Query operators (activation logs, trials).
 pub mod files;
+pub mod filters;
 pub mod groups;
 pub mod licenses;
 pub mod machines;

@@ -1,5 +1,7 @@
 //! Domain types and rules, without I/O.
 
+// Exports.
+pub mod csv;
 pub mod heartbeat;
 pub mod license;
 pub mod policy;

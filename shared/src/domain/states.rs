@@ -81,6 +81,23 @@ str_enum! {
     }
 }
 
+// Activation logs.
+str_enum! {
+    /// `activation_logs.action`: what happened to a seat.
+    ActivationAction {
+        /// A machine was activated (`POST /machines`).
+        Activated = "activated",
+        /// A machine was deactivated by a request (`DELETE /machines/{id}`).
+        Deactivated = "deactivated",
+        /// The heartbeat cron culled a dead machine.
+        Culled = "culled",
+        /// `POST /licenses/{id}/actions/deactivate-machines` removed it.
+        BulkDeactivated = "bulk-deactivated",
+        /// A trial activation started (`POST /trial-activations`, or offline).
+        TrialActivated = "trial-activated",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +144,7 @@ mod tests {
             ("products.distribution_strategy", strs(DistributionStrategy::ALL, DistributionStrategy::as_str)),
             ("webhook_events.status", strs(DeliveryStatus::ALL, DeliveryStatus::as_str)),
             ("webhook_endpoints.signature_algorithm", strs(SignatureAlgorithm::ALL, SignatureAlgorithm::as_str)),
+            ("activation_logs.action", strs(ActivationAction::ALL, ActivationAction::as_str)),
             // Trials.
             (
                 "trial_policies.fingerprint_matching_strategy",

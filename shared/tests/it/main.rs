@@ -1,10 +1,14 @@
 //! Native integration tests: use cases on a fresh SQLite database with the real migrations.
 
 mod access;
+// Activation logs.
 mod accounts;
+mod activation_logs;
 mod auth;
 mod conflicts;
 mod entitlements;
+// Exports.
+mod exports;
 mod identity_security;
 mod input;
 mod layering;

@@ -111,6 +111,8 @@ const KEYS: &[&str] = &[
     "expiresAt",
     "request",
     "vmName",
+    "createdAfter",
+    "createdBefore",
 ];
 
 /// Resource types the parsers expect (and some they do not).
@@ -248,6 +250,8 @@ fn parse_everything(b: &[u8]) {
     client(shared::service::licensing::trial_activations::parse(b));
     client(shared::service::licensing::trial_activations::parse_offline(b));
     client(shared::service::licensing::trial_activations::parse_expiry(b));
+    // Activation logs: bulk deactivation.
+    client(shared::service::licensing::bulk_deactivation::parse(b));
     if let Ok(mut m) = parse_body(b) {
         for creating in [true, false] {
             let _ = PolicyConfig::default().apply(&mut m, creating);
@@ -283,6 +287,14 @@ proptest! {
         let _ = shared::api::api_version(Some(&s));
         let _ = signature::check_accept_signature(Some(&s), "acct");
         let _ = shared::domain::trial::parse_interval(&s);
+        let _ = shared::api::filters::time_range(&q, "created");
+        let _ = shared::api::filters::one_of(&q, "action", &["activated"]);
+        // Exports: the CSV writer; what it writes parses back to the (neutralised) fields.
+        let mut out = String::new();
+        shared::domain::csv::record(&mut out, &[s.as_str(), t.as_str()]);
+        let back = shared::domain::csv::parse(&out);
+        prop_assert_eq!(back, vec![vec![shared::domain::csv::neutralise(&s).into_owned(), shared::domain::csv::neutralise(&t).into_owned()]]);
+        let _ = shared::domain::csv::parse(&s);
     }
 
     #[test]

@@ -11,11 +11,11 @@ use crate::router::Cx;
 /// `POST /machines`: activation.
 pub async fn activate(cx: &Cx<'_>) -> Result<Reply, Error> {
     let input = activation::parse(&cx.req.body)?;
-    Ok(Reply::created(one(cx, &activation::activate(&cx.app, &cx.caller, input).await?)))
+    Ok(Reply::created(one(cx, &activation::activate_from(&cx.app, &cx.caller, input, &crate::endpoints::origin(cx)).await?)))
 }
 
 /// Deactivates a machine.
 pub async fn deactivate(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
-    activation::deactivate(&cx.app, &cx.caller, id).await?;
+    activation::deactivate_from(&cx.app, &cx.caller, id, &crate::endpoints::origin(cx)).await?;
     Ok(Reply::NoContent)
 }

@@ -1,5 +1,7 @@
 //! Endpoints of Licensing: licenses and their actions, validation, check-out, usage, maintenance windows.
 pub mod activation;
+// Activation logs: bulk deactivation.
+pub mod bulk_deactivation;
 pub mod checkouts;
 pub mod license_actions;
 pub mod licenses;

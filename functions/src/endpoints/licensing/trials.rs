@@ -40,10 +40,6 @@ pub async fn delete_policy(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     policies::delete(&cx.app, &cx.caller, id).await.map(|()| Reply::NoContent)
 }
 
-fn origin(cx: &Cx<'_>) -> Origin {
-    Origin { ip: cx.req.client_ip.clone(), country: cx.req.country.clone(), user_agent: cx.req.user_agent.clone() }
-}
-
 fn issued(i: Issued) -> Reply {
     let doc = Document::one(trial_activation(&i.trial)).meta(json!({"certificate": i.certificate, "algorithm": Encoding::Base64.alg()}));
     if i.created {
@@ -56,7 +52,7 @@ fn issued(i: Issued) -> Reply {
 /// `POST /trial-activations`: starts (or re-activates) this machine's trial.
 pub async fn activate(cx: &Cx<'_>) -> Result<Reply, Error> {
     let r = trials::parse(&cx.req.body)?;
-    trials::activate(&cx.app, &cx.caller, r, origin(cx), false).await.map(issued)
+    trials::activate(&cx.app, &cx.caller, r, crate::endpoints::origin(cx), false).await.map(issued)
 }
 
 /// `POST /trial-activations/offline-activate`: an offline request in, the certificate out.

@@ -1,5 +1,7 @@
 //! Licensing: licenses and their actions, validation, check-out, usage, maintenance windows.
 pub mod activation;
+// Activation logs: bulk deactivation.
+pub mod bulk_deactivation;
 pub mod checkout;
 pub mod license_actions;
 pub mod license_tokens;

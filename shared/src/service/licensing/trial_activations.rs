@@ -18,9 +18,12 @@ use crate::api::query::{Page, Query};
 use crate::api::trials::trial_activation;
 use crate::clock::{iso8601, parse_iso8601, Millis};
 use crate::crypto::license_file::{self, Encoding, FileKind};
+use crate::domain::states::ActivationAction;
 use crate::domain::strategy::MatchingStrategy;
 use crate::domain::trial::{components_needed, TrialLength, MAX_TRIAL_MS};
 use crate::error::{Code, Error};
+pub use crate::service::activation_log::Origin;
+use crate::service::activation_log::{self, Change};
 use crate::service::licensing::{licenses, trial_policies};
 use crate::service::{events, metadata_text, readable, App, Bearer, Caller};
 use crate::store::sql::trials::{TrialActivationRow, TrialPolicyRow};
@@ -31,17 +34,6 @@ use crate::Result;
 const MAX_TEXT: usize = 255;
 /// The most hardware components one request may carry.
 const MAX_COMPONENTS: usize = 20;
-
-/// Where a request came from, as the Worker saw it (recorded on the trial).
-#[derive(Debug, Clone, Default)]
-pub struct Origin {
-    /// `CF-Connecting-IP`.
-    pub ip: Option<String>,
-    /// `request.cf.country`.
-    pub country: Option<String>,
-    /// `User-Agent`.
-    pub user_agent: Option<String>,
-}
 
 /// A parsed trial-activation request.
 #[derive(Debug, Default, Clone)]
@@ -244,6 +236,7 @@ pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, req: T
         .batch(vec![
             Stmt::new(sql::trials::INSERT_ACTIVATION, params),
             events::record_if_changed(app, acc, &caller.bearer, event("trial-activation.created", &id, None, Some(json!({"offline": offline})))),
+            activation_log::if_changed(app, caller, log_change(&policy.product_id, &id, &req, offline), &origin),
         ])
         .await?;
     if res.first().map_or(0, |r| r.changes) > 0 {
@@ -263,6 +256,7 @@ pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, req: T
         .batch(vec![
             Stmt::new(sql::trials::REACTIVATE, vec![acc.into(), trial.id.clone().into(), now.into()]),
             events::record_if_changed(app, acc, &caller.bearer, event("trial-activation.updated", &trial.id, Some(changes), None)),
+            activation_log::if_changed(app, caller, log_change(&policy.product_id, &trial.id, &req, offline), &origin),
         ])
         .await?;
     if res.first().map_or(0, |r| r.changes) == 0 {
@@ -274,6 +268,22 @@ pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, req: T
     }
     let trial = find(app, acc, &trial.id).await?.ok_or_else(|| Error::not_found("trial activation", &trial.id))?;
     issue(app, caller, trial, false)
+}
+
+/// The activation log entry of a trial (re)activation.
+fn log_change<'a>(product: &'a str, trial: &'a str, req: &'a TrialRequest, offline: bool) -> Change<'a> {
+    Change {
+        action: ActivationAction::TrialActivated,
+        product_id: Some(product),
+        license_id: None,
+        machine_id: None,
+        trial_activation_id: Some(trial),
+        fingerprint: &req.fingerprint,
+        offline,
+        app_version: req.app_version.as_deref(),
+        os: req.os.as_deref(),
+        hostname: req.hostname.as_deref(),
+    }
 }
 
 /// Signs the trial certificate: `{"data": <trial activation>, "meta": {issued, expiry, ttl}}`

@@ -50,6 +50,8 @@ macro_rules! token_has_room {
 }
 
 pub mod accounts;
+// Activation logs.
+pub mod activation_logs;
 pub mod components;
 pub mod entitlements;
 pub mod events;

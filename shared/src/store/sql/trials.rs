@@ -183,3 +183,8 @@ pub struct ExpiredTrialRow {
     pub id: String,
     pub account_id: String,
 }
+
+/// Exports: one keyset page of trial activations (filters as [`LIST_ACTIVATIONS`] ?1–?3), oldest
+/// first, after (?4 created at, ?5 id) — NULL: from the start; ?6 rows.
+pub const PAGE_ACTIVATIONS_AFTER: &str = "SELECT * FROM trial_activations WHERE account_id = ?1 AND (?2 IS NULL OR product_id = ?2) \
+AND (?3 IS NULL OR fingerprint = ?3) AND (?4 IS NULL OR created_at > ?4 OR (created_at = ?4 AND id > ?5)) ORDER BY created_at, id LIMIT ?6";

@@ -37,6 +37,8 @@ struct Kind {
     resource_type: &'static str,
     dead_event: &'static str,
     deleted_event: Option<&'static str>,
+    /// Activation logs: the statement logging the rows `delete` is about to delete.
+    log: Option<&'static str>,
     decide: fn(&CullRow, &PolicyConfig, Millis) -> Option<CullDecision>,
 }
 
@@ -50,6 +52,7 @@ pub async fn machines<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget) -> Res
         resource_type: "machines",
         dead_event: "machine.heartbeat.dead",
         deleted_event: Some("machine.lease.expired"),
+        log: Some(sql::jobs::LOG_CULLED_MACHINES),
         decide: decide_machine,
     };
     cull(app, budget, kind).await
@@ -65,20 +68,21 @@ pub async fn processes<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget) -> Re
         resource_type: "processes",
         dead_event: "process.heartbeat.dead",
         deleted_event: None,
+        log: None,
         decide: decide_process,
     };
     cull(app, budget, kind).await
 }
 
-/// Scans in keyset order; per chunk one atomic batch of at most four statements: mark dead +
-/// their events, delete + their events. Each event set must match the rows its guarded
+/// Scans in keyset order; per chunk one atomic batch of at most five statements: mark dead +
+/// their events, (machines) their activation logs + delete + their events. Each event set must match the rows its guarded
 /// statement changed, or the batch rolls back (see `events::record_many`).
 async fn cull<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget, kind: Kind) -> Result<JobReport> {
     let now = app.now();
     let mut rep = JobReport { job: kind.job, ..JobReport::default() };
     let mut cursor = String::new();
     loop {
-        if rep.rows >= MAX_ROWS_PER_TICK || !budget.take(5) {
+        if rep.rows >= MAX_ROWS_PER_TICK || !budget.take(6) {
             return Ok(rep);
         }
         let rows: Vec<CullRow> = fetch_all(app.db, kind.scan, &[cursor.clone().into(), now.into(), CHUNK.into()]).await?;
@@ -120,6 +124,11 @@ async fn cull<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget, kind: Kind) ->
         let dels_n = dels.len();
         if !dels.is_empty() {
             let n = dels.len() as u64;
+            if let Some(log) = kind.log {
+                // Rolled back with the delete if it does not remove exactly these rows.
+                let log_ids: Map<String, Value> = dels.keys().map(|id| (id.clone(), Value::from(app.uuid()))).collect();
+                stmts.push(Stmt::new(log, vec![Value::Object(dels.clone()).to_string().into(), Value::Object(log_ids).to_string().into(), now.into()]));
+            }
             stmts.push(Stmt::new(kind.delete, vec![Value::Object(dels).to_string().into()]));
             if !del_evs.is_empty() {
                 stmts.push(events::record_many(app, &Bearer::Anonymous, &del_evs, Some(n)));

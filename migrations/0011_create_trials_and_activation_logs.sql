@@ -63,3 +63,30 @@ CREATE TABLE trial_activations (
 CREATE INDEX trial_activations_account ON trial_activations (account_id, created_at);
 -- The expiry cron scans by expiry time.
 CREATE INDEX trial_activations_expiry ON trial_activations (expires_at);
+
+-- Activation logs (Cryptlex's `/activation-logs`): one row per activation, deactivation (by a
+-- request, culled by the heartbeat cron, or in bulk), and trial activation, written in the same
+-- atomic batch as the change. No foreign keys to machines or licenses: a log outlives them.
+-- The action list is mirrored by `domain::states::ActivationAction`.
+CREATE TABLE activation_logs (
+  id          TEXT PRIMARY KEY,
+  account_id  TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  action      TEXT NOT NULL CHECK (action IN ('activated', 'deactivated', 'culled', 'bulk-deactivated', 'trial-activated')),
+  product_id  TEXT,
+  license_id  TEXT,
+  machine_id  TEXT,
+  trial_activation_id TEXT,
+  fingerprint TEXT NOT NULL,
+  offline     INTEGER NOT NULL DEFAULT 0 CHECK (offline IN (0, 1)),
+  app_version TEXT,
+  os          TEXT,
+  hostname    TEXT,
+  ip          TEXT,
+  country     TEXT,
+  user_agent  TEXT,
+  created_at  INTEGER NOT NULL
+);
+-- Lists and exports walk (account, created_at, id) in keyset order.
+CREATE INDEX activation_logs_account_created ON activation_logs (account_id, created_at, id);
+CREATE INDEX activation_logs_license ON activation_logs (license_id, created_at);
+CREATE INDEX activation_logs_machine ON activation_logs (machine_id, created_at);
