@@ -136,3 +136,31 @@ fn culled_machines_and_trial_activations_are_logged() {
     assert_eq!((log["attributes"]["fingerprint"].as_str(), log["attributes"]["appVersion"].as_str()), (Some("trial-fp"), Some("2.0")));
     assert_eq!(log["relationships"]["product"]["data"]["id"], p.as_str());
 }
+
+#[test]
+fn concurrent_bulk_deactivations_remove_and_log_each_machine_once() {
+    let acct = server().bootstrap_account();
+    let (_, l) = license(&acct, json!({"floating": true, "maxMachines": 20}));
+    for i in 0..12 {
+        acct.client().post(&acct.path("/machines"), acct.admin(), Some(machine(&format!("c{i}"), &l))).assert_status(201);
+    }
+    let threads: Vec<_> = (0..6)
+        .map(|_| {
+            let (acct, l) = (acct.clone(), l.clone());
+            std::thread::spawn(move || {
+                acct.client().post(&acct.path(&format!("/licenses/{l}/actions/deactivate-machines")), acct.admin(), Some(json!({"meta": {}})))
+            })
+        })
+        .collect();
+    let responses: Vec<e2e::Resp> = threads.into_iter().map(|t| t.join().expect("request thread")).collect();
+    let removed: u64 = responses.iter().filter(|r| r.status == 200).map(|r| r.json["meta"]["count"].as_u64().unwrap()).sum();
+    assert!(
+        responses.iter().all(|r| r.status == 200 || (r.status == 409 && r.error_code() == Some("CONFLICT"))),
+        "{:?}",
+        responses.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    assert_eq!(removed, 12, "each machine removed by exactly one request");
+    assert_eq!(logs(&acct, "action=bulk-deactivated").len(), 12, "and logged once");
+    let r = acct.client().get(&acct.path("/event-logs?event=machine.deleted&page[size]=100"), acct.admin(), None);
+    assert_eq!(r.assert_status(200).json["data"].as_array().unwrap().len(), 12);
+}

@@ -57,3 +57,55 @@ fn trial_activations_and_activation_logs_export_as_the_lists_show_them() {
     assert_eq!((r.status, r.json["errors"][0]["source"]["parameter"].as_str()), (400, Some("created[gt]")));
     assert_eq!(acct.client().get(&acct.path("/trial-activations/export"), None, None).status, 401);
 }
+
+/// Query operators on the licenses, machines and users lists (bound parameters, never SQL text).
+#[test]
+fn lists_take_query_operators() {
+    let acct = server().bootstrap_account();
+    let p = create(&acct, "/products", json!({"data": {"type": "products", "attributes": {"name": "App"}}}))["id"].as_str().unwrap().to_owned();
+    let pol = create(
+        &acct,
+        "/policies",
+        json!({"data": {"type": "policies", "attributes": {"name": "P", "floating": true, "maxMachines": 5}, "relationships": {"product": {"data": {"type": "products", "id": p}}}}}),
+    );
+    let lic = |attrs: Value| {
+        create(
+            &acct,
+            "/licenses",
+            json!({"data": {"type": "licenses", "attributes": attrs, "relationships": {"policy": {"data": {"type": "policies", "id": pol["id"]}}}}}),
+        )
+    };
+    let expired = lic(json!({"expiry": "2020-01-01T00:00:00.000Z"}));
+    let first = lic(json!({}));
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let second = lic(json!({}));
+    let api = acct.client();
+    let ids = |path: &str| -> Vec<String> {
+        let r = api.get(&acct.path(path), acct.admin(), None);
+        let mut v: Vec<String> = r.assert_status(200).json["data"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap().to_owned()).collect();
+        v.sort();
+        v
+    };
+    let at = first["attributes"]["created"].as_str().unwrap().replace('+', "%2B");
+    assert_eq!(ids(&format!("/licenses?created[gt]={at}")), vec![second["id"].as_str().unwrap().to_owned()]);
+    assert_eq!(ids("/licenses?status[in]=EXPIRED"), vec![expired["id"].as_str().unwrap().to_owned()]);
+    assert_eq!(ids("/licenses?expiry[lt]=2021-01-01T00:00:00Z"), vec![expired["id"].as_str().unwrap().to_owned()]);
+    assert_eq!(ids("/licenses?status[in]=EXPIRED,ACTIVE").len(), 3);
+    let r = api.get(&acct.path("/licenses?status[in]=ACTIVE,NOPE"), acct.admin(), None);
+    assert_eq!((r.status, r.json["errors"][0]["source"]["parameter"].as_str()), (400, Some("status[in]")));
+    let m = |fp: &str, l: &Value| {
+        create(
+            &acct,
+            "/machines",
+            json!({"data": {"type": "machines", "attributes": {"fingerprint": fp}, "relationships": {"license": {"data": {"type": "licenses", "id": l["id"]}}}}}),
+        )
+    };
+    let m1 = m("one", &first);
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let m2 = m("two", &first);
+    let at = m1["attributes"]["created"].as_str().unwrap().replace('+', "%2B");
+    assert_eq!(ids(&format!("/machines?created[gt]={at}")), vec![m2["id"].as_str().unwrap().to_owned()]);
+    assert_eq!(ids(&format!("/machines?created[lte]={at}")), vec![m1["id"].as_str().unwrap().to_owned()]);
+    assert_eq!(ids("/users?created[gt]=2099-01-01T00:00:00Z"), Vec::<String>::new());
+    assert_eq!(ids("/users?created[lt]=2099-01-01T00:00:00Z").len(), 1, "the admin");
+}

@@ -213,6 +213,12 @@ const LICENSE_QUERIES: &[&str] = &[
     "expires[before]=2024-01-01T00:00:00%2Ba%C3%A900",
     "expires[within]=99999999999999999999d",
     "suspended=maybe",
+    // Query operators.
+    "created[gt]=%FF%FE",
+    "expiry%5Blte%5D=2024-13-45T99:99:99Z",
+    "lastValidated[lt]=1e999",
+    "status[in]=ACTIVE,%27)%20OR%201=1--",
+    "status[in]=",
 ];
 
 /// Activation-log filters (query operators) with bad values: a 4xx on `GET /activation-logs`.

@@ -24,6 +24,8 @@ mod outbox;
 mod parity;
 mod passwords;
 mod product_codes;
+// Query operators.
+mod query_operators;
 mod records;
 mod relations;
 mod replica;

@@ -80,6 +80,8 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
         only,
         get("owner"),
         get("group"),
+        // Query operators.
+        crate::api::filters::time_operators(q, &["created", "updated", "lastHeartbeat"])?,
     ];
     fetch_page(app.db, sql::machines::LIST, sql::machines::COUNT, f, page).await
 }

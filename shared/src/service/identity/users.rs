@@ -174,7 +174,9 @@ pub async fn list_of_product<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller,
         Some("ACTIVE") => 0.into(),
         Some(_) => return Err(Error::new(Code::ParameterInvalid, "must be ACTIVE or BANNED").parameter("status")),
     };
-    let f = vec![caller.account_id().into(), only, product, opt(role), banned];
+    // Query operators.
+    let ops = crate::api::filters::time_operators(q, &["created", "updated"])?;
+    let f = vec![caller.account_id().into(), only, product, opt(role), banned, ops];
     crate::service::fetch_page(app.db, sql::users::LIST, sql::users::COUNT, f, page).await
 }
 

@@ -172,6 +172,9 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
         if meta.is_empty() { Value::Null } else { Value::Object(meta).to_string().into() },
         get("owner"),
         get("group"),
+        // Query operators.
+        crate::api::filters::time_operators(q, &["created", "updated", "expiry", "lastValidated"])?,
+        crate::api::filters::in_list(q, "status", &LicenseStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>())?,
     ];
     fetch_page(app.db, sql::licenses::LIST, sql::licenses::COUNT, f, page).await
 }
