@@ -100,6 +100,10 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/policies/{id}", h!(|cx, p| policies::show(cx, p.at(0)))),
     r(UPDATE, "/policies/{id}", h!(|cx, p| policies::update(cx, p.at(0)))),
     r(DELETE, "/policies/{id}", h!(|cx, p| policies::delete(cx, p.at(0)))),
+    // Exports (CSV, Cryptlex): before the `/{id}` rows they would otherwise match.
+    r(GET, "/users/export", h!(|cx, _| exports::export(cx, Export::Users))),
+    r(GET, "/licenses/export", h!(|cx, _| exports::export(cx, Export::Licenses))),
+    r(GET, "/machines/export", h!(|cx, _| exports::export(cx, Export::Machines))),
     // Users.
     r(GET, "/users", h!(|cx, _| users::list(cx))),
     r(POST, "/users", h!(|cx, _| users::create(cx))),

@@ -203,6 +203,8 @@ actions! {
     // Activation logs and bulk deactivation.
     ActivationLogRead => "GET /activation-logs[/{id}], GET /activation-logs/export",
     MachineBulkDeactivate => "POST /licenses/{id}/actions/deactivate-machines",
+    // Exports.
+    ExportRead => "GET /{licenses,machines,users,trial-activations,activation-logs}/export (with the list's own read)",
 }
 
 /// THE table: what `action` grants a bearer of `kind`. Admins may do everything; anonymous
@@ -277,6 +279,8 @@ pub const fn scope(action: Action, kind: Kind) -> Scope {
         ) => Own,
         // Activation logs: a product reads its product's; bulk deactivation of its licenses' machines.
         (A::ActivationLogRead | A::MachineBulkDeactivate, K::Product) => Own,
+        // Exports: admins, and a product its own product's rows (users and licenses: never).
+        (A::ExportRead, K::Product) => Own,
         _ => Nobody,
     }
 }

@@ -306,6 +306,9 @@ const ROWS: &[Row] = &[
     ("GET", "/activation-logs", "", CATALOGUE),
     ("GET", "/activation-logs/export", "", CATALOGUE),
     ("GET", "/trial-activations/export", "", CATALOGUE),
+    ("GET", "/licenses/export", "", CATALOGUE),
+    ("GET", "/machines/export", "", CATALOGUE),
+    ("GET", "/users/export", "", CATALOGUE),
     ("GET", "/activation-logs/{ALA}", "", PRODUCT),
     ("POST", "/licenses/{LA}/actions/deactivate-machines", r#"{"meta":{"createdAfter":"2099-01-01T00:00:00.000Z"}}"#, PRODUCT),
 ];

@@ -109,3 +109,51 @@ fn lists_take_query_operators() {
     assert_eq!(ids("/users?created[gt]=2099-01-01T00:00:00Z"), Vec::<String>::new());
     assert_eq!(ids("/users?created[lt]=2099-01-01T00:00:00Z").len(), 1, "the admin");
 }
+
+/// Licenses, machines and users export with their lists' filters and the same rows.
+#[test]
+fn licenses_machines_and_users_export_as_the_lists_show_them() {
+    let acct = server().bootstrap_account();
+    let p = create(&acct, "/products", json!({"data": {"type": "products", "attributes": {"name": "App"}}}))["id"].as_str().unwrap().to_owned();
+    let pol = create(
+        &acct,
+        "/policies",
+        json!({"data": {"type": "policies", "attributes": {"name": "P", "floating": true, "maxMachines": 5}, "relationships": {"product": {"data": {"type": "products", "id": p}}}}}),
+    );
+    let lic = |attrs: Value| {
+        create(
+            &acct,
+            "/licenses",
+            json!({"data": {"type": "licenses", "attributes": attrs, "relationships": {"policy": {"data": {"type": "policies", "id": pol["id"]}}}}}),
+        )
+    };
+    let a = lic(json!({"name": "+SUM(A1)", "metadata": {"tier": "gold"}}));
+    lic(json!({"expiry": "2020-01-01T00:00:00.000Z"}));
+    create(
+        &acct,
+        "/machines",
+        json!({"data": {"type": "machines", "attributes": {"fingerprint": "m,1"}, "relationships": {"license": {"data": {"type": "licenses", "id": a["id"]}}}}}),
+    );
+    let rows = export(&acct, "/licenses/export");
+    assert_eq!(rows.len(), 3);
+    let list = acct.client().get(&acct.path("/licenses?limit=100"), acct.admin(), None);
+    let mut want: Vec<(String, String)> = list.json["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["id"].as_str().unwrap().to_owned(), l["attributes"]["status"].as_str().unwrap().to_owned()))
+        .collect();
+    let mut got: Vec<(String, String)> = rows[1..].iter().map(|r| (r[0].clone(), r[5].clone())).collect();
+    want.sort();
+    got.sort();
+    assert_eq!(got, want, "ids and statuses as the list shows them");
+    assert!(rows.iter().any(|r| r[3] == "'+SUM(A1)"));
+    assert_eq!(export(&acct, "/licenses/export?status[in]=EXPIRED").len(), 2);
+    assert_eq!(export(&acct, "/licenses/export?metadata[tier]=gold").len(), 2);
+    let m = export(&acct, "/machines/export");
+    assert_eq!((m.len(), m[1][3].as_str()), (2, "m,1"));
+    let u = export(&acct, "/users/export");
+    assert_eq!((u.len(), u[1][0].as_str(), u[1][6].as_str()), (2, acct.admin_id.as_str(), "admin"));
+    let r = acct.client().get(&acct.path("/licenses/export?status[in]=NOPE"), acct.admin(), None);
+    assert_eq!((r.status, r.json["errors"][0]["source"]["parameter"].as_str()), (400, Some("status[in]")));
+}

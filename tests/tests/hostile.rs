@@ -307,7 +307,7 @@ fn hostile_queries_on_exports_are_never_server_errors() {
     let acct = server().bootstrap_account();
     let c = acct.client().unverified();
     let long = format!("product={}", "x".repeat(8_000));
-    for route in ["/activation-logs/export", "/trial-activations/export"] {
+    for route in ["/activation-logs/export", "/trial-activations/export", "/licenses/export", "/machines/export", "/users/export"] {
         let queries = NOISY_QUERIES.iter().chain(PAGE_QUERIES).chain(ACTIVATION_LOG_QUERIES).copied().chain([long.as_str()]);
         for q in queries {
             for auth in [acct.admin(), None] {
@@ -319,6 +319,10 @@ fn hostile_queries_on_exports_are_never_server_errors() {
                     assert_eq!(r.header("content-type"), Some("text/csv; charset=utf-8"), "GET {route}?{q}");
                 }
             }
+        }
+        for q in LICENSE_QUERIES.iter().filter(|_| route.starts_with("/licenses")) {
+            let r = c.get(&format!("{}?{q}", acct.path(route)), acct.admin(), None);
+            assert_client_error(&acct, &r, &format!("GET {route}?{q}"));
         }
         for q in ACTIVATION_LOG_QUERIES.iter().filter(|_| route.starts_with("/activation-logs")) {
             let r = c.get(&format!("{}?{q}", acct.path(route)), acct.admin(), None);

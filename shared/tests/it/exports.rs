@@ -10,7 +10,7 @@ use shared::service::{Bearer, Caller};
 use crate::support::{block, Env, T0};
 
 fn walk(env: &Env, caller: &Caller, kind: Kind, q: &str) -> Vec<Vec<String>> {
-    let ex = exports::prepare(caller, kind, &Query::parse(q)).unwrap();
+    let ex = exports::prepare(caller, kind, &Query::parse(q), T0).unwrap();
     let mut text = kind.header();
     let mut after = None;
     let mut pages = 0;
@@ -59,6 +59,38 @@ SELECT json_extract(value, '$[0]'), ?1, 'activated', ?2, json_extract(value, '$[
     let prod_q = Caller { bearer: Bearer::Product { product_id: q.id.clone() }, ..admin.clone() };
     assert_eq!(walk(&env, &prod_q, Kind::ActivationLogs, "").len(), 1);
     let lic = Caller { bearer: Bearer::License { license_id: "l".into() }, ..admin.clone() };
-    assert_eq!(exports::prepare(&lic, Kind::TrialActivations, &Query::default()).unwrap_err().status, 403);
-    assert_eq!(exports::prepare(&admin, Kind::ActivationLogs, &Query::parse("created[gt]=x")).unwrap_err().status, 400);
+    assert_eq!(exports::prepare(&lic, Kind::TrialActivations, &Query::default(), T0).unwrap_err().status, 403);
+    assert_eq!(exports::prepare(&admin, Kind::ActivationLogs, &Query::parse("created[gt]=x"), T0).unwrap_err().status, 400);
+}
+
+#[test]
+fn license_machine_and_user_exports_use_their_lists_filters() {
+    let env = Env::new();
+    let admin = env.admin();
+    let p = env.product(&admin, "App");
+    let pol = env.policy(&admin, &p, json!({"floating": true, "maxMachines": 10}));
+    let a = env.license(&admin, &pol, json!({"name": "=evil()", "metadata": {"tier": "gold"}}));
+    let b = env.license(&admin, &pol, json!({"expiry": shared::clock::iso8601(T0 - 1)}));
+    crate::machines::activate(&env, &admin, &a, json!({"fingerprint": "fp,1"})).unwrap();
+    let lic = walk(&env, &admin, Kind::Licenses, "");
+    assert_eq!(lic.len(), 3);
+    assert_eq!(lic[0][0..6], ["id", "created", "updated", "name", "key", "status"]);
+    let row_a = lic.iter().find(|r| r[0] == a.id).unwrap();
+    assert_eq!((row_a[3].as_str(), row_a[5].as_str(), row_a[10].as_str()), ("'=evil()", "ACTIVE", "1"));
+    assert_eq!(lic.iter().find(|r| r[0] == b.id).unwrap()[5], "EXPIRED");
+    assert_eq!(walk(&env, &admin, Kind::Licenses, "status[in]=EXPIRED").len(), 2);
+    assert_eq!(walk(&env, &admin, Kind::Licenses, "metadata[tier]=gold").len(), 2);
+    let m = walk(&env, &admin, Kind::Machines, "");
+    assert_eq!((m.len(), m[1][3].as_str()), (2, "fp,1"));
+    assert_eq!(walk(&env, &admin, Kind::Machines, &format!("license={}", b.id)).len(), 1);
+    let u = walk(&env, &admin, Kind::Users, "");
+    assert_eq!((u.len(), u[1][3].as_str(), u[1][6].as_str()), (2, "admin@acme.test", "admin"));
+    // A product token exports its own product's licenses; a license may not export users.
+    let q = env.product(&admin, "Q");
+    let prod_q = Caller { bearer: Bearer::Product { product_id: q.id.clone() }, ..admin.clone() };
+    assert_eq!(walk(&env, &prod_q, Kind::Licenses, "").len(), 1);
+    let lic_bearer = Caller { bearer: Bearer::License { license_id: a.id.clone() }, ..admin.clone() };
+    assert_eq!(exports::prepare(&lic_bearer, Kind::Licenses, &Query::default(), T0).unwrap_err().status, 403, "not even its own");
+    let user = Caller { bearer: Bearer::User { user_id: "u".into() }, ..admin.clone() };
+    assert_eq!(exports::prepare(&user, Kind::Machines, &Query::default(), T0).unwrap_err().status, 403);
 }

@@ -1,4 +1,5 @@
-//! `GET /activation-logs/export`, `GET /trial-activations/export`: CSV, streamed page by page.
+//! `GET /{activation-logs,trial-activations,licenses,machines,users}/export`: CSV, streamed page
+//! by page.
 
 use shared::service::lifecycle::exports::{self as svc, Cursor, Export, Kind};
 use shared::Error;
@@ -17,7 +18,7 @@ enum Step {
 /// Streams the export of `kind` with the request's filters: the header, then one chunk per
 /// keyset page, each read when the previous one has been sent.
 pub async fn export(cx: &Cx<'_>, kind: Kind) -> Result<Reply, Error> {
-    let ex: Export = svc::prepare(&cx.caller, kind, &cx.req.query)?;
+    let ex: Export = svc::prepare(&cx.caller, kind, &cx.req.query, cx.app.now())?;
     // The stream outlives the request context: it owns its own handle on the database.
     let db = D1Db(worker::D1Database::unchecked_from_js(cx.env.db.0.as_ref().clone()));
     let header = futures_util::stream::once(async move { Ok::<Vec<u8>, worker::Error>(kind.header().into_bytes()) });

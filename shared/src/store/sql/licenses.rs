@@ -78,6 +78,14 @@ pub const LIST: &str = concat!(license_select!(), license_filters!(), "ORDER BY 
 /// Count for [`LIST`].
 pub const COUNT: &str = concat!("SELECT count(*) AS n FROM licenses l ", license_filters!());
 
+/// Exports: one keyset page of [`LIST`]'s rows (same filters ?1–?16), oldest first, after
+/// (?17 created at, ?18 id) — NULL: from the start; ?19 rows.
+pub const PAGE_AFTER: &str = concat!(
+    license_select!(),
+    license_filters!(),
+    "AND (?17 IS NULL OR l.created_at > ?17 OR (l.created_at = ?17 AND l.id > ?18)) ORDER BY l.created_at, l.id LIMIT ?19"
+);
+
 /// Inserts a license whose policy belongs to the account and product (0 rows otherwise, or when
 /// the id or key is taken).
 pub const INSERT: &str = "INSERT INTO licenses (id, account_id, product_id, policy_id, owner_id, group_id, key, name, expiry, suspended, protected, \

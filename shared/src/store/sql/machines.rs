@@ -145,6 +145,14 @@ pub const LIST: &str = concat!(machine_select!(), machine_filters!(), "ORDER BY 
 /// Count for [`LIST`].
 pub const COUNT: &str = concat!("SELECT count(*) AS n FROM machines m JOIN policies p ON p.id = m.policy_id ", machine_filters!());
 
+/// Exports: one keyset page of [`LIST`]'s rows (same filters ?1–?13), oldest first, after
+/// (?14 created at, ?15 id) — NULL: from the start; ?16 rows.
+pub const PAGE_AFTER: &str = concat!(
+    machine_select!(),
+    machine_filters!(),
+    "AND (?14 IS NULL OR m.created_at > ?14 OR (m.created_at = ?14 AND m.id > ?15)) ORDER BY m.created_at, m.id LIMIT ?16"
+);
+
 /// Writes the mutable attributes: ?3 name, ?4 ip, ?5 hostname, ?6 platform, ?7 metadata,
 /// ?8 max processes, ?9 now. Returns the machine as written (the response).
 pub const UPDATE: &str = "UPDATE machines SET name = ?3, ip = ?4, hostname = ?5, platform = ?6, metadata = ?7, max_processes = ?8, updated_at = ?9 \
