@@ -76,6 +76,11 @@ const UPDATE: &[&str] = &["PATCH", "PUT"];
 
 /// Every account-scoped endpoint, in precedence order.
 pub static ROUTES: &[Route] = &[
+    // Exports (CSV, Cryptlex): before the `/{id}` rows they would otherwise match.
+    r(GET, "/users/export", h!(|cx, _| exports::export(cx, Export::Users))),
+    r(GET, "/licenses/export", h!(|cx, _| exports::export(cx, Export::Licenses))),
+    r(GET, "/machines/export", h!(|cx, _| exports::export(cx, Export::Machines))),
+    r(GET, "/event-logs/export", h!(|cx, _| exports::export(cx, Export::EventLogs))),
     // Identity.
     r(GET, "/", h!(|cx, _| accounts::show(cx))),
     r(UPDATE, "/", h!(|cx, _| accounts::update(cx))),
@@ -100,10 +105,6 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/policies/{id}", h!(|cx, p| policies::show(cx, p.at(0)))),
     r(UPDATE, "/policies/{id}", h!(|cx, p| policies::update(cx, p.at(0)))),
     r(DELETE, "/policies/{id}", h!(|cx, p| policies::delete(cx, p.at(0)))),
-    // Exports (CSV, Cryptlex): before the `/{id}` rows they would otherwise match.
-    r(GET, "/users/export", h!(|cx, _| exports::export(cx, Export::Users))),
-    r(GET, "/licenses/export", h!(|cx, _| exports::export(cx, Export::Licenses))),
-    r(GET, "/machines/export", h!(|cx, _| exports::export(cx, Export::Machines))),
     // Users.
     r(GET, "/users", h!(|cx, _| users::list(cx))),
     r(POST, "/users", h!(|cx, _| users::create(cx))),

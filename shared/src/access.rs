@@ -204,7 +204,7 @@ actions! {
     ActivationLogRead => "GET /activation-logs[/{id}], GET /activation-logs/export",
     MachineBulkDeactivate => "POST /licenses/{id}/actions/deactivate-machines",
     // Exports.
-    ExportRead => "GET /{licenses,machines,users,trial-activations,activation-logs}/export (with the list's own read)",
+    ExportRead => "GET /{licenses,machines,users,trial-activations,activation-logs,event-logs}/export (with the list's own read)",
 }
 
 /// THE table: what `action` grants a bearer of `kind`. Admins may do everything; anonymous

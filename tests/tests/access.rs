@@ -309,6 +309,7 @@ const ROWS: &[Row] = &[
     ("GET", "/licenses/export", "", CATALOGUE),
     ("GET", "/machines/export", "", CATALOGUE),
     ("GET", "/users/export", "", CATALOGUE),
+    ("GET", "/event-logs/export", "", ADMIN),
     ("GET", "/activation-logs/{ALA}", "", PRODUCT),
     ("POST", "/licenses/{LA}/actions/deactivate-machines", r#"{"meta":{"createdAfter":"2099-01-01T00:00:00.000Z"}}"#, PRODUCT),
 ];

@@ -156,4 +156,13 @@ fn licenses_machines_and_users_export_as_the_lists_show_them() {
     assert_eq!((u.len(), u[1][0].as_str(), u[1][6].as_str()), (2, acct.admin_id.as_str(), "admin"));
     let r = acct.client().get(&acct.path("/licenses/export?status[in]=NOPE"), acct.admin(), None);
     assert_eq!((r.status, r.json["errors"][0]["source"]["parameter"].as_str()), (400, Some("status[in]")));
+    // Event logs: every event of the list, filtered alike (admins only).
+    let ev = export(&acct, "/event-logs/export?event=license.created");
+    assert_eq!(ev.len(), 3);
+    assert!(ev[1..].iter().all(|r| r[2] == "license.created" && r[3] == "licenses"));
+    let list = acct.client().get(&acct.path("/event-logs?page[size]=100"), acct.admin(), None);
+    assert_eq!(export(&acct, "/event-logs/export").len(), 1 + list.json["data"].as_array().unwrap().len());
+    let prod = acct.client().post(&acct.path(&format!("/products/{p}/tokens")), acct.admin(), None);
+    let token = prod.json["data"]["attributes"]["token"].as_str().unwrap().to_owned();
+    assert_eq!(acct.client().get(&acct.path("/event-logs/export"), Some(&token), None).status, 403);
 }

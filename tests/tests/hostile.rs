@@ -307,7 +307,7 @@ fn hostile_queries_on_exports_are_never_server_errors() {
     let acct = server().bootstrap_account();
     let c = acct.client().unverified();
     let long = format!("product={}", "x".repeat(8_000));
-    for route in ["/activation-logs/export", "/trial-activations/export", "/licenses/export", "/machines/export", "/users/export"] {
+    for route in ["/activation-logs/export", "/trial-activations/export", "/licenses/export", "/machines/export", "/users/export", "/event-logs/export"] {
         let queries = NOISY_QUERIES.iter().chain(PAGE_QUERIES).chain(ACTIVATION_LOG_QUERIES).copied().chain([long.as_str()]);
         for q in queries {
             for auth in [acct.admin(), None] {

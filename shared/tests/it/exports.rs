@@ -91,6 +91,9 @@ fn license_machine_and_user_exports_use_their_lists_filters() {
     assert_eq!(walk(&env, &prod_q, Kind::Licenses, "").len(), 1);
     let lic_bearer = Caller { bearer: Bearer::License { license_id: a.id.clone() }, ..admin.clone() };
     assert_eq!(exports::prepare(&lic_bearer, Kind::Licenses, &Query::default(), T0).unwrap_err().status, 403, "not even its own");
+    assert_eq!(exports::prepare(&prod_q, Kind::EventLogs, &Query::default(), T0).unwrap_err().status, 403, "event logs: admins only");
+    let ev = walk(&env, &admin, Kind::EventLogs, "event=license.created");
+    assert_eq!((ev.len(), ev[1][3].as_str()), (3, "licenses"));
     let user = Caller { bearer: Bearer::User { user_id: "u".into() }, ..admin.clone() };
     assert_eq!(exports::prepare(&user, Kind::Machines, &Query::default(), T0).unwrap_err().status, 403);
 }

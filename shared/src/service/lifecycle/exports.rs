@@ -1,5 +1,5 @@
 //! CSV exports (Cryptlex's `GET /{type}/export`: activation logs, trial activations, licenses,
-//! machines, users): the same filters and access as the list, and
+//! machines, users, event logs): the same filters and access as the list, and
 //! the rows in keyset pages (oldest first) so the Worker streams the body page by page and never
 //! holds the whole table. Every field goes through the one CSV writer (`domain::csv`: RFC 4180
 //! quoting, formula injection neutralised).
@@ -13,7 +13,7 @@ use crate::clock::iso8601;
 use crate::domain::csv;
 use crate::service::lifecycle::activation_logs;
 use crate::service::{fleet::machines, identity::users, licensing::licenses, Caller};
-use crate::store::rows::{LicenseRow, MachineRow, UserRow};
+use crate::store::rows::{EventRow, LicenseRow, MachineRow, UserRow};
 use crate::store::sql::activation_logs::ActivationLogRow;
 use crate::store::sql::trials::TrialActivationRow;
 use crate::store::{fetch_all, sql, Db};
@@ -35,6 +35,8 @@ pub enum Kind {
     Machines,
     /// `GET /users/export`.
     Users,
+    /// `GET /event-logs/export` (admins only, as the list).
+    EventLogs,
 }
 
 impl Kind {
@@ -46,6 +48,7 @@ impl Kind {
             Kind::Licenses => "licenses.csv",
             Kind::Machines => "machines.csv",
             Kind::Users => "users.csv",
+            Kind::EventLogs => "event-logs.csv",
         }
     }
 
@@ -132,6 +135,7 @@ impl Kind {
                 "metadata",
             ],
             Kind::Users => &["id", "created", "updated", "email", "firstName", "lastName", "role", "banned", "group", "metadata"],
+            Kind::EventLogs => &["id", "created", "event", "resourceType", "resourceId", "whodunnitType", "whodunnitId", "changes", "meta"],
         };
         let mut out = String::new();
         csv::record(&mut out, cols);
@@ -165,6 +169,7 @@ pub fn prepare(caller: &Caller, kind: Kind, q: &Query, now: crate::clock::Millis
         Kind::Licenses => licenses::list_filters(caller, q, now)?,
         Kind::Machines => machines::list_filters(caller, q, now)?,
         Kind::Users => users::list_filters(caller, None, q)?,
+        Kind::EventLogs => crate::service::events::list_filters(caller, q)?,
     };
     Ok(Export { kind, filters, now })
 }
@@ -321,6 +326,24 @@ pub async fn page<D: Db>(db: &D, export: &Export, after: Option<Cursor>) -> Resu
                 csv::record(&mut out, &f);
             }
             (rows.len(), rows.last().map(|u| (u.created_at, u.id.clone())))
+        }
+        Kind::EventLogs => {
+            let rows: Vec<EventRow> = rows_after(db, sql::events::PAGE_AFTER, export, after).await?;
+            for e in &rows {
+                let f = [
+                    e.id.clone(),
+                    iso8601(e.created_at),
+                    e.event.clone(),
+                    e.resource_type.clone(),
+                    e.resource_id.clone(),
+                    text(&e.whodunnit_type),
+                    text(&e.whodunnit_id),
+                    text(&e.changes),
+                    text(&e.meta),
+                ];
+                csv::record(&mut out, &f);
+            }
+            (rows.len(), rows.last().map(|e| (e.created_at, e.id.clone())))
         }
     };
     let next = if (n as i64) < PAGE_ROWS { None } else { last };
