@@ -30,6 +30,10 @@ pub struct Req {
     pub content_type: Option<String>,
     /// `CF-Connecting-IP`: the client's address as Cloudflare saw it (rate-limit key).
     pub client_ip: Option<String>,
+    /// `request.cf.country` (recorded on trial activations).
+    pub country: Option<String>,
+    /// `User-Agent` (recorded on trial activations).
+    pub user_agent: Option<String>,
     /// The body exceeded [`shared::api::MAX_BODY_BYTES`] and was dropped; the pipeline answers
     /// 413 once the account is known, so the error is signed like every other.
     pub too_large: bool,
@@ -71,6 +75,16 @@ pub enum Reply {
         headers: Vec<(&'static str, String)>,
         /// Body.
         body: Vec<u8>,
+    },
+    /// Exports: a 200 whose body is produced page by page while it is sent (never held
+    /// whole). It cannot carry `Digest`/`Keygen-Signature`: those need the body first.
+    Stream {
+        /// Content type.
+        content_type: &'static str,
+        /// Extra headers (`Content-Disposition`).
+        headers: Vec<(&'static str, String)>,
+        /// The body's chunks.
+        body: std::pin::Pin<Box<dyn futures_util::Stream<Item = worker::Result<Vec<u8>>>>>,
     },
 }
 
@@ -150,6 +164,8 @@ pub async fn read(mut req: worker::Request) -> Result<Req, shared::Error> {
         environment: get("keygen-environment").filter(|e| !e.trim().is_empty()),
         content_type: get("content-type"),
         client_ip: get("cf-connecting-ip"),
+        country: req.cf().and_then(|cf| cf.country()),
+        user_agent: get("user-agent"),
         bookmark: get("latchkey-d1-bookmark"),
         cf_country: req.cf().and_then(worker::Cf::country),
         test_country: get("latchkey-test-country"),

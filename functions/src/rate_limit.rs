@@ -30,6 +30,8 @@ pub enum Class {
     PasswordReset,
     /// Second-factor changes (routes to come): per credential, else IP.
     SecondFactor,
+    /// Trial activation (`POST /trial-activations`, anonymous by design): per credential, else IP.
+    Trial,
 }
 
 /// One limit: a binding, the var holding its configured limit, its period.
@@ -50,10 +52,12 @@ pub const GENERAL: [Spec; 2] = [
 ];
 
 /// Strict limits by route class.
-pub const STRICT: [(Class, Spec); 3] = [
+pub const STRICT: [(Class, Spec); 4] = [
     (Class::Login, Spec { binding: "RL_LOGIN", var: "RATE_LIMIT_LOGIN_60S", period_s: 60 }),
     (Class::PasswordReset, Spec { binding: "RL_PASSWORD_RESET", var: "RATE_LIMIT_PASSWORD_RESET_60S", period_s: 60 }),
     (Class::SecondFactor, Spec { binding: "RL_SECOND_FACTOR", var: "RATE_LIMIT_SECOND_FACTOR_60S", period_s: 60 }),
+    // Trials.
+    (Class::Trial, Spec { binding: "RL_TRIAL", var: "RATE_LIMIT_TRIAL_60S", period_s: 60 }),
 ];
 
 impl Class {

@@ -52,6 +52,8 @@ fn parts(reply: Reply) -> (u16, &'static str, Vec<(&'static str, String)>, Vec<u
         Reply::Doc(status, doc) => (status, MEDIA_TYPE, vec![], doc.to_bytes()),
         Reply::NoContent => (204, MEDIA_TYPE, vec![], vec![]),
         Reply::Raw { status, content_type, headers, body } => (status, content_type, headers, body),
+        // Answered by `streamed` before `parts` is reached; an empty 500 if ever not.
+        Reply::Stream { .. } => (500, MEDIA_TYPE, vec![], vec![]),
     }
 }
 
@@ -79,6 +81,9 @@ pub fn signed_with(
     now_ms: i64,
     request_id: &str,
 ) -> Response {
+    if let Reply::Stream { content_type, headers: extra, body } = reply {
+        return streamed(content_type, &extra, headers, who, version, request_id, body);
+    }
     let (status, ct, extra, body) = parts(reply);
     let signing = js_sys::Date::now();
     let sig = signature::sign(key, who.account_id, &req.method, &req.target, &req.host, now_ms, &body);
@@ -101,6 +106,28 @@ pub fn signed_with(
         let _ = h.set("WWW-Authenticate", "Bearer realm=\"keygen\"");
     }
     build(status, h, body).unwrap_or_else(|_| unreachable_response())
+}
+
+/// Exports: a streamed 200 with the usual headers but no `Digest`/`Keygen-Signature` (they
+/// need the whole body, which is never held).
+fn streamed(
+    ct: &str,
+    extra: &[(&'static str, String)],
+    headers: &[(&'static str, String)],
+    who: &Whoami<'_>,
+    version: &str,
+    request_id: &str,
+    body: std::pin::Pin<Box<dyn futures_util::Stream<Item = worker::Result<Vec<u8>>>>>,
+) -> Response {
+    let h = base_headers(ct, version);
+    for (k, v) in extra.iter().chain(headers) {
+        let _ = h.set(k, v);
+    }
+    for (k, v) in default_headers::whoami_headers(version, who) {
+        let _ = h.set(k, &v);
+    }
+    let _ = h.set("X-Request-Id", request_id);
+    Response::from_stream(body).map(|r| r.with_status(200).with_headers(h)).unwrap_or_else(|_| unreachable_response())
 }
 
 fn unreachable_response() -> Response {

@@ -17,12 +17,13 @@ use crate::endpoints::catalogue::{entitlements, groups, policies, products};
 use crate::endpoints::fleet::{components, machines, processes};
 use crate::endpoints::identity::{accounts, passwords, profiles, second_factors, tokens, users};
 use crate::endpoints::licensing::subscriptions;
-use crate::endpoints::licensing::{activation, checkouts, license_actions, licenses, meters, related, relations, validations};
-use crate::endpoints::lifecycle::{events, webhook_relations, webhooks};
+use crate::endpoints::licensing::{activation, bulk_deactivation, checkouts, license_actions, licenses, meters, related, relations, trials, validations};
+use crate::endpoints::lifecycle::{activation_logs, events, exports, webhook_relations, webhooks};
 use crate::http::Reply;
 use crate::rate_limit::Class;
 use crate::router::Cx;
 use shared::service::licensing::related::Up;
+use shared::service::lifecycle::exports::Kind as Export;
 
 /// A handler's future.
 pub type Fut<'a> = Pin<Box<dyn Future<Output = Result<Reply, Error>> + 'a>>;
@@ -77,6 +78,11 @@ const UPDATE: &[&str] = &["PATCH", "PUT"];
 
 /// Every account-scoped endpoint, in precedence order.
 pub static ROUTES: &[Route] = &[
+    // Exports (CSV, Cryptlex): before the `/{id}` rows they would otherwise match.
+    r(GET, "/users/export", h!(|cx, _| exports::export(cx, Export::Users))),
+    r(GET, "/licenses/export", h!(|cx, _| exports::export(cx, Export::Licenses))),
+    r(GET, "/machines/export", h!(|cx, _| exports::export(cx, Export::Machines))),
+    r(GET, "/event-logs/export", h!(|cx, _| exports::export(cx, Export::EventLogs))),
     // Identity.
     r(GET, "/", h!(|cx, _| accounts::show(cx))),
     r(UPDATE, "/", h!(|cx, _| accounts::update(cx))),
@@ -268,6 +274,24 @@ pub static ROUTES: &[Route] = &[
     r(UPDATE, "/maintenance-policies/{id}", h!(|cx, p| maintenance_policies::update(cx, p.at(0)))),
     r(DELETE, "/maintenance-policies/{id}", h!(|cx, p| maintenance_policies::delete(cx, p.at(0)))),
     r(UPDATE, "/policies/{id}/maintenance-policy", h!(|cx, p| maintenance_policies::set_for_policy(cx, p.at(0)))),
+    // Trials (Cryptlex's verified trials): anonymous trial activation under its strict limit.
+    r(GET, "/trial-policies", h!(|cx, _| trials::list_policies(cx))),
+    r(POST, "/trial-policies", h!(|cx, _| trials::create_policy(cx))),
+    r(GET, "/trial-policies/{id}", h!(|cx, p| trials::show_policy(cx, p.at(0)))),
+    r(UPDATE, "/trial-policies/{id}", h!(|cx, p| trials::update_policy(cx, p.at(0)))),
+    r(DELETE, "/trial-policies/{id}", h!(|cx, p| trials::delete_policy(cx, p.at(0)))),
+    r(GET, "/trial-activations", h!(|cx, _| trials::list(cx))),
+    strict(Class::Trial, POST, "/trial-activations", h!(|cx, _| trials::activate(cx))),
+    r(POST, "/trial-activations/offline-activate", h!(|cx, _| trials::activate_offline(cx))),
+    r(GET, "/trial-activations/export", h!(|cx, _| exports::export(cx, Export::TrialActivations))),
+    r(GET, "/trial-activations/{id}", h!(|cx, p| trials::show(cx, p.at(0)))),
+    r(DELETE, "/trial-activations/{id}", h!(|cx, p| trials::delete(cx, p.at(0)))),
+    r(UPDATE, "/trial-activations/{id}/expires-at", h!(|cx, p| trials::set_expiry(cx, p.at(0)))),
+    // Activation logs and bulk deactivation (Cryptlex).
+    r(GET, "/activation-logs", h!(|cx, _| activation_logs::list(cx))),
+    r(GET, "/activation-logs/export", h!(|cx, _| exports::export(cx, Export::ActivationLogs))),
+    r(GET, "/activation-logs/{id}", h!(|cx, p| activation_logs::show(cx, p.at(0)))),
+    r(POST, "/licenses/{id}/actions/deactivate-machines", h!(|cx, p| bulk_deactivation::deactivate_machines(cx, p.at(0)))),
 ];
 
 /// What the table answers for a method and decoded path.

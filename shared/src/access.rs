@@ -201,6 +201,21 @@ actions! {
     MaintenancePolicyCreate => "POST /maintenance-policies (for a product)",
     MaintenancePolicyUpdate => "PATCH /maintenance-policies/{id}",
     MaintenancePolicyDelete => "DELETE /maintenance-policies/{id}",
+    // Trials (Cryptlex's verified trials).
+    TrialPolicyRead => "GET /trial-policies[/{id}]",
+    TrialPolicyCreate => "POST /trial-policies (for a product)",
+    TrialPolicyUpdate => "PATCH /trial-policies/{id}",
+    TrialPolicyDelete => "DELETE /trial-policies/{id}",
+    TrialActivationCreate => "POST /trial-activations (anonymous by design, strictly rate limited: the client app starts its trial)",
+    TrialOfflineActivate => "POST /trial-activations/offline-activate (the vendor uploads an offline request)",
+    TrialActivationRead => "GET /trial-activations[/{id}]",
+    TrialActivationUpdate => "PATCH /trial-activations/{id}/expires-at",
+    TrialActivationDelete => "DELETE /trial-activations/{id}",
+    // Activation logs and bulk deactivation.
+    ActivationLogRead => "GET /activation-logs[/{id}], GET /activation-logs/export",
+    MachineBulkDeactivate => "POST /licenses/{id}/actions/deactivate-machines",
+    // Exports.
+    ExportRead => "GET /{licenses,machines,users,trial-activations,activation-logs,event-logs}/export (with the list's own read)",
 }
 
 /// THE table: what `action` grants a bearer of `kind`. Admins may do everything; anonymous
@@ -211,6 +226,9 @@ pub const fn scope(action: Action, kind: Kind) -> Scope {
     use Scope::{Any, Nobody, Open, Own};
     match (action, kind) {
         (A::LicenseValidateKey, _) => Any,
+        // Trials: a client app starts its product's trial without credentials (Cryptlex's
+        // `POST /trial-activations`); license bearers have no business here.
+        (A::TrialActivationCreate, K::Anonymous | K::User) => Any,
         // Keygen's passwords controller and `Users::PasswordPolicy` (the user itself, or anonymous).
         (A::PasswordResetRequest, _) | (A::PasswordReset, K::Anonymous) => Any,
         (A::PasswordReset | A::PasswordUpdate, K::Admin | K::User) => Own,
@@ -267,6 +285,23 @@ pub const fn scope(action: Action, kind: Kind) -> Scope {
         (A::LicenseExpiryChange | A::SubscriptionLogRead, K::Product) => Own,
         // Maintenance policies are a product's, like its policies.
         (A::MaintenancePolicyRead | A::MaintenancePolicyCreate | A::MaintenancePolicyUpdate | A::MaintenancePolicyDelete, K::Product) => Own,
+        // Trials: a product manages its own trial policies and trial activations.
+        (
+            A::TrialPolicyRead
+            | A::TrialPolicyCreate
+            | A::TrialPolicyUpdate
+            | A::TrialPolicyDelete
+            | A::TrialActivationCreate
+            | A::TrialOfflineActivate
+            | A::TrialActivationRead
+            | A::TrialActivationUpdate
+            | A::TrialActivationDelete,
+            K::Product,
+        ) => Own,
+        // Activation logs: a product reads its product's; bulk deactivation of its licenses' machines.
+        (A::ActivationLogRead | A::MachineBulkDeactivate, K::Product) => Own,
+        // Exports: admins, and a product its own product's rows (users and licenses: never).
+        (A::ExportRead, K::Product) => Own,
         _ => Nobody,
     }
 }
@@ -358,8 +393,8 @@ mod tests {
         for &a in Action::ALL {
             for o in [Ownership::Own, Ownership::OwnLocked, Ownership::Foreign, Ownership::None] {
                 let d = decide(a, Kind::Anonymous, o);
-                if matches!(a, Action::LicenseValidateKey | Action::PasswordResetRequest | Action::PasswordReset) {
-                    // Anonymous by design: validate-key and the password-reset routes.
+                if matches!(a, Action::LicenseValidateKey | Action::PasswordResetRequest | Action::PasswordReset | Action::TrialActivationCreate) {
+                    // Anonymous by design: validate-key, the password-reset routes and trial activation.
                     assert_eq!(d, Allow);
                 } else {
                     assert_eq!(d, Unauthorized, "{a:?} {o:?}");

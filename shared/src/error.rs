@@ -166,6 +166,13 @@ error_codes! {
     /// 422: the license has no maintenance policy, so maintenance cannot be renewed (issue 10 §5;
     /// replaced POLICY_MAINTENANCE_DURATION_MISSING with the per-policy maintenanceDuration).
     MaintenancePolicyMissing, 422, "MAINTENANCE_POLICY_MISSING", "Unprocessable resource";
+    // Trials (Cryptlex's verified trials; the VM and container refusals are shared with §4).
+    /// 404: no trial for this product (unknown product or no default trial policy: the same answer).
+    TrialNotAvailable,      404, "TRIAL_NOT_AVAILABLE",     "Not found";
+    /// 422: the fingerprint has used the trial policy's `allowedActivations`.
+    TrialActivationLimitReached, 422, "TRIAL_ACTIVATION_LIMIT_REACHED", "Unprocessable resource";
+    /// 422: the trial has expired.
+    TrialExpired,           422, "TRIAL_EXPIRED",           "Unprocessable resource";
     /// 409: a concurrent change won (retry the request).
     ConcurrentUpdate,       409, "CONFLICT",                "Conflict";
     /// 422: the entity is in a state that forbids the action.

@@ -123,6 +123,7 @@ const RATE_LIMITS = {
   RL_LOGIN: { simple: { limit: 5, period: 60 }, variable: "RATE_LIMIT_LOGIN_60S" },
   RL_PASSWORD_RESET: { simple: { limit: 2, period: 60 }, variable: "RATE_LIMIT_PASSWORD_RESET_60S" },
   RL_SECOND_FACTOR: { simple: { limit: 2, period: 60 }, variable: "RATE_LIMIT_SECOND_FACTOR_60S" },
+  RL_TRIAL: { simple: { limit: 10, period: 60 }, variable: "RATE_LIMIT_TRIAL_60S" },
 };
 
 const GEO = process.env.LATCHKEY_BENCH_D1_DELAY;

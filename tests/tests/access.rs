@@ -305,6 +305,41 @@ const ROWS: &[Row] = &[
     ("PUT", "/policies/{POLA2}/maintenance-policy", r#"{"data":{"type":"maintenance-policies","id":"{MPA}"}}"#, PRODUCT),
     ("PUT", "/licenses/{L*}/maintenance-policy", r#"{"data":{"type":"maintenance-policies","id":"{MPA}"}}"#, PRODUCT),
     ("POST", "/licenses/{L*}/actions/extend-maintenance", r#"{"meta":{"duration":"P1D"}}"#, PRODUCT),
+    // Trials: admins and the product manage trial policies and trial activations; anyone but a
+    // license starts a trial (product B: 404 TRIAL_NOT_AVAILABLE, as for an unknown product);
+    // offline activation is the vendor's (product A re-activates the same request: 200).
+    ("GET", "/trial-policies", "", CATALOGUE),
+    (
+        "POST",
+        "/trial-policies",
+        r#"{"data":{"type":"trial-policies","attributes":{"name":"{uniq}","trialLength":7},"relationships":{"product":{"data":{"type":"products","id":"{PA}"}}}}}"#,
+        [201, 201, 422, 403, 403, 403, 403, 401],
+    ),
+    ("GET", "/trial-policies/{TPOLA}", "", PRODUCT),
+    ("PATCH", "/trial-policies/{TPOLA}", r#"{"data":{"type":"trial-policies","attributes":{"name":"T {uniq}"}}}"#, PRODUCT),
+    ("DELETE", "/trial-policies/{TPOL*}", "", [204, 204, 404, 403, 403, 403, 403, 401]),
+    ("GET", "/trial-activations", "", CATALOGUE),
+    (
+        "POST",
+        "/trial-activations",
+        r#"{"data":{"type":"trial-activations","attributes":{"fingerprint":"{uniq}"},"relationships":{"product":{"data":{"type":"products","id":"{PA}"}}}}}"#,
+        [201, 201, 404, 201, 201, 403, 403, 201],
+    ),
+    ("POST", "/trial-activations/offline-activate", r#"{"meta":{"request":"{TREQ}"}}"#, [201, 200, 404, 403, 403, 403, 403, 401]),
+    ("GET", "/trial-activations/{TAA}", "", PRODUCT),
+    ("PATCH", "/trial-activations/{TAA}/expires-at", r#"{"data":{"type":"trial-activations","attributes":{"expiresAt":"2020-01-01T00:00:00.000Z"}}}"#, PRODUCT),
+    ("DELETE", "/trial-activations/{TA*}", "", [204, 204, 404, 403, 403, 403, 403, 401]),
+    // Activation logs (admins; a product its product's) and bulk deactivation (admins and the
+    // license's product; the range here matches nothing).
+    ("GET", "/activation-logs", "", CATALOGUE),
+    ("GET", "/activation-logs/export", "", CATALOGUE),
+    ("GET", "/trial-activations/export", "", CATALOGUE),
+    ("GET", "/licenses/export", "", CATALOGUE),
+    ("GET", "/machines/export", "", CATALOGUE),
+    ("GET", "/users/export", "", CATALOGUE),
+    ("GET", "/event-logs/export", "", ADMIN),
+    ("GET", "/activation-logs/{ALA}", "", PRODUCT),
+    ("POST", "/licenses/{LA}/actions/deactivate-machines", r#"{"meta":{"createdAfter":"2099-01-01T00:00:00.000Z"}}"#, PRODUCT),
 ];
 
 #[test]

@@ -93,6 +93,17 @@ const ROUTES: &[(&str, &str)] = &[
     ("PATCH", "/maintenance-policies/{id}"),
     ("DELETE", "/maintenance-policies/{id}"),
     ("PUT", "/policies/{id}/maintenance-policy"),
+    ("PUT", "/machines/{id}/group"),
+    // Trials (the anonymous POST trips its strict limit here: a 429 is a 4xx too).
+    ("POST", "/trial-policies"),
+    ("PATCH", "/trial-policies/{id}"),
+    ("DELETE", "/trial-policies/{id}"),
+    ("POST", "/trial-activations"),
+    ("POST", "/trial-activations/offline-activate"),
+    ("PATCH", "/trial-activations/{id}/expires-at"),
+    ("DELETE", "/trial-activations/{id}"),
+    // Activation logs: bulk deactivation.
+    ("POST", "/licenses/{id}/actions/deactivate-machines"),
 ];
 
 /// Collection reads: they parse `page[…]` / `limit`.
@@ -132,6 +143,11 @@ const LISTS: &[&str] = &[
     "/subscription-logs",
     "/licenses/{id}/subscription-logs",
     "/maintenance-policies",
+    // Trials.
+    "/trial-policies",
+    "/trial-activations",
+    // Activation logs.
+    "/activation-logs",
 ];
 
 /// Read routes, for hostile query strings.
@@ -202,6 +218,14 @@ const READS: &[&str] = &[
     "/licenses/{id}/subscription-logs",
     "/maintenance-policies",
     "/maintenance-policies/{id}",
+    // Trials.
+    "/trial-policies",
+    "/trial-policies/{id}",
+    "/trial-activations",
+    "/trial-activations/{id}",
+    // Activation logs.
+    "/activation-logs",
+    "/activation-logs/{id}",
 ];
 
 /// Pagination with bad values: a 4xx on every list.
@@ -215,7 +239,17 @@ const LICENSE_QUERIES: &[&str] = &[
     "expires[before]=2024-01-01T00:00:00%2Ba%C3%A900",
     "expires[within]=99999999999999999999d",
     "suspended=maybe",
+    // Query operators.
+    "created[gt]=%FF%FE",
+    "expiry%5Blte%5D=2024-13-45T99:99:99Z",
+    "lastValidated[lt]=1e999",
+    "status[in]=ACTIVE,%27)%20OR%201=1--",
+    "status[in]=",
 ];
+
+/// Activation-log filters (query operators) with bad values: a 4xx on `GET /activation-logs`.
+const ACTIVATION_LOG_QUERIES: &[&str] =
+    &["created[gt]=%FF%FE", "created%5Blte%5D=2024-13-45T99:99:99Z", "created[lt]=1e999", "action=%00", "action=activated%27--"];
 
 /// Query strings that are noise around the parameters: never a 5xx.
 const NOISY_QUERIES: &[&str] = &["%zz=%%&&=&%", "a=%E0%A4%A&b=%C0%AF", "product=%00%01%02", "user=%22%27%3B--", "metadata%5Bx%5D=%5B%5D"];
@@ -265,7 +299,21 @@ fn bodies(ty: &str) -> Vec<Vec<u8>> {
 
 /// The JSON:API type a path's resource has (for bodies that get past the type check).
 fn ty(path: &str) -> &'static str {
-    for t in ["webhook-endpoints", "entitlements", "components", "processes", "machines", "licenses", "policies", "products", "users", "tokens", "groups"] {
+    for t in [
+        "trial-policies",
+        "trial-activations",
+        "webhook-endpoints",
+        "entitlements",
+        "components",
+        "processes",
+        "machines",
+        "licenses",
+        "policies",
+        "products",
+        "users",
+        "tokens",
+        "groups",
+    ] {
         if path.starts_with(&format!("/{t}")) {
             return t;
         }
@@ -283,6 +331,38 @@ fn assert_client_error(acct: &TestAccount, r: &Resp, what: &str) {
 fn assert_alive(acct: &TestAccount) {
     let r = acct.client().get(&acct.path("/licenses"), acct.admin(), None);
     r.assert_status(200);
+}
+
+/// Exports: hostile query strings answer a signed 4xx, or the streamed CSV (unsigned by design:
+/// its body is never held whole); never a 5xx.
+#[test]
+fn hostile_queries_on_exports_are_never_server_errors() {
+    let acct = server().bootstrap_account();
+    let c = acct.client().unverified();
+    let long = format!("product={}", "x".repeat(8_000));
+    for route in ["/activation-logs/export", "/trial-activations/export", "/licenses/export", "/machines/export", "/users/export", "/event-logs/export"] {
+        let queries = NOISY_QUERIES.iter().chain(PAGE_QUERIES).chain(ACTIVATION_LOG_QUERIES).copied().chain([long.as_str()]);
+        for q in queries {
+            for auth in [acct.admin(), None] {
+                let r = c.get(&format!("{}?{q}", acct.path(route)), auth, None);
+                assert!(r.status < 500, "GET {route}?{}: answered {} {}", &q[..q.len().min(60)], r.status, r.text());
+                if r.status >= 400 {
+                    assert_client_error(&acct, &r, &format!("GET {route}?{q}"));
+                } else {
+                    assert_eq!(r.header("content-type"), Some("text/csv; charset=utf-8"), "GET {route}?{q}");
+                }
+            }
+        }
+        for q in LICENSE_QUERIES.iter().filter(|_| route.starts_with("/licenses")) {
+            let r = c.get(&format!("{}?{q}", acct.path(route)), acct.admin(), None);
+            assert_client_error(&acct, &r, &format!("GET {route}?{q}"));
+        }
+        for q in ACTIVATION_LOG_QUERIES.iter().filter(|_| route.starts_with("/activation-logs")) {
+            let r = c.get(&format!("{}?{q}", acct.path(route)), acct.admin(), None);
+            assert_client_error(&acct, &r, &format!("GET {route}?{q}"));
+        }
+    }
+    assert_alive(&acct);
 }
 
 #[test]
@@ -319,6 +399,8 @@ fn hostile_queries_on_every_read_are_never_server_errors() {
         let list = LISTS.contains(route);
         let must_refuse: Vec<&str> = match (list, *route) {
             (true, "/licenses") => PAGE_QUERIES.iter().chain(LICENSE_QUERIES).copied().collect(),
+            // Activation logs: query operators with bad values.
+            (true, "/activation-logs") => PAGE_QUERIES.iter().chain(ACTIVATION_LOG_QUERIES).copied().collect(),
             (true, _) => PAGE_QUERIES.to_vec(),
             (false, _) => Vec::new(),
         };

@@ -136,6 +136,8 @@ fn every_cron_runs_its_jobs_and_reports_each() {
                 "maintenance-expired",
                 "check-in-required-soon",
                 "check-in-overdue",
+                // Trials.
+                "trial-activation-expired",
                 "webhooks",
             ],
         ),

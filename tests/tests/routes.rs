@@ -143,6 +143,8 @@ fn every_documented_route_is_dispatched() {
             path.replace_range(a..=b, "00000000-0000-4000-8000-000000000002");
         }
         for m in methods {
+            // Exports: a streamed 200 carries no signature (docs/API.md "CSV exports").
+            let c = if pattern.ends_with("/export") { acct.client().unverified() } else { c.clone() };
             let r = c.request(&m, &acct.path(path.trim_end_matches('/')), acct.admin(), None);
             let detail = r.json["errors"][0]["detail"].as_str().unwrap_or_default();
             assert!(r.status != 405 && !detail.contains("endpoint was not found"), "{m} {pattern}: {} {}", r.status, r.text());

@@ -17,3 +17,9 @@ use crate::router::Cx;
 pub fn list_doc<T>(cx: &Cx<'_>, rows: &[T], count: u64, page: Page, render: impl Fn(&T) -> ResourceObject) -> Document {
     Document::many(rows.iter().map(render).collect(), page.links(&cx.req.path, &cx.req.query, count))
 }
+
+/// Activation logs and trials: where the request came from (IP, `request.cf.country`,
+/// user agent).
+pub fn origin(cx: &Cx<'_>) -> shared::service::activation_log::Origin {
+    shared::service::activation_log::Origin { ip: cx.req.client_ip.clone(), country: cx.req.country.clone(), user_agent: cx.req.user_agent.clone() }
+}

@@ -8,12 +8,17 @@ pub mod input;
 pub mod query;
 
 pub mod accounts;
+// Activation logs.
+pub mod activation_logs;
 pub mod entitlements;
+// Query operators (activation logs, trials).
 pub mod files;
+pub mod filters;
 pub mod groups;
 pub mod licenses;
 pub mod machines;
 pub mod subscriptions;
+pub mod trials;
 pub mod webhooks;
 pub use document::{Document, Links, ResourceObject};
 pub use input::{Attrs, Field, Rels, ResourceInput};

@@ -29,6 +29,9 @@ pub enum FileKind {
     License,
     /// `-----BEGIN MACHINE FILE-----`, signs `machine/<enc>`.
     Machine,
+    /// `-----BEGIN TRIAL FILE-----`, signs `trial/<enc>`: a trial certificate (its own prefix,
+    /// so no trial certificate verifies as a license or machine file).
+    Trial,
 }
 
 impl FileKind {
@@ -37,6 +40,7 @@ impl FileKind {
         match self {
             Self::License => "license",
             Self::Machine => "machine",
+            Self::Trial => "trial",
         }
     }
 
@@ -44,6 +48,7 @@ impl FileKind {
         match self {
             Self::License => "-----BEGIN LICENSE FILE-----",
             Self::Machine => "-----BEGIN MACHINE FILE-----",
+            Self::Trial => "-----BEGIN TRIAL FILE-----",
         }
     }
 
@@ -51,6 +56,7 @@ impl FileKind {
         match self {
             Self::License => "-----END LICENSE FILE-----",
             Self::Machine => "-----END MACHINE FILE-----",
+            Self::Trial => "-----END TRIAL FILE-----",
         }
     }
 }
@@ -155,7 +161,7 @@ struct Doc {
 /// for a wrong secret.
 pub fn decode(cert: &str, public_hex: &str, secret: &str) -> Result<Decoded, CryptoError> {
     let trimmed = cert.trim();
-    let (kind, inner) = [FileKind::License, FileKind::Machine]
+    let (kind, inner) = [FileKind::License, FileKind::Machine, FileKind::Trial]
         .into_iter()
         .find_map(|k| trimmed.strip_prefix(k.header()).and_then(|s| s.strip_suffix(k.footer())).map(|s| (k, s)))
         .ok_or(CryptoError::Malformed("certificate header"))?;
@@ -238,16 +244,18 @@ mod tests {
         let rng = SeededRandom::new(31);
         let (key, pk) = AccountKeys::generate(&rng);
         let lic = "ABCDEF-ABCDEF-ABCDEF-ABCDEF-ABCDEF-V3";
-        for kind in [FileKind::License, FileKind::Machine] {
+        for kind in [FileKind::License, FileKind::Machine, FileKind::Trial] {
             let secret = match kind {
                 FileKind::License => lic.to_owned(),
                 FileKind::Machine => machine_secret(lic, "fp-1"),
+                FileKind::Trial => String::new(),
             };
             for encoding in [Encoding::Aes256Gcm, Encoding::Base64] {
                 let cert = encode(kind, DATA, encoding, &secret, &key, &rng);
                 let (head, foot) = match kind {
                     FileKind::License => ("-----BEGIN LICENSE FILE-----\n", "\n-----END LICENSE FILE-----\n"),
                     FileKind::Machine => ("-----BEGIN MACHINE FILE-----\n", "\n-----END MACHINE FILE-----\n"),
+                    FileKind::Trial => ("-----BEGIN TRIAL FILE-----\n", "\n-----END TRIAL FILE-----\n"),
                 };
                 assert!(cert.starts_with(head) && cert.ends_with(foot), "{cert}");
                 let lines: Vec<&str> = cert.lines().collect();

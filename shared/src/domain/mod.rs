@@ -3,10 +3,13 @@
 pub mod activation_rules;
 pub mod activation_rules_input;
 pub mod duration;
+// Exports.
+pub mod csv;
 pub mod heartbeat;
 pub mod license;
 pub mod meters;
 pub mod policy;
 pub mod states;
 pub mod strategy;
+pub mod trial;
 pub mod validation;

@@ -120,6 +120,23 @@ str_enum! {
     }
 }
 
+// Activation logs.
+str_enum! {
+    /// `activation_logs.action`: what happened to a seat.
+    ActivationAction {
+        /// A machine was activated (`POST /machines`).
+        Activated = "activated",
+        /// A machine was deactivated by a request (`DELETE /machines/{id}`).
+        Deactivated = "deactivated",
+        /// The heartbeat cron culled a dead machine.
+        Culled = "culled",
+        /// `POST /licenses/{id}/actions/deactivate-machines` removed it.
+        BulkDeactivated = "bulk-deactivated",
+        /// A trial activation started (`POST /trial-activations`, or offline).
+        TrialActivated = "trial-activated",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,6 +187,12 @@ mod tests {
             ("licenses.subscription_start_trigger", strs(StartTrigger::ALL, StartTrigger::as_str)),
             ("maintenance_policies.subscription_start_trigger", strs(StartTrigger::ALL, StartTrigger::as_str)),
             ("subscription_logs.action", strs(SubscriptionLogAction::ALL, SubscriptionLogAction::as_str)),
+            ("activation_logs.action", strs(ActivationAction::ALL, ActivationAction::as_str)),
+            // Trials.
+            (
+                "trial_policies.fingerprint_matching_strategy",
+                strs(crate::domain::strategy::MatchingStrategy::ALL, crate::domain::strategy::MatchingStrategy::as_str),
+            ),
         ]
     }
 

@@ -123,8 +123,17 @@ pub fn record_many<D: Db, K: Kv>(app: &App<'_, D, K>, who: &Bearer, evs: &[(&str
 /// Lists the event log (admins only) with filters `event`, `resource[type]`, `resource[id]`,
 /// `date[start]`, `date[end]` (ISO-8601).
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<EventRow>, u64, Page)> {
-    crate::access::require(caller, crate::access::Action::EventRead)?;
+    let filters = list_filters(caller, q)?;
     let page = Page::from_query(q)?;
+    super::fetch_page(app.db, sql::events::LIST, sql::events::COUNT, filters, page).await
+}
+
+/// The filters of [`list`] (and the event-log export) as the statement's parameters ?1–?6.
+///
+/// # Errors
+/// 401/403 (admins only); 400 `PARAMETER_INVALID` naming a bad date.
+pub fn list_filters(caller: &Caller, q: &Query) -> Result<Vec<Value>> {
+    crate::access::require(caller, crate::access::Action::EventRead)?;
     let date = |k: &str| -> Result<Value> {
         match q.get(k) {
             None => Ok(Value::Null),
@@ -132,8 +141,7 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
         }
     };
     let opt = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
-    let filters = vec![caller.account_id().into(), opt("event"), opt("resource[type]"), opt("resource[id]"), date("date[start]")?, date("date[end]")?];
-    super::fetch_page(app.db, sql::events::LIST, sql::events::COUNT, filters, page).await
+    Ok(vec![caller.account_id().into(), opt("event"), opt("resource[type]"), opt("resource[id]"), date("date[start]")?, date("date[end]")?])
 }
 
 /// One event (admins only).

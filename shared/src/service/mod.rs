@@ -15,6 +15,8 @@
 //! the license and its token) and a license's relations (`licensing::relations`: its
 //! entitlements and group, its machines, a group's licenses and machines).
 
+// Activation logs (write side).
+pub mod activation_log;
 pub mod catalogue;
 pub mod events;
 pub mod fleet;

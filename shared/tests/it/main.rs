@@ -2,10 +2,13 @@
 
 mod access;
 mod accounts;
+mod activation_logs;
 mod activation_rules;
 mod auth;
 mod conflicts;
 mod entitlements;
+// Exports.
+mod exports;
 mod features;
 mod identity_security;
 mod imports;
@@ -25,12 +28,16 @@ mod outbox;
 mod parity;
 mod passwords;
 mod product_codes;
+// Query operators.
+mod query_operators;
 mod records;
 mod relations;
 mod replica;
 mod second_factors;
 mod subscriptions;
 mod support;
+// Trials.
+mod trials;
 mod validation;
 mod validation_bench;
 mod webhook_payloads;

@@ -127,6 +127,15 @@ const KEYS: &[&str] = &[
     "value",
     // CLI importers (issue 12 §2): a brought signing key.
     "ed25519PrivateKey",
+    // Trials.
+    "trialLength",
+    "allowedActivations",
+    "fingerprintMatchingStrategy",
+    "expiresAt",
+    "request",
+    "vmName",
+    "createdAfter",
+    "createdBefore",
 ];
 
 /// Resource types the parsers expect (and some they do not).
@@ -147,6 +156,9 @@ const TYPES: &[&str] = &[
     "license",
     "meters",
     "bogus",
+    // Trials.
+    "trial-policies",
+    "trial-activations",
 ];
 
 fn text() -> impl Strategy<Value = String> {
@@ -270,6 +282,15 @@ fn parse_everything(b: &[u8]) {
     for kind in [FileKind::License, FileKind::Machine] {
         client(checkout::parse_options(kind, &Query::default(), Some(b)));
     }
+    // Trials.
+    for creating in [true, false] {
+        client(shared::service::licensing::trial_policies::parse(b, creating));
+    }
+    client(shared::service::licensing::trial_activations::parse(b));
+    client(shared::service::licensing::trial_activations::parse_offline(b));
+    client(shared::service::licensing::trial_activations::parse_expiry(b));
+    // Activation logs: bulk deactivation.
+    client(shared::service::licensing::bulk_deactivation::parse(b));
     if let Ok(mut m) = parse_body(b) {
         for creating in [true, false] {
             let _ = PolicyConfig::default().apply(&mut m, creating);
@@ -313,6 +334,15 @@ proptest! {
         let _ = shared::domain::activation_rules::parse_cidr(&s).map(|c| c.contains(std::net::Ipv4Addr::LOCALHOST.into()));
         let _ = shared::domain::activation_rules::parse_country(&s);
         let _ = shared::domain::activation_rules::parse_clock(Some(&s));
+        let _ = shared::domain::trial::parse_interval(&s);
+        let _ = shared::api::filters::time_range(&q, "created");
+        let _ = shared::api::filters::one_of(&q, "action", &["activated"]);
+        // Exports: the CSV writer; what it writes parses back to the (neutralised) fields.
+        let mut out = String::new();
+        shared::domain::csv::record(&mut out, &[s.as_str(), t.as_str()]);
+        let back = shared::domain::csv::parse(&out);
+        prop_assert_eq!(back, vec![vec![shared::domain::csv::neutralise(&s).into_owned(), shared::domain::csv::neutralise(&t).into_owned()]]);
+        let _ = shared::domain::csv::parse(&s);
     }
 
     #[test]

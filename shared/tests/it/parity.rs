@@ -28,12 +28,13 @@ fn ids<T>(rows: &[T], id: impl Fn(&T) -> &str) -> BTreeSet<String> {
 }
 
 fn license_list(env: &Env, account: &str, status: Value) -> Vec<LicenseRow> {
-    let mut p = vec![Value::Null; 16];
+    // ?15/?16 are the query operators (NULL here); ?17 limit, ?18 offset.
+    let mut p = vec![Value::Null; 18];
     p[0] = account.into();
     p[7] = status;
     p[8] = NOW.into();
-    p[14] = 100_000.into();
-    p[15] = 0.into();
+    p[16] = 100_000.into();
+    p[17] = 0.into();
     block(fetch_all(&env.db, sql::licenses::LIST, &p)).unwrap()
 }
 
@@ -185,12 +186,13 @@ fn cull_scans_select_exactly_what_the_rust_cull_rule_acts_on() {
     assert_eq!(scan(sql::jobs::CULL_PROCESSES), want_p, "process cull: SQL scan and Rust rule disagree");
 
     let list = |status: &str| -> BTreeSet<String> {
-        let mut p = vec![Value::Null; 14];
+        // ?13 is the query operators (NULL here); ?14 limit, ?15 offset.
+        let mut p = vec![Value::Null; 15];
         p[0] = account.clone().into();
         p[7] = status.into();
         p[8] = NOW.into();
-        p[12] = 1_000_000.into();
-        p[13] = 0.into();
+        p[13] = 1_000_000.into();
+        p[14] = 0.into();
         let rows: Vec<MachineRow> = block(fetch_all(&env.db, sql::machines::LIST, &p)).unwrap();
         ids(&rows, |m| &m.id)
     };

@@ -39,6 +39,8 @@ async fn check_out(cx: &Cx<'_>, kind: FileKind, id: &str, raw: bool) -> Result<R
     let c = match kind {
         FileKind::License => checkout::license(&cx.app, &cx.caller, id, opts).await?,
         FileKind::Machine => checkout::machine(&cx.app, &cx.caller, id, opts).await?,
+        // Trial certificates come from `POST /trial-activations`, never from a check-out route.
+        FileKind::Trial => return Err(Error::internal("no check-out route issues trial certificates")),
     };
     Ok(reply(c, raw))
 }

@@ -1,5 +1,7 @@
 //! Endpoints of Licensing: licenses and their actions, validation, check-out, usage, maintenance windows.
 pub mod activation;
+// Activation logs: bulk deactivation.
+pub mod bulk_deactivation;
 pub mod checkouts;
 pub mod license_actions;
 pub mod licenses;
@@ -7,4 +9,6 @@ pub mod meters;
 pub mod related;
 pub mod relations;
 pub mod subscriptions;
+// Trials.
+pub mod trials;
 pub mod validations;

@@ -60,6 +60,15 @@ pub async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &
 /// `product`, `policy`, `group`, `status` (`ALIVE`/`DEAD`), scoped to what the bearer may see.
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<MachineRow>, u64, Page)> {
     let page = Page::from_query(q)?;
+    let f = list_filters(caller, q, app.now())?;
+    fetch_page(app.db, sql::machines::LIST, sql::machines::COUNT, f, page).await
+}
+
+/// The filters of [`list`] (and its export) as the statement's parameters ?1–?13.
+///
+/// # Errors
+/// 401/403 from the access table; 400 `PARAMETER_INVALID` naming a bad filter.
+pub fn list_filters(caller: &Caller, q: &Query, now: crate::clock::Millis) -> Result<Vec<Value>> {
     let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
     let ListScope { license: only, product, user } = caller.list_scope(Action::MachineRead, q)?;
     let status = match q.get("status") {
@@ -76,12 +85,14 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
         get("policy"),
         get("key"),
         status,
-        app.now().into(),
+        now.into(),
         only,
         get("owner"),
         get("group"),
+        // Query operators.
+        crate::api::filters::time_operators(q, &["created", "updated", "lastHeartbeat"])?,
     ];
-    fetch_page(app.db, sql::machines::LIST, sql::machines::COUNT, f, page).await
+    Ok(f)
 }
 
 /// A parsed machine update.

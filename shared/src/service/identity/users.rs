@@ -154,8 +154,17 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
 /// Lists users the caller may see, only users with a license of `product` when given
 /// (`GET /products/{id}/users`; a product bearer is always limited to its own).
 pub async fn list_of_product<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, product: Option<&str>, q: &Query) -> Result<(Vec<UserRow>, u64, Page)> {
-    let scope = caller.list_scope(Action::UserRead, &Query::default())?;
     let page = Page::from_query(q)?;
+    let f = list_filters(caller, product, q)?;
+    crate::service::fetch_page(app.db, sql::users::LIST, sql::users::COUNT, f, page).await
+}
+
+/// The filters of [`list_of_product`] (and the users export) as the statement's parameters ?1–?6.
+///
+/// # Errors
+/// 401/403 from the access table; 400 `PARAMETER_INVALID` naming a bad filter.
+pub fn list_filters(caller: &Caller, product: Option<&str>, q: &Query) -> Result<Vec<Value>> {
+    let scope = caller.list_scope(Action::UserRead, &Query::default())?;
     let (only, mut product_filter) = (scope.user, scope.product);
     if let (Some(p), Value::Null) = (product, &product_filter) {
         product_filter = p.into();
@@ -168,8 +177,9 @@ pub async fn list_of_product<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller,
         Some("ACTIVE") => 0.into(),
         Some(_) => return Err(Error::new(Code::ParameterInvalid, "must be ACTIVE or BANNED").parameter("status")),
     };
-    let f = vec![caller.account_id().into(), only, product, opt(role), banned];
-    crate::service::fetch_page(app.db, sql::users::LIST, sql::users::COUNT, f, page).await
+    // Query operators.
+    let ops = crate::api::filters::time_operators(q, &["created", "updated"])?;
+    Ok(vec![caller.account_id().into(), only, product, opt(role), banned, ops])
 }
 
 /// Creates a user (admins and products; only admins may create admins).

@@ -14,9 +14,11 @@ use serde_json::{json, Map, Value};
 use crate::access::{self, Action};
 use crate::api::input::{Field, Members, ResourceInput};
 use crate::domain::policy::{PolicyConfig, INT4_MAX, MAX_SAFE_INT};
+use crate::domain::states::ActivationAction;
 use crate::domain::strategy::{ExpirationBasis, HeartbeatBasis, MachineLeasingStrategy};
 use crate::domain::{activation_rules, license};
 use crate::error::{AttrFault, Code, Error};
+use crate::service::activation_log::{self, Change, Origin};
 use crate::service::events::{self, Event, LeasedMachines};
 use crate::service::fleet::machines;
 use crate::service::licensing::subscription_logs;
@@ -179,7 +181,12 @@ pub(super) async fn owner_of<D: Db, K: Kv>(app: &App<'_, D, K>, l: &LicenseRow, 
 /// `COMPONENTS_FINGERPRINT_TAKEN`, `MACHINE_LIMIT_EXCEEDED`, `MACHINE_CORE_LIMIT_EXCEEDED`,
 /// `MACHINE_MEMORY_LIMIT_EXCEEDED`, `MACHINE_DISK_LIMIT_EXCEEDED`,
 /// `GROUP_MACHINE_LIMIT_EXCEEDED`; 403 when the bearer may not.
-pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, mut a: Activation) -> Result<MachineRow> {
+pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, a: Activation) -> Result<MachineRow> {
+    activate_from(app, caller, a, &Origin::default()).await
+}
+
+/// [`activate`], logging the request's `origin` in the activation log.
+pub async fn activate_from<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, mut a: Activation, origin: &Origin) -> Result<MachineRow> {
     access::gate(caller, Action::MachineCreate)?;
     let account = caller.account_id().to_owned();
     let not_found = || Error::attribute("license", AttrFault::NotFound, "must exist");
@@ -276,6 +283,8 @@ pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, mut a:
         let leased = LeasedMachines { license_id: &l.id, machine_id: &id, per_user: per_user == 1, owner: a.owner.as_deref(), limit };
         stmts.push(events::record_if_limit_reached(app, &account, &caller.bearer, license_event("license.activation.limit-reached"), leased));
     }
+    // Activation logs: written only if the machine was.
+    stmts.push(activation_log::activated(app, &id, origin));
     let results = app.db.batch(stmts).await?;
     if results.first().map_or(0, |r| r.changes) == 0 {
         return Err(refusal(app, caller, &head, &cfg, &l, &a, max_machines).await?);
@@ -370,6 +379,11 @@ async fn deactivation_limit<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, 
 /// `allowedDeactivations` (license and user bearers only); 404 when a concurrent request
 /// deactivated it first.
 pub async fn deactivate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
+    deactivate_from(app, caller, id, &Origin::default()).await
+}
+
+/// [`deactivate`], logging the request's `origin` in the activation log.
+pub async fn deactivate_from<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, origin: &Origin) -> Result<()> {
     let m = machines::authorize(app, caller, id, Action::MachineDelete).await?;
     license_tokens::check_deactivation(app, caller).await?;
     // allowedDeactivations (issue 10 §4): the client's deactivations, guarded in the delete.
@@ -380,8 +394,10 @@ pub async fn deactivate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: 
     // Right after the delete: both the counter and the event follow it (`changes()`).
     stmts.extend(license_tokens::deactivation_stmt(caller, &m.id));
     stmts.push(machines::event(app, caller, "machine.deleted", &m.id));
+    // Activation logs: right after the event, so it follows the delete too.
+    stmts.push(activation_log::if_changed(app, caller, deactivated(&m), origin));
     if limited {
-        // Right after the event, which was written only if the delete happened.
+        // Right after the log, which was written only if the delete happened.
         stmts.push(Stmt::new(sql::activation_rules::COUNT_DEACTIVATION, vec![caller.account_id().into(), m.license_id.clone().into()]));
     }
     // Floating meters get the machine's uses back, only if the delete above happened.
@@ -396,4 +412,20 @@ pub async fn deactivate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: 
     }
     leases::remove(app, caller.account_id(), &m.id).await;
     Ok(())
+}
+
+/// The activation log entry of a request's deactivation of `m`.
+fn deactivated(m: &MachineRow) -> Change<'_> {
+    Change {
+        action: ActivationAction::Deactivated,
+        product_id: Some(&m.product_id),
+        license_id: Some(&m.license_id),
+        machine_id: Some(&m.id),
+        trial_activation_id: None,
+        fingerprint: &m.fingerprint,
+        offline: false,
+        app_version: None,
+        os: m.platform.as_deref(),
+        hostname: m.hostname.as_deref(),
+    }
 }

@@ -141,7 +141,15 @@ pub async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &
 /// `suspended`, `expired`, `expires[before|after|within|in]`, `metadata[key]`.
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<LicenseRow>, u64, Page)> {
     let page = Page::from_query(q)?;
-    let now = app.now();
+    let f = list_filters(caller, q, app.now())?;
+    fetch_page(app.db, sql::licenses::LIST, sql::licenses::COUNT, f, page).await
+}
+
+/// The filters of [`list`] (and its export) as the statement's parameters ?1–?16.
+///
+/// # Errors
+/// 401/403 from the access table; 400 `PARAMETER_INVALID` naming a bad filter.
+pub fn list_filters(caller: &Caller, q: &Query, now: Millis) -> Result<Vec<Value>> {
     let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
     let ListScope { license: only, product, user } = caller.list_scope(Action::LicenseRead, q)?;
     let status = match q.get("status") {
@@ -180,8 +188,11 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
         if meta.is_empty() { Value::Null } else { Value::Object(meta).to_string().into() },
         get("owner"),
         get("group"),
+        // Query operators.
+        crate::api::filters::time_operators(q, &["created", "updated", "expiry", "lastValidated"])?,
+        crate::api::filters::in_list(q, "status", &LicenseStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>())?,
     ];
-    fetch_page(app.db, sql::licenses::LIST, sql::licenses::COUNT, f, page).await
+    Ok(f)
 }
 
 /// `3d`, `2w`, `1h`, `30m`, `1y`, `1mo` → milliseconds.

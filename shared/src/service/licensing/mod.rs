@@ -1,5 +1,7 @@
 //! Licensing: licenses and their actions, validation, check-out, usage, maintenance windows.
 pub mod activation;
+// Activation logs: bulk deactivation.
+pub mod bulk_deactivation;
 pub mod checkout;
 pub mod license_actions;
 pub mod license_tokens;
@@ -12,5 +14,8 @@ pub mod related;
 pub mod relations;
 pub mod subscription_logs;
 pub mod subscriptions;
+// Trials (Cryptlex's verified trials).
+pub mod trial_activations;
+pub mod trial_policies;
 pub mod usage;
 pub mod validation;

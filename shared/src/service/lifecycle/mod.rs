@@ -1,4 +1,8 @@
 //! Lifecycle: webhooks (endpoints, fan-out, delivery, payloads) and the scheduled jobs.
+// Activation logs (read side).
+pub mod activation_logs;
+// Exports (CSV).
+pub mod exports;
 pub mod http_fake;
 pub mod jobs;
 pub mod webhook_delivery;

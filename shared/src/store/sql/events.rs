@@ -47,15 +47,28 @@ pub const INSERT_IF_MACHINE_LIMIT_REACHED: &str = concat!(
 AND (SELECT count(*) FROM machines x WHERE x.license_id = ?11 AND (?13 = 0 OR x.owner_id IS ?14)) = ?15"
 );
 
-/// Events, newest first, with optional filters: ?2 event name, ?3 resource type, ?4 resource
-/// id, ?5 created at or after, ?6 created before.
-pub const LIST: &str = "SELECT * FROM event_logs WHERE account_id = ?1 AND (?2 IS NULL OR event = ?2) AND (?3 IS NULL OR resource_type = ?3) \
-AND (?4 IS NULL OR resource_id = ?4) AND (?5 IS NULL OR created_at >= ?5) AND (?6 IS NULL OR created_at < ?6) \
-ORDER BY created_at DESC, id DESC LIMIT ?7 OFFSET ?8";
+/// The filters of [`LIST`], [`COUNT`] and [`PAGE_AFTER`]: ?2 event name, ?3 resource type,
+/// ?4 resource id, ?5 created at or after, ?6 created before.
+macro_rules! event_filters {
+    () => {
+        "WHERE account_id = ?1 AND (?2 IS NULL OR event = ?2) AND (?3 IS NULL OR resource_type = ?3) \
+AND (?4 IS NULL OR resource_id = ?4) AND (?5 IS NULL OR created_at >= ?5) AND (?6 IS NULL OR created_at < ?6) "
+    };
+}
+
+/// Events, newest first, with optional filters ([`event_filters!`]); ?7 limit, ?8 offset.
+pub const LIST: &str = concat!("SELECT * FROM event_logs ", event_filters!(), "ORDER BY created_at DESC, id DESC LIMIT ?7 OFFSET ?8");
 
 /// Count for [`LIST`].
-pub const COUNT: &str = "SELECT count(*) AS n FROM event_logs WHERE account_id = ?1 AND (?2 IS NULL OR event = ?2) AND (?3 IS NULL OR resource_type = ?3) \
-AND (?4 IS NULL OR resource_id = ?4) AND (?5 IS NULL OR created_at >= ?5) AND (?6 IS NULL OR created_at < ?6)";
+pub const COUNT: &str = concat!("SELECT count(*) AS n FROM event_logs ", event_filters!());
+
+/// Exports: one keyset page of [`LIST`]'s rows (same filters), oldest first, after (?7 created
+/// at, ?8 id) — NULL: from the start; ?9 rows.
+pub const PAGE_AFTER: &str = concat!(
+    "SELECT * FROM event_logs ",
+    event_filters!(),
+    "AND (?7 IS NULL OR created_at > ?7 OR (created_at = ?7 AND id > ?8)) ORDER BY created_at, id LIMIT ?9"
+);
 
 /// One event.
 pub const FIND: &str = "SELECT * FROM event_logs WHERE account_id = ?1 AND id = ?2";

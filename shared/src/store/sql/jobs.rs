@@ -52,10 +52,27 @@ AND coalesce(m.last_heartbeat_at, CASE WHEN json_extract(CASE WHEN json_valid(p.
 pub const MARK_MACHINES_DEAD: &str = "UPDATE machines SET last_death_event_at = ?2 WHERE id IN (SELECT key FROM json_each(?1)) \
 AND last_heartbeat_at IS json_extract(?1, '$.\"' || id || '\"') AND (last_death_event_at IS NULL OR last_death_event_at <= coalesce(last_heartbeat_at, 0))";
 
+/// The machines of JSON object ?1 (id → the heartbeat they were read with) still dead as read:
+/// what [`DELETE_DEAD_MACHINES`] deletes and [`LOG_CULLED_MACHINES`] logs.
+macro_rules! dead_machines {
+    () => {
+        "id IN (SELECT key FROM json_each(?1)) AND last_heartbeat_at IS json_extract(?1, '$.\"' || id || '\"') \
+AND last_death_event_at > coalesce(last_heartbeat_at, 0)"
+    };
+}
+
 /// Deletes dead machines `{id: last_heartbeat_at}` (?1) whose death event was sent and that
 /// were not pinged since (processes and components cascade).
-pub const DELETE_DEAD_MACHINES: &str = "DELETE FROM machines WHERE id IN (SELECT key FROM json_each(?1)) \
-AND last_heartbeat_at IS json_extract(?1, '$.\"' || id || '\"') AND last_death_event_at > coalesce(last_heartbeat_at, 0)";
+pub const DELETE_DEAD_MACHINES: &str = concat!("DELETE FROM machines WHERE ", dead_machines!());
+
+/// Activation logs: logs the machines [`DELETE_DEAD_MACHINES`] (same ?1) is about to delete, right
+/// before it in the batch, as `culled`; ?2 JSON object machine id → log id, ?3 now.
+pub const LOG_CULLED_MACHINES: &str = concat!(
+    crate::store::sql::activation_logs::insert_log!(),
+    "SELECT json_extract(?2, '$.\"' || id || '\"'), account_id, 'culled', product_id, license_id, id, NULL, fingerprint, 0, NULL, platform, hostname, \
+NULL, NULL, NULL, ?3 FROM machines WHERE ",
+    dead_machines!()
+);
 
 /// Processes to cull after ?1, at ?2 = now, at most ?3 (interval = the machine's policy's
 /// heartbeat duration; processes are alive at birth).

@@ -42,7 +42,8 @@ WHEN l.suspended = 1 THEN 'SUSPENDED' WHEN l.expiry IS NOT NULL AND l.expiry < "
 /// Filters shared by [`LIST`] and [`COUNT`]:
 /// ?1 account, ?2 only this license (license bearer), ?3 product, ?4 policy, ?5 user (owner or
 /// licensee), ?6 suspended (0/1), ?7 expired (0/1), ?8 status, ?9 now, ?10 expires before,
-/// ?11 expires after, ?12 metadata filters as a JSON object, ?13 owner exactly, ?14 group.
+/// ?11 expires after, ?12 metadata filters as a JSON object, ?13 owner exactly, ?14 group,
+/// ?15 time operators ([`time_operators!`]), ?16 statuses (`status[in]`, a JSON array).
 macro_rules! license_filters {
     () => {
         concat!(
@@ -55,7 +56,13 @@ AND (?8 IS NULL OR ",
             " = ?8) \
 AND (?10 IS NULL OR (l.expiry IS NOT NULL AND l.expiry < ?10)) AND (?11 IS NULL OR (l.expiry IS NOT NULL AND l.expiry > ?11)) \
 AND (?12 IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(?12) f WHERE CAST(json_extract(l.metadata, '$.\"' || f.key || '\"') AS TEXT) IS NOT CAST(f.value AS TEXT))) \
-AND (?13 IS NULL OR l.owner_id = ?13) AND (?14 IS NULL OR l.group_id = ?14) "
+AND (?13 IS NULL OR l.owner_id = ?13) AND (?14 IS NULL OR l.group_id = ?14) \
+AND ",
+            // Query operators: ?15 created/updated/expiry/lastValidated [gt|gte|lt|lte], ?16 status[in].
+            time_operators!("?15", "created" => "l.created_at", "updated" => "l.updated_at", "expiry" => "l.expiry", "lastValidated" => "l.last_validated_at"),
+            " AND (?16 IS NULL OR ",
+            license_status!("?9"),
+            " IN (SELECT value FROM json_each(?16))) "
         )
     };
 }
@@ -69,11 +76,19 @@ pub const EXISTS: &str = "SELECT 1 AS ok FROM licenses WHERE account_id = ?1 AND
 /// One license by key only (validate-key, `License <key>` auth).
 pub const FIND_BY_KEY: &str = concat!(license_select!(), "WHERE l.account_id = ?1 AND l.key = ?2");
 
-/// Licenses, newest first, filtered (see `license_filters`), ?15 limit, ?16 offset.
-pub const LIST: &str = concat!(license_select!(), license_filters!(), "ORDER BY l.created_at DESC, l.id DESC LIMIT ?15 OFFSET ?16");
+/// Licenses, newest first, filtered (see `license_filters`), ?17 limit, ?18 offset.
+pub const LIST: &str = concat!(license_select!(), license_filters!(), "ORDER BY l.created_at DESC, l.id DESC LIMIT ?17 OFFSET ?18");
 
 /// Count for [`LIST`].
 pub const COUNT: &str = concat!("SELECT count(*) AS n FROM licenses l ", license_filters!());
+
+/// Exports: one keyset page of [`LIST`]'s rows (same filters ?1–?16), oldest first, after
+/// (?17 created at, ?18 id) — NULL: from the start; ?19 rows.
+pub const PAGE_AFTER: &str = concat!(
+    license_select!(),
+    license_filters!(),
+    "AND (?17 IS NULL OR l.created_at > ?17 OR (l.created_at = ?17 AND l.id > ?18)) ORDER BY l.created_at, l.id LIMIT ?19"
+);
 
 /// Inserts a license whose policy belongs to the account and product (0 rows otherwise, or when
 /// the id or key is taken).

@@ -138,16 +138,27 @@ AND (?7 IS NULL OR m.license_id IN (SELECT k.id FROM licenses k WHERE k.account_
 AND (?8 IS NULL OR (CASE WHEN ",
             alive!(),
             " THEN 'ALIVE' ELSE 'DEAD' END) = ?8) AND (?10 IS NULL OR m.license_id = ?10) AND (?11 IS NULL OR m.owner_id = ?11) \
-AND (?12 IS NULL OR m.group_id = ?12) "
+AND (?12 IS NULL OR m.group_id = ?12) AND ",
+            // Query operators: ?13 created/updated/lastHeartbeat [gt|gte|lt|lte].
+            time_operators!("?13", "created" => "m.created_at", "updated" => "m.updated_at", "lastHeartbeat" => "m.last_heartbeat_at"),
+            " "
         )
     };
 }
 
 /// Machines, newest first, filtered; ?13 limit, ?14 offset.
-pub const LIST: &str = concat!(machine_select!(), machine_filters!(), "ORDER BY m.created_at DESC, m.id DESC LIMIT ?13 OFFSET ?14");
+pub const LIST: &str = concat!(machine_select!(), machine_filters!(), "ORDER BY m.created_at DESC, m.id DESC LIMIT ?14 OFFSET ?15");
 
 /// Count for [`LIST`].
 pub const COUNT: &str = concat!("SELECT count(*) AS n FROM machines m JOIN policies p ON p.id = m.policy_id ", machine_filters!());
+
+/// Exports: one keyset page of [`LIST`]'s rows (same filters ?1–?13), oldest first, after
+/// (?14 created at, ?15 id) — NULL: from the start; ?16 rows.
+pub const PAGE_AFTER: &str = concat!(
+    machine_select!(),
+    machine_filters!(),
+    "AND (?14 IS NULL OR m.created_at > ?14 OR (m.created_at = ?14 AND m.id > ?15)) ORDER BY m.created_at, m.id LIMIT ?16"
+);
 
 /// Writes the mutable attributes: ?3 name, ?4 ip, ?5 hostname, ?6 platform, ?7 metadata,
 /// ?8 max processes, ?9 now. Returns the machine as written (the response).

@@ -3,6 +3,22 @@
 //! every filter as a nullable parameter (`?N IS NULL OR col = ?N`) so one text serves all
 //! filter combinations.
 
+/// Query operators: true when every comparison of JSON object `$param` (`{"created[gt]": ms,
+/// …}`, built by `api::filters::time_operators`) holds for its column; a NULL column matches no
+/// comparison. `$name => $col` pairs name the fields a list accepts.
+macro_rules! time_operators {
+    ($param:literal, $($name:literal => $col:literal),+) => {
+        concat!(
+            "(", $param, " IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(", $param, ") o WHERE NOT coalesce(CASE o.key",
+            $(
+                " WHEN '", $name, "[gt]' THEN ", $col, " > o.value WHEN '", $name, "[gte]' THEN ", $col, " >= o.value",
+                " WHEN '", $name, "[lt]' THEN ", $col, " < o.value WHEN '", $name, "[lte]' THEN ", $col, " <= o.value",
+            )+
+            " END, 0)))"
+        )
+    };
+}
+
 /// Pair tables (`policy_entitlements`, `license_entitlements`, `license_users`): the
 /// `$member` ids among JSON array ?3 attached to `$owner` ?2 in account ?1.
 macro_rules! attached_members {
@@ -75,6 +91,8 @@ macro_rules! machine_meters_json {
 
 pub mod accounts;
 pub mod activation_rules;
+// Activation logs.
+pub mod activation_logs;
 pub mod components;
 pub mod entitlements;
 pub mod events;
@@ -91,5 +109,6 @@ pub mod products;
 pub mod second_factors;
 pub mod subscriptions;
 pub mod tokens;
+pub mod trials;
 pub mod users;
 pub mod webhooks;

@@ -48,17 +48,31 @@ pub const EMAIL_EXISTS: &str = "SELECT 1 AS ok FROM users WHERE account_id = ?1 
 /// One user by id or email; an exact id wins.
 pub const FIND: &str = "SELECT * FROM users WHERE account_id = ?1 AND (id = ?2 OR email = lower(?2)) ORDER BY id = ?2 DESC LIMIT 1";
 
-/// Users visible to a bearer, newest first. ?2 restricts to one user (a user bearer), ?3 to
-/// users (role `user`, never admins) related to a product's licenses, ?4 role, ?5 banned filter (1/0).
-pub const LIST: &str = "SELECT * FROM users u WHERE account_id = ?1 AND (?2 IS NULL OR id = ?2) \
+/// The filters of [`LIST`], [`COUNT`] and [`PAGE_AFTER`]: ?2 restricts to one user (a user
+/// bearer), ?3 to users (role `user`, never admins) related to a product's licenses, ?4 role,
+/// ?5 banned filter (1/0), ?6 query operators (created/updated [gt|gte|lt|lte]).
+macro_rules! user_filters {
+    () => {
+        concat!(
+            "WHERE account_id = ?1 AND (?2 IS NULL OR id = ?2) \
 AND (?3 IS NULL OR (u.role = 'user' AND EXISTS (SELECT 1 FROM licenses l WHERE l.product_id = ?3 AND (l.owner_id = u.id OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = u.id))))) \
-AND (?4 IS NULL OR role = ?4) AND (?5 IS NULL OR (banned_at IS NOT NULL) = ?5) \
-ORDER BY created_at DESC, id DESC LIMIT ?6 OFFSET ?7";
+AND (?4 IS NULL OR role = ?4) AND (?5 IS NULL OR (banned_at IS NOT NULL) = ?5) AND ",
+            time_operators!("?6", "created" => "u.created_at", "updated" => "u.updated_at"),
+            " "
+        )
+    };
+}
+
+/// Users visible to a bearer, newest first ([`user_filters!`]); ?7 limit, ?8 offset.
+pub const LIST: &str = concat!("SELECT * FROM users u ", user_filters!(), "ORDER BY created_at DESC, id DESC LIMIT ?7 OFFSET ?8");
 
 /// Count for [`LIST`] with the same filters.
-pub const COUNT: &str = "SELECT count(*) AS n FROM users u WHERE account_id = ?1 AND (?2 IS NULL OR id = ?2) \
-AND (?3 IS NULL OR (u.role = 'user' AND EXISTS (SELECT 1 FROM licenses l WHERE l.product_id = ?3 AND (l.owner_id = u.id OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = u.id))))) \
-AND (?4 IS NULL OR role = ?4) AND (?5 IS NULL OR (banned_at IS NOT NULL) = ?5)";
+pub const COUNT: &str = concat!("SELECT count(*) AS n FROM users u ", user_filters!());
+
+/// Exports: one keyset page of [`LIST`]'s rows (same filters), oldest first, after (?7 created
+/// at, ?8 id) — NULL: from the start; ?9 rows.
+pub const PAGE_AFTER: &str =
+    concat!("SELECT * FROM users u ", user_filters!(), "AND (?7 IS NULL OR created_at > ?7 OR (created_at = ?7 AND id > ?8)) ORDER BY created_at, id LIMIT ?9");
 
 /// Writes a user's mutable attributes.
 pub const UPDATE: &str = "UPDATE users SET email = ?3, first_name = ?4, last_name = ?5, role = ?6, password_hash = ?7, metadata = ?8, updated_at = ?9 \

@@ -40,6 +40,8 @@ struct Kind {
     resource_type: &'static str,
     dead_event: &'static str,
     deleted_event: Option<&'static str>,
+    /// Activation logs: the statement logging the rows `delete` is about to delete.
+    log: Option<&'static str>,
     decide: fn(&CullRow, &PolicyConfig, Millis) -> Option<CullDecision>,
     /// Statements after the delete of a chunk, given its `{id: …}` map (floating meters).
     after_delete: Option<AfterDelete>,
@@ -55,6 +57,7 @@ pub async fn machines<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget) -> Res
         resource_type: "machines",
         dead_event: "machine.heartbeat.dead",
         deleted_event: Some("machine.lease.expired"),
+        log: Some(sql::jobs::LOG_CULLED_MACHINES),
         decide: decide_machine,
         after_delete: Some(crate::service::licensing::meters::release_stmts),
     };
@@ -71,14 +74,16 @@ pub async fn processes<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget) -> Re
         resource_type: "processes",
         dead_event: "process.heartbeat.dead",
         deleted_event: None,
+        log: None,
         decide: decide_process,
         after_delete: None,
     };
     cull(app, budget, kind).await
 }
 
-/// Scans in keyset order; per chunk one atomic batch of at most six statements: mark dead +
-/// their events, delete + their events (+ the floating-meter release of the deleted machines). Each event set must match the rows its guarded
+/// Scans in keyset order; per chunk one atomic batch of at most eight statements: mark dead +
+/// their events, (machines) their activation logs + delete + their events (+ the floating-meter
+/// release of the deleted machines). Each event set must match the rows its guarded
 /// statement changed, or the batch rolls back (see `events::record_many`).
 async fn cull<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget, kind: Kind) -> Result<JobReport> {
     let now = app.now();
@@ -86,7 +91,7 @@ async fn cull<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget, kind: Kind) ->
     let mut cursor = String::new();
     loop {
         let extra = if kind.after_delete.is_some() { 2 } else { 0 };
-        if rep.rows >= MAX_ROWS_PER_TICK || !budget.take(5 + extra) {
+        if rep.rows >= MAX_ROWS_PER_TICK || !budget.take(6 + extra) {
             return Ok(rep);
         }
         let rows: Vec<CullRow> = fetch_all(app.db, kind.scan, &[cursor.clone().into(), now.into(), CHUNK.into()]).await?;
@@ -128,6 +133,11 @@ async fn cull<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget, kind: Kind) ->
         let dels_n = dels.len();
         if !dels.is_empty() {
             let n = dels.len() as u64;
+            if let Some(log) = kind.log {
+                // Rolled back with the delete if it does not remove exactly these rows.
+                let log_ids: Map<String, Value> = dels.keys().map(|id| (id.clone(), Value::from(app.uuid()))).collect();
+                stmts.push(Stmt::new(log, vec![Value::Object(dels.clone()).to_string().into(), Value::Object(log_ids).to_string().into(), now.into()]));
+            }
             stmts.push(Stmt::new(kind.delete, vec![Value::Object(dels.clone()).to_string().into()]));
             if !del_evs.is_empty() {
                 stmts.push(events::record_many(app, &Bearer::Anonymous, &del_evs, Some(n)));

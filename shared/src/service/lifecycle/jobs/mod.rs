@@ -14,6 +14,8 @@ pub mod cull;
 pub mod expiry;
 pub mod maintenance;
 pub mod prune;
+// Trials: trial-activation.expired.
+pub mod trial_expiry;
 pub mod webhook_retry;
 
 use std::cell::Cell;
@@ -232,6 +234,7 @@ pub async fn run<D: Db, K: Kv, H: HttpClient>(app: &App<'_, D, K>, http: &H, cro
             job!("maintenance-expired", maintenance::expired(app, &budget));
             job!("check-in-required-soon", check_in::required_soon(app, &budget));
             job!("check-in-overdue", check_in::overdue(app, &budget));
+            job!("trial-activation-expired", trial_expiry::expired(app, &budget));
         }
         CRON_DAILY => {
             job!("prune-webhook-events", prune::webhook_events(app, &budget));
