@@ -37,7 +37,8 @@ impl Dist {
         if let (Some(a), Some(extra)) = (a.as_object_mut(), attrs.as_object()) {
             a.extend(extra.clone());
         }
-        id(&self.admin_post("/policies", json!({"data":{"type":"policies","attributes":a,"relationships":{"product":{"data":{"type":"products","id":product}}}}})))
+        id(&self
+            .admin_post("/policies", json!({"data":{"type":"policies","attributes":a,"relationships":{"product":{"data":{"type":"products","id":product}}}}})))
     }
 
     /// A license of `policy` with `attrs`, and a license token for it.
@@ -55,7 +56,8 @@ impl Dist {
         if let (Some(a), Some(extra)) = (a.as_object_mut(), extra.as_object()) {
             a.extend(extra.clone());
         }
-        id(&self.admin_post("/releases", json!({"data":{"type":"releases","attributes":a,"relationships":{"product":{"data":{"type":"products","id":product}}}}})))
+        id(&self
+            .admin_post("/releases", json!({"data":{"type":"releases","attributes":a,"relationships":{"product":{"data":{"type":"products","id":product}}}}})))
     }
 
     /// Creates an artifact (expects the 307) and returns its id and upload URL.
@@ -115,7 +117,12 @@ fn upload_then_download_with_range_and_no_redirect() {
     assert_eq!(show.json["data"]["attributes"]["status"], "UPLOADED");
     assert_eq!(show.json["data"]["attributes"]["platform"], "linux");
     // A license of the product downloads, by id, by filename and through the vanity URL.
-    for path in [format!("/artifacts/{a}"), "/artifacts/app-1.0.0.tar.gz".to_owned(), format!("/artifacts/{a}/app-1.0.0.tar.gz"), format!("/releases/{r}/artifacts/app-1.0.0.tar.gz")] {
+    for path in [
+        format!("/artifacts/{a}"),
+        "/artifacts/app-1.0.0.tar.gz".to_owned(),
+        format!("/artifacts/{a}/app-1.0.0.tar.gz"),
+        format!("/releases/{r}/artifacts/app-1.0.0.tar.gz"),
+    ] {
         let res = d.get(&path, Some(&tok));
         assert_eq!(res.status, 303, "{path}: {}", res.json);
     }
@@ -231,7 +238,9 @@ fn suspended_expired_and_entitlement_rules() {
         let r = d.get(&format!("/artifacts/{a}"), Some(who));
         (r.status, r.json["errors"][0]["code"].as_str().map(str::to_owned), r.json["errors"][0]["detail"].as_str().map(str::to_owned))
     };
-    for (strategy, now_status, old_status) in [("RESTRICT_ACCESS", 403, 303), ("MAINTAIN_ACCESS", 403, 303), ("ALLOW_ACCESS", 303, 303), ("REVOKE_ACCESS", 403, 403)] {
+    for (strategy, now_status, old_status) in
+        [("RESTRICT_ACCESS", 403, 303), ("MAINTAIN_ACCESS", 403, 303), ("ALLOW_ACCESS", 303, 303), ("REVOKE_ACCESS", 403, 403)]
+    {
         let (_, tok) = d.license(&d.policy(&p, json!({"expirationStrategy": strategy, "duration": 86_400})), json!({"expiry": expired}));
         let (s_now, code, detail) = st(&now_a, &tok);
         assert_eq!((s_now, st(&old_a, &tok).0), (now_status, old_status), "{strategy}: {code:?} {detail:?}");
@@ -260,7 +269,11 @@ fn suspended_expired_and_entitlement_rules() {
     let r = d.release(&p, "3.0.0", "stable", json!({}));
     let (gated, url) = d.artifact(&r, "gated.bin", json!({}));
     d.put(&url, b"g").assert_status(200);
-    let c = d.c.post(&d.acct.path(&format!("/releases/{r}/constraints")), d.acct.admin(), Some(json!({"data":[{"type":"constraints","relationships":{"entitlement":{"data":{"type":"entitlements","id":e1}}}}]})));
+    let c = d.c.post(
+        &d.acct.path(&format!("/releases/{r}/constraints")),
+        d.acct.admin(),
+        Some(json!({"data":[{"type":"constraints","relationships":{"entitlement":{"data":{"type":"entitlements","id":e1}}}}]})),
+    );
     assert_eq!(c.status, 200, "{}", c.json);
     let (lid, tok) = d.license(&pol, json!({}));
     let (s, _, detail) = st(&gated, &tok);
@@ -291,7 +304,10 @@ fn yank_hides_a_release_and_upgrades_pick_the_newest_accessible() {
     assert_eq!(up("?constraint=1").json["meta"]["next"], "1.1.0");
     assert_eq!(up("?constraint=1&channel=beta").json["meta"]["next"], "1.2.0-beta.1");
     let bad = up("?constraint=one");
-    assert_eq!((bad.status, bad.json["errors"][0]["code"].as_str(), bad.json["errors"][0]["source"]["parameter"].as_str()), (400, Some("CONSTRAINT_INVALID"), Some("constraint")));
+    assert_eq!(
+        (bad.status, bad.json["errors"][0]["code"].as_str(), bad.json["errors"][0]["source"]["parameter"].as_str()),
+        (400, Some("CONSTRAINT_INVALID"), Some("constraint"))
+    );
     // Lookup by version and tag.
     assert_eq!(d.get("/releases/latest", None).json["data"]["attributes"]["version"], "2.0.0");
     assert_eq!(d.get("/releases/1.1.0/upgrade", None).json["meta"]["next"], "2.0.0");

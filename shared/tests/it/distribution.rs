@@ -26,9 +26,15 @@ fn releases_sort_by_precedence_in_sql_and_upgrades_stay_in_channel() {
     let admin = env.admin();
     let p = env.product(&admin, "App");
     let open = json!({"data":{"type":"products","attributes":{"distributionStrategy":"OPEN"}}});
-    block(shared::service::catalogue::products::update(&env.app(), &admin, &p.id, shared::service::catalogue::products::parse(open.to_string().as_bytes(), false).unwrap()))
-        .unwrap();
-    for (v, c) in [("1.10.0", "stable"), ("1.2.0", "stable"), ("1.2.0-rc.1", "rc"), ("1.2.0-beta.11", "beta"), ("1.2.0-beta.2", "beta"), ("2.0.0-dev.1", "dev")] {
+    block(shared::service::catalogue::products::update(
+        &env.app(),
+        &admin,
+        &p.id,
+        shared::service::catalogue::products::parse(open.to_string().as_bytes(), false).unwrap(),
+    ))
+    .unwrap();
+    for (v, c) in [("1.10.0", "stable"), ("1.2.0", "stable"), ("1.2.0-rc.1", "rc"), ("1.2.0-beta.11", "beta"), ("1.2.0-beta.2", "beta"), ("2.0.0-dev.1", "dev")]
+    {
         release(&env, &admin, &p.id, v, c, "PUBLISHED");
     }
     let base = release(&env, &admin, &p.id, "1.0.0", "stable", "PUBLISHED");
@@ -73,7 +79,8 @@ fn an_upload_settles_once_and_a_mismatch_fails() {
     let admin = env.admin();
     let p = env.product(&admin, "App");
     let r = release(&env, &admin, &p.id, "1.0.0", "stable", "PUBLISHED");
-    let body = json!({"data":{"type":"artifacts","attributes":{"filename":"a.bin","filesize":3},"relationships":{"release":{"data":{"type":"releases","id":r.id}}}}});
+    let body =
+        json!({"data":{"type":"artifacts","attributes":{"filename":"a.bin","filesize":3},"relationships":{"release":{"data":{"type":"releases","id":r.id}}}}});
     let (a, link) = block(artifacts::create(&env.app(), &admin, artifacts::parse(body.to_string().as_bytes(), true).unwrap())).unwrap();
     assert!(link.starts_with(transfer::PREFIX));
     let dup = block(artifacts::create(&env.app(), &admin, artifacts::parse(body.to_string().as_bytes(), true).unwrap())).unwrap_err();
@@ -81,7 +88,8 @@ fn an_upload_settles_once_and_a_mismatch_fails() {
     let settled = block(transfer::settle(&env.app(), &a, 3, true)).unwrap();
     assert_eq!(settled.status, ArtifactStatus::Uploaded);
     assert_eq!(block(transfer::settle(&env.app(), &a, 3, true)).unwrap_err().status, 409, "a second upload cannot settle it again");
-    let body = json!({"data":{"type":"artifacts","attributes":{"filename":"b.bin","filesize":3},"relationships":{"release":{"data":{"type":"releases","id":r.id}}}}});
+    let body =
+        json!({"data":{"type":"artifacts","attributes":{"filename":"b.bin","filesize":3},"relationships":{"release":{"data":{"type":"releases","id":r.id}}}}});
     let (b, _) = block(artifacts::create(&env.app(), &admin, artifacts::parse(body.to_string().as_bytes(), true).unwrap())).unwrap();
     assert_eq!(block(transfer::settle(&env.app(), &b, 4, true)).unwrap_err().code, "FILESIZE_INVALID");
     let events: Vec<String> = env.events().into_iter().map(|(e, _)| e).collect();
@@ -102,4 +110,31 @@ fn the_memory_bucket_enforces_r2_part_sizes() {
     block(b.complete_multipart("k", &id, vec![p1, p2])).unwrap();
     assert_eq!(block(b.head("k")).unwrap().map(|h| h.size), Some(MIN_PART_BYTES as u64 + 3));
     assert_eq!(block(b.get("k", Some((MIN_PART_BYTES as u64, MIN_PART_BYTES as u64 + 9)))).unwrap(), Some(vec![2; 3]));
+}
+
+#[test]
+fn the_daily_cron_deletes_stale_waiting_artifacts_only() {
+    use shared::service::lifecycle::http_fake::RecordingHttp;
+    use shared::service::lifecycle::jobs;
+    let env = Env::new();
+    let admin = env.admin();
+    let p = env.product(&admin, "App");
+    let r = release(&env, &admin, &p.id, "1.0.0", "stable", "PUBLISHED");
+    let make = |name: &str| {
+        let body = json!({"data":{"type":"artifacts","attributes":{"filename":name},"relationships":{"release":{"data":{"type":"releases","id":r.id}}}}});
+        block(artifacts::create(&env.app(), &admin, artifacts::parse(body.to_string().as_bytes(), true).unwrap())).unwrap().0
+    };
+    let (stale, done) = (make("stale.bin"), make("done.bin"));
+    block(transfer::settle(&env.app(), &done, 0, true)).unwrap();
+    env.clock.advance(shared::clock::DAY_MS + 1);
+    let fresh = make("fresh.bin");
+    let run = || block(jobs::run(&env.app(), &RecordingHttp::default(), jobs::CRON_DAILY, &jobs::Settings::free(false)));
+    let rep = run();
+    let job = rep.jobs.iter().find(|j| j.job == "prune-stale-uploads").expect("the job is in the report");
+    assert_eq!((job.deleted, job.done), (1, true));
+    let left = block(env.db.query("SELECT id FROM artifacts ORDER BY created_at", &[])).unwrap();
+    let ids: Vec<&str> = left.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [done.id.as_str(), fresh.id.as_str()]);
+    assert!(!ids.contains(&stale.id.as_str()));
+    assert_eq!(run().jobs.iter().find(|j| j.job == "prune-stale-uploads").map(|j| j.deleted), Some(0), "idempotent");
 }

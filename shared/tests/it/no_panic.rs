@@ -13,10 +13,10 @@ use shared::crypto::{keys, license_key, signature, token, totp};
 use shared::domain::policy::PolicyConfig;
 use shared::rng::SeededRandom;
 use shared::service::catalogue::{entitlements, groups, policies, products};
+use shared::service::distribution;
 use shared::service::fleet::{components, machines, processes};
 use shared::service::identity::{accounts, auth, passwords, second_factors, tokens, users};
 use shared::service::licensing::{activation, checkout, licenses, usage, validation};
-use shared::service::distribution;
 use shared::service::lifecycle::webhooks;
 
 use crate::support::{block, Env};

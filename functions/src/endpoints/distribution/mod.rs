@@ -3,6 +3,8 @@
 
 pub mod artifacts;
 pub mod packages;
+pub mod raw_tauri;
+pub mod related;
 pub mod releases;
 pub mod transfer;
 

@@ -111,7 +111,10 @@ pub async fn attach<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
             return Err(item("CONSTRAINTS_ENTITLEMENT_CONFLICT", "entitlement is already attached"));
         }
         let cid = app.uuid();
-        stmts.push(Stmt::new(sql::releases::ATTACH_CONSTRAINT, vec![acc.into(), r.id.clone().into(), cid.clone().into(), ent.id.clone().into(), app.now().into()]));
+        stmts.push(Stmt::new(
+            sql::releases::ATTACH_CONSTRAINT,
+            vec![acc.into(), r.id.clone().into(), cid.clone().into(), ent.id.clone().into(), app.now().into()],
+        ));
         stmts.push(events::record_if_changed(app, acc, &caller.bearer, event("release.constraints.attached", &r.id, &ent.id)));
         ids.push(cid);
     }
@@ -134,7 +137,9 @@ pub async fn detach<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     let mut stmts = Vec::new();
     for (i, cid) in ids.iter().enumerate() {
         let Some(c) = fetch_one::<ConstraintRow>(app.db, sql::releases::FIND_CONSTRAINT, &[acc.into(), r.id.clone().into(), cid.clone().into()]).await? else {
-            return Err(Error::new(Code::UnprocessableEntity, format!("cannot detach constraint '{cid}' (constraint is not attached)")).pointer(format!("/data/{i}")));
+            return Err(
+                Error::new(Code::UnprocessableEntity, format!("cannot detach constraint '{cid}' (constraint is not attached)")).pointer(format!("/data/{i}"))
+            );
         };
         stmts.push(Stmt::new(sql::releases::DETACH_CONSTRAINT, vec![acc.into(), r.id.clone().into(), c.id.clone().into()]));
         stmts.push(events::record_if_changed(app, acc, &caller.bearer, event("release.constraints.detached", &r.id, &c.entitlement_id)));

@@ -6,8 +6,12 @@
 
 pub mod artifacts;
 pub mod constraints;
+pub mod derived;
 pub mod packages;
+pub mod raw;
+pub mod relations;
 pub mod releases;
+pub mod tauri;
 pub mod transfer;
 pub mod upgrades;
 pub mod viewer;
