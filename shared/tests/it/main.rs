@@ -2,6 +2,7 @@
 
 mod access;
 mod accounts;
+mod activation_rules;
 mod auth;
 mod conflicts;
 mod distribution;
@@ -15,6 +16,7 @@ mod lifecycle;
 mod lifecycle_scale;
 mod limits;
 mod machines;
+mod meters;
 mod no_panic;
 mod offline;
 mod outbox;
