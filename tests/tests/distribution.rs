@@ -261,11 +261,19 @@ fn concurrent_uploads_to_one_link_settle_once() {
     let p = d.product("OPEN");
     let r = d.release(&p, "1.0.0", "stable", json!({}));
     let (aid, url) = d.artifact(&r, "race.bin", json!({}));
+    // Six different bodies at once: exactly one settles, and its bytes are the ones served
+    // (each upload writes its own object; the losers delete only theirs).
+    let bodies: Vec<Vec<u8>> = (0..6).map(|i| format!("bytes of upload {i}").repeat(i + 1).into_bytes()).collect();
     let statuses: Vec<u16> = std::thread::scope(|s| {
-        let hs: Vec<_> = (0..6).map(|_| s.spawn(|| d.put(&url, b"same bytes").status)).collect();
+        let hs: Vec<_> = bodies.iter().map(|b| s.spawn(|| d.put(&url, b).status)).collect();
         hs.into_iter().map(|h| h.join().unwrap_or(0)).collect()
     });
     assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
     assert!(statuses.iter().all(|s| matches!(s, 200 | 409 | 422)), "{statuses:?}");
-    assert_eq!(d.get(&format!("/artifacts/{aid}"), d.acct.admin()).json["data"]["attributes"]["status"], "UPLOADED");
+    let winner = statuses.iter().position(|s| *s == 200).unwrap_or_default();
+    let shown = d.get(&format!("/artifacts/{aid}"), d.acct.admin());
+    assert_eq!(shown.json["data"]["attributes"]["status"], "UPLOADED");
+    assert_eq!(shown.json["data"]["attributes"]["filesize"], bodies[winner].len());
+    let got = d.get_url(shown.header("location").unwrap_or_default(), &[]);
+    assert_eq!(got.body, bodies[winner], "the winner's bytes, whole");
 }

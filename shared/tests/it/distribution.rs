@@ -85,13 +85,13 @@ fn an_upload_settles_once_and_a_mismatch_fails() {
     assert!(link.starts_with(transfer::PREFIX));
     let dup = block(artifacts::create(&env.app(), &admin, artifacts::parse(body.to_string().as_bytes(), true).unwrap())).unwrap_err();
     assert_eq!(dup.code, "FILENAME_TAKEN");
-    let settled = block(transfer::settle(&env.app(), &a, 3, true)).unwrap();
-    assert_eq!(settled.status, ArtifactStatus::Uploaded);
-    assert_eq!(block(transfer::settle(&env.app(), &a, 3, true)).unwrap_err().status, 409, "a second upload cannot settle it again");
+    let settled = block(transfer::settle(&env.app(), &a, "k1", 3, true)).unwrap();
+    assert_eq!((settled.status, settled.r2_key.as_str()), (ArtifactStatus::Uploaded, "k1"), "the winner's object is the one recorded");
+    assert_eq!(block(transfer::settle(&env.app(), &a, "k1", 3, true)).unwrap_err().status, 409, "a second upload cannot settle it again");
     let body =
         json!({"data":{"type":"artifacts","attributes":{"filename":"b.bin","filesize":3},"relationships":{"release":{"data":{"type":"releases","id":r.id}}}}});
     let (b, _) = block(artifacts::create(&env.app(), &admin, artifacts::parse(body.to_string().as_bytes(), true).unwrap())).unwrap();
-    assert_eq!(block(transfer::settle(&env.app(), &b, 4, true)).unwrap_err().code, "FILESIZE_INVALID");
+    assert_eq!(block(transfer::settle(&env.app(), &b, "k2", 4, true)).unwrap_err().code, "FILESIZE_INVALID");
     let events: Vec<String> = env.events().into_iter().map(|(e, _)| e).collect();
     assert_eq!(events.iter().filter(|e| *e == "artifact.uploaded").count(), 1);
     assert_eq!(events.iter().filter(|e| *e == "artifact.upload.failed").count(), 1);
@@ -125,7 +125,7 @@ fn the_daily_cron_deletes_stale_waiting_artifacts_only() {
         block(artifacts::create(&env.app(), &admin, artifacts::parse(body.to_string().as_bytes(), true).unwrap())).unwrap().0
     };
     let (stale, done) = (make("stale.bin"), make("done.bin"));
-    block(transfer::settle(&env.app(), &done, 0, true)).unwrap();
+    block(transfer::settle(&env.app(), &done, "k3", 0, true)).unwrap();
     env.clock.advance(shared::clock::DAY_MS + 1);
     let fresh = make("fresh.bin");
     let run = || block(jobs::run(&env.app(), &RecordingHttp::default(), jobs::CRON_DAILY, &jobs::Settings::free(false)));

@@ -71,6 +71,8 @@ type WApp<'a> = App<'a, crate::d1::D1Db, crate::kv::WorkersKv>;
 
 async fn upload(req: &mut Request, app: &WApp<'_>, blobs: &R2Blobs, t: &transfer::Target) -> Result<Response, Error> {
     let a = transfer::upload_target(app, t).await?;
+    // This upload's own object: a concurrent upload of the same artifact writes another.
+    let key = transfer::upload_key(&a, &app.uuid());
     let mut verifier = transfer::Verifier::new(a.checksum.as_deref());
     let (mut buf, mut size, mut parts, mut multipart): (Vec<u8>, u64, Vec<Part>, Option<String>) = (Vec::new(), 0, Vec::new(), None);
     let max = u64::try_from(MAX_FILESIZE).unwrap_or(u64::MAX);
@@ -80,7 +82,7 @@ async fn upload(req: &mut Request, app: &WApp<'_>, blobs: &R2Blobs, t: &transfer
             size = size.saturating_add(chunk.len() as u64);
             if size > max {
                 if let Some(id) = &multipart {
-                    blobs.abort_multipart(&a.r2_key, id).await?;
+                    blobs.abort_multipart(&key, id).await?;
                 }
                 return Err(Error::new(Code::PayloadTooLarge, "artifacts are at most 5 GiB"));
             }
@@ -94,13 +96,13 @@ async fn upload(req: &mut Request, app: &WApp<'_>, blobs: &R2Blobs, t: &transfer
                 let id = match &multipart {
                     Some(id) => id.clone(),
                     None => {
-                        let id = blobs.create_multipart(&a.r2_key).await?;
+                        let id = blobs.create_multipart(&key).await?;
                         multipart = Some(id.clone());
                         id
                     }
                 };
                 let number = u16::try_from(parts.len() + 1).map_err(|_| Error::new(Code::PayloadTooLarge, "too many parts"))?;
-                parts.push(blobs.upload_part(&a.r2_key, &id, number, std::mem::replace(&mut buf, rest)).await?);
+                parts.push(blobs.upload_part(&key, &id, number, std::mem::replace(&mut buf, rest)).await?);
             }
         }
     }
@@ -108,18 +110,18 @@ async fn upload(req: &mut Request, app: &WApp<'_>, blobs: &R2Blobs, t: &transfer
         Some(id) => {
             if !buf.is_empty() {
                 let number = u16::try_from(parts.len() + 1).map_err(|_| Error::new(Code::PayloadTooLarge, "too many parts"))?;
-                parts.push(blobs.upload_part(&a.r2_key, &id, number, buf).await?);
+                parts.push(blobs.upload_part(&key, &id, number, buf).await?);
             }
-            blobs.complete_multipart(&a.r2_key, &id, parts).await?;
+            blobs.complete_multipart(&key, &id, parts).await?;
         }
-        None => blobs.put(&a.r2_key, buf).await?,
+        None => blobs.put(&key, buf).await?,
     }
     let ok = verifier.is_none_or(transfer::Verifier::matches);
-    match transfer::settle(app, &a, size, ok).await {
+    match transfer::settle(app, &a, &key, size, ok).await {
         Ok(a) => answer(200, serde_json::json!({"meta": {"id": a.id, "status": a.status.as_str(), "filesize": size}})).map_err(Error::internal),
         Err(e) => {
-            // A rejected upload leaves no bytes behind.
-            blobs.delete(&a.r2_key).await?;
+            // A rejected upload (mismatch, or another upload settled first) leaves no bytes.
+            blobs.delete(&key).await?;
             Err(e)
         }
     }

@@ -170,18 +170,24 @@ pub async fn upload_target<D: Db, K: Kv>(app: &App<'_, D, K>, t: &Target) -> Res
     Ok(a)
 }
 
-/// Settles an upload of `size` bytes: UPLOADED when `size` equals `filesize` (if given) and the
+/// The object key one upload of `a` writes: its own (`{r2_key}/{nonce}`), so concurrent
+/// uploads never overwrite or delete each other's bytes; the one that settles records its key.
+pub fn upload_key(a: &ArtifactRow, nonce: &str) -> String {
+    format!("{}/{nonce}", a.r2_key)
+}
+
+/// Settles an upload of `size` bytes written under `key` ([`upload_key`]): UPLOADED when `size` equals `filesize` (if given) and the
 /// checksum matched (`checksum_ok`), else FAILED; records `artifact.uploaded` or
 /// `artifact.upload.failed`. Only a WAITING artifact settles (once, under concurrency).
 ///
 /// # Errors
 /// 422 `FILESIZE_INVALID` / `CHECKSUM_INVALID` after marking the artifact FAILED; 409 when a
 /// concurrent upload settled it first.
-pub async fn settle<D: Db, K: Kv>(app: &App<'_, D, K>, a: &ArtifactRow, size: u64, checksum_ok: bool) -> Result<ArtifactRow> {
+pub async fn settle<D: Db, K: Kv>(app: &App<'_, D, K>, a: &ArtifactRow, key: &str, size: u64, checksum_ok: bool) -> Result<ArtifactRow> {
     let size_ok = a.filesize.is_none_or(|f| u64::try_from(f).ok() == Some(size));
     let status = if size_ok && checksum_ok { ArtifactStatus::Uploaded } else { ArtifactStatus::Failed };
     let name = if status == ArtifactStatus::Uploaded { "artifact.uploaded" } else { "artifact.upload.failed" };
-    let params = vec![a.account_id.clone().into(), a.id.clone().into(), status.as_str().into(), i64::try_from(size).ok().into(), app.now().into()];
+    let params = vec![a.account_id.clone().into(), a.id.clone().into(), status.as_str().into(), i64::try_from(size).ok().into(), app.now().into(), key.into()];
     let ev = events::Event { name, resource_type: "artifacts", resource_id: &a.id, changes: None, meta: Some(serde_json::json!({"size": size})) };
     let res =
         app.db.batch(vec![Stmt::new(sql::artifacts::SETTLE_UPLOAD, params), events::record_if_changed(app, &a.account_id, &Bearer::Anonymous, ev)]).await?;

@@ -32,9 +32,10 @@ pub const COUNT: &str = concat!("SELECT count(*) AS n ", artifact_filter!());
 pub const UPDATE: &str = "UPDATE artifacts SET filesize = ?3, signature = ?4, checksum = ?5, metadata = ?6, updated_at = ?7 WHERE account_id = ?1 AND id = ?2";
 
 /// Settles an upload of artifact ?2: status ?3 (UPLOADED or FAILED), filesize ?4 (kept when
-/// NULL) at ?5 — only while it is WAITING, so concurrent uploads settle once.
-pub const SETTLE_UPLOAD: &str =
-    "UPDATE artifacts SET status = ?3, filesize = IFNULL(?4, filesize), updated_at = ?5 WHERE account_id = ?1 AND id = ?2 AND status = 'WAITING'";
+/// NULL) at ?5, and — when UPLOADED — the object key ?6 this upload wrote; only while it is
+/// WAITING, so of concurrent uploads (each writing its own key) exactly one settles.
+pub const SETTLE_UPLOAD: &str = "UPDATE artifacts SET status = ?3, filesize = IFNULL(?4, filesize), updated_at = ?5, \
+r2_key = CASE WHEN ?3 = 'UPLOADED' THEN ?6 ELSE r2_key END WHERE account_id = ?1 AND id = ?2 AND status = 'WAITING'";
 
 /// Marks artifact ?2 YANKED at ?3 (idempotent).
 pub const YANK: &str = "UPDATE artifacts SET status = 'YANKED', updated_at = ?3 WHERE account_id = ?1 AND id = ?2 AND status <> 'YANKED'";
