@@ -36,6 +36,9 @@ pub struct AppEnv {
     /// `LATCHKEY_SERVER_TIMING=1` (dev and bench only; off by default): responses carry the D1
     /// round-trip counts in `Server-Timing`.
     pub server_timing: bool,
+    /// The artifact bucket (`ARTIFACTS`, R2; distribution); `None` when the deployment has
+    /// none (artifact routes then answer 503 `CONFIG_INVALID`).
+    pub artifacts: Option<worker::Bucket>,
     /// `ENVIRONMENT=test` (the e2e harness only): the test-only `Latchkey-Test-Country` header
     /// stands in for `request.cf.country` (activation rules, issue 10 §4).
     pub test: bool,
@@ -69,6 +72,7 @@ impl AppEnv {
             jobs,
             webhooks: env.queue("WEBHOOKS").ok().map(std::rc::Rc::new),
             server_timing: text(env, "LATCHKEY_SERVER_TIMING").is_some_and(|v| v == "1" || v == "true"),
+            artifacts: env.bucket("ARTIFACTS").ok(),
             test: text(env, "ENVIRONMENT").is_some_and(|e| e == "test"),
             rate: crate::rate_limit::Limiters::from_env(env)?,
             kdf: WebCryptoPbkdf2 {

@@ -39,6 +39,8 @@ pub struct Req {
     pub too_large: bool,
     /// `Latchkey-D1-Bookmark`: a D1 session bookmark for read-your-writes ([`crate::d1`]).
     pub bookmark: Option<String>,
+    /// `Prefer` (distribution: `no-redirect`, `no-download`).
+    pub prefer: Option<String>,
     /// Activation rules (issue 10 §4): `request.cf.country`, the test-only
     /// `Latchkey-Test-Country` header (honoured only when `ENVIRONMENT=test`, see [`Req::country`])
     /// and the client's clock (`Latchkey-Client-Clock`).
@@ -167,6 +169,7 @@ pub async fn read(mut req: worker::Request) -> Result<Req, shared::Error> {
         country: req.cf().and_then(|cf| cf.country()),
         user_agent: get("user-agent"),
         bookmark: get("latchkey-d1-bookmark"),
+        prefer: get("prefer"),
         cf_country: req.cf().and_then(worker::Cf::country),
         test_country: get("latchkey-test-country"),
         client_clock: get("latchkey-client-clock"),

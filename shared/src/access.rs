@@ -190,6 +190,24 @@ actions! {
     MachineOwnerChange => "PUT /machines/{id}/owner",
     MachineHeartbeat => "POST /machines/{id}/actions/ping|reset, /processes/{id}/actions/ping",
     WebhookManage => "/webhook-endpoints and /webhook-events",
+    // distribution (issue 9): reads are open to every bearer; which releases each sees is the
+    // release access rule (`domain::release::release_access`: 404 outside it, 403 refusals).
+    ReleaseRead => "GET /releases[/{id}], its product, package, artifacts, entitlements, upgrade; /platforms, /arches, /channels, /engines",
+    ReleaseCreate => "POST /releases (for a product)",
+    ReleaseUpdate => "PATCH|PUT /releases/{id}, PUT /releases/{id}/package",
+    ReleaseDelete => "DELETE /releases/{id}",
+    ReleasePublish => "POST /releases/{id}/actions/publish|yank",
+    ConstraintRead => "GET /releases/{id}/constraints[/{id}] (Keygen: authentication always required)",
+    ConstraintManage => "POST|DELETE /releases/{id}/constraints",
+    ArtifactRead => "GET /artifacts[/{id}], /artifacts/{id}/{filename}, /releases/{id}/artifacts[/{id}] (download)",
+    ArtifactCreate => "POST /artifacts (for a release)",
+    ArtifactUpdate => "PATCH|PUT /artifacts/{id}",
+    ArtifactDelete => "DELETE /artifacts/{id}, POST /artifacts/{id}/actions/yank",
+    PackageRead => "GET /packages[/{id}]",
+    PackageCreate => "POST /packages (for a product)",
+    PackageUpdate => "PATCH|PUT /packages/{id}",
+    PackageDelete => "DELETE /packages/{id}",
+    // end distribution
     // Meter attributes (issue 10 §2).
     LicenseMeterManage => "POST /licenses/{id}/meters, PATCH|DELETE /licenses/{id}/meters/{name}, POST /licenses/{id}/meters/{name}/actions/reset",
     MachineMeterIncrement => "POST /machines/{id}/actions/increment-meter",
@@ -229,6 +247,26 @@ pub const fn scope(action: Action, kind: Kind) -> Scope {
         // Trials: a client app starts its product's trial without credentials (Cryptlex's
         // `POST /trial-activations`); license bearers have no business here.
         (A::TrialActivationCreate, K::Anonymous | K::User) => Any,
+        // distribution (issue 9): Keygen's `ReleasePolicy` & co. Reads are scoped by the release
+        // access rule, so every bearer may ask; writes are the owning product's.
+        (A::ReleaseRead | A::ArtifactRead | A::PackageRead, _) => Any,
+        (A::ConstraintRead, K::User | K::License) => Any,
+        (
+            A::ReleaseCreate
+            | A::ReleaseUpdate
+            | A::ReleaseDelete
+            | A::ReleasePublish
+            | A::ConstraintRead
+            | A::ConstraintManage
+            | A::ArtifactCreate
+            | A::ArtifactUpdate
+            | A::ArtifactDelete
+            | A::PackageCreate
+            | A::PackageUpdate
+            | A::PackageDelete,
+            K::Product,
+        ) => Own,
+        // end distribution
         // Keygen's passwords controller and `Users::PasswordPolicy` (the user itself, or anonymous).
         (A::PasswordResetRequest, _) | (A::PasswordReset, K::Anonymous) => Any,
         (A::PasswordReset | A::PasswordUpdate, K::Admin | K::User) => Own,
@@ -393,8 +431,19 @@ mod tests {
         for &a in Action::ALL {
             for o in [Ownership::Own, Ownership::OwnLocked, Ownership::Foreign, Ownership::None] {
                 let d = decide(a, Kind::Anonymous, o);
-                if matches!(a, Action::LicenseValidateKey | Action::PasswordResetRequest | Action::PasswordReset | Action::TrialActivationCreate) {
-                    // Anonymous by design: validate-key, the password-reset routes and trial activation.
+                if matches!(
+                    a,
+                    Action::LicenseValidateKey
+                        | Action::PasswordResetRequest
+                        | Action::PasswordReset
+                        | Action::TrialActivationCreate
+                        | Action::ReleaseRead
+                        | Action::ArtifactRead
+                        | Action::PackageRead
+                ) {
+                    // Anonymous by design: validate-key, the password-reset routes, trial
+                    // activation, and distribution reads (OPEN products are public; the release
+                    // rule scopes).
                     assert_eq!(d, Allow);
                 } else {
                     assert_eq!(d, Unauthorized, "{a:?} {o:?}");

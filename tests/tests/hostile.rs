@@ -77,6 +77,24 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/webhook-events/{id}/actions/retry"),
     // Relationship writes.
     ("PUT", "/machines/{id}/owner"),
+    ("PUT", "/machines/{id}/group"),
+    // Distribution (issue 9).
+    ("POST", "/releases"),
+    ("PATCH", "/releases/{id}"),
+    ("DELETE", "/releases/{id}"),
+    ("POST", "/releases/{id}/actions/publish"),
+    ("POST", "/releases/{id}/actions/yank"),
+    ("POST", "/releases/{id}/constraints"),
+    ("DELETE", "/releases/{id}/constraints"),
+    ("POST", "/artifacts"),
+    ("PATCH", "/artifacts/{id}"),
+    ("DELETE", "/artifacts/{id}"),
+    ("POST", "/artifacts/{id}/actions/yank"),
+    ("POST", "/packages"),
+    ("PATCH", "/packages/{id}"),
+    ("DELETE", "/packages/{id}"),
+    ("PUT", "/releases/{id}/package"),
+    // End distribution.
     // Meter attributes (issue 10 §2).
     ("POST", "/licenses/{id}/meters"),
     ("PATCH", "/licenses/{id}/meters/{id}"),
@@ -93,7 +111,6 @@ const ROUTES: &[(&str, &str)] = &[
     ("PATCH", "/maintenance-policies/{id}"),
     ("DELETE", "/maintenance-policies/{id}"),
     ("PUT", "/policies/{id}/maintenance-policy"),
-    ("PUT", "/machines/{id}/group"),
     // Trials (the anonymous POST trips its strict limit here: a 429 is a 4xx too).
     ("POST", "/trial-policies"),
     ("PATCH", "/trial-policies/{id}"),
@@ -148,6 +165,10 @@ const LISTS: &[&str] = &[
     "/trial-activations",
     // Activation logs.
     "/activation-logs",
+    // Distribution (issue 9).
+    "/releases",
+    "/artifacts",
+    "/packages",
 ];
 
 /// Read routes, for hostile query strings.
@@ -226,6 +247,34 @@ const READS: &[&str] = &[
     // Activation logs.
     "/activation-logs",
     "/activation-logs/{id}",
+    // Distribution (issue 9).
+    "/releases",
+    "/releases/{id}",
+    "/releases/{id}/upgrade",
+    "/releases/{id}/constraints",
+    "/releases/{id}/artifacts",
+    "/releases/{id}/artifacts/{id}",
+    "/artifacts",
+    "/artifacts/{id}",
+    "/artifacts/{id}/app.bin",
+    "/packages",
+    "/packages/{id}",
+    "/releases/{id}/constraints/{id}",
+    "/releases/{id}/entitlements",
+    "/releases/{id}/entitlements/{id}",
+    "/releases/{id}/product",
+    "/releases/{id}/package",
+    "/platforms",
+    "/platforms/{id}",
+    "/arches",
+    "/arches/{id}",
+    "/channels",
+    "/channels/{id}",
+    "/engines",
+    "/engines/{id}",
+    "/engines/raw/{id}/{id}/{id}",
+    "/engines/raw/{id}/@{id}/{id}/{id}",
+    "/engines/tauri/{id}",
 ];
 
 /// Pagination with bad values: a 4xx on every list.
@@ -302,6 +351,9 @@ fn ty(path: &str) -> &'static str {
     for t in [
         "trial-policies",
         "trial-activations",
+        "releases",
+        "artifacts",
+        "packages",
         "webhook-endpoints",
         "entitlements",
         "components",

@@ -10,6 +10,7 @@ pub mod query;
 pub mod accounts;
 // Activation logs.
 pub mod activation_logs;
+pub mod distribution;
 pub mod entitlements;
 // Query operators (activation logs, trials).
 pub mod files;

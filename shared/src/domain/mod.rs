@@ -9,6 +9,8 @@ pub mod heartbeat;
 pub mod license;
 pub mod meters;
 pub mod policy;
+pub mod release;
+pub mod semver;
 pub mod states;
 pub mod strategy;
 pub mod trial;

@@ -193,6 +193,11 @@ mod tests {
                 "trial_policies.fingerprint_matching_strategy",
                 strs(crate::domain::strategy::MatchingStrategy::ALL, crate::domain::strategy::MatchingStrategy::as_str),
             ),
+            // distribution (0010)
+            ("packages.engine", strs(crate::domain::release::Engine::ALL, crate::domain::release::Engine::as_str)),
+            ("releases.channel", strs(crate::domain::semver::Channel::ALL, crate::domain::semver::Channel::as_str)),
+            ("releases.status", strs(crate::domain::release::ReleaseStatus::ALL, crate::domain::release::ReleaseStatus::as_str)),
+            ("artifacts.status", strs(crate::domain::release::ArtifactStatus::ALL, crate::domain::release::ArtifactStatus::as_str)),
         ]
     }
 

@@ -18,6 +18,7 @@
 // Activation logs (write side).
 pub mod activation_log;
 pub mod catalogue;
+pub mod distribution;
 pub mod events;
 pub mod fleet;
 pub mod identity;

@@ -6,6 +6,7 @@ mod activation_logs;
 mod activation_rules;
 mod auth;
 mod conflicts;
+mod distribution;
 mod entitlements;
 // Exports.
 mod exports;

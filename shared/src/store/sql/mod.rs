@@ -90,6 +90,11 @@ macro_rules! machine_meters_json {
 }
 
 pub mod accounts;
+// distribution (issue 9)
+pub mod artifacts;
+pub mod packages;
+pub mod releases;
+// end distribution
 pub mod activation_rules;
 // Activation logs.
 pub mod activation_logs;
