@@ -1,5 +1,6 @@
 //! Domain types and rules, without I/O.
 
+pub mod engines;
 pub mod heartbeat;
 pub mod license;
 pub mod policy;

@@ -15,6 +15,7 @@ mod lifecycle_scale;
 mod limits;
 mod machines;
 mod no_panic;
+mod no_panic_engines;
 mod offline;
 mod outbox;
 mod parity;
