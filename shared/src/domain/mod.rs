@@ -4,6 +4,8 @@ pub mod engines;
 pub mod heartbeat;
 pub mod license;
 pub mod policy;
+pub mod release;
+pub mod semver;
 pub mod states;
 pub mod strategy;
 pub mod validation;

@@ -127,6 +127,11 @@ mod tests {
             ("products.distribution_strategy", strs(DistributionStrategy::ALL, DistributionStrategy::as_str)),
             ("webhook_events.status", strs(DeliveryStatus::ALL, DeliveryStatus::as_str)),
             ("webhook_endpoints.signature_algorithm", strs(SignatureAlgorithm::ALL, SignatureAlgorithm::as_str)),
+            // distribution (0010)
+            ("packages.engine", strs(crate::domain::release::Engine::ALL, crate::domain::release::Engine::as_str)),
+            ("releases.channel", strs(crate::domain::semver::Channel::ALL, crate::domain::semver::Channel::as_str)),
+            ("releases.status", strs(crate::domain::release::ReleaseStatus::ALL, crate::domain::release::ReleaseStatus::as_str)),
+            ("artifacts.status", strs(crate::domain::release::ArtifactStatus::ALL, crate::domain::release::ArtifactStatus::as_str)),
         ]
     }
 
