@@ -1,0 +1,11 @@
+//! The package engines against the real clients on loopback (installed, pinned, by
+//! `scripts/engine-clients`): pip (PyPI), npm, skopeo (OCI).
+
+#[path = "engines/fixtures.rs"]
+mod fixtures;
+#[path = "engines/npm.rs"]
+mod npm;
+#[path = "engines/oci.rs"]
+mod oci;
+#[path = "engines/pypi.rs"]
+mod pypi;
