@@ -6,6 +6,7 @@
 //!
 //! Leases live in KV behind [`Kv`]; [`MemoryKv`] stands in for Workers KV natively.
 
+pub mod distribution;
 pub mod groups;
 pub mod licenses;
 pub mod products;

@@ -50,6 +50,11 @@ macro_rules! token_has_room {
 }
 
 pub mod accounts;
+// distribution (issue 9)
+pub mod artifacts;
+pub mod packages;
+pub mod releases;
+// end distribution
 pub mod components;
 pub mod entitlements;
 pub mod events;

@@ -1,0 +1,28 @@
+//! Packages (`packages`): a product's releases grouped for one engine.
+
+/// Inserts a package; 0 rows when the account's key is taken.
+pub const INSERT: &str =
+    "INSERT INTO packages (id, account_id, product_id, name, key, engine, metadata, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) ON CONFLICT DO NOTHING";
+
+/// One package by id or key; an exact id wins.
+pub const FIND: &str = "SELECT * FROM packages WHERE account_id = ?1 AND (id = ?2 OR key = ?2) ORDER BY id = ?2 DESC LIMIT 1";
+
+/// Packages, newest first, filtered by product ?2, engine ?3 and visible products (JSON array
+/// ?4, NULL = all); ?5 limit, ?6 offset.
+pub const LIST: &str = "SELECT * FROM packages WHERE account_id = ?1 AND (?2 IS NULL OR product_id = ?2) AND (?3 IS NULL OR engine = ?3) \
+AND (?4 IS NULL OR product_id IN (SELECT value FROM json_each(?4))) ORDER BY created_at DESC, id DESC LIMIT ?5 OFFSET ?6";
+
+/// Count for [`LIST`] (?5, ?6 bound but unused).
+pub const COUNT: &str = "SELECT count(*) AS n FROM packages WHERE account_id = ?1 AND (?2 IS NULL OR product_id = ?2) AND (?3 IS NULL OR engine = ?3) \
+AND (?4 IS NULL OR product_id IN (SELECT value FROM json_each(?4))) AND ?5 IS NOT NULL AND ?6 IS NOT NULL";
+
+/// Writes name ?3, key ?4, engine ?5, metadata ?6 at ?7, unless another package has the key.
+pub const UPDATE: &str = "UPDATE packages SET name = ?3, key = ?4, engine = ?5, metadata = ?6, updated_at = ?7 WHERE account_id = ?1 AND id = ?2 \
+AND NOT EXISTS (SELECT 1 FROM packages o WHERE o.account_id = ?1 AND o.key = ?4 AND o.id <> ?2)";
+
+/// Deletes a package (its releases become package-less).
+pub const DELETE: &str = "DELETE FROM packages WHERE account_id = ?1 AND id = ?2";
+
+/// The engines the account's packages use.
+pub const ENGINES: &str = "SELECT engine AS key, min(created_at) AS created_at, max(updated_at) AS updated_at FROM packages \
+WHERE account_id = ?1 AND engine IS NOT NULL AND (?2 IS NULL OR product_id = ?2) GROUP BY engine ORDER BY min(created_at), engine";
