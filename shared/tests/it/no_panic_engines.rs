@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use serde_json::{Map, Value};
-use shared::domain::engines::{accept, checksum, npm, oci, pypi, EngineFile};
+use shared::domain::engines::{accept, checksum, npm, oci, pypi, rubygems, EngineFile};
 
 fn text() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -50,6 +50,7 @@ proptest! {
         let d = checksum::Digest::parse(&s);
         let _ = d.as_ref().map(|d| (d.hex(), d.integrity()));
         let _ = checksum::sha256_hex(Some(&s));
+        let _ = (rubygems::gem_version(&s), rubygems::gem_file(&s, &t), rubygems::name_ok(&s));
     }
 
     #[test]
@@ -60,5 +61,9 @@ proptest! {
         }
         let _ = npm::render_packument(&name, 0, &files);
         let _ = oci::render_tags(&name, &tags);
+        let gems: Vec<rubygems::GemVersion> = files.iter().map(|f| rubygems::GemVersion { version: f.version.clone(), checksum: f.checksum.clone() }).collect();
+        let _ = rubygems::render_info(&gems);
+        let _ = rubygems::render_versions(&title, &[(name.clone(), gems)]);
+        let _ = rubygems::render_names(&tags);
     }
 }

@@ -8,6 +8,7 @@ pub mod checksum;
 pub mod npm;
 pub mod oci;
 pub mod pypi;
+pub mod rubygems;
 
 /// One downloadable file an engine lists: an uploaded artifact of a published, non-yanked
 /// release the caller may download, with the link that resolves to its signed download URL.
