@@ -190,6 +190,24 @@ actions! {
     MachineOwnerChange => "PUT /machines/{id}/owner",
     MachineHeartbeat => "POST /machines/{id}/actions/ping|reset, /processes/{id}/actions/ping",
     WebhookManage => "/webhook-endpoints and /webhook-events",
+    // distribution (issue 9): reads are open to every bearer; which releases each sees is the
+    // release access rule (`domain::release::release_access`: 404 outside it, 403 refusals).
+    ReleaseRead => "GET /releases[/{id}], its product, package, artifacts, entitlements, upgrade; /platforms, /arches, /channels, /engines",
+    ReleaseCreate => "POST /releases (for a product)",
+    ReleaseUpdate => "PATCH|PUT /releases/{id}, PUT /releases/{id}/package",
+    ReleaseDelete => "DELETE /releases/{id}",
+    ReleasePublish => "POST /releases/{id}/actions/publish|yank",
+    ConstraintRead => "GET /releases/{id}/constraints[/{id}] (Keygen: authentication always required)",
+    ConstraintManage => "POST|DELETE /releases/{id}/constraints",
+    ArtifactRead => "GET /artifacts[/{id}], /artifacts/{id}/{filename}, /releases/{id}/artifacts[/{id}] (download)",
+    ArtifactCreate => "POST /artifacts (for a release)",
+    ArtifactUpdate => "PATCH|PUT /artifacts/{id}",
+    ArtifactDelete => "DELETE /artifacts/{id}, POST /artifacts/{id}/actions/yank",
+    PackageRead => "GET /packages[/{id}]",
+    PackageCreate => "POST /packages (for a product)",
+    PackageUpdate => "PATCH|PUT /packages/{id}",
+    PackageDelete => "DELETE /packages/{id}",
+    // end distribution
 }
 
 /// THE table: what `action` grants a bearer of `kind`. Admins may do everything; anonymous
@@ -200,6 +218,26 @@ pub const fn scope(action: Action, kind: Kind) -> Scope {
     use Scope::{Any, Nobody, Open, Own};
     match (action, kind) {
         (A::LicenseValidateKey, _) => Any,
+        // distribution (issue 9): Keygen's `ReleasePolicy` & co. Reads are scoped by the release
+        // access rule, so every bearer may ask; writes are the owning product's.
+        (A::ReleaseRead | A::ArtifactRead | A::PackageRead, _) => Any,
+        (A::ConstraintRead, K::User | K::License) => Any,
+        (
+            A::ReleaseCreate
+            | A::ReleaseUpdate
+            | A::ReleaseDelete
+            | A::ReleasePublish
+            | A::ConstraintRead
+            | A::ConstraintManage
+            | A::ArtifactCreate
+            | A::ArtifactUpdate
+            | A::ArtifactDelete
+            | A::PackageCreate
+            | A::PackageUpdate
+            | A::PackageDelete,
+            K::Product,
+        ) => Own,
+        // end distribution
         // Keygen's passwords controller and `Users::PasswordPolicy` (the user itself, or anonymous).
         (A::PasswordResetRequest, _) | (A::PasswordReset, K::Anonymous) => Any,
         (A::PasswordReset | A::PasswordUpdate, K::Admin | K::User) => Own,
@@ -337,8 +375,17 @@ mod tests {
         for &a in Action::ALL {
             for o in [Ownership::Own, Ownership::OwnLocked, Ownership::Foreign, Ownership::None] {
                 let d = decide(a, Kind::Anonymous, o);
-                if matches!(a, Action::LicenseValidateKey | Action::PasswordResetRequest | Action::PasswordReset) {
-                    // Anonymous by design: validate-key and the password-reset routes.
+                if matches!(
+                    a,
+                    Action::LicenseValidateKey
+                        | Action::PasswordResetRequest
+                        | Action::PasswordReset
+                        | Action::ReleaseRead
+                        | Action::ArtifactRead
+                        | Action::PackageRead
+                ) {
+                    // Anonymous by design: validate-key, the password-reset routes, and
+                    // distribution reads (OPEN products are public; the release rule scopes).
                     assert_eq!(d, Allow);
                 } else {
                     assert_eq!(d, Unauthorized, "{a:?} {o:?}");

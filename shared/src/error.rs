@@ -150,6 +150,14 @@ error_codes! {
     StateInvalid,           422, "STATE_INVALID",           "Unprocessable resource";
     /// 429: rate limited.
     TooManyRequests,        429, "TOO_MANY_REQUESTS",       "Too many requests";
+    // distribution (issue 9)
+    /// 403: an artifact upload or download link whose signature is wrong or has expired.
+    LinkInvalid,            403, "LINK_INVALID",            "Access denied";
+    /// 416: a `Range` that starts past the end of the artifact.
+    RangeNotSatisfiable,    416, "RANGE_NOT_SATISFIABLE",   "Range not satisfiable";
+    /// 400: an upgrade `constraint` that is not `[op] MAJOR[.MINOR[.PATCH]][-PRE]`.
+    ConstraintInvalid,      400, "CONSTRAINT_INVALID",      "Bad request";
+    // end distribution
     /// 500: an internal failure; the cause is logged, never sent.
     Internal,               500, "INTERNAL_ERROR",          "Internal server error";
     /// 503: a binding or secret is missing from the deployment.

@@ -16,6 +16,7 @@
 //! entitlements and group, its machines, a group's licenses and machines).
 
 pub mod catalogue;
+pub mod distribution;
 pub mod events;
 pub mod fleet;
 pub mod identity;

@@ -94,3 +94,6 @@ pub const DETACH_CONSTRAINT: &str = "DELETE FROM release_entitlement_constraints
 /// Entitlements constraining release ?2, oldest first, ?3 limit, ?4 offset.
 pub const LIST_ENTITLEMENTS: &str = "SELECT e.* FROM entitlements e JOIN release_entitlement_constraints c ON c.entitlement_id = e.id \
 WHERE c.account_id = ?1 AND c.release_id = ?2 ORDER BY c.created_at, e.id LIMIT ?3 OFFSET ?4";
+
+/// Ids of the account's OPEN products (whose unconstrained releases are public).
+pub const OPEN_PRODUCT_IDS: &str = "SELECT id FROM products WHERE account_id = ?1 AND distribution_strategy = 'OPEN'";

@@ -1,0 +1,144 @@
+//! Who is looking at releases: the caller turned into the facts the release access rule
+//! ([`crate::domain::release::release_access`]) needs, loaded once per request, and the rule's
+//! answer turned into Keygen's 404 / 403.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::domain::release::{release_access, Access, LicenseFacts, ReleaseFacts, Requester};
+use crate::domain::states::DistributionStrategy;
+use crate::error::{Code, Error};
+use crate::service::{App, Bearer, Caller};
+use crate::store::distribution::ReleaseRow;
+use crate::store::rows::{EntitlementRow, LicenseRow};
+use crate::store::{fetch_all, products, sql, Db, Kv};
+use crate::Result;
+
+/// The most licenses of one user considered (a user with more sees through the first ones).
+const MAX_USER_LICENSES: i64 = 100;
+/// The most entitlements of one license considered.
+const MAX_ENTITLEMENTS: i64 = 1000;
+
+/// The caller, as the release access rule sees it.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    admin: bool,
+    product: Option<String>,
+    licenses: Vec<(String, LicenseFacts)>,
+    strategies: HashMap<String, DistributionStrategy>,
+    now: i64,
+}
+
+async fn facts<D: Db, K: Kv>(app: &App<'_, D, K>, l: &LicenseRow) -> Result<(String, LicenseFacts)> {
+    let ents: Vec<EntitlementRow> =
+        fetch_all(app.db, sql::entitlements::LIST_FOR_LICENSE, &[l.account_id.clone().into(), l.id.clone().into(), MAX_ENTITLEMENTS.into(), 0.into()]).await?;
+    let f = LicenseFacts {
+        of_product: true,
+        suspended: l.is_suspended(),
+        banned: l.owner_banned_at.is_some(),
+        expiry: l.expiry,
+        expiration_strategy: l.config().expiration_strategy,
+        maintenance_expiry: l.maintenance_expiry,
+        entitlements: ents.into_iter().map(|e| e.id).collect(),
+    };
+    Ok((l.product_id.clone(), f))
+}
+
+impl Viewer {
+    /// Loads the caller's licenses (a license bearer's own; a user's owned and licensed ones).
+    pub async fn load<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller) -> Result<Viewer> {
+        let acc = caller.account_id();
+        let mut v = Viewer { admin: false, product: None, licenses: vec![], strategies: HashMap::new(), now: app.now() };
+        match &caller.bearer {
+            Bearer::Admin { .. } => v.admin = true,
+            Bearer::Product { product_id } => v.product = Some(product_id.clone()),
+            Bearer::License { license_id } => {
+                if let Some(l) = crate::store::licenses::find(app.db, acc, license_id).await? {
+                    v.licenses.push(facts(app, &l).await?);
+                }
+            }
+            Bearer::User { user_id } => {
+                let mut p: Vec<Value> = vec![Value::Null; 16];
+                p[0] = acc.into();
+                p[4] = user_id.clone().into();
+                p[8] = app.now().into();
+                p[14] = MAX_USER_LICENSES.into();
+                p[15] = 0.into();
+                let ls: Vec<LicenseRow> = fetch_all(app.db, sql::licenses::LIST, &p).await?;
+                for l in &ls {
+                    v.licenses.push(facts(app, l).await?);
+                }
+            }
+            Bearer::Anonymous => {}
+        }
+        Ok(v)
+    }
+
+    /// Admins, and a product for its own product: they see every release of it, in any status.
+    pub fn privileged_for(&self, product_id: &str) -> bool {
+        self.admin || self.product.as_deref() == Some(product_id)
+    }
+
+    /// Admins only see every product.
+    pub fn is_admin(&self) -> bool {
+        self.admin
+    }
+
+    /// The product a product bearer is limited to.
+    pub fn own_product(&self) -> Option<&str> {
+        self.product.as_deref()
+    }
+
+    /// The products whose releases a non-privileged caller may see any of (those of its
+    /// licenses plus every OPEN product): a SQL prefilter, `None` for admins. The rule still
+    /// decides per release.
+    pub async fn visible_products<D: Db, K: Kv>(&mut self, app: &App<'_, D, K>, account_id: &str) -> Result<Option<Vec<String>>> {
+        if self.admin {
+            return Ok(None);
+        }
+        let mut ids: Vec<String> = self.licenses.iter().map(|(p, _)| p.clone()).collect();
+        ids.extend(self.product.clone());
+        let open: Vec<crate::store::rows::IdRow> = fetch_all(app.db, sql::releases::OPEN_PRODUCT_IDS, &[account_id.into()]).await?;
+        ids.extend(open.into_iter().map(|r| r.id));
+        ids.sort();
+        ids.dedup();
+        Ok(Some(ids))
+    }
+
+    async fn strategy<D: Db, K: Kv>(&mut self, app: &App<'_, D, K>, account_id: &str, product_id: &str) -> Result<DistributionStrategy> {
+        if let Some(s) = self.strategies.get(product_id) {
+            return Ok(*s);
+        }
+        let p = products::find(app.db, account_id, product_id).await?.ok_or_else(|| Error::internal("release without its product"))?;
+        self.strategies.insert(product_id.to_owned(), p.distribution_strategy);
+        Ok(p.distribution_strategy)
+    }
+
+    /// The rule's answer for release `r` whose constraints are `constraints`.
+    pub async fn access<D: Db, K: Kv>(&mut self, app: &App<'_, D, K>, r: &ReleaseRow, constraints: &[String]) -> Result<Access> {
+        let strategy = self.strategy(app, &r.account_id, &r.product_id).await?;
+        let facts = ReleaseFacts { strategy, status: r.status, constraints, dated_at: r.dated_at(), released_at: r.released_at() };
+        let ls: Vec<LicenseFacts> = self.licenses.iter().map(|(p, f)| LicenseFacts { of_product: *p == r.product_id, ..f.clone() }).collect();
+        let who = if self.privileged_for(&r.product_id) {
+            Requester::Privileged
+        } else if ls.is_empty() {
+            Requester::Nobody
+        } else {
+            Requester::Licenses(&ls)
+        };
+        Ok(release_access(&who, &facts, self.now))
+    }
+
+    /// [`Viewer::access`] as a result: 404 `kind` `id` when hidden, 403 with Keygen's reason.
+    ///
+    /// # Errors
+    /// 404 `NOT_FOUND`, 403 `FORBIDDEN`.
+    pub async fn require<D: Db, K: Kv>(&mut self, app: &App<'_, D, K>, r: &ReleaseRow, constraints: &[String], kind: &str, id: &str) -> Result<()> {
+        match self.access(app, r, constraints).await? {
+            Access::Allow => Ok(()),
+            Access::Hidden => Err(Error::not_found(kind, id)),
+            Access::Denied(d) => Err(Error::new(Code::Forbidden, format!("You do not have permission to complete the request ({})", d.reason()))),
+        }
+    }
+}
