@@ -5,6 +5,7 @@
 //! [`crate::domain::release::release_access`], applied by [`viewer::Viewer`].
 
 pub mod artifacts;
+pub mod engines;
 pub mod packages;
 pub mod releases;
 pub mod transfer;

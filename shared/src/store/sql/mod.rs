@@ -52,6 +52,7 @@ macro_rules! token_has_room {
 pub mod accounts;
 // distribution (issue 9)
 pub mod artifacts;
+pub mod engines;
 pub mod packages;
 pub mod releases;
 // end distribution
