@@ -35,6 +35,8 @@ pub struct Req {
     pub too_large: bool,
     /// `Latchkey-D1-Bookmark`: a D1 session bookmark for read-your-writes ([`crate::d1`]).
     pub bookmark: Option<String>,
+    /// `Prefer` (distribution: `no-redirect`, `no-download`).
+    pub prefer: Option<String>,
 }
 
 /// What a handler answers.
@@ -133,6 +135,7 @@ pub async fn read(mut req: worker::Request) -> Result<Req, shared::Error> {
         content_type: get("content-type"),
         client_ip: get("cf-connecting-ip"),
         bookmark: get("latchkey-d1-bookmark"),
+        prefer: get("prefer"),
         too_large,
     })
 }

@@ -11,6 +11,7 @@ mod env;
 mod fetch;
 mod http;
 mod kv;
+mod r2;
 mod rate_limit;
 mod respond;
 mod router;
@@ -27,6 +28,11 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
         Ok(e) => e,
         Err(e) => return respond::unsigned_error(&e, &request_id),
     };
+    // Distribution: artifact bytes move through signed transfer links, outside the JSON:API
+    // pipeline (the link is the credential, like a presigned storage URL).
+    if req.path().starts_with(shared::service::distribution::transfer::PREFIX) {
+        return endpoints::distribution::transfer::handle(req, &app_env, &request_id).await;
+    }
     let req = match http::read(req).await {
         Ok(r) => r,
         Err(e) => return respond::unsigned_error(&e, &request_id),

@@ -16,6 +16,7 @@ use crate::endpoints::catalogue::{entitlements, groups, policies, products};
 use crate::endpoints::fleet::{components, machines, processes};
 use crate::endpoints::identity::{accounts, passwords, profiles, second_factors, tokens, users};
 use crate::endpoints::licensing::{activation, checkouts, license_actions, licenses, related, relations, validations};
+use crate::endpoints::distribution::{artifacts, packages, releases};
 use crate::endpoints::lifecycle::{events, webhook_relations, webhooks};
 use crate::http::Reply;
 use crate::rate_limit::Class;
@@ -246,6 +247,30 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/webhook-events/{id}", h!(|cx, p| webhooks::show_event(cx, p.at(0)))),
     r(DELETE, "/webhook-events/{id}", h!(|cx, p| webhooks::delete_event(cx, p.at(0)))),
     r(POST, "/webhook-events/{id}/actions/retry", h!(|cx, p| webhooks::retry_event(cx, p.at(0)))),
+    // Distribution (issue 9).
+    r(GET, "/releases", h!(|cx, _| releases::list(cx))),
+    r(POST, "/releases", h!(|cx, _| releases::create(cx))),
+    r(GET, "/releases/{id}", h!(|cx, p| releases::show(cx, p.at(0)))),
+    r(UPDATE, "/releases/{id}", h!(|cx, p| releases::update(cx, p.at(0)))),
+    r(DELETE, "/releases/{id}", h!(|cx, p| releases::delete(cx, p.at(0)))),
+    r(POST, "/releases/{id}/actions/publish", h!(|cx, p| releases::publish(cx, p.at(0)))),
+    r(POST, "/releases/{id}/actions/yank", h!(|cx, p| releases::yank(cx, p.at(0)))),
+    r(GET, "/releases/{id}/upgrade", h!(|cx, p| releases::upgrade(cx, p.at(0)))),
+    r(GET, "/releases/{id}/artifacts", h!(|cx, p| artifacts::list_of_release(cx, p.at(0)))),
+    r(GET, "/releases/{id}/artifacts/{artifact}", h!(|cx, p| artifacts::of_release(cx, p.at(0), p.at(1)))),
+    r(GET, "/artifacts", h!(|cx, _| artifacts::list(cx))),
+    r(POST, "/artifacts", h!(|cx, _| artifacts::create(cx))),
+    r(GET, "/artifacts/{id}", h!(|cx, p| artifacts::show(cx, p.at(0), None))),
+    r(UPDATE, "/artifacts/{id}", h!(|cx, p| artifacts::update(cx, p.at(0)))),
+    r(DELETE, "/artifacts/{id}", h!(|cx, p| artifacts::delete(cx, p.at(0)))),
+    r(POST, "/artifacts/{id}/actions/yank", h!(|cx, p| artifacts::yank(cx, p.at(0)))),
+    r(GET, "/artifacts/{id}/{filename}", h!(|cx, p| artifacts::vanity(cx, p.at(0)))),
+    r(GET, "/packages", h!(|cx, _| packages::list(cx))),
+    r(POST, "/packages", h!(|cx, _| packages::create(cx))),
+    r(GET, "/packages/{id}", h!(|cx, p| packages::show(cx, p.at(0)))),
+    r(UPDATE, "/packages/{id}", h!(|cx, p| packages::update(cx, p.at(0)))),
+    r(DELETE, "/packages/{id}", h!(|cx, p| packages::delete(cx, p.at(0)))),
+    // End distribution.
 ];
 
 /// What the table answers for a method and decoded path.

@@ -2,7 +2,7 @@
 // The e2e server: the release Worker (functions/build) on workerd via Miniflare, the same runtime
 // `wrangler dev` uses, but started in well under a second and with nothing persisted.
 //
-// - D1 `DB` and KV `LEASES` are in-memory (Miniflare's per-instance temp dir, removed on dispose),
+// - D1 `DB`, KV `LEASES` and R2 `ARTIFACTS` are in-memory (Miniflare's per-instance temp dir, removed on dispose),
 //   so every run starts from an empty database; every `migrations/*.sql` is applied in order.
 // - Bindings: LATCHKEY_SECRET, LATCHKEY_BOOTSTRAP_TOKEN, ENVIRONMENT (=test) and, if set,
 //   LATCHKEY_PASSWORD_ITERATIONS; values may be overridden through the environment variables of
@@ -155,6 +155,8 @@ const mf = new Miniflare({
     : { modules: true, scriptPath: ENTRY, modulesRoot: BUILD, modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }] }),
   d1Databases: { DB: "latchkey-e2e" },
   kvNamespaces: { LEASES: "leases-e2e" },
+  // Distribution: the private artifact bucket, in-memory like D1 and KV.
+  r2Buckets: { ARTIFACTS: "artifacts-e2e" },
   // The webhook queue, as wrangler.toml declares it (producer WEBHOOKS, consumer in this Worker),
   // with a short batch timeout so a delivery follows its request within about a second.
   queueProducers: { WEBHOOKS: { queueName: "latchkey-webhooks" } },

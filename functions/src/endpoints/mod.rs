@@ -2,6 +2,7 @@
 //! calls one service function, and renders: no business rule lives here.
 
 pub mod catalogue;
+pub mod distribution;
 pub mod fleet;
 pub mod identity;
 pub mod licensing;

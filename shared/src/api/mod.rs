@@ -8,6 +8,7 @@ pub mod input;
 pub mod query;
 
 pub mod accounts;
+pub mod distribution;
 pub mod entitlements;
 pub mod files;
 pub mod groups;

@@ -191,12 +191,12 @@ pub async fn download<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &s
 }
 
 /// Lists artifacts the caller may see (filters `release`, `product`, `platform`, `arch`,
-/// `filetype`, `status`).
-pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<ArtifactRow>, u64, Page)> {
+/// `filetype`, `status`); `release` (`/releases/{id}/artifacts`) overrides `?release=`.
+pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query, release: Option<&str>) -> Result<(Vec<ArtifactRow>, u64, Page)> {
     access::require(caller, Action::ArtifactRead)?;
     let acc = caller.account_id();
     let page = Page::from_query(q)?;
-    let release = match q.get("release") {
+    let release = match release.or(q.get("release")) {
         Some(r) => Some(releases::find(app, acc, r, None, None).await?.map_or_else(|| format!("unknown:{r}"), |r| r.id)),
         None => None,
     };
