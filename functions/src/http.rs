@@ -37,6 +37,10 @@ pub struct Req {
     pub bookmark: Option<String>,
     /// `Prefer` (distribution: `no-redirect`, `no-download`).
     pub prefer: Option<String>,
+    // package engines (issue 9)
+    /// `Accept` (PEP 691 and OCI manifest negotiation).
+    pub accept: Option<String>,
+    // end package engines
 }
 
 /// What a handler answers.
@@ -136,6 +140,7 @@ pub async fn read(mut req: worker::Request) -> Result<Req, shared::Error> {
         client_ip: get("cf-connecting-ip"),
         bookmark: get("latchkey-d1-bookmark"),
         prefer: get("prefer"),
+        accept: get("accept"),
         too_large,
     })
 }

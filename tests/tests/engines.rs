@@ -1,5 +1,5 @@
 //! The package engines against the real clients on loopback (installed, pinned, by
-//! `scripts/engine-clients`): pip (PyPI), npm, skopeo (OCI).
+//! `scripts/engine-clients`): pip (PyPI), npm, skopeo (OCI), Bundler on Debian's Ruby (RubyGems).
 
 #[path = "engines/fixtures.rs"]
 mod fixtures;
@@ -9,3 +9,7 @@ mod npm;
 mod oci;
 #[path = "engines/pypi.rs"]
 mod pypi;
+#[path = "engines/rubygems.rs"]
+mod rubygems;
+#[path = "engines/hostile.rs"]
+mod hostile;

@@ -121,6 +121,11 @@ impl World {
         let (_, lb_token) = w.token(&format!("/licenses/{}/tokens", lb["id"].as_str().unwrap_or_default()));
         let ev = w.c.get(&w.acct.path("/event-logs"), w.acct.admin(), None);
         w.ids.insert("EV", ev.json["data"][0]["id"].as_str().unwrap_or_else(|| panic!("no event: {}", ev.json)).to_owned());
+        // package engines (issue 9)
+        for (k, v) in crate::engines::fixtures(&w, w.id("PA")) {
+            w.ids.insert(k, v);
+        }
+        // end package engines
         w.tokens = [Some(w.acct.admin_token.clone()), Some(pa_token), Some(pb_token), Some(u_token), Some(v_token), Some(la_token), Some(lb_token), None];
         w
     }

@@ -133,12 +133,15 @@ pub async fn listing<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, engine:
     Ok(Listing { package, releases })
 }
 
+/// The most packages an engine index lists.
+pub const MAX_PACKAGES: i64 = 1000;
+
 /// The caller's packages of `engine` (those whose product it may see), by key.
 pub async fn packages_of<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, engine: Engine) -> Result<Vec<PackageRow>> {
-    access::gate(caller, Action::ArtifactRead)?;
-    let q = crate::api::query::Query(vec![("engine".into(), engine.as_str().into()), ("limit".into(), "100".into())]);
-    let (rows, _, _) = packages::list(app, caller, &q).await?;
-    Ok(rows)
+    access::require(caller, Action::PackageRead)?;
+    let acc = caller.account_id();
+    let visible = Viewer::load(app, caller).await?.visible_products(app, acc).await?.map(|ids| Value::from(ids).to_string());
+    Ok(fetch_all(app.db, sql::engines::PACKAGES_OF_ENGINE, &[acc.into(), engine.as_str().into(), visible.into(), MAX_PACKAGES.into()]).await?)
 }
 
 #[cfg(test)]
