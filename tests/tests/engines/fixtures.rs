@@ -57,7 +57,7 @@ impl Shop {
     pub fn license(&self, product: &str) -> (String, String) {
         let pol = self.admin_post(
             "/policies",
-            json!({"data":{"type":"policies","attributes":{"name":uniq("pol")},"relationships":{"product":{"data":{"type":"products","id":product}}}}}),
+            json!({"data":{"type":"policies","attributes":{"name":uniq("pol"),"authenticationStrategy":"MIXED"},"relationships":{"product":{"data":{"type":"products","id":product}}}}}),
         );
         let l = self.admin_post(
             "/licenses",
@@ -150,8 +150,11 @@ pub fn clients_dir() -> PathBuf {
 pub fn run(program: &str, args: &[&str], cwd: &std::path::Path, envs: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new("timeout");
     cmd.arg("120").arg(program).args(args).current_dir(cwd);
-    for k in ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "PIP_INDEX_URL", "PIP_CONFIG_FILE", "NPM_CONFIG_USERCONFIG"] {
-        cmd.env_remove(k);
+    for (k, _) in std::env::vars() {
+        let lower = k.to_ascii_lowercase();
+        if lower.ends_with("_proxy") || lower.starts_with("pip_") || lower.starts_with("npm_config_") || lower.starts_with("bundle_") || lower.starts_with("gem_") {
+            cmd.env_remove(k);
+        }
     }
     cmd.env("NO_PROXY", "*");
     for (k, v) in envs {
