@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::world::{uniq, World};
+use super::{uniq, World};
 
 fn post(w: &World, path: &str, body: Value) -> Value {
     let r = w.c.post(&w.acct.path(path), w.acct.admin(), Some(body));

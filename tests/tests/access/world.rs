@@ -6,6 +6,10 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use e2e::{server, Client, Resp, TestAccount};
+
+// package engines (issue 9)
+#[path = "engines.rs"]
+mod engines;
 use serde_json::{json, Value};
 
 /// The account, its fixtures and a token per bearer.
@@ -122,7 +126,7 @@ impl World {
         let ev = w.c.get(&w.acct.path("/event-logs"), w.acct.admin(), None);
         w.ids.insert("EV", ev.json["data"][0]["id"].as_str().unwrap_or_else(|| panic!("no event: {}", ev.json)).to_owned());
         // package engines (issue 9)
-        for (k, v) in crate::engines::fixtures(&w, w.id("PA")) {
+        for (k, v) in engines::fixtures(&w, w.id("PA")) {
             w.ids.insert(k, v);
         }
         // end package engines

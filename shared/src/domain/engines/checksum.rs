@@ -38,7 +38,7 @@ impl Digest {
         let hex_part = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
         let bytes = if !hex_part.is_empty() && hex_part.bytes().all(|b| b.is_ascii_hexdigit()) {
             hex::decode(hex_part).ok()?
-        } else if s.len() % 4 == 0 {
+        } else if s.len().is_multiple_of(4) {
             STANDARD.decode(s).ok()?
         } else {
             return None;
