@@ -115,7 +115,6 @@ pub async fn handle(env: &AppEnv, ctx: &Context, req: Req, rid: &str) -> Respons
             scoped(app, env, ctx, &req, None, &rest, rid).await
         }
         // end package engines
-
         _ => respond::unsigned(respond::error(&routes::not_found(), rid), rid),
     }
 }

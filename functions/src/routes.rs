@@ -14,10 +14,10 @@ use shared::error::{Code, Error};
 
 use crate::endpoints::catalogue::{entitlements, groups, policies, products};
 use crate::endpoints::distribution::engines::{npm, oci, pypi, rubygems};
+use crate::endpoints::distribution::{artifacts, packages, releases};
 use crate::endpoints::fleet::{components, machines, processes};
 use crate::endpoints::identity::{accounts, passwords, profiles, second_factors, tokens, users};
 use crate::endpoints::licensing::{activation, checkouts, license_actions, licenses, related, relations, validations};
-use crate::endpoints::distribution::{artifacts, packages, releases};
 use crate::endpoints::lifecycle::{events, webhook_relations, webhooks};
 use crate::http::Reply;
 use crate::rate_limit::Class;

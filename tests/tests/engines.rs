@@ -3,6 +3,8 @@
 
 #[path = "engines/fixtures.rs"]
 mod fixtures;
+#[path = "engines/hostile.rs"]
+mod hostile;
 #[path = "engines/npm.rs"]
 mod npm;
 #[path = "engines/oci.rs"]
@@ -11,5 +13,3 @@ mod oci;
 mod pypi;
 #[path = "engines/rubygems.rs"]
 mod rubygems;
-#[path = "engines/hostile.rs"]
-mod hostile;

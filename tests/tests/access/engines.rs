@@ -30,7 +30,11 @@ fn upload(w: &World, release: &str, filename: &str, bytes: &[u8]) {
 
 fn package(w: &World, pa: &str, engine: &str) -> (String, String) {
     let key = uniq();
-    let p = post(w, "/packages", json!({"data":{"type":"packages","attributes":{"name":key,"key":key,"engine":engine},"relationships":{"product":{"data":{"type":"products","id":pa}}}}}));
+    let p = post(
+        w,
+        "/packages",
+        json!({"data":{"type":"packages","attributes":{"name":key,"key":key,"engine":engine},"relationships":{"product":{"data":{"type":"products","id":pa}}}}}),
+    );
     let r = post(
         w,
         "/releases",

@@ -59,10 +59,7 @@ impl Shop {
             "/policies",
             json!({"data":{"type":"policies","attributes":{"name":uniq("pol"),"authenticationStrategy":"MIXED"},"relationships":{"product":{"data":{"type":"products","id":product}}}}}),
         );
-        let l = self.admin_post(
-            "/licenses",
-            json!({"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":pol["id"]}}}}}),
-        );
+        let l = self.admin_post("/licenses", json!({"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":pol["id"]}}}}}));
         (l["id"].as_str().unwrap_or_default().to_owned(), l["attributes"]["key"].as_str().unwrap_or_default().to_owned())
     }
 
@@ -152,7 +149,12 @@ pub fn run(program: &str, args: &[&str], cwd: &std::path::Path, envs: &[(&str, &
     cmd.arg("120").arg(program).args(args).current_dir(cwd);
     for (k, _) in std::env::vars() {
         let lower = k.to_ascii_lowercase();
-        if lower.ends_with("_proxy") || lower.starts_with("pip_") || lower.starts_with("npm_config_") || lower.starts_with("bundle_") || lower.starts_with("gem_") {
+        if lower.ends_with("_proxy")
+            || lower.starts_with("pip_")
+            || lower.starts_with("npm_config_")
+            || lower.starts_with("bundle_")
+            || lower.starts_with("gem_")
+        {
             cmd.env_remove(k);
         }
     }

@@ -21,7 +21,22 @@ fn hostile_engine_paths_are_client_errors() {
     let shop = Shop::new();
     let long = "a".repeat(4000);
     let values = [
-        "%00", "a%2F..%2F..", "%E0%A4%A", "@", "@%2f", "sha256:", "sha256:%00", "%20", "-", "_x", "UPPER", "x.gem", "-1.0.0.gem", &long, "%C0%AF", "%27%22%3B--",
+        "%00",
+        "a%2F..%2F..",
+        "%E0%A4%A",
+        "@",
+        "@%2f",
+        "sha256:",
+        "sha256:%00",
+        "%20",
+        "-",
+        "_x",
+        "UPPER",
+        "x.gem",
+        "-1.0.0.gem",
+        &long,
+        "%C0%AF",
+        "%27%22%3B--",
     ];
     let lic = format!("License {}", shop.license_key);
     for t in TEMPLATES {

@@ -89,7 +89,12 @@ fn packument_has_integrity_dist_tags_and_scoped_names() {
     let (file, bytes) = tarball(&name, "3.0.0");
     shop.upload(&rel, &file, "tgz", &bytes, &sha512_b64(&bytes), json!({"dependencies": {}}));
     let lic = format!("License {}", shop.license_key);
-    let doc = shop.c.raw("GET", &shop.acct.path(&format!("/engines/npm/@latchkey%2f{bare}")), &[("Authorization", &lic), ("Accept", "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*")], None);
+    let doc = shop.c.raw(
+        "GET",
+        &shop.acct.path(&format!("/engines/npm/@latchkey%2f{bare}")),
+        &[("Authorization", &lic), ("Accept", "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*")],
+        None,
+    );
     assert_eq!(doc.status, 200, "{}", doc.text());
     assert_eq!(doc.json["name"], name.as_str());
     assert_eq!(doc.json["dist-tags"]["latest"], "3.0.0");
@@ -115,7 +120,8 @@ fn packument_has_integrity_dist_tags_and_scoped_names() {
 
     let anon = shop.c.raw("GET", &shop.acct.path(&format!("/engines/npm/@latchkey%2f{bare}")), &[], None);
     assert_eq!(anon.status, 401, "{}", anon.text());
-    let foreign = shop.c.raw("GET", &shop.acct.path(&format!("/engines/npm/@latchkey%2f{bare}")), &[("Authorization", &format!("License {}", shop.other_key))], None);
+    let foreign =
+        shop.c.raw("GET", &shop.acct.path(&format!("/engines/npm/@latchkey%2f{bare}")), &[("Authorization", &format!("License {}", shop.other_key))], None);
     assert_eq!(foreign.status, 404, "{}", foreign.text());
     let bad = shop.c.raw("GET", &shop.acct.path("/engines/npm/Not_Valid"), &[("Authorization", &lic)], None);
     assert_eq!(bad.status, 404, "{}", bad.text());

@@ -19,7 +19,9 @@ fn image() -> Image {
     let o = run("tar", &["--owner=0", "--group=0", "--numeric-owner", "-cf", "layer.tar", "hello.txt"], &dir, &[]);
     assert!(o.status.success(), "tar: {}", show(&o));
     let layer = std::fs::read(dir.join("layer.tar")).unwrap_or_default();
-    let config = json!({"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":[format!("sha256:{}", sha256_hex(&layer))]}}).to_string().into_bytes();
+    let config = json!({"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":[format!("sha256:{}", sha256_hex(&layer))]}})
+        .to_string()
+        .into_bytes();
     let manifest = json!({
         "schemaVersion": 2,
         "mediaType": "application/vnd.oci.image.manifest.v1+json",

@@ -111,7 +111,8 @@ fn the_index_negotiates_html_and_json_and_challenges_anonymous_callers() {
     assert_eq!(j.json["files"][0]["filename"], file.as_str());
     assert_eq!(j.json["files"][0]["hashes"]["sha256"], sha256_hex(&bytes).as_str());
 
-    let index = shop.c.raw("GET", &shop.acct.path("/engines/pypi/simple/"), &[("Authorization", &lic), ("Accept", "application/vnd.pypi.simple.v1+json")], None);
+    let index =
+        shop.c.raw("GET", &shop.acct.path("/engines/pypi/simple/"), &[("Authorization", &lic), ("Accept", "application/vnd.pypi.simple.v1+json")], None);
     assert_eq!(index.status, 200, "{}", index.text());
     let names: Vec<&str> = index.json["projects"].as_array().map(|a| a.iter().filter_map(|p| p["name"].as_str()).collect()).unwrap_or_default();
     assert_eq!(names, vec![name.as_str()]);

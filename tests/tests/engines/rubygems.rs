@@ -31,7 +31,13 @@ fn bundle_install(shop: &Shop, key: &str, name: &str, version: &str) -> (std::pr
         "bundle3.1",
         &["install", "--jobs=1", "--retry=0"],
         &dir,
-        &[("HOME", &home), ("BUNDLE_PATH", "vendor/bundle"), ("BUNDLE_APP_CONFIG", &format!("{home}/.bundle")), ("BUNDLE_USER_HOME", &format!("{home}/.bundle-home")), ("GEM_HOME", &format!("{home}/.gem"))],
+        &[
+            ("HOME", &home),
+            ("BUNDLE_PATH", "vendor/bundle"),
+            ("BUNDLE_APP_CONFIG", &format!("{home}/.bundle")),
+            ("BUNDLE_USER_HOME", &format!("{home}/.bundle-home")),
+            ("GEM_HOME", &format!("{home}/.gem")),
+        ],
     );
     (o, dir)
 }

@@ -51,6 +51,11 @@ pub fn ping(authorization: Option<&str>) -> Reply {
     let headers = vec![(API_VERSION.0, API_VERSION.1.to_owned()), ("WWW-Authenticate", "Basic realm=\"latchkey\"".to_owned())];
     match authorization {
         Some(_) => Reply::Raw { status: 200, content_type: "application/json", headers: vec![(API_VERSION.0, API_VERSION.1.into())], body: b"{}".to_vec() },
-        None => Reply::Raw { status: 401, content_type: "application/json", headers, body: br#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#.to_vec() },
+        None => Reply::Raw {
+            status: 401,
+            content_type: "application/json",
+            headers,
+            body: br#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#.to_vec(),
+        },
     }
 }

@@ -16,7 +16,8 @@ fn format(cx: &Cx<'_>) -> Option<Format> {
 
 fn page(f: Option<Format>, body: String) -> Result<Reply, Error> {
     let f = f.ok_or_else(|| {
-        Error::new(Code::NotAcceptable, "the simple index is served as text/html, application/vnd.pypi.simple.v1+html or application/vnd.pypi.simple.v1+json").header("Accept")
+        Error::new(Code::NotAcceptable, "the simple index is served as text/html, application/vnd.pypi.simple.v1+html or application/vnd.pypi.simple.v1+json")
+            .header("Accept")
     })?;
     Ok(Reply::Raw { status: 200, content_type: f.content_type(), headers: vec![("Vary", "Accept".into())], body: body.into_bytes() })
 }

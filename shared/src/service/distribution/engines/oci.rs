@@ -8,8 +8,8 @@ use super::{listing, Listing};
 use crate::domain::engines::checksum;
 use crate::domain::engines::oci::{self, OciDigest, Reference};
 use crate::domain::release::Engine;
-use crate::service::distribution::artifacts;
 use crate::error::{Code, Error};
+use crate::service::distribution::artifacts;
 use crate::service::{App, Caller};
 use crate::store::distribution::{ArtifactRow, Blobs};
 use crate::store::{Db, Kv};
@@ -48,7 +48,14 @@ fn by_digest<'a>(l: &'a Listing, d: &OciDigest) -> Option<&'a ArtifactRow> {
 /// # Errors
 /// 404 for an unknown reference or one that is not a manifest; 406 `NOT_ACCEPTABLE` when
 /// `Accept` admits none of the manifest's type; otherwise as [`super::listing`].
-pub async fn manifest<D: Db, K: Kv, B: Blobs>(app: &App<'_, D, K>, blobs: &B, caller: &Caller, key: &str, reference: &str, accept: Option<&str>) -> Result<Manifest> {
+pub async fn manifest<D: Db, K: Kv, B: Blobs>(
+    app: &App<'_, D, K>,
+    blobs: &B,
+    caller: &Caller,
+    key: &str,
+    reference: &str,
+    accept: Option<&str>,
+) -> Result<Manifest> {
     let l = listing(app, caller, Engine::Oci, key).await?;
     let artifact = match Reference::parse(reference).ok_or_else(|| unknown("manifest", reference))? {
         Reference::Digest(d) => by_digest(&l, &d),

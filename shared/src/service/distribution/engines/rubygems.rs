@@ -21,7 +21,9 @@ fn versions(l: &Listing) -> Vec<GemVersion> {
     let mut out: Vec<GemVersion> = l
         .releases
         .iter()
-        .filter_map(|(r, a)| a.iter().find(|a| is_gem(&a.filename, a.filetype.as_deref())).map(|a| GemVersion { version: r.version.clone(), checksum: a.checksum.clone() }))
+        .filter_map(|(r, a)| {
+            a.iter().find(|a| is_gem(&a.filename, a.filetype.as_deref())).map(|a| GemVersion { version: r.version.clone(), checksum: a.checksum.clone() })
+        })
         .collect();
     out.reverse();
     out
