@@ -14,7 +14,7 @@ use shared::error::{Code, Error};
 
 use crate::endpoints::catalogue::{entitlements, groups, policies, products};
 use crate::endpoints::distribution::engines::{npm, oci, pypi, rubygems};
-use crate::endpoints::distribution::{artifacts, packages, releases};
+use crate::endpoints::distribution::{artifacts, packages, raw_tauri, related as dist_related, releases};
 use crate::endpoints::fleet::{components, machines, processes};
 use crate::endpoints::identity::{accounts, passwords, profiles, second_factors, tokens, users};
 use crate::endpoints::licensing::{activation, checkouts, license_actions, licenses, related, relations, validations};
@@ -22,6 +22,7 @@ use crate::endpoints::lifecycle::{events, webhook_relations, webhooks};
 use crate::http::Reply;
 use crate::rate_limit::Class;
 use crate::router::Cx;
+use shared::service::distribution::derived::Kind as Derived;
 use shared::service::licensing::related::Up;
 
 /// A handler's future.
@@ -274,6 +275,15 @@ pub static ROUTES: &[Route] = &[
     r(POST, "/releases/{id}/actions/publish", h!(|cx, p| releases::publish(cx, p.at(0)))),
     r(POST, "/releases/{id}/actions/yank", h!(|cx, p| releases::yank(cx, p.at(0)))),
     r(GET, "/releases/{id}/upgrade", h!(|cx, p| releases::upgrade(cx, p.at(0)))),
+    r(GET, "/releases/{id}/constraints", h!(|cx, p| releases::constraints(cx, p.at(0)))),
+    r(POST, "/releases/{id}/constraints", h!(|cx, p| releases::attach(cx, p.at(0)))),
+    r(DELETE, "/releases/{id}/constraints", h!(|cx, p| releases::detach(cx, p.at(0)))),
+    r(GET, "/releases/{id}/constraints/{constraint}", h!(|cx, p| dist_related::release_constraint(cx, p.at(0), p.at(1)))),
+    r(GET, "/releases/{id}/entitlements", h!(|cx, p| dist_related::entitlements(cx, p.at(0)))),
+    r(GET, "/releases/{id}/entitlements/{entitlement}", h!(|cx, p| dist_related::entitlement(cx, p.at(0), p.at(1)))),
+    r(GET, "/releases/{id}/product", h!(|cx, p| dist_related::product(cx, p.at(0)))),
+    r(GET, "/releases/{id}/package", h!(|cx, p| dist_related::release_package(cx, p.at(0)))),
+    r(UPDATE, "/releases/{id}/package", h!(|cx, p| dist_related::change_package(cx, p.at(0)))),
     r(GET, "/releases/{id}/artifacts", h!(|cx, p| artifacts::list_of_release(cx, p.at(0)))),
     r(GET, "/releases/{id}/artifacts/{artifact}", h!(|cx, p| artifacts::of_release(cx, p.at(0), p.at(1)))),
     r(GET, "/artifacts", h!(|cx, _| artifacts::list(cx))),
@@ -288,6 +298,17 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/packages/{id}", h!(|cx, p| packages::show(cx, p.at(0)))),
     r(UPDATE, "/packages/{id}", h!(|cx, p| packages::update(cx, p.at(0)))),
     r(DELETE, "/packages/{id}", h!(|cx, p| packages::delete(cx, p.at(0)))),
+    r(GET, "/platforms", h!(|cx, _| dist_related::list(cx, Derived::Platforms))),
+    r(GET, "/platforms/{id}", h!(|cx, p| dist_related::show(cx, Derived::Platforms, p.at(0)))),
+    r(GET, "/arches", h!(|cx, _| dist_related::list(cx, Derived::Arches))),
+    r(GET, "/arches/{id}", h!(|cx, p| dist_related::show(cx, Derived::Arches, p.at(0)))),
+    r(GET, "/channels", h!(|cx, _| dist_related::list(cx, Derived::Channels))),
+    r(GET, "/channels/{id}", h!(|cx, p| dist_related::show(cx, Derived::Channels, p.at(0)))),
+    r(GET, "/engines/raw/{product}/{release}/{artifact}", h!(|cx, p| raw_tauri::raw(cx, p.at(0), None, p.at(1), p.at(2)))),
+    r(GET, "/engines/raw/{product}/{package}/{release}/{artifact}", h!(|cx, p| raw_tauri::raw(cx, p.at(0), Some(p.at(1)), p.at(2), p.at(3)))),
+    r(GET, "/engines/tauri/{package}", h!(|cx, p| raw_tauri::tauri(cx, p.at(0)))),
+    r(GET, "/engines", h!(|cx, _| dist_related::list(cx, Derived::Engines))),
+    r(GET, "/engines/{id}", h!(|cx, p| dist_related::show(cx, Derived::Engines, p.at(0)))),
     // End distribution.
 ];
 

@@ -27,6 +27,9 @@ const ALL: [u16; 8] = [200, 200, 200, 200, 200, 200, 200, 401]; // any bearer (l
 const ADMIN: [u16; 8] = [200, 403, 403, 403, 403, 403, 403, 401];
 const PRODUCT: [u16; 8] = [200, 200, 404, 403, 403, 403, 403, 401]; // admins and its product
 const CATALOGUE: [u16; 8] = [200, 200, 200, 403, 403, 403, 403, 401]; // admins and products
+                                                                      // Distribution: a published release of LICENSED product A, as the release access rule shows it.
+const DIST_READ: [u16; 8] = [200, 200, 404, 200, 404, 200, 404, 404];
+const DIST_DOWNLOAD: [u16; 8] = [303, 303, 404, 303, 404, 303, 404, 404];
 
 /// THE table.
 const ROWS: &[Row] = &[
@@ -296,6 +299,57 @@ const ROWS: &[Row] = &[
     ("GET", "/users/{U}/tokens/{TPA}", "", [404, 404, 404, 404, 404, 403, 403, 401]), // not U's token
     ("GET", "/webhook-endpoints/{W}/product", "", ADMIN),
     ("GET", "/webhook-events/{NONE}/webhookEndpoint", "", [404, 403, 403, 403, 403, 403, 403, 401]),
+    // Distribution (issue 9): reads follow the release access rule (product A is LICENSED:
+    // licensees of A and its owner see its published releases, anonymous callers nothing, so
+    // 404 rather than 401); writes are admins' and product A's. RA 1.0.0 and RA2 2.0.0 are
+    // published releases of product A; ARA an uploaded artifact of RA; PKA a package of A.
+    ("GET", "/releases", "", [200; 8]),
+    (
+        "POST",
+        "/releases",
+        r#"{"data":{"type":"releases","attributes":{"version":"{VER*}","channel":"stable"},"relationships":{"product":{"data":{"type":"products","id":"{PA}"}}}}}"#,
+        [201, 201, 404, 403, 403, 403, 403, 401],
+    ),
+    ("GET", "/releases/{RA}", "", DIST_READ),
+    ("GET", "/releases/1.0.0?product={PA}", "", DIST_READ),
+    ("PATCH", "/releases/{RA}", r#"{"data":{"type":"releases","attributes":{"name":"{uniq}"}}}"#, PRODUCT),
+    ("DELETE", "/releases/{R*}", "", [204, 204, 404, 403, 403, 403, 403, 401]),
+    ("POST", "/releases/{RA}/actions/publish", "", PRODUCT),
+    ("POST", "/releases/{R*}/actions/yank", "", PRODUCT),
+    ("GET", "/releases/{RA}/upgrade", "", DIST_READ),
+    ("GET", "/releases/{RA}/constraints", "", [200, 200, 404, 200, 404, 200, 404, 401]),
+    (
+        "POST",
+        "/releases/{R*}/constraints",
+        r#"{"data":[{"type":"constraints","relationships":{"entitlement":{"data":{"type":"entitlements","id":"{E}"}}}}]}"#,
+        PRODUCT,
+    ),
+    ("DELETE", "/releases/{RA}/constraints", r#"{"data":[{"type":"constraints","id":"{NONE}"}]}"#, [422, 422, 404, 403, 403, 403, 403, 401]),
+    ("GET", "/releases/{RA}/artifacts", "", DIST_READ),
+    ("GET", "/releases/{RA}/artifacts/{ARA}", "", DIST_DOWNLOAD),
+    ("GET", "/artifacts", "", [200; 8]),
+    (
+        "POST",
+        "/artifacts",
+        r#"{"data":{"type":"artifacts","attributes":{"filename":"{uniq}.bin"},"relationships":{"release":{"data":{"type":"releases","id":"{RA}"}}}}}"#,
+        [307, 307, 404, 403, 403, 403, 403, 401],
+    ),
+    ("GET", "/artifacts/{ARA}", "", DIST_DOWNLOAD),
+    ("GET", "/artifacts/{ARA}/app.bin", "", DIST_DOWNLOAD),
+    ("PATCH", "/artifacts/{ARA}", r#"{"data":{"type":"artifacts","attributes":{"metadata":{"k":"{uniq}"}}}}"#, PRODUCT),
+    ("DELETE", "/artifacts/{AR*}", "", [204, 204, 404, 403, 403, 403, 403, 401]),
+    ("POST", "/artifacts/{AR*}/actions/yank", "", PRODUCT),
+    ("GET", "/packages", "", [200; 8]),
+    (
+        "POST",
+        "/packages",
+        r#"{"data":{"type":"packages","attributes":{"name":"P","key":"{uniq}"},"relationships":{"product":{"data":{"type":"products","id":"{PA}"}}}}}"#,
+        [201, 201, 404, 403, 403, 403, 403, 401],
+    ),
+    ("GET", "/packages/{PKA}", "", DIST_READ),
+    ("PATCH", "/packages/{PKA}", r#"{"data":{"type":"packages","attributes":{"name":"{uniq}"}}}"#, PRODUCT),
+    ("DELETE", "/packages/{PK*}", "", [204, 204, 404, 403, 403, 403, 403, 401]),
+    // End distribution.
 ];
 
 #[test]

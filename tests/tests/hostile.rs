@@ -84,6 +84,22 @@ const ROUTES: &[(&str, &str)] = &[
     // Relationship writes.
     ("PUT", "/machines/{id}/owner"),
     ("PUT", "/machines/{id}/group"),
+    // Distribution (issue 9).
+    ("POST", "/releases"),
+    ("PATCH", "/releases/{id}"),
+    ("DELETE", "/releases/{id}"),
+    ("POST", "/releases/{id}/actions/publish"),
+    ("POST", "/releases/{id}/actions/yank"),
+    ("POST", "/releases/{id}/constraints"),
+    ("DELETE", "/releases/{id}/constraints"),
+    ("POST", "/artifacts"),
+    ("PATCH", "/artifacts/{id}"),
+    ("DELETE", "/artifacts/{id}"),
+    ("POST", "/artifacts/{id}/actions/yank"),
+    ("POST", "/packages"),
+    ("PATCH", "/packages/{id}"),
+    ("DELETE", "/packages/{id}"),
+    // End distribution.
 ];
 
 /// Collection reads: they parse `page[…]` / `limit`.
@@ -119,6 +135,10 @@ const LISTS: &[&str] = &[
     "/products/{id}/users",
     "/products/{id}/tokens",
     "/policies/{id}/licenses",
+    // Distribution (issue 9).
+    "/releases",
+    "/artifacts",
+    "/packages",
 ];
 
 /// Read routes, for hostile query strings.
@@ -196,6 +216,18 @@ const READS: &[&str] = &[
     "/products/{id}/licenses/{id}",
     "/groups/{id}/machines/{id}",
     "/users/{id}/tokens/{id}",
+    // Distribution (issue 9).
+    "/releases",
+    "/releases/{id}",
+    "/releases/{id}/upgrade",
+    "/releases/{id}/constraints",
+    "/releases/{id}/artifacts",
+    "/releases/{id}/artifacts/{id}",
+    "/artifacts",
+    "/artifacts/{id}",
+    "/artifacts/{id}/app.bin",
+    "/packages",
+    "/packages/{id}",
 ];
 
 /// Pagination with bad values: a 4xx on every list.
@@ -252,7 +284,22 @@ fn bodies(ty: &str) -> Vec<Vec<u8>> {
 
 /// The JSON:API type a path's resource has (for bodies that get past the type check).
 fn ty(path: &str) -> &'static str {
-    for t in ["webhook-endpoints", "entitlements", "components", "processes", "machines", "licenses", "policies", "products", "users", "tokens", "groups"] {
+    for t in [
+        "releases",
+        "artifacts",
+        "packages",
+        "webhook-endpoints",
+        "entitlements",
+        "components",
+        "processes",
+        "machines",
+        "licenses",
+        "policies",
+        "products",
+        "users",
+        "tokens",
+        "groups",
+    ] {
         if path.starts_with(&format!("/{t}")) {
             return t;
         }

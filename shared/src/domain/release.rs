@@ -153,9 +153,7 @@ fn check_license(l: &LicenseFacts, r: &ReleaseFacts<'_>, now: i64) -> Result<(),
     if let Some(expiry) = l.expiry {
         match l.expiration_strategy {
             ExpirationStrategy::RevokeAccess if expiry <= now => return Err(Denial::Expired),
-            ExpirationStrategy::RestrictAccess | ExpirationStrategy::MaintainAccess if r.dated_at > expiry => {
-                return Err(Denial::OutsideExpiryWindow)
-            }
+            ExpirationStrategy::RestrictAccess | ExpirationStrategy::MaintainAccess if r.dated_at > expiry => return Err(Denial::OutsideExpiryWindow),
             _ => {}
         }
     }

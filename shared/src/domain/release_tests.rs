@@ -71,10 +71,7 @@ fn license_checks_in_keygens_order() {
     // Suspended licenses are refused on OPEN products too when the release is constrained.
     let gated = vec!["e1".to_owned()];
     let open_gated = release(Open, &gated);
-    assert_eq!(
-        licensed(LicenseFacts { suspended: true, entitlements: gated.clone(), ..license() }, &open_gated),
-        Access::Denied(Denial::Suspended)
-    );
+    assert_eq!(licensed(LicenseFacts { suspended: true, entitlements: gated.clone(), ..license() }, &open_gated), Access::Denied(Denial::Suspended));
 }
 
 /// Release dated before / after the license's expiry, with the expiry past / future.

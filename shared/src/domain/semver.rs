@@ -118,20 +118,18 @@ impl Version {
     /// release, identifiers compared numerically or in ASCII order, numeric below alphanumeric,
     /// fewer identifiers below more.
     pub fn precedence(&self, other: &Version) -> Ordering {
-        (self.major, self.minor, self.patch).cmp(&(other.major, other.minor, other.patch)).then_with(|| {
-            match (self.pre.is_empty(), other.pre.is_empty()) {
-                (true, true) => Ordering::Equal,
-                (true, false) => Ordering::Greater,
-                (false, true) => Ordering::Less,
-                (false, false) => {
-                    for (a, b) in self.pre.iter().zip(&other.pre) {
-                        let o = cmp_identifier(a, b);
-                        if o != Ordering::Equal {
-                            return o;
-                        }
+        (self.major, self.minor, self.patch).cmp(&(other.major, other.minor, other.patch)).then_with(|| match (self.pre.is_empty(), other.pre.is_empty()) {
+            (true, true) => Ordering::Equal,
+            (true, false) => Ordering::Greater,
+            (false, true) => Ordering::Less,
+            (false, false) => {
+                for (a, b) in self.pre.iter().zip(&other.pre) {
+                    let o = cmp_identifier(a, b);
+                    if o != Ordering::Equal {
+                        return o;
                     }
-                    self.pre.len().cmp(&other.pre.len())
                 }
+                self.pre.len().cmp(&other.pre.len())
             }
         })
     }

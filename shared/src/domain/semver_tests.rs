@@ -52,13 +52,7 @@ fn precedence_follows_semver_2() {
 #[test]
 fn channels_see_themselves_and_the_more_stable() {
     use Channel::*;
-    let table = [
-        (Stable, vec![Stable]),
-        (Rc, vec![Stable, Rc]),
-        (Beta, vec![Stable, Rc, Beta]),
-        (Alpha, vec![Stable, Rc, Beta, Alpha]),
-        (Dev, vec![Dev]),
-    ];
+    let table = [(Stable, vec![Stable]), (Rc, vec![Stable, Rc]), (Beta, vec![Stable, Rc, Beta]), (Alpha, vec![Stable, Rc, Beta, Alpha]), (Dev, vec![Dev])];
     for (client, seen) in table {
         assert_eq!(client.visible(), seen, "{client}");
     }

@@ -126,7 +126,8 @@ pub struct Part {
 }
 
 /// The artifact object store (R2's ARTIFACTS bucket). Keys are `artifacts/{account}/{release}/{artifact}`.
-/// Parts of a multipart upload must be at least [`MIN_PART_BYTES`] except the last (R2's rule).
+/// Parts of a multipart upload must be at least [`MIN_PART_BYTES`] and of one size, except the
+/// last (R2's rule).
 #[expect(async_fn_in_trait, reason = "Workers are single-threaded; futures need not be Send")]
 pub trait Blobs {
     /// Writes an object in one request.
@@ -150,7 +151,7 @@ pub trait Blobs {
 /// R2's smallest part but the last (5 MiB).
 pub const MIN_PART_BYTES: usize = 5 * 1024 * 1024;
 
-/// In-memory [`Blobs`] for native tests; enforces R2's part-size rule.
+/// In-memory [`Blobs`] for native tests; enforces R2's part-size rules.
 #[derive(Debug, Default)]
 pub struct MemoryBlobs {
     objects: RefCell<BTreeMap<String, Vec<u8>>>,
@@ -188,6 +189,9 @@ impl Blobs for MemoryBlobs {
             let bytes = stored.get(&p.number).ok_or_else(|| StoreError::Db("missing part".into()))?;
             if i < last && bytes.len() < MIN_PART_BYTES {
                 return Err(StoreError::Db("part below the minimum size".into()));
+            }
+            if i < last && i > 0 && parts.first().and_then(|f| stored.get(&f.number)).map(Vec::len) != Some(bytes.len()) {
+                return Err(StoreError::Db("parts but the last must be of one size".into()));
             }
             out.extend_from_slice(bytes);
         }

@@ -4,6 +4,7 @@ mod access;
 mod accounts;
 mod auth;
 mod conflicts;
+mod distribution;
 mod engines;
 mod entitlements;
 mod identity_security;

@@ -13,6 +13,7 @@ use shared::crypto::{keys, license_key, signature, token, totp};
 use shared::domain::policy::PolicyConfig;
 use shared::rng::SeededRandom;
 use shared::service::catalogue::{entitlements, groups, policies, products};
+use shared::service::distribution;
 use shared::service::fleet::{components, machines, processes};
 use shared::service::identity::{accounts, auth, passwords, second_factors, tokens, users};
 use shared::service::licensing::{activation, checkout, licenses, usage, validation};
@@ -70,6 +71,20 @@ const KEYS: &[&str] = &[
     "url",
     "platforms",
     "distributionStrategy",
+    "channel",
+    "status",
+    "tag",
+    "backdated",
+    "description",
+    "filename",
+    "filetype",
+    "filesize",
+    "arch",
+    "signature",
+    "engine",
+    "release",
+    "package",
+    "entitlement",
     "email",
     "password",
     "role",
@@ -120,6 +135,10 @@ const TYPES: &[&str] = &[
     "webhook-endpoints",
     "accounts",
     "license",
+    "releases",
+    "artifacts",
+    "packages",
+    "constraints",
     "bogus",
 ];
 
@@ -227,6 +246,14 @@ fn parse_everything(b: &[u8]) {
     client(usage::parse_amount(b, "increment"));
     client(validation::parse_validate_key(b));
     client(validation::parse_validate(b, "id", false));
+    // distribution (issue 9)
+    for creating in [true, false] {
+        client(distribution::releases::parse(b, creating, 1_704_067_200_000));
+        client(distribution::packages::parse(b, creating));
+        client(distribution::artifacts::parse(b, creating));
+    }
+    client(distribution::constraints::parse_attach(b));
+    client(entitlements::parse_identifiers(b, "constraints"));
     for kind in [FileKind::License, FileKind::Machine] {
         client(checkout::parse_options(kind, &Query::default(), Some(b)));
     }
@@ -255,6 +282,11 @@ proptest! {
         let _ = Page::from_query(&q).map(|p| p.offset());
         let _ = q.metadata_filters();
         let _ = q.flag("suspended");
+        // distribution (issue 9): Range headers, upgrade constraints, versions, transfer links.
+        let _ = distribution::transfer::parse_range(Some(&s), t.len() as u64);
+        let _ = s.parse::<shared::domain::semver::Constraint>();
+        let _ = s.parse::<shared::domain::semver::Version>();
+        let _ = distribution::transfer::verify("secret", &s, &Query::parse(&t), 0);
         for kind in [FileKind::License, FileKind::Machine] {
             let _ = checkout::parse_options(kind, &q, None);
         }

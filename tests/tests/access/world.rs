@@ -113,6 +113,15 @@ impl World {
             json!({"data":{"type":"webhook-endpoints","attributes":{"url":"https://hooks.example.invalid/a","subscriptions":["account.billing.updated"]}}}),
         );
         set(&mut w, "W", &wh["id"]);
+        // Distribution (issue 9): two published releases of product A, an uploaded artifact, a package.
+        let ra = w.dist_release("1.0.0");
+        w.ids.insert("RA", ra);
+        let ra2 = w.dist_release("2.0.0");
+        w.ids.insert("RA2", ra2);
+        let ara = w.dist_artifact("app.bin", true);
+        w.ids.insert("ARA", ara);
+        let pka = w.dist_package();
+        w.ids.insert("PKA", pka);
         w.ids.insert("ADMIN", w.acct.admin_id.clone());
         w.ids.insert("NONE", "00000000-0000-4000-8000-000000000000".into());
         let (tpa, pa_token) = w.token(&format!("/products/{}/tokens", w.id("PA")));
@@ -132,6 +141,34 @@ impl World {
         // end package engines
         w.tokens = [Some(w.acct.admin_token.clone()), Some(pa_token), Some(pb_token), Some(u_token), Some(v_token), Some(la_token), Some(lb_token), None];
         w
+    }
+
+    /// A published release of product A.
+    fn dist_release(&self, version: &str) -> String {
+        let body = json!({"data":{"type":"releases","attributes":{"version":version,"channel":"stable","status":"PUBLISHED"},
+            "relationships":{"product":{"data":{"type":"products","id":self.id("PA")}}}}});
+        self.admin_post("/releases", body)["id"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// An artifact of release RA, uploaded through its link when `upload`.
+    fn dist_artifact(&self, filename: &str, upload: bool) -> String {
+        let body =
+            json!({"data":{"type":"artifacts","attributes":{"filename":filename},"relationships":{"release":{"data":{"type":"releases","id":self.id("RA")}}}}});
+        let r = self.c.post(&self.acct.path("/artifacts"), self.acct.admin(), Some(body));
+        assert_eq!(r.status, 307, "fixture artifact: {}", r.json);
+        if upload {
+            let url = r.header("location").unwrap_or_default();
+            let path = url.strip_prefix(server().url()).unwrap_or(url);
+            let put = self.c.raw("PUT", path, &[("Content-Length", "5")], Some(b"bytes"));
+            assert_eq!(put.status, 200, "fixture upload: {}", put.text());
+        }
+        r.json["data"]["id"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// A package of product A.
+    fn dist_package(&self) -> String {
+        let body = json!({"data":{"type":"packages","attributes":{"name":"P","key":uniq()},"relationships":{"product":{"data":{"type":"products","id":self.id("PA")}}}}});
+        self.admin_post("/packages", body)["id"].as_str().unwrap_or_default().to_owned()
     }
 
     /// A fresh resource for a `*` placeholder.
@@ -181,6 +218,10 @@ impl World {
             }
             "TPA" => self.token(&format!("/products/{pa}/tokens")).0,
             "W" => id(self.admin_post("/webhook-endpoints", json!({"data":{"type":"webhook-endpoints","attributes":{"url":"https://hooks.example.invalid/x","subscriptions":["account.billing.updated"]}}}))),
+            "VER" => format!("0.{}.0", UNIQ.fetch_add(1, Ordering::Relaxed)),
+            "R" => self.dist_release(&format!("0.{}.0", UNIQ.fetch_add(1, Ordering::Relaxed))),
+            "AR" => self.dist_artifact(&format!("{}.bin", uniq()), false),
+            "PK" => self.dist_package(),
             other => panic!("no fresh fixture {other}"),
         }
     }

@@ -4,6 +4,8 @@
 pub mod artifacts;
 pub mod engines;
 pub mod packages;
+pub mod raw_tauri;
+pub mod related;
 pub mod releases;
 pub mod transfer;
 

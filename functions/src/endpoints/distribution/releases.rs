@@ -53,3 +53,21 @@ pub async fn upgrade(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     let u = upgrades::upgrade(&cx.app, &cx.caller, id, &cx.req.query).await?;
     Ok(Reply::ok(Document::one(release(&u.next)).meta(serde_json::json!({"current": u.current.version, "next": u.next.version}))))
 }
+
+/// `GET /releases/{id}/constraints`.
+pub async fn constraints(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    shared::service::distribution::constraints::list(&cx.app, &cx.caller, id, &cx.req.query)
+        .await
+        .map(|(rows, n, page)| Reply::ok(list_doc(cx, &rows, n, page, shared::api::distribution::constraint)))
+}
+
+/// `POST /releases/{id}/constraints`.
+pub async fn attach(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    let rows = shared::service::distribution::constraints::attach(&cx.app, &cx.caller, id, &cx.req.body).await?;
+    Ok(Reply::ok(Document::many(rows.iter().map(shared::api::distribution::constraint).collect(), Default::default())))
+}
+
+/// `DELETE /releases/{id}/constraints`.
+pub async fn detach(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    shared::service::distribution::constraints::detach(&cx.app, &cx.caller, id, &cx.req.body).await.map(|()| Reply::NoContent)
+}

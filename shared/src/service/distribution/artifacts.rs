@@ -196,6 +196,10 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query,
     access::require(caller, Action::ArtifactRead)?;
     let acc = caller.account_id();
     let page = Page::from_query(q)?;
+    if let Some(r) = release {
+        // `/releases/{id}/artifacts`: the release itself must be visible (404 / 403 otherwise).
+        releases::show(app, caller, r, &Query::default()).await?;
+    }
     let release = match release.or(q.get("release")) {
         Some(r) => Some(releases::find(app, acc, r, None, None).await?.map_or_else(|| format!("unknown:{r}"), |r| r.id)),
         None => None,
@@ -211,8 +215,16 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query,
     let low = |k: &str| q.get(k).map(str::to_ascii_lowercase);
     let mut v = Viewer::load(app, caller).await?;
     let visible_products = v.visible_products(app, acc).await?.map(|ids| Value::from(ids).to_string());
-    let mut filters: Vec<Value> =
-        vec![acc.into(), release.into(), product.into(), low("platform").into(), low("arch").into(), low("filetype").into(), status.into(), visible_products.into()];
+    let mut filters: Vec<Value> = vec![
+        acc.into(),
+        release.into(),
+        product.into(),
+        low("platform").into(),
+        low("arch").into(),
+        low("filetype").into(),
+        status.into(),
+        visible_products.into(),
+    ];
     if v.is_admin() {
         return crate::service::fetch_page(app.db, sql::artifacts::LIST, sql::artifacts::COUNT, filters, page).await;
     }
@@ -278,7 +290,8 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, i: Artif
     if res.first().map_or(0, |x| x.changes) == 0 {
         return Err(Error::attribute("filename", AttrFault::Taken, "has already been taken"));
     }
-    let a: ArtifactRow = fetch_one(app.db, sql::artifacts::FIND, &[acc.into(), id.clone().into()]).await?.ok_or_else(|| Error::internal("artifact vanished"))?;
+    let a: ArtifactRow =
+        fetch_one(app.db, sql::artifacts::FIND, &[acc.into(), id.clone().into()]).await?.ok_or_else(|| Error::internal("artifact vanished"))?;
     let link = transfer::link(app.secret, Op::Upload, acc, &id, app.now().div_euclid(1000) + transfer::UPLOAD_TTL_SECS);
     Ok((a, link))
 }

@@ -5,9 +5,14 @@
 //! [`crate::domain::release::release_access`], applied by [`viewer::Viewer`].
 
 pub mod artifacts;
+pub mod constraints;
+pub mod derived;
 pub mod engines;
 pub mod packages;
+pub mod raw;
+pub mod relations;
 pub mod releases;
+pub mod tauri;
 pub mod transfer;
 pub mod upgrades;
 pub mod viewer;

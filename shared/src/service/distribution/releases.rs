@@ -184,15 +184,8 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
     };
     let mut v = Viewer::load(app, caller).await?;
     let visible = v.visible_products(app, acc).await?.map(|ids| Value::from(ids).to_string());
-    let mut filters: Vec<Value> = vec![
-        acc.into(),
-        product.into(),
-        package.into(),
-        channel.into(),
-        status.map(|s| s.as_str()).into(),
-        q.get("engine").into(),
-        visible.into(),
-    ];
+    let mut filters: Vec<Value> =
+        vec![acc.into(), product.into(), package.into(), channel.into(), status.map(|s| s.as_str()).into(), q.get("engine").into(), visible.into()];
     if v.is_admin() {
         return crate::service::fetch_page(app.db, sql::releases::LIST, sql::releases::COUNT, filters, page).await;
     }
@@ -218,7 +211,15 @@ fn event<'a>(name: &'a str, id: &'a str, changes: Option<Value>) -> events::Even
     events::Event { name, resource_type: "releases", resource_id: id, changes, meta: None }
 }
 
-async fn clash<D: Db, K: Kv>(app: &App<'_, D, K>, acc: &str, product: &str, package: &str, version: &str, tag: Option<&str>, except: Option<&str>) -> Result<Error> {
+async fn clash<D: Db, K: Kv>(
+    app: &App<'_, D, K>,
+    acc: &str,
+    product: &str,
+    package: &str,
+    version: &str,
+    tag: Option<&str>,
+    except: Option<&str>,
+) -> Result<Error> {
     let other: Option<ReleaseRow> =
         fetch_one(app.db, sql::releases::FIND_CLASH, &[acc.into(), product.into(), package.into(), version.into(), tag.into(), except.into()]).await?;
     Ok(match other {
@@ -295,7 +296,8 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     let backdated = i.backdated.into_update().unwrap_or(r.backdated_at);
     let metadata = i.metadata.set().map_or(r.metadata.clone(), |m| metadata_text(&m));
     let changes = json!({"name": name, "description": description, "tag": tag});
-    let params = vec![acc.into(), r.id.clone().into(), name.into(), description.into(), tag.clone().into(), metadata.into(), backdated.into(), app.now().into()];
+    let params =
+        vec![acc.into(), r.id.clone().into(), name.into(), description.into(), tag.clone().into(), metadata.into(), backdated.into(), app.now().into()];
     let res = app
         .db
         .batch(vec![

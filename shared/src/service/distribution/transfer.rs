@@ -183,7 +183,8 @@ pub async fn settle<D: Db, K: Kv>(app: &App<'_, D, K>, a: &ArtifactRow, size: u6
     let name = if status == ArtifactStatus::Uploaded { "artifact.uploaded" } else { "artifact.upload.failed" };
     let params = vec![a.account_id.clone().into(), a.id.clone().into(), status.as_str().into(), i64::try_from(size).ok().into(), app.now().into()];
     let ev = events::Event { name, resource_type: "artifacts", resource_id: &a.id, changes: None, meta: Some(serde_json::json!({"size": size})) };
-    let res = app.db.batch(vec![Stmt::new(sql::artifacts::SETTLE_UPLOAD, params), events::record_if_changed(app, &a.account_id, &Bearer::Anonymous, ev)]).await?;
+    let res =
+        app.db.batch(vec![Stmt::new(sql::artifacts::SETTLE_UPLOAD, params), events::record_if_changed(app, &a.account_id, &Bearer::Anonymous, ev)]).await?;
     if res.first().map_or(0, |r| r.changes) == 0 {
         return Err(Error::new(Code::ConcurrentUpdate, "the artifact was settled by another upload"));
     }

@@ -25,9 +25,8 @@ AND (?3 IS NULL OR a.release_id = ?3) ORDER BY r.semver_key DESC, a.created_at D
 /// ?6, status ?7 and visible products (JSON array ?8, NULL = all); ?9 limit, ?10 offset.
 pub const LIST: &str = concat!("SELECT a.* ", artifact_filter!(), "ORDER BY a.created_at DESC, a.id DESC LIMIT ?9 OFFSET ?10");
 
-/// Count for [`LIST`] (?9, ?10 bound but unused).
-pub const COUNT: &str = concat!("SELECT count(*) AS n ", artifact_filter!(), "AND ?9 IS NOT NULL AND ?10 IS NOT NULL");
-
+/// Count for [`LIST`] (its filters, without the page).
+pub const COUNT: &str = concat!("SELECT count(*) AS n ", artifact_filter!());
 
 /// Writes filesize ?3, signature ?4, checksum ?5, metadata ?6 at ?7.
 pub const UPDATE: &str = "UPDATE artifacts SET filesize = ?3, signature = ?4, checksum = ?5, metadata = ?6, updated_at = ?7 WHERE account_id = ?1 AND id = ?2";
@@ -46,18 +45,18 @@ pub const DELETE: &str = "DELETE FROM artifacts WHERE account_id = ?1 AND id = ?
 /// The object keys of release ?2's artifacts (deleted before the release).
 pub const KEYS_OF_RELEASE: &str = "SELECT id, r2_key FROM artifacts WHERE account_id = ?1 AND release_id = ?2";
 
-/// WAITING artifacts created before ?1, oldest first, ?2 limit (the daily cron).
-pub const STALE_WAITING: &str = "SELECT id, account_id, r2_key FROM artifacts WHERE status = 'WAITING' AND created_at < ?1 ORDER BY created_at, id LIMIT ?2";
-
-/// Deletes artifact ?2 of account ?1 if it is still WAITING and created before ?3.
-pub const DELETE_STALE: &str = "DELETE FROM artifacts WHERE account_id = ?1 AND id = ?2 AND status = 'WAITING' AND created_at < ?3";
-
-/// The platforms (or, with `arch`, the arches) the account's artifacts use.
+/// The platforms the artifacts of the products of JSON array ?2 (NULL: all) use.
 pub const PLATFORMS: &str = "SELECT a.platform AS key, min(a.created_at) AS created_at, max(a.updated_at) AS updated_at FROM artifacts a \
-JOIN releases r ON r.id = a.release_id WHERE a.account_id = ?1 AND a.platform IS NOT NULL AND (?2 IS NULL OR r.product_id = ?2) \
+JOIN releases r ON r.id = a.release_id WHERE a.account_id = ?1 AND a.platform IS NOT NULL AND (?2 IS NULL OR r.product_id IN (SELECT value FROM json_each(?2))) \
 GROUP BY a.platform ORDER BY min(a.created_at), a.platform";
 
-/// The arches the account's artifacts use.
+/// The arches the artifacts of the products of JSON array ?2 (NULL: all) use.
 pub const ARCHES: &str = "SELECT a.arch AS key, min(a.created_at) AS created_at, max(a.updated_at) AS updated_at FROM artifacts a \
-JOIN releases r ON r.id = a.release_id WHERE a.account_id = ?1 AND a.arch IS NOT NULL AND (?2 IS NULL OR r.product_id = ?2) \
+JOIN releases r ON r.id = a.release_id WHERE a.account_id = ?1 AND a.arch IS NOT NULL AND (?2 IS NULL OR r.product_id IN (SELECT value FROM json_each(?2))) \
 GROUP BY a.arch ORDER BY min(a.created_at), a.arch";
+
+/// The daily cron: deletes up to ?2 artifacts still WAITING that were created before ?1 (their
+/// upload link expired long ago; no object was written, since an upload writes its object only
+/// once the whole body has arrived).
+pub const PRUNE_STALE_WAITING: &str =
+    "DELETE FROM artifacts WHERE id IN (SELECT id FROM artifacts WHERE status = 'WAITING' AND created_at < ?1 ORDER BY created_at, id LIMIT ?2)";

@@ -12,9 +12,9 @@ pub const FIND: &str = "SELECT * FROM packages WHERE account_id = ?1 AND (id = ?
 pub const LIST: &str = "SELECT * FROM packages WHERE account_id = ?1 AND (?2 IS NULL OR product_id = ?2) AND (?3 IS NULL OR engine = ?3) \
 AND (?4 IS NULL OR product_id IN (SELECT value FROM json_each(?4))) ORDER BY created_at DESC, id DESC LIMIT ?5 OFFSET ?6";
 
-/// Count for [`LIST`] (?5, ?6 bound but unused).
+/// Count for [`LIST`] (its filters, without the page).
 pub const COUNT: &str = "SELECT count(*) AS n FROM packages WHERE account_id = ?1 AND (?2 IS NULL OR product_id = ?2) AND (?3 IS NULL OR engine = ?3) \
-AND (?4 IS NULL OR product_id IN (SELECT value FROM json_each(?4))) AND ?5 IS NOT NULL AND ?6 IS NOT NULL";
+AND (?4 IS NULL OR product_id IN (SELECT value FROM json_each(?4)))";
 
 /// Writes name ?3, key ?4, engine ?5, metadata ?6 at ?7, unless another package has the key.
 pub const UPDATE: &str = "UPDATE packages SET name = ?3, key = ?4, engine = ?5, metadata = ?6, updated_at = ?7 WHERE account_id = ?1 AND id = ?2 \
@@ -23,6 +23,6 @@ AND NOT EXISTS (SELECT 1 FROM packages o WHERE o.account_id = ?1 AND o.key = ?4 
 /// Deletes a package (its releases become package-less).
 pub const DELETE: &str = "DELETE FROM packages WHERE account_id = ?1 AND id = ?2";
 
-/// The engines the account's packages use.
+/// The engines the packages of the products of JSON array ?2 (NULL: all) use.
 pub const ENGINES: &str = "SELECT engine AS key, min(created_at) AS created_at, max(updated_at) AS updated_at FROM packages \
-WHERE account_id = ?1 AND engine IS NOT NULL AND (?2 IS NULL OR product_id = ?2) GROUP BY engine ORDER BY min(created_at), engine";
+WHERE account_id = ?1 AND engine IS NOT NULL AND (?2 IS NULL OR product_id IN (SELECT value FROM json_each(?2))) GROUP BY engine ORDER BY min(created_at), engine";

@@ -30,9 +30,8 @@ AND (version = ?4 OR tag = ?5) AND id <> IFNULL(?6, '') LIMIT 1";
 /// array ?7, NULL = every product); ?8 limit, ?9 offset.
 pub const LIST: &str = concat!("SELECT r.* ", list_filter!(), "ORDER BY r.created_at DESC, r.id DESC LIMIT ?8 OFFSET ?9");
 
-/// Count for [`LIST`] (same parameters; ?8 and ?9 unused but bound).
-pub const COUNT: &str = concat!("SELECT count(*) AS n ", list_filter!(), "AND ?8 IS NOT NULL AND ?9 IS NOT NULL");
-
+/// Count for [`LIST`] (its filters, without the page).
+pub const COUNT: &str = concat!("SELECT count(*) AS n ", list_filter!());
 
 /// Published releases of product ?2 and package ?3 (`''` = none) in channels ?4 (JSON array)
 /// above sort key ?5, highest precedence first, that have an uploaded artifact matching
@@ -66,16 +65,17 @@ AND o.id <> ?2 AND (o.version = releases.version OR o.tag = releases.tag))";
 /// Deletes a release (constraints and artifact rows cascade; the objects are deleted first).
 pub const DELETE: &str = "DELETE FROM releases WHERE account_id = ?1 AND id = ?2";
 
-/// The channels the account's releases use, with the first and last use.
+/// The channels the releases of the products of JSON array ?2 (NULL: all) use.
 pub const CHANNELS: &str = "SELECT channel AS key, min(created_at) AS created_at, max(updated_at) AS updated_at FROM releases \
-WHERE account_id = ?1 AND (?2 IS NULL OR product_id = ?2) GROUP BY channel ORDER BY min(created_at), channel";
+WHERE account_id = ?1 AND (?2 IS NULL OR product_id IN (SELECT value FROM json_each(?2))) GROUP BY channel ORDER BY min(created_at), channel";
 
 /// Constraint rows of the releases of JSON array ?2.
 pub const CONSTRAINTS_OF: &str = "SELECT * FROM release_entitlement_constraints WHERE account_id = ?1 AND release_id IN (SELECT value FROM json_each(?2)) \
 ORDER BY created_at, id";
 
 /// Constraints of release ?2, oldest first, ?3 limit, ?4 offset.
-pub const LIST_CONSTRAINTS: &str = "SELECT * FROM release_entitlement_constraints WHERE account_id = ?1 AND release_id = ?2 ORDER BY created_at, id LIMIT ?3 OFFSET ?4";
+pub const LIST_CONSTRAINTS: &str =
+    "SELECT * FROM release_entitlement_constraints WHERE account_id = ?1 AND release_id = ?2 ORDER BY created_at, id LIMIT ?3 OFFSET ?4";
 
 /// Count for [`LIST_CONSTRAINTS`].
 pub const COUNT_CONSTRAINTS: &str = "SELECT count(*) AS n FROM release_entitlement_constraints WHERE account_id = ?1 AND release_id = ?2";

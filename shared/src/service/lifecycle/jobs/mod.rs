@@ -236,6 +236,7 @@ pub async fn run<D: Db, K: Kv, H: HttpClient>(app: &App<'_, D, K>, http: &H, cro
         CRON_DAILY => {
             job!("prune-webhook-events", prune::webhook_events(app, &budget));
             job!("prune-tokens", prune::tokens(app, &budget));
+            job!("prune-stale-uploads", prune::stale_uploads(app, &budget)); // distribution (issue 9)
         }
         other => report.errors.push(("dispatch", format!("unknown cron {other:?}"))),
     }

@@ -34,3 +34,11 @@ pub async fn webhook_events<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget) 
 pub async fn tokens<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget) -> Result<JobReport> {
     prune(app, budget, "prune-tokens", sql::tokens::PRUNE_EXPIRED, app.now()).await
 }
+
+/// Distribution (issue 9): how long an artifact may stay WAITING (its upload link lives 1 h).
+pub const STALE_UPLOAD_MS: i64 = DAY_MS;
+
+/// Distribution (issue 9): deletes artifacts still WAITING a day after their creation.
+pub async fn stale_uploads<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget) -> Result<JobReport> {
+    prune(app, budget, "prune-stale-uploads", sql::artifacts::PRUNE_STALE_WAITING, app.now() - STALE_UPLOAD_MS).await
+}
