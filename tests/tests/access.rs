@@ -27,9 +27,10 @@ const ALL: [u16; 8] = [200, 200, 200, 200, 200, 200, 200, 401]; // any bearer (l
 const ADMIN: [u16; 8] = [200, 403, 403, 403, 403, 403, 403, 401];
 const PRODUCT: [u16; 8] = [200, 200, 404, 403, 403, 403, 403, 401]; // admins and its product
 const CATALOGUE: [u16; 8] = [200, 200, 200, 403, 403, 403, 403, 401]; // admins and products
-                                                                      // Distribution: a published release of LICENSED product A, as the release access rule shows it.
-const DIST_READ: [u16; 8] = [200, 200, 404, 200, 404, 200, 404, 404];
-const DIST_DOWNLOAD: [u16; 8] = [303, 303, 404, 303, 404, 303, 404, 404];
+                                                                      // Distribution: a published release of LICENSED product A, as the release access rule shows it:
+                                                                      // user V sees it too, as a licensee of a product A license (the `{LU*}` rows above attach V).
+const DIST_READ: [u16; 8] = [200, 200, 404, 200, 200, 200, 404, 404];
+const DIST_DOWNLOAD: [u16; 8] = [303, 303, 404, 303, 303, 303, 404, 404];
 
 /// THE table.
 const ROWS: &[Row] = &[
@@ -317,7 +318,7 @@ const ROWS: &[Row] = &[
     ("POST", "/releases/{RA}/actions/publish", "", PRODUCT),
     ("POST", "/releases/{R*}/actions/yank", "", PRODUCT),
     ("GET", "/releases/{RA}/upgrade", "", DIST_READ),
-    ("GET", "/releases/{RA}/constraints", "", [200, 200, 404, 200, 404, 200, 404, 401]),
+    ("GET", "/releases/{RA}/constraints", "", [200, 200, 404, 200, 200, 200, 404, 401]),
     (
         "POST",
         "/releases/{R*}/constraints",
@@ -349,7 +350,24 @@ const ROWS: &[Row] = &[
     ("GET", "/packages/{PKA}", "", DIST_READ),
     ("PATCH", "/packages/{PKA}", r#"{"data":{"type":"packages","attributes":{"name":"{uniq}"}}}"#, PRODUCT),
     ("DELETE", "/packages/{PK*}", "", [204, 204, 404, 403, 403, 403, 403, 401]),
-    // End distribution.
+    ("GET", "/releases/{RA}/constraints/{NONE}", "", [404, 404, 404, 404, 404, 404, 404, 401]),
+    ("GET", "/releases/{RA}/entitlements", "", DIST_READ),
+    ("GET", "/releases/{RA}/entitlements/{E}", "", [404; 8]), // E does not constrain RA
+    ("GET", "/releases/{RA}/product", "", DIST_READ),
+    ("GET", "/releases/{RA}/package", "", DIST_READ),
+    ("PUT", "/releases/{R*}/package", r#"{"data":{"type":"packages","id":"{PKA}"}}"#, PRODUCT),
+    ("GET", "/platforms", "", [200; 8]),
+    ("GET", "/platforms/{NONE}", "", [404; 8]),
+    ("GET", "/arches", "", [200; 8]),
+    ("GET", "/arches/{NONE}", "", [404; 8]),
+    ("GET", "/channels", "", [200; 8]),
+    ("GET", "/channels/stable", "", DIST_READ),
+    ("GET", "/engines", "", [200; 8]),
+    ("GET", "/engines/{NONE}", "", [404; 8]),
+    ("GET", "/engines/raw/{PA}/1.0.0/app.bin", "", DIST_DOWNLOAD),
+    ("GET", "/engines/raw/{PA}/@{PKA}/1.0.0/app.bin", "", [404; 8]), // RA has no package
+    ("GET", "/engines/tauri/{PKA}?platform=linux&arch=x86_64&version=1.0.0", "", [404, 404, 404, 404, 404, 404, 404, 404]), // PKA is not a tauri package
+                                                                     // End distribution.
 ];
 
 #[test]

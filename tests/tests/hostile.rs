@@ -99,6 +99,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/packages"),
     ("PATCH", "/packages/{id}"),
     ("DELETE", "/packages/{id}"),
+    ("PUT", "/releases/{id}/package"),
     // End distribution.
 ];
 
@@ -228,6 +229,22 @@ const READS: &[&str] = &[
     "/artifacts/{id}/app.bin",
     "/packages",
     "/packages/{id}",
+    "/releases/{id}/constraints/{id}",
+    "/releases/{id}/entitlements",
+    "/releases/{id}/entitlements/{id}",
+    "/releases/{id}/product",
+    "/releases/{id}/package",
+    "/platforms",
+    "/platforms/{id}",
+    "/arches",
+    "/arches/{id}",
+    "/channels",
+    "/channels/{id}",
+    "/engines",
+    "/engines/{id}",
+    "/engines/raw/{id}/{id}/{id}",
+    "/engines/raw/{id}/@{id}/{id}/{id}",
+    "/engines/tauri/{id}",
 ];
 
 /// Pagination with bad values: a 4xx on every list.

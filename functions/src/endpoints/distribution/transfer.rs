@@ -28,15 +28,30 @@ fn error(e: &Error, rid: &str) -> worker::Result<Response> {
     answer(e.status, shared::api::document::error_document(e, rid))
 }
 
+/// Bytes of a refused request's body read and dropped before answering, so the connection
+/// stays usable (an unread body left on a keep-alive connection breaks the next request).
+const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
+
 /// Serves one transfer request.
-pub async fn handle(req: Request, env: &AppEnv, rid: &str) -> worker::Result<Response> {
-    match serve(req, env).await {
+pub async fn handle(mut req: Request, env: &AppEnv, rid: &str) -> worker::Result<Response> {
+    match serve(&mut req, env).await {
         Ok(r) => Ok(r),
-        Err(e) => error(&e, rid),
+        Err(e) => {
+            if let Ok(mut stream) = req.stream() {
+                let mut seen = 0usize;
+                while let Some(Ok(chunk)) = stream.next().await {
+                    seen = seen.saturating_add(chunk.len());
+                    if seen > DRAIN_LIMIT {
+                        break;
+                    }
+                }
+            }
+            error(&e, rid)
+        }
     }
 }
 
-async fn serve(mut req: Request, env: &AppEnv) -> Result<Response, Error> {
+async fn serve(req: &mut Request, env: &AppEnv) -> Result<Response, Error> {
     let url = req.url().map_err(|_| Error::new(Code::NotFound, "not a transfer link"))?;
     let query = Query::parse(url.query().unwrap_or(""));
     let now = js_sys::Date::now() as i64;
@@ -46,8 +61,8 @@ async fn serve(mut req: Request, env: &AppEnv) -> Result<Response, Error> {
     let app = App { db: &env.db, kv: &env.kv, clock: &WorkerClock, rng: &CryptoRandom, secret: &env.secret, kdf: &env.kdf };
     let method = req.method().to_string().to_ascii_uppercase();
     match (t.op, method.as_str()) {
-        (transfer::Op::Upload, "PUT") => upload(&mut req, &app, &blobs, &t).await,
-        (transfer::Op::Download, "GET" | "HEAD") => download(&req, &app, &blobs, &t, method == "HEAD").await,
+        (transfer::Op::Upload, "PUT") => upload(req, &app, &blobs, &t).await,
+        (transfer::Op::Download, "GET" | "HEAD") => download(req, &app, &blobs, &t, method == "HEAD").await,
         _ => Err(Error::new(Code::NotSupported, format!("{method} is not supported by this link"))),
     }
 }
