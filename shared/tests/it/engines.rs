@@ -37,7 +37,7 @@ fn fixture() -> Fixture {
     let (licensee, stranger) = (as_license(&lic.id), as_license(&other_lic.id));
     let anonymous = Caller { bearer: Bearer::Anonymous, token_id: None, ..admin.clone() };
     let app = env.app();
-    for (key, engine) in [("demo", "pypi"), ("@acme/tool", "npm"), ("gemdemo", "rubygems")] {
+    for (key, engine) in [("demo", "pypi"), ("@acme/tool", "npm"), ("gemdemo", "rubygems"), ("My_Tool", "pypi")] {
         let body = json!({"data":{"type":"packages","attributes":{"name":key,"key":key,"engine":engine},"relationships":{"product":{"data":{"type":"products","id":product.id}}}}});
         let pkg = block(packages::create(&app, &admin, packages::parse(body.to_string().as_bytes(), true).unwrap())).unwrap();
         for (version, file) in [("1.0.0", "a"), ("1.1.0", "b")] {
@@ -78,6 +78,10 @@ fn engines_list_only_what_the_release_rule_allows() {
     assert_eq!(info, format!("---\n1.0.0 |checksum:{}\n", "ab".repeat(32)));
     assert!(block(rubygems::gem_link(&app, &f.licensee, "gemdemo-1.0.0.gem")).unwrap().starts_with(transfer::PREFIX));
     assert!(block(rubygems::gem_link(&app, &f.licensee, "gemdemo-1.1.0.gem")).unwrap_err().is(Code::NotFound));
+    // pip asks for the normalized name of a mixed-case key.
+    let mixed = block(pypi::project(&app, &f.licensee, Format::Html, BASE, "my-tool")).unwrap();
+    assert!(mixed.contains("Files for My-Tool"), "stored as Keygen does (runs of -_. become -), found by the normalized name: {mixed}");
+    assert!(block(pypi::project(&app, &f.stranger, Format::Html, BASE, "my-tool")).unwrap_err().is(Code::NotFound));
     // The admin sees the same published files (engines never list drafts or yanked releases).
     assert_eq!(block(rubygems::info(&app, &f.admin, "gemdemo")).unwrap(), info);
 }
