@@ -39,6 +39,9 @@ pub struct AppEnv {
     /// The artifact bucket (`ARTIFACTS`, R2; distribution); `None` when the deployment has
     /// none (artifact routes then answer 503 `CONFIG_INVALID`).
     pub artifacts: Option<worker::Bucket>,
+    /// `ENVIRONMENT=test` (the e2e harness only): the test-only `Latchkey-Test-Country` header
+    /// stands in for `request.cf.country` (activation rules, issue 10 §4).
+    pub test: bool,
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
@@ -70,6 +73,7 @@ impl AppEnv {
             webhooks: env.queue("WEBHOOKS").ok().map(std::rc::Rc::new),
             server_timing: text(env, "LATCHKEY_SERVER_TIMING").is_some_and(|v| v == "1" || v == "true"),
             artifacts: env.bucket("ARTIFACTS").ok(),
+            test: text(env, "ENVIRONMENT").is_some_and(|e| e == "test"),
             rate: crate::rate_limit::Limiters::from_env(env)?,
             kdf: WebCryptoPbkdf2 {
                 iterations: shared::kdf::parse_iterations(text(env, "LATCHKEY_PASSWORD_ITERATIONS").as_deref())

@@ -41,6 +41,24 @@ pub struct Req {
     /// `Accept` (PEP 691 and OCI manifest negotiation).
     pub accept: Option<String>,
     // end package engines
+    /// Activation rules (issue 10 §4): `request.cf.country`, the test-only
+    /// `Latchkey-Test-Country` header (honoured only when `ENVIRONMENT=test`, see [`Req::country`])
+    /// and the client's clock (`Latchkey-Client-Clock`).
+    pub cf_country: Option<String>,
+    pub test_country: Option<String>,
+    pub client_clock: Option<String>,
+}
+
+impl Req {
+    /// The client's country: Cloudflare's `request.cf.country`; under `ENVIRONMENT=test` the
+    /// `Latchkey-Test-Country` header wins (Miniflare's `cf` is one fixed object per Worker).
+    pub fn country(&self, test: bool) -> Option<String> {
+        if test {
+            self.test_country.clone().or_else(|| self.cf_country.clone())
+        } else {
+            self.cf_country.clone()
+        }
+    }
 }
 
 /// What a handler answers.
@@ -141,6 +159,9 @@ pub async fn read(mut req: worker::Request) -> Result<Req, shared::Error> {
         bookmark: get("latchkey-d1-bookmark"),
         prefer: get("prefer"),
         accept: get("accept"),
+        cf_country: req.cf().and_then(worker::Cf::country),
+        test_country: get("latchkey-test-country"),
+        client_clock: get("latchkey-client-clock"),
         too_large,
     })
 }

@@ -17,7 +17,7 @@ use crate::endpoints::distribution::engines::{npm, oci, pypi, rubygems};
 use crate::endpoints::distribution::{artifacts, packages, raw_tauri, related as dist_related, releases};
 use crate::endpoints::fleet::{components, machines, processes};
 use crate::endpoints::identity::{accounts, passwords, profiles, second_factors, tokens, users};
-use crate::endpoints::licensing::{activation, checkouts, license_actions, licenses, related, relations, validations};
+use crate::endpoints::licensing::{activation, checkouts, license_actions, licenses, meters, related, relations, validations};
 use crate::endpoints::lifecycle::{events, webhook_relations, webhooks};
 use crate::http::Reply;
 use crate::rate_limit::Class;
@@ -256,6 +256,13 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/engines/rubygems/info/{gem}", h!(|cx, p| rubygems::info(cx, p.at(0)))),
     r(GET, "/engines/rubygems/gems/{file}", h!(|cx, p| rubygems::gem(cx, p.at(0)))),
     // end package engines
+    // Meter attributes (issue 10 §2).
+    r(POST, "/licenses/{id}/meters", h!(|cx, p| meters::create(cx, p.at(0)))),
+    r(UPDATE, "/licenses/{id}/meters/{name}", h!(|cx, p| meters::update(cx, p.at(0), p.at(1)))),
+    r(DELETE, "/licenses/{id}/meters/{name}", h!(|cx, p| meters::delete(cx, p.at(0), p.at(1)))),
+    r(POST, "/licenses/{id}/meters/{name}/actions/reset", h!(|cx, p| meters::reset(cx, p.at(0), p.at(1)))),
+    r(POST, "/machines/{id}/actions/increment-meter", h!(|cx, p| meters::step(cx, p.at(0), true))),
+    r(POST, "/machines/{id}/actions/decrement-meter", h!(|cx, p| meters::step(cx, p.at(0), false))),
     // Lifecycle.
     r(GET, "/webhook-endpoints", h!(|cx, _| webhooks::list(cx))),
     r(POST, "/webhook-endpoints", h!(|cx, _| webhooks::create(cx))),

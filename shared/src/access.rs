@@ -208,6 +208,10 @@ actions! {
     PackageUpdate => "PATCH|PUT /packages/{id}",
     PackageDelete => "DELETE /packages/{id}",
     // end distribution
+    // Meter attributes (issue 10 §2).
+    LicenseMeterManage => "POST /licenses/{id}/meters, PATCH|DELETE /licenses/{id}/meters/{name}, POST /licenses/{id}/meters/{name}/actions/reset",
+    MachineMeterIncrement => "POST /machines/{id}/actions/increment-meter",
+    MachineMeterDecrement => "POST /machines/{id}/actions/decrement-meter",
 }
 
 /// THE table: what `action` grants a bearer of `kind`. Admins may do everything; anonymous
@@ -284,6 +288,11 @@ pub const fn scope(action: Action, kind: Kind) -> Scope {
         (A::MachineRead, K::Product | K::User | K::License) => Own,
         (A::MachineCreate | A::MachineUpdate | A::MachineDelete | A::MachineHeartbeat, K::Product | K::License) => Own,
         (A::MachineCreate | A::MachineUpdate | A::MachineDelete | A::MachineHeartbeat, K::User) => Open,
+        // Meter attributes (issue 10 §2), as Keygen's usage actions: products manage their
+        // licenses' meters; the license itself (the client app) increments; only products
+        // (and admins) decrement, as `decrement-usage`.
+        (A::LicenseMeterManage | A::MachineMeterDecrement, K::Product) => Own,
+        (A::MachineMeterIncrement, K::Product | K::License) => Own,
         _ => Nobody,
     }
 }

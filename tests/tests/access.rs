@@ -366,8 +366,17 @@ const ROWS: &[Row] = &[
     ("GET", "/engines/{NONE}", "", [404; 8]),
     ("GET", "/engines/raw/{PA}/1.0.0/app.bin", "", DIST_DOWNLOAD),
     ("GET", "/engines/raw/{PA}/@{PKA}/1.0.0/app.bin", "", [404; 8]), // RA has no package
-    ("GET", "/engines/tauri/{PKA}?platform=linux&arch=x86_64&version=1.0.0", "", [404, 404, 404, 404, 404, 404, 404, 404]), // PKA is not a tauri package
-                                                                     // End distribution.
+    // PKA is not a tauri package.
+    ("GET", "/engines/tauri/{PKA}?platform=linux&arch=x86_64&version=1.0.0", "", [404; 8]),
+    // End distribution.
+    // Meter attributes (issue 10 §2): products manage their licenses' meters; the license
+    // itself increments; only admins and products decrement (as Keygen's usage actions).
+    ("POST", "/licenses/{LA}/meters", r#"{"data":{"type":"meters","attributes":{"name":"{uniq}","allowedUses":5}}}"#, [201, 201, 404, 403, 403, 403, 403, 401]),
+    ("POST", "/machines/{MA}/actions/increment-meter", r#"{"meta":{"name":"m"}}"#, [200, 200, 404, 403, 403, 200, 404, 401]),
+    ("POST", "/machines/{MA}/actions/decrement-meter", r#"{"meta":{"name":"m"}}"#, PRODUCT),
+    ("PATCH", "/licenses/{LA}/meters/m", r#"{"data":{"type":"meters","attributes":{"visible":false}}}"#, PRODUCT),
+    ("POST", "/licenses/{LA}/meters/m/actions/reset", "", PRODUCT),
+    ("DELETE", "/licenses/{LM*}/meters/m", "", [204, 204, 404, 403, 403, 403, 403, 401]),
 ];
 
 #[test]

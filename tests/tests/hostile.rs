@@ -101,6 +101,13 @@ const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/packages/{id}"),
     ("PUT", "/releases/{id}/package"),
     // End distribution.
+    ("PUT", "/machines/{id}/group"), // Meter attributes (issue 10 §2).
+    ("POST", "/licenses/{id}/meters"),
+    ("PATCH", "/licenses/{id}/meters/{id}"),
+    ("DELETE", "/licenses/{id}/meters/{id}"),
+    ("POST", "/licenses/{id}/meters/{id}/actions/reset"),
+    ("POST", "/machines/{id}/actions/increment-meter"),
+    ("POST", "/machines/{id}/actions/decrement-meter"),
 ];
 
 /// Collection reads: they parse `page[…]` / `limit`.
@@ -293,6 +300,13 @@ fn bodies(ty: &str) -> Vec<Vec<u8>> {
         json!({"meta": {"key": "x", "scope": {"fingerprint": ["a"], "product": {}, "user": 1, "blob": "x".repeat(60_000)}}}),
         json!({"meta": {"key": "x", "scope": {"fingerprints": vec!["f"; 5000]}}}),
         json!({"meta": {"encrypt": "yes", "ttl": "forever", "include": [1, {}], "algorithm": 5}}),
+        // Meter attributes (issue 10 §2).
+        json!({"data": {"type": "meters", "attributes": {"name": "../x", "allowedUses": 1e308, "floating": null, "visible": "x"}}}),
+        json!({"data": {"type": "meters", "attributes": {"name": "m".repeat(5000), "allowedUses": -9223372036854775808_i64}}}),
+        json!({"meta": {"name": ["m"], "increment": 0, "decrement": 1e300}}),
+        // Activation rules (issue 10 §4).
+        json!({"data": {"type": ty, "attributes": {"allowedIpRanges": ["::ffff:1.2.3.4/129", "1.2.3.4/-0", "%00", 7, null], "allowedCountries": "US", "vmName": {}, "container": "yes"}}}),
+        json!({"data": {"type": ty, "attributes": {"disallowedCountries": vec!["ÜS"; 200], "allowedClockOffset": 1e99, "allowedDeactivations": -2, "allowVmActivation": 1}}}),
     ] {
         v.push(doc.to_string().into_bytes());
     }

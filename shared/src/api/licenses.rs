@@ -59,6 +59,10 @@ pub fn license(l: &LicenseRow, now: Millis) -> ResourceObject {
         .attr("lastCheckOut", ts(l.last_check_out_at))
         .attr("permissions", json!([]))
         .attr("metadata", Value::Object(json_object(&l.metadata)))
+        .attr("meterAttributes", crate::domain::meters::render_license(l.meters.as_deref()))
+        // Activation rules (issue 10 §4): the effective values (override, else policy).
+        .attrs(l.activation_rules().map(|r| r.render()).unwrap_or_default())
+        .attr("deactivations", l.deactivations)
         .timestamps(l.created_at, l.updated_at)
         .to_one("product", "products", Some(&l.product_id))
         .to_one("policy", "policies", Some(&l.policy_id))

@@ -187,6 +187,9 @@ pub struct PolicyConfig {
     pub maintenance_duration: Option<i64>,
     /// Extension (Cryptlex): how long before expiry `license.expiring-soon` fires, in seconds.
     pub expiring_soon_event_offset: i64,
+    /// Extension (Cryptlex, issue 10 §4): activation rules, flattened into the attributes.
+    #[serde(flatten)]
+    pub activation_rules: super::activation_rules::ActivationRules,
 }
 
 impl Default for PolicyConfig {
@@ -237,6 +240,7 @@ impl Default for PolicyConfig {
             check_in_interval_count: None,
             maintenance_duration: None,
             expiring_soon_event_offset: DEFAULT_EXPIRING_SOON_OFFSET_SECS,
+            activation_rules: super::activation_rules::ActivationRules::default(),
         }
     }
 }
@@ -415,6 +419,9 @@ impl PolicyConfig {
         for (key, value) in &taken {
             next.set(key, value)?;
         }
+        // Activation rules (issue 10 §4): `null` puts a rule back to its default.
+        let (rules, nulls) = super::activation_rules::take(attrs)?;
+        next.activation_rules = super::activation_rules::apply_to_policy(&next.activation_rules, &rules, &nulls);
         if creating {
             if !next.floating && next.max_machines.is_none() {
                 next.max_machines = Some(1);

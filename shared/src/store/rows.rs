@@ -202,9 +202,29 @@ pub struct LicenseRow {
     pub machines_memory: i64,
     pub machines_disk: i64,
     pub first_activated_at: Option<Millis>,
+    /// Its meter attributes as a JSON array text (issue 10 §2).
+    #[serde(default)]
+    pub meters: Option<String>,
+    /// Its activation-rule overrides, JSON (issue 10 §4, migration 0012; NULL: the policy's).
+    #[serde(default)]
+    pub activation_rules: Option<String>,
+    /// Deactivations made, counted against `allowedDeactivations` (migration 0012).
+    #[serde(default)]
+    pub deactivations: i64,
 }
 
 impl LicenseRow {
+    /// Its effective activation rules: its overrides over its policy's (issue 10 §4).
+    ///
+    /// # Errors
+    /// 500 when the stored overrides do not decode (fail closed).
+    pub fn activation_rules(&self) -> crate::Result<crate::domain::activation_rules::ActivationRules> {
+        use crate::domain::activation_rules::{effective, Overrides};
+        let o =
+            Overrides::decode(self.activation_rules.as_deref()).map_err(|e| crate::Error::internal(format!("license {} activation rules: {e}", self.id)))?;
+        Ok(effective(&self.config().activation_rules, &o))
+    }
+
     /// The policy's rules.
     pub fn config(&self) -> crate::domain::policy::PolicyConfig {
         decode_config(&self.policy_config)
@@ -265,6 +285,15 @@ pub struct MachineRow {
     /// The license's `maxProcesses` override.
     #[serde(default)]
     pub license_max_processes: Option<i64>,
+    /// Its meter uses as a JSON array text (issue 10 §2; absent from `RETURNING *` rows).
+    #[serde(default)]
+    pub meters: Option<String>,
+    /// Client-reported virtual machine name (issue 10 §4, migration 0012).
+    #[serde(default)]
+    pub vm_name: Option<String>,
+    /// Client-reported container flag (issue 10 §4, migration 0012).
+    #[serde(default)]
+    pub container: Option<i64>,
 }
 
 impl MachineRow {

@@ -2,6 +2,7 @@
 
 mod access;
 mod accounts;
+mod activation_rules;
 mod auth;
 mod conflicts;
 mod distribution;
@@ -16,6 +17,7 @@ mod lifecycle;
 mod lifecycle_scale;
 mod limits;
 mod machines;
+mod meters;
 mod no_panic;
 mod no_panic_engines;
 mod offline;

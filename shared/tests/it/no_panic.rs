@@ -16,7 +16,7 @@ use shared::service::catalogue::{entitlements, groups, policies, products};
 use shared::service::distribution;
 use shared::service::fleet::{components, machines, processes};
 use shared::service::identity::{accounts, auth, passwords, second_factors, tokens, users};
-use shared::service::licensing::{activation, checkout, licenses, usage, validation};
+use shared::service::licensing::{activation, checkout, licenses, meters, usage, validation};
 use shared::service::lifecycle::webhooks;
 
 use crate::support::{block, Env};
@@ -112,6 +112,18 @@ const KEYS: &[&str] = &[
     "license",
     "product",
     "machine",
+    // Meter attributes and activation rules (issue 10 §2, §4).
+    "allowedUses",
+    "visible",
+    "allowedIpRanges",
+    "allowedCountries",
+    "disallowedCountries",
+    "allowVmActivation",
+    "allowContainerActivation",
+    "allowedClockOffset",
+    "allowedDeactivations",
+    "vmName",
+    "container",
     "data",
     "type",
     "id",
@@ -139,6 +151,7 @@ const TYPES: &[&str] = &[
     "artifacts",
     "packages",
     "constraints",
+    "meters",
     "bogus",
 ];
 
@@ -244,6 +257,15 @@ fn parse_everything(b: &[u8]) {
     client(components::parse(b));
     client(entitlements::parse_identifiers(b, "entitlements"));
     client(usage::parse_amount(b, "increment"));
+    // Meter attributes (issue 10 §2).
+    for creating in [true, false] {
+        client(meters::parse(b, creating));
+    }
+    client(meters::parse_step(b, "increment"));
+    client(meters::parse_step(b, "decrement"));
+    if let Some(Value::Object(mut attrs)) = parse_body(b).ok().and_then(|m| m.get("data").and_then(|d| d.get("attributes")).cloned()) {
+        client(shared::domain::activation_rules::take(&mut attrs));
+    }
     client(validation::parse_validate_key(b));
     client(validation::parse_validate(b, "id", false));
     // distribution (issue 9)
@@ -296,6 +318,11 @@ proptest! {
         let _ = webhooks::check_url(&s, false);
         let _ = shared::api::api_version(Some(&s));
         let _ = signature::check_accept_signature(Some(&s), "acct");
+        // Meter attributes and activation rules (issue 10 §2, §4).
+        let _ = shared::domain::meters::check_name(&s);
+        let _ = shared::domain::activation_rules::parse_cidr(&s).map(|c| c.contains(std::net::Ipv4Addr::LOCALHOST.into()));
+        let _ = shared::domain::activation_rules::parse_country(&s);
+        let _ = shared::domain::activation_rules::parse_clock(Some(&s));
     }
 
     #[test]

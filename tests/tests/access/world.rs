@@ -94,6 +94,8 @@ impl World {
         set(&mut w, "LA_KEY", &la["attributes"]["key"]);
         let ma = w.machine(w.id("LA"));
         set(&mut w, "MA", &ma["id"]);
+        // Meter attributes (issue 10 §2): meter "m" (unlimited) on LA.
+        w.admin_post(&format!("/licenses/{}/meters", w.id("LA")), json!({"data":{"type":"meters","attributes":{"name":"m","allowedUses":-1}}}));
         let pr = w.admin_post(
             "/processes",
             json!({"data":{"type":"processes","attributes":{"pid":"1"},"relationships":{"machine":{"data":{"type":"machines","id":w.id("MA")}}}}}),
@@ -193,6 +195,12 @@ impl World {
                 l
             }
             "M" => id(self.machine(la)),
+            // Meter attributes (issue 10 §2): a license with meter "m".
+            "LM" => {
+                let l = id(self.license(self.id("POLA"), u));
+                self.admin_post(&format!("/licenses/{l}/meters"), json!({"data":{"type":"meters","attributes":{"name":"m","allowedUses":1}}}));
+                l
+            }
             "PR" => id(self.admin_post(
                 "/processes",
                 json!({"data":{"type":"processes","attributes":{"pid":uniq()},"relationships":{"machine":{"data":{"type":"machines","id":ma}}}}}),

@@ -12,6 +12,7 @@ use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::clock::{iso8601, parse_iso8601, Millis};
 use crate::crypto::{keys, license_key};
+use crate::domain::activation_rules;
 use crate::domain::license::LicenseStatus;
 use crate::domain::policy::{INT4_MAX, MAX_SAFE_INT};
 use crate::domain::strategy::{ExpirationBasis, Scheme};
@@ -39,6 +40,8 @@ pub struct LicenseInput {
     policy: Field<String>,
     owner: Field<String>,
     group: Field<String>,
+    /// Activation-rule overrides sent, and the rules sent as `null` (issue 10 §4).
+    rules: (activation_rules::Overrides, Vec<&'static str>),
 }
 
 /// Parses a license document (create or update).
@@ -61,6 +64,7 @@ pub fn parse(body: &[u8], creating: bool) -> Result<LicenseInput> {
     }
     l.metadata = r.attrs.object("metadata")?;
     r.attrs.raw("permissions");
+    l.rules = activation_rules::take_with(|k| r.attrs.raw(k))?;
     l.policy = r.rels.one("policy", "policies")?;
     l.owner = r.rels.one("owner", "users")?;
     if !l.owner.is_present() {
@@ -305,6 +309,9 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
         ),
     ];
     stmts.extend(crate::service::licensing::maintenance::initial_stmt(caller.account_id(), &id, &cfg, now));
+    if !input.rules.0.is_empty() {
+        stmts.push(rules_stmt(caller, &id, &input.rules.0, now)?);
+    }
     // The insert is `ON CONFLICT DO NOTHING`: no row means a conflict (or the policy went away),
     // found positively below; any other store error is a 500, never a client error.
     if app.db.batch(stmts).await?.first().map_or(0, |r| r.changes) != 1 {
@@ -317,6 +324,12 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
         });
     }
     find(app, caller.account_id(), &id).await?.ok_or_else(|| Error::internal("license vanished after insert"))
+}
+
+/// Writes license `id`'s activation-rule overrides (issue 10 §4; none: NULL).
+fn rules_stmt(caller: &Caller, id: &str, rules: &activation_rules::Overrides, now: Millis) -> Result<Stmt> {
+    let text = if rules.is_empty() { Value::Null } else { serde_json::to_string(rules).map_err(Error::internal)?.into() };
+    Ok(Stmt::new(sql::activation_rules::SET_LICENSE_RULES, vec![caller.account_id().into(), id.into(), text, now.into()]))
 }
 
 /// Updates name, expiry, protection, limit overrides and metadata.
@@ -348,6 +361,11 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     ];
     if expiry != l.expiry {
         stmts.push(events::record_if_changed(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, expiry)));
+    }
+    let stored = activation_rules::Overrides::decode(l.activation_rules.as_deref()).map_err(Error::internal)?;
+    let rules = activation_rules::apply_to_license(&stored, &input.rules.0, &input.rules.1);
+    if rules != stored {
+        stmts.push(rules_stmt(caller, &l.id, &rules, app.now())?);
     }
     app.db.batch(stmts).await?;
     reload(app, caller, &l.id).await

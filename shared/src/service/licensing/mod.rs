@@ -7,6 +7,7 @@ pub mod licensees;
 pub mod licenses;
 pub mod machine_relations;
 pub mod maintenance;
+pub mod meters;
 pub mod related;
 pub mod relations;
 pub mod usage;
