@@ -41,6 +41,10 @@ pub struct Req {
     pub bookmark: Option<String>,
     /// `Prefer` (distribution: `no-redirect`, `no-download`).
     pub prefer: Option<String>,
+    // package engines (issue 9)
+    /// `Accept` (PEP 691 and OCI manifest negotiation).
+    pub accept: Option<String>,
+    // end package engines
     /// Activation rules (issue 10 §4): `request.cf.country`, the test-only
     /// `Latchkey-Test-Country` header (honoured only when `ENVIRONMENT=test`, see [`Req::country`])
     /// and the client's clock (`Latchkey-Client-Clock`).
@@ -170,6 +174,7 @@ pub async fn read(mut req: worker::Request) -> Result<Req, shared::Error> {
         user_agent: get("user-agent"),
         bookmark: get("latchkey-d1-bookmark"),
         prefer: get("prefer"),
+        accept: get("accept"),
         cf_country: req.cf().and_then(worker::Cf::country),
         test_country: get("latchkey-test-country"),
         client_clock: get("latchkey-client-clock"),

@@ -85,6 +85,8 @@ pub fn signed_with(
         return streamed(content_type, &extra, headers, who, version, request_id, body);
     }
     let (status, ct, extra, body) = parts(reply);
+    // A HEAD answer carries no body (package engines, issue 9): sign the empty one it sends.
+    let body = if req.method == "HEAD" { Vec::new() } else { body };
     let signing = js_sys::Date::now();
     let sig = signature::sign(key, who.account_id, &req.method, &req.target, &req.host, now_ms, &body);
     let sign_ms = js_sys::Date::now() - signing;

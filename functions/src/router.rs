@@ -99,6 +99,22 @@ pub async fn handle(env: &AppEnv, ctx: &Context, req: Req, rid: &str) -> Respons
             Err(e) => respond::unsigned(respond::error(&e, rid), rid),
         },
         ["v1", rest @ ..] => scoped(app, env, ctx, &req, None, rest, rid).await,
+        // package engines (issue 9): OCI clients address the registry at the host's `/v2/`:
+        // the ping, then `/v2/{account}/{package}/…` (Keygen's multiplayer image name) or
+        // `/v2/{package}/…` (the configured account, like bare `/v1`).
+        ["v2"] => respond::unsigned(crate::endpoints::distribution::engines::oci::ping(req.authorization.as_deref()), rid),
+        ["v2", account, package, kind, tail @ ..] if matches!(*kind, "manifests" | "blobs" | "tags") => {
+            let rest: Vec<&str> = ["engines", "oci", package, kind].into_iter().chain(tail.iter().copied()).collect();
+            match routes::decode_all(&[account]) {
+                Ok(id) => scoped(app, env, ctx, &req, id.first().map(String::as_str), &rest, rid).await,
+                Err(e) => respond::unsigned(respond::error(&e, rid), rid),
+            }
+        }
+        ["v2", package, tail @ ..] => {
+            let rest: Vec<&str> = ["engines", "oci", package].into_iter().chain(tail.iter().copied()).collect();
+            scoped(app, env, ctx, &req, None, &rest, rid).await
+        }
+        // end package engines
         _ => respond::unsigned(respond::error(&routes::not_found(), rid), rid),
     }
 }

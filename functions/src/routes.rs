@@ -14,6 +14,7 @@ use shared::error::{Code, Error};
 
 use crate::endpoints::catalogue::maintenance_policies;
 use crate::endpoints::catalogue::{entitlements, groups, policies, products};
+use crate::endpoints::distribution::engines::{npm, oci, pypi, rubygems};
 use crate::endpoints::distribution::{artifacts, packages, raw_tauri, related as dist_related, releases};
 use crate::endpoints::fleet::{components, machines, processes};
 use crate::endpoints::identity::{accounts, passwords, profiles, second_factors, tokens, users};
@@ -77,6 +78,7 @@ const GET: &[&str] = &["GET"];
 const POST: &[&str] = &["POST"];
 const DELETE: &[&str] = &["DELETE"];
 const UPDATE: &[&str] = &["PATCH", "PUT"];
+const READ: &[&str] = &["GET", "HEAD"];
 
 /// Every account-scoped endpoint, in precedence order.
 pub static ROUTES: &[Route] = &[
@@ -246,6 +248,22 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/users/{id}/tokens/{token}", h!(|cx, p| related::member(cx, "user-token", p.at(0), p.at(1)))),
     r(GET, "/webhook-endpoints/{id}/product", h!(|cx, p| webhook_relations::endpoint_product(cx, p.at(0)))),
     r(GET, "/webhook-events/{id}/webhookEndpoint", h!(|cx, p| webhook_relations::event_endpoint(cx, p.at(0)))),
+    // Package engines (issue 9): PyPI, npm, OCI read side (also at the host's `/v2/`, mapped by
+    // the router). Each lists what the download access rule lets the caller fetch.
+    r(GET, "/engines/pypi/simple", h!(|cx, _| pypi::index(cx))),
+    r(GET, "/engines/pypi/simple/{project}", h!(|cx, p| pypi::project(cx, p.at(0)))),
+    r(POST, "/engines/npm/-/npm/v1/security/advisories/bulk", h!(|_cx, _| async { npm::gone() })),
+    r(POST, "/engines/npm/-/npm/v1/security/audits/quick", h!(|_cx, _| async { npm::gone() })),
+    r(GET, "/engines/npm/{package}", h!(|cx, p| npm::packument(cx, p.at(0)))),
+    r(GET, "/engines/npm/{scope}/{name}", h!(|cx, p| npm::scoped(cx, p.at(0), p.at(1)))),
+    r(READ, "/engines/oci/{package}/manifests/{reference}", h!(|cx, p| oci::manifest(cx, p.at(0), p.at(1)))),
+    r(READ, "/engines/oci/{package}/blobs/{digest}", h!(|cx, p| oci::blob(cx, p.at(0), p.at(1)))),
+    r(GET, "/engines/oci/{package}/tags/list", h!(|cx, p| oci::tags(cx, p.at(0)))),
+    r(GET, "/engines/rubygems/versions", h!(|cx, _| rubygems::versions(cx))),
+    r(GET, "/engines/rubygems/names", h!(|cx, _| rubygems::names(cx))),
+    r(GET, "/engines/rubygems/info/{gem}", h!(|cx, p| rubygems::info(cx, p.at(0)))),
+    r(GET, "/engines/rubygems/gems/{file}", h!(|cx, p| rubygems::gem(cx, p.at(0)))),
+    // end package engines
     // Meter attributes (issue 10 §2).
     r(POST, "/licenses/{id}/meters", h!(|cx, p| meters::create(cx, p.at(0)))),
     r(UPDATE, "/licenses/{id}/meters/{name}", h!(|cx, p| meters::update(cx, p.at(0), p.at(1)))),

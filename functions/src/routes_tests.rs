@@ -80,7 +80,8 @@ fn rows_are_well_formed() {
         assert!(r.pattern.starts_with('/'), "{}", r.pattern);
         assert!(!r.methods.is_empty(), "{}", r.pattern);
         for m in r.methods {
-            assert!(["GET", "POST", "PUT", "PATCH", "DELETE"].contains(m), "{m} {}", r.pattern);
+            // HEAD: the OCI registry's manifests and blobs (package engines, issue 9).
+            assert!(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"].contains(m), "{m} {}", r.pattern);
         }
     }
 }

@@ -191,6 +191,10 @@ error_codes! {
     Internal,               500, "INTERNAL_ERROR",          "Internal server error";
     /// 503: a binding or secret is missing from the deployment.
     ConfigInvalid,          503, "CONFIG_INVALID",          "Service unavailable";
+    // package engines (issue 9)
+    /// 406: `Accept` admits no representation the engine serves (PEP 691, OCI manifests).
+    NotAcceptable,          406, "NOT_ACCEPTABLE",          "Not acceptable";
+    // end package engines
 }
 
 /// Where in the request an error points.

@@ -34,6 +34,25 @@ const DIST_DOWNLOAD: [u16; 8] = [303, 303, 404, 303, 303, 303, 404, 404];
 
 /// THE table.
 const ROWS: &[Row] = &[
+    // package engines (issue 9), first: later rows make user V a licensee of product A licenses
+    // (`{LU*}`). The download rule on product A's packages (LICENSED). Lists are
+    // scoped (anonymous sees the OPEN ones: none here); a package the bearer may not see is 404,
+    // 401 for anonymous. 406: allowed, then this client's JSON:API Accept names no representation
+    // PyPI or OCI serve (the access answer comes first). Downloads are 303 to signed links.
+    ("GET", "/engines/pypi/simple", "", [406; 8]),
+    ("GET", "/engines/pypi/simple/{ENG_PYPI}", "", [406, 406, 404, 406, 404, 406, 404, 401]),
+    ("GET", "/engines/npm/{ENG_NPM}", "", R),
+    ("GET", "/engines/oci/{ENG_OCI}/manifests/v1", "", [406, 406, 404, 406, 404, 406, 404, 401]),
+    // (HEAD shares each OCI row's handler and decision; without a body it is tested in engines.rs.)
+    ("GET", "/engines/oci/{ENG_OCI}/blobs/{ENG_BLOB}", "", [303, 303, 404, 303, 404, 303, 404, 401]),
+    ("GET", "/engines/oci/{ENG_OCI}/tags/list", "", R),
+    ("GET", "/engines/rubygems/versions", "", [200; 8]),
+    ("GET", "/engines/rubygems/names", "", [200; 8]),
+    ("GET", "/engines/rubygems/info/{ENG_GEM}", "", R),
+    ("GET", "/engines/rubygems/gems/{ENG_GEMFILE}", "", [303, 303, 404, 303, 404, 303, 404, 401]),
+    ("POST", "/engines/npm/-/npm/v1/security/advisories/bulk", "", [410; 8]),
+    ("POST", "/engines/npm/-/npm/v1/security/audits/quick", "", [410; 8]),
+    // end package engines
     // Identity
     ("GET", "", "", ADMIN),
     ("PATCH", "", r#"{"data":{"type":"accounts","attributes":{"metadata":{"tag":"{uniq}"}}}}"#, ADMIN),

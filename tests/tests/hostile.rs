@@ -16,6 +16,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/tokens"),
     ("PATCH", "/tokens/{id}"),
     ("POST", "/products"),
+    // package engines (issue 9): npm's audit endpoints (410), pushes to the registry (405).
+    ("POST", "/engines/npm/-/npm/v1/security/advisories/bulk"),
+    ("POST", "/engines/npm/-/npm/v1/security/audits/quick"),
+    ("PUT", "/engines/oci/{id}/manifests/latest"),
+    ("POST", "/engines/oci/{id}/blobs/uploads"),
+    // end package engines
     ("PATCH", "/products/{id}"),
     ("POST", "/products/{id}/tokens"),
     ("POST", "/policies"),
@@ -174,6 +180,19 @@ const LISTS: &[&str] = &[
 /// Read routes, for hostile query strings.
 const READS: &[&str] = &[
     "",
+    // package engines (issue 9)
+    "/engines/pypi/simple",
+    "/engines/pypi/simple/{id}",
+    "/engines/npm/{id}",
+    "/engines/npm/@scope/{id}",
+    "/engines/oci/{id}/manifests/latest",
+    "/engines/oci/{id}/blobs/sha256:0000000000000000000000000000000000000000000000000000000000000000",
+    "/engines/oci/{id}/tags/list",
+    "/engines/rubygems/versions",
+    "/engines/rubygems/names",
+    "/engines/rubygems/info/{id}",
+    "/engines/rubygems/gems/{id}-1.0.0.gem",
+    // end package engines
     "/profile",
     "/me",
     "/event-logs",

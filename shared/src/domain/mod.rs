@@ -5,6 +5,7 @@ pub mod activation_rules_input;
 pub mod duration;
 // Exports.
 pub mod csv;
+pub mod engines;
 pub mod heartbeat;
 pub mod license;
 pub mod meters;

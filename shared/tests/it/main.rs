@@ -7,6 +7,7 @@ mod activation_rules;
 mod auth;
 mod conflicts;
 mod distribution;
+mod engines;
 mod entitlements;
 // Exports.
 mod exports;
@@ -24,6 +25,7 @@ mod machines;
 mod maintenance_policies;
 mod meters;
 mod no_panic;
+mod no_panic_engines;
 mod offline;
 mod outbox;
 mod parity;

@@ -6,6 +6,10 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use e2e::{server, Client, Resp, TestAccount};
+
+// package engines (issue 9)
+#[path = "engines.rs"]
+mod engines;
 use serde_json::{json, Value};
 
 /// The account, its fixtures and a token per bearer.
@@ -175,6 +179,11 @@ impl World {
         w.ids.insert("SLA", sl.json["data"][0]["id"].as_str().unwrap_or_else(|| panic!("no subscription log: {}", sl.json)).to_owned());
         let mpa = w.maintenance_policy();
         set(&mut w, "MPA", &mpa["id"]);
+        // package engines (issue 9)
+        for (k, v) in engines::fixtures(&w, w.id("PA")) {
+            w.ids.insert(k, v);
+        }
+        // end package engines
         w.tokens = [Some(w.acct.admin_token.clone()), Some(pa_token), Some(pb_token), Some(u_token), Some(v_token), Some(la_token), Some(lb_token), None];
         w
     }

@@ -2,6 +2,7 @@
 //! transfer links that move artifact bytes between clients and R2.
 
 pub mod artifacts;
+pub mod engines;
 pub mod packages;
 pub mod raw_tauri;
 pub mod related;

@@ -7,6 +7,7 @@
 pub mod artifacts;
 pub mod constraints;
 pub mod derived;
+pub mod engines;
 pub mod packages;
 pub mod raw;
 pub mod relations;

@@ -73,7 +73,9 @@ pub fn parse(body: &[u8], creating: bool) -> Result<PackageInput> {
         }
     }
     if let Field::Set(k) = &p.key {
-        if k.len() > 255 || is_uuid(k) || k == "action" || k == "actions" || k.contains('/') {
+        // A `/` only as npm's scope separator (`@scope/name`, issue 9 package engines).
+        let slash_ok = k.starts_with('@') && k.matches('/').count() == 1;
+        if k.len() > 255 || is_uuid(k) || k == "action" || k == "actions" || (k.contains('/') && !slash_ok) {
             return Err(Error::attribute("key", AttrFault::Invalid, "must be 1 to 255 characters, not a UUID, not reserved"));
         }
     }

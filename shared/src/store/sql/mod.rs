@@ -92,6 +92,7 @@ macro_rules! machine_meters_json {
 pub mod accounts;
 // distribution (issue 9)
 pub mod artifacts;
+pub mod engines;
 pub mod packages;
 pub mod releases;
 // end distribution
