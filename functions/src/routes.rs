@@ -246,6 +246,8 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/webhook-events/{id}", h!(|cx, p| webhooks::show_event(cx, p.at(0)))),
     r(DELETE, "/webhook-events/{id}", h!(|cx, p| webhooks::delete_event(cx, p.at(0)))),
     r(POST, "/webhook-events/{id}/actions/retry", h!(|cx, p| webhooks::retry_event(cx, p.at(0)))),
+    // OpenAPI document (generated from this table).
+    r(GET, "/openapi.json", h!(|cx, _| crate::openapi::serve(cx))),
 ];
 
 /// What the table answers for a method and decoded path.

@@ -190,6 +190,8 @@ actions! {
     MachineOwnerChange => "PUT /machines/{id}/owner",
     MachineHeartbeat => "POST /machines/{id}/actions/ping|reset, /processes/{id}/actions/ping",
     WebhookManage => "/webhook-endpoints and /webhook-events",
+    // OpenAPI document.
+    OpenApiRead => "GET /openapi.json (the API's description, no account data: anyone)",
 }
 
 /// THE table: what `action` grants a bearer of `kind`. Admins may do everything; anonymous
@@ -200,6 +202,8 @@ pub const fn scope(action: Action, kind: Kind) -> Scope {
     use Scope::{Any, Nobody, Open, Own};
     match (action, kind) {
         (A::LicenseValidateKey, _) => Any,
+        // OpenAPI document: it describes the API, not the account, like Keygen's public docs.
+        (A::OpenApiRead, _) => Any,
         // Keygen's passwords controller and `Users::PasswordPolicy` (the user itself, or anonymous).
         (A::PasswordResetRequest, _) | (A::PasswordReset, K::Anonymous) => Any,
         (A::PasswordReset | A::PasswordUpdate, K::Admin | K::User) => Own,
@@ -337,8 +341,8 @@ mod tests {
         for &a in Action::ALL {
             for o in [Ownership::Own, Ownership::OwnLocked, Ownership::Foreign, Ownership::None] {
                 let d = decide(a, Kind::Anonymous, o);
-                if matches!(a, Action::LicenseValidateKey | Action::PasswordResetRequest | Action::PasswordReset) {
-                    // Anonymous by design: validate-key and the password-reset routes.
+                if matches!(a, Action::LicenseValidateKey | Action::PasswordResetRequest | Action::PasswordReset | Action::OpenApiRead) {
+                    // Anonymous by design: validate-key, the password-reset routes, the OpenAPI document.
                     assert_eq!(d, Allow);
                 } else {
                     assert_eq!(d, Unauthorized, "{a:?} {o:?}");
