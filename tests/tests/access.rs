@@ -277,6 +277,8 @@ const ROWS: &[Row] = &[
     ("GET", "/users/{U}/tokens/{TPA}", "", [404, 404, 404, 404, 404, 403, 403, 401]), // not U's token
     ("GET", "/webhook-endpoints/{W}/product", "", ADMIN),
     ("GET", "/webhook-events/{NONE}/webhookEndpoint", "", [404, 403, 403, 403, 403, 403, 403, 401]),
+    // OpenAPI document: anyone (it describes the API, no account data).
+    ("GET", "/openapi.json", "", [200; 8]),
 ];
 
 #[test]

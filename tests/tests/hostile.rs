@@ -177,6 +177,8 @@ const READS: &[&str] = &[
     "/products/{id}/licenses/{id}",
     "/groups/{id}/machines/{id}",
     "/users/{id}/tokens/{id}",
+    // OpenAPI document (ignores the query; anonymous too).
+    "/openapi.json",
 ];
 
 /// Pagination with bad values: a 4xx on every list.

@@ -106,11 +106,13 @@ fn conforms(doc: &Value, account: &TestAccount, pattern: &str, path: &str) -> us
     fits(doc, &r.json, schema, path, &mut why);
     let items = match &r.json["data"] {
         Value::Array(a) => a.clone(),
+        Value::Null => vec![],
         d => vec![d.clone()],
     };
     for item in &items {
         let ty = item["type"].as_str().unwrap_or_default();
-        let name: String = ty.split('-').map(|p| p[..1].to_uppercase() + &p[1..]).collect::<String>() + "Resource";
+        let name: String =
+            ty.split('-').map(|p| p.get(..1).unwrap_or_default().to_uppercase() + p.get(1..).unwrap_or_default()).collect::<String>() + "Resource";
         let props = &doc["components"]["schemas"][&name]["properties"]["attributes"]["properties"];
         assert!(props.is_object(), "{ty} has no schema {name}");
         for k in item["attributes"].as_object().into_iter().flat_map(|o| o.keys()) {
@@ -135,7 +137,7 @@ fn real_resources_fit_the_published_schemas() {
     let product = post("/products", json!({"data":{"type":"products","attributes":{"name":"App","platforms":["linux"]}}}));
     let policy = post(
         "/policies",
-        json!({"data":{"type":"policies","attributes":{"name":"Pro","maxMachines":2,"requireHeartbeat":true,"heartbeatDuration":600},
+        json!({"data":{"type":"policies","attributes":{"name":"Pro","floating":true,"maxMachines":2,"requireHeartbeat":true,"heartbeatDuration":600},
             "relationships":{"product":{"data":{"type":"products","id":product}}}}}),
     );
     let user = post("/users", json!({"data":{"type":"users","attributes":{"email":"u@example.com","firstName":"U"}}}));

@@ -109,8 +109,8 @@ fn operation(method: &str, pattern: &str) -> Value {
         .split('/')
         .filter_map(|seg| seg.strip_prefix('{').and_then(|p| p.strip_suffix('}')))
         .map(|name| {
-            // `.` and `..` are not ids: URL parsers fold them into the path.
-            json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "minLength": 1, "not": {"enum": [".", ".."]}}})
+            // `.` and `..` are not ids (URL parsers fold them into the path): at least one other character.
+            json!({"name": name, "in": "path", "required": true, "schema": {"type": "string", "minLength": 1, "pattern": "[^.]"}})
         })
         .collect();
     if s.paginated {
