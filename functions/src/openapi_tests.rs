@@ -159,3 +159,48 @@ fn fits(v: &Value, s: &Value) -> bool {
         _ => true,
     }
 }
+
+/// A new row is described from its pattern alone: what a distribution, trials or meters row
+/// would get before anyone writes a descriptor for it.
+#[test]
+fn new_rows_get_conservative_shapes_from_their_patterns() {
+    use super::shape::{derive, Body};
+    let s = |m: &str, p: &str| {
+        let s = derive(m, p);
+        (s.status, s.body, s.request, s.paginated)
+    };
+    // Unknown types: generic resources, the Keygen statuses of their shape.
+    assert_eq!(s("GET", "/releases"), (200, Body::List(None), None, true));
+    assert_eq!(s("POST", "/releases"), (201, Body::One(None, false), None, false));
+    assert!(derive("POST", "/releases").optional_body);
+    assert_eq!(s("GET", "/releases/{id}"), (200, Body::One(None, false), None, false));
+    assert_eq!(s("PATCH", "/releases/{id}"), (200, Body::One(None, false), None, false));
+    assert_eq!(s("DELETE", "/releases/{id}"), (204, Body::Empty, None, false));
+    assert_eq!(s("POST", "/releases/{id}/actions/yank"), (200, Body::Any, None, false));
+    assert_eq!(s("GET", "/releases/{id}/artifacts"), (200, Body::Any, None, true));
+    assert_eq!(s("PUT", "/releases/{id}/constraints"), (200, Body::Any, None, false));
+    // Known types: typed by their descriptor.
+    assert_eq!(s("GET", "/licenses"), (200, Body::List(Some("licenses")), None, true));
+    assert_eq!(s("POST", "/licenses"), (201, Body::One(Some("licenses"), false), Some("licenses"), false));
+    assert_eq!(s("PUT", "/licenses/{id}"), (200, Body::One(Some("licenses"), false), Some("licenses"), false));
+    assert_eq!(s("GET", "/licenses/{id}/machines"), (200, Body::List(Some("machines")), None, true));
+    assert_eq!(s("GET", "/licenses/{id}/owner"), (200, Body::One(Some("users"), true), None, false));
+    assert_eq!(s("GET", "/machines/{id}/processes/{process}"), (200, Body::One(Some("processes"), false), None, false));
+    assert_eq!(s("POST", "/products/{id}/tokens"), (201, Body::One(Some("tokens"), false), None, false));
+    assert_eq!(s("DELETE", "/licenses/{id}/entitlements"), (204, Body::Empty, None, false));
+    // And the rows whose answer is not their shape's.
+    assert_eq!(s("POST", "/passwords"), (204, Body::Empty, None, false));
+    assert_eq!(s("GET", "/licenses/{id}/actions/check-out").1, Body::Octets);
+    assert_eq!(s("POST", "/webhook-events/{id}/actions/retry").0, 201);
+}
+
+/// Every exception names a row of the table (a removed or renamed row fails here).
+#[test]
+fn every_exception_is_a_row() {
+    for (m, p, _, _) in super::shape::EXCEPTIONS {
+        assert!(ROUTES.iter().any(|r| r.pattern == *p && r.methods.contains(m)), "{m} {p} is not in the route table");
+    }
+    for (m, p) in super::ANONYMOUS.iter().chain([&super::LOGIN]) {
+        assert!(ROUTES.iter().any(|r| r.pattern == *p && r.methods.contains(m)), "{m} {p} is not in the route table");
+    }
+}
