@@ -204,3 +204,16 @@ fn every_exception_is_a_row() {
         assert!(ROUTES.iter().any(|r| r.pattern == *p && r.methods.contains(m)), "{m} {p} is not in the route table");
     }
 }
+
+/// The served text is the document with the caller's account as the server default, whatever
+/// characters the id holds.
+#[test]
+fn the_served_text_names_the_account() {
+    for account in ["9d1e8f0c-0000-4000-8000-000000000001", "a \"quoted\" \\ slug"] {
+        let served: Value = serde_json::from_str(&super::body(account)).unwrap_or_else(|e| panic!("{account}: {e}"));
+        assert_eq!(served["servers"][0]["variables"]["account"]["default"], account);
+        let mut want = document(ROUTES);
+        want["servers"] = super::servers(account);
+        assert_eq!(served, want);
+    }
+}
