@@ -74,7 +74,7 @@ fn servers(account: &str) -> Value {
     ])
 }
 
-/// The OpenAPI document of `table` (without `servers`, which name the caller's account).
+/// The OpenAPI document of `table`; its `servers` name no account (`serve` puts the caller's in).
 pub fn document(table: &[Route]) -> Value {
     let mut paths = Map::new();
     for route in table {
