@@ -36,6 +36,9 @@ pub struct AppEnv {
     /// `LATCHKEY_SERVER_TIMING=1` (dev and bench only; off by default): responses carry the D1
     /// round-trip counts in `Server-Timing`.
     pub server_timing: bool,
+    /// `ENVIRONMENT=test` (the e2e harness only): the test-only `Latchkey-Test-Country` header
+    /// stands in for `request.cf.country` (activation rules, issue 10 §4).
+    pub test: bool,
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
@@ -66,6 +69,7 @@ impl AppEnv {
             jobs,
             webhooks: env.queue("WEBHOOKS").ok().map(std::rc::Rc::new),
             server_timing: text(env, "LATCHKEY_SERVER_TIMING").is_some_and(|v| v == "1" || v == "true"),
+            test: text(env, "ENVIRONMENT").is_some_and(|e| e == "test"),
             rate: crate::rate_limit::Limiters::from_env(env)?,
             kdf: WebCryptoPbkdf2 {
                 iterations: shared::kdf::parse_iterations(text(env, "LATCHKEY_PASSWORD_ITERATIONS").as_deref())

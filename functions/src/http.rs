@@ -35,6 +35,24 @@ pub struct Req {
     pub too_large: bool,
     /// `Latchkey-D1-Bookmark`: a D1 session bookmark for read-your-writes ([`crate::d1`]).
     pub bookmark: Option<String>,
+    /// Activation rules (issue 10 §4): `request.cf.country`, the test-only
+    /// `Latchkey-Test-Country` header (honoured only when `ENVIRONMENT=test`, see [`Req::country`])
+    /// and the client's clock (`Latchkey-Client-Clock`).
+    pub cf_country: Option<String>,
+    pub test_country: Option<String>,
+    pub client_clock: Option<String>,
+}
+
+impl Req {
+    /// The client's country: Cloudflare's `request.cf.country`; under `ENVIRONMENT=test` the
+    /// `Latchkey-Test-Country` header wins (Miniflare's `cf` is one fixed object per Worker).
+    pub fn country(&self, test: bool) -> Option<String> {
+        if test {
+            self.test_country.clone().or_else(|| self.cf_country.clone())
+        } else {
+            self.cf_country.clone()
+        }
+    }
 }
 
 /// What a handler answers.
@@ -133,6 +151,9 @@ pub async fn read(mut req: worker::Request) -> Result<Req, shared::Error> {
         content_type: get("content-type"),
         client_ip: get("cf-connecting-ip"),
         bookmark: get("latchkey-d1-bookmark"),
+        cf_country: req.cf().and_then(worker::Cf::country),
+        test_country: get("latchkey-test-country"),
+        client_clock: get("latchkey-client-clock"),
         too_large,
     })
 }

@@ -12,10 +12,12 @@ use std::pin::Pin;
 
 use shared::error::{Code, Error};
 
+use crate::endpoints::catalogue::maintenance_policies;
 use crate::endpoints::catalogue::{entitlements, groups, policies, products};
 use crate::endpoints::fleet::{components, machines, processes};
 use crate::endpoints::identity::{accounts, passwords, profiles, second_factors, tokens, users};
-use crate::endpoints::licensing::{activation, checkouts, license_actions, licenses, related, relations, validations};
+use crate::endpoints::licensing::subscriptions;
+use crate::endpoints::licensing::{activation, checkouts, license_actions, licenses, meters, related, relations, validations};
 use crate::endpoints::lifecycle::{events, webhook_relations, webhooks};
 use crate::http::Reply;
 use crate::rate_limit::Class;
@@ -236,6 +238,13 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/users/{id}/tokens/{token}", h!(|cx, p| related::member(cx, "user-token", p.at(0), p.at(1)))),
     r(GET, "/webhook-endpoints/{id}/product", h!(|cx, p| webhook_relations::endpoint_product(cx, p.at(0)))),
     r(GET, "/webhook-events/{id}/webhookEndpoint", h!(|cx, p| webhook_relations::event_endpoint(cx, p.at(0)))),
+    // Meter attributes (issue 10 §2).
+    r(POST, "/licenses/{id}/meters", h!(|cx, p| meters::create(cx, p.at(0)))),
+    r(UPDATE, "/licenses/{id}/meters/{name}", h!(|cx, p| meters::update(cx, p.at(0), p.at(1)))),
+    r(DELETE, "/licenses/{id}/meters/{name}", h!(|cx, p| meters::delete(cx, p.at(0), p.at(1)))),
+    r(POST, "/licenses/{id}/meters/{name}/actions/reset", h!(|cx, p| meters::reset(cx, p.at(0), p.at(1)))),
+    r(POST, "/machines/{id}/actions/increment-meter", h!(|cx, p| meters::step(cx, p.at(0), true))),
+    r(POST, "/machines/{id}/actions/decrement-meter", h!(|cx, p| meters::step(cx, p.at(0), false))),
     // Lifecycle.
     r(GET, "/webhook-endpoints", h!(|cx, _| webhooks::list(cx))),
     r(POST, "/webhook-endpoints", h!(|cx, _| webhooks::create(cx))),
@@ -246,6 +255,19 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/webhook-events/{id}", h!(|cx, p| webhooks::show_event(cx, p.at(0)))),
     r(DELETE, "/webhook-events/{id}", h!(|cx, p| webhooks::delete_event(cx, p.at(0)))),
     r(POST, "/webhook-events/{id}/actions/retry", h!(|cx, p| webhooks::retry_event(cx, p.at(0)))),
+    // Subscriptions (issue 10 §5).
+    r(UPDATE, "/licenses/{id}/expires-at", h!(|cx, p| subscriptions::set_expiry(cx, p.at(0)))),
+    r(GET, "/licenses/{id}/subscription-logs", h!(|cx, p| subscriptions::for_license(cx, p.at(0)))),
+    r(GET, "/subscription-logs", h!(|cx, _| subscriptions::list(cx))),
+    r(GET, "/subscription-logs/{id}", h!(|cx, p| subscriptions::show(cx, p.at(0)))),
+    r(POST, "/licenses/{id}/actions/extend-maintenance", h!(|cx, p| subscriptions::extend_maintenance(cx, p.at(0)))),
+    r(UPDATE, "/licenses/{id}/maintenance-policy", h!(|cx, p| subscriptions::set_maintenance_policy(cx, p.at(0)))),
+    r(GET, "/maintenance-policies", h!(|cx, _| maintenance_policies::list(cx))),
+    r(POST, "/maintenance-policies", h!(|cx, _| maintenance_policies::create(cx))),
+    r(GET, "/maintenance-policies/{id}", h!(|cx, p| maintenance_policies::show(cx, p.at(0)))),
+    r(UPDATE, "/maintenance-policies/{id}", h!(|cx, p| maintenance_policies::update(cx, p.at(0)))),
+    r(DELETE, "/maintenance-policies/{id}", h!(|cx, p| maintenance_policies::delete(cx, p.at(0)))),
+    r(UPDATE, "/policies/{id}/maintenance-policy", h!(|cx, p| maintenance_policies::set_for_policy(cx, p.at(0)))),
     // OpenAPI document (generated from this table).
     r(GET, "/openapi.json", h!(|cx, _| crate::openapi::serve(cx))),
 ];

@@ -140,7 +140,7 @@ actions! {
     ProductTokenCreate => "POST /products/{id}/tokens",
     PolicyRead => "GET /policies[/{id}], GET /policies/{id}/entitlements|product|licenses",
     PolicyCreate => "POST /policies (for a product)",
-    PolicyUpdate => "PATCH /policies/{id}, POST|DELETE /policies/{id}/entitlements",
+    PolicyUpdate => "PATCH /policies/{id}, POST|DELETE /policies/{id}/entitlements, PUT /policies/{id}/maintenance-policy",
     PolicyDelete => "DELETE /policies/{id}",
     EntitlementRead => "GET /entitlements[/{id}]",
     EntitlementCreate => "POST /entitlements",
@@ -168,10 +168,10 @@ actions! {
     SecondFactorManage => "POST /users/{id}/second-factors, PATCH|DELETE /users/{id}/second-factors/{id} (with the password or a code)",
     LicenseRead => "GET /licenses[/{id}], its policy, product, group, owner, machines, entitlements and users",
     LicenseCreate => "POST /licenses (for a policy)",
-    LicenseUpdate => "PATCH /licenses/{id}, entitlements, group, licensees",
+    LicenseUpdate => "PATCH /licenses/{id}, entitlements, group, licensees, maintenance policy",
     LicenseDelete => "DELETE /licenses/{id}, DELETE /licenses/{id}/actions/revoke",
     LicenseSuspend => "POST /licenses/{id}/actions/suspend|reinstate",
-    LicenseRenew => "POST /licenses/{id}/actions/renew|renew-maintenance",
+    LicenseRenew => "POST /licenses/{id}/actions/renew|renew-maintenance|extend-maintenance",
     LicensePolicyChange => "PUT /licenses/{id}/policy",
     LicenseOwnerChange => "PUT /licenses/{id}/owner",
     LicenseTokenManage => "GET|POST /licenses/{id}/tokens[/{id}]",
@@ -190,6 +190,17 @@ actions! {
     MachineOwnerChange => "PUT /machines/{id}/owner",
     MachineHeartbeat => "POST /machines/{id}/actions/ping|reset, /processes/{id}/actions/ping",
     WebhookManage => "/webhook-endpoints and /webhook-events",
+    // Meter attributes (issue 10 §2).
+    LicenseMeterManage => "POST /licenses/{id}/meters, PATCH|DELETE /licenses/{id}/meters/{name}, POST /licenses/{id}/meters/{name}/actions/reset",
+    MachineMeterIncrement => "POST /machines/{id}/actions/increment-meter",
+    MachineMeterDecrement => "POST /machines/{id}/actions/decrement-meter",
+    // Subscriptions (issue 10 §5).
+    LicenseExpiryChange => "PATCH|PUT /licenses/{id}/expires-at",
+    SubscriptionLogRead => "GET /subscription-logs[/{id}], GET /licenses/{id}/subscription-logs",
+    MaintenancePolicyRead => "GET /maintenance-policies[/{id}]",
+    MaintenancePolicyCreate => "POST /maintenance-policies (for a product)",
+    MaintenancePolicyUpdate => "PATCH /maintenance-policies/{id}",
+    MaintenancePolicyDelete => "DELETE /maintenance-policies/{id}",
     // OpenAPI document.
     OpenApiRead => "GET /openapi.json (the API's description, no account data: anyone)",
 }
@@ -250,6 +261,16 @@ pub const fn scope(action: Action, kind: Kind) -> Scope {
         (A::MachineRead, K::Product | K::User | K::License) => Own,
         (A::MachineCreate | A::MachineUpdate | A::MachineDelete | A::MachineHeartbeat, K::Product | K::License) => Own,
         (A::MachineCreate | A::MachineUpdate | A::MachineDelete | A::MachineHeartbeat, K::User) => Open,
+        // Meter attributes (issue 10 §2), as Keygen's usage actions: products manage their
+        // licenses' meters; the license itself (the client app) increments; only products
+        // (and admins) decrement, as `decrement-usage`.
+        (A::LicenseMeterManage | A::MachineMeterDecrement, K::Product) => Own,
+        (A::MachineMeterIncrement, K::Product | K::License) => Own,
+        // Subscriptions (issue 10 §5): Cryptlex's admin API; a product for its own licenses.
+        // Users and licenses never (Keygen lets neither change an expiry; logs are audit data).
+        (A::LicenseExpiryChange | A::SubscriptionLogRead, K::Product) => Own,
+        // Maintenance policies are a product's, like its policies.
+        (A::MaintenancePolicyRead | A::MaintenancePolicyCreate | A::MaintenancePolicyUpdate | A::MaintenancePolicyDelete, K::Product) => Own,
         _ => Nobody,
     }
 }

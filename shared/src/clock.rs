@@ -41,7 +41,7 @@ impl Clock for FixedClock {
 pub const DAY_MS: Millis = 86_400_000;
 
 /// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -55,7 +55,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 /// Days since 1970-01-01 from a civil date.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y.rem_euclid(400);

@@ -142,8 +142,30 @@ error_codes! {
     /// 422: Keygen's generic unprocessable entity (check-in not required, detaching what is
     /// not attached), which Keygen renders without a code.
     UnprocessableEntity,    422, "UNPROCESSABLE_ENTITY",    "Unprocessable entity";
-    /// 422: the license's policy has no maintenanceDuration, so maintenance cannot be renewed.
-    PolicyMaintenanceDurationMissing, 422, "POLICY_MAINTENANCE_DURATION_MISSING", "Unprocessable resource";
+    // Meter attributes and activation rules (issue 10 §2, §4; Cryptlex's names).
+    /// 422: the increment would take a meter's `totalUses` past its `allowedUses`.
+    MeterUsesLimitExceeded, 422, "METER_USES_LIMIT_EXCEEDED", "Unprocessable resource";
+    /// 422: the decrement would take the machine's uses of a meter below zero.
+    MeterUsesInvalid,       422, "METER_USES_INVALID",      "Unprocessable resource";
+    /// 422: the license has no meter of that name.
+    MeterNotFound,          422, "METER_NOT_FOUND",         "Unprocessable resource";
+    /// 422: the license already has the most meters it may have.
+    MeterAttributesLimitExceeded, 422, "METER_ATTRIBUTES_LIMIT_EXCEEDED", "Unprocessable resource";
+    /// 422: the client's IP address is outside the policy's `allowedIpRanges`.
+    IpAddressNotAllowed,    422, "IP_ADDRESS_NOT_ALLOWED",  "Unprocessable resource";
+    /// 422: the client's country is not allowed (`allowedCountries` / `disallowedCountries`).
+    CountryNotAllowed,      422, "COUNTRY_NOT_ALLOWED",     "Unprocessable resource";
+    /// 422: the machine reports a virtual machine and `allowVmActivation` is false.
+    VmActivationNotAllowed, 422, "VM_ACTIVATION_NOT_ALLOWED", "Unprocessable resource";
+    /// 422: the machine reports a container and `allowContainerActivation` is false.
+    ContainerActivationNotAllowed, 422, "CONTAINER_ACTIVATION_NOT_ALLOWED", "Unprocessable resource";
+    /// 422: the client's clock differs from the server's by more than `allowedClockOffset`.
+    ClockOffsetExceeded,    422, "CLOCK_OFFSET_EXCEEDED",   "Unprocessable resource";
+    /// 422: the license has used all of its `allowedDeactivations`.
+    DeactivationLimitReached, 422, "DEACTIVATION_LIMIT_REACHED", "Unprocessable resource";
+    /// 422: the license has no maintenance policy, so maintenance cannot be renewed (issue 10 §5;
+    /// replaced POLICY_MAINTENANCE_DURATION_MISSING with the per-policy maintenanceDuration).
+    MaintenancePolicyMissing, 422, "MAINTENANCE_POLICY_MISSING", "Unprocessable resource";
     /// 409: a concurrent change won (retry the request).
     ConcurrentUpdate,       409, "CONFLICT",                "Conflict";
     /// 422: the entity is in a state that forbids the action.

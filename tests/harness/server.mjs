@@ -127,6 +127,20 @@ const RATE_LIMITS = {
 
 const GEO = process.env.LATCHKEY_BENCH_D1_DELAY;
 
+// Dashboard (static assets): wrangler.toml's [assets], when scripts/build-dashboard has built
+// dashboard/build — files under /dashboard/ are served without running the Worker; any other
+// path, and every /v1/* path first, runs the Worker.
+const ASSETS_DIR = join(ROOT, "dashboard/build");
+const ASSETS = existsSync(ASSETS_DIR)
+  ? {
+      assets: {
+        directory: ASSETS_DIR,
+        routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: false, static_routing: { user_worker: ["/v1/*"] } },
+        assetConfig: { html_handling: "auto-trailing-slash", not_found_handling: "none" },
+      },
+    }
+  : {};
+
 const mf = new Miniflare({
   host: "127.0.0.1",
   port: parsePort(), // 0 = the OS picks a free port; mf.ready reports it
@@ -153,6 +167,7 @@ const mf = new Miniflare({
         ],
       }
     : { modules: true, scriptPath: ENTRY, modulesRoot: BUILD, modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }] }),
+  ...ASSETS, // dashboard static assets (see ASSETS above)
   d1Databases: { DB: "latchkey-e2e" },
   kvNamespaces: { LEASES: "leases-e2e" },
   // The webhook queue, as wrangler.toml declares it (producer WEBHOOKS, consumer in this Worker),

@@ -277,6 +277,34 @@ const ROWS: &[Row] = &[
     ("GET", "/users/{U}/tokens/{TPA}", "", [404, 404, 404, 404, 404, 403, 403, 401]), // not U's token
     ("GET", "/webhook-endpoints/{W}/product", "", ADMIN),
     ("GET", "/webhook-events/{NONE}/webhookEndpoint", "", [404, 403, 403, 403, 403, 403, 403, 401]),
+    // Meter attributes (issue 10 §2): products manage their licenses' meters; the license
+    // itself increments; only admins and products decrement (as Keygen's usage actions).
+    ("POST", "/licenses/{LA}/meters", r#"{"data":{"type":"meters","attributes":{"name":"{uniq}","allowedUses":5}}}"#, [201, 201, 404, 403, 403, 403, 403, 401]),
+    ("POST", "/machines/{MA}/actions/increment-meter", r#"{"meta":{"name":"m"}}"#, [200, 200, 404, 403, 403, 200, 404, 401]),
+    ("POST", "/machines/{MA}/actions/decrement-meter", r#"{"meta":{"name":"m"}}"#, PRODUCT),
+    ("PATCH", "/licenses/{LA}/meters/m", r#"{"data":{"type":"meters","attributes":{"visible":false}}}"#, PRODUCT),
+    ("POST", "/licenses/{LA}/meters/m/actions/reset", "", PRODUCT),
+    ("DELETE", "/licenses/{LM*}/meters/m", "", [204, 204, 404, 403, 403, 403, 403, 401]),
+    // Subscriptions (issue 10 §5): admins and the license's product; logs are scoped lists.
+    ("PATCH", "/licenses/{L*}/expires-at", r#"{"meta":{"expiry":"2099-01-01T00:00:00Z"}}"#, PRODUCT),
+    ("PUT", "/licenses/{L*}/expires-at", r#"{"meta":{"expiry":null}}"#, PRODUCT),
+    ("GET", "/licenses/{LA}/subscription-logs", "", PRODUCT),
+    ("GET", "/subscription-logs", "", CATALOGUE),
+    ("GET", "/subscription-logs/{SLA}", "", PRODUCT),
+    // Maintenance policies (issue 10 §5): a product's, like its policies.
+    ("GET", "/maintenance-policies", "", CATALOGUE),
+    (
+        "POST",
+        "/maintenance-policies",
+        r#"{"data":{"type":"maintenance-policies","attributes":{"name":"{uniq}","subscriptionInterval":"P1M"},"relationships":{"product":{"data":{"type":"products","id":"{PA}"}}}}}"#,
+        [201, 201, 422, 403, 403, 403, 403, 401],
+    ),
+    ("GET", "/maintenance-policies/{MPA}", "", PRODUCT),
+    ("PATCH", "/maintenance-policies/{MPA}", r#"{"data":{"type":"maintenance-policies","attributes":{"allowMinorVersionUpdates":false}}}"#, PRODUCT),
+    ("DELETE", "/maintenance-policies/{MP*}", "", [204, 204, 404, 403, 403, 403, 403, 401]),
+    ("PUT", "/policies/{POLA2}/maintenance-policy", r#"{"data":{"type":"maintenance-policies","id":"{MPA}"}}"#, PRODUCT),
+    ("PUT", "/licenses/{L*}/maintenance-policy", r#"{"data":{"type":"maintenance-policies","id":"{MPA}"}}"#, PRODUCT),
+    ("POST", "/licenses/{L*}/actions/extend-maintenance", r#"{"meta":{"duration":"P1D"}}"#, PRODUCT),
     // OpenAPI document: anyone (it describes the API, no account data).
     ("GET", "/openapi.json", "", [200; 8]),
 ];

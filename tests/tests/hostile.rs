@@ -77,7 +77,22 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/webhook-events/{id}/actions/retry"),
     // Relationship writes.
     ("PUT", "/machines/{id}/owner"),
-    ("PUT", "/machines/{id}/group"),
+    // Meter attributes (issue 10 §2).
+    ("POST", "/licenses/{id}/meters"),
+    ("PATCH", "/licenses/{id}/meters/{id}"),
+    ("DELETE", "/licenses/{id}/meters/{id}"),
+    ("POST", "/licenses/{id}/meters/{id}/actions/reset"),
+    ("POST", "/machines/{id}/actions/increment-meter"),
+    ("POST", "/machines/{id}/actions/decrement-meter"),
+    // Subscriptions (issue 10 §5).
+    ("PATCH", "/licenses/{id}/expires-at"),
+    ("PUT", "/licenses/{id}/expires-at"),
+    ("POST", "/licenses/{id}/actions/extend-maintenance"),
+    ("PUT", "/licenses/{id}/maintenance-policy"),
+    ("POST", "/maintenance-policies"),
+    ("PATCH", "/maintenance-policies/{id}"),
+    ("DELETE", "/maintenance-policies/{id}"),
+    ("PUT", "/policies/{id}/maintenance-policy"),
 ];
 
 /// Collection reads: they parse `page[…]` / `limit`.
@@ -113,6 +128,10 @@ const LISTS: &[&str] = &[
     "/products/{id}/users",
     "/products/{id}/tokens",
     "/policies/{id}/licenses",
+    // Subscriptions (issue 10 §5).
+    "/subscription-logs",
+    "/licenses/{id}/subscription-logs",
+    "/maintenance-policies",
 ];
 
 /// Read routes, for hostile query strings.
@@ -177,6 +196,12 @@ const READS: &[&str] = &[
     "/products/{id}/licenses/{id}",
     "/groups/{id}/machines/{id}",
     "/users/{id}/tokens/{id}",
+    // Subscriptions (issue 10 §5).
+    "/subscription-logs",
+    "/subscription-logs/{id}",
+    "/licenses/{id}/subscription-logs",
+    "/maintenance-policies",
+    "/maintenance-policies/{id}",
     // OpenAPI document (ignores the query; anonymous too).
     "/openapi.json",
 ];
@@ -227,6 +252,13 @@ fn bodies(ty: &str) -> Vec<Vec<u8>> {
         json!({"meta": {"key": "x", "scope": {"fingerprint": ["a"], "product": {}, "user": 1, "blob": "x".repeat(60_000)}}}),
         json!({"meta": {"key": "x", "scope": {"fingerprints": vec!["f"; 5000]}}}),
         json!({"meta": {"encrypt": "yes", "ttl": "forever", "include": [1, {}], "algorithm": 5}}),
+        // Meter attributes (issue 10 §2).
+        json!({"data": {"type": "meters", "attributes": {"name": "../x", "allowedUses": 1e308, "floating": null, "visible": "x"}}}),
+        json!({"data": {"type": "meters", "attributes": {"name": "m".repeat(5000), "allowedUses": -9223372036854775808_i64}}}),
+        json!({"meta": {"name": ["m"], "increment": 0, "decrement": 1e300}}),
+        // Activation rules (issue 10 §4).
+        json!({"data": {"type": ty, "attributes": {"allowedIpRanges": ["::ffff:1.2.3.4/129", "1.2.3.4/-0", "%00", 7, null], "allowedCountries": "US", "vmName": {}, "container": "yes"}}}),
+        json!({"data": {"type": ty, "attributes": {"disallowedCountries": vec!["ÜS"; 200], "allowedClockOffset": 1e99, "allowedDeactivations": -2, "allowVmActivation": 1}}}),
     ] {
         v.push(doc.to_string().into_bytes());
     }

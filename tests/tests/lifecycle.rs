@@ -189,8 +189,19 @@ fn expiring_soon_fires_once_from_the_cron() {
 #[test]
 fn maintenance_is_renewed_over_http() {
     let acct = srv().bootstrap_account();
-    let pol = product_and_policy(&acct, json!({"maintenanceDuration": 86_400 * 30}));
-    let lic = create(&acct, "/licenses", json!({"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":pol}}}}}));
+    // The former `maintenanceDuration` is a maintenance policy now (issue 10 §5).
+    let pol = product_and_policy(&acct, json!({}));
+    let product = acct.client().get(&acct.path(&format!("/policies/{pol}")), acct.admin(), None).json["data"]["relationships"]["product"]["data"]["id"].clone();
+    let mp = create(
+        &acct,
+        "/maintenance-policies",
+        json!({"data":{"type":"maintenance-policies","attributes":{"name":"M","subscriptionInterval":"P30D"},"relationships":{"product":{"data":{"type":"products","id":product}}}}}),
+    );
+    let lic = create(
+        &acct,
+        "/licenses",
+        json!({"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":pol}},"maintenancePolicy":{"data":{"type":"maintenance-policies","id":mp["id"]}}}}}),
+    );
     let id = lic["id"].as_str().unwrap();
     let r = acct.client().post(&acct.path(&format!("/licenses/{id}/actions/renew-maintenance")), acct.admin(), None);
     r.assert_status(200);

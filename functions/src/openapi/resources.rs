@@ -17,6 +17,8 @@ pub enum J {
     OptInt,
     /// A boolean.
     Bool,
+    /// A boolean or `null`.
+    OptBool,
     /// A JSON object (metadata, payload structures).
     Obj,
     /// An array of strings.
@@ -40,7 +42,7 @@ pub struct Resource {
     pub optional: &'static [(&'static str, J)],
 }
 
-use J::{Any, Bool, Int, Obj, OptInt, OptStr, OptTime, Str, Strs, Time};
+use J::{Any, Bool, Int, Obj, OptBool, OptInt, OptStr, OptTime, Str, Strs, Time};
 
 const STAMPS: [(&str, J); 2] = [("created", Time), ("updated", Time)];
 
@@ -83,8 +85,10 @@ pub static RESOURCES: &[Resource] = &[
             "heartbeatBasis": OptStr, "heartbeatDuration": OptInt, "requireHeartbeat": Bool, "requireProductScope": Bool,
             "requirePolicyScope": Bool, "requireMachineScope": Bool, "requireFingerprintScope": Bool, "requireComponentsScope": Bool,
             "requireUserScope": Bool, "requireChecksumScope": Bool, "requireVersionScope": Bool, "requireCheckIn": Bool,
-            "requirePrimaryReads": Bool, "checkInInterval": OptStr, "checkInIntervalCount": OptInt, "maintenanceDuration": OptInt,
-            "expiringSoonEventOffset": Int,
+            "requirePrimaryReads": Bool, "checkInInterval": OptStr, "checkInIntervalCount": OptInt, "expiringSoonEventOffset": Int,
+            "allowedIpRanges": Strs, "allowedCountries": Strs, "disallowedCountries": Strs, "allowVmActivation": Bool,
+            "allowContainerActivation": Bool, "allowedClockOffset": Int, "allowedDeactivations": Int, "subscriptionInterval": OptStr,
+            "subscriptionStartTrigger": OptStr,
         ],
         optional: &[],
     },
@@ -95,7 +99,11 @@ pub static RESOURCES: &[Resource] = &[
             "scheme": OptStr, "encrypted": Bool, "strict": Bool, "floating": Bool, "protected": Bool, "version": OptStr,
             "maxMachines": OptInt, "maxProcesses": OptInt, "maxUsers": OptInt, "maxCores": OptInt, "maxMemory": OptInt, "maxDisk": OptInt,
             "maxUses": OptInt, "requireHeartbeat": Bool, "requireCheckIn": Bool, "lastValidated": OptTime, "lastCheckIn": OptTime,
-            "nextCheckIn": OptTime, "lastCheckOut": OptTime, "permissions": Strs, "metadata": Obj,
+            "nextCheckIn": OptTime, "lastCheckOut": OptTime, "permissions": Strs, "metadata": Obj, "subscriptionInterval": OptStr,
+            "subscriptionStartTrigger": OptStr, "currentReleaseVersion": OptStr, "maxAllowedReleaseVersion": OptStr,
+            "meterAttributes": Any, "allowedIpRanges": Strs, "allowedCountries": Strs, "disallowedCountries": Strs,
+            "allowVmActivation": Bool, "allowContainerActivation": Bool, "allowedClockOffset": Int, "allowedDeactivations": Int,
+            "deactivations": Int,
         ],
         optional: &[],
     },
@@ -104,7 +112,8 @@ pub static RESOURCES: &[Resource] = &[
         attributes: attrs![
             "fingerprint": Str, "cores": OptInt, "memory": OptInt, "disk": OptInt, "ip": OptStr, "hostname": OptStr, "platform": OptStr,
             "name": OptStr, "requireHeartbeat": Bool, "heartbeatStatus": Str, "heartbeatDuration": OptInt, "maxProcesses": OptInt,
-            "lastCheckOut": OptTime, "lastHeartbeat": OptTime, "nextHeartbeat": OptTime, "metadata": Obj,
+            "lastCheckOut": OptTime, "lastHeartbeat": OptTime, "nextHeartbeat": OptTime, "metadata": Obj, "meterAttributes": Any,
+            "vmName": OptStr, "container": OptBool,
         ],
         optional: &[],
     },
@@ -114,7 +123,7 @@ pub static RESOURCES: &[Resource] = &[
         optional: &[],
     },
     Resource { ty: "components", attributes: attrs!["fingerprint": Str, "name": OptStr, "metadata": Obj], optional: &[] },
-    Resource { ty: "entitlements", attributes: attrs!["name": OptStr, "code": Str, "metadata": Obj], optional: &[] },
+    Resource { ty: "entitlements", attributes: attrs!["name": OptStr, "code": Str, "value": Any, "metadata": Obj], optional: &[] },
     Resource {
         ty: "groups",
         attributes: attrs!["name": Str, "maxUsers": OptInt, "maxLicenses": OptInt, "maxMachines": OptInt, "metadata": Obj],

@@ -15,6 +15,7 @@ pub fn of(j: J) -> Value {
         J::Int => json!({"type": "integer"}),
         J::OptInt => json!({"type": ["integer", "null"]}),
         J::Bool => json!({"type": "boolean"}),
+        J::OptBool => json!({"type": ["boolean", "null"]}),
         J::Obj => json!({"type": "object"}),
         J::Strs => json!({"type": "array", "items": {"type": "string"}}),
         J::Time => json!({"type": "string", "format": "date-time"}),

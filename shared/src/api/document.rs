@@ -53,6 +53,12 @@ impl ResourceObject {
         self
     }
 
+    /// Sets several attributes at once (activation rules, issue 10 §4).
+    pub fn attrs(mut self, m: Map<String, Value>) -> Self {
+        self.attributes.extend(m);
+        self
+    }
+
     /// Adds a to-one relationship with linkage (`data: null` when `id` is None).
     pub fn to_one(mut self, name: &str, ty: &str, id: Option<&str>) -> Self {
         let data = id.map_or(Value::Null, |id| json!({"type": ty, "id": id}));

@@ -11,6 +11,8 @@ pub fn entitlement(e: &EntitlementRow) -> ResourceObject {
     ResourceObject::new(&e.account_id, "entitlements", &e.id)
         .attr("name", e.name.clone())
         .attr("code", e.code.clone())
+        // Issue 10 §3: a Cryptlex feature's typed value (rows are checked on read).
+        .attr("value", e.value.as_deref().and_then(|v| serde_json::from_str::<Value>(v).ok()).unwrap_or(Value::Null))
         .attr("metadata", Value::Object(json_object(&e.metadata)))
         .timestamps(e.created_at, e.updated_at)
 }

@@ -13,9 +13,13 @@ pub fn policy(p: &PolicyRow) -> ResourceObject {
     if let Ok(Value::Object(cfg)) = serde_json::to_value(p.config()) {
         r.attributes.extend(cfg);
     }
-    r.attr("metadata", Value::Object(json_object(&p.metadata)))
+    // Subscriptions (issue 10 §5): the trigger is a view of `expirationBasis`.
+    let trigger = p.config().subscription_start_trigger().map(|t| t.as_str());
+    r.attr("subscriptionStartTrigger", trigger)
+        .attr("metadata", Value::Object(json_object(&p.metadata)))
         .timestamps(p.created_at, p.updated_at)
         .to_one("product", "products", Some(&p.product_id))
+        .to_one("maintenancePolicy", "maintenance-policies", p.maintenance_policy_id.as_deref())
         .to_many("licenses", None)
         .to_many("entitlements", None)
 }
@@ -57,13 +61,23 @@ pub fn license(l: &LicenseRow, now: Millis) -> ResourceObject {
         .attr("lastCheckIn", ts(l.last_check_in_at))
         .attr("nextCheckIn", ts(next_check_in))
         .attr("lastCheckOut", ts(l.last_check_out_at))
+        // Subscriptions (issue 10 §5): effective values (the license's override, else the policy's).
+        .attr("subscriptionInterval", cfg.subscription_interval.map(|d| d.to_string()))
+        .attr("subscriptionStartTrigger", cfg.subscription_start_trigger().map(|t| t.as_str()))
+        .attr("currentReleaseVersion", l.current_release_version.clone())
+        .attr("maxAllowedReleaseVersion", l.max_allowed_release_version.clone())
         .attr("permissions", json!([]))
         .attr("metadata", Value::Object(json_object(&l.metadata)))
+        .attr("meterAttributes", crate::domain::meters::render_license(l.meters.as_deref()))
+        // Activation rules (issue 10 §4): the effective values (override, else policy).
+        .attrs(l.activation_rules().map(|r| r.render()).unwrap_or_default())
+        .attr("deactivations", l.deactivations)
         .timestamps(l.created_at, l.updated_at)
         .to_one("product", "products", Some(&l.product_id))
         .to_one("policy", "policies", Some(&l.policy_id))
         .to_one("group", "groups", l.group_id.as_deref())
         .to_one("owner", "users", l.owner_id.as_deref())
+        .to_one("maintenancePolicy", "maintenance-policies", l.maintenance_policy_id.as_deref())
         .to_many("users", Some(json!({"count": l.users_count()})))
         .to_many("machines", Some(json!({"cores": l.machines_cores, "memory": l.machines_memory, "disk": l.machines_disk, "count": l.machines_count})))
         .to_many("tokens", None)

@@ -13,6 +13,7 @@ pub mod files;
 pub mod groups;
 pub mod licenses;
 pub mod machines;
+pub mod subscriptions;
 pub mod webhooks;
 pub use document::{Document, Links, ResourceObject};
 pub use input::{Attrs, Field, Rels, ResourceInput};

@@ -1,6 +1,6 @@
 //! License rules, each written once: the computed `status`, the effective limits (the
 //! license's override, else the policy's), the overage ceiling a guarded insert enforces, and
-//! the maintenance window. `store/sql/licenses.rs` repeats `status` as SQL for the `status`
+//! how a maintenance window moves. `store/sql/licenses.rs` repeats `status` as SQL for the `status`
 //! filter; `shared/tests/it/parity.rs` holds the two together.
 
 use std::fmt;
@@ -9,6 +9,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::{Millis, DAY_MS};
+use crate::domain::duration::IsoDuration;
 use crate::domain::policy::PolicyConfig;
 
 /// A license is `EXPIRING` when its expiry falls within this window from now.
@@ -139,16 +140,10 @@ pub fn over_ceiling(cfg: &PolicyConfig, limit: Option<i64>, node_locked: bool, t
     overage_ceiling(cfg, limit, node_locked).is_some_and(|c| total > c)
 }
 
-/// The maintenance expiry of a license created at `now` (`None` without a `maintenanceDuration`).
-pub fn initial_maintenance_expiry(cfg: &PolicyConfig, now: Millis) -> Option<Millis> {
-    cfg.maintenance_duration.map(|d| now.saturating_add(d.saturating_mul(1000)))
-}
-
-/// The maintenance expiry after a renewal at `now`: the policy's duration added to the later
-/// of now and the current expiry (`None` without a `maintenanceDuration`).
-pub fn renewed_maintenance_expiry(cfg: &PolicyConfig, current: Option<Millis>, now: Millis) -> Option<Millis> {
-    let d = cfg.maintenance_duration?;
-    Some(current.unwrap_or(now).max(now).saturating_add(d.saturating_mul(1000)))
+/// The end of a maintenance window moved by `by` (a renewal's interval or an extension) at
+/// `now`: added to the later of now and the current end, in the calendar (`None` out of range).
+pub fn maintenance_expiry_after(by: &IsoDuration, current: Option<Millis>, now: Millis) -> Option<Millis> {
+    by.add_to(current.unwrap_or(now).max(now))
 }
 
 #[cfg(test)]
@@ -212,12 +207,12 @@ mod tests {
     }
 
     #[test]
-    fn maintenance_renewal_extends_from_the_later_of_now_and_current() {
-        let cfg = PolicyConfig { maintenance_duration: Some(10), ..PolicyConfig::default() };
-        assert_eq!(initial_maintenance_expiry(&cfg, 7), Some(10_007));
-        assert_eq!(renewed_maintenance_expiry(&cfg, None, 7), Some(10_007));
-        assert_eq!(renewed_maintenance_expiry(&cfg, Some(1), 7), Some(10_007));
-        assert_eq!(renewed_maintenance_expiry(&cfg, Some(50), 7), Some(10_050));
-        assert_eq!(renewed_maintenance_expiry(&PolicyConfig::default(), Some(50), 7), None);
+    fn maintenance_moves_from_the_later_of_now_and_current() {
+        let m: IsoDuration = "P1M".parse().unwrap_or_default();
+        let jan31 = 1_738_281_600_000; // 2025-01-31T00:00:00Z
+        let feb28 = 1_740_700_800_000;
+        assert_eq!(maintenance_expiry_after(&m, None, jan31), Some(feb28));
+        assert_eq!(maintenance_expiry_after(&m, Some(jan31 - DAY_MS), jan31), Some(feb28), "expired: from now");
+        assert_eq!(maintenance_expiry_after(&m, Some(feb28), jan31), Some(1_743_120_000_000), "Feb 28 + P1M = Mar 28");
     }
 }

@@ -1,6 +1,7 @@
 //! A policy's configuration: every Keygen policy attribute except `name`, `metadata` and the
-//! `product` relationship (`reference/keygen-wire.md` §3), plus two Cryptlex-derived extensions
-//! (`maintenanceDuration`, `expiringSoonEventOffset`).
+//! `product` relationship (`reference/keygen-wire.md` §3), plus Cryptlex-derived extensions
+//! (`expiringSoonEventOffset`, `subscriptionInterval` / `subscriptionStartTrigger`; the former
+//! `maintenanceDuration` became maintenance policies, issue 10 §5).
 //!
 //! [`PolicyConfig`] is stored as one JSON column. Every field has a serde default, so a key that a
 //! stored document lacks reads as Keygen's default and new attributes need no migration.
@@ -12,6 +13,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::duration::IsoDuration;
 use super::strategy::{
     AuthenticationStrategy, CheckInInterval, ComponentUniquenessStrategy, ExpirationBasis, ExpirationStrategy, HeartbeatBasis, HeartbeatCullStrategy,
     HeartbeatResurrectionStrategy, MachineLeasingStrategy, MachineUniquenessStrategy, MatchingStrategy, OverageStrategy, ProcessLeasingStrategy, RenewalBasis,
@@ -29,7 +31,7 @@ pub const MAX_SAFE_INT: i64 = 9_007_199_254_740_991;
 pub const DEFAULT_HEARTBEAT_DURATION_SECS: i64 = 600;
 /// Default `expiringSoonEventOffset`: three days, Keygen's fixed `license.expiring-soon` window.
 pub const DEFAULT_EXPIRING_SOON_OFFSET_SECS: i64 = 259_200;
-/// Smallest `duration` (and `maintenanceDuration`): one day.
+/// Smallest `duration`: one day.
 pub const MIN_DURATION_SECS: i64 = 86_400;
 /// Smallest `heartbeatDuration`: one minute.
 pub const MIN_HEARTBEAT_DURATION_SECS: i64 = 60;
@@ -83,8 +85,10 @@ pub const ATTRIBUTES: &[&str] = &[
     "requirePrimaryReads",
     "checkInInterval",
     "checkInIntervalCount",
-    "maintenanceDuration",
     "expiringSoonEventOffset",
+    // Subscriptions (issue 10 §5, Cryptlex 3.78): after `expirationBasis`, which the trigger sets.
+    "subscriptionInterval",
+    "subscriptionStartTrigger",
 ];
 
 /// Everything a policy decides about its licenses. Field docs give the camelCase attribute and
@@ -182,11 +186,15 @@ pub struct PolicyConfig {
     pub check_in_interval: Option<CheckInInterval>,
     /// `checkInIntervalCount`: 1..=365.
     pub check_in_interval_count: Option<i64>,
-    /// Extension (Cryptlex `maintenanceDuration`): seconds of updates a license gets after
-    /// creation or renewal, independent of `duration`; `None` for no maintenance period.
-    pub maintenance_duration: Option<i64>,
     /// Extension (Cryptlex): how long before expiry `license.expiring-soon` fires, in seconds.
     pub expiring_soon_event_offset: i64,
+    /// Extension (Cryptlex, issue 10 §4): activation rules, flattened into the attributes.
+    #[serde(flatten)]
+    pub activation_rules: super::activation_rules::ActivationRules,
+    /// Extension (Cryptlex `subscriptionInterval`): the license period as an ISO-8601 duration
+    /// in calendar units, instead of `duration`'s fixed seconds (a policy has at most one of
+    /// the two). `subscriptionStartTrigger` is not stored: it is a view of `expirationBasis`.
+    pub subscription_interval: Option<IsoDuration>,
 }
 
 impl Default for PolicyConfig {
@@ -235,8 +243,9 @@ impl Default for PolicyConfig {
             require_primary_reads: false,
             check_in_interval: None,
             check_in_interval_count: None,
-            maintenance_duration: None,
             expiring_soon_event_offset: DEFAULT_EXPIRING_SOON_OFFSET_SECS,
+            activation_rules: super::activation_rules::ActivationRules::default(),
+            subscription_interval: None,
         }
     }
 }
@@ -260,8 +269,7 @@ fn kind_of(key: &str) -> Option<Kind> {
         | "maxDisk"
         | "maxUses"
         | "heartbeatDuration"
-        | "checkInIntervalCount"
-        | "maintenanceDuration" => Kind::Integer { nullable: true },
+        | "checkInIntervalCount" => Kind::Integer { nullable: true },
         "expiringSoonEventOffset" => Kind::Integer { nullable: false },
         "strict"
         | "floating"
@@ -280,6 +288,7 @@ fn kind_of(key: &str) -> Option<Kind> {
         | "requireCheckIn"
         | "requirePrimaryReads" => Kind::Boolean,
         "scheme" | "checkInInterval" => Kind::String { nullable: true },
+        "subscriptionInterval" => Kind::String { nullable: true },
         k if ATTRIBUTES.contains(&k) => Kind::String { nullable: false },
         _ => return None,
     })
@@ -415,6 +424,10 @@ impl PolicyConfig {
         for (key, value) in &taken {
             next.set(key, value)?;
         }
+        // Activation rules (issue 10 §4): `null` puts a rule back to its default.
+        let (rules, nulls) = super::activation_rules::take(attrs)?;
+        next.activation_rules = super::activation_rules::apply_to_policy(&next.activation_rules, &rules, &nulls);
+        check_start_trigger(&taken, next.expiration_basis)?;
         if creating {
             if !next.floating && next.max_machines.is_none() {
                 next.max_machines = Some(1);
@@ -478,8 +491,9 @@ impl PolicyConfig {
             "requirePrimaryReads" => self.require_primary_reads = flag,
             "checkInInterval" => self.check_in_interval = enumerated(key, v)?,
             "checkInIntervalCount" => self.check_in_interval_count = int(key, v)?,
-            "maintenanceDuration" => self.maintenance_duration = int(key, v)?,
             "expiringSoonEventOffset" => self.expiring_soon_event_offset = int(key, v)?.unwrap_or(DEFAULT_EXPIRING_SOON_OFFSET_SECS),
+            "subscriptionInterval" => self.subscription_interval = subscription_interval(key, v)?,
+            "subscriptionStartTrigger" => self.expiration_basis = start_trigger(key, v)?.basis(),
             _ => {}
         }
         Ok(())
@@ -504,8 +518,10 @@ impl PolicyConfig {
         in_range("maxMemory", self.max_memory, 1, MAX_SAFE_INT, "must be greater than or equal to 1")?;
         in_range("maxDisk", self.max_disk, 1, MAX_SAFE_INT, "must be greater than or equal to 1")?;
         in_range("maxUses", self.max_uses, 0, INT4_MAX, "must be greater than or equal to 0")?;
-        in_range("maintenanceDuration", self.maintenance_duration, MIN_DURATION_SECS, INT4_MAX, "must be greater than or equal to 86400 (1 day)")?;
         in_range("expiringSoonEventOffset", Some(self.expiring_soon_event_offset), 0, INT4_MAX, "must be greater than or equal to 0")?;
+        if self.duration.is_some() && self.subscription_interval.is_some() {
+            return Err(invalid("subscriptionInterval", "cannot be combined with duration (set duration to null to use a subscription interval)"));
+        }
         if let Some(n) = self.check_in_interval_count {
             if !(1..=365).contains(&n) {
                 return Err(invalid("checkInIntervalCount", "must be a number between 1 and 365 inclusive"));
@@ -615,9 +631,33 @@ impl PolicyConfig {
         self.duration.map(|d| d * 1000)
     }
 
-    /// Expiry of a license whose expiry clock starts at `basis` (creation, first activation…).
+    /// THE expiry rule: the end of one license period starting at `basis` (creation, first
+    /// activation, a renewal's base…): `subscriptionInterval` in the calendar when set, else
+    /// `duration` seconds; `None` when the policy has neither (licenses never expire).
     pub fn expiry_from(&self, basis: Millis) -> Option<Millis> {
-        self.duration_ms().map(|d| basis + d)
+        match self.subscription_interval {
+            Some(interval) => interval.add_to(basis),
+            None => self.duration_ms().map(|d| basis.saturating_add(d)),
+        }
+    }
+
+    /// This config under a license's subscription overrides (each `None` = the policy's): an
+    /// interval replaces the policy's period (`duration` or interval), a trigger its
+    /// `expirationBasis`. Values that do not parse are ignored (rows are checked on read).
+    pub fn with_subscription(mut self, interval: Option<&str>, trigger: Option<&str>) -> Self {
+        if let Some(i) = interval.and_then(|s| s.parse::<IsoDuration>().ok()) {
+            (self.subscription_interval, self.duration) = (Some(i), None);
+        }
+        if let Some(t) = trigger.and_then(|s| s.parse::<StartTrigger>().ok()) {
+            self.expiration_basis = t.basis();
+        }
+        self
+    }
+
+    /// `subscriptionStartTrigger`: `expirationBasis` seen as Cryptlex's trigger (`None` for the
+    /// bases Cryptlex has no name for).
+    pub fn subscription_start_trigger(&self) -> Option<StartTrigger> {
+        StartTrigger::of(self.expiration_basis)
     }
 
     /// The new expiry after a renewal at `now`, per `renewalBasis`: `FROM_EXPIRY` adds the
@@ -627,7 +667,7 @@ impl PolicyConfig {
     /// # Errors
     /// 422 `POLICY_DURATION_MISSING` when the policy has no duration.
     pub fn expiry_for_renewal(&self, now: Millis, expiry: Option<Millis>) -> Result<Millis, Error> {
-        let d = self.duration_ms().ok_or_else(|| Error::new(Code::PolicyDurationMissing, "cannot be renewed because the policy does not have a duration"))?;
+        let missing = || Error::new(Code::PolicyDurationMissing, "cannot be renewed because the policy does not have a duration or subscriptionInterval");
         let base = match (self.renewal_basis, expiry) {
             (RenewalBasis::FromNow, _) | (_, None) => now,
             (RenewalBasis::FromExpiry, Some(e)) => e,
@@ -639,8 +679,54 @@ impl PolicyConfig {
                 }
             }
         };
-        Ok(base + d)
+        self.expiry_from(base).ok_or_else(missing)
     }
+}
+
+pub use super::states::StartTrigger;
+
+impl StartTrigger {
+    /// The `expirationBasis` it stands for.
+    pub const fn basis(self) -> ExpirationBasis {
+        match self {
+            Self::Creation => ExpirationBasis::FromCreation,
+            Self::Activation => ExpirationBasis::FromFirstActivation,
+        }
+    }
+    /// The trigger an `expirationBasis` is, if any.
+    pub const fn of(basis: ExpirationBasis) -> Option<Self> {
+        match basis {
+            ExpirationBasis::FromCreation => Some(Self::Creation),
+            ExpirationBasis::FromFirstActivation => Some(Self::Activation),
+            _ => None,
+        }
+    }
+}
+
+/// `subscriptionInterval` (type already checked): an ISO-8601 duration or null.
+pub fn subscription_interval(key: &str, v: &Value) -> Result<Option<IsoDuration>, Error> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) => s.parse().map(Some).map_err(|e: crate::domain::duration::InvalidDuration| invalid(key, e.0)),
+        _ => Err(type_mismatch(key, v, "string")),
+    }
+}
+
+/// `subscriptionStartTrigger` (type already checked).
+pub fn start_trigger(key: &str, v: &Value) -> Result<StartTrigger, Error> {
+    v.as_str().and_then(|s| s.parse().ok()).ok_or_else(|| Error::attribute(key, AttrFault::NotAllowed, "must be one of: creation, activation"))
+}
+
+/// `expirationBasis` and `subscriptionStartTrigger` in one request must agree.
+fn check_start_trigger(taken: &[(String, Value)], basis: ExpirationBasis) -> Result<(), Error> {
+    let given = |k: &str| taken.iter().any(|(key, _)| key == k);
+    if given("expirationBasis") && given("subscriptionStartTrigger") {
+        let from_basis = taken.iter().find(|(k, _)| k == "expirationBasis").and_then(|(_, v)| v.as_str()).and_then(|s| s.parse::<ExpirationBasis>().ok());
+        if from_basis != Some(basis) {
+            return Err(invalid("subscriptionStartTrigger", "contradicts expirationBasis (send one of them)"));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -282,3 +282,65 @@ fn lazarus_ttl_follows_resurrection_strategy() {
     p.heartbeat_resurrection_strategy = HeartbeatResurrectionStrategy::Revive1Minute;
     assert_eq!(p.lazarus_ttl_secs(), Some(60));
 }
+
+// Subscriptions (issue 10 §5): the one expiry rule, `subscriptionInterval` and its trigger.
+
+#[test]
+fn expiry_rule_table() {
+    use crate::clock::parse_iso8601;
+    let at = |s: &str| parse_iso8601(s).unwrap();
+    let jan31 = at("2025-01-31T09:00:00.000Z");
+    let with = |d: Option<i64>, i: Option<&str>| PolicyConfig { duration: d, subscription_interval: i.map(|s| s.parse().unwrap()), ..PolicyConfig::default() };
+    let table: [(PolicyConfig, Millis, Option<Millis>); 6] = [
+        (with(None, None), jan31, None),
+        (with(Some(86_400 * 30), None), jan31, Some(jan31 + 30 * 86_400_000)),
+        (with(None, Some("P1M")), jan31, Some(at("2025-02-28T09:00:00.000Z"))),
+        (with(None, Some("P1M")), at("2024-01-31T09:00:00.000Z"), Some(at("2024-02-29T09:00:00.000Z"))),
+        (with(None, Some("P1Y")), at("2024-02-29T00:00:00.000Z"), Some(at("2025-02-28T00:00:00.000Z"))),
+        (with(None, Some("PT12H")), jan31, Some(jan31 + 12 * 3_600_000)),
+    ];
+    for (cfg, basis, want) in table {
+        assert_eq!(cfg.expiry_from(basis), want, "{:?} from {basis}", cfg.subscription_interval);
+    }
+    // Renewals use the same rule from renewalBasis' base: Feb 28 + P1M = Mar 28.
+    let p = with(None, Some("P1M"));
+    assert_eq!(p.expiry_for_renewal(jan31, Some(at("2025-02-28T09:00:00.000Z"))).unwrap(), at("2025-03-28T09:00:00.000Z"));
+    assert_eq!(p.expiry_for_renewal(jan31, None).unwrap(), at("2025-02-28T09:00:00.000Z"));
+    assert!(with(None, None).expiry_for_renewal(jan31, None).unwrap_err().is(Code::PolicyDurationMissing));
+}
+
+#[test]
+fn subscription_attributes_parse_and_conflict() {
+    let p = create(json!({"subscriptionInterval": "P3M10D", "subscriptionStartTrigger": "activation"})).unwrap();
+    assert_eq!(p.subscription_interval.map(|d| d.to_string()), Some("P3M10D".into()));
+    assert_eq!(p.expiration_basis, ExpirationBasis::FromFirstActivation);
+    assert_eq!(p.subscription_start_trigger(), Some(StartTrigger::Activation));
+    let stored = serde_json::to_value(&p).unwrap();
+    assert_eq!(stored["subscriptionInterval"], json!("P3M10D"));
+    assert_eq!(serde_json::from_value::<PolicyConfig>(stored).unwrap(), p);
+    assert_eq!(create(json!({"expirationBasis": "FROM_FIRST_USE"})).unwrap().subscription_start_trigger(), None);
+    assert_eq!(
+        create(json!({"subscriptionStartTrigger": "creation", "expirationBasis": "FROM_CREATION"})).unwrap().expiration_basis,
+        ExpirationBasis::FromCreation
+    );
+    assert_err(&err(json!({"subscriptionInterval": "P1"})), 422, "SUBSCRIPTION_INTERVAL_INVALID", "/data/attributes/subscriptionInterval");
+    assert_err(&err(json!({"subscriptionInterval": 30})), 400, "PARAMETER_INVALID", "/data/attributes/subscriptionInterval");
+    assert_err(&err(json!({"subscriptionInterval": "P1Y", "duration": 86_400})), 422, "SUBSCRIPTION_INTERVAL_INVALID", "/data/attributes/subscriptionInterval");
+    assert_err(
+        &err(json!({"subscriptionStartTrigger": "renewal"})),
+        422,
+        "SUBSCRIPTION_START_TRIGGER_NOT_ALLOWED",
+        "/data/attributes/subscriptionStartTrigger",
+    );
+    assert_err(&err(json!({"subscriptionStartTrigger": null})), 400, "PARAMETER_INVALID", "/data/attributes/subscriptionStartTrigger");
+    assert_err(
+        &err(json!({"subscriptionStartTrigger": "creation", "expirationBasis": "FROM_FIRST_ACTIVATION"})),
+        422,
+        "SUBSCRIPTION_START_TRIGGER_INVALID",
+        "/data/attributes/subscriptionStartTrigger",
+    );
+    // Clearing: null removes the interval.
+    let mut p = create(json!({"subscriptionInterval": "P1Y"})).unwrap();
+    p.apply(&mut attrs(json!({"subscriptionInterval": null, "duration": 86_400})), false).unwrap();
+    assert_eq!((p.subscription_interval, p.duration), (None, Some(86_400)));
+}

@@ -81,6 +81,45 @@ str_enum! {
     }
 }
 
+// Subscriptions (issue 10 §5).
+
+str_enum! {
+    /// `licenses.subscription_start_trigger`: Cryptlex's `subscriptionStartTrigger`, a second
+    /// spelling of two `expirationBasis` values (see `domain::policy`).
+    StartTrigger {
+        /// `creation` = `FROM_CREATION`.
+        Creation = "creation",
+        /// `activation` = `FROM_FIRST_ACTIVATION`.
+        Activation = "activation",
+    }
+}
+
+str_enum! {
+    /// `subscription_logs.action`: what changed a license's subscription.
+    SubscriptionLogAction {
+        /// `actions/renew`.
+        Renewed = "renewed",
+        /// `PATCH /licenses/{id}` with an expiry, or `PATCH /licenses/{id}/expires-at`.
+        ExpiryUpdated = "expiry-updated",
+        /// The expiry clock started at the first activation.
+        FirstActivated = "first-activated",
+        /// … at the first validation.
+        FirstValidated = "first-validated",
+        /// … at the first usage increment.
+        FirstUsed = "first-used",
+        /// `PUT /licenses/{id}/policy`.
+        PolicyChanged = "policy-changed",
+        /// The license's `subscriptionInterval` / `subscriptionStartTrigger` changed.
+        SubscriptionUpdated = "subscription-updated",
+        /// `actions/renew-maintenance`.
+        MaintenanceRenewed = "maintenance-renewed",
+        /// `actions/extend-maintenance`.
+        MaintenanceExtended = "maintenance-extended",
+        /// `PUT /licenses/{id}/maintenance-policy`.
+        MaintenancePolicyChanged = "maintenance-policy-changed",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,7 +141,7 @@ mod tests {
                 }
                 let Some(at) = line.find("CHECK (") else { continue };
                 let check = &line[at + "CHECK (".len()..];
-                let (column, list) = check.split_once(" IN (").unwrap();
+                let Some((column, list)) = check.split_once(" IN (") else { continue }; // range checks
                 let list = list.split(')').next().unwrap();
                 if !list.contains('\'') {
                     continue; // 0/1 flags
@@ -127,6 +166,10 @@ mod tests {
             ("products.distribution_strategy", strs(DistributionStrategy::ALL, DistributionStrategy::as_str)),
             ("webhook_events.status", strs(DeliveryStatus::ALL, DeliveryStatus::as_str)),
             ("webhook_endpoints.signature_algorithm", strs(SignatureAlgorithm::ALL, SignatureAlgorithm::as_str)),
+            // Subscriptions (issue 10 §5).
+            ("licenses.subscription_start_trigger", strs(StartTrigger::ALL, StartTrigger::as_str)),
+            ("maintenance_policies.subscription_start_trigger", strs(StartTrigger::ALL, StartTrigger::as_str)),
+            ("subscription_logs.action", strs(SubscriptionLogAction::ALL, SubscriptionLogAction::as_str)),
         ]
     }
 

@@ -25,6 +25,39 @@ fn checked_config<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::E
     Ok(text)
 }
 
+/// A stored `subscription_interval` must parse: a corrupt one fails the read (a 500), never
+/// silently falls back to the policy's period.
+fn checked_subscription_interval<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v = Option::<String>::deserialize(d)?;
+    if let Some(s) = &v {
+        s.parse::<crate::domain::duration::IsoDuration>()
+            .map_err(|e| serde::de::Error::custom(format!("stored subscription interval does not decode: {e}")))?;
+    }
+    Ok(v)
+}
+
+/// A stored feature value must be a JSON number, string or boolean.
+fn checked_feature_value<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v = Option::<String>::deserialize(d)?;
+    if let Some(s) = &v {
+        match serde_json::from_str::<serde_json::Value>(s) {
+            Ok(serde_json::Value::Number(_) | serde_json::Value::String(_) | serde_json::Value::Bool(_)) => {}
+            _ => return Err(serde::de::Error::custom("stored feature value is not a JSON scalar")),
+        }
+    }
+    Ok(v)
+}
+
+/// A stored `subscription_start_trigger` must name a trigger.
+fn checked_start_trigger<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v = Option::<String>::deserialize(d)?;
+    if let Some(s) = &v {
+        s.parse::<crate::domain::policy::StartTrigger>()
+            .map_err(|e| serde::de::Error::custom(format!("stored subscription start trigger does not decode: {e}")))?;
+    }
+    Ok(v)
+}
+
 /// Decodes a config [`checked_config`] already accepted at read time.
 fn decode_config(text: &str) -> crate::domain::policy::PolicyConfig {
     // Every row type that calls this decoded `text` on read (`checked_config`), so the
@@ -149,6 +182,9 @@ pub struct PolicyRow {
     pub metadata: String,
     pub created_at: Millis,
     pub updated_at: Millis,
+    /// Default maintenance policy of its licenses (migration 0013).
+    #[serde(default)]
+    pub maintenance_policy_id: Option<String>,
 }
 
 impl PolicyRow {
@@ -192,6 +228,18 @@ pub struct LicenseRow {
     /// Cryptlex maintenance window end (migration 0005).
     #[serde(default)]
     pub maintenance_expiry: Option<Millis>,
+    /// Subscription overrides (migration 0013; NULL = the policy's), checked on read.
+    #[serde(default, deserialize_with = "checked_subscription_interval")]
+    pub subscription_interval: Option<String>,
+    #[serde(default, deserialize_with = "checked_start_trigger")]
+    pub subscription_start_trigger: Option<String>,
+    /// Maintenance policy and release versions (migration 0013).
+    #[serde(default)]
+    pub maintenance_policy_id: Option<String>,
+    #[serde(default)]
+    pub current_release_version: Option<String>,
+    #[serde(default)]
+    pub max_allowed_release_version: Option<String>,
     #[serde(deserialize_with = "checked_config")]
     pub policy_config: String,
     pub owner_banned_at: Option<Millis>,
@@ -202,12 +250,33 @@ pub struct LicenseRow {
     pub machines_memory: i64,
     pub machines_disk: i64,
     pub first_activated_at: Option<Millis>,
+    /// Its meter attributes as a JSON array text (issue 10 §2).
+    #[serde(default)]
+    pub meters: Option<String>,
+    /// Its activation-rule overrides, JSON (issue 10 §4, migration 0012; NULL: the policy's).
+    #[serde(default)]
+    pub activation_rules: Option<String>,
+    /// Deactivations made, counted against `allowedDeactivations` (migration 0012).
+    #[serde(default)]
+    pub deactivations: i64,
 }
 
 impl LicenseRow {
-    /// The policy's rules.
+    /// Its effective activation rules: its overrides over its policy's (issue 10 §4).
+    ///
+    /// # Errors
+    /// 500 when the stored overrides do not decode (fail closed).
+    pub fn activation_rules(&self) -> crate::Result<crate::domain::activation_rules::ActivationRules> {
+        use crate::domain::activation_rules::{effective, Overrides};
+        let o =
+            Overrides::decode(self.activation_rules.as_deref()).map_err(|e| crate::Error::internal(format!("license {} activation rules: {e}", self.id)))?;
+        Ok(effective(&self.config().activation_rules, &o))
+    }
+
+    /// The rules that govern this license: its policy's, with the license's subscription
+    /// overrides applied ([`crate::domain::policy::PolicyConfig::with_subscription`]).
     pub fn config(&self) -> crate::domain::policy::PolicyConfig {
-        decode_config(&self.policy_config)
+        decode_config(&self.policy_config).with_subscription(self.subscription_interval.as_deref(), self.subscription_start_trigger.as_deref())
     }
     /// Users count as Keygen counts them: licensees plus the owner.
     pub fn users_count(&self) -> i64 {
@@ -265,6 +334,15 @@ pub struct MachineRow {
     /// The license's `maxProcesses` override.
     #[serde(default)]
     pub license_max_processes: Option<i64>,
+    /// Its meter uses as a JSON array text (issue 10 §2; absent from `RETURNING *` rows).
+    #[serde(default)]
+    pub meters: Option<String>,
+    /// Client-reported virtual machine name (issue 10 §4, migration 0012).
+    #[serde(default)]
+    pub vm_name: Option<String>,
+    /// Client-reported container flag (issue 10 §4, migration 0012).
+    #[serde(default)]
+    pub container: Option<i64>,
 }
 
 impl MachineRow {
@@ -376,6 +454,9 @@ pub struct EntitlementRow {
     pub metadata: String,
     pub created_at: Millis,
     pub updated_at: Millis,
+    /// The feature's typed value as JSON text (migration 0013), checked on read.
+    #[serde(default, deserialize_with = "checked_feature_value")]
+    pub value: Option<String>,
 }
 
 /// `groups`.
@@ -488,4 +569,39 @@ impl LicenseScanRow {
     pub fn config(&self) -> crate::domain::policy::PolicyConfig {
         serde_json::from_str(&self.policy_config).unwrap_or_default()
     }
+}
+
+/// `subscription_logs` (migration 0013).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SubscriptionLogRow {
+    pub id: String,
+    pub account_id: String,
+    pub license_id: String,
+    pub product_id: String,
+    pub action: String,
+    pub expiry_from: Option<Millis>,
+    pub expiry_to: Option<Millis>,
+    pub interval_from: Option<String>,
+    pub interval_to: Option<String>,
+    pub maintenance_expiry_from: Option<Millis>,
+    pub maintenance_expiry_to: Option<Millis>,
+    pub whodunnit_type: Option<String>,
+    pub whodunnit_id: Option<String>,
+    pub created_at: Millis,
+}
+
+/// `maintenance_policies` (migration 0013); interval and trigger are checked on read.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MaintenancePolicyRow {
+    pub id: String,
+    pub account_id: String,
+    pub product_id: String,
+    pub name: String,
+    pub subscription_interval: crate::domain::duration::IsoDuration,
+    pub subscription_start_trigger: crate::domain::states::StartTrigger,
+    pub allow_major_version_updates: i64,
+    pub allow_minor_version_updates: i64,
+    pub metadata: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
 }

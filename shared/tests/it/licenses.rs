@@ -146,13 +146,14 @@ fn list_filters_by_policy_status_and_metadata() {
 }
 
 #[test]
-fn maintenance_expiry_starts_at_creation_from_the_policys_maintenance_duration() {
+fn maintenance_expiry_starts_at_creation_from_the_policys_maintenance_policy() {
     let env = Env::new();
     let admin = env.admin();
     let product = env.product(&admin, "App");
-    let policy = env.policy(&admin, &product, json!({"maintenanceDuration": 86_400 * 365}));
+    let (m, policy) = env.maintained_policy(&admin, &product, "P365D", json!({}));
     let l = env.license(&admin, &policy, json!({}));
     assert_eq!(l.maintenance_expiry, Some(T0 + 365 * 86_400_000));
+    assert_eq!(l.maintenance_policy_id.as_deref(), Some(m.id.as_str()));
     let none = env.policy(&admin, &product, json!({}));
     assert_eq!(env.license(&admin, &none, json!({})).maintenance_expiry, None);
 }

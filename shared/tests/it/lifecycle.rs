@@ -107,19 +107,20 @@ fn maintenance_renewal_and_its_events() {
     let env = Env::new();
     let admin = env.admin();
     let product = env.product(&admin, "App");
-    let policy = env.policy(&admin, &product, json!({"maintenanceDuration": 5 * 86_400}));
+    let (_, policy) = env.maintained_policy(&admin, &product, "P5D", json!({}));
     let plain = env.policy(&admin, &product, json!({}));
     let l = env.license(&admin, &policy, json!({}));
     let other = env.license(&admin, &plain, json!({}));
     let e = block(maintenance::renew(&env.app(), &admin, &other.id)).unwrap_err();
-    assert_eq!((e.status, e.code.as_ref()), (422, "POLICY_MAINTENANCE_DURATION_MISSING"));
+    assert_eq!((e.status, e.code.as_ref()), (422, "MAINTENANCE_POLICY_MISSING"));
 
-    // Creation starts the window from the policy's maintenanceDuration.
+    // Creation starts the window from the policy's maintenance policy (P5D).
     assert_eq!(l.maintenance_expiry, Some(T0 + 5 * DAY_MS));
     let before = env.events().len();
     let r = block(maintenance::renew(&env.app(), &admin, &l.id)).unwrap();
     assert_eq!(r.maintenance_expiry, Some(T0 + 10 * DAY_MS));
-    assert_eq!(since(&env, before), vec![ev("license.maintenance.renewed", &l.id)]);
+    // With its subscription-log event (issue 10 §5).
+    assert_eq!(since(&env, before), vec![ev("license.subscription.updated", &l.id), ev("license.maintenance.renewed", &l.id)]);
     let doc = shared::api::licenses::license(&r, T0).into_value();
     assert_eq!(doc["attributes"]["maintenanceExpiry"], iso8601(T0 + 10 * DAY_MS));
 

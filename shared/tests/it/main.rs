@@ -2,9 +2,11 @@
 
 mod access;
 mod accounts;
+mod activation_rules;
 mod auth;
 mod conflicts;
 mod entitlements;
+mod features;
 mod identity_security;
 mod input;
 mod layering;
@@ -14,6 +16,8 @@ mod lifecycle;
 mod lifecycle_scale;
 mod limits;
 mod machines;
+mod maintenance_policies;
+mod meters;
 mod no_panic;
 mod offline;
 mod outbox;
@@ -24,6 +28,7 @@ mod records;
 mod relations;
 mod replica;
 mod second_factors;
+mod subscriptions;
 mod support;
 mod validation;
 mod validation_bench;

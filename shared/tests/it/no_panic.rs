@@ -15,7 +15,7 @@ use shared::rng::SeededRandom;
 use shared::service::catalogue::{entitlements, groups, policies, products};
 use shared::service::fleet::{components, machines, processes};
 use shared::service::identity::{accounts, auth, passwords, second_factors, tokens, users};
-use shared::service::licensing::{activation, checkout, licenses, usage, validation};
+use shared::service::licensing::{activation, checkout, licenses, meters, usage, validation};
 use shared::service::lifecycle::webhooks;
 
 use crate::support::{block, Env};
@@ -97,12 +97,34 @@ const KEYS: &[&str] = &[
     "license",
     "product",
     "machine",
+    // Meter attributes and activation rules (issue 10 §2, §4).
+    "allowedUses",
+    "visible",
+    "allowedIpRanges",
+    "allowedCountries",
+    "disallowedCountries",
+    "allowVmActivation",
+    "allowContainerActivation",
+    "allowedClockOffset",
+    "allowedDeactivations",
+    "vmName",
+    "container",
     "data",
     "type",
     "id",
     "attributes",
     "relationships",
     "meta",
+    // Subscriptions (issue 10 §5).
+    "subscriptionInterval",
+    "subscriptionStartTrigger",
+    "allowMajorVersionUpdates",
+    "allowMinorVersionUpdates",
+    "currentReleaseVersion",
+    "maxAllowedReleaseVersion",
+    "maintenancePolicy",
+    // Features (issue 10 §3).
+    "value",
 ];
 
 /// Resource types the parsers expect (and some they do not).
@@ -118,8 +140,10 @@ const TYPES: &[&str] = &[
     "entitlements",
     "tokens",
     "webhook-endpoints",
+    "maintenance-policies",
     "accounts",
     "license",
+    "meters",
     "bogus",
 ];
 
@@ -225,8 +249,22 @@ fn parse_everything(b: &[u8]) {
     client(components::parse(b));
     client(entitlements::parse_identifiers(b, "entitlements"));
     client(usage::parse_amount(b, "increment"));
+    // Meter attributes (issue 10 §2).
+    for creating in [true, false] {
+        client(meters::parse(b, creating));
+    }
+    client(meters::parse_step(b, "increment"));
+    client(meters::parse_step(b, "decrement"));
+    if let Some(Value::Object(mut attrs)) = parse_body(b).ok().and_then(|m| m.get("data").and_then(|d| d.get("attributes")).cloned()) {
+        client(shared::domain::activation_rules::take(&mut attrs));
+    }
     client(validation::parse_validate_key(b));
     client(validation::parse_validate(b, "id", false));
+    client(shared::service::licensing::subscriptions::parse_expiry(b));
+    client(shared::service::licensing::maintenance::parse_extension(b));
+    for creating in [true, false] {
+        client(shared::service::catalogue::maintenance_policies::parse(b, creating));
+    }
     for kind in [FileKind::License, FileKind::Machine] {
         client(checkout::parse_options(kind, &Query::default(), Some(b)));
     }
@@ -251,6 +289,10 @@ proptest! {
     #[test]
     fn dates_queries_and_credentials_never_panic(s in text(), t in text()) {
         let _ = shared::clock::parse_iso8601(&s);
+        if let Ok(d) = s.parse::<shared::domain::duration::IsoDuration>() {
+            let _ = d.add_to(i64::MAX);
+            let _ = d.add_to(i64::MIN);
+        }
         let q = Query::parse(&s);
         let _ = Page::from_query(&q).map(|p| p.offset());
         let _ = q.metadata_filters();
@@ -264,6 +306,11 @@ proptest! {
         let _ = webhooks::check_url(&s, false);
         let _ = shared::api::api_version(Some(&s));
         let _ = signature::check_accept_signature(Some(&s), "acct");
+        // Meter attributes and activation rules (issue 10 §2, §4).
+        let _ = shared::domain::meters::check_name(&s);
+        let _ = shared::domain::activation_rules::parse_cidr(&s).map(|c| c.contains(std::net::Ipv4Addr::LOCALHOST.into()));
+        let _ = shared::domain::activation_rules::parse_country(&s);
+        let _ = shared::domain::activation_rules::parse_clock(Some(&s));
     }
 
     #[test]

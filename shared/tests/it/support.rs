@@ -6,7 +6,7 @@ use shared::clock::FixedClock;
 use shared::kdf::NativePbkdf2;
 use shared::rng::SeededRandom;
 use shared::service::{catalogue::policies, catalogue::products, identity::accounts, licensing::licenses, App, Bearer, Caller};
-use shared::store::rows::{LicenseRow, PolicyRow, ProductRow};
+use shared::store::rows::{LicenseRow, MaintenancePolicyRow, PolicyRow, ProductRow};
 use shared::store::sqlite::SqliteDb;
 use shared::store::MemoryKv;
 use shared::Clock;
@@ -94,4 +94,23 @@ fn migrations_apply_on_a_fresh_database() {
     let env = Env::new();
     let rows = block(shared::store::Db::query(&env.db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'licenses'", &[])).unwrap();
     assert_eq!(rows.len(), 1);
+}
+
+// Maintenance policies (issue 10 §5).
+impl Env {
+    /// A maintenance policy of `product` with `interval` (and `attrs`), and a policy of the
+    /// product whose licenses get it by default.
+    pub fn maintained_policy(&self, admin: &Caller, product: &ProductRow, interval: &str, attrs: serde_json::Value) -> (MaintenancePolicyRow, PolicyRow) {
+        use shared::service::catalogue::maintenance_policies as mp;
+        let mut a = attrs.as_object().cloned().unwrap_or_default();
+        a.insert("name".into(), "Maintenance".into());
+        a.insert("subscriptionInterval".into(), interval.into());
+        let body =
+            serde_json::json!({"data":{"type":"maintenance-policies","attributes":a,"relationships":{"product":{"data":{"type":"products","id":product.id}}}}});
+        let m = block(mp::create(&self.app(), admin, mp::parse(body.to_string().as_bytes(), true).unwrap())).unwrap();
+        let policy = self.policy(admin, product, serde_json::json!({}));
+        let link = serde_json::json!({"data":{"type":"maintenance-policies","id":m.id}}).to_string();
+        let policy = block(mp::set_for_policy(&self.app(), admin, &policy.id, link.as_bytes())).unwrap();
+        (m, policy)
+    }
 }

@@ -56,7 +56,8 @@ fn changes_ride_in_meta_and_deleted_resources_fall_back_to_their_identifier() {
     let got = payloads(&env, &admin, &ep);
     let mut names: Vec<&str> = got.iter().map(|(e, _)| e.as_str()).collect();
     names.sort_unstable();
-    assert_eq!(names, ["license.created", "license.deleted", "license.expiry.updated", "license.updated"]);
+    // The expiry change is also a subscription change (issue 10 §5).
+    assert_eq!(names, ["license.created", "license.deleted", "license.expiry.updated", "license.subscription.updated", "license.updated"]);
     // Rendered at fan-out: all show the license as it was then (after the rename).
     for event in ["license.created", "license.updated", "license.expiry.updated"] {
         let p = payload_of(&got, event);
@@ -93,23 +94,23 @@ fn fan_out_reads_each_resource_once_and_leaves_what_the_budget_cannot_afford() {
     env.clock.advance(1000);
     let b = env.license(&admin, &policy, json!({}));
 
-    // 4 statements per chunk + 1 read: license `a` (its 3 events: created, updated, expiry
-    // updated), not `b`.
+    // 4 statements per chunk + 1 read: license `a` (its 4 events: created, updated, expiry
+    // updated, subscription updated), not `b`.
     let budget = Budget::new(5);
     let rep = block(fan_out(&env.app(), &budget, Some(admin.account_id()))).unwrap();
     assert!(!rep.done);
     assert_eq!(budget.spent(), 5);
     let ids: Vec<Value> = payloads(&env, &admin, &ep).into_iter().map(|(_, p)| p["data"]["id"].clone()).collect();
-    assert_eq!(ids, [json!(a.id), json!(a.id), json!(a.id)]);
+    assert_eq!(ids, [json!(a.id), json!(a.id), json!(a.id), json!(a.id)]);
 
     // The next run picks up the rest.
     env.clock.advance(1000);
     let budget = Budget::new(100);
     assert!(block(fan_out(&env.app(), &budget, Some(admin.account_id()))).unwrap().done);
     let got = payloads(&env, &admin, &ep);
-    assert_eq!(got.len(), 4);
-    assert_eq!(got[3].1["data"]["id"], b.id.as_str());
-    assert_eq!(got[3].1["data"]["attributes"]["status"], "ACTIVE");
+    assert_eq!(got.len(), 5);
+    assert_eq!(got[4].1["data"]["id"], b.id.as_str());
+    assert_eq!(got[4].1["data"]["attributes"]["status"], "ACTIVE");
 }
 
 #[test]
@@ -120,7 +121,7 @@ fn large_fan_outs_are_split_into_inserts_under_d1_string_limit() {
         block(webhooks::create(&env.app(), &admin, webhooks::parse(body.as_bytes(), true, false).unwrap())).unwrap();
     }
     env.clock.advance(1000);
-    // 3 events × 12 endpoints × a ~15 KB payload: more than one insert's worth.
+    // 4 events × 12 endpoints × a ~15 KB payload: more than one insert's worth.
     let l = env.license(&admin, &policy, json!({"metadata": {"blob": "x".repeat(15_000)}}));
     env.clock.advance(1000);
     rename(&env, &admin, &l.id, "Big");
@@ -129,7 +130,7 @@ fn large_fan_outs_are_split_into_inserts_under_d1_string_limit() {
     // 4 per chunk, 1 read (one license), 1 more insert.
     assert_eq!(budget.spent(), 6);
     let n = block(shared::store::Db::query(&env.db, "SELECT count(*) AS n, max(length(payload)) AS big FROM webhook_events", &[])).unwrap();
-    assert_eq!(n[0]["n"], 36);
+    assert_eq!(n[0]["n"], 48);
     assert!(n[0]["big"].as_i64().unwrap() > 15_000);
-    assert_eq!(payloads(&env, &admin, &first).len(), 3);
+    assert_eq!(payloads(&env, &admin, &first).len(), 4);
 }

@@ -63,6 +63,15 @@ impl World {
         )
     }
 
+    /// A maintenance policy of product A (issue 10 §5).
+    fn maintenance_policy(&self) -> Value {
+        self.admin_post(
+            "/maintenance-policies",
+            json!({"data":{"type":"maintenance-policies","attributes":{"name":uniq(),"subscriptionInterval":"P1Y"},
+                "relationships":{"product":{"data":{"type":"products","id":self.id("PA")}}}}}),
+        )
+    }
+
     fn token(&self, path: &str) -> (String, String) {
         let t = self.admin_post(path, json!({"data":{"type":"tokens","attributes":{}}}));
         (t["id"].as_str().unwrap_or_default().to_owned(), t["attributes"]["token"].as_str().unwrap_or_default().to_owned())
@@ -90,6 +99,8 @@ impl World {
         set(&mut w, "LA_KEY", &la["attributes"]["key"]);
         let ma = w.machine(w.id("LA"));
         set(&mut w, "MA", &ma["id"]);
+        // Meter attributes (issue 10 §2): meter "m" (unlimited) on LA.
+        w.admin_post(&format!("/licenses/{}/meters", w.id("LA")), json!({"data":{"type":"meters","attributes":{"name":"m","allowedUses":-1}}}));
         let pr = w.admin_post(
             "/processes",
             json!({"data":{"type":"processes","attributes":{"pid":"1"},"relationships":{"machine":{"data":{"type":"machines","id":w.id("MA")}}}}}),
@@ -121,6 +132,13 @@ impl World {
         let (_, lb_token) = w.token(&format!("/licenses/{}/tokens", lb["id"].as_str().unwrap_or_default()));
         let ev = w.c.get(&w.acct.path("/event-logs"), w.acct.admin(), None);
         w.ids.insert("EV", ev.json["data"][0]["id"].as_str().unwrap_or_else(|| panic!("no event: {}", ev.json)).to_owned());
+        // Subscriptions (issue 10 §5): one subscription log of LA (its expiry moved far out).
+        let path = w.acct.path(&format!("/licenses/{}/expires-at", w.id("LA")));
+        w.c.patch(&path, w.acct.admin(), Some(json!({"meta":{"expiry":"2099-01-01T00:00:00Z"}}))).assert_status(200);
+        let sl = w.c.get(&w.acct.path(&format!("/licenses/{}/subscription-logs", w.id("LA"))), w.acct.admin(), None);
+        w.ids.insert("SLA", sl.json["data"][0]["id"].as_str().unwrap_or_else(|| panic!("no subscription log: {}", sl.json)).to_owned());
+        let mpa = w.maintenance_policy();
+        set(&mut w, "MPA", &mpa["id"]);
         w.tokens = [Some(w.acct.admin_token.clone()), Some(pa_token), Some(pb_token), Some(u_token), Some(v_token), Some(la_token), Some(lb_token), None];
         w
     }
@@ -147,6 +165,12 @@ impl World {
                 l
             }
             "M" => id(self.machine(la)),
+            // Meter attributes (issue 10 §2): a license with meter "m".
+            "LM" => {
+                let l = id(self.license(self.id("POLA"), u));
+                self.admin_post(&format!("/licenses/{l}/meters"), json!({"data":{"type":"meters","attributes":{"name":"m","allowedUses":1}}}));
+                l
+            }
             "PR" => id(self.admin_post(
                 "/processes",
                 json!({"data":{"type":"processes","attributes":{"pid":uniq()},"relationships":{"machine":{"data":{"type":"machines","id":ma}}}}}),
@@ -171,6 +195,7 @@ impl World {
                 u
             }
             "TPA" => self.token(&format!("/products/{pa}/tokens")).0,
+            "MP" => id(self.maintenance_policy()),
             "W" => id(self.admin_post("/webhook-endpoints", json!({"data":{"type":"webhook-endpoints","attributes":{"url":"https://hooks.example.invalid/x","subscriptions":["account.billing.updated"]}}}))),
             other => panic!("no fresh fixture {other}"),
         }

@@ -10,7 +10,9 @@ use crate::router::Cx;
 
 /// `POST /machines`: activation.
 pub async fn activate(cx: &Cx<'_>) -> Result<Reply, Error> {
-    let input = activation::parse(&cx.req.body)?;
+    let clock = shared::domain::activation_rules::parse_clock(cx.req.client_clock.as_deref())?;
+    let ip = cx.req.client_ip.as_deref().and_then(|ip| ip.trim().parse().ok());
+    let input = activation::parse(&cx.req.body)?.with_client(ip, cx.req.country(cx.env.test), clock);
     Ok(Reply::created(one(cx, &activation::activate(&cx.app, &cx.caller, input).await?)))
 }
 

@@ -3,6 +3,8 @@ pub mod activation;
 pub mod checkouts;
 pub mod license_actions;
 pub mod licenses;
+pub mod meters;
 pub mod related;
 pub mod relations;
+pub mod subscriptions;
 pub mod validations;

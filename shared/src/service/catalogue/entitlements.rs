@@ -21,12 +21,21 @@ pub struct EntitlementInput {
     name: Field<String>,
     code: Field<String>,
     metadata: Field<Map<String, Value>>,
+    /// The feature's typed value (issue 10 §3, Cryptlex features).
+    value: Field<Value>,
 }
 
 /// Parses an entitlement document (`name` and `code` required on create).
 pub fn parse(body: &[u8], creating: bool) -> Result<EntitlementInput> {
     let mut r = ResourceInput::parse(body, "entitlements")?;
-    let e = EntitlementInput { id: r.id.take(), name: r.attrs.string("name")?, code: r.attrs.string("code")?, metadata: r.attrs.object("metadata")? };
+    let mut e = EntitlementInput {
+        id: r.id.take(),
+        name: r.attrs.string("name")?,
+        code: r.attrs.string("code")?,
+        metadata: r.attrs.object("metadata")?,
+        ..Default::default()
+    };
+    e.value = feature_value(r.attrs.raw("value"))?;
     r.finish()?;
     for (attr, f) in [("name", &e.name), ("code", &e.code)] {
         let blank = match f {
@@ -44,6 +53,30 @@ pub fn parse(body: &[u8], creating: bool) -> Result<EntitlementInput> {
         }
     }
     Ok(e)
+}
+
+/// A feature's `value`: a number, a string (≤ 1,024 bytes) or a boolean; `null` clears.
+///
+/// # Errors
+/// 400 `PARAMETER_INVALID` for arrays and objects; 422 `VALUE_INVALID` for a longer string.
+fn feature_value(v: Option<Value>) -> Result<Field<Value>> {
+    match v {
+        None => Ok(Field::Absent),
+        Some(Value::Null) => Ok(Field::Null),
+        Some(Value::String(s)) if s.len() > 1024 => Err(Error::attribute("value", AttrFault::Invalid, "must be at most 1024 bytes")),
+        Some(v @ (Value::Bool(_) | Value::Number(_) | Value::String(_))) => Ok(Field::Set(v)),
+        Some(v) => Err(type_mismatch("/data/attributes/value", &v, "number, string or boolean")),
+    }
+}
+
+/// The statement writing a document's feature value after a guarded write (none when absent).
+fn value_stmt(acc: &str, id: &str, v: &Field<Value>) -> Option<Stmt> {
+    let text = match v {
+        Field::Absent => return None,
+        Field::Null => Value::Null,
+        Field::Set(v) => v.to_string().into(),
+    };
+    Some(Stmt::new(sql::entitlements::SET_VALUE_IF_CHANGED, vec![acc.into(), id.into(), text]))
 }
 
 /// Parses `{"data":[{"type":ty,"id":…}, …]}` (1 to 100 identifiers) for attach/detach.
@@ -132,13 +165,12 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: E
         metadata_text(&input.metadata.set().unwrap_or_default()).into(),
         app.now().into(),
     ];
-    let res = app
-        .db
-        .batch(vec![
-            Stmt::new(sql::entitlements::INSERT, params),
-            events::record_if_changed(app, acc, &caller.bearer, event("entitlement.created", "entitlements", &id, None)),
-        ])
-        .await?;
+    let mut stmts = vec![
+        Stmt::new(sql::entitlements::INSERT, params),
+        events::record_if_changed(app, acc, &caller.bearer, event("entitlement.created", "entitlements", &id, None)),
+    ];
+    stmts.extend(value_stmt(acc, &id, &input.value));
+    let res = app.db.batch(stmts).await?;
     if res.first().map_or(0, |r| r.changes) == 0 {
         return Err(code_taken());
     }
@@ -157,29 +189,36 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     let changes = json!({"name": [e.name, name], "code": [e.code, code]});
     let acc = caller.account_id();
     let now = app.now();
+    let value = input.value.clone().into_update().map_or(e.value.clone(), |v| v.map(|v| v.to_string()));
+    let value_stmt = value_stmt(acc, &e.id, &input.value);
     let res = app
         .db
-        .batch(vec![
-            Stmt::new(
-                sql::entitlements::UPDATE,
-                vec![
-                    acc.into(),
-                    e.id.clone().into(),
-                    name.clone().into(),
-                    code.clone().into(),
-                    metadata.clone().into(),
-                    now.into(),
-                    e.name.clone().into(),
-                    e.code.clone().into(),
-                ],
-            ),
-            events::record_if_changed(
-                app,
-                acc,
-                &caller.bearer,
-                events::Event { changes: Some(changes), ..event("entitlement.updated", "entitlements", &e.id, None) },
-            ),
-        ])
+        .batch(
+            vec![
+                Stmt::new(
+                    sql::entitlements::UPDATE,
+                    vec![
+                        acc.into(),
+                        e.id.clone().into(),
+                        name.clone().into(),
+                        code.clone().into(),
+                        metadata.clone().into(),
+                        now.into(),
+                        e.name.clone().into(),
+                        e.code.clone().into(),
+                    ],
+                ),
+                events::record_if_changed(
+                    app,
+                    acc,
+                    &caller.bearer,
+                    events::Event { changes: Some(changes), ..event("entitlement.updated", "entitlements", &e.id, None) },
+                ),
+            ]
+            .into_iter()
+            .chain(value_stmt)
+            .collect(),
+        )
         .await?;
     if res.first().map_or(0, |r| r.changes) == 0 {
         // Nothing was written: the code is taken, or a concurrent update changed the name or
@@ -191,7 +230,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
         return Err(code_taken());
     }
     // The answer is what this write set (a re-read could show a later request's change).
-    Ok(EntitlementRow { name, code, metadata, updated_at: now, ..e })
+    Ok(EntitlementRow { name, code, metadata, value, updated_at: now, ..e })
 }
 
 /// Deletes an entitlement (detaching it everywhere).

@@ -13,12 +13,13 @@ use serde_json::{json, Map, Value};
 
 use crate::access::{self, Action};
 use crate::api::input::{Field, Members, ResourceInput};
-use crate::domain::license;
 use crate::domain::policy::{PolicyConfig, INT4_MAX, MAX_SAFE_INT};
 use crate::domain::strategy::{ExpirationBasis, HeartbeatBasis, MachineLeasingStrategy};
+use crate::domain::{activation_rules, license};
 use crate::error::{AttrFault, Code, Error};
 use crate::service::events::{self, Event, LeasedMachines};
 use crate::service::fleet::machines;
+use crate::service::licensing::subscription_logs;
 use crate::service::{catalogue::groups, fleet::leases, identity::users, licensing::license_tokens, licensing::licenses, metadata_text, App, Caller};
 use crate::store::rows::{ActivationStateRow, CountRow, LicenseRow, MachineRow};
 use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
@@ -52,6 +53,22 @@ pub struct Activation {
     owner: Option<String>,
     group: Option<String>,
     components: Vec<ComponentInput>,
+    /// Activation rules (issue 10 §4): client-reported virtualisation and the request's facts.
+    vm_name: Option<String>,
+    container: Option<bool>,
+    facts: crate::domain::activation_rules::Facts,
+}
+
+impl Activation {
+    /// Adds what the request (not its body) says about the client: its IP address, its
+    /// country and its clock (issue 10 §4).
+    #[must_use]
+    pub fn with_client(mut self, ip: Option<std::net::IpAddr>, country: Option<String>, clock: Option<crate::clock::Millis>) -> Self {
+        self.facts.ip = ip;
+        self.facts.country = country;
+        self.facts.clock = clock;
+        self
+    }
 }
 
 fn required_string(f: Field<String>, attr: &str, ptr: &str) -> Result<String> {
@@ -106,6 +123,9 @@ pub fn parse(body: &[u8]) -> Result<Activation> {
         disk,
         max_processes,
         metadata: r.attrs.object("metadata")?.set().unwrap_or_default(),
+        vm_name: r.attrs.string("vmName")?.set().filter(|v| !v.trim().is_empty()),
+        container: r.attrs.bool("container")?.set(),
+        facts: crate::domain::activation_rules::Facts::default(),
         license: r
             .rels
             .one("license", "licenses")?
@@ -173,6 +193,12 @@ pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, mut a:
     }
     license_tokens::check_activation(app, caller).await?;
     let cfg = l.config();
+    // Activation rules (issue 10 §4), before any write.
+    a.facts.vm = a.vm_name.is_some();
+    a.facts.container = a.container.unwrap_or(false);
+    if let Some(refusal) = crate::domain::activation_rules::check(&l.activation_rules()?, &a.facts, app.now()) {
+        return Err(refusal.error());
+    }
     let node_locked = cfg.node_locked();
     let max_machines = license::effective_max_machines(l.max_machines, &cfg);
     let per_user = i64::from(cfg.machine_leasing_strategy == MachineLeasingStrategy::PerUser);
@@ -211,6 +237,8 @@ pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, mut a:
         opt(license::overage_ceiling(&cfg, license::effective(l.max_disk, cfg.max_disk), false)),
         opt(a.max_processes),
         opt(license_tokens::charged_token(caller)),
+        opt(a.vm_name.clone()),
+        opt(a.container.map(i64::from)),
     ]);
     let mut stmts = vec![Stmt::new(sql::machines::INSERT, params), machines::event(app, caller, "machine.created", &id)];
     stmts.extend(license_tokens::activation_stmt(caller, &id));
@@ -232,8 +260,11 @@ pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, mut a:
                 vec![account.clone().into(), l.id.clone().into(), expiry.into(), now.into(), id.clone().into()],
             ));
             stmts.push(events::record_if_changed(app, &account, &caller.bearer, licenses::expiry_event(&l.id, None, Some(expiry))));
+            let change = subscription_logs::Change::expiry(None, Some(expiry));
+            stmts.extend(subscription_logs::record_if_changed(app, &caller.bearer, &l, subscription_logs::Cause::FirstActivated, &change));
         }
     }
+    stmts.extend(crate::service::licensing::maintenance::on_activation(app, caller, &l, &id).await?);
     let license_event = |name| Event { name, resource_type: "licenses", resource_id: &l.id, changes: None, meta: None };
     stmts.push(Stmt::new(sql::machines::MARK_FIRST_ACTIVATION, vec![account.clone().into(), l.id.clone().into(), now.into(), id.clone().into()]));
     stmts.push(events::record_if_changed(app, &account, &caller.bearer, license_event("license.first-activated")));
@@ -303,22 +334,54 @@ async fn refusal<D: Db, K: Kv>(
     Ok(Error::new(Code::StateInvalid, "the license changed while activating; retry the request"))
 }
 
+fn deactivation_limit_error(allowed: i64) -> Error {
+    Error::new(Code::DeactivationLimitReached, format!("the license has used all of its allowed deactivations ({allowed})")).pointer("/data")
+}
+
+/// The effective `allowedDeactivations` of license `license_id` (`-1`: unlimited).
+///
+/// # Errors
+/// 422 `DEACTIVATION_LIMIT_REACHED` when none is left.
+async fn deactivation_limit<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str) -> Result<i64> {
+    let Some(l) = licenses::find(app, caller.account_id(), license_id).await? else { return Ok(-1) };
+    let allowed = l.activation_rules()?.allowed_deactivations;
+    if !activation_rules::deactivation_allowed(allowed, l.deactivations) {
+        return Err(deactivation_limit_error(allowed));
+    }
+    Ok(allowed)
+}
+
 /// Deactivates a machine (`machine.deleted`) and drops its lease. With a license token, the
 /// delete is guarded by the token's `maxDeactivations` and counted in the same batch.
 ///
 /// # Errors
 /// 422 `DEACTIVATIONS_LIMIT_EXCEEDED` when the caller's license token has none left (nothing
-/// is deleted); 404 when a concurrent request deactivated it first.
+/// is deleted); 422 `DEACTIVATION_LIMIT_REACHED` when the license has used its
+/// `allowedDeactivations` (license and user bearers only); 404 when a concurrent request
+/// deactivated it first.
 pub async fn deactivate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
     let m = machines::authorize(app, caller, id, Action::MachineDelete).await?;
     license_tokens::check_deactivation(app, caller).await?;
-    let mut stmts = vec![Stmt::new(sql::machines::DELETE, vec![caller.account_id().into(), m.id.clone().into(), opt(license_tokens::charged_token(caller))])];
+    // allowedDeactivations (issue 10 §4): the client's deactivations, guarded in the delete.
+    let limited = activation_rules::limits_deactivation(caller.bearer.kind());
+    let allowed = if limited { deactivation_limit(app, caller, &m.license_id).await? } else { -1 };
+    let del = vec![caller.account_id().into(), m.id.clone().into(), opt(license_tokens::charged_token(caller)), allowed.into()];
+    let mut stmts = vec![Stmt::new(sql::machines::DELETE, del)];
     // Right after the delete: both the counter and the event follow it (`changes()`).
     stmts.extend(license_tokens::deactivation_stmt(caller, &m.id));
     stmts.push(machines::event(app, caller, "machine.deleted", &m.id));
+    if limited {
+        // Right after the event, which was written only if the delete happened.
+        stmts.push(Stmt::new(sql::activation_rules::COUNT_DEACTIVATION, vec![caller.account_id().into(), m.license_id.clone().into()]));
+    }
+    // Floating meters get the machine's uses back, only if the delete above happened.
+    stmts.extend(crate::service::licensing::meters::release_stmts(&std::iter::once((m.id.clone(), Value::Null)).collect()));
     let results = app.db.batch(stmts).await?;
     if results.first().map_or(0, |r| r.changes) == 0 {
         license_tokens::check_deactivation(app, caller).await?;
+        if allowed >= 0 && deactivation_limit(app, caller, &m.license_id).await.is_err_and(|e| e.is(Code::DeactivationLimitReached)) {
+            return Err(deactivation_limit_error(allowed));
+        }
         return Err(Error::not_found("machine", id));
     }
     leases::remove(app, caller.account_id(), &m.id).await;

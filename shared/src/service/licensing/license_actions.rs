@@ -9,6 +9,7 @@ use crate::api::input::to_one_body;
 use crate::domain::strategy::TransferStrategy;
 use crate::error::{AttrFault, Code, Error};
 use crate::service::licensing::licenses::{authorize, expiry_event};
+use crate::service::licensing::subscription_logs::{self, Cause, Change};
 use crate::service::licensing::usage::Written;
 use crate::service::{catalogue::policies, events, identity::users, App, Caller};
 use crate::store::rows::LicenseRow;
@@ -62,19 +63,24 @@ pub async fn renew<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str)
         let expiry = l.config().expiry_for_renewal(app.now(), l.expiry)?;
         let res = app
             .db
-            .batch(vec![
-                Stmt::new(
-                    sql::licenses::SET_EXPIRY_FROM,
-                    vec![caller.account_id().into(), l.id.clone().into(), expiry.into(), app.now().into(), opt(l.expiry)],
-                ),
-                events::record_if_changed(
-                    app,
-                    caller.account_id(),
-                    &caller.bearer,
-                    events::Event { name: "license.renewed", resource_type: "licenses", resource_id: &l.id, changes: None, meta: None },
-                ),
-                events::record_if_changed(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, Some(expiry))),
-            ])
+            .batch(
+                [
+                    Stmt::new(
+                        sql::licenses::SET_EXPIRY_FROM,
+                        vec![caller.account_id().into(), l.id.clone().into(), expiry.into(), app.now().into(), opt(l.expiry)],
+                    ),
+                    events::record_if_changed(
+                        app,
+                        caller.account_id(),
+                        &caller.bearer,
+                        events::Event { name: "license.renewed", resource_type: "licenses", resource_id: &l.id, changes: None, meta: None },
+                    ),
+                    events::record_if_changed(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, Some(expiry))),
+                ]
+                .into_iter()
+                .chain(subscription_logs::record_if_changed(app, &caller.bearer, &l, Cause::Renewed, &Change::expiry(l.expiry, Some(expiry))))
+                .collect(),
+            )
             .await?;
         if let Some(w) = Written::of(&res, 0)? {
             return Ok(w.apply(l));
@@ -97,7 +103,8 @@ pub async fn transfer<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &s
     let target = policies::find(app, caller.account_id(), &target_id)
         .await?
         .ok_or_else(|| Error::attribute("policy", AttrFault::NotFound, "must exist").pointer("/data"))?;
-    let (from, to) = (l.config(), target.config());
+    // The license's own subscription overrides stay with it on the new policy.
+    let (from, to) = (l.config(), target.config().with_subscription(l.subscription_interval.as_deref(), l.subscription_start_trigger.as_deref()));
     if target.product_id != l.product_id || from.scheme != to.scheme || from.encrypted != to.encrypted || from.use_pool != to.use_pool {
         return Err(Error::new(Code::PolicyNotCompatible, "cannot change to a policy with a different product, scheme, encryption or pool").pointer("/data"));
     }
@@ -123,6 +130,11 @@ pub async fn transfer<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &s
     ];
     if expiry != l.expiry {
         stmts.push(events::record_if_changed(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, expiry)));
+    }
+    let interval = |c: &crate::domain::policy::PolicyConfig| c.subscription_interval.map(|d| d.to_string());
+    if expiry != l.expiry || interval(&from) != interval(&to) {
+        let change = Change { expiry: Some((l.expiry, expiry)), interval: Some((interval(&from), interval(&to))), ..Change::default() };
+        stmts.extend(subscription_logs::record_if_changed(app, &caller.bearer, &l, Cause::PolicyChanged, &change));
     }
     // After the events: it may move no machine, and the events follow the license's change.
     stmts.push(Stmt::new(sql::licenses::TRANSFER_MACHINES, vec![caller.account_id().into(), l.id.clone().into(), target.id.clone().into()]));

@@ -12,11 +12,13 @@ use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::clock::{iso8601, parse_iso8601, Millis};
 use crate::crypto::{keys, license_key};
+use crate::domain::activation_rules;
 use crate::domain::license::LicenseStatus;
 use crate::domain::policy::{INT4_MAX, MAX_SAFE_INT};
 use crate::domain::strategy::{ExpirationBasis, Scheme};
 use crate::error::{AttrFault, Code, Error};
 use crate::rng::is_uuid;
+use crate::service::licensing::subscription_logs::{self, Cause, Change};
 use crate::service::{catalogue::policies, events, fetch_page, identity::users, metadata_text, readable, App, Bearer, Caller, ListScope};
 use crate::store::rows::{AccountRow, LicenseRow};
 use crate::store::{fetch_one, flag, opt, sql, Db, Kv, Stmt};
@@ -39,6 +41,13 @@ pub struct LicenseInput {
     policy: Field<String>,
     owner: Field<String>,
     group: Field<String>,
+    /// Activation-rule overrides sent, and the rules sent as `null` (issue 10 §4).
+    rules: (activation_rules::Overrides, Vec<&'static str>),
+    /// Subscription overrides (issue 10 §5).
+    subscription: crate::service::licensing::subscriptions::Overrides,
+    /// Maintenance policy and release versions (issue 10 §5).
+    maintenance_policy: Field<String>,
+    release_versions: crate::service::licensing::maintenance::ReleaseVersions,
 }
 
 /// Parses a license document (create or update).
@@ -60,7 +69,11 @@ pub fn parse(body: &[u8], creating: bool) -> Result<LicenseInput> {
         l.limits[i] = r.attrs.int_in(k, min, max)?;
     }
     l.metadata = r.attrs.object("metadata")?;
+    l.subscription = crate::service::licensing::subscriptions::parse_overrides(&mut r.attrs)?;
+    l.release_versions = crate::service::licensing::maintenance::parse_versions(&mut r.attrs)?;
+    l.maintenance_policy = r.rels.one("maintenancePolicy", "maintenance-policies")?;
     r.attrs.raw("permissions");
+    l.rules = activation_rules::take_with(|k| r.attrs.raw(k))?;
     l.policy = r.rels.one("policy", "policies")?;
     l.owner = r.rels.one("owner", "users")?;
     if !l.owner.is_present() {
@@ -78,6 +91,7 @@ pub fn parse(body: &[u8], creating: bool) -> Result<LicenseInput> {
             (l.policy.is_present(), "/data/relationships/policy"),
             (l.owner.is_present(), "/data/relationships/owner"),
             (l.suspended.is_present(), "/data/attributes/suspended"),
+            (l.maintenance_policy.is_present(), "/data/relationships/maintenancePolicy"),
         ] {
             if f {
                 return Err(Error::new(Code::ParameterUnpermitted, "unpermitted parameter (use the actions and relationship endpoints)").pointer(ptr));
@@ -207,7 +221,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
     let now = app.now();
     let policy_id = input.policy.clone().set().unwrap_or_default();
     let policy = policies::find(app, caller.account_id(), &policy_id).await?.ok_or_else(|| Error::attribute("policy", AttrFault::NotFound, "must exist"))?;
-    let cfg = policy.config();
+    let cfg = input.subscription.apply_to(policy.config());
     let owner = match input.owner.clone().set() {
         Some(o) => Some(users::find(app, caller.account_id(), &o).await?.ok_or_else(|| Error::attribute("owner", AttrFault::NotFound, "must exist"))?),
         None => None,
@@ -233,7 +247,10 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
             || input.suspended.is_present()
             || input.protected.is_present()
             || input.limits.iter().any(Field::is_present)
-            || input.key.is_present();
+            || input.key.is_present()
+            || input.subscription.is_present()
+            || input.maintenance_policy.is_present()
+            || input.release_versions.is_present();
         if restricted {
             return Err(Error::forbidden());
         }
@@ -241,6 +258,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
     if input.group.is_present() {
         return Err(Error::attribute("group", AttrFault::NotFound, "must exist"));
     }
+    let maintenance = crate::service::licensing::maintenance::for_new_license(app, &policy, &input.maintenance_policy).await?;
     let id = input.id.clone().unwrap_or_else(|| app.uuid());
     let expiry = match input.expiry {
         Field::Set(e) => Some(e),
@@ -304,7 +322,12 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
             events::Event { name: "license.created", resource_type: "licenses", resource_id: &id, changes: None, meta: None },
         ),
     ];
-    stmts.extend(crate::service::licensing::maintenance::initial_stmt(caller.account_id(), &id, &cfg, now));
+    stmts.extend(crate::service::licensing::maintenance::initial_stmts(caller.account_id(), &id, maintenance.as_ref(), now));
+    stmts.extend(input.release_versions.stmt(caller.account_id(), &id, (None, None), now));
+    stmts.extend(crate::service::licensing::subscriptions::create_stmts(caller.account_id(), &id, &input.subscription, now));
+    if !input.rules.0.is_empty() {
+        stmts.push(rules_stmt(caller, &id, &input.rules.0, now)?);
+    }
     // The insert is `ON CONFLICT DO NOTHING`: no row means a conflict (or the policy went away),
     // found positively below; any other store error is a 500, never a client error.
     if app.db.batch(stmts).await?.first().map_or(0, |r| r.changes) != 1 {
@@ -317,6 +340,12 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
         });
     }
     find(app, caller.account_id(), &id).await?.ok_or_else(|| Error::internal("license vanished after insert"))
+}
+
+/// Writes license `id`'s activation-rule overrides (issue 10 §4; none: NULL).
+fn rules_stmt(caller: &Caller, id: &str, rules: &activation_rules::Overrides, now: Millis) -> Result<Stmt> {
+    let text = if rules.is_empty() { Value::Null } else { serde_json::to_string(rules).map_err(Error::internal)?.into() };
+    Ok(Stmt::new(sql::activation_rules::SET_LICENSE_RULES, vec![caller.account_id().into(), id.into(), text, now.into()]))
 }
 
 /// Updates name, expiry, protection, limit overrides and metadata.
@@ -348,7 +377,16 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     ];
     if expiry != l.expiry {
         stmts.push(events::record_if_changed(app, caller.account_id(), &caller.bearer, expiry_event(&l.id, l.expiry, expiry)));
+        stmts.extend(subscription_logs::record_if_changed(app, &caller.bearer, &l, Cause::ExpiryUpdated, &Change::expiry(l.expiry, expiry)));
     }
+    let stored = activation_rules::Overrides::decode(l.activation_rules.as_deref()).map_err(Error::internal)?;
+    let rules = activation_rules::apply_to_license(&stored, &input.rules.0, &input.rules.1);
+    if rules != stored {
+        stmts.push(rules_stmt(caller, &l.id, &rules, app.now())?);
+    }
+    stmts.extend(crate::service::licensing::subscriptions::update_stmts(app, caller, &l, &input.subscription));
+    let versions_now = (l.current_release_version.clone(), l.max_allowed_release_version.clone());
+    stmts.extend(input.release_versions.stmt(caller.account_id(), &l.id, versions_now, app.now()));
     app.db.batch(stmts).await?;
     reload(app, caller, &l.id).await
 }

@@ -84,10 +84,10 @@ pub async fn machine_owner<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, i
 
 /// What a process or component belongs to: its machine, license and product.
 pub enum Parent {
-    /// `…/machine`.
-    Machine(MachineRow),
+    /// `…/machine` (rows are boxed: they are several times a product's).
+    Machine(Box<MachineRow>),
     /// `…/license`.
-    License(LicenseRow),
+    License(Box<LicenseRow>),
     /// `…/product`.
     Product(ProductRow),
 }
@@ -105,8 +105,8 @@ pub enum Up {
 
 async fn parent<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, up: Up, ids: (&str, &str, &str)) -> Result<Parent> {
     Ok(match up {
-        Up::Machine => Parent::Machine(machine(app, caller, ids.0).await?),
-        Up::License => Parent::License(license(app, caller, ids.1).await?),
+        Up::Machine => Parent::Machine(Box::new(machine(app, caller, ids.0).await?)),
+        Up::License => Parent::License(Box::new(license(app, caller, ids.1).await?)),
         Up::Product => Parent::Product(product(app, caller, ids.2).await?),
     })
 }

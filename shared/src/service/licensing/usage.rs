@@ -10,6 +10,7 @@ use crate::api::input::{parse_body, type_mismatch, Members};
 use crate::clock::Millis;
 use crate::domain::strategy::ExpirationBasis;
 use crate::error::{AttrFault, Code, Error};
+use crate::service::licensing::subscription_logs;
 use crate::service::{events, licensing::licenses, App, Caller};
 use crate::store::rows::LicenseRow;
 use crate::store::{sql, Db, Kv, Stmt, StmtResult, StoreError};
@@ -126,6 +127,8 @@ pub async fn increment<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &
     if let Some(expiry) = first_use_expiry {
         stmts.push(Stmt::new(sql::license_actions::SET_EXPIRY_IF_UNSET_AFTER_CHANGE, vec![acc.into(), lid.clone().into(), expiry.into(), now.into()]));
         stmts.push(events::record_if_changed(app, acc, &caller.bearer, crate::service::licensing::licenses::expiry_event(&lid, None, Some(expiry))));
+        let change = subscription_logs::Change::expiry(None, Some(expiry));
+        stmts.extend(subscription_logs::record_if_changed(app, &caller.bearer, &l, subscription_logs::Cause::FirstUsed, &change));
     }
     let res = app.db.batch(stmts).await?;
     if res.first().is_none_or(|r| r.rows.is_empty()) {

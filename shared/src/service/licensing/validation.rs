@@ -17,6 +17,7 @@ use crate::domain::license;
 use crate::domain::strategy::ExpirationBasis;
 use crate::domain::validation::{validate, LicenseFacts, Limits, MachineFacts, Outcome, Scope, UserRef, ValidationInput};
 use crate::error::{Code, Error};
+use crate::service::licensing::subscription_logs;
 use crate::service::{events, fleet::leases, App, Bearer, Caller};
 use crate::store::rows::{LicenseRow, UserRefRow, ValidationMachineRow};
 use crate::store::{sql, Db, Kv, Stmt, StoreError};
@@ -392,8 +393,15 @@ pub fn set_expiry_if_unset<D: Db, K: Kv>(app: &App<'_, D, K>, who: &Bearer, l: &
         return Vec::new();
     };
     let ev = crate::service::licensing::licenses::expiry_event(&l.id, None, Some(expiry));
-    vec![
+    let mut stmts = vec![
         Stmt::new(sql::licenses::SET_EXPIRY_IF_UNSET, vec![l.account_id.clone().into(), l.id.clone().into(), expiry.into(), now.into()]),
         events::record_if_changed(app, &l.account_id, who, ev),
-    ]
+    ];
+    let cause = match basis {
+        ExpirationBasis::FromFirstActivation => subscription_logs::Cause::FirstActivated,
+        ExpirationBasis::FromFirstUse => subscription_logs::Cause::FirstUsed,
+        _ => subscription_logs::Cause::FirstValidated,
+    };
+    stmts.extend(subscription_logs::record_if_changed(app, who, l, cause, &subscription_logs::Change::expiry(None, Some(expiry))));
+    stmts
 }

@@ -140,6 +140,12 @@ pub const KNOWN_EVENTS: &[&str] = &[
     "license.maintenance-expired",
     "license.maintenance.renewed",
     "machine.lease.expired",
+    // Subscriptions (issue 10 §5).
+    "license.subscription.updated",
+    "license.maintenance.extended",
+    "maintenance-policy.created",
+    "maintenance-policy.updated",
+    "maintenance-policy.deleted",
 ];
 
 /// Signature algorithms Keygen knows; only `ed25519` is supported here.

@@ -81,3 +81,7 @@ pub const ATTACH_TO_LICENSE: &str = attach_entitlements!("license_entitlements",
 
 /// Detaches the entitlements of JSON array ?3 from license ?2.
 pub const DETACH_FROM_LICENSE: &str = detach_members!("license_entitlements", "license_id", "entitlement_id");
+
+/// Sets entitlement ?2's feature value (?3, JSON text or NULL; issue 10 §3), only when the
+/// statement right before it in the batch changed a row (the insert or update's chain).
+pub const SET_VALUE_IF_CHANGED: &str = "UPDATE entitlements SET value = ?3 WHERE account_id = ?1 AND id = ?2 AND changes() > 0";

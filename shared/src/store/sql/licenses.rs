@@ -6,7 +6,8 @@
 /// read on i64 overflow, so no machine row can make its license unreadable.
 macro_rules! license_select {
     () => {
-        "SELECT l.*, p.config AS policy_config, \
+        concat!(
+            "SELECT l.*, p.config AS policy_config, \
 (SELECT u.banned_at FROM users u WHERE u.id = l.owner_id) AS owner_banned_at, \
 (SELECT u.email FROM users u WHERE u.id = l.owner_id) AS owner_email, \
 (SELECT count(*) FROM license_users lu WHERE lu.license_id = l.id) AS licensee_count, \
@@ -14,8 +15,11 @@ macro_rules! license_select {
 (SELECT CAST(total(m.cores) AS INTEGER) FROM machines m WHERE m.license_id = l.id) AS machines_cores, \
 (SELECT CAST(total(m.memory) AS INTEGER) FROM machines m WHERE m.license_id = l.id) AS machines_memory, \
 (SELECT CAST(total(m.disk) AS INTEGER) FROM machines m WHERE m.license_id = l.id) AS machines_disk, \
-(SELECT min(m.created_at) FROM machines m WHERE m.license_id = l.id) AS first_activated_at \
-FROM licenses l JOIN policies p ON p.id = l.policy_id "
+(SELECT min(m.created_at) FROM machines m WHERE m.license_id = l.id) AS first_activated_at, ",
+            // Meter attributes (issue 10 §2).
+            license_meters_json!("l.id"),
+            " AS meters FROM licenses l JOIN policies p ON p.id = l.policy_id "
+        )
     };
 }
 

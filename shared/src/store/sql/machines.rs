@@ -8,8 +8,12 @@
 /// license's `maxProcesses` override (machine → license → policy).
 macro_rules! machine_select {
     () => {
-        "SELECT m.*, p.config AS policy_config, (SELECT l.max_processes FROM licenses l WHERE l.id = m.license_id) AS license_max_processes \
-FROM machines m JOIN policies p ON p.id = m.policy_id "
+        concat!(
+            "SELECT m.*, p.config AS policy_config, (SELECT l.max_processes FROM licenses l WHERE l.id = m.license_id) AS license_max_processes, ",
+            // Meter attributes (issue 10 §2).
+            machine_meters_json!("m.id"),
+            " AS meters FROM machines m JOIN policies p ON p.id = m.policy_id "
+        )
     };
 }
 
@@ -46,11 +50,11 @@ macro_rules! leased {
 /// ?21 machine ceiling, ?22 core ceiling, ?23 memory ceiling, ?24 disk ceiling, ?25 max processes
 /// (NULL ceilings are unlimited), ?26 the license token charged (NULL: none) which must have
 /// activations left, and group ?10 (if any) must be in the account with room under its
-/// `max_machines`. 1 row changed = activated; it returns the machine as written (the response).
+/// `max_machines`. ?27 vm name, ?28 container (issue 10 §4). 1 row changed = activated; it returns the machine as written (the response).
 pub const INSERT: &str = concat!(
     "INSERT INTO machines (id, account_id, license_id, product_id, policy_id, owner_id, group_id, fingerprint, name, ip, hostname, platform, \
-cores, memory, disk, max_processes, metadata, last_heartbeat_at, created_at, updated_at) \
-SELECT ?9, l.account_id, l.id, l.product_id, l.policy_id, ?3, ?10, ?4, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?25, ?18, ?19, ?20, ?20 \
+cores, memory, disk, max_processes, metadata, last_heartbeat_at, created_at, updated_at, vm_name, container) \
+SELECT ?9, l.account_id, l.id, l.product_id, l.policy_id, ?3, ?10, ?4, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?25, ?18, ?19, ?20, ?20, ?27, ?28 \
 FROM licenses l WHERE l.account_id = ?1 AND l.id = ?2 AND NOT ",
     fingerprint_taken!(),
     " AND NOT ",
@@ -157,8 +161,13 @@ WHERE account_id = ?1 AND id = ?2 AND last_heartbeat_at IS ?4 RETURNING *";
 pub const RESET: &str = "UPDATE machines SET last_heartbeat_at = NULL, last_death_event_at = NULL, updated_at = ?3 WHERE account_id = ?1 AND id = ?2";
 
 /// Deactivates (deletes) a machine, only while the license token ?3 charged (NULL: none) has
-/// deactivations left (components and processes cascade).
-pub const DELETE: &str = concat!("DELETE FROM machines WHERE account_id = ?1 AND id = ?2 AND ", token_has_room!("?3", "deactivations"));
+/// deactivations left and its license has made fewer than ?4 deactivations (`allowedDeactivations`;
+/// negative: unlimited) (components and processes cascade).
+pub const DELETE: &str = concat!(
+    "DELETE FROM machines WHERE account_id = ?1 AND id = ?2 AND ",
+    token_has_room!("?3", "deactivations"),
+    " AND (?4 < 0 OR (SELECT l.deactivations FROM licenses l WHERE l.id = machines.license_id) < ?4)"
+);
 
 /// Sets machine ?2's owner to ?3 (NULL = none) at ?4.
 pub const SET_OWNER: &str = "UPDATE machines SET owner_id = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2";

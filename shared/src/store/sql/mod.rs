@@ -49,7 +49,32 @@ macro_rules! token_has_room {
     };
 }
 
+// Meter attributes (issue 10 §2): the aggregated meters of a license / machine read.
+/// A license's meters as one JSON array text (`json_group_array`), for license reads.
+macro_rules! license_meters_json {
+    ($license:literal) => {
+        concat!(
+            "(SELECT json_group_array(json_object('name', lm.name, 'allowedUses', lm.allowed_uses, 'totalUses', lm.total_uses, \
+'grossUses', lm.gross_uses, 'floating', lm.floating, 'visible', lm.visible)) FROM (SELECT * FROM license_meters lm WHERE lm.license_id = ",
+            $license,
+            " ORDER BY lm.name) lm)"
+        )
+    };
+}
+
+/// A machine's meter uses as one JSON array text, for machine reads.
+macro_rules! machine_meters_json {
+    ($machine:literal) => {
+        concat!(
+            "(SELECT json_group_array(json_object('name', mm.name, 'uses', mm.uses)) FROM (SELECT * FROM machine_meters mm WHERE mm.machine_id = ",
+            $machine,
+            " ORDER BY mm.name) mm)"
+        )
+    };
+}
+
 pub mod accounts;
+pub mod activation_rules;
 pub mod components;
 pub mod entitlements;
 pub mod events;
@@ -58,10 +83,13 @@ pub mod jobs;
 pub mod license_actions;
 pub mod licenses;
 pub mod machines;
+pub mod maintenance_policies;
+pub mod meters;
 pub mod policies;
 pub mod processes;
 pub mod products;
 pub mod second_factors;
+pub mod subscriptions;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;

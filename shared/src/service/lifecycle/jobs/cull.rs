@@ -28,6 +28,9 @@ fn decide_process(r: &CullRow, cfg: &PolicyConfig, now: Millis) -> Option<CullDe
     heartbeat::cull_process(cfg, r.last_heartbeat_at?, r.last_death_event_at, now)
 }
 
+/// Statements that follow a chunk's delete, given its `{id: …}` map.
+type AfterDelete = fn(&Map<String, Value>) -> [Stmt; 2];
+
 /// One kind of row the cull handles.
 struct Kind {
     job: &'static str,
@@ -38,6 +41,8 @@ struct Kind {
     dead_event: &'static str,
     deleted_event: Option<&'static str>,
     decide: fn(&CullRow, &PolicyConfig, Millis) -> Option<CullDecision>,
+    /// Statements after the delete of a chunk, given its `{id: …}` map (floating meters).
+    after_delete: Option<AfterDelete>,
 }
 
 /// Culls dead machines.
@@ -51,6 +56,7 @@ pub async fn machines<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget) -> Res
         dead_event: "machine.heartbeat.dead",
         deleted_event: Some("machine.lease.expired"),
         decide: decide_machine,
+        after_delete: Some(crate::service::licensing::meters::release_stmts),
     };
     cull(app, budget, kind).await
 }
@@ -66,19 +72,21 @@ pub async fn processes<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget) -> Re
         dead_event: "process.heartbeat.dead",
         deleted_event: None,
         decide: decide_process,
+        after_delete: None,
     };
     cull(app, budget, kind).await
 }
 
-/// Scans in keyset order; per chunk one atomic batch of at most four statements: mark dead +
-/// their events, delete + their events. Each event set must match the rows its guarded
+/// Scans in keyset order; per chunk one atomic batch of at most six statements: mark dead +
+/// their events, delete + their events (+ the floating-meter release of the deleted machines). Each event set must match the rows its guarded
 /// statement changed, or the batch rolls back (see `events::record_many`).
 async fn cull<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget, kind: Kind) -> Result<JobReport> {
     let now = app.now();
     let mut rep = JobReport { job: kind.job, ..JobReport::default() };
     let mut cursor = String::new();
     loop {
-        if rep.rows >= MAX_ROWS_PER_TICK || !budget.take(5) {
+        let extra = if kind.after_delete.is_some() { 2 } else { 0 };
+        if rep.rows >= MAX_ROWS_PER_TICK || !budget.take(5 + extra) {
             return Ok(rep);
         }
         let rows: Vec<CullRow> = fetch_all(app.db, kind.scan, &[cursor.clone().into(), now.into(), CHUNK.into()]).await?;
@@ -120,9 +128,12 @@ async fn cull<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget, kind: Kind) ->
         let dels_n = dels.len();
         if !dels.is_empty() {
             let n = dels.len() as u64;
-            stmts.push(Stmt::new(kind.delete, vec![Value::Object(dels).to_string().into()]));
+            stmts.push(Stmt::new(kind.delete, vec![Value::Object(dels.clone()).to_string().into()]));
             if !del_evs.is_empty() {
                 stmts.push(events::record_many(app, &Bearer::Anonymous, &del_evs, Some(n)));
+            }
+            if let Some(after) = kind.after_delete {
+                stmts.extend(after(&dels));
             }
         }
         // A failed chunk rolls back as a whole and is re-read next tick; the next chunk runs.
