@@ -84,7 +84,7 @@ mkdirSync(OUT, { recursive: true });
 const receiver = await startReceiver();
 cleanups.push(() => receiver.server.close());
 // ENVIRONMENT=development: webhook endpoints may then be http:// on loopback (the receiver).
-const srv = await startServer({ LATCHKEY_BOOTSTRAP_TOKEN: BOOTSTRAP, ENVIRONMENT: "development", LATCHKEY_PASSWORD_ITERATIONS: "10000" });
+const srv = await startServer({ LATCHKEY_HARNESS_ASSETS: "1", LATCHKEY_BOOTSTRAP_TOKEN: BOOTSTRAP, ENVIRONMENT: "development", LATCHKEY_PASSWORD_ITERATIONS: "10000" });
 cleanups.push(() => {
   srv.child.stdin.end();
   srv.child.kill("SIGTERM");

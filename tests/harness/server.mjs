@@ -130,8 +130,12 @@ const GEO = process.env.LATCHKEY_BENCH_D1_DELAY;
 // Dashboard (static assets): wrangler.toml's [assets], when scripts/build-dashboard has built
 // dashboard/build — files under /dashboard/ are served without running the Worker; any other
 // path, and every /v1/* path first, runs the Worker.
+// Opt-in (LATCHKEY_HARNESS_ASSETS=1: tests/tests/dashboard.rs, scripts/dashboard-test): Miniflare
+// 4.20260426 routes /cdn-cgi/handler/scheduled to the assets router, not to the Worker, when
+// assets are configured (workers-sdk#9882, fixed upstream in #14177), so the cron tests run
+// without them. Deployed crons are unaffected: assets serve only fetch.
 const ASSETS_DIR = join(ROOT, "dashboard/build");
-const ASSETS = existsSync(ASSETS_DIR)
+const ASSETS = process.env.LATCHKEY_HARNESS_ASSETS === "1" && existsSync(ASSETS_DIR)
   ? {
       assets: {
         directory: ASSETS_DIR,

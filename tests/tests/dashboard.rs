@@ -4,7 +4,15 @@
 //! the root — still reaches the Worker and answers as the API does. The pages themselves are
 //! tested in a real browser by `scripts/dashboard-test`.
 
-use e2e::{server, workspace_root};
+use e2e::workspace_root;
+
+/// The harness with the Worker's static assets (opt-in: see `ASSETS` in tests/harness/server.mjs).
+/// Every test of this binary calls it before the server starts, so the variable is set before
+/// the harness is spawned and no other thread reads the environment meanwhile.
+fn server() -> &'static e2e::Server {
+    std::env::set_var("LATCHKEY_HARNESS_ASSETS", "1");
+    e2e::server()
+}
 
 fn built() {
     let index = workspace_root().join("dashboard/build/dashboard/index.html");
