@@ -11,6 +11,7 @@ mod env;
 mod fetch;
 mod http;
 mod kv;
+mod openapi;
 mod r2;
 mod rate_limit;
 mod respond;

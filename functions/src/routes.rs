@@ -356,6 +356,8 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/engines", h!(|cx, _| dist_related::list(cx, Derived::Engines))),
     r(GET, "/engines/{id}", h!(|cx, p| dist_related::show(cx, Derived::Engines, p.at(0)))),
     // End distribution.
+    // OpenAPI document (generated from this table).
+    r(GET, "/openapi.json", h!(|cx, _| crate::openapi::serve(cx))),
 ];
 
 /// What the table answers for a method and decoded path.

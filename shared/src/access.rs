@@ -234,6 +234,8 @@ actions! {
     MachineBulkDeactivate => "POST /licenses/{id}/actions/deactivate-machines",
     // Exports.
     ExportRead => "GET /{licenses,machines,users,trial-activations,activation-logs,event-logs}/export (with the list's own read)",
+    // OpenAPI document.
+    OpenApiRead => "GET /openapi.json (the API's description, no account data: anyone)",
 }
 
 /// THE table: what `action` grants a bearer of `kind`. Admins may do everything; anonymous
@@ -267,6 +269,8 @@ pub const fn scope(action: Action, kind: Kind) -> Scope {
             K::Product,
         ) => Own,
         // end distribution
+        // OpenAPI document: it describes the API, not the account, like Keygen's public docs.
+        (A::OpenApiRead, _) => Any,
         // Keygen's passwords controller and `Users::PasswordPolicy` (the user itself, or anonymous).
         (A::PasswordResetRequest, _) | (A::PasswordReset, K::Anonymous) => Any,
         (A::PasswordReset | A::PasswordUpdate, K::Admin | K::User) => Own,
@@ -440,10 +444,11 @@ mod tests {
                         | Action::ReleaseRead
                         | Action::ArtifactRead
                         | Action::PackageRead
+                        | Action::OpenApiRead
                 ) {
                     // Anonymous by design: validate-key, the password-reset routes, trial
-                    // activation, and distribution reads (OPEN products are public; the release
-                    // rule scopes).
+                    // activation, distribution reads (OPEN products are public; the release
+                    // rule scopes), and the OpenAPI document.
                     assert_eq!(d, Allow);
                 } else {
                     assert_eq!(d, Unauthorized, "{a:?} {o:?}");

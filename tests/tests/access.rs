@@ -432,6 +432,8 @@ const ROWS: &[Row] = &[
     ("GET", "/event-logs/export", "", ADMIN),
     ("GET", "/activation-logs/{ALA}", "", PRODUCT),
     ("POST", "/licenses/{LA}/actions/deactivate-machines", r#"{"meta":{"createdAfter":"2099-01-01T00:00:00.000Z"}}"#, PRODUCT),
+    // OpenAPI document: anyone (it describes the API, no account data).
+    ("GET", "/openapi.json", "", [200; 8]),
 ];
 
 #[test]

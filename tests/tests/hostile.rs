@@ -294,6 +294,8 @@ const READS: &[&str] = &[
     "/engines/raw/{id}/{id}/{id}",
     "/engines/raw/{id}/@{id}/{id}/{id}",
     "/engines/tauri/{id}",
+    // OpenAPI document (ignores the query; anonymous too).
+    "/openapi.json",
 ];
 
 /// Pagination with bad values: a 4xx on every list.
