@@ -259,6 +259,7 @@ const ROWS: &[Row] = &[
     // Relationships: each answers as the parent's read (writes: their own rows).
     ("GET", "/licenses/{LA}/product", "", R),
     ("GET", "/licenses/{LA}/group", "", R),
+    ("GET", "/licenses/{LA}/maintenance-policy", "", R),
     ("GET", "/licenses/{LA}/owner", "", R),
     ("GET", "/machines/{MA}/product", "", R),
     ("GET", "/machines/{MA}/group", "", R),
@@ -274,6 +275,7 @@ const ROWS: &[Row] = &[
     ("GET", "/components/{CA}/license", "", R),
     ("GET", "/components/{CA}/product", "", R),
     ("GET", "/policies/{POLA}/product", "", PRODUCT),
+    ("GET", "/policies/{POLA}/maintenance-policy", "", PRODUCT),
     ("GET", "/policies/{POLA}/licenses", "", PRODUCT),
     ("GET", "/users/{U}/group", "", [200, 200, 404, 200, 404, 403, 403, 401]),
     ("GET", "/users/{U}/licenses", "", [200, 200, 404, 200, 404, 403, 403, 401]),

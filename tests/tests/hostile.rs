@@ -234,6 +234,7 @@ const READS: &[&str] = &[
     "/policies/{id}/licenses",
     // Relationship to-ones.
     "/licenses/{id}/product",
+    "/licenses/{id}/maintenance-policy",
     "/licenses/{id}/group",
     "/licenses/{id}/owner",
     "/machines/{id}/product",
@@ -242,6 +243,7 @@ const READS: &[&str] = &[
     "/processes/{id}/machine",
     "/components/{id}/license",
     "/policies/{id}/product",
+    "/policies/{id}/maintenance-policy",
     "/users/{id}/group",
     "/webhook-endpoints/{id}/product",
     "/webhook-events/{id}/webhookEndpoint",

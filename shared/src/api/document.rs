@@ -62,14 +62,14 @@ impl ResourceObject {
     /// Adds a to-one relationship with linkage (`data: null` when `id` is None).
     pub fn to_one(mut self, name: &str, ty: &str, id: Option<&str>) -> Self {
         let data = id.map_or(Value::Null, |id| json!({"type": ty, "id": id}));
-        let related = format!("{}/{name}", self.self_link);
+        let related = format!("{}/{}", self.self_link, kebab(name));
         self.relationships.insert(name.to_owned(), json!({"links": {"related": related}, "data": data}));
         self
     }
 
     /// Adds a to-many relationship with only a `related` link (and optional `meta`).
     pub fn to_many(mut self, name: &str, meta: Option<Value>) -> Self {
-        let related = format!("{}/{name}", self.self_link);
+        let related = format!("{}/{}", self.self_link, kebab(name));
         let mut rel = json!({"links": {"related": related}});
         if let Some(m) = meta {
             rel["meta"] = m;
@@ -151,6 +151,21 @@ pub fn error_document(e: &Error, request_id: &str) -> Value {
         obj.insert("source".into(), src);
     }
     json!({"meta": {"id": request_id}, "errors": [Value::Object(obj)]})
+}
+
+/// A relationship's path segment: its camelCase name in kebab case (`maintenancePolicy` →
+/// `maintenance-policy`), as Keygen's routes spell them.
+fn kebab(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('-');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -41,3 +41,11 @@ pub async fn delete(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
 pub async fn set_for_policy(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     svc::set_for_policy(&cx.app, &cx.caller, id, &cx.req.body).await.map(|p| Reply::ok(Document::one(policy(&p))))
 }
+
+/// `GET /policies/{id}/maintenance-policy` (`data: null` when it has none).
+pub async fn of_policy(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    Ok(match svc::of_policy(&cx.app, &cx.caller, id).await? {
+        Some(m) => Reply::ok(Document::one(maintenance_policy(&m))),
+        None => Reply::ok(Document(serde_json::Map::from_iter([("data".to_owned(), serde_json::Value::Null)]))),
+    })
+}

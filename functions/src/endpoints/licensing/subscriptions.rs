@@ -45,3 +45,9 @@ pub async fn set_maintenance_policy(cx: &Cx<'_>, id: &str) -> Result<Reply, Erro
     let l = shared::service::licensing::maintenance::set_policy(&cx.app, &cx.caller, id, &cx.req.body).await?;
     Ok(Reply::ok(Document::one(license(&l, cx.app.now()))))
 }
+
+/// `GET /licenses/{id}/maintenance-policy` (`data: null` when it has none).
+pub async fn maintenance_policy(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    let m = subscriptions::maintenance_policy_of(&cx.app, &cx.caller, id).await?;
+    Ok(crate::endpoints::licensing::related::to_one(m.as_ref().map(shared::api::subscriptions::maintenance_policy)))
+}

@@ -214,3 +214,16 @@ pub async fn set_for_policy<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, 
     }
     Ok(crate::store::rows::PolicyRow { maintenance_policy_id: target, updated_at: app.now(), ..p })
 }
+
+/// `GET /policies/{id}/maintenance-policy`: the policy's default maintenance policy (`None`:
+/// none). Access: the policy's read, like every relationship route.
+///
+/// # Errors
+/// 404 when the caller may not read the policy.
+pub async fn of_policy<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, policy_id: &str) -> Result<Option<MaintenancePolicyRow>> {
+    let p = crate::service::catalogue::policies::show(app, caller, policy_id).await?;
+    match p.maintenance_policy_id.as_deref() {
+        Some(id) => find(app, caller.account_id(), id).await,
+        None => Ok(None),
+    }
+}

@@ -59,12 +59,14 @@ impl Viewer {
                 }
             }
             Bearer::User { user_id } => {
-                let mut p: Vec<Value> = vec![Value::Null; 16];
+                // `sql::licenses::LIST`: ?1 account, ?5 user, ?9 now, ?17 limit, ?18 offset; every
+                // other filter unset (D1 refuses a statement bound with fewer parameters).
+                let mut p: Vec<Value> = vec![Value::Null; 18];
                 p[0] = acc.into();
                 p[4] = user_id.clone().into();
                 p[8] = app.now().into();
-                p[14] = MAX_USER_LICENSES.into();
-                p[15] = 0.into();
+                p[16] = MAX_USER_LICENSES.into();
+                p[17] = 0.into();
                 let ls: Vec<LicenseRow> = fetch_all(app.db, sql::licenses::LIST, &p).await?;
                 for l in &ls {
                     v.licenses.push(facts(app, l).await?);

@@ -151,3 +151,20 @@ pub async fn set_expiry<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: 
     }
     Ok(LicenseRow { expiry, updated_at: now, ..l })
 }
+
+/// `GET /licenses/{id}/maintenance-policy`: the license's maintenance policy (`None`: none).
+/// Access: the license's read, like every relationship route.
+///
+/// # Errors
+/// 404 when the caller may not read the license.
+pub async fn maintenance_policy_of<D: Db, K: Kv>(
+    app: &App<'_, D, K>,
+    caller: &Caller,
+    license_id: &str,
+) -> Result<Option<crate::store::rows::MaintenancePolicyRow>> {
+    let l = authorize(app, caller, license_id, Action::LicenseRead).await?;
+    match l.maintenance_policy_id.as_deref() {
+        Some(id) => crate::service::catalogue::maintenance_policies::find(app, caller.account_id(), id).await,
+        None => Ok(None),
+    }
+}
