@@ -218,6 +218,17 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_command_line_is_a_plan_or_a_usage_error(argv in proptest::collection::vec("(--)?[a-z./=-]{0,12}", 0..12)) {
+            if let Ok(mut a) = Args::parse(argv) {
+                if let Ok(p) = plan(&mut a) {
+                    proptest::prop_assert!(!p.filename.is_empty() && !p.filename.contains('/'));
+                }
+            }
+        }
+    }
+
     #[test]
     fn bodies_name_the_product_package_release_and_file() {
         let mut p =
