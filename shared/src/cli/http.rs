@@ -158,8 +158,15 @@ impl Api {
     /// # Errors
     /// [`Failure::Network`] when the server cannot be reached.
     pub fn raw(&self, method: &str, path: &str, body: Option<&Value>) -> Result<(u16, Value), Failure> {
+        self.exchange(method, path, body).map(|(status, _, json)| (status, json))
+    }
+
+    /// As [`Api::raw`], also returning the `Location` header (redirects are never followed).
+    ///
+    /// # Errors
+    /// [`Failure::Network`] when the server cannot be reached.
+    pub fn exchange(&self, method: &str, path: &str, body: Option<&Value>) -> Result<(u16, Option<String>, Value), Failure> {
         let url = self.url(path);
-        let net = |e: ureq::Error| Failure::Network(format!("{method} {url}: {e}"));
         macro_rules! headers {
             ($b:expr) => {{
                 let b = $b.header("Accept", "application/vnd.api+json");
@@ -179,11 +186,37 @@ impl Api {
             "PUT" => with_body(self.agent.put(&url)),
             other => return Err(Failure::Usage(format!("unsupported method {other}"))),
         };
+        Self::answer(res, &url, method)
+    }
+
+    /// Status, `Location` and parsed body of a response.
+    fn answer(res: Result<ureq::http::Response<ureq::Body>, ureq::Error>, url: &str, method: &str) -> Result<(u16, Option<String>, Value), Failure> {
+        let net = |e: ureq::Error| Failure::Network(format!("{method} {url}: {e}"));
         let mut resp = res.map_err(net)?;
         let status = resp.status().as_u16();
+        let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let text = resp.body_mut().with_config().limit(256 * 1024 * 1024).read_to_string().map_err(net)?;
         let json = if text.trim().is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
-        Ok((status, json))
+        Ok((status, location, json))
+    }
+
+    /// The [`Failure::Api`] for an error answer to `method path`.
+    pub fn refused(&self, method: &str, path: &str, status: u16, doc: &Value) -> Failure {
+        Failure::Api(ApiError::from_doc(status, format!("{method} {}", self.url(path)), doc))
+    }
+
+    /// `PUT`s a file's bytes to an absolute URL (a signed upload link: no `Authorization`),
+    /// streamed from disk with its length as `Content-Length`; a status of 400 or more is an
+    /// [`ApiError`].
+    ///
+    /// # Errors
+    /// [`Failure::Api`] for an error status, [`Failure::Network`] when unreachable.
+    pub fn put_file(&self, url: &str, file: std::fs::File) -> Result<Value, Failure> {
+        let res = self.agent.put(url).header("Accept", "application/vnd.api+json").header("Content-Type", "application/octet-stream").send(file);
+        match Self::answer(res, url, "PUT")? {
+            (s, _, doc) if s < 400 => Ok(doc),
+            (s, _, doc) => Err(self.refused("PUT", url, s, &doc)),
+        }
     }
 
     /// Sends a request; a status of 400 or more is an [`ApiError`].
@@ -193,7 +226,7 @@ impl Api {
     pub fn send(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, Failure> {
         match self.raw(method, path, body)? {
             (s, doc) if s < 400 => Ok(doc),
-            (s, doc) => Err(Failure::Api(ApiError::from_doc(s, format!("{method} {}", self.url(path)), &doc))),
+            (s, doc) => Err(self.refused(method, path, s, &doc)),
         }
     }
 

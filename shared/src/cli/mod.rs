@@ -1,5 +1,5 @@
 //! The `latchkey` command-line tool: login, CRUD over the resource table, license check-out and
-//! offline verification (with the server's own `crypto::license_file`), and importers from
+//! offline verification (with the server's own `crypto::license_file`), release publishing, and importers from
 //! Keygen-compatible APIs and Cryptlex CSV exports. Built only with the `cli` feature.
 //!
 //! Exit codes: 0 ok, 1 the API refused (its JSON:API errors are printed) or a file did not
@@ -30,6 +30,7 @@ mod import;
 mod keygen;
 mod license;
 mod output;
+mod release;
 mod resources;
 
 use std::fmt;
@@ -93,6 +94,8 @@ pub const HELP: &str = "latchkey — command line for Latchkey (and Keygen-compa
       resources: products policies licenses machines users groups entitlements webhooks releases
       --attr values are typed: 12, 1.5, true, false, null, {\"json\":1}, [1,2], \"quoted\"; else a string
   latchkey license checkout <id> --out <file> [--encrypt] [--ttl <seconds>] [--include a,b]
+  latchkey release publish <file> --product <id> --version <semver> --channel <ch> [--platform <p>] [--arch <a>]
+      [--filetype <t>] [--package <id>] [--tag <t>] [--json]
   latchkey verify <file> --key <license-key> --public-key <hex> [--fingerprint <fp>] [--json]
   latchkey import keygen --from <url> --account <id> --token <token>
   latchkey import cryptlex [--users users.csv] [--licenses licenses.csv] [--activations activations.csv]
@@ -133,6 +136,10 @@ fn dispatch(argv: Vec<String>) -> Outcome {
         "license" | "licenses" if a.peek_positional() == Some("checkout") => {
             a.next_positional();
             license::checkout(a)
+        }
+        "release" | "releases" if a.peek_positional() == Some("publish") => {
+            a.next_positional();
+            release::publish(a)
         }
         other => match resources::find(other) {
             Some(r) => resources::run(r, a),
