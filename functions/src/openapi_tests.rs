@@ -181,6 +181,9 @@ fn new_rows_get_conservative_shapes_from_their_patterns() {
     assert_eq!(s("PUT", "/releases/{id}/constraints"), (200, Body::Any, None, false));
     // Known types: typed by their descriptor.
     assert_eq!(s("GET", "/licenses"), (200, Body::List(Some("licenses")), None, true));
+    // Every `GET …/export` answers CSV (issue 10 §6), whoever adds one.
+    assert_eq!(s("GET", "/licenses/export"), (200, Body::Media(&["text/csv"]), None, false));
+    assert_eq!(s("GET", "/anything-new/export"), (200, Body::Media(&["text/csv"]), None, false));
     assert_eq!(s("POST", "/licenses"), (201, Body::One(Some("licenses"), false), Some("licenses"), false));
     assert_eq!(s("PUT", "/licenses/{id}"), (200, Body::One(Some("licenses"), false), Some("licenses"), false));
     assert_eq!(s("GET", "/licenses/{id}/machines"), (200, Body::List(Some("machines")), None, true));
@@ -197,7 +200,7 @@ fn new_rows_get_conservative_shapes_from_their_patterns() {
 /// Every exception names a row of the table (a removed or renamed row fails here).
 #[test]
 fn every_exception_is_a_row() {
-    for (m, p, _, _) in super::shape::EXCEPTIONS {
+    for (m, p, _, _) in super::shape::EXCEPTIONS.iter().chain(super::shape::ALSO) {
         assert!(ROUTES.iter().any(|r| r.pattern == *p && r.methods.contains(m)), "{m} {p} is not in the route table");
     }
     for (m, p) in super::ANONYMOUS.iter().chain([&super::LOGIN]) {

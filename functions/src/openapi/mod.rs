@@ -143,6 +143,9 @@ fn operation(method: &str, pattern: &str) -> Value {
     }
     let mut responses = Map::new();
     responses.insert(s.status.to_string(), success(s.status, s.body));
+    for &(_, _, status, body) in shape::ALSO.iter().filter(|(m, p, _, _)| *m == method && *p == pattern) {
+        responses.insert(status.to_string(), success(status, body));
+    }
     for status in schema::error_statuses() {
         responses.entry(status.to_string()).or_insert_with(|| json!({"$ref": "#/components/responses/Error"}));
     }
@@ -172,12 +175,17 @@ fn success(status: u16, body: Body) -> Value {
     let description = match status {
         201 => "Created",
         204 => "No content",
+        303 => "See other (the signed download link is in Location)",
+        410 => "Gone",
         _ => "OK",
     };
     let mut r = json!({"description": description, "headers": signature_headers()});
     match body {
         Body::Octets => r["content"] = json!({"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}),
         Body::Json => r["content"] = json!({"application/json": {"schema": schema::body(body)}}),
+        Body::Media(types) => r["content"] = types.iter().map(|t| ((*t).to_owned(), json!({"schema": {}}))).collect::<Map<_, _>>().into(),
+        Body::Redirect => r["headers"]["Location"] = json!({"schema": {"type": "string"}}),
+        Body::Error => r["content"] = json!({shared::api::MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Error"}}}),
         _ => {
             if let Some(schema) = schema::body(body) {
                 r["content"] = json!({shared::api::MEDIA_TYPE: {"schema": schema}});

@@ -123,7 +123,7 @@ pub fn body(b: Body) -> Option<Value> {
             "meta": {"type": "object"}, "links": {"type": "object"}
         }}),
         Body::Json => json!({"type": "object", "required": ["openapi", "paths"]}),
-        Body::Empty | Body::Octets => return None,
+        Body::Empty | Body::Octets | Body::Media(_) | Body::Redirect | Body::Error => return None,
     })
 }
 

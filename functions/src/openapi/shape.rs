@@ -22,6 +22,13 @@ pub enum Body {
     Octets,
     /// A plain JSON document that is not JSON:API (this OpenAPI document).
     Json,
+    /// A body in one of these media types, not JSON:API (CSV exports, the package engines'
+    /// native formats).
+    Media(&'static [&'static str]),
+    /// A redirect (`Location`), no body: the engines hand downloads to the signed link.
+    Redirect,
+    /// The JSON:API error document as the designed answer (npm's audit endpoints: 410).
+    Error,
 }
 
 /// A derived operation.
@@ -55,7 +62,43 @@ pub const EXCEPTIONS: &[(&str, &str, u16, Body)] = &[
     ("GET", "/machines/{id}/actions/check-out", 200, Body::Octets),
     ("PUT", "/licenses/{id}/policy", 200, Body::One(Some("licenses"), false)),
     ("PATCH", "/licenses/{id}/policy", 200, Body::One(Some("licenses"), false)),
+    // Package engines (issue 9): each answers its client's native format.
+    ("GET", "/engines/pypi/simple", 200, Body::Media(PYPI)),
+    ("GET", "/engines/pypi/simple/{project}", 200, Body::Media(PYPI)),
+    ("POST", "/engines/npm/-/npm/v1/security/advisories/bulk", 410, Body::Error),
+    ("POST", "/engines/npm/-/npm/v1/security/audits/quick", 410, Body::Error),
+    ("GET", "/engines/npm/{package}", 200, Body::Media(JSON)),
+    ("GET", "/engines/npm/{scope}/{name}", 200, Body::Media(JSON)),
+    ("GET", "/engines/oci/{package}/manifests/{reference}", 200, Body::Media(OCI_MANIFESTS)),
+    ("HEAD", "/engines/oci/{package}/manifests/{reference}", 200, Body::Media(OCI_MANIFESTS)),
+    ("GET", "/engines/oci/{package}/blobs/{digest}", 303, Body::Redirect),
+    ("HEAD", "/engines/oci/{package}/blobs/{digest}", 200, Body::Media(ANY)),
+    ("GET", "/engines/oci/{package}/tags/list", 200, Body::Media(JSON)),
+    ("GET", "/engines/rubygems/versions", 200, Body::Media(TEXT)),
+    ("GET", "/engines/rubygems/names", 200, Body::Media(TEXT)),
+    ("GET", "/engines/rubygems/info/{gem}", 200, Body::Media(TEXT)),
+    ("GET", "/engines/rubygems/gems/{file}", 303, Body::Redirect),
+    ("GET", "/engines/raw/{product}/{release}/{artifact}", 303, Body::Redirect),
+    ("GET", "/engines/raw/{product}/{package}/{release}/{artifact}", 303, Body::Redirect),
+    ("GET", "/engines/tauri/{package}", 200, Body::Media(JSON)),
 ];
+
+/// Rows that may also succeed with another status: `(method, pattern, status, body)` (Tauri's
+/// 204 "up to date").
+pub const ALSO: &[(&str, &str, u16, Body)] = &[("GET", "/engines/tauri/{package}", 204, Body::Empty)];
+
+const PYPI: &[&str] = &["text/html", "application/vnd.pypi.simple.v1+json", "application/vnd.pypi.simple.v1+html"];
+const JSON: &[&str] = &["application/json"];
+const TEXT: &[&str] = &["text/plain"];
+const ANY: &[&str] = &["*/*"];
+const OCI_MANIFESTS: &[&str] = &[
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+];
+/// CSV exports (`GET /{type}/export`, issue 10 §6).
+const CSV: &[&str] = &["text/csv"];
 
 /// Relationship segments whose POST creates a child of that type (201) rather than attaching
 /// existing resources (200).
@@ -68,7 +111,10 @@ fn is_param(seg: &str) -> bool {
 /// The shape of `method` on `pattern`.
 pub fn derive(method: &str, pattern: &str) -> Shape {
     let segs: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
-    let base = base(method, &segs);
+    let mut base = base(method, &segs);
+    if method == "GET" && segs.last() == Some(&"export") {
+        base = Shape { paginated: false, ..shape(200, Body::Media(CSV), "Export as CSV") };
+    }
     match EXCEPTIONS.iter().find(|(m, p, _, _)| *m == method && *p == pattern) {
         Some(&(_, _, status, body)) => Shape { status, body, ..base },
         None => base,
