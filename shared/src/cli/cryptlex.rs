@@ -94,16 +94,7 @@ pub fn run(a: Args) -> Outcome {
         }
         Ok::<(), Failure>(())
     })();
-    if a.flag("json") {
-        say!("{}", t.summary.to_json());
-    } else {
-        say!("{}", t.summary.render());
-    }
-    result?;
-    if t.summary.any_refused() {
-        return Err(Failure::Invalid("some records were refused (see the summary); fix them and re-run: what exists is skipped".into()));
-    }
-    Ok(())
+    t.finish(a.flag("json"), result)
 }
 
 fn import_users(t: &mut Target, u: &Table) -> Outcome {

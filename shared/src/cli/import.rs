@@ -123,6 +123,24 @@ impl Target {
         Target { api, summary: Summary::default(), dropped: BTreeMap::new() }
     }
 
+    /// Prints the summary (`json`: as JSON), then the import's outcome: its own error first, then
+    /// a failure when any record was refused (exit 1; a re-run skips what exists).
+    ///
+    /// # Errors
+    /// `result`'s error, or [`Failure::Invalid`] when a record was refused.
+    pub fn finish(&self, json: bool, result: Result<(), Failure>) -> Result<(), Failure> {
+        if json {
+            say!("{}", self.summary.to_json());
+        } else {
+            say!("{}", self.summary.render());
+        }
+        result?;
+        if self.summary.any_refused() {
+            return Err(Failure::Invalid("some records were refused (see the summary); fix them and re-run: what exists is skipped".into()));
+        }
+        Ok(())
+    }
+
     /// Creates `data` (which carries its source `id`) at `/{path}` unless it exists: a 409
     /// `ID_CONFLICT` (or a taken key or email, `*_TAKEN`) for a resource the destination shows is a
     /// skip; one it does not (the id is held by another account) is a refusal. Attributes the

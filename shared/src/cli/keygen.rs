@@ -117,16 +117,7 @@ pub fn run(a: Args) -> Outcome {
     let source = Api::new(a.needed("from")?, Some(a.needed("account")?), Some(a.needed("token")?));
     let mut t = Target::new(Api::from_config(&Config::load()?));
     let result = import(&source, &mut t);
-    if a.flag("json") {
-        say!("{}", t.summary.to_json());
-    } else {
-        say!("{}", t.summary.render());
-    }
-    result?;
-    if t.summary.any_refused() {
-        return Err(Failure::Invalid("some records were refused (see the summary); fix them and re-run: what exists is skipped".into()));
-    }
-    Ok(())
+    t.finish(a.flag("json"), result)
 }
 
 fn import(source: &Api, t: &mut Target) -> Outcome {

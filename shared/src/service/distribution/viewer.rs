@@ -4,8 +4,6 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-
 use crate::domain::release::{release_access, Access, LicenseFacts, ReleaseFacts, Requester};
 use crate::domain::states::DistributionStrategy;
 use crate::error::{Code, Error};
@@ -58,15 +56,11 @@ impl Viewer {
                     v.licenses.push(facts(app, &l).await?);
                 }
             }
-            Bearer::User { user_id } => {
-                // `sql::licenses::LIST`: ?1 account, ?5 user, ?9 now, ?17 limit, ?18 offset; every
-                // other filter unset (D1 refuses a statement bound with fewer parameters).
-                let mut p: Vec<Value> = vec![Value::Null; 18];
-                p[0] = acc.into();
-                p[4] = user_id.clone().into();
-                p[8] = app.now().into();
-                p[16] = MAX_USER_LICENSES.into();
-                p[17] = 0.into();
+            Bearer::User { .. } => {
+                // The license list's own filters (a user bearer is scoped to its licenses), then
+                // LIMIT and OFFSET.
+                let mut p = crate::service::licensing::licenses::list_filters(caller, &crate::api::query::Query::default(), app.now())?;
+                p.extend([MAX_USER_LICENSES.into(), 0.into()]);
                 let ls: Vec<LicenseRow> = fetch_all(app.db, sql::licenses::LIST, &p).await?;
                 for l in &ls {
                     v.licenses.push(facts(app, l).await?);
