@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::clock::Millis;
+use crate::domain::validation::{Outcome, ValidationCode};
 use crate::error::{Code, Error};
 
 /// At most this many CIDR ranges / countries per list.
@@ -309,6 +310,55 @@ pub fn check(r: &ActivationRules, f: &Facts, now: Millis) -> Option<Refusal> {
         Some(Refusal::Clock)
     } else {
         None
+    }
+}
+
+/// Whether a validation by a bearer of `kind` re-checks the rules: the client app's (its
+/// license, its user, an anonymous validate-key), whose request facts are the client's. A
+/// vendor's admin or product validating from its own server brings its own IP and country,
+/// not the client's, so it is not checked (Cryptlex re-checks on the client's server sync).
+pub fn checked_on_validation(kind: crate::access::Kind) -> bool {
+    use crate::access::Kind;
+    matches!(kind, Kind::License | Kind::User | Kind::Anonymous)
+}
+
+/// The rules a validation re-checks (Cryptlex re-checks them on an activation's server sync):
+/// IP ranges and countries against the request; VM and container against the machines the
+/// scope names (`f.vm` / `f.container`: the rules may have been tightened since activation);
+/// the clock only when the client sent it (Keygen clients never do, and a validation must not
+/// start failing for them when a policy sets `allowedClockOffset`).
+pub fn check_on_validation(r: &ActivationRules, f: &Facts, now: Millis) -> Option<Refusal> {
+    match check(r, f, now) {
+        // The clock is checked last, so nothing else is hidden by dropping its refusal.
+        Some(Refusal::Clock) if f.clock.is_none() => None,
+        other => other,
+    }
+}
+
+impl Refusal {
+    /// The validation `meta.code` and `meta.detail` of the refusal.
+    pub fn validation(self) -> (ValidationCode, &'static str) {
+        match self {
+            Refusal::Ip => (ValidationCode::IpAddressNotAllowed, "ip address is not allowed"),
+            Refusal::Country => (ValidationCode::CountryNotAllowed, "country is not allowed"),
+            Refusal::Vm => (ValidationCode::VmActivationNotAllowed, "virtual machine is not allowed"),
+            Refusal::Container => (ValidationCode::ContainerActivationNotAllowed, "container is not allowed"),
+            Refusal::Clock => (ValidationCode::ClockOffsetExceeded, "clock offset is exceeded"),
+        }
+    }
+}
+
+/// A validation's outcome after the rules: they come after every Keygen rule (Keygen's
+/// precedence table is untouched), so an invalid outcome keeps its code and only a valid one
+/// (`VALID`, or an `EXPIRED` that the expiration strategy still allows) becomes invalid with the
+/// refusal's code.
+pub fn after_rules(o: Outcome, refusal: Option<Refusal>) -> Outcome {
+    match refusal {
+        Some(r) if o.valid => {
+            let (code, detail) = r.validation();
+            Outcome { valid: false, detail: detail.to_owned(), code }
+        }
+        _ => o,
     }
 }
 

@@ -227,3 +227,57 @@ fn clock_header_table() {
     let e = parse_clock(Some("yesterday")).unwrap_err();
     assert_eq!((e.code.as_ref(), e.source.clone()), ("PARAMETER_INVALID", Some(crate::error::Source::Header(CLOCK_HEADER.into()))));
 }
+
+#[test]
+fn validation_rechecks_table() {
+    use crate::access::Kind;
+    let now = 1_000_000_000;
+    let strict = ActivationRules {
+        allowed_ip_ranges: vec!["10.0.0.0/8".into()],
+        allowed_countries: vec!["US".into()],
+        allow_vm_activation: false,
+        allow_container_activation: false,
+        allowed_clock_offset: 60,
+        ..ActivationRules::default()
+    };
+    let ok = Facts { ip: ip("10.1.2.3"), country: Some("US".into()), clock: Some(now), ..Facts::default() };
+    let table: &[(Facts, Option<Refusal>)] = &[
+        (ok.clone(), None),
+        // Without a clock, validation does not check it (activation refuses).
+        (Facts { clock: None, ..ok.clone() }, None),
+        (Facts { clock: Some(now - 61_000), ..ok.clone() }, Some(Refusal::Clock)),
+        (Facts { ip: ip("11.0.0.1"), ..ok.clone() }, Some(Refusal::Ip)),
+        (Facts { ip: None, clock: None, ..ok.clone() }, Some(Refusal::Ip)),
+        (Facts { country: Some("DE".into()), ..ok.clone() }, Some(Refusal::Country)),
+        (Facts { vm: true, ..ok.clone() }, Some(Refusal::Vm)),
+        (Facts { container: true, clock: None, ..ok.clone() }, Some(Refusal::Container)),
+    ];
+    for (f, want) in table {
+        assert_eq!(check_on_validation(&strict, f, now), *want, "{f:?}");
+    }
+    assert_eq!(check(&strict, &Facts { clock: None, ..ok }, now), Some(Refusal::Clock));
+    let who: Vec<bool> = Kind::ALL.iter().map(|k| checked_on_validation(*k)).collect();
+    assert_eq!(who, [false, false, true, true, true], "admin, product, user, license, anonymous");
+}
+
+#[test]
+fn rules_only_turn_a_valid_outcome_invalid() {
+    use crate::domain::validation::{Outcome, ValidationCode as C};
+    let valid = Outcome { valid: true, detail: "is valid".into(), code: C::Valid };
+    let expired_allowed = Outcome { valid: true, detail: "is expired".into(), code: C::Expired };
+    let suspended = Outcome { valid: false, detail: "is suspended".into(), code: C::Suspended };
+    let table: &[(&Outcome, Option<Refusal>, bool, C)] = &[
+        (&valid, None, true, C::Valid),
+        (&valid, Some(Refusal::Ip), false, C::IpAddressNotAllowed),
+        (&valid, Some(Refusal::Country), false, C::CountryNotAllowed),
+        (&valid, Some(Refusal::Vm), false, C::VmActivationNotAllowed),
+        (&valid, Some(Refusal::Container), false, C::ContainerActivationNotAllowed),
+        (&valid, Some(Refusal::Clock), false, C::ClockOffsetExceeded),
+        (&expired_allowed, Some(Refusal::Country), false, C::CountryNotAllowed),
+        (&suspended, Some(Refusal::Ip), false, C::Suspended),
+    ];
+    for (o, r, valid, code) in table {
+        let got = after_rules((*o).clone(), *r);
+        assert_eq!((got.valid, got.code), (*valid, *code), "{o:?} {r:?}");
+    }
+}

@@ -18,7 +18,9 @@ use crate::clock::Millis;
 
 macro_rules! validation_codes {
     ($($(#[$doc:meta])* $variant:ident = $s:literal,)*) => {
-        /// Every `meta.code` a validation answers with: Keygen's 38.
+        /// Every `meta.code` a validation answers with: Keygen's 38, then Latchkey's 5
+        /// activation-rule codes (issue 10 §4, Cryptlex's names), which only ever replace a
+        /// valid outcome (`domain::activation_rules::after_rules`).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum ValidationCode { $($(#[$doc])* $variant,)* }
 
@@ -111,6 +113,17 @@ validation_codes! {
     TooMuchDisk = "TOO_MUCH_DISK",
     /// More processes than `maxProcesses`.
     TooManyProcesses = "TOO_MANY_PROCESSES",
+    // Activation rules on validation (issue 10 §4): Latchkey extensions.
+    /// The client's IP address is outside `allowedIpRanges`.
+    IpAddressNotAllowed = "IP_ADDRESS_NOT_ALLOWED",
+    /// The client's country is not allowed.
+    CountryNotAllowed = "COUNTRY_NOT_ALLOWED",
+    /// A scoped machine is a VM and the rules refuse VMs.
+    VmActivationNotAllowed = "VM_ACTIVATION_NOT_ALLOWED",
+    /// A scoped machine is a container and the rules refuse containers.
+    ContainerActivationNotAllowed = "CONTAINER_ACTIVATION_NOT_ALLOWED",
+    /// The client's clock, sent, differs from the server's by more than allowed.
+    ClockOffsetExceeded = "CLOCK_OFFSET_EXCEEDED",
 }
 
 impl Serialize for ValidationCode {
@@ -258,6 +271,10 @@ pub struct MachineFacts {
     pub alive_processes: i64,
     /// Fingerprints of the machine's components.
     pub components: Vec<String>,
+    /// The machine reported a virtual machine (`vmName`) at activation.
+    pub vm: bool,
+    /// The machine reported a container at activation.
+    pub container: bool,
 }
 
 /// Everything [`validate`] reads, loaded by the caller in one batch.
@@ -321,6 +338,15 @@ fn explicit_null<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String
 /// Whether `alias` names the user with this id or email.
 fn is_alias(alias: &str, id: Option<&str>, email: Option<&str>) -> bool {
     id == Some(alias) || email.is_some_and(|e| e.eq_ignore_ascii_case(alias))
+}
+
+impl Scope {
+    /// Whether the scope names machine `m` (by `machine`, `fingerprint` or `fingerprints`).
+    pub fn names(&self, m: &MachineFacts) -> bool {
+        self.machine.as_deref() == Some(m.id.as_str())
+            || self.fingerprint.as_deref() == Some(m.fingerprint.as_str())
+            || self.fingerprints.as_ref().is_some_and(|f| f.contains(&m.fingerprint))
+    }
 }
 
 impl MachineFacts {

@@ -377,6 +377,11 @@ pub struct ValidationMachineRow {
     pub last_heartbeat_at: Option<Millis>,
     pub max_processes: Option<i64>,
     pub alive_processes: i64,
+    /// Reported a VM / a container at activation (activation rules, issue 10 §4): 0 or 1.
+    #[serde(default)]
+    pub vm: i64,
+    #[serde(default)]
+    pub container: i64,
     /// Component fingerprints: a JSON array (or its text, from executors that return the
     /// aggregate as a string).
     #[serde(default)]

@@ -84,7 +84,7 @@ fn activation_trigger_extend_and_changing_the_policy() {
     let body = json!({"data":{"type":"machines","attributes":{"fingerprint":"fp"},"relationships":{"license":{"data":{"type":"licenses","id":l.id}}}}});
     block(activation::activate(&env.app(), &admin, activation::parse(body.to_string().as_bytes()).unwrap())).unwrap();
     assert_eq!(reread(&env, &admin, &l).maintenance_expiry, Some(at("2024-02-29T08:00:00.000Z")), "Jan 31 + P1M in a leap year");
-    assert_eq!(actions(&env, &admin, &l), ["first-activated"]);
+    assert_eq!(actions(&env, &admin, &l), ["first-activated", "created"]);
 
     // Extend by a given duration from the current end: Feb 29 + P1M = Mar 29.
     env.clock.advance(1000);
@@ -99,12 +99,13 @@ fn activation_trigger_extend_and_changing_the_policy() {
     assert_eq!(block(maintenance::renew(&env.app(), &admin, &other.id)).unwrap_err().code, "MAINTENANCE_POLICY_MISSING");
     let (yearly, _) = env.maintained_policy(&admin, &product, "P1Y", json!({}));
     let link = json!({"data":{"type":"maintenance-policies","id":yearly.id}}).to_string();
+    env.clock.advance(1000);
     let now = env.clock.now_ms();
     let s = block(maintenance::set_policy(&env.app(), &admin, &other.id, link.as_bytes())).unwrap();
     assert_eq!(s.maintenance_policy_id.as_deref(), Some(yearly.id.as_str()));
     let stored = reread(&env, &admin, &other);
     assert_eq!(stored.maintenance_expiry, "P1Y".parse::<shared::domain::duration::IsoDuration>().unwrap().add_to(now));
-    assert_eq!(actions(&env, &admin, &other), ["maintenance-policy-changed"]);
+    assert_eq!(actions(&env, &admin, &other), ["maintenance-policy-changed", "created"]);
     // A maintenance policy of another product is refused; nothing changes.
     let b = env.product(&admin, "B");
     let (foreign, _) = env.maintained_policy(&admin, &b, "P1Y", json!({}));

@@ -41,12 +41,19 @@ fn calendar_interval_on_creation_renewal_and_expires_at() {
     assert_eq!(l.expiry, Some(at("2025-02-28T12:00:00.000Z")), "Jan 31 + P1M = Feb 28");
     let doc = shared::api::licenses::license(&l, env.clock.now_ms()).into_value();
     assert_eq!((doc["attributes"]["subscriptionInterval"].as_str(), doc["attributes"]["subscriptionStartTrigger"].as_str()), (Some("P1M"), Some("creation")));
+    // Creation starts the log (its initial expiry and interval), with no subscription event.
+    let got = logs(&env, &admin, &l);
+    assert_eq!(got.len(), 1);
+    assert_eq!((got[0].action.as_str(), got[0].expiry_from, got[0].expiry_to), ("created", None, l.expiry));
+    assert_eq!((got[0].interval_from.as_deref(), got[0].interval_to.as_deref(), got[0].maintenance_expiry_to), (None, Some("P1M"), None));
+    assert_eq!(count_events(&env, "license.subscription.updated", &l.id), 0);
+    env.clock.advance(1000);
 
     // Renewal from the expiry: Feb 28 + P1M = Mar 28, logged once with the event.
     let r = block(licenses::renew(&env.app(), &admin, &l.id)).unwrap();
     assert_eq!(r.expiry, Some(at("2025-03-28T12:00:00.000Z")));
     let got = logs(&env, &admin, &l);
-    assert_eq!(got.len(), 1);
+    assert_eq!(got.len(), 2);
     assert_eq!((got[0].action.as_str(), got[0].expiry_from, got[0].expiry_to), ("renewed", l.expiry, r.expiry));
     assert_eq!(count_events(&env, "license.subscription.updated", &l.id), 1);
 
@@ -61,7 +68,7 @@ fn calendar_interval_on_creation_renewal_and_expires_at() {
     assert_eq!((cleared.expiry, reread(&env, &admin, &l).expiry), (None, None));
     let got = logs(&env, &admin, &l);
     let actions: Vec<&str> = got.iter().map(|g| g.action.as_str()).collect();
-    assert_eq!(actions, ["expiry-updated", "expiry-updated", "renewed"], "newest first, no row for the no-op");
+    assert_eq!(actions, ["expiry-updated", "expiry-updated", "renewed", "created"], "newest first, no row for the no-op");
     assert_eq!((got[0].expiry_from, got[0].expiry_to), (e.expiry, None));
     assert_eq!(count_events(&env, "license.subscription.updated", &l.id), 3);
 
@@ -75,7 +82,7 @@ fn calendar_interval_on_creation_renewal_and_expires_at() {
         let err = block(subscriptions::set_expiry(&env.app(), &admin, &l.id, body)).unwrap_err();
         assert_eq!((err.status, err.code.as_ref()), (status, code), "{}", String::from_utf8_lossy(body));
     }
-    assert_eq!(logs(&env, &admin, &l).len(), 3);
+    assert_eq!(logs(&env, &admin, &l).len(), 4);
 }
 
 #[test]
@@ -93,7 +100,8 @@ fn activation_trigger_and_license_overrides() {
     block(activation::activate(&env.app(), &admin, activation::parse(body.to_string().as_bytes()).unwrap())).unwrap();
     assert_eq!(reread(&env, &admin, &l).expiry, Some(at("2025-02-28T10:00:00.000Z")), "Feb 29 + P1Y = Feb 28");
     let got = logs(&env, &admin, &l);
-    assert_eq!((got.len(), got[0].action.as_str(), got[0].expiry_from), (1, "first-activated", None));
+    assert_eq!((got.len(), got[0].action.as_str(), got[0].expiry_from), (2, "first-activated", None));
+    assert_eq!((got[1].action.as_str(), got[1].expiry_to, got[1].interval_to.as_deref()), ("created", None, Some("P1Y")), "the override is logged");
 
     // Clearing the override goes back to the policy's interval; logged as subscription-updated.
     let patch = json!({"data":{"type":"licenses","attributes":{"subscriptionInterval":null,"subscriptionStartTrigger":"creation"}}}).to_string();
@@ -126,10 +134,12 @@ fn policy_change_logs_the_interval_and_reset_expiry() {
     let t = block(licenses::transfer(&env.app(), &admin, &l.id, body.as_bytes())).unwrap();
     assert_eq!(t.expiry, Some(at("2026-03-31T00:00:00.000Z")));
     let got = logs(&env, &admin, &l);
-    assert_eq!(got.len(), 1);
-    assert_eq!(got[0].action, "policy-changed");
-    assert_eq!((got[0].interval_from.as_deref(), got[0].interval_to.as_deref()), (Some("P1M"), Some("P1Y")));
-    assert_eq!((got[0].expiry_from, got[0].expiry_to), (l.expiry, t.expiry));
+    let mut actions: Vec<&str> = got.iter().map(|g| g.action.as_str()).collect();
+    actions.sort_unstable();
+    assert_eq!(actions, ["created", "policy-changed"], "same instant: order by action");
+    let changed = got.iter().find(|g| g.action == "policy-changed").unwrap();
+    assert_eq!((changed.interval_from.as_deref(), changed.interval_to.as_deref()), (Some("P1M"), Some("P1Y")));
+    assert_eq!((changed.expiry_from, changed.expiry_to), (l.expiry, t.expiry));
 }
 
 #[test]
@@ -139,14 +149,15 @@ fn logs_are_scoped_filtered_and_refused_to_users_and_licenses() {
     let (a, b) = (env.product(&admin, "A"), env.product(&admin, "B"));
     let (pa, pb) = (env.policy(&admin, &a, json!({"duration": 86_400})), env.policy(&admin, &b, json!({"duration": 86_400})));
     let (la, lb) = (env.license(&admin, &pa, json!({})), env.license(&admin, &pb, json!({})));
+    env.clock.advance(1000);
     for l in [&la, &lb] {
         block(licenses::renew(&env.app(), &admin, &l.id)).unwrap();
     }
     let prod_a = Caller { bearer: Bearer::Product { product_id: a.id.clone() }, ..admin.clone() };
     let all = block(subscription_logs::list(&env.app(), &admin, &Query::parse(""))).unwrap();
-    assert_eq!(all.1, 2);
+    assert_eq!(all.1, 4, "two creations, two renewals");
     let mine = block(subscription_logs::list(&env.app(), &prod_a, &Query::parse(""))).unwrap().0;
-    assert_eq!(mine.iter().map(|r| r.license_id.as_str()).collect::<Vec<_>>(), [la.id.as_str()]);
+    assert_eq!(mine.iter().map(|r| r.license_id.as_str()).collect::<Vec<_>>(), [la.id.as_str(), la.id.as_str()]);
     let filtered = block(subscription_logs::list(&env.app(), &admin, &Query::parse(&format!("license={}&action=renewed", lb.id)))).unwrap();
     assert_eq!(filtered.1, 1);
     assert_eq!(block(subscription_logs::list(&env.app(), &admin, &Query::parse("action=expired"))).unwrap_err().code, "PARAMETER_INVALID");
@@ -190,7 +201,7 @@ fn a_lost_compare_and_set_writes_no_log() {
     };
     let res = block(shared::store::Db::batch(&env.db, stmts)).unwrap();
     assert_eq!(res[0].changes, 0);
-    assert_eq!(logs(&env, &admin, &l).len(), 1, "only the real change is logged");
+    assert_eq!(logs(&env, &admin, &l).len(), 2, "the creation and the real change only");
     assert_eq!(count_events(&env, "license.subscription.updated", &l.id), 1);
 }
 

@@ -24,7 +24,11 @@ pub async fn validate(cx: &Cx<'_>, id: &str, get: bool) -> Result<Reply, Error> 
 }
 
 async fn run(cx: &Cx<'_>, req: Result<ValidationRequest, Error>) -> Result<Reply, Error> {
-    let v = validation::validate_license(&cx.app, &cx.caller, req?).await?;
+    // The client's facts the activation rules re-check (issue 10 §4), as an activation reads them.
+    let clock = shared::domain::activation_rules::parse_clock(cx.req.client_clock.as_deref())?;
+    let ip = cx.req.client_ip.as_deref().and_then(|ip| ip.trim().parse().ok());
+    let req = req?.with_client(ip, cx.req.country(cx.env.test), clock);
+    let v = validation::validate_license(&cx.app, &cx.caller, req).await?;
     defer(cx, v.pending);
     let doc = match &v.license {
         Some(l) => Document::one(license(l, cx.app.now())),

@@ -330,6 +330,9 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
             events::Event { name: "license.created", resource_type: "licenses", resource_id: &id, changes: None, meta: None },
         ),
     ];
+    let log_ref = crate::service::licensing::subscription_logs::LicenseRef { account_id: caller.account_id(), id: &id, product_id: &policy.product_id };
+    let maintenance_end = crate::service::licensing::maintenance::initial_expiry(maintenance.as_ref(), now);
+    stmts.push(crate::service::licensing::subscription_logs::on_creation(app, &caller.bearer, log_ref, expiry, &cfg, maintenance_end));
     stmts.extend(crate::service::licensing::maintenance::initial_stmts(caller.account_id(), &id, maintenance.as_ref(), now));
     stmts.extend(input.release_versions.stmt(caller.account_id(), &id, (None, None), now));
     stmts.extend(crate::service::licensing::subscriptions::create_stmts(caller.account_id(), &id, &input.subscription, now));

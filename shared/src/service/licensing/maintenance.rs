@@ -52,12 +52,16 @@ pub async fn for_new_license<D: Db, K: Kv>(app: &App<'_, D, K>, policy: &PolicyR
 pub fn initial_stmts(account_id: &str, license_id: &str, mp: Option<&MaintenancePolicyRow>, now: Millis) -> Vec<Stmt> {
     let Some(m) = mp else { return Vec::new() };
     let mut stmts = vec![Stmt::new(sql::maintenance_policies::SET_INITIAL_MAINTENANCE_POLICY, vec![account_id.into(), license_id.into(), m.id.clone().into()])];
-    if m.subscription_start_trigger == StartTrigger::Creation {
-        if let Some(end) = m.subscription_interval.add_to(now) {
-            stmts.push(Stmt::new(sql::jobs::SET_MAINTENANCE_EXPIRY, vec![account_id.into(), license_id.into(), end.into(), Value::Null, now.into()]));
-        }
+    if let Some(end) = initial_expiry(mp, now) {
+        stmts.push(Stmt::new(sql::jobs::SET_MAINTENANCE_EXPIRY, vec![account_id.into(), license_id.into(), end.into(), Value::Null, now.into()]));
     }
     stmts
+}
+
+/// The maintenance window's end a license created now under `mp` gets: under the `creation`
+/// trigger, now plus the interval; otherwise none until its first activation.
+pub fn initial_expiry(mp: Option<&MaintenancePolicyRow>, now: Millis) -> Option<Millis> {
+    mp.filter(|m| m.subscription_start_trigger == StartTrigger::Creation).and_then(|m| m.subscription_interval.add_to(now))
 }
 
 /// The activation batch's statements for license `l` and the machine `machine_id` inserted

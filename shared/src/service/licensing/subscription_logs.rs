@@ -55,39 +55,74 @@ impl Change {
 /// changed a row (and leave `changes()` at 1 when they wrote, 0 when not, so later chained
 /// events still follow the same guard).
 pub fn record_if_changed<D: Db, K: Kv>(app: &App<'_, D, K>, who: &Bearer, l: &LicenseRow, cause: Cause, change: &Change) -> Vec<Stmt> {
+    record_for_if_changed(app, who, LicenseRef { account_id: &l.account_id, id: &l.id, product_id: &l.product_id }, cause, change)
+}
+
+/// The license a log row is about (a [`LicenseRow`], or one being inserted in the same batch).
+#[derive(Debug, Clone, Copy)]
+pub struct LicenseRef<'a> {
+    /// Its account.
+    pub account_id: &'a str,
+    /// Its id.
+    pub id: &'a str,
+    /// Its product.
+    pub product_id: &'a str,
+}
+
+/// The guarded log row alone (after the write it records, in the same batch) and its id.
+fn log_stmt<D: Db, K: Kv>(app: &App<'_, D, K>, who: &Bearer, l: LicenseRef<'_>, cause: Cause, change: &Change) -> (Stmt, String) {
     let (wt, wi) = who.whodunnit();
     let id = app.uuid();
     let pair = |p: Option<(Option<Millis>, Option<Millis>)>| p.map_or((Value::Null, Value::Null), |(a, b)| (opt(a), opt(b)));
     let (ef, et) = pair(change.expiry);
     let (mf, mt) = pair(change.maintenance);
     let (inf, int) = change.interval.clone().map_or((Value::Null, Value::Null), |(a, b)| (opt(a), opt(b)));
-    let log = Stmt::new(
-        sql::subscriptions::INSERT_LOG_IF_CHANGED,
-        vec![
-            id.clone().into(),
-            l.account_id.clone().into(),
-            l.id.clone().into(),
-            l.product_id.clone().into(),
-            cause.as_str().into(),
-            ef,
-            et,
-            inf,
-            int,
-            mf,
-            mt,
-            wt,
-            wi,
-            app.now().into(),
-        ],
-    );
+    let params = vec![
+        id.clone().into(),
+        l.account_id.into(),
+        l.id.into(),
+        l.product_id.into(),
+        cause.as_str().into(),
+        ef,
+        et,
+        inf,
+        int,
+        mf,
+        mt,
+        wt,
+        wi,
+        app.now().into(),
+    ];
+    (Stmt::new(sql::subscriptions::INSERT_LOG_IF_CHANGED, params), id)
+}
+
+/// [`record_if_changed`] for a license known by reference.
+pub fn record_for_if_changed<D: Db, K: Kv>(app: &App<'_, D, K>, who: &Bearer, l: LicenseRef<'_>, cause: Cause, change: &Change) -> Vec<Stmt> {
+    let (log, id) = log_stmt(app, who, l, cause, change);
     let ev = events::Event {
         name: "license.subscription.updated",
         resource_type: "licenses",
-        resource_id: &l.id,
+        resource_id: l.id,
         changes: Some(change.changes()),
         meta: Some(json!({"action": cause.as_str(), "subscriptionLog": id})),
     };
-    vec![log, events::record_if_changed(app, &l.account_id, who, ev)]
+    vec![log, events::record_if_changed(app, l.account_id, who, ev)]
+}
+
+/// The `created` row of license `l` being inserted in the same batch (put it right after the
+/// insert's `license.created`, which it follows as a guard): the log starts at creation with
+/// the initial expiry, the effective interval of `cfg` and the maintenance window's end
+/// (Cryptlex 3.80). No `license.subscription.updated` event: `license.created` announces it.
+pub fn on_creation<D: Db, K: Kv>(
+    app: &App<'_, D, K>,
+    who: &Bearer,
+    l: LicenseRef<'_>,
+    expiry: Option<Millis>,
+    cfg: &crate::domain::policy::PolicyConfig,
+    maintenance: Option<Millis>,
+) -> Stmt {
+    let change = Change { expiry: Some((None, expiry)), interval: Some((None, cfg.subscription_interval.map(|d| d.to_string()))), maintenance: Some((None, maintenance)) };
+    log_stmt(app, who, l, Cause::Created, &change).0
 }
 
 /// `GET /subscription-logs` (admins; a product its own licenses') with filters `license`,

@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 use crate::access::{self, Action, Ownership};
 use crate::clock::{iso8601, Millis};
 use crate::domain::heartbeat::{machine_status_for, HeartbeatStatus};
-use crate::domain::license;
+use crate::domain::{activation_rules, license};
 use crate::domain::strategy::ExpirationBasis;
 use crate::domain::validation::{validate, LicenseFacts, Limits, MachineFacts, Outcome, Scope, UserRef, ValidationInput};
 use crate::error::{Code, Error};
@@ -69,6 +69,19 @@ pub struct ValidationRequest {
     pub scope_raw: Option<Map<String, Value>>,
     /// `meta.nonce`, echoed back.
     pub nonce: Option<i64>,
+    /// The request's client facts (IP, country, clock) the activation rules re-check.
+    pub facts: activation_rules::Facts,
+}
+
+impl ValidationRequest {
+    /// Adds what the request (not its body) says about the client (issue 10 §4).
+    #[must_use]
+    pub fn with_client(mut self, ip: Option<std::net::IpAddr>, country: Option<String>, clock: Option<Millis>) -> Self {
+        self.facts.ip = ip;
+        self.facts.country = country;
+        self.facts.clock = clock;
+        self
+    }
 }
 
 fn parse_meta(body: &[u8], license: Option<&str>) -> Result<ValidationRequest> {
@@ -103,7 +116,7 @@ fn parse_meta(body: &[u8], license: Option<&str>) -> Result<ValidationRequest> {
         (None, Some(k)) if !k.trim().is_empty() => k,
         (None, _) => return Err(Error::new(Code::ParameterMissing, "is missing").pointer("/meta/key")),
     };
-    Ok(ValidationRequest { by_key: false, quick: false, license, scope, scope_raw, nonce })
+    Ok(ValidationRequest { by_key: false, quick: false, license, scope, scope_raw, nonce, facts: activation_rules::Facts::default() })
 }
 
 /// Parses `POST /licenses/actions/validate-key`.
@@ -274,7 +287,12 @@ async fn validate_at<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, req: Va
         machines,
         quick: req.quick,
     };
-    let outcome = validate(&input, req.scope.as_ref(), now);
+    let mut outcome = validate(&input, req.scope.as_ref(), now);
+    if activation_rules::checked_on_validation(caller.bearer.kind()) {
+        let named = |f: fn(&MachineFacts) -> bool| req.scope.as_ref().is_some_and(|s| input.machines.iter().any(|m| s.names(m) && f(m)));
+        let facts = activation_rules::Facts { vm: named(|m| m.vm), container: named(|m| m.container), ..req.facts.clone() };
+        outcome = activation_rules::after_rules(outcome, activation_rules::check_on_validation(&l.activation_rules()?, &facts, now));
+    }
     let meta = meta(&req, &outcome, now);
     let covered = coalesced(&l, outcome.code.as_str(), now);
     if !covered {
@@ -342,6 +360,8 @@ fn machine_facts(r: ValidationMachineRow) -> Result<MachineFacts> {
         last_heartbeat_at: r.last_heartbeat_at,
         max_processes: r.max_processes,
         alive_processes: r.alive_processes,
+        vm: r.vm != 0,
+        container: r.container != 0,
     })
 }
 
@@ -355,12 +375,7 @@ async fn refresh_from_leases<D: Db, K: Kv>(
     machines: &mut [MachineFacts],
     now: Millis,
 ) {
-    let named = |m: &MachineFacts| {
-        scope.machine.as_deref() == Some(m.id.as_str())
-            || scope.fingerprint.as_deref() == Some(m.fingerprint.as_str())
-            || scope.fingerprints.as_ref().is_some_and(|f| f.contains(&m.fingerprint))
-    };
-    for m in machines.iter_mut().filter(|m| named(m)).take(crate::service::licensing::activation::MAX_COMPONENTS) {
+    for m in machines.iter_mut().filter(|m| scope.names(m)).take(crate::service::licensing::activation::MAX_COMPONENTS) {
         // Only a status that can change the outcome is worth a KV read: a dead machine, or one
         // whose required first heartbeat D1 has not seen. Alive machines, and machines of
         // policies without heartbeats, validate from D1 alone.
