@@ -238,6 +238,14 @@ async fn pipeline<'a>(
     };
     let cx = Cx { app, caller, req, ctx, env, password, notifies_itself: std::cell::Cell::new(false) };
     let reply = (route.handler)(&cx, &params).await;
+    // Hidden meters are not shown to the client's side (issue 10 §2): one walk over the document.
+    let reply = match reply {
+        Ok(Reply::Doc(status, mut doc)) if !shared::domain::meters::sees_hidden(cx.caller.bearer.kind()) => {
+            shared::api::meters::hide_invisible(&mut doc.0);
+            Ok(Reply::Doc(status, doc))
+        }
+        other => other,
+    };
     if let (Some(_), Ok(Reply::Doc(201, doc))) = (&cx.password, &reply) {
         // A password login authenticates in its handler: the bearer is the new token's.
         let user = doc.0.get("data").and_then(|d| d.pointer("/relationships/bearer/data/id")).and_then(|v| v.as_str());

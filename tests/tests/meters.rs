@@ -79,7 +79,7 @@ fn forty_concurrent_increments_fill_exactly_ten_uses() {
     let m = meters_of(&acct, &lid);
     assert_eq!((m[0]["totalUses"].clone(), m[0]["grossUses"].clone()), (json!(10), json!(10)), "{m}");
     let r = acct.client().get(&acct.path(&format!("/machines/{mid}")), acct.admin(), None);
-    assert_eq!(r.assert_status(200).json["data"]["attributes"]["meterAttributes"], json!([{"name": "exports", "uses": 10}]));
+    assert_eq!(r.assert_status(200).json["data"]["attributes"]["meterAttributes"], json!([{"name": "exports", "uses": 10, "visible": true}]));
 }
 
 #[test]
@@ -214,5 +214,5 @@ fn meters_appear_in_validation_license_files_and_machine_files() {
     assert_eq!(d["data"]["attributes"]["meterAttributes"][0]["totalUses"], 2);
     let mf = c.post(&acct.path(&format!("/machines/{mid}/actions/check-out")), acct.admin(), None);
     let d = dataset(mf.assert_status(200).json["data"]["attributes"]["certificate"].as_str().unwrap_or_default());
-    assert_eq!(d["data"]["attributes"]["meterAttributes"], json!([{"name": "exports", "uses": 2}]), "{d}");
+    assert_eq!(d["data"]["attributes"]["meterAttributes"], json!([{"name": "exports", "uses": 2, "visible": true}]), "{d}");
 }

@@ -18,6 +18,8 @@ pub mod filters;
 pub mod groups;
 pub mod licenses;
 pub mod machines;
+// Hidden meters (issue 10 §2 follow-up).
+pub mod meters;
 pub mod subscriptions;
 pub mod trials;
 pub mod webhooks;

@@ -76,11 +76,25 @@ impl Meter {
     }
 }
 
-/// A machine's uses of one meter.
+/// A machine's uses of one meter (and its license meter's `visible`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct MachineMeter {
     pub name: String,
     pub uses: i64,
+    #[serde(default = "one")]
+    pub visible: i64,
+}
+
+fn one() -> i64 {
+    1
+}
+
+/// Whether a bearer of `kind` sees meters with `visible: false` (Cryptlex: hidden meters are
+/// not shown to the client app). The vendor's side (admins, products) sees every meter; the
+/// client's side (its license, its user) only the visible ones, in every rendering: documents,
+/// includes and license/machine files.
+pub fn sees_hidden(kind: crate::access::Kind) -> bool {
+    matches!(kind, crate::access::Kind::Admin | crate::access::Kind::Product)
 }
 
 /// Decodes the aggregated meters text of a read (`NULL` or a JSON array); anything else is
@@ -94,9 +108,9 @@ pub fn render_license(text: Option<&str>) -> Value {
     Value::Array(decode::<Meter>(text).iter().map(Meter::render).collect())
 }
 
-/// The `meterAttributes` attribute of a machine: `[{name, uses}]`.
+/// The `meterAttributes` attribute of a machine: `[{name, uses, visible}]`.
 pub fn render_machine(text: Option<&str>) -> Value {
-    Value::Array(decode::<MachineMeter>(text).iter().map(|m| json!({"name": m.name, "uses": m.uses})).collect())
+    Value::Array(decode::<MachineMeter>(text).iter().map(|m| json!({"name": m.name, "uses": m.uses, "visible": m.visible != 0})).collect())
 }
 
 #[cfg(test)]

@@ -131,3 +131,34 @@ fn policy_rules_are_validated_with_pointers() {
         assert_eq!((e.code.as_ref(), ptr.as_str()), ("PARAMETER_INVALID", want), "{attrs}");
     }
 }
+
+#[test]
+fn validation_rechecks_the_rules_for_the_clients_bearers_only() {
+    use shared::service::licensing::validation;
+    let env = Env::new();
+    let admin = env.admin();
+    let product = env.product(&admin, "App");
+    let p = env.policy(&admin, &product, json!({"floating": true, "maxMachines": 10, "allowedCountries": ["US"], "allowedClockOffset": 60}));
+    let l = env.license(&admin, &p, json!({}));
+    let vm = activate(&env, &admin, &l, json!({"fingerprint": "vm-1", "vmName": "vbox"}), "192.0.2.1", Some("US"), Some(T0)).unwrap();
+    let lic = Caller { bearer: Bearer::License { license_id: l.id.clone() }, ..admin.clone() };
+    let run = |c: &Caller, scope: serde_json::Value, country: Option<&str>, clock: Option<i64>| {
+        let body = json!({"meta": {"scope": scope}}).to_string();
+        let req = validation::parse_validate(body.as_bytes(), &l.id, false).unwrap().with_client(None, country.map(Into::into), clock);
+        let v = block(validation::validate_license(&env.app(), c, req)).unwrap();
+        (v.outcome.valid, v.outcome.code.as_str())
+    };
+    assert_eq!(run(&lic, json!({}), Some("US"), None), (true, "VALID"), "no clock sent: not checked on validation");
+    assert_eq!(run(&lic, json!({}), Some("DE"), None), (false, "COUNTRY_NOT_ALLOWED"));
+    assert_eq!(run(&lic, json!({}), None, None), (false, "COUNTRY_NOT_ALLOWED"), "unknown country under an allow-list");
+    assert_eq!(run(&lic, json!({}), Some("US"), Some(T0 + 61_000)), (false, "CLOCK_OFFSET_EXCEEDED"));
+    assert_eq!(run(&admin, json!({}), Some("DE"), Some(0)), (true, "VALID"), "the vendor's own validations are not the client's");
+    // Tightening the policy after activation: the VM machine the scope names is refused.
+    let patch = json!({"data":{"type":"policies","attributes":{"allowVmActivation": false}}}).to_string();
+    block(shared::service::catalogue::policies::update(&env.app(), &admin, &p.id, shared::service::catalogue::policies::parse(patch.as_bytes(), false).unwrap())).unwrap();
+    assert_eq!(run(&lic, json!({"fingerprint": "vm-1"}), Some("US"), None), (false, "VM_ACTIVATION_NOT_ALLOWED"));
+    assert_eq!(run(&lic, json!({"machine": vm}), Some("US"), None), (false, "VM_ACTIVATION_NOT_ALLOWED"));
+    assert_eq!(run(&lic, json!({}), Some("US"), None), (true, "VALID"), "no machine named: nothing to re-check");
+    // Keygen's codes keep their precedence: a wrong fingerprint is still FINGERPRINT_SCOPE_MISMATCH.
+    assert_eq!(run(&lic, json!({"fingerprint": "other"}), Some("DE"), None), (false, "FINGERPRINT_SCOPE_MISMATCH"));
+}

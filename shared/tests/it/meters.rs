@@ -117,11 +117,11 @@ fn decrements_never_go_below_the_machines_uses_and_reset_keeps_gross() {
     let s = block(meters::decrement(&env.app(), &admin, &b.id, "m", 2)).unwrap();
     assert_eq!((s.uses, s.total_uses), (1, 5));
     let m = block(machines::find(&env.app(), &a.account_id, &a.id)).unwrap().unwrap();
-    assert_eq!(machine(&m, T0, None).into_value()["attributes"]["meterAttributes"], json!([{"name": "m", "uses": 4}]));
+    assert_eq!(machine(&m, T0, None).into_value()["attributes"]["meterAttributes"], json!([{"name": "m", "uses": 4, "visible": true}]));
     block(meters::reset(&env.app(), &admin, &l.id, "m")).unwrap();
     assert_eq!((attrs(&env, &l)[0]["totalUses"].clone(), attrs(&env, &l)[0]["grossUses"].clone()), (json!(0), json!(7)));
     let m = block(machines::find(&env.app(), &a.account_id, &a.id)).unwrap().unwrap();
-    assert_eq!(machine(&m, T0, None).into_value()["attributes"]["meterAttributes"], json!([{"name": "m", "uses": 0}]));
+    assert_eq!(machine(&m, T0, None).into_value()["attributes"]["meterAttributes"], json!([{"name": "m", "uses": 0, "visible": true}]));
 }
 
 #[test]
@@ -177,4 +177,26 @@ fn deleting_a_license_takes_its_meters_and_machine_shares() {
         let n = block(shared::store::Db::query(&env.db, &format!("SELECT count(*) AS n FROM {t}"), &[])).unwrap();
         assert_eq!(n[0]["n"], 0, "{t}");
     }
+}
+
+#[test]
+fn steps_and_resets_record_meter_events_only_when_they_wrote() {
+    let env = Env::new();
+    let (admin, l) = setup(&env);
+    meter(&env, &admin, &l, json!({"name": "m", "allowedUses": 3})).unwrap();
+    let m = activate(&env, &admin, &l, json!({"fingerprint": "fp"})).unwrap();
+    let count = |name: &str| env.events().iter().filter(|(e, r)| e == name && *r == l.id).count();
+    block(meters::increment(&env.app(), &admin, &m.id, "m", 2)).unwrap();
+    block(meters::increment(&env.app(), &admin, &m.id, "m", 2)).unwrap_err();
+    block(meters::increment(&env.app(), &admin, &m.id, "nope", 1)).unwrap_err();
+    assert_eq!(count("license.meter.incremented"), 1, "the refused steps record nothing");
+    block(meters::decrement(&env.app(), &admin, &m.id, "m", 1)).unwrap();
+    block(meters::decrement(&env.app(), &admin, &m.id, "m", 5)).unwrap_err();
+    assert_eq!(count("license.meter.decremented"), 1);
+    block(meters::reset(&env.app(), &admin, &l.id, "m")).unwrap();
+    block(meters::reset(&env.app(), &admin, &l.id, "nope")).unwrap_err();
+    assert_eq!(count("license.meter.reset"), 1);
+    let rows = block(shared::store::Db::query(&env.db, "SELECT meta FROM event_logs WHERE event = 'license.meter.incremented'", &[])).unwrap();
+    let meta: Value = serde_json::from_str(rows[0]["meta"].as_str().unwrap()).unwrap();
+    assert_eq!(meta, json!({"meter": "m", "machine": m.id, "increment": 2}));
 }

@@ -340,6 +340,9 @@ fn issue<D: Db, K: Kv>(
         doc.insert("included".into(), Value::Array(included.into_iter().map(ResourceObject::into_value).collect()));
     }
     doc.insert("meta".into(), json!({"issued": iso8601(issued), "expiry": expiry.map(iso8601), "ttl": opts.ttl}));
+    if !crate::domain::meters::sees_hidden(caller.bearer.kind()) {
+        crate::api::meters::hide_invisible(&mut doc);
+    }
     let key = licenses::signing_key(app, &caller.account)?;
     let certificate = license_file::encode(kind, &Value::Object(doc).to_string(), opts.encoding, secret, &key, app.rng);
     Ok(Checkout {

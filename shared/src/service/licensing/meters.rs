@@ -4,7 +4,9 @@
 //! (`POST /machines/{id}/actions/increment-meter|decrement-meter`). An increment is ONE guarded
 //! `UPDATE` (`sql::meters::INCREMENT`) followed in its batch by the machine's share only if it
 //! changed a row, so concurrent increments never pass `allowedUses`. Floating meters get a
-//! machine's uses back in the batch that deletes the machine ([`release_stmts`]).
+//! machine's uses back in the batch that deletes the machine ([`release_stmts`]). Increments,
+//! decrements and resets record `license.meter.incremented|decremented|reset` (Cryptlex has no
+//! meter events; named like Keygen's `license.usage.*`), guarded like the write they follow.
 
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -13,7 +15,7 @@ use crate::access::Action;
 use crate::api::input::{parse_meta, Field, Members, ResourceInput};
 use crate::domain::meters::{self, NameFault, MAX_ALLOWED_USES, MAX_METERS_PER_LICENSE, MAX_STEP};
 use crate::error::{AttrFault, Code, Error};
-use crate::service::{fleet::machines, licensing::licenses, App, Caller};
+use crate::service::{events, fleet::machines, licensing::licenses, App, Caller};
 use crate::store::rows::{CountRow, LicenseRow, MachineRow};
 use crate::store::{fetch_one, flag, opt, sql, Db, Kv, Stmt, StmtResult};
 use crate::Result;
@@ -173,8 +175,9 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license:
 pub async fn reset<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license: &str, name: &str) -> Result<LicenseRow> {
     let (acc, now) = (caller.account_id().to_owned(), app.now());
     let l = on_meter(app, caller, license, name, |l| {
-        let p: Vec<Value> = vec![acc.into(), l.id.clone().into(), name.into(), now.into()];
-        vec![Stmt::new(sql::meters::RESET, p.clone()), Stmt::new(sql::meters::RESET_MACHINES, p)]
+        let p: Vec<Value> = vec![acc.clone().into(), l.id.clone().into(), name.into(), now.into()];
+        let ev = meter_event("license.meter.reset", &l.id, json!({"meter": name}));
+        vec![Stmt::new(sql::meters::RESET, p.clone()), events::record_if_changed(app, &acc, &caller.bearer, ev), Stmt::new(sql::meters::RESET_MACHINES, p)]
     })
     .await?;
     reread(app, &l).await
@@ -219,7 +222,15 @@ async fn meter_or_missing<D: Db, K: Kv>(app: &App<'_, D, K>, m: &MachineRow, nam
 pub async fn increment<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, machine: &str, name: &str, by: i64) -> Result<Stepped> {
     let m = machines::authorize(app, caller, machine, Action::MachineMeterIncrement).await?;
     let p: Vec<Value> = vec![m.account_id.clone().into(), m.id.clone().into(), name.into(), by.into(), app.now().into()];
-    let res = app.db.batch(vec![Stmt::new(sql::meters::INCREMENT, p.clone()), Stmt::new(sql::meters::ADD_MACHINE_USES, p)]).await?;
+    let ev = meter_event("license.meter.incremented", &m.license_id, json!({"meter": name, "machine": m.id, "increment": by}));
+    let res = app
+        .db
+        .batch(vec![
+            Stmt::new(sql::meters::INCREMENT, p.clone()),
+            Stmt::new(sql::meters::ADD_MACHINE_USES, p),
+            events::record_if_changed(app, &m.account_id, &caller.bearer, ev),
+        ])
+        .await?;
     if !changed(&res, 0) {
         let meter = meter_or_missing(app, &m, name).await?;
         return Err(Error::new(Code::MeterUsesLimitExceeded, format!("meter attribute '{name}' uses exceed the maximum allowed ({})", meter.allowed_uses))
@@ -238,7 +249,15 @@ pub async fn increment<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, machi
 pub async fn decrement<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, machine: &str, name: &str, by: i64) -> Result<Stepped> {
     let m = machines::authorize(app, caller, machine, Action::MachineMeterDecrement).await?;
     let p: Vec<Value> = vec![m.account_id.clone().into(), m.id.clone().into(), name.into(), by.into(), app.now().into()];
-    let res = app.db.batch(vec![Stmt::new(sql::meters::SUBTRACT_MACHINE_USES, p.clone()), Stmt::new(sql::meters::DECREMENT, p)]).await?;
+    let ev = meter_event("license.meter.decremented", &m.license_id, json!({"meter": name, "machine": m.id, "decrement": by}));
+    let res = app
+        .db
+        .batch(vec![
+            Stmt::new(sql::meters::SUBTRACT_MACHINE_USES, p.clone()),
+            Stmt::new(sql::meters::DECREMENT, p),
+            events::record_if_changed(app, &m.account_id, &caller.bearer, ev),
+        ])
+        .await?;
     if !changed(&res, 0) {
         meter_or_missing(app, &m, name).await?;
         let have = fetch_one::<CountRow>(app.db, sql::meters::MACHINE_USES, &[m.account_id.clone().into(), m.id.clone().into(), name.into()])
@@ -249,6 +268,11 @@ pub async fn decrement<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, machi
     let (uses, total_uses) = (returned(&res, 0, "uses"), returned(&res, 1, "total_uses"));
     let machine = machines::find(app, &m.account_id, &m.id).await?.unwrap_or(m);
     Ok(Stepped { machine, name: name.to_owned(), uses, total_uses })
+}
+
+/// A meter event of license `license_id` (its `meta` names the meter and the step).
+fn meter_event<'a>(name: &'a str, license_id: &'a str, meta: Value) -> events::Event<'a> {
+    events::Event { name, resource_type: "licenses", resource_id: license_id, changes: None, meta: Some(meta) }
 }
 
 /// The statements that, placed after a batch's machine delete (and its events), give the uses

@@ -154,6 +154,10 @@ pub const KNOWN_EVENTS: &[&str] = &[
     "maintenance-policy.created",
     "maintenance-policy.updated",
     "maintenance-policy.deleted",
+    // Meter events and activation rules (issue 10 §2/§4 follow-up, branch rules).
+    "license.meter.incremented",
+    "license.meter.decremented",
+    "license.meter.reset",
 ];
 
 /// Signature algorithms Keygen knows; only `ed25519` is supported here.

@@ -82,7 +82,8 @@ macro_rules! license_meters_json {
 macro_rules! machine_meters_json {
     ($machine:literal) => {
         concat!(
-            "(SELECT json_group_array(json_object('name', mm.name, 'uses', mm.uses)) FROM (SELECT * FROM machine_meters mm WHERE mm.machine_id = ",
+            "(SELECT json_group_array(json_object('name', mm.name, 'uses', mm.uses, 'visible', coalesce((SELECT lm.visible FROM license_meters lm \
+WHERE lm.license_id = mm.license_id AND lm.name = mm.name), 1))) FROM (SELECT * FROM machine_meters mm WHERE mm.machine_id = ",
             $machine,
             " ORDER BY mm.name) mm)"
         )
