@@ -208,7 +208,7 @@ mod tests {
         let checks = checks();
         for (column, values) in enums() {
             // The latest migration's CHECK wins (a table rebuilt to extend its list).
-            let found: Option<&Vec<String>> = checks.iter().filter(|(c, _)| c == column).map(|(_, v)| v).last();
+            let found: Option<&Vec<String>> = checks.iter().rev().find(|(c, _)| c == column).map(|(_, v)| v);
             assert_eq!(found, Some(&values), "{column}: enum and the latest migration CHECK differ");
         }
     }

@@ -155,7 +155,13 @@ fn validation_rechecks_the_rules_for_the_clients_bearers_only() {
     assert_eq!(run(&admin, json!({}), Some("DE"), Some(0)), (true, "VALID"), "the vendor's own validations are not the client's");
     // Tightening the policy after activation: the VM machine the scope names is refused.
     let patch = json!({"data":{"type":"policies","attributes":{"allowVmActivation": false}}}).to_string();
-    block(shared::service::catalogue::policies::update(&env.app(), &admin, &p.id, shared::service::catalogue::policies::parse(patch.as_bytes(), false).unwrap())).unwrap();
+    block(shared::service::catalogue::policies::update(
+        &env.app(),
+        &admin,
+        &p.id,
+        shared::service::catalogue::policies::parse(patch.as_bytes(), false).unwrap(),
+    ))
+    .unwrap();
     assert_eq!(run(&lic, json!({"fingerprint": "vm-1"}), Some("US"), None), (false, "VM_ACTIVATION_NOT_ALLOWED"));
     assert_eq!(run(&lic, json!({"machine": vm}), Some("US"), None), (false, "VM_ACTIVATION_NOT_ALLOWED"));
     assert_eq!(run(&lic, json!({}), Some("US"), None), (true, "VALID"), "no machine named: nothing to re-check");

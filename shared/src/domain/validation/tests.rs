@@ -66,7 +66,10 @@ fn there_are_exactly_keygens_38_codes_then_the_5_activation_rule_codes() {
     assert_eq!(unique.len(), 43);
     assert_eq!(ValidationCode::ALL.get(37), Some(&ValidationCode::TooManyProcesses));
     let rules: Vec<&str> = ValidationCode::ALL.iter().skip(38).map(|c| c.as_str()).collect();
-    assert_eq!(rules, ["IP_ADDRESS_NOT_ALLOWED", "COUNTRY_NOT_ALLOWED", "VM_ACTIVATION_NOT_ALLOWED", "CONTAINER_ACTIVATION_NOT_ALLOWED", "CLOCK_OFFSET_EXCEEDED"]);
+    assert_eq!(
+        rules,
+        ["IP_ADDRESS_NOT_ALLOWED", "COUNTRY_NOT_ALLOWED", "VM_ACTIVATION_NOT_ALLOWED", "CONTAINER_ACTIVATION_NOT_ALLOWED", "CLOCK_OFFSET_EXCEEDED"]
+    );
     assert_eq!(serde_json::to_string(&ValidationCode::TooMuchDisk).unwrap(), "\"TOO_MUCH_DISK\"");
 }
 

@@ -121,7 +121,11 @@ pub fn on_creation<D: Db, K: Kv>(
     cfg: &crate::domain::policy::PolicyConfig,
     maintenance: Option<Millis>,
 ) -> Stmt {
-    let change = Change { expiry: Some((None, expiry)), interval: Some((None, cfg.subscription_interval.map(|d| d.to_string()))), maintenance: Some((None, maintenance)) };
+    let change = Change {
+        expiry: Some((None, expiry)),
+        interval: Some((None, cfg.subscription_interval.map(|d| d.to_string()))),
+        maintenance: Some((None, maintenance)),
+    };
     log_stmt(app, who, l, Cause::Created, &change).0
 }
 
