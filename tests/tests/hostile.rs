@@ -651,3 +651,33 @@ fn hostile_client_ids_and_signing_keys_are_precise_errors_and_write_nothing() {
     assert_eq!(r.json["meta"]["publicKey"], "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
 }
 // --- end CLI importers ---
+
+// --- Activation rules on validation (issue 10 follow-up, branch rules): the rule headers a
+// validation now reads. Each answer is a signed 4xx or a 200 validation, never a 5xx. ---
+#[test]
+fn hostile_rule_headers_on_validation_are_client_errors_or_validations() {
+    let acct = server().bootstrap_account();
+    let c = acct.client();
+    let product = c.post(&acct.path("/products"), acct.admin(), Some(json!({"data":{"type":"products","attributes":{"name":"App"}}})));
+    let rules = json!({"name":"R","allowedIpRanges":["0.0.0.0/0"],"allowedCountries":["US"],"allowedClockOffset":10});
+    let rel = json!({"product":{"data":{"type":"products","id":product.json["data"]["id"]}}});
+    let policy = c.post(&acct.path("/policies"), acct.admin(), Some(json!({"data":{"type":"policies","attributes":rules,"relationships":rel}})));
+    let rel = json!({"policy":{"data":{"type":"policies","id":policy.json["data"]["id"]}}});
+    let l = c.post(&acct.path("/licenses"), acct.admin(), Some(json!({"data":{"type":"licenses","relationships":rel}})));
+    let key = l.assert_status(201).json["data"]["attributes"]["key"].as_str().unwrap_or_default().to_owned();
+    let body = json!({"meta":{"key":key,"scope":{"fingerprint":"x"}}}).to_string();
+    let long = "9".repeat(4000);
+    let junk = ["", " ", "9999999999999999999999", "2024-13-45T99:99:99Z", "-1", "::::", "1.2.3.4.5", "US,DE", "../../etc", "\u{7f}", long.as_str()];
+    for v in junk {
+        for h in ["Latchkey-Client-Clock", "Latchkey-Test-Country", "CF-Connecting-IP"] {
+            let headers = [("Content-Type", "application/vnd.api+json"), ("Accept", "application/vnd.api+json"), (h, v)];
+            let r = c.raw("POST", &acct.path("/licenses/actions/validate-key"), &headers, Some(body.as_bytes()));
+            if r.status == 200 {
+                assert_eq!(r.json["meta"]["valid"], false, "{h}: {v:?}: {}", r.json);
+            } else {
+                assert_client_error(&acct, &r, &format!("validate-key with {h}: {v:?}"));
+            }
+        }
+    }
+    assert_alive(&acct);
+}

@@ -65,7 +65,11 @@ fn interval_policy_renewal_expires_at_and_logs() {
     let first = plus_months(created, 1);
     assert_eq!(l["attributes"]["expiry"], first.as_str(), "created + P1M in the calendar");
     assert_eq!(l["attributes"]["subscriptionInterval"], "P1M");
-    assert!(logs(&a, id).is_empty(), "creation is not a change");
+    // Creation starts the log: the initial expiry and interval (no subscription event).
+    let rows = logs(&a, id);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["attributes"]["action"], "created");
+    assert_eq!(rows[0]["attributes"]["changes"], json!({"expiry": [null, first], "subscriptionInterval": [null, "P1M"]}));
 
     // Renewal: expiry + P1M (from the clamped date, as Cryptlex renews).
     let r = c.post(&a.path(&format!("/licenses/{id}/actions/renew")), a.admin(), None);
@@ -82,7 +86,7 @@ fn interval_policy_renewal_expires_at_and_logs() {
 
     let rows = logs(&a, id);
     let actions: Vec<&str> = rows.iter().map(|r| r["attributes"]["action"].as_str().unwrap_or_default()).collect();
-    assert_eq!(actions, ["expiry-updated", "expiry-updated", "renewed"], "newest first");
+    assert_eq!(actions, ["expiry-updated", "expiry-updated", "renewed", "created"], "newest first");
     assert_eq!(rows[0]["attributes"]["changes"]["expiry"], json!(["2031-12-31T00:00:00.000Z", null]));
     assert_eq!(rows[2]["attributes"]["changes"]["expiry"], json!([first, plus_months(&first, 1)]));
     assert_eq!(rows[0]["relationships"]["license"]["data"]["id"], id);
@@ -103,7 +107,7 @@ fn interval_policy_renewal_expires_at_and_logs() {
     assert_eq!((r.status, r.error_code()), (400, Some("PARAMETER_MISSING")));
     let r = c.get(&a.path("/subscription-logs?action=bogus"), a.admin(), None);
     assert_eq!((r.status, r.json["errors"][0]["source"]["parameter"].as_str()), (400, Some("action")));
-    assert_eq!(logs(&a, id).len(), 3);
+    assert_eq!(logs(&a, id).len(), 4);
 }
 
 #[test]
@@ -146,7 +150,7 @@ fn activation_trigger_starts_the_clock_and_license_overrides_win() {
     let expiry = r.assert_status(200).json["data"]["attributes"]["expiry"].as_str().unwrap_or_default().to_owned();
     assert_eq!(expiry, plus_months(m["attributes"]["created"].as_str().unwrap(), 3), "activation + the license's P3M");
     let rows = logs(&a, id);
-    assert_eq!(rows.len(), 1);
+    assert_eq!(rows.len(), 2, "created, then first-activated");
     assert_eq!(rows[0]["attributes"]["action"], "first-activated");
     assert_eq!(rows[0]["attributes"]["changes"]["expiry"], json!([null, expiry]));
 
@@ -178,7 +182,7 @@ fn concurrent_renewals_each_log_their_own_step() {
     let ok = statuses.iter().filter(|s| **s == 200).count();
     assert!(ok >= 1);
     // One log row per successful renewal, chained: each starts where an earlier one ended.
-    let rows = logs(&a, &id);
+    let rows: Vec<Value> = logs(&a, &id).into_iter().filter(|r| r["attributes"]["action"] != "created").collect();
     assert_eq!(rows.len(), ok, "{rows:?}");
     let mut expiry = l["attributes"]["expiry"].as_str().unwrap().to_owned();
     let mut pairs: Vec<(String, String)> = rows
@@ -237,7 +241,7 @@ fn maintenance_policies_drive_the_maintenance_window() {
     assert_eq!((r.status, r.error_code(), r.json["errors"][0]["source"]["pointer"].as_str()), (422, Some("DURATION_INVALID"), Some("/meta/duration")));
     let rows = logs(&a, id);
     let actions: Vec<&str> = rows.iter().map(|r| r["attributes"]["action"].as_str().unwrap_or_default()).collect();
-    assert_eq!(actions, ["maintenance-extended", "maintenance-renewed"]);
+    assert_eq!(actions, ["maintenance-extended", "maintenance-renewed", "created"]);
     assert_eq!(rows[1]["attributes"]["changes"]["maintenanceExpiry"], json!([end, renewed]));
 
     // Detach, then versions: PATCH clears one; bad versions are 422 with a pointer.

@@ -8,6 +8,7 @@ use std::str::FromStr;
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 
+use super::semver::Version;
 use super::states::DistributionStrategy;
 use super::strategy::{str_enum, ExpirationStrategy, UnknownValue};
 
@@ -69,6 +70,47 @@ pub struct ReleaseFacts<'a> {
     /// `backdated` if set, else when it was published (else created): what the maintenance
     /// window compares.
     pub released_at: i64,
+    /// Its version, parsed (`None` if the stored text is not semver: refused by any gate).
+    pub version: Option<&'a Version>,
+}
+
+/// Which release versions a license may get (Cryptlex's maintenance policy version flags and
+/// `maxAllowedReleaseVersion`), relative to its `currentReleaseVersion`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionGate {
+    /// `maxAllowedReleaseVersion`: nothing newer (semver precedence).
+    pub max_allowed: Option<Version>,
+    /// `currentReleaseVersion`: what the flags compare against (no flag applies without it).
+    pub current: Option<Version>,
+    /// The maintenance policy's `allowMajorVersionUpdates` (`true` without a policy).
+    pub allow_major: bool,
+    /// The maintenance policy's `allowMinorVersionUpdates` (`true` without a policy).
+    pub allow_minor: bool,
+}
+
+impl Default for VersionGate {
+    fn default() -> Self {
+        Self { max_allowed: None, current: None, allow_major: true, allow_minor: true }
+    }
+}
+
+impl VersionGate {
+    /// Whether the gate lets version `v` through: never past `max_allowed`; past the current
+    /// major only with `allow_major`; past the current minor (same major) only with
+    /// `allow_minor`; patches and older versions always. An unparsable version passes only
+    /// an open gate.
+    pub fn allows(&self, v: Option<&Version>) -> bool {
+        let open = self.max_allowed.is_none() && (self.current.is_none() || (self.allow_major && self.allow_minor));
+        let Some(v) = v else { return open };
+        if self.max_allowed.as_ref().is_some_and(|m| v.precedence(m) == std::cmp::Ordering::Greater) {
+            return false;
+        }
+        match &self.current {
+            Some(c) if v.major > c.major => self.allow_major,
+            Some(c) if v.major == c.major && v.minor > c.minor => self.allow_minor,
+            _ => true,
+        }
+    }
 }
 
 /// What the access rule needs to know about one license of the caller.
@@ -88,6 +130,8 @@ pub struct LicenseFacts {
     pub maintenance_expiry: Option<i64>,
     /// Entitlement ids it holds (its own and its policy's).
     pub entitlements: Vec<String>,
+    /// The release versions it may get.
+    pub versions: VersionGate,
 }
 
 /// Who asks.
@@ -125,6 +169,9 @@ pub enum Denial {
     OutsideExpiryWindow,
     /// Cryptlex: released after the license's maintenance expiry.
     OutsideMaintenanceWindow,
+    /// Cryptlex: a version past `maxAllowedReleaseVersion`, or a major/minor update the
+    /// maintenance policy does not allow.
+    VersionNotAllowed,
     /// `license is missing entitlements`.
     MissingEntitlements,
 }
@@ -138,6 +185,7 @@ impl Denial {
             Denial::Expired => "license is expired",
             Denial::OutsideExpiryWindow => "license expiry falls outside of access window",
             Denial::OutsideMaintenanceWindow => "license maintenance expiry falls outside of access window",
+            Denial::VersionNotAllowed => "release version is not allowed for the license",
             Denial::MissingEntitlements => "license is missing entitlements",
         }
     }
@@ -159,6 +207,9 @@ fn check_license(l: &LicenseFacts, r: &ReleaseFacts<'_>, now: i64) -> Result<(),
     }
     if l.maintenance_expiry.is_some_and(|m| r.released_at > m) {
         return Err(Denial::OutsideMaintenanceWindow);
+    }
+    if !l.versions.allows(r.version) {
+        return Err(Denial::VersionNotAllowed);
     }
     if !r.constraints.iter().all(|c| l.entitlements.contains(c)) {
         return Err(Denial::MissingEntitlements);

@@ -14,11 +14,12 @@ fn license() -> LicenseFacts {
         expiration_strategy: RestrictAccess,
         maintenance_expiry: None,
         entitlements: vec![],
+        versions: VersionGate::default(),
     }
 }
 
 fn release<'a>(strategy: DistributionStrategy, constraints: &'a [String]) -> ReleaseFacts<'a> {
-    ReleaseFacts { strategy, status: ReleaseStatus::Published, constraints, dated_at: NOW - DAY, released_at: NOW - DAY }
+    ReleaseFacts { strategy, status: ReleaseStatus::Published, constraints, dated_at: NOW - DAY, released_at: NOW - DAY, version: None }
 }
 
 fn licensed(l: LicenseFacts, r: &ReleaseFacts<'_>) -> Access {
@@ -129,4 +130,39 @@ fn a_user_passes_if_any_license_passes() {
     assert_eq!(release_access(&Requester::Licenses(&ls), &r, NOW), Access::Allow);
     let ls = [LicenseFacts { suspended: true, ..license() }, LicenseFacts { banned: true, ..license() }];
     assert_eq!(release_access(&Requester::Licenses(&ls), &r, NOW), Access::Denied(Denial::Suspended));
+}
+
+#[test]
+fn version_gate_table() {
+    let v = |s: &str| s.parse::<Version>().ok();
+    let gate = |max: Option<&str>, current: Option<&str>, major: bool, minor: bool| VersionGate {
+        max_allowed: max.and_then(v),
+        current: current.and_then(v),
+        allow_major: major,
+        allow_minor: minor,
+    };
+    let table: &[(VersionGate, &str, bool)] = &[
+        (VersionGate::default(), "9.9.9", true),
+        (gate(Some("1.9.9"), None, true, true), "1.9.9", true),
+        (gate(Some("1.9.9"), None, true, true), "2.0.0-beta.1", false),
+        (gate(Some("2.0.0"), None, true, true), "2.0.0-beta.1", true),
+        (gate(None, Some("1.4.0"), false, true), "1.9.0", true),
+        (gate(None, Some("1.4.0"), false, true), "2.0.0", false),
+        (gate(None, Some("1.4.0"), true, false), "1.5.0", false),
+        (gate(None, Some("1.4.0"), true, false), "1.4.7", true),
+        (gate(None, Some("1.4.0"), true, false), "2.0.0", true),
+        (gate(None, Some("1.4.0"), false, false), "1.3.0", true),
+        (gate(None, None, false, false), "7.0.0", true),
+    ];
+    for (g, version, want) in table {
+        assert_eq!(g.allows(v(version).as_ref()), *want, "{g:?} {version}");
+    }
+    assert!(VersionGate::default().allows(None), "an unparsable version passes an open gate");
+    assert!(!gate(Some("1.0.0"), None, true, true).allows(None), "and no other");
+    // In the rule: after the maintenance window, with its own reason.
+    let two = v("2.0.0");
+    let r = ReleaseFacts { version: two.as_ref(), ..release(Licensed, &[]) };
+    let l = LicenseFacts { versions: gate(None, Some("1.0.0"), false, true), ..license() };
+    assert_eq!(licensed(l, &r), Access::Denied(Denial::VersionNotAllowed));
+    assert_eq!(Denial::VersionNotAllowed.reason(), "release version is not allowed for the license");
 }

@@ -138,3 +138,32 @@ fn the_daily_cron_deletes_stale_waiting_artifacts_only() {
     assert!(!ids.contains(&stale.id.as_str()));
     assert_eq!(run().jobs.iter().find(|j| j.job == "prune-stale-uploads").map(|j| j.deleted), Some(0), "idempotent");
 }
+
+#[test]
+fn release_versions_are_gated_by_max_allowed_and_the_maintenance_policy_flags() {
+    let env = Env::new();
+    let admin = env.admin();
+    let p = env.product(&admin, "App");
+    let (_, pol) = env.maintained_policy(&admin, &p, "P1Y", json!({}));
+    let l = env.license(&admin, &pol, json!({"currentReleaseVersion": "1.4.0", "maxAllowedReleaseVersion": "2.5.0"}));
+    let lic = Caller { account: admin.account.clone(), bearer: Bearer::License { license_id: l.id.clone() }, token_id: None };
+    let ids: Vec<(String, &str)> =
+        ["1.4.2", "1.9.0", "2.1.0", "2.6.0"].iter().map(|v| (release(&env, &admin, &p.id, v, "stable", "PUBLISHED").id, *v)).collect();
+    let shown = |c: &Caller| -> Vec<(&str, u16)> {
+        ids.iter().map(|(id, v)| (*v, block(releases::show(&env.app(), c, id, &Query::default())).map_or_else(|e| e.status, |_| 200))).collect()
+    };
+    assert_eq!(shown(&lic), [("1.4.2", 200), ("1.9.0", 200), ("2.1.0", 200), ("2.6.0", 403)], "past maxAllowedReleaseVersion");
+    let up = |c: &Caller| block(upgrades::upgrade(&env.app(), c, &ids[0].0, &Query::parse(""))).map(|u| u.next.version).map_err(|e| e.status);
+    assert_eq!(up(&lic), Ok("2.1.0".to_owned()), "the newest the license may get, not 2.6.0");
+    // The maintenance policy refuses major, then minor updates (relative to 1.4.0).
+    block(env.db.execute("UPDATE maintenance_policies SET allow_major_version_updates = 0", &[])).unwrap();
+    assert_eq!(shown(&lic), [("1.4.2", 200), ("1.9.0", 200), ("2.1.0", 403), ("2.6.0", 403)]);
+    block(env.db.execute("UPDATE maintenance_policies SET allow_minor_version_updates = 0", &[])).unwrap();
+    assert_eq!(shown(&lic), [("1.4.2", 200), ("1.9.0", 403), ("2.1.0", 403), ("2.6.0", 403)]);
+    let e = block(releases::show(&env.app(), &lic, &ids[1].0, &Query::default())).unwrap_err();
+    assert!(e.detail.contains("release version is not allowed"), "{}", e.detail);
+    // The vendor sees every release; upgrades from 1.4.2 stop at what the license may get.
+    assert_eq!(shown(&admin), [("1.4.2", 200), ("1.9.0", 200), ("2.1.0", 200), ("2.6.0", 200)]);
+    assert_eq!(up(&lic), Err(404), "no allowed upgrade past 1.4.2");
+    assert_eq!(up(&admin), Ok("2.6.0".to_owned()));
+}

@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 
-use crate::domain::release::{release_access, Access, LicenseFacts, ReleaseFacts, Requester};
+use crate::domain::release::{release_access, Access, LicenseFacts, ReleaseFacts, Requester, VersionGate};
+use crate::domain::semver::Version;
 use crate::domain::states::DistributionStrategy;
 use crate::error::{Code, Error};
 use crate::service::{App, Bearer, Caller};
@@ -28,9 +29,31 @@ pub struct Viewer {
     now: i64,
 }
 
-async fn facts<D: Db, K: Kv>(app: &App<'_, D, K>, l: &LicenseRow) -> Result<(String, LicenseFacts)> {
+/// The versions license `l` may get: its stored `maxAllowedReleaseVersion` and
+/// `currentReleaseVersion`, and its maintenance policy's version flags (read once per policy
+/// per request, `policies` caching them).
+async fn versions<D: Db, K: Kv>(app: &App<'_, D, K>, l: &LicenseRow, policies: &mut HashMap<String, (bool, bool)>) -> Result<VersionGate> {
+    let parse = |s: &Option<String>| s.as_deref().and_then(|v| v.parse::<Version>().ok());
+    let mut gate = VersionGate { max_allowed: parse(&l.max_allowed_release_version), current: parse(&l.current_release_version), ..VersionGate::default() };
+    if let Some(id) = &l.maintenance_policy_id {
+        let flags = match policies.get(id) {
+            Some(f) => *f,
+            None => {
+                let mp = crate::service::catalogue::maintenance_policies::find(app, &l.account_id, id).await?;
+                let f = mp.map_or((true, true), |m| (m.allow_major_version_updates != 0, m.allow_minor_version_updates != 0));
+                policies.insert(id.clone(), f);
+                f
+            }
+        };
+        (gate.allow_major, gate.allow_minor) = flags;
+    }
+    Ok(gate)
+}
+
+async fn facts<D: Db, K: Kv>(app: &App<'_, D, K>, l: &LicenseRow, policies: &mut HashMap<String, (bool, bool)>) -> Result<(String, LicenseFacts)> {
     let ents: Vec<EntitlementRow> =
         fetch_all(app.db, sql::entitlements::LIST_FOR_LICENSE, &[l.account_id.clone().into(), l.id.clone().into(), MAX_ENTITLEMENTS.into(), 0.into()]).await?;
+    let versions = versions(app, l, policies).await?;
     let f = LicenseFacts {
         of_product: true,
         suspended: l.is_suspended(),
@@ -39,6 +62,7 @@ async fn facts<D: Db, K: Kv>(app: &App<'_, D, K>, l: &LicenseRow) -> Result<(Str
         expiration_strategy: l.config().expiration_strategy,
         maintenance_expiry: l.maintenance_expiry,
         entitlements: ents.into_iter().map(|e| e.id).collect(),
+        versions,
     };
     Ok((l.product_id.clone(), f))
 }
@@ -53,7 +77,7 @@ impl Viewer {
             Bearer::Product { product_id } => v.product = Some(product_id.clone()),
             Bearer::License { license_id } => {
                 if let Some(l) = crate::store::licenses::find(app.db, acc, license_id).await? {
-                    v.licenses.push(facts(app, &l).await?);
+                    v.licenses.push(facts(app, &l, &mut HashMap::new()).await?);
                 }
             }
             Bearer::User { .. } => {
@@ -62,8 +86,9 @@ impl Viewer {
                 let mut p = crate::service::licensing::licenses::list_filters(caller, &crate::api::query::Query::default(), app.now())?;
                 p.extend([MAX_USER_LICENSES.into(), 0.into()]);
                 let ls: Vec<LicenseRow> = fetch_all(app.db, sql::licenses::LIST, &p).await?;
+                let mut policies = HashMap::new();
                 for l in &ls {
-                    v.licenses.push(facts(app, l).await?);
+                    v.licenses.push(facts(app, l, &mut policies).await?);
                 }
             }
             Bearer::Anonymous => {}
@@ -114,7 +139,8 @@ impl Viewer {
     /// The rule's answer for release `r` whose constraints are `constraints`.
     pub async fn access<D: Db, K: Kv>(&mut self, app: &App<'_, D, K>, r: &ReleaseRow, constraints: &[String]) -> Result<Access> {
         let strategy = self.strategy(app, &r.account_id, &r.product_id).await?;
-        let facts = ReleaseFacts { strategy, status: r.status, constraints, dated_at: r.dated_at(), released_at: r.released_at() };
+        let version = r.version.parse::<Version>().ok();
+        let facts = ReleaseFacts { strategy, status: r.status, constraints, dated_at: r.dated_at(), released_at: r.released_at(), version: version.as_ref() };
         let ls: Vec<LicenseFacts> = self.licenses.iter().map(|(p, f)| LicenseFacts { of_product: *p == r.product_id, ..f.clone() }).collect();
         let who = if self.privileged_for(&r.product_id) {
             Requester::Privileged
