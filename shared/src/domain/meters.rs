@@ -162,6 +162,7 @@ mod tests {
         assert_eq!(v, json!([{"name":"a","allowedUses":-1,"totalUses":2,"grossUses":3,"floating":true,"visible":false}]));
         assert_eq!(render_license(None), json!([]));
         assert_eq!(render_license(Some("{not json")), json!([]));
-        assert_eq!(render_machine(Some(r#"[{"name":"a","uses":4}]"#)), json!([{"name":"a","uses":4}]));
+        assert_eq!(render_machine(Some(r#"[{"name":"a","uses":4}]"#)), json!([{"name":"a","uses":4,"visible":true}]), "visible by default");
+        assert_eq!(render_machine(Some(r#"[{"name":"a","uses":4,"visible":0}]"#)), json!([{"name":"a","uses":4,"visible":false}]));
     }
 }
