@@ -667,7 +667,7 @@ fn hostile_rule_headers_on_validation_are_client_errors_or_validations() {
     let key = l.assert_status(201).json["data"]["attributes"]["key"].as_str().unwrap_or_default().to_owned();
     let body = json!({"meta":{"key":key,"scope":{"fingerprint":"x"}}}).to_string();
     let long = "9".repeat(4000);
-    let junk = ["", " ", "9999999999999999999999", "2024-13-45T99:99:99Z", "-1", "::::", "1.2.3.4.5", "US,DE", "../../etc", "\u{7f}", long.as_str()];
+    let junk = ["", " ", "9999999999999999999999", "2024-13-45T99:99:99Z", "-1", "::::", "1.2.3.4.5", "US,DE", "../../etc", long.as_str()];
     for v in junk {
         for h in ["Latchkey-Client-Clock", "Latchkey-Test-Country", "CF-Connecting-IP"] {
             let headers = [("Content-Type", "application/vnd.api+json"), ("Accept", "application/vnd.api+json"), (h, v)];
