@@ -1,4 +1,4 @@
--- Issue 10 §4/§5 follow-up (branch rules).
+-- Issue 10 §5 follow-up (branch rules): the subscription log starts at license creation.
 --
 -- License creation appends a subscription log row (action 'created': the initial expiry,
 -- interval and maintenance window). SQLite cannot alter a CHECK, so subscription_logs is rebuilt
