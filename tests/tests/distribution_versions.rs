@@ -43,11 +43,19 @@ fn max_allowed_and_major_updates_gate_downloads_and_upgrades() {
             "relationships":{"product":{"data":{"type":"products","id":p}}}}}),
     );
     let pol = d.policy(&p, json!({}));
-    let link = d.c.put(&d.acct.path(&format!("/policies/{pol}/maintenance-policy")), d.acct.admin(), Some(json!({"data":{"type":"maintenance-policies","id":id(&mp)}})));
+    let link = d.c.put(
+        &d.acct.path(&format!("/policies/{pol}/maintenance-policy")),
+        d.acct.admin(),
+        Some(json!({"data":{"type":"maintenance-policies","id":id(&mp)}})),
+    );
     link.assert_status(200);
     let (_, minor_only) = d.license(&pol, json!({"currentReleaseVersion": "1.4.0"}));
     assert_eq!([download(&a142, Some(&minor_only)), download(&a190, Some(&minor_only)), download(&a210, Some(&minor_only))], [303, 303, 403]);
     assert_eq!(upgrade(Some(&minor_only)), (200, Some("1.9.0".to_owned())), "the newest allowed, not 2.1.0");
+    // The allowed download really serves the bytes.
+    let loc = d.get(&format!("/artifacts/{a190}"), Some(&minor_only)).header("location").unwrap_or_default().to_owned();
+    let got = d.get_url(&loc, &[]);
+    assert_eq!((got.status, got.body.as_slice()), (200, &bytes[..]));
     // Without a current version the flags have nothing to compare: everything in the window.
     let (_, unversioned) = d.license(&pol, json!({}));
     assert_eq!(download(&a210, Some(&unversioned)), 303);
