@@ -104,6 +104,8 @@ pub mod entitlements;
 pub mod events;
 pub mod groups;
 pub mod jobs;
+// Key pools (issue 8).
+pub mod keys;
 pub mod license_actions;
 pub mod licenses;
 pub mod machines;
