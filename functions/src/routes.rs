@@ -22,6 +22,7 @@ use crate::endpoints::identity::{accounts, passwords, profiles, second_factors, 
 use crate::endpoints::licensing::machine_proofs;
 use crate::endpoints::licensing::subscriptions;
 use crate::endpoints::licensing::{activation, bulk_deactivation, checkouts, license_actions, licenses, meters, related, relations, trials, validations};
+use crate::endpoints::lifecycle::search;
 use crate::endpoints::lifecycle::{activation_logs, events, exports, webhook_relations, webhooks};
 use crate::http::Reply;
 use crate::rate_limit::Class;
@@ -369,6 +370,7 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/keys/{id}/policy", h!(|cx, p| keys::key_policy(cx, p.at(0)))),
     r(GET, "/keys/{id}/product", h!(|cx, p| keys::key_product(cx, p.at(0)))),
     r(POST, "/machines/{id}/actions/generate-offline-proof", h!(|cx, p| machine_proofs::generate(cx, p.at(0)))),
+    r(POST, "/search", h!(|cx, _| search::search(cx))),
     // end key pools
     // OpenAPI document (generated from this table).
     r(GET, "/openapi.json", h!(|cx, _| crate::openapi::serve(cx))),

@@ -242,6 +242,7 @@ actions! {
     KeyUpdate => "PATCH|PUT /keys/{id}",
     KeyDelete => "DELETE /keys/{id}",
     MachineProofGenerate => "POST /machines/{id}/actions/generate-offline-proof",
+    Search => "POST /search (Keygen's `SearchPolicy`: admins only)",
     // end key pools
 }
 

@@ -452,6 +452,7 @@ const ROWS: &[Row] = &[
     ("GET", "/keys/{KA}/product", "", PRODUCT),
     ("GET", "/keys/{KA}/policy", "", PRODUCT),
     ("POST", "/machines/{MA}/actions/generate-offline-proof", "", R),
+    ("POST", "/search", r#"{"meta":{"type":"licenses","query":{"name":"nothing-{uniq}"}}}"#, ADMIN),
     // end key pools
 ];
 

@@ -132,6 +132,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("PATCH", "/keys/{id}"),
     ("DELETE", "/keys/{id}"),
     ("POST", "/machines/{id}/actions/generate-offline-proof"),
+    ("POST", "/search"),
 ];
 
 /// Collection reads: they parse `page[…]` / `limit`.

@@ -181,3 +181,44 @@ fn a_machine_proof_is_keygens_dataset_signed_with_the_account_key() {
     let n = ev.assert_status(200).json["data"].as_array().map_or(0, |a| a.iter().filter(|e| e["attributes"]["event"] == "machine.proofs.generated").count());
     assert_eq!(n, 3, "one event per proof");
 }
+
+#[test]
+fn search_finds_by_keygens_terms_for_admins_only() {
+    let acct = server().bootstrap_account();
+    let c = acct.client();
+    let tag = acct.slug.clone();
+    let prod = product(&acct);
+    let pol = policy(&acct, &prod, json!({}));
+    for (name, tier) in [("Alpha", "gold"), ("Beta", "silver")] {
+        admin_post(
+            &acct,
+            "/licenses",
+            json!({"data":{"type":"licenses","attributes":{"name":format!("{name} {tag}"),"metadata":{"tier":tier}},
+            "relationships":{"policy":{"data":{"type":"policies","id":pol}}}}}),
+        );
+    }
+    let find = |meta: Value| c.post(&acct.path("/search"), acct.admin(), Some(json!({ "meta": meta })));
+    let names = |r: &e2e::Resp| {
+        let mut v: Vec<String> =
+            r.json["data"].as_array().map_or_else(Vec::new, |a| a.iter().filter_map(|l| l["attributes"]["name"].as_str().map(str::to_owned)).collect());
+        v.sort();
+        v
+    };
+    let r = find(json!({"type":"licenses","query":{"name":tag.to_uppercase()}}));
+    assert_eq!(names(r.assert_status(200)), [format!("Alpha {tag}"), format!("Beta {tag}")]);
+    let r = find(json!({"type":"license","query":{"name":tag,"metadata":{"tier":"gold"}}}));
+    assert_eq!(names(r.assert_status(200)), [format!("Alpha {tag}")], "AND");
+    let r = find(json!({"type":"licenses","op":"OR","query":{"name":format!("Beta {tag}"),"metadata":{"tier":"gold"}}}));
+    assert_eq!(names(r.assert_status(200)), [format!("Alpha {tag}"), format!("Beta {tag}")], "OR");
+    let r = find(json!({"type":"policies","query":{"product":prod}}));
+    assert_eq!(r.assert_status(200).json["data"][0]["id"], pol.as_str());
+    let r = find(json!({"type":"licenses","query":{"name":"ab"}}));
+    assert_eq!((r.status, r.error_code()), (400, Some("PARAMETER_INVALID")));
+    assert_eq!(r.json["errors"][0]["source"]["pointer"], "/meta/query/name");
+    let r = find(json!({"type":"widgets","query":{"name":"abc"}}));
+    assert_eq!(r.json["errors"][0]["source"]["pointer"], "/meta/type");
+    let tok = admin_post(&acct, &format!("/products/{prod}/tokens"), json!({"data":{"type":"tokens","attributes":{}}}));
+    let t = tok["attributes"]["token"].as_str().unwrap_or_default().to_owned();
+    let r = c.post(&acct.path("/search"), Some(&t), Some(json!({"meta":{"type":"licenses","query":{"name":tag}}})));
+    assert_eq!(r.status, 403, "admins only, as Keygen's SearchPolicy");
+}

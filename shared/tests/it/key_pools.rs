@@ -127,3 +127,48 @@ fn a_machine_proof_signs_keygens_dataset_with_the_account_key() {
     assert!(block(machine_proofs::generate(&env.app(), &lic, &m.id, b"")).is_ok());
     assert_eq!(env.events().iter().filter(|(e, _)| e == "machine.proofs.generated").count(), 3);
 }
+
+// Search (issue 8).
+fn search(env: &Env, admin: &Caller, body: serde_json::Value) -> Result<(shared::service::lifecycle::search::Found, u64), shared::Error> {
+    use shared::service::lifecycle::search as s;
+    let input = s::parse(body.to_string().as_bytes())?;
+    block(s::search(&env.app(), admin, &Query::default(), input)).map(|(f, n, _)| (f, n))
+}
+
+#[test]
+fn search_matches_terms_with_and_or_and_metadata() {
+    use shared::service::lifecycle::search::Found;
+    let env = Env::new();
+    let admin = env.admin();
+    let product = env.product(&admin, "Searchable App");
+    let policy = env.policy(&admin, &product, json!({}));
+    let a = env.license(&admin, &policy, json!({"name": "Alpha Seat", "metadata": {"tier": "gold", "seats": 12, "beta": true}}));
+    let b = env.license(&admin, &policy, json!({"name": "Beta Seat", "metadata": {"tier": "silver"}}));
+    let names = |f: Found| match f {
+        Found::Licenses(r) => {
+            let mut v: Vec<String> = r.into_iter().filter_map(|l| l.name).collect();
+            v.sort();
+            v
+        }
+        other => panic!("{other:?}"),
+    };
+    let (f, n) = search(&env, &admin, json!({"meta":{"type":"licenses","query":{"name":"seat"}}})).unwrap();
+    assert_eq!((names(f), n), (vec!["Alpha Seat".to_owned(), "Beta Seat".to_owned()], 2), "case-insensitive substring");
+    let (f, _) = search(&env, &admin, json!({"meta":{"type":"license","query":{"name":"seat","metadata":{"tier":"gold"}}}})).unwrap();
+    assert_eq!(names(f), ["Alpha Seat"], "AND: both terms");
+    let (f, _) = search(&env, &admin, json!({"meta":{"type":"licenses","op":"OR","query":{"key":b.key,"metadata":{"tier":"gold"}}}})).unwrap();
+    assert_eq!(names(f), ["Alpha Seat", "Beta Seat"], "OR: either term");
+    let (f, _) = search(&env, &admin, json!({"meta":{"type":"licenses","query":{"metadata":{"seats":12,"beta":"true"}}}})).unwrap();
+    assert_eq!(names(f), ["Alpha Seat"], "type-cast metadata terms");
+    let (f, _) = search(&env, &admin, json!({"meta":{"type":"licenses","query":{"id":&a.id[..8]}}})).unwrap();
+    assert_eq!(names(f), ["Alpha Seat"]);
+    let (_, n) = search(&env, &admin, json!({"meta":{"type":"licenses","query":{"key":&b.key[..10]}}})).unwrap();
+    assert_eq!(n, 0, "keys match exactly");
+    let (f, n) = search(&env, &admin, json!({"meta":{"type":"products","query":{"name":"SEARCHABLE"}}})).unwrap();
+    assert!(matches!(f, Found::Products(ref r) if r.first().is_some_and(|p| p.id == product.id)) && n == 1);
+    let (_, n) = search(&env, &admin, json!({"meta":{"type":"policies","query":{"product":product.id}}})).unwrap();
+    assert_eq!(n, 1);
+    let prod = Caller { account: admin.account.clone(), bearer: Bearer::Product { product_id: product.id.clone() }, token_id: None };
+    let input = shared::service::lifecycle::search::parse(br#"{"meta":{"type":"licenses","query":{"name":"seat"}}}"#).unwrap();
+    assert_eq!(block(shared::service::lifecycle::search::search(&env.app(), &prod, &Query::default(), input)).unwrap_err().status, 403, "admins only");
+}

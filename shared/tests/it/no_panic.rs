@@ -47,6 +47,8 @@ const KEYS: &[&str] = &[
     "encrypted",
     "usePool",
     "dataset",
+    "query",
+    "op",
     "heartbeatDuration",
     "requireHeartbeat",
     "requireCheckIn",
@@ -324,6 +326,7 @@ fn parse_everything(b: &[u8]) {
         client(shared::service::catalogue::keys::parse(b, creating));
         client(shared::service::licensing::machine_proofs::parse_dataset(b, creating));
     }
+    client(shared::service::lifecycle::search::parse(b));
     if let Ok(mut m) = parse_body(b) {
         for creating in [true, false] {
             let _ = PolicyConfig::default().apply(&mut m, creating);

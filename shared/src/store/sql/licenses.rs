@@ -174,3 +174,29 @@ FROM (",
     license_select!(),
     "WHERE l.account_id = ?1 AND (l.key = ?2 OR (?3 = 0 AND l.id = ?2)) ORDER BY ?3 = 0 AND l.id = ?2 DESC LIMIT 1) v"
 );
+
+/// Search (issue 8): the `WHERE` of [`SEARCH`]: ?3 id, ?4 key (exact), ?5 name, ?6 metadata,
+/// ?7 product id, ?8 policy id, ?9 owner id.
+macro_rules! license_search {
+    () => {
+        concat!(
+            "WHERE l.account_id = ?1 AND ",
+            search_where!(
+                "?3" => contains!("l.id", "?3"),
+                "?4" => "l.key = ?4",
+                "?5" => contains!("l.name", "?5"),
+                "?6" => metadata_contains!("l.metadata", "?6"),
+                "?7" => "l.product_id = ?7",
+                "?8" => "l.policy_id = ?8",
+                "?9" => "l.owner_id = ?9",
+            ),
+            " "
+        )
+    };
+}
+
+/// Search (issue 8): licenses matching, newest first; ?10 limit, ?11 offset.
+pub const SEARCH: &str = concat!(license_select!(), license_search!(), "ORDER BY l.created_at DESC, l.id DESC LIMIT ?10 OFFSET ?11");
+
+/// Count for [`SEARCH`].
+pub const SEARCH_COUNT: &str = concat!("SELECT count(*) AS n FROM licenses l ", license_search!());
