@@ -121,6 +121,8 @@ fn descriptors_match_the_renderers() {
         (webhooks::webhook_event(&row(none.clone())), vec![]),
         (files::file(&checkout(None)), vec![]),
         (files::file(&checkout(Some("m1"))), vec![]),
+        // Key pools (issue 8).
+        (shared::api::keys::key(&row(none.clone())), vec![]),
     ];
     let mut seen = Vec::new();
     for (r, absent) in rendered {

@@ -12,14 +12,17 @@ use std::pin::Pin;
 
 use shared::error::{Code, Error};
 
+use crate::endpoints::catalogue::keys;
 use crate::endpoints::catalogue::maintenance_policies;
 use crate::endpoints::catalogue::{entitlements, groups, policies, products};
 use crate::endpoints::distribution::engines::{npm, oci, pypi, rubygems};
 use crate::endpoints::distribution::{artifacts, packages, raw_tauri, related as dist_related, releases};
 use crate::endpoints::fleet::{components, machines, processes};
 use crate::endpoints::identity::{accounts, passwords, profiles, second_factors, tokens, users};
+use crate::endpoints::licensing::machine_proofs;
 use crate::endpoints::licensing::subscriptions;
 use crate::endpoints::licensing::{activation, bulk_deactivation, checkouts, license_actions, licenses, meters, related, relations, trials, validations};
+use crate::endpoints::lifecycle::search;
 use crate::endpoints::lifecycle::{activation_logs, events, exports, webhook_relations, webhooks};
 use crate::http::Reply;
 use crate::rate_limit::Class;
@@ -358,6 +361,17 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/engines", h!(|cx, _| dist_related::list(cx, Derived::Engines))),
     r(GET, "/engines/{id}", h!(|cx, p| dist_related::show(cx, Derived::Engines, p.at(0)))),
     // End distribution.
+    // Key pools and machine proofs (issue 8).
+    r(GET, "/keys", h!(|cx, _| keys::list(cx))),
+    r(POST, "/keys", h!(|cx, _| keys::create(cx))),
+    r(GET, "/keys/{id}", h!(|cx, p| keys::show(cx, p.at(0)))),
+    r(UPDATE, "/keys/{id}", h!(|cx, p| keys::update(cx, p.at(0)))),
+    r(DELETE, "/keys/{id}", h!(|cx, p| keys::delete(cx, p.at(0)))),
+    r(GET, "/keys/{id}/policy", h!(|cx, p| keys::key_policy(cx, p.at(0)))),
+    r(GET, "/keys/{id}/product", h!(|cx, p| keys::key_product(cx, p.at(0)))),
+    r(POST, "/machines/{id}/actions/generate-offline-proof", h!(|cx, p| machine_proofs::generate(cx, p.at(0)))),
+    r(POST, "/search", h!(|cx, _| search::search(cx))),
+    // end key pools
     // OpenAPI document (generated from this table).
     r(GET, "/openapi.json", h!(|cx, _| crate::openapi::serve(cx))),
 ];

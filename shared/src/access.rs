@@ -236,6 +236,14 @@ actions! {
     ExportRead => "GET /{licenses,machines,users,trial-activations,activation-logs,event-logs}/export (with the list's own read)",
     // OpenAPI document.
     OpenApiRead => "GET /openapi.json (the API's description, no account data: anyone)",
+    // Key pools and machine proofs (issue 8).
+    KeyRead => "GET /keys[/{id}], GET /keys/{id}/product|policy",
+    KeyCreate => "POST /keys (for a policy that uses a pool)",
+    KeyUpdate => "PATCH|PUT /keys/{id}",
+    KeyDelete => "DELETE /keys/{id}",
+    MachineProofGenerate => "POST /machines/{id}/actions/generate-offline-proof",
+    Search => "POST /search (Keygen's `SearchPolicy`: admins only)",
+    // end key pools
 }
 
 /// THE table: what `action` grants a bearer of `kind`. Admins may do everything; anonymous
@@ -344,6 +352,13 @@ pub const fn scope(action: Action, kind: Kind) -> Scope {
         (A::ActivationLogRead | A::MachineBulkDeactivate, K::Product) => Own,
         // Exports: admins, and a product its own product's rows (users and licenses: never).
         (A::ExportRead, K::Product) => Own,
+        // Key pools (issue 8), Keygen's `KeyPolicy`: admins, and a product its policies' keys.
+        (A::KeyRead | A::KeyCreate | A::KeyUpdate | A::KeyDelete, K::Product) => Own,
+        // Machine proofs, Keygen's `Machines::V1x0::ProofPolicy`: the machine's product, its
+        // license, and its user while the license is not protected.
+        (A::MachineProofGenerate, K::Product | K::License) => Own,
+        (A::MachineProofGenerate, K::User) => Open,
+        // end key pools
         _ => Nobody,
     }
 }

@@ -195,6 +195,14 @@ error_codes! {
     /// 406: `Accept` admits no representation the engine serves (PEP 691, OCI manifests).
     NotAcceptable,          406, "NOT_ACCEPTABLE",          "Not acceptable";
     // end package engines
+    // Key pools (issue 8).
+    /// 422: the policy's key pool has no key left for a new license.
+    PolicyPoolEmpty,        422, "POLICY_POOL_EMPTY",       "Unprocessable resource";
+    /// 422: a key added to a policy that does not use a pool.
+    PolicyNotSupported,     422, "POLICY_NOT_SUPPORTED",    "Unprocessable resource";
+    /// 422: a pooled key that is already a license's key or id.
+    KeyConflict,            422, "KEY_CONFLICT",            "Unprocessable resource";
+    // end key pools
 }
 
 /// Where in the request an error points.

@@ -436,6 +436,24 @@ const ROWS: &[Row] = &[
     ("POST", "/licenses/{LA}/actions/deactivate-machines", r#"{"meta":{"createdAfter":"2099-01-01T00:00:00.000Z"}}"#, PRODUCT),
     // OpenAPI document: anyone (it describes the API, no account data).
     ("GET", "/openapi.json", "", [200; 8]),
+    // Key pools (issue 8): admins and the pooled policy's product (product B: the policy is not
+    // found, 422). Machine proofs: the machine's product, license and license owner.
+    ("GET", "/keys", "", CATALOGUE),
+    (
+        "POST",
+        "/keys",
+        r#"{"data":{"type":"keys","attributes":{"key":"pool-{uniq}"},"relationships":{"policy":{"data":{"type":"policies","id":"{POLPA}"}}}}}"#,
+        [201, 201, 422, 403, 403, 403, 403, 401],
+    ),
+    ("GET", "/keys/{KA}", "", PRODUCT),
+    ("PATCH", "/keys/{KA}", r#"{"data":{"type":"keys","attributes":{"key":"pool-{uniq}"}}}"#, PRODUCT),
+    ("PUT", "/keys/{KA}", r#"{"data":{"type":"keys","attributes":{"key":"pool-{uniq}"}}}"#, PRODUCT),
+    ("DELETE", "/keys/{K*}", "", [204, 204, 404, 403, 403, 403, 403, 401]),
+    ("GET", "/keys/{KA}/product", "", PRODUCT),
+    ("GET", "/keys/{KA}/policy", "", PRODUCT),
+    ("POST", "/machines/{MA}/actions/generate-offline-proof", "", R),
+    ("POST", "/search", r#"{"meta":{"type":"licenses","query":{"name":"nothing-{uniq}"}}}"#, ADMIN),
+    // end key pools
 ];
 
 #[test]

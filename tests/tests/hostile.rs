@@ -127,6 +127,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/trial-activations/{id}"),
     // Activation logs: bulk deactivation.
     ("POST", "/licenses/{id}/actions/deactivate-machines"),
+    // Key pools and machine proofs (issue 8).
+    ("POST", "/keys"),
+    ("PATCH", "/keys/{id}"),
+    ("DELETE", "/keys/{id}"),
+    ("POST", "/machines/{id}/actions/generate-offline-proof"),
+    ("POST", "/search"),
 ];
 
 /// Collection reads: they parse `page[…]` / `limit`.
@@ -175,6 +181,8 @@ const LISTS: &[&str] = &[
     "/releases",
     "/artifacts",
     "/packages",
+    // Key pools (issue 8).
+    "/keys",
 ];
 
 /// Read routes, for hostile query strings.
@@ -298,6 +306,11 @@ const READS: &[&str] = &[
     "/engines/tauri/{id}",
     // OpenAPI document (ignores the query; anonymous too).
     "/openapi.json",
+    // Key pools (issue 8).
+    "/keys",
+    "/keys/{id}",
+    "/keys/{id}/product",
+    "/keys/{id}/policy",
 ];
 
 /// Pagination with bad values: a 4xx on every list.

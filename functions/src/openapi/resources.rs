@@ -142,6 +142,8 @@ pub static RESOURCES: &[Resource] = &[
         ],
         optional: &[],
     },
+    // Key pools (issue 8).
+    Resource { ty: "keys", attributes: attrs!["key": Str], optional: &[] },
     Resource { ty: "license-files", attributes: FILE, optional: &[] },
     Resource { ty: "machine-files", attributes: FILE, optional: &[] },
 ];

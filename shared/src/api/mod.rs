@@ -16,6 +16,8 @@ pub mod entitlements;
 pub mod files;
 pub mod filters;
 pub mod groups;
+// Key pools (issue 8).
+pub mod keys;
 pub mod licenses;
 pub mod machines;
 // Hidden meters (issue 10 §2 follow-up).

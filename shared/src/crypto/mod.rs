@@ -15,6 +15,8 @@ pub mod keys;
 pub mod license_file;
 pub mod license_key;
 pub mod password;
+// Machine proofs (issue 8).
+pub mod proof;
 pub mod signature;
 pub mod token;
 pub mod totp;

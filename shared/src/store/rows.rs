@@ -464,6 +464,18 @@ pub struct EntitlementRow {
     pub value: Option<String>,
 }
 
+/// `keys` with its policy's product (key pools, issue 8).
+#[derive(Debug, Clone, Deserialize)]
+pub struct KeyRow {
+    pub id: String,
+    pub account_id: String,
+    pub policy_id: String,
+    pub product_id: String,
+    pub key: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
 /// `groups`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct GroupRow {

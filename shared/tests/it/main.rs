@@ -15,6 +15,8 @@ mod features;
 mod identity_security;
 mod imports;
 mod input;
+// Key pools and machine proofs (issue 8).
+mod key_pools;
 mod layering;
 mod lazy_expiry;
 mod licenses;

@@ -46,6 +46,9 @@ const KEYS: &[&str] = &[
     "scheme",
     "encrypted",
     "usePool",
+    "dataset",
+    "query",
+    "op",
     "heartbeatDuration",
     "requireHeartbeat",
     "requireCheckIn",
@@ -318,6 +321,12 @@ fn parse_everything(b: &[u8]) {
     client(shared::service::licensing::trial_activations::parse_expiry(b));
     // Activation logs: bulk deactivation.
     client(shared::service::licensing::bulk_deactivation::parse(b));
+    // Key pools and machine proofs (issue 8).
+    for creating in [true, false] {
+        client(shared::service::catalogue::keys::parse(b, creating));
+        client(shared::service::licensing::machine_proofs::parse_dataset(b, creating));
+    }
+    client(shared::service::lifecycle::search::parse(b));
     if let Ok(mut m) = parse_body(b) {
         for creating in [true, false] {
             let _ = PolicyConfig::default().apply(&mut m, creating);
@@ -427,6 +436,7 @@ fn keys_tokens_signatures_and_files_never_panic() {
     let public = keys::public_hex(&signing);
     let rng = SeededRandom::new(3);
     let signed_key = license_key::sign_key(&signing, "dataset");
+    let proof = shared::crypto::proof::sign(&signing, "{}");
     let files: Vec<String> = [Encoding::Base64, Encoding::Aes256Gcm]
         .into_iter()
         .flat_map(|enc| [FileKind::License, FileKind::Machine].map(|k| license_file::encode(k, r#"{"data":{}}"#, enc, "secret", &signing, &rng)))
@@ -458,6 +468,9 @@ fn keys_tokens_signatures_and_files_never_panic() {
                 let _ = license_file::decode(&mutate(f), &raw, &raw);
             }
             let _ = license_file::decode(&raw, &public, "secret");
+            // Machine proofs (issue 8).
+            let _ = shared::crypto::proof::verify(&public, &mutate(&proof));
+            let _ = shared::crypto::proof::verify(&raw, &format!("proof/{raw}"));
             let _ = token::looks_like_token(&raw);
             let _ = token::digest("secret", "acct", &raw);
             let _ = keys::unseal("secret", &mutate(&sealed));

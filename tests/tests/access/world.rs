@@ -179,6 +179,12 @@ impl World {
         w.ids.insert("SLA", sl.json["data"][0]["id"].as_str().unwrap_or_else(|| panic!("no subscription log: {}", sl.json)).to_owned());
         let mpa = w.maintenance_policy();
         set(&mut w, "MPA", &mpa["id"]);
+        // Key pools (issue 8): a pooled policy of product A and one of its keys.
+        let polpa = w.policy_with(w.id("PA"), json!({"usePool": true}));
+        set(&mut w, "POLPA", &polpa["id"]);
+        let ka = w.pool_key();
+        set(&mut w, "KA", &ka["id"]);
+        // end key pools
         // package engines (issue 9)
         for (k, v) in engines::fixtures(&w, w.id("PA")) {
             w.ids.insert(k, v);
@@ -214,6 +220,21 @@ impl World {
     fn dist_package(&self) -> String {
         let body = json!({"data":{"type":"packages","attributes":{"name":"P","key":uniq()},"relationships":{"product":{"data":{"type":"products","id":self.id("PA")}}}}});
         self.admin_post("/packages", body)["id"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Key pools (issue 8): a policy of `product` with extra attributes.
+    fn policy_with(&self, product: &str, attrs: Value) -> Value {
+        let mut a = attrs;
+        a["name"] = uniq().into();
+        self.admin_post("/policies", json!({"data":{"type":"policies","attributes":a,"relationships":{"product":{"data":{"type":"products","id":product}}}}}))
+    }
+
+    /// Key pools (issue 8): a fresh key in pooled policy POLPA.
+    fn pool_key(&self) -> Value {
+        self.admin_post(
+            "/keys",
+            json!({"data":{"type":"keys","attributes":{"key":format!("pool-{}", uniq())},"relationships":{"policy":{"data":{"type":"policies","id":self.id("POLPA")}}}}}),
+        )
     }
 
     /// A fresh resource for a `*` placeholder.
@@ -280,6 +301,8 @@ impl World {
             "R" => self.dist_release(&format!("0.{}.0", UNIQ.fetch_add(1, Ordering::Relaxed))),
             "AR" => self.dist_artifact(&format!("{}.bin", uniq()), false),
             "PK" => self.dist_package(),
+            // Key pools (issue 8).
+            "K" => id(self.pool_key()),
             other => panic!("no fresh fixture {other}"),
         }
     }

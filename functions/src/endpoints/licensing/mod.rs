@@ -5,6 +5,8 @@ pub mod bulk_deactivation;
 pub mod checkouts;
 pub mod license_actions;
 pub mod licenses;
+// Machine proofs (issue 8).
+pub mod machine_proofs;
 pub mod meters;
 pub mod related;
 pub mod relations;

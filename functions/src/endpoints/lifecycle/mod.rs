@@ -4,5 +4,7 @@ pub mod activation_logs;
 pub mod events;
 // Exports (CSV).
 pub mod exports;
+// Search (issue 8).
+pub mod search;
 pub mod webhook_relations;
 pub mod webhooks;

@@ -58,9 +58,6 @@ fn apply_config(cfg: &mut PolicyConfig, mut attrs: Map<String, Value>, creating:
             ));
         }
     }
-    if cfg.use_pool {
-        return Err(Error::attribute("usePool", AttrFault::NotAllowed, "key pools are not supported by Latchkey yet"));
-    }
     Ok(())
 }
 

@@ -271,8 +271,12 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
         Field::Absent if cfg.expiration_basis == ExpirationBasis::FromCreation => cfg.expiry_from(now),
         Field::Absent => None,
     };
+    // Key pools (issue 8): without a supplied key, a pooled policy's license takes the oldest
+    // key of the pool inside the insert itself (`INSERT_POOLED`), so two creates never get one.
+    let pooled = cfg.use_pool && !input.key.is_present();
     let key = match (cfg.scheme, input.key.clone().set()) {
         (None, Some(k)) => k,
+        (None, None) if pooled => String::new(),
         (None, None) => license_key::generate_unsigned(app.rng),
         // A key already signed by this account's key (an import from an account whose signing
         // key was brought along: `ed25519PrivateKey`) is kept verbatim, not signed again.
@@ -298,7 +302,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
         }
         (Some(other), _) => return Err(Error::attribute("scheme", AttrFault::NotAllowed, format!("{} is not supported", other.as_str()))),
     };
-    if find_by_key(app, caller.account_id(), &key).await?.is_some() {
+    if !pooled && find_by_key(app, caller.account_id(), &key).await?.is_some() {
         return Err(Error::attribute("key", AttrFault::Taken, "has already been taken"));
     }
     if fetch_one::<Value>(app.db, sql::licenses::EXISTS, &[caller.account_id().into(), id.clone().into()]).await?.is_some() {
@@ -322,7 +326,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
     params.push(metadata_text(&input.metadata.set().unwrap_or_default()).into());
     params.push(now.into());
     let mut stmts = vec![
-        Stmt::new(sql::licenses::INSERT, params),
+        Stmt::new(if pooled { sql::licenses::INSERT_POOLED } else { sql::licenses::INSERT }, params),
         events::record_if_changed(
             app,
             caller.account_id(),
@@ -339,10 +343,16 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
     if !input.rules.0.is_empty() {
         stmts.push(rules_stmt(caller, &id, &input.rules.0, now)?);
     }
-    // The insert is `ON CONFLICT DO NOTHING`: no row means a conflict (or the policy went away),
-    // found positively below; any other store error is a 500, never a client error.
+    if pooled {
+        stmts.push(Stmt::new(sql::keys::DELETE_TAKEN, vec![caller.account_id().into(), id.clone().into(), policy.id.clone().into()]));
+    }
+    // The insert is `ON CONFLICT DO NOTHING`: no row means a conflict (or the policy went away,
+    // or its pool is empty), found positively below; any other store error is a 500.
     if app.db.batch(stmts).await?.first().map_or(0, |r| r.changes) != 1 {
-        return Err(if find_by_key(app, caller.account_id(), &key).await?.is_some() {
+        if pooled && !crate::service::catalogue::keys::pool_has_key(app, caller.account_id(), &policy.id).await? {
+            return Err(crate::service::catalogue::keys::pool_empty());
+        }
+        return Err(if !pooled && find_by_key(app, caller.account_id(), &key).await?.is_some() {
             Error::attribute("key", AttrFault::Taken, "has already been taken")
         } else if fetch_one::<Value>(app.db, sql::licenses::EXISTS, &[caller.account_id().into(), id.clone().into()]).await?.is_some() {
             Error::new(Code::IdConflict, "must not conflict with another license").pointer("/data/id")

@@ -8,6 +8,8 @@ pub mod license_tokens;
 pub mod licensees;
 pub mod licenses;
 pub mod machine_relations;
+// Machine proofs (issue 8).
+pub mod machine_proofs;
 pub mod maintenance;
 pub mod meters;
 pub mod related;

@@ -5,6 +5,8 @@ pub mod activation_logs;
 pub mod exports;
 pub mod http_fake;
 pub mod jobs;
+// Search (issue 8).
+pub mod search;
 pub mod webhook_delivery;
 pub mod webhook_payload;
 pub mod webhook_queue;

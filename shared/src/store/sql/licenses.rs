@@ -97,6 +97,16 @@ max_machines, max_processes, max_users, max_cores, max_memory, max_disk, max_use
 SELECT ?1, ?2, p.product_id, p.id, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19 \
 FROM policies p WHERE p.id = ?3 AND p.account_id = ?2 ON CONFLICT DO NOTHING";
 
+/// Key pools (issue 8): [`INSERT`] for a `usePool` policy, the key (?6 is not read) being the oldest
+/// key of the policy's pool that no license holds; 0 rows when the pool is empty. Followed in
+/// the same batch by `keys::DELETE_TAKEN`.
+pub const INSERT_POOLED: &str = "INSERT INTO licenses (id, account_id, product_id, policy_id, owner_id, group_id, key, name, expiry, suspended, protected, \
+max_machines, max_processes, max_users, max_cores, max_memory, max_disk, max_uses, metadata, created_at, updated_at) \
+SELECT ?1, ?2, p.product_id, p.id, ?4, ?5, k.key, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19 \
+FROM policies p JOIN keys k ON k.policy_id = p.id AND k.account_id = p.account_id \
+WHERE p.id = ?3 AND p.account_id = ?2 AND NOT EXISTS (SELECT 1 FROM licenses o WHERE o.account_id = ?2 AND o.key = k.key) \
+ORDER BY k.created_at, k.id LIMIT 1 ON CONFLICT DO NOTHING";
+
 /// Writes the mutable attributes.
 pub const UPDATE: &str = "UPDATE licenses SET name = ?3, expiry = ?4, protected = ?5, max_machines = ?6, max_processes = ?7, max_users = ?8, \
 max_cores = ?9, max_memory = ?10, max_disk = ?11, max_uses = ?12, metadata = ?13, updated_at = ?14 WHERE account_id = ?1 AND id = ?2";
@@ -164,3 +174,29 @@ FROM (",
     license_select!(),
     "WHERE l.account_id = ?1 AND (l.key = ?2 OR (?3 = 0 AND l.id = ?2)) ORDER BY ?3 = 0 AND l.id = ?2 DESC LIMIT 1) v"
 );
+
+/// Search (issue 8): the `WHERE` of [`SEARCH`]: ?3 id, ?4 key (exact), ?5 name, ?6 metadata,
+/// ?7 product id, ?8 policy id, ?9 owner id.
+macro_rules! license_search {
+    () => {
+        concat!(
+            "WHERE l.account_id = ?1 AND ",
+            search_where!(
+                "?3" => contains!("l.id", "?3"),
+                "?4" => "l.key = ?4",
+                "?5" => contains!("l.name", "?5"),
+                "?6" => metadata_contains!("l.metadata", "?6"),
+                "?7" => "l.product_id = ?7",
+                "?8" => "l.policy_id = ?8",
+                "?9" => "l.owner_id = ?9",
+            ),
+            " "
+        )
+    };
+}
+
+/// Search (issue 8): licenses matching, newest first; ?10 limit, ?11 offset.
+pub const SEARCH: &str = concat!(license_select!(), license_search!(), "ORDER BY l.created_at DESC, l.id DESC LIMIT ?10 OFFSET ?11");
+
+/// Count for [`SEARCH`].
+pub const SEARCH_COUNT: &str = concat!("SELECT count(*) AS n FROM licenses l ", license_search!());

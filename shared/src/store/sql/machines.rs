@@ -185,3 +185,30 @@ pub const DELETE: &str = concat!(
 
 /// Sets machine ?2's owner to ?3 (NULL = none) at ?4.
 pub const SET_OWNER: &str = "UPDATE machines SET owner_id = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2";
+
+/// Search (issue 8): the `WHERE` of [`SEARCH`]: ?3 id, ?4 fingerprint, ?5 name, ?6 metadata,
+/// ?7 license id, ?8 product id, ?9 policy id, ?10 owner id.
+macro_rules! machine_search {
+    () => {
+        concat!(
+            "WHERE m.account_id = ?1 AND ",
+            search_where!(
+                "?3" => contains!("m.id", "?3"),
+                "?4" => contains!("m.fingerprint", "?4"),
+                "?5" => contains!("m.name", "?5"),
+                "?6" => metadata_contains!("m.metadata", "?6"),
+                "?7" => "m.license_id = ?7",
+                "?8" => "m.product_id = ?8",
+                "?9" => "m.policy_id = ?9",
+                "?10" => "m.owner_id = ?10",
+            ),
+            " "
+        )
+    };
+}
+
+/// Search (issue 8): machines matching, newest first; ?11 limit, ?12 offset.
+pub const SEARCH: &str = concat!(machine_select!(), machine_search!(), "ORDER BY m.created_at DESC, m.id DESC LIMIT ?11 OFFSET ?12");
+
+/// Count for [`SEARCH`].
+pub const SEARCH_COUNT: &str = concat!("SELECT count(*) AS n FROM machines m ", machine_search!());

@@ -3,6 +3,44 @@
 //! every filter as a nullable parameter (`?N IS NULL OR col = ?N`) so one text serves all
 //! filter combinations.
 
+/// Search (issue 8): Keygen's `POST /search` conditions. `$p => $expr` pairs: the condition
+/// `$expr` applies when parameter `$p` is not NULL; `?2` is the operator, `'OR'` (any applied
+/// condition holds) or anything else for AND (every applied condition holds).
+macro_rules! search_where {
+    ($($p:literal => $expr:expr),+ $(,)?) => {
+        concat!(
+            "(CASE WHEN ?2 = 'OR' THEN (0",
+            $(" OR coalesce(CASE WHEN ", $p, " IS NULL THEN NULL ELSE (", $expr, ") END, 0)",)+
+            ") ELSE (1",
+            $(" AND coalesce(CASE WHEN ", $p, " IS NULL THEN NULL ELSE (", $expr, ") END, 1)",)+
+            ") END)"
+        )
+    };
+}
+
+/// Search (issue 8): column `$col` contains parameter `$p`, case-insensitively (Keygen's
+/// `ILIKE '%term%'`).
+macro_rules! contains {
+    ($col:literal, $p:literal) => {
+        concat!("instr(lower(coalesce(", $col, ", '')), lower(", $p, ")) > 0")
+    };
+}
+
+/// Search (issue 8): every `key: value` of JSON object parameter `$p` is in metadata column
+/// `$col`, a value matching as text or by JSON type name (`"true"` finds `true`, `"12"` finds 12),
+/// as Keygen matches both the string and its type-cast.
+macro_rules! metadata_contains {
+    ($col:literal, $p:literal) => {
+        concat!(
+            "NOT EXISTS (SELECT 1 FROM json_each(",
+            $p,
+            ") q WHERE NOT EXISTS (SELECT 1 FROM json_each(",
+            $col,
+            ") m WHERE m.key = q.key AND (CAST(m.value AS TEXT) = CAST(q.value AS TEXT) OR m.type = CAST(q.value AS TEXT))))"
+        )
+    };
+}
+
 /// Query operators: true when every comparison of JSON object `$param` (`{"created[gt]": ms,
 /// …}`, built by `api::filters::time_operators`) holds for its column; a NULL column matches no
 /// comparison. `$name => $col` pairs name the fields a list accepts.
@@ -105,6 +143,8 @@ pub mod entitlements;
 pub mod events;
 pub mod groups;
 pub mod jobs;
+// Key pools (issue 8).
+pub mod keys;
 pub mod license_actions;
 pub mod licenses;
 pub mod machines;
@@ -113,6 +153,8 @@ pub mod meters;
 pub mod policies;
 pub mod processes;
 pub mod products;
+// Search (issue 8).
+pub mod search;
 pub mod second_factors;
 pub mod subscriptions;
 pub mod tokens;

@@ -1,0 +1,50 @@
+//! Key pools (issue 8): `/keys` and `/keys/{id}/product|policy`.
+
+use shared::api::accounts::product;
+use shared::api::keys::key;
+use shared::api::licenses::policy;
+use shared::api::Document;
+use shared::service::catalogue::keys as svc;
+use shared::Error;
+
+use crate::endpoints::list_doc;
+use crate::http::Reply;
+use crate::router::Cx;
+
+/// Lists keys.
+pub async fn list(cx: &Cx<'_>) -> Result<Reply, Error> {
+    let (rows, n, page) = svc::list(&cx.app, &cx.caller, &cx.req.query).await?;
+    Ok(Reply::ok(list_doc(cx, &rows, n, page, key)))
+}
+
+/// Adds a key to a pool.
+pub async fn create(cx: &Cx<'_>) -> Result<Reply, Error> {
+    let i = svc::parse(&cx.req.body, true)?;
+    svc::create(&cx.app, &cx.caller, i).await.map(|k| Reply::created(Document::one(key(&k))))
+}
+
+/// Shows a key.
+pub async fn show(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    svc::authorize(&cx.app, &cx.caller, id, shared::access::Action::KeyRead).await.map(|k| Reply::ok(Document::one(key(&k))))
+}
+
+/// Changes a key.
+pub async fn update(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    let i = svc::parse(&cx.req.body, false)?;
+    svc::update(&cx.app, &cx.caller, id, i).await.map(|k| Reply::ok(Document::one(key(&k))))
+}
+
+/// Deletes a key.
+pub async fn delete(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    svc::delete(&cx.app, &cx.caller, id).await.map(|()| Reply::NoContent)
+}
+
+/// `GET /keys/{id}/policy`.
+pub async fn key_policy(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    svc::policy(&cx.app, &cx.caller, id).await.map(|p| Reply::ok(Document::one(policy(&p))))
+}
+
+/// `GET /keys/{id}/product`.
+pub async fn key_product(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    svc::product(&cx.app, &cx.caller, id).await.map(|p| Reply::ok(Document::one(product(&p))))
+}

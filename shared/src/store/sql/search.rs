@@ -1,0 +1,91 @@
+//! Search (issue 8): Keygen's `POST /search` over users, products, policies, groups and
+//! entitlements (licenses and machines: `licenses::SEARCH`, `machines::SEARCH`). ?1 account,
+//! ?2 operator, then the terms, then limit and offset.
+
+/// Users: ?3 id, ?4 email, ?5 first name, ?6 last name, ?7 full name ("first last"), ?8 metadata.
+macro_rules! user_search {
+    () => {
+        concat!(
+            "FROM users u WHERE u.account_id = ?1 AND ",
+            search_where!(
+                "?3" => contains!("u.id", "?3"),
+                "?4" => contains!("u.email", "?4"),
+                "?5" => contains!("u.first_name", "?5"),
+                "?6" => contains!("u.last_name", "?6"),
+                "?7" => contains!("(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, ''))", "?7"),
+                "?8" => metadata_contains!("u.metadata", "?8"),
+            ),
+            " "
+        )
+    };
+}
+
+/// Users matching, newest first; ?9 limit, ?10 offset.
+pub const USERS: &str = concat!("SELECT u.* ", user_search!(), "ORDER BY u.created_at DESC, u.id DESC LIMIT ?9 OFFSET ?10");
+/// Count for [`USERS`].
+pub const USERS_COUNT: &str = concat!("SELECT count(*) AS n ", user_search!());
+
+/// Products: ?3 id, ?4 name, ?5 metadata.
+macro_rules! product_search {
+    () => {
+        concat!(
+            "FROM products t WHERE t.account_id = ?1 AND ",
+            search_where!("?3" => contains!("t.id", "?3"), "?4" => contains!("t.name", "?4"), "?5" => metadata_contains!("t.metadata", "?5")),
+            " "
+        )
+    };
+}
+
+/// Products matching, newest first; ?6 limit, ?7 offset.
+pub const PRODUCTS: &str = concat!("SELECT t.* ", product_search!(), "ORDER BY t.created_at DESC, t.id DESC LIMIT ?6 OFFSET ?7");
+/// Count for [`PRODUCTS`].
+pub const PRODUCTS_COUNT: &str = concat!("SELECT count(*) AS n ", product_search!());
+
+/// Policies: ?3 id, ?4 name, ?5 metadata, ?6 product id.
+macro_rules! policy_search {
+    () => {
+        concat!(
+            "FROM policies t WHERE t.account_id = ?1 AND ",
+            search_where!(
+                "?3" => contains!("t.id", "?3"),
+                "?4" => contains!("t.name", "?4"),
+                "?5" => metadata_contains!("t.metadata", "?5"),
+                "?6" => "t.product_id = ?6",
+            ),
+            " "
+        )
+    };
+}
+
+/// Policies matching, newest first; ?7 limit, ?8 offset.
+pub const POLICIES: &str = concat!("SELECT t.* ", policy_search!(), "ORDER BY t.created_at DESC, t.id DESC LIMIT ?7 OFFSET ?8");
+/// Count for [`POLICIES`].
+pub const POLICIES_COUNT: &str = concat!("SELECT count(*) AS n ", policy_search!());
+
+/// Groups: ?3 name (Keygen searches groups by name only).
+macro_rules! group_search {
+    () => {
+        concat!("FROM groups t WHERE t.account_id = ?1 AND ", search_where!("?3" => contains!("t.name", "?3")), " ")
+    };
+}
+
+/// Groups matching, newest first; ?4 limit, ?5 offset.
+pub const GROUPS: &str = concat!("SELECT t.* ", group_search!(), "ORDER BY t.created_at DESC, t.id DESC LIMIT ?4 OFFSET ?5");
+/// Count for [`GROUPS`].
+pub const GROUPS_COUNT: &str = concat!("SELECT count(*) AS n ", group_search!());
+
+/// Entitlements: ?3 id, ?4 code, ?5 name.
+macro_rules! entitlement_search {
+    () => {
+        concat!(
+            "FROM entitlements t WHERE t.account_id = ?1 AND ",
+            search_where!("?3" => contains!("t.id", "?3"), "?4" => contains!("t.code", "?4"), "?5" => contains!("t.name", "?5")),
+            " "
+        )
+    };
+}
+
+/// Entitlements matching, newest first; ?6 limit, ?7 offset.
+pub const ENTITLEMENTS: &str = concat!("SELECT t.* ", entitlement_search!(), "ORDER BY t.created_at DESC, t.id DESC LIMIT ?6 OFFSET ?7");
+/// Count for [`ENTITLEMENTS`].
+pub const ENTITLEMENTS_COUNT: &str = concat!("SELECT count(*) AS n ", entitlement_search!());
