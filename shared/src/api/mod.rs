@@ -20,6 +20,7 @@ pub mod licenses;
 pub mod machines;
 pub mod subscriptions;
 pub mod trials;
+pub mod versions;
 pub mod webhooks;
 pub use document::{Document, Links, ResourceObject};
 pub use input::{Attrs, Field, Rels, ResourceInput};
