@@ -190,7 +190,9 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
             rid,
         );
     }
-    let version = match api::api_version(req.version.as_deref()) {
+    // Keygen's precedence: the `Keygen-Version` header, else the account's pinned version.
+    let asked = req.version.as_deref().filter(|v| !v.trim().is_empty()).unwrap_or(&account.api_version);
+    let version = match api::api_version(Some(asked)) {
         Ok(v) => v,
         Err(e) => {
             let headers = with_bookmark(headers);
@@ -198,11 +200,26 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
             return respond::signed_with(respond::error(&e, rid), &headers, &key, &who, req, api::API_VERSION, now, rid);
         }
     };
+    // API versions (issue 8): an older client's request body climbs to the current shapes
+    // before the handler parses it, and the answer is migrated down before it is signed.
+    let pattern = match &found {
+        Ok(Match::Found(r, _)) => Some(r.pattern),
+        _ => None,
+    };
+    let climbed;
+    let req = match pattern.and_then(|p| api::versions::migrate_request(&req.body, version, &req.method, p)) {
+        Some(body) => {
+            climbed = Req { body, ..req.clone() };
+            &climbed
+        }
+        None => req,
+    };
     let mut answered = None;
     let reply = match pipeline(app, env, ctx, req, account, found, &mut answered).await {
         Ok(r) => r,
         Err(e) => respond::error(&e, rid),
     };
+    let reply = respond::migrated(reply, version, &req.method, pattern);
     headers = with_bookmark(headers);
     let (bearer_id, token_id) = answered.unwrap_or_default();
     let who = Whoami { account_id: &account_id, bearer_id: bearer_id.as_deref(), token_id: token_id.as_deref() };

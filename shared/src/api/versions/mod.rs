@@ -183,9 +183,11 @@ mod tests {
 
     #[test]
     fn a_policy_at_each_version_has_that_versions_attribute_names() {
-        let policy = || json!({"data": {"type": "policies", "id": "p", "attributes": {
+        let policy = || {
+            json!({"data": {"type": "policies", "id": "p", "attributes": {
             "processLeasingStrategy": "PER_MACHINE", "machineUniquenessStrategy": "UNIQUE_PER_LICENSE",
-            "machineMatchingStrategy": "MATCH_ANY", "overageStrategy": "NO_OVERAGE"}}});
+            "machineMatchingStrategy": "MATCH_ANY", "overageStrategy": "NO_OVERAGE"}}})
+        };
         let x = Exchange { method: "GET", pattern: Some("/policies/{id}"), status: 200 };
         let at = |v: &str| {
             let mut b = policy();
@@ -205,8 +207,11 @@ mod tests {
 
     #[test]
     fn old_policy_attribute_names_are_accepted_only_at_their_versions() {
-        let body = br#"{"data":{"type":"policies","attributes":{"leasingStrategy":"PER_LICENSE","fingerprintMatchingStrategy":"MATCH_ALL","concurrent":false}}}"#;
-        let up = |v: &str, m: &str, p: &str| migrate_request(body, v, m, p).and_then(|b| serde_json::from_slice::<Value>(&b).ok()).map(|d| d["data"]["attributes"].clone());
+        let body =
+            br#"{"data":{"type":"policies","attributes":{"leasingStrategy":"PER_LICENSE","fingerprintMatchingStrategy":"MATCH_ALL","concurrent":false}}}"#;
+        let up = |v: &str, m: &str, p: &str| {
+            migrate_request(body, v, m, p).and_then(|b| serde_json::from_slice::<Value>(&b).ok()).map(|d| d["data"]["attributes"].clone())
+        };
         assert_eq!(up("1.8", "POST", "/policies"), None);
         assert_eq!(up("1.7", "POST", "/policies"), None);
         assert_eq!(up("1.0", "GET", "/policies"), None);
@@ -224,7 +229,9 @@ mod tests {
         );
         // Creation at 1.0/1.1 defaults to ALWAYS_ALLOW_OVERAGE, at ≤ 1.2 to FROM_FIRST_PING.
         let bare = br#"{"data":{"type":"policies","attributes":{"name":"P"}}}"#;
-        let created = |v: &str| migrate_request(bare, v, "POST", "/policies").and_then(|b| serde_json::from_slice::<Value>(&b).ok()).map(|d| d["data"]["attributes"].clone());
+        let created = |v: &str| {
+            migrate_request(bare, v, "POST", "/policies").and_then(|b| serde_json::from_slice::<Value>(&b).ok()).map(|d| d["data"]["attributes"].clone())
+        };
         assert_eq!(created("1.0"), Some(json!({"name": "P", "overageStrategy": "ALWAYS_ALLOW_OVERAGE", "heartbeatBasis": "FROM_FIRST_PING"})));
         assert_eq!(created("1.2"), Some(json!({"name": "P", "heartbeatBasis": "FROM_FIRST_PING"})));
         assert_eq!(created("1.3"), Some(json!({"name": "P"})));

@@ -18,7 +18,9 @@ pub(super) const NOT_PUBLISHED: Migration = Migration {
 pub(super) const ARTIFACT_KEY: Migration = Migration {
     version: 0,
     name: "add_key_attribute_to_artifact",
-    applies: |x: &Exchange<'_>| x.ok() && x.pattern.is_some_and(|p| p.starts_with("/artifacts") || p.starts_with("/releases/{id}/artifacts") || p == "/releases/{id}/upgrade"),
+    applies: |x: &Exchange<'_>| {
+        x.ok() && x.pattern.is_some_and(|p| p.starts_with("/artifacts") || p.starts_with("/releases/{id}/artifacts") || p == "/releases/{id}/upgrade")
+    },
     data: artifact_key,
 };
 

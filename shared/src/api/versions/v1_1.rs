@@ -73,13 +73,7 @@ mod tests {
 
     #[test]
     fn validations_report_constant_and_the_old_validity() {
-        let table = [
-            (true, "VALID", true),
-            (true, "EXPIRED", true),
-            (true, "TOO_MANY_MACHINES", false),
-            (true, "OVERDUE", false),
-            (false, "SUSPENDED", false),
-        ];
+        let table = [(true, "VALID", true), (true, "EXPIRED", true), (true, "TOO_MANY_MACHINES", false), (true, "OVERDUE", false), (false, "SUSPENDED", false)];
         for (valid, code, then) in table {
             let mut b = json!({"meta": {"ts": "t", "valid": valid, "detail": "d", "code": code}});
             adjust_validity(&mut b);

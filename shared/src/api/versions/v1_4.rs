@@ -46,7 +46,8 @@ fn underscore(s: &str) -> String {
         if c.is_uppercase() {
             let prev = i.checked_sub(1).and_then(|p| chars.get(p));
             let next = chars.get(i + 1);
-            let boundary = prev.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit()) || (prev.is_some_and(|p| p.is_uppercase()) && next.is_some_and(|n| n.is_lowercase()));
+            let boundary = prev.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit())
+                || (prev.is_some_and(|p| p.is_uppercase()) && next.is_some_and(|n| n.is_lowercase()));
             if boundary {
                 out.push('_');
             }
@@ -77,7 +78,9 @@ mod tests {
             json!({"topLevel": {"inner_key": {"deep_key": 1}, "list": [{"a_b": 2}]}, "arr": [{"foo_bar": 1}, "plainString"], "n": 1})
         );
         assert_eq!(b["included"][0]["attributes"]["metadata"], json!({"x": {"http_server": true}}));
-        for (from, to) in [("fooBar", "foo_bar"), ("HTTPServer", "http_server"), ("already_snake", "already_snake"), ("a-b", "a_b"), ("v2Key", "v2_key"), ("", "")] {
+        for (from, to) in
+            [("fooBar", "foo_bar"), ("HTTPServer", "http_server"), ("already_snake", "already_snake"), ("a-b", "a_b"), ("v2Key", "v2_key"), ("", "")]
+        {
             assert_eq!(underscore(from), to);
         }
         let x = |status| Exchange { method: "GET", pattern: Some("/anything"), status };

@@ -56,7 +56,8 @@ mod tests {
         let mut one = json!({"data": {"type": "licenses", "id": "l", "relationships": {"owner": owner, "policy": {}}}});
         owner_to_user(&mut one);
         assert_eq!(one["data"]["relationships"], json!({"user": owner, "policy": {}}));
-        let mut many = json!({"data": [{"type": "licenses", "relationships": {"owner": {"data": null}}}, {"type": "machines", "relationships": {"owner": {}}}]});
+        let mut many =
+            json!({"data": [{"type": "licenses", "relationships": {"owner": {"data": null}}}, {"type": "machines", "relationships": {"owner": {}}}]});
         owner_to_user(&mut many);
         assert_eq!(many["data"][0]["relationships"], json!({"user": {"data": null}}));
         assert_eq!(many["data"][1]["relationships"], json!({"owner": {}}), "machines keep owner");
@@ -65,7 +66,14 @@ mod tests {
         assert_eq!(err["errors"][0], json!({"code": "USER_NOT_FOUND", "source": {"pointer": "/data/relationships/user"}}));
         assert_eq!(err["errors"][1], json!({"code": "POLICY_NOT_FOUND"}));
         let x = |status, method, pattern| Exchange { method, pattern: Some(pattern), status };
-        for p in ["/licenses", "/licenses/{id}", "/licenses/{id}/actions/validate", "/licenses/actions/validate-key", "/users/{id}/licenses", "/machines/{id}/license"] {
+        for p in [
+            "/licenses",
+            "/licenses/{id}",
+            "/licenses/{id}/actions/validate",
+            "/licenses/actions/validate-key",
+            "/users/{id}/licenses",
+            "/machines/{id}/license",
+        ] {
             assert!((OWNER_TO_USER.applies)(&x(200, "GET", p)), "{p}");
         }
         assert!(!(OWNER_TO_USER.applies)(&x(204, "DELETE", "/licenses/{id}")));

@@ -7,7 +7,8 @@ use serde_json::{Map, Value};
 use super::{attributes_of, rename_attr, Exchange, Migration};
 
 /// The routes that answer policies (lists, one, and a license's or product's policy).
-pub(super) const POLICY_ROUTES: [&str; 5] = ["/policies", "/policies/{id}", "/products/{id}/policies", "/products/{id}/policies/{policy}", "/licenses/{id}/policy"];
+pub(super) const POLICY_ROUTES: [&str; 5] =
+    ["/policies", "/policies/{id}", "/products/{id}/policies", "/products/{id}/policies/{policy}", "/licenses/{id}/policy"];
 
 pub(super) const LEASING_STRATEGY: Migration = Migration {
     version: 6,

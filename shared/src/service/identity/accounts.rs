@@ -129,17 +129,29 @@ pub struct AccountChanges {
     pub slug: Field<String>,
     /// New metadata (replaces the old).
     pub metadata: Field<serde_json::Map<String, Value>>,
+    /// New pinned API version (`1.0`–`1.8`).
+    pub api_version: Field<String>,
 }
 
-/// Parses `PATCH /v1/accounts/{id}`: `name`, `slug`, `metadata`.
+/// Parses `PATCH /v1/accounts/{id}`: `name`, `slug`, `metadata`, `apiVersion`.
 ///
 /// # Errors
 /// 400/422 with pointers for malformed, blank or unknown members.
 pub fn parse_update(body: &[u8]) -> Result<AccountChanges> {
     let mut r = ResourceInput::parse(body, "accounts")?;
     r.id.take();
-    let c = AccountChanges { name: r.attrs.string("name")?, slug: r.attrs.string("slug")?, metadata: r.attrs.object("metadata")? };
+    let c = AccountChanges {
+        name: r.attrs.string("name")?,
+        slug: r.attrs.string("slug")?,
+        metadata: r.attrs.object("metadata")?,
+        api_version: r.attrs.string("apiVersion")?,
+    };
     r.finish()?;
+    match &c.api_version {
+        Field::Absent => {}
+        Field::Set(v) if crate::api::api_version(Some(v)).is_ok_and(|k| k == v) => {}
+        _ => return Err(Error::attribute("apiVersion", AttrFault::NotAllowed, "unsupported API version")),
+    }
     match &c.name {
         Field::Absent => {}
         Field::Set(n) if !n.trim().is_empty() && n.len() <= 255 => {}
@@ -163,11 +175,12 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &crate::service::
     let name = input.name.set().unwrap_or_else(|| a.name.clone());
     let slug = input.slug.set().unwrap_or_else(|| a.slug.clone());
     let metadata = input.metadata.into_update().map_or(a.metadata.clone(), |m| crate::service::metadata_text(&m.unwrap_or_default()));
+    let api_version = input.api_version.set().unwrap_or_else(|| a.api_version.clone());
     let changes = serde_json::json!({"name": name, "slug": slug});
     let res = app
         .db
         .batch(vec![
-            Stmt::new(sql::accounts::UPDATE, vec![a.id.clone().into(), name.into(), slug.into(), metadata.into(), app.now().into()]),
+            Stmt::new(sql::accounts::UPDATE, vec![a.id.clone().into(), name.into(), slug.into(), metadata.into(), app.now().into(), api_version.into()]),
             events::record_if_changed(
                 app,
                 &a.id,
