@@ -24,25 +24,6 @@ pub fn error(e: &Error, request_id: &str) -> Reply {
     Reply::Doc(e.status, Document(error_document(e, request_id).as_object().cloned().unwrap_or_default()))
 }
 
-/// `reply` as a client at API `version` sees it: a document migrated down from the current
-/// version ([`shared::api::versions`]); other replies, and current clients', as they are.
-pub fn migrated(reply: Reply, version: &str, method: &str, pattern: Option<&str>) -> Reply {
-    match reply {
-        Reply::Doc(status, doc) if version != API_VERSION => {
-            let mut body = serde_json::Value::Object(doc.0);
-            shared::api::versions::migrate_response(&mut body, version, &shared::api::versions::Exchange { method, pattern, status });
-            Reply::Doc(
-                status,
-                Document(match body {
-                    serde_json::Value::Object(m) => m,
-                    _ => serde_json::Map::new(),
-                }),
-            )
-        }
-        r => r,
-    }
-}
-
 thread_local! {
     // `Keygen-Mode` depends on the deployment's configuration, read once per request by the
     // router before anything is answered; isolates are single-threaded.

@@ -190,9 +190,7 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
             rid,
         );
     }
-    // Keygen's precedence: the `Keygen-Version` header, else the account's pinned version.
-    let asked = req.version.as_deref().filter(|v| !v.trim().is_empty()).unwrap_or(&account.api_version);
-    let version = match api::api_version(Some(asked)) {
+    let version = match api::versions::resolve(req.version.as_deref(), &account.api_version) {
         Ok(v) => v,
         Err(e) => {
             let headers = with_bookmark(headers);
@@ -215,15 +213,34 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
         None => req,
     };
     let mut answered = None;
+    let lookup_app = App { ..app };
     let reply = match pipeline(app, env, ctx, req, account, found, &mut answered).await {
         Ok(r) => r,
         Err(e) => respond::error(&e, rid),
     };
-    let reply = respond::migrated(reply, version, &req.method, pattern);
+    let reply = migrated(&lookup_app, &account_id, reply, version, &req.method, pattern, rid).await;
     headers = with_bookmark(headers);
     let (bearer_id, token_id) = answered.unwrap_or_default();
     let who = Whoami { account_id: &account_id, bearer_id: bearer_id.as_deref(), token_id: token_id.as_deref() };
     respond::signed_with(reply, &headers, &key, &who, req, version, now, rid)
+}
+
+/// `reply` as a client at API `version` sees it: a document migrated down from the current
+/// version ([`api::versions`]), after the one read the older shapes may need; other
+/// replies, and current clients', as they are.
+async fn migrated(app: &A<'_>, account_id: &str, reply: Reply, version: &str, method: &str, pattern: Option<&str>, rid: &str) -> Reply {
+    let Reply::Doc(status, doc) = reply else { return reply };
+    if version == api::API_VERSION {
+        return Reply::Doc(status, doc);
+    }
+    let x = api::versions::Exchange { method, pattern, status };
+    let mut body = serde_json::Value::Object(doc.0);
+    let found = match shared::service::licensing::version_lookups::lookups(app, account_id, &api::versions::needs(&body, version, &x)).await {
+        Ok(f) => f,
+        Err(e) => return respond::error(&e, rid),
+    };
+    api::versions::migrate_response(&mut body, version, &x, &found);
+    Reply::Doc(status, Document(if let serde_json::Value::Object(m) = body { m } else { serde_json::Map::new() }))
 }
 
 async fn pipeline<'a>(

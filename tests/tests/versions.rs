@@ -57,8 +57,8 @@ fn id(r: &Resp) -> String {
 }
 
 /// A product, a floating policy requiring heartbeats, a user and a license they own with
-/// nested metadata: (policy, license).
-fn fixture(acct: &TestAccount) -> (String, String) {
+/// nested metadata: (policy, license, user).
+fn fixture(acct: &TestAccount) -> (String, String, String) {
     let a = bearer(acct);
     let p = at(acct, "", "POST", "/products", &a, Some(json!({"data":{"type":"products","attributes":{"name":"App"}}})));
     let product = id(p.assert_status(201));
@@ -71,14 +71,14 @@ fn fixture(acct: &TestAccount) -> (String, String) {
     let body = json!({"data":{"type":"licenses","attributes":{"metadata":{"tier":"pro","nested":{"innerKey":1,"deepList":[{"camelCase":true}]}}},
         "relationships":{"policy":{"data":{"type":"policies","id":policy}},"owner":{"data":{"type":"users","id":user}}}}});
     let license = id(at(acct, "", "POST", "/licenses", &a, Some(body)).assert_status(201));
-    (policy, license)
+    (policy, license, user)
 }
 
 #[test]
 fn the_same_requests_at_each_version_answer_that_versions_shapes_and_codes() {
     let acct = server().bootstrap_account();
     let a = bearer(&acct);
-    let (policy, license) = fixture(&acct);
+    let (policy, license, user) = fixture(&acct);
     for v in VERSIONS {
         let m = minor(v);
         // Policy attribute names: leasingStrategy ≤ 1.6, fingerprint*Strategy ≤ 1.3, concurrent ≤ 1.1.
@@ -130,6 +130,13 @@ fn the_same_requests_at_each_version_answer_that_versions_shapes_and_codes() {
         } else {
             assert_eq!(ma["heartbeatStatus"], "ALIVE", "{v}");
             assert!(ma["lastHeartbeat"].is_string(), "{v}");
+        }
+        // ≤ 1.5 a machine's `user` is its license's owner, in place of its own `owner`.
+        let machines = at(&acct, v, "GET", &format!("/licenses/{license}/machines"), &a, None);
+        for r in [&mach.json["data"], &machines.json["data"][0]] {
+            let mr = &r["relationships"];
+            assert_eq!(mr["user"]["data"]["id"].as_str(), (m <= 5).then_some(user.as_str()), "{v}: {mr}");
+            assert_eq!(mr.get("owner").is_some(), m > 5, "{v}: {mr}");
         }
         // An error code: a password login without an email is CREDENTIALS_INVALID ≤ 1.7.
         let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(":some password"));
@@ -211,7 +218,7 @@ fn an_unknown_version_is_refused_with_keygens_error() {
 fn an_accounts_pinned_version_answers_requests_without_the_header() {
     let acct = server().bootstrap_account();
     let a = bearer(&acct);
-    let (_, license) = fixture(&acct);
+    let (_, license, _) = fixture(&acct);
     assert_eq!(acct.document["data"]["attributes"]["apiVersion"], "1.8");
     let pin = |v: &str| at(&acct, "", "PATCH", "", &a, Some(json!({"data":{"type":"accounts","attributes":{"apiVersion":v}}})));
     for bad in ["2.0", "1.8.0", ""] {
@@ -256,7 +263,7 @@ fn payload(r: &Received) -> Value {
 fn a_webhook_endpoint_at_1_0_receives_1_0_payloads() {
     let acct = server().bootstrap_account();
     let a = bearer(&acct);
-    let (_, license) = fixture(&acct);
+    let (_, license, user) = fixture(&acct);
     let (old_port, old) = receiver(vec![]);
     let (new_port, new) = receiver(vec![]);
     for (port, v) in [(old_port, "1.0"), (new_port, "1.8")] {
@@ -265,6 +272,21 @@ fn a_webhook_endpoint_at_1_0_receives_1_0_payloads() {
         r.assert_status(201);
         assert_eq!(r.json["data"]["attributes"]["apiVersion"], v);
     }
+    // Without `apiVersion` an endpoint takes the version it was created at.
+    let (machine_port, machine_hooks) = receiver(vec![]);
+    let hook =
+        json!({"data":{"type":"webhook-endpoints","attributes":{"url":format!("http://127.0.0.1:{machine_port}/m"),"subscriptions":["machine.created"]}}});
+    let r = at(&acct, "1.2", "POST", "/webhook-endpoints", &a, Some(hook));
+    assert_eq!(r.json["data"]["attributes"]["apiVersion"], "1.2", "{}", r.text());
+    let body =
+        json!({"data":{"type":"machines","attributes":{"fingerprint":unique_tag()},"relationships":{"license":{"data":{"type":"licenses","id":license}}}}});
+    let m = at(&acct, "", "POST", "/machines", &a, Some(body));
+    assert_eq!(m.json["data"]["attributes"]["heartbeatStatus"], "ALIVE");
+    let got = wait_for(&machine_hooks, 1);
+    let p = payload(&got[0]);
+    assert_eq!(got[0].header("Keygen-Version"), "1.2");
+    assert_eq!(p["data"]["attributes"]["heartbeatStatus"], "NOT_STARTED", "{p}");
+    assert_eq!(p["data"]["relationships"]["user"]["data"]["id"].as_str(), Some(user.as_str()), "{p}");
     at(&acct, "", "POST", &format!("/licenses/{license}/actions/validate"), &a, None).assert_status(200);
     let (old, new) = (wait_for(&old, 1), wait_for(&new, 1));
     assert_eq!((old[0].header("Keygen-Version"), new[0].header("Keygen-Version")), ("1.0", "1.8"));

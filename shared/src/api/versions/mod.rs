@@ -9,6 +9,8 @@
 //! method, route). Requests go the other way ([`migrate_request`]): the old policy attribute
 //! names that Keygen accepts on older versions are renamed to the current ones before parsing.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value};
 
 mod v1_0;
@@ -19,6 +21,16 @@ mod v1_4;
 mod v1_5;
 mod v1_6;
 mod v1_7;
+
+/// The version a request is answered in (Keygen's resolver): the `Keygen-Version` header
+/// (leading `v` stripped), else the account's pinned `apiVersion`.
+///
+/// # Errors
+/// 400 `INVALID_API_VERSION` (source: the header) for a version other than 1.0–1.8.
+pub fn resolve(header: Option<&str>, account: &str) -> crate::Result<&'static str> {
+    let asked = header.filter(|v| !v.trim().is_empty()).unwrap_or(account);
+    super::api_version(Some(asked))
+}
 
 /// What a response migration's filter looks at: the exchange it rewrites.
 #[derive(Debug, Clone, Copy)]
@@ -57,8 +69,36 @@ struct Migration {
     name: &'static str,
     /// Which responses it rewrites.
     applies: fn(&Exchange<'_>) -> bool,
-    /// The rewrite.
-    data: fn(&mut Value),
+    /// The rewrite, given what was looked up for it ([`Lookups`]).
+    data: fn(&mut Value, &Lookups),
+}
+
+/// What the rewrites that Keygen answers from the database need, read by the caller
+/// before migrating ([`needs`]): the owner of each license a machine in the document
+/// belongs to (1.5's machine `user` relationship). Absent entries render as no user.
+#[derive(Debug, Default)]
+pub struct Lookups {
+    /// License id → its owner's user id.
+    pub license_owners: HashMap<String, Option<String>>,
+}
+
+/// The license ids whose owners [`migrate_response`] needs for `body` at `version`
+/// (empty for current clients and for documents without machines).
+pub fn needs(body: &Value, version: &str, x: &Exchange<'_>) -> Vec<String> {
+    if minor(version) <= 5 && (v1_5::MACHINE_USER.applies)(x) {
+        v1_5::machine_licenses(body)
+    } else {
+        Vec::new()
+    }
+}
+
+/// The license ids a webhook payload at `version` needs owners for ([`migrate_payload`]).
+pub fn payload_needs(body: &Value, version: &str) -> Vec<String> {
+    if minor(version) <= 5 {
+        v1_5::machine_licenses(body)
+    } else {
+        Vec::new()
+    }
 }
 
 /// Keygen's registry, newest version first, in Keygen's order within each version.
@@ -67,6 +107,7 @@ const MIGRATIONS: &[Migration] = &[
     v1_6::LEASING_STRATEGY,
     v1_5::OWNER_TO_USER,
     v1_5::OWNER_NOT_FOUND,
+    v1_5::MACHINE_USER,
     v1_4::SNAKE_CASE_METADATA,
     v1_3::FINGERPRINT_STRATEGIES,
     v1_2::NOT_STARTED,
@@ -89,19 +130,19 @@ pub fn names(version: &str) -> Vec<&'static str> {
 }
 
 /// Rewrites the response document `body` of `x` from the current version down to `version`.
-pub fn migrate_response(body: &mut Value, version: &str, x: &Exchange<'_>) {
+pub fn migrate_response(body: &mut Value, version: &str, x: &Exchange<'_>, found: &Lookups) {
     let target = minor(version);
     for m in MIGRATIONS.iter().filter(|m| target <= m.version && (m.applies)(x)) {
-        (m.data)(body);
+        (m.data)(body, found);
     }
 }
 
 /// Rewrites a webhook payload (`{"data", "meta"}`) down to the endpoint's `version`: every
 /// shape-only rewrite, whatever route it would be filtered to (Keygen §8.5).
-pub fn migrate_payload(body: &mut Value, version: &str) {
+pub fn migrate_payload(body: &mut Value, version: &str, found: &Lookups) {
     let target = minor(version);
     for m in MIGRATIONS.iter().filter(|m| target <= m.version) {
-        (m.data)(body);
+        (m.data)(body, found);
     }
 }
 
@@ -170,10 +211,21 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn the_header_wins_over_the_accounts_pinned_version() {
+        assert_eq!(resolve(Some("1.2"), "1.5").ok(), Some("1.2"));
+        assert_eq!(resolve(Some("v1.2"), "1.5").ok(), Some("1.2"));
+        assert_eq!(resolve(None, "1.5").ok(), Some("1.5"));
+        assert_eq!(resolve(Some(" "), "1.5").ok(), Some("1.5"));
+        assert_eq!(resolve(None, "1.8").ok(), Some("1.8"));
+        assert_eq!(resolve(Some("1.8.0"), "1.5").map_err(|e| e.code.to_string()).err().as_deref(), Some("INVALID_API_VERSION"));
+    }
+
+    #[test]
     fn each_version_gets_the_migrations_listed_at_or_above_it_in_keygens_order() {
         assert!(names("1.8").is_empty());
         assert_eq!(names("1.7"), ["rename_credential_error_codes_for_token"]);
         assert_eq!(names("1.6").len(), 2);
+        assert_eq!(names("1.5").len(), 5);
         let all = names("1.0");
         assert_eq!(all.len(), MIGRATIONS.len());
         assert_eq!(all.first(), Some(&"rename_credential_error_codes_for_token"));
@@ -191,7 +243,7 @@ mod tests {
         let x = Exchange { method: "GET", pattern: Some("/policies/{id}"), status: 200 };
         let at = |v: &str| {
             let mut b = policy();
-            migrate_response(&mut b, v, &x);
+            migrate_response(&mut b, v, &x, &Lookups::default());
             let a = b["data"]["attributes"].as_object().cloned().unwrap_or_default();
             let mut keys: Vec<String> = a.keys().cloned().collect();
             keys.sort();
@@ -245,8 +297,8 @@ mod tests {
         let x = Exchange { method: "GET", pattern: Some("/licenses"), status: 200 };
         for odd in [json!(null), json!([1, 2]), json!({"data": 3}), json!({"data": [1, {"type": 2}]}), json!({"meta": "x"}), json!({"errors": "x"})] {
             let mut b = odd.clone();
-            migrate_response(&mut b, "1.0", &x);
-            migrate_payload(&mut b, "1.0");
+            migrate_response(&mut b, "1.0", &x, &Lookups::default());
+            migrate_payload(&mut b, "1.0", &Lookups::default());
             assert_eq!(b, odd);
         }
     }

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use super::{attributes_of, Exchange, Migration};
+use super::{attributes_of, Exchange, Lookups, Migration};
 
 pub(super) const NOT_PUBLISHED: Migration = Migration {
     version: 0,
@@ -24,7 +24,7 @@ pub(super) const ARTIFACT_KEY: Migration = Migration {
     data: artifact_key,
 };
 
-fn not_published(body: &mut Value) {
+fn not_published(body: &mut Value, _: &Lookups) {
     for a in attributes_of(body, "releases", false) {
         if a.get("status").and_then(Value::as_str) == Some("DRAFT") {
             a.insert("status".into(), "NOT_PUBLISHED".into());
@@ -32,7 +32,7 @@ fn not_published(body: &mut Value) {
     }
 }
 
-fn artifact_key(body: &mut Value) {
+fn artifact_key(body: &mut Value, _: &Lookups) {
     for a in attributes_of(body, "artifacts", false) {
         if let Some(f) = a.get("filename").cloned() {
             a.insert("key".into(), f);
@@ -49,11 +49,11 @@ mod tests {
     fn drafts_are_not_published_and_artifacts_have_keys() {
         for (from, to) in [("DRAFT", "NOT_PUBLISHED"), ("PUBLISHED", "PUBLISHED"), ("YANKED", "YANKED")] {
             let mut b = json!({"data": [{"type": "releases", "attributes": {"status": from}}]});
-            not_published(&mut b);
+            not_published(&mut b, &Lookups::default());
             assert_eq!(b["data"][0]["attributes"]["status"], to);
         }
         let mut b = json!({"data": {"type": "artifacts", "attributes": {"filename": "app.zip"}}});
-        artifact_key(&mut b);
+        artifact_key(&mut b, &Lookups::default());
         assert_eq!(b["data"]["attributes"], json!({"filename": "app.zip", "key": "app.zip"}));
         let x = |pattern| Exchange { method: "GET", pattern: Some(pattern), status: 200 };
         assert!((NOT_PUBLISHED.applies)(&x("/releases/{id}")));

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{attributes_of, v1_6::POLICY_ROUTES, Exchange, Migration};
+use super::{attributes_of, v1_6::POLICY_ROUTES, Exchange, Lookups, Migration};
 
 /// The validation actions.
 const VALIDATIONS: [&str; 2] = ["/licenses/{id}/actions/validate", "/licenses/actions/validate-key"];
@@ -23,7 +23,7 @@ fn validation_meta(body: &mut Value) -> Option<&mut Map<String, Value>> {
     body.get_mut("meta").and_then(Value::as_object_mut)
 }
 
-fn adjust_validity(body: &mut Value) {
+fn adjust_validity(body: &mut Value, _: &Lookups) {
     let Some(m) = validation_meta(body) else { return };
     if m.get("valid") == Some(&Value::Bool(true)) {
         if let Some(code) = m.get("code").and_then(Value::as_str) {
@@ -33,14 +33,14 @@ fn adjust_validity(body: &mut Value) {
     }
 }
 
-fn code_to_constant(body: &mut Value) {
+fn code_to_constant(body: &mut Value, _: &Lookups) {
     let Some(m) = validation_meta(body) else { return };
     if let Some(code) = m.remove("code") {
         m.insert("constant".into(), code);
     }
 }
 
-fn concurrent(body: &mut Value) {
+fn concurrent(body: &mut Value, _: &Lookups) {
     for a in attributes_of(body, "policies", true) {
         if let Some(s) = a.get("overageStrategy").and_then(Value::as_str) {
             let c = s != "NO_OVERAGE";
@@ -76,8 +76,8 @@ mod tests {
         let table = [(true, "VALID", true), (true, "EXPIRED", true), (true, "TOO_MANY_MACHINES", false), (true, "OVERDUE", false), (false, "SUSPENDED", false)];
         for (valid, code, then) in table {
             let mut b = json!({"meta": {"ts": "t", "valid": valid, "detail": "d", "code": code}});
-            adjust_validity(&mut b);
-            code_to_constant(&mut b);
+            adjust_validity(&mut b, &Lookups::default());
+            code_to_constant(&mut b, &Lookups::default());
             assert_eq!(b["meta"], json!({"ts": "t", "valid": then, "detail": "d", "constant": code}), "{code}");
         }
     }
@@ -86,7 +86,7 @@ mod tests {
     fn policies_carry_concurrent_and_accept_it() {
         for (overage, c) in [("NO_OVERAGE", false), ("ALWAYS_ALLOW_OVERAGE", true), ("ALLOW_1_25X_OVERAGE", true)] {
             let mut b = json!({"data": [{"type": "policies", "attributes": {"overageStrategy": overage}}]});
-            concurrent(&mut b);
+            concurrent(&mut b, &Lookups::default());
             assert_eq!(b["data"][0]["attributes"]["concurrent"], c, "{overage}");
         }
         let up = |body: Value, target, creating| {

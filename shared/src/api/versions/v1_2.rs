@@ -4,12 +4,12 @@
 
 use serde_json::{Map, Value};
 
-use super::{resources, Exchange, Migration};
+use super::{resources, Exchange, Lookups, Migration};
 
 pub(super) const NOT_STARTED: Migration =
     Migration { version: 2, name: "change_alive_status_to_not_started_for_machine", applies: |x: &Exchange<'_>| x.ok() && x.is("POST", "/machines"), data };
 
-fn data(body: &mut Value) {
+fn data(body: &mut Value, _: &Lookups) {
     for r in resources(body, false) {
         if r.get("type").and_then(Value::as_str) != Some("machines") {
             continue;
@@ -40,7 +40,7 @@ mod tests {
         let table = [("ALIVE", "NOT_STARTED", Value::Null), ("DEAD", "DEAD", json!("t")), ("NOT_STARTED", "NOT_STARTED", json!("t"))];
         for (from, to, last) in table {
             let mut b = json!({"data": {"type": "machines", "attributes": {"heartbeatStatus": from, "lastHeartbeat": "t"}}});
-            data(&mut b);
+            data(&mut b, &Lookups::default());
             assert_eq!(b["data"]["attributes"], json!({"heartbeatStatus": to, "lastHeartbeat": last}), "{from}");
         }
         let x = |method, status| Exchange { method, pattern: Some("/machines"), status };

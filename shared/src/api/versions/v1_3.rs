@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{attributes_of, rename_attr, v1_6::POLICY_ROUTES, Exchange, Migration};
+use super::{attributes_of, rename_attr, v1_6::POLICY_ROUTES, Exchange, Lookups, Migration};
 
 const RENAMES: [(&str, &str); 2] = [("machineUniquenessStrategy", "fingerprintUniquenessStrategy"), ("machineMatchingStrategy", "fingerprintMatchingStrategy")];
 
@@ -16,7 +16,7 @@ pub(super) const FINGERPRINT_STRATEGIES: Migration = Migration {
     data,
 };
 
-fn data(body: &mut Value) {
+fn data(body: &mut Value, _: &Lookups) {
     for a in attributes_of(body, "policies", true) {
         for (now, then) in RENAMES {
             rename_attr(a, now, then);
@@ -41,7 +41,7 @@ mod tests {
     #[test]
     fn machine_strategies_are_fingerprint_strategies() {
         let mut b = json!({"data": {"type": "policies", "attributes": {"machineUniquenessStrategy": "UNIQUE_PER_POLICY", "machineMatchingStrategy": "MATCH_ALL", "componentMatchingStrategy": "MATCH_ANY"}}});
-        data(&mut b);
+        data(&mut b, &Lookups::default());
         assert_eq!(
             b["data"]["attributes"],
             json!({"fingerprintUniquenessStrategy": "UNIQUE_PER_POLICY", "fingerprintMatchingStrategy": "MATCH_ALL", "componentMatchingStrategy": "MATCH_ANY"})

@@ -3,12 +3,12 @@
 
 use serde_json::{Map, Value};
 
-use super::{resources, Exchange, Migration};
+use super::{resources, Exchange, Lookups, Migration};
 
 pub(super) const SNAKE_CASE_METADATA: Migration =
     Migration { version: 4, name: "update_nested_key_casing_to_snakecase_for_metadata", applies: |x: &Exchange<'_>| x.ok(), data };
 
-fn data(body: &mut Value) {
+fn data(body: &mut Value, _: &Lookups) {
     for r in resources(body, true) {
         let Some(meta) = r.get_mut("attributes").and_then(|a| a.get_mut("metadata")).and_then(Value::as_object_mut) else { continue };
         for v in meta.values_mut() {
@@ -72,7 +72,7 @@ mod tests {
             "data": {"type": "licenses", "attributes": {"metadata": {"topLevel": {"innerKey": {"deepKey": 1}, "list": [{"aB": 2}]}, "arr": [{"fooBar": 1}, "plainString"], "n": 1}}},
             "included": [{"type": "users", "attributes": {"metadata": {"x": {"HTTPServer": true}}}}]
         });
-        data(&mut b);
+        data(&mut b, &Lookups::default());
         assert_eq!(
             b["data"]["attributes"]["metadata"],
             json!({"topLevel": {"inner_key": {"deep_key": 1}, "list": [{"a_b": 2}]}, "arr": [{"foo_bar": 1}, "plainString"], "n": 1})

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{attributes_of, rename_attr, Exchange, Migration};
+use super::{attributes_of, rename_attr, Exchange, Lookups, Migration};
 
 /// The routes that answer policies (lists, one, and a license's or product's policy).
 pub(super) const POLICY_ROUTES: [&str; 5] =
@@ -17,7 +17,7 @@ pub(super) const LEASING_STRATEGY: Migration = Migration {
     data,
 };
 
-fn data(body: &mut Value) {
+fn data(body: &mut Value, _: &Lookups) {
     for a in attributes_of(body, "policies", true) {
         rename_attr(a, "processLeasingStrategy", "leasingStrategy");
     }
@@ -41,7 +41,7 @@ mod tests {
             "data": [{"type": "policies", "attributes": {"processLeasingStrategy": "PER_LICENSE"}}, {"type": "licenses", "attributes": {"processLeasingStrategy": "x"}}],
             "included": [{"type": "policies", "attributes": {"processLeasingStrategy": "PER_MACHINE"}}]
         });
-        data(&mut b);
+        data(&mut b, &Lookups::default());
         assert_eq!(b["data"][0]["attributes"], json!({"leasingStrategy": "PER_LICENSE"}));
         assert_eq!(b["data"][1]["attributes"], json!({"processLeasingStrategy": "x"}), "other types untouched");
         assert_eq!(b["included"][0]["attributes"], json!({"leasingStrategy": "PER_MACHINE"}));

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{errors, Exchange, Migration};
+use super::{errors, Exchange, Lookups, Migration};
 
 /// The 1.8 codes that 1.7 folds into `CREDENTIALS_INVALID`.
 const FOLDED: [&str; 5] = ["EMAIL_REQUIRED", "EMAIL_INVALID", "PASSWORD_REQUIRED", "PASSWORD_INVALID", "PASSWORD_NOT_SUPPORTED"];
@@ -11,7 +11,7 @@ const FOLDED: [&str; 5] = ["EMAIL_REQUIRED", "EMAIL_INVALID", "PASSWORD_REQUIRED
 pub(super) const CREDENTIAL_ERROR_CODES: Migration =
     Migration { version: 7, name: "rename_credential_error_codes_for_token", applies: |x: &Exchange<'_>| x.status == 401 && x.is("POST", "/tokens"), data };
 
-fn data(body: &mut Value) {
+fn data(body: &mut Value, _: &Lookups) {
     for e in errors(body) {
         if e.get("code").and_then(Value::as_str).is_some_and(|c| FOLDED.contains(&c)) {
             e.insert("code".into(), "CREDENTIALS_INVALID".into());
@@ -38,7 +38,7 @@ mod tests {
         ];
         for (from, to) in table {
             let mut b = json!({"errors": [{"title": "Unauthorized", "detail": "d", "code": from, "source": {"header": "Authorization"}}]});
-            data(&mut b);
+            data(&mut b, &Lookups::default());
             assert_eq!(b["errors"][0]["code"], to, "{from}");
             assert_eq!(b["errors"][0]["source"]["header"], "Authorization");
         }

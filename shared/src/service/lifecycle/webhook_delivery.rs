@@ -144,10 +144,19 @@ pub async fn fan_out<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget, account
                     slot.insert(resource);
                 }
                 let resource = rendered.get(&key).and_then(Option::as_ref);
+                // API versions (issue 8): an endpoint at 1.5 or older gets a machine's license owner.
+                let versions: Vec<&str> = targets.iter().map(|w| w.api_version.as_str()).collect();
+                let found = match webhook_payload::lookups(app, &e.account_id, resource, &versions).await {
+                    Ok(f) => f,
+                    Err(err) => {
+                        rep.errors.push(format!("event {}: the owner lookup for older endpoints failed: {err}", e.id));
+                        crate::api::versions::Lookups::default()
+                    }
+                };
                 let rows: Vec<String> = targets
                     .iter()
                     .map(|w| {
-                        let payload = webhook_payload::payload_at(e, resource, &w.api_version);
+                        let payload = webhook_payload::payload_at(e, resource, &w.api_version, &found);
                         json!([app.uuid(), e.account_id, w.id, e.id, e.event, w.url, w.api_version, payload, app.uuid()]).to_string()
                     })
                     .collect();

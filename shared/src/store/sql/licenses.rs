@@ -164,3 +164,8 @@ FROM (",
     license_select!(),
     "WHERE l.account_id = ?1 AND (l.key = ?2 OR (?3 = 0 AND l.id = ?2)) ORDER BY ?3 = 0 AND l.id = ?2 DESC LIMIT 1) v"
 );
+
+// API versions (issue 8)
+/// The owners of the licenses in the JSON array `?2` (1.5's machine `user` relationship).
+pub const OWNERS_IN: &str = "SELECT id, owner_id FROM licenses WHERE account_id = ?1 AND id IN (SELECT value FROM json_each(?2))";
+// end API versions
