@@ -404,7 +404,8 @@ proptest! {
 
     #[test]
     fn version_migrations_never_panic(b in body(), doc in prop_oneof![json_value(), jsonapi_doc()], status in prop::sample::select(vec![200u16, 201, 204, 401, 422])) {
-        use shared::api::versions::{migrate_payload, migrate_request, migrate_response, Exchange};
+        use shared::api::versions::{migrate_payload, migrate_request, migrate_response, needs, payload_needs, Exchange, Lookups};
+        let owned = |ids: Vec<String>| Lookups { license_owners: ids.into_iter().map(|id| (id, Some("u".to_owned()))).collect() };
         const ROUTES: [(&str, &str); 6] =
             [("POST", "/policies"), ("PATCH", "/policies/{id}"), ("POST", "/tokens"), ("POST", "/machines"), ("POST", "/licenses/{id}/actions/validate"), ("GET", "/releases/{id}/artifacts")];
         for v in ["1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8"] {
@@ -413,10 +414,13 @@ proptest! {
                     parse_everything(&up);
                 }
                 let mut d = doc.clone();
-                migrate_response(&mut d, v, &Exchange { method, pattern: Some(pattern), status });
+                let x = Exchange { method, pattern: Some(pattern), status };
+                let found = owned(needs(&d, v, &x));
+                migrate_response(&mut d, v, &x, &found);
             }
             let mut d = doc.clone();
-            migrate_payload(&mut d, v);
+            let found = owned(payload_needs(&d, v));
+            migrate_payload(&mut d, v, &found);
         }
     }
 }
