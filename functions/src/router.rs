@@ -126,7 +126,9 @@ async fn bootstrap(app: &A<'_>, env: &AppEnv, req: &Req, rid: &str) -> Response 
         if req.too_large {
             return Err(Error::new(shared::error::Code::PayloadTooLarge, format!("request body must be at most {} bytes", api::MAX_BODY_BYTES)));
         }
-        let input = accounts::parse_create(&req.body)?;
+        let mut input = accounts::parse_create(&req.body)?;
+        // API versions (issue 8): a new account is pinned to the version it was created at.
+        input.api_version = api::api_version(req.version.as_deref())?;
         accounts::bootstrap(app, input).await
     }
     .await;

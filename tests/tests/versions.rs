@@ -240,6 +240,31 @@ fn an_accounts_pinned_version_answers_requests_without_the_header() {
     assert_eq!(l.header("Keygen-Version"), Some("1.8"));
 }
 
+#[test]
+fn a_new_account_is_pinned_to_the_version_it_was_created_at() {
+    let srv = server();
+    let tag = unique_tag();
+    let body = |slug: &str| {
+        serde_json::to_vec(&json!({"data": {"type": "accounts", "attributes": {"name": "Pinned", "slug": slug},
+            "relationships": {"admins": {"data": [{"type": "users", "attributes": {"email": format!("a+{tag}@example.com"), "password": "a long password"}}]}}}}))
+        .unwrap_or_default()
+    };
+    let auth = format!("Bearer {}", srv.bootstrap_token());
+    let headers = |v| [("Content-Type", JSON_API), ("Authorization", auth.as_str()), ("Keygen-Version", v)];
+    let r = srv.client().raw("POST", "/v1/accounts", &headers("9.9"), Some(&body(&format!("bad-{tag}"))));
+    assert_eq!((r.status, r.error_code()), (400, Some("INVALID_API_VERSION")), "{}", r.text());
+    let r = srv.client().raw("POST", "/v1/accounts", &headers("1.3"), Some(&body(&format!("pinned-{tag}"))));
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(r.json["data"]["attributes"]["apiVersion"], "1.3");
+    let (id, token) = (r.json["data"]["id"].as_str().unwrap_or_default(), r.json["meta"]["adminToken"].as_str().unwrap_or_default());
+    let l = srv.client().raw("GET", &format!("/v1/accounts/{id}/licenses"), &[("Authorization", &format!("Bearer {token}"))], None);
+    assert_eq!((l.status, l.header("Keygen-Version")), (200, Some("1.3")));
+    assert_eq!(l.header("Keygen-Account-Id"), Some(id));
+    if let Some(key) = r.json["meta"]["publicKey"].as_str() {
+        verify_signature(&l, key).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
 fn wait_for(got: &Arc<Mutex<Vec<Received>>>, n: usize) -> Vec<Received> {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(20) {

@@ -29,6 +29,9 @@ pub struct NewAccount {
     /// An existing Ed25519 signing key brought along (`ed25519PrivateKey`), so that apps which
     /// embed the old account's public key keep verifying; `None` generates one.
     pub signing_key: Option<ed25519_dalek::SigningKey>,
+    /// The API version the account is pinned to: the creating request's (Keygen's), set by
+    /// the caller; the current one by default.
+    pub api_version: &'static str,
 }
 
 /// The created account, its admin and the admin's token (shown once).
@@ -85,7 +88,7 @@ pub fn parse_create(body: &[u8]) -> Result<NewAccount> {
     attrs.string("lastName")?;
     attrs.finish()?;
     r.finish()?;
-    Ok(NewAccount { name, slug, admin_email: email.to_lowercase(), admin_password: password, signing_key })
+    Ok(NewAccount { name, slug, admin_email: email.to_lowercase(), admin_password: password, signing_key, api_version: crate::api::API_VERSION })
 }
 
 /// An Ed25519 private key as Keygen stores it (`ed25519_private_key`: hex of the 32-byte seed),
@@ -240,7 +243,15 @@ pub async fn bootstrap<D: Db, K: Kv>(app: &App<'_, D, K>, input: NewAccount) -> 
     let stmts = vec![
         Stmt::new(
             sql::accounts::INSERT,
-            vec![account_id.clone().into(), input.name.into(), input.slug.clone().into(), public_hex.into(), sealed.into(), now.into()],
+            vec![
+                account_id.clone().into(),
+                input.name.into(),
+                input.slug.clone().into(),
+                public_hex.into(),
+                sealed.into(),
+                now.into(),
+                input.api_version.into(),
+            ],
         ),
         sql::users::insert(sql::users::NewUser {
             id: &admin_id,

@@ -1,8 +1,8 @@
 //! Accounts.
 
 /// Creates an account unless the slug is taken (0 rows changed then).
-pub const INSERT: &str = "INSERT INTO accounts (id, name, slug, public_key, private_key_sealed, metadata, created_at, updated_at) \
-VALUES (?1, ?2, ?3, ?4, ?5, '{}', ?6, ?6) ON CONFLICT (slug) DO NOTHING";
+pub const INSERT: &str = "INSERT INTO accounts (id, name, slug, public_key, private_key_sealed, metadata, created_at, updated_at, api_version) \
+VALUES (?1, ?2, ?3, ?4, ?5, '{}', ?6, ?6, ?7) ON CONFLICT (slug) DO NOTHING";
 
 /// One account by id or slug; an exact id wins.
 pub const FIND: &str = "SELECT * FROM accounts WHERE id = ?1 OR slug = ?1 ORDER BY id = ?1 DESC LIMIT 1";
