@@ -4,6 +4,7 @@ use shared::api::query::Query;
 use shared::api::Document;
 
 /// A parsed request.
+#[derive(Clone)]
 pub struct Req {
     /// Upper-case method.
     pub method: String,

@@ -126,7 +126,9 @@ async fn bootstrap(app: &A<'_>, env: &AppEnv, req: &Req, rid: &str) -> Response 
         if req.too_large {
             return Err(Error::new(shared::error::Code::PayloadTooLarge, format!("request body must be at most {} bytes", api::MAX_BODY_BYTES)));
         }
-        let input = accounts::parse_create(&req.body)?;
+        let mut input = accounts::parse_create(&req.body)?;
+        // API versions (issue 8): a new account is pinned to the version it was created at.
+        input.api_version = api::api_version(req.version.as_deref())?;
         accounts::bootstrap(app, input).await
     }
     .await;
@@ -190,7 +192,7 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
             rid,
         );
     }
-    let version = match api::api_version(req.version.as_deref()) {
+    let version = match api::versions::resolve(req.version.as_deref(), &account.api_version) {
         Ok(v) => v,
         Err(e) => {
             let headers = with_bookmark(headers);
@@ -198,15 +200,49 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
             return respond::signed_with(respond::error(&e, rid), &headers, &key, &who, req, api::API_VERSION, now, rid);
         }
     };
+    // API versions (issue 8): an older client's request body climbs to the current shapes
+    // before the handler parses it, and the answer is migrated down before it is signed.
+    let pattern = match &found {
+        Ok(Match::Found(r, _)) => Some(r.pattern),
+        _ => None,
+    };
+    let climbed;
+    let req = match pattern.and_then(|p| api::versions::migrate_request(&req.body, version, &req.method, p)) {
+        Some(body) => {
+            climbed = Req { body, ..req.clone() };
+            &climbed
+        }
+        None => req,
+    };
     let mut answered = None;
+    let lookup_app = App { ..app };
     let reply = match pipeline(app, env, ctx, req, account, found, &mut answered).await {
         Ok(r) => r,
         Err(e) => respond::error(&e, rid),
     };
+    let reply = migrated(&lookup_app, &account_id, reply, version, &req.method, pattern, rid).await;
     headers = with_bookmark(headers);
     let (bearer_id, token_id) = answered.unwrap_or_default();
     let who = Whoami { account_id: &account_id, bearer_id: bearer_id.as_deref(), token_id: token_id.as_deref() };
     respond::signed_with(reply, &headers, &key, &who, req, version, now, rid)
+}
+
+/// `reply` as a client at API `version` sees it: a document migrated down from the current
+/// version ([`api::versions`]), after the one read the older shapes may need; other
+/// replies, and current clients', as they are.
+async fn migrated(app: &A<'_>, account_id: &str, reply: Reply, version: &str, method: &str, pattern: Option<&str>, rid: &str) -> Reply {
+    let Reply::Doc(status, doc) = reply else { return reply };
+    if version == api::API_VERSION {
+        return Reply::Doc(status, doc);
+    }
+    let x = api::versions::Exchange { method, pattern, status };
+    let mut body = serde_json::Value::Object(doc.0);
+    let found = match shared::service::licensing::version_lookups::lookups(app, account_id, &api::versions::needs(&body, version, &x)).await {
+        Ok(f) => f,
+        Err(e) => return respond::error(&e, rid),
+    };
+    api::versions::migrate_response(&mut body, version, &x, &found);
+    Reply::Doc(status, Document(if let serde_json::Value::Object(m) = body { m } else { serde_json::Map::new() }))
 }
 
 async fn pipeline<'a>(

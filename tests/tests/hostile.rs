@@ -694,3 +694,41 @@ fn hostile_rule_headers_on_validation_are_client_errors_or_validations() {
     }
     assert_alive(&acct);
 }
+// --- API versions (issue 8): hostile bodies climb the request migrations at every older
+// version, answers are migrated down, and hostile `Keygen-Version` values are refused. ---
+
+#[test]
+fn hostile_bodies_and_version_headers_are_signed_client_errors_at_every_version() {
+    let acct = server().bootstrap_account();
+    let c = acct.client();
+    let missing = "00000000-0000-4000-8000-000000000000";
+    let admin = format!("Bearer {}", acct.admin_token);
+    let mut hostile = bodies("policies");
+    for doc in [
+        json!({"data": {"type": "policies", "attributes": {"concurrent": "yes", "leasingStrategy": 7, "fingerprintMatchingStrategy": null}}}),
+        json!({"data": {"type": "policies", "attributes": {"concurrent": true, "overageStrategy": {}, "fingerprintUniquenessStrategy": ["x"]}}}),
+        json!({"data": {"type": "policies", "attributes": []}}),
+        json!({"data": {"type": "policies", "attributes": {"leasingStrategy": "PER_LICENSE", "processLeasingStrategy": "x".repeat(5000)}}}),
+    ] {
+        hostile.push(doc.to_string().into_bytes());
+    }
+    for version in ["1.0", "1.1", "1.2", "1.3", "1.5", "1.6"] {
+        for (method, route) in [("POST", "/policies"), ("PATCH", "/policies/{id}"), ("PUT", "/policies/{id}"), ("POST", "/licenses"), ("POST", "/machines")] {
+            let path = acct.path(&route.replace("{id}", missing));
+            for (i, body) in hostile.iter().enumerate() {
+                let headers = [("Content-Type", "application/vnd.api+json"), ("Authorization", admin.as_str()), ("Keygen-Version", version)];
+                let r = c.raw(method, &path, &headers, Some(body));
+                assert_client_error(&acct, &r, &format!("{method} {route} body #{i} at {version}"));
+                assert_eq!(r.header("Keygen-Version"), Some(version));
+            }
+        }
+    }
+    let long = "9".repeat(8000);
+    for v in ["1.8.0", "v", "vv1.8", "1.08", "1.8,1.7", "-1.0", "%31.8", "1.", ".8", "1.8\t1.7", long.as_str()] {
+        let r = c.raw("GET", &acct.path("/licenses"), &[("Authorization", admin.as_str()), ("Keygen-Version", v)], None);
+        assert_client_error(&acct, &r, &format!("Keygen-Version {}", &v[..v.len().min(20)]));
+        assert_eq!(r.error_code(), Some("INVALID_API_VERSION"));
+    }
+    assert_alive(&acct);
+}
+// --- end API versions ---

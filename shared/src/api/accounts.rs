@@ -13,7 +13,7 @@ pub fn account(a: &AccountRow) -> ResourceObject {
     let mut r = ResourceObject::new(&a.id, "accounts", &a.id)
         .attr("name", a.name.clone())
         .attr("slug", a.slug.clone())
-        .attr("apiVersion", super::API_VERSION)
+        .attr("apiVersion", a.api_version.clone())
         .attr("metadata", Value::Object(json_object(&a.metadata)))
         .timestamps(a.created_at, a.updated_at);
     r.self_link = format!("/v1/accounts/{}", a.id);

@@ -24,6 +24,7 @@ pub mod machines;
 pub mod meters;
 pub mod subscriptions;
 pub mod trials;
+pub mod versions;
 pub mod webhooks;
 pub use document::{Document, Links, ResourceObject};
 pub use input::{Attrs, Field, Rels, ResourceInput};
@@ -44,8 +45,10 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// 400 `INVALID_API_VERSION` for a version other than 1.0–1.8.
 pub fn api_version(header: Option<&str>) -> crate::Result<&'static str> {
     const KNOWN: [&str; 9] = ["1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8"];
-    match header.map(|h| h.trim().trim_start_matches('v')) {
-        None | Some("") => Ok(API_VERSION),
+    // A blank header is no header; otherwise one leading `v` is stripped (Keygen's
+    // `delete_prefix('v')`) and the rest must be a known version exactly.
+    match header.map(str::trim).filter(|h| !h.is_empty()).map(|h| h.strip_prefix('v').unwrap_or(h)) {
+        None => Ok(API_VERSION),
         Some(v) => KNOWN.iter().find(|k| **k == v).copied().ok_or_else(|| {
             crate::Error::new(crate::error::Code::InvalidApiVersion, format!("unsupported API version requested: {v}")).header("Keygen-Version")
         }),
@@ -116,6 +119,10 @@ mod tests {
     fn api_version_accepts_known_and_rejects_unknown() {
         assert_eq!(api_version(None).unwrap(), "1.8");
         assert_eq!(api_version(Some("v1.7")).unwrap(), "1.7");
+        assert_eq!(api_version(Some(" ")).unwrap(), "1.8");
+        for bad in ["v", "vv1.7", "1.7.0", "1.", ""] {
+            assert!(bad.is_empty() || api_version(Some(bad)).is_err(), "{bad}");
+        }
         let e = api_version(Some("2.0")).unwrap_err();
         assert_eq!(e.code, "INVALID_API_VERSION");
         assert_eq!(e.status, 400);

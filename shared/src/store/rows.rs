@@ -83,6 +83,13 @@ pub struct AccountRow {
     pub metadata: String,
     pub created_at: Millis,
     pub updated_at: Millis,
+    /// The pinned API version (`1.0`–`1.8`) for requests without `Keygen-Version`.
+    #[serde(default = "current_api_version")]
+    pub api_version: String,
+}
+
+fn current_api_version() -> String {
+    crate::api::API_VERSION.to_owned()
 }
 
 /// `second_factors` (the secret column holds only the sealed secret).

@@ -406,6 +406,34 @@ proptest! {
     }
 }
 
+// API versions (issue 8): the request and response migrations, at every version and on the
+// routes they filter on, never panic on any body or document.
+proptest! {
+    #![proptest_config(Config { cases: CASES, failure_persistence: None, ..Config::default() })]
+
+    #[test]
+    fn version_migrations_never_panic(b in body(), doc in prop_oneof![json_value(), jsonapi_doc()], status in prop::sample::select(vec![200u16, 201, 204, 401, 422])) {
+        use shared::api::versions::{migrate_payload, migrate_request, migrate_response, needs, payload_needs, Exchange, Lookups};
+        let owned = |ids: Vec<String>| Lookups { license_owners: ids.into_iter().map(|id| (id, Some("u".to_owned()))).collect() };
+        const ROUTES: [(&str, &str); 6] =
+            [("POST", "/policies"), ("PATCH", "/policies/{id}"), ("POST", "/tokens"), ("POST", "/machines"), ("POST", "/licenses/{id}/actions/validate"), ("GET", "/releases/{id}/artifacts")];
+        for v in ["1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8"] {
+            for (method, pattern) in ROUTES {
+                if let Some(up) = migrate_request(&b, v, method, pattern) {
+                    parse_everything(&up);
+                }
+                let mut d = doc.clone();
+                let x = Exchange { method, pattern: Some(pattern), status };
+                let found = owned(needs(&d, v, &x));
+                migrate_response(&mut d, v, &x, &found);
+            }
+            let mut d = doc.clone();
+            let found = owned(payload_needs(&d, v));
+            migrate_payload(&mut d, v, &found);
+        }
+    }
+}
+
 // CLI (issue 12 §2): the command line, its config file, typed `--attr` values and the Cryptlex
 // CSV helpers never panic on any input.
 #[cfg(feature = "cli")]

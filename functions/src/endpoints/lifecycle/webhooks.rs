@@ -15,9 +15,11 @@ pub async fn list(cx: &Cx<'_>) -> Result<Reply, Error> {
     webhooks::list(&cx.app, &cx.caller, &cx.req.query).await.map(|(r, n, p)| Reply::ok(list_doc(cx, &r, n, p, webhook_endpoint)))
 }
 
-/// Creates a webhook endpoint (and drops this isolate's cached endpoints).
+/// Creates a webhook endpoint (and drops this isolate's cached endpoints); without
+/// `apiVersion` it takes the request's version.
 pub async fn create(cx: &Cx<'_>) -> Result<Reply, Error> {
-    let i = webhooks::parse(&cx.req.body, true, cx.env.development)?;
+    let version = shared::api::versions::resolve(cx.req.version.as_deref(), &cx.caller.account.api_version)?;
+    let i = webhooks::parse(&cx.req.body, true, cx.env.development)?.default_api_version(version);
     webhooks::create(&cx.app, &cx.caller, i).await.map(|w| Reply::created(Document::one(webhook_endpoint(&w))))
 }
 

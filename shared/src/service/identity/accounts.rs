@@ -29,6 +29,9 @@ pub struct NewAccount {
     /// An existing Ed25519 signing key brought along (`ed25519PrivateKey`), so that apps which
     /// embed the old account's public key keep verifying; `None` generates one.
     pub signing_key: Option<ed25519_dalek::SigningKey>,
+    /// The API version the account is pinned to: the creating request's (Keygen's), set by
+    /// the caller; the current one by default.
+    pub api_version: &'static str,
 }
 
 /// The created account, its admin and the admin's token (shown once).
@@ -85,7 +88,7 @@ pub fn parse_create(body: &[u8]) -> Result<NewAccount> {
     attrs.string("lastName")?;
     attrs.finish()?;
     r.finish()?;
-    Ok(NewAccount { name, slug, admin_email: email.to_lowercase(), admin_password: password, signing_key })
+    Ok(NewAccount { name, slug, admin_email: email.to_lowercase(), admin_password: password, signing_key, api_version: crate::api::API_VERSION })
 }
 
 /// An Ed25519 private key as Keygen stores it (`ed25519_private_key`: hex of the 32-byte seed),
@@ -129,17 +132,29 @@ pub struct AccountChanges {
     pub slug: Field<String>,
     /// New metadata (replaces the old).
     pub metadata: Field<serde_json::Map<String, Value>>,
+    /// New pinned API version (`1.0`–`1.8`).
+    pub api_version: Field<String>,
 }
 
-/// Parses `PATCH /v1/accounts/{id}`: `name`, `slug`, `metadata`.
+/// Parses `PATCH /v1/accounts/{id}`: `name`, `slug`, `metadata`, `apiVersion`.
 ///
 /// # Errors
 /// 400/422 with pointers for malformed, blank or unknown members.
 pub fn parse_update(body: &[u8]) -> Result<AccountChanges> {
     let mut r = ResourceInput::parse(body, "accounts")?;
     r.id.take();
-    let c = AccountChanges { name: r.attrs.string("name")?, slug: r.attrs.string("slug")?, metadata: r.attrs.object("metadata")? };
+    let c = AccountChanges {
+        name: r.attrs.string("name")?,
+        slug: r.attrs.string("slug")?,
+        metadata: r.attrs.object("metadata")?,
+        api_version: r.attrs.string("apiVersion")?,
+    };
     r.finish()?;
+    match &c.api_version {
+        Field::Absent => {}
+        Field::Set(v) if crate::api::api_version(Some(v)).is_ok_and(|k| k == v) => {}
+        _ => return Err(Error::attribute("apiVersion", AttrFault::NotAllowed, "unsupported API version")),
+    }
     match &c.name {
         Field::Absent => {}
         Field::Set(n) if !n.trim().is_empty() && n.len() <= 255 => {}
@@ -163,11 +178,12 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &crate::service::
     let name = input.name.set().unwrap_or_else(|| a.name.clone());
     let slug = input.slug.set().unwrap_or_else(|| a.slug.clone());
     let metadata = input.metadata.into_update().map_or(a.metadata.clone(), |m| crate::service::metadata_text(&m.unwrap_or_default()));
+    let api_version = input.api_version.set().unwrap_or_else(|| a.api_version.clone());
     let changes = serde_json::json!({"name": name, "slug": slug});
     let res = app
         .db
         .batch(vec![
-            Stmt::new(sql::accounts::UPDATE, vec![a.id.clone().into(), name.into(), slug.into(), metadata.into(), app.now().into()]),
+            Stmt::new(sql::accounts::UPDATE, vec![a.id.clone().into(), name.into(), slug.into(), metadata.into(), app.now().into(), api_version.into()]),
             events::record_if_changed(
                 app,
                 &a.id,
@@ -227,7 +243,15 @@ pub async fn bootstrap<D: Db, K: Kv>(app: &App<'_, D, K>, input: NewAccount) -> 
     let stmts = vec![
         Stmt::new(
             sql::accounts::INSERT,
-            vec![account_id.clone().into(), input.name.into(), input.slug.clone().into(), public_hex.into(), sealed.into(), now.into()],
+            vec![
+                account_id.clone().into(),
+                input.name.into(),
+                input.slug.clone().into(),
+                public_hex.into(),
+                sealed.into(),
+                now.into(),
+                input.api_version.into(),
+            ],
         ),
         sql::users::insert(sql::users::NewUser {
             id: &admin_id,

@@ -21,3 +21,4 @@ pub mod trial_activations;
 pub mod trial_policies;
 pub mod usage;
 pub mod validation;
+pub mod version_lookups;

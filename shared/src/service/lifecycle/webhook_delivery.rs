@@ -143,10 +143,22 @@ pub async fn fan_out<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget, account
                     };
                     slot.insert(resource);
                 }
-                let payload = webhook_payload::payload(e, rendered.get(&key).and_then(Option::as_ref));
+                let resource = rendered.get(&key).and_then(Option::as_ref);
+                // API versions (issue 8): an endpoint at 1.5 or older gets a machine's license owner.
+                let versions: Vec<&str> = targets.iter().map(|w| w.api_version.as_str()).collect();
+                let found = match webhook_payload::lookups(app, &e.account_id, resource, &versions).await {
+                    Ok(f) => f,
+                    Err(err) => {
+                        rep.errors.push(format!("event {}: the owner lookup for older endpoints failed: {err}", e.id));
+                        crate::api::versions::Lookups::default()
+                    }
+                };
                 let rows: Vec<String> = targets
                     .iter()
-                    .map(|w| json!([app.uuid(), e.account_id, w.id, e.id, e.event, w.url, w.api_version, payload, app.uuid()]).to_string())
+                    .map(|w| {
+                        let payload = webhook_payload::payload_at(e, resource, &w.api_version, &found);
+                        json!([app.uuid(), e.account_id, w.id, e.id, e.event, w.url, w.api_version, payload, app.uuid()]).to_string()
+                    })
                     .collect();
                 let bytes: usize = rows.iter().map(|r| r.len() + 1).sum();
                 if param_bytes > 0 && param_bytes + bytes > FAN_OUT_PARAM_BYTES {

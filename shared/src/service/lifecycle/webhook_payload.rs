@@ -6,6 +6,7 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::api::versions::Lookups;
 use crate::api::{accounts, entitlements as render_entitlements, groups as render_groups, licenses as render_licenses, machines as render_machines};
 use crate::error::Code;
 use crate::service::{
@@ -51,6 +52,31 @@ pub async fn render<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, resourc
     Ok(r.map(crate::api::document::ResourceObject::into_value))
 }
 
+/// The payload string of event `e` for an endpoint at API `version`: the document below,
+/// migrated down from the current version (Keygen §8.5: shape-only rewrites).
+/// `found` holds what the older versions read ([`lookups`]).
+pub fn payload_at(e: &PendingEventRow, resource: Option<&Value>, version: &str, found: &Lookups) -> String {
+    if version == crate::api::API_VERSION {
+        return payload(e, resource);
+    }
+    let mut doc: Value = serde_json::from_str(&payload(e, resource)).unwrap_or(Value::Null);
+    crate::api::versions::migrate_payload(&mut doc, version, found);
+    doc.to_string()
+}
+
+/// What [`payload_at`] needs read for `resource` at the oldest of `versions` (one read, only
+/// when an endpoint at 1.5 or older gets a machine).
+///
+/// # Errors
+/// A store failure.
+pub async fn lookups<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, resource: Option<&Value>, versions: &[&str]) -> Result<Lookups> {
+    let wrapped = json!({"data": resource.cloned().unwrap_or(Value::Null)});
+    let mut ids: Vec<String> = versions.iter().flat_map(|v| crate::api::versions::payload_needs(&wrapped, v)).collect();
+    ids.sort();
+    ids.dedup();
+    crate::service::licensing::version_lookups::lookups(app, account_id, &ids).await
+}
+
 /// The payload string of event `e`: `data` is `resource` (from [`render`]) or, when it is
 /// gone, the identifier; `meta` is the event's meta with its `changes`.
 pub fn payload(e: &PendingEventRow, resource: Option<&Value>) -> String {
@@ -88,6 +114,18 @@ mod tests {
     fn gone_resources_are_sent_as_identifiers_with_meta_and_changes() {
         let p: Value = serde_json::from_str(&payload(&event(Some(r#"{"name":["a","b"]}"#), Some(r#"{"code":"VALID"}"#)), None)).unwrap();
         assert_eq!(p, json!({"data": {"type": "licenses", "id": "l"}, "meta": {"code": "VALID", "changes": {"name": ["a", "b"]}}}));
+    }
+
+    #[test]
+    fn payloads_render_in_the_endpoints_api_version() {
+        let r = json!({"type": "licenses", "id": "l", "attributes": {"metadata": {"a": {"innerKey": 1}}}, "relationships": {"owner": {"data": null}}});
+        let e = event(None, Some(r#"{"valid":true,"code":"TOO_MANY_MACHINES"}"#));
+        let at = |v: &str| serde_json::from_str::<Value>(&payload_at(&e, Some(&r), v, &Lookups::default())).unwrap();
+        assert_eq!(at("1.8"), serde_json::from_str::<Value>(&payload(&e, Some(&r))).unwrap());
+        assert_eq!(at("1.5")["data"]["relationships"], json!({"user": {"data": null}}));
+        assert_eq!(at("1.5")["meta"], json!({"valid": true, "code": "TOO_MANY_MACHINES"}));
+        assert_eq!(at("1.4")["data"]["attributes"]["metadata"], json!({"a": {"inner_key": 1}}));
+        assert_eq!(at("1.0")["meta"], json!({"valid": false, "constant": "TOO_MANY_MACHINES"}));
     }
 
     #[test]

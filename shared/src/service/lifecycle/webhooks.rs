@@ -173,6 +173,17 @@ pub struct EndpointInput {
     product: Field<String>,
 }
 
+impl EndpointInput {
+    /// An endpoint created without `apiVersion` takes `version`, the request's (Keygen §8.5).
+    #[must_use]
+    pub fn default_api_version(mut self, version: &str) -> Self {
+        if matches!(self.api_version, Field::Absent) {
+            self.api_version = Field::Set(version.to_owned());
+        }
+        self
+    }
+}
+
 /// Checks an endpoint URL: ≤ 4 KB, and a target [`webhook_url::check`] allows (`https` to a
 /// public host; development also `http` and loopback).
 pub fn check_url(url: &str, development: bool) -> Result<()> {

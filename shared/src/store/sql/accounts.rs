@@ -1,8 +1,8 @@
 //! Accounts.
 
 /// Creates an account unless the slug is taken (0 rows changed then).
-pub const INSERT: &str = "INSERT INTO accounts (id, name, slug, public_key, private_key_sealed, metadata, created_at, updated_at) \
-VALUES (?1, ?2, ?3, ?4, ?5, '{}', ?6, ?6) ON CONFLICT (slug) DO NOTHING";
+pub const INSERT: &str = "INSERT INTO accounts (id, name, slug, public_key, private_key_sealed, metadata, created_at, updated_at, api_version) \
+VALUES (?1, ?2, ?3, ?4, ?5, '{}', ?6, ?6, ?7) ON CONFLICT (slug) DO NOTHING";
 
 /// One account by id or slug; an exact id wins.
 pub const FIND: &str = "SELECT * FROM accounts WHERE id = ?1 OR slug = ?1 ORDER BY id = ?1 DESC LIMIT 1";
@@ -13,6 +13,6 @@ pub const FIND_DEFAULT: &str = "SELECT * FROM accounts ORDER BY created_at, id L
 /// The health check's one read: proves the database answers.
 pub const HEALTH: &str = "SELECT count(*) AS n FROM accounts";
 
-/// Renames an account unless another account holds the slug (0 rows changed then).
-pub const UPDATE: &str = "UPDATE accounts SET name = ?2, slug = ?3, metadata = ?4, updated_at = ?5 \
+/// Renames an account (and sets its pinned API version) unless another account holds the slug (0 rows changed then).
+pub const UPDATE: &str = "UPDATE accounts SET name = ?2, slug = ?3, metadata = ?4, updated_at = ?5, api_version = ?6 \
 WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM accounts WHERE slug = ?3 AND id <> ?1)";

@@ -200,3 +200,7 @@ pub const SEARCH: &str = concat!(license_select!(), license_search!(), "ORDER BY
 
 /// Count for [`SEARCH`].
 pub const SEARCH_COUNT: &str = concat!("SELECT count(*) AS n FROM licenses l ", license_search!());
+// API versions (issue 8)
+/// The owners of the licenses in the JSON array `?2` (1.5's machine `user` relationship).
+pub const OWNERS_IN: &str = "SELECT id, owner_id FROM licenses WHERE account_id = ?1 AND id IN (SELECT value FROM json_each(?2))";
+// end API versions
