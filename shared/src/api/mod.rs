@@ -17,6 +17,8 @@ pub mod files;
 pub mod filters;
 pub mod groups;
 pub mod licenses;
+// Request logs (issue 8).
+pub mod request_logs;
 pub mod machines;
 pub mod subscriptions;
 pub mod trials;

@@ -10,6 +10,8 @@ pub mod heartbeat;
 pub mod license;
 pub mod meters;
 pub mod policy;
+// Request logs (issue 8).
+pub mod request_log;
 pub mod release;
 pub mod semver;
 pub mod states;

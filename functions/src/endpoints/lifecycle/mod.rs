@@ -4,5 +4,7 @@ pub mod activation_logs;
 pub mod events;
 // Exports (CSV).
 pub mod exports;
+// Request logs (issue 8).
+pub mod request_logs;
 pub mod webhook_relations;
 pub mod webhooks;

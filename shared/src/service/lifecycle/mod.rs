@@ -5,6 +5,8 @@ pub mod activation_logs;
 pub mod exports;
 pub mod http_fake;
 pub mod jobs;
+// Request logs (issue 8).
+pub mod request_logs;
 pub mod webhook_delivery;
 pub mod webhook_payload;
 pub mod webhook_queue;

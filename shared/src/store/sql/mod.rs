@@ -112,6 +112,8 @@ pub mod meters;
 pub mod policies;
 pub mod processes;
 pub mod products;
+// Request logs (issue 8).
+pub mod request_logs;
 pub mod second_factors;
 pub mod subscriptions;
 pub mod tokens;
