@@ -200,7 +200,8 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
             return respond::signed_with(respond::error(&e, rid), &headers, &key, &who, req, api::API_VERSION, now, rid);
         }
     };
-    // Request logs (issue 8): the path's resource, read before the pipeline consumes `found`.
+    // Request logs (issue 8): the path's resource (as Keygen's `Current.resource`, the parent of
+    // a relationship route), read before the pipeline consumes `found`; else the response's.
     let path_resource = match &found {
         Ok(Match::Found(..)) => routes::decode_all(rest).ok().and_then(|s| {
             let s: Vec<&str> = s.iter().map(String::as_str).collect();
@@ -217,7 +218,7 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
     let (bearer_id, token_id, requestor) = answered.unwrap_or_default();
     let who = Whoami { account_id: &account_id, bearer_id: bearer_id.as_deref(), token_id: token_id.as_deref() };
     let logged = shared::domain::request_log::is_logged(rest.first().copied().unwrap_or(""));
-    let (status, resource) = (crate::request_log::status(&reply), crate::request_log::resource(&reply).or(path_resource));
+    let (status, resource) = (crate::request_log::status(&reply), path_resource.or_else(|| crate::request_log::resource(&reply)));
     let (resp, response_size) = respond::signed_sized(reply, &headers, &key, &who, req, version, now, rid);
     if logged {
         let entry = shared::service::lifecycle::request_logs::Entry {

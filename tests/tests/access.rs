@@ -436,6 +436,14 @@ const ROWS: &[Row] = &[
     ("POST", "/licenses/{LA}/actions/deactivate-machines", r#"{"meta":{"createdAfter":"2099-01-01T00:00:00.000Z"}}"#, PRODUCT),
     // OpenAPI document: anyone (it describes the API, no account data).
     ("GET", "/openapi.json", "", [200; 8]),
+    // Request logs (issue 8): admins only (Keygen's RequestLogPolicy: admin, developer,
+    // read-only and environment roles). `PUT /tokens` regenerates each bearer's OWN current
+    // token, so it is the LAST row: no request after it uses the old tokens. A license key is
+    // not a token (404, `request_logs.rs`); the license bearers here use license tokens.
+    ("GET", "/request-logs", "", ADMIN),
+    ("GET", "/request-logs/{RL}", "", ADMIN),
+    ("GET", "/request-logs/{NONE}", "", [404, 403, 403, 403, 403, 403, 403, 401]),
+    ("PUT", "/tokens", "", ALL),
 ];
 
 #[test]
