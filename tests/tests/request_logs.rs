@@ -218,7 +218,11 @@ fn put_tokens_regenerates_the_current_token() {
     c.get(&acct.path(&format!("/products/{pid}")), Some(&new), None).assert_status(200);
     // The event Keygen emits.
     let ev = c.get(&acct.path("/event-logs?event=token.regenerated"), acct.admin(), None);
-    assert!(ev.assert_status(200).json["data"].as_array().is_some_and(|d| d.iter().any(|e| e["relationships"]["resource"]["data"]["id"] == id.as_str())), "{}", ev.json);
+    assert!(
+        ev.assert_status(200).json["data"].as_array().is_some_and(|d| d.iter().any(|e| e["relationships"]["resource"]["data"]["id"] == id.as_str())),
+        "{}",
+        ev.json
+    );
     // Without a token: anonymous 401; a license key is no token: 404, as Keygen.
     let r = c.put(&acct.path("/tokens"), None, None);
     assert_eq!((r.status, r.error_code()), (401, Some("TOKEN_MISSING")));

@@ -18,8 +18,8 @@ pub mod filters;
 pub mod groups;
 pub mod licenses;
 // Request logs (issue 8).
-pub mod request_logs;
 pub mod machines;
+pub mod request_logs;
 pub mod subscriptions;
 pub mod trials;
 pub mod webhooks;

@@ -6,9 +6,9 @@ use shared::api::query::Query;
 use shared::clock::DAY_MS;
 use shared::domain::request_log::Settings;
 use shared::error::Source;
+use shared::service::lifecycle::jobs;
 use shared::service::lifecycle::request_logs::{self as logs, Entry};
 use shared::service::lifecycle::webhook_delivery::RecordingHttp;
-use shared::service::lifecycle::jobs;
 use shared::service::{Bearer, Caller};
 use shared::Clock;
 

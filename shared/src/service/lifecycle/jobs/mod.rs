@@ -242,7 +242,8 @@ pub async fn run<D: Db, K: Kv, H: HttpClient>(app: &App<'_, D, K>, http: &H, cro
             job!("prune-webhook-events", prune::webhook_events(app, &budget));
             job!("prune-tokens", prune::tokens(app, &budget));
             job!("prune-stale-uploads", prune::stale_uploads(app, &budget)); // distribution (issue 9)
-            job!("prune-request-logs", prune::request_logs(app, &budget, settings.request_logs.retention_ms)); // request logs (issue 8)
+            job!("prune-request-logs", prune::request_logs(app, &budget, settings.request_logs.retention_ms));
+            // request logs (issue 8)
         }
         other => report.errors.push(("dispatch", format!("unknown cron {other:?}"))),
     }
