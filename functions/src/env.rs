@@ -62,6 +62,15 @@ impl AppEnv {
             development,
         )
         .map_err(|e| Error::new(Code::ConfigInvalid, e))?;
+        // Request logs (issue 8): retention and the per-account daily cap.
+        let jobs = shared::service::lifecycle::jobs::Settings {
+            request_logs: shared::domain::request_log::Settings::from_vars(
+                text(env, "LATCHKEY_REQUEST_LOG_RETENTION_DAYS").as_deref(),
+                text(env, "LATCHKEY_REQUEST_LOG_DAILY_LIMIT").as_deref(),
+            )
+            .map_err(|e| Error::new(Code::ConfigInvalid, e))?,
+            ..jobs
+        };
         Ok(Self {
             db: D1Db(env.d1("DB").map_err(|_| missing("the D1 binding DB"))?),
             kv: WorkersKv::new(env.kv("LEASES").map_err(|_| missing("the KV binding LEASES"))?),

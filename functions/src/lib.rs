@@ -14,6 +14,8 @@ mod kv;
 mod openapi;
 mod r2;
 mod rate_limit;
+// Request logs (issue 8).
+mod request_log;
 mod respond;
 mod router;
 mod routes;

@@ -81,8 +81,24 @@ pub fn signed_with(
     now_ms: i64,
     request_id: &str,
 ) -> Response {
+    signed_sized(reply, headers, key, who, req, version, now_ms, request_id).0
+}
+
+/// [`signed_with`], also returning the body's length in bytes (`None` for a streamed body):
+/// the request log's response size (issue 8).
+#[expect(clippy::too_many_arguments, reason = "the signing inputs plus the extra headers, as signed_with")]
+pub fn signed_sized(
+    reply: Reply,
+    headers: &[(&'static str, String)],
+    key: &SigningKey,
+    who: &Whoami<'_>,
+    req: &Req,
+    version: &str,
+    now_ms: i64,
+    request_id: &str,
+) -> (Response, Option<usize>) {
     if let Reply::Stream { content_type, headers: extra, body } = reply {
-        return streamed(content_type, &extra, headers, who, version, request_id, body);
+        return (streamed(content_type, &extra, headers, who, version, request_id, body), None);
     }
     let (status, ct, extra, body) = parts(reply);
     // A HEAD answer carries no body (package engines, issue 9): sign the empty one it sends.
@@ -107,7 +123,8 @@ pub fn signed_with(
     if status == 401 {
         let _ = h.set("WWW-Authenticate", "Bearer realm=\"keygen\"");
     }
-    build(status, h, body).unwrap_or_else(|_| unreachable_response())
+    let size = body.len();
+    (build(status, h, body).unwrap_or_else(|_| unreachable_response()), Some(size))
 }
 
 /// Exports: a streamed 200 with the usual headers but no `Digest`/`Keygen-Signature` (they

@@ -84,8 +84,10 @@ pub async fn handle(env: &AppEnv, ctx: &Context, req: Req, rid: &str) -> Respons
     let segs = routes::split(&path);
     match segs.as_slice() {
         // Keygen's `v1` concern serves `ping` at the root and below every account, touching no
-        // account (`health#general_ping`).
-        ["v1", "ping"] | ["v1", "accounts", _, "ping"] => respond::unsigned(Reply::NoContent, rid),
+        // account (`health#general_ping`): `render status: 200`, an empty 200.
+        ["v1", "ping"] | ["v1", "accounts", _, "ping"] => {
+            respond::unsigned(Reply::Raw { status: 200, content_type: api::MEDIA_TYPE, headers: vec![], body: vec![] }, rid)
+        }
         ["v1", "health"] => match accounts::health(&app).await {
             Ok(_) => respond::unsigned(
                 Reply::ok(Document(serde_json::json!({"meta": {"status": "ok", "database": "ok"}}).as_object().cloned().unwrap_or_default())),
@@ -214,6 +216,15 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
         }
         None => req,
     };
+    // Request logs (issue 8): the path's resource (as Keygen's `Current.resource`, the parent of
+    // a relationship route), read before the pipeline consumes `found`; else the response's.
+    let path_resource = match &found {
+        Ok(Match::Found(..)) => routes::decode_all(rest).ok().and_then(|s| {
+            let s: Vec<&str> = s.iter().map(String::as_str).collect();
+            shared::domain::request_log::resource_from_path(&s).map(|(t, i)| (t.to_owned(), i.to_owned()))
+        }),
+        _ => None,
+    };
     let mut answered = None;
     let lookup_app = App { ..app };
     let reply = match pipeline(app, env, ctx, req, account, found, &mut answered).await {
@@ -222,9 +233,27 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
     };
     let reply = migrated(&lookup_app, &account_id, reply, version, &req.method, pattern, rid).await;
     headers = with_bookmark(headers);
-    let (bearer_id, token_id) = answered.unwrap_or_default();
+    let (bearer_id, token_id, requestor) = answered.unwrap_or_default();
     let who = Whoami { account_id: &account_id, bearer_id: bearer_id.as_deref(), token_id: token_id.as_deref() };
-    respond::signed_with(reply, &headers, &key, &who, req, version, now, rid)
+    let logged = shared::domain::request_log::is_logged(rest.first().copied().unwrap_or(""));
+    let (status, resource) = (crate::request_log::status(&reply), path_resource.or_else(|| crate::request_log::resource(&reply)));
+    let (resp, response_size) = respond::signed_sized(reply, &headers, &key, &who, req, version, now, rid);
+    if logged {
+        let entry = shared::service::lifecycle::request_logs::Entry {
+            method: req.method.clone(),
+            target: req.target.clone(),
+            status,
+            ip: req.client_ip.clone(),
+            user_agent: req.user_agent.clone(),
+            requestor,
+            resource,
+            request_size: req.body.len(),
+            response_size,
+            run_time_ms: (js_sys::Date::now() - started) as i64,
+        };
+        crate::request_log::log(env, ctx, &account_id, entry);
+    }
+    resp
 }
 
 /// `reply` as a client at API `version` sees it: a document migrated down from the current
@@ -244,6 +273,9 @@ async fn migrated(app: &A<'_>, account_id: &str, reply: Reply, version: &str, me
     api::versions::migrate_response(&mut body, version, &x, &found);
     Reply::Doc(status, Document(if let serde_json::Value::Object(m) = body { m } else { serde_json::Map::new() }))
 }
+/// What the whoami headers and the request log name: the bearer's id, the token's id and the
+/// requestor (JSON:API type and id).
+type Answered = (Option<String>, Option<String>, Option<(&'static str, String)>);
 
 async fn pipeline<'a>(
     app: A<'a>,
@@ -252,7 +284,7 @@ async fn pipeline<'a>(
     req: &'a Req,
     account: AccountRow,
     found: Result<Match<'_>, Error>,
-    answered: &mut Option<(Option<String>, Option<String>)>,
+    answered: &mut Option<Answered>,
 ) -> Result<Reply, Error> {
     api::check_request(&api::RequestHead {
         account_id: &account.id,
@@ -266,7 +298,7 @@ async fn pipeline<'a>(
     let token_login = matches!(&found, Ok(Match::Found(r, _)) if r.class == Class::Login);
     let (caller, password) = auth::authenticate_request(&app, account, creds, token_login).await?;
     // The whoami headers name the authenticated bearer even if the route then refuses it.
-    *answered = Some((bearer_id(&caller.bearer), caller.token_id.clone()));
+    *answered = Some((bearer_id(&caller.bearer), caller.token_id.clone(), shared::service::lifecycle::request_logs::requestor(&caller.bearer)));
     let (route, params) = match found? {
         Match::Found(route, params) => (route, params),
         Match::MethodNotAllowed => return Err(routes::not_supported(&req.method)),
@@ -285,7 +317,7 @@ async fn pipeline<'a>(
     if let (Some(_), Ok(Reply::Doc(201, doc))) = (&cx.password, &reply) {
         // A password login authenticates in its handler: the bearer is the new token's.
         let user = doc.0.get("data").and_then(|d| d.pointer("/relationships/bearer/data/id")).and_then(|v| v.as_str());
-        *answered = Some((user.map(str::to_owned), None));
+        *answered = Some((user.map(str::to_owned), None, user.map(|u| ("users", u.to_owned()))));
     }
     // A successful change may have recorded events: one queue send, no webhook D1 work here.
     if reply.is_ok() && req.method != "GET" && !cx.notifies_itself.get() {

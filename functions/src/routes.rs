@@ -23,7 +23,7 @@ use crate::endpoints::licensing::machine_proofs;
 use crate::endpoints::licensing::subscriptions;
 use crate::endpoints::licensing::{activation, bulk_deactivation, checkouts, license_actions, licenses, meters, related, relations, trials, validations};
 use crate::endpoints::lifecycle::search;
-use crate::endpoints::lifecycle::{activation_logs, events, exports, webhook_relations, webhooks};
+use crate::endpoints::lifecycle::{activation_logs, events, exports, request_logs, webhook_relations, webhooks};
 use crate::http::Reply;
 use crate::rate_limit::Class;
 use crate::router::Cx;
@@ -80,6 +80,7 @@ const fn strict(class: Class, methods: &'static [&'static str], pattern: &'stati
 const GET: &[&str] = &["GET"];
 const POST: &[&str] = &["POST"];
 const DELETE: &[&str] = &["DELETE"];
+const PUT: &[&str] = &["PUT"];
 const UPDATE: &[&str] = &["PATCH", "PUT"];
 const READ: &[&str] = &["GET", "HEAD"];
 
@@ -99,6 +100,8 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/event-logs/{id}", h!(|cx, p| events::show(cx, p.at(0)))),
     r(GET, "/tokens", h!(|cx, _| tokens::list(cx))),
     strict(Class::Login, POST, "/tokens", h!(|cx, _| tokens::generate(cx, cx.password.clone()))),
+    // Keygen's deprecated `tokens#regenerate_current` (issue 8): the bearer's current token.
+    r(PUT, "/tokens", h!(|cx, _| tokens::regenerate_current(cx))),
     r(GET, "/tokens/{id}", h!(|cx, p| tokens::show(cx, p.at(0)))),
     r(UPDATE, "/tokens/{id}", h!(|cx, p| tokens::regenerate(cx, p.at(0)))),
     r(DELETE, "/tokens/{id}", h!(|cx, p| tokens::revoke(cx, p.at(0)))),
@@ -316,6 +319,9 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/activation-logs", h!(|cx, _| activation_logs::list(cx))),
     r(GET, "/activation-logs/export", h!(|cx, _| exports::export(cx, Export::ActivationLogs))),
     r(GET, "/activation-logs/{id}", h!(|cx, p| activation_logs::show(cx, p.at(0)))),
+    // Request logs (Keygen EE, issue 8): admins only.
+    r(GET, "/request-logs", h!(|cx, _| request_logs::list(cx))),
+    r(GET, "/request-logs/{id}", h!(|cx, p| request_logs::show(cx, p.at(0)))),
     r(POST, "/licenses/{id}/actions/deactivate-machines", h!(|cx, p| bulk_deactivation::deactivate_machines(cx, p.at(0)))),
     // Distribution (issue 9).
     r(GET, "/releases", h!(|cx, _| releases::list(cx))),

@@ -130,7 +130,7 @@ actions! {
     EventRead => "GET /event-logs[/{id}]",
     TokenGenerate => "POST /tokens with a token (a new token for the same bearer)",
     TokenRead => "GET /tokens[/{id}], GET /products|users/{id}/tokens (own)",
-    TokenRegenerate => "PUT /tokens/{id}",
+    TokenRegenerate => "PUT /tokens/{id}, PUT /tokens (the current token)",
     ExpiredTokenRegenerate => "PUT /tokens/{id} of an expired token",
     TokenRevoke => "DELETE /tokens/{id}",
     ProductRead => "GET /products[/{id}]; with the parent's read: /products/{id}/policies|licenses|machines|users",
@@ -234,6 +234,9 @@ actions! {
     MachineBulkDeactivate => "POST /licenses/{id}/actions/deactivate-machines",
     // Exports.
     ExportRead => "GET /{licenses,machines,users,trial-activations,activation-logs,event-logs}/export (with the list's own read)",
+    // Request logs (issue 8): Keygen's RequestLogPolicy (admin, developer, read-only,
+    // environment roles; here admins).
+    RequestLogRead => "GET /request-logs[/{id}]",
     // OpenAPI document.
     OpenApiRead => "GET /openapi.json (the API's description, no account data: anyone)",
     // Key pools and machine proofs (issue 8).

@@ -194,6 +194,9 @@ const mf = new Miniflare({
     LATCHKEY_BOOTSTRAP_TOKEN: process.env.LATCHKEY_BOOTSTRAP_TOKEN ?? "e2e-bootstrap-token",
     // Unset: the Worker's default (100,000), as deployed; set it to measure another count.
     ...(process.env.LATCHKEY_PASSWORD_ITERATIONS ? { LATCHKEY_PASSWORD_ITERATIONS: process.env.LATCHKEY_PASSWORD_ITERATIONS } : {}),
+    // Request logs (issue 8): unset, the Worker's defaults (31 days, 10,000 rows a day).
+    ...(process.env.LATCHKEY_REQUEST_LOG_DAILY_LIMIT ? { LATCHKEY_REQUEST_LOG_DAILY_LIMIT: process.env.LATCHKEY_REQUEST_LOG_DAILY_LIMIT } : {}),
+    ...(process.env.LATCHKEY_REQUEST_LOG_RETENTION_DAYS ? { LATCHKEY_REQUEST_LOG_RETENTION_DAYS: process.env.LATCHKEY_REQUEST_LOG_RETENTION_DAYS } : {}),
   },
 });
 

@@ -330,6 +330,11 @@ impl Client {
             .max_redirects_will_error(false)
             .http_status_as_error(false)
             .timeout_global(Some(REQUEST_TIMEOUT))
+            // A fresh loopback connection per request (issue 8): local workerd may close a
+            // kept-alive connection once the previous response's `waitUntil` work (request
+            // logs) finishes, racing the next request sent on it ("Peer disconnected"). On
+            // Cloudflare clients connect to the edge, never to workerd itself.
+            .max_idle_connections_per_host(0)
             .build();
         let url = url.trim_end_matches('/').to_string();
         let host = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://")).unwrap_or(&url).to_string();

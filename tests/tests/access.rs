@@ -454,6 +454,14 @@ const ROWS: &[Row] = &[
     ("POST", "/machines/{MA}/actions/generate-offline-proof", "", R),
     ("POST", "/search", r#"{"meta":{"type":"licenses","query":{"name":"nothing-{uniq}"}}}"#, ADMIN),
     // end key pools
+    // Request logs (issue 8): admins only (Keygen's RequestLogPolicy: admin, developer,
+    // read-only and environment roles). `PUT /tokens` regenerates each bearer's OWN current
+    // token, so it is the LAST row: no request after it uses the old tokens. A license key is
+    // not a token (404, `request_logs.rs`); the license bearers here use license tokens.
+    ("GET", "/request-logs", "", ADMIN),
+    ("GET", "/request-logs/{RL}", "", ADMIN),
+    ("GET", "/request-logs/{NONE}", "", [404, 403, 403, 403, 403, 403, 403, 401]),
+    ("PUT", "/tokens", "", ALL),
 ];
 
 #[test]

@@ -59,7 +59,7 @@ fn every_other_path_still_reaches_the_worker() {
     let r = c.get(&acct.path("/licenses"), None, None);
     r.assert_status(401);
     assert_eq!(r.error_code(), Some("TOKEN_MISSING"));
-    assert_eq!(server().client().raw("GET", "/v1/ping", &[], None).status, 204);
+    assert_eq!(server().client().raw("GET", "/v1/ping", &[], None).status, 200);
     // No single-page-application fallback: an unknown file or path is the Worker's JSON:API 404,
     // never the dashboard's HTML.
     for path in ["/dashboard/no-such-file.js", "/", "/index.html", "/v1/dashboard/index.html"] {

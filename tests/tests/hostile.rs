@@ -177,6 +177,8 @@ const LISTS: &[&str] = &[
     "/trial-activations",
     // Activation logs.
     "/activation-logs",
+    // Request logs (issue 8).
+    "/request-logs",
     // Distribution (issue 9).
     "/releases",
     "/artifacts",
@@ -276,6 +278,9 @@ const READS: &[&str] = &[
     // Activation logs.
     "/activation-logs",
     "/activation-logs/{id}",
+    // Request logs (issue 8).
+    "/request-logs",
+    "/request-logs/{id}",
     // Distribution (issue 9).
     "/releases",
     "/releases/{id}",
@@ -335,6 +340,18 @@ const LICENSE_QUERIES: &[&str] = &[
 /// Activation-log filters (query operators) with bad values: a 4xx on `GET /activation-logs`.
 const ACTIVATION_LOG_QUERIES: &[&str] =
     &["created[gt]=%FF%FE", "created%5Blte%5D=2024-13-45T99:99:99Z", "created[lt]=1e999", "action=%00", "action=activated%27--"];
+
+/// Request-log filters (issue 8) with bad values: a 4xx on `GET /request-logs`.
+const REQUEST_LOG_QUERIES: &[&str] = &[
+    "status=abc",
+    "status=99999999999999999999",
+    "date[start]=2024-01-01",
+    "date[start]=%FF&date[end]=2024-01-02",
+    "date[start]=2024-01-01&date[end]=2099-01-01",
+    "url=",
+    "ip=%20",
+    "requestor[id]=",
+];
 
 /// Query strings that are noise around the parameters: never a 5xx.
 const NOISY_QUERIES: &[&str] = &["%zz=%%&&=&%", "a=%E0%A4%A&b=%C0%AF", "product=%00%01%02", "user=%22%27%3B--", "metadata%5Bx%5D=%5B%5D"];
@@ -489,6 +506,8 @@ fn hostile_queries_on_every_read_are_never_server_errors() {
             (true, "/licenses") => PAGE_QUERIES.iter().chain(LICENSE_QUERIES).copied().collect(),
             // Activation logs: query operators with bad values.
             (true, "/activation-logs") => PAGE_QUERIES.iter().chain(ACTIVATION_LOG_QUERIES).copied().collect(),
+            // Request logs (issue 8): Keygen's filters with bad values.
+            (true, "/request-logs") => PAGE_QUERIES.iter().chain(REQUEST_LOG_QUERIES).copied().collect(),
             (true, _) => PAGE_QUERIES.to_vec(),
             (false, _) => Vec::new(),
         };
@@ -732,3 +751,29 @@ fn hostile_bodies_and_version_headers_are_signed_client_errors_at_every_version(
     assert_alive(&acct);
 }
 // --- end API versions ---
+/// `PUT /tokens` (issue 8) regenerates the caller's own token whatever the body says, so it is
+/// not in [`ROUTES`] (it would end the admin's token mid-test): every hostile body, sent with
+/// the current token of a throwaway product, answers a signed 200 (the body is ignored, as
+/// Keygen's `tokens#regenerate_current`) or a signed 4xx, never a 5xx; then anonymous.
+#[test]
+fn put_tokens_with_hostile_bodies_is_never_a_server_error() {
+    let acct = server().bootstrap_account();
+    let c = acct.client();
+    let p = c.post(&acct.path("/products"), acct.admin(), Some(json!({"data":{"type":"products","attributes":{"name":"H"}}})));
+    let pid = p.assert_status(201).json["data"]["id"].as_str().unwrap_or_default().to_owned();
+    let t = c.post(&acct.path(&format!("/products/{pid}/tokens")), acct.admin(), None);
+    let mut token = t.assert_status(201).json["data"]["attributes"]["token"].as_str().unwrap_or_default().to_owned();
+    for (i, body) in bodies("tokens").iter().enumerate() {
+        let auth = format!("Bearer {token}");
+        let headers = [("Content-Type", "application/vnd.api+json"), ("Accept", "application/vnd.api+json"), ("Authorization", auth.as_str())];
+        let r = c.raw("PUT", &acct.path("/tokens"), &headers, Some(body));
+        assert!(r.status < 500, "PUT /tokens body #{i}: {} {}", r.status, r.text().chars().take(300).collect::<String>());
+        assert_signed(&r, &acct.public_key_hex);
+        if r.status == 200 {
+            token = r.json["data"]["attributes"]["token"].as_str().unwrap_or_default().to_owned();
+        }
+        let anon = c.raw("PUT", &acct.path("/tokens"), &headers[..2], Some(body));
+        assert_client_error(&acct, &anon, &format!("PUT /tokens body #{i} (anonymous)"));
+    }
+    assert_alive(&acct);
+}

@@ -75,7 +75,7 @@ fn unknown_email_and_wrong_password_get_one_answer_in_the_same_time() {
         (0..9)
             .map(|_| {
                 let t = Instant::now();
-                assert_eq!(plain.get("/v1/ping", None, None).status, 204);
+                assert_eq!(plain.get("/v1/ping", None, None).status, 200);
                 t.elapsed().as_secs_f64() * 1000.0
             })
             .collect(),

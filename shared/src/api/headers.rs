@@ -5,8 +5,9 @@
 /// Keygen's `Cache-Control` on every response.
 pub const CACHE_CONTROL: &str = "no-transform, no-store, max-age=0";
 
-/// `Keygen-Edition`: Latchkey serves Keygen CE's surface (no environments, no request logs).
-pub const EDITION: &str = "CE";
+/// `Keygen-Edition`: `EE`, as Keygen answers when its EE features are on: Latchkey serves EE's
+/// request logs (issue 8), which a CE server does not route.
+pub const EDITION: &str = "EE";
 
 /// `Keygen-Revision`: the build (the `LATCHKEY_REVISION` given at build time, else the crate
 /// version).
@@ -88,7 +89,7 @@ mod tests {
     fn mode_follows_whether_accounts_can_be_created() {
         assert_eq!(mode(true), "multiplayer");
         assert_eq!(mode(false), "singleplayer");
-        assert_eq!(server_headers(false)[0], ("Keygen-Edition", "CE"));
+        assert_eq!(server_headers(false)[0], ("Keygen-Edition", "EE"));
         assert!(!REVISION.is_empty());
     }
 }

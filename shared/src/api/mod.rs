@@ -19,9 +19,11 @@ pub mod groups;
 // Key pools (issue 8).
 pub mod keys;
 pub mod licenses;
+// Request logs (issue 8).
 pub mod machines;
 // Hidden meters (issue 10 §2 follow-up).
 pub mod meters;
+pub mod request_logs;
 pub mod subscriptions;
 pub mod trials;
 pub mod versions;

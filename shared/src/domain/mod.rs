@@ -10,7 +10,9 @@ pub mod heartbeat;
 pub mod license;
 pub mod meters;
 pub mod policy;
+// Request logs (issue 8).
 pub mod release;
+pub mod request_log;
 pub mod semver;
 pub mod states;
 pub mod strategy;

@@ -15,7 +15,7 @@ const DEAD: i64 = 30_000;
 
 #[test]
 fn cull_of_30k_dead_among_100k_machines_stays_within_the_paid_budget() {
-    cull_at_scale(Settings { d1_queries: Plan::Paid.d1_queries(), development: false }, 50);
+    cull_at_scale(Settings { d1_queries: Plan::Paid.d1_queries(), ..Settings::free(false) }, 50);
 }
 
 #[test]

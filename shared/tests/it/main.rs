@@ -38,6 +38,8 @@ mod query_operators;
 mod records;
 mod relations;
 mod replica;
+// Request logs (issue 8).
+mod request_logs;
 mod second_factors;
 mod subscriptions;
 mod support;

@@ -564,3 +564,60 @@ fn list_filters_are_client_errors_on_sqlite() {
         })
         .unwrap();
 }
+
+// Request logs (issue 8): the URL redaction, type normalization, date range and list filters.
+proptest! {
+    #![proptest_config(Config { cases: CASES, failure_persistence: None, ..Config::default() })]
+
+    #[test]
+    fn request_log_rules_never_panic(s in text(), t in text(), n in 0usize..4096) {
+        use shared::domain::request_log as rl;
+        let url = rl::redact_url(&s);
+        prop_assert!(url.len() <= rl::MAX_URL);
+        prop_assert!(rl::truncate(&s, n).len() <= n);
+        let _ = rl::normalize_type(&s);
+        let _ = rl::is_uuid(&s);
+        if let Err(e) = rl::date_range(Some(&s), Some(&t)) {
+            prop_assert_eq!(e.status, 400);
+        }
+        let _ = rl::Settings::from_vars(Some(&s), Some(&t));
+    }
+}
+
+#[test]
+fn request_log_filters_are_client_errors_on_sqlite() {
+    let env = Env::new();
+    let admin = env.admin();
+    let filters = prop::collection::vec(
+        (
+            prop::sample::select(vec![
+                "date[start]",
+                "date[end]",
+                "requestor",
+                "requestor[type]",
+                "requestor[id]",
+                "resource",
+                "resource[type]",
+                "resource[id]",
+                "ip",
+                "method",
+                "url",
+                "status",
+                "page[size]",
+                "page[number]",
+            ]),
+            prop_oneof![text(), any::<i64>().prop_map(|n| n.to_string()), Just("2024-01-01".to_owned()), Just("2024-01-09".to_owned())],
+        ),
+        0..5,
+    );
+    let mut runner = TestRunner::new(Config { cases: 256, failure_persistence: None, ..Config::default() });
+    runner
+        .run(&filters, |fs| {
+            let q = Query(fs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
+            if let Err(e) = block(shared::service::lifecycle::request_logs::list(&env.app(), &admin, &q)) {
+                prop_assert!((400..500).contains(&e.status), "{:?} answered {} {}", q, e.status, e.detail);
+            }
+            Ok(())
+        })
+        .unwrap();
+}

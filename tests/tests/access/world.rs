@@ -151,6 +151,17 @@ impl World {
         // Activation logs: the log of MA's activation.
         let al = w.c.get(&w.acct.path(&format!("/activation-logs?machine={}", w.id("MA"))), w.acct.admin(), None);
         w.ids.insert("ALA", al.json["data"][0]["id"].as_str().unwrap_or_else(|| panic!("no activation log: {}", al.json)).to_owned());
+        // Request logs (issue 8): one log of the requests above (written after each response).
+        let start = std::time::Instant::now();
+        let rl = loop {
+            let r = w.c.get(&w.acct.path("/request-logs?page[size]=1"), w.acct.admin(), None);
+            match r.json["data"][0]["id"].as_str() {
+                Some(id) => break id.to_owned(),
+                None if start.elapsed() < std::time::Duration::from_secs(10) => std::thread::sleep(std::time::Duration::from_millis(100)),
+                None => panic!("no request log: {}", r.json),
+            }
+        };
+        w.ids.insert("RL", rl);
         // Distribution (issue 9): two published releases of product A, an uploaded artifact, a package.
         let ra = w.dist_release("1.0.0");
         w.ids.insert("RA", ra);

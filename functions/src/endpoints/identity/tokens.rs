@@ -32,6 +32,13 @@ pub async fn regenerate(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     Ok(Reply::ok(Document::one(token(&t.row, t.raw.as_deref()))))
 }
 
+/// `PUT /tokens`: regenerates the token the request authenticated with (Keygen's
+/// `tokens#regenerate_current`).
+pub async fn regenerate_current(cx: &Cx<'_>) -> Result<Reply, Error> {
+    let t = tokens::regenerate_current(&cx.app, &cx.caller).await?;
+    Ok(Reply::ok(Document::one(token(&t.row, t.raw.as_deref()))))
+}
+
 /// Revokes a token.
 pub async fn revoke(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     tokens::revoke(&cx.app, &cx.caller, id).await?;

@@ -6,5 +6,7 @@ pub mod events;
 pub mod exports;
 // Search (issue 8).
 pub mod search;
+// Request logs (issue 8).
+pub mod request_logs;
 pub mod webhook_relations;
 pub mod webhooks;

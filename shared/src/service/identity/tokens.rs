@@ -300,6 +300,18 @@ pub async fn regenerate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: 
     Ok(Issued { row: find(app, caller.account_id(), id).await?, raw: Some(raw) })
 }
 
+/// Regenerates the token the caller authenticated with (Keygen's `tokens#regenerate_current`,
+/// `PUT /tokens`): the same rules as [`regenerate`] on that token.
+///
+/// # Errors
+/// 401 for anonymous callers; 404 `NOT_FOUND` when the request was not token-authenticated
+/// (a license key, a password), as Keygen.
+pub async fn regenerate_current<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller) -> Result<Issued> {
+    crate::access::gate(caller, Action::TokenRegenerate)?;
+    let id = caller.token_id.clone().ok_or_else(|| Error::new(Code::NotFound, "The requested token was not found"))?;
+    regenerate(app, caller, &id).await
+}
+
 /// Revokes a token.
 pub async fn revoke<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
     authorize(app, caller, id, Action::TokenRevoke).await?;

@@ -7,6 +7,8 @@ pub mod http_fake;
 pub mod jobs;
 // Search (issue 8).
 pub mod search;
+// Request logs (issue 8).
+pub mod request_logs;
 pub mod webhook_delivery;
 pub mod webhook_payload;
 pub mod webhook_queue;

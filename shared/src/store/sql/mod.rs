@@ -155,6 +155,8 @@ pub mod processes;
 pub mod products;
 // Search (issue 8).
 pub mod search;
+// Request logs (issue 8).
+pub mod request_logs;
 pub mod second_factors;
 pub mod subscriptions;
 pub mod tokens;

@@ -58,6 +58,8 @@ pub struct Settings {
     pub d1_queries: u32,
     /// `ENVIRONMENT=development`: webhooks may target `http` and loopback.
     pub development: bool,
+    /// Request logs (issue 8): retention (the daily prune) and the per-account daily cap.
+    pub request_logs: crate::domain::request_log::Settings,
 }
 
 /// Statements a request itself may have spent before its delivery hook runs.
@@ -66,7 +68,7 @@ const REQUEST_QUERIES: u32 = 20;
 impl Settings {
     /// The Free-plan defaults (safe on every plan).
     pub const fn free(development: bool) -> Self {
-        Self { d1_queries: Plan::Free.d1_queries(), development }
+        Self { d1_queries: Plan::Free.d1_queries(), development, request_logs: crate::domain::request_log::Settings::DEFAULT }
     }
     /// Reads `LATCHKEY_PLAN` (`free` | `paid`, default `free`) and `LATCHKEY_CRON_D1_QUERIES`
     /// (an explicit per-invocation limit, 10–1,000, overriding the plan's).
@@ -86,7 +88,7 @@ impl Settings {
                 _ => return Err(format!("LATCHKEY_CRON_D1_QUERIES must be an integer from 10 to 1000, not {n:?}")),
             },
         };
-        Ok(Self { d1_queries, development })
+        Ok(Self { d1_queries, development, request_logs: crate::domain::request_log::Settings::DEFAULT })
     }
     /// What one cron invocation lets its jobs spend: 90% of the limit (headroom for the
     /// runtime's own reads).
@@ -240,6 +242,8 @@ pub async fn run<D: Db, K: Kv, H: HttpClient>(app: &App<'_, D, K>, http: &H, cro
             job!("prune-webhook-events", prune::webhook_events(app, &budget));
             job!("prune-tokens", prune::tokens(app, &budget));
             job!("prune-stale-uploads", prune::stale_uploads(app, &budget)); // distribution (issue 9)
+            job!("prune-request-logs", prune::request_logs(app, &budget, settings.request_logs.retention_ms));
+            // request logs (issue 8)
         }
         other => report.errors.push(("dispatch", format!("unknown cron {other:?}"))),
     }
@@ -365,7 +369,7 @@ mod tests {
         assert_eq!((free.d1_queries, free.cron_budget(), free.hook_budget(), free.deliveries_per_tick()), (50, 45, 25, 10));
         let paid = Settings::from_vars(Some("paid"), None, false).unwrap();
         assert_eq!((paid.d1_queries, paid.cron_budget(), paid.hook_budget(), paid.deliveries_per_tick()), (1000, 900, 200, 40));
-        assert_eq!(Settings::from_vars(Some("paid"), Some("300"), true).unwrap(), Settings { d1_queries: 300, development: true });
+        assert_eq!(Settings::from_vars(Some("paid"), Some("300"), true).unwrap(), Settings { d1_queries: 300, development: true, ..Settings::free(true) });
         assert!(Settings::from_vars(Some("enterprise"), None, false).unwrap_err().contains("LATCHKEY_PLAN"));
         for bad in ["0", "9", "1001", "-1", "lots"] {
             assert!(Settings::from_vars(None, Some(bad), false).unwrap_err().contains("LATCHKEY_CRON_D1_QUERIES"), "{bad}");

@@ -42,3 +42,9 @@ pub const STALE_UPLOAD_MS: i64 = DAY_MS;
 pub async fn stale_uploads<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget) -> Result<JobReport> {
     prune(app, budget, "prune-stale-uploads", sql::artifacts::PRUNE_STALE_WAITING, app.now() - STALE_UPLOAD_MS).await
 }
+
+/// Request logs (issue 8): deletes logs older than the retention
+/// (`LATCHKEY_REQUEST_LOG_RETENTION_DAYS`, default 31 days as Keygen's plans).
+pub async fn request_logs<D: Db, K: Kv>(app: &App<'_, D, K>, budget: &Budget, retention_ms: i64) -> Result<JobReport> {
+    prune(app, budget, "prune-request-logs", sql::request_logs::PRUNE, app.now() - retention_ms).await
+}

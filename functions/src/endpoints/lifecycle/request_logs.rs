@@ -1,0 +1,22 @@
+//! `/request-logs` (Keygen EE's request logs, issue 8). The logs are written by the router
+//! after each response ([`crate::router`]).
+
+use shared::api::request_logs::render;
+use shared::api::Document;
+use shared::service::lifecycle::request_logs as svc;
+use shared::Error;
+
+use crate::endpoints::list_doc;
+use crate::http::Reply;
+use crate::router::Cx;
+
+/// Lists request logs.
+pub async fn list(cx: &Cx<'_>) -> Result<Reply, Error> {
+    let (rows, n, page) = svc::list(&cx.app, &cx.caller, &cx.req.query).await?;
+    Ok(Reply::ok(list_doc(cx, &rows, n, page, render)))
+}
+
+/// Shows a request log.
+pub async fn show(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    svc::show(&cx.app, &cx.caller, id).await.map(|l| Reply::ok(Document::one(render(&l))))
+}
