@@ -166,14 +166,42 @@ if (GEO !== "0") {
   for (const [tag, at] of sides) seeded.push(await seed(`geo-${tag.replace(" ", "-")}`, false, at));
   const geoRounds = Math.max(1, Math.round(rounds / 2));
   const res = sides.map(() => []);
-  for (let i = 0; i < geoRounds; i++) sides.forEach(([tag, at], k) => res[k].push(run(tag, `${seeded[k].base}/licenses/actions/validate-key`, `validate-geo-${tag.replace(" ", "-")}.lua`, ROUND, at)));
+  // The one-read endpoint under the same model (sessions on) is the third variant: the goal
+  // is validate-key's p50 within 2x of it.
+  const health = [];
+  for (let i = 0; i < geoRounds; i++) {
+    sides.forEach(([tag, at], k) => res[k].push(run(tag, `${seeded[k].base}/licenses/actions/validate-key`, `validate-geo-${tag.replace(" ", "-")}.lua`, ROUND, at)));
+    health.push(run("one read", "/v1/health", null, ROUND, sides[0][1]));
+  }
   geo = [];
   for (const [k, [tag, at]] of sides.entries()) {
     const rs = res[k];
-    geo.push({ tag, rounds: geoRounds, p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), rps: median(rs.map((r) => r.rps)), non2xx: rs.reduce((n, r) => n + r.non2xx, 0), cost: await sample(at, "POST", `${seeded[k].base}/licenses/actions/validate-key`, null, seeded[k].body) });
+    geo.push({ tag, rounds: geoRounds, p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), rps: median(rs.map((r) => r.rps)), non2xx: rs.reduce((n, r) => n + r.non2xx, 0), cost: await sample(at, "POST", `${seeded[k].base}/licenses/actions/validate-key`, null, seeded[k].body), per: rs.map((r) => r.p50) });
   }
+  geo.push({ tag: "one D1 read (GET /v1/health), on", rounds: geoRounds, p50: median(health.map((r) => r.p50)), p99: median(health.map((r) => r.p99)), rps: median(health.map((r) => r.rps)), non2xx: health.reduce((n, r) => n + r.non2xx, 0), cost: null, per: health.map((r) => r.p50) });
   on.proc.stdin.end();
   off.proc.stdin.end();
+}
+
+// Signing on WebCrypto vs the wasm crates (LATCHKEY_WEBCRYPTO, functions/src/crypto.rs): one
+// more server per choice, validate-key in interleaved rounds, throughput per round as a ratio
+// of the all-wasm server's. BENCH_SIGNERS=0 skips it.
+let signers = null;
+if (process.env.BENCH_SIGNERS !== "0") {
+  const choices = ["none", "sign", "digest", "sign,digest"];
+  const started = choices.map((c) => startServer({ LATCHKEY_WEBCRYPTO: c }));
+  const ats = [];
+  for (const s of started) ats.push(await s.ready);
+  const seeded = [];
+  for (const [k, at] of ats.entries()) seeded.push(await seed(`signer-${k}`, false, at));
+  const sRounds = Math.max(1, Math.round(rounds / 2));
+  const res = choices.map(() => []);
+  for (let i = 0; i < sRounds; i++) choices.forEach((c, k) => res[k].push(run(c, `${seeded[k].base}/licenses/actions/validate-key`, `validate-signer-${k}.lua`, ROUND, ats[k])));
+  signers = choices.map((c, k) => {
+    const rs = res[k].map((r, i) => r.rps / res[0][i].rps);
+    return { choice: c, rounds: sRounds, rps: median(res[k].map((r) => r.rps)), p50: median(res[k].map((r) => r.p50)), ratio: { med: median(rs), min: Math.min(...rs), max: Math.max(...rs) }, non2xx: res[k].reduce((n, r) => n + r.non2xx, 0) };
+  });
+  for (const s of started) s.proc.stdin.end();
 }
 
 // Delivery latency: 20 product creations on the hooked account, each timed from its 201
@@ -211,9 +239,17 @@ if (geo) {
   console.log(`\nsimulated geography (a MODEL, not a measurement: every D1 round trip waits ${GEO.split(",")[0]} ms at the primary, ${GEO.split(",")[1]} ms at a replica; ${geo[0].rounds} interleaved rounds of ${ROUND}s)`);
   console.log("validate-key                      req/s     p50 ms   p99 ms  primary replica non-2xx");
   for (const g of geo) console.log(`${g.tag.padEnd(32)} ${g.rps.toFixed(0).padStart(7)} ${g.p50.toFixed(2).padStart(9)} ${g.p99.toFixed(2).padStart(8)} ${c(g.cost, "d1-primary")}  ${c(g.cost, "d1-replica")} ${String(g.non2xx).padStart(7)}`);
+  const per = (a, b) => { const rs = geo[a].per.map((x, i) => x / geo[b].per[i]); return { med: median(rs), min: Math.min(...rs), max: Math.max(...rs) }; };
+  console.log(`p50 sessions off / on:        ${fmt(per(1, 0))}  (target >= 10)`);
+  console.log(`p50 validate-key on / one read: ${fmt(per(0, 2))}  (target <= 2)`);
+}
+if (signers) {
+  console.log(`\nresponse signing (LATCHKEY_WEBCRYPTO: what runs on workerd's crypto.subtle, the rest on the wasm crates; ${signers[0].rounds} interleaved rounds of ${ROUND}s, one server each)`);
+  console.log("validate-key, WebCrypto for       req/s     p50 ms   / none (min-max)");
+  for (const g of signers) console.log(`${g.choice.padEnd(32)} ${g.rps.toFixed(0).padStart(7)} ${g.p50.toFixed(2).padStart(9)}   ${fmt(g.ratio)}`);
 }
 console.log(`wasm size: ${wasm.length} bytes raw, ${gzipSync(wasm, { level: 9 }).length} bytes gzip -9`);
-if (results.some((r) => r.non2xx > 0) || (geo || []).some((g) => g.non2xx > 0)) {
+if (results.some((r) => r.non2xx > 0) || [...(geo || []), ...(signers || [])].some((g) => g.non2xx > 0)) {
   console.error("bench: some responses were not 2xx");
   process.exit(1);
 }

@@ -77,7 +77,7 @@ async fn resolve(app: &A<'_>, env: &AppEnv, id: Option<&str>) -> Result<(Account
 /// Handles one request end to end.
 pub async fn handle(env: &AppEnv, ctx: &Context, req: Req, rid: &str) -> Response {
     // One D1 session per request: replica or primary decided once, by `Consistency`.
-    respond::set_multiplayer(env.bootstrap_token.is_some());
+    respond::configure(env.bootstrap_token.is_some(), env.signer);
     let db = env.db.session(Consistency::for_request(&req.method, &req.path), req.bookmark.as_deref());
     let app = App { db: &db, kv: &env.kv, clock: &WorkerClock, rng: &CryptoRandom, secret: &env.secret, kdf: &env.kdf };
     let path = req.path.trim_end_matches('/').to_owned();
@@ -138,7 +138,7 @@ async fn bootstrap(app: &A<'_>, env: &AppEnv, req: &Req, rid: &str) -> Response 
             };
             let doc = Document::one(api::accounts::account(&b.account))
                 .meta(serde_json::json!({"adminToken": b.admin_token, "adminId": b.admin_id, "publicKey": b.account.public_key}));
-            respond::signed(Reply::created(doc), &key, &b.account.id, req, api::API_VERSION, app.now(), rid)
+            respond::signed(Reply::created(doc), &key, &b.account.id, req, api::API_VERSION, app.now(), rid).await
         }
         Err(e) => respond::unsigned(respond::error(&e, rid), rid),
     }
@@ -188,14 +188,15 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
             api::API_VERSION,
             now,
             rid,
-        );
+        )
+        .await;
     }
     let version = match api::api_version(req.version.as_deref()) {
         Ok(v) => v,
         Err(e) => {
             let headers = with_bookmark(headers);
             let who = Whoami { account_id: &account_id, ..Whoami::default() };
-            return respond::signed_with(respond::error(&e, rid), &headers, &key, &who, req, api::API_VERSION, now, rid);
+            return respond::signed_with(respond::error(&e, rid), &headers, &key, &who, req, api::API_VERSION, now, rid).await;
         }
     };
     let mut answered = None;
@@ -206,7 +207,7 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
     headers = with_bookmark(headers);
     let (bearer_id, token_id) = answered.unwrap_or_default();
     let who = Whoami { account_id: &account_id, bearer_id: bearer_id.as_deref(), token_id: token_id.as_deref() };
-    respond::signed_with(reply, &headers, &key, &who, req, version, now, rid)
+    respond::signed_with(reply, &headers, &key, &who, req, version, now, rid).await
 }
 
 async fn pipeline<'a>(

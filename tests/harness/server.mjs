@@ -199,6 +199,8 @@ const mf = new Miniflare({
     ...(GEO ? { LATCHKEY_BENCH_D1_DELAY: GEO, LATCHKEY_BENCH_D1_SESSIONS: process.env.LATCHKEY_BENCH_D1_SESSIONS ?? "1" } : {}),
     LATCHKEY_SECRET: process.env.LATCHKEY_SECRET ?? "e2e-secret-0123456789abcdef0123456789abcdef",
     LATCHKEY_BOOTSTRAP_TOKEN: process.env.LATCHKEY_BOOTSTRAP_TOKEN ?? "e2e-bootstrap-token",
+    // Response signing on WebCrypto (scripts/bench compares): unset is the Worker's default.
+    ...(process.env.LATCHKEY_WEBCRYPTO ? { LATCHKEY_WEBCRYPTO: process.env.LATCHKEY_WEBCRYPTO } : {}),
     // Unset: the Worker's default (100,000), as deployed; set it to measure another count.
     ...(process.env.LATCHKEY_PASSWORD_ITERATIONS ? { LATCHKEY_PASSWORD_ITERATIONS: process.env.LATCHKEY_PASSWORD_ITERATIONS } : {}),
   },

@@ -16,6 +16,7 @@ pub mod license_file;
 pub mod license_key;
 pub mod password;
 pub mod signature;
+pub mod signer;
 pub mod token;
 pub mod totp;
 
