@@ -126,10 +126,10 @@ const ratio = (a, b) => { const rs = per[a].map((r, i) => r.rps / per[b][i].rps)
 // Per-request costs: SAMPLES sequential requests per endpoint, averaging the Server-Timing
 // counts the server reports (LATCHKEY_SERVER_TIMING=1); unsigned endpoints carry none.
 const SAMPLES = Number(process.env.BENCH_SAMPLES || 20);
-async function sample(at, method, path, token, body) {
+async function sample(at, method, path, token, body, samples = SAMPLES) {
   const sums = { "d1-primary": 0, "d1-replica": 0, "kv-read": 0, "kv-write": 0, sign: 0 };
   let n = 0;
-  for (let i = 0; i < SAMPLES; i++) {
+  for (let i = 0; i < samples; i++) {
     const send = () => fetch(at + path, { method, headers: { "Content-Type": "application/vnd.api+json", ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: body ? JSON.stringify(body) : undefined });
     // A keep-alive socket the server closed after a wrk run: retry once on a new one.
     const res = await send().catch(() => send());
@@ -203,9 +203,13 @@ if (process.env.BENCH_SIGNERS !== "0") {
   const sRounds = Math.max(1, Math.round(rounds / 2));
   const res = choices.map(() => []);
   for (let i = 0; i < sRounds; i++) choices.forEach((c, k) => res[k].push(run(c, `${seeded[k].base}/licenses/actions/validate-key`, `validate-signer-${k}.lua`, ROUND, ats[k])));
+  // The signing time itself: Server-Timing `sign` (a millisecond clock, so a mean over many
+  // sequential requests, BENCH_SIGN_SAMPLES, default 300).
+  const signMs = [];
+  for (const [k, at] of ats.entries()) signMs.push((await sample(at, "POST", `${seeded[k].base}/licenses/actions/validate-key`, null, seeded[k].body, Number(process.env.BENCH_SIGN_SAMPLES || 300)))?.sign ?? NaN);
   signers = choices.map((c, k) => {
     const rs = res[k].map((r, i) => r.rps / res[0][i].rps);
-    return { choice: c, rounds: sRounds, rps: median(res[k].map((r) => r.rps)), p50: median(res[k].map((r) => r.p50)), ratio: { med: median(rs), min: Math.min(...rs), max: Math.max(...rs) }, non2xx: res[k].reduce((n, r) => n + r.non2xx, 0) };
+    return { choice: c, rounds: sRounds, signUs: signMs[k] * 1000, rps: median(res[k].map((r) => r.rps)), p50: median(res[k].map((r) => r.p50)), ratio: { med: median(rs), min: Math.min(...rs), max: Math.max(...rs) }, non2xx: res[k].reduce((n, r) => n + r.non2xx, 0) };
   });
   for (const s of started) s.proc.stdin.end();
 }
@@ -253,8 +257,8 @@ if (geo) {
 }
 if (signers) {
   console.log(`\nresponse signing (LATCHKEY_WEBCRYPTO: what runs on workerd's crypto.subtle, the rest on the wasm crates; ${signers[0].rounds} interleaved rounds of ${ROUND}s, one server each)`);
-  console.log("validate-key, WebCrypto for       req/s     p50 ms   / none (min-max)");
-  for (const g of signers) console.log(`${g.choice.padEnd(32)} ${g.rps.toFixed(0).padStart(7)} ${g.p50.toFixed(2).padStart(9)}   ${fmt(g.ratio)}`);
+  console.log("validate-key, WebCrypto for       req/s     p50 ms   sign µs (mean)   req/s / none (min-max)");
+  for (const g of signers) console.log(`${g.choice.padEnd(32)} ${g.rps.toFixed(0).padStart(7)} ${g.p50.toFixed(2).padStart(9)} ${g.signUs.toFixed(0).padStart(9)}        ${fmt(g.ratio)}`);
 }
 console.log(`wasm size: ${wasm.length} bytes raw, ${gzipSync(wasm, { level: 9 }).length} bytes gzip -9`);
 if (results.some((r) => r.non2xx > 0) || [...(geo || []).flatMap((g) => g.rows), ...(signers || [])].some((g) => g.non2xx > 0)) {

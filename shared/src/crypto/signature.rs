@@ -196,7 +196,8 @@ mod tests {
         use std::future::Future as _;
         let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
         let body = br#"{"data":null}"#;
-        let fut = sign_with(&super::super::signer::NativeSigner, &key(), ACCOUNT, "POST", "/v1/x?y=1", "h", 1_623_254_895_000, body);
+        let k = key();
+        let fut = sign_with(&super::super::signer::NativeSigner, &k, ACCOUNT, "POST", "/v1/x?y=1", "h", 1_623_254_895_000, body);
         let std::task::Poll::Ready(Ok(got)) = std::pin::pin!(fut).as_mut().poll(&mut cx) else { panic!("the native signer is synchronous") };
         assert_eq!(got, sign(&key(), ACCOUNT, "POST", "/v1/x?y=1", "h", 1_623_254_895_000, body));
         assert!(verify(&public_hex(&key()), "POST", "/v1/x?y=1", "h", &got, body));

@@ -214,7 +214,8 @@ async fn validate_at<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, req: Va
         Some(mut row) => {
             // The three JSON columns out first, so the license decodes from the rest unshared.
             let mut column = |name: &str| row.remove(name).unwrap_or(Value::Null);
-            let facts = FactsRow { machines_json: column("machines_json"), licensees_json: column("licensees_json"), entitlements_json: column("entitlements_json") };
+            let facts =
+                FactsRow { machines_json: column("machines_json"), licensees_json: column("licensees_json"), entitlements_json: column("entitlements_json") };
             let facts: FactsRow<String> = facts.text().map_err(StoreError::from)?;
             let license: LicenseRow = serde_json::from_value(Value::Object(row)).map_err(StoreError::from)?;
             let machines: Vec<ValidationMachineRow> = serde_json::from_str(&facts.machines_json).map_err(StoreError::from)?;
