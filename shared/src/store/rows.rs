@@ -632,3 +632,20 @@ pub struct MaintenancePolicyRow {
     pub created_at: Millis,
     pub updated_at: Millis,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{cached_config, decode_config};
+
+    #[test]
+    fn a_changed_policy_config_is_a_new_cache_entry_never_a_stale_hit() {
+        let before = r#"{"maxMachines":3}"#;
+        let after = r#"{"maxMachines":5}"#;
+        assert_eq!(decode_config(before).max_machines, Some(3));
+        assert_eq!(decode_config(before).max_machines, Some(3), "the cached decode");
+        assert_eq!(decode_config(after).max_machines, Some(5), "a changed config is decoded afresh");
+        assert_eq!(decode_config(before).max_machines, Some(3));
+        assert!(cached_config("{not json").is_err(), "a corrupt config is refused, and not cached");
+        assert!(cached_config("{not json").is_err());
+    }
+}
