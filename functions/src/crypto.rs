@@ -1,8 +1,17 @@
-//! The platform's PBKDF2: WebCrypto (`crypto.subtle.importKey` + `deriveBits`), which workerd
-//! runs natively in BoringSSL, ~20x faster than SHA-256 compiled to wasm. Implements
-//! [`shared::kdf::Pbkdf2`]; native tests use `shared::kdf::NativePbkdf2`, which gives the same bytes.
+//! The platform's crypto, WebCrypto (`crypto.subtle`, native BoringSSL in workerd):
+//! - PBKDF2 (`importKey` + `deriveBits`), ~20x faster than SHA-256 compiled to wasm; implements
+//!   [`shared::kdf::Pbkdf2`]; native tests use `shared::kdf::NativePbkdf2`, which gives the same bytes.
+//! - Response signing ([`WebCryptoSigner`], `sign("Ed25519")` and `digest("SHA-256")`):
+//!   implements [`shared::crypto::signer::ResponseSigner`], each primitive on WebCrypto or on the
+//!   wasm crates as `LATCHKEY_WEBCRYPTO` says (measured in the bench, docs/API.md).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use ed25519_dalek::SigningKey;
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
+use shared::crypto::signer::{self, NativeSigner, Pending, ResponseSigner};
+use shared::crypto::CryptoError;
 use shared::kdf::{Derived, Pbkdf2};
 use shared::Error;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -19,6 +28,12 @@ extern "C" {
 
     #[wasm_bindgen(method, catch, js_name = importKey)]
     fn import_key(this: &SubtleCrypto, format: &str, key_data: &Uint8Array, algorithm: &str, extractable: bool, usages: &Array) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = sign)]
+    fn sign(this: &SubtleCrypto, algorithm: &str, key: &JsValue, data: &Uint8Array) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = digest)]
+    fn digest(this: &SubtleCrypto, algorithm: &str, data: &Uint8Array) -> Result<Promise, JsValue>;
 
     #[wasm_bindgen(method, catch, js_name = deriveBits)]
     fn derive_bits(this: &SubtleCrypto, algorithm: &Object, base_key: &JsValue, length: u32) -> Result<Promise, JsValue>;
@@ -61,5 +76,120 @@ impl Pbkdf2 for WebCryptoPbkdf2 {
 
     fn derive<'a>(&'a self, password: &'a [u8], salt: &'a [u8], iterations: u32, len: usize) -> Derived<'a> {
         Box::pin(derive(password, salt, iterations, len))
+    }
+}
+
+/// Which response-signing primitives run on WebCrypto (the rest on the wasm crates), from
+/// `LATCHKEY_WEBCRYPTO`: a comma-separated subset of `sign`, `digest`; unset is [`Self::DEFAULT`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebCryptoSigner {
+    /// Ed25519 on WebCrypto.
+    pub sign: bool,
+    /// SHA-256 on WebCrypto.
+    pub digest: bool,
+}
+
+impl WebCryptoSigner {
+    /// The faster choice in the bench (docs/API.md, "Read replicas": the measured figures).
+    pub const DEFAULT: Self = Self { sign: true, digest: false };
+
+    /// Parses `LATCHKEY_WEBCRYPTO` (`none`: both on the wasm crates).
+    ///
+    /// # Errors
+    /// The reason, for a configuration error naming the variable.
+    pub fn parse(raw: Option<&str>) -> Result<Self, String> {
+        let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+            return Ok(Self::DEFAULT);
+        };
+        let mut out = Self { sign: false, digest: false };
+        for part in raw.split(',').map(str::trim) {
+            match part {
+                "sign" => out.sign = true,
+                "digest" => out.digest = true,
+                "none" => {}
+                _ => return Err(format!("must list sign, digest or none (got {raw:?})")),
+            }
+        }
+        Ok(out)
+    }
+}
+
+thread_local! {
+    // Imported CryptoKeys by public key: an import per response would cost more than it saves.
+    static KEYS: RefCell<HashMap<[u8; 32], JsValue>> = RefCell::new(HashMap::new());
+}
+
+fn refused(_: JsValue) -> CryptoError {
+    CryptoError::KeyInvalid
+}
+
+async fn crypto_key(key: &SigningKey) -> Result<JsValue, CryptoError> {
+    let public = key.verifying_key().to_bytes();
+    if let Some(k) = KEYS.with(|c| c.borrow().get(&public).cloned()) {
+        return Ok(k);
+    }
+    let usages = Array::of1(&JsValue::from_str("sign"));
+    let der = signer::pkcs8(key);
+    let import = SUBTLE.with(|s| s.import_key("pkcs8", &Uint8Array::from(&der[..]), "Ed25519", false, &usages)).map_err(refused)?;
+    let k = JsFuture::from(import).await.map_err(refused)?;
+    KEYS.with(|c| c.borrow_mut().insert(public, k.clone()));
+    Ok(k)
+}
+
+async fn webcrypto_sign(key: &SigningKey, message: &[u8]) -> Result<[u8; 64], CryptoError> {
+    let k = crypto_key(key).await?;
+    let signed = SUBTLE.with(|s| s.sign("Ed25519", &k, &Uint8Array::from(message))).map_err(|_| CryptoError::SignatureInvalid)?;
+    let buf = JsFuture::from(signed).await.map_err(|_| CryptoError::SignatureInvalid)?;
+    let mut out = [0u8; 64];
+    let bytes = Uint8Array::new(&buf);
+    if bytes.length() != 64 {
+        return Err(CryptoError::SignatureInvalid);
+    }
+    bytes.copy_to(&mut out);
+    Ok(out)
+}
+
+async fn webcrypto_digest(body: &[u8]) -> Result<[u8; 32], CryptoError> {
+    let hashed = SUBTLE.with(|s| s.digest("SHA-256", &Uint8Array::from(body))).map_err(|_| CryptoError::Malformed("digest"))?;
+    let buf = JsFuture::from(hashed).await.map_err(|_| CryptoError::Malformed("digest"))?;
+    let bytes = Uint8Array::new(&buf);
+    if bytes.length() != 32 {
+        return Err(CryptoError::Malformed("digest"));
+    }
+    let mut out = [0u8; 32];
+    bytes.copy_to(&mut out);
+    Ok(out)
+}
+
+impl ResponseSigner for WebCryptoSigner {
+    fn sign<'a>(&'a self, key: &'a SigningKey, message: &'a [u8]) -> Pending<'a, [u8; 64]> {
+        if self.sign {
+            Box::pin(webcrypto_sign(key, message))
+        } else {
+            NativeSigner.sign(key, message)
+        }
+    }
+
+    fn digest<'a>(&'a self, body: &'a [u8]) -> Pending<'a, [u8; 32]> {
+        if self.digest {
+            Box::pin(webcrypto_digest(body))
+        } else {
+            NativeSigner.digest(body)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WebCryptoSigner;
+
+    #[test]
+    fn latchkey_webcrypto_names_the_primitives() {
+        assert_eq!(WebCryptoSigner::parse(None), Ok(WebCryptoSigner::DEFAULT));
+        assert_eq!(WebCryptoSigner::parse(Some(" ")), Ok(WebCryptoSigner::DEFAULT));
+        assert_eq!(WebCryptoSigner::parse(Some("none")), Ok(WebCryptoSigner { sign: false, digest: false }));
+        assert_eq!(WebCryptoSigner::parse(Some("sign,digest")), Ok(WebCryptoSigner { sign: true, digest: true }));
+        assert_eq!(WebCryptoSigner::parse(Some("digest")), Ok(WebCryptoSigner { sign: false, digest: true }));
+        assert!(WebCryptoSigner::parse(Some("rsa")).is_err());
     }
 }

@@ -5,7 +5,7 @@ use shared::error::{Code, Error};
 use shared::{Clock, Random};
 use worker::Env;
 
-use crate::crypto::WebCryptoPbkdf2;
+use crate::crypto::{WebCryptoPbkdf2, WebCryptoSigner};
 use crate::d1::D1Db;
 use crate::kv::WorkersKv;
 
@@ -42,6 +42,8 @@ pub struct AppEnv {
     /// `ENVIRONMENT=test` (the e2e harness only): the test-only `Latchkey-Test-Country` header
     /// stands in for `request.cf.country` (activation rules, issue 10 §4).
     pub test: bool,
+    /// Response signing primitives on WebCrypto (`LATCHKEY_WEBCRYPTO`, default: the measured faster).
+    pub signer: WebCryptoSigner,
 }
 
 fn text(env: &Env, name: &str) -> Option<String> {
@@ -83,6 +85,8 @@ impl AppEnv {
             server_timing: text(env, "LATCHKEY_SERVER_TIMING").is_some_and(|v| v == "1" || v == "true"),
             artifacts: env.bucket("ARTIFACTS").ok(),
             test: text(env, "ENVIRONMENT").is_some_and(|e| e == "test"),
+            signer: WebCryptoSigner::parse(text(env, "LATCHKEY_WEBCRYPTO").as_deref())
+                .map_err(|why| Error::new(Code::ConfigInvalid, format!("the var LATCHKEY_WEBCRYPTO {why}")))?,
             rate: crate::rate_limit::Limiters::from_env(env)?,
             kdf: WebCryptoPbkdf2 {
                 iterations: shared::kdf::parse_iterations(text(env, "LATCHKEY_PASSWORD_ITERATIONS").as_deref())

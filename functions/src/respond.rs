@@ -14,6 +14,7 @@ use shared::crypto::signature;
 use shared::Error;
 use worker::{Headers, Response};
 
+use crate::crypto::WebCryptoSigner;
 use crate::http::{Reply, Req};
 
 /// The reply for an error; 5xx causes are logged with the request id, never sent.
@@ -28,11 +29,15 @@ thread_local! {
     // `Keygen-Mode` depends on the deployment's configuration, read once per request by the
     // router before anything is answered; isolates are single-threaded.
     static MULTIPLAYER: Cell<bool> = const { Cell::new(false) };
+    // Which signing primitives run on WebCrypto (`LATCHKEY_WEBCRYPTO`), set with MULTIPLAYER.
+    static SIGNER: Cell<WebCryptoSigner> = const { Cell::new(WebCryptoSigner::DEFAULT) };
 }
 
-/// Records whether this deployment can create accounts (`Keygen-Mode: multiplayer`).
-pub fn set_multiplayer(multiplayer: bool) {
+/// Records whether this deployment can create accounts (`Keygen-Mode: multiplayer`) and how
+/// it signs (`LATCHKEY_WEBCRYPTO`).
+pub fn configure(multiplayer: bool, signer: WebCryptoSigner) {
     MULTIPLAYER.with(|m| m.set(multiplayer));
+    SIGNER.with(|s| s.set(signer));
 }
 
 fn base_headers(content_type: &str, version: &str) -> Headers {
@@ -63,15 +68,15 @@ fn build(status: u16, headers: Headers, body: Vec<u8>) -> worker::Result<Respons
 }
 
 /// A signed response for account `account_id`, answered to no bearer.
-pub fn signed(reply: Reply, key: &SigningKey, account_id: &str, req: &Req, version: &str, now_ms: i64, request_id: &str) -> Response {
+pub async fn signed(reply: Reply, key: &SigningKey, account_id: &str, req: &Req, version: &str, now_ms: i64, request_id: &str) -> Response {
     let who = Whoami { account_id, ..Whoami::default() };
-    signed_with(reply, &[], key, &who, req, version, now_ms, request_id)
+    signed_with(reply, &[], key, &who, req, version, now_ms, request_id).await
 }
 
 /// A signed response for `who` with extra headers (`X-RateLimit-*`, `Retry-After`); headers
 /// are not part of the signing string.
 #[expect(clippy::too_many_arguments, reason = "the signing inputs plus the extra headers; one call site per kind of response")]
-pub fn signed_with(
+pub async fn signed_with(
     reply: Reply,
     headers: &[(&'static str, String)],
     key: &SigningKey,
@@ -81,13 +86,13 @@ pub fn signed_with(
     now_ms: i64,
     request_id: &str,
 ) -> Response {
-    signed_sized(reply, headers, key, who, req, version, now_ms, request_id).0
+    signed_sized(reply, headers, key, who, req, version, now_ms, request_id).await.0
 }
 
 /// [`signed_with`], also returning the body's length in bytes (`None` for a streamed body):
 /// the request log's response size (issue 8).
 #[expect(clippy::too_many_arguments, reason = "the signing inputs plus the extra headers, as signed_with")]
-pub fn signed_sized(
+pub async fn signed_sized(
     reply: Reply,
     headers: &[(&'static str, String)],
     key: &SigningKey,
@@ -104,7 +109,12 @@ pub fn signed_sized(
     // A HEAD answer carries no body (package engines, issue 9): sign the empty one it sends.
     let body = if req.method == "HEAD" { Vec::new() } else { body };
     let signing = js_sys::Date::now();
-    let sig = signature::sign(key, who.account_id, &req.method, &req.target, &req.host, now_ms, &body);
+    let signer = SIGNER.with(Cell::get);
+    let sig = match signature::sign_with(&signer, key, who.account_id, &req.method, &req.target, &req.host, now_ms, &body).await {
+        Ok(sig) => sig,
+        // WebCrypto refused (a broken runtime): the crates sign the same bytes.
+        Err(_) => signature::sign(key, who.account_id, &req.method, &req.target, &req.host, now_ms, &body),
+    };
     let sign_ms = js_sys::Date::now() - signing;
     let h = base_headers(ct, version);
     for (k, v) in extra.iter().chain(headers) {

@@ -77,7 +77,7 @@ async fn resolve(app: &A<'_>, env: &AppEnv, id: Option<&str>) -> Result<(Account
 /// Handles one request end to end.
 pub async fn handle(env: &AppEnv, ctx: &Context, req: Req, rid: &str) -> Response {
     // One D1 session per request: replica or primary decided once, by `Consistency`.
-    respond::set_multiplayer(env.bootstrap_token.is_some());
+    respond::configure(env.bootstrap_token.is_some(), env.signer);
     let db = env.db.session(Consistency::for_request(&req.method, &req.path), req.bookmark.as_deref());
     let app = App { db: &db, kv: &env.kv, clock: &WorkerClock, rng: &CryptoRandom, secret: &env.secret, kdf: &env.kdf };
     let path = req.path.trim_end_matches('/').to_owned();
@@ -142,7 +142,7 @@ async fn bootstrap(app: &A<'_>, env: &AppEnv, req: &Req, rid: &str) -> Response 
             };
             let doc = Document::one(api::accounts::account(&b.account))
                 .meta(serde_json::json!({"adminToken": b.admin_token, "adminId": b.admin_id, "publicKey": b.account.public_key}));
-            respond::signed(Reply::created(doc), &key, &b.account.id, req, api::API_VERSION, app.now(), rid)
+            respond::signed(Reply::created(doc), &key, &b.account.id, req, api::API_VERSION, app.now(), rid).await
         }
         Err(e) => respond::unsigned(respond::error(&e, rid), rid),
     }
@@ -192,14 +192,15 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
             api::API_VERSION,
             now,
             rid,
-        );
+        )
+        .await;
     }
     let version = match api::versions::resolve(req.version.as_deref(), &account.api_version) {
         Ok(v) => v,
         Err(e) => {
             let headers = with_bookmark(headers);
             let who = Whoami { account_id: &account_id, ..Whoami::default() };
-            return respond::signed_with(respond::error(&e, rid), &headers, &key, &who, req, api::API_VERSION, now, rid);
+            return respond::signed_with(respond::error(&e, rid), &headers, &key, &who, req, api::API_VERSION, now, rid).await;
         }
     };
     // API versions (issue 8): an older client's request body climbs to the current shapes
@@ -237,7 +238,7 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
     let who = Whoami { account_id: &account_id, bearer_id: bearer_id.as_deref(), token_id: token_id.as_deref() };
     let logged = shared::domain::request_log::is_logged(rest.first().copied().unwrap_or(""));
     let (status, resource) = (crate::request_log::status(&reply), path_resource.or_else(|| crate::request_log::resource(&reply)));
-    let (resp, response_size) = respond::signed_sized(reply, &headers, &key, &who, req, version, now, rid);
+    let (resp, response_size) = respond::signed_sized(reply, &headers, &key, &who, req, version, now, rid).await;
     if logged {
         let entry = shared::service::lifecycle::request_logs::Entry {
             method: req.method.clone(),

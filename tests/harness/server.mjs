@@ -90,10 +90,10 @@ export function splitSql(sql) {
   return out;
 }
 
-async function applyMigrations(mf) {
+async function applyMigrations(mf, binding = "DB") {
   const dir = join(ROOT, "migrations");
   const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
-  const db = await mf.getD1Database("DB");
+  const db = await mf.getD1Database(binding);
   for (const file of files) {
     const statements = splitSql(readFileSync(join(dir, file), "utf8"));
     if (statements.length === 0) continue;
@@ -127,6 +127,11 @@ const RATE_LIMITS = {
 };
 
 const GEO = process.env.LATCHKEY_BENCH_D1_DELAY;
+// Replica lag (ms, e2e only: tests/tests/replica_lag.rs): the entry is tests/harness/d1-lag.mjs,
+// whose replica (a second database, DB_REPLICA) shows the primary as it was that long ago.
+const LAG = GEO ? undefined : process.env.LATCHKEY_HARNESS_REPLICA_LAG;
+/** The harness entry module wrapping the Worker's D1 binding, if any. */
+const WRAPPER = GEO ? "d1-geo.mjs" : LAG ? "d1-lag.mjs" : null;
 
 // Dashboard (static assets): wrangler.toml's [assets], when scripts/build-dashboard has built
 // dashboard/build — files under /dashboard/ are served without running the Worker; any other
@@ -162,18 +167,19 @@ const mf = new Miniflare({
   // LATCHKEY_BENCH_D1_DELAY ("primary,replica" ms, scripts/bench only): the entry is
   // tests/harness/d1-geo.mjs, a model of geography that delays each D1 round trip by where it
   // would be served (LATCHKEY_BENCH_D1_SESSIONS=0: no sessions, every trip at the primary).
-  ...(GEO
+  // LATCHKEY_HARNESS_REPLICA_LAG (ms): the entry is tests/harness/d1-lag.mjs (see LAG).
+  ...(WRAPPER
     ? {
         modulesRoot: BUILD,
         modules: [
-          { type: "ESModule", path: join(BUILD, "d1-geo.mjs"), contents: readFileSync(join(ROOT, "tests/harness/d1-geo.mjs"), "utf8") },
+          { type: "ESModule", path: join(BUILD, WRAPPER), contents: readFileSync(join(ROOT, "tests/harness", WRAPPER), "utf8") },
           { type: "ESModule", path: ENTRY, contents: readFileSync(ENTRY, "utf8") },
           { type: "CompiledWasm", path: join(BUILD, "index_bg.wasm"), contents: readFileSync(join(BUILD, "index_bg.wasm")) },
         ],
       }
     : { modules: true, scriptPath: ENTRY, modulesRoot: BUILD, modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"], fallthrough: true }] }),
   ...ASSETS, // dashboard static assets (see ASSETS above)
-  d1Databases: { DB: "latchkey-e2e" },
+  d1Databases: { DB: "latchkey-e2e", ...(LAG ? { DB_REPLICA: "latchkey-e2e-replica" } : {}) },
   kvNamespaces: { LEASES: "leases-e2e" },
   // Distribution: the private artifact bucket, in-memory like D1 and KV.
   r2Buckets: { ARTIFACTS: "artifacts-e2e" },
@@ -189,9 +195,12 @@ const mf = new Miniflare({
     ENVIRONMENT: process.env.ENVIRONMENT ?? "test",
     // Round-trip counts in Server-Timing (tests/tests/edge.rs); never set in production.
     LATCHKEY_SERVER_TIMING: process.env.LATCHKEY_SERVER_TIMING ?? "1",
+    ...(LAG ? { LATCHKEY_HARNESS_REPLICA_LAG: LAG } : {}),
     ...(GEO ? { LATCHKEY_BENCH_D1_DELAY: GEO, LATCHKEY_BENCH_D1_SESSIONS: process.env.LATCHKEY_BENCH_D1_SESSIONS ?? "1" } : {}),
     LATCHKEY_SECRET: process.env.LATCHKEY_SECRET ?? "e2e-secret-0123456789abcdef0123456789abcdef",
     LATCHKEY_BOOTSTRAP_TOKEN: process.env.LATCHKEY_BOOTSTRAP_TOKEN ?? "e2e-bootstrap-token",
+    // Response signing on WebCrypto (scripts/bench compares): unset is the Worker's default.
+    ...(process.env.LATCHKEY_WEBCRYPTO ? { LATCHKEY_WEBCRYPTO: process.env.LATCHKEY_WEBCRYPTO } : {}),
     // Unset: the Worker's default (100,000), as deployed; set it to measure another count.
     ...(process.env.LATCHKEY_PASSWORD_ITERATIONS ? { LATCHKEY_PASSWORD_ITERATIONS: process.env.LATCHKEY_PASSWORD_ITERATIONS } : {}),
     // Request logs (issue 8): unset, the Worker's defaults (31 days, 10,000 rows a day).
@@ -222,6 +231,7 @@ process.on("SIGTERM", () => shutdown(143));
 try {
   const url = await mf.ready;
   const n = await applyMigrations(mf);
+  if (LAG) await applyMigrations(mf, "DB_REPLICA");
   process.stderr.write(`server.mjs: ${n} migration file(s) applied, serving ${url.origin}\n`);
   process.stdout.write(JSON.stringify({ url: url.origin }) + "\n");
 } catch (e) {

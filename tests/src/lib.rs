@@ -118,6 +118,20 @@ pub fn server() -> &'static Server {
     }
 }
 
+/// A second server whose D1 read replica lags the primary by `lag_ms` (the harness's
+/// `LATCHKEY_HARNESS_REPLICA_LAG`, tests/harness/d1-lag.mjs), started on first use; the first
+/// call's `lag_ms` holds for the test binary.
+///
+/// # Panics
+/// As [`server()`].
+pub fn lagged_server(lag_ms: u64) -> &'static Server {
+    static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
+    match SERVER.get_or_init(|| Server::start_with(&[("LATCHKEY_HARNESS_REPLICA_LAG", &lag_ms.to_string())])) {
+        Ok(server) => server,
+        Err(why) => panic!("{why}"),
+    }
+}
+
 /// The workspace root (the parent of this crate).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
@@ -125,6 +139,11 @@ pub fn workspace_root() -> PathBuf {
 
 impl Server {
     fn start() -> Result<Server, String> {
+        Self::start_with(&[])
+    }
+
+    /// Starts the harness with `vars` added to its environment.
+    fn start_with(vars: &[(&str, &str)]) -> Result<Server, String> {
         let root = workspace_root();
         for built in ["functions/build/index.js", "functions/build/index_bg.wasm"] {
             if !root.join(built).is_file() {
@@ -144,6 +163,7 @@ impl Server {
             .arg("tests/harness/server.mjs")
             .current_dir(&root)
             .env("LATCHKEY_BOOTSTRAP_TOKEN", &bootstrap_token)
+            .envs(vars.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

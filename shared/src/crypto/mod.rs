@@ -18,6 +18,7 @@ pub mod password;
 // Machine proofs (issue 8).
 pub mod proof;
 pub mod signature;
+pub mod signer;
 pub mod token;
 pub mod totp;
 

@@ -14,6 +14,7 @@
 use ed25519_dalek::{Signer as _, SigningKey};
 use sha2::{Digest as _, Sha256};
 
+use super::signer::ResponseSigner;
 use super::{b64, unb64, verify_ed25519, CryptoError};
 use crate::clock::{http_date, Millis};
 
@@ -54,7 +55,33 @@ pub fn sign(key: &SigningKey, account_id: &str, method: &str, target: &str, host
     let date = http_date(now_ms);
     let digest = digest_header(body);
     let data = signing_string(method, target, host, &date, &digest);
-    let sig = b64(&key.sign(data.as_bytes()).to_bytes());
+    headers(account_id, date, digest, &key.sign(data.as_bytes()).to_bytes())
+}
+
+/// [`sign`] through a [`ResponseSigner`] (the Worker's WebCrypto or the crates): the same headers.
+///
+/// # Errors
+/// When the signer's platform refuses (a broken runtime).
+#[expect(clippy::too_many_arguments, reason = "sign's inputs plus the signer")]
+pub async fn sign_with(
+    signer: &dyn ResponseSigner,
+    key: &SigningKey,
+    account_id: &str,
+    method: &str,
+    target: &str,
+    host: &str,
+    now_ms: Millis,
+    body: &[u8],
+) -> Result<SignedHeaders, CryptoError> {
+    let date = http_date(now_ms);
+    let digest = format!("sha-256={}", b64(&signer.digest(body).await?));
+    let data = signing_string(method, target, host, &date, &digest);
+    let sig = signer.sign(key, data.as_bytes()).await?;
+    Ok(headers(account_id, date, digest, &sig))
+}
+
+fn headers(account_id: &str, date: String, digest: String, sig: &[u8; 64]) -> SignedHeaders {
+    let sig = b64(sig);
     let signature = format!(r#"keyid="{account_id}", algorithm="{ALGORITHM}", signature="{sig}", headers="{SIGNED_HEADERS}""#);
     SignedHeaders { date, digest, signature }
 }
@@ -162,6 +189,18 @@ mod tests {
 
     fn key() -> SigningKey {
         SigningKey::from_bytes(&[7u8; 32])
+    }
+
+    #[test]
+    fn sign_with_the_native_signer_gives_sign_s_headers() {
+        use std::future::Future as _;
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let body = br#"{"data":null}"#;
+        let k = key();
+        let fut = sign_with(&super::super::signer::NativeSigner, &k, ACCOUNT, "POST", "/v1/x?y=1", "h", 1_623_254_895_000, body);
+        let std::task::Poll::Ready(Ok(got)) = std::pin::pin!(fut).as_mut().poll(&mut cx) else { panic!("the native signer is synchronous") };
+        assert_eq!(got, sign(&key(), ACCOUNT, "POST", "/v1/x?y=1", "h", 1_623_254_895_000, body));
+        assert!(verify(&public_hex(&key()), "POST", "/v1/x?y=1", "h", &got, body));
     }
 
     #[test]

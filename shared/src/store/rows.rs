@@ -20,9 +20,36 @@ pub fn json_object(text: &str) -> Map<String, Value> {
 /// as their defaults (that is `PolicyConfig`'s own `serde(default)`), so old documents keep working.
 fn checked_config<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     let text = String::deserialize(d)?;
-    serde_json::from_str::<crate::domain::policy::PolicyConfig>(&text)
-        .map_err(|e| serde::de::Error::custom(format!("stored policy config does not decode: {e}")))?;
+    cached_config(&text).map_err(|e| serde::de::Error::custom(format!("stored policy config does not decode: {e}")))?;
     Ok(text)
+}
+
+/// Most distinct policy configs an isolate keeps decoded; past it the cache starts over.
+const CONFIG_CACHE_ENTRIES: usize = 256;
+
+thread_local! {
+    // Per isolate (Workers isolates are single-threaded and reused across requests): decoded
+    // policy configs keyed by their stored text. Every row carries its policy's config text, so
+    // a policy change is a different key: nothing to invalidate, and no isolate can answer
+    // from a config older than the row it read (unlike a TTL cache keyed by policy id).
+    static CONFIGS: std::cell::RefCell<std::collections::HashMap<String, crate::domain::policy::PolicyConfig>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// `text` decoded as a policy config, from the isolate's cache when it has been seen before.
+fn cached_config(text: &str) -> Result<crate::domain::policy::PolicyConfig, serde_json::Error> {
+    if let Some(hit) = CONFIGS.with(|c| c.borrow().get(text).cloned()) {
+        return Ok(hit);
+    }
+    let cfg: crate::domain::policy::PolicyConfig = serde_json::from_str(text)?;
+    CONFIGS.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= CONFIG_CACHE_ENTRIES {
+            c.clear();
+        }
+        c.insert(text.to_owned(), cfg.clone());
+    });
+    Ok(cfg)
 }
 
 /// A stored `subscription_interval` must parse: a corrupt one fails the read (a 500), never
@@ -62,7 +89,7 @@ fn checked_start_trigger<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Optio
 fn decode_config(text: &str) -> crate::domain::policy::PolicyConfig {
     // Every row type that calls this decoded `text` on read (`checked_config`), so the
     // fallback is unreachable for stored data; it only serves rows built by hand in tests.
-    serde_json::from_str(text).unwrap_or_default()
+    cached_config(text).unwrap_or_default()
 }
 
 /// `count(*) AS n`.
@@ -628,4 +655,21 @@ pub struct MaintenancePolicyRow {
     pub metadata: String,
     pub created_at: Millis,
     pub updated_at: Millis,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cached_config, decode_config};
+
+    #[test]
+    fn a_changed_policy_config_is_a_new_cache_entry_never_a_stale_hit() {
+        let before = r#"{"maxMachines":3}"#;
+        let after = r#"{"maxMachines":5}"#;
+        assert_eq!(decode_config(before).max_machines, Some(3));
+        assert_eq!(decode_config(before).max_machines, Some(3), "the cached decode");
+        assert_eq!(decode_config(after).max_machines, Some(5), "a changed config is decoded afresh");
+        assert_eq!(decode_config(before).max_machines, Some(3));
+        assert!(cached_config("{not json").is_err(), "a corrupt config is refused, and not cached");
+        assert!(cached_config("{not json").is_err());
+    }
 }

@@ -132,12 +132,22 @@ pub fn parse_validate(body: &[u8], id: &str, quick: bool) -> Result<ValidationRe
     parse_meta(body, Some(id))
 }
 
-/// The JSON columns of `sql::licenses::FIND_FOR_VALIDATION` beside the license's own.
-#[derive(serde::Deserialize)]
-struct FactsRow {
-    machines_json: String,
-    licensees_json: String,
-    entitlements_json: String,
+/// The JSON columns of `sql::licenses::FIND_FOR_VALIDATION` beside the license's own: taken
+/// out of the row as values, then checked to be text.
+struct FactsRow<T = Value> {
+    machines_json: T,
+    licensees_json: T,
+    entitlements_json: T,
+}
+
+impl FactsRow {
+    fn text(self) -> std::result::Result<FactsRow<String>, serde_json::Error> {
+        Ok(FactsRow {
+            machines_json: serde_json::from_value(self.machines_json)?,
+            licensees_json: serde_json::from_value(self.licensees_json)?,
+            entitlements_json: serde_json::from_value(self.entitlements_json)?,
+        })
+    }
 }
 
 /// Writes a validation leaves behind, run as one batch after the response.
@@ -214,8 +224,12 @@ async fn validate_at<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, req: Va
     let row = rows?.into_iter().next();
     let (license, machine_rows, licensees, entitlements) = match row {
         None => (None, Vec::new(), Vec::new(), Vec::new()),
-        Some(row) => {
-            let facts: FactsRow = serde_json::from_value(Value::Object(row.clone())).map_err(StoreError::from)?;
+        Some(mut row) => {
+            // The three JSON columns out first, so the license decodes from the rest unshared.
+            let mut column = |name: &str| row.remove(name).unwrap_or(Value::Null);
+            let facts =
+                FactsRow { machines_json: column("machines_json"), licensees_json: column("licensees_json"), entitlements_json: column("entitlements_json") };
+            let facts: FactsRow<String> = facts.text().map_err(StoreError::from)?;
             let license: LicenseRow = serde_json::from_value(Value::Object(row)).map_err(StoreError::from)?;
             let machines: Vec<ValidationMachineRow> = serde_json::from_str(&facts.machines_json).map_err(StoreError::from)?;
             let licensees: Vec<UserRef> = serde_json::from_str::<Vec<UserRefRow>>(&facts.licensees_json)
