@@ -49,17 +49,8 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in table order.
-    pub const ALL: [Kind; 9] = [
-        Kind::Admin,
-        Kind::Developer,
-        Kind::SalesAgent,
-        Kind::SupportAgent,
-        Kind::ReadOnly,
-        Kind::Product,
-        Kind::User,
-        Kind::License,
-        Kind::Anonymous,
-    ];
+    pub const ALL: [Kind; 9] =
+        [Kind::Admin, Kind::Developer, Kind::SalesAgent, Kind::SupportAgent, Kind::ReadOnly, Kind::Product, Kind::User, Kind::License, Kind::Anonymous];
 }
 
 impl Bearer {
@@ -441,7 +432,10 @@ pub fn permits(caller: &Caller, action: Action) -> bool {
 pub fn gate(caller: &Caller, action: Action) -> crate::Result<()> {
     let kind = caller.bearer.kind();
     if !holds(caller, action) {
-        return Err(Error::new(Code::Forbidden, format!("You do not have permission to complete the request (the bearer or token lacks the {} permission)", action.permission())));
+        return Err(Error::new(
+            Code::Forbidden,
+            format!("You do not have permission to complete the request (the bearer or token lacks the {} permission)", action.permission()),
+        ));
     }
     match scope(action, kind) {
         Scope::Nobody => refuse(decide(action, kind, Ownership::None), "", ""),
@@ -455,7 +449,10 @@ pub fn gate(caller: &Caller, action: Action) -> crate::Result<()> {
 /// 401 `TOKEN_MISSING`, 403 `FORBIDDEN`, 404 `NOT_FOUND` (someone else's resource).
 pub fn check(caller: &Caller, action: Action, ownership: Ownership, kind: &str, id: &str) -> crate::Result<()> {
     if !holds(caller, action) {
-        return Err(Error::new(Code::Forbidden, format!("You do not have permission to complete the request (the bearer or token lacks the {} permission)", action.permission())));
+        return Err(Error::new(
+            Code::Forbidden,
+            format!("You do not have permission to complete the request (the bearer or token lacks the {} permission)", action.permission()),
+        ));
     }
     refuse(decide(action, caller.bearer.kind(), ownership), kind, id)
 }

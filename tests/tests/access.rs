@@ -610,7 +610,9 @@ fn a_token_with_a_permission_subset_is_refused_outside_it_and_never_escalates() 
     let r = w.c.post(&w.acct.path("/tokens"), Some(&narrow), None);
     assert_eq!(r.assert_status(201).json["data"]["attributes"]["permissions"], json!(["license.read", "token.generate"]));
     // A product token never carries what a product may never do; unknown names are refused.
-    for (perms, code) in [(json!(["product.create"]), "PERMISSIONS_NOT_ALLOWED"), (json!(["license.fly"]), "PERMISSIONS_NOT_ALLOWED"), (json!("*"), "PERMISSIONS_INVALID")] {
+    for (perms, code) in
+        [(json!(["product.create"]), "PERMISSIONS_NOT_ALLOWED"), (json!(["license.fly"]), "PERMISSIONS_NOT_ALLOWED"), (json!("*"), "PERMISSIONS_INVALID")]
+    {
         let r = tokens_of(&format!("/products/{}/tokens", w.id("PA")), w.acct.admin(), perms);
         assert_eq!((r.status, r.error_code()), (422, Some(code)), "{}", r.json);
     }

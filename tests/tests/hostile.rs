@@ -660,8 +660,17 @@ fn hostile_roles_and_permissions_are_precise_errors_and_write_nothing() {
     let users = || c.get(&acct.path("/users?limit=100"), acct.admin(), None).json["data"].as_array().map_or(0, Vec::len);
     let before = users();
     let many: Vec<String> = (0..5000).map(|i| format!("license.read{i}")).collect();
-    for perms in [json!(1), json!("license.read"), json!({"a": 1}), json!([1]), json!([null]), json!(["nope"]), json!(["license.read\u{0}"]), json!(many), json!([["*"]])]
-    {
+    for perms in [
+        json!(1),
+        json!("license.read"),
+        json!({"a": 1}),
+        json!([1]),
+        json!([null]),
+        json!(["nope"]),
+        json!(["license.read\u{0}"]),
+        json!(many),
+        json!([["*"]]),
+    ] {
         let body = json!({"data":{"type":"users","attributes":{"email":format!("h-{}@example.com", e2e::unique_tag()),"permissions":perms}}});
         let r = c.post(&acct.path("/users"), acct.admin(), Some(body));
         assert!(r.status == 422 || r.status == 413, "{}", r.text());

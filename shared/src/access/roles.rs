@@ -12,7 +12,8 @@ use crate::error::{Code, Error};
 use crate::service::{Bearer, Caller};
 
 fn lacks_privileges() -> Error {
-    Error::new(Code::Forbidden, "You do not have permission to complete the request (the bearer lacks privileges to give or manage this role)").pointer("/data/attributes/role")
+    Error::new(Code::Forbidden, "You do not have permission to complete the request (the bearer lacks privileges to give or manage this role)")
+        .pointer("/data/attributes/role")
 }
 
 /// Whether the caller may act on a user whose role is `current` (`None`: a new user) and give
@@ -39,7 +40,13 @@ pub fn check_assign(caller: &Caller, current: Option<UserRole>, new: UserRole) -
 /// # Errors
 /// 403 for a caller that may not set permissions; 422 `PERMISSIONS_INVALID`/`_NOT_ALLOWED` at
 /// `/data/attributes/permissions/{i}`.
-pub fn user_permissions(caller: &Caller, role: UserRole, requested: Option<Value>, current: Option<&str>, role_changed: bool) -> crate::Result<Option<Option<String>>> {
+pub fn user_permissions(
+    caller: &Caller,
+    role: UserRole,
+    requested: Option<Value>,
+    current: Option<&str>,
+    role_changed: bool,
+) -> crate::Result<Option<Option<String>>> {
     match requested {
         Some(Value::Null) => {
             require(caller, Action::UserPermissionsChange).map_err(|e| e.pointer("/data/attributes/permissions"))?;

@@ -77,9 +77,7 @@ fn rows_of_the_security_findings() {
     assert_eq!(decide(Action::UserTokenCreate, Kind::Product, Ownership::Own), Allow);
     assert_eq!(decide(Action::UserTokenCreate, Kind::User, Ownership::Own), Forbidden);
     // Products read the catalogue but do not change account-wide entitlements and groups.
-    for a in
-        [Action::EntitlementCreate, Action::EntitlementUpdate, Action::EntitlementDelete, Action::GroupCreate, Action::GroupUpdate, Action::GroupDelete]
-    {
+    for a in [Action::EntitlementCreate, Action::EntitlementUpdate, Action::EntitlementDelete, Action::GroupCreate, Action::GroupUpdate, Action::GroupDelete] {
         assert_eq!(decide(a, Kind::Product, Ownership::None), Forbidden, "{a:?}");
     }
     assert_eq!(decide(Action::UserGroupChange, Kind::Product, Ownership::Foreign), NotFound);
@@ -204,7 +202,13 @@ mod roles {
             if scope(a, Kind::ReadOnly) != Scope::Nobody {
                 let p = a.permission();
                 let read = p.ends_with(".read") || p.ends_with(".validate") || p.starts_with("user.password.") || p == "token.generate";
-                assert!(read || scope(a, Kind::Anonymous) == Scope::Any || a == Action::TokenRevoke || a == Action::TokenRegenerate || a == Action::ExpiredTokenRegenerate, "{a:?} {p}");
+                assert!(
+                    read || scope(a, Kind::Anonymous) == Scope::Any
+                        || a == Action::TokenRevoke
+                        || a == Action::TokenRegenerate
+                        || a == Action::ExpiredTokenRegenerate,
+                    "{a:?} {p}"
+                );
             }
         }
     }
@@ -258,6 +262,9 @@ mod roles {
         let admin = caller(staff(UserRole::Admin), None);
         assert!(check_assign(&admin, Some(UserRole::Developer), UserRole::Admin).is_ok());
         let e = check_assign(&dev, None, UserRole::Admin).err();
-        assert_eq!(e.and_then(|e| e.source.clone()).map(|s| format!("{s:?}")), Some(format!("{:?}", crate::error::Source::Pointer("/data/attributes/role".into()))));
+        assert_eq!(
+            e.and_then(|e| e.source.clone()).map(|s| format!("{s:?}")),
+            Some(format!("{:?}", crate::error::Source::Pointer("/data/attributes/role".into())))
+        );
     }
 }

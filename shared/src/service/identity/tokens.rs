@@ -88,8 +88,12 @@ fn token_permissions(caller: &Caller, kind: access::Kind, requested: Option<Valu
     };
     let list = permissions::parse(&v, "/data/attributes/permissions", |p| permissions::bearer_allows(kind, p))?;
     if let Some(i) = list.iter().position(|p| !permissions::caller_holds(caller, p)) {
-        return Err(Error::attribute("permissions", AttrFault::NotAllowed, "unsupported permissions: a token may not have more permissions than the token making the request")
-            .pointer(format!("/data/attributes/permissions/{i}")));
+        return Err(Error::attribute(
+            "permissions",
+            AttrFault::NotAllowed,
+            "unsupported permissions: a token may not have more permissions than the bearer and token making the request",
+        )
+        .pointer(format!("/data/attributes/permissions/{i}")));
     }
     Ok(Some(Value::from(list).to_string()))
 }

@@ -40,7 +40,11 @@ pub struct UserInput {
 /// 422 (`/data/attributes/role`) for a role that is not one of Keygen's user roles.
 fn role_field(f: Field<String>) -> Result<Field<UserRole>> {
     Ok(match f {
-        Field::Set(s) => Field::Set(s.parse::<UserRole>().ok().ok_or_else(|| Error::attribute("role", AttrFault::NotAllowed, "must be one of: user, admin, developer, sales-agent, support-agent, read-only"))?),
+        Field::Set(s) => {
+            Field::Set(s.parse::<UserRole>().ok().ok_or_else(|| {
+                Error::attribute("role", AttrFault::NotAllowed, "must be one of: user, admin, developer, sales-agent, support-agent, read-only")
+            })?)
+        }
         Field::Null => Field::Null,
         Field::Absent => Field::Absent,
     })
@@ -271,7 +275,8 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     let last = input.last_name.into_update().unwrap_or(u.last_name.clone());
     let role = input.role.set().unwrap_or(u.role);
     access::roles::check_assign(caller, Some(u.role), role)?;
-    let permissions = access::roles::user_permissions(caller, role, input.permissions, u.permissions.as_deref(), role != u.role)?.unwrap_or(u.permissions.clone());
+    let permissions =
+        access::roles::user_permissions(caller, role, input.permissions, u.permissions.as_deref(), role != u.role)?.unwrap_or(u.permissions.clone());
     if input.password.is_present() {
         check_old_password(app, caller, &u, input.old_password.as_deref()).await?;
         // One's own password: a stolen session must not lock the owner out past its second factor.

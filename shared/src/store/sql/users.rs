@@ -5,7 +5,8 @@ use crate::domain::states::UserRole;
 use crate::store::{opt, Stmt};
 
 /// Inserts a user only if the account exists and the email is free in it (0 rows otherwise).
-pub const INSERT: &str = "INSERT INTO users (id, account_id, email, first_name, last_name, role, password_hash, metadata, created_at, updated_at, permissions) \
+pub const INSERT: &str =
+    "INSERT INTO users (id, account_id, email, first_name, last_name, role, password_hash, metadata, created_at, updated_at, permissions) \
 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?2) \
 ON CONFLICT DO NOTHING";
 
@@ -78,7 +79,8 @@ pub const PAGE_AFTER: &str =
     concat!("SELECT * FROM users u ", user_filters!(), "AND (?7 IS NULL OR created_at > ?7 OR (created_at = ?7 AND id > ?8)) ORDER BY created_at, id LIMIT ?9");
 
 /// Writes a user's mutable attributes.
-pub const UPDATE: &str = "UPDATE users SET email = ?3, first_name = ?4, last_name = ?5, role = ?6, password_hash = ?7, metadata = ?8, updated_at = ?9, permissions = ?10 \
+pub const UPDATE: &str =
+    "UPDATE users SET email = ?3, first_name = ?4, last_name = ?5, role = ?6, password_hash = ?7, metadata = ?8, updated_at = ?9, permissions = ?10 \
 WHERE account_id = ?1 AND id = ?2";
 
 /// Replaces a password hash with one at a higher iteration count after a successful login, only
