@@ -222,7 +222,7 @@ mod tests {
         let checks = checks();
         for (column, values) in enums() {
             // A later migration may widen a CHECK (0014 swaps `users.role`): the last one holds.
-            let found: Option<&Vec<String>> = checks.iter().filter(|(c, _)| c == column).map(|(_, v)| v).last();
+            let found: Option<&Vec<String>> = checks.iter().filter(|(c, _)| c == column).map(|(_, v)| v).next_back();
             assert_eq!(found, Some(&values), "{column}: enum and migration CHECK differ");
         }
     }
