@@ -268,6 +268,14 @@ pub fn scope(action: Action, kind: Kind) -> Scope {
         // Roles and permissions: Keygen's `UserPolicy` lets only admins and developers create
         // staff or change roles; only admins set a user's permissions (`admin.update`).
         (A::AdminCreate | A::UserRoleChange, K::SalesAgent | K::SupportAgent | K::ReadOnly) => Scope::Nobody,
+        // Keygen's `Users::SecondFactorPolicy`: staff other than admins only their own factors.
+        (A::SecondFactorRead | A::SecondFactorManage, K::Developer | K::SalesAgent | K::SupportAgent | K::ReadOnly) => {
+            if permissions::role_holds(kind, action.permission()) {
+                Scope::Own
+            } else {
+                Scope::Nobody
+            }
+        }
         (_, K::Developer | K::SalesAgent | K::SupportAgent | K::ReadOnly) => {
             let open = matches!(row(action, K::Anonymous), Scope::Any);
             if open || permissions::role_holds(kind, action.permission()) {
