@@ -195,6 +195,10 @@ error_codes! {
     /// 406: `Accept` admits no representation the engine serves (PEP 691, OCI manifests).
     NotAcceptable,          406, "NOT_ACCEPTABLE",          "Not acceptable";
     // end package engines
+    // Roles and permissions
+    /// 422: the change would leave the account without an admin (Keygen's `ADMINS_REQUIRED`).
+    AccountAdminsRequired,  422, "ACCOUNT_ADMINS_REQUIRED", "Unprocessable resource";
+    // end Roles and permissions
 }
 
 /// Where in the request an error points.

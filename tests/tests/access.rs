@@ -651,4 +651,29 @@ fn a_token_with_a_permission_subset_is_refused_outside_it_and_never_escalates() 
     assert_eq!(roles.len(), 2, "{roles:?}");
     assert!(roles.iter().all(|r| *r == "developer" || *r == "read-only"));
 }
+#[test]
+fn two_admins_demoting_each_other_at_once_leave_one() {
+    let w = World::new();
+    let email = format!("second-{}@example.com", uniq());
+    let body = json!({"data":{"type":"users","attributes":{"email":email,"password":"correct horse","role":"admin"}}});
+    let second = w.c.post(&w.acct.path("/users"), w.acct.admin(), Some(body)).assert_status(201).json["data"]["id"].as_str().unwrap_or_default().to_owned();
+    use base64::Engine as _;
+    let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{email}:correct horse")));
+    let second_token =
+        w.c.post(&w.acct.path("/tokens"), Some(&basic), None).assert_status(201).json["data"]["attributes"]["token"].as_str().unwrap_or_default().to_owned();
+    let demote = json!({"data":{"type":"users","attributes":{"role":"developer"}}});
+    let statuses: Vec<(u16, Option<String>)> = std::thread::scope(|s| {
+        let a = s.spawn(|| w.c.patch(&w.acct.path(&format!("/users/{second}")), w.acct.admin(), Some(demote.clone())));
+        let b = s.spawn(|| w.c.patch(&w.acct.path(&format!("/users/{}", w.acct.admin_id)), Some(&second_token), Some(demote.clone())));
+        [a, b].into_iter().map(|h| h.join().map(|r| (r.status, r.error_code().map(str::to_owned))).unwrap_or((0, None))).collect()
+    });
+    assert_eq!(statuses.iter().filter(|(s, _)| *s == 200).count(), 1, "{statuses:?}");
+    assert!(
+        statuses.iter().any(|(s, c)| *s == 422 && c.as_deref() == Some("ACCOUNT_ADMINS_REQUIRED")) || statuses.iter().any(|(s, _)| *s == 403),
+        "{statuses:?}"
+    );
+    // Whoever won, exactly one admin is left.
+    let r = w.c.get(&w.acct.path("/users?roles[]=admin"), w.acct.admin().filter(|_| statuses[1].0 != 200).or(Some(&second_token)), None);
+    assert_eq!(r.assert_status(200).json["data"].as_array().map_or(0, Vec::len), 1, "{}", r.json);
+}
 // --- end Roles and permissions ---

@@ -95,3 +95,18 @@ fn user_and_token_permissions_intersect_and_follow_the_role() {
     let rendered = shared::api::accounts::user(&reset);
     assert!(rendered.attributes["permissions"].as_array().is_some_and(|p| p.iter().any(|x| x == "license.read") && !p.iter().any(|x| x == "user.create")));
 }
+
+#[test]
+fn the_last_admin_is_never_demoted() {
+    let env = Env::new();
+    let admin = env.admin();
+    let Bearer::Admin { user_id, .. } = admin.bearer.clone() else { panic!("env.admin() is an admin") };
+    let e = patch(&env, &admin, &user_id, json!({"role": "developer"})).unwrap_err();
+    assert_eq!((e.status, e.code.as_ref()), (422, "ACCOUNT_ADMINS_REQUIRED"));
+    assert_eq!(block(users::find(&env.app(), admin.account_id(), &user_id)).unwrap().map(|u| u.role.as_str()), Some("admin"));
+    // With a second admin, one may step down; then the other is the last.
+    let other = create(&env, &admin, "b@acme.test", "admin", json!({})).unwrap();
+    assert_eq!(patch(&env, &admin, &user_id, json!({"role": "developer"})).unwrap().role.as_str(), "developer");
+    let b = login(&env, &admin, "b@acme.test", "").unwrap();
+    assert_eq!(patch(&env, &b, &other.id, json!({"role": "user"})).unwrap_err().code.as_ref(), "ACCOUNT_ADMINS_REQUIRED");
+}

@@ -291,7 +291,8 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     };
     let metadata = input.metadata.into_update().map_or(u.metadata.clone(), |m| metadata_text(&m.unwrap_or_default()));
     let changes = json!({"email": email, "firstName": first, "lastName": last, "role": role.as_str()});
-    app.db
+    let res = app
+        .db
         .batch(vec![
             Stmt::new(
                 sql::users::UPDATE,
@@ -316,6 +317,14 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
             ),
         ])
         .await?;
+    if res.first().map_or(0, |s| s.changes) != 1 {
+        // The guard of `UPDATE` (demoting the last admin), or the user was deleted meanwhile.
+        return Err(if u.role == UserRole::Admin && role != UserRole::Admin {
+            Error::new(Code::AccountAdminsRequired, "account must have at least 1 admin user").pointer("/data/attributes/role")
+        } else {
+            Error::not_found("user", id)
+        });
+    }
     show(app, caller, &u.id).await
 }
 

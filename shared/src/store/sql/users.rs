@@ -78,10 +78,13 @@ pub const COUNT: &str = concat!("SELECT count(*) AS n FROM users u ", user_filte
 pub const PAGE_AFTER: &str =
     concat!("SELECT * FROM users u ", user_filters!(), "AND (?7 IS NULL OR created_at > ?7 OR (created_at = ?7 AND id > ?8)) ORDER BY created_at, id LIMIT ?9");
 
-/// Writes a user's mutable attributes.
+/// Writes a user's mutable attributes. Never demotes the account's last admin (Keygen's
+/// `enforce_admin_minimums_on_account!`): guarded in the statement, so two admins demoting each
+/// other at once leave one (0 rows changed).
 pub const UPDATE: &str =
     "UPDATE users SET email = ?3, first_name = ?4, last_name = ?5, role = ?6, password_hash = ?7, metadata = ?8, updated_at = ?9, permissions = ?10 \
-WHERE account_id = ?1 AND id = ?2";
+WHERE account_id = ?1 AND id = ?2 \
+AND (?6 = 'admin' OR role != 'admin' OR EXISTS (SELECT 1 FROM users o WHERE o.account_id = ?1 AND o.id != ?2 AND o.role = 'admin'))";
 
 /// Replaces a password hash with one at a higher iteration count after a successful login, only
 /// if it is still the hash that was verified (?3), so a concurrent password change wins.
