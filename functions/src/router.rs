@@ -331,7 +331,7 @@ async fn pipeline<'a>(
 fn bearer_id(bearer: &Bearer) -> Option<String> {
     match bearer {
         Bearer::Anonymous => None,
-        Bearer::Admin { user_id } | Bearer::User { user_id } => Some(user_id.clone()),
+        Bearer::Admin { user_id, .. } | Bearer::User { user_id } => Some(user_id.clone()),
         Bearer::Product { product_id } => Some(product_id.clone()),
         Bearer::License { license_id } => Some(license_id.clone()),
     }

@@ -11,6 +11,15 @@
 //!
 //! Keygen's policies (`app/policies/**` of keygen-sh/keygen-api) are the reference; where this
 //! table is stricter, the row says so (and `docs/API.md` "Permission model" lists them).
+//!
+//! Roles and permissions (Keygen's permission system): staff roles (developer, sales and
+//! support agents, read-only) take the admin's row when their role's permission set holds the
+//! action's permission ([`permissions`]); every bearer is further limited by its user's and
+//! token's `permissions` (checked by [`gate`] and [`check`]).
+
+mod names;
+pub mod permissions;
+pub mod roles;
 
 use crate::error::{Code, Error};
 use crate::service::{Bearer, Caller};
@@ -20,6 +29,14 @@ use crate::service::{Bearer, Caller};
 pub enum Kind {
     /// A user with the admin role.
     Admin,
+    /// A user with Keygen's developer role.
+    Developer,
+    /// A user with Keygen's sales-agent role.
+    SalesAgent,
+    /// A user with Keygen's support-agent role.
+    SupportAgent,
+    /// A user with Keygen's read-only role.
+    ReadOnly,
     /// A product token.
     Product,
     /// A user with the user role.
@@ -32,14 +49,15 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in table order.
-    pub const ALL: [Kind; 5] = [Kind::Admin, Kind::Product, Kind::User, Kind::License, Kind::Anonymous];
+    pub const ALL: [Kind; 9] =
+        [Kind::Admin, Kind::Developer, Kind::SalesAgent, Kind::SupportAgent, Kind::ReadOnly, Kind::Product, Kind::User, Kind::License, Kind::Anonymous];
 }
 
 impl Bearer {
     /// The bearer's [`Kind`].
     pub fn kind(&self) -> Kind {
         match self {
-            Bearer::Admin { .. } => Kind::Admin,
+            Bearer::Admin { role, .. } => permissions::kind_of(*role),
             Bearer::Product { .. } => Kind::Product,
             Bearer::User { .. } => Kind::User,
             Bearer::License { .. } => Kind::License,
@@ -247,11 +265,42 @@ actions! {
     MachineProofGenerate => "POST /machines/{id}/actions/generate-offline-proof",
     Search => "POST /search (Keygen's `SearchPolicy`: admins only)",
     // end key pools
+    // Roles and permissions.
+    UserPermissionsChange => "POST|PATCH /users with permissions",
 }
 
 /// THE table: what `action` grants a bearer of `kind`. Admins may do everything; anonymous
-/// callers only validate a key. Comments mark where we are stricter than Keygen.
-pub const fn scope(action: Action, kind: Kind) -> Scope {
+/// callers only validate a key; staff roles do what an admin does where their role's set
+/// holds the action's permission. Comments mark where we are stricter than Keygen.
+pub fn scope(action: Action, kind: Kind) -> Scope {
+    use Action as A;
+    use Kind as K;
+    match (action, kind) {
+        // Roles and permissions: Keygen's `UserPolicy` lets only admins and developers create
+        // staff or change roles; only admins set a user's permissions (`admin.update`).
+        (A::AdminCreate | A::UserRoleChange, K::SalesAgent | K::SupportAgent | K::ReadOnly) => Scope::Nobody,
+        // Keygen's `Users::SecondFactorPolicy`: staff other than admins only their own factors.
+        (A::SecondFactorRead | A::SecondFactorManage, K::Developer | K::SalesAgent | K::SupportAgent | K::ReadOnly) => {
+            if permissions::role_holds(kind, action.permission()) {
+                Scope::Own
+            } else {
+                Scope::Nobody
+            }
+        }
+        (_, K::Developer | K::SalesAgent | K::SupportAgent | K::ReadOnly) => {
+            let open = matches!(row(action, K::Anonymous), Scope::Any);
+            if open || permissions::role_holds(kind, action.permission()) {
+                row(action, K::Admin)
+            } else {
+                Scope::Nobody
+            }
+        }
+        _ => row(action, kind),
+    }
+}
+
+/// The rows for admins, products, users, licenses and anonymous callers.
+const fn row(action: Action, kind: Kind) -> Scope {
     use Action as A;
     use Kind as K;
     use Scope::{Any, Nobody, Open, Own};
@@ -368,7 +417,7 @@ pub const fn scope(action: Action, kind: Kind) -> Scope {
 
 /// A row and an ownership → the answer. Anonymous callers get 401 for anything they may not
 /// do; someone else's resource is 404; the rest of what is refused is 403.
-pub const fn decide(action: Action, kind: Kind, ownership: Ownership) -> Decision {
+pub fn decide(action: Action, kind: Kind, ownership: Ownership) -> Decision {
     let s = scope(action, kind);
     match (s, ownership) {
         (Scope::Any, _) | (Scope::Own, Ownership::Own | Ownership::OwnLocked | Ownership::None) | (Scope::Open, Ownership::Own | Ownership::None) => {
@@ -389,10 +438,16 @@ fn refuse(d: Decision, kind: &str, id: &str) -> crate::Result<()> {
     }
 }
 
+/// Whether the caller's user and token permissions (Keygen's `verify_permissions!`) hold
+/// `action`'s permission. What anonymous callers may do needs none.
+fn holds(caller: &Caller, action: Action) -> bool {
+    matches!(row(action, Kind::Anonymous), Scope::Any) || permissions::caller_holds(caller, action.permission())
+}
+
 /// Whether `caller` may do `action` on no resource in particular (a capability of its kind,
 /// e.g. a perpetual check-out): for rules whose refusal has its own error.
 pub fn permits(caller: &Caller, action: Action) -> bool {
-    matches!(decide(action, caller.bearer.kind(), Ownership::None), Decision::Allow)
+    holds(caller, action) && matches!(decide(action, caller.bearer.kind(), Ownership::None), Decision::Allow)
 }
 
 /// Before any lookup: 401 for anonymous callers and 403 for bearer kinds that may never do
@@ -402,6 +457,12 @@ pub fn permits(caller: &Caller, action: Action) -> bool {
 /// 401 `TOKEN_MISSING`, 403 `FORBIDDEN`.
 pub fn gate(caller: &Caller, action: Action) -> crate::Result<()> {
     let kind = caller.bearer.kind();
+    if !holds(caller, action) {
+        return Err(Error::new(
+            Code::Forbidden,
+            format!("You do not have permission to complete the request (the bearer or token lacks the {} permission)", action.permission()),
+        ));
+    }
     match scope(action, kind) {
         Scope::Nobody => refuse(decide(action, kind, Ownership::None), "", ""),
         _ => Ok(()),
@@ -413,6 +474,12 @@ pub fn gate(caller: &Caller, action: Action) -> crate::Result<()> {
 /// # Errors
 /// 401 `TOKEN_MISSING`, 403 `FORBIDDEN`, 404 `NOT_FOUND` (someone else's resource).
 pub fn check(caller: &Caller, action: Action, ownership: Ownership, kind: &str, id: &str) -> crate::Result<()> {
+    if !holds(caller, action) {
+        return Err(Error::new(
+            Code::Forbidden,
+            format!("You do not have permission to complete the request (the bearer or token lacks the {} permission)", action.permission()),
+        ));
+    }
     refuse(decide(action, caller.bearer.kind(), ownership), kind, id)
 }
 
@@ -435,124 +502,16 @@ pub fn render_markdown() -> String {
         Scope::Open => "own, open",
         Scope::Nobody => "—",
     };
-    let mut out = String::from("| action | route | admin | product | user | license | anonymous |\n|---|---|---|---|---|---|---|\n");
+    let mut out = String::from(
+        "| action | route | permission | admin | developer | sales-agent | support-agent | read-only | product | user | license | anonymous |\n\
+|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
     for &a in Action::ALL {
         let cells: Vec<&str> = Kind::ALL.iter().map(|&k| cell(scope(a, k))).collect();
-        out.push_str(&format!("| `{a:?}` | {} | {} |\n", a.describe().replace('|', "\\|"), cells.join(" | ")));
+        out.push_str(&format!("| `{a:?}` | {} | `{}` | {} |\n", a.describe().replace('|', "\\|"), a.permission(), cells.join(" | ")));
     }
     out
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use Decision::*;
-
-    #[test]
-    fn anonymous_gets_401_for_everything_but_validate_key() {
-        for &a in Action::ALL {
-            for o in [Ownership::Own, Ownership::OwnLocked, Ownership::Foreign, Ownership::None] {
-                let d = decide(a, Kind::Anonymous, o);
-                if matches!(
-                    a,
-                    Action::LicenseValidateKey
-                        | Action::PasswordResetRequest
-                        | Action::PasswordReset
-                        | Action::TrialActivationCreate
-                        | Action::ReleaseRead
-                        | Action::ArtifactRead
-                        | Action::PackageRead
-                        | Action::OpenApiRead
-                ) {
-                    // Anonymous by design: validate-key, the password-reset routes, trial
-                    // activation, distribution reads (OPEN products are public; the release
-                    // rule scopes), and the OpenAPI document.
-                    assert_eq!(d, Allow);
-                } else {
-                    assert_eq!(d, Unauthorized, "{a:?} {o:?}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn admins_may_do_everything_except_mint_an_admins_token() {
-        for &a in Action::ALL {
-            let expected = if a == Action::AdminTokenCreate { Forbidden } else { Allow };
-            // Keygen's `Users::PasswordPolicy`: an admin resets or changes only its own password.
-            let self_only = matches!(a, Action::PasswordReset | Action::PasswordUpdate);
-            let foreign = if expected == Forbidden || self_only { NotFound } else { Allow };
-            assert_eq!(decide(a, Kind::Admin, Ownership::Foreign), foreign, "{a:?}");
-            assert_eq!(decide(a, Kind::Admin, Ownership::None), expected, "{a:?}");
-        }
-    }
-
-    #[test]
-    fn foreign_resources_answer_404_and_own_refusals_403() {
-        for &a in Action::ALL {
-            for k in [Kind::Product, Kind::User, Kind::License] {
-                match scope(a, k) {
-                    Scope::Any => assert_eq!(decide(a, k, Ownership::Foreign), Allow),
-                    Scope::Own => {
-                        assert_eq!(decide(a, k, Ownership::Foreign), NotFound, "{a:?} {k:?}");
-                        assert_eq!(decide(a, k, Ownership::OwnLocked), Allow);
-                    }
-                    Scope::Open => {
-                        assert_eq!(decide(a, k, Ownership::Foreign), NotFound);
-                        assert_eq!(decide(a, k, Ownership::OwnLocked), Forbidden, "{a:?} {k:?}");
-                        assert_eq!(decide(a, k, Ownership::Own), Allow);
-                    }
-                    Scope::Nobody => {
-                        assert_eq!(decide(a, k, Ownership::Own), Forbidden, "{a:?} {k:?}");
-                        assert_eq!(decide(a, k, Ownership::None), Forbidden);
-                    }
-                }
-            }
-        }
-    }
-
-    /// The security findings of "Safe to expose", as rows.
-    #[test]
-    fn rows_of_the_security_findings() {
-        // Products never mint an admin's token, nor create or promote admins.
-        assert_eq!(decide(Action::AdminTokenCreate, Kind::Product, Ownership::Own), Forbidden);
-        assert_eq!(decide(Action::AdminCreate, Kind::Product, Ownership::None), Forbidden);
-        assert_eq!(decide(Action::UserRoleChange, Kind::Product, Ownership::Own), Forbidden);
-        assert_eq!(decide(Action::UserTokenCreate, Kind::Product, Ownership::Foreign), NotFound);
-        assert_eq!(decide(Action::UserTokenCreate, Kind::Product, Ownership::Own), Allow);
-        assert_eq!(decide(Action::UserTokenCreate, Kind::User, Ownership::Own), Forbidden);
-        // Products read the catalogue but do not change account-wide entitlements and groups.
-        for a in
-            [Action::EntitlementCreate, Action::EntitlementUpdate, Action::EntitlementDelete, Action::GroupCreate, Action::GroupUpdate, Action::GroupDelete]
-        {
-            assert_eq!(decide(a, Kind::Product, Ownership::None), Forbidden, "{a:?}");
-        }
-        assert_eq!(decide(Action::UserGroupChange, Kind::Product, Ownership::Foreign), NotFound);
-        // Users check out only open licenses.
-        assert_eq!(decide(Action::LicenseCheckOut, Kind::User, Ownership::OwnLocked), Forbidden);
-        assert_eq!(decide(Action::LicenseCheckOut, Kind::License, Ownership::OwnLocked), Allow);
-    }
-
-    #[test]
-    fn docs_render_the_table() {
-        let docs = include_str!("../../docs/API.md");
-        assert!(docs.contains(&render_markdown()), "docs/API.md \"Permission model\" must contain:\n{}", render_markdown());
-    }
-
-    #[test]
-    fn gate_refuses_before_lookup() {
-        use crate::store::rows::AccountRow;
-        let account: AccountRow = serde_json::from_value(serde_json::json!({
-            "id": "a", "name": "A", "slug": "a", "public_key": "", "private_key_sealed": "", "metadata": "{}", "created_at": 0, "updated_at": 0
-        }))
-        .unwrap_or_else(|e| panic!("account row: {e}"));
-        let caller = |bearer| Caller { account: account.clone(), bearer, token_id: None };
-        let anon = caller(Bearer::Anonymous);
-        assert_eq!(gate(&anon, Action::UserRead).unwrap_err().code, "TOKEN_MISSING");
-        assert!(gate(&anon, Action::LicenseValidateKey).is_ok());
-        let lic = caller(Bearer::License { license_id: "l".into() });
-        assert_eq!(gate(&lic, Action::UserRead).unwrap_err().status, 403);
-        assert!(gate(&lic, Action::LicenseRead).is_ok());
-        assert_eq!(require(&caller(Bearer::Product { product_id: "p".into() }), Action::EntitlementDelete).unwrap_err().status, 403);
-    }
-}
+mod tests;

@@ -203,6 +203,10 @@ error_codes! {
     /// 422: a pooled key that is already a license's key or id.
     KeyConflict,            422, "KEY_CONFLICT",            "Unprocessable resource";
     // end key pools
+    // Roles and permissions
+    /// 422: the change would leave the account without an admin (Keygen's `ADMINS_REQUIRED`).
+    AccountAdminsRequired,  422, "ACCOUNT_ADMINS_REQUIRED", "Unprocessable resource";
+    // end Roles and permissions
 }
 
 /// Where in the request an error points.

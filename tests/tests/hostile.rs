@@ -777,3 +777,49 @@ fn put_tokens_with_hostile_bodies_is_never_a_server_error() {
     }
     assert_alive(&acct);
 }
+// --- Roles and permissions ---
+#[test]
+fn hostile_roles_and_permissions_are_precise_errors_and_write_nothing() {
+    let acct = server().bootstrap_account();
+    let c = acct.client();
+    let users = || c.get(&acct.path("/users?limit=100"), acct.admin(), None).json["data"].as_array().map_or(0, Vec::len);
+    let before = users();
+    let many: Vec<String> = (0..5000).map(|i| format!("license.read{i}")).collect();
+    for perms in [
+        json!(1),
+        json!("license.read"),
+        json!({"a": 1}),
+        json!([1]),
+        json!([null]),
+        json!(["nope"]),
+        json!(["license.read\u{0}"]),
+        json!(many),
+        json!([["*"]]),
+    ] {
+        let body = json!({"data":{"type":"users","attributes":{"email":format!("h-{}@example.com", e2e::unique_tag()),"permissions":perms}}});
+        let r = c.post(&acct.path("/users"), acct.admin(), Some(body));
+        assert!(r.status == 422 || r.status == 413, "{}", r.text());
+        assert_signed(&r, &acct.public_key_hex);
+        if r.status == 422 {
+            let at = r.json["errors"][0]["source"]["pointer"].as_str().unwrap_or_default();
+            assert!(at.starts_with("/data/attributes/permissions"), "{}", r.text());
+        }
+        let r = c.post(&acct.path("/tokens"), acct.admin(), Some(json!({"data":{"type":"tokens","attributes":{"permissions":perms}}})));
+        assert!(r.status == 422 || r.status == 413, "{}", r.text());
+    }
+    for role in ["ADMIN", "sales_agent", "", "root", "admin\u{0}", "read-only "] {
+        let body = json!({"data":{"type":"users","attributes":{"email":format!("h-{}@example.com", e2e::unique_tag()),"role":role}}});
+        let r = c.post(&acct.path("/users"), acct.admin(), Some(body));
+        assert_eq!((r.status, r.error_code()), (422, Some("ROLE_NOT_ALLOWED")), "{role:?}: {}", r.text());
+        assert_eq!(r.json["errors"][0]["source"]["pointer"], "/data/attributes/role");
+    }
+    assert_eq!(users(), before, "no user was written");
+    let long = format!("roles[]={}", "a".repeat(8_000));
+    for q in ["roles[]=root", "roles[]=%00", "roles[]=admin%27--", "role=ADMIN", "roles[]=user&roles[]=", long.as_str()] {
+        let r = c.get(&acct.path(&format!("/users?{q}")), acct.admin(), None);
+        assert_eq!((r.status, r.error_code()), (400, Some("PARAMETER_INVALID")), "{q}: {}", r.text());
+        assert_eq!(r.json["errors"][0]["source"]["parameter"], "roles[]");
+    }
+    c.get(&acct.path("/users?roles[]=read-only&roles[]=admin"), acct.admin(), None).assert_status(200);
+}
+// --- end Roles and permissions ---

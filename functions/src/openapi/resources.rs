@@ -58,13 +58,13 @@ pub static RESOURCES: &[Resource] = &[
     Resource { ty: "accounts", attributes: attrs!["name": Str, "slug": Str, "apiVersion": Str, "metadata": Obj], optional: &[] },
     Resource {
         ty: "users",
-        attributes: attrs!["fullName": OptStr, "firstName": OptStr, "lastName": OptStr, "email": Str, "status": Str, "role": Str, "metadata": Obj],
+        attributes: attrs!["fullName": OptStr, "firstName": OptStr, "lastName": OptStr, "email": Str, "status": Str, "role": Str, "permissions": Strs, "metadata": Obj],
         optional: &[],
     },
     Resource { ty: "second-factors", attributes: attrs!["enabled": Bool], optional: &[("uri", Str)] },
     Resource {
         ty: "tokens",
-        attributes: attrs!["kind": Str, "name": OptStr, "expiry": OptTime],
+        attributes: attrs!["kind": Str, "name": OptStr, "expiry": OptTime, "permissions": Strs],
         optional: &[("token", Str), ("maxActivations", OptInt), ("activations", Int), ("maxDeactivations", OptInt), ("deactivations", Int)],
     },
     Resource {

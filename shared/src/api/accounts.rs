@@ -39,6 +39,7 @@ pub fn user(u: &UserRow) -> ResourceObject {
         .attr("email", u.email.clone())
         .attr("status", if u.banned_at.is_some() { "BANNED" } else { "ACTIVE" })
         .attr("role", u.role.as_str())
+        .attr("permissions", crate::access::permissions::rendered(u.permissions.as_deref(), || crate::access::permissions::role_defaults(u.role)))
         .attr("metadata", Value::Object(json_object(&u.metadata)))
         .timestamps(u.created_at, u.updated_at)
         .to_one("group", "groups", u.group_id.as_deref())
@@ -74,6 +75,7 @@ pub fn token(t: &TokenRow, raw: Option<&str>) -> ResourceObject {
         .attr("token", raw.map(str::to_owned))
         .attr("name", t.name.clone())
         .attr("expiry", ts(t.expiry))
+        .attr("permissions", crate::access::permissions::rendered(t.permissions.as_deref(), || vec![crate::access::permissions::WILDCARD]))
         .timestamps(t.created_at, t.updated_at);
     if t.kind == TokenKind::Activation {
         r = r

@@ -58,6 +58,11 @@ impl Query {
         self.0.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str())
     }
 
+    /// Every value of `k`, in order (`roles[]=a&roles[]=b`).
+    pub fn all<'a>(&'a self, k: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0.iter().filter(move |(key, _)| key == k).map(|(_, v)| v.as_str())
+    }
+
     /// `(inner, value)` for every `prefix[inner]=value`.
     pub fn bracketed<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
         self.0.iter().filter_map(move |(k, v)| {

@@ -16,8 +16,24 @@ str_enum! {
     UserRole {
         /// An account administrator.
         Admin = "admin",
+        /// Keygen's developer: everything but the account's admins (migration 0014).
+        Developer = "developer",
+        /// Keygen's sales agent: licenses, machines and users with the user role.
+        SalesAgent = "sales-agent",
+        /// Keygen's support agent: reads, and suspends, reinstates and resets licenses.
+        SupportAgent = "support-agent",
+        /// Keygen's read-only role.
+        ReadOnly = "read-only",
         /// A user.
         User = "user",
+    }
+}
+
+impl UserRole {
+    /// Keygen's staff roles (admin, developer, sales-agent, support-agent, read-only): every
+    /// role but `user`.
+    pub fn is_staff(self) -> bool {
+        self != UserRole::User
     }
 }
 

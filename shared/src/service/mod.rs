@@ -67,10 +67,13 @@ impl<D: Db, K: Kv> App<'_, D, K> {
 pub enum Bearer {
     /// No credentials.
     Anonymous,
-    /// A user with the admin role.
+    /// A staff user (Keygen's admin, developer, sales-agent, support-agent or read-only role):
+    /// sees the whole account; what it may do is its role's row of the access table.
     Admin {
-        /// The admin's user id.
+        /// The user id.
         user_id: String,
+        /// Its role (never `user`).
+        role: crate::domain::states::UserRole,
     },
     /// A product token.
     Product {
@@ -90,11 +93,20 @@ pub enum Bearer {
 }
 
 impl Bearer {
+    /// The bearer a user's token or password makes: staff roles see the whole account.
+    pub fn of_user(u: &crate::store::rows::UserRow) -> Self {
+        if u.role.is_staff() {
+            Bearer::Admin { user_id: u.id.clone(), role: u.role }
+        } else {
+            Bearer::User { user_id: u.id.clone() }
+        }
+    }
+
     /// `(type, id)` as recorded in events (`whodunnit`).
     pub fn whodunnit(&self) -> (Value, Value) {
         match self {
             Bearer::Anonymous => (Value::Null, Value::Null),
-            Bearer::Admin { user_id } | Bearer::User { user_id } => ("users".into(), user_id.clone().into()),
+            Bearer::Admin { user_id, .. } | Bearer::User { user_id } => ("users".into(), user_id.clone().into()),
             Bearer::Product { product_id } => ("products".into(), product_id.clone().into()),
             Bearer::License { license_id } => ("licenses".into(), license_id.clone().into()),
         }
@@ -110,6 +122,9 @@ pub struct Caller {
     pub bearer: Bearer,
     /// The token used, if token-authenticated.
     pub token_id: Option<String>,
+    /// The bearer's user's and token's `permissions`, intersected (`None`: unrestricted, the
+    /// role's or kind's row alone decides). Resolved at authentication.
+    pub permissions: Option<Vec<String>>,
 }
 
 impl Caller {

@@ -153,6 +153,9 @@ pub struct UserRow {
     pub metadata: String,
     pub created_at: Millis,
     pub updated_at: Millis,
+    /// The user's own permission set, a JSON array (migration 0014; `None`: the role's).
+    #[serde(default)]
+    pub permissions: Option<String>,
 }
 
 /// `tokens`.
@@ -172,6 +175,9 @@ pub struct TokenRow {
     pub deactivations: i64,
     pub created_at: Millis,
     pub updated_at: Millis,
+    /// The token's permission subset, a JSON array (migration 0014; `None`: the wildcard).
+    #[serde(default)]
+    pub permissions: Option<String>,
 }
 
 /// `products`.

@@ -12,7 +12,7 @@ use shared::store::rows::{LicenseRow, PolicyRow, UserRow};
 use crate::support::{block, Env};
 
 fn as_bearer(admin: &Caller, bearer: Bearer) -> Caller {
-    Caller { account: admin.account.clone(), bearer, token_id: None }
+    Caller { account: admin.account.clone(), bearer, token_id: None, permissions: None }
 }
 
 fn user(env: &Env, admin: &Caller, email: &str, role: &str) -> UserRow {

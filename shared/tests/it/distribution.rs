@@ -41,7 +41,7 @@ fn releases_sort_by_precedence_in_sql_and_upgrades_stay_in_channel() {
     let rows = block(env.db.query("SELECT version FROM releases ORDER BY semver_key", &[])).unwrap();
     let order: Vec<&str> = rows.iter().map(|r| r["version"].as_str().unwrap()).collect();
     assert_eq!(order, ["1.0.0", "1.2.0-beta.2", "1.2.0-beta.11", "1.2.0-rc.1", "1.2.0", "1.10.0", "2.0.0-dev.1"]);
-    let anon = Caller { account: admin.account.clone(), bearer: Bearer::Anonymous, token_id: None };
+    let anon = Caller { account: admin.account.clone(), bearer: Bearer::Anonymous, token_id: None, permissions: None };
     let up = |q: &str| block(upgrades::upgrade(&env.app(), &anon, &base.id, &Query::parse(q))).map(|u| u.next.version);
     assert_eq!(up("").unwrap(), "1.10.0");
     assert_eq!(up("constraint=1.2.0").unwrap(), "1.2.0");
@@ -61,7 +61,7 @@ fn the_access_rule_gates_licenses_including_the_maintenance_window() {
     let pol = env.policy(&admin, &p, json!({"floating": true, "maxMachines": 5}));
     let l = env.license(&admin, &pol, json!({}));
     let r = release(&env, &admin, &p.id, "1.0.0", "stable", "PUBLISHED");
-    let lic = Caller { account: admin.account.clone(), bearer: Bearer::License { license_id: l.id.clone() }, token_id: None };
+    let lic = Caller { account: admin.account.clone(), bearer: Bearer::License { license_id: l.id.clone() }, token_id: None, permissions: None };
     assert!(block(releases::show(&env.app(), &lic, &r.id, &Query::default())).is_ok());
     // Cryptlex's maintenance window: a release published after it is refused.
     block(env.db.execute("UPDATE licenses SET maintenance_expiry = ?1 WHERE id = ?2", &[(r.created_at - 1).into(), l.id.clone().into()])).unwrap();
@@ -146,7 +146,7 @@ fn release_versions_are_gated_by_max_allowed_and_the_maintenance_policy_flags() 
     let p = env.product(&admin, "App");
     let (_, pol) = env.maintained_policy(&admin, &p, "P1Y", json!({}));
     let l = env.license(&admin, &pol, json!({"currentReleaseVersion": "1.4.0", "maxAllowedReleaseVersion": "2.5.0"}));
-    let lic = Caller { account: admin.account.clone(), bearer: Bearer::License { license_id: l.id.clone() }, token_id: None };
+    let lic = Caller { account: admin.account.clone(), bearer: Bearer::License { license_id: l.id.clone() }, token_id: None, permissions: None };
     let ids: Vec<(String, &str)> =
         ["1.4.2", "1.9.0", "2.1.0", "2.6.0"].iter().map(|v| (release(&env, &admin, &p.id, v, "stable", "PUBLISHED").id, *v)).collect();
     let shown = |c: &Caller| -> Vec<(&str, u16)> {

@@ -133,7 +133,7 @@ fn groups_hold_at_most_their_limits() {
     let (ls, n, _) = block(relations::licenses_of_group(&app, &admin, &g.id, &Query::default())).unwrap();
     assert_eq!((ls.len(), n, ls[0].id.as_str()), (1, 1, l1.id.as_str()));
     assert_eq!(block(groups::users(&app, &admin, &g.id, &Query::default())).unwrap().1, 1);
-    let licensee = Caller { account: admin.account.clone(), bearer: Bearer::License { license_id: l1.id.clone() }, token_id: None };
+    let licensee = Caller { account: admin.account.clone(), bearer: Bearer::License { license_id: l1.id.clone() }, token_id: None, permissions: None };
     assert_eq!(block(groups::show(&app, &licensee, &g.id)).unwrap_err().code, "FORBIDDEN");
     block(groups::delete(&app, &admin, &g.id)).unwrap();
     let l = block(shared::service::licensing::licenses::find(&app, admin.account_id(), &l1.id)).unwrap().unwrap();

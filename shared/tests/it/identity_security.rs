@@ -192,15 +192,31 @@ fn a_token_cannot_mint_a_token_that_outlives_it() {
         &admin_bearer,
         shared::domain::states::BearerType::Product,
         &product.id,
-        false,
+        shared::access::Kind::Product,
         tokens::parse_input(br#"{"data":{"type":"tokens","attributes":{"expiry":null}}}"#, false).unwrap(),
     ))
     .unwrap_err();
     assert_eq!((e.code.as_ref(), pointer(&e)), ("EXPIRY_INVALID", "/data/attributes/expiry"));
-    let p = block(tokens::issue(&app, &admin_bearer, shared::domain::states::BearerType::Product, &product.id, false, tokens::TokenInput::default())).unwrap();
+    let p = block(tokens::issue(
+        &app,
+        &admin_bearer,
+        shared::domain::states::BearerType::Product,
+        &product.id,
+        shared::access::Kind::Product,
+        tokens::TokenInput::default(),
+    ))
+    .unwrap();
     assert_eq!(p.row.expiry, at.row.expiry, "the default (never) is cut down to the admin token's expiry");
     // Without a token (password login, bootstrap), nothing bounds it.
-    let free = block(tokens::issue(&app, &admin, shared::domain::states::BearerType::Product, &product.id, false, tokens::TokenInput::default())).unwrap();
+    let free = block(tokens::issue(
+        &app,
+        &admin,
+        shared::domain::states::BearerType::Product,
+        &product.id,
+        shared::access::Kind::Product,
+        tokens::TokenInput::default(),
+    ))
+    .unwrap();
     assert_eq!(free.row.expiry, None);
 }
 

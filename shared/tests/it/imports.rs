@@ -18,7 +18,12 @@ fn account_with_key(env: &Env, slug: &str) -> Caller {
     let body = json!({"data": {"type": "accounts", "attributes": {"name": "Moved", "slug": slug, "ed25519PrivateKey": SEED},
         "relationships": {"admins": {"data": [{"type": "users", "attributes": {"email": "a@moved.test", "password": "correct horse"}}]}}}});
     let b = block(accounts::bootstrap(&env.app(), accounts::parse_create(body.to_string().as_bytes()).unwrap())).unwrap();
-    Caller { account: b.account, bearer: Bearer::Admin { user_id: b.admin_id }, token_id: None }
+    Caller {
+        account: b.account,
+        bearer: Bearer::Admin { user_id: b.admin_id, role: shared::domain::states::UserRole::Admin },
+        token_id: None,
+        permissions: None,
+    }
 }
 
 #[test]

@@ -93,8 +93,8 @@ fn products_manage_only_their_own_keys() {
     let (pa, pb) = (env.product(&admin, "A"), env.product(&admin, "B"));
     let pool = env.policy(&admin, &pa, json!({"usePool": true}));
     let k = add_key(&env, &admin, &pool.id, "PRODUCT-A-KEY-1").unwrap();
-    let a = Caller { account: admin.account.clone(), bearer: Bearer::Product { product_id: pa.id.clone() }, token_id: None };
-    let b = Caller { account: admin.account.clone(), bearer: Bearer::Product { product_id: pb.id.clone() }, token_id: None };
+    let a = Caller { account: admin.account.clone(), bearer: Bearer::Product { product_id: pa.id.clone() }, token_id: None, permissions: None };
+    let b = Caller { account: admin.account.clone(), bearer: Bearer::Product { product_id: pb.id.clone() }, token_id: None, permissions: None };
     assert!(block(keys::authorize(&env.app(), &a, &k.id, shared::access::Action::KeyRead)).is_ok());
     assert_eq!(block(keys::authorize(&env.app(), &b, &k.id, shared::access::Action::KeyRead)).unwrap_err().status, 404);
     assert_eq!(add_key(&env, &b, &pool.id, "PRODUCT-B-KEY-1").unwrap_err().code, "POLICY_NOT_FOUND");
@@ -121,7 +121,7 @@ fn a_machine_proof_signs_keygens_dataset_with_the_account_key() {
     // An admin's own dataset is signed verbatim; a license may not send one.
     let (_, p) = block(machine_proofs::generate(&env.app(), &admin, &m.id, br#"{"meta":{"dataset":{"x":1}}}"#)).unwrap();
     assert_eq!(shared::crypto::proof::verify(&admin.account.public_key, &p).as_deref(), Some(br#"{"x":1}"#.as_slice()));
-    let lic = Caller { account: admin.account.clone(), bearer: Bearer::License { license_id: l.id.clone() }, token_id: None };
+    let lic = Caller { account: admin.account.clone(), bearer: Bearer::License { license_id: l.id.clone() }, token_id: None, permissions: None };
     let e = block(machine_proofs::generate(&env.app(), &lic, &m.id, br#"{"meta":{"dataset":{"x":1}}}"#)).unwrap_err();
     assert_eq!(e.code, "PARAMETER_UNPERMITTED");
     assert!(block(machine_proofs::generate(&env.app(), &lic, &m.id, b"")).is_ok());
@@ -168,7 +168,7 @@ fn search_matches_terms_with_and_or_and_metadata() {
     assert!(matches!(f, Found::Products(ref r) if r.first().is_some_and(|p| p.id == product.id)) && n == 1);
     let (_, n) = search(&env, &admin, json!({"meta":{"type":"policies","query":{"product":product.id}}})).unwrap();
     assert_eq!(n, 1);
-    let prod = Caller { account: admin.account.clone(), bearer: Bearer::Product { product_id: product.id.clone() }, token_id: None };
+    let prod = Caller { account: admin.account.clone(), bearer: Bearer::Product { product_id: product.id.clone() }, token_id: None, permissions: None };
     let input = shared::service::lifecycle::search::parse(br#"{"meta":{"type":"licenses","query":{"name":"seat"}}}"#).unwrap();
     assert_eq!(block(shared::service::lifecycle::search::search(&env.app(), &prod, &Query::default(), input)).unwrap_err().status, 403, "admins only");
 }

@@ -139,7 +139,7 @@ fn maintenance_renewal_and_its_events() {
     assert_eq!(tick(&env, CRON_LIFECYCLE), vec![ev("license.maintenance-expiring-soon", &l.id)]);
 
     // Users and licenses may not renew; another account cannot see it.
-    let license_bearer = Caller { account: admin.account.clone(), bearer: Bearer::License { license_id: l.id.clone() }, token_id: None };
+    let license_bearer = Caller { account: admin.account.clone(), bearer: Bearer::License { license_id: l.id.clone() }, token_id: None, permissions: None };
     assert_eq!(block(maintenance::renew(&env.app(), &license_bearer, &l.id)).unwrap_err().status, 403);
     let stranger = env.admin();
     assert_eq!(block(maintenance::renew(&env.app(), &stranger, &l.id)).unwrap_err().status, 404);

@@ -11,7 +11,7 @@ use crate::machines::activate;
 use crate::support::{block, Env};
 
 fn as_token(admin: &Caller, l: &LicenseRow, token_id: &str) -> Caller {
-    Caller { account: admin.account.clone(), bearer: Bearer::License { license_id: l.id.clone() }, token_id: Some(token_id.into()) }
+    Caller { account: admin.account.clone(), bearer: Bearer::License { license_id: l.id.clone() }, token_id: Some(token_id.into()), permissions: None }
 }
 
 fn token(env: &Env, admin: &Caller, l: &LicenseRow, attrs: serde_json::Value) -> String {

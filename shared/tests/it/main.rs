@@ -44,6 +44,7 @@ mod second_factors;
 mod subscriptions;
 mod support;
 // Trials.
+mod roles;
 mod trials;
 mod validation;
 mod validation_bench;

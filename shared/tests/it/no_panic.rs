@@ -621,3 +621,44 @@ fn request_log_filters_are_client_errors_on_sqlite() {
         })
         .unwrap();
 }
+
+// Roles and permissions: the `permissions` parser, stored lists, roles and the `roles[]` filter.
+proptest! {
+    #![proptest_config(Config { cases: CASES, failure_persistence: None, ..Config::default() })]
+
+    #[test]
+    fn permission_lists_and_roles_never_panic(v in json_value(), s in text()) {
+        use shared::access::permissions;
+        for kind in shared::access::Kind::ALL {
+            if let Err(e) = permissions::parse(&v, "/data/attributes/permissions", |p| permissions::bearer_allows(kind, p)) {
+                prop_assert_eq!(e.status, 422);
+            }
+        }
+        let _ = permissions::intersect(permissions::decode(Some(&s)), permissions::decode(Some("[\"license.read\"]")));
+        let _ = permissions::rendered(Some(&s), Vec::new);
+        let _ = s.parse::<shared::domain::states::UserRole>();
+    }
+}
+
+#[test]
+fn roles_filters_are_client_errors_on_sqlite() {
+    let env = Env::new();
+    let admin = env.admin();
+    let roles = prop::collection::vec(
+        (
+            prop::sample::select(vec!["roles[]", "roles", "role"]),
+            prop_oneof![text(), prop::sample::select(vec!["admin", "read-only", "user"]).prop_map(str::to_owned)],
+        ),
+        0..4,
+    );
+    let mut runner = TestRunner::new(Config { cases: 128, failure_persistence: None, ..Config::default() });
+    runner
+        .run(&roles, |fs| {
+            let q = Query(fs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
+            if let Err(e) = block(users::list(&env.app(), &admin, &q)) {
+                prop_assert!(e.status == 400, "{:?} answered {} {}", q, e.status, e.detail);
+            }
+            Ok(())
+        })
+        .unwrap();
+}

@@ -9,7 +9,7 @@ use shared::store::Db;
 use crate::support::{block, Env, T0};
 
 fn as_license(admin: &Caller, license_id: &str, token_id: Option<String>) -> Caller {
-    Caller { account: admin.account.clone(), bearer: Bearer::License { license_id: license_id.into() }, token_id }
+    Caller { account: admin.account.clone(), bearer: Bearer::License { license_id: license_id.into() }, token_id, permissions: None }
 }
 
 fn count(env: &Env, name: &str) -> usize {

@@ -244,7 +244,7 @@ fn update_password_is_the_users_own_proves_the_old_one_and_keeps_only_this_token
     assert_eq!(reset(&env, &admin, &u.id, &pending, "third pw here").unwrap_err().status, 404, "a change drops a pending reset token");
     // An admin changes its own password the same way.
     let admin_id = match &admin.bearer {
-        Bearer::Admin { user_id } => user_id.clone(),
+        Bearer::Admin { user_id, .. } => user_id.clone(),
         _ => unreachable!(),
     };
     update(&admin, &admin_id, "correct horse", "battery staple").unwrap();

@@ -161,7 +161,7 @@ fn an_owner_change_that_lost_a_race_writes_nothing_and_records_nothing() {
     let admin = env.admin();
     let product = env.product(&admin, "App");
     let l = env.license(&admin, &env.policy(&admin, &product, json!({})), json!({}));
-    let shared::service::Bearer::Admin { user_id } = admin.bearer.clone() else { panic!("env.admin() is an admin") };
+    let shared::service::Bearer::Admin { user_id, .. } = admin.bearer.clone() else { panic!("env.admin() is an admin") };
     let db = racing(&env, Some(("UPDATE licenses SET owner_id = ?2 WHERE id = ?1", vec![l.id.clone().into(), user_id.clone().into()])), None);
     let e = block(licenses::change_owner(&app(&env, &db), &admin, &l.id, br#"{"data":null}"#)).unwrap_err();
     assert_eq!(e.code, "STATE_INVALID");
@@ -245,7 +245,7 @@ fn group_changes_record_what_they_overwrote_and_answer_what_they_wrote() {
     assert_eq!(got.group_id.as_deref(), Some(mine.id.as_str()));
     assert_eq!(changes(&env, "license.group.updated"), vec![json!({"group": [theirs.id, mine.id]})]);
 
-    let shared::service::Bearer::Admin { user_id } = admin.bearer.clone() else { panic!("env.admin() is an admin") };
+    let shared::service::Bearer::Admin { user_id, .. } = admin.bearer.clone() else { panic!("env.admin() is an admin") };
     let db = racing(&env, Some(("UPDATE users SET group_id = ?2 WHERE id = ?1", vec![user_id.clone().into(), theirs.id.clone().into()])), None);
     let e = block(groups::set_user_group(&app(&env, &db), &admin, &user_id, into(&mine.id).as_bytes())).unwrap_err();
     assert_eq!(e.code, "STATE_INVALID");

@@ -14,7 +14,7 @@ use crate::machines::activate;
 use crate::support::{block, Env};
 
 fn as_bearer(admin: &Caller, bearer: Bearer) -> Caller {
-    Caller { account: admin.account.clone(), bearer, token_id: None }
+    Caller { account: admin.account.clone(), bearer, token_id: None, permissions: None }
 }
 
 fn user(env: &Env, admin: &Caller, email: &str) -> UserRow {
@@ -87,7 +87,7 @@ fn a_bearers_tokens_are_the_admins_or_its_own() {
     set_owner(&env, &admin, &l, &u);
     block(users::create_token(&app, &admin, &u.id, Default::default())).unwrap();
     let prod_a = as_bearer(&admin, Bearer::Product { product_id: pa.id.clone() });
-    block(tokens::issue(&app, &admin, BearerType::Product, &pa.id, false, Default::default())).unwrap();
+    block(tokens::issue(&app, &admin, BearerType::Product, &pa.id, shared::access::Kind::Product, Default::default())).unwrap();
     let q = Query::default();
     let (rows, _, _) = block(related::bearer_tokens(&app, &admin, ("users", &u.id), &q)).unwrap();
     assert!(!rows.is_empty() && rows.iter().all(|t| t.bearer_id == u.id), "{rows:?}");

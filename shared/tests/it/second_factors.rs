@@ -14,7 +14,7 @@ const NOW: u64 = (T0 / 1000) as u64;
 fn setup() -> (Env, String, String) {
     let env = Env::new();
     let admin = env.admin();
-    let Bearer::Admin { user_id } = admin.bearer.clone() else { unreachable!() };
+    let Bearer::Admin { user_id, .. } = admin.bearer.clone() else { unreachable!() };
     (env, admin.account_id().to_owned(), user_id)
 }
 

@@ -54,7 +54,12 @@ impl Env {
             self.clock.now_ms()
         );
         let b = block(accounts::bootstrap(&self.app(), accounts::parse_create(body.as_bytes()).unwrap())).unwrap();
-        Caller { account: b.account, bearer: Bearer::Admin { user_id: b.admin_id }, token_id: None }
+        Caller {
+            account: b.account,
+            bearer: Bearer::Admin { user_id: b.admin_id, role: shared::domain::states::UserRole::Admin },
+            token_id: None,
+            permissions: None,
+        }
     }
 
     /// A product named `name`.

@@ -27,7 +27,7 @@ fn request(product: &str, attrs: Value) -> trials::TrialRequest {
 }
 
 fn anonymous(admin: &Caller) -> Caller {
-    Caller { account: admin.account.clone(), bearer: Bearer::Anonymous, token_id: None }
+    Caller { account: admin.account.clone(), bearer: Bearer::Anonymous, token_id: None, permissions: None }
 }
 
 fn activate(env: &Env, caller: &Caller, product: &str, attrs: Value) -> shared::Result<trials::Issued> {

@@ -42,6 +42,6 @@ pub async fn delete(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
 pub async fn create_token(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     let p = products::authorize(&cx.app, &cx.caller, id, shared::access::Action::ProductTokenCreate).await?;
     let input = tokens::parse_input(&cx.req.body, false)?;
-    let t = tokens::issue(&cx.app, &cx.caller, BearerType::Product, &p.id, false, input).await?;
+    let t = tokens::issue(&cx.app, &cx.caller, BearerType::Product, &p.id, shared::access::Kind::Product, input).await?;
     Ok(Reply::created(Document::one(shared::api::accounts::token(&t.row, t.raw.as_deref()))))
 }

@@ -239,7 +239,7 @@ pub async fn bootstrap<D: Db, K: Kv>(app: &App<'_, D, K>, input: NewAccount) -> 
     let raw = token::generate("admin", app.rng);
     let digest = token::digest(app.secret, &account_id, &raw);
     let hash = password::hash(app.kdf, app.rng, &input.admin_password).await?;
-    let admin = Bearer::Admin { user_id: admin_id.clone() };
+    let admin = Bearer::Admin { user_id: admin_id.clone(), role: UserRole::Admin };
     let stmts = vec![
         Stmt::new(
             sql::accounts::INSERT,
@@ -263,6 +263,7 @@ pub async fn bootstrap<D: Db, K: Kv>(app: &App<'_, D, K>, input: NewAccount) -> 
             password_hash: Some(hash),
             metadata: "{}".into(),
             now,
+            permissions: None,
         }),
         sql::tokens::insert(sql::tokens::NewToken {
             id: &token_id,
@@ -275,6 +276,7 @@ pub async fn bootstrap<D: Db, K: Kv>(app: &App<'_, D, K>, input: NewAccount) -> 
             expiry: None,
             max_activations: None,
             max_deactivations: None,
+            permissions: None,
             now,
         }),
         events::record(

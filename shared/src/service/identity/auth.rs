@@ -7,7 +7,7 @@
 use base64::Engine as _;
 
 use crate::crypto::token;
-use crate::domain::states::{BearerType, UserRole};
+use crate::domain::states::BearerType;
 use crate::domain::strategy::ExpirationStrategy;
 use crate::error::{Code, Error};
 use crate::rng::is_uuid;
@@ -70,20 +70,21 @@ pub fn parse_credentials(authorization: Option<&str>, query_token: Option<&str>)
 /// # Errors
 /// 401 `TOKEN_*`/`LICENSE_INVALID`, 403 `USER_BANNED`/`LICENSE_*`/`TOKEN_NOT_ALLOWED`.
 pub async fn authenticate<D: Db, K: Kv>(app: &App<'_, D, K>, account: AccountRow, creds: Credentials) -> Result<Caller> {
-    let (bearer, token_id) = match creds {
-        Credentials::None => (Bearer::Anonymous, None),
+    let (bearer, token_id, permissions) = match creds {
+        Credentials::None => (Bearer::Anonymous, None, None),
         Credentials::Password { .. } => {
             return Err(Error::new(Code::TokenFormatInvalid, "email and password credentials are only accepted when generating a token (POST /tokens)")
                 .header("Authorization"))
         }
-        Credentials::LicenseKey(key) => (authenticate_key(app, &account.id, &key).await?, None),
+        Credentials::LicenseKey(key) => (authenticate_key(app, &account.id, &key).await?, None, None),
         Credentials::Token(raw) => {
             let t = find_token(app, &account.id, &raw).await?;
-            let bearer = bearer_of(app, &account.id, &t).await?;
-            (bearer, Some(t.id))
+            let (bearer, user_permissions) = bearer_of(app, &account.id, &t).await?;
+            let permissions = crate::access::permissions::intersect(user_permissions, crate::access::permissions::decode(t.permissions.as_deref()));
+            (bearer, Some(t.id), permissions)
         }
     };
-    Ok(Caller { account, bearer, token_id })
+    Ok(Caller { account, bearer, token_id, permissions })
 }
 
 /// Resolves credentials for a request. Email/password Basic credentials are accepted only when
@@ -100,7 +101,7 @@ pub async fn authenticate_request<D: Db, K: Kv>(
 ) -> Result<(Caller, Option<(String, String)>)> {
     match creds {
         Credentials::Password { email, password } if token_login => {
-            Ok((Caller { account, bearer: Bearer::Anonymous, token_id: None }, Some((email, password))))
+            Ok((Caller { account, bearer: Bearer::Anonymous, token_id: None, permissions: None }, Some((email, password))))
         }
         creds => Ok((authenticate(app, account, creds).await?, None)),
     }
@@ -128,7 +129,8 @@ pub async fn find_token<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, raw
     Ok(t)
 }
 
-async fn bearer_of<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, t: &TokenRow) -> Result<Bearer> {
+/// The token's bearer and, for a user, its own `permissions`.
+async fn bearer_of<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, t: &TokenRow) -> Result<(Bearer, Option<Vec<String>>)> {
     match t.bearer_type {
         BearerType::User => {
             let u: UserRow = fetch_one(app.db, sql::users::FIND, &[account_id.into(), t.bearer_id.clone().into()])
@@ -137,10 +139,10 @@ async fn bearer_of<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, t: &Toke
             if u.banned_at.is_some() {
                 return Err(Error::new(Code::UserBanned, "User is banned"));
             }
-            Ok(if u.role == UserRole::Admin { Bearer::Admin { user_id: u.id } } else { Bearer::User { user_id: u.id } })
+            Ok((Bearer::of_user(&u), crate::access::permissions::decode(u.permissions.as_deref())))
         }
-        BearerType::Product => Ok(Bearer::Product { product_id: t.bearer_id.clone() }),
-        BearerType::License => authenticate_token_bearer(app, account_id, &t.bearer_id).await,
+        BearerType::Product => Ok((Bearer::Product { product_id: t.bearer_id.clone() }, None)),
+        BearerType::License => Ok((authenticate_token_bearer(app, account_id, &t.bearer_id).await?, None)),
     }
 }
 

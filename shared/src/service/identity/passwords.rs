@@ -139,7 +139,7 @@ fn expired() -> Error {
 /// itself owns it (Keygen's `Users::PasswordPolicy`: `user == bearer`).
 fn own_self(caller: &Caller, u: &UserRow) -> Ownership {
     match &caller.bearer {
-        Bearer::Admin { user_id } | Bearer::User { user_id } => Ownership::of(*user_id == u.id),
+        Bearer::Admin { user_id, .. } | Bearer::User { user_id } => Ownership::of(*user_id == u.id),
         _ => Ownership::Foreign,
     }
 }

@@ -26,7 +26,7 @@ pub async fn me<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller) -> Result<(P
     access::require(caller, Action::ProfileRead)?;
     let profile = match &caller.bearer {
         Bearer::Anonymous => return Err(Error::forbidden()),
-        Bearer::Admin { user_id } | Bearer::User { user_id } => Profile::User(users::show(app, caller, user_id).await?),
+        Bearer::Admin { user_id, .. } | Bearer::User { user_id } => Profile::User(users::show(app, caller, user_id).await?),
         Bearer::Product { product_id } => Profile::Product(
             readable(
                 caller,

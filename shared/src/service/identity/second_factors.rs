@@ -95,8 +95,8 @@ pub fn parse_update(body: &[u8]) -> Result<(bool, String)> {
 async fn target<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<UserRow> {
     readable(caller, action, "user", id, users::find(app, caller.account_id(), id), async |u| {
         Ok(match &caller.bearer {
-            Bearer::Admin { .. } => Ownership::Own,
-            Bearer::User { user_id } => Ownership::of(*user_id == u.id),
+            Bearer::Admin { role: crate::domain::states::UserRole::Admin, .. } => Ownership::Own,
+            Bearer::Admin { user_id, .. } | Bearer::User { user_id } => Ownership::of(*user_id == u.id),
             _ => Ownership::Foreign,
         })
     })

@@ -3,12 +3,12 @@
 
 use serde_json::Value;
 
-use crate::access::{self, Action, Ownership};
+use crate::access::{self, permissions, Action, Ownership};
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::clock::{parse_iso8601, Millis, DAY_MS};
 use crate::crypto::{password, token};
-use crate::domain::states::{BearerType, TokenKind, UserRole};
+use crate::domain::states::{BearerType, TokenKind};
 use crate::error::{AttrFault, Code, Error};
 use crate::service::{events, readable, App, Bearer, Caller};
 use crate::store::rows::{TokenRow, UserRow};
@@ -40,6 +40,8 @@ pub struct TokenInput {
     pub max_deactivations: Option<i64>,
     /// `meta.otp`: a code of the user's enabled second factor (password login).
     pub otp: Option<String>,
+    /// `permissions`: the token's subset of its bearer's (checked by [`issue`]).
+    pub permissions: Option<Value>,
 }
 
 /// Parses an optional `{"data":{"type":"tokens","attributes":{name, expiry, maxActivations, maxDeactivations}}}`.
@@ -68,9 +70,32 @@ pub fn parse_input(body: &[u8], license: bool) -> Result<TokenInput> {
         max_activations = r.attrs.int_in("maxActivations", 0, crate::domain::policy::INT4_MAX)?.set();
         max_deactivations = r.attrs.int_in("maxDeactivations", 0, crate::domain::policy::INT4_MAX)?.set();
     }
-    r.attrs.raw("permissions");
+    let permissions = r.attrs.raw("permissions");
     r.finish()?;
-    Ok(TokenInput { name, expiry, max_activations, max_deactivations, otp })
+    Ok(TokenInput { name, expiry, max_activations, max_deactivations, otp, permissions })
+}
+
+/// A new token's stored `permissions`: `None` (Keygen's default wildcard) unless asked; each
+/// name must be one the token's bearer (`kind`) may use at all and, when the caller is itself
+/// restricted, one the caller holds (no escalation through a token).
+///
+/// # Errors
+/// 422 `PERMISSIONS_INVALID` / `PERMISSIONS_NOT_ALLOWED` at `/data/attributes/permissions/{i}`.
+fn token_permissions(caller: &Caller, kind: access::Kind, requested: Option<Value>) -> Result<Option<String>> {
+    let Some(v) = requested.filter(|v| !v.is_null()) else {
+        // A restricted caller's new token is restricted as the caller is.
+        return Ok(caller.permissions.as_ref().map(|p| Value::from(p.clone()).to_string()));
+    };
+    let list = permissions::parse(&v, "/data/attributes/permissions", |p| permissions::bearer_allows(kind, p))?;
+    if let Some(i) = list.iter().position(|p| !permissions::caller_holds(caller, p)) {
+        return Err(Error::attribute(
+            "permissions",
+            AttrFault::NotAllowed,
+            "unsupported permissions: a token may not have more permissions than the bearer and token making the request",
+        )
+        .pointer(format!("/data/attributes/permissions/{i}")));
+    }
+    Ok(Some(Value::from(list).to_string()))
 }
 
 /// Token prefix and kind for a bearer.
@@ -118,11 +143,12 @@ pub async fn issue<D: Db, K: Kv>(
     caller: &Caller,
     bearer_type: BearerType,
     bearer_id: &str,
-    admin: bool,
+    bearer_kind: access::Kind,
     input: TokenInput,
 ) -> Result<Issued> {
     let now = app.now();
-    let (prefix, kind) = kind_of(bearer_type, admin);
+    let perms = token_permissions(caller, bearer_kind, input.permissions)?;
+    let (prefix, kind) = kind_of(bearer_type, permissions::staff_set(bearer_kind).is_some() || bearer_kind == access::Kind::Admin);
     let default_expiry = if bearer_type == BearerType::User { Some(now + USER_TOKEN_TTL_MS) } else { None };
     let expiry = bounded_expiry(input.expiry, default_expiry, ceiling(app, caller).await?)?;
     let raw = token::generate(prefix, app.rng);
@@ -140,6 +166,7 @@ pub async fn issue<D: Db, K: Kv>(
             expiry,
             max_activations: input.max_activations,
             max_deactivations: input.max_deactivations,
+            permissions: perms,
             now,
         }),
         events::record(
@@ -169,20 +196,16 @@ pub async fn login<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, password_
         // After the password (Keygen checks it before): only someone who knows the password
         // learns that the user has a second factor.
         crate::service::identity::second_factors::require_otp(app, caller.account_id(), &user.id, input.otp.as_deref()).await?;
-        let as_user = Caller {
-            bearer: if user.role == UserRole::Admin { Bearer::Admin { user_id: user.id.clone() } } else { Bearer::User { user_id: user.id.clone() } },
-            ..caller.clone()
-        };
-        return issue(app, &as_user, BearerType::User, &user.id, user.role == UserRole::Admin, input).await;
+        let as_user = Caller { bearer: Bearer::of_user(&user), permissions: permissions::decode(user.permissions.as_deref()), ..caller.clone() };
+        return issue(app, &as_user, BearerType::User, &user.id, permissions::kind_of(user.role), input).await;
     }
     if caller.bearer == Bearer::Anonymous {
         return Err(Error::new(Code::TokenMissing, "email and password, or a token, are required").header("Authorization"));
     }
     access::require(caller, Action::TokenGenerate)?;
     match &caller.bearer {
-        Bearer::Admin { user_id } => issue(app, caller, BearerType::User, user_id, true, input).await,
-        Bearer::User { user_id } => issue(app, caller, BearerType::User, user_id, false, input).await,
-        Bearer::Product { product_id } => issue(app, caller, BearerType::Product, product_id, false, input).await,
+        Bearer::Admin { user_id, .. } | Bearer::User { user_id } => issue(app, caller, BearerType::User, user_id, caller.bearer.kind(), input).await,
+        Bearer::Product { product_id } => issue(app, caller, BearerType::Product, product_id, access::Kind::Product, input).await,
         Bearer::License { .. } | Bearer::Anonymous => Err(Error::forbidden()),
     }
 }

@@ -30,15 +30,21 @@ pub struct UserInput {
     old_password: Option<String>,
     /// `meta.otp`: a code of the user's enabled second factor, required to change one's own password.
     otp: Option<String>,
+    /// `permissions` (admins only; checked by [`access::roles::user_permissions`]).
+    permissions: Option<Value>,
 }
 
 /// A `role` attribute as a [`UserRole`].
 ///
 /// # Errors
-/// 422 (`/data/attributes/role`) for a role that is neither `user` nor `admin`.
+/// 422 (`/data/attributes/role`) for a role that is not one of Keygen's user roles.
 fn role_field(f: Field<String>) -> Result<Field<UserRole>> {
     Ok(match f {
-        Field::Set(s) => Field::Set(s.parse::<UserRole>().ok().ok_or_else(|| Error::attribute("role", AttrFault::NotAllowed, "must be one of: user, admin"))?),
+        Field::Set(s) => {
+            Field::Set(s.parse::<UserRole>().ok().ok_or_else(|| {
+                Error::attribute("role", AttrFault::NotAllowed, "must be one of: user, admin, developer, sales-agent, support-agent, read-only")
+            })?)
+        }
         Field::Null => Field::Null,
         Field::Absent => Field::Absent,
     })
@@ -57,8 +63,8 @@ pub fn parse(body: &[u8], creating: bool) -> Result<UserInput> {
         metadata: r.attrs.object("metadata")?,
         old_password: old_password(body)?,
         otp: second_factors::otp_of(body)?,
+        permissions: r.attrs.raw("permissions"),
     };
-    r.attrs.raw("permissions");
     r.finish()?;
     match &u.email {
         Field::Set(e) if !valid_email(e) => return Err(Error::attribute("email", AttrFault::Invalid, "must be a valid email")),
@@ -170,7 +176,7 @@ pub fn list_filters(caller: &Caller, product: Option<&str>, q: &Query) -> Result
         product_filter = p.into();
     }
     let product = product_filter;
-    let role = q.get("roles[]").or(q.get("role")).map(str::to_owned);
+    let role = roles_filter(q)?;
     let banned = match q.get("status") {
         None => Value::Null,
         Some("BANNED") => 1.into(),
@@ -179,13 +185,32 @@ pub fn list_filters(caller: &Caller, product: Option<&str>, q: &Query) -> Result
     };
     // Query operators.
     let ops = crate::api::filters::time_operators(q, &["created", "updated"])?;
-    Ok(vec![caller.account_id().into(), only, product, opt(role), banned, ops])
+    Ok(vec![caller.account_id().into(), only, product, role, banned, ops])
+}
+
+/// `roles[]=…` (repeatable) or `role=…`: a JSON array of roles, `Null` for none.
+///
+/// # Errors
+/// 400 `PARAMETER_INVALID` (parameter `roles[]`) for an unknown role.
+fn roles_filter(q: &Query) -> Result<Value> {
+    let mut roles: Vec<&'static str> = Vec::new();
+    for r in q.all("roles[]").chain(q.all("roles")).chain(q.all("role")) {
+        let role = r.parse::<UserRole>().map_err(|_| {
+            Error::new(Code::ParameterInvalid, "must be one of: user, admin, developer, sales-agent, support-agent, read-only").parameter("roles[]")
+        })?;
+        if !roles.contains(&role.as_str()) {
+            roles.push(role.as_str());
+        }
+    }
+    Ok(if roles.is_empty() { Value::Null } else { Value::from(roles).to_string().into() })
 }
 
 /// Creates a user (admins and products; only admins may create admins).
 pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: UserInput) -> Result<UserRow> {
     let role = input.role.set().unwrap_or(UserRole::User);
-    access::require(caller, if role == UserRole::Admin { Action::AdminCreate } else { Action::UserCreate })?;
+    access::require(caller, if role.is_staff() { Action::AdminCreate } else { Action::UserCreate })?;
+    access::roles::check_assign(caller, None, role)?;
+    let permissions = access::roles::user_permissions(caller, role, input.permissions, None, false)?.flatten();
     let now = app.now();
     let id = input.id.unwrap_or_else(|| app.uuid());
     let email = input.email.set().unwrap_or_default().trim().to_lowercase();
@@ -210,6 +235,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
                 password_hash: hash,
                 metadata: metadata_text(&input.metadata.set().unwrap_or_default()),
                 now,
+                permissions,
             }),
             events::record_if_changed(
                 app,
@@ -248,10 +274,13 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     let first = input.first_name.into_update().unwrap_or(u.first_name.clone());
     let last = input.last_name.into_update().unwrap_or(u.last_name.clone());
     let role = input.role.set().unwrap_or(u.role);
+    access::roles::check_assign(caller, Some(u.role), role)?;
+    let permissions =
+        access::roles::user_permissions(caller, role, input.permissions, u.permissions.as_deref(), role != u.role)?.unwrap_or(u.permissions.clone());
     if input.password.is_present() {
         check_old_password(app, caller, &u, input.old_password.as_deref()).await?;
         // One's own password: a stolen session must not lock the owner out past its second factor.
-        if matches!(&caller.bearer, Bearer::Admin { user_id } | Bearer::User { user_id } if *user_id == u.id) {
+        if matches!(&caller.bearer, Bearer::Admin { user_id, .. } | Bearer::User { user_id } if *user_id == u.id) {
             second_factors::require_otp(app, caller.account_id(), &u.id, input.otp.as_deref()).await?;
         }
     }
@@ -262,7 +291,8 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     };
     let metadata = input.metadata.into_update().map_or(u.metadata.clone(), |m| metadata_text(&m.unwrap_or_default()));
     let changes = json!({"email": email, "firstName": first, "lastName": last, "role": role.as_str()});
-    app.db
+    let res = app
+        .db
         .batch(vec![
             Stmt::new(
                 sql::users::UPDATE,
@@ -276,6 +306,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
                     opt(hash),
                     metadata.into(),
                     app.now().into(),
+                    opt(permissions),
                 ],
             ),
             events::record_if_changed(
@@ -286,14 +317,22 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
             ),
         ])
         .await?;
+    if res.first().map_or(0, |s| s.changes) != 1 {
+        // The guard of `UPDATE` (demoting the last admin), or the user was deleted meanwhile.
+        return Err(if u.role == UserRole::Admin && role != UserRole::Admin {
+            Error::new(Code::AccountAdminsRequired, "account must have at least 1 admin user").pointer("/data/attributes/role")
+        } else {
+            Error::not_found("user", id)
+        });
+    }
     show(app, caller, &u.id).await
 }
 
 /// Bans (`true`) or unbans a user (admins).
 pub async fn set_banned<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, banned: bool) -> Result<UserRow> {
     let u = authorize(app, caller, id, Action::UserBan).await?;
-    if u.role == UserRole::Admin {
-        return Err(Error::new(Code::StateInvalid, "admins cannot be banned"));
+    if u.role.is_staff() {
+        return Err(Error::new(Code::StateInvalid, "must have a user role (staff cannot be banned)"));
     }
     if banned == u.banned_at.is_some() {
         return Err(Error::new(Code::StateInvalid, if banned { "user is already banned" } else { "user is not banned" }));
@@ -322,7 +361,8 @@ pub async fn set_banned<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: 
 /// Deletes a user (admins) and its tokens.
 pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
     let u = authorize(app, caller, id, Action::UserDelete).await?;
-    if matches!(&caller.bearer, Bearer::Admin { user_id } if *user_id == u.id) {
+    access::roles::check_assign(caller, Some(u.role), u.role)?;
+    if matches!(&caller.bearer, Bearer::Admin { user_id, .. } if *user_id == u.id) {
         return Err(Error::new(Code::StateInvalid, "an admin cannot delete itself"));
     }
     app.db
@@ -350,7 +390,7 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
 pub async fn create_token<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, input: TokenInput) -> Result<Issued> {
     access::gate(caller, Action::UserTokenCreate)?;
     let u = find(app, caller.account_id(), id).await?.ok_or_else(|| Error::not_found("user", id))?;
-    let action = if u.role == UserRole::Admin { Action::AdminTokenCreate } else { Action::UserTokenCreate };
+    let action = if u.role.is_staff() { Action::AdminTokenCreate } else { Action::UserTokenCreate };
     access::check(caller, action, ownership(app, caller, &u).await?, "user", id)?;
-    tokens::issue(app, caller, BearerType::User, &u.id, false, input).await
+    tokens::issue(app, caller, BearerType::User, &u.id, access::permissions::kind_of(u.role), input).await
 }

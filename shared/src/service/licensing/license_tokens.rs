@@ -37,7 +37,7 @@ async fn manageable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
 pub async fn generate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str, body: &[u8]) -> Result<tokens::Issued> {
     let input = tokens::parse_input(body, true)?;
     let l = manageable(app, caller, license_id).await?;
-    tokens::issue(app, caller, BearerType::License, &l.id, false, input).await
+    tokens::issue(app, caller, BearerType::License, &l.id, crate::access::Kind::License, input).await
 }
 
 /// `GET /licenses/{id}/tokens`.

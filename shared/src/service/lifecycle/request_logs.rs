@@ -44,7 +44,7 @@ pub struct Entry {
 /// products or licenses; nobody for anonymous callers.
 pub fn requestor(bearer: &Bearer) -> Option<(&'static str, String)> {
     match bearer {
-        Bearer::Admin { user_id } | Bearer::User { user_id } => Some(("users", user_id.clone())),
+        Bearer::Admin { user_id, .. } | Bearer::User { user_id } => Some(("users", user_id.clone())),
         Bearer::Product { product_id } => Some(("products", product_id.clone())),
         Bearer::License { license_id } => Some(("licenses", license_id.clone())),
         Bearer::Anonymous => None,

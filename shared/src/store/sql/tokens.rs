@@ -6,8 +6,8 @@ use crate::store::{opt, Stmt};
 
 /// Inserts a token.
 pub const INSERT: &str =
-    "INSERT INTO tokens (id, account_id, bearer_type, bearer_id, kind, digest, name, expiry, max_activations, max_deactivations, created_at, updated_at) \
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)";
+    "INSERT INTO tokens (id, account_id, bearer_type, bearer_id, kind, digest, name, expiry, max_activations, max_deactivations, created_at, updated_at, permissions) \
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)";
 
 /// A token to insert with [`INSERT`] (only its digest is stored).
 #[derive(Debug, Clone)]
@@ -22,6 +22,8 @@ pub struct NewToken<'a> {
     pub expiry: Option<Millis>,
     pub max_activations: Option<i64>,
     pub max_deactivations: Option<i64>,
+    /// `permissions` as a JSON array (`None`: the wildcard).
+    pub permissions: Option<String>,
     pub now: Millis,
 }
 
@@ -41,6 +43,7 @@ pub fn insert(t: NewToken<'_>) -> Stmt {
             opt(t.max_activations),
             opt(t.max_deactivations),
             t.now.into(),
+            opt(t.permissions),
         ],
     )
 }

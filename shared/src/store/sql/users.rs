@@ -5,8 +5,9 @@ use crate::domain::states::UserRole;
 use crate::store::{opt, Stmt};
 
 /// Inserts a user only if the account exists and the email is free in it (0 rows otherwise).
-pub const INSERT: &str = "INSERT INTO users (id, account_id, email, first_name, last_name, role, password_hash, metadata, created_at, updated_at) \
-SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?2) \
+pub const INSERT: &str =
+    "INSERT INTO users (id, account_id, email, first_name, last_name, role, password_hash, metadata, created_at, updated_at, permissions) \
+SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?2) \
 ON CONFLICT DO NOTHING";
 
 /// A user to insert with [`INSERT`].
@@ -22,6 +23,8 @@ pub struct NewUser<'a> {
     /// Metadata as JSON text.
     pub metadata: String,
     pub now: Millis,
+    /// `permissions` as a JSON array (`None`: the role's).
+    pub permissions: Option<String>,
 }
 
 /// The [`INSERT`] statement for `u`.
@@ -38,6 +41,7 @@ pub fn insert(u: NewUser<'_>) -> Stmt {
             opt(u.password_hash),
             u.metadata.into(),
             u.now.into(),
+            opt(u.permissions),
         ],
     )
 }
@@ -49,14 +53,14 @@ pub const EMAIL_EXISTS: &str = "SELECT 1 AS ok FROM users WHERE account_id = ?1 
 pub const FIND: &str = "SELECT * FROM users WHERE account_id = ?1 AND (id = ?2 OR email = lower(?2)) ORDER BY id = ?2 DESC LIMIT 1";
 
 /// The filters of [`LIST`], [`COUNT`] and [`PAGE_AFTER`]: ?2 restricts to one user (a user
-/// bearer), ?3 to users (role `user`, never admins) related to a product's licenses, ?4 role,
+/// bearer), ?3 to users (role `user`, never staff) related to a product's licenses, ?4 roles (a JSON array),
 /// ?5 banned filter (1/0), ?6 query operators (created/updated [gt|gte|lt|lte]).
 macro_rules! user_filters {
     () => {
         concat!(
             "WHERE account_id = ?1 AND (?2 IS NULL OR id = ?2) \
 AND (?3 IS NULL OR (u.role = 'user' AND EXISTS (SELECT 1 FROM licenses l WHERE l.product_id = ?3 AND (l.owner_id = u.id OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = u.id))))) \
-AND (?4 IS NULL OR role = ?4) AND (?5 IS NULL OR (banned_at IS NOT NULL) = ?5) AND ",
+AND (?4 IS NULL OR role IN (SELECT value FROM json_each(?4))) AND (?5 IS NULL OR (banned_at IS NOT NULL) = ?5) AND ",
             time_operators!("?6", "created" => "u.created_at", "updated" => "u.updated_at"),
             " "
         )
@@ -74,9 +78,13 @@ pub const COUNT: &str = concat!("SELECT count(*) AS n FROM users u ", user_filte
 pub const PAGE_AFTER: &str =
     concat!("SELECT * FROM users u ", user_filters!(), "AND (?7 IS NULL OR created_at > ?7 OR (created_at = ?7 AND id > ?8)) ORDER BY created_at, id LIMIT ?9");
 
-/// Writes a user's mutable attributes.
-pub const UPDATE: &str = "UPDATE users SET email = ?3, first_name = ?4, last_name = ?5, role = ?6, password_hash = ?7, metadata = ?8, updated_at = ?9 \
-WHERE account_id = ?1 AND id = ?2";
+/// Writes a user's mutable attributes. Never demotes the account's last admin (Keygen's
+/// `enforce_admin_minimums_on_account!`): guarded in the statement, so two admins demoting each
+/// other at once leave one (0 rows changed).
+pub const UPDATE: &str =
+    "UPDATE users SET email = ?3, first_name = ?4, last_name = ?5, role = ?6, password_hash = ?7, metadata = ?8, updated_at = ?9, permissions = ?10 \
+WHERE account_id = ?1 AND id = ?2 \
+AND (?6 = 'admin' OR role != 'admin' OR EXISTS (SELECT 1 FROM users o WHERE o.account_id = ?1 AND o.id != ?2 AND o.role = 'admin'))";
 
 /// Replaces a password hash with one at a higher iteration count after a successful login, only
 /// if it is still the hash that was verified (?3), so a concurrent password change wins.
