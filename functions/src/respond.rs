@@ -6,7 +6,7 @@
 
 use std::cell::Cell;
 
-use ed25519_dalek::SigningKey;
+use shared::crypto::signer::AccountSigner;
 use shared::api::document::error_document;
 use shared::api::headers::{self as default_headers, Whoami};
 use shared::api::{Document, API_VERSION, MEDIA_TYPE};
@@ -63,7 +63,7 @@ fn build(status: u16, headers: Headers, body: Vec<u8>) -> worker::Result<Respons
 }
 
 /// A signed response for account `account_id`, answered to no bearer.
-pub fn signed(reply: Reply, key: &SigningKey, account_id: &str, req: &Req, version: &str, now_ms: i64, request_id: &str) -> Response {
+pub fn signed(reply: Reply, key: &AccountSigner, account_id: &str, req: &Req, version: &str, now_ms: i64, request_id: &str) -> Response {
     let who = Whoami { account_id, ..Whoami::default() };
     signed_with(reply, &[], key, &who, req, version, now_ms, request_id)
 }
@@ -74,7 +74,7 @@ pub fn signed(reply: Reply, key: &SigningKey, account_id: &str, req: &Req, versi
 pub fn signed_with(
     reply: Reply,
     headers: &[(&'static str, String)],
-    key: &SigningKey,
+    key: &AccountSigner,
     who: &Whoami<'_>,
     req: &Req,
     version: &str,
@@ -88,7 +88,11 @@ pub fn signed_with(
     // A HEAD answer carries no body (package engines, issue 9): sign the empty one it sends.
     let body = if req.method == "HEAD" { Vec::new() } else { body };
     let signing = js_sys::Date::now();
-    let sig = signature::sign(key, who.account_id, &req.method, &req.target, &req.host, now_ms, &body);
+    // The algorithm the request accepted (ed25519 when it named none, or named one wrongly: that
+    // 400 is signed with the default); the router made the account's pair for it.
+    let alg = signature::response_algorithm(req.accept_signature.as_deref(), who.account_id);
+    let to = signature::Target { account_id: who.account_id, method: &req.method, target: &req.target, host: &req.host };
+    let sig = signature::sign(key, alg, to, now_ms, &body, &crate::env::CryptoRandom).unwrap_or_else(|_| signature::sign_ed25519(&key.ed25519, to, now_ms, &body));
     let sign_ms = js_sys::Date::now() - signing;
     let h = base_headers(ct, version);
     for (k, v) in extra.iter().chain(headers) {

@@ -195,6 +195,12 @@ error_codes! {
     /// 406: `Accept` admits no representation the engine serves (PEP 691, OCI manifests).
     NotAcceptable,          406, "NOT_ACCEPTABLE",          "Not acceptable";
     // end package engines
+    // key schemes (issue 8)
+    /// 422: an `RSA_2048_PKCS1_ENCRYPT` seed longer than 245 bytes.
+    KeyByteSizeExceeded,    422, "KEY_BYTE_SIZE_EXCEEDED",  "Unprocessable resource";
+    /// 422: an `RSA_2048_JWT_RS256` seed that is not a JSON object of claims.
+    KeyJwtClaimsInvalid,    422, "KEY_JWT_CLAIMS_INVALID",  "Unprocessable resource";
+    // end key schemes
 }
 
 /// Where in the request an error points.

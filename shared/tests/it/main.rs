@@ -36,6 +36,8 @@ mod query_operators;
 mod records;
 mod relations;
 mod replica;
+// Key schemes (issue 8).
+mod schemes;
 mod second_factors;
 mod subscriptions;
 mod support;

@@ -32,7 +32,8 @@ fn validation_pipeline_micros_per_validation() {
         assert!(v.outcome.valid);
         let lic = v.license.as_ref().unwrap();
         let doc = Document::one(license(lic, env.clock.now_ms())).meta(v.meta).to_bytes();
-        signature::sign(&key, &admin.account.id, "POST", "/v1/licenses/actions/validate-key", "localhost", env.clock.now_ms(), &doc)
+        let to = signature::Target { account_id: &admin.account.id, method: "POST", target: "/v1/licenses/actions/validate-key", host: "localhost" };
+        signature::sign_ed25519(&key, to, env.clock.now_ms(), &doc)
     };
     for _ in 0..200 {
         let _ = once();
