@@ -6,11 +6,11 @@
 
 use std::cell::Cell;
 
-use shared::crypto::signer::AccountSigner;
 use shared::api::document::error_document;
 use shared::api::headers::{self as default_headers, Whoami};
 use shared::api::{Document, API_VERSION, MEDIA_TYPE};
 use shared::crypto::signature;
+use shared::crypto::signer::AccountSigner;
 use shared::Error;
 use worker::{Headers, Response};
 
@@ -92,7 +92,8 @@ pub fn signed_with(
     // 400 is signed with the default); the router made the account's pair for it.
     let alg = signature::response_algorithm(req.accept_signature.as_deref(), who.account_id);
     let to = signature::Target { account_id: who.account_id, method: &req.method, target: &req.target, host: &req.host };
-    let sig = signature::sign(key, alg, to, now_ms, &body, &crate::env::CryptoRandom).unwrap_or_else(|_| signature::sign_ed25519(&key.ed25519, to, now_ms, &body));
+    let sig =
+        signature::sign(key, alg, to, now_ms, &body, &crate::env::CryptoRandom).unwrap_or_else(|_| signature::sign_ed25519(&key.ed25519, to, now_ms, &body));
     let sign_ms = js_sys::Date::now() - signing;
     let h = base_headers(ct, version);
     for (k, v) in extra.iter().chain(headers) {

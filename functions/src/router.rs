@@ -6,10 +6,10 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use shared::crypto::signature;
-use shared::crypto::signer::AccountSigner;
 use shared::api::headers::Whoami;
 use shared::api::{self, Document};
+use shared::crypto::signature;
+use shared::crypto::signer::AccountSigner;
 use shared::error::Error;
 use shared::service::{identity::account_keys, identity::accounts, identity::auth, App, Bearer, Caller};
 use shared::store::rows::AccountRow;
@@ -60,6 +60,30 @@ pub fn forget_accounts() {
     ACCOUNTS.with(|c| c.borrow_mut().clear());
 }
 
+/// Gives an account that lacks them its RSA-2048 pair (WebCrypto, native) and P-256 pair, once
+/// (the guarded store keeps one pair when first requests race). A failure is logged and left to
+/// the lazy path in `shared` (which generates in wasm): the request goes on.
+async fn with_all_pairs(app: &A<'_>, account: AccountRow) -> AccountRow {
+    let mut account = account;
+    if account.rsa_private_key_sealed.is_none() {
+        let adopted = match crate::crypto::rsa_2048_pkcs8().await {
+            Ok(der) => account_keys::adopt_rsa(app, &account, &der).await,
+            Err(e) => Err(e),
+        };
+        match adopted {
+            Ok(a) => account = a,
+            Err(e) => worker::console_error!("account {}: making the rsa pair: {e}", account.id),
+        }
+    }
+    if account.ecdsa_private_key_sealed.is_none() {
+        match account_keys::ensure(app, &account, shared::crypto::signer::Pair::Ecdsa).await {
+            Ok(a) => account = a,
+            Err(e) => worker::console_error!("account {}: making the ecdsa pair: {e}", account.id),
+        }
+    }
+    account
+}
+
 /// The account and its signer, from the isolate's cache when fresh. The signer holds the pair
 /// that `accepted` (the request's `Keygen-Accept-Signature` algorithm) signs with: an RSA or
 /// P-256 pair is made here on its first use.
@@ -74,6 +98,7 @@ async fn resolve(app: &A<'_>, env: &AppEnv, id: Option<&str>, accepted: Option<&
                 Some(id) => accounts::find(app, id).await?,
                 None => accounts::default_account(app, env.account_id.as_deref()).await?,
             };
+            let account = with_all_pairs(app, account).await;
             let signer = account_keys::signer(app.secret, &account)?;
             (account, signer)
         }

@@ -133,7 +133,10 @@ fn every_scheme_makes_keys_that_openssl_verifies_with_the_published_keys() {
     assert_eq!(parts.len(), 3, "{}", l.key);
     assert_eq!(URL_SAFE_NO_PAD.decode(parts[0]).unwrap(), br#"{"alg":"RS256"}"#);
     let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
-    assert_eq!((claims["iss"].as_str(), claims["aud"].as_str(), claims["sub"].as_str()), (Some("https://keygen.sh"), Some(admin.account_id()), Some(l.id.as_str())));
+    assert_eq!(
+        (claims["iss"].as_str(), claims["aud"].as_str(), claims["sub"].as_str()),
+        (Some("https://keygen.sh"), Some(admin.account_id()), Some(l.id.as_str()))
+    );
     assert_eq!((claims["iat"].as_i64(), claims["nbf"].as_i64(), claims.get("exp")), (Some(1_704_067_200), Some(1_704_067_200), None));
     let sig = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
     assert!(openssl_verify(Algorithm::RsaSha256, &rsa, format!("{}.{}", parts[0], parts[1]).as_bytes(), &sig));
@@ -227,4 +230,33 @@ fn webhooks_are_signed_with_the_endpoints_algorithm() {
     assert_eq!(r.header("Digest").map(str::to_owned), Some(signature::digest_header(&r.body)));
     let (rsa, _) = published(&admin, &env);
     assert!(openssl_verify(Algorithm::RsaPssSha256, &rsa, string.as_bytes(), &sig));
+}
+
+#[test]
+fn a_platform_made_rsa_key_is_adopted_once_and_signs() {
+    let env = Env::new();
+    let admin = env.admin();
+    let app = env.app();
+    // The Worker hands over WebCrypto's PKCS#8 export; here openssl makes one the same shape.
+    let pkcs8 = |bits: &str| {
+        let (ok, pem) = openssl(&["genpkey", "-algorithm", "RSA", "-pkeyopt", &format!("rsa_keygen_bits:{bits}")], &[]);
+        assert!(ok);
+        let (ok, der) = openssl(&["pkcs8", "-topk8", "-nocrypt", "-in", "k.pem", "-outform", "DER"], &[("k.pem", &pem)]);
+        assert!(ok);
+        der
+    };
+    let (der, small) = (pkcs8("2048"), pkcs8("1024"));
+    assert_eq!(block(account_keys::adopt_rsa(&app, &admin.account, &small)).unwrap_err().status, 500);
+    assert_eq!(block(account_keys::adopt_rsa(&app, &admin.account, b"garbage")).unwrap_err().status, 500);
+    let a = block(account_keys::adopt_rsa(&app, &admin.account, &der)).unwrap();
+    let (ok, pem) = openssl(&["pkey", "-inform", "DER", "-in", "k.der", "-pubout"], &[("k.der", &der)]);
+    assert!(ok);
+    assert_eq!(a.rsa_public_key.as_deref().map(str::as_bytes), Some(pem.as_slice()), "the published key is the adopted one");
+    // A second adoption (a racing first request) keeps the first pair.
+    let other = pkcs8("2048");
+    let b = block(account_keys::adopt_rsa(&app, &admin.account, &other)).unwrap();
+    assert_eq!(b.rsa_public_key, a.rsa_public_key);
+    let s = account_keys::signer(SECRET, &b).unwrap();
+    let sig = s.sign(Algorithm::RsaPssSha256, b"m", &env.rng).unwrap();
+    assert!(openssl_verify(Algorithm::RsaPssSha256, a.rsa_public_key.as_deref().unwrap(), b"m", &sig));
 }

@@ -51,12 +51,7 @@ pub async fn ensure<D: Db, K: Kv>(app: &App<'_, D, K>, account: &AccountRow, pai
         Pair::Ed25519 => return Ok(account.clone()),
         Pair::Rsa if account.rsa_private_key_sealed.is_some() => return Ok(account.clone()),
         Pair::Ecdsa if account.ecdsa_private_key_sealed.is_some() => return Ok(account.clone()),
-        Pair::Rsa => {
-            let key = signer::rsa_generate(app.rng).map_err(|e| internal("generating rsa key", e))?;
-            let der = signer::rsa_to_der(&key);
-            let sealed = keys::seal_bytes(app.secret, &der, app.rng);
-            Stmt::new(sql::accounts::SET_RSA_KEYS, vec![account.id.clone().into(), signer::rsa_public_pem(&key).into(), sealed.into()])
-        }
+        Pair::Rsa => rsa_stmt(app, account, &signer::rsa_generate(app.rng).map_err(|e| internal("generating rsa key", e))?),
         Pair::Ecdsa => {
             let key = signer::ecdsa_generate(app.rng);
             let sealed = keys::seal_bytes(app.secret, &key.to_bytes(), app.rng);
@@ -64,6 +59,29 @@ pub async fn ensure<D: Db, K: Kv>(app: &App<'_, D, K>, account: &AccountRow, pai
         }
     };
     app.db.batch(vec![stmt]).await?;
+    super::accounts::find(app, &account.id).await
+}
+
+fn rsa_stmt<D: Db, K: Kv>(app: &App<'_, D, K>, account: &AccountRow, key: &rsa::RsaPrivateKey) -> Stmt {
+    let sealed = keys::seal_bytes(app.secret, &signer::rsa_to_der(key), app.rng);
+    Stmt::new(sql::accounts::SET_RSA_KEYS, vec![account.id.clone().into(), signer::rsa_public_pem(key).into(), sealed.into()])
+}
+
+/// Stores an RSA-2048 key made by the platform (the Worker's WebCrypto `generateKey`, native
+/// and ~100× faster than generating in wasm), given as PKCS#8 DER, unless the account already has
+/// a pair; returns the account as stored afterwards.
+///
+/// # Errors
+/// 500 when `pkcs8_der` is not a 2048-bit RSA key or the database fails.
+pub async fn adopt_rsa<D: Db, K: Kv>(app: &App<'_, D, K>, account: &AccountRow, pkcs8_der: &[u8]) -> Result<AccountRow> {
+    if account.rsa_private_key_sealed.is_some() {
+        return Ok(account.clone());
+    }
+    let key = signer::rsa_from_der(pkcs8_der).map_err(|e| internal("decoding platform rsa key", e))?;
+    if rsa::traits::PublicKeyParts::size(&key) != signer::RSA_BITS / 8 {
+        return Err(Error::internal("platform rsa key is not 2048 bits"));
+    }
+    app.db.batch(vec![rsa_stmt(app, account, &key)]).await?;
     super::accounts::find(app, &account.id).await
 }
 

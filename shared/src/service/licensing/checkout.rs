@@ -134,7 +134,8 @@ pub fn parse_options(kind: FileKind, q: &Query, body: Option<&[u8]>) -> Result<O
 }
 
 fn invalid_algorithm() -> Error {
-    Error::new(Code::CheckoutAlgorithmInvalid, "unsupported algorithm (supported: aes-256-gcm or base64, + ed25519, rsa-pss-sha256, rsa-sha256 or ecdsa-p256)").parameter("algorithm")
+    Error::new(Code::CheckoutAlgorithmInvalid, "unsupported algorithm (supported: aes-256-gcm or base64, + ed25519, rsa-pss-sha256, rsa-sha256 or ecdsa-p256)")
+        .parameter("algorithm")
 }
 
 fn invalid_ttl() -> Error {
@@ -387,7 +388,15 @@ mod tests {
     fn meta_wins_over_the_query_string() {
         let body = br#"{"meta":{"algorithm":"aes-256-gcm+ed25519","ttl":7200,"include":["license.user","components"]}}"#;
         let o = parse_options(FileKind::Machine, &q("ttl=3600&algorithm=base64%2Bed25519"), Some(body)).unwrap();
-        assert_eq!(o, Options { encoding: Encoding::Aes256Gcm, signing: Some(Algorithm::Ed25519), ttl: Some(7200), include: vec!["license.owner".into(), "components".into()] });
+        assert_eq!(
+            o,
+            Options {
+                encoding: Encoding::Aes256Gcm,
+                signing: Some(Algorithm::Ed25519),
+                ttl: Some(7200),
+                include: vec!["license.owner".into(), "components".into()]
+            }
+        );
     }
 
     #[test]

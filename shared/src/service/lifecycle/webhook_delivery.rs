@@ -23,9 +23,9 @@ use crate::clock::Millis;
 use crate::crypto::signature;
 use crate::crypto::signer::{AccountSigner, Algorithm};
 use crate::domain::states::DeliveryStatus;
+use crate::service::identity::account_keys;
 use crate::service::lifecycle::jobs::{Budget, JobReport, Settings};
 use crate::service::lifecycle::webhook_url;
-use crate::service::identity::account_keys;
 use crate::service::{identity::accounts, lifecycle::webhook_payload, App};
 use crate::store::rows::{PendingEventRow, WebhookEndpointRow, WebhookEventRow};
 use crate::store::{fetch_all, sql, Db, Kv, Stmt};
@@ -238,8 +238,10 @@ pub async fn deliver_due<D: Db, K: Kv, H: HttpClient>(
         work.push((row, signer, alg));
     }
     let queued = work.len();
-    let outcomes: Vec<Result<bool>> =
-        stream::iter(work.into_iter().map(|(row, key, alg)| deliver_one(app, http, key, alg, row, development))).buffer_unordered(DELIVERY_CONCURRENCY).collect().await;
+    let outcomes: Vec<Result<bool>> = stream::iter(work.into_iter().map(|(row, key, alg)| deliver_one(app, http, key, alg, row, development)))
+        .buffer_unordered(DELIVERY_CONCURRENCY)
+        .collect()
+        .await;
     for o in outcomes {
         match o {
             Ok(true) => {
