@@ -2,7 +2,7 @@
 //! - PBKDF2 (`importKey` + `deriveBits`), ~20x faster than SHA-256 compiled to wasm; implements
 //!   [`shared::kdf::Pbkdf2`]; native tests use `shared::kdf::NativePbkdf2`, which gives the same bytes.
 //! - Response signing ([`WebCryptoSigner`], `sign("Ed25519")` and `digest("SHA-256")`):
-//!   implements [`shared::crypto::signer::ResponseSigner`], each primitive on WebCrypto or on the
+//!   implements [`shared::crypto::response_signer::ResponseSigner`], each primitive on WebCrypto or on the
 //!   wasm crates as `LATCHKEY_WEBCRYPTO` says (measured in the bench, docs/API.md).
 
 use std::cell::RefCell;
@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use ed25519_dalek::SigningKey;
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
-use shared::crypto::signer::{self, NativeSigner, Pending, ResponseSigner};
+use shared::crypto::response_signer::{self as signer, NativeSigner, Pending, ResponseSigner};
 use shared::crypto::CryptoError;
 use shared::kdf::{Derived, Pbkdf2};
 use shared::Error;
@@ -37,6 +37,38 @@ extern "C" {
 
     #[wasm_bindgen(method, catch, js_name = deriveBits)]
     fn derive_bits(this: &SubtleCrypto, algorithm: &Object, base_key: &JsValue, length: u32) -> Result<Promise, JsValue>;
+
+    // Key schemes (issue 8): the account's RSA-2048 pair, generated natively.
+    #[wasm_bindgen(method, catch, js_name = generateKey)]
+    fn generate_key(this: &SubtleCrypto, algorithm: &Object, extractable: bool, usages: &Array) -> Result<Promise, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = exportKey)]
+    fn export_key(this: &SubtleCrypto, format: &str, key: &JsValue) -> Result<Promise, JsValue>;
+}
+
+/// A fresh RSA-2048 private key (e = 65537) as PKCS#8 DER, from WebCrypto's `generateKey`
+/// (BoringSSL in workerd): generating it in wasm takes seconds of CPU, this a fraction of it.
+/// `shared::service::identity::account_keys::adopt_rsa` seals and stores it.
+///
+/// # Errors
+/// 500 if the runtime refuses.
+pub async fn rsa_2048_pkcs8() -> Result<Vec<u8>, Error> {
+    let algorithm = Object::new();
+    for (k, v) in [
+        ("name", JsValue::from_str("RSASSA-PKCS1-v1_5")),
+        ("modulusLength", JsValue::from(2048u32)),
+        ("publicExponent", Uint8Array::from(&[1u8, 0, 1][..]).into()),
+        ("hash", JsValue::from_str("SHA-256")),
+    ] {
+        Reflect::set(&algorithm, &JsValue::from_str(k), &v).map_err(|e| js_error("generateKey", &e))?;
+    }
+    let usages = Array::of2(&JsValue::from_str("sign"), &JsValue::from_str("verify"));
+    let made = SUBTLE.with(|s| s.generate_key(&algorithm, true, &usages)).map_err(|e| js_error("generateKey", &e))?;
+    let pair = JsFuture::from(made).await.map_err(|e| js_error("generateKey", &e))?;
+    let private = Reflect::get(&pair, &JsValue::from_str("privateKey")).map_err(|e| js_error("generateKey", &e))?;
+    let exported = SUBTLE.with(|s| s.export_key("pkcs8", &private)).map_err(|e| js_error("exportKey", &e))?;
+    let der = JsFuture::from(exported).await.map_err(|e| js_error("exportKey", &e))?;
+    Ok(Uint8Array::new(&der).to_vec())
 }
 
 /// PBKDF2-HMAC-SHA256 through WebCrypto, with the deployment's iteration count for new hashes.

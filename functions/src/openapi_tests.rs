@@ -93,7 +93,7 @@ fn descriptors_match_the_renderers() {
         license_id: "l1".into(),
         machine_id: machine.map(str::to_owned),
         certificate: "-----BEGIN LICENSE FILE-----".into(),
-        algorithm: "base64+ed25519",
+        algorithm: "base64+ed25519".into(),
         includes: vec!["license".into()],
         ttl: Some(3600),
         issued: 1,

@@ -6,11 +6,11 @@
 
 use std::cell::Cell;
 
-use ed25519_dalek::SigningKey;
 use shared::api::document::error_document;
 use shared::api::headers::{self as default_headers, Whoami};
 use shared::api::{Document, API_VERSION, MEDIA_TYPE};
 use shared::crypto::signature;
+use shared::crypto::signer::{AccountSigner, Algorithm};
 use shared::Error;
 use worker::{Headers, Response};
 
@@ -68,7 +68,7 @@ fn build(status: u16, headers: Headers, body: Vec<u8>) -> worker::Result<Respons
 }
 
 /// A signed response for account `account_id`, answered to no bearer.
-pub async fn signed(reply: Reply, key: &SigningKey, account_id: &str, req: &Req, version: &str, now_ms: i64, request_id: &str) -> Response {
+pub async fn signed(reply: Reply, key: &AccountSigner, account_id: &str, req: &Req, version: &str, now_ms: i64, request_id: &str) -> Response {
     let who = Whoami { account_id, ..Whoami::default() };
     signed_with(reply, &[], key, &who, req, version, now_ms, request_id).await
 }
@@ -79,7 +79,7 @@ pub async fn signed(reply: Reply, key: &SigningKey, account_id: &str, req: &Req,
 pub async fn signed_with(
     reply: Reply,
     headers: &[(&'static str, String)],
-    key: &SigningKey,
+    key: &AccountSigner,
     who: &Whoami<'_>,
     req: &Req,
     version: &str,
@@ -95,7 +95,7 @@ pub async fn signed_with(
 pub async fn signed_sized(
     reply: Reply,
     headers: &[(&'static str, String)],
-    key: &SigningKey,
+    key: &AccountSigner,
     who: &Whoami<'_>,
     req: &Req,
     version: &str,
@@ -109,11 +109,19 @@ pub async fn signed_sized(
     // A HEAD answer carries no body (package engines, issue 9): sign the empty one it sends.
     let body = if req.method == "HEAD" { Vec::new() } else { body };
     let signing = js_sys::Date::now();
-    let signer = SIGNER.with(Cell::get);
-    let sig = match signature::sign_with(&signer, key, who.account_id, &req.method, &req.target, &req.host, now_ms, &body).await {
-        Ok(sig) => sig,
-        // WebCrypto refused (a broken runtime): the crates sign the same bytes.
-        Err(_) => signature::sign(key, who.account_id, &req.method, &req.target, &req.host, now_ms, &body),
+    // The algorithm the request accepted (ed25519 when it named none, or named one wrongly: that
+    // 400 is signed with the default); the router made the account's pair for it. Ed25519 goes
+    // through the configured signer (WebCrypto, issue 11); a refusal falls back to the crates.
+    let alg = signature::response_algorithm(req.accept_signature.as_deref(), who.account_id);
+    let to = signature::Target { account_id: who.account_id, method: &req.method, target: &req.target, host: &req.host };
+    let sig = if alg == Algorithm::Ed25519 {
+        let signer = SIGNER.with(Cell::get);
+        match signature::sign_ed25519_with(&signer, &key.ed25519, to, now_ms, &body).await {
+            Ok(sig) => sig,
+            Err(_) => signature::sign_ed25519(&key.ed25519, to, now_ms, &body),
+        }
+    } else {
+        signature::sign(key, alg, to, now_ms, &body, &crate::env::CryptoRandom).unwrap_or_else(|_| signature::sign_ed25519(&key.ed25519, to, now_ms, &body))
     };
     let sign_ms = js_sys::Date::now() - signing;
     let h = base_headers(ct, version);

@@ -6,11 +6,12 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use ed25519_dalek::SigningKey;
 use shared::api::headers::Whoami;
 use shared::api::{self, Document};
+use shared::crypto::signature;
+use shared::crypto::signer::AccountSigner;
 use shared::error::Error;
-use shared::service::{identity::accounts, identity::auth, licensing::licenses, App, Bearer, Caller};
+use shared::service::{identity::account_keys, identity::accounts, identity::auth, App, Bearer, Caller};
 use shared::store::rows::AccountRow;
 use worker::{Context, Response};
 
@@ -51,7 +52,7 @@ const ACCOUNT_CACHE_MS: i64 = 60_000;
 thread_local! {
     // Workers isolates are single-threaded and reused across requests: caching the account row
     // and its unsealed signing key saves a D1 read and an AES-GCM open on the hot path.
-    static ACCOUNTS: RefCell<HashMap<String, (i64, AccountRow, SigningKey)>> = RefCell::new(HashMap::new());
+    static ACCOUNTS: RefCell<HashMap<String, (i64, AccountRow, AccountSigner)>> = RefCell::new(HashMap::new());
 }
 
 /// Drops the isolate's cached accounts (after an account's name or slug changed).
@@ -59,19 +60,59 @@ pub fn forget_accounts() {
     ACCOUNTS.with(|c| c.borrow_mut().clear());
 }
 
-async fn resolve(app: &A<'_>, env: &AppEnv, id: Option<&str>) -> Result<(AccountRow, SigningKey), Error> {
+/// Gives an account that lacks them its RSA-2048 pair (WebCrypto, native) and P-256 pair, once
+/// (the guarded store keeps one pair when first requests race). A failure is logged and left to
+/// the lazy path in `shared` (which generates in wasm): the request goes on.
+async fn with_all_pairs(app: &A<'_>, account: AccountRow) -> AccountRow {
+    let mut account = account;
+    if account.rsa_private_key_sealed.is_none() {
+        let adopted = match crate::crypto::rsa_2048_pkcs8().await {
+            Ok(der) => account_keys::adopt_rsa(app, &account, &der).await,
+            Err(e) => Err(e),
+        };
+        match adopted {
+            Ok(a) => account = a,
+            Err(e) => worker::console_error!("account {}: making the rsa pair: {e}", account.id),
+        }
+    }
+    if account.ecdsa_private_key_sealed.is_none() {
+        match account_keys::ensure(app, &account, shared::crypto::signer::Pair::Ecdsa).await {
+            Ok(a) => account = a,
+            Err(e) => worker::console_error!("account {}: making the ecdsa pair: {e}", account.id),
+        }
+    }
+    account
+}
+
+/// The account and its signer, from the isolate's cache when fresh. The signer holds the pair
+/// that `accepted` (the request's `Keygen-Accept-Signature` algorithm) signs with: an RSA or
+/// P-256 pair is made here on its first use.
+async fn resolve(app: &A<'_>, env: &AppEnv, id: Option<&str>, accepted: Option<&str>) -> Result<(AccountRow, AccountSigner), Error> {
     let now = app.now();
     let cache_key = id.unwrap_or("").to_owned();
-    if let Some(hit) = ACCOUNTS.with(|c| c.borrow().get(&cache_key).filter(|(t, _, _)| now - t < ACCOUNT_CACHE_MS).map(|(_, a, k)| (a.clone(), k.clone()))) {
-        return Ok(hit);
-    }
-    let account = match id {
-        Some(id) => accounts::find(app, id).await?,
-        None => accounts::default_account(app, env.account_id.as_deref()).await?,
+    let hit = ACCOUNTS.with(|c| c.borrow().get(&cache_key).filter(|(t, _, _)| now - t < ACCOUNT_CACHE_MS).map(|(_, a, k)| (a.clone(), k.clone())));
+    let (account, signer) = match hit {
+        Some(hit) => hit,
+        None => {
+            let account = match id {
+                Some(id) => accounts::find(app, id).await?,
+                None => accounts::default_account(app, env.account_id.as_deref()).await?,
+            };
+            let account = with_all_pairs(app, account).await;
+            let signer = account_keys::signer(app.secret, &account)?;
+            (account, signer)
+        }
     };
-    let key = licenses::signing_key(app, &account)?;
-    ACCOUNTS.with(|c| c.borrow_mut().insert(cache_key, (now, account.clone(), key.clone())));
-    Ok((account, key))
+    let pair = signature::response_algorithm(accepted, &account.id).pair();
+    let (account, signer) = if signer.has(pair) {
+        (account, signer)
+    } else {
+        let account = account_keys::ensure(app, &account, pair).await?;
+        let signer = account_keys::signer(app.secret, &account)?;
+        (account, signer)
+    };
+    ACCOUNTS.with(|c| c.borrow_mut().insert(cache_key, (now, account.clone(), signer.clone())));
+    Ok((account, signer))
 }
 
 /// Handles one request end to end.
@@ -136,7 +177,7 @@ async fn bootstrap(app: &A<'_>, env: &AppEnv, req: &Req, rid: &str) -> Response 
     .await;
     match created {
         Ok(b) => {
-            let key = match licenses::signing_key(app, &b.account) {
+            let key = match account_keys::signer(app.secret, &b.account) {
                 Ok(k) => k,
                 Err(e) => return respond::unsigned(respond::error(&e, rid), rid),
             };
@@ -153,7 +194,7 @@ async fn bootstrap(app: &A<'_>, env: &AppEnv, req: &Req, rid: &str) -> Response 
 /// `X-RateLimit-*` headers.
 async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req, account: Option<&str>, rest: &[&str], rid: &str) -> Response {
     let started = js_sys::Date::now();
-    let (account, key) = match resolve(&app, env, account).await {
+    let (account, key) = match resolve(&app, env, account, req.accept_signature.as_deref()).await {
         Ok(a) => a,
         Err(e) => return respond::unsigned(respond::error(&e, rid), rid),
     };

@@ -207,6 +207,12 @@ error_codes! {
     /// 422: the change would leave the account without an admin (Keygen's `ADMINS_REQUIRED`).
     AccountAdminsRequired,  422, "ACCOUNT_ADMINS_REQUIRED", "Unprocessable resource";
     // end Roles and permissions
+    // key schemes (issue 8)
+    /// 422: an `RSA_2048_PKCS1_ENCRYPT` seed longer than 245 bytes.
+    KeyByteSizeExceeded,    422, "KEY_BYTE_SIZE_EXCEEDED",  "Unprocessable resource";
+    /// 422: an `RSA_2048_JWT_RS256` seed that is not a JSON object of claims.
+    KeyJwtClaimsInvalid,    422, "KEY_JWT_CLAIMS_INVALID",  "Unprocessable resource";
+    // end key schemes
 }
 
 /// Where in the request an error points.

@@ -823,3 +823,74 @@ fn hostile_roles_and_permissions_are_precise_errors_and_write_nothing() {
     c.get(&acct.path("/users?roles[]=read-only&roles[]=admin"), acct.admin(), None).assert_status(200);
 }
 // --- end Roles and permissions ---
+// --- Key schemes (issue 8): seeds a scheme cannot carry, unknown signature algorithms. ---
+
+#[test]
+fn hostile_scheme_seeds_and_signature_algorithms_are_precise_errors_and_write_nothing() {
+    let acct = server().bootstrap_account();
+    let c = acct.client();
+    let p = c.post(&acct.path("/products"), acct.admin(), Some(json!({"data":{"type":"products","attributes":{"name":"Hostile schemes"}}})));
+    p.assert_status(201);
+    let product = p.json["data"]["id"].clone();
+    let policy = |scheme: &str| {
+        let r = c.post(
+            &acct.path("/policies"),
+            acct.admin(),
+            Some(json!({"data":{"type":"policies","attributes":{"name":scheme,"scheme":scheme},"relationships":{"product":{"data":{"type":"products","id":product}}}}})),
+        );
+        r.assert_status(201);
+        r.json["data"]["id"].as_str().unwrap().to_owned()
+    };
+    let encrypt = policy("RSA_2048_PKCS1_ENCRYPT");
+    let jwt = policy("RSA_2048_JWT_RS256");
+    for (pol, key, code) in [
+        (&encrypt, json!("x".repeat(246)), "KEY_BYTE_SIZE_EXCEEDED"),
+        (&encrypt, json!("é".repeat(123)), "KEY_BYTE_SIZE_EXCEEDED"),
+        (&jwt, json!("[1, 2, 3]"), "KEY_JWT_CLAIMS_INVALID"),
+        (&jwt, json!("\"a string\""), "KEY_JWT_CLAIMS_INVALID"),
+        (&jwt, json!("{\"unterminated\": "), "KEY_JWT_CLAIMS_INVALID"),
+        (&jwt, json!("{{id}} is not json"), "KEY_JWT_CLAIMS_INVALID"),
+    ] {
+        let r = c.post(
+            &acct.path("/licenses"),
+            acct.admin(),
+            Some(json!({"data":{"type":"licenses","attributes":{"key":key},"relationships":{"policy":{"data":{"type":"policies","id":pol}}}}})),
+        );
+        assert_eq!((r.status, r.error_code()), (422, Some(code)), "{key}: {}", r.text());
+        assert_eq!(r.json["errors"][0]["source"], json!({"pointer": "/data/attributes/key"}));
+    }
+    let r = c.get(&acct.path("/licenses"), acct.admin(), None);
+    assert_eq!(r.json["data"].as_array().map(Vec::len), Some(0), "nothing was written");
+    let r = c.post(
+        &acct.path("/policies"),
+        acct.admin(),
+        Some(json!({"data":{"type":"policies","attributes":{"name":"legacy","scheme":"LEGACY_ENCRYPT"},"relationships":{"product":{"data":{"type":"products","id":product}}}}})),
+    );
+    assert_eq!((r.status, r.error_code()), (422, Some("SCHEME_NOT_ALLOWED")), "{}", r.text());
+    let auth = format!("Bearer {}", acct.admin_token);
+    for header in [
+        r#"algorithm="rsa-sha512""#,
+        r#"algorithm="RSA""#,
+        r#"algorithm="ecdsa-p384""#,
+        r#"algorithm="rsa-pss-sha256", algorithm="ed25519""#,
+        "algorithm=rsa-sha256",
+    ] {
+        let r = c.clone().unverified().raw("GET", &acct.path("/licenses"), &[("Authorization", &auth), ("Keygen-Accept-Signature", header)], None);
+        assert_eq!((r.status, r.error_code()), (400, Some("SIGNATURE_INVALID")), "{header}");
+        e2e::assert_signed(&r, &acct.public_key_hex);
+    }
+    for (field, bad) in [
+        ("signatureAlgorithm", json!("rsa-sha512")),
+        ("signatureAlgorithm", json!("Ed25519")),
+        ("signatureAlgorithm", json!(null)),
+        ("signatureAlgorithm", json!(1)),
+    ] {
+        let r = c.post(
+            &acct.path("/webhook-endpoints"),
+            acct.admin(),
+            Some(json!({"data":{"type":"webhook-endpoints","attributes":{"url":"https://example.com/h", field: bad}}})),
+        );
+        assert!(matches!(r.status, 400 | 422), "{bad}: {}", r.text());
+    }
+}
+// --- end key schemes ---

@@ -222,7 +222,7 @@ fn webhook_endpoints_validate_their_attributes() {
     let r = c.post(
         &acct.path("/webhook-endpoints"),
         acct.admin(),
-        Some(json!({"data":{"type":"webhook-endpoints","attributes":{"url":"https://example.com/h","signatureAlgorithm":"rsa-sha256"}}})),
+        Some(json!({"data":{"type":"webhook-endpoints","attributes":{"url":"https://example.com/h","signatureAlgorithm":"rsa-sha512"}}})),
     );
     assert_eq!((r.status, r.error_code()), (422, Some("SIGNATURE_ALGORITHM_NOT_ALLOWED")));
     let r = c.post(

@@ -7,7 +7,8 @@ use super::document::{ts, ResourceObject};
 use crate::clock::iso8601;
 use crate::store::rows::{json_object, AccountRow, EventRow, ProductRow, SecondFactorRow, TokenRow, UserRow};
 
-/// An account; `meta.publicKey` (hex Ed25519) and `meta.keys.ed25519` as Keygen publishes them.
+/// An account; `meta.publicKey` (hex Ed25519) and `meta.keys.{ed25519,rsa2048,ecdsa}` as Keygen
+/// publishes them (null for a pair not made yet; reading the account makes them).
 pub fn account(a: &AccountRow) -> ResourceObject {
     use base64::Engine as _;
     let mut r = ResourceObject::new(&a.id, "accounts", &a.id)
@@ -20,7 +21,13 @@ pub fn account(a: &AccountRow) -> ResourceObject {
     r.relationships.remove("account");
     let mut meta = Map::new();
     meta.insert("publicKey".into(), a.public_key.clone().into());
-    meta.insert("keys".into(), json!({"ed25519": base64::engine::general_purpose::STANDARD.encode(&a.public_key)}));
+    // Keygen publishes base64 of each public key's text (hex for Ed25519, PEM for RSA and ECDSA);
+    // `publicKey` stays the Ed25519 hex that SDKs are configured with (Keygen's is the RSA PEM).
+    let b64 = |k: &str| base64::engine::general_purpose::STANDARD.encode(k);
+    meta.insert(
+        "keys".into(),
+        json!({"ed25519": b64(&a.public_key), "rsa2048": a.rsa_public_key.as_deref().map(b64), "ecdsa": a.ecdsa_public_key.as_deref().map(b64)}),
+    );
     r.meta = Some(meta);
     r.to_many("users", None).to_many("products", None).to_many("policies", None).to_many("licenses", None).to_many("machines", None).to_many("tokens", None)
 }

@@ -14,7 +14,7 @@ pub fn file(c: &Checkout) -> ResourceObject {
     let ty = if c.machine_id.is_some() { "machine-files" } else { "license-files" };
     let mut r = ResourceObject::new(&c.account_id, ty, &c.id)
         .attr("certificate", c.certificate.clone())
-        .attr("algorithm", c.algorithm)
+        .attr("algorithm", c.algorithm.clone())
         .attr("includes", json!(c.includes))
         .attr("ttl", c.ttl)
         .attr("expiry", ts(c.expiry))

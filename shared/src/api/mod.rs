@@ -85,6 +85,7 @@ pub fn check_request(h: &RequestHead<'_>) -> crate::Result<()> {
     use crate::error::Code;
     use crate::Error;
     crate::crypto::signature::check_accept_signature(h.accept_signature, h.account_id)
+        .map(|_| ())
         .map_err(|e| Error::new(Code::SignatureInvalid, e.to_string()).header("Keygen-Accept-Signature"))?;
     if h.environment.is_some() {
         return Err(Error::new(Code::EnvironmentNotSupported, "environments are not supported by this server").header("Keygen-Environment"));

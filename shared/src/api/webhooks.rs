@@ -11,7 +11,7 @@ pub fn webhook_endpoint(w: &WebhookEndpointRow) -> ResourceObject {
     ResourceObject::new(&w.account_id, "webhook-endpoints", &w.id)
         .attr("url", w.url.clone())
         .attr("subscriptions", json!(w.subscriptions()))
-        .attr("signatureAlgorithm", w.signature_algorithm.clone())
+        .attr("signatureAlgorithm", w.algorithm())
         .attr("apiVersion", w.api_version.clone())
         .attr("suspended", w.suspended_at.is_some())
         .timestamps(w.created_at, w.updated_at)

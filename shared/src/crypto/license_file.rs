@@ -19,6 +19,7 @@ use aes_gcm::{Aes256Gcm, KeyInit as _, Nonce};
 use ed25519_dalek::{Signer as _, SigningKey};
 use sha2::{Digest as _, Sha256};
 
+use super::signer::{AccountSigner, Algorithm};
 use super::{b64, unb64, verify_ed25519, CryptoError};
 use crate::rng::Random;
 
@@ -89,6 +90,30 @@ impl Encoding {
     }
 }
 
+impl Encoding {
+    /// The encoding half of an `alg` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Aes256Gcm => "aes-256-gcm",
+            Self::Base64 => "base64",
+        }
+    }
+}
+
+/// `<encoding>+<signing algorithm>`, e.g. `aes-256-gcm+rsa-pss-sha256`.
+pub fn alg_name(encoding: Encoding, signing: Algorithm) -> String {
+    format!("{}+{}", encoding.name(), signing.as_str())
+}
+
+/// Parses any `alg` Keygen allows: `{aes-256-gcm|base64}+{ed25519|rsa-pss-sha256|rsa-sha256|ecdsa-p256}`
+/// (exact, lower case).
+pub fn parse_alg(alg: &str) -> Option<(Encoding, Algorithm)> {
+    let (enc, sig) = alg.split_once('+')?;
+    let enc = [Encoding::Aes256Gcm, Encoding::Base64].into_iter().find(|e| e.name() == enc)?;
+    let sig = Algorithm::ALL.iter().copied().find(|a| a.as_str() == sig)?;
+    Some((enc, sig))
+}
+
 /// The encryption secret of a machine file: the license key followed by the fingerprint.
 pub fn machine_secret(license_key: &str, fingerprint: &str) -> String {
     format!("{license_key}{fingerprint}")
@@ -101,6 +126,33 @@ fn cipher(secret: &str) -> Aes256Gcm {
 /// Builds a certificate for the rendered JSON document `data`. `secret` is used only for
 /// [`Encoding::Aes256Gcm`] (see [`machine_secret`] for machine files); `rng` supplies the IV.
 pub fn encode(kind: FileKind, data: &str, encoding: Encoding, secret: &str, key: &SigningKey, rng: &dyn Random) -> String {
+    build(kind, data, encoding, encoding.alg(), secret, rng, |msg| Ok(key.sign(msg).to_bytes().to_vec())).unwrap_or_default()
+}
+
+/// [`encode`] signed with any of the account's algorithms; `alg` names both halves.
+///
+/// # Errors
+/// [`CryptoError::KeyUnavailable`] when the account's pair for `signing` was not made.
+pub fn encode_signed(
+    kind: FileKind,
+    data: &str,
+    (encoding, signing): (Encoding, Algorithm),
+    secret: &str,
+    signer: &AccountSigner,
+    rng: &dyn Random,
+) -> Result<String, CryptoError> {
+    build(kind, data, encoding, &alg_name(encoding, signing), secret, rng, |msg| signer.sign(signing, msg, rng))
+}
+
+fn build(
+    kind: FileKind,
+    data: &str,
+    encoding: Encoding,
+    alg: &str,
+    secret: &str,
+    rng: &dyn Random,
+    sign: impl FnOnce(&[u8]) -> Result<Vec<u8>, CryptoError>,
+) -> Result<String, CryptoError> {
     let enc = match encoding {
         Encoding::Base64 => b64(data.as_bytes()),
         Encoding::Aes256Gcm => {
@@ -113,10 +165,10 @@ pub fn encode(kind: FileKind, data: &str, encoding: Encoding, secret: &str, key:
             format!("{}.{}.{}", b64(ct), b64(&iv), b64(tag))
         }
     };
-    let sig = b64(&key.sign(format!("{}/{enc}", kind.prefix()).as_bytes()).to_bytes());
+    let sig = b64(&sign(format!("{}/{enc}", kind.prefix()).as_bytes())?);
     // enc and sig are base64 and alg a constant, so no JSON escaping is needed; the fixed key
     // order enc, sig, alg matches Keygen's `to_json`.
-    let doc = format!(r#"{{"enc":"{enc}","sig":"{sig}","alg":"{}"}}"#, encoding.alg());
+    let doc = format!(r#"{{"enc":"{enc}","sig":"{sig}","alg":"{alg}"}}"#);
     let body = b64(doc.as_bytes());
     let mut cert = String::with_capacity(body.len() + body.len() / 60 + 64);
     cert.push_str(kind.header());
@@ -130,7 +182,7 @@ pub fn encode(kind: FileKind, data: &str, encoding: Encoding, secret: &str, key:
     cert.push('\n');
     cert.push_str(kind.footer());
     cert.push('\n');
-    cert
+    Ok(cert)
 }
 
 /// A certificate opened by [`decode`].

@@ -17,8 +17,11 @@ pub mod license_key;
 pub mod password;
 // Machine proofs (issue 8).
 pub mod proof;
+pub mod scheme_keys;
 pub mod signature;
 pub mod signer;
+// The response-signing port: WebCrypto or the crates (issue 11).
+pub mod response_signer;
 pub mod token;
 pub mod totp;
 
@@ -36,6 +39,8 @@ pub enum CryptoError {
     DecryptFailed,
     /// A document is not in the expected shape.
     Malformed(&'static str),
+    /// The account's RSA or P-256 pair, which the algorithm needs, was not made yet.
+    KeyUnavailable,
     /// A `Keygen-Accept-Signature` header that Latchkey must answer with 400.
     AcceptSignature(&'static str),
 }
@@ -44,10 +49,11 @@ impl fmt::Display for CryptoError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Encoding(what) => write!(f, "invalid encoding: {what}"),
-            Self::KeyInvalid => f.write_str("invalid ed25519 key"),
+            Self::KeyInvalid => f.write_str("invalid key"),
             Self::SignatureInvalid => f.write_str("signature does not verify"),
             Self::DecryptFailed => f.write_str("decryption failed"),
             Self::Malformed(what) => write!(f, "malformed: {what}"),
+            Self::KeyUnavailable => f.write_str("the account's key pair for this algorithm is not available"),
             Self::AcceptSignature(why) => write!(f, "invalid accept-signature header ({why})"),
         }
     }

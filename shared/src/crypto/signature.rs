@@ -11,14 +11,15 @@
 //! keygen-rs rebuilds it from `Keygen-Date` / `Keygen-Digest`, keygen-go from `Date` / `Digest`;
 //! the caller sets both pairs to the same values from [`SignedHeaders`].
 
-use ed25519_dalek::{Signer as _, SigningKey};
 use sha2::{Digest as _, Sha256};
 
-use super::signer::ResponseSigner;
+use super::response_signer::ResponseSigner;
+use super::signer::{AccountSigner, Algorithm};
 use super::{b64, unb64, verify_ed25519, CryptoError};
 use crate::clock::{http_date, Millis};
+use crate::rng::Random;
 
-/// The only algorithm Latchkey signs with.
+/// The default algorithm, and the one [`verify`] checks.
 pub const ALGORITHM: &str = "ed25519";
 
 /// The `headers` parameter of `Keygen-Signature`: what the signing string covers, in order.
@@ -49,41 +50,69 @@ pub struct SignedHeaders {
     pub signature: String,
 }
 
-/// Signs a response (or webhook delivery) of `body` for the request `method target` on `host`,
-/// at `now_ms`, with the account's key.
-pub fn sign(key: &SigningKey, account_id: &str, method: &str, target: &str, host: &str, now_ms: Millis, body: &[u8]) -> SignedHeaders {
-    let date = http_date(now_ms);
-    let digest = digest_header(body);
-    let data = signing_string(method, target, host, &date, &digest);
-    headers(account_id, date, digest, &key.sign(data.as_bytes()).to_bytes())
+/// What one response or webhook delivery is signed for: the request `method target` on `host`.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// The account (`keyid`).
+    pub account_id: &'a str,
+    /// HTTP method.
+    pub method: &'a str,
+    /// Path and query as received.
+    pub target: &'a str,
+    /// Host without port.
+    pub host: &'a str,
 }
 
-/// [`sign`] through a [`ResponseSigner`] (the Worker's WebCrypto or the crates): the same headers.
+/// Signs `body` for `to` at `now_ms` with the account's key for `alg` (`ed25519` over the
+/// string, or RSA-PSS-SHA256 max salt / RSA-PKCS1-SHA256 / ECDSA-P256-SHA256 DER).
 ///
 /// # Errors
-/// When the signer's platform refuses (a broken runtime).
-#[expect(clippy::too_many_arguments, reason = "sign's inputs plus the signer")]
-pub async fn sign_with(
+/// [`CryptoError::KeyUnavailable`] when the account's pair for `alg` was not made.
+pub fn sign(signer: &AccountSigner, alg: Algorithm, to: Target<'_>, now_ms: Millis, body: &[u8], rng: &dyn Random) -> Result<SignedHeaders, CryptoError> {
+    let date = http_date(now_ms);
+    let digest = digest_header(body);
+    let data = signing_string(to.method, to.target, to.host, &date, &digest);
+    let sig = b64(&signer.sign(alg, data.as_bytes(), rng)?);
+    let signature = format!(r#"keyid="{}", algorithm="{}", signature="{sig}", headers="{SIGNED_HEADERS}""#, to.account_id, alg.as_str());
+    Ok(SignedHeaders { date, digest, signature })
+}
+
+/// [`sign`] with the Ed25519 key, which every account has: cannot fail.
+pub fn sign_ed25519(key: &ed25519_dalek::SigningKey, to: Target<'_>, now_ms: Millis, body: &[u8]) -> SignedHeaders {
+    use ed25519_dalek::Signer as _;
+    let date = http_date(now_ms);
+    let digest = digest_header(body);
+    let data = signing_string(to.method, to.target, to.host, &date, &digest);
+    let sig = b64(&key.sign(data.as_bytes()).to_bytes());
+    let signature = format!(r#"keyid="{}", algorithm="{ALGORITHM}", signature="{sig}", headers="{SIGNED_HEADERS}""#, to.account_id);
+    SignedHeaders { date, digest, signature }
+}
+
+/// [`sign_ed25519`] through a [`ResponseSigner`] (the Worker's WebCrypto or the crates, issue
+/// 11): the same headers, since Ed25519 is deterministic.
+///
+/// # Errors
+/// When the signer's platform refuses (a broken runtime); the caller falls back to [`sign_ed25519`].
+pub async fn sign_ed25519_with(
     signer: &dyn ResponseSigner,
-    key: &SigningKey,
-    account_id: &str,
-    method: &str,
-    target: &str,
-    host: &str,
+    key: &ed25519_dalek::SigningKey,
+    to: Target<'_>,
     now_ms: Millis,
     body: &[u8],
 ) -> Result<SignedHeaders, CryptoError> {
     let date = http_date(now_ms);
     let digest = format!("sha-256={}", b64(&signer.digest(body).await?));
-    let data = signing_string(method, target, host, &date, &digest);
-    let sig = signer.sign(key, data.as_bytes()).await?;
-    Ok(headers(account_id, date, digest, &sig))
+    let data = signing_string(to.method, to.target, to.host, &date, &digest);
+    let sig = b64(&signer.sign(key, data.as_bytes()).await?);
+    let signature = format!(r#"keyid="{}", algorithm="{ALGORITHM}", signature="{sig}", headers="{SIGNED_HEADERS}""#, to.account_id);
+    Ok(SignedHeaders { date, digest, signature })
 }
 
-fn headers(account_id: &str, date: String, digest: String, sig: &[u8; 64]) -> SignedHeaders {
-    let sig = b64(sig);
-    let signature = format!(r#"keyid="{account_id}", algorithm="{ALGORITHM}", signature="{sig}", headers="{SIGNED_HEADERS}""#);
-    SignedHeaders { date, digest, signature }
+/// The `signature` parameter of a `Keygen-Signature` value, decoded, and its `algorithm`.
+pub fn signature_param(header: &str) -> Option<(String, Vec<u8>)> {
+    let params = parse_params(header)?;
+    let get = |name: &str| params.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| *v);
+    Some((get("algorithm")?.to_owned(), unb64(get("signature")?).ok()?))
 }
 
 /// Checks a signed response the way keygen-rs does: the digest must match `body`, the
@@ -145,16 +174,17 @@ fn parse_params(header: &str) -> Option<Vec<(&str, &str)>> {
     Some(out)
 }
 
-/// Validates a `Keygen-Accept-Signature` request header (`keyid="…", algorithm="ed25519"`,
-/// both optional, names case-insensitive). A missing or blank header is the default, ed25519.
+/// Validates a `Keygen-Accept-Signature` request header (`keyid="…", algorithm="…"`, both
+/// optional, names case-insensitive) and returns the algorithm to sign with. A missing or blank
+/// header, or one without `algorithm`, is the default, ed25519.
 ///
 /// # Errors
 /// [`CryptoError::AcceptSignature`] (render as 400 `SIGNATURE_INVALID`) when the header is
-/// malformed, names another algorithm (Latchkey signs only with ed25519; Keygen's RSA
-/// algorithms need RSA account keys we do not have), or names a `keyid` other than `account_id`.
-pub fn check_accept_signature(header: Option<&str>, account_id: &str) -> Result<(), CryptoError> {
+/// malformed, names an algorithm Keygen does not offer (`ed25519`, `rsa-pss-sha256`,
+/// `rsa-sha256`, `ecdsa-p256`), or names a `keyid` other than `account_id`.
+pub fn check_accept_signature(header: Option<&str>, account_id: &str) -> Result<Algorithm, CryptoError> {
     let Some(header) = header.map(str::trim).filter(|h| !h.is_empty()) else {
-        return Ok(());
+        return Ok(Algorithm::Ed25519);
     };
     let params = parse_params(header).ok_or(CryptoError::AcceptSignature("malformed"))?;
     let mut keyid = None;
@@ -171,19 +201,35 @@ pub fn check_accept_signature(header: Option<&str>, account_id: &str) -> Result<
             return Err(CryptoError::AcceptSignature("malformed"));
         }
     }
-    if algorithm.is_some_and(|a| !a.eq_ignore_ascii_case(ALGORITHM)) {
-        return Err(CryptoError::AcceptSignature("unsupported algorithm"));
-    }
+    let alg = match algorithm {
+        None => Algorithm::Ed25519,
+        Some(a) => Algorithm::parse(a).ok_or(CryptoError::AcceptSignature("unsupported algorithm"))?,
+    };
     if keyid.is_some_and(|k| k != account_id) {
         return Err(CryptoError::AcceptSignature("keyid not found"));
     }
-    Ok(())
+    Ok(alg)
+}
+
+/// The algorithm a response is signed with: the accepted one, or ed25519 when the header was
+/// refused (the 400 that says so is itself signed with the default).
+pub fn response_algorithm(header: Option<&str>, account_id: &str) -> Algorithm {
+    check_accept_signature(header, account_id).unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::crypto::keys::public_hex;
+    use ed25519_dalek::SigningKey;
+
+    fn sign(key: &SigningKey, account_id: &str, method: &str, target: &str, host: &str, now_ms: Millis, body: &[u8]) -> SignedHeaders {
+        let to = Target { account_id, method, target, host };
+        let a = sign_ed25519(key, to, now_ms, body);
+        let b = super::sign(&AccountSigner::ed25519(key.clone()), Algorithm::Ed25519, to, now_ms, body, &crate::rng::SeededRandom::new(1));
+        assert_eq!(b.as_ref(), Ok(&a));
+        a
+    }
 
     const ACCOUNT: &str = "1fddcec8-8dd3-4d8d-9b16-215cac0f9b52";
 
@@ -197,7 +243,8 @@ mod tests {
         let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
         let body = br#"{"data":null}"#;
         let k = key();
-        let fut = sign_with(&super::super::signer::NativeSigner, &k, ACCOUNT, "POST", "/v1/x?y=1", "h", 1_623_254_895_000, body);
+        let to = Target { account_id: ACCOUNT, method: "POST", target: "/v1/x?y=1", host: "h" };
+        let fut = sign_ed25519_with(&crate::crypto::response_signer::NativeSigner, &k, to, 1_623_254_895_000, body);
         let std::task::Poll::Ready(Ok(got)) = std::pin::pin!(fut).as_mut().poll(&mut cx) else { panic!("the native signer is synchronous") };
         assert_eq!(got, sign(&key(), ACCOUNT, "POST", "/v1/x?y=1", "h", 1_623_254_895_000, body));
         assert!(verify(&public_hex(&key()), "POST", "/v1/x?y=1", "h", &got, body));
@@ -270,12 +317,18 @@ mod tests {
         assert!(check_accept_signature(Some(&format!(r#"keyid="{ACCOUNT}", algorithm="ed25519""#)), ACCOUNT).is_ok());
         assert!(check_accept_signature(Some(&format!(r#"KEYID="{ACCOUNT}",algorithm="ed25519";"#)), ACCOUNT).is_ok());
         assert!(check_accept_signature(Some(&format!(r#"keyid="{ACCOUNT}""#)), ACCOUNT).is_ok());
+        assert_eq!(check_accept_signature(Some(r#"algorithm="rsa-pss-sha256""#), ACCOUNT), Ok(Algorithm::RsaPssSha256));
+        assert_eq!(check_accept_signature(Some(r#"algorithm="RSA-SHA256""#), ACCOUNT), Ok(Algorithm::RsaSha256));
+        assert_eq!(check_accept_signature(Some(r#"algorithm="ecdsa-p256""#), ACCOUNT), Ok(Algorithm::EcdsaP256));
+        assert_eq!(response_algorithm(Some(r#"algorithm="ecdsa-p256""#), ACCOUNT), Algorithm::EcdsaP256);
+        assert_eq!(response_algorithm(Some(r#"algorithm="rsa-sha512""#), ACCOUNT), Algorithm::Ed25519);
     }
 
     #[test]
     fn accept_signature_rejects_bad_headers() {
         for bad in [
-            r#"algorithm="rsa-sha256""#,
+            r#"algorithm="rsa-sha512""#,
+            r#"algorithm="hmac-sha256""#,
             r#"keyid="00000000-0000-0000-0000-000000000000", algorithm="ed25519""#,
             "algorithm=ed25519",
             r#"algorithm="ed25519", algorithm="ed25519""#,

@@ -97,6 +97,22 @@ str_enum! {
     }
 }
 
+// Key schemes (issue 8).
+str_enum! {
+    /// `webhook_endpoints.signing_algorithm` (migration 0017): the endpoint's `signatureAlgorithm`.
+    SigningAlgorithm default Ed25519 {
+        /// `ed25519`
+        Ed25519 = "ed25519",
+        /// `rsa-pss-sha256`
+        RsaPssSha256 = "rsa-pss-sha256",
+        /// `rsa-sha256`
+        RsaSha256 = "rsa-sha256",
+        /// `ecdsa-p256`
+        EcdsaP256 = "ecdsa-p256",
+    }
+}
+// end key schemes
+
 // Subscriptions (issue 10 §5).
 
 str_enum! {
@@ -201,6 +217,8 @@ mod tests {
             ("products.distribution_strategy", strs(DistributionStrategy::ALL, DistributionStrategy::as_str)),
             ("webhook_events.status", strs(DeliveryStatus::ALL, DeliveryStatus::as_str)),
             ("webhook_endpoints.signature_algorithm", strs(SignatureAlgorithm::ALL, SignatureAlgorithm::as_str)),
+            // Key schemes (issue 8).
+            ("webhook_endpoints.signing_algorithm", strs(SigningAlgorithm::ALL, SigningAlgorithm::as_str)),
             // Subscriptions (issue 10 §5).
             ("licenses.subscription_start_trigger", strs(StartTrigger::ALL, StartTrigger::as_str)),
             ("maintenance_policies.subscription_start_trigger", strs(StartTrigger::ALL, StartTrigger::as_str)),

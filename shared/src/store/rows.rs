@@ -107,6 +107,18 @@ pub struct AccountRow {
     pub slug: String,
     pub public_key: String,
     pub private_key_sealed: String,
+    /// RSA-2048 public key, SPKI PEM (migration 0017; NULL until first used).
+    #[serde(default)]
+    pub rsa_public_key: Option<String>,
+    /// Sealed PKCS#8 DER of the RSA-2048 private key.
+    #[serde(default)]
+    pub rsa_private_key_sealed: Option<String>,
+    /// ECDSA P-256 public key, SPKI PEM (migration 0017; NULL until first used).
+    #[serde(default)]
+    pub ecdsa_public_key: Option<String>,
+    /// Sealed 32-byte P-256 scalar.
+    #[serde(default)]
+    pub ecdsa_private_key_sealed: Option<String>,
     pub metadata: String,
     pub created_at: Millis,
     pub updated_at: Millis,
@@ -539,6 +551,9 @@ pub struct WebhookEndpointRow {
     pub url: String,
     pub subscriptions: String,
     pub signature_algorithm: String,
+    /// The endpoint's algorithm when not ed25519 (migration 0017); wins over `signature_algorithm`.
+    #[serde(default)]
+    pub signing_algorithm: Option<String>,
     pub api_version: String,
     pub suspended_at: Option<Millis>,
     pub consecutive_failures: i64,
@@ -547,6 +562,11 @@ pub struct WebhookEndpointRow {
 }
 
 impl WebhookEndpointRow {
+    /// The `signatureAlgorithm` deliveries are signed with.
+    pub fn algorithm(&self) -> &str {
+        self.signing_algorithm.as_deref().unwrap_or(&self.signature_algorithm)
+    }
+
     /// The subscribed event names (`*` for all).
     pub fn subscriptions(&self) -> Vec<String> {
         serde_json::from_str(&self.subscriptions).unwrap_or_default()
@@ -574,6 +594,9 @@ pub struct WebhookEventRow {
     pub last_response_body: Option<String>,
     pub created_at: Millis,
     pub updated_at: Millis,
+    /// The endpoint's `signatureAlgorithm` (joined by `sql::webhooks::DUE`; ed25519 when absent).
+    #[serde(default)]
+    pub signature_algorithm: Option<String>,
 }
 
 /// An event log entry awaiting fan-out (`sql::webhooks::PENDING_EVENT_LOGS`).

@@ -40,6 +40,8 @@ mod relations;
 mod replica;
 // Request logs (issue 8).
 mod request_logs;
+// Key schemes (issue 8).
+mod schemes;
 mod second_factors;
 mod subscriptions;
 mod support;

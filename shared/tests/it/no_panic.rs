@@ -370,6 +370,14 @@ proptest! {
         let _ = webhooks::check_url(&s, false);
         let _ = shared::api::api_version(Some(&s));
         let _ = signature::check_accept_signature(Some(&s), "acct");
+        // Key schemes (issue 8): license-file algs, JWT claims, algorithm names, signature params, sealed pairs.
+        let _ = license_file::parse_alg(&s);
+        let _ = shared::crypto::scheme_keys::compact_object(&s);
+        let _ = shared::crypto::signer::Algorithm::parse(&s);
+        let _ = signature::signature_param(&s);
+        let _ = keys::unseal_bytes("secret", &s);
+        let _ = shared::crypto::signer::rsa_from_der(s.as_bytes());
+        let _ = shared::crypto::signer::ecdsa_from_bytes(t.as_bytes());
         // Meter attributes and activation rules (issue 10 §2, §4).
         let _ = shared::domain::meters::check_name(&s);
         let _ = shared::domain::activation_rules::parse_cidr(&s).map(|c| c.contains(std::net::Ipv4Addr::LOCALHOST.into()));
@@ -470,7 +478,7 @@ fn keys_tokens_signatures_and_files_never_panic() {
         .flat_map(|enc| [FileKind::License, FileKind::Machine].map(|k| license_file::encode(k, r#"{"data":{}}"#, enc, "secret", &signing, &rng)))
         .collect();
     let sealed = keys::seal("secret", &signing, &rng);
-    let headers = signature::sign(&signing, "acct", "GET", "/v1/x", "h", 0, b"");
+    let headers = signature::sign_ed25519(&signing, signature::Target { account_id: "acct", method: "GET", target: "/v1/x", host: "h" }, 0, b"");
     let mut runner = TestRunner::new(Config { cases: CASES, failure_persistence: None, ..Config::default() });
     // Genuine values with a stretch replaced by arbitrary text, so decoders get past their first check.
     let mutation = (any::<prop::sample::Index>(), 0usize..24, text(), any::<String>());
@@ -518,6 +526,12 @@ fn keys_tokens_signatures_and_files_never_panic() {
             };
             let _ = license_key::format_template(&mutate("{{account}}-{{ id }}-{{expiry}}{{"), &input);
             let _ = license_key::format_template(&raw, &input);
+            // Key schemes (issue 8): every scheme's default seed and key on hostile seeds.
+            let ed_only = shared::crypto::signer::AccountSigner::ed25519(signing.clone());
+            for scheme in shared::domain::strategy::Scheme::ALL {
+                let _ = shared::crypto::scheme_keys::default_seed(*scheme, &input, &raw);
+                let _ = shared::crypto::scheme_keys::make_key(&ed_only, *scheme, &raw, &rng);
+            }
             Ok(())
         })
         .unwrap();

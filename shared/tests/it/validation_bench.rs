@@ -32,7 +32,8 @@ fn validation_pipeline_micros_per_validation() {
         assert!(v.outcome.valid);
         let lic = v.license.as_ref().unwrap();
         let doc = Document::one(license(lic, env.clock.now_ms())).meta(v.meta).to_bytes();
-        signature::sign(&key, &admin.account.id, "POST", "/v1/licenses/actions/validate-key", "localhost", env.clock.now_ms(), &doc)
+        let to = signature::Target { account_id: &admin.account.id, method: "POST", target: "/v1/licenses/actions/validate-key", host: "localhost" };
+        signature::sign_ed25519(&key, to, env.clock.now_ms(), &doc)
     };
     for _ in 0..200 {
         let _ = once();
@@ -59,7 +60,8 @@ fn validation_pipeline_micros_per_validation() {
     let parse = time(&|| drop(validation::parse_validate_key(body.as_bytes()).unwrap()));
     let engine = time(&|| drop(block(validation::validate_license(&app, &admin, req.clone())).unwrap()));
     let render = time(&|| drop(Document::one(license(lic, env.clock.now_ms())).meta(v.meta.clone()).to_bytes()));
-    let sign = time(&|| drop(signature::sign(&key, &admin.account.id, "POST", "/v1/licenses/actions/validate-key", "localhost", env.clock.now_ms(), &doc)));
+    let to = signature::Target { account_id: &admin.account.id, method: "POST", target: "/v1/licenses/actions/validate-key", host: "localhost" };
+    let sign = time(&|| drop(signature::sign_ed25519(&key, to, env.clock.now_ms(), &doc)));
     println!("stages: parse {parse:.1} µs, engine (SQLite read + decode + rules) {engine:.1} µs, render {render:.1} µs, sign (SHA-256 + Ed25519) {sign:.1} µs");
     assert!(us > 0.0);
 }

@@ -6,10 +6,15 @@ use shared::Error;
 use crate::http::Reply;
 use crate::router::Cx;
 
-/// The account (admins).
+/// The account (admins), with its three public keys.
 pub async fn show(cx: &Cx<'_>) -> Result<Reply, Error> {
     shared::access::require(&cx.caller, shared::access::Action::AccountRead)?;
-    Ok(Reply::ok(Document::one(accounts::account(&cx.caller.account))))
+    // The RSA and P-256 pairs are made on first use; reading the account publishes them.
+    let a = shared::service::identity::account_keys::ensure_all(&cx.app, &cx.caller.account).await?;
+    if a.rsa_private_key_sealed != cx.caller.account.rsa_private_key_sealed || a.ecdsa_private_key_sealed != cx.caller.account.ecdsa_private_key_sealed {
+        crate::router::forget_accounts();
+    }
+    Ok(Reply::ok(Document::one(accounts::account(&a))))
 }
 
 /// Renames the account or replaces its metadata (admins); the isolate's cached account is

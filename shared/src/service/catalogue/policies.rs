@@ -50,11 +50,11 @@ fn apply_config(cfg: &mut PolicyConfig, mut attrs: Map<String, Value>, creating:
         return Err(Error::new(Code::ParameterUnpermitted, "unpermitted parameter").pointer(format!("/data/attributes/{k}")));
     }
     if let Some(s) = cfg.scheme {
-        if s != Scheme::Ed25519Sign {
+        if s == Scheme::LegacyEncrypt {
             return Err(Error::attribute(
                 "scheme",
                 AttrFault::NotAllowed,
-                format!("{} is not supported by Latchkey (supported: ED25519_SIGN, or none for unsigned keys)", s.as_str()),
+                format!("{} is not supported by Latchkey (supported: the ED25519, ECDSA and RSA_2048 schemes, or none for unsigned keys)", s.as_str()),
             ));
         }
     }

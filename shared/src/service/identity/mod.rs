@@ -1,4 +1,5 @@
 //! Identity: accounts, authentication, tokens, users and profiles. Every capability may use it.
+pub mod account_keys;
 pub mod accounts;
 pub mod auth;
 pub mod passwords;

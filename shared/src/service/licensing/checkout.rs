@@ -12,8 +12,11 @@ use crate::api::query::Query;
 use crate::api::{accounts as render, groups as render_groups, licenses as render_licenses, machines as render_machines};
 use crate::clock::{iso8601, Millis};
 use crate::crypto::license_file::{self, Encoding, FileKind};
+use crate::crypto::scheme_keys;
+use crate::crypto::signer::Algorithm;
 use crate::domain::strategy::ExpirationStrategy;
 use crate::error::{Code, Error};
+use crate::service::identity::account_keys;
 use crate::service::{catalogue::entitlements, catalogue::policies, events, fleet::machines, identity::users, licensing::licenses, readable, App, Caller};
 use crate::store::rows::{ComponentRow, LicenseRow, ProductRow, UserRow};
 use crate::store::{fetch_all, fetch_one, sql, Db, Kv, Stmt};
@@ -35,6 +38,8 @@ const MACHINE_INCLUDES: [&str; 10] =
 pub struct Options {
     /// How `data` is carried.
     pub encoding: Encoding,
+    /// The signing algorithm `algorithm` named; `None` = the one the license's scheme implies.
+    pub signing: Option<Algorithm>,
     /// Lifetime in seconds; `None` = no expiry (`ttl=null`).
     pub ttl: Option<i64>,
     /// Relationships to include, normalised (`user` → `owner`), in request order.
@@ -78,15 +83,15 @@ pub fn parse_options(kind: FileKind, q: &Query, body: Option<&[u8]>) -> Result<O
         Some(Raw::Str(s)) if matches!(s.as_str(), "false" | "0" | "no") => false,
         Some(_) => return Err(Error::new(Code::ParameterInvalid, "must be a boolean").parameter("encrypt")),
     };
-    let encoding = match algorithm {
+    let (encoding, signing) = match algorithm {
         None | Some(Raw::Json(Value::Null)) => {
             if encrypt {
-                Encoding::Aes256Gcm
+                (Encoding::Aes256Gcm, None)
             } else {
-                Encoding::Base64
+                (Encoding::Base64, None)
             }
         }
-        Some(Raw::Json(Value::String(s)) | Raw::Str(s)) => Encoding::from_alg(&s).ok_or_else(invalid_algorithm)?,
+        Some(Raw::Json(Value::String(s)) | Raw::Str(s)) => license_file::parse_alg(&s).map(|(e, a)| (e, Some(a))).ok_or_else(invalid_algorithm)?,
         Some(Raw::Json(_)) => return Err(invalid_algorithm()),
     };
     let ttl = match ttl {
@@ -125,11 +130,12 @@ pub fn parse_options(kind: FileKind, q: &Query, body: Option<&[u8]>) -> Result<O
             include.push(n);
         }
     }
-    Ok(Options { encoding, ttl, include })
+    Ok(Options { encoding, signing, ttl, include })
 }
 
 fn invalid_algorithm() -> Error {
-    Error::new(Code::CheckoutAlgorithmInvalid, "unsupported algorithm (supported: aes-256-gcm+ed25519, base64+ed25519)").parameter("algorithm")
+    Error::new(Code::CheckoutAlgorithmInvalid, "unsupported algorithm (supported: aes-256-gcm or base64, + ed25519, rsa-pss-sha256, rsa-sha256 or ecdsa-p256)")
+        .parameter("algorithm")
 }
 
 fn invalid_ttl() -> Error {
@@ -166,8 +172,8 @@ pub struct Checkout {
     pub machine_id: Option<String>,
     /// The certificate text.
     pub certificate: String,
-    /// `aes-256-gcm+ed25519` or `base64+ed25519`.
-    pub algorithm: &'static str,
+    /// The `alg`, e.g. `aes-256-gcm+ed25519` or `base64+rsa-pss-sha256`.
+    pub algorithm: String,
     /// Included relationships.
     pub includes: Vec<String>,
     /// Lifetime in seconds, `None` for none.
@@ -225,7 +231,7 @@ pub async fn license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license
         license_include(app, &l, inc, &mut included).await?;
     }
     let data = render_licenses::license(&l, now);
-    issue(app, caller, FileKind::License, data, included, &l.key, &opts, (&l.id, None))
+    issue(app, caller, FileKind::License, data, included, &l.key, &opts, (&l.id, &l.policy_id, None)).await
 }
 
 /// Checks out a machine file for the machine with this id or fingerprint.
@@ -271,7 +277,7 @@ pub async fn machine<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, machine
     }
     let data = render_machines::machine(&m, now, None);
     let secret = license_file::machine_secret(&l.key, &m.fingerprint);
-    issue(app, caller, FileKind::Machine, data, included, &secret, &opts, (&l.id, Some(&m.id)))
+    issue(app, caller, FileKind::Machine, data, included, &secret, &opts, (&l.id, &l.policy_id, Some(&m.id))).await
 }
 
 async fn group_include<D: Db, K: Kv>(app: &App<'_, D, K>, acc: &str, id: Option<&str>, out: &mut Vec<ResourceObject>) -> Result<()> {
@@ -320,7 +326,7 @@ async fn license_include<D: Db, K: Kv>(app: &App<'_, D, K>, l: &LicenseRow, inc:
 
 /// Renders the dataset, encodes and signs it.
 #[expect(clippy::too_many_arguments, reason = "the parts of one certificate")]
-fn issue<D: Db, K: Kv>(
+async fn issue<D: Db, K: Kv>(
     app: &App<'_, D, K>,
     caller: &Caller,
     kind: FileKind,
@@ -328,7 +334,7 @@ fn issue<D: Db, K: Kv>(
     mut included: Vec<ResourceObject>,
     secret: &str,
     opts: &Options,
-    (license_id, machine_id): (&str, Option<&str>),
+    (license_id, policy_id, machine_id): (&str, &str, Option<&str>),
 ) -> Result<Checkout> {
     let issued = app.now();
     let expiry = opts.ttl.map(|t| issued + t * 1000);
@@ -343,15 +349,21 @@ fn issue<D: Db, K: Kv>(
     if !crate::domain::meters::sees_hidden(caller.bearer.kind()) {
         crate::api::meters::hide_invisible(&mut doc);
     }
-    let key = licenses::signing_key(app, &caller.account)?;
-    let certificate = license_file::encode(kind, &Value::Object(doc).to_string(), opts.encoding, secret, &key, app.rng);
+    // Without an explicit `algorithm` the license's scheme picks the signing algorithm (§4.4).
+    let signing = match opts.signing {
+        Some(a) => a,
+        None => scheme_keys::file_algorithm(policies::find(app, caller.account_id(), policy_id).await?.and_then(|p| p.config().scheme)),
+    };
+    let signer = account_keys::signer_with(app, &caller.account, signing.pair()).await?;
+    let certificate = license_file::encode_signed(kind, &Value::Object(doc).to_string(), (opts.encoding, signing), secret, &signer, app.rng)
+        .map_err(|e| Error::internal(format!("signing certificate: {e}")))?;
     Ok(Checkout {
         id: app.uuid(),
         account_id: caller.account_id().to_owned(),
         license_id: license_id.to_owned(),
         machine_id: machine_id.map(str::to_owned),
         certificate,
-        algorithm: opts.encoding.alg(),
+        algorithm: license_file::alg_name(opts.encoding, signing),
         includes: opts.include.clone(),
         ttl: opts.ttl,
         issued,
@@ -370,16 +382,24 @@ mod tests {
     #[test]
     fn defaults_are_base64_a_month_and_nothing_included() {
         let o = parse_options(FileKind::License, &q(""), None).unwrap();
-        assert_eq!(o, Options { encoding: Encoding::Base64, ttl: Some(DEFAULT_TTL_SECS), include: vec![] });
+        assert_eq!(o, Options { encoding: Encoding::Base64, signing: None, ttl: Some(DEFAULT_TTL_SECS), include: vec![] });
         let o = parse_options(FileKind::License, &q("encrypt=true&ttl=null&include=user,entitlements"), None).unwrap();
-        assert_eq!(o, Options { encoding: Encoding::Aes256Gcm, ttl: None, include: vec!["owner".into(), "entitlements".into()] });
+        assert_eq!(o, Options { encoding: Encoding::Aes256Gcm, signing: None, ttl: None, include: vec!["owner".into(), "entitlements".into()] });
     }
 
     #[test]
     fn meta_wins_over_the_query_string() {
         let body = br#"{"meta":{"algorithm":"aes-256-gcm+ed25519","ttl":7200,"include":["license.user","components"]}}"#;
         let o = parse_options(FileKind::Machine, &q("ttl=3600&algorithm=base64%2Bed25519"), Some(body)).unwrap();
-        assert_eq!(o, Options { encoding: Encoding::Aes256Gcm, ttl: Some(7200), include: vec!["license.owner".into(), "components".into()] });
+        assert_eq!(
+            o,
+            Options {
+                encoding: Encoding::Aes256Gcm,
+                signing: Some(Algorithm::Ed25519),
+                ttl: Some(7200),
+                include: vec!["license.owner".into(), "components".into()]
+            }
+        );
     }
 
     #[test]
@@ -390,6 +410,14 @@ mod tests {
         };
         let e = parse_options(FileKind::License, &q("algorithm=rsa-sha256%2Brsa"), None).unwrap_err();
         assert_eq!((e.code.as_ref(), e.status, param(&e).as_str()), ("CHECKOUT_ALGORITHM_INVALID", 400, "algorithm"));
+        for bad in ["base64%2Brsa-sha512", "aes-128-gcm%2Bed25519", "BASE64%2BED25519", "base64"] {
+            let e = parse_options(FileKind::License, &q(&format!("algorithm={bad}")), None).unwrap_err();
+            assert_eq!(e.code, "CHECKOUT_ALGORITHM_INVALID", "{bad}");
+        }
+        let o = parse_options(FileKind::License, &q("algorithm=aes-256-gcm%2Brsa-pss-sha256"), None).unwrap();
+        assert_eq!((o.encoding, o.signing), (Encoding::Aes256Gcm, Some(Algorithm::RsaPssSha256)));
+        let o = parse_options(FileKind::License, &q("algorithm=base64%2Becdsa-p256"), None).unwrap();
+        assert_eq!((o.encoding, o.signing), (Encoding::Base64, Some(Algorithm::EcdsaP256)));
         let e = parse_options(FileKind::License, &q("ttl=3599"), None).unwrap_err();
         assert_eq!((e.code.as_ref(), param(&e).as_str()), ("CHECKOUT_TTL_INVALID", "ttl"));
         let e = parse_options(FileKind::License, &q("ttl=abc"), None).unwrap_err();

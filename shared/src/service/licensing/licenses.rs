@@ -11,12 +11,15 @@ use crate::access::{self, Action, Ownership};
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::clock::{iso8601, parse_iso8601, Millis};
+use crate::crypto::scheme_keys::{self, SchemeFault};
+use crate::crypto::signer::{Pair, RSA_MAX_ENCRYPT_BYTES};
 use crate::crypto::{keys, license_key};
 use crate::domain::activation_rules;
 use crate::domain::license::LicenseStatus;
 use crate::domain::policy::{INT4_MAX, MAX_SAFE_INT};
 use crate::domain::strategy::{ExpirationBasis, Scheme};
 use crate::error::{AttrFault, Code, Error};
+use crate::service::identity::account_keys;
 use crate::service::licensing::subscription_logs::{self, Cause, Change};
 use crate::service::{catalogue::policies, events, fetch_page, identity::users, metadata_text, readable, App, Bearer, Caller, ListScope};
 use crate::store::rows::{AccountRow, LicenseRow};
@@ -217,6 +220,24 @@ pub fn signing_key<D: Db, K: Kv>(app: &App<'_, D, K>, account: &AccountRow) -> R
     keys::unseal(app.secret, &account.private_key_sealed).map_err(|e| Error::internal(format!("unsealing account key: {e}")))
 }
 
+/// The key of `scheme` for `seed`, with the account's pair for the scheme (made on first use).
+///
+/// # Errors
+/// 422 `KEY_BYTE_SIZE_EXCEEDED` / `KEY_JWT_CLAIMS_INVALID` for seeds the scheme cannot carry.
+async fn scheme_key<D: Db, K: Kv>(app: &App<'_, D, K>, account: &AccountRow, scheme: Scheme, seed: &str) -> Result<String> {
+    let pair = scheme_keys::pair(scheme).unwrap_or(Pair::Ed25519);
+    let signer = account_keys::signer_with(app, account, pair).await?;
+    scheme_keys::make_key(&signer, scheme, seed, app.rng).map_err(|f| match f {
+        SchemeFault::TooLong => Error::new(Code::KeyByteSizeExceeded, format!("key exceeds maximum byte length (max size of {RSA_MAX_ENCRYPT_BYTES} bytes)"))
+            .pointer("/data/attributes/key"),
+        SchemeFault::ClaimsInvalid => {
+            Error::new(Code::KeyJwtClaimsInvalid, "key is not a valid JWT claims payload (must be a valid JSON encoded string)").pointer("/data/attributes/key")
+        }
+        SchemeFault::Unsupported => Error::attribute("scheme", AttrFault::NotAllowed, format!("{} is not supported", scheme.as_str())),
+        SchemeFault::Crypto(e) => Error::internal(format!("signing license key: {e}")),
+    })
+}
+
 /// Creates a license.
 ///
 /// # Errors
@@ -281,7 +302,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
         // A key already signed by this account's key (an import from an account whose signing
         // key was brought along: `ed25519PrivateKey`) is kept verbatim, not signed again.
         (Some(Scheme::Ed25519Sign), Some(k)) if license_key::verify_key(&caller.account.public_key, &k).is_some() => k,
-        (Some(Scheme::Ed25519Sign), supplied) => {
+        (Some(scheme), supplied) if scheme_keys::pair(scheme).is_some() => {
             let account = &caller.account;
             let owner_pair = owner.as_ref().map(|o| (o.id.as_str(), o.email.as_str()));
             let ds_in = license_key::KeyDatasetInput {
@@ -294,11 +315,11 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
                 created_ms: now,
                 expiry_ms: expiry,
             };
-            let dataset = match supplied {
+            let seed = match supplied {
                 Some(template) => license_key::format_template(&template, &ds_in),
-                None => license_key::default_dataset(&ds_in),
+                None => scheme_keys::default_seed(scheme, &ds_in, &app.uuid()),
             };
-            license_key::sign_key(&signing_key(app, account)?, &dataset)
+            scheme_key(app, account, scheme, &seed).await?
         }
         (Some(other), _) => return Err(Error::attribute("scheme", AttrFault::NotAllowed, format!("{} is not supported", other.as_str()))),
     };

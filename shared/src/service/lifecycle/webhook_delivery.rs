@@ -14,7 +14,6 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
-use ed25519_dalek::SigningKey;
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 
@@ -22,10 +21,12 @@ use crate::api::webhooks::webhook_event;
 use crate::api::Document;
 use crate::clock::Millis;
 use crate::crypto::signature;
+use crate::crypto::signer::{AccountSigner, Algorithm};
 use crate::domain::states::DeliveryStatus;
+use crate::service::identity::account_keys;
 use crate::service::lifecycle::jobs::{Budget, JobReport, Settings};
 use crate::service::lifecycle::webhook_url;
-use crate::service::{identity::accounts, licensing::licenses, lifecycle::webhook_payload, App};
+use crate::service::{identity::accounts, lifecycle::webhook_payload, App};
 use crate::store::rows::{PendingEventRow, WebhookEndpointRow, WebhookEventRow};
 use crate::store::{fetch_all, sql, Db, Kv, Stmt};
 use crate::Result;
@@ -222,18 +223,20 @@ pub async fn deliver_due<D: Db, K: Kv, H: HttpClient>(
     let due: Vec<WebhookEventRow> =
         fetch_all(app.db, sql::webhooks::DUE, &[now.into(), (now - CLAIM_LEASE_MS).into(), account.map_or(Value::Null, Value::from), (max as i64).into()])
             .await?;
-    // Signing keys first (one account read each), then the deliveries concurrently.
-    let mut keys: HashMap<&str, SigningKey> = HashMap::new();
-    let mut work: Vec<(&WebhookEventRow, SigningKey)> = Vec::new();
+    // Signing keys first (one account read each; a pair the endpoint's algorithm needs is made
+    // on first use), then the deliveries concurrently.
+    let mut keys: HashMap<&str, AccountSigner> = HashMap::new();
+    let mut work: Vec<(&WebhookEventRow, AccountSigner, Algorithm)> = Vec::new();
     for row in &due {
-        let known = keys.get(row.account_id.as_str()).cloned();
+        let alg = row.signature_algorithm.as_deref().and_then(Algorithm::parse).unwrap_or_default();
+        let known = keys.get(row.account_id.as_str()).filter(|s| s.has(alg.pair())).cloned();
         // A claim and the attempt's batch (two statements); an account read the first time.
         if !budget.take(if known.is_some() { 3 } else { 4 }) {
             break;
         }
-        let key = match known {
+        let signer = match known {
             Some(k) => k,
-            None => match signing_key(app, &row.account_id).await {
+            None => match signer_for(app, &row.account_id, alg).await {
                 Ok(k) => {
                     keys.insert(&row.account_id, k.clone());
                     k
@@ -244,11 +247,13 @@ pub async fn deliver_due<D: Db, K: Kv, H: HttpClient>(
                 }
             },
         };
-        work.push((row, key));
+        work.push((row, signer, alg));
     }
     let queued = work.len();
-    let outcomes: Vec<Result<bool>> =
-        stream::iter(work.into_iter().map(|(row, key)| deliver_one(app, http, key, row, development))).buffer_unordered(DELIVERY_CONCURRENCY).collect().await;
+    let outcomes: Vec<Result<bool>> = stream::iter(work.into_iter().map(|(row, key, alg)| deliver_one(app, http, key, alg, row, development)))
+        .buffer_unordered(DELIVERY_CONCURRENCY)
+        .collect()
+        .await;
     for o in outcomes {
         match o {
             Ok(true) => {
@@ -263,19 +268,26 @@ pub async fn deliver_due<D: Db, K: Kv, H: HttpClient>(
     Ok(rep)
 }
 
-async fn signing_key<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str) -> Result<SigningKey> {
+async fn signer_for<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, alg: Algorithm) -> Result<AccountSigner> {
     let account = accounts::find(app, account_id).await?;
-    licenses::signing_key(app, &account)
+    account_keys::signer_with(app, &account, alg.pair()).await
 }
 
 /// Claims, checks the target, posts and records one delivery; `false` when another run holds it.
-async fn deliver_one<D: Db, K: Kv, H: HttpClient>(app: &App<'_, D, K>, http: &H, key: SigningKey, row: &WebhookEventRow, development: bool) -> Result<bool> {
+async fn deliver_one<D: Db, K: Kv, H: HttpClient>(
+    app: &App<'_, D, K>,
+    http: &H,
+    key: AccountSigner,
+    alg: Algorithm,
+    row: &WebhookEventRow,
+    development: bool,
+) -> Result<bool> {
     let claimed_at = app.now();
     if app.db.execute(sql::webhooks::CLAIM, &[row.id.clone().into(), claimed_at.into(), (claimed_at - CLAIM_LEASE_MS).into()]).await? != 1 {
         return Ok(false);
     }
     let result = match webhook_url::check(&row.endpoint_url, development) {
-        Ok(()) => post(app, http, &key, row).await.map_err(Failure::Network),
+        Ok(()) => post(app, http, &key, alg, row).await.map_err(Failure::Network),
         Err(r) => Err(Failure::Refused(format!("refused: the target {}", r.detail()))),
     };
     record_attempt(app, row, claimed_at, result).await?;
@@ -294,12 +306,14 @@ enum Failure {
 async fn post<D: Db, K: Kv, H: HttpClient>(
     app: &App<'_, D, K>,
     http: &H,
-    key: &SigningKey,
+    key: &AccountSigner,
+    alg: Algorithm,
     row: &WebhookEventRow,
 ) -> std::result::Result<(u16, String), String> {
     let (host, target) = host_and_target(&row.endpoint_url).ok_or_else(|| "invalid endpoint url".to_owned())?;
     let body = Document::one(webhook_event(row)).to_bytes();
-    let signed = signature::sign(key, &row.account_id, "post", &target, &host, app.now(), &body);
+    let to = signature::Target { account_id: &row.account_id, method: "post", target: &target, host: &host };
+    let signed = signature::sign(key, alg, to, app.now(), &body, app.rng).map_err(|e| format!("signing: {e}"))?;
     let headers = vec![
         ("Content-Type".to_owned(), "application/json".to_owned()),
         ("Accept".to_owned(), "application/json".to_owned()),

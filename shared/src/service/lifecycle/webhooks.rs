@@ -235,11 +235,10 @@ pub fn parse(body: &[u8], creating: bool, development: bool) -> Result<EndpointI
         }
     }
     match &w.signature_algorithm {
-        Field::Set(a) if a == "ed25519" => {}
-        Field::Set(a) if KEYGEN_ALGORITHMS.contains(&a.as_str()) => {
-            return Err(Error::attribute("signatureAlgorithm", AttrFault::NotAllowed, format!("{a} is not supported (only ed25519)")));
+        Field::Set(a) if KEYGEN_ALGORITHMS.contains(&a.as_str()) => {}
+        Field::Set(_) | Field::Null => {
+            return Err(Error::attribute("signatureAlgorithm", AttrFault::NotAllowed, format!("must be one of {}", KEYGEN_ALGORITHMS.join(", "))))
         }
-        Field::Set(_) | Field::Null => return Err(Error::attribute("signatureAlgorithm", AttrFault::NotAllowed, "must be ed25519")),
         Field::Absent => {}
     }
     match &w.api_version {
@@ -311,13 +310,14 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     let cur = find_endpoint(app, caller, id).await?;
     check_product(app, caller, &w.product).await?;
     let subs = w.subscriptions.map_or(cur.subscriptions.clone(), |s| serde_json::to_string(&s).unwrap_or_default());
+    let algorithm = w.signature_algorithm.set().unwrap_or_else(|| cur.algorithm().to_owned());
     let product = w.product.into_update().unwrap_or(cur.product_id);
     let params = vec![
         caller.account_id().into(),
         cur.id.clone().into(),
         w.url.set().unwrap_or(cur.url).into(),
         subs.into(),
-        w.signature_algorithm.set().unwrap_or(cur.signature_algorithm).into(),
+        algorithm.into(),
         w.api_version.set().unwrap_or(cur.api_version).into(),
         product.map_or(Value::Null, Value::from),
         app.now().into(),
@@ -403,8 +403,13 @@ mod tests {
         assert_eq!((e.code.as_ref(), e.status), ("SUBSCRIPTIONS_INVALID", 422));
         let e = parse(&body(r#"{"url":"https://x.test","subscriptions":["license.nope"]}"#), true, false).unwrap_err();
         assert_eq!(e.code, "SUBSCRIPTIONS_INVALID");
-        let e = parse(&body(r#"{"url":"https://x.test","signatureAlgorithm":"rsa-sha256"}"#), true, false).unwrap_err();
+        let e = parse(&body(r#"{"url":"https://x.test","signatureAlgorithm":"rsa-sha512"}"#), true, false).unwrap_err();
         assert_eq!(e.code, "SIGNATURE_ALGORITHM_NOT_ALLOWED");
+        let e = parse(&body(r#"{"url":"https://x.test","signatureAlgorithm":"RSA-SHA256"}"#), true, false).unwrap_err();
+        assert_eq!(e.code, "SIGNATURE_ALGORITHM_NOT_ALLOWED");
+        for a in ["ed25519", "rsa-pss-sha256", "rsa-sha256", "ecdsa-p256"] {
+            assert!(parse(&body(&format!(r#"{{"url":"https://x.test","signatureAlgorithm":"{a}"}}"#)), true, false).is_ok(), "{a}");
+        }
         let e = parse(&body(r#"{"url":"https://x.test","subscriptions":[1]}"#), true, false).unwrap_err();
         assert_eq!(e.code, "PARAMETER_INVALID");
         let e = parse(&body(r#"{"url":"https://x.test","bogus":1}"#), true, false).unwrap_err();

@@ -16,3 +16,10 @@ pub const HEALTH: &str = "SELECT count(*) AS n FROM accounts";
 /// Renames an account (and sets its pinned API version) unless another account holds the slug (0 rows changed then).
 pub const UPDATE: &str = "UPDATE accounts SET name = ?2, slug = ?3, metadata = ?4, updated_at = ?5, api_version = ?6 \
 WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM accounts WHERE slug = ?3 AND id <> ?1)";
+
+/// Stores a freshly made RSA-2048 pair unless the account already has one (0 rows changed then:
+/// a concurrent first use won, and its pair is read back).
+pub const SET_RSA_KEYS: &str = "UPDATE accounts SET rsa_public_key = ?2, rsa_private_key_sealed = ?3 WHERE id = ?1 AND rsa_private_key_sealed IS NULL";
+
+/// Stores a freshly made P-256 pair unless the account already has one.
+pub const SET_ECDSA_KEYS: &str = "UPDATE accounts SET ecdsa_public_key = ?2, ecdsa_private_key_sealed = ?3 WHERE id = ?1 AND ecdsa_private_key_sealed IS NULL";

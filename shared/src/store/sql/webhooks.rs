@@ -3,7 +3,7 @@
 
 /// Inserts an endpoint (?3 product or NULL).
 pub const INSERT_ENDPOINT: &str =
-    "INSERT INTO webhook_endpoints (id, account_id, product_id, url, subscriptions, signature_algorithm, api_version, created_at, updated_at) \
+    "INSERT INTO webhook_endpoints (id, account_id, product_id, url, subscriptions, signing_algorithm, api_version, created_at, updated_at) \
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)";
 
 /// One endpoint.
@@ -17,7 +17,7 @@ pub const LIST_ENDPOINTS: &str =
 pub const COUNT_ENDPOINTS: &str = "SELECT count(*) AS n FROM webhook_endpoints WHERE account_id = ?1 AND (?2 IS NULL OR product_id = ?2)";
 
 /// Updates an endpoint; an update also lifts a suspension (the vendor has fixed it).
-pub const UPDATE_ENDPOINT: &str = "UPDATE webhook_endpoints SET url = ?3, subscriptions = ?4, signature_algorithm = ?5, api_version = ?6, product_id = ?7, \
+pub const UPDATE_ENDPOINT: &str = "UPDATE webhook_endpoints SET url = ?3, subscriptions = ?4, signing_algorithm = ?5, api_version = ?6, product_id = ?7, \
 suspended_at = NULL, consecutive_failures = 0, updated_at = ?8 WHERE account_id = ?1 AND id = ?2";
 
 /// Deletes an endpoint (its webhook events cascade).
@@ -54,7 +54,7 @@ pub const MARK_FANNED_OUT: &str = "UPDATE event_logs SET webhooks_at = ?2 WHERE 
 
 /// Deliveries due at ?1 whose claim (if any) lapsed before ?2, of endpoints not suspended,
 /// optionally of account ?3, at most ?4.
-pub const DUE: &str = "SELECT we.* FROM webhook_events we JOIN webhook_endpoints w ON w.id = we.endpoint_id \
+pub const DUE: &str = "SELECT we.*, coalesce(w.signing_algorithm, w.signature_algorithm) AS signature_algorithm FROM webhook_events we JOIN webhook_endpoints w ON w.id = we.endpoint_id \
 WHERE we.status IN ('DELIVERING', 'FAILING') AND we.next_attempt_at <= ?1 AND (we.claimed_at IS NULL OR we.claimed_at < ?2) \
 AND w.suspended_at IS NULL AND (?3 IS NULL OR we.account_id = ?3) ORDER BY we.next_attempt_at, we.id LIMIT ?4";
 
