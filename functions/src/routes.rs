@@ -13,6 +13,8 @@ use std::pin::Pin;
 use shared::error::{Code, Error};
 
 use crate::endpoints::catalogue::maintenance_policies;
+// Features and entitlement sets (issue 10 §3).
+use crate::endpoints::catalogue::entitlement_sets;
 use crate::endpoints::catalogue::{entitlements, groups, policies, products};
 use crate::endpoints::distribution::engines::{npm, oci, pypi, rubygems};
 use crate::endpoints::distribution::{artifacts, packages, raw_tauri, related as dist_related, releases};
@@ -296,6 +298,19 @@ pub static ROUTES: &[Route] = &[
     r(DELETE, "/maintenance-policies/{id}", h!(|cx, p| maintenance_policies::delete(cx, p.at(0)))),
     r(GET, "/policies/{id}/maintenance-policy", h!(|cx, p| maintenance_policies::of_policy(cx, p.at(0)))),
     r(UPDATE, "/policies/{id}/maintenance-policy", h!(|cx, p| maintenance_policies::set_for_policy(cx, p.at(0)))),
+    // Features and entitlement sets (issue 10 §3, Cryptlex 3.78–3.81).
+    r(GET, "/entitlement-sets", h!(|cx, _| entitlement_sets::list(cx))),
+    r(POST, "/entitlement-sets", h!(|cx, _| entitlement_sets::create(cx))),
+    r(GET, "/entitlement-sets/{id}", h!(|cx, p| entitlement_sets::show(cx, p.at(0)))),
+    r(UPDATE, "/entitlement-sets/{id}", h!(|cx, p| entitlement_sets::update(cx, p.at(0)))),
+    r(DELETE, "/entitlement-sets/{id}", h!(|cx, p| entitlement_sets::delete(cx, p.at(0)))),
+    r(GET, "/entitlement-sets/{id}/entitlements", h!(|cx, p| entitlement_sets::members(cx, p.at(0)))),
+    r(POST, "/entitlement-sets/{id}/entitlements", h!(|cx, p| entitlement_sets::add(cx, p.at(0)))),
+    r(DELETE, "/entitlement-sets/{id}/entitlements", h!(|cx, p| entitlement_sets::remove(cx, p.at(0)))),
+    r(GET, "/policies/{id}/entitlement-set", h!(|cx, p| entitlement_sets::of_policy(cx, p.at(0)))),
+    r(UPDATE, "/policies/{id}/entitlement-set", h!(|cx, p| entitlement_sets::set_for_policy(cx, p.at(0)))),
+    r(GET, "/licenses/{id}/entitlement-set", h!(|cx, p| entitlement_sets::for_license(cx, p.at(0)))),
+    r(UPDATE, "/licenses/{id}/entitlement-set", h!(|cx, p| entitlement_sets::set_for_license(cx, p.at(0)))),
     // Trials (Cryptlex's verified trials): anonymous trial activation under its strict limit.
     r(GET, "/trial-policies", h!(|cx, _| trials::list_policies(cx))),
     r(POST, "/trial-policies", h!(|cx, _| trials::create_policy(cx))),

@@ -140,7 +140,7 @@ actions! {
     ProductTokenCreate => "POST /products/{id}/tokens",
     PolicyRead => "GET /policies[/{id}], GET /policies/{id}/entitlements|product|licenses",
     PolicyCreate => "POST /policies (for a product)",
-    PolicyUpdate => "PATCH /policies/{id}, POST|DELETE /policies/{id}/entitlements, PUT /policies/{id}/maintenance-policy",
+    PolicyUpdate => "PATCH /policies/{id}, POST|DELETE /policies/{id}/entitlements, PUT /policies/{id}/maintenance-policy|entitlement-set",
     PolicyDelete => "DELETE /policies/{id}",
     EntitlementRead => "GET /entitlements[/{id}]",
     EntitlementCreate => "POST /entitlements",
@@ -168,7 +168,7 @@ actions! {
     SecondFactorManage => "POST /users/{id}/second-factors, PATCH|DELETE /users/{id}/second-factors/{id} (with the password or a code)",
     LicenseRead => "GET /licenses[/{id}], its policy, product, group, owner, machines, entitlements and users",
     LicenseCreate => "POST /licenses (for a policy)",
-    LicenseUpdate => "PATCH /licenses/{id}, entitlements, group, licensees, maintenance policy",
+    LicenseUpdate => "PATCH /licenses/{id}, entitlements, group, licensees, maintenance policy, entitlement set",
     LicenseDelete => "DELETE /licenses/{id}, DELETE /licenses/{id}/actions/revoke",
     LicenseSuspend => "POST /licenses/{id}/actions/suspend|reinstate",
     LicenseRenew => "POST /licenses/{id}/actions/renew|renew-maintenance|extend-maintenance",
@@ -234,6 +234,11 @@ actions! {
     MachineBulkDeactivate => "POST /licenses/{id}/actions/deactivate-machines",
     // Exports.
     ExportRead => "GET /{licenses,machines,users,trial-activations,activation-logs,event-logs}/export (with the list's own read)",
+    // Features and entitlement sets (issue 10 §3).
+    EntitlementSetRead => "GET /entitlement-sets[/{id}], GET /entitlement-sets/{id}/entitlements",
+    EntitlementSetCreate => "POST /entitlement-sets",
+    EntitlementSetUpdate => "PATCH /entitlement-sets/{id}, POST|DELETE /entitlement-sets/{id}/entitlements",
+    EntitlementSetDelete => "DELETE /entitlement-sets/{id}",
     // OpenAPI document.
     OpenApiRead => "GET /openapi.json (the API's description, no account data: anyone)",
 }
@@ -344,6 +349,9 @@ pub const fn scope(action: Action, kind: Kind) -> Scope {
         (A::ActivationLogRead | A::MachineBulkDeactivate, K::Product) => Own,
         // Exports: admins, and a product its own product's rows (users and licenses: never).
         (A::ExportRead, K::Product) => Own,
+        // Entitlement sets (issue 10 §3): account-wide, like entitlements: products read them;
+        // only admins change them (a set binds every product's licenses that hold it).
+        (A::EntitlementSetRead, K::Product) => Any,
         _ => Nobody,
     }
 }

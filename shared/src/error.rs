@@ -195,6 +195,9 @@ error_codes! {
     /// 406: `Accept` admits no representation the engine serves (PEP 691, OCI manifests).
     NotAcceptable,          406, "NOT_ACCEPTABLE",          "Not acceptable";
     // end package engines
+    // Features and entitlement sets (issue 10 §3).
+    /// 422: the entitlement set is a policy's or a license's set; detach it first.
+    EntitlementSetInUse,    422, "ENTITLEMENT_SET_IN_USE",  "Unprocessable resource";
 }
 
 /// Where in the request an error points.

@@ -7,10 +7,11 @@ use serde_json::{json, Map, Value};
 use crate::access::{self, Action, Ownership};
 use crate::api::input::{identifier, parse_body, type_mismatch, Field, Members, ResourceInput};
 use crate::api::query::{Page, Query};
+use crate::domain::features;
 use crate::error::{AttrFault, Code, Error};
 use crate::service::{catalogue::policies, events, metadata_text, readable, App, Caller};
-use crate::store::rows::{CountRow, EntitlementRow, IdRow};
-use crate::store::{fetch_all, fetch_one, sql, Db, Kv, Stmt};
+use crate::store::rows::{CountRow, EntitlementRow, GrantRow, IdRow};
+use crate::store::{fetch_all, fetch_one, sql, Db, Kv, Stmt, StoreError};
 use crate::Result;
 
 /// A parsed entitlement document.
@@ -53,7 +54,7 @@ pub fn parse(body: &[u8], creating: bool) -> Result<EntitlementInput> {
 ///
 /// # Errors
 /// 400 `PARAMETER_INVALID` for arrays and objects; 422 `VALUE_INVALID` for a longer string.
-fn feature_value(v: Option<Value>) -> Result<Field<Value>> {
+pub fn feature_value(v: Option<Value>) -> Result<Field<Value>> {
     match v {
         None => Ok(Field::Absent),
         Some(Value::Null) => Ok(Field::Null),
@@ -240,9 +241,93 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     Ok(())
 }
 
-/// Every entitlement of a license (own ∪ policy's), for validation scopes and license files.
+/// A license's effective features now (`domain::features::effective` over its own, its set's
+/// and its policy's grants), newest entitlement first, each with the value in effect: what
+/// every listing of a license's entitlements shows (license files, check-out includes,
+/// `GET /licenses/{id}/entitlements`, release constraints).
 pub async fn all_for_license<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, license_id: &str) -> Result<Vec<EntitlementRow>> {
-    Ok(fetch_all(app.db, sql::entitlements::LIST_FOR_LICENSE, &[account_id.into(), license_id.into(), 1000.into(), 0.into()]).await?)
+    let rows: Vec<Map<String, Value>> = fetch_all(app.db, sql::entitlements::GRANTS_FOR_LICENSE, &[account_id.into(), license_id.into()]).await?;
+    let grants = rows
+        .into_iter()
+        .map(|r| {
+            let g: GrantRow = serde_json::from_value(Value::Object(r.clone())).map_err(StoreError::from)?;
+            let e: EntitlementRow = serde_json::from_value(Value::Object(r)).map_err(StoreError::from)?;
+            Ok(features::Grant { id: e.id.clone(), source: g.source, value: g.grant_value, expires_at: g.expires_at, item: e })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(features::effective(grants, app.now()).into_iter().map(|f| EntitlementRow { value: f.value.or(f.item.value.clone()), ..f.item }).collect())
+}
+
+/// An attach body's items: identifiers that may carry `meta` with a feature `value` (and, for
+/// licenses, `expiresAt`; issue 10 §3), e.g. `{"type":"entitlements","id":…,"meta":{"value":5}}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grantee {
+    /// The entitlement id.
+    pub id: String,
+    /// The value override (JSON text), if any.
+    pub value: Option<String>,
+    /// When the grant stops counting, if ever.
+    pub expires_at: Option<crate::clock::Millis>,
+}
+
+/// Parses `{"data":[{"type":"entitlements","id":…,"meta":{…}}, …]}` (1 to 100 items); `meta`
+/// may hold `value` (number, string, boolean or null) and, when `expiry` is allowed,
+/// `expiresAt` (ISO-8601 or null).
+///
+/// # Errors
+/// 400 with a pointer for a bad shape, an unknown meta member or a bad timestamp.
+pub fn parse_grantees(body: &[u8], expiry: bool) -> Result<Vec<Grantee>> {
+    let mut top = Members::new(parse_body(body)?, "");
+    let data = top.raw("data");
+    top.raw("meta");
+    top.finish()?;
+    let items = match data {
+        None => return Err(Error::new(Code::ParameterMissing, "is missing").pointer("/data")),
+        Some(Value::Array(a)) => a,
+        Some(v) => return Err(type_mismatch("/data", &v, "array")),
+    };
+    if items.is_empty() || items.len() > 100 {
+        return Err(Error::new(Code::ParameterInvalid, "must contain between 1 and 100 items").pointer("/data"));
+    }
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let ptr = format!("/data/{i}");
+            let Value::Object(mut d) = v else { return Err(type_mismatch(&ptr, &v, "object")) };
+            let meta = d.remove("meta");
+            let id = identifier(d, "entitlements", &ptr)?;
+            let mut g = Grantee { id, value: None, expires_at: None };
+            let meta = match meta {
+                None | Some(Value::Null) => return Ok(g),
+                Some(Value::Object(m)) => m,
+                Some(v) => return Err(type_mismatch(&format!("{ptr}/meta"), &v, "object")),
+            };
+            let mut m = Members::new(meta, format!("{ptr}/meta"));
+            g.value = match feature_value(m.raw("value")).map_err(|e| e.pointer(format!("{ptr}/meta/value")))? {
+                Field::Set(v) => Some(v.to_string()),
+                _ => None,
+            };
+            if expiry {
+                g.expires_at = match m.string("expiresAt")? {
+                    Field::Set(s) => Some(
+                        crate::clock::parse_iso8601(&s)
+                            .ok_or_else(|| Error::new(Code::ParameterInvalid, "must be an ISO-8601 timestamp").pointer(format!("{ptr}/meta/expiresAt")))?,
+                    ),
+                    _ => None,
+                };
+            }
+            m.finish()?;
+            Ok(g)
+        })
+        .collect()
+}
+
+/// The ids of `grantees`, and them as the JSON array the attach statements read (`?5`).
+pub fn grantee_params(grantees: &[Grantee]) -> (Vec<String>, Value) {
+    let ids = grantees.iter().map(|g| g.id.clone()).collect();
+    let arr = grantees.iter().map(|g| json!({"id": g.id, "value": g.value, "expiresAt": g.expires_at})).collect();
+    (ids, Value::Array(arr))
 }
 
 /// The ids among `ids` that `sql` selects (for `acc`, and `owner` when given).
@@ -290,12 +375,22 @@ pub type Attached = (String, Vec<String>, crate::clock::Millis);
 
 /// Attaches or detaches `ids` on `owner` with `sql`, recording event `ev` (name, resource type)
 /// in the same batch.
-pub async fn write<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, sql: &'static str, ev: (&str, &str), owner: &str, ids: &[String]) -> Result<()> {
+/// `extra` parameters follow (`?5`: the grantees of an attach that carries values).
+pub async fn write<D: Db, K: Kv>(
+    app: &App<'_, D, K>,
+    caller: &Caller,
+    sql: &'static str,
+    ev: (&str, &str),
+    owner: &str,
+    ids: &[String],
+    extra: Option<Value>,
+) -> Result<()> {
     let (acc, arr) = (caller.account_id(), Value::from(ids.to_vec()).to_string());
     let mut params: Vec<Value> = vec![acc.into(), owner.into(), arr.into()];
     if !sql.starts_with("DELETE") {
         params.push(app.now().into());
     }
+    params.extend(extra.map(|v| Value::from(v.to_string())));
     app.db
         .batch(vec![Stmt::new(sql, params), events::record_if_changed(app, acc, &caller.bearer, event(ev.0, ev.1, owner, Some(json!({"entitlements": ids}))))])
         .await?;
@@ -310,7 +405,7 @@ pub async fn attach_to_policy<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller
     let ids = parse_identifiers(body, "entitlements")?;
     let p = policies::authorize(app, caller, policy_id, Action::PolicyUpdate).await?;
     check_attachable(app, caller.account_id(), sql::entitlements::ATTACHED_TO_POLICY, &p.id, &ids).await?;
-    write(app, caller, sql::entitlements::ATTACH_TO_POLICY, ("policy.entitlements.attached", "policies"), &p.id, &ids).await?;
+    write(app, caller, sql::entitlements::ATTACH_TO_POLICY, ("policy.entitlements.attached", "policies"), &p.id, &ids, None).await?;
     Ok((p.id, ids, app.now()))
 }
 
@@ -319,7 +414,7 @@ pub async fn detach_from_policy<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Call
     let ids = parse_identifiers(body, "entitlements")?;
     let p = policies::authorize(app, caller, policy_id, Action::PolicyUpdate).await?;
     check_detachable(app, caller.account_id(), sql::entitlements::ATTACHED_TO_POLICY, &p.id, &ids).await?;
-    write(app, caller, sql::entitlements::DETACH_FROM_POLICY, ("policy.entitlements.detached", "policies"), &p.id, &ids).await
+    write(app, caller, sql::entitlements::DETACH_FROM_POLICY, ("policy.entitlements.detached", "policies"), &p.id, &ids, None).await
 }
 
 /// `GET /policies/{id}/entitlements`.

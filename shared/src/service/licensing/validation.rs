@@ -13,9 +13,9 @@ use serde_json::{json, Map, Value};
 use crate::access::{self, Action, Ownership};
 use crate::clock::{iso8601, Millis};
 use crate::domain::heartbeat::{machine_status_for, HeartbeatStatus};
-use crate::domain::license;
 use crate::domain::strategy::ExpirationBasis;
 use crate::domain::validation::{validate, LicenseFacts, Limits, MachineFacts, Outcome, Scope, UserRef, ValidationInput};
+use crate::domain::{features, license};
 use crate::error::{Code, Error};
 use crate::service::licensing::subscription_logs;
 use crate::service::{events, fleet::leases, App, Bearer, Caller};
@@ -127,6 +127,15 @@ struct FactsRow {
     entitlements_json: String,
 }
 
+/// One item of `entitlements_json`: a grant of an entitlement (by code) to the license.
+#[derive(serde::Deserialize)]
+struct GrantFacts {
+    id: String,
+    code: String,
+    source: features::Source,
+    expires_at: Option<crate::clock::Millis>,
+}
+
 /// Writes a validation leaves behind, run as one batch after the response.
 #[derive(Debug, Default)]
 pub struct Pending(pub Vec<Stmt>);
@@ -210,7 +219,10 @@ async fn validate_at<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, req: Va
                 .into_iter()
                 .map(|u| UserRef { id: u.id, email: u.email })
                 .collect();
-            let entitlements: Vec<String> = serde_json::from_str(&facts.entitlements_json).map_err(StoreError::from)?;
+            // The effective features (issue 10 §3): an expired license feature is not held.
+            let grants: Vec<GrantFacts> = serde_json::from_str(&facts.entitlements_json).map_err(StoreError::from)?;
+            let grants = grants.into_iter().map(|g| features::Grant { id: g.id, source: g.source, value: None, expires_at: g.expires_at, item: g.code });
+            let entitlements: Vec<String> = features::effective(grants, now).into_iter().map(|f| f.item).collect();
             (Some(license), machines, licensees, entitlements)
         }
     };

@@ -154,6 +154,10 @@ pub const KNOWN_EVENTS: &[&str] = &[
     "maintenance-policy.created",
     "maintenance-policy.updated",
     "maintenance-policy.deleted",
+    // Features and entitlement sets (issue 10 §3).
+    "entitlement-set.created",
+    "entitlement-set.updated",
+    "entitlement-set.deleted",
 ];
 
 /// Signature algorithms Keygen knows; only `ed25519` is supported here.
