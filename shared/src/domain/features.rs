@@ -113,6 +113,8 @@ mod tests {
     }
 
     type Row = (&'static str, Source, Option<String>);
+    /// A case of the table: name, grants, expected features.
+    type Case = (&'static str, Vec<Grant<&'static str>>, Vec<Row>);
 
     fn row(id: &'static str, s: Source, v: Option<&str>) -> Row {
         (id, s, v.map(Into::into))
@@ -122,7 +124,7 @@ mod tests {
     #[test]
     fn resolution_table() {
         use Source::{License as L, Policy as P, Set as S};
-        let cases: Vec<(&str, Vec<Grant<&'static str>>, Vec<Row>)> = vec![
+        let cases: Vec<Case> = vec![
             ("nothing", vec![], vec![]),
             ("policy only", vec![g("a", P, None, None)], vec![row("a", P, None)]),
             ("set only, value", vec![g("a", S, Some("5"), None)], vec![row("a", S, Some("5"))]),
