@@ -20,6 +20,7 @@ use crate::endpoints::distribution::engines::{npm, oci, pypi, rubygems};
 use crate::endpoints::distribution::{artifacts, packages, raw_tauri, related as dist_related, releases};
 use crate::endpoints::fleet::{components, machines, processes};
 use crate::endpoints::identity::{accounts, passwords, profiles, second_factors, tokens, users};
+use crate::endpoints::licensing::entitlement_set as license_entitlement_set;
 use crate::endpoints::licensing::subscriptions;
 use crate::endpoints::licensing::{activation, bulk_deactivation, checkouts, license_actions, licenses, meters, related, relations, trials, validations};
 use crate::endpoints::lifecycle::{activation_logs, events, exports, webhook_relations, webhooks};
@@ -309,8 +310,8 @@ pub static ROUTES: &[Route] = &[
     r(DELETE, "/entitlement-sets/{id}/entitlements", h!(|cx, p| entitlement_sets::remove(cx, p.at(0)))),
     r(GET, "/policies/{id}/entitlement-set", h!(|cx, p| entitlement_sets::of_policy(cx, p.at(0)))),
     r(UPDATE, "/policies/{id}/entitlement-set", h!(|cx, p| entitlement_sets::set_for_policy(cx, p.at(0)))),
-    r(GET, "/licenses/{id}/entitlement-set", h!(|cx, p| entitlement_sets::for_license(cx, p.at(0)))),
-    r(UPDATE, "/licenses/{id}/entitlement-set", h!(|cx, p| entitlement_sets::set_for_license(cx, p.at(0)))),
+    r(GET, "/licenses/{id}/entitlement-set", h!(|cx, p| license_entitlement_set::for_license(cx, p.at(0)))),
+    r(UPDATE, "/licenses/{id}/entitlement-set", h!(|cx, p| license_entitlement_set::set_for_license(cx, p.at(0)))),
     // Trials (Cryptlex's verified trials): anonymous trial activation under its strict limit.
     r(GET, "/trial-policies", h!(|cx, _| trials::list_policies(cx))),
     r(POST, "/trial-policies", h!(|cx, _| trials::create_policy(cx))),

@@ -1,14 +1,12 @@
-//! `/entitlement-sets` (issue 10 §3), their members, and the entitlement set of a policy or a
-//! license (`PUT|GET /policies|licenses/{id}/entitlement-set`).
+//! `/entitlement-sets` (issue 10 §3), their members, and a policy's entitlement set
+//! (`PUT|GET /policies/{id}/entitlement-set`; a license's: `licensing::entitlement_set`).
 
 use shared::api::entitlements::{attachment, entitlement, entitlement_set};
-use shared::api::licenses::{license, policy};
+use shared::api::licenses::policy;
 use shared::api::Document;
 use shared::service::catalogue::entitlement_sets as svc;
-use shared::service::licensing::entitlement_set as of_license;
 use shared::Error;
 
-use crate::endpoints::licensing::related::to_one;
 use crate::endpoints::list_doc;
 use crate::http::Reply;
 use crate::router::Cx;
@@ -67,15 +65,8 @@ pub async fn set_for_policy(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
 
 /// `GET /policies/{id}/entitlement-set` (`data: null` when it has none).
 pub async fn of_policy(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
-    Ok(to_one(svc::of_policy(&cx.app, &cx.caller, id).await?.as_ref().map(entitlement_set)))
-}
-
-/// `PUT /licenses/{id}/entitlement-set`.
-pub async fn set_for_license(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
-    of_license::set(&cx.app, &cx.caller, id, &cx.req.body).await.map(|l| Reply::ok(Document::one(license(&l, cx.app.now()))))
-}
-
-/// `GET /licenses/{id}/entitlement-set` (`data: null` when it has none of its own).
-pub async fn for_license(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
-    Ok(to_one(of_license::of_license(&cx.app, &cx.caller, id).await?.as_ref().map(entitlement_set)))
+    Ok(match svc::of_policy(&cx.app, &cx.caller, id).await? {
+        Some(s) => Reply::ok(Document::one(entitlement_set(&s))),
+        None => Reply::ok(Document(serde_json::Map::from_iter([("data".to_owned(), serde_json::Value::Null)]))),
+    })
 }
