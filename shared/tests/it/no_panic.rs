@@ -329,7 +329,7 @@ fn parse_everything(b: &[u8]) {
     // Features and entitlement sets (issue 10 §3).
     for creating in [true, false] {
         client(shared::service::catalogue::entitlement_sets::parse(b, creating));
-        client(entitlements::parse_grantees(b, creating));
+        client(shared::service::catalogue::grantees::parse_grantees(b, creating));
     }
     if let Ok(mut m) = parse_body(b) {
         for creating in [true, false] {

@@ -10,7 +10,7 @@ use crate::access::{self, Action, Ownership};
 use crate::api::input::{to_one_body, Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::error::{AttrFault, Code, Error};
-use crate::service::catalogue::{entitlements, policies};
+use crate::service::catalogue::{entitlements, grantees, policies};
 use crate::service::{events, fetch_page, metadata_text, readable, App, Caller};
 use crate::store::rows::{EntitlementRow, EntitlementSetRow, GrantRow, PolicyRow};
 use crate::store::{fetch_all, fetch_one, opt, sql, Db, Kv, Stmt, StoreError};
@@ -135,8 +135,8 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
 /// # Errors
 /// 422 `ENTITLEMENT_NOT_FOUND` / `ENTITLEMENT_TAKEN` pointing at `/data/<i>`; nothing is written.
 pub async fn add<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, body: &[u8]) -> Result<entitlements::Attached> {
-    let grantees = entitlements::parse_grantees(body, false)?;
-    let (ids, extra) = entitlements::grantee_params(&grantees);
+    let grantees = grantees::parse_grantees(body, false)?;
+    let (ids, extra) = grantees::grantee_params(&grantees);
     let s = authorize(app, caller, id, Action::EntitlementSetUpdate).await?;
     entitlements::check_attachable(app, caller.account_id(), sql::entitlement_sets::MEMBERS_AMONG, &s.id, &ids).await?;
     let ev = ("entitlement-set.updated", "entitlement-sets");

@@ -2,6 +2,7 @@
 // Features and entitlement sets (issue 10 §3).
 pub mod entitlement_sets;
 pub mod entitlements;
+pub mod grantees;
 pub mod groups;
 pub mod maintenance_policies;
 pub mod policies;

@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::access::Action;
 use crate::api::query::{Page, Query};
 use crate::error::{Code, Error};
-use crate::service::catalogue::{entitlements, groups};
+use crate::service::catalogue::{entitlements, grantees, groups};
 use crate::service::fleet::machines;
 use crate::service::licensing::licenses;
 use crate::service::{events, App, Caller};
@@ -19,8 +19,8 @@ use crate::Result;
 /// `POST /licenses/{id}/entitlements` (admins, the license's product); each item's `meta` may
 /// carry a feature `value` and an `expiresAt` (issue 10 §3).
 pub async fn attach_entitlements<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str, body: &[u8]) -> Result<entitlements::Attached> {
-    let grantees = entitlements::parse_grantees(body, true)?;
-    let (ids, extra) = entitlements::grantee_params(&grantees);
+    let grantees = grantees::parse_grantees(body, true)?;
+    let (ids, extra) = grantees::grantee_params(&grantees);
     let l = licenses::authorize(app, caller, license_id, Action::LicenseUpdate).await?;
     entitlements::check_attachable(app, caller.account_id(), sql::entitlements::ATTACHED_TO_LICENSE, &l.id, &ids).await?;
     let ev = ("license.entitlements.attached", "licenses");
