@@ -14,12 +14,15 @@ use shared::error::{Code, Error};
 
 use crate::endpoints::catalogue::keys;
 use crate::endpoints::catalogue::maintenance_policies;
+// Features and entitlement sets (issue 10 §3).
+use crate::endpoints::catalogue::entitlement_sets;
 use crate::endpoints::catalogue::{entitlements, groups, policies, products};
 use crate::endpoints::distribution::engines::{npm, oci, pypi, rubygems};
 use crate::endpoints::distribution::{artifacts, packages, raw_tauri, related as dist_related, releases};
 use crate::endpoints::fleet::{components, machines, processes};
 use crate::endpoints::identity::{accounts, passwords, profiles, second_factors, tokens, users};
 use crate::endpoints::licensing::machine_proofs;
+use crate::endpoints::licensing::entitlement_set as license_entitlement_set;
 use crate::endpoints::licensing::subscriptions;
 use crate::endpoints::licensing::{activation, bulk_deactivation, checkouts, license_actions, licenses, meters, related, relations, trials, validations};
 use crate::endpoints::lifecycle::search;
@@ -302,6 +305,19 @@ pub static ROUTES: &[Route] = &[
     r(DELETE, "/maintenance-policies/{id}", h!(|cx, p| maintenance_policies::delete(cx, p.at(0)))),
     r(GET, "/policies/{id}/maintenance-policy", h!(|cx, p| maintenance_policies::of_policy(cx, p.at(0)))),
     r(UPDATE, "/policies/{id}/maintenance-policy", h!(|cx, p| maintenance_policies::set_for_policy(cx, p.at(0)))),
+    // Features and entitlement sets (issue 10 §3, Cryptlex 3.78–3.81).
+    r(GET, "/entitlement-sets", h!(|cx, _| entitlement_sets::list(cx))),
+    r(POST, "/entitlement-sets", h!(|cx, _| entitlement_sets::create(cx))),
+    r(GET, "/entitlement-sets/{id}", h!(|cx, p| entitlement_sets::show(cx, p.at(0)))),
+    r(UPDATE, "/entitlement-sets/{id}", h!(|cx, p| entitlement_sets::update(cx, p.at(0)))),
+    r(DELETE, "/entitlement-sets/{id}", h!(|cx, p| entitlement_sets::delete(cx, p.at(0)))),
+    r(GET, "/entitlement-sets/{id}/entitlements", h!(|cx, p| entitlement_sets::members(cx, p.at(0)))),
+    r(POST, "/entitlement-sets/{id}/entitlements", h!(|cx, p| entitlement_sets::add(cx, p.at(0)))),
+    r(DELETE, "/entitlement-sets/{id}/entitlements", h!(|cx, p| entitlement_sets::remove(cx, p.at(0)))),
+    r(GET, "/policies/{id}/entitlement-set", h!(|cx, p| entitlement_sets::of_policy(cx, p.at(0)))),
+    r(UPDATE, "/policies/{id}/entitlement-set", h!(|cx, p| entitlement_sets::set_for_policy(cx, p.at(0)))),
+    r(GET, "/licenses/{id}/entitlement-set", h!(|cx, p| license_entitlement_set::for_license(cx, p.at(0)))),
+    r(UPDATE, "/licenses/{id}/entitlement-set", h!(|cx, p| license_entitlement_set::set_for_license(cx, p.at(0)))),
     // Trials (Cryptlex's verified trials): anonymous trial activation under its strict limit.
     r(GET, "/trial-policies", h!(|cx, _| trials::list_policies(cx))),
     r(POST, "/trial-policies", h!(|cx, _| trials::create_policy(cx))),

@@ -158,7 +158,7 @@ actions! {
     ProductTokenCreate => "POST /products/{id}/tokens",
     PolicyRead => "GET /policies[/{id}], GET /policies/{id}/entitlements|product|licenses",
     PolicyCreate => "POST /policies (for a product)",
-    PolicyUpdate => "PATCH /policies/{id}, POST|DELETE /policies/{id}/entitlements, PUT /policies/{id}/maintenance-policy",
+    PolicyUpdate => "PATCH /policies/{id}, POST|DELETE /policies/{id}/entitlements, PUT /policies/{id}/maintenance-policy|entitlement-set",
     PolicyDelete => "DELETE /policies/{id}",
     EntitlementRead => "GET /entitlements[/{id}]",
     EntitlementCreate => "POST /entitlements",
@@ -186,7 +186,7 @@ actions! {
     SecondFactorManage => "POST /users/{id}/second-factors, PATCH|DELETE /users/{id}/second-factors/{id} (with the password or a code)",
     LicenseRead => "GET /licenses[/{id}], its policy, product, group, owner, machines, entitlements and users",
     LicenseCreate => "POST /licenses (for a policy)",
-    LicenseUpdate => "PATCH /licenses/{id}, entitlements, group, licensees, maintenance policy",
+    LicenseUpdate => "PATCH /licenses/{id}, entitlements, group, licensees, maintenance policy, entitlement set",
     LicenseDelete => "DELETE /licenses/{id}, DELETE /licenses/{id}/actions/revoke",
     LicenseSuspend => "POST /licenses/{id}/actions/suspend|reinstate",
     LicenseRenew => "POST /licenses/{id}/actions/renew|renew-maintenance|extend-maintenance",
@@ -255,6 +255,11 @@ actions! {
     // Request logs (issue 8): Keygen's RequestLogPolicy (admin, developer, read-only,
     // environment roles; here admins).
     RequestLogRead => "GET /request-logs[/{id}]",
+    // Features and entitlement sets (issue 10 §3).
+    EntitlementSetRead => "GET /entitlement-sets[/{id}], GET /entitlement-sets/{id}/entitlements",
+    EntitlementSetCreate => "POST /entitlement-sets",
+    EntitlementSetUpdate => "PATCH /entitlement-sets/{id}, POST|DELETE /entitlement-sets/{id}/entitlements",
+    EntitlementSetDelete => "DELETE /entitlement-sets/{id}",
     // OpenAPI document.
     OpenApiRead => "GET /openapi.json (the API's description, no account data: anyone)",
     // Key pools and machine proofs (issue 8).
@@ -411,6 +416,9 @@ const fn row(action: Action, kind: Kind) -> Scope {
         (A::MachineProofGenerate, K::Product | K::License) => Own,
         (A::MachineProofGenerate, K::User) => Open,
         // end key pools
+        // Entitlement sets (issue 10 §3): account-wide, like entitlements: products read them;
+        // only admins change them (a set binds every product's licenses that hold it).
+        (A::EntitlementSetRead, K::Product) => Any,
         _ => Nobody,
     }
 }

@@ -213,6 +213,9 @@ error_codes! {
     /// 422: an `RSA_2048_JWT_RS256` seed that is not a JSON object of claims.
     KeyJwtClaimsInvalid,    422, "KEY_JWT_CLAIMS_INVALID",  "Unprocessable resource";
     // end key schemes
+    // Features and entitlement sets (issue 10 §3).
+    /// 422: the entitlement set is a policy's or a license's set; detach it first.
+    EntitlementSetInUse,    422, "ENTITLEMENT_SET_IN_USE",  "Unprocessable resource";
 }
 
 /// Where in the request an error points.

@@ -434,6 +434,22 @@ const ROWS: &[Row] = &[
     ("GET", "/event-logs/export", "", ADMIN),
     ("GET", "/activation-logs/{ALA}", "", PRODUCT),
     ("POST", "/licenses/{LA}/actions/deactivate-machines", r#"{"meta":{"createdAfter":"2099-01-01T00:00:00.000Z"}}"#, PRODUCT),
+    // Features and entitlement sets (issue 10 §3): account-wide like entitlements (products
+    // read, only admins change); a policy's or license's set is changed like the policy or
+    // license (admins and its product) and read like it.
+    ("GET", "/entitlement-sets", "", CATALOGUE),
+    ("POST", "/entitlement-sets", r#"{"data":{"type":"entitlement-sets","attributes":{"name":"{uniq}"}}}"#, [201, 403, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/entitlement-sets/{ESA}", "", CATALOGUE),
+    ("PATCH", "/entitlement-sets/{ESA}", r#"{"data":{"type":"entitlement-sets","attributes":{"name":"Pro {uniq}"}}}"#, ADMIN),
+    ("DELETE", "/entitlement-sets/{ES*}", "", [204, 403, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/entitlement-sets/{ESA}/entitlements", "", CATALOGUE),
+    ("POST", "/entitlement-sets/{ES*}/entitlements", r#"{"data":[{"type":"entitlements","id":"{E}","meta":{"value":10}}]}"#, ADMIN),
+    ("DELETE", "/entitlement-sets/{ESM*}/entitlements", r#"{"data":[{"type":"entitlements","id":"{E}"}]}"#, [204, 403, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/policies/{POLA}/entitlement-set", "", PRODUCT),
+    ("PUT", "/policies/{POLA2}/entitlement-set", r#"{"data":{"type":"entitlement-sets","id":"{ESA}"}}"#, PRODUCT),
+    ("GET", "/licenses/{LA}/entitlement-set", "", R),
+    ("PUT", "/licenses/{L*}/entitlement-set", r#"{"data":{"type":"entitlement-sets","id":"{ESA}"}}"#, PRODUCT),
+    ("POST", "/licenses/{L*}/entitlements", r#"{"data":[{"type":"entitlements","id":"{E}","meta":{"value":5,"expiresAt":"2099-01-01T00:00:00Z"}}]}"#, PRODUCT),
     // OpenAPI document: anyone (it describes the API, no account data).
     ("GET", "/openapi.json", "", [200; 8]),
     // Key pools (issue 8): admins and the pooled policy's product (product B: the policy is not

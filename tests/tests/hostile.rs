@@ -133,6 +133,15 @@ const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/keys/{id}"),
     ("POST", "/machines/{id}/actions/generate-offline-proof"),
     ("POST", "/search"),
+    // Features and entitlement sets (issue 10 §3).
+    ("POST", "/entitlement-sets"),
+    ("PATCH", "/entitlement-sets/{id}"),
+    ("PUT", "/entitlement-sets/{id}"),
+    ("DELETE", "/entitlement-sets/{id}"),
+    ("POST", "/entitlement-sets/{id}/entitlements"),
+    ("DELETE", "/entitlement-sets/{id}/entitlements"),
+    ("PUT", "/policies/{id}/entitlement-set"),
+    ("PUT", "/licenses/{id}/entitlement-set"),
 ];
 
 /// Collection reads: they parse `page[…]` / `limit`.
@@ -179,6 +188,9 @@ const LISTS: &[&str] = &[
     "/activation-logs",
     // Request logs (issue 8).
     "/request-logs",
+    // Features and entitlement sets (issue 10 §3).
+    "/entitlement-sets",
+    "/entitlement-sets/{id}/entitlements",
     // Distribution (issue 9).
     "/releases",
     "/artifacts",
@@ -281,6 +293,12 @@ const READS: &[&str] = &[
     // Request logs (issue 8).
     "/request-logs",
     "/request-logs/{id}",
+    // Features and entitlement sets (issue 10 §3).
+    "/entitlement-sets",
+    "/entitlement-sets/{id}",
+    "/entitlement-sets/{id}/entitlements",
+    "/policies/{id}/entitlement-set",
+    "/licenses/{id}/entitlement-set",
     // Distribution (issue 9).
     "/releases",
     "/releases/{id}",
@@ -393,6 +411,10 @@ fn bodies(ty: &str) -> Vec<Vec<u8>> {
         // Activation rules (issue 10 §4).
         json!({"data": {"type": ty, "attributes": {"allowedIpRanges": ["::ffff:1.2.3.4/129", "1.2.3.4/-0", "%00", 7, null], "allowedCountries": "US", "vmName": {}, "container": "yes"}}}),
         json!({"data": {"type": ty, "attributes": {"disallowedCountries": vec!["ÜS"; 200], "allowedClockOffset": 1e99, "allowedDeactivations": -2, "allowVmActivation": 1}}}),
+        // Features and entitlement sets (issue 10 §3): identifiers whose meta carries values.
+        json!({"data": [{"type": "entitlements", "id": "x", "meta": {"value": [1], "expiresAt": "2024-13-45T99:00:00Z"}}, {"type": "entitlements", "id": "y", "meta": 5}]}),
+        json!({"data": [{"type": "entitlements", "id": "x", "meta": {"value": "v".repeat(2000), "expiresAt": 17, "extra": true}}]}),
+        json!({"data": {"type": "entitlement-sets", "id": "\u{0}'\"", "attributes": {"name": "n".repeat(300), "metadata": []}}}),
     ] {
         v.push(doc.to_string().into_bytes());
     }
@@ -402,6 +424,7 @@ fn bodies(ty: &str) -> Vec<Vec<u8>> {
 /// The JSON:API type a path's resource has (for bodies that get past the type check).
 fn ty(path: &str) -> &'static str {
     for t in [
+        "entitlement-sets",
         "trial-policies",
         "trial-activations",
         "releases",

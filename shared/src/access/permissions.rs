@@ -124,6 +124,11 @@ impl Action {
             A::KeyDelete => "key.delete",
             A::MachineProofGenerate => "machine.proofs.generate",
             A::Search => "search.read",
+            // Entitlement sets (issue 10 §3), Latchkey names; roles as Keygen's EntitlementPolicy.
+            A::EntitlementSetRead => "entitlement-set.read",
+            A::EntitlementSetCreate => "entitlement-set.create",
+            A::EntitlementSetUpdate => "entitlement-set.update",
+            A::EntitlementSetDelete => "entitlement-set.delete",
         }
     }
 }

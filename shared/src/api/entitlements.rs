@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::document::ResourceObject;
 use crate::clock::Millis;
-use crate::store::rows::{json_object, EntitlementRow};
+use crate::store::rows::{json_object, EntitlementRow, EntitlementSetRow};
 
 /// An entitlement.
 pub fn entitlement(e: &EntitlementRow) -> ResourceObject {
@@ -15,6 +15,16 @@ pub fn entitlement(e: &EntitlementRow) -> ResourceObject {
         .attr("value", e.value.as_deref().and_then(|v| serde_json::from_str::<Value>(v).ok()).unwrap_or(Value::Null))
         .attr("metadata", Value::Object(json_object(&e.metadata)))
         .timestamps(e.created_at, e.updated_at)
+}
+
+/// An entitlement set (issue 10 §3); its members at `links.related`-style
+/// `/entitlement-sets/{id}/entitlements`.
+pub fn entitlement_set(s: &EntitlementSetRow) -> ResourceObject {
+    ResourceObject::new(&s.account_id, "entitlement-sets", &s.id)
+        .attr("name", s.name.clone())
+        .attr("metadata", Value::Object(json_object(&s.metadata)))
+        .timestamps(s.created_at, s.updated_at)
+        .to_many("entitlements", None)
 }
 
 /// A join resource as Keygen returns from attach (`policy-entitlements`,

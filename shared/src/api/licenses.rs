@@ -20,6 +20,7 @@ pub fn policy(p: &PolicyRow) -> ResourceObject {
         .timestamps(p.created_at, p.updated_at)
         .to_one("product", "products", Some(&p.product_id))
         .to_one("maintenancePolicy", "maintenance-policies", p.maintenance_policy_id.as_deref())
+        .to_one("entitlementSet", "entitlement-sets", p.entitlement_set_id.as_deref())
         .to_many("licenses", None)
         .to_many("entitlements", None)
 }
@@ -78,6 +79,7 @@ pub fn license(l: &LicenseRow, now: Millis) -> ResourceObject {
         .to_one("group", "groups", l.group_id.as_deref())
         .to_one("owner", "users", l.owner_id.as_deref())
         .to_one("maintenancePolicy", "maintenance-policies", l.maintenance_policy_id.as_deref())
+        .to_one("entitlementSet", "entitlement-sets", l.entitlement_set_id.as_deref())
         .to_many("users", Some(json!({"count": l.users_count()})))
         .to_many("machines", Some(json!({"cores": l.machines_cores, "memory": l.machines_memory, "disk": l.machines_disk, "count": l.machines_count})))
         .to_many("tokens", None)

@@ -237,6 +237,9 @@ pub struct PolicyRow {
     /// Default maintenance policy of its licenses (migration 0013).
     #[serde(default)]
     pub maintenance_policy_id: Option<String>,
+    /// Entitlement set of its licenses (migration 0019, issue 10 §3).
+    #[serde(default)]
+    pub entitlement_set_id: Option<String>,
 }
 
 impl PolicyRow {
@@ -292,6 +295,9 @@ pub struct LicenseRow {
     pub current_release_version: Option<String>,
     #[serde(default)]
     pub max_allowed_release_version: Option<String>,
+    /// The license's own entitlement set, replacing its policy's (migration 0019, issue 10 §3).
+    #[serde(default)]
+    pub entitlement_set_id: Option<String>,
     #[serde(deserialize_with = "checked_config")]
     pub policy_config: String,
     pub owner_banned_at: Option<Millis>,
@@ -526,6 +532,33 @@ pub struct KeyRow {
     pub key: String,
     pub created_at: Millis,
     pub updated_at: Millis,
+}
+
+/// `entitlement_sets` (issue 10 §3).
+#[derive(Debug, Clone, Deserialize)]
+pub struct EntitlementSetRow {
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+    pub metadata: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// The grant columns beside an entitlement's in `sql::entitlements::GRANTS_FOR_LICENSE` and
+/// `sql::entitlement_sets::LIST_MEMBERS` (issue 10 §3).
+#[derive(Debug, Clone, Deserialize)]
+pub struct GrantRow {
+    #[serde(default = "set_source")]
+    pub source: crate::domain::features::Source,
+    #[serde(default, deserialize_with = "checked_feature_value")]
+    pub grant_value: Option<String>,
+    #[serde(default)]
+    pub expires_at: Option<Millis>,
+}
+
+fn set_source() -> crate::domain::features::Source {
+    crate::domain::features::Source::Set
 }
 
 /// `groups`.

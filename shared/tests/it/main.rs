@@ -8,6 +8,8 @@ mod auth;
 mod conflicts;
 mod distribution;
 mod engines;
+// Features and entitlement sets (issue 10 §3).
+mod entitlement_sets;
 mod entitlements;
 // Exports.
 mod exports;

@@ -143,6 +143,7 @@ const KEYS: &[&str] = &[
     "maintenancePolicy",
     // Features (issue 10 §3).
     "value",
+    "entitlementSet",
     // CLI importers (issue 12 §2): a brought signing key.
     "ed25519PrivateKey",
     // Trials.
@@ -181,6 +182,8 @@ const TYPES: &[&str] = &[
     // Trials.
     "trial-policies",
     "trial-activations",
+    // Features and entitlement sets (issue 10 §3).
+    "entitlement-sets",
 ];
 
 fn text() -> impl Strategy<Value = String> {
@@ -246,6 +249,11 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
         json_value().prop_map(|v| v.to_string().into_bytes()),
         jsonapi_doc().prop_map(|v| v.to_string().into_bytes()),
         object().prop_map(|m| json!({ "meta": m }).to_string().into_bytes()),
+        // Identifier arrays whose items carry `meta` (issue 10 §3: feature values and expiries).
+        prop::collection::vec((prop::sample::select(TYPES), json_value(), prop::option::of(json_value())), 0..4).prop_map(|v| {
+            let data: Vec<Value> = v.into_iter().map(|(t, id, meta)| json!({"type": t, "id": id, "meta": meta})).collect();
+            json!({ "data": data }).to_string().into_bytes()
+        }),
     ]
 }
 
@@ -327,6 +335,11 @@ fn parse_everything(b: &[u8]) {
         client(shared::service::licensing::machine_proofs::parse_dataset(b, creating));
     }
     client(shared::service::lifecycle::search::parse(b));
+    // Features and entitlement sets (issue 10 §3).
+    for creating in [true, false] {
+        client(shared::service::catalogue::entitlement_sets::parse(b, creating));
+        client(shared::service::catalogue::grantees::parse_grantees(b, creating));
+    }
     if let Ok(mut m) = parse_body(b) {
         for creating in [true, false] {
             let _ = PolicyConfig::default().apply(&mut m, creating);

@@ -196,6 +196,9 @@ impl World {
         let ka = w.pool_key();
         set(&mut w, "KA", &ka["id"]);
         // end key pools
+        // Features and entitlement sets (issue 10 §3).
+        let esa = w.admin_post("/entitlement-sets", json!({"data":{"type":"entitlement-sets","attributes":{"name":uniq()}}}));
+        set(&mut w, "ESA", &esa["id"]);
         // package engines (issue 9)
         for (k, v) in engines::fixtures(&w, w.id("PA")) {
             w.ids.insert(k, v);
@@ -301,6 +304,13 @@ impl World {
             }
             "TPA" => self.token(&format!("/products/{pa}/tokens")).0,
             "MP" => id(self.maintenance_policy()),
+            // Features and entitlement sets (issue 10 §3): a set, and one with E as a member.
+            "ES" => id(self.admin_post("/entitlement-sets", json!({"data":{"type":"entitlement-sets","attributes":{"name":uniq()}}}))),
+            "ESM" => {
+                let s = id(self.admin_post("/entitlement-sets", json!({"data":{"type":"entitlement-sets","attributes":{"name":uniq()}}})));
+                self.admin_post(&format!("/entitlement-sets/{s}/entitlements"), json!({"data":[{"type":"entitlements","id":e}]}));
+                s
+            }
             "W" => id(self.admin_post("/webhook-endpoints", json!({"data":{"type":"webhook-endpoints","attributes":{"url":"https://hooks.example.invalid/x","subscriptions":["account.billing.updated"]}}}))),
             // Trials.
             "TPOL" => id(self.admin_post(

@@ -1,4 +1,6 @@
 //! Endpoints of Catalogue: products, policies, entitlements and groups.
+// Features and entitlement sets (issue 10 §3).
+pub mod entitlement_sets;
 pub mod entitlements;
 pub mod groups;
 // Key pools (issue 8).

@@ -3,6 +3,8 @@ pub mod activation;
 // Activation logs: bulk deactivation.
 pub mod bulk_deactivation;
 pub mod checkouts;
+// Features and entitlement sets (issue 10 §3).
+pub mod entitlement_set;
 pub mod license_actions;
 pub mod licenses;
 // Machine proofs (issue 8).

@@ -7,10 +7,11 @@ use serde_json::{json, Map, Value};
 use crate::access::{self, Action, Ownership};
 use crate::api::input::{identifier, parse_body, type_mismatch, Field, Members, ResourceInput};
 use crate::api::query::{Page, Query};
+use crate::domain::features;
 use crate::error::{AttrFault, Code, Error};
 use crate::service::{catalogue::policies, events, metadata_text, readable, App, Caller};
-use crate::store::rows::{CountRow, EntitlementRow, IdRow};
-use crate::store::{fetch_all, fetch_one, sql, Db, Kv, Stmt};
+use crate::store::rows::{CountRow, EntitlementRow, GrantRow, IdRow};
+use crate::store::{fetch_all, fetch_one, sql, Db, Kv, Stmt, StoreError};
 use crate::Result;
 
 /// A parsed entitlement document.
@@ -53,7 +54,7 @@ pub fn parse(body: &[u8], creating: bool) -> Result<EntitlementInput> {
 ///
 /// # Errors
 /// 400 `PARAMETER_INVALID` for arrays and objects; 422 `VALUE_INVALID` for a longer string.
-fn feature_value(v: Option<Value>) -> Result<Field<Value>> {
+pub fn feature_value(v: Option<Value>) -> Result<Field<Value>> {
     match v {
         None => Ok(Field::Absent),
         Some(Value::Null) => Ok(Field::Null),
@@ -240,9 +241,21 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     Ok(())
 }
 
-/// Every entitlement of a license (own ∪ policy's), for validation scopes and license files.
+/// A license's effective features now (`domain::features::effective` over its own, its set's
+/// and its policy's grants), newest entitlement first, each with the value in effect: what
+/// every listing of a license's entitlements shows (license files, check-out includes,
+/// `GET /licenses/{id}/entitlements`, release constraints).
 pub async fn all_for_license<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, license_id: &str) -> Result<Vec<EntitlementRow>> {
-    Ok(fetch_all(app.db, sql::entitlements::LIST_FOR_LICENSE, &[account_id.into(), license_id.into(), 1000.into(), 0.into()]).await?)
+    let rows: Vec<Map<String, Value>> = fetch_all(app.db, sql::entitlements::GRANTS_FOR_LICENSE, &[account_id.into(), license_id.into()]).await?;
+    let grants = rows
+        .into_iter()
+        .map(|r| {
+            let g: GrantRow = serde_json::from_value(Value::Object(r.clone())).map_err(StoreError::from)?;
+            let e: EntitlementRow = serde_json::from_value(Value::Object(r)).map_err(StoreError::from)?;
+            Ok(features::Grant { id: e.id.clone(), source: g.source, value: g.grant_value, expires_at: g.expires_at, item: e })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(features::effective(grants, app.now()).into_iter().map(|f| EntitlementRow { value: f.value.or(f.item.value.clone()), ..f.item }).collect())
 }
 
 /// The ids among `ids` that `sql` selects (for `acc`, and `owner` when given).
@@ -290,12 +303,22 @@ pub type Attached = (String, Vec<String>, crate::clock::Millis);
 
 /// Attaches or detaches `ids` on `owner` with `sql`, recording event `ev` (name, resource type)
 /// in the same batch.
-pub async fn write<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, sql: &'static str, ev: (&str, &str), owner: &str, ids: &[String]) -> Result<()> {
+/// `extra` parameters follow (`?5`: the grantees of an attach that carries values).
+pub async fn write<D: Db, K: Kv>(
+    app: &App<'_, D, K>,
+    caller: &Caller,
+    sql: &'static str,
+    ev: (&str, &str),
+    owner: &str,
+    ids: &[String],
+    extra: Option<Value>,
+) -> Result<()> {
     let (acc, arr) = (caller.account_id(), Value::from(ids.to_vec()).to_string());
     let mut params: Vec<Value> = vec![acc.into(), owner.into(), arr.into()];
     if !sql.starts_with("DELETE") {
         params.push(app.now().into());
     }
+    params.extend(extra.map(|v| Value::from(v.to_string())));
     app.db
         .batch(vec![Stmt::new(sql, params), events::record_if_changed(app, acc, &caller.bearer, event(ev.0, ev.1, owner, Some(json!({"entitlements": ids}))))])
         .await?;
@@ -310,7 +333,7 @@ pub async fn attach_to_policy<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller
     let ids = parse_identifiers(body, "entitlements")?;
     let p = policies::authorize(app, caller, policy_id, Action::PolicyUpdate).await?;
     check_attachable(app, caller.account_id(), sql::entitlements::ATTACHED_TO_POLICY, &p.id, &ids).await?;
-    write(app, caller, sql::entitlements::ATTACH_TO_POLICY, ("policy.entitlements.attached", "policies"), &p.id, &ids).await?;
+    write(app, caller, sql::entitlements::ATTACH_TO_POLICY, ("policy.entitlements.attached", "policies"), &p.id, &ids, None).await?;
     Ok((p.id, ids, app.now()))
 }
 
@@ -319,7 +342,7 @@ pub async fn detach_from_policy<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Call
     let ids = parse_identifiers(body, "entitlements")?;
     let p = policies::authorize(app, caller, policy_id, Action::PolicyUpdate).await?;
     check_detachable(app, caller.account_id(), sql::entitlements::ATTACHED_TO_POLICY, &p.id, &ids).await?;
-    write(app, caller, sql::entitlements::DETACH_FROM_POLICY, ("policy.entitlements.detached", "policies"), &p.id, &ids).await
+    write(app, caller, sql::entitlements::DETACH_FROM_POLICY, ("policy.entitlements.detached", "policies"), &p.id, &ids, None).await
 }
 
 /// `GET /policies/{id}/entitlements`.

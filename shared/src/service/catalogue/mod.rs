@@ -1,5 +1,8 @@
-//! Catalogue: products, policies, entitlements and groups.
+//! Catalogue: products, policies, entitlements and their sets, groups.
+// Features and entitlement sets (issue 10 §3).
+pub mod entitlement_sets;
 pub mod entitlements;
+pub mod grantees;
 pub mod groups;
 // Key pools (issue 8).
 pub mod keys;

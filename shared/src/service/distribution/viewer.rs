@@ -16,8 +16,6 @@ use crate::Result;
 
 /// The most licenses of one user considered (a user with more sees through the first ones).
 const MAX_USER_LICENSES: i64 = 100;
-/// The most entitlements of one license considered.
-const MAX_ENTITLEMENTS: i64 = 1000;
 
 /// The caller, as the release access rule sees it.
 #[derive(Debug, Clone)]
@@ -51,8 +49,8 @@ async fn versions<D: Db, K: Kv>(app: &App<'_, D, K>, l: &LicenseRow, policies: &
 }
 
 async fn facts<D: Db, K: Kv>(app: &App<'_, D, K>, l: &LicenseRow, policies: &mut HashMap<String, (bool, bool)>) -> Result<(String, LicenseFacts)> {
-    let ents: Vec<EntitlementRow> =
-        fetch_all(app.db, sql::entitlements::LIST_FOR_LICENSE, &[l.account_id.clone().into(), l.id.clone().into(), MAX_ENTITLEMENTS.into(), 0.into()]).await?;
+    // Its effective features (issue 10 §3): an expired license feature no longer unlocks releases.
+    let ents: Vec<EntitlementRow> = crate::service::catalogue::entitlements::all_for_license(app, &l.account_id, &l.id).await?;
     let versions = versions(app, l, policies).await?;
     let f = LicenseFacts {
         of_product: true,

@@ -3,25 +3,28 @@
 //! machines. They act on (or list) licenses, so they live in licensing, which may use catalogue
 //! and fleet; catalogue and fleet never reach back up.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::access::Action;
 use crate::api::query::{Page, Query};
 use crate::error::{Code, Error};
-use crate::service::catalogue::{entitlements, groups};
+use crate::service::catalogue::{entitlements, grantees, groups};
 use crate::service::fleet::machines;
 use crate::service::licensing::licenses;
 use crate::service::{events, App, Caller};
-use crate::store::rows::{CountRow, EntitlementRow, LicenseRow, MachineRow};
-use crate::store::{fetch_all, fetch_one, opt, sql, Db, Kv, Stmt};
+use crate::store::rows::{EntitlementRow, LicenseRow, MachineRow};
+use crate::store::{opt, sql, Db, Kv, Stmt};
 use crate::Result;
 
-/// `POST /licenses/{id}/entitlements` (admins, the license's product).
+/// `POST /licenses/{id}/entitlements` (admins, the license's product); each item's `meta` may
+/// carry a feature `value` and an `expiresAt` (issue 10 §3).
 pub async fn attach_entitlements<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str, body: &[u8]) -> Result<entitlements::Attached> {
-    let ids = entitlements::parse_identifiers(body, "entitlements")?;
+    let grantees = grantees::parse_grantees(body, true)?;
+    let (ids, extra) = grantees::grantee_params(&grantees);
     let l = licenses::authorize(app, caller, license_id, Action::LicenseUpdate).await?;
     entitlements::check_attachable(app, caller.account_id(), sql::entitlements::ATTACHED_TO_LICENSE, &l.id, &ids).await?;
-    entitlements::write(app, caller, sql::entitlements::ATTACH_TO_LICENSE, ("license.entitlements.attached", "licenses"), &l.id, &ids).await?;
+    let ev = ("license.entitlements.attached", "licenses");
+    entitlements::write(app, caller, sql::entitlements::ATTACH_TO_LICENSE, ev, &l.id, &ids, Some(extra)).await?;
     Ok((l.id, ids, app.now()))
 }
 
@@ -39,11 +42,12 @@ pub async fn detach_entitlements<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Cal
         );
     }
     entitlements::check_detachable(app, caller.account_id(), sql::entitlements::ATTACHED_TO_LICENSE, &l.id, &ids).await?;
-    entitlements::write(app, caller, sql::entitlements::DETACH_FROM_LICENSE, ("license.entitlements.detached", "licenses"), &l.id, &ids).await
+    entitlements::write(app, caller, sql::entitlements::DETACH_FROM_LICENSE, ("license.entitlements.detached", "licenses"), &l.id, &ids, None).await
 }
 
-/// `GET /licenses/{id}/entitlements`: the license's own and its policy's (anyone who may read
-/// the license, including the license itself).
+/// `GET /licenses/{id}/entitlements`: its effective features — its own unexpired ones, its
+/// entitlement set's and its policy's (anyone who may read the license, including the license
+/// itself).
 pub async fn entitlements_of_license<D: Db, K: Kv>(
     app: &App<'_, D, K>,
     caller: &Caller,
@@ -52,11 +56,10 @@ pub async fn entitlements_of_license<D: Db, K: Kv>(
 ) -> Result<(Vec<EntitlementRow>, u64, Page)> {
     let page = Page::from_query(q)?;
     let l = licenses::show(app, caller, license_id).await?;
-    let f: Vec<Value> = vec![caller.account_id().into(), l.id.into()];
-    let mut params = f.clone();
-    params.extend([page.size.into(), page.offset().into()]);
-    let rows = fetch_all(app.db, sql::entitlements::LIST_FOR_LICENSE, &params).await?;
-    let n = fetch_one::<CountRow>(app.db, sql::entitlements::COUNT_FOR_LICENSE, &f).await?.map_or(0, |c| c.n as u64);
+    // The effective features (issue 10 §3): resolved in `domain::features`, then paged.
+    let all = entitlements::all_for_license(app, caller.account_id(), &l.id).await?;
+    let n = all.len() as u64;
+    let rows = all.into_iter().skip(page.offset() as usize).take(page.size as usize).collect();
     Ok((rows, n, page))
 }
 

@@ -15,7 +15,7 @@ use crate::clock::{iso8601, Millis};
 use crate::domain::heartbeat::{machine_status_for, HeartbeatStatus};
 use crate::domain::strategy::ExpirationBasis;
 use crate::domain::validation::{validate, LicenseFacts, Limits, MachineFacts, Outcome, Scope, UserRef, ValidationInput};
-use crate::domain::{activation_rules, license};
+use crate::domain::{activation_rules, features, license};
 use crate::error::{Code, Error};
 use crate::service::licensing::subscription_logs;
 use crate::service::{events, fleet::leases, App, Bearer, Caller};
@@ -150,6 +150,15 @@ impl FactsRow {
     }
 }
 
+/// One item of `entitlements_json`: a grant of an entitlement (by code) to the license.
+#[derive(serde::Deserialize)]
+struct GrantFacts {
+    id: String,
+    code: String,
+    source: features::Source,
+    expires_at: Option<crate::clock::Millis>,
+}
+
 /// Writes a validation leaves behind, run as one batch after the response.
 #[derive(Debug, Default)]
 pub struct Pending(pub Vec<Stmt>);
@@ -237,7 +246,10 @@ async fn validate_at<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, req: Va
                 .into_iter()
                 .map(|u| UserRef { id: u.id, email: u.email })
                 .collect();
-            let entitlements: Vec<String> = serde_json::from_str(&facts.entitlements_json).map_err(StoreError::from)?;
+            // The effective features (issue 10 §3): an expired license feature is not held.
+            let grants: Vec<GrantFacts> = serde_json::from_str(&facts.entitlements_json).map_err(StoreError::from)?;
+            let grants = grants.into_iter().map(|g| features::Grant { id: g.id, source: g.source, value: None, expires_at: g.expires_at, item: g.code });
+            let entitlements: Vec<String> = features::effective(grants, now).into_iter().map(|f| f.item).collect();
             (Some(license), machines, licensees, entitlements)
         }
     };

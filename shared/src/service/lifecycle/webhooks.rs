@@ -158,6 +158,10 @@ pub const KNOWN_EVENTS: &[&str] = &[
     "license.meter.incremented",
     "license.meter.decremented",
     "license.meter.reset",
+    // Features and entitlement sets (issue 10 §3).
+    "entitlement-set.created",
+    "entitlement-set.updated",
+    "entitlement-set.deleted",
 ];
 
 /// Signature algorithms Keygen knows; only `ed25519` is supported here.

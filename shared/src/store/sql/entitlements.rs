@@ -55,19 +55,14 @@ pub const ATTACH_TO_POLICY: &str = attach_entitlements!("policy_entitlements", "
 /// Detaches the entitlements of JSON array ?3 from policy ?2.
 pub const DETACH_FROM_POLICY: &str = detach_members!("policy_entitlements", "policy_id", "entitlement_id");
 
-/// Entitlements `e` of license ?2 in account ?1: its own and its policy's.
-macro_rules! of_license {
-    () => {
-        "FROM entitlements e WHERE e.account_id = ?1 AND (e.id IN (SELECT entitlement_id FROM license_entitlements WHERE license_id = ?2) OR \
-e.id IN (SELECT pe.entitlement_id FROM policy_entitlements pe JOIN licenses l ON l.policy_id = pe.policy_id WHERE l.id = ?2)) "
-    };
-}
-
-/// Entitlements of license ?2: its own and its policy's, newest first, ?3 limit, ?4 offset.
-pub const LIST_FOR_LICENSE: &str = concat!("SELECT e.* ", of_license!(), "ORDER BY e.created_at DESC, e.id DESC LIMIT ?3 OFFSET ?4");
-
-/// Count for [`LIST_FOR_LICENSE`].
-pub const COUNT_FOR_LICENSE: &str = concat!("SELECT count(*) AS n ", of_license!());
+/// Every grant of an entitlement to license ?2 (its own, its set's, its policy's) with the
+/// entitlement's columns, newest entitlement first, at most 3,000 (1,000 per source); the
+/// caller resolves them with `domain::features::effective`.
+pub const GRANTS_FOR_LICENSE: &str = concat!(
+    "SELECT e.*, g.source, g.grant_value, g.expires_at FROM (",
+    license_grants!("?2"),
+    ") g JOIN entitlements e ON e.id = g.entitlement_id AND e.account_id = ?1 ORDER BY e.created_at DESC, e.id DESC, g.source LIMIT 3000"
+);
 
 /// The ids among JSON array ?3 attached directly to license ?2.
 pub const ATTACHED_TO_LICENSE: &str = attached_members!("license_entitlements", "license_id", "entitlement_id");
@@ -76,8 +71,12 @@ pub const ATTACHED_TO_LICENSE: &str = attached_members!("license_entitlements", 
 pub const INHERITED_BY_LICENSE: &str = "SELECT pe.entitlement_id AS id FROM policy_entitlements pe JOIN licenses l ON l.policy_id = pe.policy_id \
 WHERE l.account_id = ?1 AND l.id = ?2 AND pe.entitlement_id IN (SELECT value FROM json_each(?3))";
 
-/// Attaches the entitlements of JSON array ?3 to license ?2 at ?4 (existing pairs are kept).
-pub const ATTACH_TO_LICENSE: &str = attach_entitlements!("license_entitlements", "license_id");
+/// Attaches the entitlements of JSON array ?3 to license ?2 at ?4 (existing pairs are kept),
+/// each with its feature value (JSON text) and expiry (ms) from JSON array ?5 of
+/// `{"id", "value", "expiresAt"}` (issue 10 §3).
+pub const ATTACH_TO_LICENSE: &str = "INSERT INTO license_entitlements (account_id, license_id, entitlement_id, created_at, value, expires_at) \
+SELECT ?1, ?2, e.id, ?4, json_extract(j.value, '$.value'), json_extract(j.value, '$.expiresAt') FROM json_each(?5) j \
+JOIN entitlements e ON e.account_id = ?1 AND e.id = json_extract(j.value, '$.id') WHERE e.id IN (SELECT value FROM json_each(?3)) ON CONFLICT DO NOTHING";
 
 /// Detaches the entitlements of JSON array ?3 from license ?2.
 pub const DETACH_FROM_LICENSE: &str = detach_members!("license_entitlements", "license_id", "entitlement_id");

@@ -154,7 +154,7 @@ pub const IS_LICENSEE: &str = "SELECT 1 AS ok FROM license_users WHERE license_i
 
 /// One license with everything validation reads, in ONE statement: the columns of [`FIND`]
 /// plus its machines (with owner email, component fingerprints and alive process counts at
-/// ?4 = now), its licensees and its entitlement codes (license ∪ policy) as JSON arrays.
+/// ?4 = now), its licensees and its entitlement grants (license, set, policy: `domain::features`) as JSON arrays.
 /// ?1 account, ?2 key (or id when ?3 = 0).
 pub const FIND_FOR_VALIDATION: &str = concat!(
     "SELECT v.*, \
@@ -167,9 +167,9 @@ AND pr.last_heartbeat_at + coalesce(json_extract(v.policy_config, '$.heartbeatDu
 FROM (SELECT * FROM machines WHERE license_id = v.id ORDER BY created_at, id) m LEFT JOIN users u ON u.id = m.owner_id) AS machines_json, \
 (SELECT json_group_array(json_object('id', u.id, 'email', u.email)) FROM license_users lu JOIN users u ON u.id = lu.user_id \
 WHERE lu.license_id = v.id) AS licensees_json, \
-(SELECT json_group_array(DISTINCT e.code) FROM entitlements e WHERE e.account_id = ?1 \
-AND (e.id IN (SELECT le.entitlement_id FROM license_entitlements le WHERE le.license_id = v.id) \
-OR e.id IN (SELECT pe.entitlement_id FROM policy_entitlements pe WHERE pe.policy_id = v.policy_id))) AS entitlements_json \
+(SELECT json_group_array(json_object('id', e.id, 'code', e.code, 'source', g.source, 'expires_at', g.expires_at)) FROM (",
+    license_grants!("v.id"),
+    ") g JOIN entitlements e ON e.id = g.entitlement_id AND e.account_id = ?1) AS entitlements_json \
 FROM (",
     license_select!(),
     "WHERE l.account_id = ?1 AND (l.key = ?2 OR (?3 = 0 AND l.id = ?2)) ORDER BY ?3 = 0 AND l.id = ?2 DESC LIMIT 1) v"

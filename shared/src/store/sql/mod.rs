@@ -128,6 +128,27 @@ WHERE lm.license_id = mm.license_id AND lm.name = mm.name), 1))) FROM (SELECT * 
     };
 }
 
+// Features and entitlement sets (issue 10 §3).
+/// Every grant of an entitlement to license `$license` in account ?1, as rows
+/// (`entitlement_id`, `source`, `grant_value`, `expires_at`) for `domain::features::effective`:
+/// the license's own, its set's (the license's set, else its policy's), its policy's.
+macro_rules! license_grants {
+    ($license:literal) => {
+        concat!(
+            "SELECT le.entitlement_id, 'license' AS source, le.value AS grant_value, le.expires_at FROM license_entitlements le \
+WHERE le.account_id = ?1 AND le.license_id = ",
+            $license,
+            " UNION ALL SELECT se.entitlement_id, 'set', se.value, NULL FROM licenses l JOIN policies p ON p.id = l.policy_id \
+JOIN entitlement_set_entitlements se ON se.entitlement_set_id = coalesce(l.entitlement_set_id, p.entitlement_set_id) \
+WHERE l.account_id = ?1 AND l.id = ",
+            $license,
+            " UNION ALL SELECT pe.entitlement_id, 'policy', NULL, NULL FROM licenses l JOIN policy_entitlements pe ON pe.policy_id = l.policy_id \
+WHERE l.account_id = ?1 AND l.id = ",
+            $license
+        )
+    };
+}
+
 pub mod accounts;
 // distribution (issue 9)
 pub mod artifacts;
@@ -140,6 +161,8 @@ pub mod activation_rules;
 pub mod activation_logs;
 pub mod components;
 pub mod entitlements;
+// Features and entitlement sets (issue 10 §3).
+pub mod entitlement_sets;
 pub mod events;
 pub mod groups;
 pub mod jobs;
