@@ -94,7 +94,8 @@ fn one() -> i64 {
 /// client's side (its license, its user) only the visible ones, in every rendering: documents,
 /// includes and license/machine files.
 pub fn sees_hidden(kind: crate::access::Kind) -> bool {
-    matches!(kind, crate::access::Kind::Admin | crate::access::Kind::Product)
+    // Vendor-side bearers (admins and every staff role, products) see them; client-side do not.
+    !matches!(kind, crate::access::Kind::User | crate::access::Kind::License | crate::access::Kind::Anonymous)
 }
 
 /// Decodes the aggregated meters text of a read (`NULL` or a JSON array); anything else is
