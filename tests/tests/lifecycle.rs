@@ -141,7 +141,7 @@ fn every_cron_runs_its_jobs_and_reports_each() {
                 "webhooks",
             ],
         ),
-        ("0 6 * * *", &["prune-webhook-events", "prune-tokens", "prune-stale-uploads", "webhooks"]),
+        ("0 6 * * *", &["prune-webhook-events", "prune-tokens", "prune-stale-uploads", "prune-request-logs", "webhooks"]),
     ];
     for (cron, jobs) in expected {
         let report = fire(cron, now_ms());
