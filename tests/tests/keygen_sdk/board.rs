@@ -92,8 +92,13 @@ impl Board {
     }
 }
 
+/// An error in a table cell: the HTTP status and JSON:API code when it is an API error.
 fn short(e: &str) -> String {
-    e.chars().take(160).collect::<String>().replace('|', "/")
+    let after = |tag: &str| e.split_once(tag).map(|(_, rest)| rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect::<String>());
+    match (after("status: "), after("code: Some(\"")) {
+        (Some(status), Some(code)) => format!("{status} {code}"),
+        _ => e.chars().take(80).collect::<String>().replace('|', "/"),
+    }
 }
 
 pub struct World {
