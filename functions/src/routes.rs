@@ -372,6 +372,9 @@ pub static ROUTES: &[Route] = &[
     r(POST, "/machines/{id}/actions/generate-offline-proof", h!(|cx, p| machine_proofs::generate(cx, p.at(0)))),
     r(POST, "/search", h!(|cx, _| search::search(cx))),
     // end key pools
+    // keygen-rs SDK measure (issue 8): `Component::update`, Keygen's `machine_components#update`.
+    r(UPDATE, "/components/{id}", h!(|cx, p| components::update(cx, p.at(0)))),
+    // end keygen-rs SDK measure
     // OpenAPI document (generated from this table).
     r(GET, "/openapi.json", h!(|cx, _| crate::openapi::serve(cx))),
 ];

@@ -133,6 +133,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/keys/{id}"),
     ("POST", "/machines/{id}/actions/generate-offline-proof"),
     ("POST", "/search"),
+    // keygen-rs SDK measure (issue 8).
+    ("PATCH", "/components/{id}"),
 ];
 
 /// Collection reads: they parse `page[…]` / `limit`.

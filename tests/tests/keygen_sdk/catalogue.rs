@@ -131,7 +131,7 @@ pub const FUNCTIONS: &[(&str, &str, Option<&str>)] = &[
     ("components", "Component::create", None),
     ("components", "Component::list", None),
     ("components", "Component::get", None),
-    ("components", "Component::update", Some("Latchkey gap: PATCH /components/{id} is not routed (405)")),
+    ("components", "Component::update", None),
     ("components", "Component::delete", None),
     ("tokens", "Token::list", None),
     ("tokens", "Token::get", None),
