@@ -240,7 +240,7 @@ actions! {
     KeyRead => "GET /keys[/{id}], GET /keys/{id}/product|policy",
     KeyCreate => "POST /keys (for a policy that uses a pool)",
     KeyUpdate => "PATCH|PUT /keys/{id}",
-    KeyDelete => "DELETE /keys/{id}",
+    KeyDelete => "DELETE /keys/{id}; DELETE /policies/{id}/pool (pop the oldest key)",
     MachineProofGenerate => "POST /machines/{id}/actions/generate-offline-proof",
     Search => "POST /search (Keygen's `SearchPolicy`: admins only)",
     // end key pools

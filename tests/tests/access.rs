@@ -239,6 +239,7 @@ const ROWS: &[Row] = &[
     // keygen-rs SDK measure (issue 8): component updates, as their machine's updaters.
     ("PATCH", "/components/{CA}", r#"{"data":{"type":"components","attributes":{"name":"cpu {uniq}"}}}"#, R),
     ("PUT", "/components/{CA}", r#"{"data":{"type":"components","attributes":{"metadata":{"k":"{uniq}"}}}}"#, R),
+    ("DELETE", "/policies/{POLPK*}/pool", "", PRODUCT),
     // end keygen-rs SDK measure
     // Lifecycle
     ("GET", "/webhook-endpoints", "", ADMIN),

@@ -135,6 +135,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/search"),
     // keygen-rs SDK measure (issue 8).
     ("PATCH", "/components/{id}"),
+    ("DELETE", "/policies/{id}/pool"),
 ];
 
 /// Collection reads: they parse `page[…]` / `limit`.

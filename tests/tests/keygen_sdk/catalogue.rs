@@ -106,7 +106,7 @@ pub const FUNCTIONS: &[(&str, &str, Option<&str>)] = &[
     ("policies", "Policy::attach_entitlements", None),
     ("policies", "Policy::detach_entitlements", None),
     ("policies", "Policy::entitlements", None),
-    ("policies", "Policy::pop_key", Some("Latchkey gap: DELETE /policies/{id}/pool (Keygen pool#pop) is not routed")),
+    ("policies", "Policy::pop_key", None),
     ("groups", "Group::create", None),
     ("groups", "Group::list", None),
     ("groups", "Group::get", None),

@@ -169,6 +169,22 @@ pub async fn run(w: &World, b: &mut Board) {
         let popped = r!(pool.pop_key());
         ensure!(popped == key, "popped {popped}, pooled {key}");
         ensure!(pool.pop_key().await.is_err(), "an empty pool pops nothing");
+        // Concurrent pops on the real runtime: 3 keys, 6 pops, each key handed out once.
+        let keys: Vec<String> = (0..3).map(|i| format!("RACE-{i}-{}", e2e::unique_tag())).collect();
+        for k in &keys {
+            w.post("/keys", json!({"data":{"type":"keys","attributes":{"key":k},"relationships":{"policy":{"data":{"type":"policies","id":pool.id}}}}}));
+        }
+        let path = w.acct.path(&format!("/policies/{}/pool", pool.id));
+        let answers: Vec<(u16, String)> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..6).map(|_| s.spawn(|| w.acct.client().delete(&path, w.acct.admin(), None))).collect();
+            hs.into_iter()
+                .filter_map(|h| h.join().ok())
+                .map(|r| (r.status, r.json["data"]["attributes"]["key"].as_str().unwrap_or_default().to_owned()))
+                .collect()
+        });
+        let mut popped: Vec<String> = answers.iter().filter(|(st, _)| *st == 200).map(|(_, k)| k.clone()).collect();
+        popped.sort();
+        ensure!(popped == keys && answers.iter().filter(|(st, _)| *st == 422).count() == 3, "{answers:?}");
         Ok(())
     })
     .await;
