@@ -394,6 +394,11 @@ pub static ROUTES: &[Route] = &[
     r(POST, "/machines/{id}/actions/generate-offline-proof", h!(|cx, p| machine_proofs::generate(cx, p.at(0)))),
     r(POST, "/search", h!(|cx, _| search::search(cx))),
     // end key pools
+    // keygen-rs SDK measure (issue 8): `Component::update`, Keygen's `machine_components#update`.
+    r(UPDATE, "/components/{id}", h!(|cx, p| components::update(cx, p.at(0)))),
+    // `Policy::pop_key`, Keygen's `pool#pop`.
+    r(DELETE, "/policies/{id}/pool", h!(|cx, p| keys::pop(cx, p.at(0)))),
+    // end keygen-rs SDK measure
     // OpenAPI document (generated from this table).
     r(GET, "/openapi.json", h!(|cx, _| crate::openapi::serve(cx))),
 ];

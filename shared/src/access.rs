@@ -203,7 +203,7 @@ actions! {
     MachineRead => "GET /machines[/{id}], its license, product, group, owner, processes and components; /processes|components/{id}/machine|license|product",
     MachineCreate => "POST /machines (activation)",
     MachineLimitsSet => "POST|PATCH /machines with maxProcesses or a group, PUT /machines/{id}/group",
-    MachineUpdate => "PATCH /machines/{id}; spawn/kill processes, add/remove components",
+    MachineUpdate => "PATCH /machines/{id}; spawn/kill processes, add/update/remove components",
     MachineDelete => "DELETE /machines/{id} (deactivation)",
     MachineOwnerChange => "PUT /machines/{id}/owner",
     MachineHeartbeat => "POST /machines/{id}/actions/ping|reset, /processes/{id}/actions/ping",
@@ -266,7 +266,7 @@ actions! {
     KeyRead => "GET /keys[/{id}], GET /keys/{id}/product|policy",
     KeyCreate => "POST /keys (for a policy that uses a pool)",
     KeyUpdate => "PATCH|PUT /keys/{id}",
-    KeyDelete => "DELETE /keys/{id}",
+    KeyDelete => "DELETE /keys/{id}; DELETE /policies/{id}/pool (pop the oldest key)",
     MachineProofGenerate => "POST /machines/{id}/actions/generate-offline-proof",
     Search => "POST /search (Keygen's `SearchPolicy`: admins only)",
     // end key pools

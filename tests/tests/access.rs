@@ -236,6 +236,11 @@ const ROWS: &[Row] = &[
     ),
     ("GET", "/components/{CA}", "", R),
     ("DELETE", "/components/{C*}", "", [204, 204, 404, 204, 404, 204, 404, 401]),
+    // keygen-rs SDK measure (issue 8): component updates, as their machine's updaters.
+    ("PATCH", "/components/{CA}", r#"{"data":{"type":"components","attributes":{"name":"cpu {uniq}"}}}"#, R),
+    ("PUT", "/components/{CA}", r#"{"data":{"type":"components","attributes":{"metadata":{"k":"{uniq}"}}}}"#, R),
+    ("DELETE", "/policies/{POLPK*}/pool", "", PRODUCT),
+    // end keygen-rs SDK measure
     // Lifecycle
     ("GET", "/webhook-endpoints", "", ADMIN),
     (

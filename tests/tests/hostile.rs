@@ -142,6 +142,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/entitlement-sets/{id}/entitlements"),
     ("PUT", "/policies/{id}/entitlement-set"),
     ("PUT", "/licenses/{id}/entitlement-set"),
+    // keygen-rs SDK measure (issue 8).
+    ("PATCH", "/components/{id}"),
+    ("DELETE", "/policies/{id}/pool"),
 ];
 
 /// Collection reads: they parse `page[…]` / `limit`.

@@ -172,3 +172,28 @@ fn search_matches_terms_with_and_or_and_metadata() {
     let input = shared::service::lifecycle::search::parse(br#"{"meta":{"type":"licenses","query":{"name":"seat"}}}"#).unwrap();
     assert_eq!(block(shared::service::lifecycle::search::search(&env.app(), &prod, &Query::default(), input)).unwrap_err().status, 403, "admins only");
 }
+
+// keygen-rs SDK measure (issue 8): `DELETE /policies/{id}/pool`.
+#[test]
+fn a_pop_takes_the_oldest_free_key_once_and_refuses_an_empty_or_unpooled_policy() {
+    let env = Env::new();
+    let admin = env.admin();
+    let product = env.product(&admin, "App");
+    let pool = env.policy(&admin, &product, json!({"usePool": true}));
+    // One millisecond apart, so that "oldest" is the order they were added in.
+    for k in ["POOLED-KEY-0001", "POOLED-KEY-0002", "POOLED-KEY-0003"] {
+        env.clock.advance(1);
+        add_key(&env, &admin, &pool.id, k).unwrap();
+    }
+    // A license takes the oldest; a pop then takes the next one, and a second pop the last.
+    assert_eq!(pooled_license(&env, &admin, &pool).unwrap().key, "POOLED-KEY-0001");
+    assert_eq!(block(keys::pop(&env.app(), &admin, &pool.id)).unwrap().key, "POOLED-KEY-0002");
+    assert_eq!(block(keys::pop(&env.app(), &admin, &pool.id)).unwrap().key, "POOLED-KEY-0003");
+    assert_eq!(pool_size(&env, &admin, &pool.id), 0);
+    let empty = block(keys::pop(&env.app(), &admin, &pool.id)).unwrap_err();
+    assert_eq!(empty.code, "POLICY_POOL_EMPTY");
+    assert_eq!(empty.status, 422);
+    let plain = env.policy(&admin, &product, json!({}));
+    assert_eq!(block(keys::pop(&env.app(), &admin, &plain.id)).unwrap_err().code, "POLICY_NOT_SUPPORTED");
+    assert_eq!(block(keys::pop(&env.app(), &admin, "nope")).unwrap_err().status, 404);
+}

@@ -272,3 +272,30 @@ fn machine_max_processes_falls_back_to_the_license_then_the_policy() {
     assert_eq!(listed.len(), 2);
     assert!(listed.iter().all(|m| max(m) == json!(if m.id == own.id { 2 } else { 3 })));
 }
+
+// keygen-rs SDK measure (issue 8): `PATCH /components/{id}` (Keygen's machine_components#update).
+#[test]
+fn a_component_update_sets_name_and_metadata_only() {
+    let env = Env::new();
+    let admin = env.admin();
+    let product = env.product(&admin, "App");
+    let policy = env.policy(&admin, &product, json!({"floating": true}));
+    let l = env.license(&admin, &policy, json!({}));
+    let body = json!({"data":{"type":"machines","attributes":{"fingerprint":"m"},"relationships":{"license":{"data":{"type":"licenses","id":l.id}},
+        "components":{"data":[{"type":"components","attributes":{"fingerprint":"gpu","name":"GPU"}}]}}}});
+    let m = block(activation::activate(&env.app(), &admin, activation::parse(body.to_string().as_bytes()).unwrap())).unwrap();
+    let q = shared::api::query::Query::parse(&format!("machine={}", m.id));
+    let c = block(components::list(&env.app(), &admin, &q)).unwrap().0.remove(0);
+    let patch = |attrs: serde_json::Value| components::parse_update(json!({"data":{"type":"components","attributes":attrs}}).to_string().as_bytes());
+    let renamed = block(components::update(&env.app(), &admin, &c.id, patch(json!({"name":"GPU 0"})).unwrap())).unwrap();
+    assert_eq!((renamed.name.as_str(), renamed.fingerprint.as_str(), renamed.metadata.as_str()), ("GPU 0", "gpu", c.metadata.as_str()));
+    let tagged = block(components::update(&env.app(), &admin, &c.id, patch(json!({"metadata":{"slot":1}})).unwrap())).unwrap();
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&tagged.metadata).unwrap(), json!({"slot":1}));
+    assert_eq!(tagged.name, "GPU 0", "an absent name is unchanged");
+    // Only name and metadata: the fingerprint is not writable; a blank name is refused.
+    assert_eq!(patch(json!({"fingerprint":"other"})).unwrap_err().status, 400);
+    assert_eq!(patch(json!({"name":" "})).unwrap_err().code, "NAME_MISSING");
+    assert_eq!(patch(json!({"name":null})).unwrap_err().code, "NAME_MISSING");
+    let e = block(components::update(&env.app(), &admin, "nope", patch(json!({"name":"x"})).unwrap())).unwrap_err();
+    assert_eq!(e.status, 404);
+}

@@ -291,6 +291,8 @@ fn parse_everything(b: &[u8]) {
     client(machines::parse_update(b));
     client(processes::parse(b));
     client(components::parse(b));
+    // keygen-rs SDK measure (issue 8).
+    client(components::parse_update(b));
     client(entitlements::parse_identifiers(b, "entitlements"));
     client(usage::parse_amount(b, "increment"));
     // Meter attributes (issue 10 §2).

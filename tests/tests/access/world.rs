@@ -302,6 +302,12 @@ impl World {
                 self.admin_post(&format!("/users/{u}/actions/ban"), json!(null));
                 u
             }
+            // keygen-rs SDK measure (issue 8): a pooled policy of product A with one key.
+            "POLPK" => {
+                let p = id(self.policy_with(pa, json!({"usePool": true})));
+                self.admin_post("/keys", json!({"data":{"type":"keys","attributes":{"key":format!("pool-{}", uniq())},"relationships":{"policy":{"data":{"type":"policies","id":p}}}}}));
+                p
+            }
             "TPA" => self.token(&format!("/products/{pa}/tokens")).0,
             "MP" => id(self.maintenance_policy()),
             // Features and entitlement sets (issue 10 §3): a set, and one with E as a member.

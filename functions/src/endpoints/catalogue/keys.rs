@@ -1,4 +1,4 @@
-//! Key pools (issue 8): `/keys` and `/keys/{id}/product|policy`.
+//! Key pools (issue 8): `/keys`, `/keys/{id}/product|policy` and `DELETE /policies/{id}/pool`.
 
 use shared::api::accounts::product;
 use shared::api::keys::key;
@@ -47,4 +47,9 @@ pub async fn key_policy(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
 /// `GET /keys/{id}/product`.
 pub async fn key_product(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     svc::product(&cx.app, &cx.caller, id).await.map(|p| Reply::ok(Document::one(product(&p))))
+}
+
+/// keygen-rs SDK measure (issue 8): `DELETE /policies/{id}/pool` answers the popped key.
+pub async fn pop(cx: &Cx<'_>, policy_id: &str) -> Result<Reply, Error> {
+    svc::pop(&cx.app, &cx.caller, policy_id).await.map(|k| Reply::ok(Document::one(key(&k))))
 }

@@ -1,4 +1,4 @@
-//! `/components`: create, list, show, delete.
+//! `/components`: create, list, show, update, delete.
 
 use shared::api::machines::component;
 use shared::api::Document;
@@ -24,6 +24,12 @@ pub async fn create(cx: &Cx<'_>) -> Result<Reply, Error> {
 /// Shows a component.
 pub async fn show(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     Ok(Reply::ok(Document::one(component(&components::show(&cx.app, &cx.caller, id).await?))))
+}
+
+/// Updates a component's name or metadata.
+pub async fn update(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    let input = components::parse_update(&cx.req.body)?;
+    Ok(Reply::ok(Document::one(component(&components::update(&cx.app, &cx.caller, id, input).await?))))
 }
 
 /// Deletes a component.

@@ -197,3 +197,36 @@ pub async fn pool_has_key<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, p
 pub fn pool_empty() -> Error {
     Error::new(Code::PolicyPoolEmpty, "pool is empty").pointer("/data/relationships/policy")
 }
+
+/// keygen-rs SDK measure (issue 8): `DELETE /policies/{id}/pool`, Keygen's `pool#pop`: takes
+/// the policy's oldest pooled key out of the pool and answers it (`policy.pool.popped`), for
+/// whoever may delete the policy's keys. A pop that lost its key to a concurrent pop or license
+/// takes the next one, so no key is handed out twice.
+///
+/// # Errors
+/// 404 for an unknown or foreign policy; 422 `POLICY_NOT_SUPPORTED` (no pool) or
+/// `POLICY_POOL_EMPTY`, pointing at `/data/relationships/pool`.
+pub async fn pop<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, policy_id: &str) -> Result<KeyRow> {
+    let acc = caller.account_id();
+    let p = readable(caller, Action::KeyDelete, "policy", policy_id, policies::find(app, acc, policy_id), async |p: &crate::store::rows::PolicyRow| {
+        Ok(ownership(caller, &p.product_id))
+    })
+    .await?;
+    if !p.config().use_pool {
+        return Err(Error::new(Code::PolicyNotSupported, "pool is not supported").pointer("/data/relationships/pool"));
+    }
+    for _ in 0..8 {
+        let Some(k) = fetch_one::<KeyRow>(app.db, sql::keys::POOL_OLDEST, &[acc.into(), p.id.clone().into()]).await? else { break };
+        let res = app
+            .db
+            .batch(vec![
+                Stmt::new(sql::keys::DELETE, vec![acc.into(), k.id.clone().into()]),
+                events::record_if_changed(app, acc, &caller.bearer, event("policy.pool.popped", &k.id, None)),
+            ])
+            .await?;
+        if res.first().map_or(0, |r| r.changes) == 1 {
+            return Ok(k);
+        }
+    }
+    Err(Error::new(Code::PolicyPoolEmpty, "pool is empty").pointer("/data/relationships/pool"))
+}

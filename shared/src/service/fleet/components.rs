@@ -1,5 +1,5 @@
 //! Components: create one on a machine (uniqueness per `componentUniquenessStrategy`, checked
-//! inside the guarded insert), list/show, delete.
+//! inside the guarded insert), list/show, update (`name`, `metadata`), delete.
 
 use serde_json::{Map, Value};
 
@@ -99,6 +99,49 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
     let ListScope { license: only, product, user } = caller.list_scope(Action::MachineRead, q)?;
     let f = vec![caller.account_id().into(), get("machine"), get("license"), product, user, only];
     fetch_page(app.db, sql::components::LIST, sql::components::COUNT, f, page).await
+}
+
+/// A parsed `PATCH /components/{id}`: Keygen's `machine_components#update` permits `name` and
+/// `metadata` only.
+#[derive(Debug)]
+pub struct ComponentUpdate {
+    name: Option<String>,
+    metadata: Option<Map<String, Value>>,
+}
+
+/// Parses `PATCH /components/{id}`.
+///
+/// # Errors
+/// 400 for a bad shape or any other member; 422 `NAME_MISSING` for a blank or null name.
+pub fn parse_update(body: &[u8]) -> Result<ComponentUpdate> {
+    let mut r = ResourceInput::parse(body, "components")?;
+    // As everywhere: an update's id is accepted and ignored.
+    r.id.take();
+    let name = match r.attrs.string("name")? {
+        Field::Absent => None,
+        f => Some(required(f, "name")?),
+    };
+    let metadata = match r.attrs.object("metadata")? {
+        Field::Absent => None,
+        f => Some(f.set().unwrap_or_default()),
+    };
+    r.finish()?;
+    Ok(ComponentUpdate { name, metadata })
+}
+
+/// Renames a component or replaces its metadata (`component.updated`), as its machine's updater.
+pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, input: ComponentUpdate) -> Result<ComponentRow> {
+    let c = show(app, caller, id).await?;
+    machines::authorize(app, caller, &c.machine_id, Action::MachineUpdate).await?;
+    let params = vec![
+        caller.account_id().into(),
+        c.id.clone().into(),
+        input.name.map_or(Value::Null, Value::from),
+        input.metadata.as_ref().map_or(Value::Null, |m| Value::from(metadata_text(m))),
+        app.now().into(),
+    ];
+    app.db.batch(vec![Stmt::new(sql::components::UPDATE, params), event(app, caller, "component.updated", &c.id)]).await?;
+    find(app, caller.account_id(), &c.id).await?.ok_or_else(|| Error::not_found("component", id))
 }
 
 /// Deletes a component (`component.deleted`).

@@ -38,5 +38,9 @@ pub const LIST: &str = concat!(component_select!(), component_filters!(), "ORDER
 /// Count for [`LIST`].
 pub const COUNT: &str = concat!("SELECT count(*) AS n FROM components c JOIN machines m ON m.id = c.machine_id ", component_filters!());
 
+/// Sets name ?3 and metadata ?4 (NULL: unchanged) of component ?2 at ?5.
+pub const UPDATE: &str =
+    "UPDATE components SET name = coalesce(?3, name), metadata = coalesce(?4, metadata), updated_at = ?5 WHERE account_id = ?1 AND id = ?2";
+
 /// Deletes a component.
 pub const DELETE: &str = "DELETE FROM components WHERE account_id = ?1 AND id = ?2";

@@ -43,6 +43,14 @@ pub const DELETE_TAKEN: &str =
 pub const POOL_HAS_KEY: &str = "SELECT 1 AS ok FROM keys k WHERE k.account_id = ?1 AND k.policy_id = ?2 \
 AND NOT EXISTS (SELECT 1 FROM licenses l WHERE l.account_id = ?1 AND l.key = k.key) LIMIT 1";
 
+/// keygen-rs SDK measure (issue 8): policy ?2's oldest pooled key that no license holds yet
+/// (`DELETE /policies/{id}/pool`, Keygen's `pool#pop`, then [`DELETE`]s it).
+pub const POOL_OLDEST: &str = concat!(
+    key_select!(),
+    "WHERE k.account_id = ?1 AND k.policy_id = ?2 AND NOT EXISTS (SELECT 1 FROM licenses l WHERE l.account_id = ?1 AND l.key = k.key) ",
+    "ORDER BY k.created_at, k.id LIMIT 1"
+);
+
 /// Whether ?2 is a license's key or id in account ?1 (a key may be neither).
 pub const LICENSE_CONFLICT: &str = "SELECT 1 AS ok FROM licenses WHERE account_id = ?1 AND (key = ?2 OR id = ?2) LIMIT 1";
 
