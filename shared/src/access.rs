@@ -268,7 +268,7 @@ actions! {
     KeyUpdate => "PATCH|PUT /keys/{id}",
     KeyDelete => "DELETE /keys/{id}; DELETE /policies/{id}/pool (pop the oldest key)",
     MachineProofGenerate => "POST /machines/{id}/actions/generate-offline-proof",
-    Search => "POST /search (Keygen's `SearchPolicy`: admins only)",
+    Search => "POST /search (Keygen's `SearchPolicy`: every staff role, no permission of its own)",
     // end key pools
     // Roles and permissions.
     UserPermissionsChange => "POST|PATCH /users with permissions",
