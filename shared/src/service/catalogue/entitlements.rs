@@ -74,11 +74,12 @@ fn value_stmt(acc: &str, id: &str, v: &Field<Value>) -> Option<Stmt> {
     Some(Stmt::new(sql::entitlements::SET_VALUE_IF_CHANGED, vec![acc.into(), id.into(), text]))
 }
 
-/// Parses `{"data":[{"type":ty,"id":…}, …]}` (1 to 100 identifiers) for attach/detach.
+/// The `data` array of an attach/detach body (1 to 100 items, each still to be read), `meta`
+/// tolerated at the top: the envelope [`parse_identifiers`] and the grantee parser share.
 ///
 /// # Errors
 /// 400 `PARAMETER_MISSING` / `PARAMETER_INVALID` with a pointer for a bad shape or size.
-pub fn parse_identifiers(body: &[u8], ty: &str) -> Result<Vec<String>> {
+pub(crate) fn identifier_items(body: &[u8]) -> Result<Vec<Value>> {
     let mut top = Members::new(parse_body(body)?, "");
     let data = top.raw("data");
     top.raw("meta");
@@ -91,7 +92,15 @@ pub fn parse_identifiers(body: &[u8], ty: &str) -> Result<Vec<String>> {
     if items.is_empty() || items.len() > 100 {
         return Err(Error::new(Code::ParameterInvalid, "must contain between 1 and 100 items").pointer("/data"));
     }
-    items
+    Ok(items)
+}
+
+/// Parses `{"data":[{"type":ty,"id":…}, …]}` (1 to 100 identifiers) for attach/detach.
+///
+/// # Errors
+/// 400 `PARAMETER_MISSING` / `PARAMETER_INVALID` with a pointer for a bad shape or size.
+pub fn parse_identifiers(body: &[u8], ty: &str) -> Result<Vec<String>> {
+    identifier_items(body)?
         .into_iter()
         .enumerate()
         .map(|(i, v)| match v {

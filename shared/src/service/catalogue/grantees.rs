@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::api::input::{identifier, parse_body, type_mismatch, Field, Members};
+use crate::api::input::{identifier, type_mismatch, Field, Members};
 use crate::error::{Code, Error};
 use crate::service::catalogue::entitlements::feature_value;
 use crate::Result;
@@ -28,19 +28,7 @@ pub struct Grantee {
 /// # Errors
 /// 400 with a pointer for a bad shape, an unknown meta member or a bad timestamp.
 pub fn parse_grantees(body: &[u8], expiry: bool) -> Result<Vec<Grantee>> {
-    let mut top = Members::new(parse_body(body)?, "");
-    let data = top.raw("data");
-    top.raw("meta");
-    top.finish()?;
-    let items = match data {
-        None => return Err(Error::new(Code::ParameterMissing, "is missing").pointer("/data")),
-        Some(Value::Array(a)) => a,
-        Some(v) => return Err(type_mismatch("/data", &v, "array")),
-    };
-    if items.is_empty() || items.len() > 100 {
-        return Err(Error::new(Code::ParameterInvalid, "must contain between 1 and 100 items").pointer("/data"));
-    }
-    items
+    super::entitlements::identifier_items(body)?
         .into_iter()
         .enumerate()
         .map(|(i, v)| {
