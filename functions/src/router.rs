@@ -195,6 +195,10 @@ async fn bootstrap(app: &A<'_>, env: &AppEnv, req: &Req, rid: &str) -> Response 
 async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req, account: Option<&str>, rest: &[&str], rid: &str) -> Response {
     let started = js_sys::Date::now();
     let (account, key) = match resolve(&app, env, account, req.accept_signature.as_deref()).await {
+        // Environments (issue 8): an environment's tenant row is never an account of its own.
+        Ok((a, _)) if shared::domain::environments::split(&a.id).1.is_some() => {
+            return respond::unsigned(respond::error(&Error::not_found("account", &a.id), rid), rid);
+        }
         Ok(a) => a,
         Err(e) => return respond::unsigned(respond::error(&e, rid), rid),
     };
@@ -244,6 +248,18 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
             return respond::signed_with(respond::error(&e, rid), &headers, &key, &who, req, api::API_VERSION, now, rid).await;
         }
     };
+    // Environments (issue 8): `Keygen-Environment` (or `?environment=`) moves the request into
+    // the environment's tenant, where every store statement's account filter isolates it.
+    let (account, environment) = match select_environment(&app, req, account).await {
+        Ok(a) => a,
+        Err(e) => {
+            let headers = with_bookmark(headers);
+            let who = Whoami { account_id: &account_id, ..Whoami::default() };
+            return respond::signed_with(respond::error(&e, rid), &headers, &key, &who, req, api::API_VERSION, now, rid).await;
+        }
+    };
+    let data_id = account.id.clone();
+    headers.extend(environment.map(|e| ("Keygen-Environment", e.code)));
     // API versions (issue 8): an older client's request body climbs to the current shapes
     // before the handler parses it, and the answer is migrated down before it is signed.
     let pattern = match &found {
@@ -273,7 +289,7 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
         Ok(r) => r,
         Err(e) => respond::error(&e, rid),
     };
-    let reply = migrated(&lookup_app, &account_id, reply, version, &req.method, pattern, rid).await;
+    let reply = migrated(&lookup_app, &data_id, reply, version, &req.method, pattern, rid).await;
     headers = with_bookmark(headers);
     let (bearer_id, token_id, requestor) = answered.unwrap_or_default();
     let who = Whoami { account_id: &account_id, bearer_id: bearer_id.as_deref(), token_id: token_id.as_deref() };
@@ -293,7 +309,7 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
             response_size,
             run_time_ms: (js_sys::Date::now() - started) as i64,
         };
-        crate::request_log::log(env, ctx, &account_id, entry);
+        crate::request_log::log(env, ctx, &data_id, entry);
     }
     resp
 }
@@ -315,6 +331,23 @@ async fn migrated(app: &A<'_>, account_id: &str, reply: Reply, version: &str, me
     api::versions::migrate_response(&mut body, version, &x, &found);
     Reply::Doc(status, Document(if let serde_json::Value::Object(m) = body { m } else { serde_json::Map::new() }))
 }
+/// The request's environment (`Keygen-Environment`, else the `environment` parameter, an id or
+/// an exact code) and the account as its tenant; the account itself without one.
+///
+/// # Errors
+/// 400 `ENVIRONMENT_INVALID`, its source the header or the parameter that named it.
+async fn select_environment(app: &A<'_>, req: &Req, account: AccountRow) -> Result<(AccountRow, Option<shared::store::rows::EnvironmentRow>), Error> {
+    let (value, from_header) = match (req.environment.as_deref(), req.query.get("environment")) {
+        (Some(h), _) => (h, true),
+        (None, Some(p)) if !p.trim().is_empty() => (p, false),
+        _ => return Ok((account, None)),
+    };
+    let source = |e: Error| if from_header { e.header("Keygen-Environment") } else { e.parameter("environment") };
+    let e = shared::service::identity::environments::select(app, &account.id, value).await.map_err(source)?;
+    let tenant = AccountRow { id: shared::domain::environments::tenant_id(&account.id, &e.id), ..account };
+    Ok((tenant, Some(e)))
+}
+
 /// What the whoami headers and the request log name: the bearer's id, the token's id and the
 /// requestor (JSON:API type and id).
 type Answered = (Option<String>, Option<String>, Option<(&'static str, String)>);
@@ -329,9 +362,8 @@ async fn pipeline<'a>(
     answered: &mut Option<Answered>,
 ) -> Result<Reply, Error> {
     api::check_request(&api::RequestHead {
-        account_id: &account.id,
+        account_id: shared::domain::environments::split(&account.id).0,
         accept_signature: req.accept_signature.as_deref(),
-        environment: req.environment.as_deref(),
         content_type: req.content_type.as_deref(),
         has_body: !req.body.is_empty(),
         too_large: req.too_large,
@@ -375,5 +407,6 @@ fn bearer_id(bearer: &Bearer) -> Option<String> {
         Bearer::Admin { user_id, .. } | Bearer::User { user_id } => Some(user_id.clone()),
         Bearer::Product { product_id } => Some(product_id.clone()),
         Bearer::License { license_id } => Some(license_id.clone()),
+        Bearer::Environment { environment_id } => Some(environment_id.clone()),
     }
 }

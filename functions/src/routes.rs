@@ -21,6 +21,8 @@ use crate::endpoints::distribution::engines::{npm, oci, pypi, rubygems};
 use crate::endpoints::distribution::{artifacts, packages, raw_tauri, related as dist_related, releases};
 use crate::endpoints::fleet::{components, machines, processes};
 use crate::endpoints::identity::{accounts, passwords, profiles, second_factors, tokens, users};
+// Environments (issue 8).
+use crate::endpoints::identity::environments;
 use crate::endpoints::licensing::entitlement_set as license_entitlement_set;
 use crate::endpoints::licensing::machine_proofs;
 use crate::endpoints::licensing::subscriptions;
@@ -399,6 +401,14 @@ pub static ROUTES: &[Route] = &[
     // `Policy::pop_key`, Keygen's `pool#pop`.
     r(DELETE, "/policies/{id}/pool", h!(|cx, p| keys::pop(cx, p.at(0)))),
     // end keygen-rs SDK measure
+    // Environments (issue 8, Keygen EE): `{id}` is an id or a code.
+    r(GET, "/environments", h!(|cx, _| environments::list(cx))),
+    r(POST, "/environments", h!(|cx, _| environments::create(cx))),
+    r(GET, "/environments/{id}", h!(|cx, p| environments::show(cx, p.at(0)))),
+    r(UPDATE, "/environments/{id}", h!(|cx, p| environments::update(cx, p.at(0)))),
+    r(DELETE, "/environments/{id}", h!(|cx, p| environments::delete(cx, p.at(0)))),
+    r(POST, "/environments/{id}/tokens", h!(|cx, p| environments::tokens(cx, p.at(0)))),
+    // end environments
     // OpenAPI document (generated from this table).
     r(GET, "/openapi.json", h!(|cx, _| crate::openapi::serve(cx))),
 ];

@@ -37,6 +37,9 @@ pub enum Kind {
     SupportAgent,
     /// A user with Keygen's read-only role.
     ReadOnly,
+    /// An environment token (Keygen EE, issue 8): Keygen's environment permission set, on the
+    /// admin's rows, inside its own environment only.
+    Environment,
     /// A product token.
     Product,
     /// A user with the user role.
@@ -49,8 +52,18 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in table order.
-    pub const ALL: [Kind; 9] =
-        [Kind::Admin, Kind::Developer, Kind::SalesAgent, Kind::SupportAgent, Kind::ReadOnly, Kind::Product, Kind::User, Kind::License, Kind::Anonymous];
+    pub const ALL: [Kind; 10] = [
+        Kind::Admin,
+        Kind::Developer,
+        Kind::SalesAgent,
+        Kind::SupportAgent,
+        Kind::ReadOnly,
+        Kind::Environment,
+        Kind::Product,
+        Kind::User,
+        Kind::License,
+        Kind::Anonymous,
+    ];
 }
 
 impl Bearer {
@@ -58,6 +71,7 @@ impl Bearer {
     pub fn kind(&self) -> Kind {
         match self {
             Bearer::Admin { role, .. } => permissions::kind_of(*role),
+            Bearer::Environment { .. } => Kind::Environment,
             Bearer::Product { .. } => Kind::Product,
             Bearer::User { .. } => Kind::User,
             Bearer::License { .. } => Kind::License,
@@ -272,6 +286,13 @@ actions! {
     // end key pools
     // Roles and permissions.
     UserPermissionsChange => "POST|PATCH /users with permissions",
+    // Environments (issue 8, Keygen EE): managed from the global environment only.
+    EnvironmentRead => "GET /environments[/{id|code}] (an environment token: its own)",
+    EnvironmentCreate => "POST /environments",
+    EnvironmentUpdate => "PATCH /environments/{id|code}",
+    EnvironmentDelete => "DELETE /environments/{id|code} (and everything in it)",
+    EnvironmentTokenCreate => "POST /environments/{id|code}/tokens (Keygen: admins and developers)",
+    // end environments
 }
 
 /// THE table: what `action` grants a bearer of `kind`. Admins may do everything; anonymous
@@ -284,6 +305,9 @@ pub fn scope(action: Action, kind: Kind) -> Scope {
         // Roles and permissions: Keygen's `UserPolicy` lets only admins and developers create
         // staff or change roles; only admins set a user's permissions (`admin.update`).
         (A::AdminCreate | A::UserRoleChange, K::SalesAgent | K::SupportAgent | K::ReadOnly) => Scope::Nobody,
+        // Environments (issue 8): Keygen's environment set has no `admin.*`, and only admins
+        // set a role: an environment token creates and changes users of role `user` only.
+        (A::AdminCreate | A::UserRoleChange, K::Environment) => Scope::Nobody,
         // Keygen's `Users::SecondFactorPolicy`: staff other than admins only their own factors.
         (A::SecondFactorRead | A::SecondFactorManage, K::Developer | K::SalesAgent | K::SupportAgent | K::ReadOnly) => {
             if permissions::role_holds(kind, action.permission()) {
@@ -292,7 +316,12 @@ pub fn scope(action: Action, kind: Kind) -> Scope {
                 Scope::Nobody
             }
         }
-        (_, K::Developer | K::SalesAgent | K::SupportAgent | K::ReadOnly) => {
+        // Environments (issue 8): Keygen's `EnvironmentPolicy` mints environment tokens for
+        // admins and developers only (its `environment.tokens.generate` is theirs alone).
+        (A::EnvironmentTokenCreate, K::SalesAgent | K::SupportAgent | K::ReadOnly | K::Environment) => Scope::Nobody,
+        // An environment token reads only its own environment.
+        (A::EnvironmentRead, K::Environment) => Scope::Own,
+        (_, K::Developer | K::SalesAgent | K::SupportAgent | K::ReadOnly | K::Environment) => {
             let open = matches!(row(action, K::Anonymous), Scope::Any);
             if open || permissions::role_holds(kind, action.permission()) {
                 row(action, K::Admin)
@@ -511,8 +540,8 @@ pub fn render_markdown() -> String {
         Scope::Nobody => "—",
     };
     let mut out = String::from(
-        "| action | route | permission | admin | developer | sales-agent | support-agent | read-only | product | user | license | anonymous |\n\
-|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+        "| action | route | permission | admin | developer | sales-agent | support-agent | read-only | environment | product | user | license | anonymous |\n\
+|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for &a in Action::ALL {
         let cells: Vec<&str> = Kind::ALL.iter().map(|&k| cell(scope(a, k))).collect();

@@ -216,6 +216,10 @@ error_codes! {
     // Features and entitlement sets (issue 10 §3).
     /// 422: the entitlement set is a policy's or a license's set; detach it first.
     EntitlementSetInUse,    422, "ENTITLEMENT_SET_IN_USE",  "Unprocessable resource";
+    // Environments (issue 8, Keygen EE).
+    /// 400: `Keygen-Environment` (or `?environment=`) names no environment of the account.
+    EnvironmentInvalid,     400, "ENVIRONMENT_INVALID",     "Bad request";
+    // end environments
 }
 
 /// Where in the request an error points.

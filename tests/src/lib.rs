@@ -100,6 +100,8 @@ pub struct Client {
     host: String,
     public_key_hex: Option<String>,
     account_id: Option<String>,
+    /// Environments (issue 8): sent as `Keygen-Environment` on every request when set.
+    environment: Option<String>,
 }
 
 /// The shared server, started on first use (once per test binary).
@@ -358,12 +360,18 @@ impl Client {
             .build();
         let url = url.trim_end_matches('/').to_string();
         let host = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://")).unwrap_or(&url).to_string();
-        Client { agent: ureq::Agent::new_with_config(config), url, host, public_key_hex: None, account_id: None }
+        Client { agent: ureq::Agent::new_with_config(config), url, host, public_key_hex: None, account_id: None, environment: None }
     }
 
     /// The same client, verifying `/v1/` responses with `public_key_hex`.
     pub fn with_public_key(mut self, public_key_hex: &str) -> Client {
         self.public_key_hex = Some(public_key_hex.to_string());
+        self
+    }
+
+    /// Environments (issue 8): the same client, sending `Keygen-Environment: <environment>`.
+    pub fn in_environment(mut self, environment: &str) -> Client {
+        self.environment = Some(environment.to_string());
         self
     }
 
@@ -408,6 +416,9 @@ impl Client {
     /// is verified ([`assert_signed`]).
     pub fn request(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
         let mut headers: Vec<(&str, String)> = vec![("Accept", JSON_API.to_string())];
+        if let Some(env) = &self.environment {
+            headers.push(("Keygen-Environment", env.clone()));
+        }
         if let Some(token) = token {
             let has_scheme = ["License ", "Basic ", "Bearer ", "Token "].iter().any(|s| token.starts_with(s));
             let value = if has_scheme { token.to_string() } else { format!("Bearer {token}") };

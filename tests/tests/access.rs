@@ -475,6 +475,15 @@ const ROWS: &[Row] = &[
     ("POST", "/machines/{MA}/actions/generate-offline-proof", "", R),
     ("POST", "/search", r#"{"meta":{"type":"licenses","query":{"name":"nothing-{uniq}"}}}"#, ADMIN),
     // end key pools
+    // Environments (issue 8, Keygen EE): admins (and developers, `STAFF_ROWS`) only.
+    ("GET", "/environments", "", ADMIN),
+    ("POST", "/environments", r#"{"data":{"type":"environments","attributes":{"name":"E","code":"{uniq}"}}}"#, [201, 403, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/environments/{ENV}", "", ADMIN),
+    ("GET", "/environments/{ENV_CODE}", "", ADMIN),
+    ("PATCH", "/environments/{ENV}", r#"{"data":{"type":"environments","attributes":{"name":"E {uniq}"}}}"#, ADMIN),
+    ("DELETE", "/environments/{ENV*}", "", [204, 403, 403, 403, 403, 403, 403, 401]),
+    ("POST", "/environments/{ENV}/tokens", "", [201, 403, 403, 403, 403, 403, 403, 401]),
+    // end environments
     // Request logs (issue 8): admins only (Keygen's RequestLogPolicy: admin, developer,
     // read-only and environment roles). `PUT /tokens` regenerates each bearer's OWN current
     // token, so it is the LAST row: no request after it uses the old tokens. A license key is
@@ -599,6 +608,12 @@ const STAFF_ROWS: &[(&str, &str, &str, [u16; 4])] = &[
     ("GET", "/webhook-endpoints", "", [200, 403, 403, 403]),
     ("GET", "/releases", "", [200, 200, 200, 200]),
     ("GET", "/openapi.json", "", [200, 200, 200, 200]),
+    // Environments (issue 8): Keygen's `EnvironmentPolicy`; tokens for admins and developers.
+    ("GET", "/environments", "", [200, 200, 200, 200]),
+    ("POST", "/environments", r#"{"data":{"type":"environments","attributes":{"name":"E","code":"{uniq}"}}}"#, [201, 403, 403, 403]),
+    ("PATCH", "/environments/{ENV}", r#"{"data":{"type":"environments","attributes":{"name":"E {uniq}"}}}"#, [200, 403, 403, 403]),
+    ("POST", "/environments/{ENV}/tokens", "", [201, 403, 403, 403]),
+    ("DELETE", "/environments/{ENV*}", "", [204, 403, 403, 403]),
 ];
 
 /// A staff user of `role` with a password, and its token (by password login, as for admins).
@@ -724,3 +739,65 @@ fn two_admins_demoting_each_other_at_once_leave_one() {
     assert_eq!(r.assert_status(200).json["data"].as_array().map_or(0, Vec::len), 1, "{}", r.json);
 }
 // --- end Roles and permissions ---
+
+// --- Environments (issue 8, Keygen EE) ---
+
+/// The environment bearer's rows: a token of environment ENV, sent with `Keygen-Environment`
+/// naming it. Its own environment is its whole world (Keygen's environment permission set on
+/// the admin's rows); the account's global records and other environments are someone else's
+/// (404); environments are managed from the global environment only (403).
+const ENVIRONMENT_ROWS: &[(&str, &str, &str, u16)] = &[
+    ("GET", "/environments", "", 200),
+    ("GET", "/environments/{ENV}", "", 200),
+    ("GET", "/environments/{ENV_OTHER}", "", 404),
+    ("POST", "/environments", r#"{"data":{"type":"environments","attributes":{"name":"E","code":"{uniq}"}}}"#, 403),
+    ("PATCH", "/environments/{ENV}", r#"{"data":{"type":"environments","attributes":{"name":"E {uniq}"}}}"#, 403),
+    ("DELETE", "/environments/{ENV}", "", 403),
+    ("POST", "/environments/{ENV}/tokens", "", 403),
+    ("GET", "", "", 200),
+    ("PATCH", "", r#"{"data":{"type":"accounts","attributes":{"metadata":{"tag":"{uniq}"}}}}"#, 403),
+    ("GET", "/products", "", 200),
+    ("GET", "/products/{PA}", "", 404),
+    ("POST", "/products", r#"{"data":{"type":"products","attributes":{"name":"P {uniq}"}}}"#, 201),
+    ("GET", "/licenses", "", 200),
+    ("GET", "/licenses/{LA}", "", 404),
+    ("POST", "/licenses/actions/validate-key", r#"{"meta":{"key":"{LA_KEY}"}}"#, 200),
+    ("GET", "/users", "", 200),
+    ("GET", "/users/{U}", "", 404),
+    ("POST", "/users", r#"{"data":{"type":"users","attributes":{"email":"{uniq}@example.com"}}}"#, 201),
+    ("POST", "/users", r#"{"data":{"type":"users","attributes":{"email":"{uniq}@example.com","role":"admin"}}}"#, 403),
+    ("PATCH", "/users/{U}", r#"{"data":{"type":"users","attributes":{"role":"admin"}}}"#, 403),
+    ("GET", "/machines/{MA}", "", 404),
+    ("GET", "/tokens", "", 200),
+    ("GET", "/tokens/{TPA}", "", 404),
+    ("GET", "/event-logs", "", 200),
+    ("GET", "/webhook-endpoints", "", 200),
+    ("GET", "/request-logs", "", 200),
+    ("GET", "/entitlements", "", 200),
+    ("POST", "/entitlements", r#"{"data":{"type":"entitlements","attributes":{"name":"E","code":"{uniq}"}}}"#, 201),
+    ("GET", "/groups/{G}", "", 404),
+    ("GET", "/me", "", 403),
+];
+
+#[test]
+fn an_environment_token_answers_as_its_permission_set_says_inside_its_environment_only() {
+    let mut w = World::new();
+    let env = w.id("ENV").to_owned();
+    let r = w.c.post(&w.acct.path(&format!("/environments/{env}/tokens")), w.acct.admin(), None);
+    let token = r.assert_status(201).json["data"]["attributes"]["token"].as_str().unwrap_or_default().to_owned();
+    w.tokens[0] = Some(token.clone());
+    let inside = w.acct.client().in_environment(&env);
+    let mut failures = Vec::new();
+    for (method, path, body, want) in ENVIRONMENT_ROWS {
+        let r = w.send_with(&inside, method, path, body, 0);
+        if r.status != *want {
+            failures.push(format!("{method} {path} as environment: {} (want {want}) {}", r.status, r.json["errors"][0]));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cells differ:\n{}", failures.len(), ENVIRONMENT_ROWS.len(), failures.join("\n"));
+    // Without the header the token is nobody's: 401 TOKEN_INVALID on every route.
+    for (method, path, body, _) in ENVIRONMENT_ROWS {
+        let r = w.send(method, path, body, 0);
+        assert_eq!((r.status, r.error_code()), (401, Some("TOKEN_INVALID")), "{method} {path} without Keygen-Environment");
+    }
+}

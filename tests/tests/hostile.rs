@@ -145,6 +145,12 @@ const ROUTES: &[(&str, &str)] = &[
     // keygen-rs SDK measure (issue 8).
     ("PATCH", "/components/{id}"),
     ("DELETE", "/policies/{id}/pool"),
+    // Environments (issue 8).
+    ("POST", "/environments"),
+    ("PATCH", "/environments/{id}"),
+    ("PUT", "/environments/{id}"),
+    ("DELETE", "/environments/{id}"),
+    ("POST", "/environments/{id}/tokens"),
 ];
 
 /// Collection reads: they parse `page[…]` / `limit`.
@@ -200,10 +206,15 @@ const LISTS: &[&str] = &[
     "/packages",
     // Key pools (issue 8).
     "/keys",
+    // Environments (issue 8).
+    "/environments",
 ];
 
 /// Read routes, for hostile query strings.
 const READS: &[&str] = &[
+    // Environments (issue 8).
+    "/environments",
+    "/environments/{id}",
     "",
     // package engines (issue 9)
     "/engines/pypi/simple",
@@ -428,6 +439,7 @@ fn bodies(ty: &str) -> Vec<Vec<u8>> {
 fn ty(path: &str) -> &'static str {
     for t in [
         "entitlement-sets",
+        "environments",
         "trial-policies",
         "trial-activations",
         "releases",
@@ -920,3 +932,61 @@ fn hostile_scheme_seeds_and_signature_algorithms_are_precise_errors_and_write_no
     }
 }
 // --- end key schemes ---
+
+/// Environments (issue 8): hostile `Keygen-Environment` headers and `environment` parameters
+/// are a signed 400 `ENVIRONMENT_INVALID` naming their source (never a 5xx, never another
+/// account's or a tenant's records), and hostile environment documents write nothing.
+#[test]
+fn hostile_environment_selectors_are_precise_errors() {
+    let acct = server().bootstrap_account();
+    let c = acct.client();
+    let r = c.post(&acct.path("/environments"), acct.admin(), Some(json!({"data":{"type":"environments","attributes":{"name":"S","code":"sandbox"}}})));
+    let eid = r.assert_status(201).json["data"]["id"].as_str().unwrap_or_default().to_owned();
+    let tenant = format!("{}.{eid}", acct.id);
+    let long = "e".repeat(2_000);
+    let values = [
+        "%00",
+        "'; DROP TABLE environments; --",
+        " sandbox",
+        "SANDBOX",
+        "sand%",
+        "ü",
+        "null",
+        tenant.as_str(),
+        long.as_str(),
+        "00000000-0000-4000-8000-000000000000",
+    ];
+    let admin = format!("Bearer {}", acct.admin_token);
+    for v in values {
+        let q: String = v.bytes().map(|b| format!("%{b:02X}")).collect();
+        let r = c.get(&format!("{}?environment={q}", acct.path("/licenses")), acct.admin(), None);
+        assert_client_error(&acct, &r, &format!("?environment={:?}", &v[..v.len().min(40)]));
+        assert_eq!(r.json["errors"][0]["source"]["parameter"], "environment", "{v:?}");
+        // Header values are visible ASCII, and HTTP trims their surrounding whitespace.
+        if !v.is_ascii() || v.starts_with(' ') {
+            continue;
+        }
+        let headers = [("Accept", "application/vnd.api+json"), ("Authorization", admin.as_str()), ("Keygen-Environment", v)];
+        let r = c.raw("GET", &acct.path("/licenses"), &headers, None);
+        assert_client_error(&acct, &r, &format!("Keygen-Environment {:?}", &v[..v.len().min(40)]));
+        if r.status == 400 {
+            assert_eq!(r.error_code(), Some("ENVIRONMENT_INVALID"), "{v:?}");
+            assert_eq!(r.json["errors"][0]["source"]["header"], "Keygen-Environment");
+        }
+    }
+    for body in [
+        json!({"data":{"type":"environments","attributes":{"name":"x","code":"a/b"}}}),
+        json!({"data":{"type":"environments","attributes":{"name":"x","code":"a.b"}}}),
+        json!({"data":{"type":"environments","attributes":{"name":"x","code":"c".repeat(256)}}}),
+        json!({"data":{"type":"environments","attributes":{"name":"x","code":"ok","isolationStrategy":"isolated"}}}),
+        json!({"data":{"type":"environments","attributes":{"name":"x","code":"ok","isolationStrategy":null}}}),
+        json!({"data":{"type":"environments","attributes":{"name":7,"code":"ok"}}}),
+        json!({"data":{"type":"environments","attributes":{"name":"x","code":"ok"},"relationships":{"admins":{"data":[]}}}}),
+    ] {
+        let r = c.post(&acct.path("/environments"), acct.admin(), Some(body.clone()));
+        assert_client_error(&acct, &r, &format!("POST /environments {body}"));
+    }
+    let r = c.get(&acct.path("/environments"), acct.admin(), None);
+    assert_eq!(r.json["data"].as_array().map(Vec::len), Some(1), "a hostile document wrote an environment");
+    assert_alive(&acct);
+}

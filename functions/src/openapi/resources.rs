@@ -85,7 +85,7 @@ pub static RESOURCES: &[Resource] = &[
             "heartbeatBasis": OptStr, "heartbeatDuration": OptInt, "requireHeartbeat": Bool, "requireProductScope": Bool,
             "requirePolicyScope": Bool, "requireMachineScope": Bool, "requireFingerprintScope": Bool, "requireComponentsScope": Bool,
             "requireUserScope": Bool, "requireChecksumScope": Bool, "requireVersionScope": Bool, "requireCheckIn": Bool,
-            "requirePrimaryReads": Bool, "checkInInterval": OptStr, "checkInIntervalCount": OptInt, "expiringSoonEventOffset": Int,
+            "requirePrimaryReads": Bool, "requireEnvironmentScope": Bool, "checkInInterval": OptStr, "checkInIntervalCount": OptInt, "expiringSoonEventOffset": Int,
             "allowedIpRanges": Strs, "allowedCountries": Strs, "disallowedCountries": Strs, "allowVmActivation": Bool,
             "allowContainerActivation": Bool, "allowedClockOffset": Int, "allowedDeactivations": Int, "subscriptionInterval": OptStr,
             "subscriptionStartTrigger": OptStr,

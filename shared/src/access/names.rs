@@ -145,3 +145,40 @@ pub const USER: &str = "\
     release.download release.read release.upgrade token.generate token.read token.regenerate \
     token.revoke user.password.reset user.password.update user.read user.second-factors.create \
     user.second-factors.delete user.second-factors.read user.second-factors.update user.update";
+/// `environment` (Keygen's environment bearer, `app/models/environment.rb`): every permission
+/// but `account.*` (keeps `account.read`), `admin.*` and `environment.{create,update,delete,
+/// tokens.generate}` (issue 8).
+pub const ENVIRONMENT: &str = "\
+    account.read arch.read artifact.create artifact.delete artifact.read artifact.update \
+    component.create component.delete component.read component.update channel.read \
+    constraint.read engine.read entitlement.create entitlement.delete entitlement.read \
+    entitlement.update environment.read event-log.read group.create group.delete \
+    group.licenses.read group.machines.read group.owners.attach group.owners.detach \
+    group.owners.read group.read group.update group.users.read key.create key.delete key.read \
+    key.update license.check-in license.check-out license.create license.delete \
+    license.entitlements.attach license.entitlements.detach license.group.update \
+    license.owner.update license.policy.update license.read license.reinstate license.renew \
+    license.revoke license.suspend license.tokens.generate license.update \
+    license.usage.decrement license.usage.increment license.usage.reset license.user.update \
+    license.users.attach license.users.detach license.validate machine.check-out machine.create \
+    machine.delete machine.group.update machine.heartbeat.ping machine.heartbeat.reset \
+    machine.owner.update machine.proofs.generate machine.read machine.update package.create \
+    package.delete package.read package.update platform.read policy.create policy.delete \
+    policy.entitlements.attach policy.entitlements.detach policy.pool.pop policy.read \
+    policy.update process.create process.delete process.heartbeat.ping process.read \
+    process.update product.create product.delete product.read product.tokens.generate \
+    product.update release.constraints.attach release.constraints.detach release.create \
+    release.delete release.download release.package.update release.publish release.read \
+    release.update release.upgrade release.upload release.yank request-log.read token.generate \
+    token.read token.regenerate token.revoke user.ban user.create user.delete user.group.update \
+    user.invite user.password.reset user.password.update user.read user.second-factors.create \
+    user.second-factors.delete user.second-factors.read user.second-factors.update \
+    user.tokens.generate user.unban user.update webhook-endpoint.create webhook-endpoint.delete \
+    webhook-endpoint.read webhook-endpoint.update webhook-event.delete webhook-event.read \
+    webhook-event.retry license.meters.update machine.meters.increment machine.meters.decrement \
+    subscription-log.read maintenance-policy.read maintenance-policy.create \
+    maintenance-policy.update maintenance-policy.delete trial-policy.read trial-policy.create \
+    trial-policy.update trial-policy.delete trial-activation.create trial-activation.read \
+    trial-activation.update trial-activation.delete activation-log.read export.read openapi.read \
+    search.read entitlement-set.read entitlement-set.create entitlement-set.update \
+    entitlement-set.delete";

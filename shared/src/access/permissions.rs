@@ -129,6 +129,12 @@ impl Action {
             A::EntitlementSetCreate => "entitlement-set.create",
             A::EntitlementSetUpdate => "entitlement-set.update",
             A::EntitlementSetDelete => "entitlement-set.delete",
+            // Environments (issue 8): Keygen's names.
+            A::EnvironmentRead => "environment.read",
+            A::EnvironmentCreate => "environment.create",
+            A::EnvironmentUpdate => "environment.update",
+            A::EnvironmentDelete => "environment.delete",
+            A::EnvironmentTokenCreate => "environment.tokens.generate",
         }
     }
 }
@@ -149,6 +155,7 @@ pub fn staff_set(kind: Kind) -> Option<&'static str> {
         Kind::SalesAgent => Some(names::SALES_AGENT),
         Kind::SupportAgent => Some(names::SUPPORT_AGENT),
         Kind::ReadOnly => Some(names::READ_ONLY),
+        Kind::Environment => Some(names::ENVIRONMENT),
         Kind::Admin | Kind::Product | Kind::User | Kind::License | Kind::Anonymous => None,
     }
 }

@@ -11,13 +11,15 @@ use crate::store::rows::{json_object, AccountRow, EventRow, ProductRow, SecondFa
 /// publishes them (null for a pair not made yet; reading the account makes them).
 pub fn account(a: &AccountRow) -> ResourceObject {
     use base64::Engine as _;
-    let mut r = ResourceObject::new(&a.id, "accounts", &a.id)
+    // Inside an environment the caller's account row carries the tenant id: render the account.
+    let id = crate::domain::environments::split(&a.id).0;
+    let mut r = ResourceObject::new(id, "accounts", id)
         .attr("name", a.name.clone())
         .attr("slug", a.slug.clone())
         .attr("apiVersion", a.api_version.clone())
         .attr("metadata", Value::Object(json_object(&a.metadata)))
         .timestamps(a.created_at, a.updated_at);
-    r.self_link = format!("/v1/accounts/{}", a.id);
+    r.self_link = format!("/v1/accounts/{id}");
     r.relationships.remove("account");
     let mut meta = Map::new();
     meta.insert("publicKey".into(), a.public_key.clone().into());
@@ -76,6 +78,7 @@ pub fn token(t: &TokenRow, raw: Option<&str>) -> ResourceObject {
         BearerType::User => "users",
         BearerType::Product => "products",
         BearerType::License => "licenses",
+        BearerType::Environment => "environments",
     };
     let mut r = ResourceObject::new(&t.account_id, "tokens", &t.id)
         .attr("kind", t.kind.as_str())

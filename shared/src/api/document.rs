@@ -27,10 +27,14 @@ pub struct ResourceObject {
     pub meta: Option<Map<String, Value>>,
 }
 
-/// The path prefix of an account's resources: `/v1/accounts/<id>`.
+/// The path prefix of an account's resources: `/v1/accounts/<id>`. An environment's tenant id
+/// (`domain::environments`) names its account: environments share the account's URLs.
 pub fn account_base(account_id: &str) -> String {
-    format!("/v1/accounts/{account_id}")
+    format!("/v1/accounts/{}", crate::domain::environments::split(account_id).0)
 }
+
+/// Types that are not environment-scoped (no `relationships.environment`).
+const NOT_ENVIRONMENTAL: &[&str] = &["accounts", "environments"];
 
 /// ISO-8601 for an optional timestamp, `null` when absent.
 pub fn ts(ms: Option<Millis>) -> Value {
@@ -38,12 +42,22 @@ pub fn ts(ms: Option<Millis>) -> Value {
 }
 
 impl ResourceObject {
-    /// A resource of type `ty` with id `id` in account `account_id`; `links.self` is
-    /// `/v1/accounts/<account>/<ty>/<id>`; an `account` relationship is added.
+    /// A resource of type `ty` with id `id` in account `account_id` (a real account or an
+    /// environment's tenant id); `links.self` is `/v1/accounts/<account>/<ty>/<id>`; an
+    /// `account` relationship is added, and an `environment` one (`data: null` = global) on
+    /// every environment-scoped type (Keygen EE).
     pub fn new(account_id: &str, ty: &'static str, id: &str) -> Self {
-        let base = account_base(account_id);
+        let (account, environment) = crate::domain::environments::split(account_id);
+        let base = account_base(account);
         let mut r = Self { id: id.to_owned(), ty, attributes: Map::new(), relationships: Map::new(), self_link: format!("{base}/{ty}/{id}"), meta: None };
-        r.relationships.insert("account".into(), json!({"links": {"related": base}, "data": {"type": "accounts", "id": account_id}}));
+        r.relationships.insert("account".into(), json!({"links": {"related": base}, "data": {"type": "accounts", "id": account}}));
+        if !NOT_ENVIRONMENTAL.contains(&ty) {
+            let rel = match environment {
+                Some(e) => json!({"links": {"related": format!("{base}/environments/{e}")}, "data": {"type": "environments", "id": e}}),
+                None => json!({"data": null}),
+            };
+            r.relationships.insert("environment".into(), rel);
+        }
         r
     }
 

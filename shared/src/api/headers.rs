@@ -45,7 +45,8 @@ pub struct Whoami<'a> {
 
 /// `Keygen-Account`, `Keygen-Bearer` and `Keygen-Token` (absent when unknown), named with the
 /// `-Id` suffix for API versions 1.3 and older, as Keygen's 1.3 response migration does.
-/// `Keygen-Environment` is never sent: no environment can be selected in CE.
+/// `Keygen-Environment` (the environment's code) is added by the router when the request
+/// selected an environment (issue 8).
 pub fn whoami_headers(version: &str, who: &Whoami<'_>) -> Vec<(&'static str, String)> {
     let legacy = matches!(version, "1.0" | "1.1" | "1.2" | "1.3");
     let names = if legacy { ["Keygen-Account-Id", "Keygen-Bearer-Id", "Keygen-Token-Id"] } else { ["Keygen-Account", "Keygen-Bearer", "Keygen-Token"] };

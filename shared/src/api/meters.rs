@@ -47,6 +47,10 @@ mod tests {
         assert_eq!(list["data"][0]["attributes"]["meterAttributes"], kept);
         use crate::access::Kind;
         let who: Vec<bool> = Kind::ALL.iter().map(|k| crate::domain::meters::sees_hidden(*k)).collect();
-        assert_eq!(who, [true, true, true, true, true, true, false, false, false], "admin, staff, product see hidden meters; user, license, anonymous do not");
+        assert_eq!(
+            who,
+            [true, true, true, true, true, true, true, false, false, false],
+            "admin, staff, environment, product see hidden meters; user, license, anonymous do not"
+        );
     }
 }

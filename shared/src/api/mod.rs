@@ -12,6 +12,8 @@ pub mod accounts;
 pub mod activation_logs;
 pub mod distribution;
 pub mod entitlements;
+// Environments (issue 8).
+pub mod environments;
 // Query operators (activation logs, trials).
 pub mod files;
 pub mod filters;
@@ -64,8 +66,6 @@ pub struct RequestHead<'a> {
     pub account_id: &'a str,
     /// `Keygen-Accept-Signature`.
     pub accept_signature: Option<&'a str>,
-    /// `Keygen-Environment` (non-blank).
-    pub environment: Option<&'a str>,
     /// `Content-Type`.
     pub content_type: Option<&'a str>,
     /// Whether a body was sent.
@@ -75,11 +75,11 @@ pub struct RequestHead<'a> {
 }
 
 /// Checks the conventions every account-scoped request must meet before it is authenticated:
-/// an acceptable `Keygen-Accept-Signature`, no environment (Keygen CE answers the same), a body
+/// an acceptable `Keygen-Accept-Signature`, a body
 /// within [`MAX_BODY_BYTES`], and a JSON media type for any body.
 ///
 /// # Errors
-/// 400 `SIGNATURE_INVALID` / `ENVIRONMENT_NOT_SUPPORTED`, 413 `PAYLOAD_TOO_LARGE`, 415
+/// 400 `SIGNATURE_INVALID`, 413 `PAYLOAD_TOO_LARGE`, 415
 /// `CONTENT_TYPE_INVALID`, each pointing at its header.
 pub fn check_request(h: &RequestHead<'_>) -> crate::Result<()> {
     use crate::error::Code;
@@ -87,9 +87,6 @@ pub fn check_request(h: &RequestHead<'_>) -> crate::Result<()> {
     crate::crypto::signature::check_accept_signature(h.accept_signature, h.account_id)
         .map(|_| ())
         .map_err(|e| Error::new(Code::SignatureInvalid, e.to_string()).header("Keygen-Accept-Signature"))?;
-    if h.environment.is_some() {
-        return Err(Error::new(Code::EnvironmentNotSupported, "environments are not supported by this server").header("Keygen-Environment"));
-    }
     if h.too_large {
         return Err(Error::new(Code::PayloadTooLarge, format!("request body must be at most {MAX_BODY_BYTES} bytes")));
     }
@@ -113,7 +110,6 @@ mod tests {
         let code = |h: RequestHead<'_>| check_request(&h).unwrap_err().code.to_string();
         assert_eq!(code(RequestHead { content_type: Some("text/plain"), ..ok }), "CONTENT_TYPE_INVALID");
         assert_eq!(code(RequestHead { too_large: true, content_type: Some("text/plain"), ..ok }), "PAYLOAD_TOO_LARGE");
-        assert_eq!(code(RequestHead { environment: Some("staging"), ..ok }), "ENVIRONMENT_NOT_SUPPORTED");
         assert_eq!(code(RequestHead { accept_signature: Some("keyid=\"b\", algorithm=\"ed25519\""), ..ok }), "SIGNATURE_INVALID");
         assert!(check_request(&RequestHead { has_body: false, content_type: Some("text/plain"), ..ok }).is_ok());
     }

@@ -257,7 +257,11 @@ fn validation_rechecks_table() {
     }
     assert_eq!(check(&strict, &Facts { clock: None, ..ok }, now), Some(Refusal::Clock));
     let who: Vec<bool> = Kind::ALL.iter().map(|k| checked_on_validation(*k)).collect();
-    assert_eq!(who, [false, false, false, false, false, false, true, true, true], "admin, staff, product: no; user, license, anonymous: yes");
+    assert_eq!(
+        who,
+        [false, false, false, false, false, false, false, true, true, true],
+        "admin, staff, environment, product: no; user, license, anonymous: yes"
+    );
 }
 
 #[test]

@@ -6,6 +6,8 @@ pub mod duration;
 // Exports.
 pub mod csv;
 pub mod engines;
+// Environments (issue 8).
+pub mod environments;
 // Features and entitlement sets (issue 10 §3).
 pub mod features;
 pub mod heartbeat;

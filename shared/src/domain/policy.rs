@@ -83,6 +83,8 @@ pub const ATTRIBUTES: &[&str] = &[
     "requireVersionScope",
     "requireCheckIn",
     "requirePrimaryReads",
+    // Environments (issue 8): Keygen's DB-only `require_environment_scope`, exposed.
+    "requireEnvironmentScope",
     "checkInInterval",
     "checkInIntervalCount",
     "expiringSoonEventOffset",
@@ -182,6 +184,9 @@ pub struct PolicyConfig {
     /// policy's validations read the D1 primary, never a read replica (no replication lag, at
     /// the cost of a round trip to the primary's region).
     pub require_primary_reads: bool,
+    /// `requireEnvironmentScope` (issue 8): Keygen's `require_environment_scope` column, which
+    /// Keygen keeps DB-only; a Latchkey policy attribute here. Default false.
+    pub require_environment_scope: bool,
     /// `checkInInterval`: `day`, `week`, `month` or `year`.
     pub check_in_interval: Option<CheckInInterval>,
     /// `checkInIntervalCount`: 1..=365.
@@ -241,6 +246,7 @@ impl Default for PolicyConfig {
             require_version_scope: false,
             require_check_in: false,
             require_primary_reads: false,
+            require_environment_scope: false,
             check_in_interval: None,
             check_in_interval_count: None,
             expiring_soon_event_offset: DEFAULT_EXPIRING_SOON_OFFSET_SECS,
@@ -286,7 +292,8 @@ fn kind_of(key: &str) -> Option<Kind> {
         | "requireChecksumScope"
         | "requireVersionScope"
         | "requireCheckIn"
-        | "requirePrimaryReads" => Kind::Boolean,
+        | "requirePrimaryReads"
+        | "requireEnvironmentScope" => Kind::Boolean,
         "scheme" | "checkInInterval" => Kind::String { nullable: true },
         "subscriptionInterval" => Kind::String { nullable: true },
         k if ATTRIBUTES.contains(&k) => Kind::String { nullable: false },
@@ -489,6 +496,7 @@ impl PolicyConfig {
             "requireVersionScope" => self.require_version_scope = flag,
             "requireCheckIn" => self.require_check_in = flag,
             "requirePrimaryReads" => self.require_primary_reads = flag,
+            "requireEnvironmentScope" => self.require_environment_scope = flag,
             "checkInInterval" => self.check_in_interval = enumerated(key, v)?,
             "checkInIntervalCount" => self.check_in_interval_count = int(key, v)?,
             "expiringSoonEventOffset" => self.expiring_soon_event_offset = int(key, v)?.unwrap_or(DEFAULT_EXPIRING_SOON_OFFSET_SECS),

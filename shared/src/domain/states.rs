@@ -46,6 +46,18 @@ str_enum! {
         Product = "product",
         /// A license's (activation token).
         License = "license",
+        /// An environment's (migration 0021).
+        Environment = "environment",
+    }
+}
+
+str_enum! {
+    /// `environments.isolation_strategy` (Keygen's `isolationStrategy`, migration 0021).
+    IsolationStrategy {
+        /// Reads and writes see only the environment's own records (Keygen's default).
+        Isolated = "ISOLATED",
+        /// Keygen: reads also see the global records. Not served yet (422 on create).
+        Shared = "SHARED",
     }
 }
 
@@ -60,6 +72,8 @@ str_enum! {
         Product = "product-token",
         /// A license's activation token (`activ-…`).
         Activation = "activation-token",
+        /// An environment's token (`env-…`, migration 0021).
+        Environment = "environment-token",
     }
 }
 
@@ -214,6 +228,8 @@ mod tests {
             ("users.role", strs(UserRole::ALL, UserRole::as_str)),
             ("tokens.bearer_type", strs(BearerType::ALL, BearerType::as_str)),
             ("tokens.kind", strs(TokenKind::ALL, TokenKind::as_str)),
+            // Environments (issue 8).
+            ("environments.isolation_strategy", strs(IsolationStrategy::ALL, IsolationStrategy::as_str)),
             ("products.distribution_strategy", strs(DistributionStrategy::ALL, DistributionStrategy::as_str)),
             ("webhook_events.status", strs(DeliveryStatus::ALL, DeliveryStatus::as_str)),
             ("webhook_endpoints.signature_algorithm", strs(SignatureAlgorithm::ALL, SignatureAlgorithm::as_str)),

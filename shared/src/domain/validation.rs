@@ -242,6 +242,9 @@ pub struct LicenseFacts {
     pub limits: Limits,
     /// Licensees plus owner, as Keygen counts `users_count`.
     pub users_count: i64,
+    /// Its environment (Keygen EE, issue 8) as `(id, code)`, `None` for a global license; the
+    /// code is only loaded when a scope needs it.
+    pub environment: Option<(String, Option<String>)>,
 }
 
 /// What validation needs to know about one of the license's machines.
@@ -375,8 +378,8 @@ impl Lessee<'_> {
 /// [`Outcome::not_found`]). `scope` is `meta.scope`; `None` means an empty scope, so the
 /// policy's `require*Scope` rules still apply unless `input.quick`.
 ///
-/// `ENVIRONMENT_SCOPE_REQUIRED` is never produced: Keygen neither accepts nor serializes
-/// `requireEnvironmentScope`, so no Latchkey policy can set it.
+/// `ENVIRONMENT_SCOPE_REQUIRED` follows the policy's `requireEnvironmentScope` (Keygen keeps
+/// the column DB-only; a Latchkey attribute here, issue 8).
 pub fn validate(input: &ValidationInput, scope: Option<&Scope>, now: Millis) -> Outcome {
     use ValidationCode as C;
     let (license, policy) = (&input.license, &input.policy);
@@ -429,9 +432,14 @@ fn check_scope(input: &ValidationInput, scope: &Scope, now: Millis) -> Option<Ou
         }
     };
 
-    // 6: Latchkey licenses have no environment, so only an explicit null matches.
-    if let Some(Some(_)) = &scope.environment {
-        return fail("environment scope does not match", C::EnvironmentScopeMismatch);
+    // 6, 6b (Keygen EE): the license's environment by id or code; `null` names the global one.
+    let env = license.environment.as_ref().map(|(id, code)| (id.as_str(), code.as_deref()));
+    match &scope.environment {
+        Some(s) if !crate::domain::environments::scope_matches(s.as_deref(), env) => {
+            return fail("environment scope does not match", C::EnvironmentScopeMismatch)
+        }
+        None if policy.require_environment_scope => return fail("environment scope is required", C::EnvironmentScopeRequired),
+        _ => {}
     }
 
     // 7, 8

@@ -90,6 +90,12 @@ pub enum Bearer {
         /// The license.
         license_id: String,
     },
+    /// An environment token (Keygen EE, issue 8): sees its whole environment (a tenant of the
+    /// account), with Keygen's environment permission set.
+    Environment {
+        /// The environment.
+        environment_id: String,
+    },
 }
 
 impl Bearer {
@@ -109,6 +115,7 @@ impl Bearer {
             Bearer::Admin { user_id, .. } | Bearer::User { user_id } => ("users".into(), user_id.clone().into()),
             Bearer::Product { product_id } => ("products".into(), product_id.clone().into()),
             Bearer::License { license_id } => ("licenses".into(), license_id.clone().into()),
+            Bearer::Environment { environment_id } => ("environments".into(), environment_id.clone().into()),
         }
     }
 }
@@ -160,7 +167,7 @@ impl Caller {
         let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
         let (mut license, mut product, mut user) = (Value::Null, get("product"), get("user"));
         match &self.bearer {
-            Bearer::Admin { .. } => {}
+            Bearer::Admin { .. } | Bearer::Environment { .. } => {}
             Bearer::Product { product_id } => product = product_id.clone().into(),
             Bearer::User { user_id } => user = user_id.clone().into(),
             Bearer::License { license_id } => license = license_id.clone().into(),

@@ -11,7 +11,7 @@ use crate::Result;
 /// licensed to; `OwnLocked` when a user's license is protected (by itself or its policy).
 pub async fn license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, l: &LicenseRow) -> Result<Ownership> {
     Ok(match &caller.bearer {
-        Bearer::Admin { .. } => Ownership::Own,
+        Bearer::Admin { .. } | Bearer::Environment { .. } => Ownership::Own,
         Bearer::Product { product_id } => Ownership::of(*product_id == l.product_id),
         Bearer::License { license_id } => Ownership::of(*license_id == l.id),
         Bearer::User { user_id } => Ownership::locked_if(store::licenses::is_user_of(app.db, l, user_id).await?, is_protected(l)),

@@ -92,6 +92,18 @@ fn decode_config(text: &str) -> crate::domain::policy::PolicyConfig {
     cached_config(text).unwrap_or_default()
 }
 
+/// `environments` (issue 8, migration 0021).
+#[derive(Debug, Clone, Deserialize)]
+pub struct EnvironmentRow {
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+    pub code: String,
+    pub isolation_strategy: crate::domain::states::IsolationStrategy,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
 /// `count(*) AS n`.
 #[derive(Debug, Deserialize)]
 pub struct CountRow {

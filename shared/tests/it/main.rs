@@ -11,6 +11,8 @@ mod engines;
 // Features and entitlement sets (issue 10 §3).
 mod entitlement_sets;
 mod entitlements;
+// Environments (issue 8).
+mod environments;
 // Exports.
 mod exports;
 mod features;

@@ -341,6 +341,8 @@ fn parse_everything(b: &[u8]) {
     for creating in [true, false] {
         client(shared::service::catalogue::entitlement_sets::parse(b, creating));
         client(shared::service::catalogue::grantees::parse_grantees(b, creating));
+        // Environments (issue 8).
+        client(shared::service::identity::environments::parse(b, creating));
     }
     if let Ok(mut m) = parse_body(b) {
         for creating in [true, false] {
@@ -407,6 +409,11 @@ proptest! {
         let back = shared::domain::csv::parse(&out);
         prop_assert_eq!(back, vec![vec![shared::domain::csv::neutralise(&s).into_owned(), shared::domain::csv::neutralise(&t).into_owned()]]);
         let _ = shared::domain::csv::parse(&s);
+        // Environments (issue 8): codes, names, tenant ids and the validation scope rule.
+        let _ = shared::domain::environments::check_code(&s);
+        let _ = shared::domain::environments::check_name(&s);
+        let _ = shared::domain::environments::split(&s);
+        let _ = shared::domain::environments::scope_matches(Some(&s), Some((&t, Some(&s))));
     }
 
     #[test]

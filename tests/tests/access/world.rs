@@ -196,6 +196,15 @@ impl World {
         let ka = w.pool_key();
         set(&mut w, "KA", &ka["id"]);
         // end key pools
+        // Environments (issue 8): one environment (and another) of the account.
+        for (k, code) in [("ENV", uniq()), ("ENV_OTHER", uniq())] {
+            let e = w.admin_post("/environments", json!({"data":{"type":"environments","attributes":{"name":code,"code":code}}}));
+            set(&mut w, k, &e["id"]);
+            if k == "ENV" {
+                w.ids.insert("ENV_CODE", code);
+            }
+        }
+        // end environments
         // Features and entitlement sets (issue 10 §3).
         let esa = w.admin_post("/entitlement-sets", json!({"data":{"type":"entitlement-sets","attributes":{"name":uniq()}}}));
         set(&mut w, "ESA", &esa["id"]);
@@ -330,6 +339,8 @@ impl World {
             "PK" => self.dist_package(),
             // Key pools (issue 8).
             "K" => id(self.pool_key()),
+            // Environments (issue 8).
+            "ENV" => id(self.admin_post("/environments", json!({"data":{"type":"environments","attributes":{"name":"E","code":uniq()}}}))),
             other => panic!("no fresh fixture {other}"),
         }
     }
@@ -357,6 +368,13 @@ impl World {
         }
         out.push_str(rest);
         out
+    }
+
+    /// As [`World::send`], through `client` (e.g. one that selects an environment).
+    pub fn send_with(&self, client: &e2e::Client, method: &str, path: &str, body: &str, bearer: usize) -> Resp {
+        let body = (!body.is_empty()).then(|| serde_json::from_str::<Value>(&self.fill(body)).unwrap_or_else(|e| panic!("row body {body}: {e}")));
+        let token = self.tokens.get(bearer).cloned().flatten();
+        client.request(method, &self.acct.path(&self.fill(path)), token.as_deref(), body)
     }
 
     pub fn send(&self, method: &str, path: &str, body: &str, bearer: usize) -> Resp {

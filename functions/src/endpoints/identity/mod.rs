@@ -1,5 +1,7 @@
 //! Endpoints of Identity: accounts, authentication, tokens, users and profiles. Every capability may use it.
 pub mod accounts;
+// Environments (issue 8).
+pub mod environments;
 pub mod passwords;
 pub mod profiles;
 pub mod second_factors;

@@ -54,7 +54,7 @@ pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str)
 
 fn ownership(caller: &Caller, product_id: &str) -> Ownership {
     match &caller.bearer {
-        Bearer::Admin { .. } => Ownership::Own,
+        Bearer::Admin { .. } | Bearer::Environment { .. } => Ownership::Own,
         Bearer::Product { product_id: own } => Ownership::of(own == product_id),
         _ => Ownership::Foreign,
     }

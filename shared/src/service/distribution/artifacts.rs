@@ -164,7 +164,7 @@ pub struct Download {
 pub async fn download<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, release: Option<&str>, ttl: Option<&str>) -> Result<Download> {
     let a = show(app, caller, id, release).await?;
     let (r, _) = release_of(app, &a).await?;
-    let privileged = matches!(caller.bearer, Bearer::Admin { .. } | Bearer::Product { .. });
+    let privileged = matches!(caller.bearer, Bearer::Admin { .. } | Bearer::Environment { .. } | Bearer::Product { .. });
     let ttl = match ttl.filter(|_| privileged) {
         Some(t) => {
             let t: i64 = t.parse().map_err(|_| Error::new(Code::ParameterInvalid, "must be an integer").parameter("ttl"))?;

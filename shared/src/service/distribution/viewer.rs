@@ -71,7 +71,7 @@ impl Viewer {
         let acc = caller.account_id();
         let mut v = Viewer { admin: false, product: None, licenses: vec![], strategies: HashMap::new(), now: app.now() };
         match &caller.bearer {
-            Bearer::Admin { .. } => v.admin = true,
+            Bearer::Admin { .. } | Bearer::Environment { .. } => v.admin = true,
             Bearer::Product { product_id } => v.product = Some(product_id.clone()),
             Bearer::License { license_id } => {
                 if let Some(l) = crate::store::licenses::find(app.db, acc, license_id).await? {

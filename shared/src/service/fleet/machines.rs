@@ -23,7 +23,7 @@ pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str)
 /// its license (owner or licensee); `OwnLocked` for a user when the license is protected.
 pub async fn ownership<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, m: &MachineRow) -> Result<Ownership> {
     Ok(match &caller.bearer {
-        Bearer::Admin { .. } => Ownership::Own,
+        Bearer::Admin { .. } | Bearer::Environment { .. } => Ownership::Own,
         Bearer::Product { product_id } => Ownership::of(*product_id == m.product_id),
         Bearer::License { license_id } => Ownership::of(*license_id == m.license_id),
         Bearer::User { user_id } => match store::licenses::find(app.db, caller.account_id(), &m.license_id).await? {

@@ -143,6 +143,12 @@ async fn bearer_of<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, t: &Toke
         }
         BearerType::Product => Ok((Bearer::Product { product_id: t.bearer_id.clone() }, None)),
         BearerType::License => Ok((authenticate_token_bearer(app, account_id, &t.bearer_id).await?, None)),
+        // Environments (issue 8): an environment's token is stored in its tenant and is valid
+        // only there (without the `Keygen-Environment` header its digest matches nothing).
+        BearerType::Environment => match crate::domain::environments::split(account_id) {
+            (_, Some(env)) if env == t.bearer_id => Ok((Bearer::Environment { environment_id: t.bearer_id.clone() }, None)),
+            _ => Err(Error::new(Code::TokenInvalid, "Token is invalid")),
+        },
     }
 }
 

@@ -2,6 +2,8 @@
 pub mod account_keys;
 pub mod accounts;
 pub mod auth;
+// Environments (issue 8).
+pub mod environments;
 pub mod passwords;
 pub mod profiles;
 pub mod second_factors;

@@ -25,7 +25,8 @@ pub enum Profile {
 pub async fn me<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller) -> Result<(Profile, Option<TokenRow>)> {
     access::require(caller, Action::ProfileRead)?;
     let profile = match &caller.bearer {
-        Bearer::Anonymous => return Err(Error::forbidden()),
+        // Environments (issue 8): `GET /me` does not render an environment yet.
+        Bearer::Anonymous | Bearer::Environment { .. } => return Err(Error::forbidden()),
         Bearer::Admin { user_id, .. } | Bearer::User { user_id } => Profile::User(users::show(app, caller, user_id).await?),
         Bearer::Product { product_id } => Profile::Product(
             readable(

@@ -105,6 +105,7 @@ fn kind_of(bearer_type: BearerType, admin: bool) -> (&'static str, TokenKind) {
         (BearerType::User, false) => ("user", TokenKind::User),
         (BearerType::Product, _) => ("prod", TokenKind::Product),
         (BearerType::License, _) => ("activ", TokenKind::Activation),
+        (BearerType::Environment, _) => ("env", TokenKind::Environment),
     }
 }
 
@@ -206,7 +207,7 @@ pub async fn login<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, password_
     match &caller.bearer {
         Bearer::Admin { user_id, .. } | Bearer::User { user_id } => issue(app, caller, BearerType::User, user_id, caller.bearer.kind(), input).await,
         Bearer::Product { product_id } => issue(app, caller, BearerType::Product, product_id, access::Kind::Product, input).await,
-        Bearer::License { .. } | Bearer::Anonymous => Err(Error::forbidden()),
+        Bearer::License { .. } | Bearer::Environment { .. } | Bearer::Anonymous => Err(Error::forbidden()),
     }
 }
 
@@ -249,13 +250,15 @@ pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str)
     fetch_one(app.db, sql::tokens::FIND, &[account_id.into(), id.into()]).await?.ok_or_else(|| Error::not_found("token", id))
 }
 
-/// The `(bearer_type, bearer_id)` of the caller's own tokens; `None` for admins (all).
+/// The `(bearer_type, bearer_id)` of the caller's own tokens; `None` for admins and
+/// environments (all).
 fn own_bearer(caller: &Caller) -> Option<(BearerType, String)> {
     match &caller.bearer {
         Bearer::User { user_id } => Some((BearerType::User, user_id.clone())),
         Bearer::Product { product_id } => Some((BearerType::Product, product_id.clone())),
         Bearer::License { license_id } => Some((BearerType::License, license_id.clone())),
-        Bearer::Admin { .. } | Bearer::Anonymous => None,
+        // An environment token sees every token of its environment, as an admin its account's.
+        Bearer::Admin { .. } | Bearer::Environment { .. } | Bearer::Anonymous => None,
     }
 }
 

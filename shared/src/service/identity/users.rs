@@ -131,7 +131,7 @@ pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str)
 /// who owns or is licensed to one of its licenses.
 async fn ownership<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, u: &UserRow) -> Result<Ownership> {
     Ok(match &caller.bearer {
-        Bearer::Admin { .. } => Ownership::Own,
+        Bearer::Admin { .. } | Bearer::Environment { .. } => Ownership::Own,
         Bearer::User { user_id } => Ownership::of(*user_id == u.id),
         Bearer::Product { product_id } if u.role == UserRole::User => {
             let params = [caller.account_id().into(), u.id.clone().into(), product_id.clone().into()];

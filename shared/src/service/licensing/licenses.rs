@@ -255,7 +255,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
     // A product creates licenses of its policies; a user (as Keygen) only for itself under
     // unprotected policies, and without the restricted attributes below.
     let own = match &caller.bearer {
-        Bearer::Admin { .. } => Ownership::Own,
+        Bearer::Admin { .. } | Bearer::Environment { .. } => Ownership::Own,
         Bearer::Product { product_id } => Ownership::of(*product_id == policy.product_id),
         Bearer::User { user_id } => Ownership::locked_if(owner.as_ref().is_some_and(|o| o.id == *user_id), cfg.protected),
         _ => Ownership::Foreign,

@@ -213,7 +213,7 @@ pub async fn bearer_tokens<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, b
         _ => users::show(app, caller, id).await?.id,
     };
     let own = match &caller.bearer {
-        Bearer::Admin { .. } => true,
+        Bearer::Admin { .. } | Bearer::Environment { .. } => true,
         Bearer::Product { product_id } => ty == "products" && *product_id == target,
         Bearer::User { user_id } => ty == "users" && *user_id == target,
         Bearer::License { .. } | Bearer::Anonymous => false,

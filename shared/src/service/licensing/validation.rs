@@ -190,12 +190,26 @@ pub struct Validated {
 /// as [`crate::service::licensing::licenses::ownership`], without another read.
 fn ownership(caller: &Caller, l: &LicenseRow, licensees: &[UserRef]) -> Ownership {
     Ownership::of(match &caller.bearer {
-        Bearer::Admin { .. } => true,
+        Bearer::Admin { .. } | Bearer::Environment { .. } => true,
         Bearer::Product { product_id } => *product_id == l.product_id,
         Bearer::License { license_id } => *license_id == l.id,
         Bearer::User { user_id } => l.owner_id.as_deref() == Some(user_id) || licensees.iter().any(|u| u.id == *user_id),
         Bearer::Anonymous => false,
     })
+}
+
+/// The license's environment (issue 8) from its tenant id: `(id, code)`, the code read only
+/// when the scope names the environment by something other than its id.
+async fn license_environment<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, scope: Option<&Scope>) -> Result<Option<(String, Option<String>)>> {
+    let (account, Some(env)) = crate::domain::environments::split(account_id) else { return Ok(None) };
+    let code = match scope.and_then(|s| s.environment.as_ref()) {
+        Some(Some(named)) if named != env => {
+            let e: Option<crate::store::rows::EnvironmentRow> = crate::store::fetch_one(app.db, sql::environments::FIND, &[account.into(), env.into()]).await?;
+            e.map(|e| e.code)
+        }
+        _ => None,
+    };
+    Ok(Some((env.to_owned(), code)))
 }
 
 /// Validates a license.
@@ -308,6 +322,7 @@ async fn validate_at<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, req: Va
                 max_users: license::effective(l.max_users, cfg.max_users),
             },
             users_count: l.users_count(),
+            environment: license_environment(app, &l.account_id, req.scope.as_ref()).await?,
         },
         policy: cfg,
         machines,

@@ -47,6 +47,7 @@ pub fn requestor(bearer: &Bearer) -> Option<(&'static str, String)> {
         Bearer::Admin { user_id, .. } | Bearer::User { user_id } => Some(("users", user_id.clone())),
         Bearer::Product { product_id } => Some(("products", product_id.clone())),
         Bearer::License { license_id } => Some(("licenses", license_id.clone())),
+        Bearer::Environment { environment_id } => Some(("environments", environment_id.clone())),
         Bearer::Anonymous => None,
     }
 }

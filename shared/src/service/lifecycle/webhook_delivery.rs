@@ -312,7 +312,9 @@ async fn post<D: Db, K: Kv, H: HttpClient>(
 ) -> std::result::Result<(u16, String), String> {
     let (host, target) = host_and_target(&row.endpoint_url).ok_or_else(|| "invalid endpoint url".to_owned())?;
     let body = Document::one(webhook_event(row)).to_bytes();
-    let to = signature::Target { account_id: &row.account_id, method: "post", target: &target, host: &host };
+    // Environments (issue 8): an environment's deliveries are signed for its account (`keyid`).
+    let account = crate::domain::environments::split(&row.account_id).0;
+    let to = signature::Target { account_id: account, method: "post", target: &target, host: &host };
     let signed = signature::sign(key, alg, to, app.now(), &body, app.rng).map_err(|e| format!("signing: {e}"))?;
     let headers = vec![
         ("Content-Type".to_owned(), "application/json".to_owned()),

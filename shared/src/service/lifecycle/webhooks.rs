@@ -162,6 +162,10 @@ pub const KNOWN_EVENTS: &[&str] = &[
     "entitlement-set.created",
     "entitlement-set.updated",
     "entitlement-set.deleted",
+    // Environments (issue 8, Keygen EE).
+    "environment.created",
+    "environment.updated",
+    "environment.deleted",
 ];
 
 /// Signature algorithms Keygen knows; only `ed25519` is supported here.

@@ -8,7 +8,8 @@ VALUES (?1, ?2, ?3, ?4, ?5, '{}', ?6, ?6, ?7) ON CONFLICT (slug) DO NOTHING";
 pub const FIND: &str = "SELECT * FROM accounts WHERE id = ?1 OR slug = ?1 ORDER BY id = ?1 DESC LIMIT 1";
 
 /// The deployment's default account for bare `/v1/…` routes: the first one created.
-pub const FIND_DEFAULT: &str = "SELECT * FROM accounts ORDER BY created_at, id LIMIT 1";
+/// Environments' tenant rows (`parent_id`, migration 0021) are never it.
+pub const FIND_DEFAULT: &str = "SELECT * FROM accounts WHERE parent_id IS NULL ORDER BY created_at, id LIMIT 1";
 
 /// The health check's one read: proves the database answers.
 pub const HEALTH: &str = "SELECT count(*) AS n FROM accounts";

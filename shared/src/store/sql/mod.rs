@@ -163,6 +163,8 @@ pub mod components;
 pub mod entitlements;
 // Features and entitlement sets (issue 10 §3).
 pub mod entitlement_sets;
+// Environments (issue 8).
+pub mod environments;
 pub mod events;
 pub mod groups;
 pub mod jobs;

@@ -1,0 +1,258 @@
+//! Environments (Keygen EE, issue 8): CRUD of `/environments[/{id|code}]`, environment tokens,
+//! and [`select`], which the router calls once per request for `Keygen-Environment` /
+//! `?environment=`.
+//!
+//! An environment is a sub-tenant ([`crate::domain::environments`]): creating one writes its
+//! row and its tenant account row in one batch, deleting one removes both (and, through the
+//! foreign keys, every record in it) in one batch. Environments themselves belong to the real
+//! account: a caller inside an environment sees only that environment and changes none.
+
+use serde_json::json;
+
+use crate::access::{self, Action, Kind, Ownership};
+use crate::api::input::{Field, ResourceInput};
+use crate::api::query::{Page, Query};
+use crate::domain::environments::{self as rules, split, tenant_id};
+use crate::domain::states::{BearerType, IsolationStrategy};
+use crate::error::{AttrFault, Code, Error};
+use crate::service::identity::tokens::{self, Issued, TokenInput};
+use crate::service::{events, fetch_page, readable, App, Caller};
+use crate::store::rows::EnvironmentRow;
+use crate::store::{fetch_one, sql, Db, Kv};
+use crate::Result;
+
+/// A parsed environment document.
+#[derive(Debug, Default)]
+pub struct EnvironmentInput {
+    name: Field<String>,
+    code: Field<String>,
+    isolation: Option<IsolationStrategy>,
+}
+
+/// Parses `{"data":{"type":"environments","attributes":{name, code, isolationStrategy}}}`
+/// (`name` and `code` required on create; `isolationStrategy` create-only, `ISOLATED` by
+/// default; `SHARED` is refused until shared reads are served).
+///
+/// # Errors
+/// 400 for a malformed document or an unpermitted member; 422 `NAME_MISSING`, `CODE_MISSING`,
+/// `CODE_INVALID`, `ISOLATION_STRATEGY_INVALID`, `ISOLATION_STRATEGY_NOT_ALLOWED`.
+pub fn parse(body: &[u8], creating: bool) -> Result<EnvironmentInput> {
+    let mut r = ResourceInput::parse(body, "environments")?;
+    let name = r.attrs.string("name")?;
+    let code = r.attrs.string("code")?;
+    let isolation = if creating {
+        match r.attrs.string("isolationStrategy")? {
+            Field::Absent => None,
+            Field::Null => return Err(Error::attribute("isolationStrategy", AttrFault::Invalid, "must be ISOLATED or SHARED")),
+            Field::Set(s) => {
+                Some(s.parse::<IsolationStrategy>().map_err(|_| Error::attribute("isolationStrategy", AttrFault::Invalid, "must be ISOLATED or SHARED"))?)
+            }
+        }
+    } else {
+        None
+    };
+    r.finish()?;
+    if isolation == Some(IsolationStrategy::Shared) {
+        return Err(Error::attribute(
+            "isolationStrategy",
+            AttrFault::NotAllowed,
+            "SHARED environments are not supported yet (Latchkey serves ISOLATED environments)",
+        ));
+    }
+    for (field, check, attr) in [(&name, rules::check_name as fn(&str) -> Result<()>, "name"), (&code, rules::check_code, "code")] {
+        match field {
+            Field::Set(v) => check(v)?,
+            Field::Null => return Err(Error::attribute(attr, AttrFault::Missing, "can't be blank")),
+            Field::Absent if creating => return Err(Error::attribute(attr, AttrFault::Missing, "can't be blank")),
+            Field::Absent => {}
+        }
+    }
+    Ok(EnvironmentInput { name, code, isolation })
+}
+
+/// The environment named by `value` (an id, or an exact case-sensitive code) in account
+/// `account_id`, for the request's `Keygen-Environment` header or `environment` parameter.
+///
+/// # Errors
+/// 400 `ENVIRONMENT_INVALID` (the caller sets the `source`).
+pub async fn select<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, value: &str) -> Result<EnvironmentRow> {
+    let found: Option<EnvironmentRow> = fetch_one(app.db, sql::environments::FIND, &[account_id.into(), value.into()]).await?;
+    found.ok_or_else(|| Error::new(Code::EnvironmentInvalid, "environment is invalid"))
+}
+
+/// The environment `id` (id or code) relative to the caller: the account's (real account)
+/// environments, of which a caller inside an environment owns only its own.
+async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<EnvironmentRow> {
+    let (account, current) = split(caller.account_id());
+    // From inside an environment only that one exists (stricter than Keygen, whose
+    // environment admins see every environment): another one is 404 for every bearer.
+    let found = async {
+        let e = fetch_one::<EnvironmentRow>(app.db, sql::environments::FIND, &[account.into(), id.into()]).await?;
+        Ok(e.filter(|e| current.is_none_or(|c| c == e.id)))
+    };
+    readable(caller, action, "environment", id, found, async |_| Ok(Ownership::Own)).await
+}
+
+/// Refuses environment writes from inside an environment.
+fn from_global(caller: &Caller) -> Result<()> {
+    match split(caller.account_id()).1 {
+        None => Ok(()),
+        Some(_) => Err(Error::new(Code::Forbidden, "environments are managed from the global environment (without Keygen-Environment)")),
+    }
+}
+
+/// `GET /environments/{id|code}`.
+pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<EnvironmentRow> {
+    authorize(app, caller, id, Action::EnvironmentRead).await
+}
+
+/// `GET /environments`: the account's environments (from inside one: only it).
+pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<EnvironmentRow>, u64, Page)> {
+    access::require(caller, Action::EnvironmentRead)?;
+    let page = Page::from_query(q)?;
+    match split(caller.account_id()) {
+        (account, None) => fetch_page(app.db, sql::environments::LIST, sql::environments::COUNT, vec![account.into()], page).await,
+        (account, Some(current)) => {
+            let own: Option<EnvironmentRow> = fetch_one(app.db, sql::environments::FIND, &[account.into(), current.into()]).await?;
+            let own: Vec<EnvironmentRow> = own.into_iter().filter(|_| page.offset() == 0).collect();
+            let n = own.len() as u64;
+            Ok((own, n, page))
+        }
+    }
+}
+
+/// `POST /environments`: the environment and its tenant row in one batch, with
+/// `environment.created`.
+///
+/// # Errors
+/// 403 from inside an environment; 422 `CODE_TAKEN` (case-insensitive, per account).
+pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: EnvironmentInput) -> Result<EnvironmentRow> {
+    access::require(caller, Action::EnvironmentCreate)?;
+    from_global(caller)?;
+    let (Field::Set(name), Field::Set(code)) = (input.name, input.code) else {
+        return Err(Error::attribute("name", AttrFault::Missing, "can't be blank"));
+    };
+    let account = caller.account_id();
+    let (id, now) = (app.uuid(), app.now());
+    let isolation = input.isolation.unwrap_or(IsolationStrategy::Isolated);
+    let stmts = vec![
+        crate::store::Stmt::new(
+            sql::environments::INSERT,
+            vec![id.clone().into(), account.into(), name.into(), code.into(), isolation.as_str().into(), now.into()],
+        ),
+        crate::store::Stmt::new(sql::environments::INSERT_TENANT, vec![tenant_id(account, &id).into(), account.into(), id.clone().into(), now.into()]),
+        events::record_if_changed(
+            app,
+            account,
+            &caller.bearer,
+            events::Event { name: "environment.created", resource_type: "environments", resource_id: &id, changes: None, meta: None },
+        ),
+    ];
+    let res = app.db.batch(stmts).await?;
+    if res.first().map_or(0, |r| r.changes) == 0 {
+        return Err(Error::attribute("code", AttrFault::Taken, "has already been taken"));
+    }
+    find_own(app, account, &id).await
+}
+
+async fn find_own<D: Db, K: Kv>(app: &App<'_, D, K>, account: &str, id: &str) -> Result<EnvironmentRow> {
+    fetch_one(app.db, sql::environments::FIND, &[account.into(), id.into()]).await?.ok_or_else(|| Error::not_found("environment", id))
+}
+
+/// `PATCH /environments/{id|code}`: name and code (the isolation strategy is create-only).
+///
+/// # Errors
+/// 403 from inside an environment; 422 `CODE_TAKEN`.
+pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, input: EnvironmentInput) -> Result<EnvironmentRow> {
+    let e = authorize(app, caller, id, Action::EnvironmentUpdate).await?;
+    from_global(caller)?;
+    let name = match input.name {
+        Field::Set(n) => n,
+        _ => e.name.clone(),
+    };
+    let code = match input.code {
+        Field::Set(c) => c,
+        _ => e.code.clone(),
+    };
+    let changes = json!({"name": [e.name, name], "code": [e.code, code]});
+    let stmts = vec![
+        crate::store::Stmt::new(sql::environments::UPDATE, vec![e.account_id.clone().into(), e.id.clone().into(), name.into(), code.into(), app.now().into()]),
+        events::record_if_changed(
+            app,
+            &e.account_id,
+            &caller.bearer,
+            events::Event { name: "environment.updated", resource_type: "environments", resource_id: &e.id, changes: Some(changes), meta: None },
+        ),
+    ];
+    let res = app.db.batch(stmts).await?;
+    if res.first().map_or(0, |r| r.changes) == 0 {
+        return Err(Error::attribute("code", AttrFault::Taken, "has already been taken"));
+    }
+    find_own(app, &e.account_id, &e.id).await
+}
+
+/// `DELETE /environments/{id|code}`: the environment, its tenant row and so every record in
+/// it (one batch), with `environment.deleted`. Machine leases in KV expire with their TTL;
+/// release artifacts' bytes in R2 stay (their rows go).
+///
+/// # Errors
+/// 403 from inside an environment.
+pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
+    let e = authorize(app, caller, id, Action::EnvironmentDelete).await?;
+    from_global(caller)?;
+    let stmts = vec![
+        crate::store::Stmt::new(sql::environments::DELETE, vec![e.account_id.clone().into(), e.id.clone().into()]),
+        events::record_if_changed(
+            app,
+            &e.account_id,
+            &caller.bearer,
+            events::Event { name: "environment.deleted", resource_type: "environments", resource_id: &e.id, changes: None, meta: None },
+        ),
+        crate::store::Stmt::new(sql::environments::DELETE_TENANT, vec![e.account_id.clone().into(), tenant_id(&e.account_id, &e.id).into()]),
+    ];
+    app.db.batch(stmts).await?;
+    Ok(())
+}
+
+/// `POST /environments/{id|code}/tokens`: a token whose bearer is the environment (prefix
+/// `env`, no expiry unless asked), stored in the environment, so it authenticates only with
+/// `Keygen-Environment` naming it. Admins and developers only (Keygen's `EnvironmentPolicy`).
+///
+/// # Errors
+/// 403 from inside an environment; as [`tokens::issue`].
+pub async fn create_token<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, input: TokenInput) -> Result<Issued> {
+    let e = authorize(app, caller, id, Action::EnvironmentTokenCreate).await?;
+    from_global(caller)?;
+    let mut inside = caller.clone();
+    inside.account.id = tenant_id(&e.account_id, &e.id);
+    tokens::issue(app, &inside, BearerType::Environment, &e.id, Kind::Environment, input).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_requires_name_and_code_and_refuses_shared() {
+        let code = |b: &str| parse(b.as_bytes(), true).err().map(|e| e.code.to_string());
+        assert_eq!(code(r#"{"data":{"type":"environments","attributes":{"name":"Sandbox","code":"sandbox"}}}"#), None);
+        assert_eq!(code(r#"{"data":{"type":"environments","attributes":{"code":"sandbox"}}}"#).as_deref(), Some("NAME_MISSING"));
+        assert_eq!(code(r#"{"data":{"type":"environments","attributes":{"name":"S"}}}"#).as_deref(), Some("CODE_MISSING"));
+        assert_eq!(
+            code(r#"{"data":{"type":"environments","attributes":{"name":"S","code":"s","isolationStrategy":"SHARED"}}}"#).as_deref(),
+            Some("ISOLATION_STRATEGY_NOT_ALLOWED")
+        );
+        assert_eq!(
+            code(r#"{"data":{"type":"environments","attributes":{"name":"S","code":"s","isolationStrategy":"isolated"}}}"#).as_deref(),
+            Some("ISOLATION_STRATEGY_INVALID")
+        );
+        assert_eq!(code(r#"{"data":{"type":"environments","attributes":{"name":"S","code":"actions"}}}"#).as_deref(), Some("CODE_INVALID"));
+    }
+
+    #[test]
+    fn the_isolation_strategy_is_create_only() {
+        let e = parse(br#"{"data":{"type":"environments","attributes":{"isolationStrategy":"ISOLATED"}}}"#, false).err();
+        assert_eq!(e.map(|e| e.code.to_string()).as_deref(), Some("PARAMETER_UNPERMITTED"));
+        assert!(parse(br#"{"data":{"type":"environments","attributes":{"name":"New"}}}"#, false).is_ok());
+    }
+}
