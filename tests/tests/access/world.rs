@@ -370,14 +370,13 @@ impl World {
         out
     }
 
-    /// As [`World::send`], through `client` (e.g. one that selects an environment).
-    pub fn send_with(&self, client: &e2e::Client, method: &str, path: &str, body: &str, bearer: usize) -> Resp {
-        let body = (!body.is_empty()).then(|| serde_json::from_str::<Value>(&self.fill(body)).unwrap_or_else(|e| panic!("row body {body}: {e}")));
-        let token = self.tokens.get(bearer).cloned().flatten();
-        client.request(method, &self.acct.path(&self.fill(path)), token.as_deref(), body)
+    pub fn send(&self, method: &str, path: &str, body: &str, bearer: usize) -> Resp {
+        self.send_with(&self.c, method, path, body, bearer)
     }
 
-    pub fn send(&self, method: &str, path: &str, body: &str, bearer: usize) -> Resp {
+    /// As [`World::send`], through `client` (environments, issue 8: one that sends
+    /// `Keygen-Environment`).
+    pub fn send_with(&self, client: &e2e::Client, method: &str, path: &str, body: &str, bearer: usize) -> Resp {
         let body = (!body.is_empty()).then(|| serde_json::from_str::<Value>(&self.fill(body)).unwrap_or_else(|e| panic!("row body {body}: {e}")));
         let path = self.acct.path(&self.fill(path));
         let token = self.tokens.get(bearer).cloned().flatten();
@@ -385,6 +384,6 @@ impl World {
             // Exports: a streamed 200 carries no signature (errors do: tests/hostile.rs).
             return self.acct.client().unverified().request(method, &path, token.as_deref(), body);
         }
-        self.c.request(method, &path, token.as_deref(), body)
+        client.request(method, &path, token.as_deref(), body)
     }
 }
