@@ -10,6 +10,8 @@ mod distribution;
 mod engines;
 // Features and entitlement sets (issue 10 §3).
 mod entitlement_sets;
+// entitlementSet on POST (issue 10 §3, c10).
+mod entitlement_sets_on_create;
 mod entitlements;
 // Exports.
 mod exports;
