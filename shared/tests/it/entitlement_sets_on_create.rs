@@ -83,8 +83,12 @@ fn a_bad_entitlement_set_on_create_is_refused_with_its_pointer_and_writes_nothin
     env.clock.advance(1);
     let other = env.admin();
     let theirs = new_set(&env, &other, "Theirs");
-    let e = block(licenses::create(&app, &admin, licenses::parse(&license_body(&policy.id, json!({"data":{"type":"entitlement-sets","id":theirs}})), true).unwrap()))
-        .unwrap_err();
+    let e = block(licenses::create(
+        &app,
+        &admin,
+        licenses::parse(&license_body(&policy.id, json!({"data":{"type":"entitlement-sets","id":theirs}})), true).unwrap(),
+    ))
+    .unwrap_err();
     assert_eq!(e.code, "ENTITLEMENT_SET_NOT_FOUND");
 
     // Malformed relationships are 400 with the member's pointer.

@@ -15,6 +15,8 @@ mod entitlement_sets_on_create;
 mod entitlements;
 // Exports.
 mod exports;
+// Signed exports in bounded parts (issue 10 follow-up, c10).
+mod export_parts;
 mod features;
 mod identity_security;
 mod imports;

@@ -119,24 +119,24 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: P
     let id = input.id.unwrap_or_else(|| app.uuid());
     let config = serde_json::to_string(&cfg).map_err(Error::internal)?;
     let mut stmts = vec![
-            Stmt::new(
-                sql::policies::INSERT,
-                vec![
-                    id.clone().into(),
-                    caller.account_id().into(),
-                    product.id.clone().into(),
-                    name.into(),
-                    config.into(),
-                    metadata_text(&input.metadata.set().unwrap_or_default()).into(),
-                    app.now().into(),
-                ],
-            ),
-            events::record_if_changed(
-                app,
-                caller.account_id(),
-                &caller.bearer,
-                events::Event { name: "policy.created", resource_type: "policies", resource_id: &id, changes: None, meta: None },
-            ),
+        Stmt::new(
+            sql::policies::INSERT,
+            vec![
+                id.clone().into(),
+                caller.account_id().into(),
+                product.id.clone().into(),
+                name.into(),
+                config.into(),
+                metadata_text(&input.metadata.set().unwrap_or_default()).into(),
+                app.now().into(),
+            ],
+        ),
+        events::record_if_changed(
+            app,
+            caller.account_id(),
+            &caller.bearer,
+            events::Event { name: "policy.created", resource_type: "policies", resource_id: &id, changes: None, meta: None },
+        ),
     ];
     if let Some(s) = &set {
         stmts.insert(1, entitlement_sets::attach_on_create(entitlement_sets::NewHolder::Policy, caller.account_id(), &id, s));

@@ -21,7 +21,9 @@ use crate::domain::strategy::{ExpirationBasis, Scheme};
 use crate::error::{AttrFault, Code, Error};
 use crate::service::identity::account_keys;
 use crate::service::licensing::subscription_logs::{self, Cause, Change};
-use crate::service::{catalogue::entitlement_sets, catalogue::policies, events, fetch_page, identity::users, metadata_text, readable, App, Bearer, Caller, ListScope};
+use crate::service::{
+    catalogue::entitlement_sets, catalogue::policies, events, fetch_page, identity::users, metadata_text, readable, App, Bearer, Caller, ListScope,
+};
 use crate::store::rows::{AccountRow, LicenseRow};
 use crate::store::{fetch_one, flag, opt, sql, Db, Kv, Stmt};
 use crate::Result;
