@@ -10,6 +10,8 @@ pub mod engines;
 pub mod features;
 pub mod heartbeat;
 pub mod license;
+// Computed maxAllowedReleaseVersion (issue 10 follow-up, c10).
+pub mod max_release;
 pub mod meters;
 pub mod policy;
 // Request logs (issue 8).

@@ -295,6 +295,10 @@ pub struct LicenseRow {
     pub current_release_version: Option<String>,
     #[serde(default)]
     pub max_allowed_release_version: Option<String>,
+    /// Cryptlex's computed `maxAllowedReleaseVersion` (the license read's column; issue 10
+    /// follow-up): `domain::max_release::computed`.
+    #[serde(default)]
+    pub computed_max_release_version: Option<String>,
     /// The license's own entitlement set, replacing its policy's (migration 0019, issue 10 §3).
     #[serde(default)]
     pub entitlement_set_id: Option<String>,

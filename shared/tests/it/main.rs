@@ -31,6 +31,8 @@ mod lifecycle_scale;
 mod limits;
 mod machines;
 mod maintenance_policies;
+// Computed maxAllowedReleaseVersion (issue 10 follow-up, c10).
+mod max_release;
 mod meters;
 mod no_panic;
 mod no_panic_engines;
