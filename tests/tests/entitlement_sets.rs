@@ -260,11 +260,8 @@ fn policies_and_licenses_name_their_entitlement_set_on_create() {
     );
     assert_eq!(err(&r), (422, Some("ENTITLEMENT_SET_NOT_FOUND"), Some("/data/relationships/entitlementSet")));
     assert_eq!(c.get(&a.path("/licenses"), a.admin(), None).json["data"].as_array().unwrap().len(), before, "nothing written");
-    let r = c.patch(
-        &a.path(&format!("/licenses/{}", id(&lic))),
-        a.admin(),
-        Some(json!({"data":{"type":"licenses","relationships":{"entitlementSet":set(&pro)}}})),
-    );
+    let r =
+        c.patch(&a.path(&format!("/licenses/{}", id(&lic))), a.admin(), Some(json!({"data":{"type":"licenses","relationships":{"entitlementSet":set(&pro)}}})));
     assert_eq!(err(&r), (400, Some("PARAMETER_UNPERMITTED"), Some("/data/relationships/entitlementSet")));
     // Another account's set is unknown here.
     let b = server().bootstrap_account();

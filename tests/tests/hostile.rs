@@ -434,6 +434,10 @@ fn bodies(ty: &str) -> Vec<Vec<u8>> {
         json!({"data": [{"type": "entitlements", "id": "x", "meta": {"value": [1], "expiresAt": "2024-13-45T99:00:00Z"}}, {"type": "entitlements", "id": "y", "meta": 5}]}),
         json!({"data": [{"type": "entitlements", "id": "x", "meta": {"value": "v".repeat(2000), "expiresAt": 17, "extra": true}}]}),
         json!({"data": {"type": "entitlement-sets", "id": "\u{0}'\"", "attributes": {"name": "n".repeat(300), "metadata": []}}}),
+        // Floating-seat leases (issue 10 §4 follow-up, c10).
+        json!({"data": {"type": ty, "attributes": {"fingerprint": "f", "leaseDuration": -9223372036854775808_i64, "allowClientLeaseDuration": "yes"}}}),
+        json!({"data": {"type": ty, "attributes": {"fingerprint": "f", "leaseDuration": 1e308, "allowClientLeaseDuration": null}}}),
+        json!({"data": {"type": ty, "attributes": {"leaseDuration": "3600", "allowClientLeaseDuration": [true]}}}),
         // entitlementSet on create (issue 10 §3, c10): hostile to-one relationships.
         json!({"data": {"type": ty, "relationships": {"entitlementSet": {"data": {"type": "entitlement-sets", "id": "\u{0}'--"}}, "policy": {"data": {"type": "policies", "id": "x"}}, "product": {"data": {"type": "products", "id": "x"}}}}}),
         json!({"data": {"type": ty, "relationships": {"entitlementSet": {"data": [{"type": "entitlement-sets", "id": "x"}], "meta": 1}}}}),

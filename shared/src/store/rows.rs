@@ -405,12 +405,17 @@ pub struct MachineRow {
     /// Client-reported container flag (issue 10 §4, migration 0012).
     #[serde(default)]
     pub container: Option<i64>,
+    /// Its own lease, seconds (Cryptlex's `leaseDuration`, migration 0023; NULL: the policy's
+    /// heartbeat duration).
+    #[serde(default)]
+    pub lease_duration: Option<i64>,
 }
 
 impl MachineRow {
-    /// The policy's rules (heartbeat duration, resurrection, leasing).
+    /// The policy's rules (heartbeat duration, resurrection, leasing), with the machine's own
+    /// lease as its heartbeat duration (`domain::lease`).
     pub fn config(&self) -> crate::domain::policy::PolicyConfig {
-        decode_config(&self.policy_config)
+        crate::domain::lease::machine_config(decode_config(&self.policy_config), self.lease_duration)
     }
 }
 
@@ -444,6 +449,9 @@ pub struct ValidationMachineRow {
     pub vm: i64,
     #[serde(default)]
     pub container: i64,
+    /// Its own lease, seconds (migration 0023).
+    #[serde(default)]
+    pub lease_duration: Option<i64>,
     /// Component fingerprints: a JSON array (or its text, from executors that return the
     /// aggregate as a string).
     #[serde(default)]
@@ -661,6 +669,9 @@ pub struct CullRow {
     pub last_heartbeat_at: Option<Millis>,
     pub last_death_event_at: Option<Millis>,
     pub policy_config: String,
+    /// A machine's own lease (seconds, migration 0023; processes: none).
+    #[serde(default)]
+    pub lease_duration: Option<i64>,
 }
 
 /// A license as the expiry, maintenance and check-in jobs read it (`sql::jobs`).

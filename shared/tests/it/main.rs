@@ -25,6 +25,8 @@ mod input;
 mod key_pools;
 mod layering;
 mod lazy_expiry;
+// Floating-seat leases (issue 10 §4 follow-up, c10).
+mod leases;
 mod licenses;
 mod lifecycle;
 mod lifecycle_scale;

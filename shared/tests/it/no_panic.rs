@@ -155,6 +155,9 @@ const KEYS: &[&str] = &[
     "vmName",
     "createdAfter",
     "createdBefore",
+    // Floating-seat leases (issue 10 §4 follow-up, c10).
+    "leaseDuration",
+    "allowClientLeaseDuration",
 ];
 
 /// Resource types the parsers expect (and some they do not).

@@ -180,7 +180,7 @@ pub const FIND_FOR_VALIDATION: &str = concat!(
     "SELECT v.*, \
 (SELECT json_group_array(json_object('id', m.id, 'fingerprint', m.fingerprint, 'owner_id', m.owner_id, 'owner_email', u.email, \
 'cores', m.cores, 'memory', m.memory, 'disk', m.disk, 'created_at', m.created_at, 'last_heartbeat_at', m.last_heartbeat_at, \
-'max_processes', m.max_processes, 'vm', m.vm_name IS NOT NULL, 'container', coalesce(m.container, 0), \
+'max_processes', m.max_processes, 'vm', m.vm_name IS NOT NULL, 'container', coalesce(m.container, 0), 'lease_duration', m.lease_duration, \
 'alive_processes', (SELECT count(*) FROM processes pr WHERE pr.machine_id = m.id \
 AND pr.last_heartbeat_at + coalesce(json_extract(v.policy_config, '$.heartbeatDuration'), 600) * 1000 >= ?4), \
 'components', (SELECT json_group_array(c.fingerprint) FROM components c WHERE c.machine_id = m.id))) \

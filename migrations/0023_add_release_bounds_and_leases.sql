@@ -24,3 +24,10 @@ UPDATE licenses SET
         THEN instr(substr(current_release_version, instr(current_release_version, '.') + 1), '.') - 1
         ELSE length(current_release_version) END) AS INTEGER) + 1)
 WHERE current_release_version GLOB '[0-9]*.[0-9]*' AND current_release_version NOT GLOB '*[^0-9.]*' AND current_release_version NOT GLOB '*.*.*.*';
+
+-- Floating-seat leases (issue 10 §4 follow-up, Cryptlex's `leaseDuration` /
+-- `allowClientLeaseDuration`): the lease a machine got at activation, in seconds (the client's
+-- shorter one when its policy allows it, else its license's or policy's `leaseDuration`). It
+-- stands for the policy's `heartbeatDuration` for this machine everywhere (status, pings, the KV
+-- lease, validation and the cull). NULL: none of its own (the heartbeat duration applies).
+ALTER TABLE machines ADD COLUMN lease_duration INTEGER CHECK (lease_duration IS NULL OR lease_duration > 0);
