@@ -97,7 +97,9 @@ mod tests {
     #[test]
     fn lease_table() {
         use LeaseRefusal::*;
-        let table: &[(i64, bool, Option<i64>, Result<Option<i64>, LeaseRefusal>)] = &[
+        /// (policy lease, allow client, requested) → the machine's lease.
+        type Row = (i64, bool, Option<i64>, Result<Option<i64>, LeaseRefusal>);
+        let table: &[Row] = &[
             (-1, false, None, Ok(None)),
             (3600, false, None, Ok(Some(3600))),
             (3600, false, Some(60), Err(NotAllowed)),

@@ -65,7 +65,8 @@ mod tests {
     #[test]
     fn computed_table() {
         let rel = [("1.0.0", 1), ("1.4.0", 2), ("1.4.3", 9), ("1.5.0", 3), ("2.0.0-beta.1", 4), ("2.0.0", 5), ("2.1.0", 6), ("3.0.0", 20)];
-        let table: &[(Option<i64>, Option<&str>, bool, bool, Option<&str>)] = &[
+        type Row = (Option<i64>, Option<&'static str>, bool, bool, Option<&'static str>);
+        let table: &[Row] = &[
             (None, Some("1.4.0"), true, true, None),
             (Some(0), None, true, true, None),
             (Some(1), None, true, true, Some("1.0.0")),
