@@ -83,16 +83,6 @@ pub enum Reply {
         /// Body.
         body: Vec<u8>,
     },
-    /// Exports: a 200 whose body is produced page by page while it is sent (never held
-    /// whole). It cannot carry `Digest`/`Keygen-Signature`: those need the body first.
-    Stream {
-        /// Content type.
-        content_type: &'static str,
-        /// Extra headers (`Content-Disposition`).
-        headers: Vec<(&'static str, String)>,
-        /// The body's chunks.
-        body: std::pin::Pin<Box<dyn futures_util::Stream<Item = worker::Result<Vec<u8>>>>>,
-    },
 }
 
 impl Reply {

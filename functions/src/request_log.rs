@@ -17,7 +17,6 @@ pub fn status(reply: &Reply) -> u16 {
         Reply::Doc(s, _) => *s,
         Reply::NoContent => 204,
         Reply::Raw { status, .. } => *status,
-        Reply::Stream { .. } => 200,
     }
 }
 

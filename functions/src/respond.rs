@@ -57,8 +57,6 @@ fn parts(reply: Reply) -> (u16, &'static str, Vec<(&'static str, String)>, Vec<u
         Reply::Doc(status, doc) => (status, MEDIA_TYPE, vec![], doc.to_bytes()),
         Reply::NoContent => (204, MEDIA_TYPE, vec![], vec![]),
         Reply::Raw { status, content_type, headers, body } => (status, content_type, headers, body),
-        // Answered by `streamed` before `parts` is reached; an empty 500 if ever not.
-        Reply::Stream { .. } => (500, MEDIA_TYPE, vec![], vec![]),
     }
 }
 
@@ -89,7 +87,7 @@ pub async fn signed_with(
     signed_sized(reply, headers, key, who, req, version, now_ms, request_id).await.0
 }
 
-/// [`signed_with`], also returning the body's length in bytes (`None` for a streamed body):
+/// [`signed_with`], also returning the body's length in bytes (always `Some`: every body is held, exports included):
 /// the request log's response size (issue 8).
 #[expect(clippy::too_many_arguments, reason = "the signing inputs plus the extra headers, as signed_with")]
 pub async fn signed_sized(
@@ -102,9 +100,6 @@ pub async fn signed_sized(
     now_ms: i64,
     request_id: &str,
 ) -> (Response, Option<usize>) {
-    if let Reply::Stream { content_type, headers: extra, body } = reply {
-        return (streamed(content_type, &extra, headers, who, version, request_id, body), None);
-    }
     let (status, ct, extra, body) = parts(reply);
     // A HEAD answer carries no body (package engines, issue 9): sign the empty one it sends.
     let body = if req.method == "HEAD" { Vec::new() } else { body };
@@ -143,28 +138,6 @@ pub async fn signed_sized(
     }
     let size = body.len();
     (build(status, h, body).unwrap_or_else(|_| unreachable_response()), Some(size))
-}
-
-/// Exports: a streamed 200 with the usual headers but no `Digest`/`Keygen-Signature` (they
-/// need the whole body, which is never held).
-fn streamed(
-    ct: &str,
-    extra: &[(&'static str, String)],
-    headers: &[(&'static str, String)],
-    who: &Whoami<'_>,
-    version: &str,
-    request_id: &str,
-    body: std::pin::Pin<Box<dyn futures_util::Stream<Item = worker::Result<Vec<u8>>>>>,
-) -> Response {
-    let h = base_headers(ct, version);
-    for (k, v) in extra.iter().chain(headers) {
-        let _ = h.set(k, v);
-    }
-    for (k, v) in default_headers::whoami_headers(version, who) {
-        let _ = h.set(k, &v);
-    }
-    let _ = h.set("X-Request-Id", request_id);
-    Response::from_stream(body).map(|r| r.with_status(200).with_headers(h)).unwrap_or_else(|_| unreachable_response())
 }
 
 fn unreachable_response() -> Response {

@@ -163,6 +163,12 @@ error_codes! {
     ClockOffsetExceeded,    422, "CLOCK_OFFSET_EXCEEDED",   "Unprocessable resource";
     /// 422: the license has used all of its `allowedDeactivations`.
     DeactivationLimitReached, 422, "DEACTIVATION_LIMIT_REACHED", "Unprocessable resource";
+    // Floating-seat leases (issue 10 §4 follow-up, c10; Cryptlex's leaseDuration).
+    /// 422: the client asked for a lease duration and `allowClientLeaseDuration` is false.
+    LeaseDurationNotAllowed, 422, "LEASE_DURATION_NOT_ALLOWED", "Unprocessable resource";
+    /// 422: the client asked for a lease longer than the license's `leaseDuration`.
+    LeaseDurationInvalid,   422, "LEASE_DURATION_INVALID",  "Unprocessable resource";
+    // end floating-seat leases
     /// 422: the license has no maintenance policy, so maintenance cannot be renewed (issue 10 §5;
     /// replaced POLICY_MAINTENANCE_DURATION_MISSING with the per-policy maintenanceDuration).
     MaintenancePolicyMissing, 422, "MAINTENANCE_POLICY_MISSING", "Unprocessable resource";

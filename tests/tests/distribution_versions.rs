@@ -61,3 +61,58 @@ fn max_allowed_and_major_updates_gate_downloads_and_upgrades() {
     assert_eq!(download(&a210, Some(&unversioned)), 303);
     assert_eq!(read(&r210, d.acct.admin()), 200);
 }
+
+/// Computed `maxAllowedReleaseVersion` (issue 10 follow-up, c10): without a vendor value the
+/// license's cap is the newest release published inside its maintenance window (here 2 s from
+/// creation), rendered on the license and in validation; a backport published after the window
+/// at or below it downloads, anything newer does not.
+#[test]
+fn the_computed_max_allowed_version_gates_downloads_and_lets_backports_through() {
+    let d = Dist::new();
+    let p = d.product("LICENSED");
+    let bytes = b"payload";
+    let mp = d.admin_post(
+        "/maintenance-policies",
+        json!({"data":{"type":"maintenance-policies","attributes":{"name":"Short","subscriptionInterval":"PT2S"},
+            "relationships":{"product":{"data":{"type":"products","id":p}}}}}),
+    );
+    let pol = d.policy(&p, json!({}));
+    d.c.put(&d.acct.path(&format!("/policies/{pol}/maintenance-policy")), d.acct.admin(), Some(json!({"data":{"type":"maintenance-policies","id":id(&mp)}})))
+        .assert_status(200);
+    let (_, a140) = d.uploaded(&p, "1.4.0", json!({}), bytes);
+    let (r190, a190) = d.uploaded(&p, "1.9.0", json!({}), bytes);
+    let (lic, token) = d.license(&pol, json!({"currentReleaseVersion": "1.4.0"}));
+    let shown = |path: &str| d.get(path, d.acct.admin()).json["data"]["attributes"]["maxAllowedReleaseVersion"].clone();
+    assert_eq!(shown(&format!("/licenses/{lic}")), json!("1.9.0"), "computed inside the window");
+    std::thread::sleep(std::time::Duration::from_millis(2_500));
+    let (_, a143) = d.uploaded(&p, "1.4.3", json!({}), bytes);
+    let (_, a191) = d.uploaded(&p, "1.9.1", json!({}), bytes);
+    let (_, a200) = d.uploaded(&p, "2.0.0", json!({}), bytes);
+    assert_eq!(shown(&format!("/licenses/{lic}")), json!("1.9.0"), "releases after the window do not raise it");
+    let download = |a: &str| d.get(&format!("/artifacts/{a}"), Some(&token)).status;
+    assert_eq!([download(&a140), download(&a190), download(&a143), download(&a191), download(&a200)], [303, 303, 303, 403, 403]);
+    let refused = d.get(&format!("/artifacts/{a191}"), Some(&token));
+    // Published after the window and above the computed cap: the window refuses it.
+    assert!(refused.json["errors"][0]["detail"].as_str().unwrap_or_default().contains("maintenance expiry falls outside of access window"), "{}", refused.json);
+    let up = d.get(&format!("/releases/{r190}/upgrade"), Some(&token));
+    assert_eq!(up.status, 404, "nothing past 1.9.0 for this license: {}", up.json);
+    // Validation renders the same value.
+    let key = d.get(&format!("/licenses/{lic}"), d.acct.admin()).json["data"]["attributes"]["key"].as_str().unwrap_or_default().to_owned();
+    let v = d.c.post(&d.acct.path("/licenses/actions/validate-key"), None, Some(json!({"meta":{"key":key}})));
+    assert_eq!(v.assert_status(200).json["data"]["attributes"]["maxAllowedReleaseVersion"], "1.9.0");
+    // The vendor's own value wins; `null` returns to the computed one.
+    let set = |v: serde_json::Value| {
+        d.c.patch(
+            &d.acct.path(&format!("/licenses/{lic}")),
+            d.acct.admin(),
+            Some(json!({"data":{"type":"licenses","attributes":{"maxAllowedReleaseVersion":v}}})),
+        )
+        .assert_status(200)
+        .json["data"]["attributes"]["maxAllowedReleaseVersion"]
+            .clone()
+    };
+    assert_eq!(set(json!("1.4.0")), json!("1.4.0"));
+    assert_eq!(download(&a190), 403);
+    assert_eq!(set(serde_json::Value::Null), json!("1.9.0"));
+    assert_eq!(download(&a190), 303);
+}

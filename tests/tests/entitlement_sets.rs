@@ -221,3 +221,51 @@ fn concurrent_set_assignment_and_delete_never_leave_a_dangling_set() {
     }
     assert_eq!(pointing.iter().filter(|p| **p).count(), assigned.iter().filter(|s| **s == 200).count());
 }
+
+// entitlementSet on POST /policies and POST /licenses (issue 10 §3, c10).
+#[test]
+fn policies_and_licenses_name_their_entitlement_set_on_create() {
+    let a = server().bootstrap_account();
+    let c = a.client();
+    let product = id(&post(&c, &a, "/products", json!({"data":{"type":"products","attributes":{"name":"App"}}})));
+    let ent = id(&post(&c, &a, "/entitlements", json!({"data":{"type":"entitlements","attributes":{"name":"Seats","code":"SEATS","value":5}}})));
+    let pro = id(&post(&c, &a, "/entitlement-sets", json!({"data":{"type":"entitlement-sets","attributes":{"name":"Pro"}}})));
+    post(&c, &a, &format!("/entitlement-sets/{pro}/entitlements"), json!({"data":[{"type":"entitlements","id":ent,"meta":{"value":50}}]}));
+    let set = |s: &str| json!({"data":{"type":"entitlement-sets","id":s}});
+    let policy = post(
+        &c,
+        &a,
+        "/policies",
+        json!({"data":{"type":"policies","attributes":{"name":"P"},"relationships":{"product":{"data":{"type":"products","id":product}},"entitlementSet":set(&pro)}}}),
+    );
+    assert_eq!(policy["relationships"]["entitlementSet"]["data"]["id"], pro.as_str());
+    let r = c.get(&a.path(&format!("/policies/{}/entitlement-set", id(&policy))), a.admin(), None);
+    assert_eq!(r.assert_status(200).json["data"]["id"], pro.as_str());
+    let body = |s: Value| json!({"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":id(&policy)}},"entitlementSet":s}}});
+    let lic = post(&c, &a, "/licenses", body(set(&pro)));
+    assert_eq!(lic["relationships"]["entitlementSet"]["data"]["id"], pro.as_str());
+    let feats = c.get(&a.path(&format!("/licenses/{}/entitlements", id(&lic))), a.admin(), None);
+    assert_eq!(codes(&feats.assert_status(200).json["data"]), [("SEATS".to_owned(), json!(50))], "the set's value");
+
+    // Refusals: precise code and pointer, and nothing written.
+    let before = c.get(&a.path("/licenses"), a.admin(), None).json["data"].as_array().unwrap().len();
+    let r = c.post(&a.path("/licenses"), a.admin(), Some(body(set("00000000-0000-4000-8000-000000000000"))));
+    assert_eq!(err(&r), (422, Some("ENTITLEMENT_SET_NOT_FOUND"), Some("/data/relationships/entitlementSet")));
+    let r = c.post(&a.path("/licenses"), a.admin(), Some(body(json!({"data":{"type":"policies","id":pro}}))));
+    assert_eq!(err(&r), (400, Some("PARAMETER_INVALID"), Some("/data/relationships/entitlementSet/data/type")));
+    let r = c.post(
+        &a.path("/policies"),
+        a.admin(),
+        Some(json!({"data":{"type":"policies","attributes":{"name":"Q"},"relationships":{"product":{"data":{"type":"products","id":product}},"entitlementSet":set("nope")}}})),
+    );
+    assert_eq!(err(&r), (422, Some("ENTITLEMENT_SET_NOT_FOUND"), Some("/data/relationships/entitlementSet")));
+    assert_eq!(c.get(&a.path("/licenses"), a.admin(), None).json["data"].as_array().unwrap().len(), before, "nothing written");
+    let r =
+        c.patch(&a.path(&format!("/licenses/{}", id(&lic))), a.admin(), Some(json!({"data":{"type":"licenses","relationships":{"entitlementSet":set(&pro)}}})));
+    assert_eq!(err(&r), (400, Some("PARAMETER_UNPERMITTED"), Some("/data/relationships/entitlementSet")));
+    // Another account's set is unknown here.
+    let b = server().bootstrap_account();
+    let theirs = id(&post(&b.client(), &b, "/entitlement-sets", json!({"data":{"type":"entitlement-sets","attributes":{"name":"Theirs"}}})));
+    let r = c.post(&a.path("/licenses"), a.admin(), Some(body(set(&theirs))));
+    assert_eq!(err(&r), (422, Some("ENTITLEMENT_SET_NOT_FOUND"), Some("/data/relationships/entitlementSet")));
+}

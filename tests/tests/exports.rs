@@ -1,5 +1,7 @@
-//! CSV exports on the real runtime: the streamed `text/csv` body parses back (RFC 4180) to the
-//! same rows as the list, formulas neutralised; errors before streaming are signed JSON:API.
+//! CSV exports on the real runtime: the `text/csv` body parses back (RFC 4180) to the same rows
+//! as the list, formulas neutralised; every export response is signed (`Keygen-Signature` over
+//! the CSV's digest, checked by the client), in bounded parts linked by `Link: rel="next"`;
+//! errors are signed JSON:API.
 
 use e2e::{server, TestAccount};
 use serde_json::{json, Value};
@@ -12,8 +14,10 @@ fn create(acct: &TestAccount, path: &str, body: Value) -> Value {
 }
 
 fn export(acct: &TestAccount, path: &str) -> Vec<Vec<String>> {
-    let r = acct.client().unverified().get(&acct.path(path), acct.admin(), None);
+    // `client()` verifies the response's signature over the CSV body.
+    let r = acct.client().get(&acct.path(path), acct.admin(), None);
     assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.header("link").is_none(), "one part holds these small exports");
     assert_eq!(r.header("content-type"), Some("text/csv; charset=utf-8"));
     assert!(r.header("content-disposition").is_some_and(|d| d.starts_with("attachment; filename=")));
     csv::parse(&r.text())
@@ -165,4 +169,64 @@ fn licenses_machines_and_users_export_as_the_lists_show_them() {
     let prod = acct.client().post(&acct.path(&format!("/products/{p}/tokens")), acct.admin(), None);
     let token = prod.json["data"]["attributes"]["token"].as_str().unwrap().to_owned();
     assert_eq!(acct.client().get(&acct.path("/event-logs/export"), Some(&token), None).status, 403);
+}
+
+// Signed exports in parts (issue 10 follow-up, c10).
+
+/// The path a `Link: <…>; rel="next"` header names.
+fn next_path(link: &str) -> String {
+    link.strip_prefix('<').and_then(|l| l.split_once(">; rel=\"next\"")).map(|(u, _)| u.to_owned()).unwrap_or_else(|| panic!("bad Link {link:?}"))
+}
+
+#[test]
+fn exports_are_signed_parts_linked_to_the_next() {
+    let acct = server().bootstrap_account();
+    let p = create(&acct, "/products", json!({"data": {"type": "products", "attributes": {"name": "App"}}}))["id"].as_str().unwrap().to_owned();
+    let pol = create(
+        &acct,
+        "/policies",
+        json!({"data": {"type": "policies", "attributes": {"name": "P"}, "relationships": {"product": {"data": {"type": "products", "id": p}}}}}),
+    );
+    let mut want: Vec<String> = (0..5)
+        .map(|i| {
+            let body = json!({"data": {"type": "licenses", "attributes": {"name": format!("=L{i}")}, "relationships": {"policy": {"data": {"type": "policies", "id": pol["id"]}}}}});
+            create(&acct, "/licenses", body)["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    want.sort();
+    // Every part is verified by the client (Digest = SHA-256 of the CSV, Keygen-Signature over it).
+    let api = acct.client();
+    let (mut got, mut parts, mut path) = (Vec::new(), 0, acct.path("/licenses/export?limit=2&status[in]=ACTIVE,EXPIRED"));
+    loop {
+        let r = api.get(&path, acct.admin(), None);
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(r.header("content-type"), Some("text/csv; charset=utf-8"));
+        assert!(r.header("keygen-signature").is_some() && r.header("digest").is_some_and(|d| d.starts_with("sha-256=")));
+        e2e::verify_signature(&r, &acct.public_key_hex).unwrap();
+        // The signature covers the body: one changed byte no longer verifies.
+        let mut tampered = r.clone();
+        tampered.body = r.body.iter().map(|b| if *b == b'=' { b'+' } else { *b }).collect();
+        assert!(e2e::verify_signature(&tampered, &acct.public_key_hex).is_err(), "a changed body must not verify");
+        let rows = csv::parse(&r.text());
+        assert_eq!(rows[0][0], "id", "each part has the header");
+        got.extend(rows[1..].iter().map(|row| row[0].clone()));
+        parts += 1;
+        match r.header("link") {
+            Some(link) => {
+                assert_eq!(rows.len(), 3, "a full part of 2");
+                path = next_path(link);
+                assert!(path.contains("status[in]=ACTIVE%2CEXPIRED") && path.contains("limit=2&"), "the filters are kept: {path}");
+            }
+            None => break,
+        }
+        assert!(parts < 10);
+    }
+    assert_eq!(parts, 3, "2 + 2 + 1");
+    got.sort();
+    assert_eq!(got, want, "every license once");
+    // A bad cursor or limit is a signed 400 naming the parameter.
+    for (q, param) in [("cursor=nope", "cursor"), ("limit=0", "limit"), ("limit=5001", "limit")] {
+        let r = api.get(&acct.path(&format!("/licenses/export?{q}")), acct.admin(), None);
+        assert_eq!((r.status, r.json["errors"][0]["source"]["parameter"].as_str()), (400, Some(param)), "{q}");
+    }
 }

@@ -373,6 +373,22 @@ const LICENSE_QUERIES: &[&str] = &[
 const ACTIVATION_LOG_QUERIES: &[&str] =
     &["created[gt]=%FF%FE", "created%5Blte%5D=2024-13-45T99:99:99Z", "created[lt]=1e999", "action=%00", "action=activated%27--"];
 
+// Signed exports in parts (issue 10 follow-up, c10): bad `limit` / `cursor` values, a 400
+// naming the parameter on every export.
+const EXPORT_PART_QUERIES: &[&str] = &[
+    "limit=0",
+    "limit=5001",
+    "limit=-1",
+    "limit=1e3",
+    "limit=%00",
+    "cursor=",
+    "cursor=%FF%FE",
+    "cursor=1.%27--",
+    "cursor=99999999999999999.x",
+    "cursor=1.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+];
+// end signed exports
+
 /// Request-log filters (issue 8) with bad values: a 4xx on `GET /request-logs`.
 const REQUEST_LOG_QUERIES: &[&str] = &[
     "status=abc",
@@ -429,6 +445,14 @@ fn bodies(ty: &str) -> Vec<Vec<u8>> {
         json!({"data": [{"type": "entitlements", "id": "x", "meta": {"value": [1], "expiresAt": "2024-13-45T99:00:00Z"}}, {"type": "entitlements", "id": "y", "meta": 5}]}),
         json!({"data": [{"type": "entitlements", "id": "x", "meta": {"value": "v".repeat(2000), "expiresAt": 17, "extra": true}}]}),
         json!({"data": {"type": "entitlement-sets", "id": "\u{0}'\"", "attributes": {"name": "n".repeat(300), "metadata": []}}}),
+        // Floating-seat leases (issue 10 §4 follow-up, c10).
+        json!({"data": {"type": ty, "attributes": {"fingerprint": "f", "leaseDuration": -9223372036854775808_i64, "allowClientLeaseDuration": "yes"}}}),
+        json!({"data": {"type": ty, "attributes": {"fingerprint": "f", "leaseDuration": 1e308, "allowClientLeaseDuration": null}}}),
+        json!({"data": {"type": ty, "attributes": {"leaseDuration": "3600", "allowClientLeaseDuration": [true]}}}),
+        // entitlementSet on create (issue 10 §3, c10): hostile to-one relationships.
+        json!({"data": {"type": ty, "relationships": {"entitlementSet": {"data": {"type": "entitlement-sets", "id": "\u{0}'--"}}, "policy": {"data": {"type": "policies", "id": "x"}}, "product": {"data": {"type": "products", "id": "x"}}}}}),
+        json!({"data": {"type": ty, "relationships": {"entitlementSet": {"data": [{"type": "entitlement-sets", "id": "x"}], "meta": 1}}}}),
+        json!({"data": {"type": ty, "relationships": {"entitlementSet": {"data": {"type": "policies", "id": 7}}}}}),
     ] {
         v.push(doc.to_string().into_bytes());
     }
@@ -476,12 +500,12 @@ fn assert_alive(acct: &TestAccount) {
     r.assert_status(200);
 }
 
-/// Exports: hostile query strings answer a signed 4xx, or the streamed CSV (unsigned by design:
-/// its body is never held whole); never a 5xx.
+/// Exports: hostile query strings answer a signed 4xx, or a signed CSV (the client verifies
+/// every response's signature); never a 5xx.
 #[test]
 fn hostile_queries_on_exports_are_never_server_errors() {
     let acct = server().bootstrap_account();
-    let c = acct.client().unverified();
+    let c = acct.client();
     let long = format!("product={}", "x".repeat(8_000));
     for route in ["/activation-logs/export", "/trial-activations/export", "/licenses/export", "/machines/export", "/users/export", "/event-logs/export"] {
         let queries = NOISY_QUERIES.iter().chain(PAGE_QUERIES).chain(ACTIVATION_LOG_QUERIES).copied().chain([long.as_str()]);
@@ -503,6 +527,13 @@ fn hostile_queries_on_exports_are_never_server_errors() {
         for q in ACTIVATION_LOG_QUERIES.iter().filter(|_| route.starts_with("/activation-logs")) {
             let r = c.get(&format!("{}?{q}", acct.path(route)), acct.admin(), None);
             assert_client_error(&acct, &r, &format!("GET {route}?{q}"));
+        }
+        // Signed exports in parts (c10).
+        for q in EXPORT_PART_QUERIES {
+            let r = c.get(&format!("{}?{q}", acct.path(route)), acct.admin(), None);
+            assert_client_error(&acct, &r, &format!("GET {route}?{q}"));
+            let param = q.split('=').next().unwrap_or_default();
+            assert_eq!(r.json["errors"][0]["source"]["parameter"].as_str(), Some(param), "GET {route}?{q}");
         }
     }
     assert_alive(&acct);

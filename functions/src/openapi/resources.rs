@@ -89,6 +89,8 @@ pub static RESOURCES: &[Resource] = &[
             "allowedIpRanges": Strs, "allowedCountries": Strs, "disallowedCountries": Strs, "allowVmActivation": Bool,
             "allowContainerActivation": Bool, "allowedClockOffset": Int, "allowedDeactivations": Int, "subscriptionInterval": OptStr,
             "subscriptionStartTrigger": OptStr,
+            // Floating-seat leases (issue 10 §4 follow-up, c10).
+            "leaseDuration": Int, "allowClientLeaseDuration": Bool,
         ],
         optional: &[],
     },
@@ -104,6 +106,8 @@ pub static RESOURCES: &[Resource] = &[
             "meterAttributes": Any, "allowedIpRanges": Strs, "allowedCountries": Strs, "disallowedCountries": Strs,
             "allowVmActivation": Bool, "allowContainerActivation": Bool, "allowedClockOffset": Int, "allowedDeactivations": Int,
             "deactivations": Int,
+            // Floating-seat leases (issue 10 §4 follow-up, c10).
+            "leaseDuration": Int, "allowClientLeaseDuration": Bool,
         ],
         optional: &[],
     },

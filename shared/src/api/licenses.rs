@@ -66,7 +66,8 @@ pub fn license(l: &LicenseRow, now: Millis) -> ResourceObject {
         .attr("subscriptionInterval", cfg.subscription_interval.map(|d| d.to_string()))
         .attr("subscriptionStartTrigger", cfg.subscription_start_trigger().map(|t| t.as_str()))
         .attr("currentReleaseVersion", l.current_release_version.clone())
-        .attr("maxAllowedReleaseVersion", l.max_allowed_release_version.clone())
+        // The vendor's value, else the one computed from the maintenance window (c10).
+        .attr("maxAllowedReleaseVersion", l.max_allowed_release_version.clone().or_else(|| l.computed_max_release_version.clone()))
         .attr("permissions", json!([]))
         .attr("metadata", Value::Object(json_object(&l.metadata)))
         .attr("meterAttributes", crate::domain::meters::render_license(l.meters.as_deref()))

@@ -29,6 +29,9 @@ pub const ATTRIBUTES: &[&str] = &[
     "allowContainerActivation",
     "allowedClockOffset",
     "allowedDeactivations",
+    // Floating-seat leases (issue 10 §4 follow-up, c10): `domain::lease`.
+    "leaseDuration",
+    "allowClientLeaseDuration",
 ];
 
 /// A parsed CIDR range (the network address, its prefix length).
@@ -143,6 +146,12 @@ pub struct ActivationRules {
     /// Deactivations a license may make; `-1`: unlimited.
     #[serde(default = "unlimited")]
     pub allowed_deactivations: i64,
+    /// Cryptlex's `leaseDuration`: seconds a machine's seat is held after activation or its
+    /// last ping; `-1`: the policy's `heartbeatDuration` (`domain::lease`).
+    #[serde(default = "unlimited")]
+    pub lease_duration: i64,
+    /// Cryptlex's `allowClientLeaseDuration`: the client may ask for a shorter lease.
+    pub allow_client_lease_duration: bool,
 }
 
 impl Default for ActivationRules {
@@ -155,6 +164,8 @@ impl Default for ActivationRules {
             allow_container_activation: true,
             allowed_clock_offset: -1,
             allowed_deactivations: -1,
+            lease_duration: -1,
+            allow_client_lease_duration: false,
         }
     }
 }
@@ -177,6 +188,10 @@ pub struct Overrides {
     pub allowed_clock_offset: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_deactivations: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lease_duration: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_client_lease_duration: Option<bool>,
 }
 
 impl Overrides {
@@ -214,6 +229,8 @@ pub fn effective(policy: &ActivationRules, o: &Overrides) -> ActivationRules {
         allow_container_activation: o.allow_container_activation.unwrap_or(policy.allow_container_activation),
         allowed_clock_offset: o.allowed_clock_offset.unwrap_or(policy.allowed_clock_offset),
         allowed_deactivations: o.allowed_deactivations.unwrap_or(policy.allowed_deactivations),
+        lease_duration: o.lease_duration.unwrap_or(policy.lease_duration),
+        allow_client_lease_duration: o.allow_client_lease_duration.unwrap_or(policy.allow_client_lease_duration),
     }
 }
 

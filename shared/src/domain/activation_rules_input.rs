@@ -74,6 +74,8 @@ pub fn take_with(mut remove: impl FnMut(&str) -> Option<Value>) -> Result<(Overr
             "allowVmActivation" => o.allow_vm_activation = Some(rule_bool(key, &v)?),
             "allowContainerActivation" => o.allow_container_activation = Some(rule_bool(key, &v)?),
             "allowedClockOffset" => o.allowed_clock_offset = Some(rule_int(key, &v)?),
+            "leaseDuration" => o.lease_duration = Some(super::lease::parse_policy_lease(key, &v)?),
+            "allowClientLeaseDuration" => o.allow_client_lease_duration = Some(rule_bool(key, &v)?),
             _ => o.allowed_deactivations = Some(rule_int(key, &v)?),
         }
     }
@@ -93,6 +95,8 @@ pub fn apply_to_policy(current: &ActivationRules, sent: &Overrides, nulls: &[&st
             "allowVmActivation" => base.allow_vm_activation = d.allow_vm_activation,
             "allowContainerActivation" => base.allow_container_activation = d.allow_container_activation,
             "allowedClockOffset" => base.allowed_clock_offset = d.allowed_clock_offset,
+            "leaseDuration" => base.lease_duration = d.lease_duration,
+            "allowClientLeaseDuration" => base.allow_client_lease_duration = d.allow_client_lease_duration,
             _ => base.allowed_deactivations = d.allowed_deactivations,
         }
     }
@@ -119,6 +123,8 @@ pub fn apply_to_license(current: &Overrides, sent: &Overrides, nulls: &[&str]) -
         allow_container_activation: flag("allowContainerActivation", sent.allow_container_activation, current.allow_container_activation),
         allowed_clock_offset: pick(nulls, "allowedClockOffset", sent.allowed_clock_offset, current.allowed_clock_offset),
         allowed_deactivations: pick(nulls, "allowedDeactivations", sent.allowed_deactivations, current.allowed_deactivations),
+        lease_duration: pick(nulls, "leaseDuration", sent.lease_duration, current.lease_duration),
+        allow_client_lease_duration: flag("allowClientLeaseDuration", sent.allow_client_lease_duration, current.allow_client_lease_duration),
     }
 }
 

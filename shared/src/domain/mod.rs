@@ -11,7 +11,11 @@ pub mod environments;
 // Features and entitlement sets (issue 10 §3).
 pub mod features;
 pub mod heartbeat;
+// Floating-seat leases (issue 10 §4 follow-up, c10).
+pub mod lease;
 pub mod license;
+// Computed maxAllowedReleaseVersion (issue 10 follow-up, c10).
+pub mod max_release;
 pub mod meters;
 pub mod policy;
 // Request logs (issue 8).

@@ -86,11 +86,14 @@ pub struct VersionGate {
     pub allow_major: bool,
     /// The maintenance policy's `allowMinorVersionUpdates` (`true` without a policy).
     pub allow_minor: bool,
+    /// The computed `maxAllowedReleaseVersion` (`domain::max_release`): a release published
+    /// after the maintenance window at or below it (a backport) is inside the window.
+    pub backport_max: Option<Version>,
 }
 
 impl Default for VersionGate {
     fn default() -> Self {
-        Self { max_allowed: None, current: None, allow_major: true, allow_minor: true }
+        Self { max_allowed: None, current: None, allow_major: true, allow_minor: true, backport_max: None }
     }
 }
 
@@ -205,7 +208,9 @@ fn check_license(l: &LicenseFacts, r: &ReleaseFacts<'_>, now: i64) -> Result<(),
             _ => {}
         }
     }
-    if l.maintenance_expiry.is_some_and(|m| r.released_at > m) {
+    // A backport (published after the window, at or below the computed maximum) is covered.
+    let backport = r.version.zip(l.versions.backport_max.as_ref()).is_some_and(|(v, m)| super::max_release::at_or_below(v, m));
+    if l.maintenance_expiry.is_some_and(|m| r.released_at > m) && !backport {
         return Err(Denial::OutsideMaintenanceWindow);
     }
     if !l.versions.allows(r.version) {

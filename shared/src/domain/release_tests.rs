@@ -140,6 +140,7 @@ fn version_gate_table() {
         current: current.and_then(v),
         allow_major: major,
         allow_minor: minor,
+        backport_max: None,
     };
     let table: &[(VersionGate, &str, bool)] = &[
         (VersionGate::default(), "9.9.9", true),
@@ -165,4 +166,28 @@ fn version_gate_table() {
     let l = LicenseFacts { versions: gate(None, Some("1.0.0"), false, true), ..license() };
     assert_eq!(licensed(l, &r), Access::Denied(Denial::VersionNotAllowed));
     assert_eq!(Denial::VersionNotAllowed.reason(), "release version is not allowed for the license");
+}
+
+/// Computed `maxAllowedReleaseVersion` (c10): a backport published after the maintenance window
+/// at or below the computed maximum is covered; anything newer after the window is not.
+#[test]
+fn backports_under_the_computed_maximum_pass_the_maintenance_window() {
+    let v = |s: &str| s.parse::<Version>().ok();
+    let window = LicenseFacts {
+        maintenance_expiry: Some(NOW - 10),
+        versions: VersionGate { max_allowed: v("1.9.0"), backport_max: v("1.9.0"), ..VersionGate::default() },
+        ..license()
+    };
+    let table = [("1.4.3", true), ("1.9.0", true), ("1.9.1", false), ("2.0.0", false)];
+    for (version, allowed) in table {
+        let ver = v(version);
+        let r = ReleaseFacts { version: ver.as_ref(), released_at: NOW - 5, ..release(Licensed, &[]) };
+        let got = licensed(window.clone(), &r);
+        assert_eq!(got == Access::Allow, allowed, "{version}: {got:?}");
+    }
+    // Without a computed maximum (no backport_max) the window's date rule stands alone.
+    let ver = v("1.4.3");
+    let r = ReleaseFacts { version: ver.as_ref(), released_at: NOW - 5, ..release(Licensed, &[]) };
+    let plain = LicenseFacts { maintenance_expiry: Some(NOW - 10), ..license() };
+    assert_eq!(licensed(plain, &r), Access::Denied(Denial::OutsideMaintenanceWindow));
 }

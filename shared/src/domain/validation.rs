@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::heartbeat::{machine_status_for, HeartbeatStatus};
+use super::heartbeat::HeartbeatStatus;
 use super::policy::PolicyConfig;
 use super::strategy::{MachineLeasingStrategy, MatchingStrategy, ProcessLeasingStrategy};
 use crate::clock::Millis;
@@ -278,6 +278,8 @@ pub struct MachineFacts {
     pub vm: bool,
     /// The machine reported a container at activation.
     pub container: bool,
+    /// Its own lease (seconds; `domain::lease`), standing for the heartbeat duration.
+    pub lease_secs: Option<i64>,
 }
 
 /// Everything [`validate`] reads, loaded by the caller in one batch.
@@ -423,7 +425,7 @@ fn check_scope(input: &ValidationInput, scope: &Scope, now: Millis) -> Option<Ou
     use ValidationCode as C;
     let (license, policy, machines) = (&input.license, &input.policy, &input.machines);
     let fail = |detail: &str, code| Some(Outcome::new(false, detail, code));
-    let status = |m: &MachineFacts| machine_status_for(policy, m.created_at, m.last_heartbeat_at, now);
+    let status = |m: &MachineFacts| super::lease::status(policy, m.lease_secs, m.created_at, m.last_heartbeat_at, now);
     let no_machines = |what: &str| {
         if policy.floating {
             fail(&format!("{what} is not activated (has no associated machines)"), C::NoMachines)

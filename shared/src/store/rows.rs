@@ -307,6 +307,10 @@ pub struct LicenseRow {
     pub current_release_version: Option<String>,
     #[serde(default)]
     pub max_allowed_release_version: Option<String>,
+    /// Cryptlex's computed `maxAllowedReleaseVersion` (the license read's column; issue 10
+    /// follow-up): `domain::max_release::computed`.
+    #[serde(default)]
+    pub computed_max_release_version: Option<String>,
     /// The license's own entitlement set, replacing its policy's (migration 0019, issue 10 §3).
     #[serde(default)]
     pub entitlement_set_id: Option<String>,
@@ -413,12 +417,17 @@ pub struct MachineRow {
     /// Client-reported container flag (issue 10 §4, migration 0012).
     #[serde(default)]
     pub container: Option<i64>,
+    /// Its own lease, seconds (Cryptlex's `leaseDuration`, migration 0023; NULL: the policy's
+    /// heartbeat duration).
+    #[serde(default)]
+    pub lease_duration: Option<i64>,
 }
 
 impl MachineRow {
-    /// The policy's rules (heartbeat duration, resurrection, leasing).
+    /// The policy's rules (heartbeat duration, resurrection, leasing), with the machine's own
+    /// lease as its heartbeat duration (`domain::lease`).
     pub fn config(&self) -> crate::domain::policy::PolicyConfig {
-        decode_config(&self.policy_config)
+        crate::domain::lease::machine_config(decode_config(&self.policy_config), self.lease_duration)
     }
 }
 
@@ -452,6 +461,9 @@ pub struct ValidationMachineRow {
     pub vm: i64,
     #[serde(default)]
     pub container: i64,
+    /// Its own lease, seconds (migration 0023).
+    #[serde(default)]
+    pub lease_duration: Option<i64>,
     /// Component fingerprints: a JSON array (or its text, from executors that return the
     /// aggregate as a string).
     #[serde(default)]
@@ -669,6 +681,9 @@ pub struct CullRow {
     pub last_heartbeat_at: Option<Millis>,
     pub last_death_event_at: Option<Millis>,
     pub policy_config: String,
+    /// A machine's own lease (seconds, migration 0023; processes: none).
+    #[serde(default)]
+    pub lease_duration: Option<i64>,
 }
 
 /// A license as the expiry, maintenance and check-in jobs read it (`sql::jobs`).

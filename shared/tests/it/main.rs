@@ -10,11 +10,15 @@ mod distribution;
 mod engines;
 // Features and entitlement sets (issue 10 §3).
 mod entitlement_sets;
+// entitlementSet on POST (issue 10 §3, c10).
+mod entitlement_sets_on_create;
 mod entitlements;
 // Environments (issue 8).
 mod environments;
 // Exports.
 mod exports;
+// Signed exports in bounded parts (issue 10 follow-up, c10).
+mod export_parts;
 mod features;
 mod identity_security;
 mod imports;
@@ -23,12 +27,16 @@ mod input;
 mod key_pools;
 mod layering;
 mod lazy_expiry;
+// Floating-seat leases (issue 10 §4 follow-up, c10).
+mod leases;
 mod licenses;
 mod lifecycle;
 mod lifecycle_scale;
 mod limits;
 mod machines;
 mod maintenance_policies;
+// Computed maxAllowedReleaseVersion (issue 10 follow-up, c10).
+mod max_release;
 mod meters;
 mod no_panic;
 mod no_panic_engines;

@@ -155,6 +155,9 @@ const KEYS: &[&str] = &[
     "vmName",
     "createdAfter",
     "createdBefore",
+    // Floating-seat leases (issue 10 §4 follow-up, c10).
+    "leaseDuration",
+    "allowClientLeaseDuration",
 ];
 
 /// Resource types the parsers expect (and some they do not).
@@ -694,6 +697,36 @@ fn roles_filters_are_client_errors_on_sqlite() {
             if let Err(e) = block(users::list(&env.app(), &admin, &q)) {
                 prop_assert!(e.status == 400, "{:?} answered {} {}", q, e.status, e.detail);
             }
+            Ok(())
+        })
+        .unwrap();
+}
+
+// Signed exports in parts (issue 10 follow-up, c10): `limit` and `cursor` are 400s, never a
+// panic or a 5xx, and every cursor a part names parses back.
+#[test]
+fn export_parameters_are_client_errors_on_sqlite() {
+    use shared::service::lifecycle::exports::{self, Kind};
+    let env = Env::new();
+    let admin = env.admin();
+    let params = prop::collection::vec(
+        (
+            prop::sample::select(vec!["limit", "cursor"]),
+            prop_oneof![text(), any::<i64>().prop_map(|n| n.to_string()), (any::<i64>(), text()).prop_map(|(n, s)| format!("{n}.{s}"))],
+        ),
+        0..3,
+    );
+    let mut runner = TestRunner::new(Config { cases: 256, failure_persistence: None, ..Config::default() });
+    runner
+        .run(&params, |fs| {
+            let q = Query(fs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
+            match exports::prepare(&admin, Kind::Licenses, &q, 0) {
+                Err(e) => prop_assert_eq!(e.status, 400, "{:?}: {}", q, e.detail),
+                Ok(ex) => {
+                    prop_assert!(block(exports::body(&env.db, &ex)).is_ok());
+                }
+            }
+            let _ = exports::next_link("/v1/licenses/export", &q, &(1, "x".into()));
             Ok(())
         })
         .unwrap();

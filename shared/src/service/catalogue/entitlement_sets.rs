@@ -215,3 +215,53 @@ pub async fn of_policy<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, polic
         None => Ok(None),
     }
 }
+
+/// 422 `ENTITLEMENT_SET_NOT_FOUND` at `/data/relationships/entitlementSet` (a create naming an
+/// unknown set, or one of another account).
+pub fn not_found_on_create() -> Error {
+    Error::attribute("entitlementSet", AttrFault::NotFound, "must exist")
+}
+
+/// The set a new policy or license names in its `entitlementSet` relationship (`None`: absent or
+/// `null`). A read before the creation batch, so that a bad id is refused before anything is
+/// written; [`attach_on_create`] keeps it atomic.
+///
+/// # Errors
+/// 422 `ENTITLEMENT_SET_NOT_FOUND` ([`not_found_on_create`]).
+pub async fn for_new<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, field: &Field<String>) -> Result<Option<String>> {
+    let Field::Set(id) = field else { return Ok(None) };
+    Ok(Some(find(app, account_id, id).await?.ok_or_else(not_found_on_create)?.id))
+}
+
+/// Which new resource a set is attached to on creation.
+#[derive(Debug, Clone, Copy)]
+pub enum NewHolder {
+    /// `POST /policies`.
+    Policy,
+    /// `POST /licenses`.
+    License,
+}
+
+/// The creation batch's statement giving new resource `id` its set: it goes right after the
+/// insert (it follows the insert's `changes()`, and the next statement follows its own).
+pub fn attach_on_create(holder: NewHolder, account_id: &str, id: &str, set_id: &str) -> Stmt {
+    let sql = match holder {
+        NewHolder::Policy => sql::entitlement_sets::ATTACH_TO_NEW_POLICY,
+        NewHolder::License => sql::entitlement_sets::ATTACH_TO_NEW_LICENSE,
+    };
+    Stmt::new(sql, vec![account_id.into(), id.into(), set_id.into()])
+}
+
+/// The error for a failed creation batch that attached set `set_id`: the set deleted between
+/// [`for_new`] and the batch (its foreign key aborted the batch) is 422
+/// `ENTITLEMENT_SET_NOT_FOUND`; anything else stays the store error (500).
+pub async fn creation_failed<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, set_id: Option<&str>, e: StoreError) -> Error {
+    match set_id {
+        Some(s) if matches!(find(app, account_id, s).await, Ok(None)) => {
+            let mut err = not_found_on_create();
+            err.cause = Some(e.to_string());
+            err
+        }
+        _ => e.into(),
+    }
+}

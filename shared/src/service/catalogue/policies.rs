@@ -8,7 +8,7 @@ use crate::api::query::{Page, Query};
 use crate::domain::policy::PolicyConfig;
 use crate::domain::strategy::Scheme;
 use crate::error::{AttrFault, Code, Error};
-use crate::service::{catalogue::products, events, metadata_text, readable, App, Bearer, Caller};
+use crate::service::{catalogue::entitlement_sets, catalogue::products, events, metadata_text, readable, App, Bearer, Caller};
 use crate::store::rows::{CountRow, PolicyRow};
 use crate::store::{fetch_one, sql, Db, Kv, Stmt};
 use crate::Result;
@@ -20,6 +20,8 @@ pub struct PolicyInput {
     name: Field<String>,
     metadata: Field<Map<String, Value>>,
     product: Field<String>,
+    /// The `entitlementSet` relationship, on create only (issue 10 §3).
+    entitlement_set: Field<String>,
     config_attrs: Map<String, Value>,
 }
 
@@ -37,9 +39,14 @@ pub fn parse(body: &[u8], creating: bool) -> Result<PolicyInput> {
     if creating && !matches!(product, Field::Set(_)) {
         return Err(Error::new(Code::ParameterMissing, "product relationship is required").pointer("/data/relationships/product"));
     }
+    let entitlement_set = r.rels.one("entitlementSet", "entitlement-sets")?;
+    if !creating && entitlement_set.is_present() {
+        return Err(Error::new(Code::ParameterUnpermitted, "unpermitted parameter (use PUT /policies/{id}/entitlement-set)")
+            .pointer("/data/relationships/entitlementSet"));
+    }
     r.rels.finish()?;
     let config_attrs = r.attrs.into_map();
-    Ok(PolicyInput { id, name, metadata, product, config_attrs })
+    Ok(PolicyInput { id, name, metadata, product, entitlement_set, config_attrs })
 }
 
 /// Applies and checks config attributes; leftover keys are unpermitted.
@@ -108,31 +115,36 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: P
     };
     let mut cfg = PolicyConfig::default();
     apply_config(&mut cfg, input.config_attrs, true)?;
+    let set = entitlement_sets::for_new(app, caller.account_id(), &input.entitlement_set).await?;
     let id = input.id.unwrap_or_else(|| app.uuid());
     let config = serde_json::to_string(&cfg).map_err(Error::internal)?;
-    let res = app
-        .db
-        .batch(vec![
-            Stmt::new(
-                sql::policies::INSERT,
-                vec![
-                    id.clone().into(),
-                    caller.account_id().into(),
-                    product.id.clone().into(),
-                    name.into(),
-                    config.into(),
-                    metadata_text(&input.metadata.set().unwrap_or_default()).into(),
-                    app.now().into(),
-                ],
-            ),
-            events::record_if_changed(
-                app,
-                caller.account_id(),
-                &caller.bearer,
-                events::Event { name: "policy.created", resource_type: "policies", resource_id: &id, changes: None, meta: None },
-            ),
-        ])
-        .await?;
+    let mut stmts = vec![
+        Stmt::new(
+            sql::policies::INSERT,
+            vec![
+                id.clone().into(),
+                caller.account_id().into(),
+                product.id.clone().into(),
+                name.into(),
+                config.into(),
+                metadata_text(&input.metadata.set().unwrap_or_default()).into(),
+                app.now().into(),
+            ],
+        ),
+        events::record_if_changed(
+            app,
+            caller.account_id(),
+            &caller.bearer,
+            events::Event { name: "policy.created", resource_type: "policies", resource_id: &id, changes: None, meta: None },
+        ),
+    ];
+    if let Some(s) = &set {
+        stmts.insert(1, entitlement_sets::attach_on_create(entitlement_sets::NewHolder::Policy, caller.account_id(), &id, s));
+    }
+    let res = match app.db.batch(stmts).await {
+        Ok(res) => res,
+        Err(e) => return Err(entitlement_sets::creation_failed(app, caller.account_id(), set.as_deref(), e).await),
+    };
     if res.first().map_or(0, |r| r.changes) == 0 {
         return Err(Error::new(Code::IdConflict, "must not conflict with another policy").pointer("/data/id"));
     }

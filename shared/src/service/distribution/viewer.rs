@@ -27,12 +27,16 @@ pub struct Viewer {
     now: i64,
 }
 
-/// The versions license `l` may get: its stored `maxAllowedReleaseVersion` and
+/// The versions license `l` may get: its `maxAllowedReleaseVersion` (stored, else computed),
 /// `currentReleaseVersion`, and its maintenance policy's version flags (read once per policy
 /// per request, `policies` caching them).
 async fn versions<D: Db, K: Kv>(app: &App<'_, D, K>, l: &LicenseRow, policies: &mut HashMap<String, (bool, bool)>) -> Result<VersionGate> {
     let parse = |s: &Option<String>| s.as_deref().and_then(|v| v.parse::<Version>().ok());
-    let mut gate = VersionGate { max_allowed: parse(&l.max_allowed_release_version), current: parse(&l.current_release_version), ..VersionGate::default() };
+    // The vendor's cap, else the one computed from the maintenance window (issue 10 follow-up),
+    // which also lets backports after the window through.
+    let computed = parse(&l.computed_max_release_version);
+    let max_allowed = crate::domain::max_release::effective(parse(&l.max_allowed_release_version), computed.clone());
+    let mut gate = VersionGate { max_allowed, current: parse(&l.current_release_version), backport_max: computed, ..VersionGate::default() };
     if let Some(id) = &l.maintenance_policy_id {
         let flags = match policies.get(id) {
             Some(f) => *f,

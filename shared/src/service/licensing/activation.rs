@@ -61,6 +61,8 @@ pub struct Activation {
     vm_name: Option<String>,
     container: Option<bool>,
     facts: crate::domain::activation_rules::Facts,
+    /// The lease the client asks for, seconds (Cryptlex's `leaseDuration`; `domain::lease`).
+    lease_duration: Option<i64>,
 }
 
 impl Activation {
@@ -132,6 +134,7 @@ pub fn parse(body: &[u8]) -> Result<Activation> {
         vm_name: r.attrs.string("vmName")?.set().filter(|v| !v.trim().is_empty()),
         container: r.attrs.bool("container")?.set(),
         facts: crate::domain::activation_rules::Facts::default(),
+        lease_duration: r.attrs.int_in("leaseDuration", crate::domain::lease::MIN_LEASE_SECS, INT4_MAX)?.set(),
         license: r
             .rels
             .one("license", "licenses")?
@@ -207,9 +210,12 @@ pub async fn activate_from<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, m
     // Activation rules (issue 10 §4), before any write.
     a.facts.vm = a.vm_name.is_some();
     a.facts.container = a.container.unwrap_or(false);
-    if let Some(refusal) = crate::domain::activation_rules::check(&l.activation_rules()?, &a.facts, app.now()) {
+    let rules = l.activation_rules()?;
+    if let Some(refusal) = crate::domain::activation_rules::check(&rules, &a.facts, app.now()) {
         return Err(refusal.error());
     }
+    // Floating-seat leases (issue 10 §4 follow-up): the machine's own lease, if any.
+    let lease = crate::domain::lease::lease_for(&rules, cfg.heartbeat_duration_secs(), a.lease_duration).map_err(|r| r.error())?;
     let node_locked = cfg.node_locked();
     let max_machines = license::effective_max_machines(l.max_machines, &cfg);
     let per_user = i64::from(cfg.machine_leasing_strategy == MachineLeasingStrategy::PerUser);
@@ -228,7 +234,8 @@ pub async fn activate_from<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, m
         cfg.component_uniqueness_strategy.as_str().into(),
     ];
     let mut params = head.clone();
-    let heartbeat = if cfg.heartbeat_basis() == HeartbeatBasis::FromCreation { Some(now) } else { None };
+    // A lease runs from the activation, as a heartbeat basis `FROM_CREATION` does.
+    let heartbeat = if cfg.heartbeat_basis() == HeartbeatBasis::FromCreation || lease.is_some() { Some(now) } else { None };
     params.extend([
         id.clone().into(),
         opt(a.group.clone()),
@@ -250,6 +257,7 @@ pub async fn activate_from<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, m
         opt(license_tokens::charged_token(caller)),
         opt(a.vm_name.clone()),
         opt(a.container.map(i64::from)),
+        opt(lease),
     ]);
     let mut stmts = vec![Stmt::new(sql::machines::INSERT, params), machines::event(app, caller, "machine.created", &id)];
     stmts.extend(license_tokens::activation_stmt(caller, &id));

@@ -21,7 +21,9 @@ use crate::domain::strategy::{ExpirationBasis, Scheme};
 use crate::error::{AttrFault, Code, Error};
 use crate::service::identity::account_keys;
 use crate::service::licensing::subscription_logs::{self, Cause, Change};
-use crate::service::{catalogue::policies, events, fetch_page, identity::users, metadata_text, readable, App, Bearer, Caller, ListScope};
+use crate::service::{
+    catalogue::entitlement_sets, catalogue::policies, events, fetch_page, identity::users, metadata_text, readable, App, Bearer, Caller, ListScope,
+};
 use crate::store::rows::{AccountRow, LicenseRow};
 use crate::store::{fetch_one, flag, opt, sql, Db, Kv, Stmt};
 use crate::Result;
@@ -50,6 +52,8 @@ pub struct LicenseInput {
     /// Maintenance policy and release versions (issue 10 §5).
     maintenance_policy: Field<String>,
     release_versions: crate::service::licensing::maintenance::ReleaseVersions,
+    /// The license's own entitlement set, on create only (issue 10 §3).
+    entitlement_set: Field<String>,
 }
 
 /// Parses a license document (create or update).
@@ -82,6 +86,7 @@ pub fn parse(body: &[u8], creating: bool) -> Result<LicenseInput> {
         l.owner = r.rels.one("user", "users")?;
     }
     l.group = r.rels.one("group", "groups")?;
+    l.entitlement_set = r.rels.one("entitlementSet", "entitlement-sets")?;
     r.finish()?;
     if creating {
         if !matches!(l.policy, Field::Set(_)) {
@@ -94,6 +99,7 @@ pub fn parse(body: &[u8], creating: bool) -> Result<LicenseInput> {
             (l.owner.is_present(), "/data/relationships/owner"),
             (l.suspended.is_present(), "/data/attributes/suspended"),
             (l.maintenance_policy.is_present(), "/data/relationships/maintenancePolicy"),
+            (l.entitlement_set.is_present(), "/data/relationships/entitlementSet"),
         ] {
             if f {
                 return Err(Error::new(Code::ParameterUnpermitted, "unpermitted parameter (use the actions and relationship endpoints)").pointer(ptr));
@@ -276,7 +282,8 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
             || input.key.is_present()
             || input.subscription.is_present()
             || input.maintenance_policy.is_present()
-            || input.release_versions.is_present();
+            || input.release_versions.is_present()
+            || input.entitlement_set.is_present();
         if restricted {
             return Err(Error::forbidden());
         }
@@ -285,6 +292,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
         return Err(Error::attribute("group", AttrFault::NotFound, "must exist"));
     }
     let maintenance = crate::service::licensing::maintenance::for_new_license(app, &policy, &input.maintenance_policy).await?;
+    let set = entitlement_sets::for_new(app, caller.account_id(), &input.entitlement_set).await?;
     let id = input.id.clone().unwrap_or_else(|| app.uuid());
     let expiry = match input.expiry {
         Field::Set(e) => Some(e),
@@ -355,6 +363,9 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
             events::Event { name: "license.created", resource_type: "licenses", resource_id: &id, changes: None, meta: None },
         ),
     ];
+    if let Some(s) = &set {
+        stmts.insert(1, entitlement_sets::attach_on_create(entitlement_sets::NewHolder::License, caller.account_id(), &id, s));
+    }
     let log_ref = crate::service::licensing::subscription_logs::LicenseRef { account_id: caller.account_id(), id: &id, product_id: &policy.product_id };
     let maintenance_end = crate::service::licensing::maintenance::initial_expiry(maintenance.as_ref(), now);
     stmts.push(crate::service::licensing::subscription_logs::on_creation(app, &caller.bearer, log_ref, expiry, &cfg, maintenance_end));
@@ -369,7 +380,11 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
     }
     // The insert is `ON CONFLICT DO NOTHING`: no row means a conflict (or the policy went away,
     // or its pool is empty), found positively below; any other store error is a 500.
-    if app.db.batch(stmts).await?.first().map_or(0, |r| r.changes) != 1 {
+    let written = match app.db.batch(stmts).await {
+        Ok(res) => res.first().map_or(0, |r| r.changes),
+        Err(e) => return Err(entitlement_sets::creation_failed(app, caller.account_id(), set.as_deref(), e).await),
+    };
+    if written != 1 {
         if pooled && !crate::service::catalogue::keys::pool_has_key(app, caller.account_id(), &policy.id).await? {
             return Err(crate::service::catalogue::keys::pool_empty());
         }

@@ -251,7 +251,12 @@ impl ReleaseVersions {
         }
         let current = self.current.clone().into_update().unwrap_or(now_values.0);
         let max_allowed = self.max_allowed.clone().into_update().unwrap_or(now_values.1);
-        Some(Stmt::new(sql::maintenance_policies::SET_RELEASE_VERSIONS, vec![account_id.into(), license_id.into(), opt(current), opt(max_allowed), now.into()]))
+        let parsed = current.as_deref().and_then(|c| c.parse::<crate::domain::semver::Version>().ok());
+        let (next_major, next_minor) = crate::domain::max_release::bounds(parsed.as_ref());
+        Some(Stmt::new(
+            sql::maintenance_policies::SET_RELEASE_VERSIONS,
+            vec![account_id.into(), license_id.into(), opt(current), opt(max_allowed), now.into(), opt(next_major), opt(next_minor)],
+        ))
     }
 }
 

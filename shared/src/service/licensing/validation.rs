@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 
 use crate::access::{self, Action, Ownership};
 use crate::clock::{iso8601, Millis};
-use crate::domain::heartbeat::{machine_status_for, HeartbeatStatus};
+use crate::domain::heartbeat::HeartbeatStatus;
 use crate::domain::strategy::ExpirationBasis;
 use crate::domain::validation::{validate, LicenseFacts, Limits, MachineFacts, Outcome, Scope, UserRef, ValidationInput};
 use crate::domain::{activation_rules, features, license};
@@ -403,6 +403,7 @@ fn machine_facts(r: ValidationMachineRow) -> Result<MachineFacts> {
         alive_processes: r.alive_processes,
         vm: r.vm != 0,
         container: r.container != 0,
+        lease_secs: r.lease_duration,
     })
 }
 
@@ -420,7 +421,7 @@ async fn refresh_from_leases<D: Db, K: Kv>(
         // Only a status that can change the outcome is worth a KV read: a dead machine, or one
         // whose required first heartbeat D1 has not seen. Alive machines, and machines of
         // policies without heartbeats, validate from D1 alone.
-        match machine_status_for(cfg, m.created_at, m.last_heartbeat_at, now) {
+        match crate::domain::lease::status(cfg, m.lease_secs, m.created_at, m.last_heartbeat_at, now) {
             HeartbeatStatus::Dead => {}
             HeartbeatStatus::NotStarted if cfg.require_heartbeat => {}
             _ => continue,

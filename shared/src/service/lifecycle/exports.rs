@@ -1,8 +1,12 @@
 //! CSV exports (Cryptlex's `GET /{type}/export`: activation logs, trial activations, licenses,
 //! machines, users, event logs): the same filters and access as the list, and
-//! the rows in keyset pages (oldest first) so the Worker streams the body page by page and never
-//! holds the whole table. Every field goes through the one CSV writer (`domain::csv`: RFC 4180
-//! quoting, formula injection neutralised).
+//! the rows in keyset pages (oldest first). Every field goes through the one CSV writer
+//! (`domain::csv`: RFC 4180 quoting, formula injection neutralised).
+//!
+//! Signed exports (issue 10 follow-up): a response's `Digest`/`Keygen-Signature` cover its
+//! whole body, so one response is one bounded part of the export ([`body`]: at most `limit`
+//! rows, default and cap [`MAX_EXPORT_ROWS`], and about [`MAX_EXPORT_BYTES`]), never the whole
+//! table; the next part starts at the `cursor` the response's `Link: <…>; rel="next"` names.
 
 use serde_json::Value;
 
@@ -11,6 +15,7 @@ use crate::api::licenses::license_status;
 use crate::api::query::Query;
 use crate::clock::iso8601;
 use crate::domain::csv;
+use crate::error::{Code, Error};
 use crate::service::lifecycle::activation_logs;
 use crate::service::{fleet::machines, identity::users, licensing::licenses, Caller};
 use crate::store::rows::{EventRow, LicenseRow, MachineRow, UserRow};
@@ -21,6 +26,13 @@ use crate::Result;
 
 /// Rows per page (one D1 read each).
 pub const PAGE_ROWS: i64 = 500;
+
+/// The most rows one export response holds (ten pages: ten D1 reads, within the Free plan's
+/// 50 queries per invocation), and the default `limit`.
+pub const MAX_EXPORT_ROWS: i64 = 5_000;
+
+/// One export response stops after the page that brings its body past this size.
+pub const MAX_EXPORT_BYTES: usize = 4 * 1024 * 1024;
 
 /// What can be exported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,6 +163,10 @@ pub struct Export {
     filters: Vec<Value>,
     /// "Now" for computed columns (a license's status).
     now: crate::clock::Millis,
+    /// Where this response starts (`cursor`; `None`: the first row).
+    start: Option<Cursor>,
+    /// The most rows this response holds (`limit`).
+    limit: i64,
 }
 
 /// Checks access (as the list) and parses the list's filters.
@@ -171,7 +187,70 @@ pub fn prepare(caller: &Caller, kind: Kind, q: &Query, now: crate::clock::Millis
         Kind::Users => users::list_filters(caller, None, q)?,
         Kind::EventLogs => crate::service::events::list_filters(caller, q)?,
     };
-    Ok(Export { kind, filters, now })
+    let limit = match q.get("limit") {
+        None => MAX_EXPORT_ROWS,
+        Some(v) => v
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_EXPORT_ROWS).contains(n))
+            .ok_or_else(|| Error::new(Code::ParameterInvalid, format!("must be an integer between 1 and {MAX_EXPORT_ROWS}")).parameter("limit"))?,
+    };
+    let start = q.get("cursor").map(parse_cursor).transpose()?;
+    Ok(Export { kind, filters, now, start, limit })
+}
+
+/// Parses a `cursor` (`<created ms>.<id>`, as [`render_cursor`] writes it).
+///
+/// # Errors
+/// 400 `PARAMETER_INVALID` (`source.parameter: cursor`).
+pub fn parse_cursor(s: &str) -> Result<Cursor> {
+    let bad = || Error::new(Code::ParameterInvalid, "must be a cursor from an export's Link header").parameter("cursor");
+    let (at, id) = s.split_once('.').ok_or_else(bad)?;
+    let at_ok = !at.is_empty() && at.len() <= 16 && at.bytes().all(|b| b.is_ascii_digit());
+    let id_ok = !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if !(at_ok && id_ok) {
+        return Err(bad());
+    }
+    Ok((at.parse().map_err(|_| bad())?, id.to_owned()))
+}
+
+/// A cursor as the `cursor` parameter takes it.
+pub fn render_cursor(c: &Cursor) -> String {
+    format!("{}.{}", c.0, c.1)
+}
+
+/// The `Link` header naming the next part of an export at `path` (the request's path) with the
+/// request's other parameters (credentials in the query, `token`/`auth`, are not repeated).
+pub fn next_link(path: &str, q: &Query, next: &Cursor) -> String {
+    fn enc(s: &str) -> String {
+        s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._~[]".contains(&b) { char::from(b).to_string() } else { format!("%{b:02X}") }).collect()
+    }
+    let mut parts: Vec<String> =
+        q.0.iter().filter(|(k, _)| !matches!(k.as_str(), "cursor" | "token" | "auth")).map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect();
+    parts.push(format!("cursor={}", render_cursor(next)));
+    format!("<{path}?{}>; rel=\"next\"", parts.join("&"))
+}
+
+/// One export response's body: the header record, then the rows from the export's `cursor`, in
+/// pages, until `limit` rows, [`MAX_EXPORT_BYTES`] or the end; and the cursor of the next part
+/// (`None`: this part ends the export).
+///
+/// # Errors
+/// Store errors (nothing is answered then: the body is whole or not at all).
+pub async fn body<D: Db>(db: &D, export: &Export) -> Result<(String, Option<Cursor>)> {
+    let mut out = export.kind.header();
+    let (mut after, mut left) = (export.start.clone(), export.limit);
+    loop {
+        let rows = left.min(PAGE_ROWS);
+        let (chunk, next) = page_of(db, export, after, rows).await?;
+        out.push_str(&chunk);
+        left -= rows;
+        match next {
+            None => return Ok((out, None)),
+            Some(c) if left <= 0 || out.len() >= MAX_EXPORT_BYTES => return Ok((out, Some(c))),
+            Some(c) => after = Some(c),
+        }
+    }
 }
 
 /// Where the next page starts: the last (created at, id) written.
@@ -190,19 +269,25 @@ fn time(v: Option<i64>) -> String {
 }
 
 /// The rows of `sql` after `after` (its filters first, then the cursor and the page size).
-async fn rows_after<T: serde::de::DeserializeOwned, D: Db>(db: &D, sql: &str, export: &Export, after: Option<Cursor>) -> Result<Vec<T>> {
+async fn rows_after<T: serde::de::DeserializeOwned, D: Db>(db: &D, sql: &str, export: &Export, after: Option<Cursor>, rows: i64) -> Result<Vec<T>> {
     let mut p = export.filters.clone();
     let (at, id) = after.map_or((Value::Null, Value::Null), |(at, id)| (at.into(), id.into()));
-    p.extend([at, id, PAGE_ROWS.into()]);
+    p.extend([at, id, rows.into()]);
     Ok(fetch_all(db, sql, &p).await?)
 }
 
-/// The CSV records of the page after `after` and the cursor of the next page (`None`: done).
+/// The CSV records of the page (of [`PAGE_ROWS`]) after `after` and the cursor of the next
+/// page (`None`: done).
 pub async fn page<D: Db>(db: &D, export: &Export, after: Option<Cursor>) -> Result<(String, Option<Cursor>)> {
+    page_of(db, export, after, PAGE_ROWS).await
+}
+
+/// [`page`] with `page_rows` rows per page.
+async fn page_of<D: Db>(db: &D, export: &Export, after: Option<Cursor>, page_rows: i64) -> Result<(String, Option<Cursor>)> {
     let mut out = String::new();
     let (n, last) = match export.kind {
         Kind::ActivationLogs => {
-            let rows: Vec<ActivationLogRow> = activation_logs::page_after(db, &export.filters, after, PAGE_ROWS).await?;
+            let rows: Vec<ActivationLogRow> = activation_logs::page_after(db, &export.filters, after, page_rows).await?;
             for l in &rows {
                 let f = [
                     l.id.clone(),
@@ -226,7 +311,7 @@ pub async fn page<D: Db>(db: &D, export: &Export, after: Option<Cursor>) -> Resu
             (rows.len(), rows.last().map(|l| (l.created_at, l.id.clone())))
         }
         Kind::TrialActivations => {
-            let rows: Vec<TrialActivationRow> = rows_after(db, sql::trials::PAGE_ACTIVATIONS_AFTER, export, after).await?;
+            let rows: Vec<TrialActivationRow> = rows_after(db, sql::trials::PAGE_ACTIVATIONS_AFTER, export, after, page_rows).await?;
             for t in &rows {
                 let f = [
                     t.id.clone(),
@@ -256,7 +341,7 @@ pub async fn page<D: Db>(db: &D, export: &Export, after: Option<Cursor>) -> Resu
             (rows.len(), rows.last().map(|t| (t.created_at, t.id.clone())))
         }
         Kind::Licenses => {
-            let rows: Vec<LicenseRow> = rows_after(db, sql::licenses::PAGE_AFTER, export, after).await?;
+            let rows: Vec<LicenseRow> = rows_after(db, sql::licenses::PAGE_AFTER, export, after, page_rows).await?;
             for l in &rows {
                 let f = [
                     l.id.clone(),
@@ -282,7 +367,7 @@ pub async fn page<D: Db>(db: &D, export: &Export, after: Option<Cursor>) -> Resu
             (rows.len(), rows.last().map(|l| (l.created_at, l.id.clone())))
         }
         Kind::Machines => {
-            let rows: Vec<MachineRow> = rows_after(db, sql::machines::PAGE_AFTER, export, after).await?;
+            let rows: Vec<MachineRow> = rows_after(db, sql::machines::PAGE_AFTER, export, after, page_rows).await?;
             for m in &rows {
                 let f = [
                     m.id.clone(),
@@ -309,7 +394,7 @@ pub async fn page<D: Db>(db: &D, export: &Export, after: Option<Cursor>) -> Resu
             (rows.len(), rows.last().map(|m| (m.created_at, m.id.clone())))
         }
         Kind::Users => {
-            let rows: Vec<UserRow> = rows_after(db, sql::users::PAGE_AFTER, export, after).await?;
+            let rows: Vec<UserRow> = rows_after(db, sql::users::PAGE_AFTER, export, after, page_rows).await?;
             for u in &rows {
                 let f = [
                     u.id.clone(),
@@ -328,7 +413,7 @@ pub async fn page<D: Db>(db: &D, export: &Export, after: Option<Cursor>) -> Resu
             (rows.len(), rows.last().map(|u| (u.created_at, u.id.clone())))
         }
         Kind::EventLogs => {
-            let rows: Vec<EventRow> = rows_after(db, sql::events::PAGE_AFTER, export, after).await?;
+            let rows: Vec<EventRow> = rows_after(db, sql::events::PAGE_AFTER, export, after, page_rows).await?;
             for e in &rows {
                 let f = [
                     e.id.clone(),
@@ -346,6 +431,6 @@ pub async fn page<D: Db>(db: &D, export: &Export, after: Option<Cursor>) -> Resu
             (rows.len(), rows.last().map(|e| (e.created_at, e.id.clone())))
         }
     };
-    let next = if (n as i64) < PAGE_ROWS { None } else { last };
+    let next = if (n as i64) < page_rows { None } else { last };
     Ok((out, next))
 }

@@ -49,3 +49,13 @@ AND (?3 IS NULL OR EXISTS (SELECT 1 FROM entitlement_sets s WHERE s.account_id =
 /// ?1) at ?4.
 pub const SET_FOR_LICENSE: &str = "UPDATE licenses SET entitlement_set_id = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 \
 AND (?3 IS NULL OR EXISTS (SELECT 1 FROM entitlement_sets s WHERE s.account_id = ?1 AND s.id = ?3))";
+
+/// `POST /policies` with an `entitlementSet` (issue 10 §3): gives new policy ?2 of account ?1
+/// set ?3 (checked to be of the account just before), right after its insert in the creation
+/// batch and only if that insert wrote (`changes()`: a conflicting id changes no other policy).
+/// No existence guard on purpose: a set deleted in between fails the foreign key, which aborts
+/// the whole creation batch (nothing written) instead of creating the policy without its set.
+pub const ATTACH_TO_NEW_POLICY: &str = "UPDATE policies SET entitlement_set_id = ?3 WHERE account_id = ?1 AND id = ?2 AND changes() > 0";
+
+/// [`ATTACH_TO_NEW_POLICY`] for `POST /licenses`: new license ?2 of account ?1 gets set ?3.
+pub const ATTACH_TO_NEW_LICENSE: &str = "UPDATE licenses SET entitlement_set_id = ?3 WHERE account_id = ?1 AND id = ?2 AND changes() > 0";

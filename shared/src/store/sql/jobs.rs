@@ -14,6 +14,14 @@ macro_rules! dur {
     };
 }
 
+/// Heartbeat duration of machine `m` in ms: its own lease (issue 10 §4 follow-up, migration
+/// 0023), else its policy's ([`dur`]).
+macro_rules! machine_dur {
+    () => {
+        concat!("coalesce(m.lease_duration * 1000, ", dur!(), ")")
+    };
+}
+
 /// The resurrection window ("lazarus TTL") of policy `p` in ms; 0 for NO_REVIVE.
 macro_rules! lazarus {
     () => {
@@ -35,14 +43,14 @@ AND coalesce(json_extract(CASE WHEN json_valid(p.config) THEN p.config END, '$.h
 /// required first heartbeat overdue) and either without a death event for this death, or
 /// deletable (DEACTIVATE_DEAD and past the resurrection window).
 pub const CULL_MACHINES: &str = concat!(
-    "SELECT m.id, m.account_id, m.created_at, m.last_heartbeat_at, m.last_death_event_at, p.config AS policy_config \
+    "SELECT m.id, m.account_id, m.created_at, m.last_heartbeat_at, m.last_death_event_at, p.config AS policy_config, m.lease_duration \
 FROM machines m JOIN policies p ON p.id = m.policy_id WHERE m.id > ?1 \
 AND coalesce(m.last_heartbeat_at, CASE WHEN json_extract(CASE WHEN json_valid(p.config) THEN p.config END, '$.requireHeartbeat') THEN m.created_at END) + ",
-    dur!(),
+    machine_dur!(),
     " < ?2 AND (m.last_death_event_at IS NULL OR m.last_death_event_at <= coalesce(m.last_heartbeat_at, 0) OR (",
     deactivates!(),
     " AND coalesce(m.last_heartbeat_at, m.created_at) + ",
-    dur!(),
+    machine_dur!(),
     " + ",
     lazarus!(),
     " < ?2)) ORDER BY m.id LIMIT ?3"

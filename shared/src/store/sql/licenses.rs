@@ -1,6 +1,24 @@
 //! Licenses. Reads join the policy's config and the license's derived counts so that one
 //! statement yields everything validation and rendering need.
 
+/// Cryptlex's computed `maxAllowedReleaseVersion` of license `l` (`domain::max_release::computed`,
+/// held to it by the parity test `it::max_release`): the newest published release of its product
+/// (by `semver_key`, on the `releases_product_semver` index) released (backdated, else published,
+/// else created) at or before its `maintenance_expiry`, that its maintenance policy's flags let
+/// through against the key bounds of its current version (migration 0023). NULL without a window.
+macro_rules! computed_max_release {
+    () => {
+        "(CASE WHEN l.maintenance_expiry IS NULL THEN NULL ELSE (SELECT r.version FROM releases r \
+WHERE r.account_id = l.account_id AND r.product_id = l.product_id AND r.status = 'PUBLISHED' \
+AND coalesce(r.backdated_at, r.published_at, r.created_at) <= l.maintenance_expiry \
+AND (l.release_next_major_key IS NULL OR r.semver_key < l.release_next_major_key \
+OR coalesce((SELECT mp.allow_major_version_updates FROM maintenance_policies mp WHERE mp.id = l.maintenance_policy_id), 1) = 1) \
+AND (l.release_next_minor_key IS NULL OR r.semver_key < l.release_next_minor_key OR r.semver_key >= l.release_next_major_key \
+OR coalesce((SELECT mp.allow_minor_version_updates FROM maintenance_policies mp WHERE mp.id = l.maintenance_policy_id), 1) = 1) \
+ORDER BY r.semver_key DESC LIMIT 1) END) AS computed_max_release_version, "
+    };
+}
+
 /// Columns of every license read: the row, its policy's config, the owner's ban, and counts.
 /// Sums use `total()` cast back to an integer: it saturates where `sum()` would fail the whole
 /// read on i64 overflow, so no machine row can make its license unreadable.
@@ -16,6 +34,8 @@ macro_rules! license_select {
 (SELECT CAST(total(m.memory) AS INTEGER) FROM machines m WHERE m.license_id = l.id) AS machines_memory, \
 (SELECT CAST(total(m.disk) AS INTEGER) FROM machines m WHERE m.license_id = l.id) AS machines_disk, \
 (SELECT min(m.created_at) FROM machines m WHERE m.license_id = l.id) AS first_activated_at, ",
+            // Computed maxAllowedReleaseVersion (issue 10 follow-up): `domain::max_release::computed`.
+            computed_max_release!(),
             // Meter attributes (issue 10 §2).
             license_meters_json!("l.id"),
             " AS meters FROM licenses l JOIN policies p ON p.id = l.policy_id "
@@ -160,7 +180,7 @@ pub const FIND_FOR_VALIDATION: &str = concat!(
     "SELECT v.*, \
 (SELECT json_group_array(json_object('id', m.id, 'fingerprint', m.fingerprint, 'owner_id', m.owner_id, 'owner_email', u.email, \
 'cores', m.cores, 'memory', m.memory, 'disk', m.disk, 'created_at', m.created_at, 'last_heartbeat_at', m.last_heartbeat_at, \
-'max_processes', m.max_processes, 'vm', m.vm_name IS NOT NULL, 'container', coalesce(m.container, 0), \
+'max_processes', m.max_processes, 'vm', m.vm_name IS NOT NULL, 'container', coalesce(m.container, 0), 'lease_duration', m.lease_duration, \
 'alive_processes', (SELECT count(*) FROM processes pr WHERE pr.machine_id = m.id \
 AND pr.last_heartbeat_at + coalesce(json_extract(v.policy_config, '$.heartbeatDuration'), 600) * 1000 >= ?4), \
 'components', (SELECT json_group_array(c.fingerprint) FROM components c WHERE c.machine_id = m.id))) \

@@ -50,11 +50,11 @@ macro_rules! leased {
 /// ?21 machine ceiling, ?22 core ceiling, ?23 memory ceiling, ?24 disk ceiling, ?25 max processes
 /// (NULL ceilings are unlimited), ?26 the license token charged (NULL: none) which must have
 /// activations left, and group ?10 (if any) must be in the account with room under its
-/// `max_machines`. ?27 vm name, ?28 container (issue 10 §4). 1 row changed = activated; it returns the machine as written (the response).
+/// `max_machines`. ?27 vm name, ?28 container (issue 10 §4), ?29 the machine's lease in seconds (NULL: none). 1 row changed = activated; it returns the machine as written (the response).
 pub const INSERT: &str = concat!(
     "INSERT INTO machines (id, account_id, license_id, product_id, policy_id, owner_id, group_id, fingerprint, name, ip, hostname, platform, \
-cores, memory, disk, max_processes, metadata, last_heartbeat_at, created_at, updated_at, vm_name, container) \
-SELECT ?9, l.account_id, l.id, l.product_id, l.policy_id, ?3, ?10, ?4, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?25, ?18, ?19, ?20, ?20, ?27, ?28 \
+cores, memory, disk, max_processes, metadata, last_heartbeat_at, created_at, updated_at, vm_name, container, lease_duration) \
+SELECT ?9, l.account_id, l.id, l.product_id, l.policy_id, ?3, ?10, ?4, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?25, ?18, ?19, ?20, ?20, ?27, ?28, ?29 \
 FROM licenses l WHERE l.account_id = ?1 AND l.id = ?2 AND NOT ",
     fingerprint_taken!(),
     " AND NOT ",
@@ -113,12 +113,13 @@ pub const MARK_FIRST_ACTIVATION: &str =
 pub const FIND: &str =
     concat!(machine_select!(), "WHERE m.account_id = ?1 AND (m.id = ?2 OR m.fingerprint = ?2) ORDER BY m.id = ?2 DESC, m.created_at LIMIT 1");
 
-/// Heartbeat liveness in SQL (Keygen's `scope :alive`), ?9 = now.
+/// Heartbeat liveness in SQL (Keygen's `scope :alive`), ?9 = now; a machine's own lease
+/// (`lease_duration`, issue 10 §4 follow-up) stands for the policy's heartbeat duration.
 macro_rules! alive {
     () => {
-        "((m.last_heartbeat_at IS NOT NULL AND m.last_heartbeat_at + coalesce(json_extract(p.config, '$.heartbeatDuration'), 600) * 1000 >= ?9) \
+        "((m.last_heartbeat_at IS NOT NULL AND m.last_heartbeat_at + coalesce(m.lease_duration, json_extract(p.config, '$.heartbeatDuration'), 600) * 1000 >= ?9) \
 OR (m.last_heartbeat_at IS NULL AND (coalesce(json_extract(p.config, '$.requireHeartbeat'), 0) = 0 \
-OR m.created_at >= ?9 - coalesce(json_extract(p.config, '$.heartbeatDuration'), 600) * 1000)))"
+OR m.created_at >= ?9 - coalesce(m.lease_duration, json_extract(p.config, '$.heartbeatDuration'), 600) * 1000)))"
     };
 }
 

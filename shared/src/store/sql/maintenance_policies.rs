@@ -45,9 +45,11 @@ AND EXISTS (SELECT 1 FROM maintenance_policies mp WHERE mp.id = ?3 AND mp.accoun
 pub const SET_MAINTENANCE_EXPIRY_ON_ACTIVATION: &str = "UPDATE licenses SET maintenance_expiry = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 \
 AND maintenance_expiry IS NULL AND EXISTS (SELECT 1 FROM machines m WHERE m.id = ?5)";
 
-/// Sets license ?2's release versions (?3 current, ?4 max allowed) at ?5.
-pub const SET_RELEASE_VERSIONS: &str =
-    "UPDATE licenses SET current_release_version = ?3, max_allowed_release_version = ?4, updated_at = ?5 WHERE account_id = ?1 AND id = ?2";
+/// Sets license ?2's release versions (?3 current, ?4 max allowed) at ?5, with the current
+/// version's `semver_key` bounds (?6 next major, ?7 next minor; `domain::max_release::bounds`,
+/// migration 0023).
+pub const SET_RELEASE_VERSIONS: &str = "UPDATE licenses SET current_release_version = ?3, max_allowed_release_version = ?4, updated_at = ?5, \
+release_next_major_key = ?6, release_next_minor_key = ?7 WHERE account_id = ?1 AND id = ?2";
 
 /// Starts license ?2's maintenance window (end ?3, at ?4) if it has none, only when the
 /// statement right before it in the batch changed a row (the guarded policy change's chain).

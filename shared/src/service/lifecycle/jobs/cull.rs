@@ -21,7 +21,9 @@ use crate::store::{fetch_all, sql, Db, Kv, Stmt};
 use crate::Result;
 
 fn decide_machine(r: &CullRow, cfg: &PolicyConfig, now: Millis) -> Option<CullDecision> {
-    heartbeat::cull_machine(cfg, r.created_at, r.last_heartbeat_at, r.last_death_event_at, now)
+    // A machine's own lease stands for the heartbeat duration (`domain::lease`).
+    let cfg = crate::domain::lease::machine_config(cfg.clone(), r.lease_duration);
+    heartbeat::cull_machine(&cfg, r.created_at, r.last_heartbeat_at, r.last_death_event_at, now)
 }
 
 fn decide_process(r: &CullRow, cfg: &PolicyConfig, now: Millis) -> Option<CullDecision> {
