@@ -165,6 +165,8 @@ pub mod entitlements;
 pub mod entitlement_sets;
 pub mod events;
 pub mod groups;
+// Group owners (issue 8).
+pub mod group_owners;
 pub mod jobs;
 // Key pools (issue 8).
 pub mod keys;
