@@ -411,6 +411,8 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/licenses/{id}/users/{user}", h!(|cx, p| related::member(cx, "license-user", p.at(0), p.at(1)))),
     r(GET, "/licenses/{id}/entitlements/{entitlement}", h!(|cx, p| related::member(cx, "license-entitlement", p.at(0), p.at(1)))),
     r(GET, "/policies/{id}/entitlements/{entitlement}", h!(|cx, p| related::member(cx, "policy-entitlement", p.at(0), p.at(1)))),
+    // keygen-rs `WebhookEndpoint::events` (not a Keygen route; the endpoint's event list).
+    r(GET, "/webhook-endpoints/{id}/webhook-events", h!(|cx, p| webhook_relations::endpoint_events(cx, p.at(0)))),
     // end group owners
     // OpenAPI document (generated from this table).
     r(GET, "/openapi.json", h!(|cx, _| crate::openapi::serve(cx))),

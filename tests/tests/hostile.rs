@@ -145,6 +145,9 @@ const ROUTES: &[(&str, &str)] = &[
     // keygen-rs SDK measure (issue 8).
     ("PATCH", "/components/{id}"),
     ("DELETE", "/policies/{id}/pool"),
+    // Group owners (issue 8).
+    ("POST", "/groups/{id}/owners"),
+    ("DELETE", "/groups/{id}/owners"),
 ];
 
 /// Collection reads: they parse `page[…]` / `limit`.
@@ -200,6 +203,9 @@ const LISTS: &[&str] = &[
     "/packages",
     // Key pools (issue 8).
     "/keys",
+    // Group owners (issue 8).
+    "/groups/{id}/owners",
+    "/webhook-endpoints/{id}/webhook-events",
 ];
 
 /// Read routes, for hostile query strings.
@@ -337,6 +343,17 @@ const READS: &[&str] = &[
     "/keys/{id}",
     "/keys/{id}/product",
     "/keys/{id}/policy",
+    // Group owners and per-child reads (issue 8).
+    "/groups/{id}/owners",
+    "/groups/{id}/owners/{id}",
+    "/groups/{id}/users/{id}",
+    "/users/{id}/machines/{id}",
+    "/users/{id}/products/{id}",
+    "/products/{id}/users/{id}",
+    "/licenses/{id}/users/{id}",
+    "/licenses/{id}/entitlements/{id}",
+    "/policies/{id}/entitlements/{id}",
+    "/webhook-endpoints/{id}/webhook-events",
 ];
 
 /// Pagination with bad values: a 4xx on every list.

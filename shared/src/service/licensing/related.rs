@@ -312,10 +312,12 @@ pub async fn user_machine<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id
     member(m, |_| of, "machine", child)
 }
 
-/// `GET /users/{id}/products/{product}` (a product of one of the user's licenses).
+/// `GET /users/{id}/products/{product}` (a product of one of the user's licenses; like the
+/// list, the user's read suffices: a user reads its own products though `ProductRead` is not a
+/// user's).
 pub async fn user_product<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<ProductRow> {
     let u = users::show(app, caller, id).await?;
-    let p = products::show(app, caller, child).await?;
+    let p = product(app, caller, child).await?;
     let q = with(&Query::default(), "product", p.id.clone());
     let (_, n, _) = licenses::list(app, caller, &with(&q, "user", u.id)).await?;
     member(p, |_| n > 0, "product", child)
