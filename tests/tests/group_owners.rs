@@ -1,7 +1,7 @@
 //! Group owners (issue 8, Keygen's `group_owners`) on the real runtime: attach and detach over
 //! HTTP, all or none, concurrent attaches of one user never both succeed; an owner reads all of
 //! the group's licenses (and nothing outside it); every link a group owner renders resolves; the
-//! per-child reads added with them.
+//! per-child reads added with them; licenses created into a group under concurrency.
 
 use e2e::{server, Resp, TestAccount};
 use serde_json::{json, Value};
@@ -174,4 +174,26 @@ fn per_child_reads_answer_the_child_of_the_parent_only() {
     assert_eq!(id(&get(&format!("/users/{v}/products/{prod}")).assert_status(200).json["data"]), prod);
     assert_eq!(id(&get(&format!("/products/{prod}/users/{v}")).assert_status(200).json["data"]), v);
     assert_eq!(get(&format!("/products/{prod}/users/{}", f.owner)).status, 404);
+}
+
+#[test]
+fn concurrent_license_creates_into_a_group_stop_at_max_licenses() {
+    let f = fixture();
+    let acct = &f.acct;
+    let g = id(&admin_post(acct, "/groups", json!({"data":{"type":"groups","attributes":{"name":"Three","maxLicenses":3}}})));
+    let body =
+        json!({"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":f.policy}},"group":{"data":{"type":"groups","id":g}}}}});
+    let path = acct.path("/licenses");
+    let responses: Vec<Resp> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..8).map(|_| s.spawn(|| acct.client().post(&path, acct.admin(), Some(body.clone())))).collect();
+        hs.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
+    let statuses: Vec<u16> = responses.iter().map(|r| r.status).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 3, "{statuses:?}");
+    for r in responses.iter().filter(|r| r.status != 201) {
+        assert_eq!((r.status, r.error_code()), (422, Some("GROUP_LICENSE_LIMIT_EXCEEDED")), "{}", r.json);
+        assert_eq!(r.json["errors"][0]["source"]["pointer"], "/data/relationships/group");
+    }
+    let listed = acct.client().get(&acct.path(&format!("/groups/{g}/licenses")), acct.admin(), None);
+    assert_eq!(listed.assert_status(200).json["data"].as_array().map(Vec::len), Some(3));
 }

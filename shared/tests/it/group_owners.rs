@@ -1,6 +1,7 @@
 //! Group owners (issue 8) and the per-child reads of Keygen's licensing core, on SQLite: owners
 //! attach all or none, a group owner reads all of the group's licenses, machines and users (and
-//! nothing outside it), members read the group and its owners only.
+//! nothing outside it), members read the group and its owners only; and a group named on
+//! license create, within its `maxLicenses`.
 
 use serde_json::json;
 use shared::api::query::Query;
@@ -196,4 +197,35 @@ fn per_child_reads_are_the_parents_read_the_childs_and_membership() {
     assert_eq!(block(related::license_entitlement(&app, &admin, &lb.id, &e.id)).unwrap_err().status, 404);
     let lic_b = as_bearer(&admin, Bearer::License { license_id: lb.id.clone() });
     assert_eq!(block(related::license_entitlement(&app, &lic_b, &la.id, &e.id)).unwrap_err().status, 404);
+}
+
+#[test]
+fn a_license_created_into_a_group_counts_against_max_licenses() {
+    let env = Env::new();
+    let admin = env.admin();
+    let app = env.app();
+    let body = br#"{"data":{"type":"groups","attributes":{"name":"Two","maxLicenses":2}}}"#;
+    let g = block(groups::create(&app, &admin, groups::parse(body, true).unwrap())).unwrap();
+    let pa = env.product(&admin, "A");
+    let pol = env.policy(&admin, &pa, json!({}));
+    let create = |caller: &Caller, group: &str| {
+        let b = json!({"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":pol.id}},"group":{"data":{"type":"groups","id":group}}}}});
+        block(shared::service::licensing::licenses::create(&app, caller, shared::service::licensing::licenses::parse(b.to_string().as_bytes(), true).unwrap()))
+    };
+    let l1 = create(&admin, &g.id).unwrap();
+    assert_eq!(l1.group_id.as_deref(), Some(g.id.as_str()));
+    let prod = as_bearer(&admin, Bearer::Product { product_id: pa.id.clone() });
+    assert_eq!(create(&prod, &g.id).unwrap().group_id.as_deref(), Some(g.id.as_str()), "the policy's product may name a group");
+    let e = create(&admin, &g.id).unwrap_err();
+    assert_eq!((e.code.as_ref(), pointer(&e).as_str()), ("GROUP_LICENSE_LIMIT_EXCEEDED", "/data/relationships/group"));
+    let e = create(&admin, "no-such-group").unwrap_err();
+    assert_eq!((e.code.as_ref(), pointer(&e).as_str()), ("GROUP_NOT_FOUND", "/data/relationships/group"));
+    // A user creating its own license may not name a group (a restricted attribute, as limits).
+    let u = user(&env, &admin, "u@acme.test");
+    let b = json!({"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":pol.id}},
+        "owner":{"data":{"type":"users","id":u.id}},"group":{"data":{"type":"groups","id":g.id}}}}});
+    let parsed = shared::service::licensing::licenses::parse(b.to_string().as_bytes(), true).unwrap();
+    assert_eq!(block(shared::service::licensing::licenses::create(&app, &as_user(&admin, &u), parsed)).unwrap_err().status, 403);
+    let (_, n, _) = block(relations::licenses_of_group(&app, &admin, &g.id, &Query::default())).unwrap();
+    assert_eq!(n, 2, "nothing past the limit was written");
 }

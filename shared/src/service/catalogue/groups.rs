@@ -90,6 +90,13 @@ pub async fn members_view<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id
     Ok((g, view))
 }
 
+/// Whether group `g` holds its `maxLicenses` already (why a guarded license insert into it
+/// wrote nothing).
+pub async fn licenses_full<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, g: &GroupRow) -> Result<bool> {
+    let n = fetch_one::<CountRow>(app.db, sql::groups::COUNT_LICENSES, &[account_id.into(), g.id.clone().into()]).await?.map_or(0, |c| c.n);
+    Ok(g.max_licenses.is_some_and(|m| n >= m))
+}
+
 /// Lists groups (users: the group they are in and those they own; licenses: their group).
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<GroupRow>, u64, Page)> {
     access::require(caller, Action::GroupRead)?;

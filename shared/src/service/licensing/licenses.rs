@@ -276,14 +276,23 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
             || input.key.is_present()
             || input.subscription.is_present()
             || input.maintenance_policy.is_present()
-            || input.release_versions.is_present();
+            || input.release_versions.is_present()
+            || input.group.is_present();
         if restricted {
             return Err(Error::forbidden());
         }
     }
-    if input.group.is_present() {
-        return Err(Error::attribute("group", AttrFault::NotFound, "must exist"));
-    }
+    // Group on license create (issue 8): Keygen's `relationships.group` (admins and the
+    // policy's product, like the other restricted attributes); its `maxLicenses` is guarded in
+    // the insert itself.
+    let group = match input.group.set() {
+        Some(g) => Some(
+            crate::service::catalogue::groups::find(app, caller.account_id(), &g)
+                .await?
+                .ok_or_else(|| Error::attribute("group", AttrFault::NotFound, "must exist").pointer("/data/relationships/group"))?,
+        ),
+        None => None,
+    };
     let maintenance = crate::service::licensing::maintenance::for_new_license(app, &policy, &input.maintenance_policy).await?;
     let id = input.id.clone().unwrap_or_else(|| app.uuid());
     let expiry = match input.expiry {
@@ -334,7 +343,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
         caller.account_id().into(),
         policy.id.clone().into(),
         opt(owner.as_ref().map(|o| o.id.clone())),
-        Value::Null,
+        opt(group.as_ref().map(|g| g.id.clone())),
         key.clone().into(),
         opt(input.name.set()),
         opt(expiry),
@@ -372,6 +381,15 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
     if app.db.batch(stmts).await?.first().map_or(0, |r| r.changes) != 1 {
         if pooled && !crate::service::catalogue::keys::pool_has_key(app, caller.account_id(), &policy.id).await? {
             return Err(crate::service::catalogue::keys::pool_empty());
+        }
+        if let Some(g) = &group {
+            if crate::service::catalogue::groups::licenses_full(app, caller.account_id(), g).await? {
+                return Err(Error::new(
+                    Code::GroupLicenseLimitExceeded,
+                    format!("license count has exceeded maximum allowed by current group ({})", g.max_licenses.unwrap_or_default()),
+                )
+                .pointer("/data/relationships/group"));
+            }
         }
         return Err(if !pooled && find_by_key(app, caller.account_id(), &key).await?.is_some() {
             Error::attribute("key", AttrFault::Taken, "has already been taken")

@@ -46,6 +46,9 @@ pub const SET_USER_GROUP: &str =
 SELECT 1 FROM groups g WHERE g.account_id = ?1 AND g.id = ?3 AND (g.max_users IS NULL OR \
 (SELECT count(*) FROM users x WHERE x.group_id = g.id AND x.id <> ?2) < g.max_users)))";
 
+/// Licenses in group ?2 (what its `max_licenses` counts; group on license create, issue 8).
+pub const COUNT_LICENSES: &str = "SELECT count(*) AS n FROM licenses WHERE account_id = ?1 AND group_id = ?2";
+
 /// Machines in group ?2 (what its `max_machines` counts).
 pub const COUNT_MACHINES: &str = "SELECT count(*) AS n FROM machines WHERE account_id = ?1 AND group_id = ?2";
 
