@@ -222,7 +222,7 @@ fn a_license_key_request_names_the_license_but_no_token() {
 // licensing core — products by `code`, entitlements by `code`, licenses by `key`, users by
 // `email`, machines by `fingerprint` — on the resource routes and the relationship routes that
 // look their parent (or child) up by alias. Policies and groups are looked up by id only, as
-// Keygen's. Not served yet (relationship per-child reads, not aliases): `GET
+// Keygen's. Not alias-tested here (per-child reads added with group owners, `group_owners.rs`): `GET
 // /products/{id}/users/{user}`, `/users/{id}/machines/{machine}`, `/groups/{id}/users/{user}`.
 #[test]
 fn every_keygen_alias_resolves_where_keygen_accepts_it() {
