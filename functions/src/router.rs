@@ -125,9 +125,20 @@ pub async fn handle(env: &AppEnv, ctx: &Context, req: Req, rid: &str) -> Respons
     let segs = routes::split(&path);
     match segs.as_slice() {
         // Keygen's `v1` concern serves `ping` at the root and below every account, touching no
-        // account (`health#general_ping`): `render status: 200`, an empty 200.
-        ["v1", "ping"] | ["v1", "accounts", _, "ping"] => {
-            respond::unsigned(Reply::Raw { status: 200, content_type: api::MEDIA_TYPE, headers: vec![], body: vec![] }, rid)
+        // account (`health#general_ping`): `render status: 200`, an empty 200. Below an account
+        // Latchkey knows whose it is and signs it (issue 8: keygen-rs `service::ping` verifies
+        // the signature; an extra signature breaks no Keygen client). An unknown account still
+        // answers the unsigned 200, as Keygen's ping never looks the account up.
+        ["v1", "ping"] => respond::unsigned(pong(), rid),
+        ["v1", "accounts", id, "ping"] => {
+            let resolved = match routes::decode_all(&[id]) {
+                Ok(id) => resolve(&app, env, id.first().map(String::as_str), req.accept_signature.as_deref()).await.ok(),
+                Err(_) => None,
+            };
+            match resolved {
+                Some((account, key)) => respond::signed(pong(), &key, &account.id, &req, api::API_VERSION, app.now(), rid).await,
+                None => respond::unsigned(pong(), rid),
+            }
         }
         ["v1", "health"] => match accounts::health(&app).await {
             Ok(_) => respond::unsigned(
@@ -160,6 +171,11 @@ pub async fn handle(env: &AppEnv, ctx: &Context, req: Req, rid: &str) -> Respons
         // end package engines
         _ => respond::unsigned(respond::error(&routes::not_found(), rid), rid),
     }
+}
+
+/// The ping's answer: an empty 200.
+fn pong() -> Reply {
+    Reply::Raw { status: 200, content_type: api::MEDIA_TYPE, headers: vec![], body: vec![] }
 }
 
 async fn bootstrap(app: &A<'_>, env: &AppEnv, req: &Req, rid: &str) -> Response {

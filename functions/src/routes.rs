@@ -409,6 +409,21 @@ pub static ROUTES: &[Route] = &[
     r(DELETE, "/environments/{id}", h!(|cx, p| environments::delete(cx, p.at(0)))),
     r(POST, "/environments/{id}/tokens", h!(|cx, p| environments::tokens(cx, p.at(0)))),
     // end environments
+    // Group owners and the remaining per-child reads of Keygen's licensing core (issue 8).
+    r(GET, "/groups/{id}/owners", h!(|cx, p| groups::owners(cx, p.at(0)))),
+    r(POST, "/groups/{id}/owners", h!(|cx, p| groups::attach_owners(cx, p.at(0)))),
+    r(DELETE, "/groups/{id}/owners", h!(|cx, p| groups::detach_owners(cx, p.at(0)))),
+    r(GET, "/groups/{id}/owners/{owner}", h!(|cx, p| groups::owner(cx, p.at(0), p.at(1)))),
+    r(GET, "/groups/{id}/users/{user}", h!(|cx, p| related::member(cx, "group-user", p.at(0), p.at(1)))),
+    r(GET, "/users/{id}/machines/{machine}", h!(|cx, p| related::member(cx, "user-machine", p.at(0), p.at(1)))),
+    r(GET, "/users/{id}/products/{product}", h!(|cx, p| related::member(cx, "user-product", p.at(0), p.at(1)))),
+    r(GET, "/products/{id}/users/{user}", h!(|cx, p| related::member(cx, "product-user", p.at(0), p.at(1)))),
+    r(GET, "/licenses/{id}/users/{user}", h!(|cx, p| related::member(cx, "license-user", p.at(0), p.at(1)))),
+    r(GET, "/licenses/{id}/entitlements/{entitlement}", h!(|cx, p| related::member(cx, "license-entitlement", p.at(0), p.at(1)))),
+    r(GET, "/policies/{id}/entitlements/{entitlement}", h!(|cx, p| related::member(cx, "policy-entitlement", p.at(0), p.at(1)))),
+    // keygen-rs `WebhookEndpoint::events` (not a Keygen route; the endpoint's event list).
+    r(GET, "/webhook-endpoints/{id}/webhook-events", h!(|cx, p| webhook_relations::endpoint_events(cx, p.at(0)))),
+    // end group owners
     // OpenAPI document (generated from this table).
     r(GET, "/openapi.json", h!(|cx, _| crate::openapi::serve(cx))),
 ];

@@ -178,7 +178,7 @@ actions! {
     EntitlementCreate => "POST /entitlements",
     EntitlementUpdate => "PATCH /entitlements/{id}",
     EntitlementDelete => "DELETE /entitlements/{id}",
-    GroupRead => "GET /groups[/{id}], GET /groups/{id}/licenses|machines|users",
+    GroupRead => "GET /groups[/{id}] (users: the group they are in or own; licenses: their group)",
     GroupCreate => "POST /groups",
     GroupUpdate => "PATCH /groups/{id}",
     GroupDelete => "DELETE /groups/{id}",
@@ -293,6 +293,14 @@ actions! {
     EnvironmentDelete => "DELETE /environments/{id|code} (and everything in it)",
     EnvironmentTokenCreate => "POST /environments/{id|code}/tokens (Keygen: admins and developers)",
     // end environments
+    // Group owners (issue 8): Keygen's `Groups::GroupOwnerPolicy`, `Groups::{License,Machine,User}Policy`.
+    GroupOwnerRead => "GET /groups/{id}/owners[/{id}]",
+    GroupOwnerAttach => "POST /groups/{id}/owners",
+    GroupOwnerDetach => "DELETE /groups/{id}/owners",
+    GroupLicenseRead => "GET /groups/{id}/licenses[/{id}] (a group owner sees all of them)",
+    GroupMachineRead => "GET /groups/{id}/machines[/{id}] (a group owner sees all of them)",
+    GroupUserRead => "GET /groups/{id}/users[/{id}] (a group owner sees all of them)",
+    // end group owners
 }
 
 /// THE table: what `action` grants a bearer of `kind`. Admins may do everything; anonymous
@@ -448,6 +456,16 @@ const fn row(action: Action, kind: Kind) -> Scope {
         // Entitlement sets (issue 10 §3): account-wide, like entitlements: products read them;
         // only admins change them (a set binds every product's licenses that hold it).
         (A::EntitlementSetRead, K::Product) => Any,
+        // Group owners (issue 8), Keygen's `GroupPolicy` and `Groups::*Policy`: a user reads the
+        // group it is in or owns and that group's owners, a license its group; only the group's
+        // owners read its licenses, machines and users (all of them, not only their own). Products
+        // read every group's (their lists stay scoped to their product). Attaching and detaching
+        // owners is admins' here: Keygen lets products too, but an owner then sees every
+        // product's licenses in the group, which one product must not grant.
+        (A::GroupRead | A::GroupOwnerRead, K::User | K::License) => Own,
+        (A::GroupOwnerRead | A::GroupLicenseRead | A::GroupMachineRead | A::GroupUserRead, K::Product) => Any,
+        (A::GroupLicenseRead | A::GroupMachineRead | A::GroupUserRead, K::User) => Own,
+        // end group owners
         _ => Nobody,
     }
 }

@@ -139,14 +139,15 @@ const ROWS: &[Row] = &[
     ("GET", "/entitlements/{E}", "", CATALOGUE),
     ("PATCH", "/entitlements/{E}", r#"{"data":{"type":"entitlements","attributes":{"name":"Pro"}}}"#, ADMIN),
     ("DELETE", "/entitlements/{E*}", "", [204, 403, 403, 403, 403, 403, 403, 401]),
-    ("GET", "/groups", "", CATALOGUE),
+    ("GET", "/groups", "", ALL), // users: the groups they are in or own; licenses: their group
     ("POST", "/groups", r#"{"data":{"type":"groups","attributes":{"name":"{uniq}"}}}"#, [201, 403, 403, 403, 403, 403, 403, 401]),
-    ("GET", "/groups/{G}", "", CATALOGUE),
+    ("GET", "/groups/{G}", "", [200, 200, 200, 200, 404, 404, 404, 401]), // U is in G (above)
     ("PATCH", "/groups/{G}", r#"{"data":{"type":"groups","attributes":{"name":"Team"}}}"#, ADMIN),
     ("DELETE", "/groups/{G*}", "", [204, 403, 403, 403, 403, 403, 403, 401]),
-    ("GET", "/groups/{G}/licenses", "", CATALOGUE),
-    ("GET", "/groups/{G}/users", "", CATALOGUE),
-    ("GET", "/groups/{G}/machines", "", CATALOGUE),
+    // A group's licenses, machines and users: its owners' (U is a member, not an owner, here).
+    ("GET", "/groups/{G}/licenses", "", [200, 200, 200, 404, 404, 403, 403, 401]),
+    ("GET", "/groups/{G}/users", "", [200, 200, 200, 404, 404, 403, 403, 401]),
+    ("GET", "/groups/{G}/machines", "", [200, 200, 200, 404, 404, 403, 403, 401]),
     // Licensing
     ("GET", "/licenses", "", ALL),
     (
@@ -301,8 +302,8 @@ const ROWS: &[Row] = &[
     ("GET", "/products/{PA}/machines/{MA}", "", PRODUCT),
     ("GET", "/policies/{POLA}/licenses/{LA}", "", PRODUCT),
     ("GET", "/policies/{POLA2}/licenses/{LA}", "", [404, 404, 404, 403, 403, 403, 403, 401]),
-    ("GET", "/groups/{G}/licenses/{LA}", "", [404, 404, 404, 403, 403, 403, 403, 401]),
-    ("GET", "/groups/{G}/machines/{MA}", "", PRODUCT), // MA joined G by `PUT /machines/{MA}/group` above
+    ("GET", "/groups/{G}/licenses/{LA}", "", [404, 404, 404, 404, 404, 403, 403, 401]),
+    ("GET", "/groups/{G}/machines/{MA}", "", [200, 200, 404, 404, 404, 403, 403, 401]), // MA joined G by `PUT /machines/{MA}/group` above
     ("GET", "/products/{PA}/tokens/{TPA}", "", PRODUCT),
     ("GET", "/users/{U}/tokens/{TPA}", "", [404, 404, 404, 404, 404, 403, 403, 401]), // not U's token
     ("GET", "/webhook-endpoints/{W}/product", "", ADMIN),
@@ -484,6 +485,24 @@ const ROWS: &[Row] = &[
     ("DELETE", "/environments/{ENV*}", "", [204, 403, 403, 403, 403, 403, 403, 401]),
     ("POST", "/environments/{ENV}/tokens", "", [201, 403, 403, 403, 403, 403, 403, 401]),
     // end environments
+    // Group owners and per-child reads (issue 8). U is in group G (`PUT /users/{U}/group` above)
+    // and owns it only between the POST and DELETE rows here: then it reads all of G's.
+    ("GET", "/groups/{G}/owners", "", [200, 200, 200, 200, 404, 404, 404, 401]),
+    ("POST", "/groups/{G}/owners", r#"{"data":[{"type":"users","id":"{U}"}]}"#, [200, 403, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/groups/{G}/owners/{U}", "", [200, 200, 200, 200, 404, 404, 404, 401]),
+    ("GET", "/groups/{G}/licenses", "", [200, 200, 200, 200, 404, 403, 403, 401]),
+    ("GET", "/groups/{G}/users/{U}", "", [200, 200, 404, 200, 404, 403, 403, 401]),
+    ("GET", "/groups/{G}/machines/{MA}", "", [200, 200, 404, 200, 404, 403, 403, 401]),
+    ("DELETE", "/groups/{G}/owners", r#"{"data":[{"type":"users","id":"{U}"}]}"#, [204, 403, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/groups/{G}/users/{U}", "", [200, 200, 404, 404, 404, 403, 403, 401]),
+    ("GET", "/users/{U}/machines/{MA}", "", [200, 200, 404, 200, 404, 403, 403, 401]),
+    ("GET", "/users/{U}/products/{PA}", "", [200, 200, 404, 200, 404, 403, 403, 401]),
+    ("GET", "/products/{PA}/users/{U}", "", PRODUCT),
+    ("GET", "/licenses/{LU*}/users/{V}", "", [200, 200, 404, 200, 200, 404, 404, 401]),
+    ("GET", "/licenses/{LE*}/entitlements/{E}", "", [200, 200, 404, 200, 404, 404, 404, 401]),
+    ("GET", "/policies/{POLE*}/entitlements/{E}", "", PRODUCT),
+    ("GET", "/webhook-endpoints/{W}/webhook-events", "", ADMIN),
+    // end group owners
     // Request logs (issue 8): admins only (Keygen's RequestLogPolicy: admin, developer,
     // read-only and environment roles). `PUT /tokens` regenerates each bearer's OWN current
     // token, so it is the LAST row: no request after it uses the old tokens. A license key is

@@ -151,6 +151,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/environments/{id}"),
     ("DELETE", "/environments/{id}"),
     ("POST", "/environments/{id}/tokens"),
+    // Group owners (issue 8).
+    ("POST", "/groups/{id}/owners"),
+    ("DELETE", "/groups/{id}/owners"),
 ];
 
 /// Collection reads: they parse `page[…]` / `limit`.
@@ -208,6 +211,9 @@ const LISTS: &[&str] = &[
     "/keys",
     // Environments (issue 8).
     "/environments",
+    // Group owners (issue 8).
+    "/groups/{id}/owners",
+    "/webhook-endpoints/{id}/webhook-events",
 ];
 
 /// Read routes, for hostile query strings.
@@ -348,6 +354,17 @@ const READS: &[&str] = &[
     "/keys/{id}",
     "/keys/{id}/product",
     "/keys/{id}/policy",
+    // Group owners and per-child reads (issue 8).
+    "/groups/{id}/owners",
+    "/groups/{id}/owners/{id}",
+    "/groups/{id}/users/{id}",
+    "/users/{id}/machines/{id}",
+    "/users/{id}/products/{id}",
+    "/products/{id}/users/{id}",
+    "/licenses/{id}/users/{id}",
+    "/licenses/{id}/entitlements/{id}",
+    "/policies/{id}/entitlements/{id}",
+    "/webhook-endpoints/{id}/webhook-events",
 ];
 
 /// Pagination with bad values: a 4xx on every list.

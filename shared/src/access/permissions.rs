@@ -48,6 +48,13 @@ impl Action {
             A::GroupCreate => "group.create",
             A::GroupUpdate => "group.update",
             A::GroupDelete => "group.delete",
+            // Group owners (issue 8).
+            A::GroupOwnerRead => "group.owners.read",
+            A::GroupOwnerAttach => "group.owners.attach",
+            A::GroupOwnerDetach => "group.owners.detach",
+            A::GroupLicenseRead => "group.licenses.read",
+            A::GroupMachineRead => "group.machines.read",
+            A::GroupUserRead => "group.users.read",
             A::UserRead => "user.read",
             A::UserCreate | A::AdminCreate => "user.create",
             A::UserUpdate | A::PasswordChangeWithoutOld | A::UserRoleChange => "user.update",

@@ -599,6 +599,17 @@ pub struct GroupRow {
     pub updated_at: Millis,
 }
 
+/// `group_owners` (issue 8): a user who owns a group.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GroupOwnerRow {
+    pub id: String,
+    pub account_id: String,
+    pub group_id: String,
+    pub user_id: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
 /// `webhook_endpoints`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct WebhookEndpointRow {

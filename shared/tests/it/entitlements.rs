@@ -134,7 +134,10 @@ fn groups_hold_at_most_their_limits() {
     assert_eq!((ls.len(), n, ls[0].id.as_str()), (1, 1, l1.id.as_str()));
     assert_eq!(block(groups::users(&app, &admin, &g.id, &Query::default())).unwrap().1, 1);
     let licensee = Caller { account: admin.account.clone(), bearer: Bearer::License { license_id: l1.id.clone() }, token_id: None, permissions: None };
-    assert_eq!(block(groups::show(&app, &licensee, &g.id)).unwrap_err().code, "FORBIDDEN");
+    // Keygen's `GroupPolicy` (issue 8): a license reads its own group, not another's.
+    assert_eq!(block(groups::show(&app, &licensee, &g.id)).unwrap().id, g.id);
+    let other = Caller { bearer: Bearer::License { license_id: l2.id.clone() }, ..licensee.clone() };
+    assert_eq!(block(groups::show(&app, &other, &g.id)).unwrap_err().code, "NOT_FOUND");
     block(groups::delete(&app, &admin, &g.id)).unwrap();
     let l = block(shared::service::licensing::licenses::find(&app, admin.account_id(), &l1.id)).unwrap().unwrap();
     assert_eq!(l.group_id, None, "members leave a deleted group");

@@ -25,6 +25,8 @@ mod imports;
 mod input;
 // Key pools and machine proofs (issue 8).
 mod key_pools;
+// Group owners and per-child reads (issue 8).
+mod group_owners;
 mod layering;
 mod lazy_expiry;
 // Floating-seat leases (issue 10 §4 follow-up, c10).

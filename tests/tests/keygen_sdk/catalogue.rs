@@ -3,10 +3,6 @@
 //! A reason is only ever a known missing feature or a named keygen-rs/Keygen disagreement; a
 //! function with a reason that passes counts as passing.
 
-/// keygen-rs verifies the signature of `GET …/ping`, but Keygen does not sign it:
-/// `health#general_ping` never sets a current account, so `SignatureHeaders` skips it. Latchkey
-/// answers it unsigned too (router.rs), so keygen-rs refuses it with verification on.
-const PING: Option<&str> = Some("keygen-rs disagrees with Keygen: it requires a signature on /ping, which Keygen does not sign");
 
 #[rustfmt::skip]
 pub const FUNCTIONS: &[(&str, &str, Option<&str>)] = &[
@@ -111,7 +107,7 @@ pub const FUNCTIONS: &[(&str, &str, Option<&str>)] = &[
     ("groups", "Group::get", None),
     ("groups", "Group::update", None),
     ("groups", "Group::delete", None),
-    ("groups", "Group::owners", Some("Latchkey gap: GET /groups/{id}/owners (Keygen group_owners) is not routed")),
+    ("groups", "Group::owners", None),
     ("groups", "Group::users", None),
     ("groups", "Group::licenses", None),
     ("groups", "Group::machines", None),
@@ -142,11 +138,11 @@ pub const FUNCTIONS: &[(&str, &str, Option<&str>)] = &[
     ("environments", "Environment::update", None),
     ("environments", "Environment::delete", None),
     ("environments", "Environment::generate_token", None),
-    ("service", "service::get_service_info", PING),
-    ("service", "service::ping", PING),
+    ("service", "service::get_service_info", None), // keygen-rs verifies the signature: Latchkey signs the account ping (issue 8)
+    ("service", "service::ping", None), // keygen-rs verifies the signature: Latchkey signs the account ping (issue 8)
     ("lib", "keygen_rs::validate", None),
     ("lib", "keygen_rs::validate_with_config", None),
-    ("keygen_client", "KeygenClient::service_info", PING),
+    ("keygen_client", "KeygenClient::service_info", None), // keygen-rs verifies the signature: Latchkey signs the account ping (issue 8)
     ("keygen_client", "KeygenClient::current_profile", None),
     ("keygen_client", "KeygenClient::validate", None),
     ("webhooks", "WebhookEventRecord::list", None),
@@ -158,6 +154,6 @@ pub const FUNCTIONS: &[(&str, &str, Option<&str>)] = &[
     ("webhooks", "WebhookEndpoint::get", None),
     ("webhooks", "WebhookEndpoint::update", None),
     ("webhooks", "WebhookEndpoint::delete", None),
-    ("webhooks", "WebhookEndpoint::events", Some("keygen-rs disagrees with Keygen: GET /webhook-endpoints/{id}/webhook-events is not a Keygen route (config/routes.rb serves webhook-events only at the top level)")),
+    ("webhooks", "WebhookEndpoint::events", None), // not a Keygen route: Latchkey serves it (issue 8)
     ("webhooks", "WebhookEndpoint::retry_event", None),
 ];

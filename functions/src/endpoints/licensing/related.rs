@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 use shared::api::accounts::{product, token, user};
+use shared::api::entitlements::entitlement;
 use shared::api::groups::group;
 use shared::api::licenses::{license, policy};
 use shared::api::machines::{component, machine, process};
@@ -165,6 +166,14 @@ pub async fn member(cx: &Cx<'_>, rel: &str, id: &str, child: &str) -> Result<Rep
         "group-license" => license(&svc::group_license(app, c, id, child).await?, now),
         "product-token" => token(&svc::bearer_token(app, c, ("products", id), child).await?, None),
         "user-token" => token(&svc::bearer_token(app, c, ("users", id), child).await?, None),
+        // Per-child reads (issue 8).
+        "group-user" => user(&svc::group_user(app, c, id, child).await?),
+        "user-machine" => machine(&svc::user_machine(app, c, id, child).await?, now, None),
+        "user-product" => product(&svc::user_product(app, c, id, child).await?),
+        "product-user" => user(&svc::product_user(app, c, id, child).await?),
+        "license-user" => user(&svc::license_user(app, c, id, child).await?),
+        "license-entitlement" => entitlement(&svc::license_entitlement(app, c, id, child).await?),
+        "policy-entitlement" => entitlement(&svc::policy_entitlement(app, c, id, child).await?),
         _ => machine(&svc::group_machine(app, c, id, child).await?, now, None),
     };
     Ok(to_one(Some(r)))

@@ -8,10 +8,11 @@ use crate::access::{self, Action, Ownership};
 use crate::api::input::{to_one_body, Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::domain::policy::INT4_MAX;
+use crate::domain::states::UserRole;
 use crate::error::{AttrFault, Code, Error};
-use crate::service::{events, identity::users, metadata_text, readable, App, Caller};
+use crate::service::{events, identity::users, metadata_text, readable, App, Bearer, Caller};
 use crate::store::rows::{CountRow, GroupRow, UserRow};
-use crate::store::{fetch_all, fetch_one, opt, sql, Db, Kv, Stmt};
+use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
 use crate::Result;
 
 const LIMITS: [&str; 3] = ["maxUsers", "maxLicenses", "maxMachines"];
@@ -50,24 +51,62 @@ pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str)
     Ok(crate::store::groups::find(app.db, account_id, id).await?)
 }
 
-/// A group (admins and products).
+/// A group (admins, products; users the group they are in or own; licenses their group).
 pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<GroupRow> {
     authorize(app, caller, id, Action::GroupRead).await
 }
 
-/// The group `id` if the access table lets the caller do `action` on it. Groups are
-/// account-wide: no bearer but an admin owns one.
-async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<GroupRow> {
-    readable(caller, action, "group", id, find(app, caller.account_id(), id), async |_| Ok(Ownership::None)).await
+/// The group `id` if the access table lets the caller do `action` on it. No bearer but an
+/// admin owns a group; a user's own are the group it is in and those it owns (for the group's
+/// licenses, machines and users: only those it owns), a license's its group.
+pub async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<GroupRow> {
+    let owners_only = matches!(action, Action::GroupLicenseRead | Action::GroupMachineRead | Action::GroupUserRead);
+    readable(caller, action, "group", id, find(app, caller.account_id(), id), async |g: &GroupRow| ownership(app, caller, &g.id, owners_only).await).await
 }
 
-/// Lists groups.
+/// The caller's relation to group `group_id` ([`Ownership::None`] for admins and products,
+/// whose rows do not depend on it).
+async fn ownership<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, group_id: &str, owners_only: bool) -> Result<Ownership> {
+    let (stmt, who) = match &caller.bearer {
+        Bearer::User { user_id } if owners_only => (sql::group_owners::IS_OWNER, user_id),
+        Bearer::User { user_id } => (sql::group_owners::IS_MEMBER_OR_OWNER, user_id),
+        Bearer::License { license_id } => (sql::group_owners::LICENSE_IN_GROUP, license_id),
+        Bearer::Admin { .. } | Bearer::Environment { .. } | Bearer::Product { .. } | Bearer::Anonymous => return Ok(Ownership::None),
+    };
+    let n = fetch_one::<CountRow>(app.db, stmt, &[caller.account_id().into(), group_id.into(), who.as_str().into()]).await?.map_or(0, |c| c.n);
+    Ok(Ownership::of(n > 0))
+}
+
+/// The group `id` whose licenses, machines or users (`action`) the caller may read, and the
+/// caller to list them as: a group owner sees all of the group's (Keygen's
+/// `for_group_owner` scopes), so it lists them as a read-only staff member would, still bound
+/// by its own and its token's permissions; everyone else as itself.
+pub async fn members_view<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<(GroupRow, Caller)> {
+    let g = authorize(app, caller, id, action).await?;
+    let view = match &caller.bearer {
+        Bearer::User { user_id } => Caller { bearer: Bearer::Admin { user_id: user_id.clone(), role: UserRole::ReadOnly }, ..caller.clone() },
+        _ => caller.clone(),
+    };
+    Ok((g, view))
+}
+
+/// Whether group `g` holds its `maxLicenses` already (why a guarded license insert into it
+/// wrote nothing).
+pub async fn licenses_full<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, g: &GroupRow) -> Result<bool> {
+    let n = fetch_one::<CountRow>(app.db, sql::groups::COUNT_LICENSES, &[account_id.into(), g.id.clone().into()]).await?.map_or(0, |c| c.n);
+    Ok(g.max_licenses.is_some_and(|m| n >= m))
+}
+
+/// Lists groups (users: the group they are in and those they own; licenses: their group).
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<GroupRow>, u64, Page)> {
     access::require(caller, Action::GroupRead)?;
     let page = Page::from_query(q)?;
-    let rows = fetch_all(app.db, sql::groups::LIST, &[caller.account_id().into(), page.size.into(), page.offset().into()]).await?;
-    let n = fetch_one::<CountRow>(app.db, sql::groups::COUNT, &[caller.account_id().into()]).await?.map_or(0, |c| c.n as u64);
-    Ok((rows, n, page))
+    let (user, license) = match &caller.bearer {
+        Bearer::User { user_id } => (Value::from(user_id.clone()), Value::Null),
+        Bearer::License { license_id } => (Value::Null, Value::from(license_id.clone())),
+        Bearer::Admin { .. } | Bearer::Environment { .. } | Bearer::Product { .. } | Bearer::Anonymous => (Value::Null, Value::Null),
+    };
+    crate::service::fetch_page(app.db, sql::groups::LIST, sql::groups::COUNT, vec![caller.account_id().into(), user, license], page).await
 }
 
 /// A group-related event.
@@ -135,10 +174,11 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     Ok(())
 }
 
-/// `GET /groups/{id}/users`: for a product, only the users (never admins) of its licenses.
+/// `GET /groups/{id}/users`: for a product, only the users (never admins) of its licenses; for
+/// a group owner, all of them.
 pub async fn users<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<(Vec<UserRow>, u64, Page)> {
-    let g = show(app, caller, id).await?;
-    let scope = caller.list_scope(Action::UserRead, &Query::default())?;
+    let (g, view) = members_view(app, caller, id, Action::GroupUserRead).await?;
+    let scope = view.list_scope(Action::UserRead, &Query::default())?;
     let page = Page::from_query(q)?;
     let f: Vec<Value> = vec![caller.account_id().into(), g.id.into(), scope.product];
     crate::service::fetch_page(app.db, sql::groups::LIST_USERS, sql::groups::COUNT_USERS, f, page).await

@@ -3,6 +3,8 @@
 pub mod entitlement_sets;
 pub mod entitlements;
 pub mod grantees;
+// Group owners (issue 8).
+pub mod group_owners;
 pub mod groups;
 // Key pools (issue 8).
 pub mod keys;

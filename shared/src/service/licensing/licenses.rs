@@ -283,14 +283,23 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
             || input.subscription.is_present()
             || input.maintenance_policy.is_present()
             || input.release_versions.is_present()
-            || input.entitlement_set.is_present();
+            || input.entitlement_set.is_present()
+            || input.group.is_present();
         if restricted {
             return Err(Error::forbidden());
         }
     }
-    if input.group.is_present() {
-        return Err(Error::attribute("group", AttrFault::NotFound, "must exist"));
-    }
+    // Group on license create (issue 8): Keygen's `relationships.group` (admins and the
+    // policy's product, like the other restricted attributes); its `maxLicenses` is guarded in
+    // the insert itself.
+    let group = match input.group.set() {
+        Some(g) => Some(
+            crate::service::catalogue::groups::find(app, caller.account_id(), &g)
+                .await?
+                .ok_or_else(|| Error::attribute("group", AttrFault::NotFound, "must exist").pointer("/data/relationships/group"))?,
+        ),
+        None => None,
+    };
     let maintenance = crate::service::licensing::maintenance::for_new_license(app, &policy, &input.maintenance_policy).await?;
     let set = entitlement_sets::for_new(app, caller.account_id(), &input.entitlement_set).await?;
     let id = input.id.clone().unwrap_or_else(|| app.uuid());
@@ -342,7 +351,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
         caller.account_id().into(),
         policy.id.clone().into(),
         opt(owner.as_ref().map(|o| o.id.clone())),
-        Value::Null,
+        opt(group.as_ref().map(|g| g.id.clone())),
         key.clone().into(),
         opt(input.name.set()),
         opt(expiry),
@@ -387,6 +396,15 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
     if written != 1 {
         if pooled && !crate::service::catalogue::keys::pool_has_key(app, caller.account_id(), &policy.id).await? {
             return Err(crate::service::catalogue::keys::pool_empty());
+        }
+        if let Some(g) = &group {
+            if crate::service::catalogue::groups::licenses_full(app, caller.account_id(), g).await? {
+                return Err(Error::new(
+                    Code::GroupLicenseLimitExceeded,
+                    format!("license count has exceeded maximum allowed by current group ({})", g.max_licenses.unwrap_or_default()),
+                )
+                .pointer("/data/relationships/group"));
+            }
         }
         return Err(if !pooled && find_by_key(app, caller.account_id(), &key).await?.is_some() {
             Error::attribute("key", AttrFault::Taken, "has already been taken")

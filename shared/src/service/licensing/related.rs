@@ -7,13 +7,14 @@
 use crate::access::{self, Action, Ownership};
 use crate::api::query::{Page, Query};
 use crate::error::Error;
-use crate::service::catalogue::{groups, policies, products};
+use crate::service::catalogue::{entitlements, groups, policies, products};
 use crate::service::fleet::{components, machines, processes};
 use crate::service::identity::{tokens, users};
 use crate::service::licensing::licenses;
 use crate::service::{App, Bearer, Caller};
-use crate::store::rows::{ComponentRow, GroupRow, LicenseRow, MachineRow, PolicyRow, ProcessRow, ProductRow, TokenRow, UserRow};
-use crate::store::{Db, Kv};
+use crate::store::rows::IdRow;
+use crate::store::rows::{ComponentRow, EntitlementRow, GroupRow, LicenseRow, MachineRow, PolicyRow, ProcessRow, ProductRow, TokenRow, UserRow};
+use crate::store::{fetch_all, sql, Db, Kv};
 use crate::Result;
 
 /// A list page.
@@ -283,17 +284,80 @@ pub async fn policy_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, 
     member(licenses::show(app, caller, child).await?, |l| l.policy_id == p.id, "license", child)
 }
 
-/// `GET /groups/{id}/licenses/{license}`.
+/// `GET /groups/{id}/licenses/{license}` (a group owner: any of the group's).
 pub async fn group_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<LicenseRow> {
-    let g = groups::show(app, caller, id).await?;
-    member(licenses::show(app, caller, child).await?, |l| l.group_id.as_deref() == Some(g.id.as_str()), "license", child)
+    let (g, view) = groups::members_view(app, caller, id, Action::GroupLicenseRead).await?;
+    member(licenses::show(app, &view, child).await?, |l| l.group_id.as_deref() == Some(g.id.as_str()), "license", child)
 }
 
-/// `GET /groups/{id}/machines/{machine}`.
+/// `GET /groups/{id}/machines/{machine}` (a group owner: any of the group's).
 pub async fn group_machine<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<MachineRow> {
-    let g = groups::show(app, caller, id).await?;
-    member(machines::show(app, caller, child).await?, |m| m.group_id.as_deref() == Some(g.id.as_str()), "machine", child)
+    let (g, view) = groups::members_view(app, caller, id, Action::GroupMachineRead).await?;
+    member(machines::show(app, &view, child).await?, |m| m.group_id.as_deref() == Some(g.id.as_str()), "machine", child)
 }
+
+// Per-child reads (issue 8): the rest of Keygen's `…/{child}` shows in its licensing core.
+/// `GET /groups/{id}/users/{user}` (a group owner: any of the group's).
+pub async fn group_user<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<UserRow> {
+    let (g, view) = groups::members_view(app, caller, id, Action::GroupUserRead).await?;
+    member(users::show(app, &view, child).await?, |u| u.group_id.as_deref() == Some(g.id.as_str()), "user", child)
+}
+
+/// `GET /users/{id}/machines/{machine}` (the machines of the user's licenses, or its own).
+pub async fn user_machine<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<MachineRow> {
+    let u = users::show(app, caller, id).await?;
+    let m = machines::show(app, caller, child).await?;
+    let l = license(app, caller, &m.license_id).await?;
+    let of = m.owner_id.as_deref() == Some(u.id.as_str()) || licenses::is_user_of(app, &l, &u.id).await?;
+    member(m, |_| of, "machine", child)
+}
+
+/// `GET /users/{id}/products/{product}` (a product of one of the user's licenses; like the
+/// list, the user's read suffices: a user reads its own products though `ProductRead` is not a
+/// user's).
+pub async fn user_product<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<ProductRow> {
+    let u = users::show(app, caller, id).await?;
+    let p = product(app, caller, child).await?;
+    let q = with(&Query::default(), "product", p.id.clone());
+    let (_, n, _) = licenses::list(app, caller, &with(&q, "user", u.id)).await?;
+    member(p, |_| n > 0, "product", child)
+}
+
+/// `GET /products/{id}/users/{user}` (a user with a license of the product).
+pub async fn product_user<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<UserRow> {
+    let p = products::show(app, caller, id).await?;
+    let u = users::show(app, caller, child).await?;
+    let q = with(&Query::default(), "product", p.id);
+    let (_, n, _) = licenses::list(app, caller, &with(&q, "user", u.id.clone())).await?;
+    member(u, |_| n > 0, "user", child)
+}
+
+/// `GET /licenses/{id}/users/{user}` (a licensee of the license, Keygen's license users).
+pub async fn license_user<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<UserRow> {
+    let l = licenses::show(app, caller, id).await?;
+    let acc = caller.account_id();
+    let u = users::find(app, acc, child).await?.ok_or_else(|| Error::not_found("user", child))?;
+    let ids = serde_json::Value::from(vec![u.id.clone()]).to_string();
+    let of = !fetch_all::<IdRow>(app.db, sql::license_actions::ATTACHED_LICENSEES, &[acc.into(), l.id.into(), ids.into()]).await?.is_empty();
+    member(u, |_| of, "user", child)
+}
+/// `GET /licenses/{id}/entitlements/{entitlement}` (by id or code: one of the license's
+/// effective entitlements, as its list shows them).
+pub async fn license_entitlement<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<EntitlementRow> {
+    let l = licenses::show(app, caller, id).await?;
+    let all = entitlements::all_for_license(app, caller.account_id(), &l.id).await?;
+    all.into_iter().find(|e| e.id == child || e.code == child).ok_or_else(|| Error::not_found("entitlement", child))
+}
+
+/// `GET /policies/{id}/entitlements/{entitlement}` (by id or code).
+pub async fn policy_entitlement<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<EntitlementRow> {
+    let p = policies::show(app, caller, id).await?;
+    let acc = caller.account_id();
+    let e = entitlements::find(app, acc, child).await?.ok_or_else(|| Error::not_found("entitlement", child))?;
+    let of = !entitlements::ids_in(app, sql::entitlements::ATTACHED_TO_POLICY, acc, Some(&p.id), std::slice::from_ref(&e.id)).await?.is_empty();
+    member(e, |_| of, "entitlement", child)
+}
+// end per-child reads
 
 /// `GET /products|users/{id}/tokens/{token}`: the bearer's read, the token's own read (admins,
 /// or the bearer itself) and membership.

@@ -107,18 +107,18 @@ pub async fn machines_of_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Cal
 
 /// `GET /groups/{id}/licenses` (the license list with a `group` filter).
 pub async fn licenses_of_group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<(Vec<LicenseRow>, u64, Page)> {
-    let g = groups::show(app, caller, id).await?;
+    let (g, view) = groups::members_view(app, caller, id, Action::GroupLicenseRead).await?;
     let mut q = q.clone();
     q.0.retain(|(k, _)| k != "group");
     q.0.push(("group".into(), g.id));
-    licenses::list(app, caller, &q).await
+    licenses::list(app, &view, &q).await
 }
 
 /// `GET /groups/{id}/machines` (the machine list with a `group` filter).
 pub async fn machines_of_group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<(Vec<MachineRow>, u64, Page)> {
-    let g = groups::show(app, caller, id).await?;
+    let (g, view) = groups::members_view(app, caller, id, Action::GroupMachineRead).await?;
     let mut q = q.clone();
     q.0.retain(|(k, _)| k != "group");
     q.0.push(("group".into(), g.id));
-    machines::list(app, caller, &q).await
+    machines::list(app, &view, &q).await
 }

@@ -7,11 +7,15 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) ON CONFLICT DO NOTHING";
 /// One group by id.
 pub const FIND: &str = "SELECT * FROM groups WHERE account_id = ?1 AND id = ?2";
 
-/// Groups, newest first, ?2 limit, ?3 offset.
-pub const LIST: &str = "SELECT * FROM groups WHERE account_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3";
+/// Groups, newest first; ?2 only the group user ?2 is in and those it owns (user bearers), ?3
+/// only license ?3's group (license bearers); ?4 limit, ?5 offset.
+pub const LIST: &str = "SELECT * FROM groups WHERE account_id = ?1 AND (?2 IS NULL OR id IN (SELECT group_id FROM users WHERE id = ?2 \
+UNION SELECT group_id FROM group_owners WHERE user_id = ?2)) AND (?3 IS NULL OR id IN (SELECT group_id FROM licenses WHERE id = ?3)) \
+ORDER BY created_at DESC, id DESC LIMIT ?4 OFFSET ?5";
 
 /// Count for [`LIST`].
-pub const COUNT: &str = "SELECT count(*) AS n FROM groups WHERE account_id = ?1";
+pub const COUNT: &str = "SELECT count(*) AS n FROM groups WHERE account_id = ?1 AND (?2 IS NULL OR id IN (SELECT group_id FROM users WHERE id = ?2 \
+UNION SELECT group_id FROM group_owners WHERE user_id = ?2)) AND (?3 IS NULL OR id IN (SELECT group_id FROM licenses WHERE id = ?3))";
 
 /// Writes the mutable attributes.
 pub const UPDATE: &str = "UPDATE groups SET name = ?3, max_users = ?4, max_licenses = ?5, max_machines = ?6, metadata = ?7, updated_at = ?8 \
@@ -41,6 +45,9 @@ pub const SET_USER_GROUP: &str =
     "UPDATE users SET group_id = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND group_id IS ?5 AND (?3 IS NULL OR EXISTS (\
 SELECT 1 FROM groups g WHERE g.account_id = ?1 AND g.id = ?3 AND (g.max_users IS NULL OR \
 (SELECT count(*) FROM users x WHERE x.group_id = g.id AND x.id <> ?2) < g.max_users)))";
+
+/// Licenses in group ?2 (what its `max_licenses` counts; group on license create, issue 8).
+pub const COUNT_LICENSES: &str = "SELECT count(*) AS n FROM licenses WHERE account_id = ?1 AND group_id = ?2";
 
 /// Machines in group ?2 (what its `max_machines` counts).
 pub const COUNT_MACHINES: &str = "SELECT count(*) AS n FROM machines WHERE account_id = ?1 AND group_id = ?2";

@@ -110,22 +110,39 @@ pub const PAGE_AFTER: &str = concat!(
     "AND (?17 IS NULL OR l.created_at > ?17 OR (l.created_at = ?17 AND l.id > ?18)) ORDER BY l.created_at, l.id LIMIT ?19"
 );
 
+// Group on license create (issue 8).
+/// Guard of the license inserts: group ?5 (NULL: none) is account ?2's and has room under its
+/// `maxLicenses`, counted in the insert itself so concurrent creates never overfill it.
+macro_rules! group_has_room {
+    () => {
+        "(?5 IS NULL OR EXISTS (SELECT 1 FROM groups g WHERE g.account_id = ?2 AND g.id = ?5 AND (g.max_licenses IS NULL OR \
+(SELECT count(*) FROM licenses x WHERE x.group_id = g.id) < g.max_licenses)))"
+    };
+}
+
 /// Inserts a license whose policy belongs to the account and product (0 rows otherwise, or when
 /// the id or key is taken).
-pub const INSERT: &str = "INSERT INTO licenses (id, account_id, product_id, policy_id, owner_id, group_id, key, name, expiry, suspended, protected, \
+pub const INSERT: &str = concat!(
+    "INSERT INTO licenses (id, account_id, product_id, policy_id, owner_id, group_id, key, name, expiry, suspended, protected, \
 max_machines, max_processes, max_users, max_cores, max_memory, max_disk, max_uses, metadata, created_at, updated_at) \
 SELECT ?1, ?2, p.product_id, p.id, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19 \
-FROM policies p WHERE p.id = ?3 AND p.account_id = ?2 ON CONFLICT DO NOTHING";
+FROM policies p WHERE p.id = ?3 AND p.account_id = ?2 AND ",
+    group_has_room!(),
+    " ON CONFLICT DO NOTHING"
+);
 
 /// Key pools (issue 8): [`INSERT`] for a `usePool` policy, the key (?6 is not read) being the oldest
 /// key of the policy's pool that no license holds; 0 rows when the pool is empty. Followed in
 /// the same batch by `keys::DELETE_TAKEN`.
-pub const INSERT_POOLED: &str = "INSERT INTO licenses (id, account_id, product_id, policy_id, owner_id, group_id, key, name, expiry, suspended, protected, \
+pub const INSERT_POOLED: &str = concat!(
+    "INSERT INTO licenses (id, account_id, product_id, policy_id, owner_id, group_id, key, name, expiry, suspended, protected, \
 max_machines, max_processes, max_users, max_cores, max_memory, max_disk, max_uses, metadata, created_at, updated_at) \
 SELECT ?1, ?2, p.product_id, p.id, ?4, ?5, k.key, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19 \
 FROM policies p JOIN keys k ON k.policy_id = p.id AND k.account_id = p.account_id \
-WHERE p.id = ?3 AND p.account_id = ?2 AND NOT EXISTS (SELECT 1 FROM licenses o WHERE o.account_id = ?2 AND o.key = k.key) \
-ORDER BY k.created_at, k.id LIMIT 1 ON CONFLICT DO NOTHING";
+WHERE p.id = ?3 AND p.account_id = ?2 AND NOT EXISTS (SELECT 1 FROM licenses o WHERE o.account_id = ?2 AND o.key = k.key) AND ",
+    group_has_room!(),
+    " ORDER BY k.created_at, k.id LIMIT 1 ON CONFLICT DO NOTHING"
+);
 
 /// Writes the mutable attributes.
 pub const UPDATE: &str = "UPDATE licenses SET name = ?3, expiry = ?4, protected = ?5, max_machines = ?6, max_processes = ?7, max_users = ?8, \

@@ -167,6 +167,8 @@ pub mod entitlement_sets;
 pub mod environments;
 pub mod events;
 pub mod groups;
+// Group owners (issue 8).
+pub mod group_owners;
 pub mod jobs;
 // Key pools (issue 8).
 pub mod keys;
