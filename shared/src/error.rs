@@ -216,6 +216,9 @@ error_codes! {
     // Features and entitlement sets (issue 10 §3).
     /// 422: the entitlement set is a policy's or a license's set; detach it first.
     EntitlementSetInUse,    422, "ENTITLEMENT_SET_IN_USE",  "Unprocessable resource";
+    // Organizations (issue 10 §7).
+    /// 422: the organization already holds `allowedUsers` users (or would, after an update).
+    OrganizationUserLimitExceeded, 422, "ORGANIZATION_USER_LIMIT_EXCEEDED", "Unprocessable resource";
 }
 
 /// Where in the request an error points.

@@ -129,6 +129,13 @@ impl Action {
             A::EntitlementSetCreate => "entitlement-set.create",
             A::EntitlementSetUpdate => "entitlement-set.update",
             A::EntitlementSetDelete => "entitlement-set.delete",
+            // Organizations (issue 10 §7), Latchkey names.
+            A::OrganizationRead => "organization.read",
+            A::OrganizationCreate => "organization.create",
+            A::OrganizationUpdate => "organization.update",
+            A::OrganizationDelete => "organization.delete",
+            A::UserOrganizationChange => "user.organization.update",
+            A::LicenseOrganizationChange => "license.organization.update",
         }
     }
 }

@@ -184,6 +184,7 @@ const TYPES: &[&str] = &[
     "trial-activations",
     // Features and entitlement sets (issue 10 §3).
     "entitlement-sets",
+    "organizations",
 ];
 
 fn text() -> impl Strategy<Value = String> {
@@ -342,6 +343,11 @@ fn parse_everything(b: &[u8]) {
         client(shared::service::catalogue::entitlement_sets::parse(b, creating));
         client(shared::service::catalogue::grantees::parse_grantees(b, creating));
     }
+    // Organizations (issue 10 §7).
+    for creating in [true, false] {
+        client(shared::service::identity::organizations::parse(b, creating));
+    }
+    client(shared::api::input::to_one_body(b, "organizations"));
     if let Ok(mut m) = parse_body(b) {
         for creating in [true, false] {
             let _ = PolicyConfig::default().apply(&mut m, creating);
@@ -686,6 +692,30 @@ fn roles_filters_are_client_errors_on_sqlite() {
             let q = Query(fs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
             if let Err(e) = block(users::list(&env.app(), &admin, &q)) {
                 prop_assert!(e.status == 400, "{:?} answered {} {}", q, e.status, e.detail);
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+// Organizations (issue 10 §7): list filters are client errors, never a 500, on SQLite.
+#[test]
+fn organization_filters_are_client_errors_on_sqlite() {
+    let env = Env::new();
+    let admin = env.admin();
+    let filters = prop::collection::vec(
+        (
+            prop::sample::select(vec!["created[gt]", "created[gte]", "created[lt]", "updated[lte]", "created", "page[size]", "page[number]"]),
+            prop_oneof![text(), Just("2026-01-01T00:00:00Z".to_owned()), any::<i64>().prop_map(|n| n.to_string())],
+        ),
+        0..4,
+    );
+    let mut runner = TestRunner::new(Config { cases: 128, failure_persistence: None, ..Config::default() });
+    runner
+        .run(&filters, |fs| {
+            let q = Query(fs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
+            if let Err(e) = block(shared::service::identity::organizations::list(&env.app(), &admin, &q)) {
+                prop_assert!((400..500).contains(&e.status), "{:?} answered {} {}", q, e.status, e.detail);
             }
             Ok(())
         })

@@ -1,5 +1,7 @@
 //! Endpoints of Identity: accounts, authentication, tokens, users and profiles. Every capability may use it.
 pub mod accounts;
+// Organizations (issue 10 §7).
+pub mod organizations;
 pub mod passwords;
 pub mod profiles;
 pub mod second_factors;

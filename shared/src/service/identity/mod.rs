@@ -2,6 +2,8 @@
 pub mod account_keys;
 pub mod accounts;
 pub mod auth;
+// Organizations (issue 10 §7).
+pub mod organizations;
 pub mod passwords;
 pub mod profiles;
 pub mod second_factors;

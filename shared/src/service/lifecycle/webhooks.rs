@@ -162,6 +162,12 @@ pub const KNOWN_EVENTS: &[&str] = &[
     "entitlement-set.created",
     "entitlement-set.updated",
     "entitlement-set.deleted",
+    // Organizations (issue 10 §7).
+    "organization.created",
+    "organization.updated",
+    "organization.deleted",
+    "organization.user.created",
+    "license.organization.updated",
 ];
 
 /// Signature algorithms Keygen knows; only `ed25519` is supported here.
