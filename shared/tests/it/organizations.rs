@@ -149,6 +149,17 @@ fn only_admins_and_staff_by_permission_touch_organizations() {
         assert_eq!(err(block(orgs::delete(&app, &staff(role), &o.id))).0, 403);
     }
     block(orgs::set_user_organization(&app, &staff(UserRole::SalesAgent), &u.id, &to(Some(&o.id)))).unwrap();
+    // No escalation: a sales agent never moves staff (Keygen's `verify_privileges!`); a
+    // developer moves a developer but not an admin.
+    let body = json!({"data":{"type":"users","attributes":{"email":"dev@acme.test","role":"developer"}}}).to_string();
+    let dev = block(users::create(&app, &admin, users::parse(body.as_bytes(), true).unwrap())).unwrap();
+    let body = json!({"data":{"type":"users","attributes":{"email":"boss@acme.test","role":"admin"}}}).to_string();
+    let boss = block(users::create(&app, &admin, users::parse(body.as_bytes(), true).unwrap())).unwrap();
+    let (status, _, ptr) = err(block(orgs::set_user_organization(&app, &staff(UserRole::SalesAgent), &dev.id, &to(Some(&o.id)))));
+    assert_eq!((status, ptr.as_str()), (403, "/data"));
+    assert_eq!(err(block(orgs::set_user_organization(&app, &staff(UserRole::Developer), &boss.id, &to(Some(&o.id))))).0, 403);
+    block(orgs::set_user_organization(&app, &staff(UserRole::Developer), &dev.id, &to(Some(&o.id)))).unwrap();
+    block(orgs::set_user_organization(&app, &admin, &boss.id, &to(Some(&o.id)))).unwrap();
     assert_eq!(err(block(orgs::delete(&app, &staff(UserRole::SalesAgent), &o.id))).0, 403);
     block(orgs::delete(&app, &staff(UserRole::Developer), &o.id)).unwrap();
 }

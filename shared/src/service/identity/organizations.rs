@@ -245,10 +245,13 @@ pub fn not_found() -> Error {
 /// (`user.updated`).
 ///
 /// # Errors
-/// 422 `ORGANIZATION_NOT_FOUND`; 422 `ORGANIZATION_USER_LIMIT_EXCEEDED` when it is full (the
+/// 403 when a staff bearer may not manage the user's role (a sales agent and a developer or
+/// admin); 422 `ORGANIZATION_NOT_FOUND`; 422 `ORGANIZATION_USER_LIMIT_EXCEEDED` when it is full (the
 /// guarded UPDATE wrote nothing); 422 `STATE_INVALID` on a concurrent move of the same user.
 pub async fn set_user_organization<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, user_id: &str, body: &[u8]) -> Result<UserRow> {
     let u = users::authorize(app, caller, user_id, Action::UserOrganizationChange).await?;
+    // Keygen's `verify_privileges!`: a sales agent moves only users with the user role.
+    access::roles::check_assign(caller, Some(u.role), u.role).map_err(|e| e.pointer("/data"))?;
     let o = target(app, caller, body).await?;
     let acc = caller.account_id();
     let oid = o.as_ref().map(|o| o.id.clone());
