@@ -123,6 +123,8 @@ fn descriptors_match_the_renderers() {
         (files::file(&checkout(Some("m1"))), vec![]),
         // Key pools (issue 8).
         (shared::api::keys::key(&row(none.clone())), vec![]),
+        // Organizations (issue 10 §7).
+        (shared::api::organizations::organization(&row(serde_json::json!({"description": "d", "address": "{}", "allowed_users": -1}))), vec![]),
     ];
     let mut seen = Vec::new();
     for (r, absent) in rendered {

@@ -26,6 +26,9 @@ use crate::endpoints::identity::environments;
 use crate::endpoints::licensing::entitlement_set as license_entitlement_set;
 use crate::endpoints::licensing::machine_proofs;
 use crate::endpoints::licensing::subscriptions;
+// Organizations (issue 10 §7).
+use crate::endpoints::identity::organizations;
+use crate::endpoints::licensing::organizations as license_organizations;
 use crate::endpoints::licensing::{activation, bulk_deactivation, checkouts, license_actions, licenses, meters, related, relations, trials, validations};
 use crate::endpoints::lifecycle::search;
 use crate::endpoints::lifecycle::{activation_logs, events, exports, request_logs, webhook_relations, webhooks};
@@ -424,6 +427,19 @@ pub static ROUTES: &[Route] = &[
     // keygen-rs `WebhookEndpoint::events` (not a Keygen route; the endpoint's event list).
     r(GET, "/webhook-endpoints/{id}/webhook-events", h!(|cx, p| webhook_relations::endpoint_events(cx, p.at(0)))),
     // end group owners
+    // Organizations (issue 10 §7, Cryptlex 3.59/3.66).
+    r(GET, "/organizations", h!(|cx, _| organizations::list(cx))),
+    r(POST, "/organizations", h!(|cx, _| organizations::create(cx))),
+    r(GET, "/organizations/{id}", h!(|cx, p| organizations::show(cx, p.at(0)))),
+    r(UPDATE, "/organizations/{id}", h!(|cx, p| organizations::update(cx, p.at(0)))),
+    r(DELETE, "/organizations/{id}", h!(|cx, p| organizations::delete(cx, p.at(0)))),
+    r(GET, "/organizations/{id}/users", h!(|cx, p| organizations::users(cx, p.at(0)))),
+    r(GET, "/organizations/{id}/licenses", h!(|cx, p| license_organizations::licenses(cx, p.at(0)))),
+    r(GET, "/users/{id}/organization", h!(|cx, p| organizations::of_user(cx, p.at(0)))),
+    r(UPDATE, "/users/{id}/organization", h!(|cx, p| organizations::set_user_organization(cx, p.at(0)))),
+    r(GET, "/licenses/{id}/organization", h!(|cx, p| license_organizations::of_license(cx, p.at(0)))),
+    r(UPDATE, "/licenses/{id}/organization", h!(|cx, p| license_organizations::set_license_organization(cx, p.at(0)))),
+    // end organizations
     // OpenAPI document (generated from this table).
     r(GET, "/openapi.json", h!(|cx, _| crate::openapi::serve(cx))),
 ];

@@ -301,6 +301,15 @@ actions! {
     GroupMachineRead => "GET /groups/{id}/machines[/{id}] (a group owner sees all of them)",
     GroupUserRead => "GET /groups/{id}/users[/{id}] (a group owner sees all of them)",
     // end group owners
+    // Organizations (issue 10 §7, Cryptlex 3.59/3.66): account-wide customer companies; only
+    // admins (and staff whose role holds the permission) see or change them.
+    OrganizationRead => "GET /organizations[/{id}], GET /organizations/{id}/users|licenses",
+    OrganizationCreate => "POST /organizations",
+    OrganizationUpdate => "PATCH /organizations/{id}",
+    OrganizationDelete => "DELETE /organizations/{id}",
+    UserOrganizationChange => "PUT /users/{id}/organization",
+    LicenseOrganizationChange => "PUT /licenses/{id}/organization",
+    // end organizations
 }
 
 /// THE table: what `action` grants a bearer of `kind`. Admins may do everything; anonymous

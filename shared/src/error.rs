@@ -226,6 +226,9 @@ error_codes! {
     /// 400: `Keygen-Environment` (or `?environment=`) names no environment of the account.
     EnvironmentInvalid,     400, "ENVIRONMENT_INVALID",     "Bad request";
     // end environments
+    // Organizations (issue 10 §7).
+    /// 422: the organization already holds `allowedUsers` users (or would, after an update).
+    OrganizationUserLimitExceeded, 422, "ORGANIZATION_USER_LIMIT_EXCEEDED", "Unprocessable resource";
 }
 
 /// Where in the request an error points.

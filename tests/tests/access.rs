@@ -456,6 +456,26 @@ const ROWS: &[Row] = &[
     ("GET", "/licenses/{LA}/entitlement-set", "", R),
     ("PUT", "/licenses/{L*}/entitlement-set", r#"{"data":{"type":"entitlement-sets","id":"{ESA}"}}"#, PRODUCT),
     ("POST", "/licenses/{L*}/entitlements", r#"{"data":[{"type":"entitlements","id":"{E}","meta":{"value":5,"expiresAt":"2099-01-01T00:00:00Z"}}]}"#, PRODUCT),
+    // Organizations (issue 10 §7): account-wide, admins only (products, users and licenses
+    // never; stricter than a customer portal, see docs/API.md). The to-one reads take the
+    // parent's read first (404 for someone else's), then the organization read (403).
+    ("GET", "/organizations", "", ADMIN),
+    (
+        "POST",
+        "/organizations",
+        r#"{"data":{"type":"organizations","attributes":{"name":"{uniq}","allowedUsers":5}}}"#,
+        [201, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    ("GET", "/organizations/{ORGA}", "", ADMIN),
+    ("PATCH", "/organizations/{ORGA}", r#"{"data":{"type":"organizations","attributes":{"description":"{uniq}"}}}"#, ADMIN),
+    ("DELETE", "/organizations/{ORG*}", "", [204, 403, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/organizations/{ORGA}/users", "", ADMIN),
+    ("GET", "/organizations/{ORGA}/licenses", "", ADMIN),
+    ("GET", "/users/{U}/organization", "", [200, 403, 404, 403, 404, 403, 403, 401]),
+    ("PUT", "/users/{U*}/organization", r#"{"data":{"type":"organizations","id":"{ORGA}"}}"#, ADMIN),
+    ("GET", "/licenses/{LA}/organization", "", [200, 403, 404, 403, 404, 403, 404, 401]),
+    ("PUT", "/licenses/{L*}/organization", r#"{"data":{"type":"organizations","id":"{ORGA}"}}"#, ADMIN),
+    // end organizations
     // OpenAPI document: anyone (it describes the API, no account data).
     ("GET", "/openapi.json", "", [200; 8]),
     // Key pools (issue 8): admins and the pooled policy's product (product B: the policy is not
@@ -633,6 +653,13 @@ const STAFF_ROWS: &[(&str, &str, &str, [u16; 4])] = &[
     ("PATCH", "/environments/{ENV}", r#"{"data":{"type":"environments","attributes":{"name":"E {uniq}"}}}"#, [200, 403, 403, 403]),
     ("POST", "/environments/{ENV}/tokens", "", [201, 403, 403, 403]),
     ("DELETE", "/environments/{ENV*}", "", [204, 403, 403, 403]),
+    // Organizations (issue 10 §7): every staff role reads; sales agents also move users and
+    // licenses in; developers manage them.
+    ("GET", "/organizations/{ORGA}", "", [200, 200, 200, 200]),
+    ("POST", "/organizations", r#"{"data":{"type":"organizations","attributes":{"name":"{uniq}"}}}"#, [201, 403, 403, 403]),
+    ("PUT", "/users/{U*}/organization", r#"{"data":{"type":"organizations","id":"{ORGA}"}}"#, [200, 200, 403, 403]),
+    ("PUT", "/licenses/{L*}/organization", r#"{"data":{"type":"organizations","id":"{ORGA}"}}"#, [200, 200, 403, 403]),
+    ("DELETE", "/organizations/{ORG*}", "", [204, 403, 403, 403]),
 ];
 
 /// A staff user of `role` with a password, and its token (by password login, as for admins).

@@ -142,6 +142,13 @@ const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/entitlement-sets/{id}/entitlements"),
     ("PUT", "/policies/{id}/entitlement-set"),
     ("PUT", "/licenses/{id}/entitlement-set"),
+    // Organizations (issue 10 §7).
+    ("POST", "/organizations"),
+    ("PATCH", "/organizations/{id}"),
+    ("PUT", "/organizations/{id}"),
+    ("DELETE", "/organizations/{id}"),
+    ("PUT", "/users/{id}/organization"),
+    ("PUT", "/licenses/{id}/organization"),
     // keygen-rs SDK measure (issue 8).
     ("PATCH", "/components/{id}"),
     ("DELETE", "/policies/{id}/pool"),
@@ -203,6 +210,10 @@ const LISTS: &[&str] = &[
     // Features and entitlement sets (issue 10 §3).
     "/entitlement-sets",
     "/entitlement-sets/{id}/entitlements",
+    // Organizations (issue 10 §7).
+    "/organizations",
+    "/organizations/{id}/users",
+    "/organizations/{id}/licenses",
     // Distribution (issue 9).
     "/releases",
     "/artifacts",
@@ -365,6 +376,13 @@ const READS: &[&str] = &[
     "/licenses/{id}/entitlements/{id}",
     "/policies/{id}/entitlements/{id}",
     "/webhook-endpoints/{id}/webhook-events",
+    // Organizations (issue 10 §7).
+    "/organizations",
+    "/organizations/{id}",
+    "/organizations/{id}/users",
+    "/organizations/{id}/licenses",
+    "/users/{id}/organization",
+    "/licenses/{id}/organization",
 ];
 
 /// Pagination with bad values: a 4xx on every list.
@@ -417,6 +435,9 @@ const REQUEST_LOG_QUERIES: &[&str] = &[
     "ip=%20",
     "requestor[id]=",
 ];
+
+/// Organization filters (issue 10 §7) with bad values: a 4xx on `GET /organizations`.
+const ORGANIZATION_QUERIES: &[&str] = &["created[gt]=%FF%FE", "created%5Blte%5D=2024-13-45T99:99:99Z", "created[lt]=1e999", "updated[gte]=soon"];
 
 /// Query strings that are noise around the parameters: never a 5xx.
 const NOISY_QUERIES: &[&str] = &["%zz=%%&&=&%", "a=%E0%A4%A&b=%C0%AF", "product=%00%01%02", "user=%22%27%3B--", "metadata%5Bx%5D=%5B%5D"];
@@ -594,6 +615,8 @@ fn hostile_queries_on_every_read_are_never_server_errors() {
             (true, "/activation-logs") => PAGE_QUERIES.iter().chain(ACTIVATION_LOG_QUERIES).copied().collect(),
             // Request logs (issue 8): Keygen's filters with bad values.
             (true, "/request-logs") => PAGE_QUERIES.iter().chain(REQUEST_LOG_QUERIES).copied().collect(),
+            // Organizations (issue 10 §7): created/updated operators with bad values.
+            (true, "/organizations") => PAGE_QUERIES.iter().chain(ORGANIZATION_QUERIES).copied().collect(),
             (true, _) => PAGE_QUERIES.to_vec(),
             (false, _) => Vec::new(),
         };

@@ -148,6 +148,12 @@ pub static RESOURCES: &[Resource] = &[
     },
     // Key pools (issue 8).
     Resource { ty: "keys", attributes: attrs!["key": Str], optional: &[] },
+    // Organizations (issue 10 §7).
+    Resource {
+        ty: "organizations",
+        attributes: attrs!["name": Str, "email": OptStr, "description": OptStr, "address": Obj, "allowedUsers": Int, "metadata": Obj],
+        optional: &[],
+    },
     Resource { ty: "license-files", attributes: FILE, optional: &[] },
     Resource { ty: "machine-files", attributes: FILE, optional: &[] },
 ];
@@ -174,4 +180,6 @@ pub const TO_ONE: &[(&str, &str)] = &[
     ("license", "licenses"),
     ("machine", "machines"),
     ("webhookEndpoint", "webhook-endpoints"),
+    // Organizations (issue 10 §7).
+    ("organization", "organizations"),
 ];

@@ -142,6 +142,13 @@ impl Action {
             A::EnvironmentUpdate => "environment.update",
             A::EnvironmentDelete => "environment.delete",
             A::EnvironmentTokenCreate => "environment.tokens.generate",
+            // Organizations (issue 10 §7), Latchkey names.
+            A::OrganizationRead => "organization.read",
+            A::OrganizationCreate => "organization.create",
+            A::OrganizationUpdate => "organization.update",
+            A::OrganizationDelete => "organization.delete",
+            A::UserOrganizationChange => "user.organization.update",
+            A::LicenseOrganizationChange => "license.organization.update",
         }
     }
 }

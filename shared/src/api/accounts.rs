@@ -52,6 +52,7 @@ pub fn user(u: &UserRow) -> ResourceObject {
         .attr("metadata", Value::Object(json_object(&u.metadata)))
         .timestamps(u.created_at, u.updated_at)
         .to_one("group", "groups", u.group_id.as_deref())
+        .to_one("organization", "organizations", u.organization_id.as_deref())
         .to_many("products", None)
         .to_many("licenses", None)
         .to_many("machines", None)

@@ -25,6 +25,8 @@ pub mod licenses;
 pub mod machines;
 // Hidden meters (issue 10 §2 follow-up).
 pub mod meters;
+// Organizations (issue 10 §7).
+pub mod organizations;
 pub mod request_logs;
 pub mod subscriptions;
 pub mod trials;

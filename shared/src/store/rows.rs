@@ -180,6 +180,9 @@ pub struct UserRow {
     /// The user's own permission set, a JSON array (migration 0014; `None`: the role's).
     #[serde(default)]
     pub permissions: Option<String>,
+    /// Its organization (migration 0024, issue 10 §7).
+    #[serde(default)]
+    pub organization_id: Option<String>,
 }
 
 /// `tokens`.
@@ -314,6 +317,9 @@ pub struct LicenseRow {
     /// The license's own entitlement set, replacing its policy's (migration 0019, issue 10 §3).
     #[serde(default)]
     pub entitlement_set_id: Option<String>,
+    /// Its organization (migration 0024, issue 10 §7).
+    #[serde(default)]
+    pub organization_id: Option<String>,
     #[serde(deserialize_with = "checked_config")]
     pub policy_config: String,
     pub owner_banned_at: Option<Millis>,
@@ -567,6 +573,26 @@ pub struct EntitlementSetRow {
     pub metadata: String,
     pub created_at: Millis,
     pub updated_at: Millis,
+}
+
+/// `organizations` (issue 10 §7).
+#[derive(Debug, Clone, Deserialize)]
+pub struct OrganizationRow {
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub description: Option<String>,
+    /// A JSON object of address fields.
+    pub address: String,
+    /// -1: unlimited.
+    pub allowed_users: i64,
+    pub metadata: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    /// Its members (a computed column of `sql::organizations` reads).
+    #[serde(default)]
+    pub users_count: i64,
 }
 
 /// The grant columns beside an entitlement's in `sql::entitlements::GRANTS_FOR_LICENSE` and

@@ -62,6 +62,8 @@ mod support;
 // Trials.
 mod roles;
 mod trials;
+// Organizations (issue 10 §7).
+mod organizations;
 mod validation;
 mod validation_bench;
 mod webhook_payloads;

@@ -187,6 +187,7 @@ const TYPES: &[&str] = &[
     "trial-activations",
     // Features and entitlement sets (issue 10 §3).
     "entitlement-sets",
+    "organizations",
 ];
 
 fn text() -> impl Strategy<Value = String> {
@@ -347,6 +348,11 @@ fn parse_everything(b: &[u8]) {
         // Environments (issue 8).
         client(shared::service::identity::environments::parse(b, creating));
     }
+    // Organizations (issue 10 §7).
+    for creating in [true, false] {
+        client(shared::service::identity::organizations::parse(b, creating));
+    }
+    client(shared::api::input::to_one_body(b, "organizations"));
     if let Ok(mut m) = parse_body(b) {
         for creating in [true, false] {
             let _ = PolicyConfig::default().apply(&mut m, creating);
@@ -727,6 +733,30 @@ fn export_parameters_are_client_errors_on_sqlite() {
                 }
             }
             let _ = exports::next_link("/v1/licenses/export", &q, &(1, "x".into()));
+            Ok(())
+        })
+        .unwrap();
+}
+
+// Organizations (issue 10 §7): list filters are client errors, never a 500, on SQLite.
+#[test]
+fn organization_filters_are_client_errors_on_sqlite() {
+    let env = Env::new();
+    let admin = env.admin();
+    let filters = prop::collection::vec(
+        (
+            prop::sample::select(vec!["created[gt]", "created[gte]", "created[lt]", "updated[lte]", "created", "page[size]", "page[number]"]),
+            prop_oneof![text(), Just("2026-01-01T00:00:00Z".to_owned()), any::<i64>().prop_map(|n| n.to_string())],
+        ),
+        0..4,
+    );
+    let mut runner = TestRunner::new(Config { cases: 128, failure_persistence: None, ..Config::default() });
+    runner
+        .run(&filters, |fs| {
+            let q = Query(fs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
+            if let Err(e) = block(shared::service::identity::organizations::list(&env.app(), &admin, &q)) {
+                prop_assert!((400..500).contains(&e.status), "{:?} answered {} {}", q, e.status, e.detail);
+            }
             Ok(())
         })
         .unwrap();

@@ -208,6 +208,9 @@ impl World {
         // Features and entitlement sets (issue 10 §3).
         let esa = w.admin_post("/entitlement-sets", json!({"data":{"type":"entitlement-sets","attributes":{"name":uniq()}}}));
         set(&mut w, "ESA", &esa["id"]);
+        // Organizations (issue 10 §7).
+        let orga = w.admin_post("/organizations", json!({"data":{"type":"organizations","attributes":{"name":uniq()}}}));
+        set(&mut w, "ORGA", &orga["id"]);
         // package engines (issue 9)
         for (k, v) in engines::fixtures(&w, w.id("PA")) {
             w.ids.insert(k, v);
@@ -326,6 +329,8 @@ impl World {
                 self.admin_post(&format!("/entitlement-sets/{s}/entitlements"), json!({"data":[{"type":"entitlements","id":e}]}));
                 s
             }
+            // Organizations (issue 10 §7).
+            "ORG" => id(self.admin_post("/organizations", json!({"data":{"type":"organizations","attributes":{"name":uniq()}}}))),
             "W" => id(self.admin_post("/webhook-endpoints", json!({"data":{"type":"webhook-endpoints","attributes":{"url":"https://hooks.example.invalid/x","subscriptions":["account.billing.updated"]}}}))),
             // Trials.
             "TPOL" => id(self.admin_post(

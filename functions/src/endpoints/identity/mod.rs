@@ -2,6 +2,8 @@
 pub mod accounts;
 // Environments (issue 8).
 pub mod environments;
+// Organizations (issue 10 §7).
+pub mod organizations;
 pub mod passwords;
 pub mod profiles;
 pub mod second_factors;

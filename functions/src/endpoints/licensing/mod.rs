@@ -10,6 +10,8 @@ pub mod licenses;
 // Machine proofs (issue 8).
 pub mod machine_proofs;
 pub mod meters;
+// Organizations (issue 10 §7).
+pub mod organizations;
 pub mod related;
 pub mod relations;
 pub mod subscriptions;

@@ -4,6 +4,8 @@ pub mod accounts;
 pub mod auth;
 // Environments (issue 8).
 pub mod environments;
+// Organizations (issue 10 §7).
+pub mod organizations;
 pub mod passwords;
 pub mod profiles;
 pub mod second_factors;

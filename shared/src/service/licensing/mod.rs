@@ -14,6 +14,8 @@ pub mod machine_relations;
 pub mod machine_proofs;
 pub mod maintenance;
 pub mod meters;
+// Organizations (issue 10 §7).
+pub mod organizations;
 pub mod related;
 pub mod relations;
 pub mod subscription_logs;

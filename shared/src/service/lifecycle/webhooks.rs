@@ -166,6 +166,12 @@ pub const KNOWN_EVENTS: &[&str] = &[
     "environment.created",
     "environment.updated",
     "environment.deleted",
+    // Organizations (issue 10 §7).
+    "organization.created",
+    "organization.updated",
+    "organization.deleted",
+    "organization.user.created",
+    "license.organization.updated",
 ];
 
 /// Signature algorithms Keygen knows; only `ed25519` is supported here.

@@ -241,3 +241,18 @@ pub const SEARCH_COUNT: &str = concat!("SELECT count(*) AS n FROM licenses l ", 
 /// The owners of the licenses in the JSON array `?2` (1.5's machine `user` relationship).
 pub const OWNERS_IN: &str = "SELECT id, owner_id FROM licenses WHERE account_id = ?1 AND id IN (SELECT value FROM json_each(?2))";
 // end API versions
+
+// Organizations (issue 10 §7).
+
+/// Licenses of organization ?2, newest first; ?3 limit, ?4 offset.
+pub const LIST_OF_ORGANIZATION: &str =
+    concat!(license_select!(), "WHERE l.account_id = ?1 AND l.organization_id = ?2 ORDER BY l.created_at DESC, l.id DESC LIMIT ?3 OFFSET ?4");
+
+/// Count for [`LIST_OF_ORGANIZATION`].
+pub const COUNT_OF_ORGANIZATION: &str = "SELECT count(*) AS n FROM licenses WHERE account_id = ?1 AND organization_id = ?2";
+
+/// Sets license ?2's organization (?3, NULL to clear; one of account ?1) at ?4 (0 rows for an
+/// organization of no account's).
+pub const SET_ORGANIZATION: &str = "UPDATE licenses SET organization_id = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 \
+AND (?3 IS NULL OR EXISTS (SELECT 1 FROM organizations o WHERE o.account_id = ?1 AND o.id = ?3))";
+// end organizations

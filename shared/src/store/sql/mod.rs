@@ -175,8 +175,10 @@ pub mod keys;
 pub mod license_actions;
 pub mod licenses;
 pub mod machines;
+// Organizations (issue 10 §7).
 pub mod maintenance_policies;
 pub mod meters;
+pub mod organizations;
 pub mod policies;
 pub mod processes;
 pub mod products;
