@@ -201,7 +201,8 @@ fn a_batch_is_one_statement_that_keeps_every_field_and_the_daily_cap() {
     let fields = |r: &shared::store::sql::request_logs::RequestLogRow| {
         (r.method.clone(), r.url.clone(), r.status, r.ip.clone(), r.user_agent.clone(), r.requestor_type.clone(), r.requestor_id.clone())
     };
-    let more = |r: &shared::store::sql::request_logs::RequestLogRow| (r.resource_type.clone(), r.resource_id.clone(), r.request_size, r.response_size, r.run_time);
+    let more =
+        |r: &shared::store::sql::request_logs::RequestLogRow| (r.resource_type.clone(), r.resource_id.clone(), r.request_size, r.response_size, r.run_time);
     for r in rows.iter().chain(&theirs) {
         assert_eq!(fields(r), fields(&rows[rows.len() - 1]));
         assert_eq!(more(r), (Some("machines".into()), Some(L1.into()), 12, Some(345), 7));
