@@ -80,6 +80,9 @@ async fn scheduled(event: ScheduledEvent, env: Env) -> Result<(), String> {
         worker::console_error!("scheduled: {}", e.detail);
         format!("scheduled: {}", e.detail)
     })?;
+    // Request logs this isolate still buffers are written before the jobs run (the daily prune
+    // then sees them), issue 11.
+    request_log::flush(&app_env.db, app_env.jobs.request_logs.daily_limit).await;
     let time = event.schedule() as i64;
     let clock = shared::clock::FixedClock::at(time);
     let app = shared::service::App { db: &app_env.db, kv: &app_env.kv, clock: &clock, rng: &CryptoRandom, secret: &app_env.secret, kdf: &app_env.kdf };

@@ -34,14 +34,32 @@ thread_local! {
     // from a config older than the row it read (unlike a TTL cache keyed by policy id).
     static CONFIGS: std::cell::RefCell<std::collections::HashMap<String, crate::domain::policy::PolicyConfig>> =
         std::cell::RefCell::new(std::collections::HashMap::new());
+    // The last config looked up (issue 11): one validation asks for its license's config several
+    // times (decode check, engine, lazy expiry, activation rules, render), and hashing the whole
+    // text each time cost more than comparing it with the last one. Compared by the full text,
+    // so it is never stale either.
+    static LAST_CONFIG: std::cell::RefCell<Option<(String, crate::domain::policy::PolicyConfig)>> = const { std::cell::RefCell::new(None) };
 }
 
 /// `text` decoded as a policy config, from the isolate's cache when it has been seen before.
 fn cached_config(text: &str) -> Result<crate::domain::policy::PolicyConfig, serde_json::Error> {
+    let last = LAST_CONFIG.with(|l| l.try_borrow().ok().and_then(|l| l.as_ref().filter(|(t, _)| t == text).map(|(_, c)| c.clone())));
+    if let Some(hit) = last {
+        return Ok(hit);
+    }
+    let remember = |cfg: &crate::domain::policy::PolicyConfig| {
+        LAST_CONFIG.with(|l| {
+            if let Ok(mut l) = l.try_borrow_mut() {
+                *l = Some((text.to_owned(), cfg.clone()));
+            }
+        });
+    };
     if let Some(hit) = CONFIGS.with(|c| c.borrow().get(text).cloned()) {
+        remember(&hit);
         return Ok(hit);
     }
     let cfg: crate::domain::policy::PolicyConfig = serde_json::from_str(text)?;
+    remember(&cfg);
     CONFIGS.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() >= CONFIG_CACHE_ENTRIES {

@@ -626,6 +626,22 @@ proptest! {
             prop_assert_eq!(e.status, 400);
         }
         let _ = rl::Settings::from_vars(Some(&s), Some(&t));
+        // Issue 11: any entry enters a batch, whose one parameter stays a JSON array of rows.
+        let mut b = shared::service::lifecycle::request_log_batch::Batch::default();
+        let e = shared::service::lifecycle::request_logs::Entry {
+            method: t.clone(),
+            target: s.clone(),
+            status: u16::try_from(n).unwrap_or(u16::MAX),
+            ip: Some(t.clone()),
+            user_agent: Some(s.clone()),
+            resource: Some((t.clone(), s.clone())),
+            request_size: n,
+            run_time_ms: i64::try_from(n).unwrap_or(0) - 2048,
+            ..Default::default()
+        };
+        b.push(&s, &t, &e, i64::try_from(n).unwrap_or(0) * 86_400_017 - 1);
+        b.push(&t, &s, &e, i64::MIN);
+        prop_assert_eq!(serde_json::from_str::<Vec<serde_json::Value>>(&b.param()).map(|r| r.len()).ok(), Some(2));
     }
 }
 

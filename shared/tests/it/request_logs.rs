@@ -173,3 +173,64 @@ fn the_daily_cron_prunes_logs_past_the_retention() {
     assert_eq!(r.jobs.iter().find(|j| j.job == "prune-request-logs").unwrap().deleted, 0);
     assert_eq!(T0 % DAY_MS, 0);
 }
+
+#[test]
+fn a_batch_is_one_statement_that_keeps_every_field_and_the_daily_cap() {
+    use shared::service::lifecycle::request_log_batch::Batch;
+    let env = Env::new();
+    let admin = env.admin();
+    env.clock.advance(1);
+    let other = env.admin();
+    let e = entry("POST", "/v1/machines?token=x", 201, "198.51.100.8", Some(("products", P1)), Some(("machines", L1)));
+    assert!(record(&env, &admin, &e, 4), "one row today already");
+    let now = env.clock.now_ms();
+    let mut b = Batch::default();
+    for _ in 0..5 {
+        b.push(&shared::rng::uuid_v4(&env.rng), admin.account_id(), &e, now);
+        b.push(&shared::rng::uuid_v4(&env.rng), other.account_id(), &e, now);
+    }
+    // Tomorrow's rows of the same batch count against tomorrow's cap.
+    b.push(&shared::rng::uuid_v4(&env.rng), admin.account_id(), &e, now + DAY_MS);
+    assert_eq!(block(logs::write(&env.db, &b, 4)).unwrap(), 3 + 4 + 1, "admin: 3 more today, 1 tomorrow; other: its own cap of 4");
+    env.clock.advance(DAY_MS);
+    let (rows, _, _) = block(logs::list(&env.app(), &admin, &Query::parse("page[size]=100"))).unwrap();
+    assert_eq!(rows.len(), 5);
+    let (theirs, _, _) = block(logs::list(&env.app(), &other, &Query::default())).unwrap();
+    assert_eq!(theirs.len(), 4);
+    // Every field as the single-row write stores it.
+    let fields = |r: &shared::store::sql::request_logs::RequestLogRow| {
+        (r.method.clone(), r.url.clone(), r.status, r.ip.clone(), r.user_agent.clone(), r.requestor_type.clone(), r.requestor_id.clone())
+    };
+    let more =
+        |r: &shared::store::sql::request_logs::RequestLogRow| (r.resource_type.clone(), r.resource_id.clone(), r.request_size, r.response_size, r.run_time);
+    for r in rows.iter().chain(&theirs) {
+        assert_eq!(fields(r), fields(&rows[rows.len() - 1]));
+        assert_eq!(more(r), (Some("machines".into()), Some(L1.into()), 12, Some(345), 7));
+    }
+    assert_eq!(rows[0].url, "/v1/machines?token=[FILTERED]");
+    assert_eq!(rows[0].created_at, now + DAY_MS);
+    assert!(rows[1..].iter().all(|r| r.created_at <= now));
+    // Empty batches and logging off write nothing.
+    assert_eq!(block(logs::write(&env.db, &Batch::default(), 4)).unwrap(), 0);
+    assert_eq!(block(logs::write(&env.db, &b, 0)).unwrap(), 0);
+}
+
+#[test]
+fn the_buffer_is_handed_over_only_to_a_caller_who_may_read_the_logs() {
+    use shared::service::lifecycle::request_log_batch::Batch;
+    let env = Env::new();
+    let admin = env.admin();
+    let take = |taken: &std::cell::Cell<bool>| {
+        taken.set(true);
+        let mut b = Batch::default();
+        b.push(&shared::rng::uuid_v4(&env.rng), admin.account_id(), &entry("GET", "/v1/me", 200, "198.51.100.7", None, None), env.clock.now_ms());
+        b
+    };
+    let taken = std::cell::Cell::new(false);
+    let product = Caller { bearer: Bearer::Product { product_id: P1.into() }, token_id: None, ..admin.clone() };
+    assert_eq!(block(logs::write_buffered(&env.db, &product, || take(&taken), 100)).unwrap_err().status, 403);
+    assert!(!taken.get(), "a refused caller takes nothing");
+    assert_eq!(block(logs::write_buffered(&env.db, &admin, || take(&taken), 100)).unwrap(), 1);
+    assert!(taken.get());
+    assert_eq!(urls(&env, &admin, ""), ["/v1/me"]);
+}

@@ -9,6 +9,8 @@ pub mod jobs;
 pub mod search;
 // Request logs (issue 8).
 pub mod request_logs;
+// Request logs written in batches per isolate (issue 11).
+pub mod request_log_batch;
 pub mod webhook_delivery;
 pub mod webhook_payload;
 pub mod webhook_queue;

@@ -7,12 +7,13 @@ use serde_json::Value;
 
 use crate::access::{Action, Ownership};
 use crate::api::query::{Page, Query};
-use crate::clock::{Millis, DAY_MS};
-use crate::domain::request_log::{self as rule, date_range, normalize_type, truncate};
+use crate::clock::Millis;
+use crate::domain::request_log::{date_range, normalize_type};
 use crate::error::{Code, Error};
+use crate::service::lifecycle::request_log_batch::Batch;
 use crate::service::{readable, App, Bearer, Caller};
 use crate::store::sql::request_logs::RequestLogRow;
-use crate::store::{fetch_one, opt, sql, Db, Kv};
+use crate::store::{fetch_one, sql, Db, Kv};
 use crate::Result;
 
 /// One answered request, as the Worker saw it.
@@ -54,38 +55,38 @@ pub fn requestor(bearer: &Bearer) -> Option<(&'static str, String)> {
 
 /// Writes the log of `e` for account `account_id` with id `id` at `now`, unless the account
 /// reached `daily_limit` rows today (UTC) or logging is off (`daily_limit` 0). `Ok(false)`:
-/// not written.
+/// not written. (The Worker buffers rows and writes them with [`write`].)
 ///
 /// # Errors
 /// The store's.
 pub async fn record<D: Db>(db: &D, id: String, account_id: &str, e: &Entry, daily_limit: i64, now: Millis) -> Result<bool> {
-    if daily_limit <= 0 {
-        return Ok(false);
+    let mut batch = Batch::default();
+    batch.push(&id, account_id, e, now);
+    Ok(write(db, &batch, daily_limit).await? == 1)
+}
+
+/// Writes a batch of logs in one statement, each row only while its account is under
+/// `daily_limit` rows for its UTC day; nothing when logging is off (`daily_limit` 0) or the
+/// batch is empty. The rows written.
+///
+/// # Errors
+/// The store's.
+pub async fn write<D: Db>(db: &D, batch: &Batch, daily_limit: i64) -> Result<u64> {
+    if daily_limit <= 0 || batch.is_empty() {
+        return Ok(0);
     }
-    let o = |v: &Option<String>, max: usize| v.as_deref().map_or(Value::Null, |s| truncate(s, max).into());
-    let size = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-    let (requestor_type, requestor_id) = e.requestor.clone().map_or((None, None), |(t, i)| (Some(t.to_owned()), Some(i)));
-    let (resource_type, resource_id) = e.resource.clone().map_or((None, None), |(t, i)| (Some(t), Some(i)));
-    let params: Vec<Value> = vec![
-        id.into(),
-        account_id.into(),
-        truncate(&e.method, rule::MAX_METHOD).into(),
-        rule::redact_url(&e.target).into(),
-        i64::from(e.status.clamp(100, 599)).into(),
-        o(&e.ip, rule::MAX_IP),
-        o(&e.user_agent, rule::MAX_USER_AGENT),
-        o(&requestor_type, 64),
-        o(&requestor_id, 64),
-        o(&resource_type, 64),
-        o(&resource_id, 64),
-        size(e.request_size).into(),
-        opt(e.response_size.map(size)),
-        e.run_time_ms.max(0).into(),
-        daily_limit.into(),
-        now.div_euclid(DAY_MS).saturating_mul(DAY_MS).into(),
-        now.into(),
-    ];
-    Ok(db.execute(sql::request_logs::INSERT, &params).await? == 1)
+    Ok(db.execute(sql::request_logs::INSERT_BATCH, &[batch.param().into(), daily_limit.into()]).await?)
+}
+
+/// Writes the rows an isolate still buffers (`take` hands them over) once `caller` passes the
+/// access table's gate for reading the logs (what [`list`] and [`show`] check first), so that a
+/// read right after a request sees it (issue 11); a caller refused here takes nothing.
+///
+/// # Errors
+/// 401/403 from the access table; the store's (the taken rows are then lost, as in a crash).
+pub async fn write_buffered<D: Db>(db: &D, caller: &Caller, take: impl FnOnce() -> Batch, daily_limit: i64) -> Result<u64> {
+    crate::access::gate(caller, Action::RequestLogRead)?;
+    write(db, &take(), daily_limit).await
 }
 
 /// A `requestor`/`resource` filter: `key[type]` and `key[id]`, or `key=<id>`, as two nullable

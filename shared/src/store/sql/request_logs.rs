@@ -1,15 +1,23 @@
 //! Request logs (issue 8): every statement that writes or reads `request_logs`.
 
-/// Logs one request, unless account ?2 already logged ?15 rows since ?16 (the start of the UTC
-/// day): the daily cap, checked and enforced in the one statement (D1 runs each statement
-/// alone, so concurrent inserts cannot overshoot). ?1 id, ?3 method, ?4 url, ?5 status, ?6 ip,
-/// ?7 user agent, ?8 requestor type, ?9 requestor id, ?10 resource type, ?11 resource id,
-/// ?12 request size, ?13 response size, ?14 run time (ms), ?17 now. The count stops at ?15
-/// rows, so the check costs at most the cap's index steps.
-pub const INSERT: &str = "INSERT INTO request_logs (id, account_id, method, url, status, ip, user_agent, requestor_type, requestor_id, \
+/// Logs a batch of requests (issue 11: an isolate's buffer, one D1 round trip), ?1 a JSON array
+/// of rows `[id, account, method, url, status, ip, user agent, requestor type, requestor id,
+/// resource type, resource id, request size, response size, run time (ms), created at, start of
+/// its UTC day, its place among the batch's rows of the same account and day]`, under the daily
+/// cap ?2: each (account, day) of the batch counts its logged rows once (stopping at ?2, so the
+/// check costs at most the cap's index steps), and a row is written only while that count plus
+/// its place is under ?2. One statement (D1 runs each alone, and SQLite computes the whole
+/// `SELECT` before inserting, since it reads the table it fills), so concurrent batches cannot
+/// overshoot the cap.
+pub const INSERT_BATCH: &str = "INSERT INTO request_logs (id, account_id, method, url, status, ip, user_agent, requestor_type, requestor_id, \
 resource_type, resource_id, request_size, response_size, run_time, created_at) \
-SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?17 \
-WHERE (SELECT count(*) FROM (SELECT 1 FROM request_logs WHERE account_id = ?2 AND created_at >= ?16 LIMIT ?15)) < ?15";
+WITH b AS (SELECT value AS v, json_extract(value, '$[1]') AS account, json_extract(value, '$[15]') AS day FROM json_each(?1)), \
+g AS (SELECT account, day, (SELECT count(*) FROM (SELECT 1 FROM request_logs l WHERE l.account_id = d.account AND l.created_at >= d.day LIMIT ?2)) AS n \
+FROM (SELECT DISTINCT account, day FROM b) d) \
+SELECT json_extract(v, '$[0]'), b.account, json_extract(v, '$[2]'), json_extract(v, '$[3]'), json_extract(v, '$[4]'), json_extract(v, '$[5]'), \
+json_extract(v, '$[6]'), json_extract(v, '$[7]'), json_extract(v, '$[8]'), json_extract(v, '$[9]'), json_extract(v, '$[10]'), \
+json_extract(v, '$[11]'), json_extract(v, '$[12]'), json_extract(v, '$[13]'), json_extract(v, '$[14]') \
+FROM b JOIN g ON g.account = b.account AND g.day = b.day WHERE g.n + json_extract(v, '$[16]') < ?2";
 
 /// The filters of a list: ?1 account, ?2 created at or after, ?3 created before, ?4 requestor
 /// type, ?5 requestor id, ?6 resource type, ?7 resource id, ?8 ip prefix (case-insensitive),
