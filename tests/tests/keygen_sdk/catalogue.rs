@@ -3,7 +3,6 @@
 //! A reason is only ever a known missing feature or a named keygen-rs/Keygen disagreement; a
 //! function with a reason that passes counts as passing.
 
-
 #[rustfmt::skip]
 pub const FUNCTIONS: &[(&str, &str, Option<&str>)] = &[
     ("licenses", "License::validate", None),
