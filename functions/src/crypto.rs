@@ -122,8 +122,9 @@ pub struct WebCryptoSigner {
 }
 
 impl WebCryptoSigner {
-    /// The faster choice in the bench (docs/API.md, "Read replicas": the measured figures).
-    pub const DEFAULT: Self = Self { sign: true, digest: false };
+    /// The faster choice in the bench (docs/API.md, "Read replicas": the measured figures):
+    /// since ed25519-dalek's precomputed tables, both primitives on the wasm crates.
+    pub const DEFAULT: Self = Self { sign: false, digest: false };
 
     /// Parses `LATCHKEY_WEBCRYPTO` (`none`: both on the wasm crates).
     ///
