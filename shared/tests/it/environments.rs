@@ -118,3 +118,25 @@ fn deleting_an_environment_removes_everything_in_it_in_one_batch() {
     assert_eq!(block(products::show(&env.app(), &admin, &global.id)).unwrap().id, global.id);
     assert!(env.events().iter().any(|(n, id)| n == "environment.deleted" && *id == e.id));
 }
+
+#[test]
+fn an_environment_signs_with_the_keys_its_account_publishes_whoever_needed_them_first() {
+    use shared::crypto::signer::Pair;
+    use shared::service::identity::{account_keys, accounts};
+    let env = Env::new();
+    let admin = env.admin();
+    let a = create(&env, &admin, "a").unwrap();
+    let find = |id: &str| block(accounts::find(&env.app(), id)).unwrap();
+    let (parent_id, a_id) = (admin.account.id.clone(), tenant_id(&admin.account.id, &a.id));
+    assert!(find(&parent_id).rsa_private_key_sealed.is_none() && find(&parent_id).ecdsa_private_key_sealed.is_none(), "the pairs are made on first use");
+    // The environment needs the RSA pair first, the account the P-256 pair first.
+    block(account_keys::ensure(&env.app(), &find(&a_id), Pair::Rsa)).unwrap();
+    block(account_keys::ensure(&env.app(), &find(&parent_id), Pair::Ecdsa)).unwrap();
+    // An environment made afterwards copies both.
+    let b = create(&env, &admin, "b").unwrap();
+    let rows = [find(&parent_id), find(&a_id), find(&tenant_id(&admin.account.id, &b.id))];
+    for r in &rows {
+        assert!(r.rsa_public_key.is_some() && r.ecdsa_public_key.is_some(), "{}", r.id);
+        assert_eq!((&r.rsa_public_key, &r.ecdsa_public_key), (&rows[0].rsa_public_key, &rows[0].ecdsa_public_key), "{}", r.id);
+    }
+}

@@ -19,8 +19,14 @@ pub const UPDATE: &str = "UPDATE accounts SET name = ?2, slug = ?3, metadata = ?
 WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM accounts WHERE slug = ?3 AND id <> ?1)";
 
 /// Stores a freshly made RSA-2048 pair unless the account already has one (0 rows changed then:
-/// a concurrent first use won, and its pair is read back).
-pub const SET_RSA_KEYS: &str = "UPDATE accounts SET rsa_public_key = ?2, rsa_private_key_sealed = ?3 WHERE id = ?1 AND rsa_private_key_sealed IS NULL";
+/// a concurrent first use won, and its pair is read back). It is stored in one statement on
+/// every row of the account's family, the account and its environments' tenant rows (migration
+/// 0021, which copies the account's keys when it makes one) that lack a pair, so an environment
+/// always signs with the keys its account publishes, whichever of them needed the pair first.
+pub const SET_RSA_KEYS: &str = "UPDATE accounts SET rsa_public_key = ?2, rsa_private_key_sealed = ?3 \
+WHERE rsa_private_key_sealed IS NULL AND COALESCE(parent_id, id) = (SELECT COALESCE(parent_id, id) FROM accounts WHERE id = ?1)";
 
-/// Stores a freshly made P-256 pair unless the account already has one.
-pub const SET_ECDSA_KEYS: &str = "UPDATE accounts SET ecdsa_public_key = ?2, ecdsa_private_key_sealed = ?3 WHERE id = ?1 AND ecdsa_private_key_sealed IS NULL";
+/// Stores a freshly made P-256 pair unless the account already has one, on the account's whole
+/// family like [`SET_RSA_KEYS`].
+pub const SET_ECDSA_KEYS: &str = "UPDATE accounts SET ecdsa_public_key = ?2, ecdsa_private_key_sealed = ?3 \
+WHERE ecdsa_private_key_sealed IS NULL AND COALESCE(parent_id, id) = (SELECT COALESCE(parent_id, id) FROM accounts WHERE id = ?1)";
