@@ -140,3 +140,25 @@ fn an_environment_signs_with_the_keys_its_account_publishes_whoever_needed_them_
         assert_eq!((&r.rsa_public_key, &r.ecdsa_public_key), (&rows[0].rsa_public_key, &rows[0].ecdsa_public_key), "{}", r.id);
     }
 }
+
+#[test]
+fn an_account_update_reaches_its_environments_and_a_refused_one_does_not() {
+    use shared::service::identity::accounts;
+    let env = Env::new();
+    let admin = env.admin();
+    let e = create(&env, &admin, "sandbox").unwrap();
+    let tenant = || block(accounts::find(&env.app(), &tenant_id(&admin.account.id, &e.id))).unwrap();
+    let change = |attrs: serde_json::Value| accounts::parse_update(json!({"data": {"type": "accounts", "attributes": attrs}}).to_string().as_bytes()).unwrap();
+    block(accounts::update(&env.app(), &admin, change(json!({"name": "Renamed", "apiVersion": "1.5", "metadata": {"tier": "gold"}})))).unwrap();
+    let t = tenant();
+    assert_eq!((t.name.as_str(), t.api_version.as_str()), ("Renamed", "1.5"));
+    assert!(t.metadata.contains("gold"));
+    assert_eq!(t.slug, tenant_id(&admin.account.id, &e.id), "the tenant keeps its own slug");
+    // A refused update (another account holds the slug) changes no environment either.
+    let other = json!({"data": {"type": "accounts", "attributes": {"name": "Other", "slug": "taken"},
+        "relationships": {"admins": {"data": [{"type": "users", "attributes": {"email": "o@other.test", "password": "correct horse"}}]}}}});
+    block(accounts::bootstrap(&env.app(), accounts::parse_create(other.to_string().as_bytes()).unwrap())).unwrap();
+    let refused = block(accounts::update(&env.app(), &admin, change(json!({"name": "Other", "slug": "taken", "apiVersion": "1.2"})))).unwrap_err();
+    assert_eq!(refused.code.as_ref(), "SLUG_TAKEN");
+    assert_eq!((tenant().name.as_str(), tenant().api_version.as_str()), ("Renamed", "1.5"));
+}

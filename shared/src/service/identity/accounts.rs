@@ -180,6 +180,8 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &crate::service::
     let metadata = input.metadata.into_update().map_or(a.metadata.clone(), |m| crate::service::metadata_text(&m.unwrap_or_default()));
     let api_version = input.api_version.set().unwrap_or_else(|| a.api_version.clone());
     let changes = serde_json::json!({"name": name, "slug": slug});
+    // The account's environments see its name, metadata and API version (issue 8).
+    let tenants = vec![a.id.clone().into(), name.clone().into(), metadata.clone().into(), api_version.clone().into(), app.now().into()];
     let res = app
         .db
         .batch(vec![
@@ -190,6 +192,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &crate::service::
                 &caller.bearer,
                 events::Event { name: "account.updated", resource_type: "accounts", resource_id: &a.id, changes: Some(changes), meta: None },
             ),
+            Stmt::new(sql::accounts::UPDATE_TENANTS, tenants),
         ])
         .await?;
     if res.first().map_or(0, |r| r.changes) == 0 {

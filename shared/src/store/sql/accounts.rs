@@ -18,6 +18,12 @@ pub const HEALTH: &str = "SELECT count(*) AS n FROM accounts";
 pub const UPDATE: &str = "UPDATE accounts SET name = ?2, slug = ?3, metadata = ?4, updated_at = ?5, api_version = ?6 \
 WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM accounts WHERE slug = ?3 AND id <> ?1)";
 
+/// Carries account ?1's name ?2, metadata ?3 and pinned API version ?4 (?5 now) to its
+/// environments' tenant rows (migration 0021), in the batch right after [`UPDATE`]'s
+/// `account.updated` event, which is recorded only when the update changed the account
+/// (`changes()` is that insert's).
+pub const UPDATE_TENANTS: &str = "UPDATE accounts SET name = ?2, metadata = ?3, api_version = ?4, updated_at = ?5 WHERE parent_id = ?1 AND changes() > 0";
+
 /// Stores a freshly made RSA-2048 pair unless the account already has one (0 rows changed then:
 /// a concurrent first use won, and its pair is read back). It is stored in one statement on
 /// every row of the account's family, the account and its environments' tenant rows (migration
