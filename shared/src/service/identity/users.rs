@@ -127,6 +127,22 @@ pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str)
     Ok(fetch_one(app.db, sql::users::FIND, &[account_id.into(), id.into()]).await?)
 }
 
+/// The ids of the users named in an attach/detach body (by id or email), each at most once.
+///
+/// # Errors
+/// 422 `USER_NOT_FOUND` / `USER_TAKEN` (named twice) at `/data/<i>`.
+pub async fn resolve_distinct<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, requested: &[String]) -> Result<Vec<String>> {
+    let mut ids: Vec<String> = Vec::with_capacity(requested.len());
+    for (i, r) in requested.iter().enumerate() {
+        let u = find(app, account_id, r).await?.ok_or_else(|| Error::attribute("user", AttrFault::NotFound, "must exist").pointer(format!("/data/{i}")))?;
+        if ids.contains(&u.id) {
+            return Err(Error::attribute("user", AttrFault::Taken, "already exists").pointer(format!("/data/{i}")));
+        }
+        ids.push(u.id);
+    }
+    Ok(ids)
+}
+
 /// The user relative to the bearer: itself for a user; for a product, a user (never an admin)
 /// who owns or is licensed to one of its licenses.
 async fn ownership<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, u: &UserRow) -> Result<Ownership> {

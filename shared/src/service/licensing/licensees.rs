@@ -41,14 +41,7 @@ pub async fn attach<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_
     let requested = parse_identifiers(body, "users")?;
     let l = licenses::authorize(app, caller, license_id, Action::LicenseUpdate).await?;
     let acc = caller.account_id();
-    let mut ids: Vec<String> = Vec::with_capacity(requested.len());
-    for (i, r) in requested.iter().enumerate() {
-        let u = users::find(app, acc, r).await?.ok_or_else(|| Error::attribute("user", AttrFault::NotFound, "must exist").pointer(format!("/data/{i}")))?;
-        if ids.contains(&u.id) {
-            return Err(Error::attribute("user", AttrFault::Taken, "already exists").pointer(format!("/data/{i}")));
-        }
-        ids.push(u.id);
-    }
+    let ids = users::resolve_distinct(app, acc, &requested).await?;
     let already = attached(app, acc, &l.id, &ids).await?;
     if let Some(i) = ids.iter().position(|id| already.contains(id)) {
         return Err(Error::attribute("user", AttrFault::Taken, "already exists").pointer(format!("/data/{i}")));
