@@ -187,7 +187,8 @@ pub const fn kind_of(role: UserRole) -> Kind {
         UserRole::SalesAgent => Kind::SalesAgent,
         UserRole::SupportAgent => Kind::SupportAgent,
         UserRole::ReadOnly => Kind::ReadOnly,
-        UserRole::User => Kind::User,
+        // Until their own kinds exist, the customer-admin roles act as users.
+        UserRole::User | UserRole::OrganizationAdmin | UserRole::ResellerAdmin => Kind::User,
     }
 }
 
@@ -199,7 +200,7 @@ pub const fn rank(role: UserRole) -> u8 {
         UserRole::SalesAgent => 3,
         UserRole::SupportAgent => 2,
         UserRole::ReadOnly => 1,
-        UserRole::User => 0,
+        UserRole::User | UserRole::OrganizationAdmin | UserRole::ResellerAdmin => 0,
     }
 }
 
@@ -207,7 +208,7 @@ pub const fn rank(role: UserRole) -> u8 {
 /// `USER_PERMISSIONS`. What an admin may put in `user.permissions`.
 pub fn role_allows(role: UserRole, p: &str) -> bool {
     match role {
-        UserRole::User => listed(names::USER, p),
+        UserRole::User | UserRole::OrganizationAdmin | UserRole::ResellerAdmin => listed(names::USER, p),
         staff => role_holds(kind_of(staff), p),
     }
 }
@@ -218,7 +219,7 @@ pub fn role_defaults(role: UserRole) -> Vec<&'static str> {
     let all = || names::KEYGEN.split_ascii_whitespace().chain(names::LATCHKEY.split_ascii_whitespace());
     match role {
         UserRole::Admin => all().collect(),
-        UserRole::User => names::USER.split_ascii_whitespace().collect(),
+        UserRole::User | UserRole::OrganizationAdmin | UserRole::ResellerAdmin => names::USER.split_ascii_whitespace().collect(),
         staff => all().filter(|p| role_holds(kind_of(staff), p)).collect(),
     }
 }

@@ -26,14 +26,20 @@ str_enum! {
         ReadOnly = "read-only",
         /// A user.
         User = "user",
+        /// Cryptlex's organization admin (migration 0025): a customer user who manages its
+        /// organization's users and licenses. Not staff.
+        OrganizationAdmin = "organization-admin",
+        /// Cryptlex's reseller admin (migration 0025): a customer user who sells its reseller's
+        /// allotted policies to its own customers. Not staff.
+        ResellerAdmin = "reseller-admin",
     }
 }
 
 impl UserRole {
-    /// Keygen's staff roles (admin, developer, sales-agent, support-agent, read-only): every
-    /// role but `user`.
+    /// Keygen's staff roles (admin, developer, sales-agent, support-agent, read-only): they see
+    /// the whole account. `user` and Cryptlex's customer-admin roles are not staff.
     pub fn is_staff(self) -> bool {
-        self != UserRole::User
+        matches!(self, UserRole::Admin | UserRole::Developer | UserRole::SalesAgent | UserRole::SupportAgent | UserRole::ReadOnly)
     }
 }
 
