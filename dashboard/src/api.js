@@ -115,6 +115,43 @@ export async function download(path, params) {
   return { blob: await res.blob(), filename: m ? m[1] : "license.lic" };
 }
 
+/** The `rel="next"` target of a `Link` header, or null. */
+export function nextLink(header) {
+  for (const part of (header ?? "").split(",")) {
+    const m = part.match(/^\s*<([^>]*)>\s*;(.*)$/);
+    if (m && m[2].split(";").some((p) => ['rel="next"', "rel=next"].includes(p.trim()))) return m[1];
+  }
+  return null;
+}
+
+/** sessionStorage key: rows per export part (`limit`); unset = the server's default (5,000). */
+export const EXPORT_LIMIT_KEY = "latchkey.dashboard.exportLimit";
+
+/**
+ * A whole CSV export (`GET …/<kind>/export`, issue 10): the server answers in signed parts and
+ * names the next in `Link: <…>; rel="next"`; this follows them and joins the parts, the header
+ * record once. Resolves to {blob, filename, parts}.
+ */
+export async function exportCsv(path, params = {}) {
+  const s = session.get();
+  const limit = sessionStorage.getItem(EXPORT_LIMIT_KEY) || undefined;
+  let url = `/v1/accounts/${encodeURIComponent(s?.account ?? "")}${path}${query({ ...params, limit })}`;
+  const chunks = [];
+  let filename = "export.csv";
+  while (url && chunks.length < 100_000) {
+    const res = await fetch(url, { headers: { Authorization: `Bearer ${s?.token ?? ""}`, Accept: "text/csv" } });
+    if (!res.ok) await parse(res);
+    const text = await res.text();
+    const end = text.indexOf("\r\n");
+    const records = end < 0 ? "" : text.slice(end + 2);
+    chunks.push(chunks.length === 0 ? text : records);
+    const m = (res.headers.get("Content-Disposition") ?? "").match(/filename="([^"]+)"/);
+    if (m) filename = m[1];
+    url = nextLink(res.headers.get("Link"));
+  }
+  return { blob: new Blob(chunks, { type: "text/csv" }), filename, parts: chunks.length };
+}
+
 /** One page of a list: {data, next} (next: the next page number or null). */
 export async function page(path, params = {}, number = 1, size = 25) {
   const doc = await api("GET", path, { params: { ...params, "page[number]": number, "page[size]": size } });

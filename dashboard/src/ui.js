@@ -101,3 +101,13 @@ export function shortId(id) {
 export function link(href, text) {
   return h("a", { href }, text);
 }
+
+/** Saves a downloaded file ({blob, filename}) through a temporary link. */
+export function save(file) {
+  const url = URL.createObjectURL(file.blob);
+  const a = h("a", { href: url, download: file.filename, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

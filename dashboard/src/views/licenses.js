@@ -1,8 +1,8 @@
 // Licenses: search (over the loaded page: name, key, id), filters (status, policy), create,
-// suspend / reinstate / renew, and a license's page with its machines and the check-out download.
-import { all, api, download, page } from "../api.js";
+// suspend / reinstate / renew, a CSV export of the filtered list, and a license's page with its machines and the check-out download.
+import { all, api, download, exportCsv, page } from "../api.js";
 import { badge, field, h, mount, table, when } from "../dom.js";
-import { button, form, input, link, notice, pager, run, select, shortId } from "../ui.js";
+import { button, form, input, link, notice, pager, run, save, select, shortId } from "../ui.js";
 import { heartbeatColumns } from "./machines.js";
 
 const STATUSES = ["ACTIVE", "INACTIVE", "EXPIRING", "EXPIRED", "SUSPENDED", "BANNED"];
@@ -29,7 +29,14 @@ export async function licenses(root) {
   const searchBox = input("search", { type: "search", placeholder: "name, key or id" });
   const status = h("select", { name: "status" }, h("option", { value: "" }, "Any status"), STATUSES.map((s) => h("option", { value: s }, s)));
   const policy = select("policy", policyList, (p) => p.attributes.name ?? p.id, "Any policy");
-  const filters = h("div", { class: "filters", role: "search" }, field("Search licenses", searchBox), field("Status", status), field("Policy", policy));
+  // The whole list as CSV, with the status and policy filters: every part the server links.
+  const exportButton = button("Export CSV", async () => {
+    const file = await run(null, () => exportCsv("/licenses/export", { status: state.status, policy: state.policy }));
+    if (!file) return;
+    save(file);
+    notice(`Exported ${file.filename} (${file.parts} part${file.parts === 1 ? "" : "s"}).`, "ok");
+  });
+  const filters = h("div", { class: "filters", role: "search" }, field("Search licenses", searchBox), field("Status", status), field("Policy", policy), exportButton);
 
   async function load() {
     const p = await page("/licenses", { status: state.status, policy: state.policy }, state.number);
@@ -116,12 +123,7 @@ export async function license(root, id) {
     const checkout = button("Download license file", async () => {
       const file = await run("License file downloaded.", () => download(`${path}/actions/check-out`));
       if (!file) return;
-      const url = URL.createObjectURL(file.blob);
-      const a2 = h("a", { href: url, download: file.filename, hidden: true });
-      document.body.append(a2);
-      a2.click();
-      a2.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      save(file);
       await load();
     });
     mount(

@@ -189,6 +189,24 @@ impl Api {
         Self::answer(res, &url, method)
     }
 
+    /// `GET`s `path` as text (a CSV export part): the status, the `Link` header and the body.
+    ///
+    /// # Errors
+    /// [`Failure::Network`] when the server cannot be reached.
+    pub fn text(&self, path: &str) -> Result<(u16, Option<String>, String), Failure> {
+        let url = self.url(path);
+        let net = |e: ureq::Error| Failure::Network(format!("GET {url}: {e}"));
+        let req = self.agent.get(&url).header("Accept", "text/csv, application/vnd.api+json");
+        let req = match &self.auth {
+            Some(a) => req.header("Authorization", a),
+            None => req,
+        };
+        let mut resp = req.call().map_err(net)?;
+        let link = resp.headers().get("link").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let body = resp.body_mut().with_config().limit(256 * 1024 * 1024).read_to_string().map_err(net)?;
+        Ok((resp.status().as_u16(), link, body))
+    }
+
     /// Status, `Location` and parsed body of a response.
     fn answer(res: Result<ureq::http::Response<ureq::Body>, ureq::Error>, url: &str, method: &str) -> Result<(u16, Option<String>, Value), Failure> {
         let net = |e: ureq::Error| Failure::Network(format!("{method} {url}: {e}"));

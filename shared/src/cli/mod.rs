@@ -25,6 +25,7 @@ macro_rules! warn {
 mod args;
 mod config;
 mod cryptlex;
+mod export;
 mod http;
 mod import;
 mod keygen;
@@ -97,6 +98,8 @@ pub const HELP: &str = "latchkey — command line for Latchkey (and Keygen-compa
   latchkey release publish <file> --product <id> --version <semver> --channel <ch> [--platform <p>] [--arch <a>]
       [--filetype <t>] [--package <id>] [--tag <t>] [--json]
   latchkey verify <file> --key <license-key> --public-key <hex> [--fingerprint <fp>] [--json]
+  latchkey export licenses|machines|users|trial-activations|activation-logs|event-logs [--out <file>] [--limit <n>]
+      [--query k=v]...   (the whole CSV: follows the server's `Link: rel=\"next\"` parts, header once)
   latchkey import keygen --from <url> --account <id> --token <token>
   latchkey import cryptlex [--users users.csv] [--licenses licenses.csv] [--activations activations.csv]
 
@@ -128,6 +131,7 @@ fn dispatch(argv: Vec<String>) -> Outcome {
         "login" => config::login(a),
         "logout" => config::logout(a),
         "verify" => license::verify(a),
+        "export" => export::run(a),
         "import" => match a.next_positional().as_deref() {
             Some("keygen") => keygen::run(a),
             Some("cryptlex") => cryptlex::run(a),
