@@ -116,3 +116,54 @@ fn an_expired_lease_frees_the_seat_and_a_ping_renews_it() {
     cull(&env);
     assert_eq!(count(&env, &l), 1, "b culled; c (activated at 111 s, 300 s lease) alive");
 }
+
+/// An activation refused only because expired leases still hold the seats frees them itself,
+/// as the cull would (`machine.lease.expired`, the activation log, the seat count), and takes
+/// the seat; live leases are never freed, and a seat limit that live machines fill still holds.
+#[test]
+fn an_activation_frees_expired_leases_at_once_instead_of_waiting_for_the_cull() {
+    let env = Env::new();
+    let admin = env.admin();
+    let p = env.product(&admin, "App");
+    let pol = env.policy(&admin, &p, json!({"floating": true, "maxMachines": 2, "leaseDuration": 60}));
+    let l = env.license(&admin, &pol, json!({}));
+    let a = activate(&env, &admin, &l, json!({"fingerprint": "a"})).unwrap();
+    env.clock.advance(30_000);
+    let b = activate(&env, &admin, &l, json!({"fingerprint": "b"})).unwrap();
+    // 45 s: both alive; the limit holds and nothing is freed.
+    env.clock.advance(15_000);
+    assert_eq!(activate(&env, &admin, &l, json!({"fingerprint": "c"})).unwrap_err().code, "MACHINE_LIMIT_EXCEEDED");
+    assert_eq!(count(&env, &l), 2);
+    // 61 s: a's lease ran out (b's runs to 90 s). No cull has run; the activation frees a's seat.
+    env.clock.advance(16_000);
+    let c = activate(&env, &admin, &l, json!({"fingerprint": "c"})).unwrap();
+    assert_eq!(count(&env, &l), 2);
+    assert!(block(machines::find(&env.app(), admin.account_id(), &a.id)).unwrap().is_none(), "a freed");
+    assert!(block(machines::find(&env.app(), admin.account_id(), &b.id)).unwrap().is_some(), "b kept: its lease runs");
+    let evs = env.events();
+    assert!(evs.iter().any(|(e, id)| e == "machine.lease.expired" && *id == a.id), "{evs:?}");
+    assert!(evs.iter().any(|(e, id)| e == "machine.heartbeat.dead" && *id == a.id), "{evs:?}");
+    let logs = block(shared::store::Db::query(&env.db, "SELECT action FROM activation_logs WHERE machine_id = ?1 ORDER BY created_at", &[a.id.clone().into()]))
+        .unwrap();
+    let actions: Vec<&str> = logs.iter().filter_map(|r| r["action"].as_str()).collect();
+    assert_eq!(actions.last(), Some(&"culled"), "{actions:?}");
+    // b and c hold both seats, alive: refused, nothing freed.
+    assert_eq!(activate(&env, &admin, &l, json!({"fingerprint": "d"})).unwrap_err().code, "MACHINE_LIMIT_EXCEEDED");
+    assert!(block(machines::find(&env.app(), admin.account_id(), &c.id)).unwrap().is_some());
+    assert_eq!(count(&env, &l), 2);
+}
+
+/// A policy that keeps dead machines (`KEEP_DEAD`) keeps their seats too: activation frees
+/// nothing, as the cull would free nothing.
+#[test]
+fn an_activation_frees_no_seat_a_keep_dead_policy_keeps() {
+    let env = Env::new();
+    let admin = env.admin();
+    let p = env.product(&admin, "App");
+    let pol = env.policy(&admin, &p, json!({"floating": true, "maxMachines": 1, "leaseDuration": 60, "heartbeatCullStrategy": "KEEP_DEAD"}));
+    let l = env.license(&admin, &pol, json!({}));
+    let a = activate(&env, &admin, &l, json!({"fingerprint": "a"})).unwrap();
+    env.clock.advance(61_000);
+    assert_eq!(activate(&env, &admin, &l, json!({"fingerprint": "b"})).unwrap_err().code, "MACHINE_LIMIT_EXCEEDED");
+    assert!(block(machines::find(&env.app(), admin.account_id(), &a.id)).unwrap().is_some());
+}

@@ -21,7 +21,7 @@ use crate::error::{AttrFault, Code, Error};
 use crate::service::activation_log::{self, Change, Origin};
 use crate::service::events::{self, Event, LeasedMachines};
 use crate::service::fleet::machines;
-use crate::service::licensing::subscription_logs;
+use crate::service::licensing::{culling, subscription_logs};
 use crate::service::{catalogue::groups, fleet::leases, identity::users, licensing::license_tokens, licensing::licenses, metadata_text, App, Caller};
 use crate::store::rows::{ActivationStateRow, CountRow, LicenseRow, MachineRow};
 use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
@@ -293,15 +293,33 @@ pub async fn activate_from<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, m
     }
     // Activation logs: written only if the machine was.
     stmts.push(activation_log::activated(app, &id, origin));
-    let results = app.db.batch(stmts).await?;
-    if results.first().map_or(0, |r| r.changes) == 0 {
-        return Err(refusal(app, caller, &head, &cfg, &l, &a, max_machines).await?);
+    let refused = |results: &[crate::store::StmtResult]| results.first().map_or(0, |r| r.changes) == 0;
+    let mut results = app.db.batch(stmts.clone()).await?;
+    if refused(&results) {
+        let err = refusal(app, caller, &head, &cfg, &l, &a, max_machines).await?;
+        // A seat held by a machine whose heartbeat or lease ran out is freed now (as the next
+        // cull would), and the same activation tried once more (issue 10 §4).
+        if !holds_seats(&err) || culling::free_expired_seats(app, &account, &l.id).await? == 0 {
+            return Err(err);
+        }
+        results = app.db.batch(stmts).await?;
+        if refused(&results) {
+            return Err(refusal(app, caller, &head, &cfg, &l, &a, max_machines).await?);
+        }
     }
     // The response is the machine as the guarded insert wrote it (its RETURNING), never a
     // re-read a concurrent heartbeat or deletion could have overtaken.
     let m = machines::written(&results, &l.policy_config, l.max_processes)?.ok_or_else(|| Error::internal("activation returned no row"))?;
     leases::write(app, &m).await;
     Ok(m)
+}
+
+/// Whether `e` refuses a seat that dead machines could be holding (a machine, core, memory or
+/// disk limit of the license).
+fn holds_seats(e: &Error) -> bool {
+    [Code::MachineLimitExceeded, Code::MachineCoreLimitExceeded, Code::MachineMemoryLimitExceeded, Code::MachineDiskLimitExceeded]
+        .iter()
+        .any(|c| e.code == c.as_str())
 }
 
 /// Which rule refused an activation (read after the guarded insert changed nothing).

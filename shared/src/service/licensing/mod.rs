@@ -3,6 +3,8 @@ pub mod activation;
 // Activation logs: bulk deactivation.
 pub mod bulk_deactivation;
 pub mod checkout;
+// The heartbeat cull's writes, shared with activation's lazy check (issue 10 §4).
+pub mod culling;
 // Features and entitlement sets (issue 10 §3).
 pub mod entitlement_set;
 pub mod license_actions;

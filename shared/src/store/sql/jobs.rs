@@ -39,22 +39,39 @@ AND coalesce(json_extract(CASE WHEN json_valid(p.config) THEN p.config END, '$.h
     };
 }
 
-/// Machines to cull after ?1 (keyset), at ?2 = now, at most ?3: dead (missed heartbeat, or a
-/// required first heartbeat overdue) and either without a death event for this death, or
-/// deletable (DEACTIVATE_DEAD and past the resurrection window).
-pub const CULL_MACHINES: &str = concat!(
-    "SELECT m.id, m.account_id, m.created_at, m.last_heartbeat_at, m.last_death_event_at, p.config AS policy_config, m.lease_duration \
-FROM machines m JOIN policies p ON p.id = m.policy_id WHERE m.id > ?1 \
-AND coalesce(m.last_heartbeat_at, CASE WHEN json_extract(CASE WHEN json_valid(p.config) THEN p.config END, '$.requireHeartbeat') THEN m.created_at END) + ",
-    machine_dur!(),
-    " < ?2 AND (m.last_death_event_at IS NULL OR m.last_death_event_at <= coalesce(m.last_heartbeat_at, 0) OR (",
-    deactivates!(),
-    " AND coalesce(m.last_heartbeat_at, m.created_at) + ",
-    machine_dur!(),
-    " + ",
-    lazarus!(),
-    " < ?2)) ORDER BY m.id LIMIT ?3"
-);
+/// The cull's scan of machines matching `$scope`, at `$now`, at most `$limit`: dead (missed
+/// heartbeat, or a required first heartbeat overdue) and either without a death event for this
+/// death, or deletable (DEACTIVATE_DEAD and past the resurrection window).
+macro_rules! cull_machines {
+    ($scope:literal, $now:literal, $limit:literal) => {
+        concat!(
+            "SELECT m.id, m.account_id, m.created_at, m.last_heartbeat_at, m.last_death_event_at, p.config AS policy_config, m.lease_duration \
+FROM machines m JOIN policies p ON p.id = m.policy_id WHERE ",
+            $scope,
+            " AND coalesce(m.last_heartbeat_at, CASE WHEN json_extract(CASE WHEN json_valid(p.config) THEN p.config END, '$.requireHeartbeat') THEN m.created_at END) + ",
+            machine_dur!(),
+            " < ",
+            $now,
+            " AND (m.last_death_event_at IS NULL OR m.last_death_event_at <= coalesce(m.last_heartbeat_at, 0) OR (",
+            deactivates!(),
+            " AND coalesce(m.last_heartbeat_at, m.created_at) + ",
+            machine_dur!(),
+            " + ",
+            lazarus!(),
+            " < ",
+            $now,
+            ")) ORDER BY m.id LIMIT ",
+            $limit
+        )
+    };
+}
+
+/// Machines to cull after ?1 (keyset, across accounts), at ?2 = now, at most ?3.
+pub const CULL_MACHINES: &str = cull_machines!("m.id > ?1", "?2", "?3");
+
+/// Machines of license ?2 of account ?1 to cull at ?3 = now, at most ?4 (activation frees a
+/// license's expired seats before refusing a seat limit, issue 10 §4).
+pub const CULL_LICENSE_MACHINES: &str = cull_machines!("m.account_id = ?1 AND m.license_id = ?2", "?3", "?4");
 
 /// Marks machines `{id: last_heartbeat_at}` (?1) as having had their death event at ?2.
 pub const MARK_MACHINES_DEAD: &str = "UPDATE machines SET last_death_event_at = ?2 WHERE id IN (SELECT key FROM json_each(?1)) \
