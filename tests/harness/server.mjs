@@ -16,6 +16,7 @@
 // Usage: node tests/harness/server.mjs [--port N]   (default: a free port)
 import { Miniflare, Log, LogLevel } from "miniflare";
 import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { killOrphans } from "./children.mjs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -219,6 +220,14 @@ async function shutdown(code) {
     process.exit(code);
   }
 }
+
+// Whatever ends this process (a failed dispose, an uncaught error), workerd goes with it.
+process.on("exit", killOrphans);
+process.on("uncaughtException", (e) => {
+  process.stderr.write(`server.mjs: ${e?.stack ?? e}\n`);
+  shutdown(1);
+});
+process.on("SIGHUP", () => shutdown(129));
 
 // The parent keeps our stdin open for as long as it lives; EOF means it is gone.
 process.stdin.on("end", () => shutdown(0));
