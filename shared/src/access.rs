@@ -367,7 +367,9 @@ pub fn scope(action: Action, kind: Kind) -> Scope {
         // not hold is `OwnLocked`: readable, assignable, its machines deactivatable, nothing
         // else) and machines. Users it creates join its organization with role `user`. Every
         // other action is a plain user's row.
-        (A::OrganizationRead | A::UserRead | A::UserCreate | A::LicenseRead | A::LicenseOwnerChange | A::LicenseUsersChange, K::OrganizationAdmin) => Scope::Own,
+        (A::OrganizationRead | A::UserRead | A::UserCreate | A::LicenseRead | A::LicenseOwnerChange | A::LicenseUsersChange, K::OrganizationAdmin) => {
+            Scope::Own
+        }
         (A::MachineRead | A::MachineDelete, K::OrganizationAdmin) => Scope::Own,
         (A::UserUpdate | A::UserDelete, K::OrganizationAdmin) => Scope::Open,
         (_, K::OrganizationAdmin) => scope(action, K::User),

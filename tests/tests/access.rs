@@ -895,7 +895,12 @@ const ORGANIZATION_ADMIN_ROWS: &[(&str, &str, &str, [u16; 2])] = &[
     ("DELETE", "/machines/{OLM*}", "", [204, 404]),
     // An activation names its license in the body: one the bearer may not see is 422
     // LICENSE_NOT_FOUND at the relationship, as for every bearer.
-    ("POST", "/machines", r#"{"data":{"type":"machines","attributes":{"fingerprint":"{uniq}"},"relationships":{"license":{"data":{"type":"licenses","id":"{OL}"}}}}}"#, [403, 422]),
+    (
+        "POST",
+        "/machines",
+        r#"{"data":{"type":"machines","attributes":{"fingerprint":"{uniq}"},"relationships":{"license":{"data":{"type":"licenses","id":"{OL}"}}}}}"#,
+        [403, 422],
+    ),
     ("GET", "/me", "", [200, 200]),
     ("GET", "/products", "", [403, 403]),
     ("GET", "/event-logs", "", [403, 403]),

@@ -70,10 +70,7 @@ fn an_organization_admin_manages_its_organization_and_nothing_else() {
     // Members: created into its organization with role user; staff or other roles refused.
     let r = c.post(&a.path("/users"), t, Some(user_body(json!({"email":email()}), None)));
     let member = r.assert_status(201).json["data"].clone();
-    assert_eq!(
-        (member["attributes"]["role"].as_str(), member["relationships"]["organization"]["data"]["id"].as_str()),
-        (Some("user"), Some(o.as_str()))
-    );
+    assert_eq!((member["attributes"]["role"].as_str(), member["relationships"]["organization"]["data"]["id"].as_str()), (Some("user"), Some(o.as_str())));
     let m = id(&member);
     for role in ["admin", "developer", "organization-admin"] {
         let r = c.post(&a.path("/users"), t, Some(user_body(json!({"email":email(),"role":role}), None)));
@@ -129,7 +126,12 @@ fn an_organization_admin_manages_its_organization_and_nothing_else() {
     assert_eq!(err(&r), (422, Some("USER_NOT_FOUND"), Some("/data/0")));
     assert_eq!(c.patch(&a.path(&format!("/licenses/{l}")), t, Some(json!({"data":{"type":"licenses","attributes":{"name":"x"}}}))).status, 403);
     let machine = |lic: &str| {
-        post(&c, &a, "/machines", json!({"data":{"type":"machines","attributes":{"fingerprint":e2e::unique_tag()},"relationships":{"license":{"data":{"type":"licenses","id":lic}}}}}))
+        post(
+            &c,
+            &a,
+            "/machines",
+            json!({"data":{"type":"machines","attributes":{"fingerprint":e2e::unique_tag()},"relationships":{"license":{"data":{"type":"licenses","id":lic}}}}}),
+        )
     };
     let (mm, mfar) = (id(&machine(&l)), id(&machine(&far)));
     let r = c.get(&a.path("/machines"), t, None);
@@ -199,7 +201,11 @@ fn organization_on_create_and_staff_kept_out() {
     let dev = id(&post(&c, &a, "/users", user_body(json!({"email":email(),"role":"developer"}), None)));
     let r = c.put(&a.path(&format!("/users/{dev}/organization")), a.admin(), Some(json!({"data":{"type":"organizations","id":o}})));
     assert_eq!(err(&r), (422, Some("ORGANIZATION_STAFF_NOT_ALLOWED"), Some("/data")));
-    let r = c.patch(&a.path(&format!("/users/{}", id(&u))), a.admin(), Some(json!({"data":{"type":"users","relationships":{"organization":{"data":{"type":"organizations","id":o}}}}})));
+    let r = c.patch(
+        &a.path(&format!("/users/{}", id(&u))),
+        a.admin(),
+        Some(json!({"data":{"type":"users","relationships":{"organization":{"data":{"type":"organizations","id":o}}}}})),
+    );
     assert_eq!(err(&r), (400, Some("PARAMETER_UNPERMITTED"), Some("/data/relationships/organization")));
     // A sales agent may not make an organization admin; a developer may.
     let sales_mail = email();
@@ -209,7 +215,12 @@ fn organization_on_create_and_staff_kept_out() {
     let r = c.post(&a.path("/users"), Some(&st), Some(user_body(json!({"email":email(),"role":"organization-admin"}), Some(&o))));
     assert_eq!(err(&r), (403, Some("FORBIDDEN"), Some("/data/attributes/role")));
     let product = id(&post(&c, &a, "/products", json!({"data":{"type":"products","attributes":{"name":"App"}}})));
-    let policy = id(&post(&c, &a, "/policies", json!({"data":{"type":"policies","attributes":{"name":"P"},"relationships":{"product":{"data":{"type":"products","id":product}}}}})));
+    let policy = id(&post(
+        &c,
+        &a,
+        "/policies",
+        json!({"data":{"type":"policies","attributes":{"name":"P"},"relationships":{"product":{"data":{"type":"products","id":product}}}}}),
+    ));
     let body = json!({"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":policy}},"organization":{"data":{"type":"organizations","id":"nope"}}}}});
     let r = c.post(&a.path("/licenses"), a.admin(), Some(body));
     assert_eq!(err(&r), (422, Some("ORGANIZATION_NOT_FOUND"), Some("/data/relationships/organization")));

@@ -77,8 +77,11 @@ pub fn outsider(caller: &Caller, u: &UserRow) -> bool {
 /// 422 `ORGANIZATION_STAFF_NOT_ALLOWED`.
 pub fn staff_refused(role: UserRole, in_organization: bool, pointer: &str) -> crate::Result<()> {
     if role.is_staff() && in_organization {
-        return Err(Error::new(Code::OrganizationStaffNotAllowed, "staff users (admin, developer, sales-agent, support-agent, read-only) cannot belong to an organization")
-            .pointer(pointer));
+        return Err(Error::new(
+            Code::OrganizationStaffNotAllowed,
+            "staff users (admin, developer, sales-agent, support-agent, read-only) cannot belong to an organization",
+        )
+        .pointer(pointer));
     }
     Ok(())
 }
@@ -89,8 +92,10 @@ pub fn staff_refused(role: UserRole, in_organization: bool, pointer: &str) -> cr
 /// # Errors
 /// 403 `FORBIDDEN` at `/data/attributes/role`.
 pub fn check_role(caller: &Caller, current: Option<UserRole>, new: UserRole) -> crate::Result<()> {
-    let refused = || Error::new(Code::Forbidden, "You do not have permission to complete the request (the bearer lacks privileges to give or manage this role)")
-        .pointer("/data/attributes/role");
+    let refused = || {
+        Error::new(Code::Forbidden, "You do not have permission to complete the request (the bearer lacks privileges to give or manage this role)")
+            .pointer("/data/attributes/role")
+    };
     if matches!(caller.bearer, Bearer::OrganizationAdmin { .. }) && (new != UserRole::User || current.is_some_and(|r| r != UserRole::User)) {
         return Err(refused());
     }

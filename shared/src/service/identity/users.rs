@@ -3,13 +3,13 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::access::organization_admins;
 use crate::access::{self, Action, Ownership};
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::crypto::password;
 use crate::domain::states::{BearerType, UserRole};
 use crate::error::{AttrFault, Code, Error};
-use crate::access::organization_admins;
 use crate::service::identity::organizations;
 use crate::service::identity::second_factors;
 use crate::service::identity::tokens::{self, Issued, TokenInput};
@@ -261,26 +261,26 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
     let email_taken = email.clone();
     let org_event = events::Event { name: "organization.user.created", resource_type: "users", resource_id: &id, changes: None, meta: None };
     let mut stmts = vec![
-            sql::users::insert(sql::users::NewUser {
-                id: &id,
-                account_id: caller.account_id(),
-                email: &email,
-                first_name: input.first_name.set(),
-                last_name: input.last_name.set(),
-                role,
-                password_hash: hash,
-                metadata: metadata_text(&input.metadata.set().unwrap_or_default()),
-                now,
-                permissions,
-                organization_id: organization.clone(),
-            }),
-            events::record_if_changed(
-                app,
-                caller.account_id(),
-                &caller.bearer,
-                events::Event { name: "user.created", resource_type: "users", resource_id: &id, changes: None, meta: None },
-            ),
-        ];
+        sql::users::insert(sql::users::NewUser {
+            id: &id,
+            account_id: caller.account_id(),
+            email: &email,
+            first_name: input.first_name.set(),
+            last_name: input.last_name.set(),
+            role,
+            password_hash: hash,
+            metadata: metadata_text(&input.metadata.set().unwrap_or_default()),
+            now,
+            permissions,
+            organization_id: organization.clone(),
+        }),
+        events::record_if_changed(
+            app,
+            caller.account_id(),
+            &caller.bearer,
+            events::Event { name: "user.created", resource_type: "users", resource_id: &id, changes: None, meta: None },
+        ),
+    ];
     if organization.is_some() {
         // Cryptlex's `organization.user.created` (issue 10 §7), behind the same guard.
         stmts.push(events::record_if_changed(app, caller.account_id(), &caller.bearer, org_event));

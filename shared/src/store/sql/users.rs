@@ -84,8 +84,11 @@ pub const COUNT: &str = concat!("SELECT count(*) AS n FROM users u ", user_filte
 
 /// Exports: one keyset page of [`LIST`]'s rows (same filters), oldest first, after (?8 created
 /// at, ?9 id) — NULL: from the start; ?10 rows.
-pub const PAGE_AFTER: &str =
-    concat!("SELECT * FROM users u ", user_filters!(), "AND (?8 IS NULL OR created_at > ?8 OR (created_at = ?8 AND id > ?9)) ORDER BY created_at, id LIMIT ?10");
+pub const PAGE_AFTER: &str = concat!(
+    "SELECT * FROM users u ",
+    user_filters!(),
+    "AND (?8 IS NULL OR created_at > ?8 OR (created_at = ?8 AND id > ?9)) ORDER BY created_at, id LIMIT ?10"
+);
 
 /// Writes a user's mutable attributes. Never demotes the account's last admin (Keygen's
 /// `enforce_admin_minimums_on_account!`): guarded in the statement, so two admins demoting each
