@@ -245,3 +245,32 @@ fn staff_are_kept_out_of_organizations_and_organization_is_create_only() {
     let (status, code, src) = err(block(licenses::create(&app, &admin, licenses::parse(body.to_string().as_bytes(), true).unwrap())));
     assert_eq!((status, code.as_str(), src.as_str()), (422, "ORGANIZATION_NOT_FOUND", "/data/relationships/organization"));
 }
+
+#[test]
+fn the_role_update_itself_never_gives_a_member_a_staff_role() {
+    // The guard in the statement (a move into the organization may land between the service's
+    // read and its write): a staff role on a member writes nothing; the user role does.
+    let env = Env::new();
+    let (admin, o, _oa, _c) = world(&env, -1);
+    let m = create_user(&env, &admin, json!({"email":"m@acme.test"}), Some(&o.id)).unwrap();
+    let run = |role: &str| {
+        let p: Vec<serde_json::Value> = vec![
+            admin.account_id().into(),
+            m.id.clone().into(),
+            m.email.clone().into(),
+            serde_json::Value::Null,
+            serde_json::Value::Null,
+            role.into(),
+            serde_json::Value::Null,
+            "{}".into(),
+            1.into(),
+            serde_json::Value::Null,
+        ];
+        block(shared::store::Db::execute(&env.db, shared::store::sql::users::UPDATE, &p)).unwrap()
+    };
+    for staff in ["admin", "developer", "sales-agent", "support-agent", "read-only"] {
+        assert_eq!(run(staff), 0, "{staff}");
+    }
+    assert_eq!(run("organization-admin"), 1);
+    assert_eq!(run("user"), 1);
+}

@@ -321,7 +321,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     access::roles::check_assign(caller, Some(u.role), role)?;
     // organization admins (issue 10 §7): who may give the role; staff never in an organization.
     organization_admins::check_role(caller, Some(u.role), role)?;
-    organization_admins::staff_refused(role, u.organization_id.is_some(), "/data/attributes/role")?;
+    organization_admins::staff_refused(role, u.organization_id.is_some() && role != u.role, "/data/attributes/role")?;
     let permissions =
         access::roles::user_permissions(caller, role, input.permissions, u.permissions.as_deref(), role != u.role)?.unwrap_or(u.permissions.clone());
     if input.password.is_present() {
@@ -365,7 +365,13 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
         ])
         .await?;
     if res.first().map_or(0, |s| s.changes) != 1 {
-        // The guard of `UPDATE` (demoting the last admin), or the user was deleted meanwhile.
+        // The guards of `UPDATE` (demoting the last admin; a staff role for a member moved into
+        // an organization meanwhile), or the user was deleted meanwhile.
+        if role != u.role {
+            if let Some(now) = find(app, caller.account_id(), &u.id).await? {
+                organization_admins::staff_refused(role, now.organization_id.is_some(), "/data/attributes/role")?;
+            }
+        }
         return Err(if u.role == UserRole::Admin && role != UserRole::Admin {
             Error::new(Code::AccountAdminsRequired, "account must have at least 1 admin user").pointer("/data/attributes/role")
         } else {

@@ -92,11 +92,13 @@ pub const PAGE_AFTER: &str = concat!(
 
 /// Writes a user's mutable attributes. Never demotes the account's last admin (Keygen's
 /// `enforce_admin_minimums_on_account!`): guarded in the statement, so two admins demoting each
-/// other at once leave one (0 rows changed).
+/// other at once leave one (0 rows changed). Never gives a staff role to a member of an
+/// organization (issue 10 §7; a concurrent move in cannot slip between the check and the write).
 pub const UPDATE: &str =
     "UPDATE users SET email = ?3, first_name = ?4, last_name = ?5, role = ?6, password_hash = ?7, metadata = ?8, updated_at = ?9, permissions = ?10 \
 WHERE account_id = ?1 AND id = ?2 \
-AND (?6 = 'admin' OR role != 'admin' OR EXISTS (SELECT 1 FROM users o WHERE o.account_id = ?1 AND o.id != ?2 AND o.role = 'admin'))";
+AND (?6 = 'admin' OR role != 'admin' OR EXISTS (SELECT 1 FROM users o WHERE o.account_id = ?1 AND o.id != ?2 AND o.role = 'admin')) \
+AND (?6 = role OR organization_id IS NULL OR ?6 NOT IN ('admin', 'developer', 'sales-agent', 'support-agent', 'read-only'))";
 
 /// Replaces a password hash with one at a higher iteration count after a successful login, only
 /// if it is still the hash that was verified (?3), so a concurrent password change wins.
