@@ -18,6 +18,7 @@
 //! token's `permissions` (checked by [`gate`] and [`check`]).
 
 mod names;
+pub mod organization_admins;
 pub mod permissions;
 pub mod roles;
 
@@ -44,6 +45,10 @@ pub enum Kind {
     Product,
     /// A user with the user role.
     User,
+    // organization admins (issue 10 §7)
+    /// A user with Cryptlex's `organization-admin` role in an organization: a user, plus its
+    /// organization's users, licenses and machines ([`organization_admins`]).
+    OrganizationAdmin,
     /// A license (key or license token).
     License,
     /// No credentials.
@@ -52,7 +57,7 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in table order.
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Admin,
         Kind::Developer,
         Kind::SalesAgent,
@@ -61,6 +66,8 @@ impl Kind {
         Kind::Environment,
         Kind::Product,
         Kind::User,
+        // organization admins (issue 10 §7)
+        Kind::OrganizationAdmin,
         Kind::License,
         Kind::Anonymous,
     ];
@@ -76,6 +83,8 @@ impl Bearer {
             Bearer::User { .. } => Kind::User,
             Bearer::License { .. } => Kind::License,
             Bearer::Anonymous => Kind::Anonymous,
+            // organization admins (issue 10 §7)
+            Bearer::OrganizationAdmin { .. } => Kind::OrganizationAdmin,
         }
     }
 }
@@ -310,6 +319,9 @@ actions! {
     UserOrganizationChange => "PUT /users/{id}/organization",
     LicenseOrganizationChange => "PUT /licenses/{id}/organization",
     // end organizations
+    // Organization admins (issue 10 §7): attaching and detaching licensees, on its own row so
+    // an organization admin may assign its organization's licenses without PATCHing them.
+    LicenseUsersChange => "POST|DELETE /licenses/{id}/users",
 }
 
 /// THE table: what `action` grants a bearer of `kind`. Admins may do everything; anonymous
@@ -319,6 +331,9 @@ pub fn scope(action: Action, kind: Kind) -> Scope {
     use Action as A;
     use Kind as K;
     match (action, kind) {
+        // organization admins (issue 10 §7): licensees are changed as licenses are updated by
+        // every other bearer (the same row, the same permission); see the rows below.
+        (A::LicenseUsersChange, _) if !matches!(kind, K::OrganizationAdmin) => scope(A::LicenseUpdate, kind),
         // Roles and permissions: Keygen's `UserPolicy` lets only admins and developers create
         // staff or change roles; only admins set a user's permissions (`admin.update`).
         (A::AdminCreate | A::UserRoleChange, K::SalesAgent | K::SupportAgent | K::ReadOnly) => Scope::Nobody,
@@ -346,6 +361,18 @@ pub fn scope(action: Action, kind: Kind) -> Scope {
                 Scope::Nobody
             }
         }
+        // organization admins (issue 10 §7): Cryptlex's customer-portal role. "Own" is what
+        // [`organization_admins`] computes: itself, and its organization's users (update and
+        // delete: only those of role `user`), licenses (a license of the organization it does
+        // not hold is `OwnLocked`: readable, assignable, its machines deactivatable, nothing
+        // else) and machines. Users it creates join its organization with role `user`. Every
+        // other action is a plain user's row.
+        (A::OrganizationRead | A::UserRead | A::UserCreate | A::LicenseRead | A::LicenseOwnerChange | A::LicenseUsersChange, K::OrganizationAdmin) => {
+            Scope::Own
+        }
+        (A::MachineRead | A::MachineDelete, K::OrganizationAdmin) => Scope::Own,
+        (A::UserUpdate | A::UserDelete, K::OrganizationAdmin) => Scope::Open,
+        (_, K::OrganizationAdmin) => scope(action, K::User),
         _ => row(action, kind),
     }
 }
@@ -567,8 +594,8 @@ pub fn render_markdown() -> String {
         Scope::Nobody => "—",
     };
     let mut out = String::from(
-        "| action | route | permission | admin | developer | sales-agent | support-agent | read-only | environment | product | user | license | anonymous |\n\
-|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+        "| action | route | permission | admin | developer | sales-agent | support-agent | read-only | environment | product | user | organization-admin | license | anonymous |\n\
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for &a in Action::ALL {
         let cells: Vec<&str> = Kind::ALL.iter().map(|&k| cell(scope(a, k))).collect();

@@ -229,6 +229,10 @@ error_codes! {
     // Organizations (issue 10 §7).
     /// 422: the organization already holds `allowedUsers` users (or would, after an update).
     OrganizationUserLimitExceeded, 422, "ORGANIZATION_USER_LIMIT_EXCEEDED", "Unprocessable resource";
+    // Organization admins (issue 10 §7).
+    /// 422: staff users never belong to an organization (moving one in, creating one in it, or
+    /// giving a staff role to a member).
+    OrganizationStaffNotAllowed, 422, "ORGANIZATION_STAFF_NOT_ALLOWED", "Unprocessable resource";
 }
 
 /// Where in the request an error points.

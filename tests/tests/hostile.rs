@@ -1061,3 +1061,57 @@ fn hostile_environment_selectors_are_precise_errors() {
     assert_eq!(r.json["data"].as_array().map(Vec::len), Some(1), "a hostile document wrote an environment");
     assert_alive(&acct);
 }
+
+// --- organization admins (issue 10 §7): `relationships.organization` on create, hostile. ---
+#[test]
+fn hostile_organizations_on_create_are_precise_errors_and_write_nothing() {
+    let acct = server().bootstrap_account();
+    let c = acct.client();
+    let count = |path: &str| c.get(&acct.path(&format!("{path}?limit=100")), acct.admin(), None).json["data"].as_array().map_or(0, Vec::len);
+    let o = c.post(&acct.path("/organizations"), acct.admin(), Some(json!({"data":{"type":"organizations","attributes":{"name":"O","allowedUsers":0}}})));
+    let full = o.assert_status(201).json["data"]["id"].as_str().unwrap_or_default().to_owned();
+    let product = c.post(&acct.path("/products"), acct.admin(), Some(json!({"data":{"type":"products","attributes":{"name":"P"}}})));
+    let product = product.json["data"]["id"].as_str().unwrap_or_default().to_owned();
+    let policy = c.post(
+        &acct.path("/policies"),
+        acct.admin(),
+        Some(json!({"data":{"type":"policies","attributes":{"name":"P"},"relationships":{"product":{"data":{"type":"products","id":product}}}}})),
+    );
+    let policy = policy.json["data"]["id"].as_str().unwrap_or_default().to_owned();
+    let (users, licenses) = (count("/users"), count("/licenses"));
+    let long = "o".repeat(70_000);
+    let hostile = [
+        json!(1),
+        json!([]),
+        json!({"data": 1}),
+        json!({"data": []}),
+        json!({"data": {"type": "users", "id": full}}),
+        json!({"data": {"type": "organizations"}}),
+        json!({"data": {"type": "organizations", "id": 7}}),
+        json!({"data": {"type": "organizations", "id": null}}),
+        json!({"data": {"type": "organizations", "id": "x\u{0}y"}}),
+        json!({"data": {"type": "organizations", "id": "%27 OR 1=1 --"}}),
+        json!({"data": {"type": "organizations", "id": long}}),
+        // Full (allowedUsers 0) for users; it exists for licenses.
+        json!({"data": {"type": "organizations", "id": full}}),
+    ];
+    for (i, rel) in hostile.iter().enumerate() {
+        let body = json!({"data":{"type":"users","attributes":{"email":format!("h-{}@example.com", e2e::unique_tag())},"relationships":{"organization":rel}}});
+        let r = c.post(&acct.path("/users"), acct.admin(), Some(body));
+        assert_client_error(&acct, &r, &format!("POST /users organization #{i}"));
+        let at = r.json["errors"][0]["source"]["pointer"].as_str().unwrap_or_default();
+        assert!(at.starts_with("/data/relationships/organization") || r.status == 413, "#{i}: {}", r.text());
+        if i + 1 < hostile.len() {
+            let body = json!({"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":policy}},"organization":rel}}});
+            let r = c.post(&acct.path("/licenses"), acct.admin(), Some(body));
+            assert_client_error(&acct, &r, &format!("POST /licenses organization #{i}"));
+        }
+        // PATCH never takes one.
+        let body = json!({"data":{"type":"users","relationships":{"organization":rel}}});
+        let r = c.patch(&acct.path(&format!("/users/{}", acct.admin_id)), acct.admin(), Some(body));
+        assert_client_error(&acct, &r, &format!("PATCH /users organization #{i}"));
+    }
+    assert_eq!((count("/users"), count("/licenses")), (users, licenses), "nothing was written");
+    assert_alive(&acct);
+}
+// --- end organization admins ---

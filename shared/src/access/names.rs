@@ -145,6 +145,24 @@ pub const USER: &str = "\
     release.download release.read release.upgrade token.generate token.read token.regenerate \
     token.revoke user.password.reset user.password.update user.read user.second-factors.create \
     user.second-factors.delete user.second-factors.read user.second-factors.update user.update";
+// organization admins (issue 10 §7)
+/// `organization-admin` (Cryptlex's customer-portal role): a user's set and what it manages in
+/// its organization (Keygen's `user.create`, `user.delete`, `license.owner.update`,
+/// `license.update` for licensees, `machine.delete`; Latchkey's `organization.read`). Its rows
+/// in the table bound it to its organization.
+pub const ORGANIZATION_ADMIN: &str = "\
+    account.read arch.read artifact.read component.create component.delete component.read \
+    component.update channel.read constraint.read engine.read entitlement.read group.licenses.read \
+    group.machines.read group.owners.read group.read group.users.read license.check-in \
+    license.check-out license.create license.delete license.policy.update license.read \
+    license.renew license.revoke license.usage.increment license.users.attach license.users.detach \
+    license.validate machine.check-out machine.create machine.delete machine.heartbeat.ping \
+    machine.proofs.generate machine.read machine.update package.read platform.read policy.read \
+    process.create process.delete process.heartbeat.ping process.read process.update product.read \
+    release.download release.read release.upgrade token.generate token.read token.regenerate \
+    token.revoke user.password.reset user.password.update user.read user.second-factors.create \
+    user.second-factors.delete user.second-factors.read user.second-factors.update user.update \
+    user.create user.delete license.owner.update license.update organization.read";
 /// `environment` (Keygen's environment bearer, `app/models/environment.rb`): every permission
 /// but `account.*` (keeps `account.read`), `admin.*` and `environment.{create,update,delete,
 /// tokens.generate}` (issue 8).

@@ -149,6 +149,9 @@ impl Action {
             A::OrganizationDelete => "organization.delete",
             A::UserOrganizationChange => "user.organization.update",
             A::LicenseOrganizationChange => "license.organization.update",
+            // Organization admins (issue 10 §7): the permission of the row it shares with
+            // `LicenseUpdate` for every other bearer, so no token loses what it could do.
+            A::LicenseUsersChange => "license.update",
         }
     }
 }
@@ -171,6 +174,8 @@ pub fn staff_set(kind: Kind) -> Option<&'static str> {
         Kind::ReadOnly => Some(names::READ_ONLY),
         Kind::Environment => Some(names::ENVIRONMENT),
         Kind::Admin | Kind::Product | Kind::User | Kind::License | Kind::Anonymous => None,
+        // organization admins (issue 10 §7): not staff; their rows are the table's.
+        Kind::OrganizationAdmin => None,
     }
 }
 
@@ -187,8 +192,10 @@ pub const fn kind_of(role: UserRole) -> Kind {
         UserRole::SalesAgent => Kind::SalesAgent,
         UserRole::SupportAgent => Kind::SupportAgent,
         UserRole::ReadOnly => Kind::ReadOnly,
-        // Until their own kinds exist, the customer-admin roles act as users.
-        UserRole::User | UserRole::OrganizationAdmin | UserRole::ResellerAdmin => Kind::User,
+        // Until its own kind exists, the reseller-admin role acts as a user.
+        UserRole::User | UserRole::ResellerAdmin => Kind::User,
+        // organization admins (issue 10 §7)
+        UserRole::OrganizationAdmin => Kind::OrganizationAdmin,
     }
 }
 
@@ -208,7 +215,9 @@ pub const fn rank(role: UserRole) -> u8 {
 /// `USER_PERMISSIONS`. What an admin may put in `user.permissions`.
 pub fn role_allows(role: UserRole, p: &str) -> bool {
     match role {
-        UserRole::User | UserRole::OrganizationAdmin | UserRole::ResellerAdmin => listed(names::USER, p),
+        UserRole::User | UserRole::ResellerAdmin => listed(names::USER, p),
+        // organization admins (issue 10 §7)
+        UserRole::OrganizationAdmin => listed(names::ORGANIZATION_ADMIN, p),
         staff => role_holds(kind_of(staff), p),
     }
 }
@@ -219,7 +228,9 @@ pub fn role_defaults(role: UserRole) -> Vec<&'static str> {
     let all = || names::KEYGEN.split_ascii_whitespace().chain(names::LATCHKEY.split_ascii_whitespace());
     match role {
         UserRole::Admin => all().collect(),
-        UserRole::User | UserRole::OrganizationAdmin | UserRole::ResellerAdmin => names::USER.split_ascii_whitespace().collect(),
+        UserRole::User | UserRole::ResellerAdmin => names::USER.split_ascii_whitespace().collect(),
+        // organization admins (issue 10 §7)
+        UserRole::OrganizationAdmin => names::ORGANIZATION_ADMIN.split_ascii_whitespace().collect(),
         staff => all().filter(|p| role_holds(kind_of(staff), p)).collect(),
     }
 }

@@ -49,8 +49,8 @@ mod tests {
         let who: Vec<bool> = Kind::ALL.iter().map(|k| crate::domain::meters::sees_hidden(*k)).collect();
         assert_eq!(
             who,
-            [true, true, true, true, true, true, true, false, false, false],
-            "admin, staff, environment, product see hidden meters; user, license, anonymous do not"
+            [true, true, true, true, true, true, true, false, false, false, false],
+            "admin, staff, environment, product see hidden meters; user, organization admin, license, anonymous do not"
         );
     }
 }

@@ -295,7 +295,8 @@ pub fn deactivation_allowed(allowed: i64, used: i64) -> bool {
 /// `allowedDeactivations`: the client app's deactivations (its license, its user), as
 /// Cryptlex limits LexActivator's; a vendor's admin or product deletes machines freely.
 pub fn limits_deactivation(kind: crate::access::Kind) -> bool {
-    matches!(kind, crate::access::Kind::License | crate::access::Kind::User)
+    // organization admins (issue 10 §7): a user here.
+    matches!(kind, crate::access::Kind::License | crate::access::Kind::User | crate::access::Kind::OrganizationAdmin)
 }
 
 impl Refusal {
@@ -336,7 +337,8 @@ pub fn check(r: &ActivationRules, f: &Facts, now: Millis) -> Option<Refusal> {
 /// not the client's, so it is not checked (Cryptlex re-checks on the client's server sync).
 pub fn checked_on_validation(kind: crate::access::Kind) -> bool {
     use crate::access::Kind;
-    matches!(kind, Kind::License | Kind::User | Kind::Anonymous)
+    // organization admins (issue 10 §7): a user here.
+    matches!(kind, Kind::License | Kind::User | Kind::OrganizationAdmin | Kind::Anonymous)
 }
 
 /// The rules a validation re-checks (Cryptlex re-checks them on an activation's server sync):

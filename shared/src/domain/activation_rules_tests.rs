@@ -259,8 +259,8 @@ fn validation_rechecks_table() {
     let who: Vec<bool> = Kind::ALL.iter().map(|k| checked_on_validation(*k)).collect();
     assert_eq!(
         who,
-        [false, false, false, false, false, false, false, true, true, true],
-        "admin, staff, environment, product: no; user, license, anonymous: yes"
+        [false, false, false, false, false, false, false, true, true, true, true],
+        "admin, staff, environment, product: no; user, organization admin, license, anonymous: yes"
     );
 }
 

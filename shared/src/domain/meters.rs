@@ -95,7 +95,8 @@ fn one() -> i64 {
 /// includes and license/machine files.
 pub fn sees_hidden(kind: crate::access::Kind) -> bool {
     // Vendor-side bearers (admins and every staff role, products) see them; client-side do not.
-    !matches!(kind, crate::access::Kind::User | crate::access::Kind::License | crate::access::Kind::Anonymous)
+    // organization admins (issue 10 §7): a user here.
+    !matches!(kind, crate::access::Kind::User | crate::access::Kind::OrganizationAdmin | crate::access::Kind::License | crate::access::Kind::Anonymous)
 }
 
 /// Decodes the aggregated meters text of a read (`NULL` or a JSON array); anything else is

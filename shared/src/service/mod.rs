@@ -96,6 +96,16 @@ pub enum Bearer {
         /// The environment.
         environment_id: String,
     },
+    // organization admins (issue 10 §7)
+    /// A user with Cryptlex's `organization-admin` role who belongs to an organization: a plain
+    /// user for its own licenses and machines, and the manager of its organization's users and
+    /// license assignments (the access table's `organization-admin` column).
+    OrganizationAdmin {
+        /// The user.
+        user_id: String,
+        /// Its organization.
+        organization_id: String,
+    },
 }
 
 impl Bearer {
@@ -103,6 +113,9 @@ impl Bearer {
     pub fn of_user(u: &crate::store::rows::UserRow) -> Self {
         if u.role.is_staff() {
             Bearer::Admin { user_id: u.id.clone(), role: u.role }
+        } else if let (crate::domain::states::UserRole::OrganizationAdmin, Some(org)) = (u.role, &u.organization_id) {
+            // organization admins (issue 10 §7): without an organization, a plain user.
+            Bearer::OrganizationAdmin { user_id: u.id.clone(), organization_id: org.clone() }
         } else {
             Bearer::User { user_id: u.id.clone() }
         }
@@ -116,6 +129,8 @@ impl Bearer {
             Bearer::Product { product_id } => ("products".into(), product_id.clone().into()),
             Bearer::License { license_id } => ("licenses".into(), license_id.clone().into()),
             Bearer::Environment { environment_id } => ("environments".into(), environment_id.clone().into()),
+            // organization admins (issue 10 §7)
+            Bearer::OrganizationAdmin { user_id, .. } => ("users".into(), user_id.clone().into()),
         }
     }
 }
@@ -155,6 +170,9 @@ pub struct ListScope {
     pub product: Value,
     /// Only what this user owns or is licensed to.
     pub user: Value,
+    /// Organization admins (issue 10 §7): also what belongs to this organization (its users,
+    /// its licenses and their machines), in union with `user`; `Null` for every other bearer.
+    pub organization: Value,
 }
 
 impl Caller {
@@ -165,15 +183,20 @@ impl Caller {
     pub fn list_scope(&self, action: Action, q: &Query) -> crate::Result<ListScope> {
         access::require(self, action)?;
         let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
-        let (mut license, mut product, mut user) = (Value::Null, get("product"), get("user"));
+        let (mut license, mut product, mut user, mut organization) = (Value::Null, get("product"), get("user"), Value::Null);
         match &self.bearer {
             Bearer::Admin { .. } | Bearer::Environment { .. } => {}
             Bearer::Product { product_id } => product = product_id.clone().into(),
             Bearer::User { user_id } => user = user_id.clone().into(),
             Bearer::License { license_id } => license = license_id.clone().into(),
             Bearer::Anonymous => {}
+            // organization admins (issue 10 §7)
+            Bearer::OrganizationAdmin { user_id, organization_id } => {
+                user = user_id.clone().into();
+                organization = organization_id.clone().into();
+            }
         }
-        Ok(ListScope { license, product, user })
+        Ok(ListScope { license, product, user, organization })
     }
 }
 

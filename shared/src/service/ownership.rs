@@ -1,7 +1,7 @@
 //! Ownership facts the access table needs about a license, usable by every capability (fleet
 //! decides a machine's ownership through its license) without importing the licensing use cases.
 
-use crate::access::Ownership;
+use crate::access::{organization_admins, Ownership};
 use crate::service::{App, Bearer, Caller};
 use crate::store::rows::LicenseRow;
 use crate::store::{self, Db, Kv};
@@ -16,6 +16,11 @@ pub async fn license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, l: &Lic
         Bearer::License { license_id } => Ownership::of(*license_id == l.id),
         Bearer::User { user_id } => Ownership::locked_if(store::licenses::is_user_of(app.db, l, user_id).await?, is_protected(l)),
         Bearer::Anonymous => Ownership::Foreign,
+        // organization admins (issue 10 §7): a user's, and its organization's licenses (`OwnLocked` when it holds none).
+        Bearer::OrganizationAdmin { user_id, organization_id } => organization_admins::license_ownership(
+            Ownership::locked_if(store::licenses::is_user_of(app.db, l, user_id).await?, is_protected(l)),
+            l.organization_id.as_deref() == Some(organization_id),
+        ),
     })
 }
 

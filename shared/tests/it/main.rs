@@ -64,6 +64,8 @@ mod roles;
 mod trials;
 // Organizations (issue 10 §7).
 mod organizations;
+// Organization admins (issue 10 §7).
+mod organization_admins;
 mod validation;
 mod validation_bench;
 mod webhook_payloads;

@@ -158,6 +158,8 @@ const KEYS: &[&str] = &[
     // Floating-seat leases (issue 10 §4 follow-up, c10).
     "leaseDuration",
     "allowClientLeaseDuration",
+    // Organization admins (issue 10 §7): `relationships.organization` on user and license creates.
+    "organization",
 ];
 
 /// Resource types the parsers expect (and some they do not).

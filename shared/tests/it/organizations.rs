@@ -158,8 +158,9 @@ fn only_admins_and_staff_by_permission_touch_organizations() {
     let (status, _, ptr) = err(block(orgs::set_user_organization(&app, &staff(UserRole::SalesAgent), &dev.id, &to(Some(&o.id)))));
     assert_eq!((status, ptr.as_str()), (403, "/data"));
     assert_eq!(err(block(orgs::set_user_organization(&app, &staff(UserRole::Developer), &boss.id, &to(Some(&o.id))))).0, 403);
-    block(orgs::set_user_organization(&app, &staff(UserRole::Developer), &dev.id, &to(Some(&o.id)))).unwrap();
-    block(orgs::set_user_organization(&app, &admin, &boss.id, &to(Some(&o.id)))).unwrap();
+    // Organization admins (issue 10 §7): staff never join an organization, whoever moves them.
+    assert_eq!(err(block(orgs::set_user_organization(&app, &staff(UserRole::Developer), &dev.id, &to(Some(&o.id))))).1, "ORGANIZATION_STAFF_NOT_ALLOWED");
+    assert_eq!(err(block(orgs::set_user_organization(&app, &admin, &boss.id, &to(Some(&o.id))))).1, "ORGANIZATION_STAFF_NOT_ALLOWED");
     assert_eq!(err(block(orgs::delete(&app, &staff(UserRole::SalesAgent), &o.id))).0, 403);
     block(orgs::delete(&app, &staff(UserRole::Developer), &o.id)).unwrap();
 }

@@ -28,13 +28,13 @@ fn ids<T>(rows: &[T], id: impl Fn(&T) -> &str) -> BTreeSet<String> {
 }
 
 fn license_list(env: &Env, account: &str, status: Value) -> Vec<LicenseRow> {
-    // ?15/?16 are the query operators (NULL here); ?17 limit, ?18 offset.
-    let mut p = vec![Value::Null; 18];
+    // ?15/?16 are the query operators, ?17 the organization (NULL here); ?18 limit, ?19 offset.
+    let mut p = vec![Value::Null; 19];
     p[0] = account.into();
     p[7] = status;
     p[8] = NOW.into();
-    p[16] = 100_000.into();
-    p[17] = 0.into();
+    p[17] = 100_000.into();
+    p[18] = 0.into();
     block(fetch_all(&env.db, sql::licenses::LIST, &p)).unwrap()
 }
 
@@ -186,13 +186,13 @@ fn cull_scans_select_exactly_what_the_rust_cull_rule_acts_on() {
     assert_eq!(scan(sql::jobs::CULL_PROCESSES), want_p, "process cull: SQL scan and Rust rule disagree");
 
     let list = |status: &str| -> BTreeSet<String> {
-        // ?13 is the query operators (NULL here); ?14 limit, ?15 offset.
-        let mut p = vec![Value::Null; 15];
+        // ?13 is the query operators, ?14 the organization (NULL here); ?15 limit, ?16 offset.
+        let mut p = vec![Value::Null; 16];
         p[0] = account.clone().into();
         p[7] = status.into();
         p[8] = NOW.into();
-        p[13] = 1_000_000.into();
-        p[14] = 0.into();
+        p[14] = 1_000_000.into();
+        p[15] = 0.into();
         let rows: Vec<MachineRow> = block(fetch_all(&env.db, sql::machines::LIST, &p)).unwrap();
         ids(&rows, |m| &m.id)
     };

@@ -60,6 +60,26 @@ impl World {
         )
     }
 
+    // organization admins (issue 10 §7)
+    /// A user of `role` in organization `org` (organization on create).
+    fn org_user(&self, org: &str, role: &str) -> Value {
+        self.admin_post(
+            "/users",
+            json!({"data":{"type":"users","attributes":{"email":format!("{}@example.com", uniq()),"role":role},
+                "relationships":{"organization":{"data":{"type":"organizations","id":org}}}}}),
+        )
+    }
+
+    /// A license of policy A in organization ORGA, without an owner.
+    fn org_license(&self) -> Value {
+        self.admin_post(
+            "/licenses",
+            json!({"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":self.id("POLA")}},
+                "organization":{"data":{"type":"organizations","id":self.id("ORGA")}}}}}),
+        )
+    }
+    // end organization admins
+
     fn machine(&self, license: &str) -> Value {
         self.admin_post(
             "/machines",
@@ -211,6 +231,23 @@ impl World {
         // Organizations (issue 10 §7).
         let orga = w.admin_post("/organizations", json!({"data":{"type":"organizations","attributes":{"name":uniq()}}}));
         set(&mut w, "ORGA", &orga["id"]);
+        // organization admins (issue 10 §7): an admin of ORGA (and of another, ORGB), a member
+        // OM of ORGA, an ORGA license OL of policy A (no owner) and its machine OLM; their tokens.
+        let orgb = w.admin_post("/organizations", json!({"data":{"type":"organizations","attributes":{"name":uniq()}}}));
+        set(&mut w, "ORGB", &orgb["id"]);
+        for (k, t, org) in [("OAU", "OAT", "ORGA"), ("OBU", "OBT", "ORGB")] {
+            let u = id_of(&w.org_user(w.id(org), "organization-admin"));
+            let (_, token) = w.token(&format!("/users/{u}/tokens"));
+            w.ids.insert(k, u);
+            w.ids.insert(t, token);
+        }
+        let om = w.org_user(w.id("ORGA"), "user");
+        set(&mut w, "OM", &om["id"]);
+        let ol = w.org_license();
+        set(&mut w, "OL", &ol["id"]);
+        let olm = w.machine(w.id("OL"));
+        set(&mut w, "OLM", &olm["id"]);
+        // end organization admins
         // package engines (issue 9)
         for (k, v) in engines::fixtures(&w, w.id("PA")) {
             w.ids.insert(k, v);
@@ -331,6 +368,10 @@ impl World {
             }
             // Organizations (issue 10 §7).
             "ORG" => id(self.admin_post("/organizations", json!({"data":{"type":"organizations","attributes":{"name":uniq()}}}))),
+            // organization admins (issue 10 §7): a member of ORGA, an ORGA license, its machine.
+            "OM" => id(self.org_user(self.id("ORGA"), "user")),
+            "OL" => id(self.org_license()),
+            "OLM" => id(self.machine(&id(self.org_license()))),
             "W" => id(self.admin_post("/webhook-endpoints", json!({"data":{"type":"webhook-endpoints","attributes":{"url":"https://hooks.example.invalid/x","subscriptions":["account.billing.updated"]}}}))),
             // Trials.
             "TPOL" => id(self.admin_post(
@@ -391,4 +432,9 @@ impl World {
         }
         client.request(method, &path, token.as_deref(), body)
     }
+}
+
+// organization admins (issue 10 §7)
+fn id_of(v: &Value) -> String {
+    v["id"].as_str().unwrap_or_else(|| panic!("fixture: {v}")).to_owned()
 }

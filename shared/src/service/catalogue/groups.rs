@@ -72,6 +72,9 @@ async fn ownership<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, group_id:
         Bearer::User { user_id } => (sql::group_owners::IS_MEMBER_OR_OWNER, user_id),
         Bearer::License { license_id } => (sql::group_owners::LICENSE_IN_GROUP, license_id),
         Bearer::Admin { .. } | Bearer::Environment { .. } | Bearer::Product { .. } | Bearer::Anonymous => return Ok(Ownership::None),
+        // organization admins (issue 10 §7): groups as a user.
+        Bearer::OrganizationAdmin { user_id, .. } if owners_only => (sql::group_owners::IS_OWNER, user_id),
+        Bearer::OrganizationAdmin { user_id, .. } => (sql::group_owners::IS_MEMBER_OR_OWNER, user_id),
     };
     let n = fetch_one::<CountRow>(app.db, stmt, &[caller.account_id().into(), group_id.into(), who.as_str().into()]).await?.map_or(0, |c| c.n);
     Ok(Ownership::of(n > 0))
@@ -85,6 +88,8 @@ pub async fn members_view<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id
     let g = authorize(app, caller, id, action).await?;
     let view = match &caller.bearer {
         Bearer::User { user_id } => Caller { bearer: Bearer::Admin { user_id: user_id.clone(), role: UserRole::ReadOnly }, ..caller.clone() },
+        // organization admins (issue 10 §7)
+        Bearer::OrganizationAdmin { user_id, .. } => Caller { bearer: Bearer::Admin { user_id: user_id.clone(), role: UserRole::ReadOnly }, ..caller.clone() },
         _ => caller.clone(),
     };
     Ok((g, view))
@@ -105,6 +110,8 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
         Bearer::User { user_id } => (Value::from(user_id.clone()), Value::Null),
         Bearer::License { license_id } => (Value::Null, Value::from(license_id.clone())),
         Bearer::Admin { .. } | Bearer::Environment { .. } | Bearer::Product { .. } | Bearer::Anonymous => (Value::Null, Value::Null),
+        // organization admins (issue 10 §7)
+        Bearer::OrganizationAdmin { user_id, .. } => (Value::from(user_id.clone()), Value::Null),
     };
     crate::service::fetch_page(app.db, sql::groups::LIST, sql::groups::COUNT, vec![caller.account_id().into(), user, license], page).await
 }

@@ -82,7 +82,8 @@ impl Viewer {
                     v.licenses.push(facts(app, &l, &mut HashMap::new()).await?);
                 }
             }
-            Bearer::User { .. } => {
+            // organization admins (issue 10 §7): the releases of the licenses it holds or its organization has.
+            Bearer::User { .. } | Bearer::OrganizationAdmin { .. } => {
                 // The license list's own filters (a user bearer is scoped to its licenses), then
                 // LIMIT and OFFSET.
                 let mut p = crate::service::licensing::licenses::list_filters(caller, &crate::api::query::Query::default(), app.now())?;

@@ -96,7 +96,7 @@ pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<ComponentRow>, u64, Page)> {
     let page = Page::from_query(q)?;
     let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
-    let ListScope { license: only, product, user } = caller.list_scope(Action::MachineRead, q)?;
+    let ListScope { license: only, product, user, .. } = caller.list_scope(Action::MachineRead, q)?;
     let f = vec![caller.account_id().into(), get("machine"), get("license"), product, user, only];
     fetch_page(app.db, sql::components::LIST, sql::components::COUNT, f, page).await
 }

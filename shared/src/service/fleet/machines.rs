@@ -34,6 +34,14 @@ pub async fn ownership<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, m: &M
             None => Ownership::Foreign,
         },
         Bearer::Anonymous => Ownership::Foreign,
+        // organization admins (issue 10 §7): as a user, through the license (its organization's included).
+        Bearer::OrganizationAdmin { user_id, .. } => match store::licenses::find(app.db, caller.account_id(), &m.license_id).await? {
+            Some(l) => match ownership::license(app, caller, &l).await? {
+                Ownership::Foreign if m.owner_id.as_deref() == Some(user_id) => Ownership::locked_if(true, ownership::is_protected(&l)),
+                o => o,
+            },
+            None => Ownership::Foreign,
+        },
     })
 }
 
@@ -64,13 +72,13 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
     fetch_page(app.db, sql::machines::LIST, sql::machines::COUNT, f, page).await
 }
 
-/// The filters of [`list`] (and its export) as the statement's parameters ?1–?13.
+/// The filters of [`list`] (and its export) as the statement's parameters ?1–?14.
 ///
 /// # Errors
 /// 401/403 from the access table; 400 `PARAMETER_INVALID` naming a bad filter.
 pub fn list_filters(caller: &Caller, q: &Query, now: crate::clock::Millis) -> Result<Vec<Value>> {
     let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
-    let ListScope { license: only, product, user } = caller.list_scope(Action::MachineRead, q)?;
+    let ListScope { license: only, product, user, organization } = caller.list_scope(Action::MachineRead, q)?;
     let status = match q.get("status") {
         None => Value::Null,
         Some(s @ ("ALIVE" | "DEAD")) => s.into(),
@@ -91,6 +99,8 @@ pub fn list_filters(caller: &Caller, q: &Query, now: crate::clock::Millis) -> Re
         get("group"),
         // Query operators.
         crate::api::filters::time_operators(q, &["created", "updated", "lastHeartbeat"])?,
+        // organization admins (issue 10 §7)
+        organization,
     ];
     Ok(f)
 }

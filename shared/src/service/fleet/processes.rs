@@ -119,7 +119,7 @@ async fn manageable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<ProcessRow>, u64, Page)> {
     let page = Page::from_query(q)?;
     let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
-    let ListScope { license: only, product, user } = caller.list_scope(Action::MachineRead, q)?;
+    let ListScope { license: only, product, user, .. } = caller.list_scope(Action::MachineRead, q)?;
     let f = vec![caller.account_id().into(), get("machine"), get("license"), product, user, only];
     fetch_page(app.db, sql::processes::LIST, sql::processes::COUNT, f, page).await
 }

@@ -267,6 +267,7 @@ pub async fn bootstrap<D: Db, K: Kv>(app: &App<'_, D, K>, input: NewAccount) -> 
             metadata: "{}".into(),
             now,
             permissions: None,
+            organization_id: None,
         }),
         sql::tokens::insert(sql::tokens::NewToken {
             id: &token_id,

@@ -6,7 +6,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::access::{self, Action, Ownership};
+use crate::access::{self, organization_admins, Action, Ownership};
 use crate::api::filters::time_operators;
 use crate::api::input::{to_one_body, Field, Members, ResourceInput};
 use crate::api::query::{Page, Query};
@@ -99,10 +99,16 @@ pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str)
     Ok(fetch_one(app.db, sql::organizations::FIND, &[account_id.into(), id.into()]).await?)
 }
 
-/// The organization `id` if the access table lets the caller do `action` on it (account-wide:
-/// no bearer but an admin owns one).
+/// The organization `id` if the access table lets the caller do `action` on it (account-wide
+/// for staff; an organization admin owns its own, issue 10 §7).
 pub async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<OrganizationRow> {
-    readable(caller, action, "organization", id, find(app, caller.account_id(), id), async |_| Ok(Ownership::None)).await
+    readable(caller, action, "organization", id, find(app, caller.account_id(), id), async |o: &OrganizationRow| {
+        Ok(match organization_admins::organization_of(caller) {
+            Some(mine) => Ownership::of(mine == o.id),
+            None => Ownership::None,
+        })
+    })
+    .await
 }
 
 /// `GET /organizations/{id}`.
@@ -114,7 +120,8 @@ pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<OrganizationRow>, u64, Page)> {
     access::require(caller, Action::OrganizationRead)?;
     let page = Page::from_query(q)?;
-    let f = vec![caller.account_id().into(), time_operators(q, &["created", "updated"])?];
+    // Organization admins (issue 10 §7) see their own only.
+    let f = vec![caller.account_id().into(), time_operators(q, &["created", "updated"])?, organization_admins::organization_of(caller).into()];
     fetch_page(app.db, sql::organizations::LIST, sql::organizations::COUNT, f, page).await
 }
 
@@ -253,6 +260,8 @@ pub async fn set_user_organization<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &C
     // Keygen's `verify_privileges!`: a sales agent moves only users with the user role.
     access::roles::check_assign(caller, Some(u.role), u.role).map_err(|e| e.pointer("/data"))?;
     let o = target(app, caller, body).await?;
+    // Staff kept out of organizations (issue 10 §7); the UPDATE re-checks the role.
+    organization_admins::staff_refused(u.role, o.is_some(), "/data")?;
     let acc = caller.account_id();
     let oid = o.as_ref().map(|o| o.id.clone());
     if oid == u.organization_id {
@@ -280,6 +289,7 @@ pub async fn set_user_organization<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &C
         if current.organization_id != u.organization_id {
             return Err(Error::new(Code::StateInvalid, "the user's organization changed concurrently; retry").pointer("/data"));
         }
+        organization_admins::staff_refused(current.role, o.is_some(), "/data")?;
         return Err(limit_exceeded(o.map_or(0, |o| o.allowed_users)).pointer("/data"));
     }
     Ok(UserRow { organization_id: oid, updated_at: now, ..u })
@@ -290,7 +300,22 @@ pub async fn of_user<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, user_id
     let u = users::authorize(app, caller, user_id, Action::UserRead).await?;
     access::require(caller, Action::OrganizationRead)?;
     match u.organization_id.as_deref() {
-        Some(id) => find(app, caller.account_id(), id).await,
+        Some(id) => show(app, caller, id).await.map(Some),
         None => Ok(None),
     }
 }
+
+/// Organization on create (issue 10 §7): `relationships.organization` of `POST /users` and
+/// `POST /licenses`, allowed as `action` (the `PUT …/organization` row) allows it.
+///
+/// # Errors
+/// 403 at the pointer for a bearer that may not; 422 `ORGANIZATION_NOT_FOUND` at
+/// `/data/relationships/organization` for an unknown organization.
+pub async fn on_create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, requested: Field<String>, action: Action) -> Result<Option<OrganizationRow>> {
+    let Field::Set(id) = requested else { return Ok(None) };
+    access::require(caller, action).map_err(|e| e.pointer(ON_CREATE))?;
+    Ok(Some(find(app, caller.account_id(), &id).await?.ok_or_else(|| Error::attribute("organization", AttrFault::NotFound, "must exist"))?))
+}
+
+/// Where [`on_create`] points.
+pub const ON_CREATE: &str = "/data/relationships/organization";

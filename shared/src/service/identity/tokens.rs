@@ -208,6 +208,8 @@ pub async fn login<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, password_
         Bearer::Admin { user_id, .. } | Bearer::User { user_id } => issue(app, caller, BearerType::User, user_id, caller.bearer.kind(), input).await,
         Bearer::Product { product_id } => issue(app, caller, BearerType::Product, product_id, access::Kind::Product, input).await,
         Bearer::License { .. } | Bearer::Environment { .. } | Bearer::Anonymous => Err(Error::forbidden()),
+        // organization admins (issue 10 §7)
+        Bearer::OrganizationAdmin { user_id, .. } => issue(app, caller, BearerType::User, user_id, caller.bearer.kind(), input).await,
     }
 }
 
@@ -259,6 +261,8 @@ fn own_bearer(caller: &Caller) -> Option<(BearerType, String)> {
         Bearer::License { license_id } => Some((BearerType::License, license_id.clone())),
         // An environment token sees every token of its environment, as an admin its account's.
         Bearer::Admin { .. } | Bearer::Environment { .. } | Bearer::Anonymous => None,
+        // organization admins (issue 10 §7)
+        Bearer::OrganizationAdmin { user_id, .. } => Some((BearerType::User, user_id.clone())),
     }
 }
 

@@ -3,12 +3,14 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::access::organization_admins;
 use crate::access::{self, Action, Ownership};
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::crypto::password;
 use crate::domain::states::{BearerType, UserRole};
 use crate::error::{AttrFault, Code, Error};
+use crate::service::identity::organizations;
 use crate::service::identity::second_factors;
 use crate::service::identity::tokens::{self, Issued, TokenInput};
 use crate::service::{events, metadata_text, readable, App, Bearer, Caller};
@@ -32,6 +34,8 @@ pub struct UserInput {
     otp: Option<String>,
     /// `permissions` (admins only; checked by [`access::roles::user_permissions`]).
     permissions: Option<Value>,
+    /// Organization on create (issue 10 §7): `relationships.organization`.
+    organization: Field<String>,
 }
 
 /// A `role` attribute as a [`UserRole`].
@@ -64,8 +68,12 @@ pub fn parse(body: &[u8], creating: bool) -> Result<UserInput> {
         old_password: old_password(body)?,
         otp: second_factors::otp_of(body)?,
         permissions: r.attrs.raw("permissions"),
+        organization: r.rels.one("organization", "organizations")?,
     };
     r.finish()?;
+    if !creating && u.organization.is_present() {
+        return Err(Error::new(Code::ParameterUnpermitted, "unpermitted parameter (use PUT /users/{id}/organization)").pointer(organizations::ON_CREATE));
+    }
     match &u.email {
         Field::Set(e) if !valid_email(e) => return Err(Error::attribute("email", AttrFault::Invalid, "must be a valid email")),
         Field::Absent | Field::Null if creating => return Err(Error::attribute("email", AttrFault::Missing, "must not be blank")),
@@ -149,6 +157,8 @@ async fn ownership<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, u: &UserR
     Ok(match &caller.bearer {
         Bearer::Admin { .. } | Bearer::Environment { .. } => Ownership::Own,
         Bearer::User { user_id } => Ownership::of(*user_id == u.id),
+        // organization admins (issue 10 §7)
+        Bearer::OrganizationAdmin { user_id, organization_id } => organization_admins::user_ownership(user_id, organization_id, u),
         Bearer::Product { product_id } if u.role == UserRole::User => {
             let params = [caller.account_id().into(), u.id.clone().into(), product_id.clone().into()];
             Ownership::of(fetch_one::<Value>(app.db, sql::users::RELATED_TO_PRODUCT, &params).await?.is_some())
@@ -181,13 +191,13 @@ pub async fn list_of_product<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller,
     crate::service::fetch_page(app.db, sql::users::LIST, sql::users::COUNT, f, page).await
 }
 
-/// The filters of [`list_of_product`] (and the users export) as the statement's parameters ?1–?6.
+/// The filters of [`list_of_product`] (and the users export) as the statement's parameters ?1–?7.
 ///
 /// # Errors
 /// 401/403 from the access table; 400 `PARAMETER_INVALID` naming a bad filter.
 pub fn list_filters(caller: &Caller, product: Option<&str>, q: &Query) -> Result<Vec<Value>> {
     let scope = caller.list_scope(Action::UserRead, &Query::default())?;
-    let (only, mut product_filter) = (scope.user, scope.product);
+    let (only, mut product_filter, organization) = (scope.user, scope.product, scope.organization);
     if let (Some(p), Value::Null) = (product, &product_filter) {
         product_filter = p.into();
     }
@@ -201,7 +211,7 @@ pub fn list_filters(caller: &Caller, product: Option<&str>, q: &Query) -> Result
     };
     // Query operators.
     let ops = crate::api::filters::time_operators(q, &["created", "updated"])?;
-    Ok(vec![caller.account_id().into(), only, product, role, banned, ops])
+    Ok(vec![caller.account_id().into(), only, product, role, banned, ops, organization])
 }
 
 /// `roles[]=…` (repeatable) or `role=…`: a JSON array of roles, `Null` for none.
@@ -226,7 +236,18 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
     let role = input.role.set().unwrap_or(UserRole::User);
     access::require(caller, if role.is_staff() { Action::AdminCreate } else { Action::UserCreate })?;
     access::roles::check_assign(caller, None, role)?;
+    organization_admins::check_role(caller, None, role)?;
     let permissions = access::roles::user_permissions(caller, role, input.permissions, None, false)?.flatten();
+    // Organization on create (issue 10 §7): an organization admin's users join its own; others
+    // name one as `PUT /users/{id}/organization` allows them. Staff never join one.
+    let organization = match organization_admins::organization_of(caller) {
+        Some(mine) => match input.organization.clone() {
+            Field::Set(o) if o != mine => return Err(Error::attribute("organization", AttrFault::NotFound, "must exist")),
+            _ => Some(mine.to_owned()),
+        },
+        None => organizations::on_create(app, caller, input.organization.clone(), Action::UserOrganizationChange).await?.map(|o| o.id),
+    };
+    organization_admins::staff_refused(role, organization.is_some(), organizations::ON_CREATE)?;
     let now = app.now();
     let id = input.id.unwrap_or_else(|| app.uuid());
     let email = input.email.set().unwrap_or_default().trim().to_lowercase();
@@ -238,34 +259,41 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
         None => None,
     };
     let email_taken = email.clone();
-    let res = app
-        .db
-        .batch(vec![
-            sql::users::insert(sql::users::NewUser {
-                id: &id,
-                account_id: caller.account_id(),
-                email: &email,
-                first_name: input.first_name.set(),
-                last_name: input.last_name.set(),
-                role,
-                password_hash: hash,
-                metadata: metadata_text(&input.metadata.set().unwrap_or_default()),
-                now,
-                permissions,
-            }),
-            events::record_if_changed(
-                app,
-                caller.account_id(),
-                &caller.bearer,
-                events::Event { name: "user.created", resource_type: "users", resource_id: &id, changes: None, meta: None },
-            ),
-        ])
-        .await;
+    let org_event = events::Event { name: "organization.user.created", resource_type: "users", resource_id: &id, changes: None, meta: None };
+    let mut stmts = vec![
+        sql::users::insert(sql::users::NewUser {
+            id: &id,
+            account_id: caller.account_id(),
+            email: &email,
+            first_name: input.first_name.set(),
+            last_name: input.last_name.set(),
+            role,
+            password_hash: hash,
+            metadata: metadata_text(&input.metadata.set().unwrap_or_default()),
+            now,
+            permissions,
+            organization_id: organization.clone(),
+        }),
+        events::record_if_changed(
+            app,
+            caller.account_id(),
+            &caller.bearer,
+            events::Event { name: "user.created", resource_type: "users", resource_id: &id, changes: None, meta: None },
+        ),
+    ];
+    if organization.is_some() {
+        // Cryptlex's `organization.user.created` (issue 10 §7), behind the same guard.
+        stmts.push(events::record_if_changed(app, caller.account_id(), &caller.bearer, org_event));
+    }
+    let res = app.db.batch(stmts).await;
     // `ON CONFLICT DO NOTHING` on every unique key: no row is a conflict, told apart positively
     // (the email, else the id); any store error is a 500, never a client error.
     if res?.first().map_or(0, |s| s.changes) != 1 {
         return Err(if fetch_one::<Value>(app.db, sql::users::EMAIL_EXISTS, &[caller.account_id().into(), email_taken.into()]).await?.is_some() {
             Error::attribute("email", AttrFault::Taken, "has already been taken")
+        } else if organization.is_some() && find(app, caller.account_id(), &id).await?.is_none() {
+            // The guard of the insert: the organization is full (or was deleted meanwhile).
+            Error::new(Code::OrganizationUserLimitExceeded, "user count has exceeded maximum allowed by the organization").pointer(organizations::ON_CREATE)
         } else {
             Error::new(Code::IdConflict, "must not conflict with another user").pointer("/data/id")
         });
@@ -291,6 +319,9 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     let last = input.last_name.into_update().unwrap_or(u.last_name.clone());
     let role = input.role.set().unwrap_or(u.role);
     access::roles::check_assign(caller, Some(u.role), role)?;
+    // organization admins (issue 10 §7): who may give the role; staff never in an organization.
+    organization_admins::check_role(caller, Some(u.role), role)?;
+    organization_admins::staff_refused(role, u.organization_id.is_some() && role != u.role, "/data/attributes/role")?;
     let permissions =
         access::roles::user_permissions(caller, role, input.permissions, u.permissions.as_deref(), role != u.role)?.unwrap_or(u.permissions.clone());
     if input.password.is_present() {
@@ -334,7 +365,13 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
         ])
         .await?;
     if res.first().map_or(0, |s| s.changes) != 1 {
-        // The guard of `UPDATE` (demoting the last admin), or the user was deleted meanwhile.
+        // The guards of `UPDATE` (demoting the last admin; a staff role for a member moved into
+        // an organization meanwhile), or the user was deleted meanwhile.
+        if role != u.role {
+            if let Some(now) = find(app, caller.account_id(), &u.id).await? {
+                organization_admins::staff_refused(role, now.organization_id.is_some(), "/data/attributes/role")?;
+            }
+        }
         return Err(if u.role == UserRole::Admin && role != UserRole::Admin {
             Error::new(Code::AccountAdminsRequired, "account must have at least 1 admin user").pointer("/data/attributes/role")
         } else {
@@ -380,6 +417,10 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     access::roles::check_assign(caller, Some(u.role), u.role)?;
     if matches!(&caller.bearer, Bearer::Admin { user_id, .. } if *user_id == u.id) {
         return Err(Error::new(Code::StateInvalid, "an admin cannot delete itself"));
+    }
+    // organization admins (issue 10 §7): nor an organization admin.
+    if matches!(&caller.bearer, Bearer::OrganizationAdmin { user_id, .. } if *user_id == u.id) {
+        return Err(Error::new(Code::StateInvalid, "an organization admin cannot delete itself"));
     }
     app.db
         .batch(vec![

@@ -161,6 +161,10 @@ pub async fn change_owner<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id
         ),
         None => None,
     };
+    // Organization admins (issue 10 §7): its organization's license, to one of its members.
+    crate::access::organization_admins::assignable(caller, l.organization_id.as_deref(), user.as_ref(), || {
+        Error::attribute("owner", AttrFault::NotFound, "must exist").pointer("/data")
+    })?;
     let owner = user.as_ref().map(|u| u.id.clone());
     let now = app.now();
     let res = app

@@ -4,13 +4,13 @@
 
 use serde_json::{json, Value};
 
-use crate::access::Action;
+use crate::access::{organization_admins, Action};
 use crate::api::query::{Page, Query};
 use crate::clock::Millis;
 use crate::error::{AttrFault, Code, Error};
 use crate::service::catalogue::entitlements::parse_identifiers;
 use crate::service::{events, identity::users, licensing::licenses, App, Caller};
-use crate::store::rows::{IdRow, UserRow};
+use crate::store::rows::{IdRow, LicenseRow, UserRow};
 use crate::store::{fetch_all, sql, Db, Kv, Stmt};
 use crate::Result;
 
@@ -39,9 +39,10 @@ async fn attached<D: Db, K: Kv>(app: &App<'_, D, K>, acc: &str, license_id: &str
 /// licensees plus owner would pass the effective `maxUsers`.
 pub async fn attach<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str, body: &[u8]) -> Result<(String, Vec<String>, Millis)> {
     let requested = parse_identifiers(body, "users")?;
-    let l = licenses::authorize(app, caller, license_id, Action::LicenseUpdate).await?;
+    let l = licenses::authorize(app, caller, license_id, Action::LicenseUsersChange).await?;
     let acc = caller.account_id();
     let ids = users::resolve_distinct(app, acc, &requested).await?;
+    members_only(app, caller, &l, &ids).await?;
     let already = attached(app, acc, &l.id, &ids).await?;
     if let Some(i) = ids.iter().position(|id| already.contains(id)) {
         return Err(Error::attribute("user", AttrFault::Taken, "already exists").pointer(format!("/data/{i}")));
@@ -78,8 +79,9 @@ pub async fn attach<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_
 /// 422 `UNPROCESSABLE_ENTITY` at `/data/<i>` for a user that is not attached.
 pub async fn detach<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str, body: &[u8]) -> Result<()> {
     let ids = parse_identifiers(body, "users")?;
-    let l = licenses::authorize(app, caller, license_id, Action::LicenseUpdate).await?;
+    let l = licenses::authorize(app, caller, license_id, Action::LicenseUsersChange).await?;
     let acc = caller.account_id();
+    members_only(app, caller, &l, &ids).await?;
     let already = attached(app, acc, &l.id, &ids).await?;
     if let Some((i, id)) = ids.iter().enumerate().find(|(_, id)| !already.contains(id)) {
         return Err(Error::new(Code::UnprocessableEntity, format!("cannot detach user '{id}' (user is not attached)")).pointer(format!("/data/{i}")));
@@ -101,5 +103,26 @@ pub async fn detach<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_
             ),
         ])
         .await?;
+    Ok(())
+}
+
+/// Organization admins (issue 10 §7): the license must be its organization's and every named
+/// user a member ([`organization_admins::assignable`]); nothing to check for other bearers.
+///
+/// # Errors
+/// 403 for a license outside its organization; 422 `USER_NOT_FOUND` at `/data/<i>`.
+async fn members_only<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, l: &LicenseRow, ids: &[String]) -> Result<()> {
+    if organization_admins::organization_of(caller).is_none() {
+        return Ok(());
+    }
+    organization_admins::assignable(caller, l.organization_id.as_deref(), None, Error::forbidden)?;
+    for (i, id) in ids.iter().enumerate() {
+        let u = users::find(app, caller.account_id(), id).await?;
+        let not_found = || Error::attribute("user", AttrFault::NotFound, "must exist").pointer(format!("/data/{i}"));
+        match u {
+            Some(u) => organization_admins::assignable(caller, l.organization_id.as_deref(), Some(&u), not_found)?,
+            None => return Err(not_found()),
+        }
+    }
     Ok(())
 }

@@ -54,6 +54,8 @@ pub struct LicenseInput {
     release_versions: crate::service::licensing::maintenance::ReleaseVersions,
     /// The license's own entitlement set, on create only (issue 10 §3).
     entitlement_set: Field<String>,
+    /// Organization on create (issue 10 §7): `relationships.organization`.
+    organization: Field<String>,
 }
 
 /// Parses a license document (create or update).
@@ -87,6 +89,7 @@ pub fn parse(body: &[u8], creating: bool) -> Result<LicenseInput> {
     }
     l.group = r.rels.one("group", "groups")?;
     l.entitlement_set = r.rels.one("entitlementSet", "entitlement-sets")?;
+    l.organization = r.rels.one("organization", "organizations")?;
     r.finish()?;
     if creating {
         if !matches!(l.policy, Field::Set(_)) {
@@ -100,6 +103,7 @@ pub fn parse(body: &[u8], creating: bool) -> Result<LicenseInput> {
             (l.suspended.is_present(), "/data/attributes/suspended"),
             (l.maintenance_policy.is_present(), "/data/relationships/maintenancePolicy"),
             (l.entitlement_set.is_present(), "/data/relationships/entitlementSet"),
+            (l.organization.is_present(), "/data/relationships/organization"),
         ] {
             if f {
                 return Err(Error::new(Code::ParameterUnpermitted, "unpermitted parameter (use the actions and relationship endpoints)").pointer(ptr));
@@ -154,13 +158,13 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
     fetch_page(app.db, sql::licenses::LIST, sql::licenses::COUNT, f, page).await
 }
 
-/// The filters of [`list`] (and its export) as the statement's parameters ?1–?16.
+/// The filters of [`list`] (and its export) as the statement's parameters ?1–?17.
 ///
 /// # Errors
 /// 401/403 from the access table; 400 `PARAMETER_INVALID` naming a bad filter.
 pub fn list_filters(caller: &Caller, q: &Query, now: Millis) -> Result<Vec<Value>> {
     let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
-    let ListScope { license: only, product, user } = caller.list_scope(Action::LicenseRead, q)?;
+    let ListScope { license: only, product, user, organization } = caller.list_scope(Action::LicenseRead, q)?;
     let status = match q.get("status") {
         None => Value::Null,
         Some(s) if s.parse::<LicenseStatus>().is_ok() => s.into(),
@@ -200,6 +204,8 @@ pub fn list_filters(caller: &Caller, q: &Query, now: Millis) -> Result<Vec<Value
         // Query operators.
         crate::api::filters::time_operators(q, &["created", "updated", "expiry", "lastValidated"])?,
         crate::api::filters::in_list(q, "status", &LicenseStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>())?,
+        // organization admins (issue 10 §7)
+        organization,
     ];
     Ok(f)
 }
@@ -264,6 +270,8 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
         Bearer::Admin { .. } | Bearer::Environment { .. } => Ownership::Own,
         Bearer::Product { product_id } => Ownership::of(*product_id == policy.product_id),
         Bearer::User { user_id } => Ownership::locked_if(owner.as_ref().is_some_and(|o| o.id == *user_id), cfg.protected),
+        // organization admins (issue 10 §7): creates licenses as a user.
+        Bearer::OrganizationAdmin { user_id, .. } => Ownership::locked_if(owner.as_ref().is_some_and(|o| o.id == *user_id), cfg.protected),
         _ => Ownership::Foreign,
     };
     access::check(caller, Action::LicenseCreate, own, "policy", &policy_id).map_err(|e| {
@@ -300,6 +308,9 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
         ),
         None => None,
     };
+    // Organization on create (issue 10 §7): as `PUT /licenses/{id}/organization` (its
+    // permission), written in the insert's batch.
+    let organization = crate::service::identity::organizations::on_create(app, caller, input.organization.clone(), Action::LicenseOrganizationChange).await?;
     let maintenance = crate::service::licensing::maintenance::for_new_license(app, &policy, &input.maintenance_policy).await?;
     let set = entitlement_sets::for_new(app, caller.account_id(), &input.entitlement_set).await?;
     let id = input.id.clone().unwrap_or_else(|| app.uuid());
@@ -383,6 +394,9 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
     stmts.extend(crate::service::licensing::subscriptions::create_stmts(caller.account_id(), &id, &input.subscription, now));
     if !input.rules.0.is_empty() {
         stmts.push(rules_stmt(caller, &id, &input.rules.0, now)?);
+    }
+    if let Some(o) = &organization {
+        stmts.push(Stmt::new(sql::licenses::SET_ORGANIZATION, vec![caller.account_id().into(), id.clone().into(), o.id.clone().into(), now.into()]));
     }
     if pooled {
         stmts.push(Stmt::new(sql::keys::DELETE_TAKEN, vec![caller.account_id().into(), id.clone().into(), policy.id.clone().into()]));

@@ -50,7 +50,8 @@ fn default_dataset(m: &MachineRow, l: &crate::store::rows::LicenseRow, now: crat
 /// 401/403/404 from the access table; 400 for a bad `meta`.
 pub async fn generate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, body: &[u8]) -> Result<(MachineRow, String)> {
     let m = machines::authorize(app, caller, id, Action::MachineProofGenerate).await?;
-    let may_send = !matches!(caller.bearer.kind(), access::Kind::User | access::Kind::License | access::Kind::Anonymous);
+    // organization admins (issue 10 §7): a user here.
+    let may_send = !matches!(caller.bearer.kind(), access::Kind::User | access::Kind::OrganizationAdmin | access::Kind::License | access::Kind::Anonymous);
     let dataset = parse_dataset(body, may_send)?;
     let acc = caller.account_id();
     let data = match dataset {

@@ -55,7 +55,7 @@ pub async fn of_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, lice
     let l = licenses::authorize(app, caller, license_id, Action::LicenseRead).await?;
     access::require(caller, Action::OrganizationRead)?;
     match l.organization_id.as_deref() {
-        Some(id) => organizations::find(app, caller.account_id(), id).await,
+        Some(id) => organizations::show(app, caller, id).await.map(Some),
         None => Ok(None),
     }
 }

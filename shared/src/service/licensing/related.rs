@@ -218,6 +218,8 @@ pub async fn bearer_tokens<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, b
         Bearer::Product { product_id } => ty == "products" && *product_id == target,
         Bearer::User { user_id } => ty == "users" && *user_id == target,
         Bearer::License { .. } | Bearer::Anonymous => false,
+        // organization admins (issue 10 §7)
+        Bearer::OrganizationAdmin { user_id, .. } => ty == "users" && *user_id == target,
     };
     access::check(caller, Action::TokenRead, Ownership::of(own), ty.trim_end_matches('s'), id)?;
     tokens::list(app, caller, &with(&with(q, "bearer[type]", ty.to_owned()), "bearer[id]", target)).await

@@ -160,7 +160,7 @@ async fn policy_for<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, product_
         _ => Ownership::None,
     };
     access::check(caller, Action::TrialActivationCreate, own, "product", product_id).map_err(|e| if e.is(Code::NotFound) { not_available() } else { e })?;
-    if policy.user_locked == 1 && !matches!(caller.bearer, Bearer::User { .. }) {
+    if policy.user_locked == 1 && !matches!(caller.bearer, Bearer::User { .. } | Bearer::OrganizationAdmin { .. }) {
         return Err(not_available());
     }
     Ok(policy)
@@ -200,6 +200,8 @@ pub async fn activate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, req: T
     let needed = components_needed(strategy, components.len()).map_or(Value::Null, |n| Value::from(n as i64));
     let user = match &caller.bearer {
         Bearer::User { user_id } => Some(user_id.clone()),
+        // organization admins (issue 10 §7)
+        Bearer::OrganizationAdmin { user_id, .. } => Some(user_id.clone()),
         _ => None,
     };
     let locked_user = if policy.user_locked == 1 { user.clone().map_or(Value::Null, Value::from) } else { Value::Null };

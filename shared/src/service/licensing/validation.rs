@@ -195,6 +195,10 @@ fn ownership(caller: &Caller, l: &LicenseRow, licensees: &[UserRef]) -> Ownershi
         Bearer::License { license_id } => *license_id == l.id,
         Bearer::User { user_id } => l.owner_id.as_deref() == Some(user_id) || licensees.iter().any(|u| u.id == *user_id),
         Bearer::Anonymous => false,
+        // organization admins (issue 10 §7): a license it holds, as a user (validating its organization's others is a read).
+        Bearer::OrganizationAdmin { user_id, organization_id } => {
+            l.owner_id.as_deref() == Some(user_id) || licensees.iter().any(|u| u.id == *user_id) || l.organization_id.as_deref() == Some(organization_id)
+        }
     })
 }
 

@@ -63,12 +63,13 @@ WHEN l.suspended = 1 THEN 'SUSPENDED' WHEN l.expiry IS NOT NULL AND l.expiry < "
 /// ?1 account, ?2 only this license (license bearer), ?3 product, ?4 policy, ?5 user (owner or
 /// licensee), ?6 suspended (0/1), ?7 expired (0/1), ?8 status, ?9 now, ?10 expires before,
 /// ?11 expires after, ?12 metadata filters as a JSON object, ?13 owner exactly, ?14 group,
-/// ?15 time operators ([`time_operators!`]), ?16 statuses (`status[in]`, a JSON array).
+/// ?15 time operators ([`time_operators!`]), ?16 statuses (`status[in]`, a JSON array),
+/// ?17 organization (an organization admin's: its licenses, in union with ?5; issue 10 §7).
 macro_rules! license_filters {
     () => {
         concat!(
             "WHERE l.account_id = ?1 AND (?2 IS NULL OR l.id = ?2) AND (?3 IS NULL OR l.product_id = ?3) AND (?4 IS NULL OR l.policy_id = ?4) \
-AND (?5 IS NULL OR l.owner_id = ?5 OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = ?5)) \
+AND ((?5 IS NULL AND ?17 IS NULL) OR l.owner_id = ?5 OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = ?5) OR l.organization_id = ?17) \
 AND (?6 IS NULL OR l.suspended = ?6) \
 AND (?7 IS NULL OR (l.expiry IS NOT NULL AND l.expiry < ?9) = ?7) \
 AND (?8 IS NULL OR ",
@@ -96,18 +97,18 @@ pub const EXISTS: &str = "SELECT 1 AS ok FROM licenses WHERE account_id = ?1 AND
 /// One license by key only (validate-key, `License <key>` auth).
 pub const FIND_BY_KEY: &str = concat!(license_select!(), "WHERE l.account_id = ?1 AND l.key = ?2");
 
-/// Licenses, newest first, filtered (see `license_filters`), ?17 limit, ?18 offset.
-pub const LIST: &str = concat!(license_select!(), license_filters!(), "ORDER BY l.created_at DESC, l.id DESC LIMIT ?17 OFFSET ?18");
+/// Licenses, newest first, filtered (see `license_filters`), ?18 limit, ?19 offset.
+pub const LIST: &str = concat!(license_select!(), license_filters!(), "ORDER BY l.created_at DESC, l.id DESC LIMIT ?18 OFFSET ?19");
 
 /// Count for [`LIST`].
 pub const COUNT: &str = concat!("SELECT count(*) AS n FROM licenses l ", license_filters!());
 
-/// Exports: one keyset page of [`LIST`]'s rows (same filters ?1–?16), oldest first, after
-/// (?17 created at, ?18 id) — NULL: from the start; ?19 rows.
+/// Exports: one keyset page of [`LIST`]'s rows (same filters ?1–?17), oldest first, after
+/// (?18 created at, ?19 id) — NULL: from the start; ?20 rows.
 pub const PAGE_AFTER: &str = concat!(
     license_select!(),
     license_filters!(),
-    "AND (?17 IS NULL OR l.created_at > ?17 OR (l.created_at = ?17 AND l.id > ?18)) ORDER BY l.created_at, l.id LIMIT ?19"
+    "AND (?18 IS NULL OR l.created_at > ?18 OR (l.created_at = ?18 AND l.id > ?19)) ORDER BY l.created_at, l.id LIMIT ?20"
 );
 
 // Group on license create (issue 8).

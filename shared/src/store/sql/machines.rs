@@ -126,14 +126,16 @@ OR m.created_at >= ?9 - coalesce(m.lease_duration, json_extract(p.config, '$.hea
 /// Filters of [`LIST`]/[`COUNT`]: ?1 account, ?2 fingerprint, ?3 license id or key, ?4 user
 /// (machine owner, license owner or licensee), ?5 product, ?6 policy, ?7 license key, ?8 status
 /// (ALIVE/DEAD), ?9 now, ?10 only machines of this license (license bearer), ?11 owner exactly,
-/// ?12 group.
+/// ?12 group, ?14 organization (an organization admin's: its licenses' machines, in union with
+/// ?4; issue 10 §7).
 macro_rules! machine_filters {
     () => {
         concat!(
             "WHERE m.account_id = ?1 AND (?2 IS NULL OR m.fingerprint = ?2) \
 AND (?3 IS NULL OR m.license_id = ?3 OR m.license_id IN (SELECT k.id FROM licenses k WHERE k.account_id = ?1 AND k.key = ?3)) \
-AND (?4 IS NULL OR m.owner_id = ?4 OR EXISTS (SELECT 1 FROM licenses k WHERE k.id = m.license_id AND k.owner_id = ?4) \
-OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = m.license_id AND lu.user_id = ?4)) \
+AND ((?4 IS NULL AND ?14 IS NULL) OR m.owner_id = ?4 OR EXISTS (SELECT 1 FROM licenses k WHERE k.id = m.license_id AND k.owner_id = ?4) \
+OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = m.license_id AND lu.user_id = ?4) \
+OR m.license_id IN (SELECT k.id FROM licenses k WHERE k.account_id = ?1 AND k.organization_id = ?14)) \
 AND (?5 IS NULL OR m.product_id = ?5) AND (?6 IS NULL OR m.policy_id = ?6) \
 AND (?7 IS NULL OR m.license_id IN (SELECT k.id FROM licenses k WHERE k.account_id = ?1 AND k.key = ?7)) \
 AND (?8 IS NULL OR (CASE WHEN ",
@@ -147,18 +149,18 @@ AND (?12 IS NULL OR m.group_id = ?12) AND ",
     };
 }
 
-/// Machines, newest first, filtered; ?13 limit, ?14 offset.
-pub const LIST: &str = concat!(machine_select!(), machine_filters!(), "ORDER BY m.created_at DESC, m.id DESC LIMIT ?14 OFFSET ?15");
+/// Machines, newest first, filtered; ?15 limit, ?16 offset.
+pub const LIST: &str = concat!(machine_select!(), machine_filters!(), "ORDER BY m.created_at DESC, m.id DESC LIMIT ?15 OFFSET ?16");
 
 /// Count for [`LIST`].
 pub const COUNT: &str = concat!("SELECT count(*) AS n FROM machines m JOIN policies p ON p.id = m.policy_id ", machine_filters!());
 
-/// Exports: one keyset page of [`LIST`]'s rows (same filters ?1–?13), oldest first, after
-/// (?14 created at, ?15 id) — NULL: from the start; ?16 rows.
+/// Exports: one keyset page of [`LIST`]'s rows (same filters ?1–?14), oldest first, after
+/// (?15 created at, ?16 id) — NULL: from the start; ?17 rows.
 pub const PAGE_AFTER: &str = concat!(
     machine_select!(),
     machine_filters!(),
-    "AND (?14 IS NULL OR m.created_at > ?14 OR (m.created_at = ?14 AND m.id > ?15)) ORDER BY m.created_at, m.id LIMIT ?16"
+    "AND (?15 IS NULL OR m.created_at > ?15 OR (m.created_at = ?15 AND m.id > ?16)) ORDER BY m.created_at, m.id LIMIT ?17"
 );
 
 /// Writes the mutable attributes: ?3 name, ?4 ip, ?5 hostname, ?6 platform, ?7 metadata,

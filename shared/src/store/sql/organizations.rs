@@ -17,15 +17,19 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) ON CONFLICT DO NOTHING";
 pub const FIND: &str = concat!(organization_select!(), "WHERE o.account_id = ?1 AND o.id = ?2");
 
 /// Filters of [`LIST`] and [`COUNT`]: ?2 time operators (`created`/`updated`, see
-/// `time_operators!`).
+/// `time_operators!`), ?3 only this organization (an organization admin's, issue 10 §7).
 macro_rules! organization_filters {
     () => {
-        concat!("WHERE o.account_id = ?1 AND ", time_operators!("?2", "created" => "o.created_at", "updated" => "o.updated_at"), " ")
+        concat!(
+            "WHERE o.account_id = ?1 AND (?3 IS NULL OR o.id = ?3) AND ",
+            time_operators!("?2", "created" => "o.created_at", "updated" => "o.updated_at"),
+            " "
+        )
     };
 }
 
-/// Organizations, newest first; ?3 limit, ?4 offset.
-pub const LIST: &str = concat!(organization_select!(), organization_filters!(), "ORDER BY o.created_at DESC, o.id DESC LIMIT ?3 OFFSET ?4");
+/// Organizations, newest first; ?4 limit, ?5 offset.
+pub const LIST: &str = concat!(organization_select!(), organization_filters!(), "ORDER BY o.created_at DESC, o.id DESC LIMIT ?4 OFFSET ?5");
 
 /// Count for [`LIST`].
 pub const COUNT: &str = concat!("SELECT count(*) AS n FROM organizations o ", organization_filters!());
@@ -46,12 +50,12 @@ pub const DETACH_LICENSES: &str = "UPDATE licenses SET organization_id = NULL WH
 
 /// Moves user ?2 from organization ?5 (what the caller read; NULL = none) into organization ?3
 /// (NULL = none) at ?4, only if it is still in ?5 and the organization is in the account and
-/// has room under `allowed_users` (-1 = unlimited): 0 rows otherwise. One statement, so
-/// concurrent moves never exceed the cap.
+/// has room under `allowed_users` (-1 = unlimited), and never for a staff user (issue 10 §7):
+/// 0 rows otherwise. One statement, so concurrent moves never exceed the cap.
 pub const SET_USER_ORGANIZATION: &str = "UPDATE users SET organization_id = ?3, updated_at = ?4 \
-WHERE account_id = ?1 AND id = ?2 AND organization_id IS ?5 AND (?3 IS NULL OR EXISTS (\
+WHERE account_id = ?1 AND id = ?2 AND organization_id IS ?5 AND (?3 IS NULL OR (role NOT IN ('admin', 'developer', 'sales-agent', 'support-agent', 'read-only') AND EXISTS (\
 SELECT 1 FROM organizations o WHERE o.account_id = ?1 AND o.id = ?3 AND (o.allowed_users = -1 OR \
-(SELECT count(*) FROM users x WHERE x.organization_id = o.id AND x.id <> ?2) < o.allowed_users)))";
+(SELECT count(*) FROM users x WHERE x.organization_id = o.id AND x.id <> ?2) < o.allowed_users))))";
 
 /// Users of organization ?2, newest first; ?3 limit, ?4 offset.
 pub const LIST_USERS: &str = "SELECT * FROM users WHERE account_id = ?1 AND organization_id = ?2 ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4";

@@ -5,9 +5,14 @@ use crate::domain::states::UserRole;
 use crate::store::{opt, Stmt};
 
 /// Inserts a user only if the account exists and the email is free in it (0 rows otherwise).
+/// With an organization ?11 (issue 10 §7), only while it is the account's and has room under
+/// its `allowed_users` (-1 = unlimited), counted in the insert itself so concurrent creates
+/// never exceed it.
 pub const INSERT: &str =
-    "INSERT INTO users (id, account_id, email, first_name, last_name, role, password_hash, metadata, created_at, updated_at, permissions) \
-SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?2) \
+    "INSERT INTO users (id, account_id, email, first_name, last_name, role, password_hash, metadata, created_at, updated_at, permissions, organization_id) \
+SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?2) \
+AND (?11 IS NULL OR EXISTS (SELECT 1 FROM organizations o WHERE o.account_id = ?2 AND o.id = ?11 AND (o.allowed_users = -1 OR \
+(SELECT count(*) FROM users x WHERE x.organization_id = o.id) < o.allowed_users))) \
 ON CONFLICT DO NOTHING";
 
 /// A user to insert with [`INSERT`].
@@ -25,6 +30,8 @@ pub struct NewUser<'a> {
     pub now: Millis,
     /// `permissions` as a JSON array (`None`: the role's).
     pub permissions: Option<String>,
+    /// Its organization (issue 10 §7), capped by the insert.
+    pub organization_id: Option<String>,
 }
 
 /// The [`INSERT`] statement for `u`.
@@ -42,6 +49,7 @@ pub fn insert(u: NewUser<'_>) -> Stmt {
             u.metadata.into(),
             u.now.into(),
             opt(u.permissions),
+            opt(u.organization_id),
         ],
     )
 }
@@ -54,11 +62,12 @@ pub const FIND: &str = "SELECT * FROM users WHERE account_id = ?1 AND (id = ?2 O
 
 /// The filters of [`LIST`], [`COUNT`] and [`PAGE_AFTER`]: ?2 restricts to one user (a user
 /// bearer), ?3 to users (role `user`, never staff) related to a product's licenses, ?4 roles (a JSON array),
-/// ?5 banned filter (1/0), ?6 query operators (created/updated [gt|gte|lt|lte]).
+/// ?5 banned filter (1/0), ?6 query operators (created/updated [gt|gte|lt|lte]), ?7 organization
+/// (an organization admin's: its members, in union with ?2; issue 10 §7).
 macro_rules! user_filters {
     () => {
         concat!(
-            "WHERE account_id = ?1 AND (?2 IS NULL OR id = ?2) \
+            "WHERE account_id = ?1 AND ((?2 IS NULL AND ?7 IS NULL) OR id = ?2 OR u.organization_id = ?7) \
 AND (?3 IS NULL OR (u.role = 'user' AND EXISTS (SELECT 1 FROM licenses l WHERE l.product_id = ?3 AND (l.owner_id = u.id OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = u.id))))) \
 AND (?4 IS NULL OR role IN (SELECT value FROM json_each(?4))) AND (?5 IS NULL OR (banned_at IS NOT NULL) = ?5) AND ",
             time_operators!("?6", "created" => "u.created_at", "updated" => "u.updated_at"),
@@ -67,24 +76,29 @@ AND (?4 IS NULL OR role IN (SELECT value FROM json_each(?4))) AND (?5 IS NULL OR
     };
 }
 
-/// Users visible to a bearer, newest first ([`user_filters!`]); ?7 limit, ?8 offset.
-pub const LIST: &str = concat!("SELECT * FROM users u ", user_filters!(), "ORDER BY created_at DESC, id DESC LIMIT ?7 OFFSET ?8");
+/// Users visible to a bearer, newest first ([`user_filters!`]); ?8 limit, ?9 offset.
+pub const LIST: &str = concat!("SELECT * FROM users u ", user_filters!(), "ORDER BY created_at DESC, id DESC LIMIT ?8 OFFSET ?9");
 
 /// Count for [`LIST`] with the same filters.
 pub const COUNT: &str = concat!("SELECT count(*) AS n FROM users u ", user_filters!());
 
-/// Exports: one keyset page of [`LIST`]'s rows (same filters), oldest first, after (?7 created
-/// at, ?8 id) — NULL: from the start; ?9 rows.
-pub const PAGE_AFTER: &str =
-    concat!("SELECT * FROM users u ", user_filters!(), "AND (?7 IS NULL OR created_at > ?7 OR (created_at = ?7 AND id > ?8)) ORDER BY created_at, id LIMIT ?9");
+/// Exports: one keyset page of [`LIST`]'s rows (same filters), oldest first, after (?8 created
+/// at, ?9 id) — NULL: from the start; ?10 rows.
+pub const PAGE_AFTER: &str = concat!(
+    "SELECT * FROM users u ",
+    user_filters!(),
+    "AND (?8 IS NULL OR created_at > ?8 OR (created_at = ?8 AND id > ?9)) ORDER BY created_at, id LIMIT ?10"
+);
 
 /// Writes a user's mutable attributes. Never demotes the account's last admin (Keygen's
 /// `enforce_admin_minimums_on_account!`): guarded in the statement, so two admins demoting each
-/// other at once leave one (0 rows changed).
+/// other at once leave one (0 rows changed). Never gives a staff role to a member of an
+/// organization (issue 10 §7; a concurrent move in cannot slip between the check and the write).
 pub const UPDATE: &str =
     "UPDATE users SET email = ?3, first_name = ?4, last_name = ?5, role = ?6, password_hash = ?7, metadata = ?8, updated_at = ?9, permissions = ?10 \
 WHERE account_id = ?1 AND id = ?2 \
-AND (?6 = 'admin' OR role != 'admin' OR EXISTS (SELECT 1 FROM users o WHERE o.account_id = ?1 AND o.id != ?2 AND o.role = 'admin'))";
+AND (?6 = 'admin' OR role != 'admin' OR EXISTS (SELECT 1 FROM users o WHERE o.account_id = ?1 AND o.id != ?2 AND o.role = 'admin')) \
+AND (?6 = role OR organization_id IS NULL OR ?6 NOT IN ('admin', 'developer', 'sales-agent', 'support-agent', 'read-only'))";
 
 /// Replaces a password hash with one at a higher iteration count after a successful login, only
 /// if it is still the hash that was verified (?3), so a concurrent password change wins.
