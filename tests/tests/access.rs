@@ -822,7 +822,32 @@ const ENVIRONMENT_ROWS: &[(&str, &str, &str, u16)] = &[
     ("GET", "/entitlements", "", 200),
     ("POST", "/entitlements", r#"{"data":{"type":"entitlements","attributes":{"name":"E","code":"{uniq}"}}}"#, 201),
     ("GET", "/groups/{G}", "", 404),
-    ("GET", "/me", "", 403),
+    // `GET /me` answers the environment (as Keygen).
+    ("GET", "/me", "", 200),
+    // Per-child relationship routes, group owners and organizations (issue 8): the account's
+    // global parents are not found inside the environment, whatever the child.
+    ("GET", "/users/{U}/machines/{MA}", "", 404),
+    ("GET", "/users/{U}/products/{PA}", "", 404),
+    ("GET", "/products/{PA}/users/{U}", "", 404),
+    ("GET", "/groups/{G}/users/{U}", "", 404),
+    ("GET", "/licenses/{LA}/users/{U}", "", 404),
+    ("GET", "/licenses/{LA}/entitlements/{E}", "", 404),
+    ("GET", "/policies/{POLA}/entitlements/{E}", "", 404),
+    ("GET", "/groups/{G}/owners", "", 404),
+    ("POST", "/groups/{G}/owners", r#"{"data":[{"type":"users","id":"{U}"}]}"#, 404),
+    ("GET", "/groups/{G}/owners/{U}", "", 404),
+    ("DELETE", "/groups/{G}/owners", r#"{"data":[{"type":"users","id":"{U}"}]}"#, 404),
+    ("GET", "/organizations", "", 200),
+    ("GET", "/organizations/{ORGA}", "", 404),
+    ("PATCH", "/organizations/{ORGA}", r#"{"data":{"type":"organizations","attributes":{"description":"{uniq}"}}}"#, 404),
+    ("DELETE", "/organizations/{ORGA}", "", 404),
+    ("GET", "/organizations/{ORGA}/users", "", 404),
+    ("GET", "/organizations/{ORGA}/licenses", "", 404),
+    ("GET", "/users/{U}/organization", "", 404),
+    ("PUT", "/users/{U}/organization", r#"{"data":{"type":"organizations","id":"{ORGA}"}}"#, 404),
+    ("GET", "/licenses/{LA}/organization", "", 404),
+    ("PUT", "/licenses/{LA}/organization", r#"{"data":{"type":"organizations","id":"{ORGA}"}}"#, 404),
+    // end per-child relationship routes
 ];
 
 #[test]
