@@ -837,16 +837,18 @@ const ENVIRONMENT_ROWS: &[(&str, &str, &str, u16)] = &[
     ("POST", "/groups/{G}/owners", r#"{"data":[{"type":"users","id":"{U}"}]}"#, 404),
     ("GET", "/groups/{G}/owners/{U}", "", 404),
     ("DELETE", "/groups/{G}/owners", r#"{"data":[{"type":"users","id":"{U}"}]}"#, 404),
-    ("GET", "/organizations", "", 200),
-    ("GET", "/organizations/{ORGA}", "", 404),
-    ("PATCH", "/organizations/{ORGA}", r#"{"data":{"type":"organizations","attributes":{"description":"{uniq}"}}}"#, 404),
-    ("DELETE", "/organizations/{ORGA}", "", 404),
-    ("GET", "/organizations/{ORGA}/users", "", 404),
-    ("GET", "/organizations/{ORGA}/licenses", "", 404),
+    // Organizations (a Latchkey permission family, not in Keygen's environment set): 403
+    // before any lookup; the to-one reads take the parent's read first (404).
+    ("GET", "/organizations", "", 403),
+    ("GET", "/organizations/{ORGA}", "", 403),
+    ("PATCH", "/organizations/{ORGA}", r#"{"data":{"type":"organizations","attributes":{"description":"{uniq}"}}}"#, 403),
+    ("DELETE", "/organizations/{ORGA}", "", 403),
+    ("GET", "/organizations/{ORGA}/users", "", 403),
+    ("GET", "/organizations/{ORGA}/licenses", "", 403),
     ("GET", "/users/{U}/organization", "", 404),
-    ("PUT", "/users/{U}/organization", r#"{"data":{"type":"organizations","id":"{ORGA}"}}"#, 404),
+    ("PUT", "/users/{U}/organization", r#"{"data":{"type":"organizations","id":"{ORGA}"}}"#, 403),
     ("GET", "/licenses/{LA}/organization", "", 404),
-    ("PUT", "/licenses/{LA}/organization", r#"{"data":{"type":"organizations","id":"{ORGA}"}}"#, 404),
+    ("PUT", "/licenses/{LA}/organization", r#"{"data":{"type":"organizations","id":"{ORGA}"}}"#, 403),
     // end per-child relationship routes
 ];
 

@@ -318,3 +318,33 @@ fn associations_across_environments_are_incompatible_not_missing() {
     assert_eq!(listed(&sc, &a, &token, "licenses").len(), 1);
     assert_eq!(listed(&tc, &a, &token2, "licenses").len(), 0);
 }
+
+#[test]
+fn deleting_an_environment_removes_its_machine_leases_and_artifacts() {
+    let a = server().bootstrap_account();
+    let c = a.client();
+    let (eid, token) = environment(&c, &a, "sandbox");
+    let sc = c.clone().in_environment("sandbox");
+    let sandbox = fleet(&sc, &a, &token, json!({}));
+    let lic = &sandbox[3].1;
+    let m2 =
+        json!({"data":{"type":"machines","attributes":{"fingerprint":e2e::unique_tag()},"relationships":{"license":{"data":{"type":"licenses","id":lic}}}}});
+    created(&sc.post(&a.path("/machines"), Some(&token), Some(m2)));
+    // An uploaded artifact inside the environment (its bytes in R2).
+    let rel = created(&sc.post(
+        &a.path("/releases"),
+        Some(&token),
+        Some(json!({"data":{"type":"releases","attributes":{"version":"1.0.0","channel":"stable"},"relationships":{"product":{"data":{"type":"products","id":sandbox[0].1}}}}})),
+    ));
+    let body = json!({"data":{"type":"artifacts","attributes":{"filename":"app.bin"},"relationships":{"release":{"data":{"type":"releases","id":id(&rel)}}}}});
+    let r = sc.post(&a.path("/artifacts"), Some(&token), Some(body));
+    assert_eq!(r.status, 307, "{}", r.json);
+    let url = r.header("location").unwrap_or_default();
+    let put = c.raw("PUT", url.strip_prefix(server().url()).unwrap_or(url), &[("Content-Length", "5")], Some(b"bytes"));
+    assert_eq!(put.status, 200, "{}", put.text());
+    // The deletion removes both machines' leases in KV (two KV writes) and the artifact's object.
+    let r = c.delete(&a.path(&format!("/environments/{eid}")), a.admin(), None);
+    r.assert_status(204);
+    let timing = r.header("Server-Timing").unwrap_or_default().to_owned();
+    assert!(timing.contains("kv-write;desc=\"2\""), "{timing}");
+}
