@@ -223,7 +223,7 @@ fn a_global_admin_logs_in_and_acts_inside_an_environment_and_a_global_user_does_
 fn deleting_an_environment_removes_its_leases_and_artifact_objects() {
     use shared::service::distribution::{artifacts, releases, transfer};
     use shared::service::fleet::leases;
-    use shared::service::lifecycle::environment_leftovers;
+    use shared::service::identity::environment_leftovers;
     use shared::store::distribution::{Blobs, MemoryBlobs};
     let env = Env::new();
     let admin = env.admin();

@@ -38,9 +38,9 @@ pub async fn delete(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     crate::router::forget_environments();
     // Its machines' leases and artifacts' objects go too (the rows are gone: nothing links
     // them any more; a deployment without the bucket has no objects).
-    shared::service::lifecycle::environment_leftovers::remove_leases(&cx.app, &left).await;
+    shared::service::identity::environment_leftovers::remove_leases(&cx.app, &left).await;
     if let Some(bucket) = cx.env.artifacts.clone() {
-        shared::service::lifecycle::environment_leftovers::remove_objects(&crate::r2::R2Blobs(bucket), &left).await;
+        shared::service::identity::environment_leftovers::remove_objects(&crate::r2::R2Blobs(bucket), &left).await;
     }
     Ok(Reply::NoContent)
 }

@@ -134,9 +134,9 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
 /// `environment.created` (and `user.created` inside it).
 ///
 /// # Errors
-/// 403 from inside an environment, or founding admins without `admin.create` (stricter than
-/// Keygen, which asks only `environment.create`); 422 `CODE_TAKEN` (case-insensitive, per
-/// account).
+/// 403 from inside an environment, or founding admins without `admin.create` (Keygen asks
+/// only `environment.create`; the roles holding it by default hold both); 422 `CODE_TAKEN`
+/// (case-insensitive, per account).
 pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: EnvironmentInput) -> Result<EnvironmentRow> {
     access::require(caller, Action::EnvironmentCreate)?;
     from_global(caller)?;
@@ -217,7 +217,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
 
 /// What a deleted environment leaves outside D1: its machines' KV leases and its artifacts'
 /// R2 objects (at most [`MAX_LEFTOVERS`] of each; leases expire with their TTL anyway), read
-/// before the rows go, for `service::lifecycle::environment_leftovers` to remove.
+/// before the rows go, for `service::identity::environment_leftovers` to remove.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Leftovers {
     /// The environment's tenant id (the leases' account).

@@ -1,8 +1,6 @@
 //! Lifecycle: webhooks (endpoints, fan-out, delivery, payloads) and the scheduled jobs.
 // Activation logs (read side).
 pub mod activation_logs;
-// Environments' KV leases and R2 objects, after a deletion (issue 8).
-pub mod environment_leftovers;
 // Exports (CSV).
 pub mod exports;
 pub mod http_fake;

@@ -2,16 +2,16 @@
 //! leases and its artifacts' R2 objects — removed right after the rows went (nothing links
 //! them any more, so a failure only leaves garbage: leases expire with their TTL).
 
-use crate::service::fleet::leases;
 use crate::service::identity::environments::Leftovers;
 use crate::service::App;
 use crate::store::distribution::Blobs;
 use crate::store::{Db, Kv};
 
-/// Removes `l`'s machine leases (best-effort, as every lease removal).
+/// Removes `l`'s machine leases.
 pub async fn remove_leases<D: Db, K: Kv>(app: &App<'_, D, K>, l: &Leftovers) {
     for m in &l.machines {
-        leases::remove(app, &l.tenant, m).await;
+        // Best-effort, as every lease removal: it expires with its TTL anyway.
+        let _removed = app.kv.delete(&crate::domain::lease::kv_key(&l.tenant, m)).await.is_ok();
     }
 }
 
