@@ -60,6 +60,38 @@ pub fn forget_accounts() {
     ACCOUNTS.with(|c| c.borrow_mut().clear());
 }
 
+// Environments (issue 8): the isolate's environment lookups (Keygen caches them too), by
+// account and the value named (id or code), for as long as accounts; bounded, and dropped
+// whenever this isolate changes or deletes an environment.
+const ENVIRONMENT_CACHE_ENTRIES: usize = 256;
+
+thread_local! {
+    static ENVIRONMENTS: RefCell<HashMap<(String, String), (i64, shared::store::rows::EnvironmentRow)>> = RefCell::new(HashMap::new());
+}
+
+/// Drops the isolate's cached environment lookups (after an environment changed or went).
+pub fn forget_environments() {
+    ENVIRONMENTS.with(|c| c.borrow_mut().clear());
+}
+
+/// The environment `value` names in `account_id`, from the isolate's cache when fresh.
+async fn environment_of(app: &A<'_>, account_id: &str, value: &str) -> Result<shared::store::rows::EnvironmentRow, Error> {
+    let (now, key) = (app.now(), (account_id.to_owned(), value.to_owned()));
+    let hit = ENVIRONMENTS.with(|c| c.borrow().get(&key).filter(|(t, _)| now - t < ACCOUNT_CACHE_MS).map(|(_, e)| e.clone()));
+    if let Some(e) = hit {
+        return Ok(e);
+    }
+    let e = shared::service::identity::environments::select(app, account_id, value).await?;
+    ENVIRONMENTS.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= ENVIRONMENT_CACHE_ENTRIES {
+            c.clear();
+        }
+        c.insert(key, (now, e.clone()));
+    });
+    Ok(e)
+}
+
 /// Gives an account that lacks them its RSA-2048 pair (WebCrypto, native) and P-256 pair, once
 /// (the guarded store keeps one pair when first requests race). A failure is logged and left to
 /// the lazy path in `shared` (which generates in wasm): the request goes on.
@@ -359,7 +391,7 @@ async fn select_environment(app: &A<'_>, req: &Req, account: AccountRow) -> Resu
         _ => return Ok((account, None)),
     };
     let source = |e: Error| if from_header { e.header("Keygen-Environment") } else { e.parameter("environment") };
-    let e = shared::service::identity::environments::select(app, &account.id, value).await.map_err(source)?;
+    let e = environment_of(app, &account.id, value).await.map_err(source)?;
     let tenant = AccountRow { id: shared::domain::environments::tenant_id(&account.id, &e.id), ..account };
     Ok((tenant, Some(e)))
 }
@@ -396,6 +428,12 @@ async fn pipeline<'a>(
     };
     let cx = Cx { app, caller, req, ctx, env, password, notifies_itself: std::cell::Cell::new(false) };
     let reply = (route.handler)(&cx, &params).await;
+    // Environments (issue 8): a relationship naming another environment's record is Keygen's
+    // 422 `must be compatible with … environment` (one read, on that error path only).
+    let reply = match reply {
+        Err(e) if e.status == 422 => Err(shared::service::identity::environment_compat::explain(&cx.app, cx.caller.account_id(), &req.body, e).await),
+        other => other,
+    };
     // Hidden meters are not shown to the client's side (issue 10 §2): one walk over the document.
     let reply = match reply {
         Ok(Reply::Doc(status, mut doc)) if !shared::domain::meters::sees_hidden(cx.caller.bearer.kind()) => {

@@ -225,6 +225,9 @@ error_codes! {
     // Environments (issue 8, Keygen EE).
     /// 400: `Keygen-Environment` (or `?environment=`) names no environment of the account.
     EnvironmentInvalid,     400, "ENVIRONMENT_INVALID",     "Bad request";
+    /// 422: a relationship names a record of another environment (Keygen's `must be
+    /// compatible with <association> environment`).
+    EnvironmentNotAllowed,  422, "ENVIRONMENT_NOT_ALLOWED", "Unprocessable resource";
     // end environments
     // Organizations (issue 10 §7).
     /// 422: the organization already holds `allowedUsers` users (or would, after an update).

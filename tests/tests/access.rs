@@ -822,7 +822,34 @@ const ENVIRONMENT_ROWS: &[(&str, &str, &str, u16)] = &[
     ("GET", "/entitlements", "", 200),
     ("POST", "/entitlements", r#"{"data":{"type":"entitlements","attributes":{"name":"E","code":"{uniq}"}}}"#, 201),
     ("GET", "/groups/{G}", "", 404),
-    ("GET", "/me", "", 403),
+    // `GET /me` answers the environment (as Keygen).
+    ("GET", "/me", "", 200),
+    // Per-child relationship routes, group owners and organizations (issue 8): the account's
+    // global parents are not found inside the environment, whatever the child.
+    ("GET", "/users/{U}/machines/{MA}", "", 404),
+    ("GET", "/users/{U}/products/{PA}", "", 404),
+    ("GET", "/products/{PA}/users/{U}", "", 404),
+    ("GET", "/groups/{G}/users/{U}", "", 404),
+    ("GET", "/licenses/{LA}/users/{U}", "", 404),
+    ("GET", "/licenses/{LA}/entitlements/{E}", "", 404),
+    ("GET", "/policies/{POLA}/entitlements/{E}", "", 404),
+    ("GET", "/groups/{G}/owners", "", 404),
+    ("POST", "/groups/{G}/owners", r#"{"data":[{"type":"users","id":"{U}"}]}"#, 404),
+    ("GET", "/groups/{G}/owners/{U}", "", 404),
+    ("DELETE", "/groups/{G}/owners", r#"{"data":[{"type":"users","id":"{U}"}]}"#, 404),
+    // Organizations (a Latchkey permission family, not in Keygen's environment set): 403
+    // before any lookup; the to-one reads take the parent's read first (404).
+    ("GET", "/organizations", "", 403),
+    ("GET", "/organizations/{ORGA}", "", 403),
+    ("PATCH", "/organizations/{ORGA}", r#"{"data":{"type":"organizations","attributes":{"description":"{uniq}"}}}"#, 403),
+    ("DELETE", "/organizations/{ORGA}", "", 403),
+    ("GET", "/organizations/{ORGA}/users", "", 403),
+    ("GET", "/organizations/{ORGA}/licenses", "", 403),
+    ("GET", "/users/{U}/organization", "", 404),
+    ("PUT", "/users/{U}/organization", r#"{"data":{"type":"organizations","id":"{ORGA}"}}"#, 403),
+    ("GET", "/licenses/{LA}/organization", "", 404),
+    ("PUT", "/licenses/{LA}/organization", r#"{"data":{"type":"organizations","id":"{ORGA}"}}"#, 403),
+    // end per-child relationship routes
 ];
 
 #[test]

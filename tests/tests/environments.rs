@@ -210,11 +210,12 @@ fn a_sandbox_and_production_never_see_each_others_records() {
         let r = c.get(&a.path(&format!("/{ty}/{p}")), Some(&admin), None);
         assert_eq!(r.json["data"]["relationships"]["environment"], json!({"data": null}), "{ty}");
     }
-    // Writes cannot reach across: a sandbox license for a production policy is refused.
+    // Writes cannot reach across: a sandbox license for a production policy is Keygen's 422.
     let pol = &production[1].1;
     let r =
         sc.post(&a.path("/licenses"), Some(&token), Some(json!({"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":pol}}}}})));
-    assert!(matches!(r.status, 404 | 422), "{} {}", r.status, r.json);
+    assert_eq!(err(&r), (422, Some("ENVIRONMENT_NOT_ALLOWED"), json!({"pointer":"/data/relationships/policy"})), "{}", r.json);
+    assert_eq!(r.json["errors"][0]["detail"], "must be compatible with policy environment");
     let r = sc.patch(&a.path(&format!("/products/{}", production[0].1)), Some(&token), Some(json!({"data":{"type":"products","attributes":{"name":"X"}}})));
     assert_eq!(r.status, 404);
     // License keys: each environment validates only its own.
@@ -284,4 +285,66 @@ fn validation_scope_environment_mismatch_and_required() {
     // The policy attribute is rendered (a Latchkey attribute: Keygen keeps it DB-only).
     let r = sc.get(&a.path(&format!("/policies/{}", sandbox[1].1)), Some(&token), None);
     assert_eq!(r.json["data"]["attributes"]["requireEnvironmentScope"], true);
+}
+
+#[test]
+fn associations_across_environments_are_incompatible_not_missing() {
+    let a = server().bootstrap_account();
+    let c = a.client();
+    let (_, token) = environment(&c, &a, "sandbox");
+    let (_, token2) = environment(&c, &a, "staging");
+    let (sc, tc) = (c.clone().in_environment("sandbox"), c.clone().in_environment("staging"));
+    let sandbox = fleet(&sc, &a, &token, json!({}));
+    let admin = a.admin_token.clone();
+    let production = fleet(&c, &a, &admin, json!({}));
+    let license = |c: &Client, t: &str, policy: &str, owner: &str| {
+        let rels = json!({"policy":{"data":{"type":"policies","id":policy}},"owner":{"data":{"type":"users","id":owner}}});
+        c.post(&a.path("/licenses"), Some(t), Some(json!({"data":{"type":"licenses","relationships":rels}})))
+    };
+    let incompatible = |r: &Resp, rel: &str| {
+        assert_eq!(err(r), (422, Some("ENVIRONMENT_NOT_ALLOWED"), json!({"pointer":format!("/data/relationships/{rel}")})), "{}", r.json);
+    };
+    // Global from inside, inside from global, and one environment from another.
+    incompatible(&license(&sc, &token, &production[1].1, &sandbox[2].1), "policy");
+    incompatible(&license(&sc, &token, &sandbox[1].1, &production[2].1), "owner");
+    incompatible(&license(&c, &admin, &sandbox[1].1, &production[2].1), "policy");
+    incompatible(&license(&tc, &token2, &sandbox[1].1, &sandbox[2].1), "policy");
+    // Another account's record is still simply not found.
+    let b = server().bootstrap_account();
+    let theirs = fleet(&b.client(), &b, &b.admin_token, json!({}));
+    let r = license(&c, &admin, &theirs[1].1, &production[2].1);
+    assert_eq!((r.status, r.error_code()), (422, Some("POLICY_NOT_FOUND")), "{}", r.json);
+    // Nothing was written by any of them.
+    assert_eq!(listed(&sc, &a, &token, "licenses").len(), 1);
+    assert_eq!(listed(&tc, &a, &token2, "licenses").len(), 0);
+}
+
+#[test]
+fn deleting_an_environment_removes_its_machine_leases_and_artifacts() {
+    let a = server().bootstrap_account();
+    let c = a.client();
+    let (eid, token) = environment(&c, &a, "sandbox");
+    let sc = c.clone().in_environment("sandbox");
+    let sandbox = fleet(&sc, &a, &token, json!({}));
+    let lic = &sandbox[3].1;
+    let m2 =
+        json!({"data":{"type":"machines","attributes":{"fingerprint":e2e::unique_tag()},"relationships":{"license":{"data":{"type":"licenses","id":lic}}}}});
+    created(&sc.post(&a.path("/machines"), Some(&token), Some(m2)));
+    // An uploaded artifact inside the environment (its bytes in R2).
+    let rel = created(&sc.post(
+        &a.path("/releases"),
+        Some(&token),
+        Some(json!({"data":{"type":"releases","attributes":{"version":"1.0.0","channel":"stable"},"relationships":{"product":{"data":{"type":"products","id":sandbox[0].1}}}}})),
+    ));
+    let body = json!({"data":{"type":"artifacts","attributes":{"filename":"app.bin"},"relationships":{"release":{"data":{"type":"releases","id":id(&rel)}}}}});
+    let r = sc.post(&a.path("/artifacts"), Some(&token), Some(body));
+    assert_eq!(r.status, 307, "{}", r.json);
+    let url = r.header("location").unwrap_or_default();
+    let put = c.raw("PUT", url.strip_prefix(server().url()).unwrap_or(url), &[("Content-Length", "5")], Some(b"bytes"));
+    assert_eq!(put.status, 200, "{}", put.text());
+    // The deletion removes both machines' leases in KV (two KV writes) and the artifact's object.
+    let r = c.delete(&a.path(&format!("/environments/{eid}")), a.admin(), None);
+    r.assert_status(204);
+    let timing = r.header("Server-Timing").unwrap_or_default().to_owned();
+    assert!(timing.contains("kv-write;desc=\"2\""), "{timing}");
 }

@@ -1052,7 +1052,19 @@ fn hostile_environment_selectors_are_precise_errors() {
         json!({"data":{"type":"environments","attributes":{"name":"x","code":"ok","isolationStrategy":"isolated"}}}),
         json!({"data":{"type":"environments","attributes":{"name":"x","code":"ok","isolationStrategy":null}}}),
         json!({"data":{"type":"environments","attributes":{"name":7,"code":"ok"}}}),
-        json!({"data":{"type":"environments","attributes":{"name":"x","code":"ok"},"relationships":{"admins":{"data":[]}}}}),
+        // Environments' founding admins (issue 8): `relationships.admins`.
+        json!({"data":{"type":"environments","attributes":{"name":"x","code":"ok"},"relationships":{"admins":{"data":{}}}}}),
+        json!({"data":{"type":"environments","attributes":{"name":"x","code":"ok"},"relationships":{"admins":{"data":[null]}}}}),
+        json!({"data":{"type":"environments","attributes":{"name":"x","code":"ok"},"relationships":{"admins":{"data":[{"type":"users"}]}}}}),
+        json!({"data":{"type":"environments","attributes":{"name":"x","code":"ok"},"relationships":{"admins":{"data":[{"type":"users","attributes":{"email":["a@b.c"]}}]}}}}),
+        json!({"data":{"type":"environments","attributes":{"name":"x","code":"ok"},"relationships":{"admins":{"data":[{"type":"users","attributes":{"email":"a@b.c","role":"read-only"}}]}}}}),
+        json!({"data":{"type":"environments","attributes":{"name":"x","code":"ok"},"relationships":{"admins":{"data":[{"type":"users","attributes":{"email":"a@b.c","password":"short"}}]}}}}),
+        json!({"data":{"type":"environments","attributes":{"name":"x","code":"ok"},"relationships":{"admins":{"data":[{"type":"users","attributes":{"email":"a@b.c","metadata":"x"}}]}}}}),
+        json!({"data":{"type":"environments","attributes":{"name":"x","code":"ok"},"relationships":{"admins":{"data":[{"type":"users","attributes":{"email":"a@b.c"}},{"type":"users","attributes":{"email":"A@B.C"}}]}}}}),
+        json!({"data":{"type":"environments","attributes":{"name":"x","code":"ok"},"relationships":{"admins":{"data":[{"type":"licenses","attributes":{"email":"a@b.c"}}]}}}}),
+        json!({"data":{"type":"environments","attributes":{"name":"x","code":"ok"},"relationships":{"admins":{"data":(0..11).map(|i| json!({"type":"users","attributes":{"email":format!("a{i}@b.c")}})).collect::<Vec<_>>()}}}}),
+        json!({"data":{"type":"environments","attributes":{"name":"x","code":"ok"},"relationships":{"admins":{"data":[{"type":"users","attributes":{"email":"a@b.c"}}]},"owners":{"data":[]}}}}),
+        // end environments' founding admins
     ] {
         let r = c.post(&acct.path("/environments"), acct.admin(), Some(body.clone()));
         assert_client_error(&acct, &r, &format!("POST /environments {body}"));

@@ -84,6 +84,24 @@ pub fn scope_matches(scope: Option<&str>, license_environment: Option<(&str, Opt
     }
 }
 
+/// The records that carry an environment and are named in relationships: their JSON:API type
+/// (also their table) and the association's singular name, for either spelling a request
+/// may use (`policy`, `policies`).
+pub fn related_type(ty: &str) -> Option<(&'static str, &'static str)> {
+    const TYPES: [(&str, &str); 9] = [
+        ("products", "product"),
+        ("policies", "policy"),
+        ("users", "user"),
+        ("groups", "group"),
+        ("licenses", "license"),
+        ("machines", "machine"),
+        ("entitlements", "entitlement"),
+        ("components", "component"),
+        ("processes", "process"),
+    ];
+    TYPES.into_iter().find(|(plural, singular)| ty == *plural || ty == *singular)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +111,14 @@ mod tests {
         let t = tenant_id("a1", "e1");
         assert_eq!(split(&t), ("a1", Some("e1")));
         assert_eq!(split("a1"), ("a1", None));
+    }
+
+    #[test]
+    fn related_types_take_either_spelling() {
+        assert_eq!(related_type("policy"), Some(("policies", "policy")));
+        assert_eq!(related_type("users"), Some(("users", "user")));
+        assert_eq!(related_type("accounts"), None);
+        assert_eq!(related_type("Users"), None);
     }
 
     #[test]

@@ -18,6 +18,12 @@ use crate::error::{Code, Error};
 /// The shortest lease (seconds).
 pub const MIN_LEASE_SECS: i64 = 1;
 
+/// The KV key of a machine's lease (`service::fleet::leases`; an environment's deletion
+/// removes its machines' leases by it).
+pub fn kv_key(account_id: &str, machine_id: &str) -> String {
+    format!("lease:{account_id}:{machine_id}")
+}
+
 /// Parses a policy's or license's `leaseDuration`: `-1` (the heartbeat duration) or
 /// [`MIN_LEASE_SECS`]..=2147483647 seconds.
 ///

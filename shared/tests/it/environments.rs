@@ -109,7 +109,8 @@ fn deleting_an_environment_removes_everything_in_it_in_one_batch() {
     for table in ["products", "policies", "licenses", "tokens", "event_logs"] {
         assert!(count(&env, &format!("SELECT count(*) AS n FROM {table} WHERE account_id = ?1"), &tenant) > 0, "{table}");
     }
-    block(environments::delete(&env.app(), &admin, "sandbox")).unwrap();
+    let left = block(environments::delete(&env.app(), &admin, "sandbox")).unwrap();
+    assert_eq!(left.tenant, tenant);
     for table in ["products", "policies", "licenses", "tokens", "event_logs", "accounts"] {
         let col = if table == "accounts" { "id" } else { "account_id" };
         assert_eq!(count(&env, &format!("SELECT count(*) AS n FROM {table} WHERE {col} = ?1"), &tenant), 0, "{table} survived");
@@ -161,4 +162,124 @@ fn an_account_update_reaches_its_environments_and_a_refused_one_does_not() {
     let refused = block(accounts::update(&env.app(), &admin, change(json!({"name": "Other", "slug": "taken", "apiVersion": "1.2"})))).unwrap_err();
     assert_eq!(refused.code.as_ref(), "SLUG_TAKEN");
     assert_eq!((tenant().name.as_str(), tenant().api_version.as_str()), ("Renamed", "1.5"));
+}
+
+// --- Admins inside an environment (issue 8) ---
+
+fn create_with_admins(env: &Env, admin: &Caller, code: &str, admins: serde_json::Value) -> Result<EnvironmentRow, shared::Error> {
+    let body = json!({"data":{"type":"environments","attributes":{"name":code,"code":code},"relationships":{"admins":{"data":admins}}}}).to_string();
+    block(environments::create(&env.app(), admin, environments::parse(body.as_bytes(), true)?))
+}
+
+#[test]
+fn founding_admins_are_written_with_the_environment_or_not_at_all() {
+    let env = Env::new();
+    let admin = env.admin();
+    let e = create_with_admins(&env, &admin, "sandbox", json!([{"type":"users","attributes":{"email":"f@acme.test","password":"founding pw"}}])).unwrap();
+    let tenant = tenant_id(&admin.account.id, &e.id);
+    let mut account = admin.account.clone();
+    account.id = tenant.clone();
+    let anonymous = Caller { account, bearer: Bearer::Anonymous, token_id: None, permissions: None };
+    let t = block(tokens::login(&env.app(), &anonymous, Some(("f@acme.test".into(), "founding pw".into())), tokens::TokenInput::default())).unwrap();
+    assert_eq!(t.row.account_id, tenant);
+    assert_eq!(count(&env, "SELECT count(*) AS n FROM users WHERE account_id = ?1 AND role = 'admin'", &tenant), 1);
+    // A code conflict writes neither the environment nor its admins (one batch).
+    let e = create_with_admins(&env, &admin, "SANDBOX", json!([{"type":"users","attributes":{"email":"g@acme.test"}}])).unwrap_err();
+    assert_eq!(e.code.as_ref(), "CODE_TAKEN");
+    assert_eq!(count(&env, "SELECT count(*) AS n FROM users WHERE email = ?1", "g@acme.test"), 0);
+    assert_eq!(count(&env, "SELECT count(*) AS n FROM accounts WHERE parent_id = ?1", &admin.account.id), 1);
+}
+
+#[test]
+fn a_global_admin_logs_in_and_acts_inside_an_environment_and_a_global_user_does_not() {
+    use shared::service::identity::{accounts, users};
+    let env = Env::new();
+    let admin = env.admin();
+    let e = create(&env, &admin, "sandbox").unwrap();
+    let body = json!({"data":{"type":"users","attributes":{"email":"u@acme.test","password":"user password"}}}).to_string();
+    block(users::create(&env.app(), &admin, users::parse(body.as_bytes(), true).unwrap())).unwrap();
+    let mut account = admin.account.clone();
+    account.id = tenant_id(&admin.account.id, &e.id);
+    let anonymous = Caller { account: account.clone(), bearer: Bearer::Anonymous, token_id: None, permissions: None };
+    let login = |email: &str, pw: &str| block(tokens::login(&env.app(), &anonymous, Some((email.into(), pw.into())), tokens::TokenInput::default()));
+    let t = login("admin@acme.test", "correct horse").unwrap();
+    assert_eq!(login("u@acme.test", "user password").unwrap_err().code.as_ref(), "CREDENTIALS_INVALID");
+    // Its token authenticates inside as the admin, and only there.
+    let raw = t.raw.clone().unwrap();
+    let inside = block(auth::authenticate(&env.app(), account.clone(), auth::Credentials::Token(raw.clone()))).unwrap();
+    assert!(matches!(&inside.bearer, Bearer::Admin { user_id, .. } if *user_id == t.row.bearer_id), "{:?}", inside.bearer);
+    assert_eq!(block(auth::authenticate(&env.app(), admin.account.clone(), auth::Credentials::Token(raw))).unwrap_err().code.as_ref(), "TOKEN_INVALID");
+    let p = env.product(&inside, "Sandboxed");
+    assert_eq!(p.account_id, account.id);
+    // An account update from inside changes the account, not only the tenant row.
+    let change = accounts::parse_update(json!({"data":{"type":"accounts","attributes":{"name":"Inside"}}}).to_string().as_bytes()).unwrap();
+    let a = block(accounts::update(&env.app(), &inside, change)).unwrap();
+    assert_eq!(a.id, admin.account.id);
+    assert_eq!(block(accounts::find(&env.app(), &admin.account.id)).unwrap().name, "Inside");
+    assert_eq!(block(accounts::find(&env.app(), &account.id)).unwrap().name, "Inside");
+}
+
+#[test]
+fn deleting_an_environment_removes_its_leases_and_artifact_objects() {
+    use shared::service::distribution::{artifacts, releases, transfer};
+    use shared::service::fleet::leases;
+    use shared::service::identity::environment_leftovers;
+    use shared::store::distribution::{Blobs, MemoryBlobs};
+    let env = Env::new();
+    let admin = env.admin();
+    let e = create(&env, &admin, "sandbox").unwrap();
+    let s = inside(&admin, &e);
+    let mut s_admin = s.clone();
+    s_admin.bearer = admin.bearer.clone();
+    let p = env.product(&s, "App");
+    let pol = env.policy(&s, &p, json!({"floating": true, "maxMachines": 3}));
+    let l = env.license(&s, &pol, json!({}));
+    let m = crate::machines::activate(&env, &s, &l, json!({"fingerprint": "fp-1"})).unwrap();
+    assert!(block(leases::read(&env.app(), &s.account.id, &m.id)).is_some(), "activation writes a lease");
+    // A global machine's lease is kept.
+    let gp = env.product(&admin, "Kept");
+    let gl = env.license(&admin, &env.policy(&admin, &gp, json!({"floating": true, "maxMachines": 3})), json!({}));
+    let gm = crate::machines::activate(&env, &admin, &gl, json!({"fingerprint": "fp-g"})).unwrap();
+    let body = json!({"data":{"type":"releases","attributes":{"version":"1.0.0","channel":"stable","status":"PUBLISHED"},
+        "relationships":{"product":{"data":{"type":"products","id":p.id}}}}});
+    let r =
+        block(releases::create(&env.app(), &s_admin, releases::parse(body.to_string().as_bytes(), true, shared::Clock::now_ms(&env.clock)).unwrap())).unwrap();
+    let body = json!({"data":{"type":"artifacts","attributes":{"filename":"app.bin"},"relationships":{"release":{"data":{"type":"releases","id":r.id}}}}});
+    let (a, _) = block(artifacts::create(&env.app(), &s_admin, artifacts::parse(body.to_string().as_bytes(), true).unwrap())).unwrap();
+    let a = block(transfer::settle(&env.app(), &a, "objects/app.bin", 3, true)).unwrap();
+    let blobs = MemoryBlobs::default();
+    block(blobs.put(&a.r2_key, vec![1, 2, 3])).unwrap();
+    block(blobs.put("objects/global.bin", vec![4])).unwrap();
+    let left = block(environments::delete(&env.app(), &admin, "sandbox")).unwrap();
+    assert_eq!((left.machines.clone(), left.objects.clone()), (vec![m.id.clone()], vec![a.r2_key.clone()]));
+    block(environment_leftovers::remove_leases(&env.app(), &left));
+    assert_eq!(block(environment_leftovers::remove_objects(&blobs, &left)), 1);
+    assert!(block(leases::read(&env.app(), &s.account.id, &m.id)).is_none(), "the environment's lease survived");
+    assert!(block(blobs.head(&a.r2_key)).unwrap().is_none(), "the environment's object survived");
+    assert!(block(leases::read(&env.app(), &admin.account.id, &gm.id)).is_some(), "a global lease went");
+    assert!(block(blobs.head("objects/global.bin")).unwrap().is_some());
+}
+
+#[test]
+fn a_relationship_to_another_environment_is_explained_as_incompatible() {
+    use shared::service::identity::environment_compat::explain;
+    let env = Env::new();
+    let admin = env.admin();
+    let e = create(&env, &admin, "sandbox").unwrap();
+    let s = inside(&admin, &e);
+    let global = env.policy(&admin, &env.product(&admin, "G"), json!({}));
+    let mine = env.policy(&s, &env.product(&s, "S"), json!({}));
+    let attempt = |c: &Caller, policy: &str| {
+        let body = json!({"data":{"type":"licenses","relationships":{"policy":{"data":{"type":"policies","id":policy}}}}}).to_string();
+        let err = block(licenses::create(&env.app(), c, licenses::parse(body.as_bytes(), true).unwrap())).unwrap_err();
+        assert_eq!(err.code.as_ref(), "POLICY_NOT_FOUND");
+        block(explain(&env.app(), c.account_id(), body.as_bytes(), err))
+    };
+    for (c, policy) in [(&s, &global.id), (&admin, &mine.id)] {
+        let e = attempt(c, policy);
+        assert_eq!((e.status, e.code.as_ref(), e.detail.as_str()), (422, "ENVIRONMENT_NOT_ALLOWED", "must be compatible with policy environment"));
+        assert!(matches!(&e.source, Some(shared::error::Source::Pointer(p)) if p == "/data/relationships/policy"), "{e:?}");
+    }
+    // Unknown anywhere in the account: still not found.
+    assert_eq!(attempt(&s, "00000000-0000-4000-8000-000000000000").code.as_ref(), "POLICY_NOT_FOUND");
 }

@@ -779,3 +779,19 @@ fn organization_filters_are_client_errors_on_sqlite() {
         })
         .unwrap();
 }
+
+// Environments (issue 8): the founding admins of `POST /environments` (`relationships.admins`).
+proptest! {
+    #![proptest_config(Config { cases: CASES, failure_persistence: None, ..Config::default() })]
+
+    #[test]
+    fn environment_founding_admins_never_panic(items in prop::collection::vec(json_value(), 0..12), email in text(), attrs in object()) {
+        use shared::service::identity::environment_admins::parse;
+        for v in [items.clone(), vec![json!({"type": "users", "attributes": attrs.clone()})], vec![json!({"type": "users", "attributes": {"email": email}})]] {
+            if let Err(e) = parse(v) {
+                prop_assert!(matches!(e.status, 400 | 422), "{e:?}");
+                prop_assert!(e.source.is_some(), "{e:?}");
+            }
+        }
+    }
+}

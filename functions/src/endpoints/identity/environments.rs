@@ -27,12 +27,22 @@ pub async fn show(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
 /// Renames one.
 pub async fn update(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     let i = svc::parse(&cx.req.body, false)?;
-    svc::update(&cx.app, &cx.caller, id, i).await.map(|e| Reply::ok(Document::one(environment(&e))))
+    let e = svc::update(&cx.app, &cx.caller, id, i).await?;
+    crate::router::forget_environments();
+    Ok(Reply::ok(Document::one(environment(&e))))
 }
 
 /// Deletes one and everything in it.
 pub async fn delete(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
-    svc::delete(&cx.app, &cx.caller, id).await.map(|()| Reply::NoContent)
+    let left = svc::delete(&cx.app, &cx.caller, id).await?;
+    crate::router::forget_environments();
+    // Its machines' leases and artifacts' objects go too (the rows are gone: nothing links
+    // them any more; a deployment without the bucket has no objects).
+    shared::service::identity::environment_leftovers::remove_leases(&cx.app, &left).await;
+    if let Some(bucket) = cx.env.artifacts.clone() {
+        shared::service::identity::environment_leftovers::remove_objects(&crate::r2::R2Blobs(bucket), &left).await;
+    }
+    Ok(Reply::NoContent)
 }
 
 /// Mints an environment token.

@@ -14,6 +14,7 @@ async fn resource(cx: &Cx<'_>) -> Result<(ResourceObject, Option<ResourceObject>
         Profile::User(u) => accounts::user(&u),
         Profile::Product(p) => accounts::product(&p),
         Profile::License(l) => licenses::license(&l, cx.app.now()),
+        Profile::Environment(e) => shared::api::environments::environment(&e),
     };
     Ok((r, token.map(|t| accounts::token(&t, None))))
 }

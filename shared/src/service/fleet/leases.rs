@@ -28,7 +28,7 @@ pub struct Lease {
 
 /// The KV key of a machine's lease.
 pub fn key(account_id: &str, machine_id: &str) -> String {
-    format!("lease:{account_id}:{machine_id}")
+    crate::domain::lease::kv_key(account_id, machine_id)
 }
 
 /// Writes (or refreshes) the lease of `m` as of now. Best-effort, see the module docs.

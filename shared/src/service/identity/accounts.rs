@@ -174,7 +174,13 @@ pub fn parse_update(body: &[u8]) -> Result<AccountChanges> {
 /// 403 unless an admin; 422 `SLUG_TAKEN` if another account holds the slug.
 pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &crate::service::Caller, input: AccountChanges) -> Result<AccountRow> {
     crate::access::require(caller, crate::access::Action::AccountUpdate)?;
-    let a = &caller.account;
+    // Environments (issue 8): from inside one, the account itself changes (as Keygen's
+    // `current_account`), never only the environment's tenant row.
+    let real = match crate::domain::environments::split(&caller.account.id) {
+        (account, Some(_)) => Some(find(app, account).await?),
+        (_, None) => None,
+    };
+    let a = real.as_ref().unwrap_or(&caller.account);
     let name = input.name.set().unwrap_or_else(|| a.name.clone());
     let slug = input.slug.set().unwrap_or_else(|| a.slug.clone());
     let metadata = input.metadata.into_update().map_or(a.metadata.clone(), |m| crate::service::metadata_text(&m.unwrap_or_default()));

@@ -133,7 +133,8 @@ pub async fn find_token<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, raw
 async fn bearer_of<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, t: &TokenRow) -> Result<(Bearer, Option<Vec<String>>)> {
     match t.bearer_type {
         BearerType::User => {
-            let u: UserRow = fetch_one(app.db, sql::users::FIND, &[account_id.into(), t.bearer_id.clone().into()])
+            // Environments (issue 8): a global admin's token minted inside an environment.
+            let u: UserRow = crate::service::identity::environment_admins::find_user(app, account_id, &t.bearer_id)
                 .await?
                 .ok_or_else(|| Error::new(Code::TokenInvalid, "Token is invalid"))?;
             if u.banned_at.is_some() {

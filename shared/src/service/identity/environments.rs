@@ -15,6 +15,7 @@ use crate::api::query::{Page, Query};
 use crate::domain::environments::{self as rules, split, tenant_id};
 use crate::domain::states::{BearerType, IsolationStrategy};
 use crate::error::{AttrFault, Code, Error};
+use crate::service::identity::environment_admins::{self, NewAdmin};
 use crate::service::identity::tokens::{self, Issued, TokenInput};
 use crate::service::{events, fetch_page, readable, App, Caller};
 use crate::store::rows::EnvironmentRow;
@@ -27,11 +28,14 @@ pub struct EnvironmentInput {
     name: Field<String>,
     code: Field<String>,
     isolation: Option<IsolationStrategy>,
+    /// `relationships.admins` (create only): the environment's founding admins.
+    admins: Vec<NewAdmin>,
 }
 
 /// Parses `{"data":{"type":"environments","attributes":{name, code, isolationStrategy}}}`
 /// (`name` and `code` required on create; `isolationStrategy` create-only, `ISOLATED` by
-/// default; `SHARED` is refused until shared reads are served).
+/// default; `SHARED` is refused until shared reads are served), and on create
+/// `relationships.admins` ([`environment_admins::parse`]).
 ///
 /// # Errors
 /// 400 for a malformed document or an unpermitted member; 422 `NAME_MISSING`, `CODE_MISSING`,
@@ -51,6 +55,10 @@ pub fn parse(body: &[u8], creating: bool) -> Result<EnvironmentInput> {
     } else {
         None
     };
+    let admins = match creating {
+        true => r.rels.many("admins")?.map(environment_admins::parse).transpose()?.unwrap_or_default(),
+        false => Vec::new(),
+    };
     r.finish()?;
     if isolation == Some(IsolationStrategy::Shared) {
         return Err(Error::attribute(
@@ -67,7 +75,7 @@ pub fn parse(body: &[u8], creating: bool) -> Result<EnvironmentInput> {
             Field::Absent => {}
         }
     }
-    Ok(EnvironmentInput { name, code, isolation })
+    Ok(EnvironmentInput { name, code, isolation, admins })
 }
 
 /// The environment named by `value` (an id, or an exact case-sensitive code) in account
@@ -121,21 +129,28 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
     }
 }
 
-/// `POST /environments`: the environment and its tenant row in one batch, with
-/// `environment.created`.
+/// `POST /environments`: the environment, its tenant row and its founding admins (Keygen's
+/// `relationships.admins`, admins of the new environment) in one batch, with
+/// `environment.created` (and `user.created` inside it).
 ///
 /// # Errors
-/// 403 from inside an environment; 422 `CODE_TAKEN` (case-insensitive, per account).
+/// 403 from inside an environment, or founding admins without `admin.create` (Keygen asks
+/// only `environment.create`; the roles holding it by default hold both); 422 `CODE_TAKEN`
+/// (case-insensitive, per account).
 pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: EnvironmentInput) -> Result<EnvironmentRow> {
     access::require(caller, Action::EnvironmentCreate)?;
     from_global(caller)?;
+    if !input.admins.is_empty() {
+        access::require(caller, Action::AdminCreate).map_err(|e| e.pointer("/data/relationships/admins"))?;
+    }
     let (Field::Set(name), Field::Set(code)) = (input.name, input.code) else {
         return Err(Error::attribute("name", AttrFault::Missing, "can't be blank"));
     };
     let account = caller.account_id();
     let (id, now) = (app.uuid(), app.now());
     let isolation = input.isolation.unwrap_or(IsolationStrategy::Isolated);
-    let stmts = vec![
+    let admins = environment_admins::inserts(app, &tenant_id(account, &id), &caller.bearer, input.admins).await?;
+    let mut stmts = vec![
         crate::store::Stmt::new(
             sql::environments::INSERT,
             vec![id.clone().into(), account.into(), name.into(), code.into(), isolation.as_str().into(), now.into()],
@@ -148,11 +163,20 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: E
             events::Event { name: "environment.created", resource_type: "environments", resource_id: &id, changes: None, meta: None },
         ),
     ];
+    stmts.extend(admins);
     let res = app.db.batch(stmts).await?;
     if res.first().map_or(0, |r| r.changes) == 0 {
         return Err(Error::attribute("code", AttrFault::Taken, "has already been taken"));
     }
     find_own(app, account, &id).await
+}
+
+/// The environment a caller inside one is in (`GET /me` of an environment token).
+pub async fn current<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller) -> Result<EnvironmentRow> {
+    match split(caller.account_id()) {
+        (account, Some(env)) => find_own(app, account, env).await,
+        (_, None) => Err(Error::forbidden()),
+    }
 }
 
 async fn find_own<D: Db, K: Kv>(app: &App<'_, D, K>, account: &str, id: &str) -> Result<EnvironmentRow> {
@@ -191,15 +215,37 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     find_own(app, &e.account_id, &e.id).await
 }
 
+/// What a deleted environment leaves outside D1: its machines' KV leases and its artifacts'
+/// R2 objects (at most [`MAX_LEFTOVERS`] of each; leases expire with their TTL anyway), read
+/// before the rows go, for `service::identity::environment_leftovers` to remove.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Leftovers {
+    /// The environment's tenant id (the leases' account).
+    pub tenant: String,
+    /// Its machines' ids.
+    pub machines: Vec<String>,
+    /// Its artifacts' R2 keys.
+    pub objects: Vec<String>,
+}
+
+/// The most leases and objects one deletion removes (a Worker request's KV and R2 operations
+/// are bounded).
+pub const MAX_LEFTOVERS: i64 = 450;
+
 /// `DELETE /environments/{id|code}`: the environment, its tenant row and so every record in
-/// it (one batch), with `environment.deleted`. Machine leases in KV expire with their TTL;
-/// release artifacts' bytes in R2 stay (their rows go).
+/// it (one batch), with `environment.deleted`; returns what it leaves in KV and R2.
 ///
 /// # Errors
 /// 403 from inside an environment.
-pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<()> {
+pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<Leftovers> {
     let e = authorize(app, caller, id, Action::EnvironmentDelete).await?;
     from_global(caller)?;
+    let tenant = tenant_id(&e.account_id, &e.id);
+    let column = |rows: Vec<crate::store::Row>, name: &str| -> Vec<String> {
+        rows.iter().filter_map(|r| r.get(name).and_then(serde_json::Value::as_str).map(str::to_owned)).collect()
+    };
+    let machines = column(app.db.query(sql::environments::LEFTOVER_MACHINES, &[tenant.clone().into(), MAX_LEFTOVERS.into()]).await?, "id");
+    let objects = column(app.db.query(sql::environments::LEFTOVER_OBJECTS, &[tenant.clone().into(), MAX_LEFTOVERS.into()]).await?, "r2_key");
     let stmts = vec![
         crate::store::Stmt::new(sql::environments::DELETE, vec![e.account_id.clone().into(), e.id.clone().into()]),
         events::record_if_changed(
@@ -208,10 +254,10 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
             &caller.bearer,
             events::Event { name: "environment.deleted", resource_type: "environments", resource_id: &e.id, changes: None, meta: None },
         ),
-        crate::store::Stmt::new(sql::environments::DELETE_TENANT, vec![e.account_id.clone().into(), tenant_id(&e.account_id, &e.id).into()]),
+        crate::store::Stmt::new(sql::environments::DELETE_TENANT, vec![e.account_id.clone().into(), tenant.clone().into()]),
     ];
     app.db.batch(stmts).await?;
-    Ok(())
+    Ok(Leftovers { tenant, machines, objects })
 }
 
 /// `POST /environments/{id|code}/tokens`: a token whose bearer is the environment (prefix

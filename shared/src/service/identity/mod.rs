@@ -3,6 +3,9 @@ pub mod account_keys;
 pub mod accounts;
 pub mod auth;
 // Environments (issue 8).
+pub mod environment_admins;
+pub mod environment_compat;
+pub mod environment_leftovers;
 pub mod environments;
 // Organizations (issue 10 §7).
 pub mod organizations;

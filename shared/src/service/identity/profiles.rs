@@ -2,8 +2,9 @@
 
 use crate::access::Ownership;
 use crate::access::{self, Action};
-use crate::service::{identity::tokens, identity::users, readable, App, Bearer, Caller};
-use crate::store::rows::{LicenseRow, ProductRow, TokenRow, UserRow};
+use crate::service::identity::{environment_admins, environments, tokens, users};
+use crate::service::{readable, App, Bearer, Caller};
+use crate::store::rows::{EnvironmentRow, LicenseRow, ProductRow, TokenRow, UserRow};
 use crate::store::{self, Db, Kv};
 use crate::{Error, Result};
 
@@ -16,6 +17,8 @@ pub enum Profile {
     Product(ProductRow),
     /// A license.
     License(Box<LicenseRow>),
+    /// An environment (its token; Keygen's `GET /me` answers the environment).
+    Environment(EnvironmentRow),
 }
 
 /// The caller's own resource and, when token-authenticated, its token.
@@ -25,9 +28,13 @@ pub enum Profile {
 pub async fn me<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller) -> Result<(Profile, Option<TokenRow>)> {
     access::require(caller, Action::ProfileRead)?;
     let profile = match &caller.bearer {
-        // Environments (issue 8): `GET /me` does not render an environment yet.
-        Bearer::Anonymous | Bearer::Environment { .. } => return Err(Error::forbidden()),
-        Bearer::Admin { user_id, .. } | Bearer::User { user_id } => Profile::User(users::show(app, caller, user_id).await?),
+        Bearer::Anonymous => return Err(Error::forbidden()),
+        Bearer::Environment { .. } => Profile::Environment(environments::current(app, caller).await?),
+        // Environments (issue 8): inside one, an admin may be one of the account's global admins.
+        Bearer::Admin { user_id, .. } => {
+            Profile::User(environment_admins::find_user(app, caller.account_id(), user_id).await?.ok_or_else(|| Error::not_found("user", user_id))?)
+        }
+        Bearer::User { user_id } => Profile::User(users::show(app, caller, user_id).await?),
         // organization admins (issue 10 §7)
         Bearer::OrganizationAdmin { user_id, .. } => Profile::User(users::show(app, caller, user_id).await?),
         Bearer::Product { product_id } => Profile::Product(

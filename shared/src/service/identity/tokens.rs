@@ -196,7 +196,9 @@ pub async fn login<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, password_
         }
         // After the password (Keygen checks it before): only someone who knows the password
         // learns that the user has a second factor.
-        crate::service::identity::second_factors::require_otp(app, caller.account_id(), &user.id, input.otp.as_deref()).await?;
+        // The user's own account: a global admin logging in inside an environment keeps its
+        // second factor (issue 8).
+        crate::service::identity::second_factors::require_otp(app, &user.account_id, &user.id, input.otp.as_deref()).await?;
         let as_user = Caller { bearer: Bearer::of_user(&user), permissions: permissions::decode(user.permissions.as_deref()), ..caller.clone() };
         return issue(app, &as_user, BearerType::User, &user.id, permissions::kind_of(user.role), input).await;
     }
@@ -232,7 +234,8 @@ pub async fn check_password<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str,
         return Err(Error::new(Code::PasswordRequired, "password is required").header("Authorization"));
     }
     let invalid = || Error::new(Code::CredentialsInvalid, "email and password must be valid").header("Authorization");
-    let user: Option<UserRow> = fetch_one(app.db, sql::users::FIND, &[account_id.into(), email.into()]).await?;
+    // Environments (issue 8): inside one, its users or the account's global admins.
+    let user = crate::service::identity::environment_admins::find_user(app, account_id, email).await?;
     let Some((user, hash)) = user.and_then(|u| u.password_hash.clone().map(|h| (u, h))) else {
         password::burn(app.kdf, pw).await?;
         return Err(invalid());
@@ -242,7 +245,7 @@ pub async fn check_password<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str,
     }
     if password::needs_rehash(&hash, app.kdf.iterations()) {
         let fresh = password::hash(app.kdf, app.rng, pw).await?;
-        app.db.execute(sql::users::REHASH_PASSWORD, &[account_id.into(), user.id.clone().into(), hash.into(), fresh.into()]).await?;
+        app.db.execute(sql::users::REHASH_PASSWORD, &[user.account_id.clone().into(), user.id.clone().into(), hash.into(), fresh.into()]).await?;
     }
     Ok(user)
 }

@@ -125,7 +125,8 @@ async fn check_old_password<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, 
     }
 }
 
-fn valid_email(e: &str) -> bool {
+/// Whether `e` is an email Latchkey accepts.
+pub(crate) fn valid_email(e: &str) -> bool {
     let e = e.trim();
     e.len() <= 255 && e.split_once('@').is_some_and(|(a, d)| !a.is_empty() && d.contains('.') && !d.starts_with('.') && !e.contains(char::is_whitespace))
 }

@@ -33,3 +33,38 @@ pub const DELETE: &str = "DELETE FROM environments WHERE account_id = ?1 AND id 
 /// Companion of [`DELETE`] (same batch): the tenant row ?2 of account ?1, and through the
 /// foreign keys every record stored in the environment.
 pub const DELETE_TENANT: &str = "DELETE FROM accounts WHERE id = ?2 AND parent_id = ?1";
+
+/// Whether record ?1 lives in the family of account ?3 (the account or one of its
+/// environments' tenants) elsewhere than tenant ?2 (the compatibility explanation of
+/// `service::identity::environment_compat`).
+macro_rules! elsewhere {
+    ($table:literal) => {
+        concat!(
+            "SELECT 1 AS ok FROM ",
+            $table,
+            " WHERE id = ?1 AND account_id <> ?2 AND (account_id = ?3 OR substr(account_id, 1, length(?3) + 1) = ?3 || '.') LIMIT 1"
+        )
+    };
+}
+
+/// The [`elsewhere!`] statement of a type `domain::environments::related_type` names.
+pub fn elsewhere(ty: &str) -> Option<&'static str> {
+    Some(match ty {
+        "products" => elsewhere!("products"),
+        "policies" => elsewhere!("policies"),
+        "users" => elsewhere!("users"),
+        "groups" => elsewhere!("groups"),
+        "licenses" => elsewhere!("licenses"),
+        "machines" => elsewhere!("machines"),
+        "entitlements" => elsewhere!("entitlements"),
+        "components" => elsewhere!("components"),
+        "processes" => elsewhere!("processes"),
+        _ => return None,
+    })
+}
+
+/// The machines of tenant ?1, at most ?2 (their KV leases outlive the rows).
+pub const LEFTOVER_MACHINES: &str = "SELECT id FROM machines WHERE account_id = ?1 LIMIT ?2";
+
+/// The R2 objects of tenant ?1's artifacts, at most ?2 (the bytes outlive the rows).
+pub const LEFTOVER_OBJECTS: &str = "SELECT r2_key FROM artifacts WHERE account_id = ?1 AND r2_key IS NOT NULL AND r2_key <> '' LIMIT ?2";
