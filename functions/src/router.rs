@@ -424,5 +424,7 @@ fn bearer_id(bearer: &Bearer) -> Option<String> {
         Bearer::Product { product_id } => Some(product_id.clone()),
         Bearer::License { license_id } => Some(license_id.clone()),
         Bearer::Environment { environment_id } => Some(environment_id.clone()),
+        // Resellers (issue 10 §7).
+        Bearer::ResellerAdmin { user_id, .. } => Some(user_id.clone()),
     }
 }

@@ -229,6 +229,11 @@ error_codes! {
     // Organizations (issue 10 §7).
     /// 422: the organization already holds `allowedUsers` users (or would, after an update).
     OrganizationUserLimitExceeded, 422, "ORGANIZATION_USER_LIMIT_EXCEEDED", "Unprocessable resource";
+    // Resellers (issue 10 §7).
+    /// 422: the reseller already holds `allowedUsers` customers (or would, after an update).
+    ResellerUserLimitExceeded, 422, "RESELLER_USER_LIMIT_EXCEEDED", "Unprocessable resource";
+    /// 422: the reseller already holds `allowedOrganizations` organizations (or would, after an update).
+    ResellerOrganizationLimitExceeded, 422, "RESELLER_ORGANIZATION_LIMIT_EXCEEDED", "Unprocessable resource";
 }
 
 /// Where in the request an error points.

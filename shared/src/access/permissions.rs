@@ -149,6 +149,15 @@ impl Action {
             A::OrganizationDelete => "organization.delete",
             A::UserOrganizationChange => "user.organization.update",
             A::LicenseOrganizationChange => "license.organization.update",
+            // Resellers (issue 10 §7), Latchkey names.
+            A::ResellerRead => "reseller.read",
+            A::ResellerCreate => "reseller.create",
+            A::ResellerUpdate => "reseller.update",
+            A::ResellerDelete => "reseller.delete",
+            A::ResellerPoliciesChange => "reseller.policies.update",
+            A::UserResellerChange => "user.reseller.update",
+            A::LicenseResellerChange => "license.reseller.update",
+            A::OrganizationResellerChange => "organization.reseller.update",
         }
     }
 }
@@ -171,6 +180,8 @@ pub fn staff_set(kind: Kind) -> Option<&'static str> {
         Kind::ReadOnly => Some(names::READ_ONLY),
         Kind::Environment => Some(names::ENVIRONMENT),
         Kind::Admin | Kind::Product | Kind::User | Kind::License | Kind::Anonymous => None,
+        // Resellers (issue 10 §7): its rows of the table, not a staff set.
+        Kind::ResellerAdmin => None,
     }
 }
 
@@ -187,8 +198,10 @@ pub const fn kind_of(role: UserRole) -> Kind {
         UserRole::SalesAgent => Kind::SalesAgent,
         UserRole::SupportAgent => Kind::SupportAgent,
         UserRole::ReadOnly => Kind::ReadOnly,
-        // Until their own kinds exist, the customer-admin roles act as users.
-        UserRole::User | UserRole::OrganizationAdmin | UserRole::ResellerAdmin => Kind::User,
+        // Until its own kind exists, the organization-admin role acts as a user.
+        UserRole::User | UserRole::OrganizationAdmin => Kind::User,
+        // Resellers (issue 10 §7): with a reseller (`Bearer::of_user`; without, a plain user).
+        UserRole::ResellerAdmin => Kind::ResellerAdmin,
     }
 }
 
@@ -208,7 +221,9 @@ pub const fn rank(role: UserRole) -> u8 {
 /// `USER_PERMISSIONS`. What an admin may put in `user.permissions`.
 pub fn role_allows(role: UserRole, p: &str) -> bool {
     match role {
-        UserRole::User | UserRole::OrganizationAdmin | UserRole::ResellerAdmin => listed(names::USER, p),
+        UserRole::User | UserRole::OrganizationAdmin => listed(names::USER, p),
+        // Resellers (issue 10 §7).
+        UserRole::ResellerAdmin => listed(names::RESELLER_ADMIN, p),
         staff => role_holds(kind_of(staff), p),
     }
 }
@@ -219,7 +234,9 @@ pub fn role_defaults(role: UserRole) -> Vec<&'static str> {
     let all = || names::KEYGEN.split_ascii_whitespace().chain(names::LATCHKEY.split_ascii_whitespace());
     match role {
         UserRole::Admin => all().collect(),
-        UserRole::User | UserRole::OrganizationAdmin | UserRole::ResellerAdmin => names::USER.split_ascii_whitespace().collect(),
+        UserRole::User | UserRole::OrganizationAdmin => names::USER.split_ascii_whitespace().collect(),
+        // Resellers (issue 10 §7).
+        UserRole::ResellerAdmin => names::RESELLER_ADMIN.split_ascii_whitespace().collect(),
         staff => all().filter(|p| role_holds(kind_of(staff), p)).collect(),
     }
 }

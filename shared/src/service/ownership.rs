@@ -16,6 +16,8 @@ pub async fn license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, l: &Lic
         Bearer::License { license_id } => Ownership::of(*license_id == l.id),
         Bearer::User { user_id } => Ownership::locked_if(store::licenses::is_user_of(app.db, l, user_id).await?, is_protected(l)),
         Bearer::Anonymous => Ownership::Foreign,
+        // Resellers (issue 10 §7): its reseller's licenses.
+        Bearer::ResellerAdmin { reseller_id, .. } => Ownership::of(l.reseller_id.as_deref() == Some(reseller_id.as_str())),
     })
 }
 

@@ -64,6 +64,8 @@ mod roles;
 mod trials;
 // Organizations (issue 10 §7).
 mod organizations;
+// Resellers (issue 10 §7).
+mod resellers;
 mod validation;
 mod validation_bench;
 mod webhook_payloads;

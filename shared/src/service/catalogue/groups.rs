@@ -72,6 +72,8 @@ async fn ownership<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, group_id:
         Bearer::User { user_id } => (sql::group_owners::IS_MEMBER_OR_OWNER, user_id),
         Bearer::License { license_id } => (sql::group_owners::LICENSE_IN_GROUP, license_id),
         Bearer::Admin { .. } | Bearer::Environment { .. } | Bearer::Product { .. } | Bearer::Anonymous => return Ok(Ownership::None),
+        // Resellers (issue 10 §7): groups are account-wide; its rows refuse them.
+        Bearer::ResellerAdmin { .. } => return Ok(Ownership::Foreign),
     };
     let n = fetch_one::<CountRow>(app.db, stmt, &[caller.account_id().into(), group_id.into(), who.as_str().into()]).await?.map_or(0, |c| c.n);
     Ok(Ownership::of(n > 0))
@@ -105,6 +107,8 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
         Bearer::User { user_id } => (Value::from(user_id.clone()), Value::Null),
         Bearer::License { license_id } => (Value::Null, Value::from(license_id.clone())),
         Bearer::Admin { .. } | Bearer::Environment { .. } | Bearer::Product { .. } | Bearer::Anonymous => (Value::Null, Value::Null),
+        // Resellers (issue 10 §7): `GroupRead` refuses it before this.
+        Bearer::ResellerAdmin { .. } => return Err(crate::Error::forbidden()),
     };
     crate::service::fetch_page(app.db, sql::groups::LIST, sql::groups::COUNT, vec![caller.account_id().into(), user, license], page).await
 }

@@ -140,6 +140,8 @@ fn expired() -> Error {
 fn own_self(caller: &Caller, u: &UserRow) -> Ownership {
     match &caller.bearer {
         Bearer::Admin { user_id, .. } | Bearer::User { user_id } => Ownership::of(*user_id == u.id),
+        // Resellers (issue 10 §7): itself only.
+        Bearer::ResellerAdmin { user_id, .. } => Ownership::of(*user_id == u.id),
         _ => Ownership::Foreign,
     }
 }

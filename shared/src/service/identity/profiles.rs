@@ -28,6 +28,8 @@ pub async fn me<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller) -> Result<(P
         // Environments (issue 8): `GET /me` does not render an environment yet.
         Bearer::Anonymous | Bearer::Environment { .. } => return Err(Error::forbidden()),
         Bearer::Admin { user_id, .. } | Bearer::User { user_id } => Profile::User(users::show(app, caller, user_id).await?),
+        // Resellers (issue 10 §7).
+        Bearer::ResellerAdmin { user_id, .. } => Profile::User(users::show(app, caller, user_id).await?),
         Bearer::Product { product_id } => Profile::Product(
             readable(
                 caller,

@@ -11,6 +11,7 @@ use crate::domain::states::{BearerType, UserRole};
 use crate::error::{AttrFault, Code, Error};
 use crate::service::identity::second_factors;
 use crate::service::identity::tokens::{self, Issued, TokenInput};
+use crate::service::identity::{reseller_members, resellers};
 use crate::service::{events, metadata_text, readable, App, Bearer, Caller};
 use crate::store::rows::UserRow;
 use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
@@ -149,6 +150,10 @@ async fn ownership<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, u: &UserR
     Ok(match &caller.bearer {
         Bearer::Admin { .. } | Bearer::Environment { .. } => Ownership::Own,
         Bearer::User { user_id } => Ownership::of(*user_id == u.id),
+        // Resellers (issue 10 §7): itself, and its reseller's customers (never its other admins).
+        Bearer::ResellerAdmin { user_id, reseller_id } => {
+            Ownership::of(*user_id == u.id || (u.role == UserRole::User && u.reseller_id.as_deref() == Some(reseller_id.as_str())))
+        }
         Bearer::Product { product_id } if u.role == UserRole::User => {
             let params = [caller.account_id().into(), u.id.clone().into(), product_id.clone().into()];
             Ownership::of(fetch_one::<Value>(app.db, sql::users::RELATED_TO_PRODUCT, &params).await?.is_some())
@@ -177,6 +182,11 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
 /// (`GET /products/{id}/users`; a product bearer is always limited to its own).
 pub async fn list_of_product<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, product: Option<&str>, q: &Query) -> Result<(Vec<UserRow>, u64, Page)> {
     let page = Page::from_query(q)?;
+    // Resellers (issue 10 §7): a reseller admin lists its reseller's users.
+    if let (Some(r), None) = (resellers::of_bearer(caller), product) {
+        access::require(caller, Action::UserRead)?;
+        return reseller_members::page_of_users(app, caller, r, page).await;
+    }
     let f = list_filters(caller, product, q)?;
     crate::service::fetch_page(app.db, sql::users::LIST, sql::users::COUNT, f, page).await
 }
@@ -238,32 +248,47 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
         None => None,
     };
     let email_taken = email.clone();
-    let res = app
-        .db
-        .batch(vec![
-            sql::users::insert(sql::users::NewUser {
-                id: &id,
-                account_id: caller.account_id(),
-                email: &email,
-                first_name: input.first_name.set(),
-                last_name: input.last_name.set(),
-                role,
-                password_hash: hash,
-                metadata: metadata_text(&input.metadata.set().unwrap_or_default()),
-                now,
-                permissions,
-            }),
-            events::record_if_changed(
-                app,
-                caller.account_id(),
-                &caller.bearer,
-                events::Event { name: "user.created", resource_type: "users", resource_id: &id, changes: None, meta: None },
-            ),
-        ])
-        .await;
+    // Resellers (issue 10 §7): a reseller admin's customer is its reseller's, inserted only within
+    // `allowedUsers` (`reseller.user.created` too).
+    let reseller = resellers::of_bearer(caller);
+    let customer = |s: Stmt| match reseller {
+        Some(r) => reseller_members::customer_insert(s, r),
+        None => s,
+    };
+    let mut stmts = vec![
+        customer(sql::users::insert(sql::users::NewUser {
+            id: &id,
+            account_id: caller.account_id(),
+            email: &email,
+            first_name: input.first_name.set(),
+            last_name: input.last_name.set(),
+            role,
+            password_hash: hash,
+            metadata: metadata_text(&input.metadata.set().unwrap_or_default()),
+            now,
+            permissions,
+        })),
+        events::record_if_changed(
+            app,
+            caller.account_id(),
+            &caller.bearer,
+            events::Event { name: "user.created", resource_type: "users", resource_id: &id, changes: None, meta: None },
+        ),
+    ];
+    if let Some(r) = reseller {
+        stmts.push(events::record_if_changed(app, caller.account_id(), &caller.bearer, reseller_members::customer_created(&id, r)));
+    }
+    let res = app.db.batch(stmts).await;
     // `ON CONFLICT DO NOTHING` on every unique key: no row is a conflict, told apart positively
     // (the email, else the id); any store error is a 500, never a client error.
     if res?.first().map_or(0, |s| s.changes) != 1 {
+        if let Some(r) = reseller {
+            let free = fetch_one::<Value>(app.db, sql::users::EMAIL_EXISTS, &[caller.account_id().into(), email_taken.clone().into()]).await?.is_none();
+            if free && find(app, caller.account_id(), &id).await?.is_none() {
+                let allowed = resellers::find(app, caller.account_id(), r).await?.map_or(0, |r| r.allowed_users);
+                return Err(resellers::user_limit(allowed).pointer("/data"));
+            }
+        }
         return Err(if fetch_one::<Value>(app.db, sql::users::EMAIL_EXISTS, &[caller.account_id().into(), email_taken.into()]).await?.is_some() {
             Error::attribute("email", AttrFault::Taken, "has already been taken")
         } else {
@@ -296,7 +321,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     if input.password.is_present() {
         check_old_password(app, caller, &u, input.old_password.as_deref()).await?;
         // One's own password: a stolen session must not lock the owner out past its second factor.
-        if matches!(&caller.bearer, Bearer::Admin { user_id, .. } | Bearer::User { user_id } if *user_id == u.id) {
+        if matches!(&caller.bearer, Bearer::Admin { user_id, .. } | Bearer::User { user_id } | Bearer::ResellerAdmin { user_id, .. } if *user_id == u.id) {
             second_factors::require_otp(app, caller.account_id(), &u.id, input.otp.as_deref()).await?;
         }
     }

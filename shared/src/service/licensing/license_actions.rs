@@ -161,6 +161,8 @@ pub async fn change_owner<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id
         ),
         None => None,
     };
+    // Resellers (issue 10 §7): a reseller admin assigns its licenses to its customers only.
+    crate::service::licensing::resellers::check_owner(caller, user.as_ref(), "/data")?;
     let owner = user.as_ref().map(|u| u.id.clone());
     let now = app.now();
     let res = app

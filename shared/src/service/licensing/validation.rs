@@ -195,6 +195,8 @@ fn ownership(caller: &Caller, l: &LicenseRow, licensees: &[UserRef]) -> Ownershi
         Bearer::License { license_id } => *license_id == l.id,
         Bearer::User { user_id } => l.owner_id.as_deref() == Some(user_id) || licensees.iter().any(|u| u.id == *user_id),
         Bearer::Anonymous => false,
+        // Resellers (issue 10 §7).
+        Bearer::ResellerAdmin { reseller_id, .. } => l.reseller_id.as_deref() == Some(reseller_id.as_str()),
     })
 }
 

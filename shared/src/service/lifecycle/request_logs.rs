@@ -50,6 +50,8 @@ pub fn requestor(bearer: &Bearer) -> Option<(&'static str, String)> {
         Bearer::License { license_id } => Some(("licenses", license_id.clone())),
         Bearer::Environment { environment_id } => Some(("environments", environment_id.clone())),
         Bearer::Anonymous => None,
+        // Resellers (issue 10 §7).
+        Bearer::ResellerAdmin { user_id, .. } => Some(("users", user_id.clone())),
     }
 }
 
