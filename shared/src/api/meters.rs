@@ -49,8 +49,9 @@ mod tests {
         let who: Vec<bool> = Kind::ALL.iter().map(|k| crate::domain::meters::sees_hidden(*k)).collect();
         assert_eq!(
             who,
-            [true, true, true, true, true, true, true, false, false, false],
-            "admin, staff, environment, product see hidden meters; user, license, anonymous do not"
+            // (the last: reseller admins, issue 10 §7)
+            [true, true, true, true, true, true, true, false, false, false, false],
+            "admin, staff, environment, product see hidden meters; user, license, anonymous, reseller admins do not"
         );
     }
 }

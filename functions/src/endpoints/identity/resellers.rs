@@ -5,12 +5,11 @@
 use shared::api::accounts::user;
 use shared::api::organizations::organization;
 use shared::api::resellers::reseller;
-use shared::api::Document;
+use shared::api::{Document, ResourceObject};
 use shared::service::identity::reseller_members as members;
 use shared::service::identity::resellers as svc;
 use shared::Error;
 
-use crate::endpoints::licensing::related::to_one;
 use crate::endpoints::list_doc;
 use crate::http::Reply;
 use crate::router::Cx;
@@ -70,4 +69,12 @@ pub async fn set_organization_reseller(cx: &Cx<'_>, id: &str) -> Result<Reply, E
 /// `GET /organizations/{id}/reseller` (`data: null` when it has none).
 pub async fn of_organization(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     Ok(to_one(members::of_organization(&cx.app, &cx.caller, id).await?.as_ref().map(reseller)))
+}
+
+/// A to-one answer (`data: null` for none).
+fn to_one(r: Option<ResourceObject>) -> Reply {
+    match r {
+        Some(r) => Reply::ok(Document::one(r)),
+        None => Reply::ok(Document(serde_json::Map::from_iter([("data".to_owned(), serde_json::Value::Null)]))),
+    }
 }
