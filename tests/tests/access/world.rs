@@ -281,7 +281,7 @@ impl World {
     }
 
     /// Resellers (issue 10 §7): `id` (of `ty`) given reseller RES.
-    fn into_reseller(&self, ty: &str, id: String) -> String {
+    fn given_reseller(&self, ty: &str, id: String) -> String {
         let r = self.c.put(&self.acct.path(&format!("/{ty}/{id}/reseller")), self.acct.admin(), Some(json!({"data":{"type":"resellers","id":self.id("RES")}})));
         assert_eq!(r.status, 200, "fixture {ty} of RES: {}", r.json);
         id
@@ -378,12 +378,12 @@ impl World {
                 self.admin_post(&format!("/resellers/{r}/policies"), json!({"data":[{"type":"policies","id":self.id("POLA")}]}));
                 r
             }
-            "RESU" => self.into_reseller("users", id(self.user())),
+            "RESU" => self.given_reseller("users", id(self.user())),
             "RESL" => {
                 let owner = self.ids.get("RES_U").cloned().unwrap_or_else(|| u.to_owned());
-                self.into_reseller("licenses", id(self.license(self.id("POLA"), &owner)))
+                self.given_reseller("licenses", id(self.license(self.id("POLA"), &owner)))
             }
-            "RESO" => self.into_reseller("organizations", id(self.admin_post("/organizations", json!({"data":{"type":"organizations","attributes":{"name":uniq()}}})))),
+            "RESO" => self.given_reseller("organizations", id(self.admin_post("/organizations", json!({"data":{"type":"organizations","attributes":{"name":uniq()}}})))),
             other => panic!("no fresh fixture {other}"),
         }
     }
