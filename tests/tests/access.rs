@@ -919,7 +919,8 @@ const RESELLER_ADMIN_ROWS: &[(&str, &str, &str, u16)] = &[
     ("PUT", "/licenses/{RESL*}/policy", r#"{"data":{"type":"policies","id":"{POLA}"}}"#, 403),
     ("PUT", "/licenses/{RESL*}/reseller", r#"{"data":null}"#, 403),
     ("GET", "/licenses/{RES_L}/reseller", "", 200),
-    ("POST", "/licenses/actions/validate-key", r#"{"meta":{"key":"{LA_KEY}"}}"#, 200),
+    // Someone else's key: 403, as for user V (a validation bearer sees only its own).
+    ("POST", "/licenses/actions/validate-key", r#"{"meta":{"key":"{LA_KEY}"}}"#, 403),
     // Machines of its licenses, by id.
     ("GET", "/machines/{RES_M}", "", 200),
     ("GET", "/machines/{MA}", "", 404),
