@@ -925,7 +925,8 @@ const RESELLER_ADMIN_ROWS: &[(&str, &str, &str, u16)] = &[
     ("GET", "/machines/{RES_M}", "", 200),
     ("GET", "/machines/{MA}", "", 404),
     ("GET", "/machines", "", 403),
-    ("GET", "/licenses/{RES_L}/machines", "", 403),
+    ("GET", "/licenses/{RES_L}/machines", "", 200),
+    ("GET", "/licenses/{LA}/machines", "", 404),
     // Customers: role `user`, its reseller's.
     ("GET", "/users", "", 200),
     ("GET", "/users/{RES_U}", "", 200),

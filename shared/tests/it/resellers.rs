@@ -241,8 +241,15 @@ fn a_reseller_admin_manages_its_reseller_only() {
     assert_eq!(err(block(orgs::show(&app, &ra, &theirs.id))).0, 404);
     assert_eq!(block(orgs::list(&app, &ra, &Query::default())).unwrap().1, 1);
     assert_eq!(err(block(orgs::delete(&app, &ra, &o.id))).0, 403);
-    // Lists it has no scope for fail closed.
+    // Lists it has no scope for fail closed; its license's machines it lists, another's is 404.
     assert_eq!(err(block(shared::service::fleet::machines::list(&app, &ra, &Query::default()))).0, 403);
+    let body = json!({"data":{"type":"machines","attributes":{"fingerprint":"fp-1"},"relationships":{"license":{"data":{"type":"licenses","id":l.id}}}}});
+    use shared::service::licensing::activation;
+    let m = block(activation::activate(&app, &admin, activation::parse(body.to_string().as_bytes()).unwrap()));
+    assert!(m.is_ok(), "{m:?}");
+    let (ms, n, _) = block(shared::service::licensing::relations::machines_of_license(&app, &ra, &l.id, &Query::parse("license=other"))).unwrap();
+    assert_eq!((n, ms.len()), (1, 1));
+    assert_eq!(err(block(shared::service::licensing::relations::machines_of_license(&app, &ra, &foreign.id, &Query::default()))).0, 404);
     let evs: Vec<String> = env.events().into_iter().map(|(e, _)| e).filter(|e| e == "reseller.user.created").collect();
     assert_eq!(evs.len(), 3); // the admin's move of the reseller admin, then two customers
 }
