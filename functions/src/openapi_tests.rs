@@ -125,6 +125,13 @@ fn descriptors_match_the_renderers() {
         (shared::api::keys::key(&row(none.clone())), vec![]),
         // Organizations (issue 10 §7).
         (shared::api::organizations::organization(&row(serde_json::json!({"description": "d", "address": "{}", "allowed_users": -1}))), vec![]),
+        // Resellers (issue 10 §7).
+        (
+            shared::api::resellers::reseller(&row(
+                serde_json::json!({"description": "d", "phone": "1", "address": "{}", "allowed_users": -1, "allowed_organizations": -1}),
+            )),
+            vec![],
+        ),
     ];
     let mut seen = Vec::new();
     for (r, absent) in rendered {

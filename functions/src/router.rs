@@ -464,5 +464,7 @@ fn bearer_id(bearer: &Bearer) -> Option<String> {
         Bearer::Environment { environment_id } => Some(environment_id.clone()),
         // organization admins (issue 10 §7)
         Bearer::OrganizationAdmin { user_id, .. } => Some(user_id.clone()),
+        // Resellers (issue 10 §7).
+        Bearer::ResellerAdmin { user_id, .. } => Some(user_id.clone()),
     }
 }

@@ -29,6 +29,10 @@ use crate::endpoints::licensing::subscriptions;
 // Organizations (issue 10 §7).
 use crate::endpoints::identity::organizations;
 use crate::endpoints::licensing::organizations as license_organizations;
+// Resellers (issue 10 §7).
+use crate::endpoints::catalogue::reseller_policies;
+use crate::endpoints::identity::resellers;
+use crate::endpoints::licensing::resellers as license_resellers;
 use crate::endpoints::licensing::{activation, bulk_deactivation, checkouts, license_actions, licenses, meters, related, relations, trials, validations};
 use crate::endpoints::lifecycle::search;
 use crate::endpoints::lifecycle::{activation_logs, events, exports, request_logs, webhook_relations, webhooks};
@@ -440,6 +444,26 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/licenses/{id}/organization", h!(|cx, p| license_organizations::of_license(cx, p.at(0)))),
     r(UPDATE, "/licenses/{id}/organization", h!(|cx, p| license_organizations::set_license_organization(cx, p.at(0)))),
     // end organizations
+    // Resellers (issue 10 §7, Cryptlex 3.67).
+    r(GET, "/resellers", h!(|cx, _| resellers::list(cx))),
+    r(POST, "/resellers", h!(|cx, _| resellers::create(cx))),
+    r(GET, "/resellers/{id}", h!(|cx, p| resellers::show(cx, p.at(0)))),
+    r(UPDATE, "/resellers/{id}", h!(|cx, p| resellers::update(cx, p.at(0)))),
+    r(DELETE, "/resellers/{id}", h!(|cx, p| resellers::delete(cx, p.at(0)))),
+    r(GET, "/resellers/{id}/policies", h!(|cx, p| reseller_policies::list(cx, p.at(0)))),
+    r(POST, "/resellers/{id}/policies", h!(|cx, p| reseller_policies::attach(cx, p.at(0)))),
+    r(DELETE, "/resellers/{id}/policies", h!(|cx, p| reseller_policies::detach(cx, p.at(0)))),
+    r(GET, "/resellers/{id}/products", h!(|cx, p| reseller_policies::products(cx, p.at(0)))),
+    r(GET, "/resellers/{id}/licenses", h!(|cx, p| license_resellers::licenses(cx, p.at(0)))),
+    r(GET, "/resellers/{id}/users", h!(|cx, p| resellers::users(cx, p.at(0)))),
+    r(GET, "/resellers/{id}/organizations", h!(|cx, p| resellers::organizations(cx, p.at(0)))),
+    r(GET, "/licenses/{id}/reseller", h!(|cx, p| license_resellers::of_license(cx, p.at(0)))),
+    r(UPDATE, "/licenses/{id}/reseller", h!(|cx, p| license_resellers::set_license_reseller(cx, p.at(0)))),
+    r(GET, "/users/{id}/reseller", h!(|cx, p| resellers::of_user(cx, p.at(0)))),
+    r(UPDATE, "/users/{id}/reseller", h!(|cx, p| resellers::set_user_reseller(cx, p.at(0)))),
+    r(GET, "/organizations/{id}/reseller", h!(|cx, p| resellers::of_organization(cx, p.at(0)))),
+    r(UPDATE, "/organizations/{id}/reseller", h!(|cx, p| resellers::set_organization_reseller(cx, p.at(0)))),
+    // end resellers
     // OpenAPI document (generated from this table).
     r(GET, "/openapi.json", h!(|cx, _| crate::openapi::serve(cx))),
 ];

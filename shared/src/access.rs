@@ -53,11 +53,14 @@ pub enum Kind {
     License,
     /// No credentials.
     Anonymous,
+    // Resellers (issue 10 §7).
+    /// A user with Cryptlex's reseller-admin role and a reseller: "own" is its reseller's.
+    ResellerAdmin,
 }
 
 impl Kind {
     /// Every kind, in table order.
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Admin,
         Kind::Developer,
         Kind::SalesAgent,
@@ -70,6 +73,8 @@ impl Kind {
         Kind::OrganizationAdmin,
         Kind::License,
         Kind::Anonymous,
+        // Resellers (issue 10 §7).
+        Kind::ResellerAdmin,
     ];
 }
 
@@ -85,6 +90,8 @@ impl Bearer {
             Bearer::Anonymous => Kind::Anonymous,
             // organization admins (issue 10 §7)
             Bearer::OrganizationAdmin { .. } => Kind::OrganizationAdmin,
+            // Resellers (issue 10 §7).
+            Bearer::ResellerAdmin { .. } => Kind::ResellerAdmin,
         }
     }
 }
@@ -322,6 +329,17 @@ actions! {
     // Organization admins (issue 10 §7): attaching and detaching licensees, on its own row so
     // an organization admin may assign its organization's licenses without PATCHing them.
     LicenseUsersChange => "POST|DELETE /licenses/{id}/users",
+    // Resellers (issue 10 §7, Cryptlex 3.67): account-wide partners; admins (and staff by
+    // permission) manage them; a reseller admin reads its own.
+    ResellerRead => "GET /resellers[/{id}], GET /resellers/{id}/policies|products; with the list's read: /resellers/{id}/licenses|users|organizations",
+    ResellerCreate => "POST /resellers",
+    ResellerUpdate => "PATCH /resellers/{id} (caps included)",
+    ResellerDelete => "DELETE /resellers/{id}",
+    ResellerPoliciesChange => "POST|DELETE /resellers/{id}/policies (allotted policies)",
+    UserResellerChange => "PUT /users/{id}/reseller",
+    LicenseResellerChange => "PUT /licenses/{id}/reseller",
+    OrganizationResellerChange => "PUT /organizations/{id}/reseller",
+    // end resellers
 }
 
 /// THE table: what `action` grants a bearer of `kind`. Admins may do everything; anonymous
@@ -415,6 +433,35 @@ const fn row(action: Action, kind: Kind) -> Scope {
         (A::AdminTokenCreate, _) => Nobody, // Keygen: this route never mints an admin's token.
         (_, K::Admin) => Any,
         (_, K::Anonymous) => Nobody,
+        // Resellers (issue 10 §7): a reseller admin (Cryptlex's reseller portal) on its
+        // reseller's resources only ("own": the reseller's; anything else 404): reads its
+        // reseller and allotments; creates licenses of allotted policies and customers (role
+        // `user`) and organizations within its caps; reads and updates them; manages its
+        // licenses' lifecycle and owners; reads their machines. Never the caps, allotments,
+        // staff, roles or deletion of users (403).
+        (
+            A::ResellerRead
+            | A::LicenseRead
+            | A::LicenseCreate
+            | A::LicenseUpdate
+            | A::LicenseDelete
+            | A::LicenseSuspend
+            | A::LicenseRenew
+            | A::LicenseOwnerChange
+            | A::MachineRead
+            | A::UserRead
+            | A::UserCreate
+            | A::UserUpdate
+            | A::OrganizationRead
+            | A::OrganizationCreate
+            | A::OrganizationUpdate
+            | A::TokenGenerate
+            | A::PasswordReset
+            | A::PasswordUpdate
+            | A::SecondFactorRead
+            | A::SecondFactorManage,
+            K::ResellerAdmin,
+        ) => Own,
         (A::ProfileRead, _) => Own,
         (A::TokenGenerate, K::Product | K::User) => Own,
         (A::TokenRead | A::TokenRegenerate | A::TokenRevoke, _) => Own,
@@ -594,7 +641,7 @@ pub fn render_markdown() -> String {
         Scope::Nobody => "—",
     };
     let mut out = String::from(
-        "| action | route | permission | admin | developer | sales-agent | support-agent | read-only | environment | product | user | organization-admin | license | anonymous |\n\
+        "| action | route | permission | admin | developer | sales-agent | support-agent | read-only | environment | product | user | organization-admin | license | anonymous | reseller-admin |\n\
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for &a in Action::ALL {

@@ -236,6 +236,11 @@ error_codes! {
     /// 422: staff users never belong to an organization (moving one in, creating one in it, or
     /// giving a staff role to a member).
     OrganizationStaffNotAllowed, 422, "ORGANIZATION_STAFF_NOT_ALLOWED", "Unprocessable resource";
+    // Resellers (issue 10 §7).
+    /// 422: the reseller already holds `allowedUsers` customers (or would, after an update).
+    ResellerUserLimitExceeded, 422, "RESELLER_USER_LIMIT_EXCEEDED", "Unprocessable resource";
+    /// 422: the reseller already holds `allowedOrganizations` organizations (or would, after an update).
+    ResellerOrganizationLimitExceeded, 422, "RESELLER_ORGANIZATION_LIMIT_EXCEEDED", "Unprocessable resource";
 }
 
 /// Where in the request an error points.

@@ -149,6 +149,16 @@ const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/organizations/{id}"),
     ("PUT", "/users/{id}/organization"),
     ("PUT", "/licenses/{id}/organization"),
+    // Resellers (issue 10 §7).
+    ("POST", "/resellers"),
+    ("PATCH", "/resellers/{id}"),
+    ("PUT", "/resellers/{id}"),
+    ("DELETE", "/resellers/{id}"),
+    ("POST", "/resellers/{id}/policies"),
+    ("DELETE", "/resellers/{id}/policies"),
+    ("PUT", "/users/{id}/reseller"),
+    ("PUT", "/licenses/{id}/reseller"),
+    ("PUT", "/organizations/{id}/reseller"),
     // keygen-rs SDK measure (issue 8).
     ("PATCH", "/components/{id}"),
     ("DELETE", "/policies/{id}/pool"),
@@ -214,6 +224,13 @@ const LISTS: &[&str] = &[
     "/organizations",
     "/organizations/{id}/users",
     "/organizations/{id}/licenses",
+    // Resellers (issue 10 §7).
+    "/resellers",
+    "/resellers/{id}/policies",
+    "/resellers/{id}/products",
+    "/resellers/{id}/licenses",
+    "/resellers/{id}/users",
+    "/resellers/{id}/organizations",
     // Distribution (issue 9).
     "/releases",
     "/artifacts",
@@ -383,6 +400,17 @@ const READS: &[&str] = &[
     "/organizations/{id}/licenses",
     "/users/{id}/organization",
     "/licenses/{id}/organization",
+    // Resellers (issue 10 §7).
+    "/resellers",
+    "/resellers/{id}",
+    "/resellers/{id}/policies",
+    "/resellers/{id}/products",
+    "/resellers/{id}/licenses",
+    "/resellers/{id}/users",
+    "/resellers/{id}/organizations",
+    "/users/{id}/reseller",
+    "/licenses/{id}/reseller",
+    "/organizations/{id}/reseller",
 ];
 
 /// Pagination with bad values: a 4xx on every list.
@@ -617,6 +645,8 @@ fn hostile_queries_on_every_read_are_never_server_errors() {
             (true, "/request-logs") => PAGE_QUERIES.iter().chain(REQUEST_LOG_QUERIES).copied().collect(),
             // Organizations (issue 10 §7): created/updated operators with bad values.
             (true, "/organizations") => PAGE_QUERIES.iter().chain(ORGANIZATION_QUERIES).copied().collect(),
+            // Resellers (issue 10 §7): the same operators.
+            (true, "/resellers") => PAGE_QUERIES.iter().chain(ORGANIZATION_QUERIES).copied().collect(),
             (true, _) => PAGE_QUERIES.to_vec(),
             (false, _) => Vec::new(),
         };

@@ -154,6 +154,21 @@ pub static RESOURCES: &[Resource] = &[
         attributes: attrs!["name": Str, "email": OptStr, "description": OptStr, "address": Obj, "allowedUsers": Int, "metadata": Obj],
         optional: &[],
     },
+    // Resellers (issue 10 §7).
+    Resource {
+        ty: "resellers",
+        attributes: attrs![
+            "name": Str,
+            "email": OptStr,
+            "phone": OptStr,
+            "description": OptStr,
+            "address": Obj,
+            "allowedUsers": Int,
+            "allowedOrganizations": Int,
+            "metadata": Obj
+        ],
+        optional: &[],
+    },
     Resource { ty: "license-files", attributes: FILE, optional: &[] },
     Resource { ty: "machine-files", attributes: FILE, optional: &[] },
 ];
@@ -182,4 +197,6 @@ pub const TO_ONE: &[(&str, &str)] = &[
     ("webhookEndpoint", "webhook-endpoints"),
     // Organizations (issue 10 §7).
     ("organization", "organizations"),
+    // Resellers (issue 10 §7).
+    ("reseller", "resellers"),
 ];

@@ -152,6 +152,15 @@ impl Action {
             // Organization admins (issue 10 §7): the permission of the row it shares with
             // `LicenseUpdate` for every other bearer, so no token loses what it could do.
             A::LicenseUsersChange => "license.update",
+            // Resellers (issue 10 §7), Latchkey names.
+            A::ResellerRead => "reseller.read",
+            A::ResellerCreate => "reseller.create",
+            A::ResellerUpdate => "reseller.update",
+            A::ResellerDelete => "reseller.delete",
+            A::ResellerPoliciesChange => "reseller.policies.update",
+            A::UserResellerChange => "user.reseller.update",
+            A::LicenseResellerChange => "license.reseller.update",
+            A::OrganizationResellerChange => "organization.reseller.update",
         }
     }
 }
@@ -176,6 +185,8 @@ pub fn staff_set(kind: Kind) -> Option<&'static str> {
         Kind::Admin | Kind::Product | Kind::User | Kind::License | Kind::Anonymous => None,
         // organization admins (issue 10 §7): not staff; their rows are the table's.
         Kind::OrganizationAdmin => None,
+        // Resellers (issue 10 §7): its rows of the table, not a staff set.
+        Kind::ResellerAdmin => None,
     }
 }
 
@@ -192,10 +203,11 @@ pub const fn kind_of(role: UserRole) -> Kind {
         UserRole::SalesAgent => Kind::SalesAgent,
         UserRole::SupportAgent => Kind::SupportAgent,
         UserRole::ReadOnly => Kind::ReadOnly,
-        // Until its own kind exists, the reseller-admin role acts as a user.
-        UserRole::User | UserRole::ResellerAdmin => Kind::User,
+        UserRole::User => Kind::User,
         // organization admins (issue 10 §7)
         UserRole::OrganizationAdmin => Kind::OrganizationAdmin,
+        // Resellers (issue 10 §7): with a reseller (`Bearer::of_user`; without, a plain user).
+        UserRole::ResellerAdmin => Kind::ResellerAdmin,
     }
 }
 
@@ -215,9 +227,11 @@ pub const fn rank(role: UserRole) -> u8 {
 /// `USER_PERMISSIONS`. What an admin may put in `user.permissions`.
 pub fn role_allows(role: UserRole, p: &str) -> bool {
     match role {
-        UserRole::User | UserRole::ResellerAdmin => listed(names::USER, p),
+        UserRole::User => listed(names::USER, p),
         // organization admins (issue 10 §7)
         UserRole::OrganizationAdmin => listed(names::ORGANIZATION_ADMIN, p),
+        // Resellers (issue 10 §7).
+        UserRole::ResellerAdmin => listed(names::RESELLER_ADMIN, p),
         staff => role_holds(kind_of(staff), p),
     }
 }
@@ -228,9 +242,11 @@ pub fn role_defaults(role: UserRole) -> Vec<&'static str> {
     let all = || names::KEYGEN.split_ascii_whitespace().chain(names::LATCHKEY.split_ascii_whitespace());
     match role {
         UserRole::Admin => all().collect(),
-        UserRole::User | UserRole::ResellerAdmin => names::USER.split_ascii_whitespace().collect(),
+        UserRole::User => names::USER.split_ascii_whitespace().collect(),
         // organization admins (issue 10 §7)
         UserRole::OrganizationAdmin => names::ORGANIZATION_ADMIN.split_ascii_whitespace().collect(),
+        // Resellers (issue 10 §7).
+        UserRole::ResellerAdmin => names::RESELLER_ADMIN.split_ascii_whitespace().collect(),
         staff => all().filter(|p| role_holds(kind_of(staff), p)).collect(),
     }
 }

@@ -22,6 +22,16 @@ fn lacks_privileges() -> Error {
 /// # Errors
 /// 403 `FORBIDDEN` at `/data/attributes/role`.
 pub fn check_assign(caller: &Caller, current: Option<UserRole>, new: UserRole) -> crate::Result<()> {
+    // Resellers (issue 10 §7): only admins and developers give or take the reseller-admin role;
+    // a reseller admin creates customers (role `user`) and never changes a role.
+    let is_ra = |r: UserRole| r == UserRole::ResellerAdmin;
+    let gives_or_takes = current.map_or(is_ra(new), |c| is_ra(c) != is_ra(new));
+    if gives_or_takes && !matches!(&caller.bearer, Bearer::Admin { role: UserRole::Admin | UserRole::Developer, .. }) {
+        return Err(lacks_privileges());
+    }
+    if matches!(caller.bearer, Bearer::ResellerAdmin { .. }) && (new != current.unwrap_or(UserRole::User) || (current.is_none() && new != UserRole::User)) {
+        return Err(lacks_privileges());
+    }
     let Bearer::Admin { role, .. } = &caller.bearer else { return Ok(()) };
     let mine = rank(*role);
     let above = |r: UserRole| rank(r) > mine;

@@ -53,6 +53,8 @@ pub fn user(u: &UserRow) -> ResourceObject {
         .timestamps(u.created_at, u.updated_at)
         .to_one("group", "groups", u.group_id.as_deref())
         .to_one("organization", "organizations", u.organization_id.as_deref())
+        // Resellers (issue 10 §7).
+        .to_one("reseller", "resellers", u.reseller_id.as_deref())
         .to_many("products", None)
         .to_many("licenses", None)
         .to_many("machines", None)

@@ -82,6 +82,8 @@ pub fn license(l: &LicenseRow, now: Millis) -> ResourceObject {
         .to_one("maintenancePolicy", "maintenance-policies", l.maintenance_policy_id.as_deref())
         .to_one("entitlementSet", "entitlement-sets", l.entitlement_set_id.as_deref())
         .to_one("organization", "organizations", l.organization_id.as_deref())
+        // Resellers (issue 10 §7).
+        .to_one("reseller", "resellers", l.reseller_id.as_deref())
         .to_many("users", Some(json!({"count": l.users_count()})))
         .to_many("machines", Some(json!({"cores": l.machines_cores, "memory": l.machines_memory, "disk": l.machines_disk, "count": l.machines_count})))
         .to_many("tokens", None)

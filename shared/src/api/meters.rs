@@ -49,8 +49,9 @@ mod tests {
         let who: Vec<bool> = Kind::ALL.iter().map(|k| crate::domain::meters::sees_hidden(*k)).collect();
         assert_eq!(
             who,
-            [true, true, true, true, true, true, true, false, false, false, false],
-            "admin, staff, environment, product see hidden meters; user, organization admin, license, anonymous do not"
+            // (organization admins, then reseller admins last, issue 10 §7)
+            [true, true, true, true, true, true, true, false, false, false, false, false],
+            "admin, staff, environment, product see hidden meters; user, organization admin, license, anonymous, reseller admin do not"
         );
     }
 }

@@ -28,6 +28,8 @@ pub mod meters;
 // Organizations (issue 10 §7).
 pub mod organizations;
 pub mod request_logs;
+// Resellers (issue 10 §7).
+pub mod resellers;
 pub mod subscriptions;
 pub mod trials;
 pub mod versions;

@@ -18,4 +18,6 @@ pub fn organization(o: &OrganizationRow) -> ResourceObject {
         .timestamps(o.created_at, o.updated_at)
         .to_many("users", Some(serde_json::json!({"count": o.users_count})))
         .to_many("licenses", None)
+        // Resellers (issue 10 §7).
+        .to_one("reseller", "resellers", o.reseller_id.as_deref())
 }

@@ -259,8 +259,9 @@ fn validation_rechecks_table() {
     let who: Vec<bool> = Kind::ALL.iter().map(|k| checked_on_validation(*k)).collect();
     assert_eq!(
         who,
-        [false, false, false, false, false, false, false, true, true, true, true],
-        "admin, staff, environment, product: no; user, organization admin, license, anonymous: yes"
+        // (organization admins, then reseller admins last, issue 10 §7, a vendor-side bearer)
+        [false, false, false, false, false, false, false, true, true, true, true, false],
+        "admin, staff, environment, product: no; user, organization admin, license, anonymous: yes; reseller admin: no"
     );
 }
 

@@ -95,8 +95,17 @@ fn one() -> i64 {
 /// includes and license/machine files.
 pub fn sees_hidden(kind: crate::access::Kind) -> bool {
     // Vendor-side bearers (admins and every staff role, products) see them; client-side do not.
-    // organization admins (issue 10 §7): a user here.
-    !matches!(kind, crate::access::Kind::User | crate::access::Kind::OrganizationAdmin | crate::access::Kind::License | crate::access::Kind::Anonymous)
+    // Organization admins (issue 10 §7): a user here. Resellers (issue 10 §7): a reseller admin
+    // is the vendor's partner, not the vendor: hidden meters stay hidden from it (Cryptlex's
+    // per-meter reseller visibility defaults to off).
+    !matches!(
+        kind,
+        crate::access::Kind::User
+            | crate::access::Kind::OrganizationAdmin
+            | crate::access::Kind::License
+            | crate::access::Kind::Anonymous
+            | crate::access::Kind::ResellerAdmin
+    )
 }
 
 /// Decodes the aggregated meters text of a read (`NULL` or a JSON array); anything else is

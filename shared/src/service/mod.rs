@@ -106,6 +106,15 @@ pub enum Bearer {
         /// Its organization.
         organization_id: String,
     },
+    // Resellers (issue 10 §7).
+    /// A user of role `reseller-admin` with a reseller (Cryptlex 3.67): manages its reseller's
+    /// customers, organizations and licenses of the policies allotted to it.
+    ResellerAdmin {
+        /// The user id.
+        user_id: String,
+        /// Its reseller.
+        reseller_id: String,
+    },
 }
 
 impl Bearer {
@@ -116,6 +125,9 @@ impl Bearer {
         } else if let (crate::domain::states::UserRole::OrganizationAdmin, Some(org)) = (u.role, &u.organization_id) {
             // organization admins (issue 10 §7): without an organization, a plain user.
             Bearer::OrganizationAdmin { user_id: u.id.clone(), organization_id: org.clone() }
+        } else if let (crate::domain::states::UserRole::ResellerAdmin, Some(r)) = (u.role, &u.reseller_id) {
+            // Resellers (issue 10 §7); without a reseller it acts as a plain user.
+            Bearer::ResellerAdmin { user_id: u.id.clone(), reseller_id: r.clone() }
         } else {
             Bearer::User { user_id: u.id.clone() }
         }
@@ -126,6 +138,8 @@ impl Bearer {
         match self {
             Bearer::Anonymous => (Value::Null, Value::Null),
             Bearer::Admin { user_id, .. } | Bearer::User { user_id } => ("users".into(), user_id.clone().into()),
+            // Resellers (issue 10 §7).
+            Bearer::ResellerAdmin { user_id, .. } => ("users".into(), user_id.clone().into()),
             Bearer::Product { product_id } => ("products".into(), product_id.clone().into()),
             Bearer::License { license_id } => ("licenses".into(), license_id.clone().into()),
             Bearer::Environment { environment_id } => ("environments".into(), environment_id.clone().into()),
@@ -195,6 +209,9 @@ impl Caller {
                 user = user_id.clone().into();
                 organization = organization_id.clone().into();
             }
+            // Resellers (issue 10 §7): fail closed; the lists a reseller admin may see are its
+            // reseller's (`identity::reseller_members`, `licensing::resellers`), not this scope.
+            Bearer::ResellerAdmin { .. } => return Err(crate::Error::forbidden()),
         }
         Ok(ListScope { license, product, user, organization })
     }

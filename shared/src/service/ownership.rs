@@ -21,6 +21,8 @@ pub async fn license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, l: &Lic
             Ownership::locked_if(store::licenses::is_user_of(app.db, l, user_id).await?, is_protected(l)),
             l.organization_id.as_deref() == Some(organization_id),
         ),
+        // Resellers (issue 10 §7): its reseller's licenses.
+        Bearer::ResellerAdmin { reseller_id, .. } => Ownership::of(l.reseller_id.as_deref() == Some(reseller_id.as_str())),
     })
 }
 

@@ -201,6 +201,9 @@ pub struct UserRow {
     /// Its organization (migration 0024, issue 10 §7).
     #[serde(default)]
     pub organization_id: Option<String>,
+    /// Its reseller (migration 0027, issue 10 §7).
+    #[serde(default)]
+    pub reseller_id: Option<String>,
 }
 
 /// `tokens`.
@@ -338,6 +341,9 @@ pub struct LicenseRow {
     /// Its organization (migration 0024, issue 10 §7).
     #[serde(default)]
     pub organization_id: Option<String>,
+    /// Its reseller (migration 0027, issue 10 §7).
+    #[serde(default)]
+    pub reseller_id: Option<String>,
     #[serde(deserialize_with = "checked_config")]
     pub policy_config: String,
     pub owner_banned_at: Option<Millis>,
@@ -611,6 +617,35 @@ pub struct OrganizationRow {
     /// Its members (a computed column of `sql::organizations` reads).
     #[serde(default)]
     pub users_count: i64,
+    /// Its reseller (migration 0027, issue 10 §7).
+    #[serde(default)]
+    pub reseller_id: Option<String>,
+}
+
+/// `resellers` (issue 10 §7).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ResellerRow {
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub description: Option<String>,
+    /// A JSON object of address fields.
+    pub address: String,
+    /// -1: unlimited.
+    pub allowed_users: i64,
+    /// -1: unlimited.
+    pub allowed_organizations: i64,
+    pub metadata: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    /// Its customers (users of role `user`; a computed column of `sql::resellers` reads).
+    #[serde(default)]
+    pub users_count: i64,
+    /// Its organizations (computed).
+    #[serde(default)]
+    pub organizations_count: i64,
 }
 
 /// The grant columns beside an entitlement's in `sql::entitlements::GRANTS_FOR_LICENSE` and

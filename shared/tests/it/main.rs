@@ -66,6 +66,8 @@ mod trials;
 mod organizations;
 // Organization admins (issue 10 §7).
 mod organization_admins;
+// Resellers (issue 10 §7).
+mod resellers;
 mod validation;
 mod validation_bench;
 mod webhook_payloads;

@@ -160,6 +160,12 @@ const KEYS: &[&str] = &[
     "allowClientLeaseDuration",
     // Organization admins (issue 10 §7): `relationships.organization` on user and license creates.
     "organization",
+    // Resellers (issue 10 §7).
+    "phone",
+    "address",
+    "allowedUsers",
+    "allowedOrganizations",
+    "city",
 ];
 
 /// Resource types the parsers expect (and some they do not).
@@ -190,6 +196,8 @@ const TYPES: &[&str] = &[
     // Features and entitlement sets (issue 10 §3).
     "entitlement-sets",
     "organizations",
+    // Resellers (issue 10 §7).
+    "resellers",
 ];
 
 fn text() -> impl Strategy<Value = String> {
@@ -355,6 +363,12 @@ fn parse_everything(b: &[u8]) {
         client(shared::service::identity::organizations::parse(b, creating));
     }
     client(shared::api::input::to_one_body(b, "organizations"));
+    // Resellers (issue 10 §7).
+    for creating in [true, false] {
+        client(shared::service::identity::resellers::parse(b, creating));
+    }
+    client(shared::api::input::to_one_body(b, "resellers"));
+    client(shared::service::catalogue::entitlements::parse_identifiers(b, "policies"));
     if let Ok(mut m) = parse_body(b) {
         for creating in [true, false] {
             let _ = PolicyConfig::default().apply(&mut m, creating);
@@ -794,4 +808,28 @@ proptest! {
             }
         }
     }
+}
+
+// Resellers (issue 10 §7): list filters are client errors, never a 500, on SQLite.
+#[test]
+fn reseller_filters_are_client_errors_on_sqlite() {
+    let env = Env::new();
+    let admin = env.admin();
+    let filters = prop::collection::vec(
+        (
+            prop::sample::select(vec!["created[gt]", "created[gte]", "created[lt]", "updated[lte]", "updated", "page[size]", "page[number]"]),
+            prop_oneof![text(), Just("2026-01-01T00:00:00Z".to_owned()), any::<i64>().prop_map(|n| n.to_string())],
+        ),
+        0..4,
+    );
+    let mut runner = TestRunner::new(Config { cases: 128, failure_persistence: None, ..Config::default() });
+    runner
+        .run(&filters, |fs| {
+            let q = Query(fs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
+            if let Err(e) = block(shared::service::identity::resellers::list(&env.app(), &admin, &q)) {
+                prop_assert!((400..500).contains(&e.status), "{:?} answered {} {}", q, e.status, e.detail);
+            }
+            Ok(())
+        })
+        .unwrap();
 }

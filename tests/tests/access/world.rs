@@ -248,6 +248,23 @@ impl World {
         let olm = w.machine(w.id("OL"));
         set(&mut w, "OLM", &olm["id"]);
         // end organization admins
+        // Resellers (issue 10 §7): reseller RES with POLA allotted, a customer of it, a license of
+        // POLA that is RES's (owned by the customer, with a machine), an organization of RES; and
+        // another reseller.
+        for k in ["RES", "RES_OTHER"] {
+            let r = w.admin_post("/resellers", json!({"data":{"type":"resellers","attributes":{"name":uniq()}}}));
+            set(&mut w, k, &r["id"]);
+        }
+        w.admin_post(&format!("/resellers/{}/policies", w.id("RES")), json!({"data":[{"type":"policies","id":w.id("POLA")}]}));
+        let ru = w.fresh("RESU");
+        w.ids.insert("RES_U", ru);
+        let rl = w.fresh("RESL");
+        w.ids.insert("RES_L", rl);
+        let rm = w.machine(w.id("RES_L"));
+        set(&mut w, "RES_M", &rm["id"]);
+        let ro = w.fresh("RESO");
+        w.ids.insert("RES_O", ro);
+        // end resellers
         // package engines (issue 9)
         for (k, v) in engines::fixtures(&w, w.id("PA")) {
             w.ids.insert(k, v);
@@ -298,6 +315,13 @@ impl World {
             "/keys",
             json!({"data":{"type":"keys","attributes":{"key":format!("pool-{}", uniq())},"relationships":{"policy":{"data":{"type":"policies","id":self.id("POLPA")}}}}}),
         )
+    }
+
+    /// Resellers (issue 10 §7): `id` (of `ty`) given reseller RES.
+    fn given_reseller(&self, ty: &str, id: String) -> String {
+        let r = self.c.put(&self.acct.path(&format!("/{ty}/{id}/reseller")), self.acct.admin(), Some(json!({"data":{"type":"resellers","id":self.id("RES")}})));
+        assert_eq!(r.status, 200, "fixture {ty} of RES: {}", r.json);
+        id
     }
 
     /// A fresh resource for a `*` placeholder.
@@ -387,6 +411,20 @@ impl World {
             "K" => id(self.pool_key()),
             // Environments (issue 8).
             "ENV" => id(self.admin_post("/environments", json!({"data":{"type":"environments","attributes":{"name":"E","code":uniq()}}}))),
+            // Resellers (issue 10 §7): a reseller; one with POLA allotted; a customer, a license
+            // (of POLA, owned by the customer RES_U once it exists) and an organization of RES.
+            "RES" => id(self.admin_post("/resellers", json!({"data":{"type":"resellers","attributes":{"name":uniq()}}}))),
+            "RESP" => {
+                let r = id(self.admin_post("/resellers", json!({"data":{"type":"resellers","attributes":{"name":uniq()}}})));
+                self.admin_post(&format!("/resellers/{r}/policies"), json!({"data":[{"type":"policies","id":self.id("POLA")}]}));
+                r
+            }
+            "RESU" => self.given_reseller("users", id(self.user())),
+            "RESL" => {
+                let owner = self.ids.get("RES_U").cloned().unwrap_or_else(|| u.to_owned());
+                self.given_reseller("licenses", id(self.license(self.id("POLA"), &owner)))
+            }
+            "RESO" => self.given_reseller("organizations", id(self.admin_post("/organizations", json!({"data":{"type":"organizations","attributes":{"name":uniq()}}})))),
             other => panic!("no fresh fixture {other}"),
         }
     }

@@ -6,6 +6,8 @@ pub mod environments;
 pub mod organizations;
 pub mod passwords;
 pub mod profiles;
+// Resellers (issue 10 §7).
+pub mod resellers;
 pub mod second_factors;
 pub mod tokens;
 pub mod users;

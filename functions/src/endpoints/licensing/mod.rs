@@ -14,6 +14,8 @@ pub mod meters;
 pub mod organizations;
 pub mod related;
 pub mod relations;
+// Resellers (issue 10 §7).
+pub mod resellers;
 pub mod subscriptions;
 // Trials.
 pub mod trials;

@@ -75,6 +75,8 @@ async fn ownership<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, group_id:
         // organization admins (issue 10 §7): groups as a user.
         Bearer::OrganizationAdmin { user_id, .. } if owners_only => (sql::group_owners::IS_OWNER, user_id),
         Bearer::OrganizationAdmin { user_id, .. } => (sql::group_owners::IS_MEMBER_OR_OWNER, user_id),
+        // Resellers (issue 10 §7): groups are account-wide; its rows refuse them.
+        Bearer::ResellerAdmin { .. } => return Ok(Ownership::Foreign),
     };
     let n = fetch_one::<CountRow>(app.db, stmt, &[caller.account_id().into(), group_id.into(), who.as_str().into()]).await?.map_or(0, |c| c.n);
     Ok(Ownership::of(n > 0))
@@ -112,6 +114,8 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
         Bearer::Admin { .. } | Bearer::Environment { .. } | Bearer::Product { .. } | Bearer::Anonymous => (Value::Null, Value::Null),
         // organization admins (issue 10 §7)
         Bearer::OrganizationAdmin { user_id, .. } => (Value::from(user_id.clone()), Value::Null),
+        // Resellers (issue 10 §7): `GroupRead` refuses it before this.
+        Bearer::ResellerAdmin { .. } => return Err(crate::Error::forbidden()),
     };
     crate::service::fetch_page(app.db, sql::groups::LIST, sql::groups::COUNT, vec![caller.account_id().into(), user, license], page).await
 }

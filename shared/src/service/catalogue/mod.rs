@@ -11,3 +11,5 @@ pub mod keys;
 pub mod maintenance_policies;
 pub mod policies;
 pub mod products;
+// Resellers (issue 10 §7).
+pub mod reseller_policies;

@@ -76,6 +76,8 @@ impl Viewer {
         let mut v = Viewer { admin: false, product: None, licenses: vec![], strategies: HashMap::new(), now: app.now() };
         match &caller.bearer {
             Bearer::Admin { .. } | Bearer::Environment { .. } => v.admin = true,
+            // Resellers (issue 10 §7): no licenses of its own; sees what needs none.
+            Bearer::ResellerAdmin { .. } => {}
             Bearer::Product { product_id } => v.product = Some(product_id.clone()),
             Bearer::License { license_id } => {
                 if let Some(l) = crate::store::licenses::find(app.db, acc, license_id).await? {

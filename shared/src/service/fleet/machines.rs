@@ -42,6 +42,11 @@ pub async fn ownership<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, m: &M
             },
             None => Ownership::Foreign,
         },
+        // Resellers (issue 10 §7): its reseller's licenses' machines.
+        Bearer::ResellerAdmin { .. } => match store::licenses::find(app.db, caller.account_id(), &m.license_id).await? {
+            Some(l) => ownership::license(app, caller, &l).await?,
+            None => Ownership::Foreign,
+        },
     })
 }
 

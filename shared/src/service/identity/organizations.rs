@@ -11,6 +11,7 @@ use crate::api::filters::time_operators;
 use crate::api::input::{to_one_body, Field, Members, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::error::{AttrFault, Code, Error};
+use crate::service::identity::{reseller_members, resellers};
 use crate::service::{events, fetch_page, identity::users, metadata_text, readable, App, Caller};
 use crate::store::rows::{OrganizationRow, UserRow};
 use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
@@ -34,7 +35,7 @@ pub struct OrganizationInput {
     metadata: Field<Map<String, Value>>,
 }
 
-fn text(f: Field<String>, attr: &str, max: usize) -> Result<Field<String>> {
+pub(crate) fn text(f: Field<String>, attr: &str, max: usize) -> Result<Field<String>> {
     match &f {
         Field::Set(s) if s.len() > max => Err(Error::attribute(attr, AttrFault::Invalid, format!("must be at most {max} bytes"))),
         _ => Ok(f),
@@ -42,7 +43,7 @@ fn text(f: Field<String>, attr: &str, max: usize) -> Result<Field<String>> {
 }
 
 /// The `address` object: only Cryptlex's fields, each a string (≤ 255 bytes) or null.
-fn address(f: Field<Map<String, Value>>) -> Result<Field<Map<String, Value>>> {
+pub(crate) fn address(f: Field<Map<String, Value>>) -> Result<Field<Map<String, Value>>> {
     let Field::Set(m) = f else { return Ok(f) };
     let mut members = Members::new(m, "/data/attributes/address");
     let mut out = Map::new();
@@ -103,6 +104,10 @@ pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str)
 /// for staff; an organization admin owns its own, issue 10 §7).
 pub async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<OrganizationRow> {
     readable(caller, action, "organization", id, find(app, caller.account_id(), id), async |o: &OrganizationRow| {
+        // Resellers (issue 10 §7): a reseller admin owns its reseller's organizations.
+        if resellers::of_bearer(caller).is_some() {
+            return Ok(resellers::ownership(caller, o.reseller_id.as_deref()));
+        }
         Ok(match organization_admins::organization_of(caller) {
             Some(mine) => Ownership::of(mine == o.id),
             None => Ownership::None,
@@ -120,6 +125,10 @@ pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<OrganizationRow>, u64, Page)> {
     access::require(caller, Action::OrganizationRead)?;
     let page = Page::from_query(q)?;
+    // Resellers (issue 10 §7): a reseller admin lists its reseller's.
+    if let Some(r) = resellers::of_bearer(caller) {
+        return reseller_members::page_of_organizations(app, caller, r, page).await;
+    }
     // Organization admins (issue 10 §7) see their own only.
     let f = vec![caller.account_id().into(), time_operators(q, &["created", "updated"])?, organization_admins::organization_of(caller).into()];
     fetch_page(app.db, sql::organizations::LIST, sql::organizations::COUNT, f, page).await
@@ -129,7 +138,7 @@ fn event<'a>(name: &'a str, ty: &'a str, id: &'a str, changes: Option<Value>) ->
     events::Event { name, resource_type: ty, resource_id: id, changes, meta: None }
 }
 
-fn address_text(m: Option<Map<String, Value>>) -> String {
+pub(crate) fn address_text(m: Option<Map<String, Value>>) -> String {
     Value::Object(m.unwrap_or_default()).to_string()
 }
 
@@ -152,11 +161,19 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: O
         metadata_text(&input.metadata.set().unwrap_or_default()).into(),
         app.now().into(),
     ];
-    let stmts = vec![
-        Stmt::new(sql::organizations::INSERT, params),
-        events::record_if_changed(app, acc, &caller.bearer, event("organization.created", "organizations", &id, None)),
-    ];
+    let mut insert = Stmt::new(sql::organizations::INSERT, params);
+    // Resellers (issue 10 §7): a reseller admin's organization is its reseller's, inserted only
+    // within `allowedOrganizations`.
+    let reseller = resellers::of_bearer(caller);
+    if let Some(r) = reseller {
+        insert = reseller_members::organization_insert(insert, r);
+    }
+    let stmts = vec![insert, events::record_if_changed(app, acc, &caller.bearer, event("organization.created", "organizations", &id, None))];
     if app.db.batch(stmts).await?.first().map_or(0, |r| r.changes) == 0 {
+        if let (Some(r), None) = (reseller, find(app, acc, &id).await?) {
+            let allowed = resellers::find(app, acc, r).await?.map_or(0, |r| r.allowed_organizations);
+            return Err(resellers::organization_limit(allowed).pointer("/data"));
+        }
         return Err(Error::new(Code::IdConflict, "must not conflict with another organization").pointer("/data/id"));
     }
     find(app, acc, &id).await?.ok_or_else(|| Error::internal("organization vanished after insert"))

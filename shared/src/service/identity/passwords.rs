@@ -142,6 +142,8 @@ fn own_self(caller: &Caller, u: &UserRow) -> Ownership {
         Bearer::Admin { user_id, .. } | Bearer::User { user_id } => Ownership::of(*user_id == u.id),
         // organization admins (issue 10 §7)
         Bearer::OrganizationAdmin { user_id, .. } => Ownership::of(*user_id == u.id),
+        // Resellers (issue 10 §7): itself only.
+        Bearer::ResellerAdmin { user_id, .. } => Ownership::of(*user_id == u.id),
         _ => Ownership::Foreign,
     }
 }

@@ -37,6 +37,8 @@ pub async fn me<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller) -> Result<(P
         Bearer::User { user_id } => Profile::User(users::show(app, caller, user_id).await?),
         // organization admins (issue 10 §7)
         Bearer::OrganizationAdmin { user_id, .. } => Profile::User(users::show(app, caller, user_id).await?),
+        // Resellers (issue 10 §7).
+        Bearer::ResellerAdmin { user_id, .. } => Profile::User(users::show(app, caller, user_id).await?),
         Bearer::Product { product_id } => Profile::Product(
             readable(
                 caller,

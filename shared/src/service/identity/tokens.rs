@@ -200,7 +200,7 @@ pub async fn login<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, password_
         // second factor (issue 8).
         crate::service::identity::second_factors::require_otp(app, &user.account_id, &user.id, input.otp.as_deref()).await?;
         let as_user = Caller { bearer: Bearer::of_user(&user), permissions: permissions::decode(user.permissions.as_deref()), ..caller.clone() };
-        return issue(app, &as_user, BearerType::User, &user.id, permissions::kind_of(user.role), input).await;
+        return issue(app, &as_user, BearerType::User, &user.id, as_user.bearer.kind(), input).await;
     }
     if caller.bearer == Bearer::Anonymous {
         return Err(Error::new(Code::TokenMissing, "email and password, or a token, are required").header("Authorization"));
@@ -208,6 +208,8 @@ pub async fn login<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, password_
     access::require(caller, Action::TokenGenerate)?;
     match &caller.bearer {
         Bearer::Admin { user_id, .. } | Bearer::User { user_id } => issue(app, caller, BearerType::User, user_id, caller.bearer.kind(), input).await,
+        // Resellers (issue 10 §7).
+        Bearer::ResellerAdmin { user_id, .. } => issue(app, caller, BearerType::User, user_id, caller.bearer.kind(), input).await,
         Bearer::Product { product_id } => issue(app, caller, BearerType::Product, product_id, access::Kind::Product, input).await,
         Bearer::License { .. } | Bearer::Environment { .. } | Bearer::Anonymous => Err(Error::forbidden()),
         // organization admins (issue 10 §7)
@@ -260,6 +262,8 @@ pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str)
 fn own_bearer(caller: &Caller) -> Option<(BearerType, String)> {
     match &caller.bearer {
         Bearer::User { user_id } => Some((BearerType::User, user_id.clone())),
+        // Resellers (issue 10 §7).
+        Bearer::ResellerAdmin { user_id, .. } => Some((BearerType::User, user_id.clone())),
         Bearer::Product { product_id } => Some((BearerType::Product, product_id.clone())),
         Bearer::License { license_id } => Some((BearerType::License, license_id.clone())),
         // An environment token sees every token of its environment, as an admin its account's.

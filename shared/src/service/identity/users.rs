@@ -13,6 +13,7 @@ use crate::error::{AttrFault, Code, Error};
 use crate::service::identity::organizations;
 use crate::service::identity::second_factors;
 use crate::service::identity::tokens::{self, Issued, TokenInput};
+use crate::service::identity::{reseller_members, resellers};
 use crate::service::{events, metadata_text, readable, App, Bearer, Caller};
 use crate::store::rows::UserRow;
 use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt};
@@ -160,6 +161,10 @@ async fn ownership<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, u: &UserR
         Bearer::User { user_id } => Ownership::of(*user_id == u.id),
         // organization admins (issue 10 §7)
         Bearer::OrganizationAdmin { user_id, organization_id } => organization_admins::user_ownership(user_id, organization_id, u),
+        // Resellers (issue 10 §7): itself, and its reseller's customers (never its other admins).
+        Bearer::ResellerAdmin { user_id, reseller_id } => {
+            Ownership::of(*user_id == u.id || (u.role == UserRole::User && u.reseller_id.as_deref() == Some(reseller_id.as_str())))
+        }
         Bearer::Product { product_id } if u.role == UserRole::User => {
             let params = [caller.account_id().into(), u.id.clone().into(), product_id.clone().into()];
             Ownership::of(fetch_one::<Value>(app.db, sql::users::RELATED_TO_PRODUCT, &params).await?.is_some())
@@ -188,6 +193,11 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
 /// (`GET /products/{id}/users`; a product bearer is always limited to its own).
 pub async fn list_of_product<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, product: Option<&str>, q: &Query) -> Result<(Vec<UserRow>, u64, Page)> {
     let page = Page::from_query(q)?;
+    // Resellers (issue 10 §7): a reseller admin lists its reseller's users.
+    if let (Some(r), None) = (resellers::of_bearer(caller), product) {
+        access::require(caller, Action::UserRead)?;
+        return reseller_members::page_of_users(app, caller, r, page).await;
+    }
     let f = list_filters(caller, product, q)?;
     crate::service::fetch_page(app.db, sql::users::LIST, sql::users::COUNT, f, page).await
 }
@@ -261,8 +271,15 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
     };
     let email_taken = email.clone();
     let org_event = events::Event { name: "organization.user.created", resource_type: "users", resource_id: &id, changes: None, meta: None };
+    // Resellers (issue 10 §7): a reseller admin's customer is its reseller's, inserted only within
+    // `allowedUsers` (`reseller.user.created` too).
+    let reseller = resellers::of_bearer(caller);
+    let customer = |s: Stmt| match reseller {
+        Some(r) => reseller_members::customer_insert(s, r),
+        None => s,
+    };
     let mut stmts = vec![
-        sql::users::insert(sql::users::NewUser {
+        customer(sql::users::insert(sql::users::NewUser {
             id: &id,
             account_id: caller.account_id(),
             email: &email,
@@ -274,7 +291,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
             now,
             permissions,
             organization_id: organization.clone(),
-        }),
+        })),
         events::record_if_changed(
             app,
             caller.account_id(),
@@ -286,10 +303,20 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
         // Cryptlex's `organization.user.created` (issue 10 §7), behind the same guard.
         stmts.push(events::record_if_changed(app, caller.account_id(), &caller.bearer, org_event));
     }
+    if let Some(r) = reseller {
+        stmts.push(events::record_if_changed(app, caller.account_id(), &caller.bearer, reseller_members::customer_created(&id, r)));
+    }
     let res = app.db.batch(stmts).await;
     // `ON CONFLICT DO NOTHING` on every unique key: no row is a conflict, told apart positively
     // (the email, else the id); any store error is a 500, never a client error.
     if res?.first().map_or(0, |s| s.changes) != 1 {
+        if let Some(r) = reseller {
+            let free = fetch_one::<Value>(app.db, sql::users::EMAIL_EXISTS, &[caller.account_id().into(), email_taken.clone().into()]).await?.is_none();
+            if free && find(app, caller.account_id(), &id).await?.is_none() {
+                let allowed = resellers::find(app, caller.account_id(), r).await?.map_or(0, |r| r.allowed_users);
+                return Err(resellers::user_limit(allowed).pointer("/data"));
+            }
+        }
         return Err(if fetch_one::<Value>(app.db, sql::users::EMAIL_EXISTS, &[caller.account_id().into(), email_taken.into()]).await?.is_some() {
             Error::attribute("email", AttrFault::Taken, "has already been taken")
         } else if organization.is_some() && find(app, caller.account_id(), &id).await?.is_none() {
@@ -328,7 +355,7 @@ pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     if input.password.is_present() {
         check_old_password(app, caller, &u, input.old_password.as_deref()).await?;
         // One's own password: a stolen session must not lock the owner out past its second factor.
-        if matches!(&caller.bearer, Bearer::Admin { user_id, .. } | Bearer::User { user_id } if *user_id == u.id) {
+        if matches!(&caller.bearer, Bearer::Admin { user_id, .. } | Bearer::User { user_id } | Bearer::ResellerAdmin { user_id, .. } if *user_id == u.id) {
             second_factors::require_otp(app, caller.account_id(), &u.id, input.otp.as_deref()).await?;
         }
     }

@@ -165,6 +165,8 @@ pub async fn change_owner<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id
     crate::access::organization_admins::assignable(caller, l.organization_id.as_deref(), user.as_ref(), || {
         Error::attribute("owner", AttrFault::NotFound, "must exist").pointer("/data")
     })?;
+    // Resellers (issue 10 §7): a reseller admin assigns its licenses to its customers only.
+    crate::service::licensing::resellers::check_owner(caller, user.as_ref(), "/data")?;
     let owner = user.as_ref().map(|u| u.id.clone());
     let now = app.now();
     let res = app

@@ -20,6 +20,7 @@ use crate::domain::policy::{INT4_MAX, MAX_SAFE_INT};
 use crate::domain::strategy::{ExpirationBasis, Scheme};
 use crate::error::{AttrFault, Code, Error};
 use crate::service::identity::account_keys;
+use crate::service::licensing::resellers;
 use crate::service::licensing::subscription_logs::{self, Cause, Change};
 use crate::service::{
     catalogue::entitlement_sets, catalogue::policies, events, fetch_page, identity::users, metadata_text, readable, App, Bearer, Caller, ListScope,
@@ -154,6 +155,11 @@ pub async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &
 /// `suspended`, `expired`, `expires[before|after|within|in]`, `metadata[key]`.
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<LicenseRow>, u64, Page)> {
     let page = Page::from_query(q)?;
+    // Resellers (issue 10 §7): a reseller admin lists its reseller's licenses.
+    if let Some(r) = crate::service::identity::resellers::of_bearer(caller) {
+        access::require(caller, Action::LicenseRead)?;
+        return resellers::page_of_licenses(app, caller, r, page).await;
+    }
     let f = list_filters(caller, q, app.now())?;
     fetch_page(app.db, sql::licenses::LIST, sql::licenses::COUNT, f, page).await
 }
@@ -272,8 +278,11 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
         Bearer::User { user_id } => Ownership::locked_if(owner.as_ref().is_some_and(|o| o.id == *user_id), cfg.protected),
         // organization admins (issue 10 §7): creates licenses as a user.
         Bearer::OrganizationAdmin { user_id, .. } => Ownership::locked_if(owner.as_ref().is_some_and(|o| o.id == *user_id), cfg.protected),
+        // Resellers (issue 10 §7): only its allotted policies, for its customers.
+        Bearer::ResellerAdmin { .. } => resellers::create_ownership(app, caller, &policy).await?,
         _ => Ownership::Foreign,
     };
+    resellers::check_owner(caller, owner.as_ref(), "/data/relationships/owner")?;
     access::check(caller, Action::LicenseCreate, own, "policy", &policy_id).map_err(|e| {
         if e.is(Code::NotFound) {
             Error::attribute("policy", AttrFault::NotFound, "must exist")
@@ -385,6 +394,10 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
     ];
     if let Some(s) = &set {
         stmts.insert(1, entitlement_sets::attach_on_create(entitlement_sets::NewHolder::License, caller.account_id(), &id, s));
+    }
+    // Resellers (issue 10 §7): a reseller admin's license is its reseller's (right after the insert).
+    if let Some(s) = resellers::place_new(caller, &id) {
+        stmts.insert(1, s);
     }
     let log_ref = crate::service::licensing::subscription_logs::LicenseRef { account_id: caller.account_id(), id: &id, product_id: &policy.product_id };
     let maintenance_end = crate::service::licensing::maintenance::initial_expiry(maintenance.as_ref(), now);

@@ -19,7 +19,9 @@ pub mod meters;
 // Organizations (issue 10 §7).
 pub mod organizations;
 pub mod related;
+// Resellers (issue 10 §7).
 pub mod relations;
+pub mod resellers;
 pub mod subscription_logs;
 pub mod subscriptions;
 // Trials (Cryptlex's verified trials).

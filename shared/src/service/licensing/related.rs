@@ -217,6 +217,8 @@ pub async fn bearer_tokens<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, b
         Bearer::Admin { .. } | Bearer::Environment { .. } => true,
         Bearer::Product { product_id } => ty == "products" && *product_id == target,
         Bearer::User { user_id } => ty == "users" && *user_id == target,
+        // Resellers (issue 10 §7).
+        Bearer::ResellerAdmin { user_id, .. } => ty == "users" && *user_id == target,
         Bearer::License { .. } | Bearer::Anonymous => false,
         // organization admins (issue 10 §7)
         Bearer::OrganizationAdmin { user_id, .. } => ty == "users" && *user_id == target,

@@ -199,6 +199,8 @@ fn ownership(caller: &Caller, l: &LicenseRow, licensees: &[UserRef]) -> Ownershi
         Bearer::OrganizationAdmin { user_id, organization_id } => {
             l.owner_id.as_deref() == Some(user_id) || licensees.iter().any(|u| u.id == *user_id) || l.organization_id.as_deref() == Some(organization_id)
         }
+        // Resellers (issue 10 §7).
+        Bearer::ResellerAdmin { reseller_id, .. } => l.reseller_id.as_deref() == Some(reseller_id.as_str()),
     })
 }
 

@@ -52,6 +52,8 @@ pub fn requestor(bearer: &Bearer) -> Option<(&'static str, String)> {
         Bearer::Anonymous => None,
         // organization admins (issue 10 §7)
         Bearer::OrganizationAdmin { user_id, .. } => Some(("users", user_id.clone())),
+        // Resellers (issue 10 §7).
+        Bearer::ResellerAdmin { user_id, .. } => Some(("users", user_id.clone())),
     }
 }
 

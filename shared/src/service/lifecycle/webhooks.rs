@@ -172,6 +172,14 @@ pub const KNOWN_EVENTS: &[&str] = &[
     "organization.deleted",
     "organization.user.created",
     "license.organization.updated",
+    // Resellers (issue 10 §7).
+    "reseller.created",
+    "reseller.updated",
+    "reseller.deleted",
+    "reseller.user.created",
+    "reseller.policies.attached",
+    "reseller.policies.detached",
+    "license.reseller.updated",
 ];
 
 /// Signature algorithms Keygen knows; only `ed25519` is supported here.

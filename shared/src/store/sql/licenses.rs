@@ -257,3 +257,25 @@ pub const COUNT_OF_ORGANIZATION: &str = "SELECT count(*) AS n FROM licenses WHER
 pub const SET_ORGANIZATION: &str = "UPDATE licenses SET organization_id = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 \
 AND (?3 IS NULL OR EXISTS (SELECT 1 FROM organizations o WHERE o.account_id = ?1 AND o.id = ?3))";
 // end organizations
+
+// Resellers (issue 10 §7).
+
+/// Licenses of reseller ?2, newest first; ?3 limit, ?4 offset (also what a reseller admin's
+/// `GET /licenses` lists).
+pub const LIST_OF_RESELLER: &str =
+    concat!(license_select!(), "WHERE l.account_id = ?1 AND l.reseller_id = ?2 ORDER BY l.created_at DESC, l.id DESC LIMIT ?3 OFFSET ?4");
+
+/// Count for [`LIST_OF_RESELLER`].
+pub const COUNT_OF_RESELLER: &str = "SELECT count(*) AS n FROM licenses WHERE account_id = ?1 AND reseller_id = ?2";
+
+/// Sets license ?2's reseller (?3, NULL to clear; one of account ?1) at ?4 (0 rows for a
+/// reseller of no account's).
+pub const SET_RESELLER: &str = "UPDATE licenses SET reseller_id = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 \
+AND (?3 IS NULL OR EXISTS (SELECT 1 FROM resellers r WHERE r.account_id = ?1 AND r.id = ?3))";
+// end resellers
+
+/// Resellers (issue 10 §7): right after a reseller admin's license insert in the same batch,
+/// gives new license ?2 reseller ?3 — only if that insert wrote it (`changes()`), so a
+/// conflicting id never moves someone else's license; its own `changes()` then stands for the
+/// insert's, for the `…_if_changed` statements after it.
+pub const PLACE_WITH_RESELLER: &str = "UPDATE licenses SET reseller_id = ?3 WHERE account_id = ?1 AND id = ?2 AND changes() > 0";

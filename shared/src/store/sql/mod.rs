@@ -186,6 +186,8 @@ pub mod products;
 pub mod search;
 // Request logs (issue 8).
 pub mod request_logs;
+// Resellers (issue 10 §7).
+pub mod resellers;
 pub mod second_factors;
 pub mod subscriptions;
 pub mod tokens;
