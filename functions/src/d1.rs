@@ -168,13 +168,37 @@ fn rows(r: &D1Result) -> Result<Vec<Row>, StoreError> {
     r.results::<Map<String, Value>>().map_err(err)
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// A prepared statement as the runtime has it: worker-sys binds `raw()` without its options.
+    type RawStatement;
+    #[wasm_bindgen(method, catch, js_name = raw)]
+    fn raw_with(this: &RawStatement, options: &JsValue) -> Result<js_sys::Promise, JsValue>;
+}
+
+fn js_err(e: JsValue) -> StoreError {
+    err(worker::Error::from(e))
+}
+
+/// The rows of one read (issue 11): `raw({columnNames: true})` (no per-row objects built in
+/// JS), turned into one JSON string by the runtime and parsed once in wasm
+/// ([`shared::store::wire`]) rather than walked value by value across the boundary.
+async fn query_rows(stmt: D1PreparedStatement) -> Result<Vec<Row>, StoreError> {
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &JsValue::from_str("columnNames"), &JsValue::TRUE).map_err(js_err)?;
+    let promise = stmt.inner().unchecked_ref::<RawStatement>().raw_with(&options).map_err(js_err)?;
+    let answer = wasm_bindgen_futures::JsFuture::from(promise).await.map_err(js_err)?;
+    let text: String = js_sys::JSON::stringify(&answer).map_err(js_err)?.into();
+    shared::store::wire::decode_raw(&text)
+}
+
 fn changes(r: &D1Result) -> u64 {
     r.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) as u64
 }
 
 impl Db for D1Db {
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
-        rows(&prepare(&self.0, None, sql, params)?.all().await.map_err(err)?)
+        query_rows(prepare(&self.0, None, sql, params)?).await
     }
 
     async fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
@@ -191,13 +215,13 @@ impl Db for D1Session {
     async fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
         // A query may be a write with RETURNING; treat statements by their verb.
         self.count(1, !is_read(sql), false);
-        rows(&self.prepare(sql, params)?.all().await.map_err(err)?)
+        query_rows(self.prepare(sql, params)?).await
     }
 
     async fn query_primary(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
         // The binding outside the session is the primary.
         self.count(1, false, true);
-        rows(&prepare(&self.0, None, sql, params)?.all().await.map_err(err)?)
+        query_rows(prepare(&self.0, None, sql, params)?).await
     }
 
     async fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {

@@ -46,8 +46,21 @@ pub struct AppEnv {
     pub signer: WebCryptoSigner,
 }
 
-fn text(env: &Env, name: &str) -> Option<String> {
-    env.secret(name).map(|s| s.to_string()).or_else(|_| env.var(name).map(|v| v.to_string())).ok().filter(|s| !s.is_empty())
+thread_local! {
+    /// The vars and secrets read so far, by name (issue 11: reading ~15 of them through the
+    /// binding lookups cost more per request than the one-read endpoint's query). They are
+    /// fixed for the Worker version an isolate runs, so an isolate reads each once.
+    static TEXT: std::cell::RefCell<Vec<(&'static str, Option<String>)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A var or secret, non-empty (read once per isolate, see [`TEXT`]).
+pub(crate) fn text(env: &Env, name: &'static str) -> Option<String> {
+    if let Some(known) = TEXT.with(|t| t.borrow().iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())) {
+        return known;
+    }
+    let value = env.secret(name).map(|s| s.to_string()).or_else(|_| env.var(name).map(|v| v.to_string())).ok().filter(|s| !s.is_empty());
+    TEXT.with(|t| t.borrow_mut().push((name, value.clone())));
+    value
 }
 
 impl AppEnv {

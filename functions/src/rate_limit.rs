@@ -230,7 +230,7 @@ impl Limiters {
         for spec in GENERAL.into_iter().chain(STRICT.into_iter().map(|(_, s)| s)) {
             let rl = env.rate_limiter(spec.binding).map_err(|_| missing(format!("the rate limiting binding {}", spec.binding)))?;
             let limit =
-                env.var(spec.var).ok().and_then(|v| v.to_string().trim().parse::<u32>().ok()).ok_or_else(|| missing(format!("a numeric var {}", spec.var)))?;
+                crate::env::text(env, spec.var).and_then(|v| v.trim().parse::<u32>().ok()).ok_or_else(|| missing(format!("a numeric var {}", spec.var)))?;
             out.push((spec, limit, rl));
         }
         Ok(Self(out))

@@ -68,13 +68,37 @@ pub fn log(env: &AppEnv, ctx: &Context, account_id: &str, entry: Entry) {
         Pushed::First => Some(Duration::from_millis(FLUSH_AFTER_MS)),
         Pushed::Full => None,
     };
+    schedule(env, ctx, later, limit);
+}
+
+/// Writes the buffer in `ctx.waitUntil`, `after` a delay if any.
+fn schedule(env: &AppEnv, ctx: &Context, after: Option<Duration>, limit: i64) {
     let db = D1Db(worker::D1Database::unchecked_from_js(AsRef::<wasm_bindgen::JsValue>::as_ref(&env.db.0).clone()));
     ctx.wait_until(async move {
-        if let Some(after) = later {
+        if let Some(after) = after {
             worker::Delay::from(after).await;
         }
         flush(&db, limit).await;
     });
+}
+
+/// After a failed write of `rows` taken from the buffer (a read of the logs writes it first):
+/// logs the failure and puts the rows back ahead of those buffered since, if both still fit in
+/// one batch (else they are lost, and logged as such), with a write scheduled as for a first row.
+pub fn keep(env: &AppEnv, ctx: &Context, rows: Batch, why: &shared::Error) {
+    let n = rows.len();
+    let kept = BUFFER.with(|b| {
+        let mut batch = b.take();
+        let kept = batch.restore(rows);
+        b.set(batch);
+        kept
+    });
+    if kept {
+        worker::console_error!("request log write failed ({n} rows kept for the next write): {why} ({:?})", why.cause);
+        schedule(env, ctx, Some(Duration::from_millis(FLUSH_AFTER_MS)), env.jobs.request_logs.daily_limit);
+    } else {
+        worker::console_error!("request log write failed ({n} rows lost: the buffer is full): {why} ({:?})", why.cause);
+    }
 }
 
 /// Hands over this isolate's buffered rows, leaving the buffer empty.

@@ -72,7 +72,7 @@ pub fn license(l: &LicenseRow, now: Millis) -> ResourceObject {
         .attr("metadata", Value::Object(json_object(&l.metadata)))
         .attr("meterAttributes", crate::domain::meters::render_license(l.meters.as_deref()))
         // Activation rules (issue 10 §4): the effective values (override, else policy).
-        .attrs(l.activation_rules().map(|r| r.render()).unwrap_or_default())
+        .attrs(l.activation_rules_of(&cfg).map(|r| r.render()).unwrap_or_default())
         .attr("deactivations", l.deactivations)
         .timestamps(l.created_at, l.updated_at)
         .to_one("product", "products", Some(&l.product_id))

@@ -14,6 +14,7 @@ pub mod rows;
 pub mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+pub mod wire;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;

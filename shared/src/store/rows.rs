@@ -371,10 +371,16 @@ impl LicenseRow {
     /// # Errors
     /// 500 when the stored overrides do not decode (fail closed).
     pub fn activation_rules(&self) -> crate::Result<crate::domain::activation_rules::ActivationRules> {
+        self.activation_rules_of(&self.config())
+    }
+
+    /// [`Self::activation_rules`] with the license's config already at hand (`cfg` is
+    /// [`Self::config`]): one decode of the config per validation (issue 11).
+    pub fn activation_rules_of(&self, cfg: &crate::domain::policy::PolicyConfig) -> crate::Result<crate::domain::activation_rules::ActivationRules> {
         use crate::domain::activation_rules::{effective, Overrides};
         let o =
             Overrides::decode(self.activation_rules.as_deref()).map_err(|e| crate::Error::internal(format!("license {} activation rules: {e}", self.id)))?;
-        Ok(effective(&self.config().activation_rules, &o))
+        Ok(effective(&cfg.activation_rules, &o))
     }
 
     /// The rules that govern this license: its policy's, with the license's subscription

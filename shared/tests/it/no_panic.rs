@@ -658,6 +658,31 @@ proptest! {
         b.push(&s, &t, &e, i64::try_from(n).unwrap_or(0) * 86_400_017 - 1);
         b.push(&t, &s, &e, i64::MIN);
         prop_assert_eq!(serde_json::from_str::<Vec<serde_json::Value>>(&b.param()).map(|r| r.len()).ok(), Some(2));
+        // Issue 11: rows put back after a failed write keep the batch one JSON array of rows.
+        let mut newer = shared::service::lifecycle::request_log_batch::Batch::default();
+        newer.push(&t, &s, &e, 5);
+        let before = newer.len();
+        let kept = newer.restore(b);
+        prop_assert_eq!(newer.len(), if kept { before + 2 } else { before });
+        prop_assert_eq!(serde_json::from_str::<Vec<serde_json::Value>>(&newer.param()).map(|r| r.len()).ok(), Some(newer.len()));
+    }
+}
+
+// Issue 11: D1's answers as the Worker hands them over (one JSON string per read).
+proptest! {
+    #![proptest_config(Config { cases: CASES, failure_persistence: None, ..Config::default() })]
+
+    #[test]
+    fn d1_answers_decode_or_fail_never_panic(s in text(), v in json_value(), names in prop::collection::vec(key(), 0..4)) {
+        use shared::store::wire;
+        let _ = wire::decode_raw(&s);
+        let _ = wire::decode_objects(&s);
+        let _ = wire::decode_raw(&v.to_string());
+        let _ = wire::decode_objects(&v.to_string());
+        let header = serde_json::json!(names);
+        let _ = wire::decode_raw(&serde_json::json!([header, [v.clone()], names.iter().map(|_| v.clone()).collect::<Vec<_>>()]).to_string());
+        let rows = wire::decode_raw(&serde_json::json!([header, names.iter().map(|_| v.clone()).collect::<Vec<_>>()]).to_string());
+        prop_assert!(rows.is_ok_and(|r| r.len() == 1));
     }
 }
 

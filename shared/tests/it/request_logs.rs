@@ -230,7 +230,48 @@ fn the_buffer_is_handed_over_only_to_a_caller_who_may_read_the_logs() {
     let product = Caller { bearer: Bearer::Product { product_id: P1.into() }, token_id: None, ..admin.clone() };
     assert_eq!(block(logs::write_buffered(&env.db, &product, || take(&taken), 100)).unwrap_err().status, 403);
     assert!(!taken.get(), "a refused caller takes nothing");
-    assert_eq!(block(logs::write_buffered(&env.db, &admin, || take(&taken), 100)).unwrap(), 1);
+    assert!(matches!(block(logs::write_buffered(&env.db, &admin, || take(&taken), 100)).unwrap(), logs::Flushed::Written(1)));
     assert!(taken.get());
+    assert_eq!(urls(&env, &admin, ""), ["/v1/me"]);
+}
+
+/// SQLite whose writes fail (D1 refusing the buffered rows' statement).
+struct WritesFail<'a>(&'a shared::store::sqlite::SqliteDb);
+
+impl shared::store::Db for WritesFail<'_> {
+    async fn query(&self, sql: &str, params: &[serde_json::Value]) -> Result<Vec<shared::store::Row>, shared::store::StoreError> {
+        self.0.query(sql, params).await
+    }
+    async fn execute(&self, _: &str, _: &[serde_json::Value]) -> Result<u64, shared::store::StoreError> {
+        Err(shared::store::StoreError::Db("injected failure".into()))
+    }
+    async fn batch(&self, _: Vec<shared::store::Stmt>) -> Result<Vec<shared::store::StmtResult>, shared::store::StoreError> {
+        Err(shared::store::StoreError::Db("injected failure".into()))
+    }
+}
+
+#[test]
+fn a_failed_write_of_the_buffer_hands_the_rows_back_and_the_read_goes_on() {
+    use shared::service::lifecycle::request_log_batch::Batch;
+    let env = Env::new();
+    let admin = env.admin();
+    let buffered = || {
+        let mut b = Batch::default();
+        b.push(&shared::rng::uuid_v4(&env.rng), admin.account_id(), &entry("GET", "/v1/me", 200, "198.51.100.7", None, None), env.clock.now_ms());
+        b
+    };
+    let failed = match block(logs::write_buffered(&WritesFail(&env.db), &admin, buffered, 100)).unwrap() {
+        logs::Flushed::Failed(batch, e) => {
+            assert_eq!(e.status, 500);
+            batch
+        }
+        other => panic!("expected a failed write, got {other:?}"),
+    };
+    assert_eq!(failed.len(), 1, "the rows come back");
+    assert!(urls(&env, &admin, "").is_empty(), "nothing was written");
+    // Kept for the next write, they are written then.
+    let mut next = Batch::default();
+    assert!(next.restore(failed));
+    assert!(matches!(block(logs::write_buffered(&env.db, &admin, || next, 100)).unwrap(), logs::Flushed::Written(1)));
     assert_eq!(urls(&env, &admin, ""), ["/v1/me"]);
 }

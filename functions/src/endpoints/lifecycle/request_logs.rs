@@ -12,15 +12,24 @@ use crate::http::Reply;
 use crate::request_log::take;
 use crate::router::Cx;
 
+/// Writes this isolate's buffered logs before a read; a failed write is logged and its rows kept
+/// for the next write ([`crate::request_log::keep`]), and the read goes on (issue 11).
+async fn write_buffer(cx: &Cx<'_>) -> Result<(), Error> {
+    if let svc::Flushed::Failed(batch, e) = svc::write_buffered(cx.app.db, &cx.caller, take, cx.env.jobs.request_logs.daily_limit).await? {
+        crate::request_log::keep(cx.env, cx.ctx, batch, &e);
+    }
+    Ok(())
+}
+
 /// Lists request logs.
 pub async fn list(cx: &Cx<'_>) -> Result<Reply, Error> {
-    svc::write_buffered(cx.app.db, &cx.caller, take, cx.env.jobs.request_logs.daily_limit).await?;
+    write_buffer(cx).await?;
     let (rows, n, page) = svc::list(&cx.app, &cx.caller, &cx.req.query).await?;
     Ok(Reply::ok(list_doc(cx, &rows, n, page, render)))
 }
 
 /// Shows a request log.
 pub async fn show(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
-    svc::write_buffered(cx.app.db, &cx.caller, take, cx.env.jobs.request_logs.daily_limit).await?;
+    write_buffer(cx).await?;
     svc::show(&cx.app, &cx.caller, id).await.map(|l| Reply::ok(Document::one(render(&l))))
 }

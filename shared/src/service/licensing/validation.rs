@@ -338,7 +338,7 @@ async fn validate_at<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, req: Va
     if activation_rules::checked_on_validation(caller.bearer.kind()) {
         let named = |f: fn(&MachineFacts) -> bool| req.scope.as_ref().is_some_and(|s| input.machines.iter().any(|m| s.names(m) && f(m)));
         let facts = activation_rules::Facts { vm: named(|m| m.vm), container: named(|m| m.container), ..req.facts.clone() };
-        outcome = activation_rules::after_rules(outcome, activation_rules::check_on_validation(&l.activation_rules()?, &facts, now));
+        outcome = activation_rules::after_rules(outcome, activation_rules::check_on_validation(&l.activation_rules_of(&input.policy)?, &facts, now));
     }
     let meta = meta(&req, &outcome, now);
     let covered = coalesced(&l, outcome.code.as_str(), now);

@@ -116,7 +116,47 @@ impl Batch {
     pub fn param(&self) -> String {
         format!("[{}]", self.json)
     }
+
+    /// Puts back `older`, rows taken from this buffer whose write failed, ahead of the rows
+    /// buffered since, if the two fit in one batch ([`MAX_ROWS`], [`FULL_BYTES`]): the newer
+    /// rows' places among their account's rows of the day move up by the older rows of the same
+    /// group, so the daily cap stays exact. `false` (nothing changed; the older rows are lost)
+    /// when they do not fit.
+    pub fn restore(&mut self, older: Batch) -> bool {
+        if older.is_empty() {
+            return true;
+        }
+        let comma = usize::from(!self.is_empty());
+        if older.rows + self.rows > MAX_ROWS || older.json.len() + comma + self.json.len() > FULL_BYTES {
+            return false;
+        }
+        let Ok(newer) = serde_json::from_str::<Vec<Value>>(&self.param()) else { return false };
+        let mut merged = older;
+        for mut row in newer {
+            let group = (row.get(ACCOUNT).and_then(Value::as_str).map(str::to_owned), row.get(DAY).and_then(Value::as_i64));
+            let (Some(account), Some(day)) = group else { return false };
+            let before = merged.groups.iter().find(|(a, d, _)| *a == account && *d == day).map_or(0, |(_, _, n)| *n);
+            if let Some(nth) = row.get_mut(NTH) {
+                *nth = (nth.as_i64().unwrap_or(0) + i64::from(before)).into();
+            }
+            match merged.groups.iter_mut().find(|(a, d, _)| *a == account && *d == day) {
+                Some((_, _, n)) => *n = n.saturating_add(1),
+                None => merged.groups.push((account, day, 1)),
+            }
+            merged.json.push(',');
+            merged.json.push_str(&row.to_string());
+            merged.rows += 1;
+        }
+        *self = merged;
+        true
+    }
 }
+
+/// Where a row holds its account, its UTC day and its place among the account's rows of the
+/// day (the order of [`Batch::push`]'s array).
+const ACCOUNT: usize = 1;
+const DAY: usize = 15;
+const NTH: usize = 16;
 
 #[cfg(test)]
 mod tests {
@@ -164,6 +204,47 @@ mod tests {
         let rows: Vec<serde_json::Value> = serde_json::from_str(&b.param()).unwrap();
         let places: Vec<(i64, i64)> = rows.iter().map(|r| (r[15].as_i64().unwrap(), r[16].as_i64().unwrap())).collect();
         assert_eq!(places, [(0, 0), (0, 0), (0, 1), (DAY_MS, 0)]);
+    }
+
+    #[test]
+    fn restored_rows_go_first_and_keep_the_places_exact() {
+        let mut b = Batch::default();
+        b.push("1", "a", &entry("/x"), 5);
+        b.push("2", "b", &entry("/x"), 5);
+        let failed = std::mem::take(&mut b);
+        b.push("3", "a", &entry("/x"), 6);
+        b.push("4", "c", &entry("/x"), 6);
+        assert!(b.restore(failed));
+        assert_eq!(b.len(), 4);
+        let rows: Vec<serde_json::Value> = serde_json::from_str(&b.param()).unwrap();
+        let ids: Vec<&str> = rows.iter().map(|r| r[0].as_str().unwrap()).collect();
+        assert_eq!(ids, ["1", "2", "3", "4"]);
+        let places: Vec<i64> = rows.iter().map(|r| r[16].as_i64().unwrap()).collect();
+        assert_eq!(places, [0, 0, 1, 0]);
+        // The next row of account a is its third of the day.
+        b.push("5", "a", &entry("/x"), 7);
+        let rows: Vec<serde_json::Value> = serde_json::from_str(&b.param()).unwrap();
+        assert_eq!(rows[4][16].as_i64(), Some(2));
+        // Into an empty buffer, as they were.
+        let mut e = Batch::default();
+        let mut one = Batch::default();
+        one.push("9", "a", &entry("/x"), 5);
+        assert!(e.restore(one));
+        assert_eq!((e.len(), e.push("10", "a", &entry("/x"), 5)), (1, Pushed::Queued));
+    }
+
+    #[test]
+    fn rows_that_no_longer_fit_are_not_restored() {
+        let mut full = Batch::default();
+        for i in 0..MAX_ROWS - 1 {
+            full.push(&i.to_string(), "a", &entry("/x"), 1);
+        }
+        let mut b = Batch::default();
+        b.push("new1", "a", &entry("/x"), 1);
+        b.push("new2", "a", &entry("/x"), 1);
+        assert!(!b.restore(full));
+        assert_eq!(b.len(), 2, "the newer rows stay as they were");
+        assert!(b.restore(Batch::default()));
     }
 
     #[test]

@@ -82,15 +82,30 @@ pub async fn write<D: Db>(db: &D, batch: &Batch, daily_limit: i64) -> Result<u64
     Ok(db.execute(sql::request_logs::INSERT_BATCH, &[batch.param().into(), daily_limit.into()]).await?)
 }
 
+/// What [`write_buffered`] did with the buffered rows.
+#[derive(Debug)]
+pub enum Flushed {
+    /// Written (the rows the daily cap admitted).
+    Written(u64),
+    /// The write failed: the rows, for the caller to keep for its next write
+    /// ([`Batch::restore`]), and why. The read goes on: it shows what D1 already holds.
+    Failed(Batch, crate::Error),
+}
+
 /// Writes the rows an isolate still buffers (`take` hands them over) once `caller` passes the
 /// access table's gate for reading the logs (what [`list`] and [`show`] check first), so that a
-/// read right after a request sees it (issue 11); a caller refused here takes nothing.
+/// read right after a request sees it (issue 11); a caller refused here takes nothing. A failed
+/// write does not fail the read (issue 11): the rows come back in [`Flushed::Failed`].
 ///
 /// # Errors
-/// 401/403 from the access table; the store's (the taken rows are then lost, as in a crash).
-pub async fn write_buffered<D: Db>(db: &D, caller: &Caller, take: impl FnOnce() -> Batch, daily_limit: i64) -> Result<u64> {
+/// 401/403 from the access table.
+pub async fn write_buffered<D: Db>(db: &D, caller: &Caller, take: impl FnOnce() -> Batch, daily_limit: i64) -> Result<Flushed> {
     crate::access::gate(caller, Action::RequestLogRead)?;
-    write(db, &take(), daily_limit).await
+    let batch = take();
+    match write(db, &batch, daily_limit).await {
+        Ok(n) => Ok(Flushed::Written(n)),
+        Err(e) => Ok(Flushed::Failed(batch, e)),
+    }
 }
 
 /// A `requestor`/`resource` filter: `key[type]` and `key[id]`, or `key=<id>`, as two nullable
