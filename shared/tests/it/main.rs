@@ -56,6 +56,8 @@ mod replica;
 mod request_logs;
 // Key schemes (issue 8).
 mod schemes;
+// Search terms (issue 8).
+mod search_terms;
 mod second_factors;
 mod subscriptions;
 mod support;
