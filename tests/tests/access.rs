@@ -303,8 +303,9 @@ const ROWS: &[Row] = &[
     ("GET", "/products/{PA}/machines/{MA}", "", PRODUCT),
     ("GET", "/policies/{POLA}/licenses/{LA}", "", PRODUCT),
     ("GET", "/policies/{POLA2}/licenses/{LA}", "", [404, 404, 404, 403, 403, 403, 403, 401]),
-    ("GET", "/groups/{G}/licenses/{LA}", "", [404, 404, 404, 404, 404, 403, 403, 401]),
-    ("GET", "/groups/{G}/machines/{MA}", "", [200, 200, 404, 404, 404, 403, 403, 401]), // MA joined G by `PUT /machines/{MA}/group` above
+    // U is a member of G, not an owner: 403 whatever the child (route diff, issue 8).
+    ("GET", "/groups/{G}/licenses/{LA}", "", [404, 404, 404, 403, 404, 403, 403, 401]),
+    ("GET", "/groups/{G}/machines/{MA}", "", [200, 200, 404, 403, 404, 403, 403, 401]), // MA joined G by `PUT /machines/{MA}/group` above
     ("GET", "/products/{PA}/tokens/{TPA}", "", PRODUCT),
     ("GET", "/users/{U}/tokens/{TPA}", "", [404, 404, 404, 404, 404, 403, 403, 401]), // not U's token
     ("GET", "/webhook-endpoints/{W}/product", "", ADMIN),

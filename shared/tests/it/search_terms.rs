@@ -62,37 +62,40 @@ fn relationship_terms_match_ids_prefixes_names_and_emails() {
     let a = owned(&env, &admin, &pro, "Alpha", &ann.id, json!({"customerId": "cus_123", "nested": {"deepKey": 1}}));
     let b = owned(&env, &admin, &lite, "Beta", &bob.id, json!({"customer_id": "cus_456"}));
     // Owner: by email (substring, any case), exact id, id prefix; another user's email none.
-    assert_eq!(ids(&env, &admin, json!({"type":"licenses","query":{"owner":"ACME"}})), [a.id.clone()]);
-    assert_eq!(ids(&env, &admin, json!({"type":"licenses","query":{"owner":bob.id}})), [b.id.clone()]);
-    assert_eq!(ids(&env, &admin, json!({"type":"licenses","query":{"owner":&ann.id[..8]}})), [a.id.clone()]);
+    assert_eq!(ids(&env, &admin, json!({"type":"licenses","query":{"owner":"ACME"}})), vec![a.id.clone()]);
+    assert_eq!(ids(&env, &admin, json!({"type":"licenses","query":{"owner":bob.id}})), vec![b.id.clone()]);
+    assert_eq!(ids(&env, &admin, json!({"type":"licenses","query":{"owner":&ann.id[..8]}})), vec![a.id.clone()]);
     assert!(ids(&env, &admin, json!({"type":"licenses","query":{"owner":"initech"}})).is_empty());
     // Product and policy by name; policies by their product's name.
-    assert_eq!(ids(&env, &admin, json!({"type":"licenses","query":{"product":"desktop"}})), [a.id.clone()]);
-    assert_eq!(ids(&env, &admin, json!({"type":"licenses","query":{"policy":"monthly"}})), [b.id.clone()]);
-    assert_eq!(ids(&env, &admin, json!({"type":"licenses","op":"OR","query":{"policy":"monthly","product":"desktop"}})), sorted(vec![a.id.clone(), b.id.clone()]));
+    assert_eq!(ids(&env, &admin, json!({"type":"licenses","query":{"product":"desktop"}})), vec![a.id.clone()]);
+    assert_eq!(ids(&env, &admin, json!({"type":"licenses","query":{"policy":"monthly"}})), vec![b.id.clone()]);
+    assert_eq!(
+        ids(&env, &admin, json!({"type":"licenses","op":"OR","query":{"policy":"monthly","product":"desktop"}})),
+        sorted(vec![a.id.clone(), b.id.clone()])
+    );
     assert!(ids(&env, &admin, json!({"type":"licenses","query":{"policy":"monthly","product":"desktop"}})).is_empty(), "AND");
-    assert_eq!(ids(&env, &admin, json!({"type":"policies","query":{"product":"mobile"}})), [lite.id.clone()]);
+    assert_eq!(ids(&env, &admin, json!({"type":"policies","query":{"product":"mobile"}})), vec![lite.id.clone()]);
     // A licensee (`user`): by email.
     let carol = user(&env, &admin, "carol@umbrella.example", "user");
     let body = json!({"data":[{"type":"users","id":carol.id}]}).to_string();
     block(licensees::attach(&env.app(), &admin, &b.id, body.as_bytes())).unwrap();
-    assert_eq!(ids(&env, &admin, json!({"type":"licenses","query":{"user":"umbrella"}})), [b.id.clone()]);
+    assert_eq!(ids(&env, &admin, json!({"type":"licenses","query":{"user":"umbrella"}})), vec![b.id.clone()]);
     assert!(ids(&env, &admin, json!({"type":"licenses","query":{"user":"acme"}})).is_empty(), "the owner is not a licensee");
     // Machines: by their license's name, their product's, their license's licensee.
     let m = crate::machines::activate(&env, &admin, &b, json!({"fingerprint": "fp-search-terms"})).unwrap();
-    assert_eq!(ids(&env, &admin, json!({"type":"machines","query":{"license":"bet"}})), [m.id.clone()]);
-    assert_eq!(ids(&env, &admin, json!({"type":"machines","query":{"product":"MOBILE"}})), [m.id.clone()]);
-    assert_eq!(ids(&env, &admin, json!({"type":"machines","query":{"user":"carol@"}})), [m.id.clone()]);
+    assert_eq!(ids(&env, &admin, json!({"type":"machines","query":{"license":"bet"}})), vec![m.id.clone()]);
+    assert_eq!(ids(&env, &admin, json!({"type":"machines","query":{"product":"MOBILE"}})), vec![m.id.clone()]);
+    assert_eq!(ids(&env, &admin, json!({"type":"machines","query":{"user":"carol@"}})), vec![m.id.clone()]);
     assert!(ids(&env, &admin, json!({"type":"machines","query":{"license":"alpha"}})).is_empty());
     // Metadata keys: either spelling finds either stored spelling; nested keys are not terms.
     for q in [json!({"customerId":"cus_123"}), json!({"customer_id":"cus_123"})] {
-        assert_eq!(ids(&env, &admin, json!({"type":"licenses","query":{"metadata":q}})), [a.id.clone()], "{q}");
+        assert_eq!(ids(&env, &admin, json!({"type":"licenses","query":{"metadata":q}})), vec![a.id.clone()], "{q}");
     }
-    assert_eq!(ids(&env, &admin, json!({"type":"licenses","query":{"metadata":{"customerId":"cus_456"}}})), [b.id.clone()]);
+    assert_eq!(ids(&env, &admin, json!({"type":"licenses","query":{"metadata":{"customerId":"cus_456"}}})), vec![b.id.clone()]);
     // Users by role (Keygen's underscored names too).
     let sales = user(&env, &admin, "sam@acme.example", "sales-agent");
-    assert_eq!(ids(&env, &admin, json!({"type":"users","query":{"role":"sales_agent"}})), [sales.id.clone()]);
-    assert_eq!(ids(&env, &admin, json!({"type":"users","query":{"role":"sales-agent","email":"acme"}})), [sales.id]);
+    assert_eq!(ids(&env, &admin, json!({"type":"users","query":{"role":"sales_agent"}})), vec![sales.id.clone()]);
+    assert_eq!(ids(&env, &admin, json!({"type":"users","query":{"role":"sales-agent","email":"acme"}})), vec![sales.id]);
 }
 
 fn entry(method: &str, target: &str, status: u16, ip: &str, requestor: (&'static str, &str)) -> Entry {

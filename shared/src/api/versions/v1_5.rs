@@ -144,7 +144,7 @@ mod tests {
         };
         let mut b = json!({"data": [m("m1", "l1"), m("m2", "l2"), m("m3", "l1"), {"type": "machines", "id": "m4"}]});
         assert_eq!(machine_licenses(&b), ["l1", "l2"]);
-        let found = Lookups { license_owners: [("l1".to_owned(), Some("u1".to_owned())), ("l2".to_owned(), None)].into_iter().collect() };
+        let found = Lookups { license_owners: [("l1".to_owned(), Some("u1".to_owned())), ("l2".to_owned(), None)].into_iter().collect(), ..Lookups::default() };
         machine_user(&mut b, &found);
         assert_eq!(
             b["data"][0]["relationships"]["user"],

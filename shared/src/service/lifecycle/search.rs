@@ -428,23 +428,15 @@ mod tests {
         assert_eq!(s.kind, Kind::RequestLogs);
         assert_eq!(
             s.terms,
-            vec![
-                Value::from("AND"),
-                Value::Null,
-                "users".into(),
-                "abc".into(),
-                Value::Null,
-                Value::Null,
-                "GET".into(),
-                "404".into(),
-                Value::Null,
-                Value::Null
-            ]
+            vec![Value::from("AND"), Value::Null, "users".into(), "abc".into(), Value::Null, Value::Null, "GET".into(), "404".into(), Value::Null, Value::Null]
         );
         let s = parse(br#"{"meta":{"type":"requestLogs","query":{"resource":"lic-123"}}}"#).unwrap();
         assert_eq!(s.terms.get(5), Some(&Value::from("lic-123")));
         assert_eq!(err(r#"{"meta":{"type":"request-logs","query":{"requestor":{}}}}"#), ("PARAMETER_INVALID".into(), "/meta/query/requestor".into()));
-        assert_eq!(err(r#"{"meta":{"type":"request-logs","query":{"requestor":{"id":"ab"}}}}"#), ("PARAMETER_INVALID".into(), "/meta/query/requestor/id".into()));
+        assert_eq!(
+            err(r#"{"meta":{"type":"request-logs","query":{"requestor":{"id":"ab"}}}}"#),
+            ("PARAMETER_INVALID".into(), "/meta/query/requestor/id".into())
+        );
         assert_eq!(err(r#"{"meta":{"type":"request-logs","query":{"resource":[1]}}}"#), ("PARAMETER_INVALID".into(), "/meta/query/resource".into()));
         assert_eq!(err(r#"{"meta":{"type":"request-logs","query":{"requestor":{"kind":"x"}}}}"#).0, "PARAMETER_UNPERMITTED");
         assert_eq!(err(r#"{"meta":{"type":"request-logs","query":{"requestor#id":"abc"}}}"#), ("PARAMETER_INVALID".into(), "/meta/query/requestor#id".into()));

@@ -51,8 +51,23 @@ macro_rules! metadata_contains {
 macro_rules! related_term {
     ($table:literal, $id:literal, $text:literal, $p:literal) => {
         concat!(
-            "(", $id, " = ", $p, " OR EXISTS (SELECT 1 FROM ", $table, " rt WHERE rt.id = ", $id,
-            " AND (substr(rt.id, 1, length(", $p, ")) = lower(", $p, ") OR instr(lower(coalesce(rt.", $text, ", '')), lower(", $p, ")) > 0)))"
+            "(",
+            $id,
+            " = ",
+            $p,
+            " OR EXISTS (SELECT 1 FROM ",
+            $table,
+            " rt WHERE rt.id = ",
+            $id,
+            " AND (substr(rt.id, 1, length(",
+            $p,
+            ")) = lower(",
+            $p,
+            ") OR instr(lower(coalesce(rt.",
+            $text,
+            ", '')), lower(",
+            $p,
+            ")) > 0)))"
         )
     };
 }
@@ -62,8 +77,17 @@ macro_rules! related_term {
 macro_rules! licensee_term {
     ($license:literal, $p:literal) => {
         concat!(
-            "EXISTS (SELECT 1 FROM license_users lu JOIN users ru ON ru.id = lu.user_id WHERE lu.license_id = ", $license,
-            " AND (ru.id = ", $p, " OR substr(ru.id, 1, length(", $p, ")) = lower(", $p, ") OR instr(lower(ru.email), lower(", $p, ")) > 0))"
+            "EXISTS (SELECT 1 FROM license_users lu JOIN users ru ON ru.id = lu.user_id WHERE lu.license_id = ",
+            $license,
+            " AND (ru.id = ",
+            $p,
+            " OR substr(ru.id, 1, length(",
+            $p,
+            ")) = lower(",
+            $p,
+            ") OR instr(lower(ru.email), lower(",
+            $p,
+            ")) > 0))"
         )
     };
 }
