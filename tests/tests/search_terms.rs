@@ -51,7 +51,7 @@ fn relationship_metadata_and_request_log_terms_over_http() {
     let logs = r.assert_status(200).json["data"].as_array().cloned().unwrap_or_default();
     assert!(!logs.is_empty() && logs.iter().all(|x| x["type"] == "request-logs" && x["attributes"]["method"] == "POST"), "{}", r.json);
     let r = find(json!({"type":"request-logs","query":{"requestor":{"type":"users"},"status":200}}));
-    assert!(!r.assert_status(200).json["data"].as_array().map_or(true, Vec::is_empty), "{}", r.json);
+    assert!(r.assert_status(200).json["data"].as_array().is_some_and(|a| !a.is_empty()), "{}", r.json);
     // Bad terms: precise 400s.
     for (meta, pointer) in [
         (json!({"type":"request-logs","query":{"requestor":{}}}), "/meta/query/requestor"),
