@@ -169,3 +169,54 @@ fn a_group_member_that_is_not_an_owner_gets_403_and_an_outsider_404() {
     assert_eq!(ids_of(get("/licenses", &mt).assert_status(200)), vec![l.clone()]);
     assert_eq!(ids_of(get("/users", &mt).assert_status(200)), vec![member.clone()]);
 }
+
+#[test]
+fn post_users_takes_a_group_and_concurrent_creates_stop_at_max_users() {
+    let acct = server().bootstrap_account();
+    let c = acct.client();
+    let g = id(&admin_post(&acct, "/groups", json!({"data":{"type":"groups","attributes":{"name":"Two","maxUsers":2}}})));
+    let body = |email: String, group: Value| json!({"data":{"type":"users","attributes":{"email":email},"relationships":{"group":{"data":group}}}});
+    let path = acct.path("/users");
+    let responses: Vec<Resp> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..6)
+            .map(|i| {
+                let (c, path, b) = (acct.client(), path.clone(), body(format!("racer{i}-{}@example.com", acct.slug), json!({"type":"groups","id":g})));
+                let admin = acct.admin().map(str::to_owned);
+                s.spawn(move || c.post(&path, admin.as_deref(), Some(b)))
+            })
+            .collect();
+        hs.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
+    let created: Vec<&Resp> = responses.iter().filter(|r| r.status == 201).collect();
+    assert_eq!(created.len(), 2, "{:?}", responses.iter().map(|r| (r.status, r.error_code())).collect::<Vec<_>>());
+    assert!(created.iter().all(|r| r.json["data"]["relationships"]["group"]["data"]["id"] == g.as_str()));
+    for r in responses.iter().filter(|r| r.status != 201) {
+        assert_eq!((r.status, r.error_code()), (422, Some("GROUP_USER_LIMIT_EXCEEDED")), "{}", r.json);
+        assert_eq!(r.json["errors"][0]["source"]["pointer"], "/data/relationships/group");
+    }
+    // Nothing partial: only the two are users of the group, and the refused emails are free.
+    let members = c.get(&acct.path(&format!("/groups/{g}/users")), acct.admin(), None);
+    assert_eq!(members.assert_status(200).json["data"].as_array().map(Vec::len), Some(2));
+    let all = c.get(&acct.path("/users"), acct.admin(), None);
+    let racers = all.json["data"].as_array().map(|a| a.iter().filter(|u| u["attributes"]["email"].as_str().is_some_and(|e| e.starts_with("racer"))).count());
+    assert_eq!(racers, Some(2));
+    // An unknown group, a null group, and a user bearer naming one.
+    let r = c.post(
+        &path,
+        acct.admin(),
+        Some(body(format!("ghost-{}@example.com", acct.slug), json!({"type":"groups","id":"00000000-0000-4000-8000-000000000000"}))),
+    );
+    assert_eq!(
+        (r.status, r.error_code(), r.json["errors"][0]["source"]["pointer"].as_str()),
+        (422, Some("GROUP_NOT_FOUND"), Some("/data/relationships/group")),
+        "{}",
+        r.json
+    );
+    let r = c.post(&path, acct.admin(), Some(body(format!("nogroup-{}@example.com", acct.slug), Value::Null)));
+    assert_eq!(r.assert_status(201).json["data"]["relationships"]["group"]["data"], Value::Null);
+    let prod = id(&admin_post(&acct, "/products", json!({"data":{"type":"products","attributes":{"name":"P"}}})));
+    let pt = token_of(&acct, &format!("/products/{prod}/tokens"));
+    let other = id(&admin_post(&acct, "/groups", json!({"data":{"type":"groups","attributes":{"name":"Open"}}})));
+    let r = c.post(&path, Some(&pt), Some(body(format!("byproduct-{}@example.com", acct.slug), json!({"type":"groups","id":other}))));
+    assert_eq!(r.assert_status(201).json["data"]["relationships"]["group"]["data"]["id"], other.as_str(), "products may name a group (Keygen)");
+}

@@ -58,6 +58,8 @@ mod request_logs;
 mod schemes;
 // Search terms (issue 8).
 mod search_terms;
+// Route diff (issue 8).
+mod route_diff;
 mod second_factors;
 mod subscriptions;
 mod support;

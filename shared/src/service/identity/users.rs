@@ -32,6 +32,8 @@ pub struct UserInput {
     otp: Option<String>,
     /// `permissions` (admins only; checked by [`access::roles::user_permissions`]).
     permissions: Option<Value>,
+    /// Route diff (issue 8): `relationships.group` on create (Keygen's `POST /users`).
+    group: Field<String>,
 }
 
 /// A `role` attribute as a [`UserRole`].
@@ -64,6 +66,7 @@ pub fn parse(body: &[u8], creating: bool) -> Result<UserInput> {
         old_password: old_password(body)?,
         otp: second_factors::otp_of(body)?,
         permissions: r.attrs.raw("permissions"),
+        group: if creating { r.rels.one("group", "groups")? } else { Field::Absent },
     };
     r.finish()?;
     match &u.email {
@@ -233,26 +236,36 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
     if find(app, caller.account_id(), &email).await?.is_some() {
         return Err(Error::attribute("email", AttrFault::Taken, "has already been taken"));
     }
+    // Route diff (issue 8): a group on create, for whoever may set a user's group (Keygen lets
+    // admins, staff, products and environments name it).
+    let group = input.group.set();
+    if group.is_some() && !access::permits(caller, Action::UserGroupChange) {
+        return Err(Error::forbidden().pointer("/data/relationships/group"));
+    }
     let hash = match input.password.set() {
         Some(p) => Some(password::hash(app.kdf, app.rng, &p).await?),
         None => None,
     };
     let email_taken = email.clone();
+    let new = sql::users::NewUser {
+        id: &id,
+        account_id: caller.account_id(),
+        email: &email,
+        first_name: input.first_name.set(),
+        last_name: input.last_name.set(),
+        role,
+        password_hash: hash,
+        metadata: metadata_text(&input.metadata.set().unwrap_or_default()),
+        now,
+        permissions,
+    };
     let res = app
         .db
         .batch(vec![
-            sql::users::insert(sql::users::NewUser {
-                id: &id,
-                account_id: caller.account_id(),
-                email: &email,
-                first_name: input.first_name.set(),
-                last_name: input.last_name.set(),
-                role,
-                password_hash: hash,
-                metadata: metadata_text(&input.metadata.set().unwrap_or_default()),
-                now,
-                permissions,
-            }),
+            match &group {
+                Some(g) => sql::users::insert_in_group(new, g),
+                None => sql::users::insert(new),
+            },
             events::record_if_changed(
                 app,
                 caller.account_id(),
@@ -264,11 +277,26 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
     // `ON CONFLICT DO NOTHING` on every unique key: no row is a conflict, told apart positively
     // (the email, else the id); any store error is a 500, never a client error.
     if res?.first().map_or(0, |s| s.changes) != 1 {
-        return Err(if fetch_one::<Value>(app.db, sql::users::EMAIL_EXISTS, &[caller.account_id().into(), email_taken.into()]).await?.is_some() {
-            Error::attribute("email", AttrFault::Taken, "has already been taken")
-        } else {
-            Error::new(Code::IdConflict, "must not conflict with another user").pointer("/data/id")
-        });
+        if fetch_one::<Value>(app.db, sql::users::EMAIL_EXISTS, &[caller.account_id().into(), email_taken.into()]).await?.is_some() {
+            return Err(Error::attribute("email", AttrFault::Taken, "has already been taken"));
+        }
+        if find(app, caller.account_id(), &id).await?.is_some() {
+            return Err(Error::new(Code::IdConflict, "must not conflict with another user").pointer("/data/id"));
+        }
+        if let Some(g) = &group {
+            #[derive(serde::Deserialize)]
+            struct Max {
+                n: Option<i64>,
+            }
+            return Err(match fetch_one::<Max>(app.db, sql::users::GROUP_MAX_USERS, &[caller.account_id().into(), g.clone().into()]).await? {
+                None => Error::attribute("group", AttrFault::NotFound, "must exist"),
+                Some(Max { n }) => {
+                    Error::new(Code::GroupUserLimitExceeded, format!("user count has exceeded maximum allowed by current group ({})", n.unwrap_or_default()))
+                        .pointer("/data/relationships/group")
+                }
+            });
+        }
+        return Err(Error::new(Code::IdConflict, "must not conflict with another user").pointer("/data/id"));
     }
     find(app, caller.account_id(), &id).await?.ok_or_else(|| Error::internal("user vanished after insert"))
 }

@@ -46,6 +46,26 @@ pub fn insert(u: NewUser<'_>) -> Stmt {
     )
 }
 
+/// Route diff (issue 8, `POST /users` with `relationships.group`): [`INSERT`] into group ?11,
+/// only if that group is the account's and has room under its `max_users` (0 rows otherwise),
+/// so concurrent creates never pass the limit.
+pub const INSERT_IN_GROUP: &str =
+    "INSERT INTO users (id, account_id, email, first_name, last_name, role, password_hash, metadata, created_at, updated_at, permissions, group_id) \
+SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?2) AND EXISTS (SELECT 1 FROM groups g \
+WHERE g.account_id = ?2 AND g.id = ?11 AND (g.max_users IS NULL OR (SELECT count(*) FROM users x WHERE x.group_id = g.id) < g.max_users)) \
+ON CONFLICT DO NOTHING";
+
+/// The [`INSERT_IN_GROUP`] statement for `u` into group `group_id`.
+pub fn insert_in_group(u: NewUser<'_>, group_id: &str) -> Stmt {
+    let mut s = insert(u);
+    s.sql = INSERT_IN_GROUP;
+    s.params.push(group_id.into());
+    s
+}
+
+/// Whether group ?2 of account ?1 exists, and its `max_users` (why a grouped create wrote nothing).
+pub const GROUP_MAX_USERS: &str = "SELECT max_users AS n FROM groups WHERE account_id = ?1 AND id = ?2";
+
 /// Whether email ?2 is in use in account ?1 (the conflict check of a create).
 pub const EMAIL_EXISTS: &str = "SELECT 1 AS ok FROM users WHERE account_id = ?1 AND email = ?2";
 
