@@ -464,6 +464,14 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/organizations/{id}/reseller", h!(|cx, p| resellers::of_organization(cx, p.at(0)))),
     r(UPDATE, "/organizations/{id}/reseller", h!(|cx, p| resellers::set_organization_reseller(cx, p.at(0)))),
     // end resellers
+    // Route diff (issue 8): Keygen's pool reads and its pre-1.6 `user` aliases (`v1x5`, served
+    // at every version as Keygen routes them: the license's owner).
+    r(GET, "/policies/{id}/pool", h!(|cx, p| keys::pool(cx, p.at(0)))),
+    r(GET, "/policies/{id}/pool/{key}", h!(|cx, p| keys::pool_key(cx, p.at(0), p.at(1)))),
+    r(GET, "/licenses/{id}/user", h!(|cx, p| related::license_to_one(cx, p.at(0), "owner"))),
+    r(UPDATE, "/licenses/{id}/user", h!(|cx, p| licenses::change_owner(cx, p.at(0)))),
+    r(GET, "/machines/{id}/user", h!(|cx, p| related::machine_user(cx, p.at(0)))),
+    // end route diff
     // OpenAPI document (generated from this table).
     r(GET, "/openapi.json", h!(|cx, _| crate::openapi::serve(cx))),
 ];

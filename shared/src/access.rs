@@ -293,7 +293,7 @@ actions! {
     // OpenAPI document.
     OpenApiRead => "GET /openapi.json (the API's description, no account data: anyone)",
     // Key pools and machine proofs (issue 8).
-    KeyRead => "GET /keys[/{id}], GET /keys/{id}/product|policy",
+    KeyRead => "GET /keys[/{id}], GET /keys/{id}/product|policy, GET /policies/{id}/pool[/{key}]",
     KeyCreate => "POST /keys (for a policy that uses a pool)",
     KeyUpdate => "PATCH|PUT /keys/{id}",
     KeyDelete => "DELETE /keys/{id}; DELETE /policies/{id}/pool (pop the oldest key)",
@@ -547,7 +547,10 @@ const fn row(action: Action, kind: Kind) -> Scope {
         // product's licenses in the group, which one product must not grant.
         (A::GroupRead | A::GroupOwnerRead, K::User | K::License) => Own,
         (A::GroupOwnerRead | A::GroupLicenseRead | A::GroupMachineRead | A::GroupUserRead, K::Product) => Any,
-        (A::GroupLicenseRead | A::GroupMachineRead | A::GroupUserRead, K::User) => Own,
+        // Route diff (issue 8): Keygen's `Groups::{License,Machine,User}Policy` deny a member that
+        // is not an owner (403: it sees the group itself, so nothing leaks); a user outside the
+        // group stays 404. "Open" here: own = an owner, locked = a member only.
+        (A::GroupLicenseRead | A::GroupMachineRead | A::GroupUserRead, K::User) => Open,
         // end group owners
         _ => Nobody,
     }

@@ -144,10 +144,11 @@ const ROWS: &[Row] = &[
     ("GET", "/groups/{G}", "", [200, 200, 200, 200, 404, 404, 404, 401]), // U is in G (above)
     ("PATCH", "/groups/{G}", r#"{"data":{"type":"groups","attributes":{"name":"Team"}}}"#, ADMIN),
     ("DELETE", "/groups/{G*}", "", [204, 403, 403, 403, 403, 403, 403, 401]),
-    // A group's licenses, machines and users: its owners' (U is a member, not an owner, here).
-    ("GET", "/groups/{G}/licenses", "", [200, 200, 200, 404, 404, 403, 403, 401]),
-    ("GET", "/groups/{G}/users", "", [200, 200, 200, 404, 404, 403, 403, 401]),
-    ("GET", "/groups/{G}/machines", "", [200, 200, 200, 404, 404, 403, 403, 401]),
+    // A group's licenses, machines and users: its owners' (U is a member, not an owner, here:
+    // 403, as Keygen; V, outside the group, 404).
+    ("GET", "/groups/{G}/licenses", "", [200, 200, 200, 403, 404, 403, 403, 401]),
+    ("GET", "/groups/{G}/users", "", [200, 200, 200, 403, 404, 403, 403, 401]),
+    ("GET", "/groups/{G}/machines", "", [200, 200, 200, 403, 404, 403, 403, 401]),
     // Licensing
     ("GET", "/licenses", "", ALL),
     (
@@ -302,8 +303,9 @@ const ROWS: &[Row] = &[
     ("GET", "/products/{PA}/machines/{MA}", "", PRODUCT),
     ("GET", "/policies/{POLA}/licenses/{LA}", "", PRODUCT),
     ("GET", "/policies/{POLA2}/licenses/{LA}", "", [404, 404, 404, 403, 403, 403, 403, 401]),
-    ("GET", "/groups/{G}/licenses/{LA}", "", [404, 404, 404, 404, 404, 403, 403, 401]),
-    ("GET", "/groups/{G}/machines/{MA}", "", [200, 200, 404, 404, 404, 403, 403, 401]), // MA joined G by `PUT /machines/{MA}/group` above
+    // U is a member of G, not an owner: 403 whatever the child (route diff, issue 8).
+    ("GET", "/groups/{G}/licenses/{LA}", "", [404, 404, 404, 403, 404, 403, 403, 401]),
+    ("GET", "/groups/{G}/machines/{MA}", "", [200, 200, 404, 403, 404, 403, 403, 401]), // MA joined G by `PUT /machines/{MA}/group` above
     ("GET", "/products/{PA}/tokens/{TPA}", "", PRODUCT),
     ("GET", "/users/{U}/tokens/{TPA}", "", [404, 404, 404, 404, 404, 403, 403, 401]), // not U's token
     ("GET", "/webhook-endpoints/{W}/product", "", ADMIN),
@@ -518,6 +520,15 @@ const ROWS: &[Row] = &[
     ("POST", "/machines/{MA}/actions/generate-offline-proof", "", R),
     ("POST", "/search", r#"{"meta":{"type":"licenses","query":{"name":"nothing-{uniq}"}}}"#, ADMIN),
     // end key pools
+    // Route diff (issue 8): a policy's pool as its keys' reads (Keygen's `Policies::PoolPolicy`),
+    // and the pre-1.6 `user` aliases as the owner routes (a machine's: its license's owner).
+    ("GET", "/policies/{POLPA}/pool", "", PRODUCT),
+    ("GET", "/policies/{POLPA}/pool/{KA}", "", PRODUCT),
+    ("GET", "/licenses/{LA}/user", "", R),
+    ("PUT", "/licenses/{L*}/user", r#"{"data":{"type":"users","id":"{V}"}}"#, PRODUCT),
+    ("PATCH", "/licenses/{L*}/user", r#"{"data":{"type":"users","id":"{V}"}}"#, PRODUCT),
+    ("GET", "/machines/{MA}/user", "", R),
+    // end route diff
     // Environments (issue 8, Keygen EE): admins (and developers, `STAFF_ROWS`) only.
     ("GET", "/environments", "", ADMIN),
     ("POST", "/environments", r#"{"data":{"type":"environments","attributes":{"name":"E","code":"{uniq}"}}}"#, [201, 403, 403, 403, 403, 403, 403, 401]),
@@ -536,7 +547,7 @@ const ROWS: &[Row] = &[
     ("GET", "/groups/{G}/users/{U}", "", [200, 200, 404, 200, 404, 403, 403, 401]),
     ("GET", "/groups/{G}/machines/{MA}", "", [200, 200, 404, 200, 404, 403, 403, 401]),
     ("DELETE", "/groups/{G}/owners", r#"{"data":[{"type":"users","id":"{U}"}]}"#, [204, 403, 403, 403, 403, 403, 403, 401]),
-    ("GET", "/groups/{G}/users/{U}", "", [200, 200, 404, 404, 404, 403, 403, 401]),
+    ("GET", "/groups/{G}/users/{U}", "", [200, 200, 404, 403, 404, 403, 403, 401]),
     ("GET", "/users/{U}/machines/{MA}", "", [200, 200, 404, 200, 404, 403, 403, 401]),
     ("GET", "/users/{U}/products/{PA}", "", [200, 200, 404, 200, 404, 403, 403, 401]),
     ("GET", "/products/{PA}/users/{U}", "", PRODUCT),

@@ -171,6 +171,9 @@ const ROUTES: &[(&str, &str)] = &[
     // Group owners (issue 8).
     ("POST", "/groups/{id}/owners"),
     ("DELETE", "/groups/{id}/owners"),
+    // Route diff (issue 8): the pre-1.6 license `user` alias.
+    ("PATCH", "/licenses/{id}/user"),
+    ("PUT", "/licenses/{id}/user"),
 ];
 
 /// Collection reads: they parse `page[…]` / `limit`.
@@ -242,6 +245,8 @@ const LISTS: &[&str] = &[
     // Group owners (issue 8).
     "/groups/{id}/owners",
     "/webhook-endpoints/{id}/webhook-events",
+    // Route diff (issue 8): a policy's pool.
+    "/policies/{id}/pool",
 ];
 
 /// Read routes, for hostile query strings.
@@ -411,6 +416,11 @@ const READS: &[&str] = &[
     "/users/{id}/reseller",
     "/licenses/{id}/reseller",
     "/organizations/{id}/reseller",
+    // Route diff (issue 8): pool reads and the pre-1.6 `user` aliases.
+    "/policies/{id}/pool",
+    "/policies/{id}/pool/{id}",
+    "/licenses/{id}/user",
+    "/machines/{id}/user",
 ];
 
 /// Pagination with bad values: a 4xx on every list.

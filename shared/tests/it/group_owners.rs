@@ -131,10 +131,12 @@ fn a_group_owner_reads_all_of_the_groups_licenses_machines_and_users_and_nothing
     assert_eq!(block(related::group_machine(&app, &o, &g.id, &mb.id)).unwrap_err().status, 404);
     assert_eq!(block(related::group_user(&app, &o, &g.id, &w.id)).unwrap_err().status, 404);
     assert_eq!(block(shared::service::licensing::licenses::show(&app, &o, &la.id)).unwrap_err().status, 404, "ownership reads only via the group");
-    // A member reads the group and its owners, not its licenses; a stranger nothing.
+    // A member reads the group and its owners, not its licenses (403, as Keygen: it knows the
+    // group); a stranger nothing.
     assert_eq!(block(groups::show(&app, &m, &g.id)).unwrap().id, g.id);
     assert_eq!(block(group_owners::list(&app, &m, &g.id, &q)).unwrap().1, 1);
-    assert_eq!(block(relations::licenses_of_group(&app, &m, &g.id, &q)).unwrap_err().status, 404);
+    assert_eq!(block(relations::licenses_of_group(&app, &m, &g.id, &q)).unwrap_err().status, 403);
+    assert_eq!(block(related::group_user(&app, &m, &g.id, &member.id)).unwrap_err().status, 403);
     assert_eq!(block(groups::show(&app, &x, &g.id)).unwrap_err().status, 404);
     assert_eq!(block(group_owners::list(&app, &x, &g.id, &q)).unwrap_err().status, 404);
     assert_eq!(block(relations::machines_of_group(&app, &x, &g.id, &q)).unwrap_err().status, 404);

@@ -56,6 +56,10 @@ mod replica;
 mod request_logs;
 // Key schemes (issue 8).
 mod schemes;
+// Search terms (issue 8).
+mod search_terms;
+// Route diff (issue 8).
+mod route_diff;
 mod second_factors;
 mod subscriptions;
 mod support;

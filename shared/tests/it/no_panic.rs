@@ -468,10 +468,22 @@ proptest! {
 
     #[test]
     fn version_migrations_never_panic(b in body(), doc in prop_oneof![json_value(), jsonapi_doc()], status in prop::sample::select(vec![200u16, 201, 204, 401, 422])) {
-        use shared::api::versions::{migrate_payload, migrate_request, migrate_response, needs, payload_needs, Exchange, Lookups};
-        let owned = |ids: Vec<String>| Lookups { license_owners: ids.into_iter().map(|id| (id, Some("u".to_owned()))).collect() };
-        const ROUTES: [(&str, &str); 6] =
-            [("POST", "/policies"), ("PATCH", "/policies/{id}"), ("POST", "/tokens"), ("POST", "/machines"), ("POST", "/licenses/{id}/actions/validate"), ("GET", "/releases/{id}/artifacts")];
+        use shared::api::versions::{migrate_payload, migrate_request, migrate_response, needs, payload_needs, Exchange, Lookups, Needs, ReleaseLookup};
+        // Everything the document asks for is found (1.0: a release with a latest artifact).
+        let owned = |n: Needs| Lookups {
+            license_owners: n.licenses.into_iter().map(|id| (id, Some("u".to_owned()))).collect(),
+            releases: n.releases.into_iter().map(|id| (id, ReleaseLookup { product_id: "p".into(), artifact: serde_json::json!({"id": "a", "filename": "f"}).as_object().cloned() })).collect(),
+        };
+        const ROUTES: [(&str, &str); 8] = [
+            ("POST", "/policies"),
+            ("PATCH", "/policies/{id}"),
+            ("POST", "/tokens"),
+            ("POST", "/machines"),
+            ("POST", "/licenses/{id}/actions/validate"),
+            ("GET", "/releases/{id}/artifacts"),
+            ("GET", "/releases"),
+            ("GET", "/artifacts/{id}"),
+        ];
         for v in ["1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8"] {
             for (method, pattern) in ROUTES {
                 if let Some(up) = migrate_request(&b, v, method, pattern) {

@@ -53,3 +53,14 @@ pub async fn key_product(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
 pub async fn pop(cx: &Cx<'_>, policy_id: &str) -> Result<Reply, Error> {
     svc::pop(&cx.app, &cx.caller, policy_id).await.map(|k| Reply::ok(Document::one(key(&k))))
 }
+
+/// Route diff (issue 8): `GET /policies/{id}/pool`, the keys left in the policy's pool.
+pub async fn pool(cx: &Cx<'_>, policy_id: &str) -> Result<Reply, Error> {
+    let (rows, n, page) = svc::pool(&cx.app, &cx.caller, policy_id, &cx.req.query).await?;
+    Ok(Reply::ok(list_doc(cx, &rows, n, page, key)))
+}
+
+/// Route diff (issue 8): `GET /policies/{id}/pool/{key}`.
+pub async fn pool_key(cx: &Cx<'_>, policy_id: &str, key_id: &str) -> Result<Reply, Error> {
+    svc::pool_key(&cx.app, &cx.caller, policy_id, key_id).await.map(|k| Reply::ok(Document::one(key(&k))))
+}

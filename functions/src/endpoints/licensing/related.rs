@@ -58,6 +58,11 @@ pub async fn machine_to_one(cx: &Cx<'_>, id: &str, rel: &str) -> Result<Reply, E
     })
 }
 
+/// Route diff (issue 8): Keygen's pre-1.6 `GET /machines/{id}/user`: the license's owner.
+pub async fn machine_user(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    Ok(to_one(svc::machine_license_owner(&cx.app, &cx.caller, id).await?.as_ref().map(user)))
+}
+
 /// `GET /processes/{id}/machine|license|product`.
 pub async fn process_parent(cx: &Cx<'_>, id: &str, up: Up) -> Result<Reply, Error> {
     Ok(parent(cx, svc::process_parent(&cx.app, &cx.caller, id, up).await?))

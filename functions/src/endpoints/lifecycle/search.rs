@@ -21,5 +21,6 @@ pub async fn search(cx: &Cx<'_>) -> Result<Reply, Error> {
         Found::Policies(r) => list_doc(cx, &r, n, page, licenses::policy),
         Found::Groups(r) => list_doc(cx, &r, n, page, groups::group),
         Found::Entitlements(r) => list_doc(cx, &r, n, page, entitlements::entitlement),
+        Found::RequestLogs(r) => list_doc(cx, &r, n, page, shared::api::request_logs::render),
     }))
 }

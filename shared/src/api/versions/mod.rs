@@ -75,30 +75,65 @@ struct Migration {
 
 /// What the rewrites that Keygen answers from the database need, read by the caller
 /// before migrating ([`needs`]): the owner of each license a machine in the document
-/// belongs to (1.5's machine `user` relationship). Absent entries render as no user.
+/// belongs to (1.5's machine `user` relationship), and each release's product and latest
+/// artifact (1.0's release and artifact rewrites). Absent entries render as none.
 #[derive(Debug, Default)]
 pub struct Lookups {
     /// License id → its owner's user id.
     pub license_owners: HashMap<String, Option<String>>,
+    /// Release id → its product and latest artifact.
+    pub releases: HashMap<String, ReleaseLookup>,
 }
 
-/// The license ids whose owners [`migrate_response`] needs for `body` at `version`
-/// (empty for current clients and for documents without machines).
-pub fn needs(body: &Value, version: &str, x: &Exchange<'_>) -> Vec<String> {
-    if minor(version) <= 5 && (v1_5::MACHINE_USER.applies)(x) {
-        v1_5::machine_licenses(body)
-    } else {
-        Vec::new()
+/// What 1.0 reads for one release.
+#[derive(Debug, Default, Clone)]
+pub struct ReleaseLookup {
+    /// The release's product id.
+    pub product_id: String,
+    /// Its latest artifact: `{"id", "platform", "filetype", "filename", "filesize",
+    /// "signature", "checksum"}`, `None` without one.
+    pub artifact: Option<Map<String, Value>>,
+}
+
+/// What to read for a document: license ids (their owners) and release ids.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// Licenses whose owners are needed.
+    pub licenses: Vec<String>,
+    /// Releases whose product and latest artifact are needed.
+    pub releases: Vec<String>,
+}
+
+impl Needs {
+    /// Nothing to read.
+    pub fn is_empty(&self) -> bool {
+        self.licenses.is_empty() && self.releases.is_empty()
+    }
+
+    /// Adds `other`'s ids (each once).
+    pub fn merge(&mut self, other: Needs) {
+        for (mine, theirs) in [(&mut self.licenses, other.licenses), (&mut self.releases, other.releases)] {
+            mine.extend(theirs);
+            mine.sort();
+            mine.dedup();
+        }
     }
 }
 
-/// The license ids a webhook payload at `version` needs owners for ([`migrate_payload`]).
-pub fn payload_needs(body: &Value, version: &str) -> Vec<String> {
-    if minor(version) <= 5 {
-        v1_5::machine_licenses(body)
-    } else {
-        Vec::new()
+/// What [`migrate_response`] needs read for `body` at `version` (nothing for current clients
+/// and for documents without machines, releases or artifacts).
+pub fn needs(body: &Value, version: &str, x: &Exchange<'_>) -> Needs {
+    let m = minor(version);
+    Needs {
+        licenses: if m <= 5 && (v1_5::MACHINE_USER.applies)(x) { v1_5::machine_licenses(body) } else { Vec::new() },
+        releases: if m == 0 && (v1_0::releases_apply(x) || (v1_0::ARTIFACT_KEY.applies)(x)) { v1_0::release_ids(body) } else { Vec::new() },
     }
+}
+
+/// What a webhook payload at `version` needs read ([`migrate_payload`]).
+pub fn payload_needs(body: &Value, version: &str) -> Needs {
+    let m = minor(version);
+    Needs { licenses: if m <= 5 { v1_5::machine_licenses(body) } else { Vec::new() }, releases: if m == 0 { v1_0::release_ids(body) } else { Vec::new() } }
 }
 
 /// Keygen's registry, newest version first, in Keygen's order within each version.
@@ -114,8 +149,11 @@ const MIGRATIONS: &[Migration] = &[
     v1_1::ADJUST_VALIDITY,
     v1_1::CODE_TO_CONSTANT,
     v1_1::CONCURRENT,
+    v1_0::ARTIFACT_TO_ONE,
+    v1_0::COPY_ARTIFACT_ATTRIBUTES,
     v1_0::NOT_PUBLISHED,
     v1_0::ARTIFACT_KEY,
+    v1_0::ARTIFACT_PRODUCT,
 ];
 
 /// The minor number of a resolved version (`"1.4"` → 4); the current one for anything else.
@@ -229,7 +267,7 @@ mod tests {
         let all = names("1.0");
         assert_eq!(all.len(), MIGRATIONS.len());
         assert_eq!(all.first(), Some(&"rename_credential_error_codes_for_token"));
-        assert_eq!(all.last(), Some(&"add_key_attribute_to_artifact"));
+        assert_eq!(all.last(), Some(&"add_product_relationship_to_artifact"));
         assert!(MIGRATIONS.windows(2).all(|w| w.iter().map(|m| m.version).is_sorted_by(|a, b| a >= b)));
     }
 

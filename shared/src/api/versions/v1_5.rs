@@ -61,9 +61,9 @@ fn machine_user(body: &mut Value, found: &Lookups) {
         let self_link = r.get("links").and_then(|l| l.get("self")).and_then(Value::as_str).map(str::to_owned);
         let Some(rels) = r.get_mut("relationships").and_then(Value::as_object_mut) else { continue };
         let owner = found.license_owners.get(&license).cloned().flatten();
-        let related = self_link.map_or_else(|| format!("machines/{id}/owner"), |s| format!("{s}/owner"));
+        let related = self_link.map_or_else(|| format!("machines/{id}/user"), |s| format!("{s}/user"));
         rels.remove("owner");
-        // The link names `…/owner`, which Latchkey serves (Keygen's 1.5 alias is `…/user`).
+        // The link names Keygen's 1.5 alias `…/user` (served: the license's owner).
         rels.insert("user".into(), serde_json::json!({"data": owner.map(|u| serde_json::json!({"type": "users", "id": u})), "links": {"related": related}}));
     }
 }
@@ -74,9 +74,13 @@ fn owner_to_user(body: &mut Value, _: &Lookups) {
             continue;
         }
         let Some(rels) = r.get_mut("relationships").and_then(Value::as_object_mut) else { continue };
-        if let Some(owner) = rels.remove("owner") {
-            // The link keeps naming `…/owner`, the route Latchkey serves (Keygen points it at
-            // its 1.5 alias `…/user`).
+        if let Some(mut owner) = rels.remove("owner") {
+            // The link names Keygen's 1.5 alias `…/user` (served, as the owner).
+            if let Some(link) = owner.get_mut("links").and_then(|l| l.get_mut("related")) {
+                if let Some(base) = link.as_str().and_then(|s| s.strip_suffix("/owner")) {
+                    *link = format!("{base}/user").into();
+                }
+            }
             rels.insert("user".into(), owner);
         }
     }
@@ -101,7 +105,8 @@ mod tests {
         let owner = json!({"data": {"type": "users", "id": "u"}, "links": {"related": "/v1/accounts/a/licenses/l/owner"}});
         let mut one = json!({"data": {"type": "licenses", "id": "l", "relationships": {"owner": owner, "policy": {}}}});
         owner_to_user(&mut one, &Lookups::default());
-        assert_eq!(one["data"]["relationships"], json!({"user": owner, "policy": {}}));
+        let user = json!({"data": {"type": "users", "id": "u"}, "links": {"related": "/v1/accounts/a/licenses/l/user"}});
+        assert_eq!(one["data"]["relationships"], json!({"user": user, "policy": {}}));
         let mut many =
             json!({"data": [{"type": "licenses", "relationships": {"owner": {"data": null}}}, {"type": "machines", "relationships": {"owner": {}}}]});
         owner_to_user(&mut many, &Lookups::default());
@@ -139,11 +144,11 @@ mod tests {
         };
         let mut b = json!({"data": [m("m1", "l1"), m("m2", "l2"), m("m3", "l1"), {"type": "machines", "id": "m4"}]});
         assert_eq!(machine_licenses(&b), ["l1", "l2"]);
-        let found = Lookups { license_owners: [("l1".to_owned(), Some("u1".to_owned())), ("l2".to_owned(), None)].into_iter().collect() };
+        let found = Lookups { license_owners: [("l1".to_owned(), Some("u1".to_owned())), ("l2".to_owned(), None)].into_iter().collect(), ..Lookups::default() };
         machine_user(&mut b, &found);
         assert_eq!(
             b["data"][0]["relationships"]["user"],
-            json!({"data": {"type": "users", "id": "u1"}, "links": {"related": "/v1/accounts/a/machines/m1/owner"}})
+            json!({"data": {"type": "users", "id": "u1"}, "links": {"related": "/v1/accounts/a/machines/m1/user"}})
         );
         assert_eq!(b["data"][1]["relationships"]["user"]["data"], Value::Null);
         assert_eq!(b["data"][2]["relationships"]["user"]["data"]["id"], "u1");

@@ -78,8 +78,18 @@ async fn ownership<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, group_id:
         // Resellers (issue 10 §7): groups are account-wide; its rows refuse them.
         Bearer::ResellerAdmin { .. } => return Ok(Ownership::Foreign),
     };
-    let n = fetch_one::<CountRow>(app.db, stmt, &[caller.account_id().into(), group_id.into(), who.as_str().into()]).await?.map_or(0, |c| c.n);
-    Ok(Ownership::of(n > 0))
+    let count = async |stmt: &str| -> Result<i64> {
+        Ok(fetch_one::<CountRow>(app.db, stmt, &[caller.account_id().into(), group_id.into(), who.as_str().into()]).await?.map_or(0, |c| c.n))
+    };
+    if count(stmt).await? > 0 {
+        return Ok(Ownership::Own);
+    }
+    // Route diff (issue 8): for the owners-only reads, a member that is not an owner is
+    // refused (403, as Keygen), not told the group is unknown: it may read the group itself.
+    if owners_only && count(sql::group_owners::IS_MEMBER_OR_OWNER).await? > 0 {
+        return Ok(Ownership::OwnLocked);
+    }
+    Ok(Ownership::Foreign)
 }
 
 /// The group `id` whose licenses, machines or users (`action`) the caller may read, and the

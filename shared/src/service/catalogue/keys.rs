@@ -230,3 +230,29 @@ pub async fn pop<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, policy_id: 
     }
     Err(Error::new(Code::PolicyPoolEmpty, "pool is empty").pointer("/data/relationships/pool"))
 }
+
+/// Route diff (issue 8): the policy `policy_id` if the caller may read its pool (Keygen's
+/// `Policies::PoolPolicy#index?`/`show?`: `key.read`, admins and staff, and the policy's own
+/// product; another product's policy is 404).
+async fn pool_policy<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, policy_id: &str) -> Result<crate::store::rows::PolicyRow> {
+    let acc = caller.account_id();
+    readable(caller, Action::KeyRead, "policy", policy_id, policies::find(app, acc, policy_id), async |p: &crate::store::rows::PolicyRow| {
+        Ok(ownership(caller, &p.product_id))
+    })
+    .await
+}
+
+/// Route diff (issue 8): `GET /policies/{id}/pool`, Keygen's `pool#index`: the keys left in
+/// the policy's pool, newest first (an unpooled policy's pool is empty).
+pub async fn pool<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, policy_id: &str, q: &Query) -> Result<(Vec<KeyRow>, u64, Page)> {
+    let p = pool_policy(app, caller, policy_id).await?;
+    let page = Page::from_query(q)?;
+    fetch_page(app.db, sql::keys::LIST, sql::keys::COUNT, vec![caller.account_id().into(), Value::Null, p.id.into()], page).await
+}
+
+/// Route diff (issue 8): `GET /policies/{id}/pool/{key}`, Keygen's `pool#show`: one key of
+/// the policy's pool by id (a key of another policy is 404).
+pub async fn pool_key<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, policy_id: &str, key_id: &str) -> Result<KeyRow> {
+    let p = pool_policy(app, caller, policy_id).await?;
+    find(app, caller.account_id(), key_id).await?.filter(|k| k.policy_id == p.id).ok_or_else(|| Error::not_found("key", key_id))
+}

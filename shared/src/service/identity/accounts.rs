@@ -274,6 +274,7 @@ pub async fn bootstrap<D: Db, K: Kv>(app: &App<'_, D, K>, input: NewAccount) -> 
             now,
             permissions: None,
             organization_id: None,
+            group_id: None,
         }),
         sql::tokens::insert(sql::tokens::NewToken {
             id: &token_id,

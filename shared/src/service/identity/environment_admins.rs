@@ -110,6 +110,7 @@ pub async fn inserts<D: Db, K: Kv>(app: &App<'_, D, K>, tenant: &str, who: &Bear
             now,
             permissions: None,
             organization_id: None,
+            group_id: None,
         }));
         stmts.push(events::record_if_changed(
             app,

@@ -37,6 +37,8 @@ pub struct UserInput {
     permissions: Option<Value>,
     /// Organization on create (issue 10 §7): `relationships.organization`.
     organization: Field<String>,
+    /// Route diff (issue 8): `relationships.group` on create (Keygen's `POST /users`).
+    group: Field<String>,
 }
 
 /// A `role` attribute as a [`UserRole`].
@@ -70,6 +72,7 @@ pub fn parse(body: &[u8], creating: bool) -> Result<UserInput> {
         otp: second_factors::otp_of(body)?,
         permissions: r.attrs.raw("permissions"),
         organization: r.rels.one("organization", "organizations")?,
+        group: if creating { r.rels.one("group", "groups")? } else { Field::Absent },
     };
     r.finish()?;
     if !creating && u.organization.is_present() {
@@ -265,6 +268,12 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
     if find(app, caller.account_id(), &email).await?.is_some() {
         return Err(Error::attribute("email", AttrFault::Taken, "has already been taken"));
     }
+    // Route diff (issue 8): a group on create, for whoever may set a user's group (Keygen lets
+    // admins, staff, products and environments name it).
+    let group = input.group.set();
+    if group.is_some() && !access::permits(caller, Action::UserGroupChange) {
+        return Err(Error::forbidden().pointer("/data/relationships/group"));
+    }
     let hash = match input.password.set() {
         Some(p) => Some(password::hash(app.kdf, app.rng, &p).await?),
         None => None,
@@ -291,6 +300,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
             now,
             permissions,
             organization_id: organization.clone(),
+            group_id: group.clone(),
         })),
         events::record_if_changed(
             app,
@@ -317,10 +327,30 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
                 return Err(resellers::user_limit(allowed).pointer("/data"));
             }
         }
-        return Err(if fetch_one::<Value>(app.db, sql::users::EMAIL_EXISTS, &[caller.account_id().into(), email_taken.into()]).await?.is_some() {
-            Error::attribute("email", AttrFault::Taken, "has already been taken")
-        } else if organization.is_some() && find(app, caller.account_id(), &id).await?.is_none() {
-            // The guard of the insert: the organization is full (or was deleted meanwhile).
+        if fetch_one::<Value>(app.db, sql::users::EMAIL_EXISTS, &[caller.account_id().into(), email_taken.into()]).await?.is_some() {
+            return Err(Error::attribute("email", AttrFault::Taken, "has already been taken"));
+        }
+        if find(app, caller.account_id(), &id).await?.is_some() {
+            return Err(Error::new(Code::IdConflict, "must not conflict with another user").pointer("/data/id"));
+        }
+        // The guards of the insert: the group (route diff, issue 8) or the organization (issue
+        // 10 §7) is full, or was deleted meanwhile.
+        if let Some(g) = &group {
+            #[derive(serde::Deserialize)]
+            struct Room {
+                n: Option<i64>,
+                used: i64,
+            }
+            match fetch_one::<Room>(app.db, sql::users::GROUP_MAX_USERS, &[caller.account_id().into(), g.clone().into()]).await? {
+                None => return Err(Error::attribute("group", AttrFault::NotFound, "must exist")),
+                Some(Room { n: Some(n), used }) if used >= n => {
+                    return Err(Error::new(Code::GroupUserLimitExceeded, format!("user count has exceeded maximum allowed by current group ({n})"))
+                        .pointer("/data/relationships/group"));
+                }
+                Some(_) => {}
+            }
+        }
+        return Err(if organization.is_some() {
             Error::new(Code::OrganizationUserLimitExceeded, "user count has exceeded maximum allowed by the organization").pointer(organizations::ON_CREATE)
         } else {
             Error::new(Code::IdConflict, "must not conflict with another user").pointer("/data/id")

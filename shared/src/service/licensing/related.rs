@@ -83,6 +83,14 @@ pub async fn machine_owner<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, i
     user(app, caller, m.owner_id.as_deref()).await
 }
 
+/// Route diff (issue 8): Keygen's pre-1.6 `GET /machines/{id}/user` (`v1x5`): the owner of
+/// the machine's **license** (not the machine's own owner), as the parent's read.
+pub async fn machine_license_owner<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) -> Result<Option<UserRow>> {
+    let m = machines::show(app, caller, id).await?;
+    let l = license(app, caller, &m.license_id).await?;
+    user(app, caller, l.owner_id.as_deref()).await
+}
+
 /// What a process or component belongs to: its machine, license and product.
 pub enum Parent {
     /// `…/machine` (rows are boxed: they are several times a product's).

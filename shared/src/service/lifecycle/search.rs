@@ -1,8 +1,11 @@
 //! Search (issue 8): Keygen's `POST /search` (`searches_controller.rb`, `SearchPolicy`):
 //! `{"meta":{"type":…,"query":{…},"op":"AND"|"OR"}}` over licenses, machines, users, products,
-//! policies, groups and entitlements (Keygen's request logs and releases are not searched here),
-//! admins only. Each query attribute is one of the type's searchable attributes (camelCase or
-//! snake_case); string terms are at least 3 characters; `metadata` is an object of key/value terms.
+//! policies, groups, entitlements and request logs (Keygen's releases are distribution's, not
+//! searched here), admins and staff. Each query attribute is one of the type's searchable
+//! attributes (camelCase or snake_case); string terms are at least 3 characters; `metadata` is an
+//! object of key/value terms whose keys match under their camelCase and snake_case spellings;
+//! relationship terms (`product`, `policy`, `license`, `owner`, `user`) match the related
+//! record's id, an id prefix or its name/email, as Keygen's `search_<relation>` scopes.
 
 use serde_json::{Map, Value};
 
@@ -12,6 +15,7 @@ use crate::api::query::{Page, Query};
 use crate::error::{Code, Error};
 use crate::service::{fetch_page, App, Caller};
 use crate::store::rows::{EntitlementRow, GroupRow, LicenseRow, MachineRow, PolicyRow, ProductRow, UserRow};
+use crate::store::sql::request_logs::RequestLogRow;
 use crate::store::{sql, Db, Kv};
 use crate::Result;
 
@@ -32,6 +36,8 @@ pub enum Kind {
     Groups,
     /// `entitlements`.
     Entitlements,
+    /// `request-logs` (Keygen EE; admins and the roles that read request logs).
+    RequestLogs,
 }
 
 /// How a term matches.
@@ -41,6 +47,13 @@ enum Term {
     Text,
     /// An object of metadata key/value terms.
     Metadata,
+    /// A request log's `requestor` / `resource`: an id (string), or `{"type", "id"}` (either
+    /// or both), filling this slot (the type) and the next (the id).
+    Pair,
+    /// The id half of a [`Term::Pair`] (never named by a query).
+    PairId,
+    /// An HTTP method: exact, upper-cased.
+    Method,
 }
 
 impl Kind {
@@ -55,15 +68,18 @@ impl Kind {
             "policy" | "policies" => Kind::Policies,
             "group" | "groups" => Kind::Groups,
             "entitlement" | "entitlements" => Kind::Entitlements,
+            "request-log" | "request-logs" | "request_log" | "request_logs" | "requestlog" | "requestlogs" => Kind::RequestLogs,
             _ => return None,
         })
     }
 
     /// The searchable attributes, in the order of the statement's parameters ?3….
     fn attributes(self) -> &'static [(&'static str, Term)] {
-        use Term::{Metadata, Text};
+        use Term::{Metadata, Method, Pair, PairId, Text};
         match self {
-            Kind::Licenses => &[("id", Text), ("key", Text), ("name", Text), ("metadata", Metadata), ("product", Text), ("policy", Text), ("owner", Text)],
+            Kind::Licenses => {
+                &[("id", Text), ("key", Text), ("name", Text), ("metadata", Metadata), ("product", Text), ("policy", Text), ("owner", Text), ("user", Text)]
+            }
             Kind::Machines => &[
                 ("id", Text),
                 ("fingerprint", Text),
@@ -73,12 +89,26 @@ impl Kind {
                 ("product", Text),
                 ("policy", Text),
                 ("owner", Text),
+                ("user", Text),
             ],
-            Kind::Users => &[("id", Text), ("email", Text), ("first_name", Text), ("last_name", Text), ("full_name", Text), ("metadata", Metadata)],
+            Kind::Users => {
+                &[("id", Text), ("email", Text), ("first_name", Text), ("last_name", Text), ("full_name", Text), ("metadata", Metadata), ("role", Text)]
+            }
             Kind::Products => &[("id", Text), ("name", Text), ("metadata", Metadata)],
             Kind::Policies => &[("id", Text), ("name", Text), ("metadata", Metadata), ("product", Text)],
             Kind::Groups => &[("name", Text)],
             Kind::Entitlements => &[("id", Text), ("code", Text), ("name", Text)],
+            Kind::RequestLogs => &[
+                ("id", Text),
+                ("requestor", Pair),
+                ("requestor#id", PairId),
+                ("resource", Pair),
+                ("resource#id", PairId),
+                ("method", Method),
+                ("status", Text),
+                ("url", Text),
+                ("ip", Text),
+            ],
         }
     }
 }
@@ -123,6 +153,79 @@ fn text(v: &Value, ptr: &str) -> Result<String> {
     }
 }
 
+/// The spellings a metadata search key matches: as given, snake_case and camelCase (Keygen
+/// underscores search keys and stores metadata snake_case; Latchkey stores keys as sent, and
+/// clients at ≤ 1.4 see nested keys snake_case).
+fn spellings(key: &str) -> Vec<String> {
+    let mut snake_key = String::with_capacity(key.len() + 4);
+    for (i, c) in key.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 && !snake_key.ends_with('_') {
+                snake_key.push('_');
+            }
+            snake_key.push(c.to_ascii_lowercase());
+        } else if c == '-' {
+            snake_key.push('_');
+        } else {
+            snake_key.push(c);
+        }
+    }
+    let mut camel = String::with_capacity(key.len());
+    let mut up = false;
+    for c in snake_key.chars() {
+        if c == '_' && !camel.is_empty() {
+            up = true;
+        } else if up {
+            camel.push(c.to_ascii_uppercase());
+            up = false;
+        } else {
+            camel.push(c);
+        }
+    }
+    let mut out = vec![key.to_owned()];
+    for s in [snake_key, camel] {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// A request log's `requestor` / `resource` term: an id (at least 3 characters), or an object
+/// with `type` and/or `id` (Keygen's `search_requestor(type:, id:)`) → (type, id) parameters.
+///
+/// # Errors
+/// 400 `PARAMETER_INVALID` at the term (or its member) for another shape, an empty object or a
+/// short id.
+fn pair(v: &Value, ptr: &str, name: &str) -> Result<(Value, Value)> {
+    match v {
+        Value::String(_) | Value::Number(_) => {
+            let id = text(v, ptr)?;
+            if id.chars().count() < 3 {
+                return Err(too_small(ptr, name));
+            }
+            Ok((Value::Null, id.into()))
+        }
+        Value::Object(o) => {
+            let mut m = Members::new(o.clone(), ptr);
+            let ty = m.string("type")?.set();
+            let id = m.string("id")?.set();
+            m.finish()?;
+            if ty.is_none() && id.is_none() {
+                return Err(Error::new(Code::ParameterInvalid, format!("search query for '{name}' must have a type or an id")).pointer(ptr));
+            }
+            if let Some(i) = &id {
+                if i.chars().count() < 3 {
+                    return Err(too_small(&format!("{ptr}/id"), "id"));
+                }
+            }
+            let ty = ty.map(|t| crate::domain::request_log::normalize_type(&t));
+            Ok((ty.map_or(Value::Null, Value::from), id.map_or(Value::Null, Value::from)))
+        }
+        v => Err(type_mismatch(ptr, v, "string or object")),
+    }
+}
+
 /// Parses a search request.
 ///
 /// # Errors
@@ -157,24 +260,39 @@ pub fn parse(body: &[u8]) -> Result<SearchInput> {
     for (k, v) in &query {
         let ptr = format!("/meta/query/{k}");
         let name = snake(k, kind);
-        let Some(i) = attrs.iter().position(|(a, _)| *a == name) else {
+        let Some(i) = attrs.iter().position(|(a, t)| *a == name && *t != Term::PairId) else {
             return Err(Error::new(Code::ParameterInvalid, format!("search query '{k}' is not supported for resource type '{ty}'")).pointer(ptr));
         };
+        let term = attrs.get(i).map(|(_, t)| *t);
+        if term == Some(Term::Pair) {
+            let (ty, id) = pair(v, &ptr, k)?;
+            for (j, val) in [(i, ty), (i + 1, id)] {
+                *terms.get_mut(j).ok_or_else(|| Error::internal("search slot"))? = val;
+            }
+            continue;
+        }
         let slot = terms.get_mut(i).ok_or_else(|| Error::internal("search slot"))?;
-        *slot = match attrs.get(i).map(|(_, t)| *t) {
+        *slot = match term {
             Some(Term::Metadata) => {
                 let Value::Object(m) = v else {
                     return Err(Error::new(Code::ParameterInvalid, "search query for 'metadata' must be a hash of key-value search terms").pointer(ptr));
                 };
-                let mut out = Map::new();
+                let mut out = Vec::with_capacity(m.len());
                 for (mk, mv) in m {
                     let t = text(mv, &format!("{ptr}/{mk}"))?;
                     if matches!(mv, Value::String(_)) && t.chars().count() < 3 {
                         return Err(too_small(&format!("{ptr}/{mk}"), mk));
                     }
-                    out.insert(mk.clone(), Value::String(t));
+                    out.push(serde_json::json!({"k": spellings(mk), "v": t}));
                 }
-                Value::Object(out).to_string().into()
+                Value::Array(out).to_string().into()
+            }
+            Some(Term::Method) => {
+                let t = text(v, &ptr)?;
+                if t.chars().count() < 3 {
+                    return Err(too_small(&ptr, k));
+                }
+                t.trim().to_ascii_uppercase().into()
             }
             _ => {
                 let t = text(v, &ptr)?;
@@ -207,6 +325,8 @@ pub enum Found {
     Groups(Vec<GroupRow>),
     /// Entitlements.
     Entitlements(Vec<EntitlementRow>),
+    /// Request logs.
+    RequestLogs(Vec<RequestLogRow>),
 }
 
 /// Runs a search (admins only, as Keygen's `SearchPolicy`); paginated by the query string.
@@ -248,39 +368,14 @@ pub async fn search<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Quer
             let (r, n, p) = fetch_page(db, sql::search::ENTITLEMENTS, sql::search::ENTITLEMENTS_COUNT, f, page).await?;
             (Found::Entitlements(r), n, p)
         }
+        Kind::RequestLogs => {
+            // Also the request logs' own read (Keygen authorises the results as an index).
+            access::require(caller, Action::RequestLogRead)?;
+            let (r, n, p) = fetch_page(db, sql::search::REQUEST_LOGS, sql::search::REQUEST_LOGS_COUNT, f, page).await?;
+            (Found::RequestLogs(r), n, p)
+        }
     })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn err(body: &str) -> (String, String) {
-        let e = parse(body.as_bytes()).unwrap_err();
-        let p = match &e.source {
-            Some(crate::error::Source::Pointer(p)) => p.clone(),
-            _ => String::new(),
-        };
-        (e.code.to_string(), p)
-    }
-
-    #[test]
-    fn keygens_refusals_point_into_meta() {
-        assert_eq!(err(r#"{"meta":{"type":"widgets","query":{"name":"abc"}}}"#), ("PARAMETER_INVALID".into(), "/meta/type".into()));
-        assert_eq!(err(r#"{"meta":{"type":"licenses","query":{}}}"#), ("PARAMETER_MISSING".into(), "/meta/query".into()));
-        assert_eq!(err(r#"{"meta":{"type":"licenses","query":{"name":"ab"}}}"#), ("PARAMETER_INVALID".into(), "/meta/query/name".into()));
-        assert_eq!(err(r#"{"meta":{"type":"licenses","query":{"email":"abc"}}}"#), ("PARAMETER_INVALID".into(), "/meta/query/email".into()));
-        assert_eq!(err(r#"{"meta":{"type":"users","query":{"metadata":"abc"}}}"#), ("PARAMETER_INVALID".into(), "/meta/query/metadata".into()));
-        assert_eq!(err(r#"{"meta":{"type":"users","query":{"metadata":{"k":"ab"}}}}"#), ("PARAMETER_INVALID".into(), "/meta/query/metadata/k".into()));
-        assert_eq!(err(r#"{"meta":{"type":"users","op":"XOR","query":{"email":"abc"}}}"#), ("PARAMETER_INVALID".into(), "/meta/op".into()));
-        assert_eq!(err(r#"{"meta":{"type":"users","query":{"email":"abc"},"x":1}}"#).0, "PARAMETER_UNPERMITTED");
-    }
-
-    #[test]
-    fn attributes_take_their_slot() {
-        let s = parse(br#"{"meta":{"type":"User","op":"or","query":{"firstName":"Ann","metadata":{"tier":3}}}}"#).unwrap();
-        assert_eq!(s.kind, Kind::Users);
-        assert!(parse(br#"{"meta":{"type":"licenses","query":{"metadata":{"seats":12}}}}"#).is_ok());
-        assert_eq!(s.terms, vec![Value::from("OR"), Value::Null, Value::Null, "Ann".into(), Value::Null, Value::Null, r#"{"tier":"3"}"#.into()]);
-    }
-}
+mod tests;

@@ -65,16 +65,17 @@ pub fn payload_at(e: &PendingEventRow, resource: Option<&Value>, version: &str, 
 }
 
 /// What [`payload_at`] needs read for `resource` at the oldest of `versions` (one read, only
-/// when an endpoint at 1.5 or older gets a machine).
+/// when an endpoint at 1.5 or older gets a machine, or one at 1.0 a release or artifact).
 ///
 /// # Errors
 /// A store failure.
 pub async fn lookups<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, resource: Option<&Value>, versions: &[&str]) -> Result<Lookups> {
     let wrapped = json!({"data": resource.cloned().unwrap_or(Value::Null)});
-    let mut ids: Vec<String> = versions.iter().flat_map(|v| crate::api::versions::payload_needs(&wrapped, v)).collect();
-    ids.sort();
-    ids.dedup();
-    crate::service::licensing::version_lookups::lookups(app, account_id, &ids).await
+    let mut needs = crate::api::versions::Needs::default();
+    for v in versions {
+        needs.merge(crate::api::versions::payload_needs(&wrapped, v));
+    }
+    crate::service::licensing::version_lookups::lookups(app, account_id, &needs).await
 }
 
 /// The payload string of event `e`: `data` is `resource` (from [`render`]) or, when it is

@@ -214,7 +214,7 @@ FROM (",
 );
 
 /// Search (issue 8): the `WHERE` of [`SEARCH`]: ?3 id, ?4 key (exact), ?5 name, ?6 metadata,
-/// ?7 product id, ?8 policy id, ?9 owner id.
+/// ?7 product, ?8 policy, ?9 owner (each by id, id prefix or name/email), ?10 a licensee.
 macro_rules! license_search {
     () => {
         concat!(
@@ -224,17 +224,18 @@ macro_rules! license_search {
                 "?4" => "l.key = ?4",
                 "?5" => contains!("l.name", "?5"),
                 "?6" => metadata_contains!("l.metadata", "?6"),
-                "?7" => "l.product_id = ?7",
-                "?8" => "l.policy_id = ?8",
-                "?9" => "l.owner_id = ?9",
+                "?7" => related_term!("products", "l.product_id", "name", "?7"),
+                "?8" => related_term!("policies", "l.policy_id", "name", "?8"),
+                "?9" => related_term!("users", "l.owner_id", "email", "?9"),
+                "?10" => licensee_term!("l.id", "?10"),
             ),
             " "
         )
     };
 }
 
-/// Search (issue 8): licenses matching, newest first; ?10 limit, ?11 offset.
-pub const SEARCH: &str = concat!(license_select!(), license_search!(), "ORDER BY l.created_at DESC, l.id DESC LIMIT ?10 OFFSET ?11");
+/// Search (issue 8): licenses matching, newest first; ?11 limit, ?12 offset.
+pub const SEARCH: &str = concat!(license_select!(), license_search!(), "ORDER BY l.created_at DESC, l.id DESC LIMIT ?11 OFFSET ?12");
 
 /// Count for [`SEARCH`].
 pub const SEARCH_COUNT: &str = concat!("SELECT count(*) AS n FROM licenses l ", license_search!());

@@ -190,7 +190,8 @@ pub const DELETE: &str = concat!(
 pub const SET_OWNER: &str = "UPDATE machines SET owner_id = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2";
 
 /// Search (issue 8): the `WHERE` of [`SEARCH`]: ?3 id, ?4 fingerprint, ?5 name, ?6 metadata,
-/// ?7 license id, ?8 product id, ?9 policy id, ?10 owner id.
+/// ?7 license, ?8 product, ?9 policy, ?10 owner (each by id, id prefix or name/email), ?11 a
+/// licensee of its license.
 macro_rules! machine_search {
     () => {
         concat!(
@@ -200,18 +201,19 @@ macro_rules! machine_search {
                 "?4" => contains!("m.fingerprint", "?4"),
                 "?5" => contains!("m.name", "?5"),
                 "?6" => metadata_contains!("m.metadata", "?6"),
-                "?7" => "m.license_id = ?7",
-                "?8" => "m.product_id = ?8",
-                "?9" => "m.policy_id = ?9",
-                "?10" => "m.owner_id = ?10",
+                "?7" => related_term!("licenses", "m.license_id", "name", "?7"),
+                "?8" => related_term!("products", "m.product_id", "name", "?8"),
+                "?9" => related_term!("policies", "m.policy_id", "name", "?9"),
+                "?10" => related_term!("users", "m.owner_id", "email", "?10"),
+                "?11" => licensee_term!("m.license_id", "?11"),
             ),
             " "
         )
     };
 }
 
-/// Search (issue 8): machines matching, newest first; ?11 limit, ?12 offset.
-pub const SEARCH: &str = concat!(machine_select!(), machine_search!(), "ORDER BY m.created_at DESC, m.id DESC LIMIT ?11 OFFSET ?12");
+/// Search (issue 8): machines matching, newest first; ?12 limit, ?13 offset.
+pub const SEARCH: &str = concat!(machine_select!(), machine_search!(), "ORDER BY m.created_at DESC, m.id DESC LIMIT ?12 OFFSET ?13");
 
 /// Count for [`SEARCH`].
 pub const SEARCH_COUNT: &str = concat!("SELECT count(*) AS n FROM machines m ", machine_search!());

@@ -26,9 +26,11 @@ macro_rules! contains {
     };
 }
 
-/// Search (issue 8): every `key: value` of JSON object parameter `$p` is in metadata column
-/// `$col`, a value matching as text or by JSON type name (`"true"` finds `true`, `"12"` finds 12),
-/// as Keygen matches both the string and its type-cast.
+/// Search (issue 8): every term of JSON array parameter `$p` (`[{"k": [key spellings], "v":
+/// value}]`, built by `service::lifecycle::search`) is in metadata column `$col`: a key under
+/// any of its spellings (camelCase and snake_case, so what a ≤ 1.4 client sees is found),
+/// a value matching as text or by JSON type name (`"true"` finds `true`, `"12"` finds 12), as
+/// Keygen matches both the string and its type-cast.
 macro_rules! metadata_contains {
     ($col:literal, $p:literal) => {
         concat!(
@@ -36,7 +38,56 @@ macro_rules! metadata_contains {
             $p,
             ") q WHERE NOT EXISTS (SELECT 1 FROM json_each(",
             $col,
-            ") m WHERE m.key = q.key AND (CAST(m.value AS TEXT) = CAST(q.value AS TEXT) OR m.type = CAST(q.value AS TEXT))))"
+            ") m WHERE m.key IN (SELECT value FROM json_each(q.value, '$.k')) ",
+            "AND (CAST(m.value AS TEXT) = json_extract(q.value, '$.v') OR m.type = json_extract(q.value, '$.v'))))"
+        )
+    };
+}
+
+/// Search (issue 8, relationship terms): the record of `$table` whose id is `$id` matches
+/// parameter `$p` as Keygen's `search_<relation>` scopes do: its exact id, a prefix of its id,
+/// or (case-insensitively) a substring of its `$text` column (a user's email, a product's,
+/// policy's or license's name).
+macro_rules! related_term {
+    ($table:literal, $id:literal, $text:literal, $p:literal) => {
+        concat!(
+            "(",
+            $id,
+            " = ",
+            $p,
+            " OR EXISTS (SELECT 1 FROM ",
+            $table,
+            " rt WHERE rt.id = ",
+            $id,
+            " AND (substr(rt.id, 1, length(",
+            $p,
+            ")) = lower(",
+            $p,
+            ") OR instr(lower(coalesce(rt.",
+            $text,
+            ", '')), lower(",
+            $p,
+            ")) > 0)))"
+        )
+    };
+}
+
+/// Search (issue 8, relationship terms): a licensee of license `$license` (Keygen's
+/// `search_user`: the license's users) matches parameter `$p` by id, id prefix or email.
+macro_rules! licensee_term {
+    ($license:literal, $p:literal) => {
+        concat!(
+            "EXISTS (SELECT 1 FROM license_users lu JOIN users ru ON ru.id = lu.user_id WHERE lu.license_id = ",
+            $license,
+            " AND (ru.id = ",
+            $p,
+            " OR substr(ru.id, 1, length(",
+            $p,
+            ")) = lower(",
+            $p,
+            ") OR instr(lower(ru.email), lower(",
+            $p,
+            ")) > 0))"
         )
     };
 }

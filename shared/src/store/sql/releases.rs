@@ -97,3 +97,11 @@ WHERE c.account_id = ?1 AND c.release_id = ?2 ORDER BY c.created_at, e.id LIMIT 
 
 /// Ids of the account's OPEN products (whose unconstrained releases are public).
 pub const OPEN_PRODUCT_IDS: &str = "SELECT id FROM products WHERE account_id = ?1 AND distribution_strategy = 'OPEN'";
+
+// API versions (issue 8): what Keygen's 1.0 release and artifact migrations read.
+/// Releases in the JSON array ?2 with their product and their latest artifact (newest
+/// created, then id; NULL columns when there is none).
+pub const LATEST_ARTIFACTS_IN: &str = "SELECT r.id AS release_id, r.product_id, a.id AS artifact_id, a.platform, a.filetype, a.filename, \
+a.filesize, a.signature, a.checksum FROM releases r LEFT JOIN artifacts a ON a.id = (SELECT a2.id FROM artifacts a2 WHERE a2.account_id = ?1 \
+AND a2.release_id = r.id ORDER BY a2.created_at DESC, a2.id DESC LIMIT 1) WHERE r.account_id = ?1 AND r.id IN (SELECT value FROM json_each(?2))";
+// end API versions

@@ -75,15 +75,16 @@ SELECT 1 FROM resellers r WHERE r.account_id = ?1 AND r.id = ?3 AND (users.role 
     ")))"
 );
 
-/// Inserts a customer (role `user`) of reseller ?12 — the columns of `sql::users::INSERT` (?11 its organization) —
+/// Inserts a customer (role `user`) of reseller ?13 — the columns of `sql::users::INSERT` (?11 organization, ?12 group) —
 /// only if the reseller has room under `allowed_users`: the cap held in the insert itself.
 pub const INSERT_CUSTOMER: &str = concat!(
-    "INSERT INTO users (id, account_id, email, first_name, last_name, role, password_hash, metadata, created_at, updated_at, permissions, organization_id, reseller_id) \
-SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, r.id FROM resellers r WHERE r.account_id = ?2 AND r.id = ?12 AND ",
+    "INSERT INTO users (id, account_id, email, first_name, last_name, role, password_hash, metadata, created_at, updated_at, permissions, organization_id, group_id, reseller_id) \
+SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, r.id FROM resellers r WHERE r.account_id = ?2 AND r.id = ?13 AND ",
     has_room!("r.allowed_users", "SELECT count(*) FROM users x WHERE x.reseller_id = r.id AND x.role = 'user'"),
-    // An organization ?11 (issue 10 §7) must be the reseller's and have room under its own cap.
-    " AND (?11 IS NULL OR EXISTS (SELECT 1 FROM organizations o WHERE o.account_id = ?2 AND o.id = ?11 AND o.reseller_id = r.id AND (o.allowed_users = -1 OR \
-(SELECT count(*) FROM users x WHERE x.organization_id = o.id) < o.allowed_users))) ON CONFLICT DO NOTHING"
+    // An organization ?11 (issue 10 §7) must be the reseller's; it and a group ?12 need room.
+    " AND (?11 IS NULL OR EXISTS (SELECT 1 FROM organizations o WHERE o.account_id = ?2 AND o.id = ?11 AND o.reseller_id = r.id)) AND ",
+    crate::store::sql::users::user_room!("?2", "?11", "?12"),
+    " ON CONFLICT DO NOTHING"
 );
 
 /// Sets organization ?2's reseller (?3, NULL to clear) at ?4, only if the reseller is in the

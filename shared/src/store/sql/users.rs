@@ -4,16 +4,30 @@ use crate::clock::Millis;
 use crate::domain::states::UserRole;
 use crate::store::{opt, Stmt};
 
+/// Room for a new user of account `$a` in organization `$org` and group `$group` (each NULL:
+/// none): the organization's `allowed_users` (-1 = unlimited) and the group's `max_users`.
+macro_rules! user_room {
+    ($a:literal, $org:literal, $group:literal) => {
+        concat!(
+            "(", $org, " IS NULL OR EXISTS (SELECT 1 FROM organizations o WHERE o.account_id = ", $a, " AND o.id = ", $org, " AND (o.allowed_users = -1 OR \
+(SELECT count(*) FROM users x WHERE x.organization_id = o.id) < o.allowed_users))) AND (", $group, " IS NULL OR EXISTS (SELECT 1 FROM groups g \
+WHERE g.account_id = ", $a, " AND g.id = ", $group, " AND (g.max_users IS NULL OR (SELECT count(*) FROM users x WHERE x.group_id = g.id) < g.max_users)))"
+        )
+    };
+}
+pub(crate) use user_room;
+
 /// Inserts a user only if the account exists and the email is free in it (0 rows otherwise).
 /// With an organization ?11 (issue 10 §7), only while it is the account's and has room under
-/// its `allowed_users` (-1 = unlimited), counted in the insert itself so concurrent creates
-/// never exceed it.
-pub const INSERT: &str =
-    "INSERT INTO users (id, account_id, email, first_name, last_name, role, password_hash, metadata, created_at, updated_at, permissions, organization_id) \
-SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?2) \
-AND (?11 IS NULL OR EXISTS (SELECT 1 FROM organizations o WHERE o.account_id = ?2 AND o.id = ?11 AND (o.allowed_users = -1 OR \
-(SELECT count(*) FROM users x WHERE x.organization_id = o.id) < o.allowed_users))) \
-ON CONFLICT DO NOTHING";
+/// its `allowed_users` (-1 = unlimited); with a group ?12 (route diff, issue 8: Keygen's
+/// `POST /users` with `relationships.group`), only while it is the account's and has room under
+/// its `max_users`. Both are counted in the insert itself, so concurrent creates never pass them.
+pub const INSERT: &str = concat!(
+    "INSERT INTO users (id, account_id, email, first_name, last_name, role, password_hash, metadata, created_at, updated_at, permissions, organization_id, group_id) \
+SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?2) AND ",
+    user_room!("?2", "?11", "?12"),
+    " ON CONFLICT DO NOTHING"
+);
 
 /// A user to insert with [`INSERT`].
 #[derive(Debug, Clone)]
@@ -32,6 +46,8 @@ pub struct NewUser<'a> {
     pub permissions: Option<String>,
     /// Its organization (issue 10 §7), capped by the insert.
     pub organization_id: Option<String>,
+    /// Its group (route diff, issue 8), capped by the insert.
+    pub group_id: Option<String>,
 }
 
 /// The [`INSERT`] statement for `u`.
@@ -50,9 +66,14 @@ pub fn insert(u: NewUser<'_>) -> Stmt {
             u.now.into(),
             opt(u.permissions),
             opt(u.organization_id),
+            opt(u.group_id),
         ],
     )
 }
+
+/// Whether group ?2 of account ?1 exists, its `max_users` and its users (why a grouped create
+/// wrote nothing).
+pub const GROUP_MAX_USERS: &str = "SELECT max_users AS n, (SELECT count(*) FROM users x WHERE x.group_id = g.id) AS used FROM groups g WHERE account_id = ?1 AND id = ?2";
 
 /// Whether email ?2 is in use in account ?1 (the conflict check of a create).
 pub const EMAIL_EXISTS: &str = "SELECT 1 AS ok FROM users WHERE account_id = ?1 AND email = ?2";
