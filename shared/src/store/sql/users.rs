@@ -73,7 +73,8 @@ pub fn insert(u: NewUser<'_>) -> Stmt {
 
 /// Whether group ?2 of account ?1 exists, its `max_users` and its users (why a grouped create
 /// wrote nothing).
-pub const GROUP_MAX_USERS: &str = "SELECT max_users AS n, (SELECT count(*) FROM users x WHERE x.group_id = g.id) AS used FROM groups g WHERE account_id = ?1 AND id = ?2";
+pub const GROUP_MAX_USERS: &str =
+    "SELECT max_users AS n, (SELECT count(*) FROM users x WHERE x.group_id = g.id) AS used FROM groups g WHERE account_id = ?1 AND id = ?2";
 
 /// Whether email ?2 is in use in account ?1 (the conflict check of a create).
 pub const EMAIL_EXISTS: &str = "SELECT 1 AS ok FROM users WHERE account_id = ?1 AND email = ?2";
