@@ -254,3 +254,13 @@ pub async fn readable<T>(
 pub fn metadata_text(m: &serde_json::Map<String, Value>) -> String {
     Value::Object(m.clone()).to_string()
 }
+
+/// The `metadata[key]=value` list filters of `q` as one parameter (`sql::metadata_equals!`):
+/// NULL without any, else a JSON object.
+///
+/// # Errors
+/// 400 `PARAMETER_INVALID` (parameter `metadata[key]`) for a bad key or value.
+pub fn metadata_param(q: &crate::api::query::Query) -> crate::Result<serde_json::Value> {
+    let meta = q.metadata_filters()?;
+    Ok(if meta.is_empty() { serde_json::Value::Null } else { serde_json::Value::Object(meta).to_string().into() })
+}

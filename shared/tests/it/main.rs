@@ -77,3 +77,5 @@ mod validation_bench;
 mod webhook_payloads;
 mod webhook_queue;
 mod webhooks;
+// Keygen's list scopes on users and machines (issue 8).
+mod list_scopes;

@@ -760,7 +760,8 @@ fn roles_filters_are_client_errors_on_sqlite() {
     let admin = env.admin();
     let roles = prop::collection::vec(
         (
-            prop::sample::select(vec!["roles[]", "roles", "role"]),
+            // Keygen's users scopes (issue 8) too: metadata, license, group, assigned/active.
+            prop::sample::select(vec!["roles[]", "roles", "role", "metadata[tier]", "metadata[]", "license", "group", "assigned", "active"]),
             prop_oneof![text(), prop::sample::select(vec!["admin", "read-only", "user"]).prop_map(str::to_owned)],
         ),
         0..4,
@@ -771,6 +772,11 @@ fn roles_filters_are_client_errors_on_sqlite() {
             let q = Query(fs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
             if let Err(e) = block(users::list(&env.app(), &admin, &q)) {
                 prop_assert!(e.status == 400, "{:?} answered {} {}", q, e.status, e.detail);
+            }
+            // The same scopes on machines (ip, hostname, metadata).
+            let mq = Query(q.0.iter().map(|(k, v)| (k.replace("license", "ip").replace("group", "hostname"), v.clone())).collect());
+            if let Err(e) = block(shared::service::fleet::machines::list(&env.app(), &admin, &mq)) {
+                prop_assert!(e.status == 400, "{:?} answered {} {}", mq, e.status, e.detail);
             }
             Ok(())
         })

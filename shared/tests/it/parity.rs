@@ -186,13 +186,14 @@ fn cull_scans_select_exactly_what_the_rust_cull_rule_acts_on() {
     assert_eq!(scan(sql::jobs::CULL_PROCESSES), want_p, "process cull: SQL scan and Rust rule disagree");
 
     let list = |status: &str| -> BTreeSet<String> {
-        // ?13 is the query operators, ?14 the organization (NULL here); ?15 limit, ?16 offset.
-        let mut p = vec![Value::Null; 16];
+        // ?13 is the query operators, ?14 the organization, ?15–?17 metadata/ip/hostname (NULL
+        // here); ?18 limit, ?19 offset.
+        let mut p = vec![Value::Null; 19];
         p[0] = account.clone().into();
         p[7] = status.into();
         p[8] = NOW.into();
-        p[14] = 1_000_000.into();
-        p[15] = 0.into();
+        p[17] = 1_000_000.into();
+        p[18] = 0.into();
         let rows: Vec<MachineRow> = block(fetch_all(&env.db, sql::machines::LIST, &p)).unwrap();
         ids(&rows, |m| &m.id)
     };

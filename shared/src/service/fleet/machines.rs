@@ -9,7 +9,7 @@ use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::domain::policy::INT4_MAX;
 use crate::error::{Code, Error};
-use crate::service::{events, fetch_page, metadata_text, ownership, readable, App, Bearer, Caller, ListScope};
+use crate::service::{events, fetch_page, metadata_param, metadata_text, ownership, readable, App, Bearer, Caller, ListScope};
 use crate::store::rows::{LicenseRow, MachineRow};
 use crate::store::{self, fetch_one, opt, sql, Db, Kv, Stmt, StmtResult, StoreError};
 use crate::Result;
@@ -106,6 +106,10 @@ pub fn list_filters(caller: &Caller, q: &Query, now: crate::clock::Millis) -> Re
         crate::api::filters::time_operators(q, &["created", "updated", "lastHeartbeat"])?,
         // organization admins (issue 10 §7)
         organization,
+        // Keygen's machines scopes (issue 8): metadata, ip, hostname.
+        metadata_param(q)?,
+        get("ip"),
+        get("hostname"),
     ];
     Ok(f)
 }

@@ -225,7 +225,16 @@ pub fn list_filters(caller: &Caller, product: Option<&str>, q: &Query) -> Result
     };
     // Query operators.
     let ops = crate::api::filters::time_operators(q, &["created", "updated"])?;
-    Ok(vec![caller.account_id().into(), only, product, role, banned, ops, organization])
+    // Keygen's users scopes (issue 8): metadata, license (id or key), group, assigned/active.
+    let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
+    let assigned = match q.flag("assigned")? {
+        Some(a) => Some(a),
+        None => q.flag("active")?,
+    };
+    let extra = [crate::service::metadata_param(q)?, get("license"), get("group"), opt(assigned.map(i64::from))];
+    let mut f = vec![caller.account_id().into(), only, product, role, banned, ops, organization];
+    f.extend(extra);
+    Ok(f)
 }
 
 /// `roles[]=…` (repeatable) or `role=…`: a JSON array of roles, `Null` for none.
@@ -242,7 +251,12 @@ fn roles_filter(q: &Query) -> Result<Value> {
             roles.push(role.as_str());
         }
     }
-    Ok(if roles.is_empty() { Value::Null } else { Value::from(roles).to_string().into() })
+    // None named: Keygen's default scope (`roles: [:user]`), the account's users and not its
+    // staff; Cryptlex's customer-admin roles are users too.
+    if roles.is_empty() {
+        roles = UserRole::ALL.iter().filter(|r| !r.is_staff()).map(|r| r.as_str()).collect();
+    }
+    Ok(Value::from(roles).to_string().into())
 }
 
 /// Creates a user (admins and products; only admins may create admins).

@@ -191,7 +191,7 @@ pub fn list_filters(caller: &Caller, q: &Query, now: Millis) -> Result<Vec<Value
             after = now.into();
         }
     }
-    let meta = q.metadata_filters()?;
+
     let f = vec![
         caller.account_id().into(),
         only,
@@ -204,7 +204,7 @@ pub fn list_filters(caller: &Caller, q: &Query, now: Millis) -> Result<Vec<Value
         now.into(),
         before,
         after,
-        if meta.is_empty() { Value::Null } else { Value::Object(meta).to_string().into() },
+        crate::service::metadata_param(q)?,
         get("owner"),
         get("group"),
         // Query operators.

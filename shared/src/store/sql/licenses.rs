@@ -75,9 +75,9 @@ AND (?7 IS NULL OR (l.expiry IS NOT NULL AND l.expiry < ?9) = ?7) \
 AND (?8 IS NULL OR ",
             license_status!("?9"),
             " = ?8) \
-AND (?10 IS NULL OR (l.expiry IS NOT NULL AND l.expiry < ?10)) AND (?11 IS NULL OR (l.expiry IS NOT NULL AND l.expiry > ?11)) \
-AND (?12 IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(?12) f WHERE CAST(json_extract(l.metadata, '$.\"' || f.key || '\"') AS TEXT) IS NOT CAST(f.value AS TEXT))) \
-AND (?13 IS NULL OR l.owner_id = ?13) AND (?14 IS NULL OR l.group_id = ?14) \
+AND (?10 IS NULL OR (l.expiry IS NOT NULL AND l.expiry < ?10)) AND (?11 IS NULL OR (l.expiry IS NOT NULL AND l.expiry > ?11)) AND ",
+            metadata_equals!("l.metadata", "?12"),
+            " AND (?13 IS NULL OR l.owner_id = ?13) AND (?14 IS NULL OR l.group_id = ?14) \
 AND ",
             // Query operators: ?15 created/updated/expiry/lastValidated [gt|gte|lt|lte], ?16 status[in].
             time_operators!("?15", "created" => "l.created_at", "updated" => "l.updated_at", "expiry" => "l.expiry", "lastValidated" => "l.last_validated_at"),

@@ -144,23 +144,26 @@ AND (?8 IS NULL OR (CASE WHEN ",
 AND (?12 IS NULL OR m.group_id = ?12) AND ",
             // Query operators: ?13 created/updated/lastHeartbeat [gt|gte|lt|lte].
             time_operators!("?13", "created" => "m.created_at", "updated" => "m.updated_at", "lastHeartbeat" => "m.last_heartbeat_at"),
-            " "
+            // Keygen's machines scopes (issue 8): ?15 metadata, ?16 ip, ?17 hostname (exact).
+            " AND ",
+            metadata_equals!("m.metadata", "?15"),
+            " AND (?16 IS NULL OR m.ip = ?16) AND (?17 IS NULL OR m.hostname = ?17) "
         )
     };
 }
 
-/// Machines, newest first, filtered; ?15 limit, ?16 offset.
-pub const LIST: &str = concat!(machine_select!(), machine_filters!(), "ORDER BY m.created_at DESC, m.id DESC LIMIT ?15 OFFSET ?16");
+/// Machines, newest first, filtered; ?18 limit, ?19 offset.
+pub const LIST: &str = concat!(machine_select!(), machine_filters!(), "ORDER BY m.created_at DESC, m.id DESC LIMIT ?18 OFFSET ?19");
 
 /// Count for [`LIST`].
 pub const COUNT: &str = concat!("SELECT count(*) AS n FROM machines m JOIN policies p ON p.id = m.policy_id ", machine_filters!());
 
 /// Exports: one keyset page of [`LIST`]'s rows (same filters ?1–?14), oldest first, after
-/// (?15 created at, ?16 id) — NULL: from the start; ?17 rows.
+/// (?18 created at, ?19 id) — NULL: from the start; ?20 rows.
 pub const PAGE_AFTER: &str = concat!(
     machine_select!(),
     machine_filters!(),
-    "AND (?15 IS NULL OR m.created_at > ?15 OR (m.created_at = ?15 AND m.id > ?16)) ORDER BY m.created_at, m.id LIMIT ?17"
+    "AND (?18 IS NULL OR m.created_at > ?18 OR (m.created_at = ?18 AND m.id > ?19)) ORDER BY m.created_at, m.id LIMIT ?20"
 );
 
 /// Writes the mutable attributes: ?3 name, ?4 ip, ?5 hostname, ?6 platform, ?7 metadata,

@@ -44,6 +44,22 @@ macro_rules! metadata_contains {
     };
 }
 
+/// The list filter `metadata[key]=value` (Keygen's `with_metadata` scope): `$p` is NULL or a JSON
+/// object of key → value, and every pair equals the row's metadata column `$col` as text.
+macro_rules! metadata_equals {
+    ($col:literal, $p:literal) => {
+        concat!(
+            "(",
+            $p,
+            " IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(",
+            $p,
+            ") f WHERE CAST(json_extract(",
+            $col,
+            ", '$.\"' || f.key || '\"') AS TEXT) IS NOT CAST(f.value AS TEXT)))"
+        )
+    };
+}
+
 /// Search (issue 8, relationship terms): the record of `$table` whose id is `$id` matches
 /// parameter `$p` as Keygen's `search_<relation>` scopes do: its exact id, a prefix of its id,
 /// or (case-insensitively) a substring of its `$text` column (a user's email, a product's,

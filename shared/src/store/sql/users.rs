@@ -85,7 +85,8 @@ pub const FIND: &str = "SELECT * FROM users WHERE account_id = ?1 AND (id = ?2 O
 /// The filters of [`LIST`], [`COUNT`] and [`PAGE_AFTER`]: ?2 restricts to one user (a user
 /// bearer), ?3 to users (role `user`, never staff) related to a product's licenses, ?4 roles (a JSON array),
 /// ?5 banned filter (1/0), ?6 query operators (created/updated [gt|gte|lt|lte]), ?7 organization
-/// (an organization admin's: its members, in union with ?2; issue 10 §7).
+/// (an organization admin's: its members, in union with ?2; issue 10 §7), ?8–?11 Keygen's
+/// metadata, license, group and assigned scopes.
 macro_rules! user_filters {
     () => {
         concat!(
@@ -93,23 +94,30 @@ macro_rules! user_filters {
 AND (?3 IS NULL OR (u.role = 'user' AND EXISTS (SELECT 1 FROM licenses l WHERE l.product_id = ?3 AND (l.owner_id = u.id OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = u.id))))) \
 AND (?4 IS NULL OR role IN (SELECT value FROM json_each(?4))) AND (?5 IS NULL OR (banned_at IS NOT NULL) = ?5) AND ",
             time_operators!("?6", "created" => "u.created_at", "updated" => "u.updated_at"),
-            " "
+            // Keygen's users scopes (issue 8): ?8 metadata, ?9 a license it owns or holds (id or
+            // key), ?10 group, ?11 assigned (1: owns or holds any license; 0: none).
+            " AND ",
+            metadata_equals!("u.metadata", "?8"),
+            " AND (?9 IS NULL OR EXISTS (SELECT 1 FROM licenses l WHERE l.account_id = ?1 AND (l.id = ?9 OR l.key = ?9) \
+AND (l.owner_id = u.id OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = u.id)))) \
+AND (?10 IS NULL OR u.group_id = ?10) AND (?11 IS NULL OR (EXISTS (SELECT 1 FROM licenses l WHERE l.account_id = ?1 AND l.owner_id = u.id) \
+OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.user_id = u.id)) = ?11) "
         )
     };
 }
 
-/// Users visible to a bearer, newest first ([`user_filters!`]); ?8 limit, ?9 offset.
-pub const LIST: &str = concat!("SELECT * FROM users u ", user_filters!(), "ORDER BY created_at DESC, id DESC LIMIT ?8 OFFSET ?9");
+/// Users visible to a bearer, newest first ([`user_filters!`]); ?12 limit, ?13 offset.
+pub const LIST: &str = concat!("SELECT * FROM users u ", user_filters!(), "ORDER BY created_at DESC, id DESC LIMIT ?12 OFFSET ?13");
 
 /// Count for [`LIST`] with the same filters.
 pub const COUNT: &str = concat!("SELECT count(*) AS n FROM users u ", user_filters!());
 
-/// Exports: one keyset page of [`LIST`]'s rows (same filters), oldest first, after (?8 created
-/// at, ?9 id) — NULL: from the start; ?10 rows.
+/// Exports: one keyset page of [`LIST`]'s rows (same filters), oldest first, after (?12 created
+/// at, ?13 id) — NULL: from the start; ?14 rows.
 pub const PAGE_AFTER: &str = concat!(
     "SELECT * FROM users u ",
     user_filters!(),
-    "AND (?8 IS NULL OR created_at > ?8 OR (created_at = ?8 AND id > ?9)) ORDER BY created_at, id LIMIT ?10"
+    "AND (?12 IS NULL OR created_at > ?12 OR (created_at = ?12 AND id > ?13)) ORDER BY created_at, id LIMIT ?14"
 );
 
 /// Writes a user's mutable attributes. Never demotes the account's last admin (Keygen's
