@@ -56,7 +56,16 @@ pub async fn run(w: &World, b: &mut Board) {
     .await;
     b.run(m, "User::list", async {
         let all = r!(User::list(Some(ListUsersOptions { limit: Some(100), ..Default::default() })));
-        ensure!(all.users.iter().any(|u| u.id == user.id) && all.users.iter().any(|u| u.id == w.acct.admin_id), "{:?}", all.users);
+        // Keygen's default scope (`roles: [:user]`): the account's users, not its admin.
+        ensure!(all.users.iter().any(|u| u.id == user.id) && !all.users.iter().any(|u| u.id == w.acct.admin_id), "{:?}", all.users);
+        // Its `metadata[key]` scope.
+        let gold = HashMap::from([("tier".to_owned(), json!("gold"))]);
+        let tier = r!(User::list(Some(ListUsersOptions { limit: Some(100), metadata: Some(gold), ..Default::default() })));
+        ensure!(
+            tier.users.iter().any(|u| u.id == user.id) && tier.users.iter().all(|u| u.metadata.as_ref().and_then(|m| m.get("tier")) == Some(&json!("gold"))),
+            "{:?}",
+            tier.users
+        );
         Ok(())
     })
     .await;
