@@ -214,16 +214,28 @@ let disposing = false;
 async function shutdown(code) {
   if (disposing) return;
   disposing = true;
+  // A dispose that hangs (seen after e2e runs: orphaned servers spinning at 30–40% CPU) must
+  // not keep this process alive: after 5 s its children are killed and it exits anyway.
+  setTimeout(() => process.exit(code), 5_000).unref();
   try {
     await mf.dispose();
+  } catch (e) {
+    process.stderr.write(`server.mjs: dispose failed: ${e?.stack ?? e}\n`);
   } finally {
     process.exit(code);
   }
 }
 
+// The parent is gone (this process was re-parented) even if stdin's EOF went unseen: shut down.
+setInterval(() => {
+  if (process.ppid === 1) shutdown(0);
+}, 2_000).unref();
+
 // Whatever ends this process (a failed dispose, an uncaught error), workerd goes with it.
 process.on("exit", killOrphans);
 process.on("uncaughtException", (e) => {
+  // Writing to a parent that is gone (EPIPE) lands here too; never keep running on it.
+  if (disposing) process.exit(1);
   process.stderr.write(`server.mjs: ${e?.stack ?? e}\n`);
   shutdown(1);
 });
