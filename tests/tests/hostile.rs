@@ -931,7 +931,9 @@ fn put_tokens_with_hostile_bodies_is_never_a_server_error() {
 fn hostile_roles_and_permissions_are_precise_errors_and_write_nothing() {
     let acct = server().bootstrap_account();
     let c = acct.client();
-    let users = || c.get(&acct.path("/users?limit=100"), acct.admin(), None).json["data"].as_array().map_or(0, Vec::len);
+    // Every role, staff included (the default list holds users only).
+    let all_roles = "roles[]=admin&roles[]=developer&roles[]=sales-agent&roles[]=support-agent&roles[]=read-only&roles[]=user";
+    let users = || c.get(&acct.path(&format!("/users?limit=100&{all_roles}")), acct.admin(), None).json["data"].as_array().map_or(0, Vec::len);
     let before = users();
     let many: Vec<String> = (0..5000).map(|i| format!("license.read{i}")).collect();
     for perms in [
