@@ -16,4 +16,5 @@ pub mod reseller_members;
 pub mod resellers;
 pub mod second_factors;
 pub mod tokens;
+pub mod user_lists;
 pub mod users;
