@@ -21,6 +21,11 @@ struct Step {
     rels: &'static [&'static str],
 }
 
+/// `GET /users` filter naming every role (Keygen's and Latchkey's, Cryptlex's customer admins
+/// included): Keygen's default scope lists only role `user`, and an import copies staff too.
+const EVERY_ROLE: &str = "roles[]=admin&roles[]=developer&roles[]=sales-agent&roles[]=support-agent&roles[]=read-only&roles[]=user\
+&roles[]=organization-admin&roles[]=reseller-admin";
+
 const STEPS: &[Step] = &[
     Step { ty: "products", attrs: &["name", "code", "url", "distributionStrategy", "platforms", "metadata"], rels: &[] },
     Step { ty: "entitlements", attrs: &["name", "code", "metadata"], rels: &[] },
@@ -124,7 +129,9 @@ fn import(source: &Api, t: &mut Target) -> Outcome {
     for step in STEPS {
         let pb = bar(step.ty, None);
         let mut failed: Option<Failure> = None;
-        source.each_page(&format!("/{}", step.ty), 100, |items, total| {
+        // Keygen lists users, not staff, unless `roles[]` names them: name every role.
+        let path = if step.ty == "users" { format!("/users?{EVERY_ROLE}") } else { format!("/{}", step.ty) };
+        source.each_page(&path, 100, |items, total| {
             if let Some(n) = total {
                 pb.set_length(n);
             }
