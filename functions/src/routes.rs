@@ -405,6 +405,8 @@ pub static ROUTES: &[Route] = &[
     // end key pools
     // keygen-rs SDK measure (issue 8): `Component::update`, Keygen's `machine_components#update`.
     r(UPDATE, "/components/{id}", h!(|cx, p| components::update(cx, p.at(0)))),
+    // List scopes (issue 8): Keygen's `machine_processes#update` (metadata).
+    r(UPDATE, "/processes/{id}", h!(|cx, p| processes::update(cx, p.at(0)))),
     // `Policy::pop_key`, Keygen's `pool#pop`.
     r(DELETE, "/policies/{id}/pool", h!(|cx, p| keys::pop(cx, p.at(0)))),
     // end keygen-rs SDK measure

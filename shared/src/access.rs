@@ -233,7 +233,7 @@ actions! {
     MachineRead => "GET /machines[/{id}], its license, product, group, owner, processes and components; /processes|components/{id}/machine|license|product",
     MachineCreate => "POST /machines (activation)",
     MachineLimitsSet => "POST|PATCH /machines with maxProcesses or a group, PUT /machines/{id}/group",
-    MachineUpdate => "PATCH /machines/{id}; spawn/kill processes, add/update/remove components",
+    MachineUpdate => "PATCH /machines/{id}; spawn/update/kill processes, add/update/remove components",
     MachineDelete => "DELETE /machines/{id} (deactivation)",
     MachineOwnerChange => "PUT /machines/{id}/owner",
     MachineHeartbeat => "POST /machines/{id}/actions/ping|reset, /processes/{id}/actions/ping",

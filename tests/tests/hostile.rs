@@ -171,6 +171,9 @@ const ROUTES: &[(&str, &str)] = &[
     // Group owners (issue 8).
     ("POST", "/groups/{id}/owners"),
     ("DELETE", "/groups/{id}/owners"),
+    // List scopes (issue 8): Keygen's process metadata update.
+    ("PATCH", "/processes/{id}"),
+    ("PUT", "/processes/{id}"),
     // Route diff (issue 8): the pre-1.6 license `user` alias.
     ("PATCH", "/licenses/{id}/user"),
     ("PUT", "/licenses/{id}/user"),
@@ -440,7 +443,26 @@ const LICENSE_QUERIES: &[&str] = &[
     "lastValidated[lt]=1e999",
     "status[in]=ACTIVE,%27)%20OR%201=1--",
     "status[in]=",
+    // Keygen's further scopes (issue 8).
+    "activations[gt]=x",
+    "activations[eq]=1e3",
+    "activity[inside]=%FF%FE",
+    "activity[before]=yesterday",
+    "expires[on]=2024-13-01",
+    "expired[within]=soon",
+    "expired[after]=%27--",
+    "assigned=maybe",
+    "unassigned=2",
+    "activated=%00",
+    "expiring=maybe",
 ];
+
+/// Process list filters (issue 8, Keygen's `status`) with bad values: a 4xx on `GET /processes`.
+const PROCESS_QUERIES: &[&str] = &["status=zombie", "status=%27%20OR%201=1--", "status=%FF"];
+
+/// Event-log filters (issue 8, Keygen's `whodunnit` and `resource`) with bad values: a 4xx on
+/// `GET /event-logs`.
+const EVENT_LOG_QUERIES: &[&str] = &["whodunnit[type]=", "whodunnit=%20", "resource[id]=", "date[start]=soon"];
 
 /// Activation-log filters (query operators) with bad values: a 4xx on `GET /activation-logs`.
 const ACTIVATION_LOG_QUERIES: &[&str] =
@@ -649,6 +671,9 @@ fn hostile_queries_on_every_read_are_never_server_errors() {
         let list = LISTS.contains(route);
         let must_refuse: Vec<&str> = match (list, *route) {
             (true, "/licenses") => PAGE_QUERIES.iter().chain(LICENSE_QUERIES).copied().collect(),
+            // List scopes (issue 8): processes' status, event logs' whodunnit and resource.
+            (true, "/processes") => PAGE_QUERIES.iter().chain(PROCESS_QUERIES).copied().collect(),
+            (true, "/event-logs") => PAGE_QUERIES.iter().chain(EVENT_LOG_QUERIES).copied().collect(),
             // Activation logs: query operators with bad values.
             (true, "/activation-logs") => PAGE_QUERIES.iter().chain(ACTIVATION_LOG_QUERIES).copied().collect(),
             // Request logs (issue 8): Keygen's filters with bad values.

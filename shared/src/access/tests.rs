@@ -214,6 +214,44 @@ mod roles {
         assert_eq!(decide(Action::LicenseUpdate, Kind::ReadOnly, Ownership::Own), Forbidden);
     }
 
+    /// The rows `tests/tests/access_staff.rs` checks on the real runtime (issue 8): key pools,
+    /// organizations, resellers, processes and components, groups and logs, by staff role; and
+    /// an environment token on the reseller actions (none is in Keygen's environment set).
+    #[test]
+    fn rows_of_each_role_on_pools_organizations_resellers_and_fleet() {
+        use Action as A;
+        let read = [Allow, Allow, Allow, Allow];
+        let developer = [Allow, Forbidden, Forbidden, Forbidden];
+        let cells = [
+            (A::KeyRead, read),
+            (A::KeyCreate, developer),
+            (A::KeyUpdate, developer),
+            (A::KeyDelete, developer),
+            (A::OrganizationRead, read),
+            (A::OrganizationUpdate, developer),
+            (A::ResellerRead, read),
+            (A::ResellerUpdate, developer),
+            (A::ResellerPoliciesChange, developer),
+            (A::MachineUpdate, [Allow, Allow, Allow, Forbidden]),
+            (A::MachineHeartbeat, developer),
+            (A::GroupRead, read),
+            (A::GroupCreate, developer),
+            (A::RequestLogRead, [Allow, Forbidden, Forbidden, Allow]),
+        ];
+        for (a, expected) in cells {
+            for (k, e) in STAFF.into_iter().zip(expected) {
+                assert_eq!(decide(a, k, Ownership::Foreign), e, "{a:?} {k:?}");
+            }
+        }
+        for a in [A::ResellerRead, A::ResellerCreate, A::ResellerUpdate, A::ResellerDelete, A::ResellerPoliciesChange, A::UserResellerChange] {
+            assert_eq!(decide(a, Kind::Environment, Ownership::None), Forbidden, "{a:?}");
+        }
+        for a in [A::LicenseResellerChange, A::OrganizationResellerChange, A::OrganizationRead] {
+            assert_eq!(decide(a, Kind::Environment, Ownership::None), Forbidden, "{a:?}");
+        }
+        assert_eq!(decide(A::KeyRead, Kind::Environment, Ownership::None), Allow);
+    }
+
     #[test]
     fn read_only_holds_no_write() {
         for &a in Action::ALL {

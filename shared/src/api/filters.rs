@@ -6,7 +6,8 @@
 use serde_json::Value;
 
 use crate::api::query::Query;
-use crate::clock::parse_iso8601;
+use crate::clock::{parse_iso8601, Millis, DAY_MS};
+use crate::domain::duration::IsoDuration;
 use crate::error::{Code, Error};
 use crate::Result;
 
@@ -74,6 +75,67 @@ pub fn in_list(q: &Query, key: &str, allowed: &[&str]) -> Result<Value> {
     Ok(Value::from(items).to_string().into())
 }
 
+/// Keygen's duration in list scopes (`expires[within]`, `activity[inside]`, …): digits are
+/// seconds, anything else an ISO-8601 duration with its `P` optional and any case (`P90D`,
+/// `90d`, `pt12h`), as Keygen reads them; then this API's older short forms (`1h`, `30min`,
+/// `1mo`). Years and months count at their nominal lengths. In milliseconds.
+pub fn keygen_duration(v: &str) -> Option<Millis> {
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        return v.parse::<i64>().ok()?.checked_mul(1000);
+    }
+    let iso = format!("P{}", v.strip_prefix('P').unwrap_or(v).to_ascii_uppercase());
+    if let Ok(d) = iso.parse::<IsoDuration>() {
+        return d.nominal_secs().checked_mul(1000);
+    }
+    short_duration(v)
+}
+
+/// `3d`, `2w`, `1h`, `30m`, `1y`, `1mo` → milliseconds (the forms this API took before it read
+/// Keygen's; Keygen's own spelling wins where both read a value, so `30m` is 30 months).
+fn short_duration(s: &str) -> Option<Millis> {
+    let split = s.find(|c: char| !c.is_ascii_digit())?;
+    let (n, unit) = s.split_at(split);
+    let n: i64 = n.parse().ok()?;
+    let unit_ms = match unit {
+        "m" | "min" | "minute" | "minutes" => 60_000,
+        "h" | "hour" | "hours" => 3_600_000,
+        "d" | "day" | "days" => 86_400_000,
+        "w" | "week" | "weeks" => 604_800_000,
+        "mo" | "month" | "months" => 2_629_746_000,
+        "y" | "year" | "years" => 31_556_952_000,
+        _ => return None,
+    };
+    n.checked_mul(unit_ms)
+}
+
+/// Keygen's time in list scopes (`expires[before]`, `activity[after]`, …): digits are a Unix
+/// time in seconds, anything else an ISO-8601 time or date.
+pub fn keygen_time(v: &str) -> Option<Millis> {
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        return v.parse::<i64>().ok()?.checked_mul(1000);
+    }
+    parse_iso8601(v)
+}
+
+/// Keygen's `on` (`expires[on]`): the UTC day of an ISO-8601 date or time, as its first and
+/// last millisecond.
+pub fn keygen_day(v: &str) -> Option<(Millis, Millis)> {
+    let start = parse_iso8601(v.get(..10)?)?;
+    parse_iso8601(v)?;
+    Some((start, start + DAY_MS - 1))
+}
+
+/// A required value of `name` read by `read`, or 400 `PARAMETER_INVALID` naming it.
+///
+/// # Errors
+/// 400 `PARAMETER_INVALID` with `source.parameter` = `name` and `detail` = `what`.
+pub fn read<T>(q: &Query, name: &str, read: impl Fn(&str) -> Option<T>, what: &str) -> Result<Option<T>> {
+    match q.get(name) {
+        None => Ok(None),
+        Some(v) => read(v).map(Some).ok_or_else(|| Error::new(Code::ParameterInvalid, what.to_owned()).parameter(name)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,5 +171,28 @@ mod tests {
         assert_eq!(one_of(&Query::parse("action=culled"), "action", &["culled"]).unwrap(), "culled");
         assert!(one_of(&Query::parse(""), "action", &["culled"]).unwrap().is_null());
         assert_eq!(one_of(&Query::parse("action=x' OR 1=1"), "action", &["culled"]).unwrap_err().status, 400);
+    }
+
+    #[test]
+    fn keygen_durations_times_and_days_read_as_keygen_reads_them() {
+        assert_eq!(keygen_duration("3600"), Some(3_600_000));
+        assert_eq!(keygen_duration("P90D"), Some(90 * 86_400_000));
+        assert_eq!(keygen_duration("90d"), Some(90 * 86_400_000));
+        assert_eq!(keygen_duration("pt12h"), Some(12 * 3_600_000));
+        assert_eq!(keygen_duration("2w"), Some(2 * 604_800_000));
+        assert_eq!(keygen_duration("1h"), Some(3_600_000));
+        assert_eq!(keygen_duration("30m"), keygen_duration("P30M"));
+        for bad in ["", "x", "P", "-1d", "99999999999999999999"] {
+            assert_eq!(keygen_duration(bad), None, "{bad}");
+        }
+        assert_eq!(keygen_time("1700000000"), Some(1_700_000_000_000));
+        assert_eq!(keygen_time("2024-01-02"), parse_iso8601("2024-01-02T00:00:00Z"));
+        assert_eq!(keygen_time("soon"), None);
+        let day = parse_iso8601("2024-03-04").unwrap();
+        assert_eq!(keygen_day("2024-03-04T10:00:00Z"), Some((day, day + DAY_MS - 1)));
+        assert_eq!(keygen_day("2024-13-04"), None);
+        assert_eq!(keygen_day("é"), None);
+        let e = read(&Query::parse("x=nope"), "x", keygen_time, "must be a time").unwrap_err();
+        assert_eq!((e.status, format!("{:?}", e.source)), (400, "Some(Parameter(\"x\"))".into()));
     }
 }

@@ -120,15 +120,16 @@ pub fn record_many<D: Db, K: Kv>(app: &App<'_, D, K>, who: &Bearer, evs: &[(&str
     Stmt::new(sql::events::INSERT_MANY, vec![Value::Array(rows).to_string().into(), expect_changes.map_or(Value::Null, Value::from), wt, wi, app.now().into()])
 }
 
-/// Lists the event log (admins only) with filters `event`, `resource[type]`, `resource[id]`,
-/// `date[start]`, `date[end]` (ISO-8601).
+/// Lists the event log (admins only) with filters `event`, `events[]`, `resource[type]`,
+/// `resource[id]` (or `resource=<id>`), `whodunnit[type]`, `whodunnit[id]` (or
+/// `whodunnit=<id>`), `date[start]`, `date[end]` (ISO-8601).
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<EventRow>, u64, Page)> {
     let filters = list_filters(caller, q)?;
     let page = Page::from_query(q)?;
     super::fetch_page(app.db, sql::events::LIST, sql::events::COUNT, filters, page).await
 }
 
-/// The filters of [`list`] (and the event-log export) as the statement's parameters ?1–?6.
+/// The filters of [`list`] (and the event-log export) as the statement's parameters ?1–?11.
 ///
 /// # Errors
 /// 401/403 (admins only); 400 `PARAMETER_INVALID` naming a bad date.
@@ -141,7 +142,32 @@ pub fn list_filters(caller: &Caller, q: &Query) -> Result<Vec<Value>> {
         }
     };
     let opt = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
-    Ok(vec![caller.account_id().into(), opt("event"), opt("resource[type]"), opt("resource[id]"), date("date[start]")?, date("date[end]")?])
+    // Keygen's `whodunnit` and `resource` scopes (issue 8): `key[type]` and `key[id]`, or
+    // `key=<id>`; a type in any spelling (`user`, `User`, `users`); an id that is not a UUID
+    // matches as a part of one (Keygen's `ilike`).
+    use crate::service::lifecycle::request_logs::pair;
+    let [who_type, who_id] = pair(q, "whodunnit")?;
+    let [resource_type, resource_id] = pair(q, "resource")?;
+    let split = |id: Value| match id.as_str() {
+        Some(s) if !crate::domain::request_log::is_uuid(s) => (Value::Null, id),
+        _ => (id, Value::Null),
+    };
+    let ((who_exact, who_part), (resource_exact, resource_part)) = (split(who_id), split(resource_id));
+    let events: Vec<&str> = q.all("events[]").chain(q.all("events")).flat_map(|v| v.split(',')).map(str::trim).filter(|s| !s.is_empty()).collect();
+    let events = if events.is_empty() { Value::Null } else { Value::from(events).to_string().into() };
+    Ok(vec![
+        caller.account_id().into(),
+        opt("event"),
+        resource_type,
+        resource_exact,
+        date("date[start]")?,
+        date("date[end]")?,
+        who_type,
+        who_exact,
+        who_part,
+        resource_part,
+        events,
+    ])
 }
 
 /// One event (admins only).

@@ -20,6 +20,8 @@ mod exports;
 // Signed exports in bounded parts (issue 10 follow-up, c10).
 mod export_parts;
 mod features;
+// Keygen's list scopes of components, processes and event logs; process updates (issue 8).
+mod fleet_lists;
 mod identity_security;
 mod imports;
 mod input;
@@ -28,6 +30,8 @@ mod key_pools;
 // Group owners and per-child reads (issue 8).
 mod group_owners;
 mod layering;
+// Keygen's further license scopes (issue 8).
+mod license_scopes;
 mod lazy_expiry;
 // Floating-seat leases (issue 10 §4 follow-up, c10).
 mod leases;
@@ -42,6 +46,8 @@ mod max_release;
 mod meters;
 mod no_panic;
 mod no_panic_engines;
+// List scopes (issue 8): every list filter's parser on arbitrary input.
+mod no_panic_lists;
 mod offline;
 mod outbox;
 mod parity;

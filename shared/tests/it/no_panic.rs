@@ -307,6 +307,8 @@ fn parse_everything(b: &[u8]) {
     client(components::parse(b));
     // keygen-rs SDK measure (issue 8).
     client(components::parse_update(b));
+    // List scopes (issue 8): Keygen's process metadata update.
+    client(processes::parse_update(b));
     client(entitlements::parse_identifiers(b, "entitlements"));
     client(usage::parse_amount(b, "increment"));
     // Meter attributes (issue 10 §2).

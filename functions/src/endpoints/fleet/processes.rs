@@ -1,4 +1,4 @@
-//! `/processes`: spawn, list, show, kill, and `actions/ping`.
+//! `/processes`: spawn, list, show, update, kill, and `actions/ping`.
 
 use shared::api::machines::process;
 use shared::api::Document;
@@ -25,6 +25,12 @@ pub async fn spawn(cx: &Cx<'_>) -> Result<Reply, Error> {
 /// Shows a process.
 pub async fn show(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     Ok(Reply::ok(Document::one(process(&processes::show(&cx.app, &cx.caller, id).await?, cx.app.now(), None))))
+}
+
+/// `PATCH|PUT /processes/{id}`: updates a process's metadata.
+pub async fn update(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    let input = processes::parse_update(&cx.req.body)?;
+    Ok(Reply::ok(Document::one(process(&processes::update(&cx.app, &cx.caller, id, input).await?, cx.app.now(), None))))
 }
 
 /// `DELETE /processes/{id}`: kills a process.

@@ -7,7 +7,7 @@ use crate::access::Action;
 use crate::api::input::{Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::error::{AttrFault, Code, Error};
-use crate::service::{events, fetch_page, fleet::machines, metadata_text, readable, App, Caller, ListScope};
+use crate::service::{events, fetch_page, fleet::machines, metadata_text, readable, App, Caller};
 use crate::store::rows::ComponentRow;
 use crate::store::{fetch_one, sql, Db, Kv, Stmt};
 use crate::Result;
@@ -92,12 +92,11 @@ pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
     .await
 }
 
-/// Lists components with filters `machine`, `license`, `product`, `user`.
+/// Lists components with Keygen's scopes `machine`, `license`, `product`, `user` (id or
+/// email) and `owner`.
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<ComponentRow>, u64, Page)> {
     let page = Page::from_query(q)?;
-    let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
-    let ListScope { license: only, product, user, .. } = caller.list_scope(Action::MachineRead, q)?;
-    let f = vec![caller.account_id().into(), get("machine"), get("license"), product, user, only];
+    let f = super::part_list_filters(caller, q)?;
     fetch_page(app.db, sql::components::LIST, sql::components::COUNT, f, page).await
 }
 

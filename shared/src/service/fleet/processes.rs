@@ -11,7 +11,7 @@ use crate::domain::heartbeat::{can_resurrect_process, process_status, ProcessSta
 use crate::domain::license::{self, overage_ceiling};
 use crate::domain::strategy::ProcessLeasingStrategy;
 use crate::error::{AttrFault, Code, Error};
-use crate::service::{events, fetch_page, fleet::machines, metadata_text, readable, App, Caller, ListScope};
+use crate::service::{events, fetch_page, fleet::machines, metadata_text, readable, App, Caller};
 use crate::store::rows::{ProcessRow, SpawnStateRow};
 use crate::store::{fetch_one, opt, sql, Db, Kv, Stmt, StmtResult, StoreError};
 use crate::Result;
@@ -115,13 +115,65 @@ async fn manageable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     Ok(p)
 }
 
-/// Lists processes with filters `machine`, `license`, `product`, `user`.
+/// Lists processes with Keygen's scopes `machine`, `license`, `product`, `user` (id or email),
+/// `owner` and `status` (`ALIVE`/`DEAD`, any case).
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<ProcessRow>, u64, Page)> {
     let page = Page::from_query(q)?;
-    let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
-    let ListScope { license: only, product, user, .. } = caller.list_scope(Action::MachineRead, q)?;
-    let f = vec![caller.account_id().into(), get("machine"), get("license"), product, user, only];
+    let mut f = super::part_list_filters(caller, q)?;
+    // Keygen's `status` scope of processes (issue 8): ALIVE or DEAD now.
+    let status = match q.get("status").map(str::to_ascii_uppercase) {
+        None => Value::Null,
+        Some(s) if s == "ALIVE" || s == "DEAD" => s.into(),
+        Some(_) => return Err(Error::new(Code::ParameterInvalid, "must be one of ALIVE, DEAD").parameter("status")),
+    };
+    f.extend([status, app.now().into()]);
     fetch_page(app.db, sql::processes::LIST, sql::processes::COUNT, f, page).await
+}
+
+/// A parsed `PATCH|PUT /processes/{id}`: Keygen's `machine_processes#update` permits
+/// `metadata` only (replaced whole; `null` empties it).
+#[derive(Debug)]
+pub struct ProcessUpdate {
+    metadata: Option<Map<String, Value>>,
+}
+
+/// Parses `PATCH|PUT /processes/{id}`.
+///
+/// # Errors
+/// 400 for a bad shape or any member but `metadata` (`pid` and the machine never change).
+pub fn parse_update(body: &[u8]) -> Result<ProcessUpdate> {
+    let mut r = ResourceInput::parse(body, "processes")?;
+    // As everywhere: an update's id is accepted and ignored.
+    r.id.take();
+    let metadata = match r.attrs.object("metadata")? {
+        Field::Absent => None,
+        f => Some(f.set().unwrap_or_default()),
+    };
+    r.finish()?;
+    Ok(ProcessUpdate { metadata })
+}
+
+/// Replaces a process's metadata (`process.updated`), as its machine's updater. As Keygen's
+/// typed params, only staff, products and environments may send `metadata`; a user or a
+/// license may update the process but not its metadata (400 `PARAMETER_UNPERMITTED`).
+///
+/// # Errors
+/// 404 for a process the caller cannot see, 403 when the access table refuses the update.
+pub async fn update<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, input: ProcessUpdate) -> Result<ProcessRow> {
+    let p = manageable(app, caller, id, Action::MachineUpdate).await?;
+    let privileged = !matches!(caller.bearer, crate::service::Bearer::User { .. } | crate::service::Bearer::License { .. });
+    if input.metadata.is_some() && !privileged {
+        return Err(Error::new(Code::ParameterUnpermitted, "unpermitted parameter").pointer("/data/attributes/metadata"));
+    }
+    let metadata = input.metadata.as_ref().map_or(Value::Null, |m| Value::from(metadata_text(m)));
+    let res = app
+        .db
+        .batch(vec![
+            Stmt::new(sql::processes::UPDATE, vec![caller.account_id().into(), p.id.clone().into(), metadata, app.now().into()]),
+            event(app, caller, "process.updated", &p.id),
+        ])
+        .await?;
+    written(&res, &p.product_id, &p.policy_config)?.ok_or_else(|| Error::not_found("process", id))
 }
 
 /// Kills a process (`process.deleted`).

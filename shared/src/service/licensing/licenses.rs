@@ -4,6 +4,7 @@
 //! [`crate::service::identity::auth`].
 
 pub use crate::service::licensing::license_actions::{change_owner, renew, set_suspended, transfer};
+pub use crate::service::licensing::license_lists::{list, list_filters};
 
 use serde_json::{json, Map, Value};
 
@@ -149,88 +150,6 @@ pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
 /// The license `id` (or key) if the access table lets the caller do `action` on it.
 pub async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<LicenseRow> {
     readable(caller, action, "license", id, find(app, caller.account_id(), id), async |l| ownership(app, caller, l).await).await
-}
-
-/// Lists licenses with filters `product`, `policy`, `user`, `owner`, `group`, `status`,
-/// `suspended`, `expired`, `expires[before|after|within|in]`, `metadata[key]`.
-pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<LicenseRow>, u64, Page)> {
-    let page = Page::from_query(q)?;
-    // Resellers (issue 10 §7): a reseller admin lists its reseller's licenses.
-    if let Some(r) = crate::service::identity::resellers::of_bearer(caller) {
-        access::require(caller, Action::LicenseRead)?;
-        return resellers::page_of_licenses(app, caller, r, page).await;
-    }
-    let f = list_filters(caller, q, app.now())?;
-    fetch_page(app.db, sql::licenses::LIST, sql::licenses::COUNT, f, page).await
-}
-
-/// The filters of [`list`] (and its export) as the statement's parameters ?1–?17.
-///
-/// # Errors
-/// 401/403 from the access table; 400 `PARAMETER_INVALID` naming a bad filter.
-pub fn list_filters(caller: &Caller, q: &Query, now: Millis) -> Result<Vec<Value>> {
-    let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
-    let ListScope { license: only, product, user, organization } = caller.list_scope(Action::LicenseRead, q)?;
-    let status = match q.get("status") {
-        None => Value::Null,
-        Some(s) if s.parse::<LicenseStatus>().is_ok() => s.into(),
-        Some(_) => return Err(Error::new(Code::ParameterInvalid, "must be one of ACTIVE, INACTIVE, EXPIRING, EXPIRED, SUSPENDED, BANNED").parameter("status")),
-    };
-    let when = |k: &str| -> Result<Value> {
-        match q.get(k) {
-            None => Ok(Value::Null),
-            Some(v) => parse_iso8601(v).map(Value::from).ok_or_else(|| Error::new(Code::ParameterInvalid, "must be an ISO-8601 timestamp").parameter(k)),
-        }
-    };
-    let mut before = when("expires[before]")?;
-    let mut after = when("expires[after]")?;
-    for k in ["expires[within]", "expires[in]"] {
-        if let Some(v) = q.get(k) {
-            let ms = parse_duration(v).ok_or_else(|| Error::new(Code::ParameterInvalid, "must be a duration like 3d, 2w or 1h").parameter(k))?;
-            before = now.saturating_add(ms).into();
-            after = now.into();
-        }
-    }
-
-    let f = vec![
-        caller.account_id().into(),
-        only,
-        product,
-        get("policy"),
-        user,
-        opt(q.flag("suspended")?.map(i64::from)),
-        opt(q.flag("expired")?.map(i64::from)),
-        status,
-        now.into(),
-        before,
-        after,
-        crate::service::metadata_param(q)?,
-        get("owner"),
-        get("group"),
-        // Query operators.
-        crate::api::filters::time_operators(q, &["created", "updated", "expiry", "lastValidated"])?,
-        crate::api::filters::in_list(q, "status", &LicenseStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>())?,
-        // organization admins (issue 10 §7)
-        organization,
-    ];
-    Ok(f)
-}
-
-/// `3d`, `2w`, `1h`, `30m`, `1y`, `1mo` → milliseconds.
-fn parse_duration(s: &str) -> Option<Millis> {
-    let split = s.find(|c: char| !c.is_ascii_digit())?;
-    let (n, unit) = s.split_at(split);
-    let n: i64 = n.parse().ok()?;
-    let unit_ms = match unit {
-        "m" | "min" | "minute" | "minutes" => 60_000,
-        "h" | "hour" | "hours" => 3_600_000,
-        "d" | "day" | "days" => 86_400_000,
-        "w" | "week" | "weeks" => 604_800_000,
-        "mo" | "month" | "months" => 2_629_746_000,
-        "y" | "year" | "years" => 31_556_952_000,
-        _ => return None,
-    };
-    n.checked_mul(unit_ms)
 }
 
 /// The account's signing key (unsealed with the deployment secret).
@@ -536,14 +455,6 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_parse() {
-        assert_eq!(parse_duration("3d"), Some(3 * 86_400_000));
-        assert_eq!(parse_duration("2w"), Some(2 * 604_800_000));
-        assert_eq!(parse_duration("x"), None);
-        assert_eq!(parse_duration("5"), None);
-    }
 
     #[test]
     fn updates_refuse_key_and_policy() {

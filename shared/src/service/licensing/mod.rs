@@ -8,6 +8,8 @@ pub mod culling;
 // Features and entitlement sets (issue 10 §3).
 pub mod entitlement_set;
 pub mod license_actions;
+// Licenses' lists and Keygen's list scopes (issue 8).
+pub mod license_lists;
 pub mod license_tokens;
 pub mod licensees;
 pub mod licenses;

@@ -113,7 +113,7 @@ pub async fn write_buffered<D: Db>(db: &D, caller: &Caller, take: impl FnOnce() 
 ///
 /// # Errors
 /// 400 `PARAMETER_INVALID` naming the parameter for an empty value.
-fn pair(q: &Query, key: &str) -> Result<[Value; 2]> {
+pub fn pair(q: &Query, key: &str) -> Result<[Value; 2]> {
     let mut out = [Value::Null, Value::Null];
     let ty = format!("{key}[type]");
     let id = format!("{key}[id]");

@@ -48,26 +48,32 @@ AND (SELECT count(*) FROM machines x WHERE x.license_id = ?11 AND (?13 = 0 OR x.
 );
 
 /// The filters of [`LIST`], [`COUNT`] and [`PAGE_AFTER`]: ?2 event name, ?3 resource type,
-/// ?4 resource id, ?5 created at or after, ?6 created before.
+/// ?4 resource id, ?5 created at or after, ?6 created before; Keygen's further event-log scopes
+/// (issue 8, `event_logs_controller.rb`): ?7 whodunnit type, ?8 whodunnit id (exact), ?9 a
+/// part of a whodunnit id, ?10 a part of a resource id (case-insensitive; Keygen's `ilike` for
+/// a term that is not a UUID), ?11 event names (`events[]`, a JSON array).
 macro_rules! event_filters {
     () => {
         "WHERE account_id = ?1 AND (?2 IS NULL OR event = ?2) AND (?3 IS NULL OR resource_type = ?3) \
-AND (?4 IS NULL OR resource_id = ?4) AND (?5 IS NULL OR created_at >= ?5) AND (?6 IS NULL OR created_at < ?6) "
+AND (?4 IS NULL OR resource_id = ?4) AND (?5 IS NULL OR created_at >= ?5) AND (?6 IS NULL OR created_at < ?6) \
+AND (?7 IS NULL OR whodunnit_type = ?7) AND (?8 IS NULL OR whodunnit_id = ?8) \
+AND (?9 IS NULL OR instr(lower(coalesce(whodunnit_id, '')), lower(?9)) > 0) AND (?10 IS NULL OR instr(lower(resource_id), lower(?10)) > 0) \
+AND (?11 IS NULL OR event IN (SELECT value FROM json_each(?11))) "
     };
 }
 
-/// Events, newest first, with optional filters ([`event_filters!`]); ?7 limit, ?8 offset.
-pub const LIST: &str = concat!("SELECT * FROM event_logs ", event_filters!(), "ORDER BY created_at DESC, id DESC LIMIT ?7 OFFSET ?8");
+/// Events, newest first, with optional filters ([`event_filters!`]); ?12 limit, ?13 offset.
+pub const LIST: &str = concat!("SELECT * FROM event_logs ", event_filters!(), "ORDER BY created_at DESC, id DESC LIMIT ?12 OFFSET ?13");
 
 /// Count for [`LIST`].
 pub const COUNT: &str = concat!("SELECT count(*) AS n FROM event_logs ", event_filters!());
 
-/// Exports: one keyset page of [`LIST`]'s rows (same filters), oldest first, after (?7 created
-/// at, ?8 id) — NULL: from the start; ?9 rows.
+/// Exports: one keyset page of [`LIST`]'s rows (same filters), oldest first, after (?12 created
+/// at, ?13 id) — NULL: from the start; ?14 rows.
 pub const PAGE_AFTER: &str = concat!(
     "SELECT * FROM event_logs ",
     event_filters!(),
-    "AND (?7 IS NULL OR created_at > ?7 OR (created_at = ?7 AND id > ?8)) ORDER BY created_at, id LIMIT ?9"
+    "AND (?12 IS NULL OR created_at > ?12 OR (created_at = ?12 AND id > ?13)) ORDER BY created_at, id LIMIT ?14"
 );
 
 /// One event.

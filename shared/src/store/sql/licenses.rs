@@ -59,12 +59,55 @@ WHEN l.suspended = 1 THEN 'SUSPENDED' WHEN l.expiry IS NOT NULL AND l.expiry < "
     };
 }
 
+/// Active since `$t` (Keygen's `License.active`): created, validated, checked out or checked
+/// in at or after it.
+macro_rules! active_since {
+    ($t:literal) => {
+        concat!(
+            "(l.created_at >= ", $t, " OR coalesce(l.last_validated_at, ", $t, " - 1) >= ", $t, " OR coalesce(l.last_check_out_at, ", $t,
+            " - 1) >= ", $t, " OR coalesce(l.last_check_in_at, ", $t, " - 1) >= ", $t, ")"
+        )
+    };
+}
+
+/// Keygen's further license scopes (issue 8, `licenses_controller.rb`'s `has_scope`), ?18–?28:
+/// ?18 machine (a machine of the license, by id), ?19 activity since (`activity[inside|after]`:
+/// active at or after; Keygen's `active`), ?20 inactive before (`activity[outside|before]`;
+/// Keygen's `inactive`) — both leave out licenses whose owner is banned, ?21/?22 activations
+/// operator (`eq`, `gt`, `gte`, `lt`, `lte`) and count (machines), ?23 assigned (an owner or a
+/// licensee: 1/0; -1 when `assigned` and `unassigned` contradict, which matches nothing, as in
+/// Keygen), ?24 activated (any machine: 1/0), ?25 expiring (within 3 days: 1/0), ?26/?27
+/// `expired[within|before|after|on]` bounds (already expired, expiry at or after ?26 and at or
+/// before ?27), ?28 a user (owner or licensee) by email.
+macro_rules! license_scopes {
+    () => {
+        concat!(
+            "AND (?18 IS NULL OR EXISTS (SELECT 1 FROM machines x WHERE x.license_id = l.id AND x.id = ?18)) \
+AND ((?19 IS NULL AND ?20 IS NULL) OR (NOT EXISTS (SELECT 1 FROM users ub WHERE ub.id = l.owner_id AND ub.banned_at IS NOT NULL) \
+AND (?19 IS NULL OR ",
+            active_since!("?19"),
+            ") AND (?20 IS NULL OR NOT ",
+            active_since!("?20"),
+            "))) AND (?21 IS NULL OR (SELECT CASE ?21 WHEN 'eq' THEN n = ?22 WHEN 'gt' THEN n > ?22 WHEN 'gte' THEN n >= ?22 WHEN 'lt' THEN n < ?22 \
+WHEN 'lte' THEN n <= ?22 END FROM (SELECT count(*) AS n FROM machines x WHERE x.license_id = l.id))) \
+AND (?23 IS NULL OR (l.owner_id IS NOT NULL OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id)) = ?23) \
+AND (?24 IS NULL OR EXISTS (SELECT 1 FROM machines x WHERE x.license_id = l.id) = ?24) \
+AND (?25 IS NULL OR (l.expiry IS NOT NULL AND l.expiry > ?9 AND l.expiry < ?9 + 259200000) = ?25) \
+AND ((?26 IS NULL AND ?27 IS NULL) OR (l.expiry IS NOT NULL AND l.expiry < ?9 AND (?26 IS NULL OR l.expiry >= ?26) AND (?27 IS NULL OR l.expiry <= ?27))) \
+AND (?28 IS NULL OR EXISTS (SELECT 1 FROM users ue WHERE ue.account_id = ?1 AND ue.email = lower(?28) \
+AND (ue.id = l.owner_id OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = ue.id)))) "
+        )
+    };
+}
+
 /// Filters shared by [`LIST`] and [`COUNT`]:
 /// ?1 account, ?2 only this license (license bearer), ?3 product, ?4 policy, ?5 user (owner or
 /// licensee), ?6 suspended (0/1), ?7 expired (0/1), ?8 status, ?9 now, ?10 expires before,
 /// ?11 expires after, ?12 metadata filters as a JSON object, ?13 owner exactly, ?14 group,
 /// ?15 time operators ([`time_operators!`]), ?16 statuses (`status[in]`, a JSON array),
-/// ?17 organization (an organization admin's: its licenses, in union with ?5; issue 10 §7).
+/// ?17 organization (an organization admin's: its licenses, in union with ?5; issue 10 §7),
+/// ?18–?28 [`license_scopes!`]. ?10/?11 are inclusive bounds on the expiry (Keygen's
+/// `expires[before|after|within|on]`).
 macro_rules! license_filters {
     () => {
         concat!(
@@ -75,15 +118,17 @@ AND (?7 IS NULL OR (l.expiry IS NOT NULL AND l.expiry < ?9) = ?7) \
 AND (?8 IS NULL OR ",
             license_status!("?9"),
             " = ?8) \
-AND (?10 IS NULL OR (l.expiry IS NOT NULL AND l.expiry < ?10)) AND (?11 IS NULL OR (l.expiry IS NOT NULL AND l.expiry > ?11)) AND ",
+AND (?10 IS NULL OR (l.expiry IS NOT NULL AND l.expiry <= ?10)) AND (?11 IS NULL OR (l.expiry IS NOT NULL AND l.expiry >= ?11)) AND ",
             metadata_equals!("l.metadata", "?12"),
-            " AND (?13 IS NULL OR l.owner_id = ?13) AND (?14 IS NULL OR l.group_id = ?14) \
+            " AND (?13 IS NULL OR l.owner_id = ?13 OR EXISTS (SELECT 1 FROM users ou WHERE ou.id = l.owner_id AND ou.email = lower(?13))) \
+AND (?14 IS NULL OR l.group_id = ?14) \
 AND ",
             // Query operators: ?15 created/updated/expiry/lastValidated [gt|gte|lt|lte], ?16 status[in].
             time_operators!("?15", "created" => "l.created_at", "updated" => "l.updated_at", "expiry" => "l.expiry", "lastValidated" => "l.last_validated_at"),
             " AND (?16 IS NULL OR ",
             license_status!("?9"),
-            " IN (SELECT value FROM json_each(?16))) "
+            " IN (SELECT value FROM json_each(?16))) ",
+            license_scopes!()
         )
     };
 }
@@ -97,18 +142,18 @@ pub const EXISTS: &str = "SELECT 1 AS ok FROM licenses WHERE account_id = ?1 AND
 /// One license by key only (validate-key, `License <key>` auth).
 pub const FIND_BY_KEY: &str = concat!(license_select!(), "WHERE l.account_id = ?1 AND l.key = ?2");
 
-/// Licenses, newest first, filtered (see `license_filters`), ?18 limit, ?19 offset.
-pub const LIST: &str = concat!(license_select!(), license_filters!(), "ORDER BY l.created_at DESC, l.id DESC LIMIT ?18 OFFSET ?19");
+/// Licenses, newest first, filtered (see `license_filters`), ?29 limit, ?30 offset.
+pub const LIST: &str = concat!(license_select!(), license_filters!(), "ORDER BY l.created_at DESC, l.id DESC LIMIT ?29 OFFSET ?30");
 
 /// Count for [`LIST`].
 pub const COUNT: &str = concat!("SELECT count(*) AS n FROM licenses l ", license_filters!());
 
-/// Exports: one keyset page of [`LIST`]'s rows (same filters ?1–?17), oldest first, after
-/// (?18 created at, ?19 id) — NULL: from the start; ?20 rows.
+/// Exports: one keyset page of [`LIST`]'s rows (same filters ?1–?28), oldest first, after
+/// (?29 created at, ?30 id) — NULL: from the start; ?31 rows.
 pub const PAGE_AFTER: &str = concat!(
     license_select!(),
     license_filters!(),
-    "AND (?18 IS NULL OR l.created_at > ?18 OR (l.created_at = ?18 AND l.id > ?19)) ORDER BY l.created_at, l.id LIMIT ?20"
+    "AND (?29 IS NULL OR l.created_at > ?29 OR (l.created_at = ?29 AND l.id > ?30)) ORDER BY l.created_at, l.id LIMIT ?31"
 );
 
 // Group on license create (issue 8).

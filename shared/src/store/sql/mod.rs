@@ -60,6 +60,19 @@ macro_rules! metadata_equals {
     };
 }
 
+/// Keygen's `owner` and `user` scopes of components and processes (issue 8): machine `m`'s
+/// owner is `$owner`, and the user whose email is `$email` owns machine `m` or owns or holds
+/// license `$license`.
+macro_rules! fleet_user_scopes {
+    ($license:literal, $owner:literal, $email:literal) => {
+        concat!(
+            "AND (", $owner, " IS NULL OR m.owner_id = ", $owner, ") AND (", $email, " IS NULL OR EXISTS (SELECT 1 FROM users ue WHERE ue.account_id = ?1 \
+AND ue.email = lower(", $email, ") AND (ue.id = m.owner_id OR EXISTS (SELECT 1 FROM licenses k WHERE k.id = ", $license, " AND k.owner_id = ue.id) \
+OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = ", $license, " AND lu.user_id = ue.id)))) "
+        )
+    };
+}
+
 /// Search (issue 8, relationship terms): the record of `$table` whose id is `$id` matches
 /// parameter `$p` as Keygen's `search_<relation>` scopes do: its exact id, a prefix of its id,
 /// or (case-insensitively) a substring of its `$text` column (a user's email, a product's,
