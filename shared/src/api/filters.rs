@@ -83,7 +83,8 @@ pub fn keygen_duration(v: &str) -> Option<Millis> {
     if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
         return v.parse::<i64>().ok()?.checked_mul(1000);
     }
-    let iso = format!("P{}", v.strip_prefix('P').unwrap_or(v).to_ascii_uppercase());
+    let upper = v.to_ascii_uppercase();
+    let iso = format!("P{}", upper.strip_prefix('P').unwrap_or(&upper));
     if let Ok(d) = iso.parse::<IsoDuration>() {
         return d.nominal_secs().checked_mul(1000);
     }

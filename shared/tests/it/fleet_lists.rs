@@ -11,6 +11,7 @@ use shared::service::identity::users;
 use shared::service::licensing::{licensees, licenses};
 use shared::service::{events, Bearer, Caller};
 use shared::store::Db;
+use shared::Clock;
 
 use crate::machines::activate;
 use crate::support::{block, Env};

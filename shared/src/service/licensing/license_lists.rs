@@ -200,7 +200,7 @@ mod tests {
         assert_eq!(activations(&Query::parse("activations[lt]=3&activations[gt]=1")).unwrap(), (Some("gt"), Some(1)));
         for (bad, param) in [("expires[on]=soon", "expires[on]"), ("activity[inside]=often", "activity[inside]"), ("activations[eq]=1.5", "activations[eq]")] {
             let q = Query::parse(bad);
-            let e = expires(&q, now).and(expired(&q, now)).and(activity(&q, now)).and(activations(&q).map(|_| (None, None))).unwrap_err();
+            let e = expires(&q, now).and(expired(&q, now)).and(activity(&q, now)).and(activations(&q).map(|_| (None::<Millis>, None::<Millis>))).unwrap_err();
             assert_eq!((e.status, format!("{:?}", e.source)), (400, format!("Some(Parameter({param:?}))")), "{bad}");
         }
     }

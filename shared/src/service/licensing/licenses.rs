@@ -10,13 +10,11 @@ use serde_json::{json, Map, Value};
 
 use crate::access::{self, Action, Ownership};
 use crate::api::input::{Field, ResourceInput};
-use crate::api::query::{Page, Query};
 use crate::clock::{iso8601, parse_iso8601, Millis};
 use crate::crypto::scheme_keys::{self, SchemeFault};
 use crate::crypto::signer::{Pair, RSA_MAX_ENCRYPT_BYTES};
 use crate::crypto::{keys, license_key};
 use crate::domain::activation_rules;
-use crate::domain::license::LicenseStatus;
 use crate::domain::policy::{INT4_MAX, MAX_SAFE_INT};
 use crate::domain::strategy::{ExpirationBasis, Scheme};
 use crate::error::{AttrFault, Code, Error};
@@ -24,7 +22,7 @@ use crate::service::identity::account_keys;
 use crate::service::licensing::resellers;
 use crate::service::licensing::subscription_logs::{self, Cause, Change};
 use crate::service::{
-    catalogue::entitlement_sets, catalogue::policies, events, fetch_page, identity::users, metadata_text, readable, App, Bearer, Caller, ListScope,
+    catalogue::entitlement_sets, catalogue::policies, events, identity::users, metadata_text, readable, App, Bearer, Caller,
 };
 use crate::store::rows::{AccountRow, LicenseRow};
 use crate::store::{fetch_one, flag, opt, sql, Db, Kv, Stmt};

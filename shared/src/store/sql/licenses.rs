@@ -70,6 +70,13 @@ macro_rules! active_since {
     };
 }
 
+/// The machines of license `l` (Keygen's `machines_count`).
+macro_rules! machine_count {
+    () => {
+        "(SELECT count(*) FROM machines x WHERE x.license_id = l.id)"
+    };
+}
+
 /// Keygen's further license scopes (issue 8, `licenses_controller.rb`'s `has_scope`), ?18–?28:
 /// ?18 machine (a machine of the license, by id), ?19 activity since (`activity[inside|after]`:
 /// active at or after; Keygen's `active`), ?20 inactive before (`activity[outside|before]`;
@@ -88,8 +95,17 @@ AND (?19 IS NULL OR ",
             active_since!("?19"),
             ") AND (?20 IS NULL OR NOT ",
             active_since!("?20"),
-            "))) AND (?21 IS NULL OR (SELECT CASE ?21 WHEN 'eq' THEN n = ?22 WHEN 'gt' THEN n > ?22 WHEN 'gte' THEN n >= ?22 WHEN 'lt' THEN n < ?22 \
-WHEN 'lte' THEN n <= ?22 END FROM (SELECT count(*) AS n FROM machines x WHERE x.license_id = l.id))) \
+            "))) AND (?21 IS NULL OR CASE ?21 WHEN 'eq' THEN ",
+            machine_count!(),
+            " = ?22 WHEN 'gt' THEN ",
+            machine_count!(),
+            " > ?22 WHEN 'gte' THEN ",
+            machine_count!(),
+            " >= ?22 WHEN 'lt' THEN ",
+            machine_count!(),
+            " < ?22 WHEN 'lte' THEN ",
+            machine_count!(),
+            " <= ?22 END) \
 AND (?23 IS NULL OR (l.owner_id IS NOT NULL OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id)) = ?23) \
 AND (?24 IS NULL OR EXISTS (SELECT 1 FROM machines x WHERE x.license_id = l.id) = ?24) \
 AND (?25 IS NULL OR (l.expiry IS NOT NULL AND l.expiry > ?9 AND l.expiry < ?9 + 259200000) = ?25) \
