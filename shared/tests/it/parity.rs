@@ -28,13 +28,14 @@ fn ids<T>(rows: &[T], id: impl Fn(&T) -> &str) -> BTreeSet<String> {
 }
 
 fn license_list(env: &Env, account: &str, status: Value) -> Vec<LicenseRow> {
-    // ?15/?16 are the query operators, ?17 the organization (NULL here); ?18 limit, ?19 offset.
-    let mut p = vec![Value::Null; 19];
+    // ?15/?16 are the query operators, ?17 the organization, ?18–?28 Keygen's further scopes
+    // (NULL here); ?29 limit, ?30 offset.
+    let mut p = vec![Value::Null; 30];
     p[0] = account.into();
     p[7] = status;
     p[8] = NOW.into();
-    p[17] = 100_000.into();
-    p[18] = 0.into();
+    p[28] = 100_000.into();
+    p[29] = 0.into();
     block(fetch_all(&env.db, sql::licenses::LIST, &p)).unwrap()
 }
 
