@@ -229,6 +229,9 @@ const ROWS: &[Row] = &[
     ("GET", "/processes/{PRA}", "", R),
     ("DELETE", "/processes/{PR*}", "", [204, 204, 404, 204, 404, 204, 404, 401]),
     ("POST", "/processes/{PRA}/actions/ping", "", R),
+    // List scopes (issue 8): Keygen's process update; `metadata` only from staff and products.
+    ("PATCH", "/processes/{PRA}", r#"{"data":{"type":"processes","attributes":{}}}"#, R),
+    ("PUT", "/processes/{PRA}", r#"{"data":{"type":"processes","attributes":{"metadata":{"k":"{uniq}"}}}}"#, [200, 200, 404, 400, 404, 400, 404, 401]),
     ("GET", "/components", "", ALL),
     (
         "POST",
