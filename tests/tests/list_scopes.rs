@@ -90,8 +90,14 @@ fn keygens_list_scopes_answer_on_d1_and_bad_values_name_their_parameter() {
     let r = c.patch(&acct.path(&format!("/processes/{pr}")), acct.admin(), body(json!({"slot":1})));
     assert_eq!(r.assert_status(200).json["data"]["attributes"]["metadata"], json!({"slot":1}));
     let r = c.put(&acct.path(&format!("/processes/{pr}")), acct.admin(), body(json!({"slot":2})));
-    assert_eq!((r.assert_status(200).json["data"]["attributes"]["pid"].clone(), r.json["data"]["attributes"]["metadata"].clone()), (json!("42"), json!({"slot":2})));
-    let token = post(&acct, &format!("/licenses/{la}/tokens"), json!({"data":{"type":"tokens","attributes":{}}}))["attributes"]["token"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(
+        (r.assert_status(200).json["data"]["attributes"]["pid"].clone(), r.json["data"]["attributes"]["metadata"].clone()),
+        (json!("42"), json!({"slot":2}))
+    );
+    let token = post(&acct, &format!("/licenses/{la}/tokens"), json!({"data":{"type":"tokens","attributes":{}}}))["attributes"]["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let r = c.patch(&acct.path(&format!("/processes/{pr}")), Some(&token), body(json!({"slot":3})));
     assert_eq!((r.status, r.error_code()), (400, Some("PARAMETER_UNPERMITTED")), "{}", r.json);
     assert_eq!(r.json["errors"][0]["source"]["pointer"], "/data/attributes/metadata");
@@ -102,7 +108,8 @@ fn keygens_list_scopes_answer_on_d1_and_bad_values_name_their_parameter() {
     assert!(!by_admin.is_empty());
     assert_eq!(ids(&get(&format!("/event-logs?whodunnit={}", acct.admin_id))), by_admin);
     let r = get("/event-logs?events[]=process.created&events[]=process.updated");
-    let mut names: Vec<String> = r.json["data"].as_array().map(|a| a.iter().map(|e| e["attributes"]["event"].as_str().unwrap_or_default().to_owned()).collect()).unwrap_or_default();
+    let mut names: Vec<String> =
+        r.json["data"].as_array().map(|a| a.iter().map(|e| e["attributes"]["event"].as_str().unwrap_or_default().to_owned()).collect()).unwrap_or_default();
     names.sort();
     assert_eq!(names, ["process.created", "process.updated", "process.updated"], "{}", r.json);
     // Bad values: 400 PARAMETER_INVALID naming the parameter.

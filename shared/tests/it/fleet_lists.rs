@@ -38,7 +38,8 @@ fn components_and_processes_take_keygens_owner_user_and_status_scopes() {
     // Machine mb is owned by a (Keygen's `owner` scope is the machine's owner).
     block(env.db.query("UPDATE machines SET owner_id = ?2 WHERE id = ?1", &[mb.id.clone().into(), a.clone().into()])).unwrap();
     let component = |m: &str, fp: &str| {
-        let body = json!({"data":{"type":"components","attributes":{"fingerprint":fp,"name":fp},"relationships":{"machine":{"data":{"type":"machines","id":m}}}}});
+        let body =
+            json!({"data":{"type":"components","attributes":{"fingerprint":fp,"name":fp},"relationships":{"machine":{"data":{"type":"machines","id":m}}}}});
         block(components::create(&env.app(), &admin, components::parse(body.to_string().as_bytes()).unwrap())).unwrap()
     };
     let spawn = |m: &str, pid: &str| {
@@ -69,14 +70,14 @@ fn components_and_processes_take_keygens_owner_user_and_status_scopes() {
         v
     };
     assert_eq!(comps(""), sorted(vec![ca.id.clone(), cb.id.clone()]));
-    assert_eq!(comps(&format!("owner={a}")), [cb.id.clone()]);
+    assert_eq!(comps(&format!("owner={a}")), [cb.id.as_str()]);
     assert_eq!(comps(&format!("owner={b}")), Vec::<String>::new());
     // user: the machine's owner, the license's owner or a licensee; by id or email.
     assert_eq!(comps("user=a@x.test"), sorted(vec![ca.id.clone(), cb.id.clone()]));
-    assert_eq!(comps("user=b@x.test"), [cb.id.clone()]);
+    assert_eq!(comps("user=b@x.test"), [cb.id.as_str()]);
     assert_eq!(comps(&format!("user={b}&machine={}", ma.id)), Vec::<String>::new());
-    assert_eq!(ids(procs(&format!("owner={a}"))), [pb.id.clone()]);
-    assert_eq!(ids(procs("user=B@X.test")), [pb.id.clone()]);
+    assert_eq!(ids(procs(&format!("owner={a}"))), [pb.id.as_str()]);
+    assert_eq!(ids(procs("user=B@X.test")), [pb.id.as_str()]);
     // status: ALIVE/DEAD (any case), the same answer as the domain rule at every step.
     let agree = |at: &str| {
         let now = env.clock.now_ms();
@@ -92,8 +93,8 @@ fn components_and_processes_take_keygens_owner_user_and_status_scopes() {
     block(processes::ping(&env.app(), &admin, &pb.id)).unwrap();
     env.clock.advance(30_000);
     agree("after a ping");
-    assert_eq!(ids(procs("status=DEAD")), [pa.id.clone()]);
-    assert_eq!(ids(procs("status=Alive")), [pb.id.clone()]);
+    assert_eq!(ids(procs("status=DEAD")), [pa.id.as_str()]);
+    assert_eq!(ids(procs("status=Alive")), [pb.id.as_str()]);
     env.clock.advance(120_001);
     agree("past both heartbeats");
     assert!(procs("status=ALIVE").is_empty());
@@ -109,9 +110,11 @@ fn a_process_update_replaces_its_metadata_for_staff_and_products_only() {
     let pol = env.policy(&admin, &p, json!({"floating": true, "maxMachines": 5}));
     let l = env.license(&admin, &pol, json!({}));
     let m = activate(&env, &admin, &l, json!({"fingerprint": "m"})).unwrap();
-    let body = json!({"data":{"type":"processes","attributes":{"pid":"7","metadata":{"a":1}},"relationships":{"machine":{"data":{"type":"machines","id":m.id}}}}});
+    let body =
+        json!({"data":{"type":"processes","attributes":{"pid":"7","metadata":{"a":1}},"relationships":{"machine":{"data":{"type":"machines","id":m.id}}}}});
     let pr = block(processes::spawn(&env.app(), &admin, processes::parse(body.to_string().as_bytes()).unwrap())).unwrap();
-    let patch = |attrs: serde_json::Value| processes::parse_update(json!({"data":{"type":"processes","id":"ignored","attributes":attrs}}).to_string().as_bytes());
+    let patch =
+        |attrs: serde_json::Value| processes::parse_update(json!({"data":{"type":"processes","id":"ignored","attributes":attrs}}).to_string().as_bytes());
     env.clock.advance(1_000);
     let u = block(processes::update(&env.app(), &admin, &pr.id, patch(json!({"metadata":{"b":"2"}})).unwrap())).unwrap();
     assert_eq!(serde_json::from_str::<serde_json::Value>(&u.metadata).unwrap(), json!({"b":"2"}));
@@ -126,7 +129,10 @@ fn a_process_update_replaces_its_metadata_for_staff_and_products_only() {
     assert_eq!(patch(json!({"pid":"8"})).unwrap_err().code, "PARAMETER_UNPERMITTED");
     let license = Caller { bearer: Bearer::License { license_id: l.id.clone() }, ..admin.clone() };
     let e = block(processes::update(&env.app(), &license, &pr.id, patch(json!({"metadata":{"x":1}})).unwrap())).unwrap_err();
-    assert_eq!((e.status, e.code.as_ref(), format!("{:?}", e.source)), (400, "PARAMETER_UNPERMITTED", "Some(Pointer(\"/data/attributes/metadata\"))".to_owned()));
+    assert_eq!(
+        (e.status, e.code.as_ref(), format!("{:?}", e.source)),
+        (400, "PARAMETER_UNPERMITTED", "Some(Pointer(\"/data/attributes/metadata\"))".to_owned())
+    );
     block(processes::update(&env.app(), &license, &pr.id, patch(json!({})).unwrap())).unwrap();
     let other = env.license(&admin, &pol, json!({}));
     let stranger = Caller { bearer: Bearer::License { license_id: other.id }, ..admin.clone() };

@@ -30,9 +30,9 @@ mod key_pools;
 // Group owners and per-child reads (issue 8).
 mod group_owners;
 mod layering;
+mod lazy_expiry;
 // Keygen's further license scopes (issue 8).
 mod license_scopes;
-mod lazy_expiry;
 // Floating-seat leases (issue 10 §4 follow-up, c10).
 mod leases;
 mod licenses;

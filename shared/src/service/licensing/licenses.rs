@@ -21,9 +21,7 @@ use crate::error::{AttrFault, Code, Error};
 use crate::service::identity::account_keys;
 use crate::service::licensing::resellers;
 use crate::service::licensing::subscription_logs::{self, Cause, Change};
-use crate::service::{
-    catalogue::entitlement_sets, catalogue::policies, events, identity::users, metadata_text, readable, App, Bearer, Caller,
-};
+use crate::service::{catalogue::entitlement_sets, catalogue::policies, events, identity::users, metadata_text, readable, App, Bearer, Caller};
 use crate::store::rows::{AccountRow, LicenseRow};
 use crate::store::{fetch_one, flag, opt, sql, Db, Kv, Stmt};
 use crate::Result;

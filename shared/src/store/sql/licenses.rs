@@ -64,8 +64,21 @@ WHEN l.suspended = 1 THEN 'SUSPENDED' WHEN l.expiry IS NOT NULL AND l.expiry < "
 macro_rules! active_since {
     ($t:literal) => {
         concat!(
-            "(l.created_at >= ", $t, " OR coalesce(l.last_validated_at, ", $t, " - 1) >= ", $t, " OR coalesce(l.last_check_out_at, ", $t,
-            " - 1) >= ", $t, " OR coalesce(l.last_check_in_at, ", $t, " - 1) >= ", $t, ")"
+            "(l.created_at >= ",
+            $t,
+            " OR coalesce(l.last_validated_at, ",
+            $t,
+            " - 1) >= ",
+            $t,
+            " OR coalesce(l.last_check_out_at, ",
+            $t,
+            " - 1) >= ",
+            $t,
+            " OR coalesce(l.last_check_in_at, ",
+            $t,
+            " - 1) >= ",
+            $t,
+            ")"
         )
     };
 }

@@ -66,9 +66,21 @@ macro_rules! metadata_equals {
 macro_rules! fleet_user_scopes {
     ($license:literal, $owner:literal, $email:literal) => {
         concat!(
-            "AND (", $owner, " IS NULL OR m.owner_id = ", $owner, ") AND (", $email, " IS NULL OR EXISTS (SELECT 1 FROM users ue WHERE ue.account_id = ?1 \
-AND ue.email = lower(", $email, ") AND (ue.id = m.owner_id OR EXISTS (SELECT 1 FROM licenses k WHERE k.id = ", $license, " AND k.owner_id = ue.id) \
-OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = ", $license, " AND lu.user_id = ue.id)))) "
+            "AND (",
+            $owner,
+            " IS NULL OR m.owner_id = ",
+            $owner,
+            ") AND (",
+            $email,
+            " IS NULL OR EXISTS (SELECT 1 FROM users ue WHERE ue.account_id = ?1 \
+AND ue.email = lower(",
+            $email,
+            ") AND (ue.id = m.owner_id OR EXISTS (SELECT 1 FROM licenses k WHERE k.id = ",
+            $license,
+            " AND k.owner_id = ue.id) \
+OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = ",
+            $license,
+            " AND lu.user_id = ue.id)))) "
         )
     };
 }
