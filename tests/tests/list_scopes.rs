@@ -58,15 +58,15 @@ fn keygens_list_scopes_answer_on_d1_and_bad_values_name_their_parameter() {
     };
     let (ma, _) = (machine(&la, "a1"), machine(&la, "a2"));
     // Licenses.
-    assert_eq!(ids(&get(&format!("/licenses?machine={ma}"))), [la.clone()]);
-    assert_eq!(ids(&get("/licenses?activations[gte]=2")), [la.clone()]);
-    assert_eq!(ids(&get("/licenses?activations[eq]=0")), [lb.clone()]);
-    assert_eq!(ids(&get("/licenses?assigned=true")), [la.clone()]);
-    assert_eq!(ids(&get("/licenses?unassigned=1")), [lb.clone()]);
-    assert_eq!(ids(&get("/licenses?activated=false")), [lb.clone()]);
-    assert_eq!(ids(&get(&format!("/licenses?user={email}"))), [la.clone()]);
-    assert_eq!(ids(&get("/licenses?expires[before]=2100-01-01T00:00:00Z")), [la.clone()], "only licenses not yet expired");
-    assert_eq!(ids(&get("/licenses?expired[after]=2000-01-01")), [lb.clone()]);
+    assert_eq!(ids(&get(&format!("/licenses?machine={ma}"))), [la.as_str()]);
+    assert_eq!(ids(&get("/licenses?activations[gte]=2")), [la.as_str()]);
+    assert_eq!(ids(&get("/licenses?activations[eq]=0")), [lb.as_str()]);
+    assert_eq!(ids(&get("/licenses?assigned=true")), [la.as_str()]);
+    assert_eq!(ids(&get("/licenses?unassigned=1")), [lb.as_str()]);
+    assert_eq!(ids(&get("/licenses?activated=false")), [lb.as_str()]);
+    assert_eq!(ids(&get(&format!("/licenses?user={email}"))), [la.as_str()]);
+    assert_eq!(ids(&get("/licenses?expires[before]=2100-01-01T00:00:00Z")), [la.as_str()], "only licenses not yet expired");
+    assert_eq!(ids(&get("/licenses?expired[after]=2000-01-01")), [lb.as_str()]);
     assert_eq!(ids(&get("/licenses?activity[inside]=P1D")), sorted(vec![la.clone(), lb.clone()]));
     assert!(ids(&get("/licenses?activity[outside]=P1D")).is_empty());
     // Components and processes: the machine's owner, a user by email, the process status.
@@ -75,16 +75,16 @@ fn keygens_list_scopes_answer_on_d1_and_bad_values_name_their_parameter() {
         "/components",
         json!({"data":{"type":"components","attributes":{"fingerprint":"gpu","name":"GPU"},"relationships":{"machine":{"data":{"type":"machines","id":ma}}}}}),
     ));
-    assert_eq!(ids(&get(&format!("/components?user={email}"))), [comp.clone()]);
+    assert_eq!(ids(&get(&format!("/components?user={email}"))), [comp.as_str()]);
     assert!(ids(&get(&format!("/components?owner={owner}"))).is_empty(), "the machine has no owner of its own");
     let pr = id(&post(
         &acct,
         "/processes",
         json!({"data":{"type":"processes","attributes":{"pid":"42"},"relationships":{"machine":{"data":{"type":"machines","id":ma}}}}}),
     ));
-    assert_eq!(ids(&get("/processes?status=ALIVE")), [pr.clone()]);
+    assert_eq!(ids(&get("/processes?status=ALIVE")), [pr.as_str()]);
     assert!(ids(&get("/processes?status=dead")).is_empty());
-    assert_eq!(ids(&get(&format!("/machines/{ma}/processes?status=alive"))), [pr.clone()]);
+    assert_eq!(ids(&get(&format!("/machines/{ma}/processes?status=alive"))), [pr.as_str()]);
     // PATCH|PUT /processes/{id}: metadata, as Keygen's machine_processes#update.
     let body = |m: Value| Some(json!({"data":{"type":"processes","attributes":{"metadata":m}}}));
     let r = c.patch(&acct.path(&format!("/processes/{pr}")), acct.admin(), body(json!({"slot":1})));
