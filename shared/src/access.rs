@@ -438,7 +438,10 @@ const fn row(action: Action, kind: Kind) -> Scope {
         // reseller and allotments; creates licenses of allotted policies and customers (role
         // `user`) and organizations within its caps; reads and updates them; manages its
         // licenses' lifecycle and owners; reads their machines. Never the caps, allotments,
-        // staff, roles or deletion of users (403).
+        // staff, roles or deletion of users (403). Cryptlex's reseller portal also shows the
+        // products and policies allotted to it (read-only: "own" is an allotted policy and its
+        // product), and exports and searches its licenses, machines and users.
+        (A::ProductRead | A::PolicyRead | A::ExportRead | A::Search, K::ResellerAdmin) => Own,
         (
             A::ResellerRead
             | A::LicenseRead

@@ -210,4 +210,4 @@ pub const RESELLER_ADMIN: &str = "\
     user.update organization.read organization.create organization.update token.generate \
     token.read token.regenerate token.revoke user.password.reset user.password.update \
     user.second-factors.read user.second-factors.update release.read artifact.read package.read \
-    openapi.read";
+    openapi.read product.read policy.read export.read search.read";

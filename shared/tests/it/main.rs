@@ -72,6 +72,8 @@ mod organizations;
 mod organization_admins;
 // Resellers (issue 10 §7).
 mod resellers;
+// A reseller admin's lists, exports and search; the allotment in the license insert (issue 10 §7).
+mod reseller_lists;
 mod validation;
 mod validation_bench;
 mod webhook_payloads;

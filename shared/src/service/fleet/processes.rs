@@ -119,8 +119,10 @@ async fn manageable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<ProcessRow>, u64, Page)> {
     let page = Page::from_query(q)?;
     let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
-    let ListScope { license: only, product, user, .. } = caller.list_scope(Action::MachineRead, q)?;
-    let f = vec![caller.account_id().into(), get("machine"), get("license"), product, user, only];
+    let ListScope { license: only, product, user, organization, reseller } = caller.list_scope(Action::MachineRead, q)?;
+    // Organizations and resellers (issue 10 §7): an organization admin's machines, a reseller
+    // admin's, as the machine list scopes them.
+    let f = vec![caller.account_id().into(), get("machine"), get("license"), product, user, only, organization, reseller];
     fetch_page(app.db, sql::processes::LIST, sql::processes::COUNT, f, page).await
 }
 

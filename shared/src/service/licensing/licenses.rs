@@ -155,22 +155,17 @@ pub async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &
 /// `suspended`, `expired`, `expires[before|after|within|in]`, `metadata[key]`.
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<LicenseRow>, u64, Page)> {
     let page = Page::from_query(q)?;
-    // Resellers (issue 10 §7): a reseller admin lists its reseller's licenses.
-    if let Some(r) = crate::service::identity::resellers::of_bearer(caller) {
-        access::require(caller, Action::LicenseRead)?;
-        return resellers::page_of_licenses(app, caller, r, page).await;
-    }
     let f = list_filters(caller, q, app.now())?;
     fetch_page(app.db, sql::licenses::LIST, sql::licenses::COUNT, f, page).await
 }
 
-/// The filters of [`list`] (and its export) as the statement's parameters ?1–?17.
+/// The filters of [`list`] (and its export) as the statement's parameters ?1–?18.
 ///
 /// # Errors
 /// 401/403 from the access table; 400 `PARAMETER_INVALID` naming a bad filter.
 pub fn list_filters(caller: &Caller, q: &Query, now: Millis) -> Result<Vec<Value>> {
     let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
-    let ListScope { license: only, product, user, organization } = caller.list_scope(Action::LicenseRead, q)?;
+    let ListScope { license: only, product, user, organization, reseller } = caller.list_scope(Action::LicenseRead, q)?;
     let status = match q.get("status") {
         None => Value::Null,
         Some(s) if s.parse::<LicenseStatus>().is_ok() => s.into(),
@@ -212,6 +207,8 @@ pub fn list_filters(caller: &Caller, q: &Query, now: Millis) -> Result<Vec<Value
         crate::api::filters::in_list(q, "status", &LicenseStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>())?,
         // organization admins (issue 10 §7)
         organization,
+        // Resellers (issue 10 §7).
+        reseller,
     ];
     Ok(f)
 }
@@ -383,6 +380,9 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
     }
     params.push(metadata_text(&input.metadata.set().unwrap_or_default()).into());
     params.push(now.into());
+    // Resellers (issue 10 §7): a reseller admin's license is its reseller's, and the insert
+    // writes it only while the policy is still allotted (the check above races a withdrawal).
+    params.push(opt(crate::service::identity::resellers::of_bearer(caller).map(str::to_owned)));
     let mut stmts = vec![
         Stmt::new(if pooled { sql::licenses::INSERT_POOLED } else { sql::licenses::INSERT }, params),
         events::record_if_changed(
@@ -394,10 +394,6 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
     ];
     if let Some(s) = &set {
         stmts.insert(1, entitlement_sets::attach_on_create(entitlement_sets::NewHolder::License, caller.account_id(), &id, s));
-    }
-    // Resellers (issue 10 §7): a reseller admin's license is its reseller's (right after the insert).
-    if let Some(s) = resellers::place_new(caller, &id) {
-        stmts.insert(1, s);
     }
     let log_ref = crate::service::licensing::subscription_logs::LicenseRef { account_id: caller.account_id(), id: &id, product_id: &policy.product_id };
     let maintenance_end = crate::service::licensing::maintenance::initial_expiry(maintenance.as_ref(), now);
