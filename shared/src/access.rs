@@ -390,6 +390,11 @@ pub fn scope(action: Action, kind: Kind) -> Scope {
         }
         (A::MachineRead | A::MachineDelete, K::OrganizationAdmin) => Scope::Own,
         (A::UserUpdate | A::UserDelete, K::OrganizationAdmin) => Scope::Open,
+        // Organization groups (issue 10 §7): its organization's groups ("own"; any other group
+        // it sees as a user is `OwnLocked`: read, never changed) and its members' moves between
+        // them (`own, open`: members of role `user` and itself, never another organization admin).
+        (A::GroupRead | A::GroupCreate, K::OrganizationAdmin) => Scope::Own,
+        (A::GroupUpdate | A::GroupDelete | A::UserGroupChange, K::OrganizationAdmin) => Scope::Open,
         (_, K::OrganizationAdmin) => scope(action, K::User),
         _ => row(action, kind),
     }

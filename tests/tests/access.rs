@@ -974,6 +974,15 @@ const ORGANIZATION_ADMIN_ROWS: &[(&str, &str, &str, [u16; 2])] = &[
     ("GET", "/me", "", [200, 200]),
     ("GET", "/products", "", [403, 403]),
     ("GET", "/event-logs", "", [403, 403]),
+    // Its organization's groups (G is a vendor group neither is in: 404) and machines' processes
+    // and components (tests/tests/organization_groups.rs has the own/foreign cells).
+    ("GET", "/groups", "", [200, 200]),
+    ("POST", "/groups", r#"{"data":{"type":"groups","attributes":{"name":"{uniq}"}}}"#, [201, 201]),
+    ("GET", "/groups/{G}", "", [404, 404]),
+    ("PATCH", "/groups/{G}", r#"{"data":{"type":"groups","attributes":{"name":"{uniq}"}}}"#, [404, 404]),
+    ("PUT", "/users/{OM*}/group", r#"{"data":{"type":"groups","id":"{G}"}}"#, [422, 404]),
+    ("GET", "/processes", "", [200, 200]),
+    ("GET", "/components", "", [200, 200]),
 ];
 
 #[test]

@@ -85,6 +85,13 @@ pub fn protected_outside(admin_org: Option<&str>, license_org: Option<&str>, pro
     }
 }
 
+/// Organization groups (issue 10 §7): an organization admin names (joins a member to, or
+/// leaves) only its organization's groups, `group_org` being a group's organization; a vendor
+/// group is one it may not name. Every other bearer: the table already decided.
+pub fn may_name_group(caller: &Caller, group_org: Option<&str>) -> bool {
+    organization_of(caller).is_none_or(|org| group_org == Some(org))
+}
+
 /// Staff are kept out of organizations: a user of `role` in an organization (`in_organization`)
 /// is refused, pointing at `pointer` (the organization on a move or create, the role on a role
 /// change).

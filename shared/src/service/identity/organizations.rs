@@ -237,6 +237,7 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
         .batch(vec![
             Stmt::new(sql::organizations::DETACH_USERS, p()),
             Stmt::new(sql::organizations::DETACH_LICENSES, p()),
+            Stmt::new(sql::organizations::DETACH_GROUPS, p()),
             Stmt::new(sql::organizations::DELETE, p()),
             events::record_if_changed(app, acc, &caller.bearer, event("organization.deleted", "organizations", &o.id, None)),
         ])

@@ -52,6 +52,9 @@ pub const DETACH_USERS: &str = "UPDATE users SET organization_id = NULL WHERE ac
 /// Companion of [`DELETE`]: its licenses leave it.
 pub const DETACH_LICENSES: &str = "UPDATE licenses SET organization_id = NULL WHERE account_id = ?1 AND organization_id = ?2";
 
+/// Companion of [`DELETE`]: its groups become the vendor's (issue 10 §7; members stay in them).
+pub const DETACH_GROUPS: &str = "UPDATE groups SET organization_id = NULL WHERE account_id = ?1 AND organization_id = ?2";
+
 /// Moves user ?2 from organization ?5 (what the caller read; NULL = none) into organization ?3
 /// (NULL = none) at ?4, only if it is still in ?5 and the organization is in the account and
 /// has room under `allowed_users` (-1 = unlimited), and never for a staff user (issue 10 §7):
