@@ -68,7 +68,7 @@ fn machine(c: &Client, a: &TestAccount, license: &str) -> String {
 
 fn policy(c: &Client, a: &TestAccount) -> String {
     let p = id(&post(c, a, a.admin(), "/products", json!({"data":{"type":"products","attributes":{"name":"App"}}})));
-    let body = json!({"data":{"type":"policies","attributes":{"name":"P","maxMachines":10},"relationships":{"product":{"data":{"type":"products","id":p}}}}});
+    let body = json!({"data":{"type":"policies","attributes":{"name":"P","floating":true,"maxMachines":10},"relationships":{"product":{"data":{"type":"products","id":p}}}}});
     id(&post(c, a, a.admin(), "/policies", body))
 }
 

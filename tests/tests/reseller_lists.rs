@@ -63,7 +63,7 @@ fn catalogue(c: &Client, a: &TestAccount, name: &str, policies: &[&str]) -> (Str
     let pols = policies
         .iter()
         .map(|n| {
-            let body = json!({"data":{"type":"policies","attributes":{"name":n,"maxMachines":10},"relationships":{"product":{"data":{"type":"products","id":p}}}}});
+            let body = json!({"data":{"type":"policies","attributes":{"name":n,"floating":true,"maxMachines":10},"relationships":{"product":{"data":{"type":"products","id":p}}}}});
             id(&post(c, a, a.admin(), "/policies", body))
         })
         .collect();

@@ -26,7 +26,7 @@ fn to_group(id: Option<&str>) -> Vec<u8> {
 
 fn license(env: &Env, admin: &Caller, attrs: Value, owner: &UserRow, org: Option<&str>) -> LicenseRow {
     let product = env.product(admin, "App");
-    let policy = env.policy(admin, &product, json!({"maxMachines":5}));
+    let policy = env.policy(admin, &product, json!({"floating":true,"maxMachines":5}));
     let mut rels = json!({"policy":{"data":{"type":"policies","id":policy.id}},"owner":{"data":{"type":"users","id":owner.id}}});
     if let Some(o) = org {
         rels["organization"] = json!({"data":{"type":"organizations","id":o}});

@@ -120,7 +120,7 @@ fn a_reseller_admins_lists_are_the_lists_limited_to_its_reseller() {
     let find = |c: &Caller, body: Value| block(search::search(&app, c, &Query::default(), search::parse(body.to_string().as_bytes()).unwrap()));
     let by_product = json!({"meta":{"type":"licenses","query":{"product":p.product_id}}});
     assert_eq!(find(&ra, by_product.clone()).unwrap().1, 2);
-    assert_eq!(find(&admin, by_product).unwrap().1, 3);
+    assert_eq!(find(&admin, by_product).unwrap().1, 4);
     assert_eq!(find(&ra, json!({"meta":{"type":"machines","query":{"fingerprint":"fp-"}}})).unwrap().1, 2);
     assert_eq!(find(&ra, json!({"meta":{"type":"users","query":{"email":"x.test"}}})).unwrap().1, 3);
     assert_eq!(find(&ra2, json!({"meta":{"type":"users","query":{"email":"x.test"}}})).unwrap().1, 2);

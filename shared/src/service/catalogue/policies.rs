@@ -79,7 +79,12 @@ async fn ownership<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, p: &Polic
     if let Some(r) = crate::service::identity::resellers::of_bearer(caller) {
         return crate::service::catalogue::reseller_policies::is_allotted(app, caller.account_id(), r, &p.id).await.map(Ownership::of);
     }
-    Ok(Ownership::of(matches!(&caller.bearer, Bearer::Product { product_id: own } if *own == p.product_id)))
+    Ok(product_ownership(caller, &p.product_id))
+}
+
+/// Whether product `product_id` is the bearer's product.
+fn product_ownership(caller: &Caller, product_id: &str) -> Ownership {
+    Ownership::of(matches!(&caller.bearer, Bearer::Product { product_id: own } if own == product_id))
 }
 
 /// A policy the caller may see (admins, its product).
@@ -115,7 +120,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: P
     let product_id = input.product.set().unwrap_or_default();
     // Looked up without access checks (the bearer is checked next); a store error stays a 500.
     let product = products::find(app, caller.account_id(), &product_id).await?.ok_or_else(|| Error::attribute("product", AttrFault::NotFound, "must exist"))?;
-    access::check(caller, Action::PolicyCreate, ownership(caller, &product.id), "product", &product.id).map_err(|e| {
+    access::check(caller, Action::PolicyCreate, product_ownership(caller, &product.id), "product", &product.id).map_err(|e| {
         if e.is(Code::NotFound) {
             Error::attribute("product", AttrFault::NotFound, "must exist")
         } else {

@@ -6,12 +6,11 @@ use serde_json::json;
 
 use crate::access::{Action, Ownership};
 use crate::api::query::{Page, Query};
-use crate::domain::states::UserRole;
 use crate::error::{AttrFault, Error};
 use crate::service::catalogue::reseller_policies;
 use crate::service::identity::resellers;
 use crate::service::licensing::licenses;
-use crate::service::{events, fetch_page, pin_reseller, App, Bearer, Caller};
+use crate::service::{events, fetch_page, pin_reseller, App, Caller};
 use crate::store::rows::{LicenseRow, PolicyRow, ResellerRow, UserRow};
 use crate::store::{opt, sql, Db, Kv, Stmt};
 use crate::Result;
@@ -76,15 +75,4 @@ pub async fn set_license_reseller<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Ca
 pub async fn of_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str) -> Result<Option<ResellerRow>> {
     let l = licenses::authorize(app, caller, license_id, Action::LicenseRead).await?;
     resellers::of(app, caller, l.reseller_id.as_deref()).await
-}
-
-/// The caller a reseller admin lists one of its licenses' machines as (`GET
-/// /licenses/{id}/machines`, after the license's own read proved it its reseller's): a read-only
-/// view whose list is pinned to that license by the `license` filter, as a group owner's view
-/// of its group (`catalogue::groups::members_view`). Every other caller lists as itself.
-pub fn license_view(caller: &Caller) -> Caller {
-    match &caller.bearer {
-        Bearer::ResellerAdmin { user_id, .. } => Caller { bearer: Bearer::Admin { user_id: user_id.clone(), role: UserRole::ReadOnly }, ..caller.clone() },
-        _ => caller.clone(),
-    }
 }
