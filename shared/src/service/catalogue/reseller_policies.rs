@@ -83,7 +83,11 @@ async fn write<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, sql: &'static
     }
     let ev = event(name, "resellers", reseller, Some(json!({"policies": ids})));
     // A withdrawal's event also counts the reseller's licenses it leaves on those policies.
-    let record = if sql.starts_with("DELETE") { events::record_allotments_withdrawn(app, acc, &caller.bearer, ev) } else { events::record_if_changed(app, acc, &caller.bearer, ev) };
+    let record = if sql.starts_with("DELETE") {
+        events::record_allotments_withdrawn(app, acc, &caller.bearer, ev)
+    } else {
+        events::record_if_changed(app, acc, &caller.bearer, ev)
+    };
     app.db.batch(vec![Stmt::new(sql, params), record]).await?;
     Ok(())
 }

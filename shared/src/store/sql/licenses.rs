@@ -288,4 +288,3 @@ AND (?3 IS NULL OR EXISTS (SELECT 1 FROM organizations o WHERE o.account_id = ?1
 pub const SET_RESELLER: &str = "UPDATE licenses SET reseller_id = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 \
 AND (?3 IS NULL OR EXISTS (SELECT 1 FROM resellers r WHERE r.account_id = ?1 AND r.id = ?3))";
 // end resellers
-
