@@ -390,6 +390,11 @@ pub fn scope(action: Action, kind: Kind) -> Scope {
         }
         (A::MachineRead | A::MachineDelete, K::OrganizationAdmin) => Scope::Own,
         (A::UserUpdate | A::UserDelete, K::OrganizationAdmin) => Scope::Open,
+        // Organization groups (issue 10 §7): its organization's groups ("own"; any other group
+        // it sees as a user is `OwnLocked`: read, never changed) and its members' moves between
+        // them (`own, open`: members of role `user` and itself, never another organization admin).
+        (A::GroupRead | A::GroupCreate, K::OrganizationAdmin) => Scope::Own,
+        (A::GroupUpdate | A::GroupDelete | A::UserGroupChange, K::OrganizationAdmin) => Scope::Open,
         (_, K::OrganizationAdmin) => scope(action, K::User),
         _ => row(action, kind),
     }
@@ -438,7 +443,10 @@ const fn row(action: Action, kind: Kind) -> Scope {
         // reseller and allotments; creates licenses of allotted policies and customers (role
         // `user`) and organizations within its caps; reads and updates them; manages its
         // licenses' lifecycle and owners; reads their machines. Never the caps, allotments,
-        // staff, roles or deletion of users (403).
+        // staff, roles or deletion of users (403). Cryptlex's reseller portal also shows the
+        // products and policies allotted to it (read-only: "own" is an allotted policy and its
+        // product), and exports and searches its licenses, machines and users.
+        (A::ProductRead | A::PolicyRead | A::ExportRead | A::Search, K::ResellerAdmin) => Own,
         (
             A::ResellerRead
             | A::LicenseRead

@@ -977,6 +977,15 @@ const ORGANIZATION_ADMIN_ROWS: &[(&str, &str, &str, [u16; 2])] = &[
     ("GET", "/me", "", [200, 200]),
     ("GET", "/products", "", [403, 403]),
     ("GET", "/event-logs", "", [403, 403]),
+    // Its organization's groups (G is a vendor group neither is in: 404) and machines' processes
+    // and components (tests/tests/organization_groups.rs has the own/foreign cells).
+    ("GET", "/groups", "", [200, 200]),
+    ("POST", "/groups", r#"{"data":{"type":"groups","attributes":{"name":"{uniq}"}}}"#, [201, 201]),
+    ("GET", "/groups/{G}", "", [404, 404]),
+    ("PATCH", "/groups/{G}", r#"{"data":{"type":"groups","attributes":{"name":"{uniq}"}}}"#, [404, 404]),
+    ("PUT", "/users/{OM*}/group", r#"{"data":{"type":"groups","id":"{G}"}}"#, [422, 404]),
+    ("GET", "/processes", "", [200, 200]),
+    ("GET", "/components", "", [200, 200]),
 ];
 
 #[test]
@@ -1041,7 +1050,7 @@ const RESELLER_ADMIN_ROWS: &[(&str, &str, &str, u16)] = &[
     // Machines of its licenses, by id.
     ("GET", "/machines/{RES_M}", "", 200),
     ("GET", "/machines/{MA}", "", 404),
-    ("GET", "/machines", "", 403),
+    ("GET", "/machines", "", 200),
     ("GET", "/licenses/{RES_L}/machines", "", 200),
     ("GET", "/licenses/{LA}/machines", "", 404),
     // Customers: role `user`, its reseller's.
@@ -1071,9 +1080,29 @@ const RESELLER_ADMIN_ROWS: &[(&str, &str, &str, u16)] = &[
     ("GET", "", "", 403),
     ("GET", "/me", "", 200),
     ("GET", "/tokens", "", 200),
-    ("GET", "/products", "", 403),
-    ("GET", "/policies", "", 403),
-    ("GET", "/policies/{POLA}", "", 403),
+    // The lists are the account's lists limited to its reseller (tests/tests/reseller_lists.rs);
+    // the catalogue: its allotted policies (POLA, not POLA2) and their product, read-only.
+    ("GET", "/processes", "", 200),
+    ("GET", "/processes/{PRA}", "", 404),
+    ("GET", "/components", "", 200),
+    ("GET", "/components/{CA}", "", 404),
+    ("GET", "/licenses/export", "", 200),
+    ("GET", "/machines/export", "", 200),
+    ("GET", "/users/export", "", 200),
+    ("GET", "/event-logs/export", "", 403),
+    ("GET", "/activation-logs/export", "", 403),
+    ("POST", "/search", r#"{"meta":{"type":"licenses","query":{"name":"nothing-{uniq}"}}}"#, 200),
+    ("POST", "/search", r#"{"meta":{"type":"products","query":{"name":"nothing-{uniq}"}}}"#, 403),
+    ("GET", "/products", "", 200),
+    ("GET", "/products/{PA}", "", 200),
+    ("GET", "/products/{PA}/licenses", "", 200),
+    ("POST", "/products", r#"{"data":{"type":"products","attributes":{"name":"{uniq}"}}}"#, 403),
+    ("PATCH", "/products/{PA}", r#"{"data":{"type":"products","attributes":{"name":"{uniq}"}}}"#, 403),
+    ("GET", "/policies", "", 200),
+    ("GET", "/policies/{POLA}", "", 200),
+    ("GET", "/policies/{POLA2}", "", 404),
+    ("GET", "/policies/{POLA}/licenses", "", 200),
+    ("PATCH", "/policies/{POLA}", r#"{"data":{"type":"policies","attributes":{"name":"{uniq}"}}}"#, 403),
     ("GET", "/entitlements", "", 403),
     ("GET", "/groups", "", 403),
     ("GET", "/event-logs", "", 403),

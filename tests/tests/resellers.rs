@@ -230,7 +230,9 @@ fn a_reseller_admin_works_inside_its_reseller_and_is_refused_outside() {
     assert_eq!(c.get(&a.path(&format!("/users/{outsider}")), t, None).status, 404);
     let r = c.put(&a.path(&format!("/licenses/{lid}/owner")), t, Some(json!({"data":{"type":"users","id":outsider}})));
     assert_eq!(err(&r), (422, Some("OWNER_NOT_FOUND"), Some("/data")));
-    assert_eq!(c.get(&a.path("/products"), t, None).status, 403);
+    // The catalogue: the products of its allotted policies, read-only (tests/tests/reseller_lists.rs).
+    assert_eq!(count(&c.get(&a.path("/products"), t, None)), 1);
+    assert_eq!(c.post(&a.path("/products"), t, Some(doc("products", json!({"name":"Mine"})))).status, 403);
     // Events: reseller.user.created for its customer (and for its own move in).
     let evs = c.get(&a.path("/event-logs?page[size]=100"), a.admin(), None);
     let n = evs.json["data"].as_array().map_or(0, |v| v.iter().filter(|e| e["attributes"]["event"] == "reseller.user.created").count());

@@ -162,7 +162,8 @@ pub const ORGANIZATION_ADMIN: &str = "\
     release.download release.read release.upgrade token.generate token.read token.regenerate \
     token.revoke user.password.reset user.password.update user.read user.second-factors.create \
     user.second-factors.delete user.second-factors.read user.second-factors.update user.update \
-    user.create user.delete license.owner.update license.update organization.read";
+    user.create user.delete license.owner.update license.update organization.read group.create \
+    group.update group.delete user.group.update";
 /// `environment` (Keygen's environment bearer, `app/models/environment.rb`): every permission
 /// but `account.*` (keeps `account.read`), `admin.*` and `environment.{create,update,delete,
 /// tokens.generate}` (issue 8).
@@ -210,4 +211,4 @@ pub const RESELLER_ADMIN: &str = "\
     user.update organization.read organization.create organization.update token.generate \
     token.read token.regenerate token.revoke user.password.reset user.password.update \
     user.second-factors.read user.second-factors.update release.read artifact.read package.read \
-    openapi.read";
+    openapi.read product.read policy.read export.read search.read";

@@ -69,6 +69,29 @@ pub fn outsider(caller: &Caller, u: &UserRow) -> bool {
     organization_of(caller).is_some_and(|org| u.organization_id.as_deref() != Some(org))
 }
 
+/// Keygen's protected licenses (only admins and products act on them; `LicensePolicy` and
+/// `MachinePolicy` refuse users): outside its organization an organization admin is a plain
+/// user, so it never deactivates a machine of a protected license there, even one it holds
+/// (the `own` row of `MachineDelete` exists for its organization's licenses). Inside its
+/// organization the row stands. `admin_org` is [`organization_of`] the caller (`None`: not an
+/// organization admin, and the table already decided).
+///
+/// # Errors
+/// 403 `FORBIDDEN`.
+pub fn protected_outside(admin_org: Option<&str>, license_org: Option<&str>, protected: bool) -> crate::Result<()> {
+    match admin_org {
+        Some(org) if protected && license_org != Some(org) => Err(Error::forbidden()),
+        _ => Ok(()),
+    }
+}
+
+/// Organization groups (issue 10 §7): an organization admin names (joins a member to, or
+/// leaves) only its organization's groups, `group_org` being a group's organization; a vendor
+/// group is one it may not name. Every other bearer: the table already decided.
+pub fn may_name_group(caller: &Caller, group_org: Option<&str>) -> bool {
+    organization_of(caller).is_none_or(|org| group_org == Some(org))
+}
+
 /// Staff are kept out of organizations: a user of `role` in an organization (`in_organization`)
 /// is refused, pointing at `pointer` (the organization on a move or create, the role on a role
 /// change).
@@ -137,6 +160,15 @@ mod tests {
         assert_eq!(license_ownership(Ownership::Foreign, false), Ownership::Foreign);
         assert_eq!(license_ownership(Ownership::Own, false), Ownership::Own);
         assert_eq!(license_ownership(Ownership::OwnLocked, true), Ownership::OwnLocked);
+    }
+
+    #[test]
+    fn protected_licenses_outside_the_organization_are_refused() {
+        assert!(protected_outside(Some("o1"), Some("o2"), true).is_err());
+        assert!(protected_outside(Some("o1"), None, true).is_err());
+        assert!(protected_outside(Some("o1"), Some("o1"), true).is_ok());
+        assert!(protected_outside(Some("o1"), None, false).is_ok());
+        assert!(protected_outside(None, None, true).is_ok());
     }
 
     #[test]

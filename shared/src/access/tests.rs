@@ -86,6 +86,33 @@ fn rows_of_the_security_findings() {
     assert_eq!(decide(Action::LicenseCheckOut, Kind::License, Ownership::OwnLocked), Allow);
 }
 
+/// Resellers (issue 10 §7): a reseller admin reads its allotted catalogue and exports and
+/// searches its own (the lists are limited to its reseller); it never changes the catalogue.
+#[test]
+fn rows_of_the_reseller_admin() {
+    let k = Kind::ResellerAdmin;
+    for a in [Action::ProductRead, Action::PolicyRead, Action::ExportRead, Action::Search, Action::MachineRead, Action::LicenseRead, Action::UserRead] {
+        assert_eq!(scope(a, k), Scope::Own, "{a:?}");
+        assert_eq!(decide(a, k, Ownership::Own), Allow, "{a:?}");
+        assert_eq!(decide(a, k, Ownership::None), Allow, "{a:?}");
+        assert_eq!(decide(a, k, Ownership::Foreign), NotFound, "{a:?}");
+    }
+    for a in [
+        Action::ProductCreate,
+        Action::ProductUpdate,
+        Action::PolicyCreate,
+        Action::PolicyUpdate,
+        Action::PolicyDelete,
+        Action::EntitlementRead,
+        Action::EventRead,
+        Action::ActivationLogRead,
+        Action::TrialActivationRead,
+        Action::GroupRead,
+    ] {
+        assert_eq!(decide(a, k, Ownership::Own), Forbidden, "{a:?}");
+    }
+}
+
 #[test]
 fn docs_render_the_table() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/API.md");

@@ -41,6 +41,14 @@ pub fn record_if_changed<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, wh
     Stmt::new(sql::events::INSERT_IF_CHANGED, params(app, account_id, who, ev))
 }
 
+/// Resellers (issue 10 §7): like [`record_if_changed`] for `reseller.policies.detached` of
+/// reseller `ev.resource_id`, right after the withdrawal: `ev.changes` (`{"policies": [...]}`)
+/// gains `licenses`, the reseller's licenses left on them, counted in the batch
+/// (`sql::events::INSERT_ALLOTMENTS_WITHDRAWN`).
+pub fn record_allotments_withdrawn<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, who: &Bearer, ev: Event<'_>) -> Stmt {
+    Stmt::new(sql::events::INSERT_ALLOTMENTS_WITHDRAWN, params(app, account_id, who, ev))
+}
+
 /// Like [`record_if_changed`] for a usage change of license `ev.resource_id` by `delta`: the
 /// event's `changes.uses` pair is computed in SQL from the row the guarded write right before
 /// it produced (`ev.changes` is ignored), so concurrent writers each record their own pair.

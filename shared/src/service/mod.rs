@@ -187,6 +187,10 @@ pub struct ListScope {
     /// Organization admins (issue 10 §7): also what belongs to this organization (its users,
     /// its licenses and their machines), in union with `user`; `Null` for every other bearer.
     pub organization: Value,
+    /// Resellers (issue 10 §7): only what belongs to this reseller (its users, its licenses and
+    /// their machines, its allotted policies and their products); a reseller admin's, `Null` for
+    /// every other bearer. Every list a reseller admin may read applies it in its own SQL.
+    pub reseller: Value,
 }
 
 impl Caller {
@@ -197,7 +201,7 @@ impl Caller {
     pub fn list_scope(&self, action: Action, q: &Query) -> crate::Result<ListScope> {
         access::require(self, action)?;
         let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
-        let (mut license, mut product, mut user, mut organization) = (Value::Null, get("product"), get("user"), Value::Null);
+        let (mut license, mut product, mut user, mut organization, mut reseller) = (Value::Null, get("product"), get("user"), Value::Null, Value::Null);
         match &self.bearer {
             Bearer::Admin { .. } | Bearer::Environment { .. } => {}
             Bearer::Product { product_id } => product = product_id.clone().into(),
@@ -209,12 +213,23 @@ impl Caller {
                 user = user_id.clone().into();
                 organization = organization_id.clone().into();
             }
-            // Resellers (issue 10 §7): fail closed; the lists a reseller admin may see are its
-            // reseller's (`identity::reseller_members`, `licensing::resellers`), not this scope.
-            Bearer::ResellerAdmin { .. } => return Err(crate::Error::forbidden()),
+            // Resellers (issue 10 §7): its reseller's, whatever `user` the query names (the
+            // filter stays: a customer's licenses among its reseller's).
+            Bearer::ResellerAdmin { reseller_id, .. } => reseller = reseller_id.clone().into(),
         }
-        Ok(ListScope { license, product, user, organization })
+        Ok(ListScope { license, product, user, organization, reseller })
     }
+}
+
+/// Resellers (issue 10 §7): a list's filters pinned to reseller `id` at `slot` (the index of
+/// the list statement's reseller parameter, `sql::<table>::RESELLER_SLOT`): `GET
+/// /resellers/{id}/users|licenses`, the reseller's own list with every filter of the list.
+///
+/// # Errors
+/// 500 when `slot` is outside the filters (a statement and its slot out of step).
+pub fn pin_reseller(filters: &mut [Value], slot: usize, id: &str) -> crate::Result<()> {
+    *filters.get_mut(slot).ok_or_else(|| crate::Error::internal("reseller slot outside the list's filters"))? = id.into();
+    Ok(())
 }
 
 /// One page of a list: `list` with `filters` then the page's limit and offset, and `count` with

@@ -682,6 +682,10 @@ pub struct GroupRow {
     pub metadata: String,
     pub created_at: Millis,
     pub updated_at: Millis,
+    /// Organization groups (issue 10 §7, migration 0028): the organization whose admins manage
+    /// it (`None`: a vendor group).
+    #[serde(default)]
+    pub organization_id: Option<String>,
 }
 
 /// `group_owners` (issue 8): a user who owns a group.

@@ -76,8 +76,12 @@ mod trials;
 mod organizations;
 // Organization admins (issue 10 §7).
 mod organization_admins;
+// Organization groups, processes/components and protected licenses (issue 10 §7).
+mod organization_groups;
 // Resellers (issue 10 §7).
 mod resellers;
+// A reseller admin's lists, exports and search; the allotment in the license insert (issue 10 §7).
+mod reseller_lists;
 mod validation;
 mod validation_bench;
 mod webhook_payloads;

@@ -12,12 +12,12 @@ use shared::store::rows::{OrganizationRow, UserRow};
 
 use crate::support::{block, Env};
 
-fn new_org(env: &Env, admin: &Caller, allowed: i64) -> OrganizationRow {
+pub(crate) fn new_org(env: &Env, admin: &Caller, allowed: i64) -> OrganizationRow {
     let body = json!({"data":{"type":"organizations","attributes":{"name":"Acme","allowedUsers":allowed}}}).to_string();
     block(orgs::create(&env.app(), admin, orgs::parse(body.as_bytes(), true).unwrap())).unwrap()
 }
 
-fn create_user(env: &Env, caller: &Caller, attrs: serde_json::Value, org: Option<&str>) -> shared::Result<UserRow> {
+pub(crate) fn create_user(env: &Env, caller: &Caller, attrs: serde_json::Value, org: Option<&str>) -> shared::Result<UserRow> {
     let mut data = json!({"type":"users","attributes":attrs});
     if let Some(o) = org {
         data["relationships"] = json!({"organization":{"data":{"type":"organizations","id":o}}});
@@ -26,7 +26,7 @@ fn create_user(env: &Env, caller: &Caller, attrs: serde_json::Value, org: Option
     block(users::create(&env.app(), caller, users::parse(body.as_bytes(), true)?))
 }
 
-fn err<T: std::fmt::Debug>(r: shared::Result<T>) -> (u16, String, String) {
+pub(crate) fn err<T: std::fmt::Debug>(r: shared::Result<T>) -> (u16, String, String) {
     let e = r.unwrap_err();
     let p = match &e.source {
         Some(shared::error::Source::Pointer(p)) => p.clone(),
@@ -35,12 +35,12 @@ fn err<T: std::fmt::Debug>(r: shared::Result<T>) -> (u16, String, String) {
     (e.status, e.code.to_string(), p)
 }
 
-fn as_bearer(admin: &Caller, u: &UserRow) -> Caller {
+pub(crate) fn as_bearer(admin: &Caller, u: &UserRow) -> Caller {
     Caller { bearer: Bearer::of_user(u), ..admin.clone() }
 }
 
 /// An account with organization `o` (cap `allowed`) whose admin `oa` is an organization admin.
-fn world(env: &Env, allowed: i64) -> (Caller, OrganizationRow, UserRow, Caller) {
+pub(crate) fn world(env: &Env, allowed: i64) -> (Caller, OrganizationRow, UserRow, Caller) {
     let admin = env.admin();
     let o = new_org(env, &admin, allowed);
     let oa = create_user(env, &admin, json!({"email":"oa@acme.test","role":"organization-admin"}), Some(&o.id)).unwrap();

@@ -28,14 +28,14 @@ fn ids<T>(rows: &[T], id: impl Fn(&T) -> &str) -> BTreeSet<String> {
 }
 
 fn license_list(env: &Env, account: &str, status: Value) -> Vec<LicenseRow> {
-    // ?15/?16 are the query operators, ?17 the organization, ?18–?28 Keygen's further scopes
-    // (NULL here); ?29 limit, ?30 offset.
-    let mut p = vec![Value::Null; 30];
+    // ?15/?16 are the query operators, ?17 the organization, ?18–?28 Keygen's further scopes,
+    // ?29 the reseller (NULL here); ?30 limit, ?31 offset.
+    let mut p = vec![Value::Null; 31];
     p[0] = account.into();
     p[7] = status;
     p[8] = NOW.into();
-    p[28] = 100_000.into();
-    p[29] = 0.into();
+    p[29] = 100_000.into();
+    p[30] = 0.into();
     block(fetch_all(&env.db, sql::licenses::LIST, &p)).unwrap()
 }
 
@@ -187,14 +187,14 @@ fn cull_scans_select_exactly_what_the_rust_cull_rule_acts_on() {
     assert_eq!(scan(sql::jobs::CULL_PROCESSES), want_p, "process cull: SQL scan and Rust rule disagree");
 
     let list = |status: &str| -> BTreeSet<String> {
-        // ?13 is the query operators, ?14 the organization, ?15–?17 metadata/ip/hostname (NULL
-        // here); ?18 limit, ?19 offset.
-        let mut p = vec![Value::Null; 19];
+        // ?13 is the query operators, ?14 the organization, ?15–?17 metadata/ip/hostname, ?18
+        // the reseller (NULL here); ?19 limit, ?20 offset.
+        let mut p = vec![Value::Null; 20];
         p[0] = account.clone().into();
         p[7] = status.into();
         p[8] = NOW.into();
-        p[17] = 1_000_000.into();
-        p[18] = 0.into();
+        p[18] = 1_000_000.into();
+        p[19] = 0.into();
         let rows: Vec<MachineRow> = block(fetch_all(&env.db, sql::machines::LIST, &p)).unwrap();
         ids(&rows, |m| &m.id)
     };

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::access::{self, Action, Ownership};
+use crate::access::{self, organization_admins, Action, Ownership};
 use crate::api::input::{to_one_body, Field, ResourceInput};
 use crate::api::query::{Page, Query};
 use crate::domain::policy::INT4_MAX;
@@ -61,7 +61,21 @@ pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
 /// licenses, machines and users: only those it owns), a license's its group.
 pub async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<GroupRow> {
     let owners_only = matches!(action, Action::GroupLicenseRead | Action::GroupMachineRead | Action::GroupUserRead);
-    readable(caller, action, "group", id, find(app, caller.account_id(), id), async |g: &GroupRow| ownership(app, caller, &g.id, owners_only).await).await
+    readable(caller, action, "group", id, find(app, caller.account_id(), id), async |g: &GroupRow| {
+        // Organization groups (issue 10 §7): its organization's groups are an organization
+        // admin's own; any other group it sees as a user, read-only (`OwnLocked`: never changed).
+        if let Some(org) = organization_admins::organization_of(caller) {
+            if g.organization_id.as_deref() == Some(org) {
+                return Ok(Ownership::Own);
+            }
+            if matches!(action, Action::GroupUpdate | Action::GroupDelete) {
+                let seen = ownership(app, caller, &g.id, false).await?;
+                return Ok(Ownership::locked_if(seen != Ownership::Foreign, true));
+            }
+        }
+        ownership(app, caller, &g.id, owners_only).await
+    })
+    .await
 }
 
 /// The caller's relation to group `group_id` ([`Ownership::None`] for admins and products,
@@ -122,12 +136,14 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
         Bearer::User { user_id } => (Value::from(user_id.clone()), Value::Null),
         Bearer::License { license_id } => (Value::Null, Value::from(license_id.clone())),
         Bearer::Admin { .. } | Bearer::Environment { .. } | Bearer::Product { .. } | Bearer::Anonymous => (Value::Null, Value::Null),
-        // organization admins (issue 10 §7)
+        // organization admins (issue 10 §7): also its organization's groups (?4).
         Bearer::OrganizationAdmin { user_id, .. } => (Value::from(user_id.clone()), Value::Null),
         // Resellers (issue 10 §7): `GroupRead` refuses it before this.
         Bearer::ResellerAdmin { .. } => return Err(crate::Error::forbidden()),
     };
-    crate::service::fetch_page(app.db, sql::groups::LIST, sql::groups::COUNT, vec![caller.account_id().into(), user, license], page).await
+    let organization = organization_admins::organization_of(caller).map_or(Value::Null, Value::from);
+    let f = vec![caller.account_id().into(), user, license, organization];
+    crate::service::fetch_page(app.db, sql::groups::LIST, sql::groups::COUNT, f, page).await
 }
 
 /// A group-related event.
@@ -150,6 +166,8 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: G
         opt(m.set()),
         metadata_text(&input.metadata.set().unwrap_or_default()).into(),
         app.now().into(),
+        // Organization groups (issue 10 §7): an organization admin's group is its organization's.
+        organization_admins::organization_of(caller).map_or(Value::Null, Value::from),
     ];
     let res = app
         .db
@@ -226,6 +244,16 @@ pub async fn set_user_group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, 
     let u = users::authorize(app, caller, user_id, Action::UserGroupChange).await?;
     let acc = caller.account_id();
     let g = target_group(app, caller, body).await?;
+    // Organization groups (issue 10 §7): an organization admin moves its members between its
+    // organization's groups only (a vendor group it may not name; one it may not leave).
+    if g.as_ref().is_some_and(|g| !organization_admins::may_name_group(caller, g.organization_id.as_deref())) {
+        return Err(Error::attribute("group", AttrFault::NotFound, "must exist").pointer("/data"));
+    }
+    if let (Some(current), Some(_)) = (&u.group_id, organization_admins::organization_of(caller)) {
+        if find(app, acc, current).await?.is_some_and(|c| !organization_admins::may_name_group(caller, c.organization_id.as_deref())) {
+            return Err(Error::forbidden());
+        }
+    }
     let gid = g.as_ref().map(|g| g.id.clone());
     let changes = json!({"group": [u.group_id, gid]});
     let now = app.now();

@@ -73,8 +73,17 @@ pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str)
     Ok(fetch_one(app.db, sql::policies::FIND, &[account_id.into(), id.into()]).await?)
 }
 
-/// Whether `p` belongs to the bearer's product.
-fn ownership(caller: &Caller, product_id: &str) -> Ownership {
+/// Whether `p` belongs to the bearer's product (a reseller admin's: whether it is allotted to
+/// its reseller, issue 10 §7).
+async fn ownership<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, p: &PolicyRow) -> Result<Ownership> {
+    if let Some(r) = crate::service::identity::resellers::of_bearer(caller) {
+        return crate::service::catalogue::reseller_policies::is_allotted(app, caller.account_id(), r, &p.id).await.map(Ownership::of);
+    }
+    Ok(product_ownership(caller, &p.product_id))
+}
+
+/// Whether product `product_id` is the bearer's product.
+fn product_ownership(caller: &Caller, product_id: &str) -> Ownership {
     Ownership::of(matches!(&caller.bearer, Bearer::Product { product_id: own } if own == product_id))
 }
 
@@ -85,15 +94,24 @@ pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
 
 /// The policy `id` if the access table lets the caller do `action` on it.
 pub async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<PolicyRow> {
-    readable(caller, action, "policy", id, find(app, caller.account_id(), id), async |p| Ok(ownership(caller, &p.product_id))).await
+    readable(caller, action, "policy", id, find(app, caller.account_id(), id), async |p| ownership(app, caller, p).await).await
 }
 
 /// Lists policies (filter `product`).
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<PolicyRow>, u64, Page)> {
-    let scope = caller.list_scope(Action::PolicyRead, q)?;
     let page = Page::from_query(q)?;
-    let f = vec![caller.account_id().into(), scope.product];
+    let f = list_filters(caller, q)?;
     crate::service::fetch_page(app.db, sql::policies::LIST, sql::policies::COUNT, f, page).await
+}
+
+/// The filters of [`list`] (?1–?3): the `product` filter (a product bearer's own), a reseller
+/// admin's allotted policies (issue 10 §7, `sql::policies::RESELLER_SLOT`).
+///
+/// # Errors
+/// 401/403 from the access table.
+pub fn list_filters(caller: &Caller, q: &Query) -> Result<Vec<Value>> {
+    let scope = caller.list_scope(Action::PolicyRead, q)?;
+    Ok(vec![caller.account_id().into(), scope.product, scope.reseller])
 }
 
 /// Creates a policy.
@@ -102,7 +120,7 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: P
     let product_id = input.product.set().unwrap_or_default();
     // Looked up without access checks (the bearer is checked next); a store error stays a 500.
     let product = products::find(app, caller.account_id(), &product_id).await?.ok_or_else(|| Error::attribute("product", AttrFault::NotFound, "must exist"))?;
-    access::check(caller, Action::PolicyCreate, ownership(caller, &product.id), "product", &product.id).map_err(|e| {
+    access::check(caller, Action::PolicyCreate, product_ownership(caller, &product.id), "product", &product.id).map_err(|e| {
         if e.is(Code::NotFound) {
             Error::attribute("product", AttrFault::NotFound, "must exist")
         } else {

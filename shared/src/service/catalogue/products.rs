@@ -57,8 +57,12 @@ pub async fn find<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, id: &str)
 }
 
 /// Whether `p` is the bearer's own product.
-fn ownership(caller: &Caller, p: &ProductRow) -> Ownership {
-    Ownership::of(matches!(&caller.bearer, Bearer::Product { product_id } if *product_id == p.id))
+async fn ownership<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, p: &ProductRow) -> Result<Ownership> {
+    // Resellers (issue 10 §7): a reseller admin reads the products of its allotted policies.
+    if let Some(r) = crate::service::identity::resellers::of_bearer(caller) {
+        return crate::service::catalogue::reseller_policies::product_allotted(app, caller.account_id(), r, &p.id).await.map(Ownership::of);
+    }
+    Ok(Ownership::of(matches!(&caller.bearer, Bearer::Product { product_id } if *product_id == p.id)))
 }
 
 /// A product the caller may see.
@@ -68,7 +72,7 @@ pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
 
 /// The product `id` if the access table lets the caller do `action` on it.
 pub async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<ProductRow> {
-    readable(caller, action, "product", id, find(app, caller.account_id(), id), async |p| Ok(ownership(caller, p))).await
+    readable(caller, action, "product", id, find(app, caller.account_id(), id), async |p| ownership(app, caller, p).await).await
 }
 
 /// Lists products the caller may see.
@@ -86,12 +90,23 @@ pub async fn list_of_user<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, us
 
 async fn fetch<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, user: Option<&str>, q: &Query) -> Result<(Vec<ProductRow>, u64, Page)> {
     let page = Page::from_query(q)?;
+    fetch_page_of(app, list_filters(caller, user), page).await
+}
+
+/// The filters of the product list (?1–?4): a product bearer its own, a reseller admin the
+/// products of its allotted policies (issue 10 §7), `user`'s licenses' products when given.
+pub fn list_filters(caller: &Caller, user: Option<&str>) -> Vec<Value> {
     let only = match &caller.bearer {
         Bearer::Product { product_id } => product_id.clone().into(),
         _ => Value::Null,
     };
-    let f = vec![caller.account_id().into(), only, user.map_or(Value::Null, Value::from)];
-    crate::service::fetch_page(app.db, sql::products::LIST, sql::products::COUNT, f, page).await
+    let reseller = crate::service::identity::resellers::of_bearer(caller).map_or(Value::Null, Value::from);
+    vec![caller.account_id().into(), only, user.map_or(Value::Null, Value::from), reseller]
+}
+
+/// One page of the product list with `filters` ([`list_filters`]).
+pub async fn fetch_page_of<D: Db, K: Kv>(app: &App<'_, D, K>, filters: Vec<Value>, page: Page) -> Result<(Vec<ProductRow>, u64, Page)> {
+    crate::service::fetch_page(app.db, sql::products::LIST, sql::products::COUNT, filters, page).await
 }
 
 /// Creates a product (admins).

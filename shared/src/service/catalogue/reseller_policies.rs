@@ -5,30 +5,35 @@
 
 use serde_json::{json, Value};
 
-use crate::access::Action;
+use crate::access::{self, Action};
 use crate::api::query::{Page, Query};
 use crate::error::{AttrFault, Code, Error};
 use crate::service::catalogue::entitlements::{first, ids_in, parse_identifiers};
+use crate::service::catalogue::{policies, products};
 use crate::service::identity::resellers::{self, event};
-use crate::service::{events, fetch_page, App, Caller};
+use crate::service::{events, fetch_page, pin_reseller, App, Caller};
 use crate::store::rows::{PolicyRow, ProductRow};
 use crate::store::{fetch_one, sql, Db, Kv, Stmt};
 use crate::Result;
 
-/// `GET /resellers/{id}/policies`.
+/// `GET /resellers/{id}/policies`: the policy list (its `product` filter too) pinned to the
+/// reseller's allotment.
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<(Vec<PolicyRow>, u64, Page)> {
     let page = Page::from_query(q)?;
     let r = resellers::show(app, caller, id).await?;
-    let f: Vec<Value> = vec![caller.account_id().into(), r.id.into()];
-    fetch_page(app.db, sql::resellers::LIST_POLICIES, sql::resellers::COUNT_POLICIES, f, page).await
+    let mut f = policies::list_filters(caller, q)?;
+    pin_reseller(&mut f, sql::policies::RESELLER_SLOT, &r.id)?;
+    fetch_page(app.db, sql::policies::LIST, sql::policies::COUNT, f, page).await
 }
 
-/// `GET /resellers/{id}/products`.
+/// `GET /resellers/{id}/products`: the product list pinned to the reseller's allotment.
 pub async fn products<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<(Vec<ProductRow>, u64, Page)> {
     let page = Page::from_query(q)?;
     let r = resellers::show(app, caller, id).await?;
-    let f: Vec<Value> = vec![caller.account_id().into(), r.id.into()];
-    fetch_page(app.db, sql::resellers::LIST_PRODUCTS, sql::resellers::COUNT_PRODUCTS, f, page).await
+    access::require(caller, Action::ProductRead)?;
+    let mut f = products::list_filters(caller, None);
+    pin_reseller(&mut f, sql::products::RESELLER_SLOT, &r.id)?;
+    products::fetch_page_of(app, f, page).await
 }
 
 /// `POST /resellers/{id}/policies` with `policies` identifiers (1–100): all or none
@@ -54,7 +59,9 @@ pub async fn attach<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
     Ok((r.id, ids, app.now()))
 }
 
-/// `DELETE /resellers/{id}/policies`: all or none (`reseller.policies.detached`).
+/// `DELETE /resellers/{id}/policies`: all or none (`reseller.policies.detached`, whose
+/// `changes.licenses` counts the reseller's licenses left on them at the withdrawal: they stay,
+/// and a create racing it is refused by the license insert).
 ///
 /// # Errors
 /// 422 `UNPROCESSABLE_ENTITY` at `/data/<i>` for a policy that is not allotted.
@@ -75,7 +82,13 @@ async fn write<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, sql: &'static
         params.push(app.now().into());
     }
     let ev = event(name, "resellers", reseller, Some(json!({"policies": ids})));
-    app.db.batch(vec![Stmt::new(sql, params), events::record_if_changed(app, acc, &caller.bearer, ev)]).await?;
+    // A withdrawal's event also counts the reseller's licenses it leaves on those policies.
+    let record = if sql.starts_with("DELETE") {
+        events::record_allotments_withdrawn(app, acc, &caller.bearer, ev)
+    } else {
+        events::record_if_changed(app, acc, &caller.bearer, ev)
+    };
+    app.db.batch(vec![Stmt::new(sql, params), record]).await?;
     Ok(())
 }
 
@@ -83,4 +96,10 @@ async fn write<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, sql: &'static
 pub async fn is_allotted<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, reseller: &str, policy: &str) -> Result<bool> {
     let p = [account_id.into(), reseller.into(), policy.into()];
     Ok(fetch_one::<Value>(app.db, sql::resellers::IS_ALLOTTED, &p).await?.is_some())
+}
+
+/// Whether product `product` has a policy allotted to reseller `reseller`.
+pub async fn product_allotted<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, reseller: &str, product: &str) -> Result<bool> {
+    let p = [account_id.into(), reseller.into(), product.into()];
+    Ok(fetch_one::<Value>(app.db, sql::resellers::PRODUCT_ALLOTTED, &p).await?.is_some())
 }

@@ -77,13 +77,13 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
     fetch_page(app.db, sql::machines::LIST, sql::machines::COUNT, f, page).await
 }
 
-/// The filters of [`list`] (and its export) as the statement's parameters ?1–?14.
+/// The filters of [`list`] (and its export) as the statement's parameters ?1–?18.
 ///
 /// # Errors
 /// 401/403 from the access table; 400 `PARAMETER_INVALID` naming a bad filter.
 pub fn list_filters(caller: &Caller, q: &Query, now: crate::clock::Millis) -> Result<Vec<Value>> {
     let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
-    let ListScope { license: only, product, user, organization } = caller.list_scope(Action::MachineRead, q)?;
+    let ListScope { license: only, product, user, organization, reseller } = caller.list_scope(Action::MachineRead, q)?;
     let status = match q.get("status") {
         None => Value::Null,
         Some(s @ ("ALIVE" | "DEAD")) => s.into(),
@@ -110,6 +110,8 @@ pub fn list_filters(caller: &Caller, q: &Query, now: crate::clock::Millis) -> Re
         metadata_param(q)?,
         get("ip"),
         get("hostname"),
+        // Resellers (issue 10 §7).
+        reseller,
     ];
     Ok(f)
 }

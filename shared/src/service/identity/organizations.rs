@@ -123,15 +123,20 @@ pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
 
 /// `GET /organizations`, with `created`/`updated` operators (`created[gte]=…`).
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<OrganizationRow>, u64, Page)> {
-    access::require(caller, Action::OrganizationRead)?;
     let page = Page::from_query(q)?;
-    // Resellers (issue 10 §7): a reseller admin lists its reseller's.
-    if let Some(r) = resellers::of_bearer(caller) {
-        return reseller_members::page_of_organizations(app, caller, r, page).await;
-    }
-    // Organization admins (issue 10 §7) see their own only.
-    let f = vec![caller.account_id().into(), time_operators(q, &["created", "updated"])?, organization_admins::organization_of(caller).into()];
+    let f = list_filters(caller, q)?;
     fetch_page(app.db, sql::organizations::LIST, sql::organizations::COUNT, f, page).await
+}
+
+/// The filters of [`list`]: organization admins (issue 10 §7) see their own only, reseller
+/// admins their reseller's (?4, `sql::organizations::RESELLER_SLOT`).
+///
+/// # Errors
+/// 401/403 from the access table; 400 `PARAMETER_INVALID` for a bad operator.
+pub fn list_filters(caller: &Caller, q: &Query) -> Result<Vec<Value>> {
+    access::require(caller, Action::OrganizationRead)?;
+    let reseller = resellers::of_bearer(caller).map_or(Value::Null, Value::from);
+    Ok(vec![caller.account_id().into(), time_operators(q, &["created", "updated"])?, organization_admins::organization_of(caller).into(), reseller])
 }
 
 fn event<'a>(name: &'a str, ty: &'a str, id: &'a str, changes: Option<Value>) -> events::Event<'a> {
@@ -232,6 +237,7 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
         .batch(vec![
             Stmt::new(sql::organizations::DETACH_USERS, p()),
             Stmt::new(sql::organizations::DETACH_LICENSES, p()),
+            Stmt::new(sql::organizations::DETACH_GROUPS, p()),
             Stmt::new(sql::organizations::DELETE, p()),
             events::record_if_changed(app, acc, &caller.bearer, event("organization.deleted", "organizations", &o.id, None)),
         ])

@@ -15,37 +15,23 @@ use crate::store::rows::{OrganizationRow, ResellerRow, UserRow};
 use crate::store::{opt, sql, Db, Kv, Stmt};
 use crate::Result;
 
-/// `GET /resellers/{id}/users` (its customers and reseller admins).
+/// `GET /resellers/{id}/users` (its customers and reseller admins): the user list (every filter
+/// of `GET /users`) pinned to the reseller.
 pub async fn users_of<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<(Vec<UserRow>, u64, Page)> {
     let page = Page::from_query(q)?;
     let r = resellers::show(app, caller, id).await?;
-    access::require(caller, Action::UserRead)?;
-    page_of_users(app, caller, &r.id, page).await
+    let mut f = users::list_filters(caller, None, q)?;
+    crate::service::pin_reseller(&mut f, sql::users::RESELLER_SLOT, &r.id)?;
+    fetch_page(app.db, sql::users::LIST, sql::users::COUNT, f, page).await
 }
 
-/// One page of reseller `reseller`'s users (also a reseller admin's `GET /users`).
-pub async fn page_of_users<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, reseller: &str, page: Page) -> Result<(Vec<UserRow>, u64, Page)> {
-    let f: Vec<Value> = vec![caller.account_id().into(), reseller.into()];
-    fetch_page(app.db, sql::resellers::LIST_USERS, sql::resellers::COUNT_USERS, f, page).await
-}
-
-/// `GET /resellers/{id}/organizations`.
+/// `GET /resellers/{id}/organizations`: the organization list pinned to the reseller.
 pub async fn organizations_of<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<(Vec<OrganizationRow>, u64, Page)> {
     let page = Page::from_query(q)?;
     let r = resellers::show(app, caller, id).await?;
-    access::require(caller, Action::OrganizationRead)?;
-    page_of_organizations(app, caller, &r.id, page).await
-}
-
-/// One page of reseller `reseller`'s organizations (also a reseller admin's `GET /organizations`).
-pub async fn page_of_organizations<D: Db, K: Kv>(
-    app: &App<'_, D, K>,
-    caller: &Caller,
-    reseller: &str,
-    page: Page,
-) -> Result<(Vec<OrganizationRow>, u64, Page)> {
-    let f: Vec<Value> = vec![caller.account_id().into(), reseller.into()];
-    fetch_page(app.db, sql::resellers::LIST_ORGANIZATIONS, sql::resellers::COUNT_ORGANIZATIONS, f, page).await
+    let mut f = organizations::list_filters(caller, q)?;
+    crate::service::pin_reseller(&mut f, sql::organizations::RESELLER_SLOT, &r.id)?;
+    fetch_page(app.db, sql::organizations::LIST, sql::organizations::COUNT, f, page).await
 }
 
 /// A reseller admin's `POST /users`: `sql::users::insert`'s statement turned into

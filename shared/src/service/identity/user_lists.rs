@@ -4,11 +4,10 @@
 
 use serde_json::Value;
 
-use crate::access::{self, Action};
+use crate::access::Action;
 use crate::api::query::{Page, Query};
 use crate::domain::states::UserRole;
 use crate::error::{Code, Error};
-use crate::service::identity::{reseller_members, resellers};
 use crate::service::{App, Caller};
 use crate::store::rows::UserRow;
 use crate::store::{opt, sql, Db, Kv};
@@ -23,22 +22,18 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
 /// (`GET /products/{id}/users`; a product bearer is always limited to its own).
 pub async fn list_of_product<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, product: Option<&str>, q: &Query) -> Result<(Vec<UserRow>, u64, Page)> {
     let page = Page::from_query(q)?;
-    // Resellers (issue 10 §7): a reseller admin lists its reseller's users.
-    if let (Some(r), None) = (resellers::of_bearer(caller), product) {
-        access::require(caller, Action::UserRead)?;
-        return reseller_members::page_of_users(app, caller, r, page).await;
-    }
     let f = list_filters(caller, product, q)?;
     crate::service::fetch_page(app.db, sql::users::LIST, sql::users::COUNT, f, page).await
 }
 
-/// The filters of [`list_of_product`] (and the users export) as the statement's parameters ?1–?7.
+/// The filters of [`list_of_product`] (and the users export) as the statement's parameters
+/// ?1–?12 (?12 the reseller: `sql::users::RESELLER_SLOT`).
 ///
 /// # Errors
 /// 401/403 from the access table; 400 `PARAMETER_INVALID` naming a bad filter.
 pub fn list_filters(caller: &Caller, product: Option<&str>, q: &Query) -> Result<Vec<Value>> {
     let scope = caller.list_scope(Action::UserRead, &Query::default())?;
-    let (only, mut product_filter, organization) = (scope.user, scope.product, scope.organization);
+    let (only, mut product_filter, organization, reseller) = (scope.user, scope.product, scope.organization, scope.reseller);
     if let (Some(p), Value::Null) = (product, &product_filter) {
         product_filter = p.into();
     }
@@ -58,7 +53,8 @@ pub fn list_filters(caller: &Caller, product: Option<&str>, q: &Query) -> Result
         Some(a) => Some(a),
         None => q.flag("active")?,
     };
-    let extra = [crate::service::metadata_param(q)?, get("license"), get("group"), opt(assigned.map(i64::from))];
+    // Resellers (issue 10 §7): ?12.
+    let extra = [crate::service::metadata_param(q)?, get("license"), get("group"), opt(assigned.map(i64::from)), reseller];
     let mut f = vec![caller.account_id().into(), only, product, role, banned, ops, organization];
     f.extend(extra);
     Ok(f)

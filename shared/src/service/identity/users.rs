@@ -217,6 +217,14 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: U
     if group.is_some() && !access::permits(caller, Action::UserGroupChange) {
         return Err(Error::forbidden().pointer("/data/relationships/group"));
     }
+    // Organization groups (issue 10 §7): an organization admin's new member joins only one of
+    // its organization's groups (a vendor group is one it cannot name).
+    if let (Some(g), Some(_)) = (&group, organization_admins::organization_of(caller)) {
+        let of = crate::store::groups::find(app.db, caller.account_id(), g).await?.map(|g| g.organization_id);
+        if !of.is_some_and(|o| organization_admins::may_name_group(caller, o.as_deref())) {
+            return Err(Error::attribute("group", AttrFault::NotFound, "must exist").pointer("/data/relationships/group"));
+        }
+    }
     let hash = match input.password.set() {
         Some(p) => Some(password::hash(app.kdf, app.rng, &p).await?),
         None => None,

@@ -411,6 +411,11 @@ pub async fn deactivate<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: 
 /// [`deactivate`], logging the request's `origin` in the activation log.
 pub async fn deactivate_from<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, origin: &Origin) -> Result<()> {
     let m = machines::authorize(app, caller, id, Action::MachineDelete).await?;
+    // organization admins (issue 10 §7): a protected license outside its organization is locked.
+    if let Some(org) = access::organization_admins::organization_of(caller) {
+        let l = crate::store::licenses::find(app.db, caller.account_id(), &m.license_id).await?.ok_or_else(|| Error::not_found("machine", id))?;
+        access::organization_admins::protected_outside(Some(org), l.organization_id.as_deref(), crate::service::ownership::is_protected(&l))?;
+    }
     license_tokens::check_deactivation(app, caller).await?;
     // allowedDeactivations (issue 10 §4): the client's deactivations, guarded in the delete.
     let limited = activation_rules::limits_deactivation(caller.bearer.kind());

@@ -9,13 +9,12 @@
 
 use serde_json::Value;
 
-use crate::access::{self, Action};
+use crate::access::Action;
 use crate::api::filters::{self, keygen_day, keygen_duration, keygen_time};
 use crate::api::query::{Page, Query};
 use crate::clock::Millis;
 use crate::domain::license::LicenseStatus;
 use crate::error::{Code, Error};
-use crate::service::licensing::resellers;
 use crate::service::{fetch_page, App, Caller, ListScope};
 use crate::store::rows::LicenseRow;
 use crate::store::{opt, sql, Db, Kv};
@@ -28,22 +27,17 @@ const DAY: &str = "must be an ISO-8601 date";
 /// Lists the licenses the caller may see, with the filters of [`list_filters`].
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<LicenseRow>, u64, Page)> {
     let page = Page::from_query(q)?;
-    // Resellers (issue 10 §7): a reseller admin lists its reseller's licenses.
-    if let Some(r) = crate::service::identity::resellers::of_bearer(caller) {
-        access::require(caller, Action::LicenseRead)?;
-        return resellers::page_of_licenses(app, caller, r, page).await;
-    }
     let f = list_filters(caller, q, app.now())?;
     fetch_page(app.db, sql::licenses::LIST, sql::licenses::COUNT, f, page).await
 }
 
-/// The filters of [`list`] (and its export) as the statement's parameters ?1–?28.
+/// The filters of [`list`] (and its export) as the statement's parameters ?1–?29.
 ///
 /// # Errors
 /// 401/403 from the access table; 400 `PARAMETER_INVALID` naming a bad filter.
 pub fn list_filters(caller: &Caller, q: &Query, now: Millis) -> Result<Vec<Value>> {
     let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
-    let ListScope { license: only, product, mut user, organization } = caller.list_scope(Action::LicenseRead, q)?;
+    let ListScope { license: only, product, mut user, organization, reseller } = caller.list_scope(Action::LicenseRead, q)?;
     // Keygen's `for_user` takes an id or an email: a bearer's own scope is always an id, so an
     // email here is the query's and is matched by email (?28) instead.
     let user_email = match user.as_str() {
@@ -97,6 +91,8 @@ pub fn list_filters(caller: &Caller, q: &Query, now: Millis) -> Result<Vec<Value
         opt(expired_lo),
         opt(expired_hi),
         user_email,
+        // Resellers (issue 10 §7).
+        reseller,
     ];
     Ok(f)
 }

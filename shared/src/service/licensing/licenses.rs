@@ -298,6 +298,9 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
     }
     params.push(metadata_text(&input.metadata.set().unwrap_or_default()).into());
     params.push(now.into());
+    // Resellers (issue 10 §7): a reseller admin's license is its reseller's, and the insert
+    // writes it only while the policy is still allotted (the check above races a withdrawal).
+    params.push(opt(crate::service::identity::resellers::of_bearer(caller).map(str::to_owned)));
     let mut stmts = vec![
         Stmt::new(if pooled { sql::licenses::INSERT_POOLED } else { sql::licenses::INSERT }, params),
         events::record_if_changed(
@@ -309,10 +312,6 @@ pub async fn create<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, input: L
     ];
     if let Some(s) = &set {
         stmts.insert(1, entitlement_sets::attach_on_create(entitlement_sets::NewHolder::License, caller.account_id(), &id, s));
-    }
-    // Resellers (issue 10 §7): a reseller admin's license is its reseller's (right after the insert).
-    if let Some(s) = resellers::place_new(caller, &id) {
-        stmts.insert(1, s);
     }
     let log_ref = crate::service::licensing::subscription_logs::LicenseRef { account_id: caller.account_id(), id: &id, product_id: &policy.product_id };
     let maintenance_end = crate::service::licensing::maintenance::initial_expiry(maintenance.as_ref(), now);

@@ -102,8 +102,7 @@ pub async fn machines_of_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Cal
     let l = licenses::show(app, caller, license).await?;
     let mut q = Query(q.0.iter().filter(|(k, _)| k != "license").cloned().collect());
     q.0.push(("license".into(), l.id));
-    // Resellers (issue 10 §7): a reseller admin lists them through the one-license view.
-    machines::list(app, &crate::service::licensing::resellers::license_view(caller), &q).await
+    machines::list(app, caller, &q).await
 }
 
 /// `GET /groups/{id}/licenses` (the license list with a `group` filter).

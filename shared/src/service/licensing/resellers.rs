@@ -2,32 +2,27 @@
 //! /resellers/{id}/licenses`, `PUT|GET /licenses/{id}/reseller` (admins), and what a reseller
 //! admin's license create must satisfy (an allotted policy; an owner among its customers).
 
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::access::{self, Action, Ownership};
+use crate::access::{Action, Ownership};
 use crate::api::query::{Page, Query};
-use crate::domain::states::UserRole;
 use crate::error::{AttrFault, Error};
 use crate::service::catalogue::reseller_policies;
 use crate::service::identity::resellers;
 use crate::service::licensing::licenses;
-use crate::service::{events, fetch_page, App, Bearer, Caller};
+use crate::service::{events, fetch_page, pin_reseller, App, Caller};
 use crate::store::rows::{LicenseRow, PolicyRow, ResellerRow, UserRow};
 use crate::store::{opt, sql, Db, Kv, Stmt};
 use crate::Result;
 
-/// `GET /resellers/{id}/licenses`.
+/// `GET /resellers/{id}/licenses`: the license list (every filter of `GET /licenses`) pinned to
+/// the reseller.
 pub async fn licenses_of<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<(Vec<LicenseRow>, u64, Page)> {
     let page = Page::from_query(q)?;
     let r = resellers::show(app, caller, id).await?;
-    access::require(caller, Action::LicenseRead)?;
-    page_of_licenses(app, caller, &r.id, page).await
-}
-
-/// One page of reseller `reseller`'s licenses (also a reseller admin's `GET /licenses`).
-pub async fn page_of_licenses<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, reseller: &str, page: Page) -> Result<(Vec<LicenseRow>, u64, Page)> {
-    let f: Vec<Value> = vec![caller.account_id().into(), reseller.into()];
-    fetch_page(app.db, sql::licenses::LIST_OF_RESELLER, sql::licenses::COUNT_OF_RESELLER, f, page).await
+    let mut f = licenses::list_filters(caller, q, app.now())?;
+    pin_reseller(&mut f, sql::licenses::RESELLER_SLOT, &r.id)?;
+    fetch_page(app.db, sql::licenses::LIST, sql::licenses::COUNT, f, page).await
 }
 
 /// A reseller admin's license create: `Own` when `policy` is allotted to its reseller
@@ -48,12 +43,6 @@ pub fn check_owner(caller: &Caller, owner: Option<&UserRow>, pointer: &str) -> R
         }
         _ => Ok(()),
     }
-}
-
-/// The statement that gives a reseller admin's new license `id` its reseller, to put right after
-/// the insert (`sql::licenses::PLACE_WITH_RESELLER`); `None` for other bearers.
-pub fn place_new(caller: &Caller, id: &str) -> Option<Stmt> {
-    resellers::of_bearer(caller).map(|r| Stmt::new(sql::licenses::PLACE_WITH_RESELLER, vec![caller.account_id().into(), id.into(), r.into()]))
 }
 
 /// `PUT /licenses/{id}/reseller` with a `resellers` identifier or `null` (admins;
@@ -86,15 +75,4 @@ pub async fn set_license_reseller<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Ca
 pub async fn of_license<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, license_id: &str) -> Result<Option<ResellerRow>> {
     let l = licenses::authorize(app, caller, license_id, Action::LicenseRead).await?;
     resellers::of(app, caller, l.reseller_id.as_deref()).await
-}
-
-/// The caller a reseller admin lists one of its licenses' machines as (`GET
-/// /licenses/{id}/machines`, after the license's own read proved it its reseller's): a read-only
-/// view whose list is pinned to that license by the `license` filter, as a group owner's view
-/// of its group (`catalogue::groups::members_view`). Every other caller lists as itself.
-pub fn license_view(caller: &Caller) -> Caller {
-    match &caller.bearer {
-        Bearer::ResellerAdmin { user_id, .. } => Caller { bearer: Bearer::Admin { user_id: user_id.clone(), role: UserRole::ReadOnly }, ..caller.clone() },
-        _ => caller.clone(),
-    }
 }

@@ -338,6 +338,15 @@ pub async fn search<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Quer
     let page = Page::from_query(q)?;
     let mut f = vec![Value::from(caller.account_id())];
     f.extend(input.terms);
+    // Resellers (issue 10 §7): a reseller admin searches its reseller's licenses, machines and
+    // users (the statement's last filter); nothing else of the account.
+    let reseller = crate::service::identity::resellers::of_bearer(caller);
+    if reseller.is_some() && !matches!(input.kind, Kind::Licenses | Kind::Machines | Kind::Users) {
+        return Err(Error::forbidden());
+    }
+    if matches!(input.kind, Kind::Licenses | Kind::Machines | Kind::Users) {
+        f.push(reseller.map_or(Value::Null, Value::from));
+    }
     let db = app.db;
     Ok(match input.kind {
         Kind::Licenses => {

@@ -23,21 +23,25 @@ pub const FIND: &str = concat!(component_select!(), "WHERE c.account_id = ?1 AND
 pub const LIST_FOR_MACHINE: &str = concat!(component_select!(), "WHERE c.account_id = ?1 AND c.machine_id = ?2 ORDER BY c.created_at, c.id");
 
 /// Filters: ?1 account, ?2 machine, ?3 license, ?4 product, ?5 user (machine owner, license
-/// owner or licensee), ?6 only this license (license bearer); Keygen's further scopes (issue 8,
-/// `machine_components_controller.rb`): ?7 owner (the machine's), ?8 a user by email (as ?5).
+/// owner or licensee), ?6 only this license (license bearer), ?7 organization (an organization
+/// admin's: its licenses' machines', in union with ?5), ?8 reseller (a reseller admin's: only its
+/// licenses' machines'; issue 10 §7); Keygen's further scopes (issue 8,
+/// `machine_components_controller.rb`): ?9 owner (the machine's), ?10 a user by email (as ?5).
 macro_rules! component_filters {
     () => {
         concat!(
             "WHERE c.account_id = ?1 AND (?2 IS NULL OR c.machine_id = ?2) AND (?3 IS NULL OR m.license_id = ?3) AND (?4 IS NULL OR m.product_id = ?4) \
-AND (?5 IS NULL OR m.owner_id = ?5 OR EXISTS (SELECT 1 FROM licenses k WHERE k.id = m.license_id AND k.owner_id = ?5) \
-OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = m.license_id AND lu.user_id = ?5)) AND (?6 IS NULL OR m.license_id = ?6) ",
-            fleet_user_scopes!("m.license_id", "?7", "?8")
+AND ((?5 IS NULL AND ?7 IS NULL) OR m.owner_id = ?5 OR EXISTS (SELECT 1 FROM licenses k WHERE k.id = m.license_id AND k.owner_id = ?5) \
+OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = m.license_id AND lu.user_id = ?5) \
+OR m.license_id IN (SELECT k.id FROM licenses k WHERE k.account_id = ?1 AND k.organization_id = ?7)) AND (?6 IS NULL OR m.license_id = ?6) \
+AND (?8 IS NULL OR m.license_id IN (SELECT k.id FROM licenses k WHERE k.account_id = ?1 AND k.reseller_id = ?8)) ",
+            fleet_user_scopes!("m.license_id", "?9", "?10")
         )
     };
 }
 
-/// Components, newest first; ?9 limit, ?10 offset.
-pub const LIST: &str = concat!(component_select!(), component_filters!(), "ORDER BY c.created_at DESC, c.id DESC LIMIT ?9 OFFSET ?10");
+/// Components, newest first; ?11 limit, ?12 offset.
+pub const LIST: &str = concat!(component_select!(), component_filters!(), "ORDER BY c.created_at DESC, c.id DESC LIMIT ?11 OFFSET ?12");
 
 /// Count for [`LIST`].
 pub const COUNT: &str = concat!("SELECT count(*) AS n FROM components c JOIN machines m ON m.id = c.machine_id ", component_filters!());

@@ -19,6 +19,16 @@ pub const INSERT: &str = concat!(insert_event!(), "VALUES (?1, ?2, ?3, ?4, ?5, ?
 /// change happened; several in a row all follow the first guard.
 pub const INSERT_IF_CHANGED: &str = concat!(insert_event!(), "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE changes() > 0");
 
+/// Resellers (issue 10 §7): [`INSERT_IF_CHANGED`] (same ?1–?10) for the withdrawal of reseller
+/// ?5's allotted policies, right after the withdrawal: `changes` ?8 (`{"policies": [...]}`) gains
+/// `licenses`, how many of the reseller's licenses the withdrawn policies hold at that moment
+/// (they stay; creates after it are refused by the license insert), counted inside the batch.
+pub const INSERT_ALLOTMENTS_WITHDRAWN: &str = concat!(
+    insert_event!(),
+    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, json_set(?8, '$.licenses', (SELECT count(*) FROM licenses l WHERE l.account_id = ?2 AND l.reseller_id = ?5 \
+AND l.policy_id IN (SELECT value FROM json_each(?8, '$.policies')))), ?9, ?10 WHERE changes() > 0"
+);
+
 /// [`INSERT_IF_CHANGED`] (same ?1–?10; ?8 NULL) for a change of license ?5's `uses` by ?11
 /// (negative for a decrement; CAST because D1 binds numbers as doubles), with `changes` read in SQL from the row the statement right
 /// before it just wrote: `{"uses": [uses - ?11, uses]}`. The batch runs serially in one

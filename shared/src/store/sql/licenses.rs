@@ -135,7 +135,8 @@ AND (ue.id = l.owner_id OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.licen
 /// ?11 expires after, ?12 metadata filters as a JSON object, ?13 owner exactly, ?14 group,
 /// ?15 time operators ([`time_operators!`]), ?16 statuses (`status[in]`, a JSON array),
 /// ?17 organization (an organization admin's: its licenses, in union with ?5; issue 10 §7),
-/// ?18–?28 [`license_scopes!`]. ?10/?11 are inclusive bounds on the expiry (Keygen's
+/// ?18–?28 [`license_scopes!`], ?29 reseller (a reseller admin's: only its reseller's licenses;
+/// issue 10 §7). ?10/?11 are inclusive bounds on the expiry (Keygen's
 /// `expires[before|after|within|on]`).
 macro_rules! license_filters {
     () => {
@@ -157,7 +158,9 @@ AND ",
             " AND (?16 IS NULL OR ",
             license_status!("?9"),
             " IN (SELECT value FROM json_each(?16))) ",
-            license_scopes!()
+            license_scopes!(),
+            // Resellers (issue 10 §7).
+            "AND (?29 IS NULL OR l.reseller_id = ?29) "
         )
     };
 }
@@ -171,18 +174,21 @@ pub const EXISTS: &str = "SELECT 1 AS ok FROM licenses WHERE account_id = ?1 AND
 /// One license by key only (validate-key, `License <key>` auth).
 pub const FIND_BY_KEY: &str = concat!(license_select!(), "WHERE l.account_id = ?1 AND l.key = ?2");
 
-/// Licenses, newest first, filtered (see `license_filters`), ?29 limit, ?30 offset.
-pub const LIST: &str = concat!(license_select!(), license_filters!(), "ORDER BY l.created_at DESC, l.id DESC LIMIT ?29 OFFSET ?30");
+/// The index of [`LIST`]'s reseller parameter ?29 among its filters (`service::pin_reseller`).
+pub const RESELLER_SLOT: usize = 28;
+
+/// Licenses, newest first, filtered (see `license_filters`), ?30 limit, ?31 offset.
+pub const LIST: &str = concat!(license_select!(), license_filters!(), "ORDER BY l.created_at DESC, l.id DESC LIMIT ?30 OFFSET ?31");
 
 /// Count for [`LIST`].
 pub const COUNT: &str = concat!("SELECT count(*) AS n FROM licenses l ", license_filters!());
 
-/// Exports: one keyset page of [`LIST`]'s rows (same filters ?1–?28), oldest first, after
-/// (?29 created at, ?30 id) — NULL: from the start; ?31 rows.
+/// Exports: one keyset page of [`LIST`]'s rows (same filters ?1–?29), oldest first, after
+/// (?30 created at, ?31 id) — NULL: from the start; ?32 rows.
 pub const PAGE_AFTER: &str = concat!(
     license_select!(),
     license_filters!(),
-    "AND (?29 IS NULL OR l.created_at > ?29 OR (l.created_at = ?29 AND l.id > ?30)) ORDER BY l.created_at, l.id LIMIT ?31"
+    "AND (?30 IS NULL OR l.created_at > ?30 OR (l.created_at = ?30 AND l.id > ?31)) ORDER BY l.created_at, l.id LIMIT ?32"
 );
 
 // Group on license create (issue 8).
@@ -195,14 +201,27 @@ macro_rules! group_has_room {
     };
 }
 
+// Resellers (issue 10 §7).
+/// Guard of the license inserts: with a reseller ?20 (a reseller admin's create), policy `p` is
+/// allotted to it at the moment of the insert, so a withdrawal racing the create either lands
+/// first (nothing is written: 0 rows) or after (the license was made while allotted).
+macro_rules! allotted {
+    () => {
+        "(?20 IS NULL OR EXISTS (SELECT 1 FROM reseller_policies rp WHERE rp.account_id = ?2 AND rp.reseller_id = ?20 AND rp.policy_id = p.id))"
+    };
+}
+
 /// Inserts a license whose policy belongs to the account and product (0 rows otherwise, or when
-/// the id or key is taken).
+/// the id or key is taken); ?20 its reseller (NULL: none), whose allotment of the policy is
+/// checked in the insert ([`allotted!`]).
 pub const INSERT: &str = concat!(
     "INSERT INTO licenses (id, account_id, product_id, policy_id, owner_id, group_id, key, name, expiry, suspended, protected, \
-max_machines, max_processes, max_users, max_cores, max_memory, max_disk, max_uses, metadata, created_at, updated_at) \
-SELECT ?1, ?2, p.product_id, p.id, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19 \
+max_machines, max_processes, max_users, max_cores, max_memory, max_disk, max_uses, metadata, created_at, updated_at, reseller_id) \
+SELECT ?1, ?2, p.product_id, p.id, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?20 \
 FROM policies p WHERE p.id = ?3 AND p.account_id = ?2 AND ",
     group_has_room!(),
+    " AND ",
+    allotted!(),
     " ON CONFLICT DO NOTHING"
 );
 
@@ -211,11 +230,13 @@ FROM policies p WHERE p.id = ?3 AND p.account_id = ?2 AND ",
 /// the same batch by `keys::DELETE_TAKEN`.
 pub const INSERT_POOLED: &str = concat!(
     "INSERT INTO licenses (id, account_id, product_id, policy_id, owner_id, group_id, key, name, expiry, suspended, protected, \
-max_machines, max_processes, max_users, max_cores, max_memory, max_disk, max_uses, metadata, created_at, updated_at) \
-SELECT ?1, ?2, p.product_id, p.id, ?4, ?5, k.key, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19 \
+max_machines, max_processes, max_users, max_cores, max_memory, max_disk, max_uses, metadata, created_at, updated_at, reseller_id) \
+SELECT ?1, ?2, p.product_id, p.id, ?4, ?5, k.key, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?20 \
 FROM policies p JOIN keys k ON k.policy_id = p.id AND k.account_id = p.account_id \
 WHERE p.id = ?3 AND p.account_id = ?2 AND NOT EXISTS (SELECT 1 FROM licenses o WHERE o.account_id = ?2 AND o.key = k.key) AND ",
     group_has_room!(),
+    " AND ",
+    allotted!(),
     " ORDER BY k.created_at, k.id LIMIT 1 ON CONFLICT DO NOTHING"
 );
 
@@ -288,11 +309,12 @@ FROM (",
 );
 
 /// Search (issue 8): the `WHERE` of [`SEARCH`]: ?3 id, ?4 key (exact), ?5 name, ?6 metadata,
-/// ?7 product, ?8 policy, ?9 owner (each by id, id prefix or name/email), ?10 a licensee.
+/// ?7 product, ?8 policy, ?9 owner (each by id, id prefix or name/email), ?10 a licensee; ?11
+/// reseller (a reseller admin's: only its licenses; issue 10 §7).
 macro_rules! license_search {
     () => {
         concat!(
-            "WHERE l.account_id = ?1 AND ",
+            "WHERE l.account_id = ?1 AND (?11 IS NULL OR l.reseller_id = ?11) AND ",
             search_where!(
                 "?3" => contains!("l.id", "?3"),
                 "?4" => "l.key = ?4",
@@ -308,8 +330,8 @@ macro_rules! license_search {
     };
 }
 
-/// Search (issue 8): licenses matching, newest first; ?11 limit, ?12 offset.
-pub const SEARCH: &str = concat!(license_select!(), license_search!(), "ORDER BY l.created_at DESC, l.id DESC LIMIT ?11 OFFSET ?12");
+/// Search (issue 8): licenses matching, newest first; ?12 limit, ?13 offset.
+pub const SEARCH: &str = concat!(license_select!(), license_search!(), "ORDER BY l.created_at DESC, l.id DESC LIMIT ?12 OFFSET ?13");
 
 /// Count for [`SEARCH`].
 pub const SEARCH_COUNT: &str = concat!("SELECT count(*) AS n FROM licenses l ", license_search!());
@@ -335,22 +357,8 @@ AND (?3 IS NULL OR EXISTS (SELECT 1 FROM organizations o WHERE o.account_id = ?1
 
 // Resellers (issue 10 §7).
 
-/// Licenses of reseller ?2, newest first; ?3 limit, ?4 offset (also what a reseller admin's
-/// `GET /licenses` lists).
-pub const LIST_OF_RESELLER: &str =
-    concat!(license_select!(), "WHERE l.account_id = ?1 AND l.reseller_id = ?2 ORDER BY l.created_at DESC, l.id DESC LIMIT ?3 OFFSET ?4");
-
-/// Count for [`LIST_OF_RESELLER`].
-pub const COUNT_OF_RESELLER: &str = "SELECT count(*) AS n FROM licenses WHERE account_id = ?1 AND reseller_id = ?2";
-
 /// Sets license ?2's reseller (?3, NULL to clear; one of account ?1) at ?4 (0 rows for a
 /// reseller of no account's).
 pub const SET_RESELLER: &str = "UPDATE licenses SET reseller_id = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 \
 AND (?3 IS NULL OR EXISTS (SELECT 1 FROM resellers r WHERE r.account_id = ?1 AND r.id = ?3))";
 // end resellers
-
-/// Resellers (issue 10 §7): right after a reseller admin's license insert in the same batch,
-/// gives new license ?2 reseller ?3 — only if that insert wrote it (`changes()`), so a
-/// conflicting id never moves someone else's license; its own `changes()` then stands for the
-/// insert's, for the `…_if_changed` statements after it.
-pub const PLACE_WITH_RESELLER: &str = "UPDATE licenses SET reseller_id = ?3 WHERE account_id = ?1 AND id = ?2 AND changes() > 0";

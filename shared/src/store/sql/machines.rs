@@ -127,7 +127,7 @@ OR m.created_at >= ?9 - coalesce(m.lease_duration, json_extract(p.config, '$.hea
 /// (machine owner, license owner or licensee), ?5 product, ?6 policy, ?7 license key, ?8 status
 /// (ALIVE/DEAD), ?9 now, ?10 only machines of this license (license bearer), ?11 owner exactly,
 /// ?12 group, ?14 organization (an organization admin's: its licenses' machines, in union with
-/// ?4; issue 10 §7).
+/// ?4; issue 10 §7), ?18 reseller (a reseller admin's: only its reseller's licenses' machines).
 macro_rules! machine_filters {
     () => {
         concat!(
@@ -147,23 +147,25 @@ AND (?12 IS NULL OR m.group_id = ?12) AND ",
             // Keygen's machines scopes (issue 8): ?15 metadata, ?16 ip, ?17 hostname (exact).
             " AND ",
             metadata_equals!("m.metadata", "?15"),
-            " AND (?16 IS NULL OR m.ip = ?16) AND (?17 IS NULL OR m.hostname = ?17) "
+            " AND (?16 IS NULL OR m.ip = ?16) AND (?17 IS NULL OR m.hostname = ?17) ",
+            // Resellers (issue 10 §7).
+            "AND (?18 IS NULL OR m.license_id IN (SELECT k.id FROM licenses k WHERE k.account_id = ?1 AND k.reseller_id = ?18)) "
         )
     };
 }
 
-/// Machines, newest first, filtered; ?18 limit, ?19 offset.
-pub const LIST: &str = concat!(machine_select!(), machine_filters!(), "ORDER BY m.created_at DESC, m.id DESC LIMIT ?18 OFFSET ?19");
+/// Machines, newest first, filtered; ?19 limit, ?20 offset.
+pub const LIST: &str = concat!(machine_select!(), machine_filters!(), "ORDER BY m.created_at DESC, m.id DESC LIMIT ?19 OFFSET ?20");
 
 /// Count for [`LIST`].
 pub const COUNT: &str = concat!("SELECT count(*) AS n FROM machines m JOIN policies p ON p.id = m.policy_id ", machine_filters!());
 
-/// Exports: one keyset page of [`LIST`]'s rows (same filters ?1–?14), oldest first, after
-/// (?18 created at, ?19 id) — NULL: from the start; ?20 rows.
+/// Exports: one keyset page of [`LIST`]'s rows (same filters ?1–?18), oldest first, after
+/// (?19 created at, ?20 id) — NULL: from the start; ?21 rows.
 pub const PAGE_AFTER: &str = concat!(
     machine_select!(),
     machine_filters!(),
-    "AND (?18 IS NULL OR m.created_at > ?18 OR (m.created_at = ?18 AND m.id > ?19)) ORDER BY m.created_at, m.id LIMIT ?20"
+    "AND (?19 IS NULL OR m.created_at > ?19 OR (m.created_at = ?19 AND m.id > ?20)) ORDER BY m.created_at, m.id LIMIT ?21"
 );
 
 /// Writes the mutable attributes: ?3 name, ?4 ip, ?5 hostname, ?6 platform, ?7 metadata,
@@ -194,11 +196,12 @@ pub const SET_OWNER: &str = "UPDATE machines SET owner_id = ?3, updated_at = ?4 
 
 /// Search (issue 8): the `WHERE` of [`SEARCH`]: ?3 id, ?4 fingerprint, ?5 name, ?6 metadata,
 /// ?7 license, ?8 product, ?9 policy, ?10 owner (each by id, id prefix or name/email), ?11 a
-/// licensee of its license.
+/// licensee of its license; ?12 reseller (a reseller admin's: only its licenses' machines; issue
+/// 10 §7).
 macro_rules! machine_search {
     () => {
         concat!(
-            "WHERE m.account_id = ?1 AND ",
+            "WHERE m.account_id = ?1 AND (?12 IS NULL OR m.license_id IN (SELECT k.id FROM licenses k WHERE k.account_id = ?1 AND k.reseller_id = ?12)) AND ",
             search_where!(
                 "?3" => contains!("m.id", "?3"),
                 "?4" => contains!("m.fingerprint", "?4"),
@@ -215,8 +218,8 @@ macro_rules! machine_search {
     };
 }
 
-/// Search (issue 8): machines matching, newest first; ?12 limit, ?13 offset.
-pub const SEARCH: &str = concat!(machine_select!(), machine_search!(), "ORDER BY m.created_at DESC, m.id DESC LIMIT ?12 OFFSET ?13");
+/// Search (issue 8): machines matching, newest first; ?13 limit, ?14 offset.
+pub const SEARCH: &str = concat!(machine_select!(), machine_search!(), "ORDER BY m.created_at DESC, m.id DESC LIMIT ?13 OFFSET ?14");
 
 /// Count for [`SEARCH`].
 pub const SEARCH_COUNT: &str = concat!("SELECT count(*) AS n FROM machines m ", machine_search!());

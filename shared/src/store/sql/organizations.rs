@@ -17,19 +17,23 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) ON CONFLICT DO NOTHING";
 pub const FIND: &str = concat!(organization_select!(), "WHERE o.account_id = ?1 AND o.id = ?2");
 
 /// Filters of [`LIST`] and [`COUNT`]: ?2 time operators (`created`/`updated`, see
-/// `time_operators!`), ?3 only this organization (an organization admin's, issue 10 §7).
+/// `time_operators!`), ?3 only this organization (an organization admin's, issue 10 §7), ?4
+/// only this reseller's (a reseller admin's, or `GET /resellers/{id}/organizations`).
 macro_rules! organization_filters {
     () => {
         concat!(
-            "WHERE o.account_id = ?1 AND (?3 IS NULL OR o.id = ?3) AND ",
+            "WHERE o.account_id = ?1 AND (?3 IS NULL OR o.id = ?3) AND (?4 IS NULL OR o.reseller_id = ?4) AND ",
             time_operators!("?2", "created" => "o.created_at", "updated" => "o.updated_at"),
             " "
         )
     };
 }
 
-/// Organizations, newest first; ?4 limit, ?5 offset.
-pub const LIST: &str = concat!(organization_select!(), organization_filters!(), "ORDER BY o.created_at DESC, o.id DESC LIMIT ?4 OFFSET ?5");
+/// The index of [`LIST`]'s reseller parameter ?4 among its filters (`service::pin_reseller`).
+pub const RESELLER_SLOT: usize = 3;
+
+/// Organizations, newest first; ?5 limit, ?6 offset.
+pub const LIST: &str = concat!(organization_select!(), organization_filters!(), "ORDER BY o.created_at DESC, o.id DESC LIMIT ?5 OFFSET ?6");
 
 /// Count for [`LIST`].
 pub const COUNT: &str = concat!("SELECT count(*) AS n FROM organizations o ", organization_filters!());
@@ -47,6 +51,9 @@ pub const DETACH_USERS: &str = "UPDATE users SET organization_id = NULL WHERE ac
 
 /// Companion of [`DELETE`]: its licenses leave it.
 pub const DETACH_LICENSES: &str = "UPDATE licenses SET organization_id = NULL WHERE account_id = ?1 AND organization_id = ?2";
+
+/// Companion of [`DELETE`]: its groups become the vendor's (issue 10 §7; members stay in them).
+pub const DETACH_GROUPS: &str = "UPDATE groups SET organization_id = NULL WHERE account_id = ?1 AND organization_id = ?2";
 
 /// Moves user ?2 from organization ?5 (what the caller read; NULL = none) into organization ?3
 /// (NULL = none) at ?4, only if it is still in ?5 and the organization is in the account and

@@ -7,11 +7,24 @@ SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7 WHERE EXISTS (SELECT 1 FROM products WHERE
 /// One policy.
 pub const FIND: &str = "SELECT * FROM policies WHERE account_id = ?1 AND id = ?2";
 
-/// Policies, newest first; ?2 product filter (or product bearer scope).
-pub const LIST: &str = "SELECT * FROM policies WHERE account_id = ?1 AND (?2 IS NULL OR product_id = ?2) ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4";
+/// Filters of [`LIST`] and [`COUNT`]: ?2 product (filter or product bearer scope), ?3 the
+/// policies allotted to a reseller (a reseller admin's, or `GET /resellers/{id}/policies`; issue
+/// 10 §7).
+macro_rules! policy_filters {
+    () => {
+        "WHERE account_id = ?1 AND (?2 IS NULL OR product_id = ?2) \
+AND (?3 IS NULL OR EXISTS (SELECT 1 FROM reseller_policies rp WHERE rp.account_id = ?1 AND rp.reseller_id = ?3 AND rp.policy_id = policies.id)) "
+    };
+}
+
+/// The index of [`LIST`]'s reseller parameter ?3 among its filters (`service::pin_reseller`).
+pub const RESELLER_SLOT: usize = 2;
+
+/// Policies, newest first ([`policy_filters!`]); ?4 limit, ?5 offset.
+pub const LIST: &str = concat!("SELECT * FROM policies ", policy_filters!(), "ORDER BY created_at DESC, id DESC LIMIT ?4 OFFSET ?5");
 
 /// Count for [`LIST`].
-pub const COUNT: &str = "SELECT count(*) AS n FROM policies WHERE account_id = ?1 AND (?2 IS NULL OR product_id = ?2)";
+pub const COUNT: &str = concat!("SELECT count(*) AS n FROM policies ", policy_filters!());
 
 /// Writes name, config and metadata.
 pub const UPDATE: &str = "UPDATE policies SET name = ?3, config = ?4, metadata = ?5, updated_at = ?6 WHERE account_id = ?1 AND id = ?2";

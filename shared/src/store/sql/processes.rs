@@ -40,25 +40,29 @@ JOIN policies p ON p.id = m.policy_id "
 pub const FIND: &str = concat!(process_select!(), "WHERE pr.account_id = ?1 AND pr.id = ?2");
 
 /// Filters: ?1 account, ?2 machine, ?3 license, ?4 product, ?5 user (machine owner, license
-/// owner or licensee), ?6 only this license (license bearer); Keygen's further scopes (issue 8,
-/// `machine_processes_controller.rb`): ?7 owner (the machine's), ?8 a user by email (as ?5),
-/// ?9 status (`ALIVE`/`DEAD` at ?10 = now: `domain::heartbeat::process_status`, held to it
+/// owner or licensee), ?6 only this license (license bearer), ?7 organization (an organization
+/// admin's: its licenses' machines', in union with ?5), ?8 reseller (a reseller admin's: only its
+/// licenses' machines'; issue 10 §7); Keygen's further scopes (issue 8,
+/// `machine_processes_controller.rb`): ?9 owner (the machine's), ?10 a user by email (as ?5),
+/// ?11 status (`ALIVE`/`DEAD` at ?12 = now: `domain::heartbeat::process_status`, held to it
 /// by the parity test `it::fleet_lists`).
 macro_rules! process_filters {
     () => {
         concat!(
             "WHERE pr.account_id = ?1 AND (?2 IS NULL OR pr.machine_id = ?2) AND (?3 IS NULL OR pr.license_id = ?3) AND (?4 IS NULL OR m.product_id = ?4) \
-AND (?5 IS NULL OR m.owner_id = ?5 OR EXISTS (SELECT 1 FROM licenses k WHERE k.id = pr.license_id AND k.owner_id = ?5) \
-OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = pr.license_id AND lu.user_id = ?5)) AND (?6 IS NULL OR pr.license_id = ?6) ",
-            fleet_user_scopes!("pr.license_id", "?7", "?8"),
-            "AND (?9 IS NULL OR (CASE WHEN pr.last_heartbeat_at + coalesce(json_extract(CASE WHEN json_valid(p.config) THEN p.config END, '$.heartbeatDuration'), 600) * 1000 >= ?10 \
-THEN 'ALIVE' ELSE 'DEAD' END) = ?9) "
+AND ((?5 IS NULL AND ?7 IS NULL) OR m.owner_id = ?5 OR EXISTS (SELECT 1 FROM licenses k WHERE k.id = pr.license_id AND k.owner_id = ?5) \
+OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = pr.license_id AND lu.user_id = ?5) \
+OR pr.license_id IN (SELECT k.id FROM licenses k WHERE k.account_id = ?1 AND k.organization_id = ?7)) AND (?6 IS NULL OR pr.license_id = ?6) \
+AND (?8 IS NULL OR pr.license_id IN (SELECT k.id FROM licenses k WHERE k.account_id = ?1 AND k.reseller_id = ?8)) ",
+            fleet_user_scopes!("pr.license_id", "?9", "?10"),
+            "AND (?11 IS NULL OR (CASE WHEN pr.last_heartbeat_at + coalesce(json_extract(CASE WHEN json_valid(p.config) THEN p.config END, '$.heartbeatDuration'), 600) * 1000 >= ?12 \
+THEN 'ALIVE' ELSE 'DEAD' END) = ?11) "
         )
     };
 }
 
-/// Processes, newest first; ?11 limit, ?12 offset.
-pub const LIST: &str = concat!(process_select!(), process_filters!(), "ORDER BY pr.created_at DESC, pr.id DESC LIMIT ?11 OFFSET ?12");
+/// Processes, newest first; ?13 limit, ?14 offset.
+pub const LIST: &str = concat!(process_select!(), process_filters!(), "ORDER BY pr.created_at DESC, pr.id DESC LIMIT ?13 OFFSET ?14");
 
 /// Count for [`LIST`].
 pub const COUNT: &str =

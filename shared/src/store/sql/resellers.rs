@@ -105,33 +105,9 @@ SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, r.id FROM resellers r WHERE r.acc
     " ON CONFLICT DO NOTHING"
 );
 
-/// Customers and reseller admins of reseller ?2, newest first; ?3 limit, ?4 offset.
-pub const LIST_USERS: &str = "SELECT * FROM users WHERE account_id = ?1 AND reseller_id = ?2 ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4";
-
-/// Count for [`LIST_USERS`].
-pub const COUNT_USERS: &str = "SELECT count(*) AS n FROM users WHERE account_id = ?1 AND reseller_id = ?2";
-
-/// Organizations of reseller ?2, newest first; ?3 limit, ?4 offset.
-pub const LIST_ORGANIZATIONS: &str = "SELECT o.*, (SELECT count(*) FROM users u WHERE u.organization_id = o.id) AS users_count FROM organizations o \
-WHERE o.account_id = ?1 AND o.reseller_id = ?2 ORDER BY o.created_at DESC, o.id DESC LIMIT ?3 OFFSET ?4";
-
-/// Count for [`LIST_ORGANIZATIONS`].
-pub const COUNT_ORGANIZATIONS: &str = "SELECT count(*) AS n FROM organizations WHERE account_id = ?1 AND reseller_id = ?2";
-
-/// Policies allotted to reseller ?2, newest allotment first; ?3 limit, ?4 offset.
-pub const LIST_POLICIES: &str = "SELECT p.* FROM reseller_policies rp JOIN policies p ON p.id = rp.policy_id \
-WHERE rp.account_id = ?1 AND rp.reseller_id = ?2 ORDER BY rp.created_at DESC, p.id DESC LIMIT ?3 OFFSET ?4";
-
-/// Count for [`LIST_POLICIES`].
-pub const COUNT_POLICIES: &str = "SELECT count(*) AS n FROM reseller_policies WHERE account_id = ?1 AND reseller_id = ?2";
-
-/// Products of the policies allotted to reseller ?2; ?3 limit, ?4 offset.
-pub const LIST_PRODUCTS: &str = "SELECT * FROM products WHERE account_id = ?1 AND id IN (SELECT p.product_id FROM reseller_policies rp \
-JOIN policies p ON p.id = rp.policy_id WHERE rp.account_id = ?1 AND rp.reseller_id = ?2) ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4";
-
-/// Count for [`LIST_PRODUCTS`].
-pub const COUNT_PRODUCTS: &str = "SELECT count(*) AS n FROM products WHERE account_id = ?1 AND id IN (SELECT p.product_id FROM reseller_policies rp \
-JOIN policies p ON p.id = rp.policy_id WHERE rp.account_id = ?1 AND rp.reseller_id = ?2)";
+/// Whether product ?3 has a policy allotted to reseller ?2 (a reseller admin reads it).
+pub const PRODUCT_ALLOTTED: &str = "SELECT 1 AS ok FROM reseller_policies rp JOIN policies p ON p.id = rp.policy_id \
+WHERE rp.account_id = ?1 AND rp.reseller_id = ?2 AND p.product_id = ?3 LIMIT 1";
 
 /// Which of the policy ids in JSON array ?2 exist in account ?1.
 pub const EXISTING_POLICIES: &str = "SELECT id FROM policies WHERE account_id = ?1 AND id IN (SELECT value FROM json_each(?2))";

@@ -3,11 +3,12 @@
 //! ?2 operator, then the terms, then limit and offset.
 
 /// Users: ?3 id, ?4 email, ?5 first name, ?6 last name, ?7 full name ("first last"), ?8 metadata,
-/// ?9 role (a substring, `_` read as `-`: Keygen's `sales_agent` is `sales-agent`).
+/// ?9 role (a substring, `_` read as `-`: Keygen's `sales_agent` is `sales-agent`); ?10 reseller
+/// (a reseller admin's: only its reseller's users; issue 10 §7).
 macro_rules! user_search {
     () => {
         concat!(
-            "FROM users u WHERE u.account_id = ?1 AND ",
+            "FROM users u WHERE u.account_id = ?1 AND (?10 IS NULL OR u.reseller_id = ?10) AND ",
             search_where!(
                 "?3" => contains!("u.id", "?3"),
                 "?4" => contains!("u.email", "?4"),
@@ -22,8 +23,8 @@ macro_rules! user_search {
     };
 }
 
-/// Users matching, newest first; ?10 limit, ?11 offset.
-pub const USERS: &str = concat!("SELECT u.* ", user_search!(), "ORDER BY u.created_at DESC, u.id DESC LIMIT ?10 OFFSET ?11");
+/// Users matching, newest first; ?11 limit, ?12 offset.
+pub const USERS: &str = concat!("SELECT u.* ", user_search!(), "ORDER BY u.created_at DESC, u.id DESC LIMIT ?11 OFFSET ?12");
 /// Count for [`USERS`].
 pub const USERS_COUNT: &str = concat!("SELECT count(*) AS n ", user_search!());
 

@@ -86,7 +86,8 @@ pub const FIND: &str = "SELECT * FROM users WHERE account_id = ?1 AND (id = ?2 O
 /// bearer), ?3 to users (role `user`, never staff) related to a product's licenses, ?4 roles (a JSON array),
 /// ?5 banned filter (1/0), ?6 query operators (created/updated [gt|gte|lt|lte]), ?7 organization
 /// (an organization admin's: its members, in union with ?2; issue 10 §7), ?8–?11 Keygen's
-/// metadata, license, group and assigned scopes.
+/// metadata, license, group and assigned scopes, ?12 reseller (a reseller admin's: only its
+/// reseller's customers and admins; issue 10 §7).
 macro_rules! user_filters {
     () => {
         concat!(
@@ -101,23 +102,28 @@ AND (?4 IS NULL OR role IN (SELECT value FROM json_each(?4))) AND (?5 IS NULL OR
             " AND (?9 IS NULL OR EXISTS (SELECT 1 FROM licenses l WHERE l.account_id = ?1 AND (l.id = ?9 OR l.key = ?9) \
 AND (l.owner_id = u.id OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = u.id)))) \
 AND (?10 IS NULL OR u.group_id = ?10) AND (?11 IS NULL OR (EXISTS (SELECT 1 FROM licenses l WHERE l.account_id = ?1 AND l.owner_id = u.id) \
-OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.user_id = u.id)) = ?11) "
+OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.user_id = u.id)) = ?11) ",
+            // Resellers (issue 10 §7).
+            "AND (?12 IS NULL OR u.reseller_id = ?12) "
         )
     };
 }
 
-/// Users visible to a bearer, newest first ([`user_filters!`]); ?12 limit, ?13 offset.
-pub const LIST: &str = concat!("SELECT * FROM users u ", user_filters!(), "ORDER BY created_at DESC, id DESC LIMIT ?12 OFFSET ?13");
+/// The index of [`LIST`]'s reseller parameter ?12 among its filters (`service::pin_reseller`).
+pub const RESELLER_SLOT: usize = 11;
+
+/// Users visible to a bearer, newest first ([`user_filters!`]); ?13 limit, ?14 offset.
+pub const LIST: &str = concat!("SELECT * FROM users u ", user_filters!(), "ORDER BY created_at DESC, id DESC LIMIT ?13 OFFSET ?14");
 
 /// Count for [`LIST`] with the same filters.
 pub const COUNT: &str = concat!("SELECT count(*) AS n FROM users u ", user_filters!());
 
-/// Exports: one keyset page of [`LIST`]'s rows (same filters), oldest first, after (?12 created
-/// at, ?13 id) — NULL: from the start; ?14 rows.
+/// Exports: one keyset page of [`LIST`]'s rows (same filters), oldest first, after (?13 created
+/// at, ?14 id) — NULL: from the start; ?15 rows.
 pub const PAGE_AFTER: &str = concat!(
     "SELECT * FROM users u ",
     user_filters!(),
-    "AND (?12 IS NULL OR created_at > ?12 OR (created_at = ?12 AND id > ?13)) ORDER BY created_at, id LIMIT ?14"
+    "AND (?13 IS NULL OR created_at > ?13 OR (created_at = ?13 AND id > ?14)) ORDER BY created_at, id LIMIT ?15"
 );
 
 /// Writes a user's mutable attributes. Never demotes the account's last admin (Keygen's
