@@ -286,3 +286,51 @@ mod roles {
         );
     }
 }
+
+// Environments (issue 8): Keygen's `EnvironmentPolicy` and `Environments::TokenPolicy`.
+#[test]
+fn environment_rows_follow_keygens_environment_policies() {
+    use Action as A;
+    use Kind as K;
+    let env = |a: A, o: Ownership| decide(a, K::Environment, o);
+    assert_eq!(env(A::EnvironmentList, Ownership::None), Forbidden, "index?: staff roles only");
+    for a in [A::EnvironmentRead, A::EnvironmentTokenRead] {
+        assert_eq!(env(a, Ownership::Own), Allow, "{a:?}: itself (`record == bearer`)");
+        assert_eq!(env(a, Ownership::Foreign), NotFound, "{a:?}: another environment");
+    }
+    for a in [A::EnvironmentCreate, A::EnvironmentUpdate, A::EnvironmentDelete, A::EnvironmentTokenCreate] {
+        assert_eq!(env(a, Ownership::Own), Forbidden, "{a:?}");
+    }
+    for k in [K::Admin, K::Developer, K::SalesAgent, K::SupportAgent, K::ReadOnly] {
+        for a in [A::EnvironmentList, A::EnvironmentRead, A::EnvironmentTokenRead] {
+            assert_eq!(decide(a, k, Ownership::Foreign), Allow, "{a:?} {k:?}");
+        }
+    }
+    for k in [K::Product, K::User, K::License, K::OrganizationAdmin, K::ResellerAdmin] {
+        for a in [A::EnvironmentList, A::EnvironmentRead, A::EnvironmentTokenRead] {
+            assert_eq!(decide(a, k, Ownership::None), Forbidden, "{a:?} {k:?}");
+        }
+    }
+    // An environment token acts as admin inside its environment: organizations and resellers too.
+    for a in [
+        A::OrganizationRead,
+        A::OrganizationCreate,
+        A::OrganizationUpdate,
+        A::OrganizationDelete,
+        A::UserOrganizationChange,
+        A::LicenseOrganizationChange,
+        A::ResellerRead,
+        A::ResellerCreate,
+        A::ResellerUpdate,
+        A::ResellerDelete,
+        A::ResellerPoliciesChange,
+        A::UserResellerChange,
+        A::LicenseResellerChange,
+        A::OrganizationResellerChange,
+    ] {
+        assert!(permissions::role_holds(K::Environment, a.permission()), "{a:?}");
+        for o in [Ownership::Own, Ownership::Foreign, Ownership::None] {
+            assert_eq!(env(a, o), decide(a, K::Admin, o), "{a:?} {o:?}");
+        }
+    }
+}

@@ -61,7 +61,11 @@ pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
 /// licenses, machines and users: only those it owns), a license's its group.
 pub async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<GroupRow> {
     let owners_only = matches!(action, Action::GroupLicenseRead | Action::GroupMachineRead | Action::GroupUserRead);
-    readable(caller, action, "group", id, find(app, caller.account_id(), id), async |g: &GroupRow| ownership(app, caller, &g.id, owners_only).await).await
+    readable(caller, action, "group", id, find(app, caller.account_id(), id), async |g: &GroupRow| {
+        crate::service::compatible(caller, action, &g.account_id)?;
+        ownership(app, caller, &g.id, owners_only).await
+    })
+    .await
 }
 
 /// The caller's relation to group `group_id` ([`Ownership::None`] for admins and products,

@@ -85,7 +85,11 @@ pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
 
 /// The policy `id` if the access table lets the caller do `action` on it.
 pub async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<PolicyRow> {
-    readable(caller, action, "policy", id, find(app, caller.account_id(), id), async |p| Ok(ownership(caller, &p.product_id))).await
+    readable(caller, action, "policy", id, find(app, caller.account_id(), id), async |p| {
+        crate::service::compatible(caller, action, &p.account_id)?;
+        Ok(ownership(caller, &p.product_id))
+    })
+    .await
 }
 
 /// Lists policies (filter `product`).

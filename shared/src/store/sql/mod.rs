@@ -44,6 +44,23 @@ macro_rules! metadata_contains {
     };
 }
 
+/// Environments (issue 8): the one rule for which tenants a request sees, Keygen's
+/// non-strict `for_environment` (`app/models/concerns/environmental.rb`). `$p` is the
+/// request's tenant id (an account id, or `<account>.<environment>` inside an environment,
+/// `domain::environments::tenant_id`) and `$col` a row's tenant column: the row is visible
+/// when it is the request's own, or, inside a SHARED environment, the account's global one
+/// (the environment's row names its account, and must be the one `$p` starts with; one
+/// primary-key lookup, no round trip).
+/// Writes stay strict (`account_id = ?N`): a global record is read-only from inside.
+macro_rules! visible {
+    ($col:literal, $p:literal) => {
+        concat!(
+            "(", $col, " = ", $p, " OR ", $col, " = (SELECT env.account_id FROM environments env WHERE instr(", $p, ", '.') > 0 \
+AND env.id = substr(", $p, ", instr(", $p, ", '.') + 1) AND env.account_id || '.' || env.id = ", $p, " AND env.isolation_strategy = 'SHARED'))"
+        )
+    };
+}
+
 /// The list filter `metadata[key]=value` (Keygen's `with_metadata` scope): `$p` is NULL or a JSON
 /// object of key → value, and every pair equals the row's metadata column `$col` as text.
 macro_rules! metadata_equals {

@@ -80,7 +80,11 @@ pub const GROUP_MAX_USERS: &str =
 pub const EMAIL_EXISTS: &str = "SELECT 1 AS ok FROM users WHERE account_id = ?1 AND email = ?2";
 
 /// One user by id or email; an exact id wins.
-pub const FIND: &str = "SELECT * FROM users WHERE account_id = ?1 AND (id = ?2 OR email = lower(?2)) ORDER BY id = ?2 DESC LIMIT 1";
+pub const FIND: &str = concat!(
+    "SELECT * FROM users WHERE ",
+    visible!("account_id", "?1"),
+    " AND (id = ?2 OR email = lower(?2)) ORDER BY id = ?2 DESC, account_id = ?1 DESC LIMIT 1"
+);
 
 /// The filters of [`LIST`], [`COUNT`] and [`PAGE_AFTER`]: ?2 restricts to one user (a user
 /// bearer), ?3 to users (role `user`, never staff) related to a product's licenses, ?4 roles (a JSON array),
@@ -90,7 +94,9 @@ pub const FIND: &str = "SELECT * FROM users WHERE account_id = ?1 AND (id = ?2 O
 macro_rules! user_filters {
     () => {
         concat!(
-            "WHERE account_id = ?1 AND ((?2 IS NULL AND ?7 IS NULL) OR id = ?2 OR u.organization_id = ?7) \
+            "WHERE ",
+            visible!("account_id", "?1"),
+            " AND ((?2 IS NULL AND ?7 IS NULL) OR id = ?2 OR u.organization_id = ?7) \
 AND (?3 IS NULL OR (u.role = 'user' AND EXISTS (SELECT 1 FROM licenses l WHERE l.product_id = ?3 AND (l.owner_id = u.id OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = u.id))))) \
 AND (?4 IS NULL OR role IN (SELECT value FROM json_each(?4))) AND (?5 IS NULL OR (banned_at IS NOT NULL) = ?5) AND ",
             time_operators!("?6", "created" => "u.created_at", "updated" => "u.updated_at"),
