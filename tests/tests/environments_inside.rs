@@ -40,10 +40,8 @@ fn inside_an_environment_staff_read_every_environment_and_an_environment_token_o
     let (st, gt) = (mint(&sandbox), mint(&staging));
     let et = st["attributes"]["token"].as_str().unwrap_or_default().to_owned();
     let sc = c.clone().in_environment("sandbox");
-    let ft = created(&sc.post(&a.path("/tokens"), Some(&basic(&founder, "founding password")), None))["attributes"]["token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let ft =
+        created(&sc.post(&a.path("/tokens"), Some(&basic(&founder, "founding password")), None))["attributes"]["token"].as_str().unwrap_or_default().to_owned();
 
     // The environment's admin: every environment and its tokens; no writes (Keygen: strict).
     let mut all = ids(&sc.get(&a.path("/environments"), Some(&ft), None));

@@ -36,7 +36,11 @@ fn listed(c: &Client, a: &TestAccount, token: &str, ty: &str) -> Vec<String> {
 fn global_fleet(c: &Client, a: &TestAccount) -> (String, String, String, String) {
     let p = created(&c.post(&a.path("/products"), a.admin(), Some(json!({"data":{"type":"products","attributes":{"name":"Global"}}}))));
     let rel = json!({"product":{"data":{"type":"products","id":id(&p)}}});
-    let pol = created(&c.post(&a.path("/policies"), a.admin(), Some(json!({"data":{"type":"policies","attributes":{"name":"G","authenticationStrategy":"LICENSE"},"relationships":rel}}))));
+    let pol = created(&c.post(
+        &a.path("/policies"),
+        a.admin(),
+        Some(json!({"data":{"type":"policies","attributes":{"name":"G","authenticationStrategy":"LICENSE"},"relationships":rel}})),
+    ));
     let rel = json!({"policy":{"data":{"type":"policies","id":id(&pol)}}});
     let l = created(&c.post(&a.path("/licenses"), a.admin(), Some(json!({"data":{"type":"licenses","relationships":rel}}))));
     let key = l["attributes"]["key"].as_str().unwrap_or_default().to_owned();

@@ -100,15 +100,9 @@ fn global_tokens_and_keys_authenticate_inside_shared_environments_only() {
     let admin = env.admin();
     let (shared, isolated) = (create(&env, &admin, "s", "SHARED"), create(&env, &admin, "i", "ISOLATED"));
     let Bearer::Admin { user_id, .. } = &admin.bearer else { panic!("an admin") };
-    let t = block(tokens::issue(
-        &env.app(),
-        &admin,
-        shared::domain::states::BearerType::User,
-        user_id,
-        shared::access::Kind::Admin,
-        tokens::TokenInput::default(),
-    ))
-    .unwrap();
+    let t =
+        block(tokens::issue(&env.app(), &admin, shared::domain::states::BearerType::User, user_id, shared::access::Kind::Admin, tokens::TokenInput::default()))
+            .unwrap();
     let raw = t.raw.unwrap();
     let product = env.product(&admin, "App");
     let policy = env.policy(&admin, &product, json!({"authenticationStrategy": "LICENSE"}));

@@ -292,10 +292,7 @@ mod tests {
         assert_eq!(code(r#"{"data":{"type":"environments","attributes":{"name":"Sandbox","code":"sandbox"}}}"#), None);
         assert_eq!(code(r#"{"data":{"type":"environments","attributes":{"code":"sandbox"}}}"#).as_deref(), Some("NAME_MISSING"));
         assert_eq!(code(r#"{"data":{"type":"environments","attributes":{"name":"S"}}}"#).as_deref(), Some("CODE_MISSING"));
-        assert_eq!(
-            code(r#"{"data":{"type":"environments","attributes":{"name":"S","code":"s","isolationStrategy":"SHARED"}}}"#).as_deref(),
-            None
-        );
+        assert_eq!(code(r#"{"data":{"type":"environments","attributes":{"name":"S","code":"s","isolationStrategy":"SHARED"}}}"#).as_deref(), None);
         assert_eq!(
             code(r#"{"data":{"type":"environments","attributes":{"name":"S","code":"s","isolationStrategy":"isolated"}}}"#).as_deref(),
             Some("ISOLATION_STRATEGY_INVALID")

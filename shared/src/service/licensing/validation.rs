@@ -345,7 +345,10 @@ async fn validate_at<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, req: Va
     if !covered {
         // Environments (issue 8): the license's own tenant (a global one validated inside a
         // SHARED environment is touched where it lives).
-        pending.insert(0, Stmt::new(sql::licenses::TOUCH_VALIDATED, vec![l.account_id.clone().into(), l.id.clone().into(), now.into(), outcome.code.as_str().into()]));
+        pending.insert(
+            0,
+            Stmt::new(sql::licenses::TOUCH_VALIDATED, vec![l.account_id.clone().into(), l.id.clone().into(), now.into(), outcome.code.as_str().into()]),
+        );
     }
     if !req.quick && !covered {
         let mut ev_meta = json!({"valid": outcome.valid, "detail": outcome.detail, "code": outcome.code.as_str()});

@@ -55,8 +55,22 @@ macro_rules! metadata_contains {
 macro_rules! visible {
     ($col:literal, $p:literal) => {
         concat!(
-            "(", $col, " = ", $p, " OR ", $col, " = (SELECT env.account_id FROM environments env WHERE instr(", $p, ", '.') > 0 \
-AND env.id = substr(", $p, ", instr(", $p, ", '.') + 1) AND env.account_id || '.' || env.id = ", $p, " AND env.isolation_strategy = 'SHARED'))"
+            "(",
+            $col,
+            " = ",
+            $p,
+            " OR ",
+            $col,
+            " = (SELECT env.account_id FROM environments env WHERE instr(",
+            $p,
+            ", '.') > 0 \
+AND env.id = substr(",
+            $p,
+            ", instr(",
+            $p,
+            ", '.') + 1) AND env.account_id || '.' || env.id = ",
+            $p,
+            " AND env.isolation_strategy = 'SHARED'))"
         )
     };
 }
