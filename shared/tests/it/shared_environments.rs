@@ -117,3 +117,30 @@ fn global_tokens_and_keys_authenticate_inside_shared_environments_only() {
     assert!(matches!(auth_in(&shared, auth::Credentials::LicenseKey(key.clone())).unwrap().bearer, Bearer::License { .. }));
     assert_eq!(auth_in(&isolated, auth::Credentials::LicenseKey(key)).unwrap_err().code.as_ref(), "LICENSE_INVALID");
 }
+
+#[test]
+fn list_pages_walk_the_account_index_in_order_without_sorting_the_account() {
+    // `visible!`'s OR would make SQLite sort every row of the account for each page; the list
+    // statements are `visible_union!` arms merged in index order instead. (Entitlements have
+    // no `(account_id, created_at)` index: their pages sorted before environments too.)
+    let env = Env::new();
+    let null = serde_json::Value::Null;
+    let plan = |statement: &str, n: usize| -> Vec<String> {
+        let mut params: Vec<serde_json::Value> = vec!["acct.env".into()];
+        params.extend(std::iter::repeat_n(null.clone(), n - 3));
+        params.extend([10.into(), 0.into()]);
+        let rows = block(shared::store::Db::query(&env.db, &format!("EXPLAIN QUERY PLAN {statement}"), &params)).unwrap();
+        rows.iter().filter_map(|r| r["detail"].as_str().map(str::to_owned)).collect()
+    };
+    for (name, statement, n) in [
+        ("products", sql::products::LIST, 5),
+        ("policies", sql::policies::LIST, 4),
+        ("licenses", sql::licenses::LIST, 19),
+        ("users", sql::users::LIST, 13),
+        ("groups", sql::groups::LIST, 5),
+    ] {
+        let p = plan(statement, n);
+        assert!(p.iter().any(|d| d.contains("MERGE (UNION ALL)")), "{name}: {p:?}");
+        assert!(!p.iter().any(|d| d == "USE TEMP B-TREE FOR ORDER BY"), "{name} sorts the account: {p:?}");
+    }
+}

@@ -8,7 +8,7 @@ pub const INSERT: &str =
 pub const FIND: &str = concat!("SELECT * FROM entitlements WHERE ", visible!("account_id", "?1"), " AND (id = ?2 OR code = ?2) ORDER BY id = ?2 DESC LIMIT 1");
 
 /// Entitlements, newest first, ?2 limit, ?3 offset.
-pub const LIST: &str = concat!("SELECT * FROM entitlements WHERE ", visible!("account_id", "?1"), " ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3");
+pub const LIST: &str = visible_union!("SELECT * FROM entitlements", "account_id", "?1", "", "ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3");
 
 /// Count for [`LIST`].
 pub const COUNT: &str = concat!("SELECT count(*) AS n FROM entitlements WHERE ", visible!("account_id", "?1"));

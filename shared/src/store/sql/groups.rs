@@ -9,12 +9,13 @@ pub const FIND: &str = concat!("SELECT * FROM groups WHERE ", visible!("account_
 
 /// Groups, newest first; ?2 only the group user ?2 is in and those it owns (user bearers), ?3
 /// only license ?3's group (license bearers); ?4 limit, ?5 offset.
-pub const LIST: &str = concat!(
-    "SELECT * FROM groups WHERE ",
-    visible!("account_id", "?1"),
-    " AND (?2 IS NULL OR id IN (SELECT group_id FROM users WHERE id = ?2 \
-UNION SELECT group_id FROM group_owners WHERE user_id = ?2)) AND (?3 IS NULL OR id IN (SELECT group_id FROM licenses WHERE id = ?3)) \
-ORDER BY created_at DESC, id DESC LIMIT ?4 OFFSET ?5"
+pub const LIST: &str = visible_union!(
+    "SELECT * FROM groups",
+    "account_id",
+    "?1",
+    "AND (?2 IS NULL OR id IN (SELECT group_id FROM users WHERE id = ?2 \
+UNION SELECT group_id FROM group_owners WHERE user_id = ?2)) AND (?3 IS NULL OR id IN (SELECT group_id FROM licenses WHERE id = ?3))",
+    "ORDER BY created_at DESC, id DESC LIMIT ?4 OFFSET ?5"
 );
 
 /// Count for [`LIST`].

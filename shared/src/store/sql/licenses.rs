@@ -65,11 +65,12 @@ WHEN l.suspended = 1 THEN 'SUSPENDED' WHEN l.expiry IS NOT NULL AND l.expiry < "
 /// ?11 expires after, ?12 metadata filters as a JSON object, ?13 owner exactly, ?14 group,
 /// ?15 time operators ([`time_operators!`]), ?16 statuses (`status[in]`, a JSON array),
 /// ?17 organization (an organization admin's: its licenses, in union with ?5; issue 10 §7).
+/// `$tenant`: which licenses of ?1 (environments, issue 8: `visible!` or one arm of it).
 macro_rules! license_filters {
-    () => {
+    ($tenant:expr) => {
         concat!(
             "WHERE ",
-            visible!("l.account_id", "?1"),
+            $tenant,
             " AND (?2 IS NULL OR l.id = ?2) AND (?3 IS NULL OR l.product_id = ?3) AND (?4 IS NULL OR l.policy_id = ?4) \
 AND ((?5 IS NULL AND ?17 IS NULL) OR l.owner_id = ?5 OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = ?5) OR l.organization_id = ?17) \
 AND (?6 IS NULL OR l.suspended = ?6) \
@@ -100,16 +101,26 @@ pub const EXISTS: &str = "SELECT 1 AS ok FROM licenses WHERE account_id = ?1 AND
 pub const FIND_BY_KEY: &str = concat!(license_select!(), "WHERE ", visible!("l.account_id", "?1"), " AND l.key = ?2");
 
 /// Licenses, newest first, filtered (see `license_filters`), ?18 limit, ?19 offset.
-pub const LIST: &str = concat!(license_select!(), license_filters!(), "ORDER BY l.created_at DESC, l.id DESC LIMIT ?18 OFFSET ?19");
+/// Environments (issue 8): the tenant's own `UNION ALL` a SHARED environment's global ones,
+/// merged in index order (`visible_union!`).
+pub const LIST: &str = concat!(
+    license_select!(),
+    license_filters!("l.account_id = ?1"),
+    "UNION ALL ",
+    license_select!(),
+    license_filters!(global_of!("l.account_id", "?1")),
+    "ORDER BY created_at DESC, id DESC LIMIT ?18 OFFSET ?19"
+);
 
 /// Count for [`LIST`].
-pub const COUNT: &str = concat!("SELECT count(*) AS n FROM licenses l ", license_filters!());
+pub const COUNT: &str = concat!("SELECT count(*) AS n FROM licenses l ", license_filters!(visible!("l.account_id", "?1")));
 
 /// Exports: one keyset page of [`LIST`]'s rows (same filters ?1–?17), oldest first, after
-/// (?18 created at, ?19 id) — NULL: from the start; ?20 rows.
+/// (?18 created at, ?19 id) — NULL: from the start; ?20 rows. The tenant's own only (a SHARED
+/// environment's export leaves the global licenses out).
 pub const PAGE_AFTER: &str = concat!(
     license_select!(),
-    license_filters!(),
+    license_filters!("l.account_id = ?1"),
     "AND (?18 IS NULL OR l.created_at > ?18 OR (l.created_at = ?18 AND l.id > ?19)) ORDER BY l.created_at, l.id LIMIT ?20"
 );
 

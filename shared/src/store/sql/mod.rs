@@ -54,24 +54,37 @@ macro_rules! metadata_contains {
 /// Writes stay strict (`account_id = ?N`): a global record is read-only from inside.
 macro_rules! visible {
     ($col:literal, $p:literal) => {
+        concat!("(", $col, " = ", $p, " OR ", global_of!($col, $p), ")")
+    };
+}
+
+/// The second half of [`visible!`]: `$col` is the account of SHARED environment `$p` (NULL,
+/// so nothing, for an isolated environment or the global one).
+macro_rules! global_of {
+    ($col:literal, $p:literal) => {
         concat!(
-            "(",
-            $col,
-            " = ",
-            $p,
-            " OR ",
             $col,
             " = (SELECT env.account_id FROM environments env WHERE instr(",
             $p,
-            ", '.') > 0 \
-AND env.id = substr(",
+            ", '.') > 0 AND env.id = substr(",
             $p,
             ", instr(",
             $p,
             ", '.') + 1) AND env.account_id || '.' || env.id = ",
             $p,
-            " AND env.isolation_strategy = 'SHARED'))"
+            " AND env.isolation_strategy = 'SHARED')"
         )
+    };
+}
+
+/// [`visible!`] for a list page: `$head WHERE $col = $p $tail UNION ALL $head WHERE
+/// global_of!($col, $p) $tail $order`. Each arm walks its `(account_id, created_at)` index in
+/// order and SQLite merges them (`MERGE (UNION ALL)`), where `visible!`'s OR would sort every
+/// row of the account for each page (measured: 0.04 ms → 106 ms a page at 100,000 rows; the
+/// union 0.18 ms). `$order` names result columns (`ORDER BY created_at DESC, id DESC LIMIT …`).
+macro_rules! visible_union {
+    ($head:expr, $col:literal, $p:literal, $tail:expr, $order:expr) => {
+        concat!($head, " WHERE ", $col, " = ", $p, " ", $tail, " UNION ALL ", $head, " WHERE ", global_of!($col, $p), " ", $tail, " ", $order)
     };
 }
 

@@ -12,11 +12,8 @@ SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7 WHERE EXISTS (SELECT 1 FROM products WHERE
 pub const FIND: &str = concat!("SELECT * FROM policies WHERE ", visible!("account_id", "?1"), " AND id = ?2");
 
 /// Policies, newest first; ?2 product filter (or product bearer scope).
-pub const LIST: &str = concat!(
-    "SELECT * FROM policies WHERE ",
-    visible!("account_id", "?1"),
-    " AND (?2 IS NULL OR product_id = ?2) ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4"
-);
+pub const LIST: &str =
+    visible_union!("SELECT * FROM policies", "account_id", "?1", "AND (?2 IS NULL OR product_id = ?2)", "ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4");
 
 /// Count for [`LIST`].
 pub const COUNT: &str = concat!("SELECT count(*) AS n FROM policies WHERE ", visible!("account_id", "?1"), " AND (?2 IS NULL OR product_id = ?2)");

@@ -8,13 +8,14 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) ON CONFLICT DO NOTHING";
 pub const FIND: &str = concat!("SELECT * FROM products WHERE ", visible!("account_id", "?1"), " AND (id = ?2 OR code = ?2) ORDER BY id = ?2 DESC LIMIT 1");
 
 /// Products, newest first; ?2 restricts to one product (product bearer).
-pub const LIST: &str = concat!(
-    "SELECT * FROM products WHERE ",
-    visible!("account_id", "?1"),
-    " AND (?2 IS NULL OR id = ?2) \
+pub const LIST: &str = visible_union!(
+    "SELECT * FROM products",
+    "account_id",
+    "?1",
+    "AND (?2 IS NULL OR id = ?2) \
 AND (?3 IS NULL OR EXISTS (SELECT 1 FROM licenses l WHERE l.account_id = ?1 AND l.product_id = products.id \
-AND (l.owner_id = ?3 OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = ?3)))) \
-ORDER BY created_at DESC, id DESC LIMIT ?4 OFFSET ?5"
+AND (l.owner_id = ?3 OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = ?3))))",
+    "ORDER BY created_at DESC, id DESC LIMIT ?4 OFFSET ?5"
 );
 
 /// Count for [`LIST`].

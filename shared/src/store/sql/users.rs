@@ -91,11 +91,12 @@ pub const FIND: &str = concat!(
 /// ?5 banned filter (1/0), ?6 query operators (created/updated [gt|gte|lt|lte]), ?7 organization
 /// (an organization admin's: its members, in union with ?2; issue 10 §7), ?8–?11 Keygen's
 /// metadata, license, group and assigned scopes.
+/// `$tenant`: which users of ?1 (environments, issue 8: `visible!` or one arm of it).
 macro_rules! user_filters {
-    () => {
+    ($tenant:expr) => {
         concat!(
             "WHERE ",
-            visible!("account_id", "?1"),
+            $tenant,
             " AND ((?2 IS NULL AND ?7 IS NULL) OR id = ?2 OR u.organization_id = ?7) \
 AND (?3 IS NULL OR (u.role = 'user' AND EXISTS (SELECT 1 FROM licenses l WHERE l.product_id = ?3 AND (l.owner_id = u.id OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = u.id))))) \
 AND (?4 IS NULL OR role IN (SELECT value FROM json_each(?4))) AND (?5 IS NULL OR (banned_at IS NOT NULL) = ?5) AND ",
@@ -113,16 +114,24 @@ OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.user_id = u.id)) = ?11) "
 }
 
 /// Users visible to a bearer, newest first ([`user_filters!`]); ?12 limit, ?13 offset.
-pub const LIST: &str = concat!("SELECT * FROM users u ", user_filters!(), "ORDER BY created_at DESC, id DESC LIMIT ?12 OFFSET ?13");
+/// Environments (issue 8): the tenant's own `UNION ALL` a SHARED environment's global ones,
+/// merged in index order (`visible_union!`).
+pub const LIST: &str = concat!(
+    "SELECT * FROM users u ",
+    user_filters!("u.account_id = ?1"),
+    "UNION ALL SELECT * FROM users u ",
+    user_filters!(global_of!("u.account_id", "?1")),
+    "ORDER BY created_at DESC, id DESC LIMIT ?12 OFFSET ?13"
+);
 
 /// Count for [`LIST`] with the same filters.
-pub const COUNT: &str = concat!("SELECT count(*) AS n FROM users u ", user_filters!());
+pub const COUNT: &str = concat!("SELECT count(*) AS n FROM users u ", user_filters!(visible!("u.account_id", "?1")));
 
 /// Exports: one keyset page of [`LIST`]'s rows (same filters), oldest first, after (?12 created
 /// at, ?13 id) — NULL: from the start; ?14 rows.
 pub const PAGE_AFTER: &str = concat!(
     "SELECT * FROM users u ",
-    user_filters!(),
+    user_filters!("u.account_id = ?1"),
     "AND (?12 IS NULL OR created_at > ?12 OR (created_at = ?12 AND id > ?13)) ORDER BY created_at, id LIMIT ?14"
 );
 
