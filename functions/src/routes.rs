@@ -417,6 +417,8 @@ pub static ROUTES: &[Route] = &[
     r(UPDATE, "/environments/{id}", h!(|cx, p| environments::update(cx, p.at(0)))),
     r(DELETE, "/environments/{id}", h!(|cx, p| environments::delete(cx, p.at(0)))),
     r(POST, "/environments/{id}/tokens", h!(|cx, p| environments::tokens(cx, p.at(0)))),
+    r(GET, "/environments/{id}/tokens", h!(|cx, p| environments::token_list(cx, p.at(0)))),
+    r(GET, "/environments/{id}/tokens/{token}", h!(|cx, p| environments::token_show(cx, p.at(0), p.at(1)))),
     // end environments
     // Group owners and the remaining per-child reads of Keygen's licensing core (issue 8).
     r(GET, "/groups/{id}/owners", h!(|cx, p| groups::owners(cx, p.at(0)))),

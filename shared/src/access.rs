@@ -302,12 +302,15 @@ actions! {
     // end key pools
     // Roles and permissions.
     UserPermissionsChange => "POST|PATCH /users with permissions",
-    // Environments (issue 8, Keygen EE): managed from the global environment only.
-    EnvironmentRead => "GET /environments[/{id|code}] (an environment token: its own)",
+    // Environments (issue 8, Keygen EE): Keygen's `EnvironmentPolicy`; managed from the global
+    // environment only (its writes are strict), read from inside one too.
+    EnvironmentList => "GET /environments (Keygen: staff roles; an environment token never)",
+    EnvironmentRead => "GET /environments/{id|code} (an environment token: its own)",
     EnvironmentCreate => "POST /environments",
     EnvironmentUpdate => "PATCH /environments/{id|code}",
     EnvironmentDelete => "DELETE /environments/{id|code} (and everything in it)",
     EnvironmentTokenCreate => "POST /environments/{id|code}/tokens (Keygen: admins and developers)",
+    EnvironmentTokenRead => "GET /environments/{id|code}/tokens[/{id}] (Keygen's `Environments::TokenPolicy`: an environment token its own)",
     // end environments
     // Group owners (issue 8): Keygen's `Groups::GroupOwnerPolicy`, `Groups::{License,Machine,User}Policy`.
     GroupOwnerRead => "GET /groups/{id}/owners[/{id}]",
@@ -369,8 +372,10 @@ pub fn scope(action: Action, kind: Kind) -> Scope {
         // Environments (issue 8): Keygen's `EnvironmentPolicy` mints environment tokens for
         // admins and developers only (its `environment.tokens.generate` is theirs alone).
         (A::EnvironmentTokenCreate, K::SalesAgent | K::SupportAgent | K::ReadOnly | K::Environment) => Scope::Nobody,
-        // An environment token reads only its own environment.
-        (A::EnvironmentRead, K::Environment) => Scope::Own,
+        // Keygen's `EnvironmentPolicy` and `Environments::TokenPolicy`: an environment token
+        // reads only its own environment and that environment's tokens, never the list.
+        (A::EnvironmentRead | A::EnvironmentTokenRead, K::Environment) => Scope::Own,
+        (A::EnvironmentList, K::Environment) => Scope::Nobody,
         (_, K::Developer | K::SalesAgent | K::SupportAgent | K::ReadOnly | K::Environment) => {
             let open = matches!(row(action, K::Anonymous), Scope::Any);
             if open || permissions::role_holds(kind, action.permission()) {

@@ -540,6 +540,9 @@ const ROWS: &[Row] = &[
     ("PATCH", "/environments/{ENV}", r#"{"data":{"type":"environments","attributes":{"name":"E {uniq}"}}}"#, ADMIN),
     ("DELETE", "/environments/{ENV*}", "", [204, 403, 403, 403, 403, 403, 403, 401]),
     ("POST", "/environments/{ENV}/tokens", "", [201, 403, 403, 403, 403, 403, 403, 401]),
+    ("GET", "/environments/{ENV}/tokens", "", ADMIN),
+    // A token that is not the environment's (Keygen's `environment.tokens.owned`).
+    ("GET", "/environments/{ENV}/tokens/{TPA}", "", [404, 403, 403, 403, 403, 403, 403, 401]),
     // end environments
     // Group owners and per-child reads (issue 8). U is in group G (`PUT /users/{U}/group` above)
     // and owns it only between the POST and DELETE rows here: then it reads all of G's.
@@ -689,6 +692,7 @@ const STAFF_ROWS: &[(&str, &str, &str, [u16; 4])] = &[
     ("PATCH", "/environments/{ENV}", r#"{"data":{"type":"environments","attributes":{"name":"E {uniq}"}}}"#, [200, 403, 403, 403]),
     ("POST", "/environments/{ENV}/tokens", "", [201, 403, 403, 403]),
     ("DELETE", "/environments/{ENV*}", "", [204, 403, 403, 403]),
+    ("GET", "/environments/{ENV}/tokens", "", [200, 200, 200, 200]),
     // Organizations (issue 10 §7): every staff role reads; sales agents also move users and
     // licenses in; developers manage them.
     ("GET", "/organizations/{ORGA}", "", [200, 200, 200, 200]),
@@ -834,14 +838,19 @@ fn two_admins_demoting_each_other_at_once_leave_one() {
 
 // --- Environments (issue 8, Keygen EE) ---
 
-/// The environment bearer's rows: a token of environment ENV, sent with `Keygen-Environment`
-/// naming it. Its own environment is its whole world (Keygen's environment permission set on
-/// the admin's rows); the account's global records and other environments are someone else's
-/// (404); environments are managed from the global environment only (403).
+/// The environment bearer's rows: a token of environment ENV (isolated), sent with
+/// `Keygen-Environment` naming it. Its own environment is its whole world (Keygen's environment
+/// permission set on the admin's rows, organizations and resellers included); the account's
+/// global records and other environments are someone else's (404); environments are managed
+/// from the global environment only (403) and listed by staff only (Keygen's
+/// `EnvironmentPolicy#index?`).
 const ENVIRONMENT_ROWS: &[(&str, &str, &str, u16)] = &[
-    ("GET", "/environments", "", 200),
+    ("GET", "/environments", "", 403),
     ("GET", "/environments/{ENV}", "", 200),
     ("GET", "/environments/{ENV_OTHER}", "", 404),
+    ("GET", "/environments/{ENV}/tokens", "", 200),
+    ("GET", "/environments/{ENV_OTHER}/tokens", "", 404),
+    ("GET", "/environments/{ENV}/tokens/{TPA}", "", 404),
     ("POST", "/environments", r#"{"data":{"type":"environments","attributes":{"name":"E","code":"{uniq}"}}}"#, 403),
     ("PATCH", "/environments/{ENV}", r#"{"data":{"type":"environments","attributes":{"name":"E {uniq}"}}}"#, 403),
     ("DELETE", "/environments/{ENV}", "", 403),
@@ -883,18 +892,30 @@ const ENVIRONMENT_ROWS: &[(&str, &str, &str, u16)] = &[
     ("POST", "/groups/{G}/owners", r#"{"data":[{"type":"users","id":"{U}"}]}"#, 404),
     ("GET", "/groups/{G}/owners/{U}", "", 404),
     ("DELETE", "/groups/{G}/owners", r#"{"data":[{"type":"users","id":"{U}"}]}"#, 404),
-    // Organizations (a Latchkey permission family, not in Keygen's environment set): 403
-    // before any lookup; the to-one reads take the parent's read first (404).
-    ("GET", "/organizations", "", 403),
-    ("GET", "/organizations/{ORGA}", "", 403),
-    ("PATCH", "/organizations/{ORGA}", r#"{"data":{"type":"organizations","attributes":{"description":"{uniq}"}}}"#, 403),
-    ("DELETE", "/organizations/{ORGA}", "", 403),
-    ("GET", "/organizations/{ORGA}/users", "", 403),
-    ("GET", "/organizations/{ORGA}/licenses", "", 403),
+    // Organizations and resellers (Latchkey families; an environment token acts as admin inside
+    // its environment, issue 8): the environment's own are listed and made there; the
+    // account's global ones are not found inside.
+    ("GET", "/organizations", "", 200),
+    ("POST", "/organizations", r#"{"data":{"type":"organizations","attributes":{"name":"{uniq}"}}}"#, 201),
+    ("GET", "/organizations/{ORGA}", "", 404),
+    ("PATCH", "/organizations/{ORGA}", r#"{"data":{"type":"organizations","attributes":{"description":"{uniq}"}}}"#, 404),
+    ("DELETE", "/organizations/{ORGA}", "", 404),
+    ("GET", "/organizations/{ORGA}/users", "", 404),
+    ("GET", "/organizations/{ORGA}/licenses", "", 404),
     ("GET", "/users/{U}/organization", "", 404),
-    ("PUT", "/users/{U}/organization", r#"{"data":{"type":"organizations","id":"{ORGA}"}}"#, 403),
+    ("PUT", "/users/{U}/organization", r#"{"data":{"type":"organizations","id":"{ORGA}"}}"#, 404),
     ("GET", "/licenses/{LA}/organization", "", 404),
-    ("PUT", "/licenses/{LA}/organization", r#"{"data":{"type":"organizations","id":"{ORGA}"}}"#, 403),
+    ("PUT", "/licenses/{LA}/organization", r#"{"data":{"type":"organizations","id":"{ORGA}"}}"#, 404),
+    ("GET", "/resellers", "", 200),
+    ("POST", "/resellers", r#"{"data":{"type":"resellers","attributes":{"name":"{uniq}","allowedUsers":5}}}"#, 201),
+    ("GET", "/resellers/{RES}", "", 404),
+    ("PATCH", "/resellers/{RES}", r#"{"data":{"type":"resellers","attributes":{"description":"{uniq}"}}}"#, 404),
+    ("DELETE", "/resellers/{RES}", "", 404),
+    ("GET", "/resellers/{RES}/policies", "", 404),
+    ("POST", "/resellers/{RES}/policies", r#"{"data":[{"type":"policies","id":"{POLA}"}]}"#, 404),
+    ("GET", "/resellers/{RES}/licenses", "", 404),
+    ("PUT", "/users/{U}/reseller", r#"{"data":{"type":"resellers","id":"{RES}"}}"#, 404),
+    ("PUT", "/licenses/{LA}/reseller", r#"{"data":{"type":"resellers","id":"{RES}"}}"#, 404),
     // end per-child relationship routes
 ];
 

@@ -245,6 +245,7 @@ const LISTS: &[&str] = &[
     "/keys",
     // Environments (issue 8).
     "/environments",
+    "/environments/{id}/tokens",
     // Group owners (issue 8).
     "/groups/{id}/owners",
     "/webhook-endpoints/{id}/webhook-events",
@@ -257,6 +258,8 @@ const READS: &[&str] = &[
     // Environments (issue 8).
     "/environments",
     "/environments/{id}",
+    "/environments/{id}/tokens",
+    "/environments/{id}/tokens/{id}",
     "",
     // package engines (issue 9)
     "/engines/pypi/simple",

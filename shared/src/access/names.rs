@@ -166,7 +166,8 @@ pub const ORGANIZATION_ADMIN: &str = "\
     group.update group.delete user.group.update";
 /// `environment` (Keygen's environment bearer, `app/models/environment.rb`): every permission
 /// but `account.*` (keeps `account.read`), `admin.*` and `environment.{create,update,delete,
-/// tokens.generate}` (issue 8).
+/// tokens.generate}` (issue 8); Latchkey's organization and reseller families too (an
+/// environment token acts as admin inside its environment, where both are scoped).
 pub const ENVIRONMENT: &str = "\
     account.read arch.read artifact.create artifact.delete artifact.read artifact.update \
     component.create component.delete component.read component.update channel.read \
@@ -200,7 +201,10 @@ pub const ENVIRONMENT: &str = "\
     trial-policy.update trial-policy.delete trial-activation.create trial-activation.read \
     trial-activation.update trial-activation.delete activation-log.read export.read openapi.read \
     search.read entitlement-set.read entitlement-set.create entitlement-set.update \
-    entitlement-set.delete";
+    entitlement-set.delete organization.read organization.create organization.update \
+    organization.delete user.organization.update license.organization.update reseller.read \
+    reseller.create reseller.update reseller.delete reseller.policies.update \
+    user.reseller.update license.reseller.update organization.reseller.update";
 
 // Resellers (issue 10 §7).
 /// `reseller-admin` (Cryptlex 3.67) with a reseller: the permissions of the access table's

@@ -137,11 +137,12 @@ impl Action {
             A::EntitlementSetUpdate => "entitlement-set.update",
             A::EntitlementSetDelete => "entitlement-set.delete",
             // Environments (issue 8): Keygen's names.
-            A::EnvironmentRead => "environment.read",
+            A::EnvironmentList | A::EnvironmentRead => "environment.read",
             A::EnvironmentCreate => "environment.create",
             A::EnvironmentUpdate => "environment.update",
             A::EnvironmentDelete => "environment.delete",
             A::EnvironmentTokenCreate => "environment.tokens.generate",
+            A::EnvironmentTokenRead => "token.read",
             // Organizations (issue 10 §7), Latchkey names.
             A::OrganizationRead => "organization.read",
             A::OrganizationCreate => "organization.create",

@@ -243,7 +243,7 @@ mod roles {
 
     /// The rows `tests/tests/access_staff.rs` checks on the real runtime (issue 8): key pools,
     /// organizations, resellers, processes and components, groups and logs, by staff role; and
-    /// an environment token on the reseller actions (none is in Keygen's environment set).
+    /// an environment token on the reseller actions (allowed: it acts as admin inside).
     #[test]
     fn rows_of_each_role_on_pools_organizations_resellers_and_fleet() {
         use Action as A;
@@ -274,11 +274,13 @@ mod roles {
                 }
             }
         }
+        // An environment token acts as admin inside its environment, organizations and resellers
+        // included (issue 8; `environment_rows_follow_keygens_environment_policies`).
         for a in [A::ResellerRead, A::ResellerCreate, A::ResellerUpdate, A::ResellerDelete, A::ResellerPoliciesChange, A::UserResellerChange] {
-            assert_eq!(decide(a, Kind::Environment, Ownership::None), Forbidden, "{a:?}");
+            assert_eq!(decide(a, Kind::Environment, Ownership::None), Allow, "{a:?}");
         }
         for a in [A::LicenseResellerChange, A::OrganizationResellerChange, A::OrganizationRead] {
-            assert_eq!(decide(a, Kind::Environment, Ownership::None), Forbidden, "{a:?}");
+            assert_eq!(decide(a, Kind::Environment, Ownership::None), Allow, "{a:?}");
         }
         assert_eq!(decide(A::KeyRead, Kind::Environment, Ownership::None), Allow);
     }
@@ -353,5 +355,53 @@ mod roles {
             e.and_then(|e| e.source.clone()).map(|s| format!("{s:?}")),
             Some(format!("{:?}", crate::error::Source::Pointer("/data/attributes/role".into())))
         );
+    }
+}
+
+// Environments (issue 8): Keygen's `EnvironmentPolicy` and `Environments::TokenPolicy`.
+#[test]
+fn environment_rows_follow_keygens_environment_policies() {
+    use Action as A;
+    use Kind as K;
+    let env = |a: A, o: Ownership| decide(a, K::Environment, o);
+    assert_eq!(env(A::EnvironmentList, Ownership::None), Forbidden, "index?: staff roles only");
+    for a in [A::EnvironmentRead, A::EnvironmentTokenRead] {
+        assert_eq!(env(a, Ownership::Own), Allow, "{a:?}: itself (`record == bearer`)");
+        assert_eq!(env(a, Ownership::Foreign), NotFound, "{a:?}: another environment");
+    }
+    for a in [A::EnvironmentCreate, A::EnvironmentUpdate, A::EnvironmentDelete, A::EnvironmentTokenCreate] {
+        assert_eq!(env(a, Ownership::Own), Forbidden, "{a:?}");
+    }
+    for k in [K::Admin, K::Developer, K::SalesAgent, K::SupportAgent, K::ReadOnly] {
+        for a in [A::EnvironmentList, A::EnvironmentRead, A::EnvironmentTokenRead] {
+            assert_eq!(decide(a, k, Ownership::Foreign), Allow, "{a:?} {k:?}");
+        }
+    }
+    for k in [K::Product, K::User, K::License, K::OrganizationAdmin, K::ResellerAdmin] {
+        for a in [A::EnvironmentList, A::EnvironmentRead, A::EnvironmentTokenRead] {
+            assert_eq!(decide(a, k, Ownership::None), Forbidden, "{a:?} {k:?}");
+        }
+    }
+    // An environment token acts as admin inside its environment: organizations and resellers too.
+    for a in [
+        A::OrganizationRead,
+        A::OrganizationCreate,
+        A::OrganizationUpdate,
+        A::OrganizationDelete,
+        A::UserOrganizationChange,
+        A::LicenseOrganizationChange,
+        A::ResellerRead,
+        A::ResellerCreate,
+        A::ResellerUpdate,
+        A::ResellerDelete,
+        A::ResellerPoliciesChange,
+        A::UserResellerChange,
+        A::LicenseResellerChange,
+        A::OrganizationResellerChange,
+    ] {
+        assert!(permissions::role_holds(K::Environment, a.permission()), "{a:?}");
+        for o in [Ownership::Own, Ownership::Foreign, Ownership::None] {
+            assert_eq!(env(a, o), decide(a, K::Admin, o), "{a:?} {o:?}");
+        }
     }
 }

@@ -265,6 +265,21 @@ pub async fn readable<T>(
     Ok(row)
 }
 
+/// Environments (issue 8): Keygen's `verify_environment!` on one record whose tenant is
+/// `tenant`. Only a SHARED environment's reads reach a record of another tenant (the global
+/// one, `sql::visible!`); Keygen's reads (and validations) are non-strict, every other action
+/// strict: a global record is read-only from inside a shared environment.
+///
+/// # Errors
+/// 403 `FORBIDDEN` `record environment is not compatible with the current environment`.
+pub fn compatible(caller: &Caller, action: Action, tenant: &str) -> crate::Result<()> {
+    let p = action.permission();
+    if tenant == caller.account_id() || p.ends_with(".read") || p == "license.validate" {
+        return Ok(());
+    }
+    Err(crate::Error::new(crate::error::Code::Forbidden, "record environment is not compatible with the current environment"))
+}
+
 /// Serialises metadata for storage.
 pub fn metadata_text(m: &serde_json::Map<String, Value>) -> String {
     Value::Object(m.clone()).to_string()

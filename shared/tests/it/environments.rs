@@ -86,12 +86,15 @@ fn environment_tokens_authenticate_only_inside_their_environment() {
     assert_eq!(c.bearer, Bearer::Environment { environment_id: a.id.clone() });
     assert_eq!(auth_in(admin.account.id.clone()).unwrap_err().code.as_ref(), "TOKEN_INVALID");
     assert_eq!(auth_in(tenant_id(&admin.account.id, &b.id)).unwrap_err().code.as_ref(), "TOKEN_INVALID");
-    // From inside an environment no environment is managed, and only its own is visible.
+    // From inside an environment no environment is managed; its token sees only its own
+    // (Keygen's `EnvironmentPolicy`: never the list).
     let s = inside(&admin, &a);
     assert_eq!(block(environments::create_token(&env.app(), &s, &a.id, tokens::TokenInput::default())).unwrap_err().status, 403);
     assert_eq!(block(environments::show(&env.app(), &s, &b.id)).unwrap_err().status, 404);
     assert_eq!(block(environments::show(&env.app(), &s, "a")).unwrap().id, a.id);
-    assert_eq!(block(environments::list(&env.app(), &s, &Query::default())).unwrap().1, 1);
+    assert_eq!(block(environments::list(&env.app(), &s, &Query::default())).unwrap_err().status, 403);
+    assert_eq!(block(environments::list_tokens(&env.app(), &s, "a", &Query::default())).unwrap().1, 1);
+    assert_eq!(block(environments::list_tokens(&env.app(), &s, &b.id, &Query::default())).unwrap_err().status, 404);
 }
 
 #[test]

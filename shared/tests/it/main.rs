@@ -67,6 +67,7 @@ mod search_terms;
 // Route diff (issue 8).
 mod route_diff;
 mod second_factors;
+mod shared_environments;
 mod subscriptions;
 mod support;
 // Trials.

@@ -45,6 +45,16 @@ pub async fn delete(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     Ok(Reply::NoContent)
 }
 
+/// Lists an environment's tokens.
+pub async fn token_list(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
+    svc::list_tokens(&cx.app, &cx.caller, id, &cx.req.query).await.map(|(rows, n, page)| Reply::ok(list_doc(cx, &rows, n, page, |t| token(t, None))))
+}
+
+/// Shows one of an environment's tokens.
+pub async fn token_show(cx: &Cx<'_>, id: &str, token_id: &str) -> Result<Reply, Error> {
+    svc::show_token(&cx.app, &cx.caller, id, token_id).await.map(|t| Reply::ok(Document::one(token(&t, None))))
+}
+
 /// Mints an environment token.
 pub async fn tokens(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
     let input = tokens::parse_input(&cx.req.body, false)?;

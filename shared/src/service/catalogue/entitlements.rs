@@ -123,7 +123,11 @@ pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
 /// The entitlement `id` if the access table lets the caller do `action` on it. Entitlements
 /// are account-wide: no bearer but an admin owns one.
 async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<EntitlementRow> {
-    readable(caller, action, "entitlement", id, find(app, caller.account_id(), id), async |_| Ok(Ownership::None)).await
+    readable(caller, action, "entitlement", id, find(app, caller.account_id(), id), async |e| {
+        crate::service::compatible(caller, action, &e.account_id)?;
+        Ok(Ownership::None)
+    })
+    .await
 }
 
 /// Lists entitlements (admins and products).

@@ -62,6 +62,7 @@ pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
 pub async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<GroupRow> {
     let owners_only = matches!(action, Action::GroupLicenseRead | Action::GroupMachineRead | Action::GroupUserRead);
     readable(caller, action, "group", id, find(app, caller.account_id(), id), async |g: &GroupRow| {
+        crate::service::compatible(caller, action, &g.account_id)?;
         // Organization groups (issue 10 §7): its organization's groups are an organization
         // admin's own; any other group it sees as a user, read-only (`OwnLocked`: never changed).
         if let Some(org) = organization_admins::organization_of(caller) {

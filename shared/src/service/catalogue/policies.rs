@@ -94,7 +94,11 @@ pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
 
 /// The policy `id` if the access table lets the caller do `action` on it.
 pub async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<PolicyRow> {
-    readable(caller, action, "policy", id, find(app, caller.account_id(), id), async |p| ownership(app, caller, p).await).await
+    readable(caller, action, "policy", id, find(app, caller.account_id(), id), async |p| {
+        crate::service::compatible(caller, action, &p.account_id)?;
+        ownership(app, caller, p).await
+    })
+    .await
 }
 
 /// Lists policies (filter `product`).

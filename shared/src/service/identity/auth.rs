@@ -120,9 +120,14 @@ pub async fn find_token<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, raw
         .header("Authorization"));
     }
     let digest = token::digest(app.secret, account_id, raw);
-    let t: TokenRow = fetch_one(app.db, sql::tokens::FIND_BY_DIGEST, &[account_id.into(), digest.into()])
-        .await?
-        .ok_or_else(|| Error::new(Code::TokenInvalid, "Token is invalid").header("Authorization"))?;
+    let mut found: Option<TokenRow> = fetch_one(app.db, sql::tokens::FIND_BY_DIGEST, &[account_id.into(), digest.into()]).await?;
+    // Environments (issue 8): inside a SHARED environment a global token is accepted too
+    // (its digest is keyed by the account; one more read, only when the first found nothing).
+    if let (None, (account, Some(_))) = (&found, crate::domain::environments::split(account_id)) {
+        let global = token::digest(app.secret, account, raw);
+        found = fetch_one(app.db, sql::tokens::FIND_GLOBAL_BY_DIGEST, &[account_id.into(), global.into()]).await?;
+    }
+    let t = found.ok_or_else(|| Error::new(Code::TokenInvalid, "Token is invalid").header("Authorization"))?;
     if t.expiry.is_some_and(|e| e <= app.now()) {
         return Err(Error::new(Code::TokenExpired, "Token is expired").header("Authorization"));
     }

@@ -122,9 +122,10 @@ pub async fn inserts<D: Db, K: Kv>(app: &App<'_, D, K>, tenant: &str, who: &Bear
     Ok(stmts)
 }
 
-/// A user of `account_id` by id or email and, inside an environment, failing that one of the
-/// account's global admins (role `admin` only, as Keygen's `account.admins`): they log in and
-/// act inside every environment.
+/// A user of `account_id` by id or email (inside a SHARED environment the account's global
+/// users too, `sql::visible!`: Keygen accepts users "of Y or global" there) and, inside an
+/// isolated environment, failing that one of the account's global admins (role `admin` only,
+/// as Keygen's `account.admins`): they log in and act inside every environment.
 pub async fn find_user<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, key: &str) -> Result<Option<UserRow>> {
     let here: Option<UserRow> = fetch_one(app.db, sql::users::FIND, &[account_id.into(), key.into()]).await?;
     match (here, split(account_id)) {

@@ -5,7 +5,10 @@
 //! An environment is a sub-tenant ([`crate::domain::environments`]): creating one writes its
 //! row and its tenant account row in one batch, deleting one removes both (and, through the
 //! foreign keys, every record in it) in one batch. Environments themselves belong to the real
-//! account: a caller inside an environment sees only that environment and changes none.
+//! account. From inside an environment (Keygen's `EnvironmentPolicy` and
+//! `Environments::TokenPolicy`, whose writes are strict): staff read every environment and its
+//! tokens, an environment token reads only itself and its own tokens (never the list), and
+//! nobody creates, changes, deletes or mints.
 
 use serde_json::json;
 
@@ -17,8 +20,8 @@ use crate::domain::states::{BearerType, IsolationStrategy};
 use crate::error::{AttrFault, Code, Error};
 use crate::service::identity::environment_admins::{self, NewAdmin};
 use crate::service::identity::tokens::{self, Issued, TokenInput};
-use crate::service::{events, fetch_page, readable, App, Caller};
-use crate::store::rows::EnvironmentRow;
+use crate::service::{events, fetch_page, readable, App, Bearer, Caller};
+use crate::store::rows::{EnvironmentRow, TokenRow};
 use crate::store::{fetch_one, sql, Db, Kv};
 use crate::Result;
 
@@ -34,12 +37,12 @@ pub struct EnvironmentInput {
 
 /// Parses `{"data":{"type":"environments","attributes":{name, code, isolationStrategy}}}`
 /// (`name` and `code` required on create; `isolationStrategy` create-only, `ISOLATED` by
-/// default; `SHARED` is refused until shared reads are served), and on create
+/// default; `SHARED`: reads see the global records too, `sql::visible!`), and on create
 /// `relationships.admins` ([`environment_admins::parse`]).
 ///
 /// # Errors
 /// 400 for a malformed document or an unpermitted member; 422 `NAME_MISSING`, `CODE_MISSING`,
-/// `CODE_INVALID`, `ISOLATION_STRATEGY_INVALID`, `ISOLATION_STRATEGY_NOT_ALLOWED`.
+/// `CODE_INVALID`, `ISOLATION_STRATEGY_INVALID`.
 pub fn parse(body: &[u8], creating: bool) -> Result<EnvironmentInput> {
     let mut r = ResourceInput::parse(body, "environments")?;
     let name = r.attrs.string("name")?;
@@ -60,13 +63,6 @@ pub fn parse(body: &[u8], creating: bool) -> Result<EnvironmentInput> {
         false => Vec::new(),
     };
     r.finish()?;
-    if isolation == Some(IsolationStrategy::Shared) {
-        return Err(Error::attribute(
-            "isolationStrategy",
-            AttrFault::NotAllowed,
-            "SHARED environments are not supported yet (Latchkey serves ISOLATED environments)",
-        ));
-    }
     for (field, check, attr) in [(&name, rules::check_name as fn(&str) -> Result<()>, "name"), (&code, rules::check_code, "code")] {
         match field {
             Field::Set(v) => check(v)?,
@@ -88,17 +84,17 @@ pub async fn select<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, value: 
     found.ok_or_else(|| Error::new(Code::EnvironmentInvalid, "environment is invalid"))
 }
 
-/// The environment `id` (id or code) relative to the caller: the account's (real account)
-/// environments, of which a caller inside an environment owns only its own.
+/// The environment `id` (id or code) of the caller's account (from inside an environment
+/// too, as Keygen), if the access table lets the caller do `action` on it: an environment
+/// token owns only itself (Keygen's `record == bearer`; another one is 404 here, where Keygen
+/// answers 403).
 async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<EnvironmentRow> {
-    let (account, current) = split(caller.account_id());
-    // From inside an environment only that one exists (stricter than Keygen, whose
-    // environment admins see every environment): another one is 404 for every bearer.
-    let found = async {
-        let e = fetch_one::<EnvironmentRow>(app.db, sql::environments::FIND, &[account.into(), id.into()]).await?;
-        Ok(e.filter(|e| current.is_none_or(|c| c == e.id)))
-    };
-    readable(caller, action, "environment", id, found, async |_| Ok(Ownership::Own)).await
+    let account = split(caller.account_id()).0;
+    let found = async { Ok(fetch_one::<EnvironmentRow>(app.db, sql::environments::FIND, &[account.into(), id.into()]).await?) };
+    readable(caller, action, "environment", id, found, async |e: &EnvironmentRow| {
+        Ok(Ownership::of(matches!(&caller.bearer, Bearer::Environment { environment_id } if *environment_id == e.id)))
+    })
+    .await
 }
 
 /// Refuses environment writes from inside an environment.
@@ -114,19 +110,31 @@ pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
     authorize(app, caller, id, Action::EnvironmentRead).await
 }
 
-/// `GET /environments`: the account's environments (from inside one: only it).
+/// `GET /environments`: the account's environments, from inside one too (Keygen's
+/// `EnvironmentPolicy#index?`: staff roles; an environment token never).
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<EnvironmentRow>, u64, Page)> {
-    access::require(caller, Action::EnvironmentRead)?;
+    access::require(caller, Action::EnvironmentList)?;
     let page = Page::from_query(q)?;
-    match split(caller.account_id()) {
-        (account, None) => fetch_page(app.db, sql::environments::LIST, sql::environments::COUNT, vec![account.into()], page).await,
-        (account, Some(current)) => {
-            let own: Option<EnvironmentRow> = fetch_one(app.db, sql::environments::FIND, &[account.into(), current.into()]).await?;
-            let own: Vec<EnvironmentRow> = own.into_iter().filter(|_| page.offset() == 0).collect();
-            let n = own.len() as u64;
-            Ok((own, n, page))
-        }
-    }
+    fetch_page(app.db, sql::environments::LIST, sql::environments::COUNT, vec![split(caller.account_id()).0.into()], page).await
+}
+
+/// `GET /environments/{id|code}/tokens`: the environment's own tokens (Keygen's
+/// `environment.tokens.owned`), for staff and for that environment's token.
+pub async fn list_tokens<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<(Vec<TokenRow>, u64, Page)> {
+    let e = authorize(app, caller, id, Action::EnvironmentTokenRead).await?;
+    let page = Page::from_query(q)?;
+    let f = vec![tenant_id(&e.account_id, &e.id).into(), BearerType::Environment.as_str().into(), e.id.clone().into()];
+    fetch_page(app.db, sql::tokens::LIST, sql::tokens::COUNT, f, page).await
+}
+
+/// `GET /environments/{id|code}/tokens/{token}`: one of the environment's own tokens.
+///
+/// # Errors
+/// 404 for a token that is not the environment's.
+pub async fn show_token<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, token_id: &str) -> Result<TokenRow> {
+    let e = authorize(app, caller, id, Action::EnvironmentTokenRead).await?;
+    let t: Option<TokenRow> = fetch_one(app.db, sql::tokens::FIND, &[tenant_id(&e.account_id, &e.id).into(), token_id.into()]).await?;
+    t.filter(|t| t.bearer_type == BearerType::Environment && t.bearer_id == e.id).ok_or_else(|| Error::not_found("token", token_id))
 }
 
 /// `POST /environments`: the environment, its tenant row and its founding admins (Keygen's
@@ -279,15 +287,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn create_requires_name_and_code_and_refuses_shared() {
+    fn create_requires_name_and_code_and_takes_either_strategy() {
         let code = |b: &str| parse(b.as_bytes(), true).err().map(|e| e.code.to_string());
         assert_eq!(code(r#"{"data":{"type":"environments","attributes":{"name":"Sandbox","code":"sandbox"}}}"#), None);
         assert_eq!(code(r#"{"data":{"type":"environments","attributes":{"code":"sandbox"}}}"#).as_deref(), Some("NAME_MISSING"));
         assert_eq!(code(r#"{"data":{"type":"environments","attributes":{"name":"S"}}}"#).as_deref(), Some("CODE_MISSING"));
-        assert_eq!(
-            code(r#"{"data":{"type":"environments","attributes":{"name":"S","code":"s","isolationStrategy":"SHARED"}}}"#).as_deref(),
-            Some("ISOLATION_STRATEGY_NOT_ALLOWED")
-        );
+        assert_eq!(code(r#"{"data":{"type":"environments","attributes":{"name":"S","code":"s","isolationStrategy":"SHARED"}}}"#).as_deref(), None);
         assert_eq!(
             code(r#"{"data":{"type":"environments","attributes":{"name":"S","code":"s","isolationStrategy":"isolated"}}}"#).as_deref(),
             Some("ISOLATION_STRATEGY_INVALID")

@@ -185,7 +185,11 @@ pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
 /// The user `id` (or email) if the access table lets the caller do `action` on it; anonymous
 /// callers get 401 before the lookup, so they never learn which emails exist.
 pub async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<UserRow> {
-    readable(caller, action, "user", id, find(app, caller.account_id(), id), async |u| ownership(app, caller, u).await).await
+    readable(caller, action, "user", id, find(app, caller.account_id(), id), async |u| {
+        crate::service::compatible(caller, action, &u.account_id)?;
+        ownership(app, caller, u).await
+    })
+    .await
 }
 
 /// Creates a user (admins and products; only admins may create admins).

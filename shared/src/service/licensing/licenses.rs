@@ -145,7 +145,11 @@ pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
 
 /// The license `id` (or key) if the access table lets the caller do `action` on it.
 pub async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<LicenseRow> {
-    readable(caller, action, "license", id, find(app, caller.account_id(), id), async |l| ownership(app, caller, l).await).await
+    readable(caller, action, "license", id, find(app, caller.account_id(), id), async |l| {
+        crate::service::compatible(caller, action, &l.account_id)?;
+        ownership(app, caller, l).await
+    })
+    .await
 }
 
 /// The account's signing key (unsealed with the deployment secret).

@@ -303,7 +303,7 @@ async fn validate_at<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, req: Va
     let mut machines: Vec<MachineFacts> = machine_rows.into_iter().map(machine_facts).collect::<Result<_>>()?;
     if !req.quick {
         if let Some(scope) = &req.scope {
-            refresh_from_leases(app, account, &cfg, scope, &mut machines, now).await;
+            refresh_from_leases(app, &l.account_id, &cfg, scope, &mut machines, now).await;
         }
     }
     let input = ValidationInput {
@@ -343,7 +343,12 @@ async fn validate_at<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, req: Va
     let meta = meta(&req, &outcome, now);
     let covered = coalesced(&l, outcome.code.as_str(), now);
     if !covered {
-        pending.insert(0, Stmt::new(sql::licenses::TOUCH_VALIDATED, vec![account.into(), l.id.clone().into(), now.into(), outcome.code.as_str().into()]));
+        // Environments (issue 8): the license's own tenant (a global one validated inside a
+        // SHARED environment is touched where it lives).
+        pending.insert(
+            0,
+            Stmt::new(sql::licenses::TOUCH_VALIDATED, vec![l.account_id.clone().into(), l.id.clone().into(), now.into(), outcome.code.as_str().into()]),
+        );
     }
     if !req.quick && !covered {
         let mut ev_meta = json!({"valid": outcome.valid, "detail": outcome.detail, "code": outcome.code.as_str()});

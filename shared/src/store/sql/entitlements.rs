@@ -5,13 +5,13 @@ pub const INSERT: &str =
     "INSERT INTO entitlements (id, account_id, name, code, metadata, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT DO NOTHING";
 
 /// One entitlement by id or code; an exact id wins.
-pub const FIND: &str = "SELECT * FROM entitlements WHERE account_id = ?1 AND (id = ?2 OR code = ?2) ORDER BY id = ?2 DESC LIMIT 1";
+pub const FIND: &str = concat!("SELECT * FROM entitlements WHERE ", visible!("account_id", "?1"), " AND (id = ?2 OR code = ?2) ORDER BY id = ?2 DESC LIMIT 1");
 
 /// Entitlements, newest first, ?2 limit, ?3 offset.
-pub const LIST: &str = "SELECT * FROM entitlements WHERE account_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3";
+pub const LIST: &str = visible_union!("SELECT * FROM entitlements", "account_id", "?1", "", "ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3");
 
 /// Count for [`LIST`].
-pub const COUNT: &str = "SELECT count(*) AS n FROM entitlements WHERE account_id = ?1";
+pub const COUNT: &str = concat!("SELECT count(*) AS n FROM entitlements WHERE ", visible!("account_id", "?1"));
 
 /// Writes name ?3, code ?4, metadata ?5 at ?6, unless another entitlement has that code (0 rows:
 /// `CODE_TAKEN`).

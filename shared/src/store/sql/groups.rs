@@ -6,23 +6,23 @@ pub const INSERT: &str = "INSERT INTO groups (id, account_id, name, max_users, m
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9) ON CONFLICT DO NOTHING";
 
 /// One group by id.
-pub const FIND: &str = "SELECT * FROM groups WHERE account_id = ?1 AND id = ?2";
+pub const FIND: &str = concat!("SELECT * FROM groups WHERE ", visible!("account_id", "?1"), " AND id = ?2");
 
-/// Filters of [`LIST`] and [`COUNT`]: ?2 only the group user ?2 is in and those it owns (user
-/// bearers), ?3 only license ?3's group (license bearers), ?4 also organization ?4's groups (an
-/// organization admin's, in union with ?2; issue 10 §7).
+/// Filters of [`LIST`] and [`COUNT`] after the tenant ([`visible!`]): ?2 only the group user ?2
+/// is in and those it owns (user bearers), ?3 only license ?3's group (license bearers), ?4 also
+/// organization ?4's groups (an organization admin's, in union with ?2; issue 10 §7).
 macro_rules! group_filters {
     () => {
-        "WHERE account_id = ?1 AND ((?2 IS NULL AND ?4 IS NULL) OR id IN (SELECT group_id FROM users WHERE id = ?2 \
+        "AND ((?2 IS NULL AND ?4 IS NULL) OR id IN (SELECT group_id FROM users WHERE id = ?2 \
 UNION SELECT group_id FROM group_owners WHERE user_id = ?2) OR organization_id = ?4) AND (?3 IS NULL OR id IN (SELECT group_id FROM licenses WHERE id = ?3)) "
     };
 }
 
-/// Groups, newest first ([`group_filters!`]); ?5 limit, ?6 offset.
-pub const LIST: &str = concat!("SELECT * FROM groups ", group_filters!(), "ORDER BY created_at DESC, id DESC LIMIT ?5 OFFSET ?6");
+/// Groups, newest first ([`group_filters!`], tenant by [`visible_union!`]); ?5 limit, ?6 offset.
+pub const LIST: &str = visible_union!("SELECT * FROM groups", "account_id", "?1", group_filters!(), "ORDER BY created_at DESC, id DESC LIMIT ?5 OFFSET ?6");
 
 /// Count for [`LIST`].
-pub const COUNT: &str = concat!("SELECT count(*) AS n FROM groups ", group_filters!());
+pub const COUNT: &str = concat!("SELECT count(*) AS n FROM groups WHERE ", visible!("account_id", "?1"), " ", group_filters!());
 
 /// Writes the mutable attributes.
 pub const UPDATE: &str = "UPDATE groups SET name = ?3, max_users = ?4, max_licenses = ?5, max_machines = ?6, metadata = ?7, updated_at = ?8 \

@@ -138,10 +138,13 @@ AND (ue.id = l.owner_id OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.licen
 /// ?18–?28 [`license_scopes!`], ?29 reseller (a reseller admin's: only its reseller's licenses;
 /// issue 10 §7). ?10/?11 are inclusive bounds on the expiry (Keygen's
 /// `expires[before|after|within|on]`).
+/// `$tenant`: which licenses of ?1 (environments, issue 8: `visible!` or one arm of it).
 macro_rules! license_filters {
-    () => {
+    ($tenant:expr) => {
         concat!(
-            "WHERE l.account_id = ?1 AND (?2 IS NULL OR l.id = ?2) AND (?3 IS NULL OR l.product_id = ?3) AND (?4 IS NULL OR l.policy_id = ?4) \
+            "WHERE ",
+            $tenant,
+            " AND (?2 IS NULL OR l.id = ?2) AND (?3 IS NULL OR l.product_id = ?3) AND (?4 IS NULL OR l.policy_id = ?4) \
 AND ((?5 IS NULL AND ?17 IS NULL) OR l.owner_id = ?5 OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = ?5) OR l.organization_id = ?17) \
 AND (?6 IS NULL OR l.suspended = ?6) \
 AND (?7 IS NULL OR (l.expiry IS NOT NULL AND l.expiry < ?9) = ?7) \
@@ -166,28 +169,38 @@ AND ",
 }
 
 /// One license by id or key; an exact id wins, so a key set to another license's id never shadows it.
-pub const FIND: &str = concat!(license_select!(), "WHERE l.account_id = ?1 AND (l.id = ?2 OR l.key = ?2) ORDER BY l.id = ?2 DESC LIMIT 1");
+pub const FIND: &str = concat!(license_select!(), "WHERE ", visible!("l.account_id", "?1"), " AND (l.id = ?2 OR l.key = ?2) ORDER BY l.id = ?2 DESC LIMIT 1");
 
 /// Whether license id ?2 exists (ids only: the conflict check of a create).
 pub const EXISTS: &str = "SELECT 1 AS ok FROM licenses WHERE account_id = ?1 AND id = ?2";
 
 /// One license by key only (validate-key, `License <key>` auth).
-pub const FIND_BY_KEY: &str = concat!(license_select!(), "WHERE l.account_id = ?1 AND l.key = ?2");
+pub const FIND_BY_KEY: &str = concat!(license_select!(), "WHERE ", visible!("l.account_id", "?1"), " AND l.key = ?2");
 
 /// The index of [`LIST`]'s reseller parameter ?29 among its filters (`service::pin_reseller`).
 pub const RESELLER_SLOT: usize = 28;
 
 /// Licenses, newest first, filtered (see `license_filters`), ?30 limit, ?31 offset.
-pub const LIST: &str = concat!(license_select!(), license_filters!(), "ORDER BY l.created_at DESC, l.id DESC LIMIT ?30 OFFSET ?31");
+/// Environments (issue 8): the tenant's own `UNION ALL` a SHARED environment's global ones,
+/// merged in index order (`visible_union!`).
+pub const LIST: &str = concat!(
+    license_select!(),
+    license_filters!("l.account_id = ?1"),
+    "UNION ALL ",
+    license_select!(),
+    license_filters!(global_of!("l.account_id", "?1")),
+    "ORDER BY created_at DESC, id DESC LIMIT ?30 OFFSET ?31"
+);
 
 /// Count for [`LIST`].
-pub const COUNT: &str = concat!("SELECT count(*) AS n FROM licenses l ", license_filters!());
+pub const COUNT: &str = concat!("SELECT count(*) AS n FROM licenses l ", license_filters!(visible!("l.account_id", "?1")));
 
 /// Exports: one keyset page of [`LIST`]'s rows (same filters ?1–?29), oldest first, after
-/// (?30 created at, ?31 id) — NULL: from the start; ?32 rows.
+/// (?30 created at, ?31 id) — NULL: from the start; ?32 rows. The tenant's own only (a SHARED
+/// environment's export leaves the global licenses out).
 pub const PAGE_AFTER: &str = concat!(
     license_select!(),
-    license_filters!(),
+    license_filters!("l.account_id = ?1"),
     "AND (?30 IS NULL OR l.created_at > ?30 OR (l.created_at = ?30 AND l.id > ?31)) ORDER BY l.created_at, l.id LIMIT ?32"
 );
 
@@ -218,7 +231,9 @@ pub const INSERT: &str = concat!(
     "INSERT INTO licenses (id, account_id, product_id, policy_id, owner_id, group_id, key, name, expiry, suspended, protected, \
 max_machines, max_processes, max_users, max_cores, max_memory, max_disk, max_uses, metadata, created_at, updated_at, reseller_id) \
 SELECT ?1, ?2, p.product_id, p.id, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?20 \
-FROM policies p WHERE p.id = ?3 AND p.account_id = ?2 AND ",
+FROM policies p WHERE p.id = ?3 AND ",
+    visible!("p.account_id", "?2"),
+    " AND ",
     group_has_room!(),
     " AND ",
     allotted!(),
@@ -302,10 +317,14 @@ FROM (SELECT * FROM machines WHERE license_id = v.id ORDER BY created_at, id) m 
 WHERE lu.license_id = v.id) AS licensees_json, \
 (SELECT json_group_array(json_object('id', e.id, 'code', e.code, 'source', g.source, 'expires_at', g.expires_at)) FROM (",
     license_grants!("v.id"),
-    ") g JOIN entitlements e ON e.id = g.entitlement_id AND e.account_id = ?1) AS entitlements_json \
+    ") g JOIN entitlements e ON e.id = g.entitlement_id AND ",
+    visible!("e.account_id", "?1"),
+    ") AS entitlements_json \
 FROM (",
     license_select!(),
-    "WHERE l.account_id = ?1 AND (l.key = ?2 OR (?3 = 0 AND l.id = ?2)) ORDER BY ?3 = 0 AND l.id = ?2 DESC LIMIT 1) v"
+    "WHERE ",
+    visible!("l.account_id", "?1"),
+    " AND (l.key = ?2 OR (?3 = 0 AND l.id = ?2)) ORDER BY ?3 = 0 AND l.id = ?2 DESC LIMIT 1) v"
 );
 
 /// Search (issue 8): the `WHERE` of [`SEARCH`]: ?3 id, ?4 key (exact), ?5 name, ?6 metadata,

@@ -44,6 +44,50 @@ macro_rules! metadata_contains {
     };
 }
 
+/// Environments (issue 8): the one rule for which tenants a request sees, Keygen's
+/// non-strict `for_environment` (`app/models/concerns/environmental.rb`). `$p` is the
+/// request's tenant id (an account id, or `<account>.<environment>` inside an environment,
+/// `domain::environments::tenant_id`) and `$col` a row's tenant column: the row is visible
+/// when it is the request's own, or, inside a SHARED environment, the account's global one
+/// (the environment's row names its account, and must be the one `$p` starts with; one
+/// primary-key lookup, no round trip).
+/// Writes stay strict (`account_id = ?N`): a global record is read-only from inside.
+macro_rules! visible {
+    ($col:literal, $p:literal) => {
+        concat!("(", $col, " = ", $p, " OR ", global_of!($col, $p), ")")
+    };
+}
+
+/// The second half of [`visible!`]: `$col` is the account of SHARED environment `$p` (NULL,
+/// so nothing, for an isolated environment or the global one).
+macro_rules! global_of {
+    ($col:literal, $p:literal) => {
+        concat!(
+            $col,
+            " = (SELECT env.account_id FROM environments env WHERE instr(",
+            $p,
+            ", '.') > 0 AND env.id = substr(",
+            $p,
+            ", instr(",
+            $p,
+            ", '.') + 1) AND env.account_id || '.' || env.id = ",
+            $p,
+            " AND env.isolation_strategy = 'SHARED')"
+        )
+    };
+}
+
+/// [`visible!`] for a list page: `$head WHERE $col = $p $tail UNION ALL $head WHERE
+/// global_of!($col, $p) $tail $order`. Each arm walks its `(account_id, created_at)` index in
+/// order and SQLite merges them (`MERGE (UNION ALL)`), where `visible!`'s OR would sort every
+/// row of the account for each page (measured: 0.04 ms → 106 ms a page at 100,000 rows; the
+/// union 0.18 ms). `$order` names result columns (`ORDER BY created_at DESC, id DESC LIMIT …`).
+macro_rules! visible_union {
+    ($head:expr, $col:literal, $p:literal, $tail:expr, $order:expr) => {
+        concat!($head, " WHERE ", $col, " = ", $p, " ", $tail, " UNION ALL ", $head, " WHERE ", global_of!($col, $p), " ", $tail, " ", $order)
+    };
+}
+
 /// The list filter `metadata[key]=value` (Keygen's `with_metadata` scope): `$p` is NULL or a JSON
 /// object of key → value, and every pair equals the row's metadata column `$col` as text.
 macro_rules! metadata_equals {

@@ -51,6 +51,11 @@ pub fn insert(t: NewToken<'_>) -> Stmt {
 /// The token with this digest in this account.
 pub const FIND_BY_DIGEST: &str = "SELECT * FROM tokens WHERE account_id = ?1 AND digest = ?2";
 
+/// Environments (issue 8): a global token (digest ?2, keyed by the account) used inside
+/// environment ?1: found only when ?1 is a SHARED environment (Keygen accepts global tokens
+/// there, never inside an isolated one).
+pub const FIND_GLOBAL_BY_DIGEST: &str = concat!("SELECT * FROM tokens WHERE digest = ?2 AND account_id <> ?1 AND ", visible!("account_id", "?1"));
+
 /// One token by id.
 pub const FIND: &str = "SELECT * FROM tokens WHERE account_id = ?1 AND id = ?2";
 

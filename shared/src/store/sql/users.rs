@@ -80,7 +80,11 @@ pub const GROUP_MAX_USERS: &str =
 pub const EMAIL_EXISTS: &str = "SELECT 1 AS ok FROM users WHERE account_id = ?1 AND email = ?2";
 
 /// One user by id or email; an exact id wins.
-pub const FIND: &str = "SELECT * FROM users WHERE account_id = ?1 AND (id = ?2 OR email = lower(?2)) ORDER BY id = ?2 DESC LIMIT 1";
+pub const FIND: &str = concat!(
+    "SELECT * FROM users WHERE ",
+    visible!("account_id", "?1"),
+    " AND (id = ?2 OR email = lower(?2)) ORDER BY id = ?2 DESC, account_id = ?1 DESC LIMIT 1"
+);
 
 /// The filters of [`LIST`], [`COUNT`] and [`PAGE_AFTER`]: ?2 restricts to one user (a user
 /// bearer), ?3 to users (role `user`, never staff) related to a product's licenses, ?4 roles (a JSON array),
@@ -88,10 +92,13 @@ pub const FIND: &str = "SELECT * FROM users WHERE account_id = ?1 AND (id = ?2 O
 /// (an organization admin's: its members, in union with ?2; issue 10 §7), ?8–?11 Keygen's
 /// metadata, license, group and assigned scopes, ?12 reseller (a reseller admin's: only its
 /// reseller's customers and admins; issue 10 §7).
+/// `$tenant`: which users of ?1 (environments, issue 8: `visible!` or one arm of it).
 macro_rules! user_filters {
-    () => {
+    ($tenant:expr) => {
         concat!(
-            "WHERE account_id = ?1 AND ((?2 IS NULL AND ?7 IS NULL) OR id = ?2 OR u.organization_id = ?7) \
+            "WHERE ",
+            $tenant,
+            " AND ((?2 IS NULL AND ?7 IS NULL) OR id = ?2 OR u.organization_id = ?7) \
 AND (?3 IS NULL OR (u.role = 'user' AND EXISTS (SELECT 1 FROM licenses l WHERE l.product_id = ?3 AND (l.owner_id = u.id OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = l.id AND lu.user_id = u.id))))) \
 AND (?4 IS NULL OR role IN (SELECT value FROM json_each(?4))) AND (?5 IS NULL OR (banned_at IS NOT NULL) = ?5) AND ",
             time_operators!("?6", "created" => "u.created_at", "updated" => "u.updated_at"),
@@ -113,16 +120,24 @@ OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.user_id = u.id)) = ?11) ",
 pub const RESELLER_SLOT: usize = 11;
 
 /// Users visible to a bearer, newest first ([`user_filters!`]); ?13 limit, ?14 offset.
-pub const LIST: &str = concat!("SELECT * FROM users u ", user_filters!(), "ORDER BY created_at DESC, id DESC LIMIT ?13 OFFSET ?14");
+/// Environments (issue 8): the tenant's own `UNION ALL` a SHARED environment's global ones,
+/// merged in index order (`visible_union!`).
+pub const LIST: &str = concat!(
+    "SELECT * FROM users u ",
+    user_filters!("u.account_id = ?1"),
+    "UNION ALL SELECT * FROM users u ",
+    user_filters!(global_of!("u.account_id", "?1")),
+    "ORDER BY created_at DESC, id DESC LIMIT ?13 OFFSET ?14"
+);
 
 /// Count for [`LIST`] with the same filters.
-pub const COUNT: &str = concat!("SELECT count(*) AS n FROM users u ", user_filters!());
+pub const COUNT: &str = concat!("SELECT count(*) AS n FROM users u ", user_filters!(visible!("u.account_id", "?1")));
 
 /// Exports: one keyset page of [`LIST`]'s rows (same filters), oldest first, after (?13 created
 /// at, ?14 id) — NULL: from the start; ?15 rows.
 pub const PAGE_AFTER: &str = concat!(
     "SELECT * FROM users u ",
-    user_filters!(),
+    user_filters!("u.account_id = ?1"),
     "AND (?13 IS NULL OR created_at > ?13 OR (created_at = ?13 AND id > ?14)) ORDER BY created_at, id LIMIT ?15"
 );
 

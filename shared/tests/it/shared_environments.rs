@@ -1,0 +1,146 @@
+//! SHARED environments (issue 8) on SQLite with the real migrations: `sql::visible!` lets a
+//! shared environment read the account's global records (never another environment's, and
+//! never from an isolated one), writes stay strict (a global record is read-only inside),
+//! records made inside land in the environment, and global tokens and license keys
+//! authenticate inside a shared environment only.
+
+use serde_json::json;
+use shared::api::query::Query;
+use shared::domain::environments::tenant_id;
+use shared::service::catalogue::{policies, products};
+use shared::service::identity::{auth, environments, tokens};
+use shared::service::licensing::licenses;
+use shared::service::{Bearer, Caller};
+use shared::store::rows::EnvironmentRow;
+use shared::store::sql;
+
+use crate::support::{block, Env};
+
+fn create(env: &Env, admin: &Caller, code: &str, strategy: &str) -> EnvironmentRow {
+    let body = json!({"data":{"type":"environments","attributes":{"name":code,"code":code,"isolationStrategy":strategy}}}).to_string();
+    block(environments::create(&env.app(), admin, environments::parse(body.as_bytes(), true).unwrap())).unwrap()
+}
+
+/// The caller as an environment token inside `e` (what the router makes of `Keygen-Environment`).
+fn inside(caller: &Caller, e: &EnvironmentRow) -> Caller {
+    let mut c = caller.clone();
+    c.account.id = tenant_id(&caller.account.id, &e.id);
+    c.bearer = Bearer::Environment { environment_id: e.id.clone() };
+    c
+}
+
+/// The ids `sql::products::LIST` yields for tenant `scope`.
+fn visible_products(env: &Env, scope: &str) -> Vec<String> {
+    let params = [scope.into(), serde_json::Value::Null, serde_json::Value::Null, serde_json::Value::Null, 100.into(), 0.into()];
+    let rows = block(shared::store::Db::query(&env.db, sql::products::LIST, &params)).unwrap();
+    let mut ids: Vec<String> = rows.iter().filter_map(|r| r["id"].as_str().map(str::to_owned)).collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn the_visibility_rule_adds_the_global_records_to_shared_environments_only() {
+    let env = Env::new();
+    let admin = env.admin();
+    let (shared, isolated, other) = (create(&env, &admin, "s", "SHARED"), create(&env, &admin, "i", "ISOLATED"), create(&env, &admin, "o", "SHARED"));
+    let global = env.product(&admin, "Global").id;
+    let s = env.product(&inside(&admin, &shared), "S").id;
+    let i = env.product(&inside(&admin, &isolated), "I").id;
+    let o = env.product(&inside(&admin, &other), "O").id;
+    let account = admin.account.id.as_str();
+    let mut want = vec![global.clone(), s.clone()];
+    want.sort();
+    assert_eq!(visible_products(&env, &tenant_id(account, &shared.id)), want, "shared: its own and the global ones");
+    assert_eq!(visible_products(&env, &tenant_id(account, &isolated.id)), vec![i], "isolated: its own only");
+    assert_eq!(visible_products(&env, account), vec![global.clone()], "global: the global ones only (strict)");
+    assert!(!visible_products(&env, &tenant_id(account, &shared.id)).contains(&o), "never another shared environment's");
+    // The environment's id grafted onto another account sees nothing of this one.
+    assert!(visible_products(&env, &tenant_id("elsewhere", &shared.id)).is_empty());
+    // The count agrees with the list.
+    let rows = block(shared::store::Db::query(
+        &env.db,
+        sql::products::COUNT,
+        &[tenant_id(account, &shared.id).into(), serde_json::Value::Null, serde_json::Value::Null, serde_json::Value::Null],
+    ))
+    .unwrap();
+    assert_eq!(rows[0]["n"].as_i64(), Some(2));
+}
+
+#[test]
+fn inside_a_shared_environment_global_records_are_read_only_and_new_ones_land_inside() {
+    let env = Env::new();
+    let admin = env.admin();
+    let e = create(&env, &admin, "shared", "SHARED");
+    let s = inside(&admin, &e);
+    let product = env.product(&admin, "Global");
+    let policy = env.policy(&admin, &product, json!({}));
+    let license = env.license(&admin, &policy, json!({}));
+    // Reads: shows and lists include the global records.
+    assert_eq!(block(products::show(&env.app(), &s, &product.id)).unwrap().account_id, admin.account.id);
+    assert_eq!(block(licenses::show(&env.app(), &s, &license.id)).unwrap().id, license.id);
+    assert_eq!(block(policies::list(&env.app(), &s, &Query::default())).unwrap().1, 1);
+    // Writes on them: Keygen's strict check, 403, nothing changed.
+    let body = br#"{"data":{"type":"products","attributes":{"name":"Renamed"}}}"#;
+    let e403 = block(products::update(&env.app(), &s, &product.id, products::parse(body, false).unwrap())).unwrap_err();
+    assert_eq!((e403.status, e403.detail.as_str()), (403, "record environment is not compatible with the current environment"));
+    assert_eq!(block(licenses::delete(&env.app(), &s, &license.id, false)).unwrap_err().status, 403);
+    assert_eq!(block(policies::delete(&env.app(), &s, &policy.id)).unwrap_err().status, 403);
+    assert_eq!(block(products::show(&env.app(), &admin, &product.id)).unwrap().name, "Global");
+    // A license of the global policy made inside is the environment's.
+    let mine = env.license(&s, &policy, json!({}));
+    assert_eq!(mine.account_id, s.account.id);
+    assert_eq!(mine.policy_id, policy.id);
+    assert!(block(licenses::show(&env.app(), &admin, &mine.id)).is_err(), "out of the global environment's sight");
+    block(licenses::delete(&env.app(), &s, &mine.id, false)).unwrap();
+}
+
+#[test]
+fn global_tokens_and_keys_authenticate_inside_shared_environments_only() {
+    let env = Env::new();
+    let admin = env.admin();
+    let (shared, isolated) = (create(&env, &admin, "s", "SHARED"), create(&env, &admin, "i", "ISOLATED"));
+    let Bearer::Admin { user_id, .. } = &admin.bearer else { panic!("an admin") };
+    let t =
+        block(tokens::issue(&env.app(), &admin, shared::domain::states::BearerType::User, user_id, shared::access::Kind::Admin, tokens::TokenInput::default()))
+            .unwrap();
+    let raw = t.raw.unwrap();
+    let product = env.product(&admin, "App");
+    let policy = env.policy(&admin, &product, json!({"authenticationStrategy": "LICENSE"}));
+    let key = env.license(&admin, &policy, json!({})).key;
+    let auth_in = |e: &EnvironmentRow, creds: auth::Credentials| {
+        let mut account = admin.account.clone();
+        account.id = tenant_id(&admin.account.id, &e.id);
+        block(auth::authenticate(&env.app(), account, creds))
+    };
+    assert!(matches!(auth_in(&shared, auth::Credentials::Token(raw.clone())).unwrap().bearer, Bearer::Admin { .. }));
+    assert_eq!(auth_in(&isolated, auth::Credentials::Token(raw)).unwrap_err().code.as_ref(), "TOKEN_INVALID");
+    assert!(matches!(auth_in(&shared, auth::Credentials::LicenseKey(key.clone())).unwrap().bearer, Bearer::License { .. }));
+    assert_eq!(auth_in(&isolated, auth::Credentials::LicenseKey(key)).unwrap_err().code.as_ref(), "LICENSE_INVALID");
+}
+
+#[test]
+fn list_pages_walk_the_account_index_in_order_without_sorting_the_account() {
+    // `visible!`'s OR would make SQLite sort every row of the account for each page; the list
+    // statements are `visible_union!` arms merged in index order instead. (Entitlements have
+    // no `(account_id, created_at)` index: their pages sorted before environments too.)
+    let env = Env::new();
+    let null = serde_json::Value::Null;
+    let plan = |statement: &str, n: usize| -> Vec<String> {
+        let mut params: Vec<serde_json::Value> = vec!["acct.env".into()];
+        params.extend(std::iter::repeat_n(null.clone(), n - 3));
+        params.extend([10.into(), 0.into()]);
+        let rows = block(shared::store::Db::query(&env.db, &format!("EXPLAIN QUERY PLAN {statement}"), &params)).unwrap();
+        rows.iter().filter_map(|r| r["detail"].as_str().map(str::to_owned)).collect()
+    };
+    for (name, statement, n) in [
+        ("products", sql::products::LIST, 6),
+        ("policies", sql::policies::LIST, 5),
+        ("licenses", sql::licenses::LIST, 31),
+        ("users", sql::users::LIST, 14),
+        ("groups", sql::groups::LIST, 6),
+    ] {
+        let p = plan(statement, n);
+        assert!(p.iter().any(|d| d.contains("MERGE (UNION ALL)")), "{name}: {p:?}");
+        assert!(!p.iter().any(|d| d == "USE TEMP B-TREE FOR ORDER BY"), "{name} sorts the account: {p:?}");
+    }
+}
