@@ -172,11 +172,9 @@ pub async fn handle(env: &AppEnv, ctx: &Context, req: Req, rid: &str) -> Respons
                 None => respond::unsigned(pong(), rid),
             }
         }
+        // Unscoped and unsigned; below an account the route table's `/health` signs it.
         ["v1", "health"] => match accounts::health(&app).await {
-            Ok(_) => respond::unsigned(
-                Reply::ok(Document(serde_json::json!({"meta": {"status": "ok", "database": "ok"}}).as_object().cloned().unwrap_or_default())),
-                rid,
-            ),
+            Ok(_) => respond::unsigned(Reply::ok(api::accounts::health()), rid),
             Err(e) => respond::unsigned(respond::error(&e, rid), rid),
         },
         ["v1", "accounts"] if req.method == "POST" => bootstrap(&app, env, &req, rid).await,

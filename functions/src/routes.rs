@@ -478,6 +478,8 @@ pub static ROUTES: &[Route] = &[
     // end route diff
     // OpenAPI document (generated from this table).
     r(GET, "/openapi.json", h!(|cx, _| crate::openapi::serve(cx))),
+    // Health below an account (issue 11): bare `/v1/health` is the router's unscoped one.
+    r(GET, "/health", h!(|cx, _| accounts::health(cx))),
 ];
 
 /// What the table answers for a method and decoded path.

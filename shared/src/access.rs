@@ -292,6 +292,8 @@ actions! {
     EntitlementSetDelete => "DELETE /entitlement-sets/{id}",
     // OpenAPI document.
     OpenApiRead => "GET /openapi.json (the API's description, no account data: anyone)",
+    // Health below an account (issue 11).
+    HealthRead => "GET /health below an account (one D1 read, signed, no account data: anyone)",
     // Key pools and machine proofs (issue 8).
     KeyRead => "GET /keys[/{id}], GET /keys/{id}/product|policy, GET /policies/{id}/pool[/{key}]",
     KeyCreate => "POST /keys (for a policy that uses a pool)",
@@ -437,6 +439,8 @@ const fn row(action: Action, kind: Kind) -> Scope {
         // end distribution
         // OpenAPI document: it describes the API, not the account, like Keygen's public docs.
         (A::OpenApiRead, _) => Any,
+        // Health below an account (issue 11): whether the database answers, like `/v1/health`.
+        (A::HealthRead, _) => Any,
         // Keygen's passwords controller and `Users::PasswordPolicy` (the user itself, or anonymous).
         (A::PasswordResetRequest, _) | (A::PasswordReset, K::Anonymous) => Any,
         (A::PasswordReset | A::PasswordUpdate, K::Admin | K::User) => Own,

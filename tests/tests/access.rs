@@ -505,6 +505,8 @@ const ROWS: &[Row] = &[
     // end resellers
     // OpenAPI document: anyone (it describes the API, no account data).
     ("GET", "/openapi.json", "", [200; 8]),
+    // Health below an account (issue 11): anyone (whether the database answers, signed).
+    ("GET", "/health", "", [200; 8]),
     // Key pools (issue 8): admins and the pooled policy's product (product B: the policy is not
     // found, 422). Machine proofs: the machine's product, license and license owner.
     ("GET", "/keys", "", CATALOGUE),
@@ -686,6 +688,7 @@ const STAFF_ROWS: &[(&str, &str, &str, [u16; 4])] = &[
     ("GET", "/webhook-endpoints", "", [200, 403, 403, 403]),
     ("GET", "/releases", "", [200, 200, 200, 200]),
     ("GET", "/openapi.json", "", [200, 200, 200, 200]),
+    ("GET", "/health", "", [200, 200, 200, 200]),
     // Environments (issue 8): Keygen's `EnvironmentPolicy`; tokens for admins and developers.
     ("GET", "/environments", "", [200, 200, 200, 200]),
     ("POST", "/environments", r#"{"data":{"type":"environments","attributes":{"name":"E","code":"{uniq}"}}}"#, [201, 403, 403, 403]),

@@ -1,6 +1,7 @@
 //! D1 read replicas on the real runtime (the Sessions API): every account-scoped response
 //! carries the session's bookmark in `Latchkey-D1-Bookmark`; a client that sends it back reads
-//! its own writes; a garbage bookmark neither pins nor breaks a session.
+//! its own writes; a garbage bookmark neither pins nor breaks a session. Round-trip counts
+//! (`Server-Timing`) of the hot path and of the one-read baseline.
 
 use e2e::{assert_signed, server, Resp, TestAccount};
 use serde_json::json;
@@ -147,4 +148,26 @@ fn a_ping_within_half_the_lease_ttl_writes_no_kv() {
     // D1 stays the truth: validation still finds the machine alive.
     let r = validate_key(&acct, &lic["attributes"]["key"], "host-1");
     assert_eq!(r.json["meta"]["code"], "VALID", "{}", r.json);
+}
+
+/// The bench's one-read baseline (issue 11): `GET /v1/accounts/{id}/health` is one replica read,
+/// answered through the account pipeline (signed, rate-limit headers, request id), to anyone;
+/// the unscoped `/v1/health` stays unsigned.
+#[test]
+fn health_below_an_account_is_one_replica_read_signed() {
+    let acct = server().bootstrap_account();
+    let health = || server().client().raw("GET", &acct.path("/health"), &[("Accept", "application/vnd.api+json")], None);
+    // An account's first request makes its RSA and P-256 pairs (writes at the primary).
+    health().assert_status(200);
+    let r = health();
+    r.assert_status(200);
+    assert_signed(&r, &acct.public_key_hex);
+    assert_eq!(r.json, json!({"meta": {"status": "ok", "database": "ok"}}));
+    assert_eq!(trips(&r), (0, 1), "{:?}", r.header("Server-Timing"));
+    assert_eq!(timing(&r, "d1-statements"), 1, "{:?}", r.header("Server-Timing"));
+    assert!(r.header("X-RateLimit-Limit").is_some() && r.header("X-Request-Id").is_some(), "{:?}", r.headers);
+    let bare = server().client().raw("GET", "/v1/health", &[("Accept", "application/vnd.api+json")], None);
+    bare.assert_status(200);
+    assert_eq!(bare.json, r.json);
+    assert!(bare.header("Keygen-Signature").is_none() && bare.header("Server-Timing").is_none(), "{:?}", bare.headers);
 }

@@ -388,6 +388,8 @@ const READS: &[&str] = &[
     "/engines/tauri/{id}",
     // OpenAPI document (ignores the query; anonymous too).
     "/openapi.json",
+    // Health below an account (issue 11; ignores the query; anonymous too).
+    "/health",
     // Key pools (issue 8).
     "/keys",
     "/keys/{id}",

@@ -37,13 +37,13 @@ pub const KEYGEN: &str = "\
     webhook-event.delete webhook-event.read webhook-event.retry";
 
 /// Latchkey's own names, in Keygen's grammar, for what Keygen does not have (Cryptlex's trials,
-/// meters, subscriptions; exports; the OpenAPI document).
+/// meters, subscriptions; exports; the OpenAPI document; the health check below an account).
 pub const LATCHKEY: &str = "\
     license.meters.update machine.meters.increment machine.meters.decrement subscription-log.read \
     maintenance-policy.read maintenance-policy.create maintenance-policy.update \
     maintenance-policy.delete trial-policy.read trial-policy.create trial-policy.update \
     trial-policy.delete trial-activation.create trial-activation.read trial-activation.update \
-    trial-activation.delete activation-log.read export.read openapi.read search.read entitlement-set.read entitlement-set.create entitlement-set.update entitlement-set.delete organization.read organization.create organization.update organization.delete user.organization.update license.organization.update reseller.read reseller.create reseller.update reseller.delete reseller.policies.update user.reseller.update license.reseller.update organization.reseller.update";
+    trial-activation.delete activation-log.read export.read openapi.read health.read search.read entitlement-set.read entitlement-set.create entitlement-set.update entitlement-set.delete organization.read organization.create organization.update organization.delete user.organization.update license.organization.update reseller.read reseller.create reseller.update reseller.delete reseller.policies.update user.reseller.update license.reseller.update organization.reseller.update";
 
 /// `developer`: what Keygen's policies allow `Role(:developer)` (all but billing, admins and
 /// other users' passwords).
@@ -79,7 +79,7 @@ pub const DEVELOPER: &str = "\
     maintenance-policy.create maintenance-policy.update maintenance-policy.delete trial-policy.read \
     trial-policy.create trial-policy.update trial-policy.delete trial-activation.create \
     trial-activation.read trial-activation.update trial-activation.delete activation-log.read \
-    export.read openapi.read search.read entitlement-set.read entitlement-set.create entitlement-set.update entitlement-set.delete organization.read organization.create organization.update organization.delete user.organization.update license.organization.update reseller.read reseller.create reseller.update reseller.delete reseller.policies.update user.reseller.update license.reseller.update organization.reseller.update";
+    export.read openapi.read health.read search.read entitlement-set.read entitlement-set.create entitlement-set.update entitlement-set.delete organization.read organization.create organization.update organization.delete user.organization.update license.organization.update reseller.read reseller.create reseller.update reseller.delete reseller.policies.update user.reseller.update license.reseller.update organization.reseller.update";
 
 /// `sales-agent`: what Keygen's policies allow `Role(:sales_agent)` (licenses, machines, users
 /// with the user role; catalogue reads).
@@ -102,7 +102,7 @@ pub const SALES_AGENT: &str = "\
     user.second-factors.read user.second-factors.update user.unban user.update \
     license.meters.update machine.meters.increment machine.meters.decrement subscription-log.read \
     maintenance-policy.read trial-policy.read trial-activation.create trial-activation.read \
-    trial-activation.update trial-activation.delete activation-log.read export.read openapi.read search.read entitlement-set.read organization.read user.organization.update license.organization.update reseller.read user.reseller.update license.reseller.update";
+    trial-activation.update trial-activation.delete activation-log.read export.read openapi.read health.read search.read entitlement-set.read organization.read user.organization.update license.organization.update reseller.read user.reseller.update license.reseller.update";
 
 /// `support-agent`: what Keygen's policies allow `Role(:support_agent)` (reads; suspend,
 /// reinstate, usage; machine updates).
@@ -118,7 +118,7 @@ pub const SUPPORT_AGENT: &str = "\
     user.password.reset user.password.update user.read user.second-factors.create \
     user.second-factors.delete user.second-factors.read user.second-factors.update user.unban \
     subscription-log.read maintenance-policy.read trial-policy.read trial-activation.read \
-    activation-log.read export.read openapi.read search.read entitlement-set.read organization.read reseller.read";
+    activation-log.read export.read openapi.read health.read search.read entitlement-set.read organization.read reseller.read";
 
 /// `read-only`: Keygen's `READ_ONLY_PERMISSIONS` that its policies allow `Role(:read_only)`.
 pub const READ_ONLY: &str = "\
@@ -129,7 +129,7 @@ pub const READ_ONLY: &str = "\
     product.read release.download release.read release.upgrade request-log.read token.generate \
     token.read user.password.reset user.password.update user.read user.second-factors.read \
     webhook-endpoint.read webhook-event.read subscription-log.read maintenance-policy.read \
-    trial-policy.read trial-activation.read activation-log.read export.read openapi.read search.read entitlement-set.read organization.read reseller.read";
+    trial-policy.read trial-activation.read activation-log.read export.read openapi.read health.read search.read entitlement-set.read organization.read reseller.read";
 
 /// `user`: Keygen's `USER_PERMISSIONS` (what an admin may grant a user; a user's rows in the
 /// table bound it further).
@@ -199,7 +199,7 @@ pub const ENVIRONMENT: &str = "\
     subscription-log.read maintenance-policy.read maintenance-policy.create \
     maintenance-policy.update maintenance-policy.delete trial-policy.read trial-policy.create \
     trial-policy.update trial-policy.delete trial-activation.create trial-activation.read \
-    trial-activation.update trial-activation.delete activation-log.read export.read openapi.read \
+    trial-activation.update trial-activation.delete activation-log.read export.read openapi.read health.read \
     search.read entitlement-set.read entitlement-set.create entitlement-set.update \
     entitlement-set.delete organization.read organization.create organization.update \
     organization.delete user.organization.update license.organization.update reseller.read \
@@ -215,4 +215,4 @@ pub const RESELLER_ADMIN: &str = "\
     user.update organization.read organization.create organization.update token.generate \
     token.read token.regenerate token.revoke user.password.reset user.password.update \
     user.second-factors.read user.second-factors.update release.read artifact.read package.read \
-    openapi.read product.read policy.read export.read search.read";
+    openapi.read health.read product.read policy.read export.read search.read";

@@ -122,6 +122,8 @@ impl Action {
             A::ActivationLogRead => "activation-log.read",
             A::ExportRead => "export.read",
             A::OpenApiRead => "openapi.read",
+            // Health below an account (issue 11): no Keygen permission (anyone may ask).
+            A::HealthRead => "health.read",
             // Request logs, key pools, machine proofs (issue 8): Keygen's names; search has no
             // Keygen permission (`SearchPolicy` allows every staff role), so a Latchkey one.
             A::RequestLogRead => "request-log.read",

@@ -18,10 +18,11 @@ fn anonymous_gets_401_for_everything_but_validate_key() {
                     | Action::ArtifactRead
                     | Action::PackageRead
                     | Action::OpenApiRead
+                    | Action::HealthRead
             ) {
                 // Anonymous by design: validate-key, the password-reset routes, trial
                 // activation, distribution reads (OPEN products are public; the release
-                // rule scopes), and the OpenAPI document.
+                // rule scopes), the OpenAPI document and the health check.
                 assert_eq!(d, Allow);
             } else {
                 assert_eq!(d, Unauthorized, "{a:?} {o:?}");

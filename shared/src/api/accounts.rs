@@ -7,6 +7,16 @@ use super::document::{ts, ResourceObject};
 use crate::clock::iso8601;
 use crate::store::rows::{json_object, AccountRow, EventRow, ProductRow, SecondFactorRow, TokenRow, UserRow};
 
+/// The health check's answer (`GET /v1/health`, `GET /v1/accounts/{account}/health`).
+pub fn health() -> super::Document {
+    let mut meta = Map::new();
+    meta.insert("status".into(), "ok".into());
+    meta.insert("database".into(), "ok".into());
+    let mut doc = Map::new();
+    doc.insert("meta".into(), Value::Object(meta));
+    super::Document(doc)
+}
+
 /// An account; `meta.publicKey` (hex Ed25519) and `meta.keys.{ed25519,rsa2048,ecdsa}` as Keygen
 /// publishes them (null for a pair not made yet; reading the account makes them).
 pub fn account(a: &AccountRow) -> ResourceObject {

@@ -1,4 +1,4 @@
-//! `GET|PATCH|PUT /v1/accounts/{id}`.
+//! `GET|PATCH|PUT /v1/accounts/{id}`, `GET /v1/accounts/{id}/health`.
 
 use shared::api::{accounts, Document};
 use shared::Error;
@@ -15,6 +15,13 @@ pub async fn show(cx: &Cx<'_>) -> Result<Reply, Error> {
         crate::router::forget_accounts();
     }
     Ok(Reply::ok(Document::one(accounts::account(&a))))
+}
+
+/// `GET /v1/accounts/{id}/health` (anyone): one D1 read, answered signed through the account
+/// pipeline like every read (issue 11: the benchmark's one-read baseline).
+pub async fn health(cx: &Cx<'_>) -> Result<Reply, Error> {
+    shared::service::identity::accounts::account_health(&cx.app, &cx.caller).await?;
+    Ok(Reply::ok(accounts::health()))
 }
 
 /// Renames the account or replaces its metadata (admins); the isolate's cached account is

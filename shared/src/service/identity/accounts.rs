@@ -339,9 +339,17 @@ pub async fn default_account<D: Db, K: Kv>(app: &App<'_, D, K>, configured: Opti
     }
 }
 
-/// `GET /v1/health`: one D1 read. Also the benchmark's one-read baseline.
+/// `GET /v1/health`: one D1 read (unscoped, unsigned).
 pub async fn health<D: Db, K: Kv>(app: &App<'_, D, K>) -> Result<i64> {
     Ok(fetch_one::<crate::store::rows::CountRow>(app.db, sql::accounts::HEALTH, &[]).await?.map_or(0, |c| c.n))
+}
+
+/// `GET /v1/accounts/{account}/health` (extension, issue 11): the same one read for any caller of
+/// the account, answered through the account pipeline (rate limits, signing, request log). The
+/// benchmark's one-read baseline.
+pub async fn account_health<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &crate::service::Caller) -> Result<i64> {
+    crate::access::require(caller, crate::access::Action::HealthRead)?;
+    health(app).await
 }
 
 #[cfg(test)]
