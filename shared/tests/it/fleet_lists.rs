@@ -1,4 +1,4 @@
-//! Keygen's list scopes of components, processes and event logs (issue 8:
+//! Keygen's list scopes of machines, components, processes and event logs (issue 8:
 //! `machine_components_controller.rb`, `machine_processes_controller.rb`,
 //! `event_logs_controller.rb`) and `PATCH /processes/{id}` (metadata), on SQLite with the real
 //! migrations. The process `status` filter is held to `domain::heartbeat::process_status`.
@@ -6,7 +6,7 @@
 use serde_json::json;
 use shared::api::query::Query;
 use shared::domain::heartbeat::{process_status, ProcessStatus};
-use shared::service::fleet::{components, processes};
+use shared::service::fleet::{components, machines, processes};
 use shared::service::identity::users;
 use shared::service::licensing::{licensees, licenses};
 use shared::service::{events, Bearer, Caller};
@@ -76,6 +76,17 @@ fn components_and_processes_take_keygens_owner_user_and_status_scopes() {
     assert_eq!(comps("user=a@x.test"), sorted(vec![ca.id.clone(), cb.id.clone()]));
     assert_eq!(comps("user=b@x.test"), [cb.id.as_str()]);
     assert_eq!(comps(&format!("user={b}&machine={}", ma.id)), Vec::<String>::new());
+    // The machine list takes the same `user` (id or email) and `owner` scopes.
+    let machines_of = |q: &str| {
+        let (rows, n, _) = block(machines::list(&env.app(), &admin, &Query::parse(q))).unwrap();
+        assert_eq!(n as usize, rows.len());
+        sorted(rows.into_iter().map(|m| m.id).collect())
+    };
+    assert_eq!(machines_of("user=a@x.test"), sorted(vec![ma.id.clone(), mb.id.clone()]));
+    assert_eq!(machines_of("user=B@x.test"), [mb.id.as_str()]);
+    assert_eq!(machines_of(&format!("user={b}")), [mb.id.as_str()]);
+    assert_eq!(machines_of("user=nobody@x.test"), Vec::<String>::new());
+    assert_eq!(machines_of(&format!("owner={a}")), [mb.id.as_str()]);
     assert_eq!(ids(procs(&format!("owner={a}"))), [pb.id.as_str()]);
     assert_eq!(ids(procs("user=B@X.test")), [pb.id.as_str()]);
     // status: ALIVE/DEAD (any case), the same answer as the domain rule at every step.

@@ -188,13 +188,13 @@ fn cull_scans_select_exactly_what_the_rust_cull_rule_acts_on() {
 
     let list = |status: &str| -> BTreeSet<String> {
         // ?13 is the query operators, ?14 the organization, ?15–?17 metadata/ip/hostname, ?18
-        // the reseller (NULL here); ?19 limit, ?20 offset.
-        let mut p = vec![Value::Null; 20];
+        // the reseller, ?19 a user's email (NULL here); ?20 limit, ?21 offset.
+        let mut p = vec![Value::Null; 21];
         p[0] = account.clone().into();
         p[7] = status.into();
         p[8] = NOW.into();
-        p[18] = 1_000_000.into();
-        p[19] = 0.into();
+        p[19] = 1_000_000.into();
+        p[20] = 0.into();
         let rows: Vec<MachineRow> = block(fetch_all(&env.db, sql::machines::LIST, &p)).unwrap();
         ids(&rows, |m| &m.id)
     };

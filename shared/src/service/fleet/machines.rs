@@ -77,13 +77,19 @@ pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query)
     fetch_page(app.db, sql::machines::LIST, sql::machines::COUNT, f, page).await
 }
 
-/// The filters of [`list`] (and its export) as the statement's parameters ?1–?18.
+/// The filters of [`list`] (and its export) as the statement's parameters ?1–?19.
 ///
 /// # Errors
 /// 401/403 from the access table; 400 `PARAMETER_INVALID` naming a bad filter.
 pub fn list_filters(caller: &Caller, q: &Query, now: crate::clock::Millis) -> Result<Vec<Value>> {
     let get = |k: &str| q.get(k).map_or(Value::Null, |v| Value::from(v.to_owned()));
-    let ListScope { license: only, product, user, organization, reseller } = caller.list_scope(Action::MachineRead, q)?;
+    let ListScope { license: only, product, mut user, organization, reseller } = caller.list_scope(Action::MachineRead, q)?;
+    // Keygen's `user` scope takes an id or an email: a bearer's own scope is always an id, so an
+    // email here is the query's and is matched by email (?19) instead.
+    let user_email = match user.as_str() {
+        Some(u) if u.contains('@') => std::mem::take(&mut user),
+        _ => Value::Null,
+    };
     let status = match q.get("status") {
         None => Value::Null,
         Some(s @ ("ALIVE" | "DEAD")) => s.into(),
@@ -112,6 +118,7 @@ pub fn list_filters(caller: &Caller, q: &Query, now: crate::clock::Millis) -> Re
         get("hostname"),
         // Resellers (issue 10 §7).
         reseller,
+        user_email,
     ];
     Ok(f)
 }

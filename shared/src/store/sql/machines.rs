@@ -127,7 +127,8 @@ OR m.created_at >= ?9 - coalesce(m.lease_duration, json_extract(p.config, '$.hea
 /// (machine owner, license owner or licensee), ?5 product, ?6 policy, ?7 license key, ?8 status
 /// (ALIVE/DEAD), ?9 now, ?10 only machines of this license (license bearer), ?11 owner exactly,
 /// ?12 group, ?14 organization (an organization admin's: its licenses' machines, in union with
-/// ?4; issue 10 §7), ?18 reseller (a reseller admin's: only its reseller's licenses' machines).
+/// ?4; issue 10 §7), ?18 reseller (a reseller admin's: only its reseller's licenses' machines),
+/// ?19 a user by email (as ?4; Keygen's `user` scope takes an id or an email).
 macro_rules! machine_filters {
     () => {
         concat!(
@@ -140,8 +141,10 @@ AND (?5 IS NULL OR m.product_id = ?5) AND (?6 IS NULL OR m.policy_id = ?6) \
 AND (?7 IS NULL OR m.license_id IN (SELECT k.id FROM licenses k WHERE k.account_id = ?1 AND k.key = ?7)) \
 AND (?8 IS NULL OR (CASE WHEN ",
             alive!(),
-            " THEN 'ALIVE' ELSE 'DEAD' END) = ?8) AND (?10 IS NULL OR m.license_id = ?10) AND (?11 IS NULL OR m.owner_id = ?11) \
-AND (?12 IS NULL OR m.group_id = ?12) AND ",
+            " THEN 'ALIVE' ELSE 'DEAD' END) = ?8) AND (?10 IS NULL OR m.license_id = ?10) ",
+            // ?11 owner exactly, ?19 a user by email (the components' and processes' rule).
+            fleet_user_scopes!("m.license_id", "?11", "?19"),
+            "AND (?12 IS NULL OR m.group_id = ?12) AND ",
             // Query operators: ?13 created/updated/lastHeartbeat [gt|gte|lt|lte].
             time_operators!("?13", "created" => "m.created_at", "updated" => "m.updated_at", "lastHeartbeat" => "m.last_heartbeat_at"),
             // Keygen's machines scopes (issue 8): ?15 metadata, ?16 ip, ?17 hostname (exact).
@@ -154,18 +157,18 @@ AND (?12 IS NULL OR m.group_id = ?12) AND ",
     };
 }
 
-/// Machines, newest first, filtered; ?19 limit, ?20 offset.
-pub const LIST: &str = concat!(machine_select!(), machine_filters!(), "ORDER BY m.created_at DESC, m.id DESC LIMIT ?19 OFFSET ?20");
+/// Machines, newest first, filtered; ?20 limit, ?21 offset.
+pub const LIST: &str = concat!(machine_select!(), machine_filters!(), "ORDER BY m.created_at DESC, m.id DESC LIMIT ?20 OFFSET ?21");
 
 /// Count for [`LIST`].
 pub const COUNT: &str = concat!("SELECT count(*) AS n FROM machines m JOIN policies p ON p.id = m.policy_id ", machine_filters!());
 
-/// Exports: one keyset page of [`LIST`]'s rows (same filters ?1–?18), oldest first, after
-/// (?19 created at, ?20 id) — NULL: from the start; ?21 rows.
+/// Exports: one keyset page of [`LIST`]'s rows (same filters ?1–?19), oldest first, after
+/// (?20 created at, ?21 id) — NULL: from the start; ?22 rows.
 pub const PAGE_AFTER: &str = concat!(
     machine_select!(),
     machine_filters!(),
-    "AND (?19 IS NULL OR m.created_at > ?19 OR (m.created_at = ?19 AND m.id > ?20)) ORDER BY m.created_at, m.id LIMIT ?21"
+    "AND (?20 IS NULL OR m.created_at > ?20 OR (m.created_at = ?20 AND m.id > ?21)) ORDER BY m.created_at, m.id LIMIT ?22"
 );
 
 /// Writes the mutable attributes: ?3 name, ?4 ip, ?5 hostname, ?6 platform, ?7 metadata,
