@@ -27,8 +27,13 @@ use shape::Body;
 
 /// Rows a caller may use without credentials (the access table's anonymous rows), and
 /// the login row that also takes Basic credentials: what each operation's `security` says.
-const ANONYMOUS: &[(&str, &str)] =
-    &[("GET", "/openapi.json"), ("POST", "/passwords"), ("POST", "/users/{id}/actions/reset-password"), ("POST", "/licenses/actions/validate-key")];
+const ANONYMOUS: &[(&str, &str)] = &[
+    ("GET", "/openapi.json"),
+    ("GET", "/health"),
+    ("POST", "/passwords"),
+    ("POST", "/users/{id}/actions/reset-password"),
+    ("POST", "/licenses/actions/validate-key"),
+];
 const LOGIN: (&str, &str) = ("POST", "/tokens");
 
 /// Stands for the calling account's id in the cached document.
