@@ -595,3 +595,7 @@ pub fn markdown(table: &[Route]) -> String {
 #[cfg(test)]
 #[path = "routes_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "cryptlex_coverage_tests.rs"]
+mod cryptlex_coverage;
