@@ -162,3 +162,31 @@ fn the_license_insert_checks_the_allotment_itself() {
     let (st, code, ptr) = err(block(licenses::create(&app, &ra, licenses::parse(&license_doc(&p, Some(&c.id)), true).unwrap())));
     assert_eq!((st, code.as_str(), ptr.as_str()), (422, "POLICY_NOT_FOUND", "/data/relationships/policy"));
 }
+
+/// `GET /organizations/{id}/users|licenses` for a reseller admin: the organization is its
+/// reseller's, but a member or license the account (or another reseller) put there is not; the
+/// reseller admin sees its reseller's only, an admin sees them all.
+#[test]
+fn an_organizations_members_and_licenses_are_its_resellers_for_a_reseller_admin() {
+    use shared::service::licensing::organizations as license_orgs;
+    let World { env, admin, p, ra, .. } = world(-1);
+    let app = env.app();
+    let o = block(orgs::create(&app, &ra, orgs::parse(&doc("organizations", json!({"name":"Cust"})), true).unwrap())).unwrap();
+    let mine = new_user(&env, &ra, json!({"email":"mine@x.test"})).unwrap();
+    let theirs = new_user(&env, &admin, json!({"email":"theirs@x.test"})).unwrap();
+    let (lm, lt) = (license(&env, &ra, &p, &mine), env.license(&admin, &p, json!({})));
+    for u in [&mine, &theirs] {
+        block(orgs::set_user_organization(&app, &admin, &u.id, &to("organizations", Some(&o.id)))).unwrap();
+    }
+    for l in [&lm, &lt] {
+        block(license_orgs::set_license_organization(&app, &admin, &l.id, &to("organizations", Some(&o.id)))).unwrap();
+    }
+    let users_of = |c: &Caller| block(orgs::users(&app, c, &o.id, &Query::default())).unwrap();
+    let licenses_of = |c: &Caller| block(license_orgs::licenses_of(&app, c, &o.id, &Query::default())).unwrap();
+    let (rows, n, _) = users_of(&ra);
+    assert_eq!((n, rows.iter().map(|u| u.id.as_str()).collect::<Vec<_>>()), (1, vec![mine.id.as_str()]));
+    assert_eq!(users_of(&admin).1, 2);
+    let (rows, n, _) = licenses_of(&ra);
+    assert_eq!((n, rows.iter().map(|l| l.id.as_str()).collect::<Vec<_>>()), (1, vec![lm.id.as_str()]));
+    assert_eq!(licenses_of(&admin).1, 2);
+}

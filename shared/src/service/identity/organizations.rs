@@ -249,8 +249,9 @@ pub async fn delete<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str
 pub async fn users<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<(Vec<UserRow>, u64, Page)> {
     let page = Page::from_query(q)?;
     let o = show(app, caller, id).await?;
-    access::require(caller, Action::UserRead)?;
-    let f: Vec<Value> = vec![caller.account_id().into(), o.id.into()];
+    // A reseller admin sees the organization's users of its reseller only (the list rule).
+    let reseller = caller.list_scope(Action::UserRead, q)?.reseller;
+    let f: Vec<Value> = vec![caller.account_id().into(), o.id.into(), reseller];
     fetch_page(app.db, sql::organizations::LIST_USERS, sql::organizations::COUNT_USERS, f, page).await
 }
 

@@ -17,8 +17,9 @@ use crate::Result;
 pub async fn licenses_of<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<(Vec<LicenseRow>, u64, Page)> {
     let page = Page::from_query(q)?;
     let o = organizations::show(app, caller, id).await?;
-    access::require(caller, Action::LicenseRead)?;
-    let f: Vec<Value> = vec![caller.account_id().into(), o.id.into()];
+    // A reseller admin sees the organization's licenses of its reseller only (the list rule).
+    let reseller = caller.list_scope(Action::LicenseRead, q)?.reseller;
+    let f: Vec<Value> = vec![caller.account_id().into(), o.id.into(), reseller];
     fetch_page(app.db, sql::licenses::LIST_OF_ORGANIZATION, sql::licenses::COUNT_OF_ORGANIZATION, f, page).await
 }
 

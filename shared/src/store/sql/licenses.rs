@@ -361,12 +361,15 @@ pub const OWNERS_IN: &str = "SELECT id, owner_id FROM licenses WHERE account_id 
 
 // Organizations (issue 10 §7).
 
-/// Licenses of organization ?2, newest first; ?3 limit, ?4 offset.
-pub const LIST_OF_ORGANIZATION: &str =
-    concat!(license_select!(), "WHERE l.account_id = ?1 AND l.organization_id = ?2 ORDER BY l.created_at DESC, l.id DESC LIMIT ?3 OFFSET ?4");
+/// Licenses of organization ?2 (and of reseller ?3 unless NULL: a reseller admin's), newest
+/// first; ?4 limit, ?5 offset.
+pub const LIST_OF_ORGANIZATION: &str = concat!(
+    license_select!(),
+    "WHERE l.account_id = ?1 AND l.organization_id = ?2 AND (?3 IS NULL OR l.reseller_id = ?3) ORDER BY l.created_at DESC, l.id DESC LIMIT ?4 OFFSET ?5"
+);
 
 /// Count for [`LIST_OF_ORGANIZATION`].
-pub const COUNT_OF_ORGANIZATION: &str = "SELECT count(*) AS n FROM licenses WHERE account_id = ?1 AND organization_id = ?2";
+pub const COUNT_OF_ORGANIZATION: &str = "SELECT count(*) AS n FROM licenses WHERE account_id = ?1 AND organization_id = ?2 AND (?3 IS NULL OR reseller_id = ?3)";
 
 /// Sets license ?2's organization (?3, NULL to clear; one of account ?1) at ?4 (0 rows for an
 /// organization of no account's).

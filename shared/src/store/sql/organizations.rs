@@ -64,8 +64,10 @@ WHERE account_id = ?1 AND id = ?2 AND organization_id IS ?5 AND (?3 IS NULL OR (
 SELECT 1 FROM organizations o WHERE o.account_id = ?1 AND o.id = ?3 AND (o.allowed_users = -1 OR \
 (SELECT count(*) FROM users x WHERE x.organization_id = o.id AND x.id <> ?2) < o.allowed_users))))";
 
-/// Users of organization ?2, newest first; ?3 limit, ?4 offset.
-pub const LIST_USERS: &str = "SELECT * FROM users WHERE account_id = ?1 AND organization_id = ?2 ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4";
+/// Users of organization ?2 (and of reseller ?3 unless NULL: a reseller admin's), newest first;
+/// ?4 limit, ?5 offset.
+pub const LIST_USERS: &str =
+    "SELECT * FROM users WHERE account_id = ?1 AND organization_id = ?2 AND (?3 IS NULL OR reseller_id = ?3) ORDER BY created_at DESC, id DESC LIMIT ?4 OFFSET ?5";
 
 /// Count for [`LIST_USERS`].
-pub const COUNT_USERS: &str = "SELECT count(*) AS n FROM users WHERE account_id = ?1 AND organization_id = ?2";
+pub const COUNT_USERS: &str = "SELECT count(*) AS n FROM users WHERE account_id = ?1 AND organization_id = ?2 AND (?3 IS NULL OR reseller_id = ?3)";
