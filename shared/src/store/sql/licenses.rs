@@ -369,7 +369,8 @@ pub const LIST_OF_ORGANIZATION: &str = concat!(
 );
 
 /// Count for [`LIST_OF_ORGANIZATION`].
-pub const COUNT_OF_ORGANIZATION: &str = "SELECT count(*) AS n FROM licenses WHERE account_id = ?1 AND organization_id = ?2 AND (?3 IS NULL OR reseller_id = ?3)";
+pub const COUNT_OF_ORGANIZATION: &str =
+    "SELECT count(*) AS n FROM licenses WHERE account_id = ?1 AND organization_id = ?2 AND (?3 IS NULL OR reseller_id = ?3)";
 
 /// Sets license ?2's organization (?3, NULL to clear; one of account ?1) at ?4 (0 rows for an
 /// organization of no account's).
