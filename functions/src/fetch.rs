@@ -107,7 +107,7 @@ pub async fn consume(batch: worker::MessageBatch<Notice>, env: &AppEnv) {
             return;
         }
     };
-    let app = App { db: &env.db, kv: &env.kv, clock: &WorkerClock, rng: &CryptoRandom, secret: &env.secret, kdf: &env.kdf };
+    let app = App { db: &env.db, kv: &env.kv, clock: &WorkerClock, rng: &CryptoRandom, secret: &env.secret, kdf: &env.kdf, request_id: None };
     let mut accounts: Vec<&str> = messages.iter().map(|m| m.body().account.as_str()).collect();
     accounts.sort_unstable();
     accounts.dedup();

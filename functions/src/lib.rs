@@ -85,7 +85,15 @@ async fn scheduled(event: ScheduledEvent, env: Env) -> Result<(), String> {
     request_log::flush(&app_env.db, app_env.jobs.request_logs.daily_limit).await;
     let time = event.schedule() as i64;
     let clock = shared::clock::FixedClock::at(time);
-    let app = shared::service::App { db: &app_env.db, kv: &app_env.kv, clock: &clock, rng: &CryptoRandom, secret: &app_env.secret, kdf: &app_env.kdf };
+    let app = shared::service::App {
+        db: &app_env.db,
+        kv: &app_env.kv,
+        clock: &clock,
+        rng: &CryptoRandom,
+        secret: &app_env.secret,
+        kdf: &app_env.kdf,
+        request_id: None,
+    };
     let report = shared::service::lifecycle::jobs::run(&app, &fetch::WorkerHttp, &event.cron(), &app_env.jobs).await;
     let mut line = report.to_json();
     line["cron"] = event.cron().into();

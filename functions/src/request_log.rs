@@ -18,7 +18,7 @@ use wasm_bindgen::JsCast;
 use worker::Context;
 
 use crate::d1::D1Db;
-use crate::env::{AppEnv, CryptoRandom, WorkerClock};
+use crate::env::{AppEnv, WorkerClock};
 use crate::http::Reply;
 use shared::Clock;
 
@@ -46,20 +46,20 @@ pub fn resource(reply: &Reply) -> Option<(String, String)> {
     Some((ty.to_owned(), id.to_owned()))
 }
 
-/// Buffers `entry` for `account_id`, unless logging is off, and schedules the buffer's write
-/// (see the module). The write's future owns its data, so it takes its own handle on the D1
-/// binding (a clone of the same JS object) and writes at the primary (outside any request's
-/// D1 session).
-pub fn log(env: &AppEnv, ctx: &Context, account_id: &str, entry: Entry) {
+/// Buffers `entry` for `account_id` as request log `id` (the request's own id, `X-Request-Id`,
+/// which the events the request wrote carry: Keygen's `request_log_id`), unless logging is off,
+/// and schedules the buffer's write (see the module). The write's future owns its data, so it
+/// takes its own handle on the D1 binding (a clone of the same JS object) and writes at the
+/// primary (outside any request's D1 session).
+pub fn log(env: &AppEnv, ctx: &Context, id: &str, account_id: &str, entry: Entry) {
     let limit = env.jobs.request_logs.daily_limit;
     if limit <= 0 {
         return;
     }
-    let id = shared::rng::uuid_v4(&CryptoRandom);
     let now = WorkerClock.now_ms();
     let pushed = BUFFER.with(|b| {
         let mut batch = b.take();
-        let pushed = batch.push(&id, account_id, &entry, now);
+        let pushed = batch.push(id, account_id, &entry, now);
         b.set(batch);
         pushed
     });

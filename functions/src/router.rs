@@ -152,7 +152,7 @@ pub async fn handle(env: &AppEnv, ctx: &Context, req: Req, rid: &str) -> Respons
     // One D1 session per request: replica or primary decided once, by `Consistency`.
     respond::configure(env.bootstrap_token.is_some(), env.signer);
     let db = env.db.session(Consistency::for_request(&req.method, &req.path), req.bookmark.as_deref());
-    let app = App { db: &db, kv: &env.kv, clock: &WorkerClock, rng: &CryptoRandom, secret: &env.secret, kdf: &env.kdf };
+    let app = App { db: &db, kv: &env.kv, clock: &WorkerClock, rng: &CryptoRandom, secret: &env.secret, kdf: &env.kdf, request_id: Some(rid) };
     let path = req.path.trim_end_matches('/').to_owned();
     let segs = routes::split(&path);
     match segs.as_slice() {
@@ -355,7 +355,7 @@ async fn scoped<'a>(app: A<'a>, env: &'a AppEnv, ctx: &'a Context, req: &'a Req,
             response_size,
             run_time_ms: (js_sys::Date::now() - started) as i64,
         };
-        crate::request_log::log(env, ctx, &data_id, entry);
+        crate::request_log::log(env, ctx, rid, &data_id, entry);
     }
     resp
 }

@@ -230,3 +230,36 @@ fn put_tokens_regenerates_the_current_token() {
     let r = c.put(&acct.path("/tokens"), Some(&format!("License {key}")), None);
     assert_eq!((r.status, r.error_code()), (404, Some("NOT_FOUND")), "{}", r.text());
 }
+
+/// Keygen's `request` relationship and scope on the event log (issue 8): the request log's id
+/// is the request's `X-Request-Id`, and the events that request wrote name it.
+#[test]
+fn events_name_the_request_that_wrote_them_and_the_request_log_has_its_id() {
+    let acct = server().bootstrap_account();
+    let r = acct.client().post(&acct.path("/products"), acct.admin(), Some(json!({"data":{"type":"products","attributes":{"name":"Traced"}}})));
+    r.assert_status(201);
+    let pid = r.json["data"]["id"].as_str().unwrap_or_default().to_owned();
+    let rid = r.header("X-Request-Id").unwrap_or_default().to_owned();
+    assert_eq!(rid.len(), 36, "a UUID request id: {rid:?}");
+    let events = acct.client().get(&acct.path(&format!("/event-logs?request={rid}")), acct.admin(), None);
+    let data = events.assert_status(200).json["data"].as_array().cloned().unwrap_or_default();
+    assert_eq!(data.len(), 1, "{}", events.json);
+    assert_eq!(
+        (data[0]["attributes"]["event"].as_str(), data[0]["relationships"]["resource"]["data"]["id"].as_str()),
+        (Some("product.created"), Some(pid.as_str()))
+    );
+    assert_eq!(data[0]["relationships"]["request"]["data"], json!({"type": "request-logs", "id": rid}));
+    let related = data[0]["relationships"]["request"]["links"]["related"].as_str().unwrap_or_default().to_owned();
+    assert!(related.ends_with(&format!("/request-logs/{rid}")), "{related}");
+    // A part of the id finds it too; another request's id and an empty term find nothing.
+    let part = acct.client().get(&acct.path(&format!("/event-logs?request={}", &rid[..8])), acct.admin(), None);
+    assert!(part.assert_status(200).json["data"].as_array().is_some_and(|a| a.iter().any(|e| e["id"] == data[0]["id"])));
+    for q in ["request=", "request=ffffffff-ffff-4fff-bfff-ffffffffffff"] {
+        let none = acct.client().get(&acct.path(&format!("/event-logs?{q}")), acct.admin(), None);
+        assert_eq!(none.assert_status(200).json["data"], json!([]), "{q}");
+    }
+    // The link resolves once the request log is written (after the response).
+    logs(&acct, "method=POST", 1);
+    let one = acct.client().get(&related, acct.admin(), None);
+    assert_eq!((one.status, one.json["data"]["id"].as_str()), (200, Some(rid.as_str())), "{}", one.json);
+}

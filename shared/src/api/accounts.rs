@@ -155,5 +155,12 @@ pub fn event(e: &EventRow) -> ResourceObject {
         _ => Value::Null,
     };
     r.relationships.insert("whodunnit".into(), json!({"data": who}));
+    // Keygen's `request` relationship: the request that wrote the event (its request log's id,
+    // the request's `X-Request-Id`); `data: null` for scheduled jobs and older events.
+    let request = match &e.request_log_id {
+        Some(id) => json!({"links": {"related": format!("{base}/request-logs/{id}")}, "data": {"type": "request-logs", "id": id}}),
+        None => json!({"data": null}),
+    };
+    r.relationships.insert("request".into(), request);
     r
 }

@@ -87,7 +87,8 @@ pub fn record_if_limit_reached<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &s
     Stmt::new(sql::events::INSERT_IF_MACHINE_LIMIT_REACHED, p)
 }
 
-/// `?1`–`?10` of every single-event insert.
+/// `?1`–`?11` of every single-event insert (?11: the request writing it, Keygen's
+/// `request_log_id`).
 fn params<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, who: &Bearer, ev: Event<'_>) -> Vec<Value> {
     let (wt, wi) = who.whodunnit();
     vec![
@@ -101,6 +102,7 @@ fn params<D: Db, K: Kv>(app: &App<'_, D, K>, account_id: &str, who: &Bearer, ev:
         ev.changes.map_or(Value::Null, |c| c.to_string().into()),
         ev.meta.map_or(Value::Null, |m| m.to_string().into()),
         app.now().into(),
+        app.request_id.map_or(Value::Null, Value::from),
     ]
 }
 
@@ -125,19 +127,24 @@ pub fn record_many<D: Db, K: Kv>(app: &App<'_, D, K>, who: &Bearer, evs: &[(&str
             ])
         })
         .collect();
-    Stmt::new(sql::events::INSERT_MANY, vec![Value::Array(rows).to_string().into(), expect_changes.map_or(Value::Null, Value::from), wt, wi, app.now().into()])
+    let request = app.request_id.map_or(Value::Null, Value::from);
+    Stmt::new(
+        sql::events::INSERT_MANY,
+        vec![Value::Array(rows).to_string().into(), expect_changes.map_or(Value::Null, Value::from), wt, wi, app.now().into(), request],
+    )
 }
 
 /// Lists the event log (admins only) with filters `event`, `events[]`, `resource[type]`,
 /// `resource[id]` (or `resource=<id>`), `whodunnit[type]`, `whodunnit[id]` (or
-/// `whodunnit=<id>`), `date[start]`, `date[end]` (ISO-8601).
+/// `whodunnit=<id>`), `date[start]`, `date[end]` (ISO-8601), `request` (the request that wrote
+/// it: its id, or a part of one).
 pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, q: &Query) -> Result<(Vec<EventRow>, u64, Page)> {
     let filters = list_filters(caller, q)?;
     let page = Page::from_query(q)?;
     super::fetch_page(app.db, sql::events::LIST, sql::events::COUNT, filters, page).await
 }
 
-/// The filters of [`list`] (and the event-log export) as the statement's parameters ?1–?11.
+/// The filters of [`list`] (and the event-log export) as the statement's parameters ?1–?13.
 ///
 /// # Errors
 /// 401/403 (admins only); 400 `PARAMETER_INVALID` naming a bad date.
@@ -161,6 +168,12 @@ pub fn list_filters(caller: &Caller, q: &Query) -> Result<Vec<Value>> {
         _ => (id, Value::Null),
     };
     let ((who_exact, who_part), (resource_exact, resource_part)) = (split(who_id), split(resource_id));
+    // Keygen's `request` scope: a request log id, or a part of one; an empty term matches
+    // nothing (Keygen's `none`), as an exact id no request has.
+    let (request_exact, request_part) = match q.get("request") {
+        Some("") => (Value::from(""), Value::Null),
+        r => split(r.map_or(Value::Null, Value::from)),
+    };
     let events: Vec<&str> = q.all("events[]").chain(q.all("events")).flat_map(|v| v.split(',')).map(str::trim).filter(|s| !s.is_empty()).collect();
     let events = if events.is_empty() { Value::Null } else { Value::from(events).to_string().into() };
     Ok(vec![
@@ -175,6 +188,8 @@ pub fn list_filters(caller: &Caller, q: &Query) -> Result<Vec<Value>> {
         who_part,
         resource_part,
         events,
+        request_exact,
+        request_part,
     ])
 }
 

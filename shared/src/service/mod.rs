@@ -49,6 +49,9 @@ pub struct App<'a, D: Db, K: Kv> {
     pub secret: &'a str,
     /// Password hashing (WebCrypto PBKDF2 in the Worker) and the configured iteration count.
     pub kdf: &'a dyn Pbkdf2,
+    /// The request being served (`X-Request-Id`, its request log's id), recorded on the events
+    /// it writes (Keygen's `request_log_id`); `None` for scheduled jobs and native callers.
+    pub request_id: Option<&'a str>,
 }
 
 impl<D: Db, K: Kv> App<'_, D, K> {

@@ -256,6 +256,9 @@ pub struct EventRow {
     pub changes: Option<String>,
     pub meta: Option<String>,
     pub created_at: Millis,
+    /// Issue 8: the request that wrote it (Keygen's `request_log_id`; migration 0029).
+    #[serde(default)]
+    pub request_log_id: Option<String>,
 }
 
 /// `policies`.

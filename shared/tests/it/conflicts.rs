@@ -44,7 +44,7 @@ impl Db for Failing<'_> {
 }
 
 fn failing<'a>(env: &'a Env, f: &'a Failing<'a>) -> App<'a, Failing<'a>, shared::store::MemoryKv> {
-    App { db: f, kv: &env.kv, clock: &env.clock, rng: &env.rng, kdf: &env.kdf, secret: SECRET }
+    App { db: f, kv: &env.kv, clock: &env.clock, rng: &env.rng, kdf: &env.kdf, secret: SECRET, request_id: None }
 }
 
 fn doc(ty: &str, attrs: Value, rels: Value) -> Vec<u8> {

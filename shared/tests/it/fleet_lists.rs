@@ -188,3 +188,36 @@ fn event_logs_take_keygens_whodunnit_resource_and_events_scopes() {
         assert_eq!((e.status, format!("{:?}", e.source)), (400, format!("Some(Parameter({param:?}))")), "{q}");
     }
 }
+
+/// Keygen's `request` scope and relationship (issue 8): the events a request wrote carry its id
+/// (the request log's), found by the id or a part of it; an empty term finds nothing; events
+/// outside a request (`request_id: None`, scheduled jobs) carry none.
+#[test]
+fn event_logs_name_the_request_that_wrote_them() {
+    let env = Env::new();
+    let admin = env.admin();
+    let rid = "0b7d6c2e-4f1a-4c3b-9a8e-5d6f7a8b9c0d";
+    let in_request = shared::service::App { request_id: Some(rid), ..env.app() };
+    let p = block(shared::service::catalogue::products::create(
+        &in_request,
+        &admin,
+        shared::service::catalogue::products::parse(br#"{"data":{"type":"products","attributes":{"name":"In a request"}}}"#, true).unwrap(),
+    ))
+    .unwrap();
+    let outside = env.product(&admin, "Outside");
+    let list = |q: &str| block(events::list(&env.app(), &admin, &Query::parse(q))).unwrap().0;
+    let mine = list(&format!("request={rid}"));
+    assert_eq!(mine.iter().map(|e| (e.event.as_str(), e.resource_id.as_str())).collect::<Vec<_>>(), [("product.created", p.id.as_str())]);
+    assert_eq!(list("request=0B7D6C2E").len(), 1, "a part of the id, case-insensitively");
+    assert!(list("request=").is_empty(), "an empty term finds nothing (Keygen's none)");
+    assert!(list("request=ffffffff-ffff-4fff-bfff-ffffffffffff").is_empty());
+    assert!(list("request=%27%20OR%201=1--").is_empty());
+    let all = list("");
+    let other = all.iter().find(|e| e.resource_id == outside.id).unwrap();
+    assert_eq!(other.request_log_id, None);
+    // Rendered as Keygen's `relationships.request`, linking to the request log.
+    let doc = shared::api::accounts::event(&mine[0]).into_value();
+    assert_eq!(doc["relationships"]["request"]["data"], json!({"type": "request-logs", "id": rid}));
+    assert!(doc["relationships"]["request"]["links"]["related"].as_str().unwrap().ends_with(&format!("/request-logs/{rid}")));
+    assert_eq!(shared::api::accounts::event(other).into_value()["relationships"]["request"], json!({"data": null}));
+}

@@ -43,7 +43,7 @@ impl Pbkdf2 for Counting {
 }
 
 fn app_with<'a>(env: &'a Env, kdf: &'a dyn Pbkdf2) -> App<'a, SqliteDb, MemoryKv> {
-    App { db: &env.db, kv: &env.kv, clock: &env.clock, rng: &env.rng, secret: SECRET, kdf }
+    App { db: &env.db, kv: &env.kv, clock: &env.clock, rng: &env.rng, secret: SECRET, kdf, request_id: None }
 }
 
 fn anonymous(admin: &Caller) -> Caller {

@@ -46,7 +46,7 @@ const LICENSE_KEYS: &[&str] = &[
 const PART_KEYS: &[&str] = &["machine", "license", "product", "user", "owner", "status"];
 
 const EVENT_KEYS: &[&str] =
-    &["whodunnit", "whodunnit[type]", "whodunnit[id]", "resource", "resource[type]", "resource[id]", "event", "events[]", "events", "date[start]"];
+    &["whodunnit", "whodunnit[type]", "whodunnit[id]", "resource", "resource[type]", "resource[id]", "event", "events[]", "events", "date[start]", "request"];
 
 fn value() -> impl Strategy<Value = String> {
     prop_oneof![

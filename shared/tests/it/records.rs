@@ -48,7 +48,7 @@ fn racing<'a>(env: &'a Env, before: Option<(&'static str, Vec<Value>)>, after: O
 }
 
 fn app<'a>(env: &'a Env, db: &'a Racing<'a>) -> App<'a, Racing<'a>, MemoryKv> {
-    App { db, kv: &env.kv, clock: &env.clock, rng: &env.rng, secret: SECRET, kdf: &env.kdf }
+    App { db, kv: &env.kv, clock: &env.clock, rng: &env.rng, secret: SECRET, kdf: &env.kdf, request_id: None }
 }
 
 /// The `changes` of every `name` event, oldest first.

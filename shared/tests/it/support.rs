@@ -44,7 +44,7 @@ impl Env {
 
     /// The service view of this environment.
     pub fn app(&self) -> App<'_, SqliteDb, MemoryKv> {
-        App { db: &self.db, kv: &self.kv, clock: &self.clock, rng: &self.rng, secret: SECRET, kdf: &self.kdf }
+        App { db: &self.db, kv: &self.kv, clock: &self.clock, rng: &self.rng, secret: SECRET, kdf: &self.kdf, request_id: None }
     }
 
     /// A fresh account and a caller that is its admin.

@@ -58,7 +58,7 @@ fn validation_loads_in_one_round_trip_and_defers_its_writes() {
     let l = env.license(&admin, &policy, json!({}));
     activate(&env, &admin, &l, json!({"fingerprint": "a"})).unwrap();
     let counting = Counting(&env.db, Cell::new(0));
-    let app = App { db: &counting, kv: &env.kv, clock: &env.clock, rng: &env.rng, secret: SECRET, kdf: &env.kdf };
+    let app = App { db: &counting, kv: &env.kv, clock: &env.clock, rng: &env.rng, secret: SECRET, kdf: &env.kdf, request_id: None };
     let req = validation::parse_validate_key(json!({"meta":{"key": l.key, "nonce": 42, "scope": {"fingerprint": "a"}}}).to_string().as_bytes()).unwrap();
     let v = block(validation::validate_license(&app, &anonymous(&admin), req)).unwrap();
     assert_eq!(counting.1.get(), 1, "one D1 round trip");

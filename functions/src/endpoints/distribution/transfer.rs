@@ -58,7 +58,7 @@ async fn serve(req: &mut Request, env: &AppEnv) -> Result<Response, Error> {
     let t = transfer::verify(&env.secret, url.path(), &query, now.div_euclid(1000))?;
     let bucket = env.artifacts.clone().ok_or_else(|| Error::new(Code::ConfigInvalid, "the deployment is missing the R2 binding ARTIFACTS"))?;
     let blobs = R2Blobs(bucket);
-    let app = App { db: &env.db, kv: &env.kv, clock: &WorkerClock, rng: &CryptoRandom, secret: &env.secret, kdf: &env.kdf };
+    let app = App { db: &env.db, kv: &env.kv, clock: &WorkerClock, rng: &CryptoRandom, secret: &env.secret, kdf: &env.kdf, request_id: None };
     let method = req.method().to_string().to_ascii_uppercase();
     match (t.op, method.as_str()) {
         (transfer::Op::Upload, "PUT") => upload(req, &app, &blobs, &t).await,
