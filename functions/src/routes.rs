@@ -599,3 +599,7 @@ mod tests;
 #[cfg(test)]
 #[path = "cryptlex_coverage_tests.rs"]
 mod cryptlex_coverage;
+
+#[cfg(test)]
+#[path = "keygen_routes_tests.rs"]
+mod keygen_routes;
