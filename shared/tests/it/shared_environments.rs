@@ -144,3 +144,33 @@ fn list_pages_walk_the_account_index_in_order_without_sorting_the_account() {
         assert!(!p.iter().any(|d| d == "USE TEMP B-TREE FOR ORDER BY"), "{name} sorts the account: {p:?}");
     }
 }
+
+#[test]
+fn lookups_by_key_seek_the_account_key_index() {
+    // The license lookups that validation and license-key authentication run on every request
+    // must seek `(account_id, key)` (or the primary key), in an environment or not: with
+    // `visible!` as an OR of two equalities SQLite scanned every license of every account.
+    let env = Env::new();
+    let plan = |statement: &str, params: Vec<serde_json::Value>| -> Vec<String> {
+        let rows = block(shared::store::Db::query(&env.db, &format!("EXPLAIN QUERY PLAN {statement}"), &params)).unwrap();
+        rows.iter().filter_map(|r| r["detail"].as_str().map(str::to_owned)).collect()
+    };
+    for tenant in ["acct", "acct.env"] {
+        for (name, statement, params) in [
+            ("validation by key", sql::licenses::FIND_FOR_VALIDATION, vec![tenant.into(), "KEY".into(), 1.into(), 0.into()]),
+            ("validation by id or key", sql::licenses::FIND_FOR_VALIDATION, vec![tenant.into(), "KEY".into(), 0.into(), 0.into()]),
+            ("license by key", sql::licenses::FIND_BY_KEY, vec![tenant.into(), "KEY".into()]),
+            ("license by id or key", sql::licenses::FIND, vec![tenant.into(), "KEY".into()]),
+        ] {
+            let p = plan(statement, params);
+            assert!(!p.iter().any(|d| d == "SCAN l" || d.starts_with("SCAN licenses")), "{name} in {tenant} scans the licenses: {p:?}");
+            assert!(p.iter().any(|d| d.contains("sqlite_autoindex_licenses_2") || d.contains("(account_id=? AND key=?)")), "{name} in {tenant}: {p:?}");
+        }
+        // The other lookups by id or a unique column (`id_or!`): users by email, products and
+        // entitlements by code.
+        for (table, statement) in [("users", sql::users::FIND), ("products", sql::products::FIND), ("entitlements", sql::entitlements::FIND)] {
+            let p = plan(statement, vec![tenant.into(), "x@y.test".into()]);
+            assert!(!p.iter().any(|d| d.starts_with(&format!("SCAN {table}")) || d == "SCAN x"), "{table} by id or code/email in {tenant} scans: {p:?}");
+        }
+    }
+}

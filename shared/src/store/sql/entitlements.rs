@@ -5,7 +5,13 @@ pub const INSERT: &str =
     "INSERT INTO entitlements (id, account_id, name, code, metadata, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT DO NOTHING";
 
 /// One entitlement by id or code; an exact id wins.
-pub const FIND: &str = concat!("SELECT * FROM entitlements WHERE ", visible!("account_id", "?1"), " AND (id = ?2 OR code = ?2) ORDER BY id = ?2 DESC LIMIT 1");
+pub const FIND: &str = concat!(
+    "SELECT * FROM entitlements WHERE ",
+    visible!("account_id", "?1"),
+    " AND ",
+    id_or!("id", "entitlements", "code", "?2", "1"),
+    " ORDER BY id = ?2 DESC LIMIT 1"
+);
 
 /// Entitlements, newest first, ?2 limit, ?3 offset.
 pub const LIST: &str = visible_union!("SELECT * FROM entitlements", "account_id", "?1", "", "ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3");

@@ -168,14 +168,22 @@ AND ",
     };
 }
 
+/// The licenses ?2 names in tenant ?1: the id ?2 when `$by_id` holds, and the license whose
+/// key is ?2 ([`id_or!`]).
+macro_rules! id_or_key {
+    ($by_id:literal) => {
+        id_or!("l.id", "licenses", "key", "?2", $by_id)
+    };
+}
+
 /// One license by id or key; an exact id wins, so a key set to another license's id never shadows it.
-pub const FIND: &str = concat!(license_select!(), "WHERE ", visible!("l.account_id", "?1"), " AND (l.id = ?2 OR l.key = ?2) ORDER BY l.id = ?2 DESC LIMIT 1");
+pub const FIND: &str = concat!(license_select!(), "WHERE ", visible!("l.account_id", "?1"), " AND ", id_or_key!("1"), " ORDER BY l.id = ?2 DESC LIMIT 1");
 
 /// Whether license id ?2 exists (ids only: the conflict check of a create).
 pub const EXISTS: &str = "SELECT 1 AS ok FROM licenses WHERE account_id = ?1 AND id = ?2";
 
 /// One license by key only (validate-key, `License <key>` auth).
-pub const FIND_BY_KEY: &str = concat!(license_select!(), "WHERE ", visible!("l.account_id", "?1"), " AND l.key = ?2");
+pub const FIND_BY_KEY: &str = concat!(license_select!(), "WHERE ", visible!("l.account_id", "?1"), " AND ", id_or_key!("0"));
 
 /// The index of [`LIST`]'s reseller parameter ?29 among its filters (`service::pin_reseller`).
 pub const RESELLER_SLOT: usize = 28;
@@ -324,7 +332,9 @@ FROM (",
     license_select!(),
     "WHERE ",
     visible!("l.account_id", "?1"),
-    " AND (l.key = ?2 OR (?3 = 0 AND l.id = ?2)) ORDER BY ?3 = 0 AND l.id = ?2 DESC LIMIT 1) v"
+    " AND ",
+    id_or_key!("?3 = 0"),
+    " ORDER BY ?3 = 0 AND l.id = ?2 DESC LIMIT 1) v"
 );
 
 /// Search (issue 8): the `WHERE` of [`SEARCH`]: ?3 id, ?4 key (exact), ?5 name, ?6 metadata,

@@ -52,19 +52,24 @@ macro_rules! metadata_contains {
 /// (the environment's row names its account, and must be the one `$p` starts with; one
 /// primary-key lookup, no round trip).
 /// Writes stay strict (`account_id = ?N`): a global record is read-only from inside.
+///
+/// Written as `$col IN ($p, <the shared environment's account>)`, not as an OR of two
+/// equalities: SQLite seeks an index whose first column is `$col` once per value of an `IN`
+/// list, but cannot use such an index for an OR over `$col` combined with further terms — the
+/// validation lookup (`(account_id, key)`) became a scan of every license with the OR
+/// (`it::shared_environments::lookups_by_key_seek_the_account_key_index`).
 macro_rules! visible {
     ($col:literal, $p:literal) => {
-        concat!("(", $col, " = ", $p, " OR ", global_of!($col, $p), ")")
+        concat!("(", $col, " IN (", $p, ", ", global_account!($p), "))")
     };
 }
 
-/// The second half of [`visible!`]: `$col` is the account of SHARED environment `$p` (NULL,
-/// so nothing, for an isolated environment or the global one).
-macro_rules! global_of {
-    ($col:literal, $p:literal) => {
+/// The account whose global records SHARED environment `$p` also sees (NULL, so nothing, for an
+/// isolated environment or the global one): one primary-key lookup.
+macro_rules! global_account {
+    ($p:literal) => {
         concat!(
-            $col,
-            " = (SELECT env.account_id FROM environments env WHERE instr(",
+            "(SELECT env.account_id FROM environments env WHERE instr(",
             $p,
             ", '.') > 0 AND env.id = substr(",
             $p,
@@ -74,6 +79,37 @@ macro_rules! global_of {
             $p,
             " AND env.isolation_strategy = 'SHARED')"
         )
+    };
+}
+
+/// A record named by its id or by a unique column (a license key, a user's email, a product's
+/// or entitlement's code) in tenant ?1 (with [`visible!`]): `$id IN (?2 when `$by_id` holds,
+/// the id of the `$table` row whose `$col` is `$value`)`. Each arm seeks an index (the primary
+/// key; `(account_id, $col)`), where an OR of `$id = ?2` and `$col = ?2` made SQLite scan the
+/// whole table for the second (`it::shared_environments::lookups_by_key_seek_the_account_key_index`).
+macro_rules! id_or {
+    ($id:literal, $table:literal, $col:literal, $value:literal, $by_id:literal) => {
+        concat!(
+            $id,
+            " IN (SELECT ?2 WHERE ",
+            $by_id,
+            " UNION ALL SELECT x.id FROM ",
+            $table,
+            " x WHERE ",
+            visible!("x.account_id", "?1"),
+            " AND x.",
+            $col,
+            " = ",
+            $value,
+            ")"
+        )
+    };
+}
+
+/// The second half of [`visible!`]: `$col` is the account of SHARED environment `$p`.
+macro_rules! global_of {
+    ($col:literal, $p:literal) => {
+        concat!($col, " = ", global_account!($p))
     };
 }
 

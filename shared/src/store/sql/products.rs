@@ -5,7 +5,13 @@ pub const INSERT: &str = "INSERT INTO products (id, account_id, name, code, url,
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) ON CONFLICT DO NOTHING";
 
 /// One product by id or code; an exact id wins, so a code set to another product's id never shadows it.
-pub const FIND: &str = concat!("SELECT * FROM products WHERE ", visible!("account_id", "?1"), " AND (id = ?2 OR code = ?2) ORDER BY id = ?2 DESC LIMIT 1");
+pub const FIND: &str = concat!(
+    "SELECT * FROM products WHERE ",
+    visible!("account_id", "?1"),
+    " AND ",
+    id_or!("id", "products", "code", "?2", "1"),
+    " ORDER BY id = ?2 DESC LIMIT 1"
+);
 
 /// Filters of [`LIST`] and [`COUNT`] after the tenant ([`visible!`]): ?2 one product (product
 /// bearer), ?3 the products of a user's licenses, ?4 the products of the policies allotted to a

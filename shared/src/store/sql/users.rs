@@ -83,7 +83,9 @@ pub const EMAIL_EXISTS: &str = "SELECT 1 AS ok FROM users WHERE account_id = ?1 
 pub const FIND: &str = concat!(
     "SELECT * FROM users WHERE ",
     visible!("account_id", "?1"),
-    " AND (id = ?2 OR email = lower(?2)) ORDER BY id = ?2 DESC, account_id = ?1 DESC LIMIT 1"
+    " AND ",
+    id_or!("id", "users", "email", "lower(?2)", "1"),
+    " ORDER BY id = ?2 DESC, account_id = ?1 DESC LIMIT 1"
 );
 
 /// The filters of [`LIST`], [`COUNT`] and [`PAGE_AFTER`]: ?2 restricts to one user (a user
