@@ -172,5 +172,19 @@ fn lookups_by_key_seek_the_account_key_index() {
             let p = plan(statement, vec![tenant.into(), "x@y.test".into()]);
             assert!(!p.iter().any(|d| d.starts_with(&format!("SCAN {table}")) || d == "SCAN x"), "{table} by id or code/email in {tenant} scans: {p:?}");
         }
+        // The other lookups by id or a second column, whose ORs SQLite serves from two indexes
+        // (`MULTI-INDEX OR`) or one: machines by fingerprint, packages by key, releases by
+        // version or tag, environments by code.
+        for (table, statement, filters) in [
+            ("machines", sql::machines::FIND, 0),
+            ("packages", sql::packages::FIND, 0),
+            ("releases", sql::releases::FIND, 2),
+            ("environments", sql::environments::FIND, 0),
+        ] {
+            let mut params: Vec<serde_json::Value> = vec![tenant.into(), "x".into()];
+            params.extend(std::iter::repeat_n(serde_json::Value::Null, filters));
+            let p = plan(statement, params);
+            assert!(!p.iter().any(|d| d.starts_with(&format!("SCAN {table}")) || d == "SCAN m" || d == "SCAN r"), "{table} by id or name in {tenant} scans: {p:?}");
+        }
     }
 }
