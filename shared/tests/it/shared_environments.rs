@@ -184,7 +184,10 @@ fn lookups_by_key_seek_the_account_key_index() {
             let mut params: Vec<serde_json::Value> = vec![tenant.into(), "x".into()];
             params.extend(std::iter::repeat_n(serde_json::Value::Null, filters));
             let p = plan(statement, params);
-            assert!(!p.iter().any(|d| d.starts_with(&format!("SCAN {table}")) || d == "SCAN m" || d == "SCAN r"), "{table} by id or name in {tenant} scans: {p:?}");
+            assert!(
+                !p.iter().any(|d| d.starts_with(&format!("SCAN {table}")) || d == "SCAN m" || d == "SCAN r"),
+                "{table} by id or name in {tenant} scans: {p:?}"
+            );
         }
     }
 }
