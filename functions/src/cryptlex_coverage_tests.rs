@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{decode_all, find, split, Match, ROUTES};
+use super::checks::{assert_block, block, docs, row_for};
 
 const MAP_BEGIN: &str = "<!-- cryptlex-v3:begin -->\n";
 const MAP_END: &str = "<!-- cryptlex-v3:end -->";
@@ -23,19 +23,6 @@ struct Row {
     group: String,
     routes: Vec<String>,
     status: String,
-}
-
-fn docs() -> (std::path::PathBuf, String) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/API.md");
-    let doc = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    (path, doc)
-}
-
-fn between<'d>(doc: &'d str, begin: &str, end: &str) -> (usize, usize, &'d str) {
-    let (Some(a), Some(b)) = (doc.find(begin), doc.find(end)) else { panic!("docs/API.md has no {begin:?} … {end:?} block") };
-    let start = a + begin.len();
-    assert!(start <= b, "markers out of order: {begin:?}");
-    (start, b, doc.get(start..b).unwrap_or_default())
 }
 
 /// The backticked items of a cell.
@@ -55,26 +42,24 @@ fn rows(map: &str) -> Vec<Row> {
     out
 }
 
-/// Whether the route table serves `method` at `pattern` (placeholders filled in) by that very row.
+/// Whether the route table serves `route` (`METHOD /pattern`) by that very row.
 fn served(route: &str) -> Result<(), String> {
     if OUTSIDE.contains(&route) {
         return Ok(());
     }
-    let Some((method, pattern)) = route.split_once(' ') else { return Err(format!("{route:?} is not `METHOD /path`")) };
-    let filled: String = pattern.split('/').map(|s| if s.starts_with('{') { "x1" } else { s }).collect::<Vec<_>>().join("/");
-    let segs = decode_all(&split(&filled)).map_err(|e| format!("{route}: {e}"))?;
-    match find(ROUTES, method, &segs) {
-        Match::Found(r, _) if r.pattern == pattern => Ok(()),
-        Match::Found(r, _) => Err(format!("{route} is answered by another row, {}", r.pattern)),
-        Match::MethodNotAllowed => Err(format!("{route}: 405, the path is served with other methods")),
-        Match::NotFound => Err(format!("{route}: 404, no such row")),
+    let row = row_for(route)?;
+    let pattern = route.split_once(' ').map_or("", |(_, p)| p);
+    if row.pattern == pattern {
+        Ok(())
+    } else {
+        Err(format!("{route} is answered by another row, {}", row.pattern))
     }
 }
 
 #[test]
 fn every_route_the_map_names_is_served_and_every_row_is_well_formed() {
     let (_, doc) = docs();
-    let (_, _, map) = between(&doc, MAP_BEGIN, MAP_END);
+    let (_, map) = block(&doc, MAP_BEGIN, MAP_END);
     let rows = rows(map);
     assert!(rows.len() >= 150, "the map lists Cryptlex's 150 v3 operations and the changelog's, not {}", rows.len());
     let mut seen = BTreeSet::new();
@@ -118,14 +103,7 @@ fn summary(rows: &[Row]) -> String {
 
 #[test]
 fn docs_summary_equals_the_map() {
-    let (path, doc) = docs();
-    let (_, _, map) = between(&doc, MAP_BEGIN, MAP_END);
-    let want = summary(&rows(map));
-    let (start, end, have) = between(&doc, SUMMARY_BEGIN, SUMMARY_END);
-    if have != want && std::env::var_os("LATCHKEY_REGENERATE_DOCS").is_some() {
-        let new = format!("{}{want}{}", doc.get(..start).unwrap_or_default(), doc.get(end..).unwrap_or_default());
-        std::fs::write(&path, new).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        return;
-    }
-    assert_eq!(have, want, "docs/API.md's Cryptlex summary differs from its map; regenerate: LATCHKEY_REGENERATE_DOCS=1 cargo test -p functions cryptlex");
+    let (_, doc) = docs();
+    let (_, map) = block(&doc, MAP_BEGIN, MAP_END);
+    assert_block(SUMMARY_BEGIN, SUMMARY_END, &summary(&rows(map)), "Cryptlex summary", "LATCHKEY_REGENERATE_DOCS=1 cargo test -p functions cryptlex");
 }

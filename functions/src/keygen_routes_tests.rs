@@ -5,7 +5,7 @@
 //! the reason. Both lists are checked: a route that starts being served must leave
 //! [`NOT_SERVED`].
 
-use super::{decode_all, find, split, Match, ROUTES};
+use super::checks::row_for;
 
 const KEYGEN: &str = include_str!("keygen_routes.txt");
 
@@ -55,10 +55,8 @@ fn keygen_routes() -> Vec<(&'static str, &'static str)> {
 
 /// Whether a row of the same shape serves `route` (Keygen's form, `METHOD /path`).
 fn served(route: &str) -> Result<(), String> {
-    let Some((method, path)) = route.split_once(' ') else { return Err(format!("{route:?} is not `METHOD /path`")) };
-    let filled: Vec<String> = path.split('/').map(|s| if s.contains('{') { "x1".to_owned() } else { s.to_owned() }).collect();
-    let segs = decode_all(&split(&filled.join("/"))).map_err(|e| format!("{route}: {e}"))?;
-    let Match::Found(row, _) = find(ROUTES, method, &segs) else { return Err(format!("{route}: no row")) };
+    let row = row_for(route)?;
+    let path = route.split_once(' ').map_or("", |(_, p)| p);
     let (ours, theirs): (Vec<&str>, Vec<&str>) = (row.pattern.split('/').collect(), path.split('/').collect());
     let same = ours.len() == theirs.len() && ours.iter().zip(&theirs).all(|(o, t)| if o.starts_with('{') { t.contains('{') } else { o == t });
     if same {

@@ -597,6 +597,10 @@ pub fn markdown(table: &[Route]) -> String {
 mod tests;
 
 #[cfg(test)]
+#[path = "route_checks.rs"]
+mod checks;
+
+#[cfg(test)]
 #[path = "cryptlex_coverage_tests.rs"]
 mod cryptlex_coverage;
 

@@ -165,17 +165,5 @@ const END: &str = "<!-- routes:end -->";
 /// `docs/API.md`'s endpoint list is exactly the table.
 #[test]
 fn docs_endpoint_list_equals_the_table() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/API.md");
-    let doc = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let (Some(a), Some(b)) = (doc.find(BEGIN), doc.find(END)) else { panic!("docs/API.md has no {BEGIN:?} … {END:?} block") };
-    let start = a + BEGIN.len();
-    assert!(start <= b, "markers out of order");
-    let want = markdown(ROUTES);
-    let have = doc.get(start..b).unwrap_or_default();
-    if have != want && std::env::var_os("LATCHKEY_REGENERATE_DOCS").is_some() {
-        let new = format!("{}{want}{}", doc.get(..start).unwrap_or_default(), doc.get(b..).unwrap_or_default());
-        std::fs::write(&path, new).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        return;
-    }
-    assert_eq!(have, want, "docs/API.md's endpoint list differs from the route table; regenerate: LATCHKEY_REGENERATE_DOCS=1 cargo test -p functions routes");
+    super::checks::assert_block(BEGIN, END, &markdown(ROUTES), "endpoint list", "LATCHKEY_REGENERATE_DOCS=1 cargo test -p functions routes");
 }

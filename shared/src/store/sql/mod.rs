@@ -54,9 +54,9 @@ macro_rules! metadata_contains {
 /// Writes stay strict (`account_id = ?N`): a global record is read-only from inside.
 ///
 /// Written as `$col IN ($p, <the shared environment's account>)`, not as an OR of two
-/// equalities: SQLite seeks an index whose first column is `$col` once per value of an `IN`
-/// list, but cannot use such an index for an OR over `$col` combined with further terms — the
-/// validation lookup (`(account_id, key)`) became a scan of every license with the OR
+/// equalities, so an index whose first column is `$col` can be sought once per value. A lookup
+/// by id *or* a second column needs [`id_or!`] as well: with an OR there, SQLite plans each arm
+/// alone and scanned the table for the second one
 /// (`it::shared_environments::lookups_by_key_seek_the_account_key_index`).
 macro_rules! visible {
     ($col:literal, $p:literal) => {
