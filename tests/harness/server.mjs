@@ -91,18 +91,45 @@ export function splitSql(sql) {
   return out;
 }
 
+/**
+ * Applies every `migrations/*.sql` in order, one atomic batch per file that also records the file
+ * in `d1_migrations` (the table `wrangler d1 migrations apply` keeps). A batch that errors is
+ * retried (up to MIGRATION_ATTEMPTS), unless `d1_migrations` shows it committed: CI once saw
+ * workerd answer an internal assertion ("false == true") to a batch of plain CREATE INDEX
+ * statements, and without a record a retry could not tell a lost answer from a lost write. Each
+ * retry is logged; a real SQL error fails every attempt and is reported as before.
+ */
+const MIGRATION_ATTEMPTS = 3;
+
 async function applyMigrations(mf, binding = "DB") {
   const dir = join(ROOT, "migrations");
   const files = readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
   const db = await mf.getD1Database(binding);
+  await db
+    .prepare(
+      "CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+    )
+    .run();
+  const applied = async (file) => (await db.prepare("SELECT 1 AS x FROM d1_migrations WHERE name = ?1").bind(file).first()) !== null;
   for (const file of files) {
     const statements = splitSql(readFileSync(join(dir, file), "utf8"));
     if (statements.length === 0) continue;
-    try {
-      // One batch per file: atomic, like `wrangler d1 migrations apply`.
-      await db.batch(statements.map((s) => db.prepare(s)));
-    } catch (e) {
-      throw new Error(`migration ${file} failed: ${e?.message ?? e}`);
+    const batch = [...statements.map((s) => db.prepare(s)), db.prepare("INSERT INTO d1_migrations (name) VALUES (?1)").bind(file)];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // One batch per file: atomic, like `wrangler d1 migrations apply`.
+        await db.batch(batch);
+        break;
+      } catch (e) {
+        const why = e?.message ?? e;
+        if (await applied(file).catch(() => false)) {
+          process.stderr.write(`server.mjs: migration ${file} answered "${why}" but committed\n`);
+          break;
+        }
+        if (attempt >= MIGRATION_ATTEMPTS) throw new Error(`migration ${file} failed: ${why}`);
+        process.stderr.write(`server.mjs: migration ${file} failed (attempt ${attempt}): ${why}; retrying\n`);
+        await new Promise((r) => setTimeout(r, 250 * attempt));
+      }
     }
   }
   return files.length;

@@ -144,8 +144,21 @@ impl Server {
         Self::start_with(&[])
     }
 
-    /// Starts the harness with `vars` added to its environment.
+    /// Starts the harness with `vars` added to its environment. A harness that exits before it
+    /// is ready is started once more (a fresh Miniflare, an empty database), and the first
+    /// attempt's output is printed to stderr so that the retry stays visible; a second failure
+    /// returns both outputs.
     fn start_with(vars: &[(&str, &str)]) -> Result<Server, String> {
+        match Self::start_once(vars) {
+            Err(first) if first.contains("exited before printing its URL") => {
+                eprintln!("e2e: the harness failed to start; starting it once more. The first attempt:\n{first}");
+                Self::start_once(vars).map_err(|second| format!("{second}\n\nThe first attempt:\n{first}"))
+            }
+            other => other,
+        }
+    }
+
+    fn start_once(vars: &[(&str, &str)]) -> Result<Server, String> {
         let root = workspace_root();
         for built in ["functions/build/index.js", "functions/build/index_bg.wasm"] {
             if !root.join(built).is_file() {
