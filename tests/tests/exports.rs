@@ -167,7 +167,18 @@ fn licenses_machines_and_users_export_as_the_lists_show_them() {
     assert_eq!(ev.len(), 3);
     assert!(ev[1..].iter().all(|r| r[2] == "license.created" && r[3] == "licenses"));
     let list = acct.client().get(&acct.path("/event-logs?page[size]=100"), acct.admin(), None);
-    assert_eq!(export(&acct, "/event-logs/export").len(), 1 + list.json["data"].as_array().unwrap().len());
+    let all = export(&acct, "/event-logs/export");
+    assert_eq!(all.len(), 1 + list.json["data"].as_array().unwrap().len());
+    // The `request` column is the list's `relationships.request` (the X-Request-Id that wrote it).
+    assert_eq!(all[0][7], "request");
+    let requests: std::collections::BTreeMap<&str, &str> = list.json["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["id"].as_str().unwrap(), e["relationships"]["request"]["data"]["id"].as_str().unwrap_or("")))
+        .collect();
+    assert!(requests.values().all(|r| !r.is_empty()), "every event here was written by a request");
+    assert!(all[1..].iter().all(|r| requests.get(r[0].as_str()) == Some(&r[7].as_str())), "{all:?}");
     let prod = acct.client().post(&acct.path(&format!("/products/{p}/tokens")), acct.admin(), None);
     let token = prod.json["data"]["attributes"]["token"].as_str().unwrap().to_owned();
     assert_eq!(acct.client().get(&acct.path("/event-logs/export"), Some(&token), None).status, 403);

@@ -147,7 +147,7 @@ impl Kind {
                 "metadata",
             ],
             Kind::Users => &["id", "created", "updated", "email", "firstName", "lastName", "role", "banned", "group", "metadata"],
-            Kind::EventLogs => &["id", "created", "event", "resourceType", "resourceId", "whodunnitType", "whodunnitId", "changes", "meta"],
+            Kind::EventLogs => &["id", "created", "event", "resourceType", "resourceId", "whodunnitType", "whodunnitId", "request", "changes", "meta"],
         };
         let mut out = String::new();
         csv::record(&mut out, cols);
@@ -423,6 +423,7 @@ async fn page_of<D: Db>(db: &D, export: &Export, after: Option<Cursor>, page_row
                     e.resource_id.clone(),
                     text(&e.whodunnit_type),
                     text(&e.whodunnit_id),
+                    text(&e.request_log_id),
                     text(&e.changes),
                     text(&e.meta),
                 ];
