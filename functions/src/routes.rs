@@ -18,7 +18,7 @@ use crate::endpoints::catalogue::maintenance_policies;
 use crate::endpoints::catalogue::entitlement_sets;
 use crate::endpoints::catalogue::{entitlements, groups, policies, products};
 use crate::endpoints::distribution::engines::{npm, oci, pypi, rubygems};
-use crate::endpoints::distribution::{artifacts, packages, raw_tauri, related as dist_related, releases};
+use crate::endpoints::distribution::{artifacts, packages, product_relations as product_dist, raw_tauri, related as dist_related, releases};
 use crate::endpoints::fleet::{components, machines, processes};
 use crate::endpoints::identity::{accounts, passwords, profiles, second_factors, tokens, users};
 // Environments (issue 8).
@@ -95,6 +95,7 @@ const DELETE: &[&str] = &["DELETE"];
 const PUT: &[&str] = &["PUT"];
 const UPDATE: &[&str] = &["PATCH", "PUT"];
 const READ: &[&str] = &["GET", "HEAD"];
+const HEAD: &[&str] = &["HEAD"];
 
 /// Every account-scoped endpoint, in precedence order.
 pub static ROUTES: &[Route] = &[
@@ -277,6 +278,7 @@ pub static ROUTES: &[Route] = &[
     r(READ, "/engines/oci/{package}/manifests/{reference}", h!(|cx, p| oci::manifest(cx, p.at(0), p.at(1)))),
     r(READ, "/engines/oci/{package}/blobs/{digest}", h!(|cx, p| oci::blob(cx, p.at(0), p.at(1)))),
     r(GET, "/engines/oci/{package}/tags/list", h!(|cx, p| oci::tags(cx, p.at(0)))),
+    r(HEAD, "/engines/rubygems", h!(|cx, _| rubygems::ping(cx))),
     r(GET, "/engines/rubygems/versions", h!(|cx, _| rubygems::versions(cx))),
     r(GET, "/engines/rubygems/names", h!(|cx, _| rubygems::names(cx))),
     r(GET, "/engines/rubygems/info/{gem}", h!(|cx, p| rubygems::info(cx, p.at(0)))),
@@ -391,6 +393,21 @@ pub static ROUTES: &[Route] = &[
     r(GET, "/engines/tauri/{package}", h!(|cx, p| raw_tauri::tauri(cx, p.at(0)))),
     r(GET, "/engines", h!(|cx, _| dist_related::list(cx, Derived::Engines))),
     r(GET, "/engines/{id}", h!(|cx, p| dist_related::show(cx, Derived::Engines, p.at(0)))),
+    // A product's distribution relations (Keygen's products/relationships/release_*).
+    r(GET, "/products/{id}/releases", h!(|cx, p| product_dist::releases(cx, p.at(0)))),
+    r(GET, "/products/{id}/releases/{release}", h!(|cx, p| product_dist::release_of(cx, p.at(0), p.at(1)))),
+    r(GET, "/products/{id}/packages", h!(|cx, p| product_dist::packages(cx, p.at(0)))),
+    r(GET, "/products/{id}/packages/{package}", h!(|cx, p| product_dist::package_of(cx, p.at(0), p.at(1)))),
+    r(GET, "/products/{id}/artifacts", h!(|cx, p| product_dist::artifacts(cx, p.at(0)))),
+    r(GET, "/products/{id}/artifacts/{artifact}", h!(|cx, p| product_dist::artifact_of(cx, p.at(0), p.at(1)))),
+    r(GET, "/products/{id}/platforms", h!(|cx, p| product_dist::keyed_list(cx, Derived::Platforms, p.at(0)))),
+    r(GET, "/products/{id}/platforms/{platform}", h!(|cx, p| product_dist::keyed_one(cx, Derived::Platforms, p.at(0), p.at(1)))),
+    r(GET, "/products/{id}/arches", h!(|cx, p| product_dist::keyed_list(cx, Derived::Arches, p.at(0)))),
+    r(GET, "/products/{id}/arches/{arch}", h!(|cx, p| product_dist::keyed_one(cx, Derived::Arches, p.at(0), p.at(1)))),
+    r(GET, "/products/{id}/channels", h!(|cx, p| product_dist::keyed_list(cx, Derived::Channels, p.at(0)))),
+    r(GET, "/products/{id}/channels/{channel}", h!(|cx, p| product_dist::keyed_one(cx, Derived::Channels, p.at(0), p.at(1)))),
+    r(GET, "/products/{id}/engines", h!(|cx, p| product_dist::keyed_list(cx, Derived::Engines, p.at(0)))),
+    r(GET, "/products/{id}/engines/{engine}", h!(|cx, p| product_dist::keyed_one(cx, Derived::Engines, p.at(0), p.at(1)))),
     // End distribution.
     // Key pools and machine proofs (issue 8).
     r(GET, "/keys", h!(|cx, _| keys::list(cx))),

@@ -252,6 +252,8 @@ actions! {
     ArtifactUpdate => "PATCH|PUT /artifacts/{id}",
     ArtifactDelete => "DELETE /artifacts/{id}, POST /artifacts/{id}/actions/yank",
     PackageRead => "GET /packages[/{id}]",
+    // A product's distribution relations (Keygen's `Products::Release*Policy`).
+    ProductDistributionRead => "GET /products/{id}/releases|packages|artifacts|platforms|arches|channels|engines[/{id}] (own: the product itself, or one whose releases a user or license may see)",
     PackageCreate => "POST /packages (for a product)",
     PackageUpdate => "PATCH|PUT /packages/{id}",
     PackageDelete => "DELETE /packages/{id}",
@@ -293,7 +295,7 @@ actions! {
     // OpenAPI document.
     OpenApiRead => "GET /openapi.json (the API's description, no account data: anyone)",
     // Health below an account (issue 11).
-    HealthRead => "GET /health below an account (one D1 read, signed, no account data: anyone)",
+    HealthRead => "GET /health below an account (one D1 read, signed, no account data: anyone); HEAD /engines/rubygems (RubyGems' compact-index ping: no read)",
     // Key pools and machine proofs (issue 8).
     KeyRead => "GET /keys[/{id}], GET /keys/{id}/product|policy, GET /policies/{id}/pool[/{key}]",
     KeyCreate => "POST /keys (for a policy that uses a pool)",
@@ -421,6 +423,11 @@ const fn row(action: Action, kind: Kind) -> Scope {
         // access rule, so every bearer may ask; writes are the owning product's.
         (A::ReleaseRead | A::ArtifactRead | A::PackageRead, _) => Any,
         (A::ConstraintRead, K::User | K::License) => Any,
+        // Keygen's `Products::Release*Policy` behind `authenticate_with_token!`: credentials
+        // required; staff all; a product itself; a user or license a product whose releases it
+        // may see (OPEN, or one it is licensed for). Then the release rule scopes as above.
+        (A::ProductDistributionRead, K::Admin) => Any,
+        (A::ProductDistributionRead, K::Product | K::User | K::License | K::ResellerAdmin) => Own,
         (
             A::ReleaseCreate
             | A::ReleaseUpdate

@@ -31,6 +31,7 @@ const CATALOGUE: [u16; 8] = [200, 200, 200, 403, 403, 403, 403, 401]; // admins 
                                                                       // user V sees it too, as a licensee of a product A license (the `{LU*}` rows above attach V).
 const DIST_READ: [u16; 8] = [200, 200, 404, 200, 200, 200, 404, 404];
 const DIST_DOWNLOAD: [u16; 8] = [303, 303, 404, 303, 303, 303, 404, 404];
+const PRODUCT_DIST: [u16; 8] = [200, 200, 404, 200, 200, 200, 404, 401]; // product A's distribution
 
 /// THE table.
 const ROWS: &[Row] = &[
@@ -381,6 +382,23 @@ const ROWS: &[Row] = &[
     ("GET", "/engines/raw/{PA}/@{PKA}/1.0.0/app.bin", "", [404; 8]), // RA has no package
     // PKA is not a tauri package.
     ("GET", "/engines/tauri/{PKA}?platform=linux&arch=x86_64&version=1.0.0", "", [404; 8]),
+    // A product's distribution (Keygen's `Products::Release*Policy`): credentials required
+    // (401), the product itself, and users and licenses that may see its releases; another
+    // bearer's product is 404. Then the release rule, as the top-level rows.
+    ("GET", "/products/{PA}/releases", "", PRODUCT_DIST),
+    ("GET", "/products/{PA}/releases/{RA}", "", PRODUCT_DIST),
+    ("GET", "/products/{PA}/packages", "", PRODUCT_DIST),
+    ("GET", "/products/{PA}/packages/{PKA}", "", PRODUCT_DIST),
+    ("GET", "/products/{PA}/artifacts", "", PRODUCT_DIST),
+    ("GET", "/products/{PA}/artifacts/{ARA}", "", [303, 303, 404, 303, 303, 303, 404, 401]),
+    ("GET", "/products/{PA}/platforms", "", PRODUCT_DIST),
+    ("GET", "/products/{PA}/platforms/{NONE}", "", [404, 404, 404, 404, 404, 404, 404, 401]),
+    ("GET", "/products/{PA}/arches", "", PRODUCT_DIST),
+    ("GET", "/products/{PA}/arches/{NONE}", "", [404, 404, 404, 404, 404, 404, 404, 401]),
+    ("GET", "/products/{PA}/channels", "", PRODUCT_DIST),
+    ("GET", "/products/{PA}/channels/stable", "", PRODUCT_DIST),
+    ("GET", "/products/{PA}/engines", "", PRODUCT_DIST),
+    ("GET", "/products/{PA}/engines/{NONE}", "", [404, 404, 404, 404, 404, 404, 404, 401]),
     // End distribution.
     // Meter attributes (issue 10 §2): products manage their licenses' meters; the license
     // itself increments; only admins and products decrement (as Keygen's usage actions).

@@ -376,6 +376,12 @@ const READS: &[&str] = &[
     "/releases/{id}/product",
     "/releases/{id}/package",
     "/platforms",
+    // A product's distribution relations.
+    "/products/{id}/releases",
+    "/products/{id}/releases/{id}",
+    "/products/{id}/artifacts/{id}",
+    "/products/{id}/platforms/{id}",
+    "/products/{id}/engines",
     "/platforms/{id}",
     "/arches",
     "/arches/{id}",

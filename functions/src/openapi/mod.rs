@@ -30,6 +30,7 @@ use shape::Body;
 const ANONYMOUS: &[(&str, &str)] = &[
     ("GET", "/openapi.json"),
     ("GET", "/health"),
+    ("HEAD", "/engines/rubygems"),
     ("POST", "/passwords"),
     ("POST", "/users/{id}/actions/reset-password"),
     ("POST", "/licenses/actions/validate-key"),

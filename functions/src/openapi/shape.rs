@@ -76,6 +76,7 @@ pub const EXCEPTIONS: &[(&str, &str, u16, Body)] = &[
     ("GET", "/engines/oci/{package}/blobs/{digest}", 303, Body::Redirect),
     ("HEAD", "/engines/oci/{package}/blobs/{digest}", 200, Body::Media(ANY)),
     ("GET", "/engines/oci/{package}/tags/list", 200, Body::Media(JSON)),
+    ("HEAD", "/engines/rubygems", 200, Body::Media(TEXT)),
     ("GET", "/engines/rubygems/versions", 200, Body::Media(TEXT)),
     ("GET", "/engines/rubygems/names", 200, Body::Media(TEXT)),
     ("GET", "/engines/rubygems/info/{gem}", 200, Body::Media(TEXT)),

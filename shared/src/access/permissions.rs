@@ -100,6 +100,7 @@ impl Action {
             A::ArtifactUpdate => "artifact.update",
             A::ArtifactDelete => "artifact.delete",
             A::PackageRead => "package.read",
+            A::ProductDistributionRead => "release.read",
             A::PackageCreate => "package.create",
             A::PackageUpdate => "package.update",
             A::PackageDelete => "package.delete",

@@ -53,6 +53,16 @@ impl Query {
         )
     }
 
+    /// This query with `key` replaced by `value`: a relation route's own filter (a caller's
+    /// `key` parameter never widens the relation).
+    #[must_use]
+    pub fn with(&self, key: &str, value: String) -> Query {
+        let mut q = self.clone();
+        q.0.retain(|(k, _)| k != key);
+        q.0.push((key.into(), value));
+        q
+    }
+
     /// The first value of `k`.
     pub fn get(&self, k: &str) -> Option<&str> {
         self.0.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str())

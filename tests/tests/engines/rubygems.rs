@@ -56,6 +56,17 @@ fn bundler_installs_an_uploaded_gem_through_the_compact_index() {
     shop.yank(&r2);
 
     let lic = format!("License {}", shop.license_key);
+    // The compact index's ping: 200, no body, for a license and for anyone; a bad credential
+    // is still refused, and GET is the engine resource (`/engines/{id}`), not the ping.
+    for auth in [vec![("Authorization", lic.as_str())], vec![]] {
+        let ping = shop.c.raw("HEAD", &shop.acct.path("/engines/rubygems"), &auth, None);
+        assert_eq!((ping.status, ping.body.len()), (200, 0), "{:?}", ping.headers);
+        assert_eq!(ping.header("content-type"), Some("text/plain; charset=utf-8"));
+    }
+    let ping = shop.c.raw("HEAD", &shop.acct.path("/engines/rubygems/"), &[("Authorization", "License nope")], None);
+    assert_eq!(ping.status, 401);
+    let engine = shop.c.raw("GET", &shop.acct.path("/engines/rubygems"), &[("Authorization", &lic)], None);
+    assert_eq!((engine.status, engine.json["data"]["type"].as_str()), (200, Some("engines")), "{}", engine.text());
     let info = shop.c.raw("GET", &shop.acct.path(&format!("/engines/rubygems/info/{name}")), &[("Authorization", &lic)], None);
     assert_eq!(info.status, 200, "{}", info.text());
     assert_eq!(info.text(), format!("---\n1.0.0 |checksum:{}\n", sha256_hex(&bytes)), "the yanked 1.1.0 is not listed");

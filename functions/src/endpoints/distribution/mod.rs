@@ -4,6 +4,7 @@
 pub mod artifacts;
 pub mod engines;
 pub mod packages;
+pub mod product_relations;
 pub mod raw_tauri;
 pub mod related;
 pub mod releases;

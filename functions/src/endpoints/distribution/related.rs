@@ -52,12 +52,12 @@ pub async fn release_constraint(cx: &Cx<'_>, id: &str, cid: &str) -> Result<Repl
 /// `GET /platforms`, `/arches`, `/channels`, `/engines`.
 pub async fn list(cx: &Cx<'_>, kind: Kind) -> Result<Reply, Error> {
     let acc = cx.caller.account_id().to_owned();
-    let rows = derived::list(&cx.app, &cx.caller, kind).await?;
+    let rows = derived::list(&cx.app, &cx.caller, kind, None).await?;
     Ok(Reply::ok(Document::many(rows.iter().map(|k| keyed(&acc, kind.ty(), k)).collect(), Default::default())))
 }
 
 /// `GET /platforms/{id}` & co.
 pub async fn show(cx: &Cx<'_>, kind: Kind, id: &str) -> Result<Reply, Error> {
     let acc = cx.caller.account_id().to_owned();
-    derived::show(&cx.app, &cx.caller, kind, id).await.map(|k| Reply::ok(Document::one(keyed(&acc, kind.ty(), &k))))
+    derived::show(&cx.app, &cx.caller, kind, id, None).await.map(|k| Reply::ok(Document::one(keyed(&acc, kind.ty(), &k))))
 }

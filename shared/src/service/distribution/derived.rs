@@ -47,21 +47,27 @@ impl Kind {
     }
 }
 
-/// Every `kind` in use among what the caller may see.
-pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, kind: Kind) -> Result<Vec<KeyRow>> {
+/// Every `kind` in use among what the caller may see; with `product`, only among that
+/// product's (`GET /products/{id}/platforms` & co., the product already shown to the caller).
+pub async fn list<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, kind: Kind, product: Option<&str>) -> Result<Vec<KeyRow>> {
     access::require(caller, Action::ReleaseRead)?;
     let acc = caller.account_id();
     let mut v = Viewer::load(app, caller).await?;
-    let visible = v.visible_products(app, acc).await?.map(|ids| Value::from(ids).to_string());
+    let visible = match (v.visible_products(app, acc).await?, product) {
+        (Some(ids), Some(p)) => Some(ids.into_iter().filter(|id| id == p).collect()),
+        (None, Some(p)) => Some(vec![p.to_owned()]),
+        (ids, None) => ids,
+    };
+    let visible = visible.map(|ids: Vec<String>| Value::from(ids).to_string());
     Ok(fetch_all(app.db, kind.sql(), &[acc.into(), visible.into()]).await?)
 }
 
-/// One `kind` by derived id or key.
+/// One `kind` by derived id or key (`product` as in [`list`]).
 ///
 /// # Errors
 /// 404 when not in use among what the caller may see.
-pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, kind: Kind, id: &str) -> Result<KeyRow> {
+pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, kind: Kind, id: &str, product: Option<&str>) -> Result<KeyRow> {
     let acc = caller.account_id().to_owned();
-    let all = list(app, caller, kind).await?;
+    let all = list(app, caller, kind, product).await?;
     all.into_iter().find(|k| k.key == id || keyed_id(&acc, kind.ty(), &k.key) == id).ok_or_else(|| Error::not_found(kind.ty().trim_end_matches('s'), id))
 }

@@ -9,6 +9,7 @@ pub mod constraints;
 pub mod derived;
 pub mod engines;
 pub mod packages;
+pub mod product_relations;
 pub mod raw;
 pub mod relations;
 pub mod releases;

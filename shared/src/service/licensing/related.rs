@@ -144,36 +144,28 @@ pub async fn user_group<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: 
     group(app, caller, u.group_id.as_deref()).await
 }
 
-/// `q` with `key` replaced by `value` (a caller's own `key` filter never widens the relation).
-fn with(q: &Query, key: &str, value: String) -> Query {
-    let mut q = q.clone();
-    q.0.retain(|(k, _)| k != key);
-    q.0.push((key.into(), value));
-    q
-}
-
 /// `GET /machines/{id}/components`.
 pub async fn machine_components<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<Listed<ComponentRow>> {
     let m = machines::show(app, caller, id).await?;
-    components::list(app, caller, &with(q, "machine", m.id)).await
+    components::list(app, caller, &q.with("machine", m.id)).await
 }
 
 /// `GET /machines/{id}/processes`.
 pub async fn machine_processes<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<Listed<ProcessRow>> {
     let m = machines::show(app, caller, id).await?;
-    processes::list(app, caller, &with(q, "machine", m.id)).await
+    processes::list(app, caller, &q.with("machine", m.id)).await
 }
 
 /// `GET /users/{id}/licenses` (owned or as a licensee).
 pub async fn user_licenses<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<Listed<LicenseRow>> {
     let u = users::show(app, caller, id).await?;
-    licenses::list(app, caller, &with(q, "user", u.id)).await
+    licenses::list(app, caller, &q.with("user", u.id)).await
 }
 
 /// `GET /users/{id}/machines`.
 pub async fn user_machines<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<Listed<MachineRow>> {
     let u = users::show(app, caller, id).await?;
-    machines::list(app, caller, &with(q, "user", u.id)).await
+    machines::list(app, caller, &q.with("user", u.id)).await
 }
 
 /// `GET /users/{id}/products` (the products of the user's licenses).
@@ -185,19 +177,19 @@ pub async fn user_products<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, i
 /// `GET /products/{id}/policies`.
 pub async fn product_policies<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<Listed<PolicyRow>> {
     let p = products::show(app, caller, id).await?;
-    policies::list(app, caller, &with(q, "product", p.id)).await
+    policies::list(app, caller, &q.with("product", p.id)).await
 }
 
 /// `GET /products/{id}/licenses`.
 pub async fn product_licenses<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<Listed<LicenseRow>> {
     let p = products::show(app, caller, id).await?;
-    licenses::list(app, caller, &with(q, "product", p.id)).await
+    licenses::list(app, caller, &q.with("product", p.id)).await
 }
 
 /// `GET /products/{id}/machines`.
 pub async fn product_machines<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<Listed<MachineRow>> {
     let p = products::show(app, caller, id).await?;
-    machines::list(app, caller, &with(q, "product", p.id)).await
+    machines::list(app, caller, &q.with("product", p.id)).await
 }
 
 /// `GET /products/{id}/users` (users with a license of the product).
@@ -209,7 +201,7 @@ pub async fn product_users<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, i
 /// `GET /policies/{id}/licenses`.
 pub async fn policy_licenses<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, q: &Query) -> Result<Listed<LicenseRow>> {
     let p = policies::show(app, caller, id).await?;
-    licenses::list(app, caller, &with(q, "policy", p.id)).await
+    licenses::list(app, caller, &q.with("policy", p.id)).await
 }
 
 /// `GET /products/{id}/tokens`, `GET /users/{id}/tokens`: the tokens of a bearer the caller
@@ -232,7 +224,7 @@ pub async fn bearer_tokens<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, b
         Bearer::OrganizationAdmin { user_id, .. } => ty == "users" && *user_id == target,
     };
     access::check(caller, Action::TokenRead, Ownership::of(own), ty.trim_end_matches('s'), id)?;
-    tokens::list(app, caller, &with(&with(q, "bearer[type]", ty.to_owned()), "bearer[id]", target)).await
+    tokens::list(app, caller, &q.with("bearer[type]", ty.to_owned()).with("bearer[id]", target)).await
 }
 
 /// `child` if it belongs to the parent (`ok`), else 404 for the child: the per-child read below
@@ -330,8 +322,8 @@ pub async fn user_machine<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id
 pub async fn user_product<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<ProductRow> {
     let u = users::show(app, caller, id).await?;
     let p = product(app, caller, child).await?;
-    let q = with(&Query::default(), "product", p.id.clone());
-    let (_, n, _) = licenses::list(app, caller, &with(&q, "user", u.id)).await?;
+    let q = Query::default().with("product", p.id.clone());
+    let (_, n, _) = licenses::list(app, caller, &q.with("user", u.id)).await?;
     member(p, |_| n > 0, "product", child)
 }
 
@@ -339,8 +331,8 @@ pub async fn user_product<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id
 pub async fn product_user<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, child: &str) -> Result<UserRow> {
     let p = products::show(app, caller, id).await?;
     let u = users::show(app, caller, child).await?;
-    let q = with(&Query::default(), "product", p.id);
-    let (_, n, _) = licenses::list(app, caller, &with(&q, "user", u.id.clone())).await?;
+    let q = Query::default().with("product", p.id);
+    let (_, n, _) = licenses::list(app, caller, &q.with("user", u.id.clone())).await?;
     member(u, |_| n > 0, "user", child)
 }
 

@@ -12,6 +12,12 @@ fn text(body: String) -> Reply {
     Reply::Raw { status: 200, content_type: "text/plain; charset=utf-8", headers: vec![], body: body.into_bytes() }
 }
 
+/// `HEAD` on the engine's root: the compact index's ping (200, no body).
+pub async fn ping(cx: &Cx<'_>) -> Result<Reply, Error> {
+    rubygems::ping(&cx.caller)?;
+    Ok(text(String::new()))
+}
+
 /// `versions`.
 pub async fn versions(cx: &Cx<'_>) -> Result<Reply, Error> {
     Ok(text(rubygems::versions_file(&cx.app, &cx.caller).await?))

@@ -48,6 +48,13 @@ async fn gems<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller) -> Result<Vec<
     Ok(out)
 }
 
+/// `HEAD …/engines/rubygems`: the compact index's ping, which tells RubyGems clients the index
+/// is served (Keygen's `compact_index#ping`, `head :ok` for anyone). No read: the access table's
+/// health row, which every bearer and anonymous pass (a bad credential is still refused first).
+pub fn ping(caller: &Caller) -> Result<()> {
+    crate::access::require(caller, crate::access::Action::HealthRead)
+}
+
 /// `GET …/engines/rubygems/versions`.
 pub async fn versions_file<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller) -> Result<String> {
     let now = iso8601(app.now());
