@@ -48,6 +48,8 @@ mod no_panic;
 mod no_panic_engines;
 // List scopes (issue 8): every list filter's parser on arbitrary input.
 mod no_panic_lists;
+mod no_panic_parsers;
+mod no_panic_sqlite;
 mod offline;
 mod outbox;
 mod parity;
