@@ -123,3 +123,36 @@ fn writes_inside_a_shared_environment_land_in_it_and_global_records_are_read_onl
     sc.patch(&a.path(&format!("/products/{}", id(&p))), Some(&st), Some(body)).assert_status(200);
     sc.delete(&a.path(&format!("/licenses/{}", id(&mine))), Some(&st), None).assert_status(204);
 }
+
+#[test]
+fn a_global_license_activates_inside_a_shared_environment_and_the_machine_lands_there() {
+    let a = server().bootstrap_account();
+    let c = a.client();
+    let (_, _, license, key) = global_fleet(&c, &a);
+    let st = environment(&c, &a, "shared", "SHARED");
+    let it = environment(&c, &a, "isolated", "ISOLATED");
+    let (sc, ic) = (c.clone().in_environment("shared"), c.clone().in_environment("isolated"));
+    let body =
+        |fp: &str| json!({"data":{"type":"machines","attributes":{"fingerprint":fp},"relationships":{"license":{"data":{"type":"licenses","id":license}}}}});
+    // The client app's own credentials (the global license key) inside the shared environment.
+    let lic = format!("License {key}");
+    let headers = [("Authorization", lic.as_str()), ("Keygen-Environment", "shared"), ("Content-Type", e2e::JSON_API), ("Accept", e2e::JSON_API)];
+    let bytes = serde_json::to_vec(&body("fp-1")).unwrap_or_default();
+    let r = sc.raw("POST", &a.path("/machines"), &headers, Some(&bytes));
+    let m = created(&r);
+    assert_eq!(m["relationships"]["environment"]["data"]["type"], "environments", "{m}");
+    // Inside: listed, and the license validates with its fingerprint; globally: not there.
+    assert_eq!(listed(&sc, &a, &st, "machines"), vec![id(&m)]);
+    let v = sc.post(&a.path("/licenses/actions/validate-key"), Some(&st), Some(json!({"meta":{"key":key,"scope":{"fingerprint":"fp-1"}}})));
+    assert_eq!(v.json["meta"]["code"].as_str(), Some("VALID"), "{}", v.json);
+    assert!(listed(&c, &a, &a.admin_token, "machines").is_empty());
+    assert_eq!(c.get(&a.path(&format!("/machines/{}", id(&m))), a.admin(), None).status, 404);
+    // A global machine of the same license is seen inside and is read-only there.
+    let g = created(&c.post(&a.path("/machines"), a.admin(), Some(body("fp-2"))));
+    assert_eq!(listed(&sc, &a, &st, "machines").len(), 2);
+    let r = sc.delete(&a.path(&format!("/machines/{}", id(&g))), Some(&st), None);
+    assert_eq!((r.status, r.json["errors"][0]["detail"].as_str()), (403, Some("record environment is not compatible with the current environment")));
+    // From an isolated environment the global license does not exist.
+    let r = ic.post(&a.path("/machines"), Some(&it), Some(body("fp-3")));
+    assert_eq!((r.status, r.error_code()), (422, Some("LICENSE_NOT_FOUND")), "{}", r.json);
+}

@@ -138,6 +138,7 @@ fn list_pages_walk_the_account_index_in_order_without_sorting_the_account() {
         ("licenses", sql::licenses::LIST, 31),
         ("users", sql::users::LIST, 14),
         ("groups", sql::groups::LIST, 6),
+        ("machines", sql::machines::LIST, 21),
     ] {
         let p = plan(statement, n);
         assert!(p.iter().any(|d| d.contains("MERGE (UNION ALL)")), "{name}: {p:?}");
@@ -190,4 +191,73 @@ fn lookups_by_key_seek_the_account_key_index() {
             );
         }
     }
+}
+
+#[test]
+fn inside_a_shared_environment_a_global_license_activates_machines_that_land_inside() {
+    use shared::service::fleet::machines;
+    use shared::service::licensing::activation;
+    let env = Env::new();
+    let admin = env.admin();
+    let (e, isolated) = (create(&env, &admin, "s", "SHARED"), create(&env, &admin, "i", "ISOLATED"));
+    let (s, iso) = (inside(&admin, &e), inside(&admin, &isolated));
+    let product = env.product(&admin, "Global");
+    let policy = env.policy(&admin, &product, json!({"floating": true, "maxMachines": 2}));
+    let license = env.license(&admin, &policy, json!({}));
+    let activate = |c: &Caller, fp: &str| {
+        let body = json!({"data":{"type":"machines","attributes":{"fingerprint":fp},"relationships":{"license":{"data":{"type":"licenses","id":license.id}}}}});
+        block(activation::activate(&env.app(), c, activation::parse(body.to_string().as_bytes()).unwrap()))
+    };
+    let global = activate(&admin, "fp-global").unwrap();
+    // Keygen's `has_environment`: the current environment wins over the license's.
+    let mine = activate(&s, "fp-inside").unwrap();
+    assert_eq!((mine.account_id.as_str(), global.account_id.as_str()), (s.account.id.as_str(), admin.account.id.as_str()));
+    // The license's limit counts its machines wherever they live; the fingerprint is taken
+    // by the global machine inside too; an isolated environment does not see the license.
+    assert_eq!(activate(&s, "fp-third").unwrap_err().code.as_ref(), "MACHINE_LIMIT_EXCEEDED");
+    block(activation::deactivate(&env.app(), &s, &mine.id)).unwrap();
+    assert_eq!(activate(&s, "fp-global").unwrap_err().code.as_ref(), "FINGERPRINT_TAKEN");
+    assert_eq!(activate(&iso, "fp-iso").unwrap_err().code.as_ref(), "LICENSE_NOT_FOUND");
+    let mine = activate(&s, "fp-inside").unwrap();
+    // Reads: inside sees both (lists, counts, by id or fingerprint); the global environment
+    // only its own.
+    let ids = |c: &Caller| {
+        let (rows, n, _) = block(machines::list(&env.app(), c, &Query::default())).unwrap();
+        let mut v: Vec<String> = rows.into_iter().map(|m| m.id).collect();
+        v.sort();
+        (v, n)
+    };
+    let mut both = vec![global.id.clone(), mine.id.clone()];
+    both.sort();
+    assert_eq!(ids(&s), (both, 2));
+    assert_eq!(ids(&admin), (vec![global.id.clone()], 1));
+    assert_eq!(block(machines::show(&env.app(), &s, "fp-global")).unwrap().id, global.id);
+    assert!(block(machines::show(&env.app(), &iso, &global.id)).is_err());
+    // Writes on the global machine from inside: 403; on its own: fine.
+    let body = br#"{"data":{"type":"machines","attributes":{"name":"renamed"}}}"#;
+    let e403 = block(machines::update(&env.app(), &s, &global.id, machines::parse_update(body).unwrap())).unwrap_err();
+    assert_eq!((e403.status, e403.detail.as_str()), (403, "record environment is not compatible with the current environment"));
+    assert_eq!(block(activation::deactivate(&env.app(), &s, &global.id)).unwrap_err().status, 403);
+    assert_eq!(block(machines::update(&env.app(), &s, &mine.id, machines::parse_update(body).unwrap())).unwrap().name.as_deref(), Some("renamed"));
+    // Processes of the global machine: listed and shown inside, managed only globally; a
+    // spawn on it from inside is a write on it (403).
+    use shared::service::fleet::processes;
+    let spawn = |c: &Caller, pid: &str| {
+        let body = json!({"data":{"type":"processes","attributes":{"pid":pid},"relationships":{"machine":{"data":{"type":"machines","id":global.id}}}}});
+        block(processes::spawn(&env.app(), c, processes::parse(body.to_string().as_bytes()).unwrap()))
+    };
+    let pr = spawn(&admin, "1").unwrap();
+    assert_eq!(block(processes::list(&env.app(), &s, &Query::default())).unwrap().1, 1);
+    assert_eq!(block(processes::show(&env.app(), &s, &pr.id)).unwrap().id, pr.id);
+    assert_eq!(block(processes::kill(&env.app(), &s, &pr.id)).unwrap_err().status, 403);
+    assert_eq!(spawn(&s, "2").unwrap_err().status, 403);
+    assert_eq!(block(processes::list(&env.app(), &iso, &Query::default())).unwrap().1, 0);
+    // Moving the global license to another policy moves its machines wherever they live.
+    use shared::service::licensing::license_actions;
+    let other = env.policy(&admin, &product, json!({"floating": true, "maxMachines": 2}));
+    let body = json!({"data":{"type":"policies","id":other.id}}).to_string();
+    block(license_actions::transfer(&env.app(), &admin, &license.id, body.as_bytes())).unwrap();
+    assert_eq!(block(machines::show(&env.app(), &s, &mine.id)).unwrap().policy_id, other.id);
+    // The global license's first activation was recorded where it lives.
+    assert!(block(licenses::show(&env.app(), &admin, &license.id)).unwrap().first_activated_at.is_some());
 }

@@ -65,8 +65,14 @@ pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str) 
 }
 
 /// The machine `id` (or fingerprint) if the access table lets the caller do `action` on it.
+/// Inside a SHARED environment a global machine is readable, and read-only (Keygen's strict
+/// `verify_environment!` on `MachinePolicy`'s writes: 403, `service::compatible`).
 pub async fn authorize<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, action: Action) -> Result<MachineRow> {
-    readable(caller, action, "machine", id, find(app, caller.account_id(), id), async |m| ownership(app, caller, m).await).await
+    readable(caller, action, "machine", id, find(app, caller.account_id(), id), async |m| {
+        crate::service::compatible(caller, action, &m.account_id)?;
+        ownership(app, caller, m).await
+    })
+    .await
 }
 
 /// Lists machines with filters `fingerprint`, `license` (id or key), `key`, `user`, `owner`,

@@ -17,10 +17,10 @@ WHEN 'UNIQUE_PER_PRODUCT' THEN x.product_id = m.product_id WHEN 'UNIQUE_PER_POLI
 WHEN 'UNIQUE_PER_LICENSE' THEN x.license_id = m.license_id ELSE x.id = m.id END))";
 
 /// One component.
-pub const FIND: &str = concat!(component_select!(), "WHERE c.account_id = ?1 AND c.id = ?2");
+pub const FIND: &str = concat!(component_select!(), "WHERE ", visible!("c.account_id", "?1"), " AND c.id = ?2");
 
 /// Components of machine ?2, oldest first (a machine file's `include=components`).
-pub const LIST_FOR_MACHINE: &str = concat!(component_select!(), "WHERE c.account_id = ?1 AND c.machine_id = ?2 ORDER BY c.created_at, c.id");
+pub const LIST_FOR_MACHINE: &str = concat!(component_select!(), "WHERE ", visible!("c.account_id", "?1"), " AND c.machine_id = ?2 ORDER BY c.created_at, c.id");
 
 /// Filters: ?1 account, ?2 machine, ?3 license, ?4 product, ?5 user (machine owner, license
 /// owner or licensee), ?6 only this license (license bearer), ?7 organization (an organization
@@ -30,7 +30,9 @@ pub const LIST_FOR_MACHINE: &str = concat!(component_select!(), "WHERE c.account
 macro_rules! component_filters {
     () => {
         concat!(
-            "WHERE c.account_id = ?1 AND (?2 IS NULL OR c.machine_id = ?2) AND (?3 IS NULL OR m.license_id = ?3) AND (?4 IS NULL OR m.product_id = ?4) \
+            "WHERE ",
+            visible!("c.account_id", "?1"),
+            " AND (?2 IS NULL OR c.machine_id = ?2) AND (?3 IS NULL OR m.license_id = ?3) AND (?4 IS NULL OR m.product_id = ?4) \
 AND ((?5 IS NULL AND ?7 IS NULL) OR m.owner_id = ?5 OR EXISTS (SELECT 1 FROM licenses k WHERE k.id = m.license_id AND k.owner_id = ?5) \
 OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = m.license_id AND lu.user_id = ?5) \
 OR m.license_id IN (SELECT k.id FROM licenses k WHERE k.account_id = ?1 AND k.organization_id = ?7)) AND (?6 IS NULL OR m.license_id = ?6) \

@@ -288,9 +288,10 @@ pub const TRANSFER: &str =
     "UPDATE licenses SET policy_id = ?3, expiry = ?4, updated_at = ?5 WHERE account_id = ?1 AND id = ?2 AND policy_id = ?6 AND expiry IS ?7";
 
 /// Companion of [`TRANSFER`] for the license's machines: they take policy ?3 only if the
-/// license is on it now (so a refused transfer moves no machine).
-pub const TRANSFER_MACHINES: &str = "UPDATE machines SET policy_id = ?3 WHERE account_id = ?1 AND license_id = ?2 \
-AND EXISTS (SELECT 1 FROM licenses l WHERE l.id = ?2 AND l.policy_id = ?3)";
+/// license (of tenant ?1) is on it now (so a refused transfer moves no machine) — all of them,
+/// also those a SHARED environment activated for this global license (issue 8).
+pub const TRANSFER_MACHINES: &str = "UPDATE machines SET policy_id = ?3 WHERE license_id = ?2 \
+AND EXISTS (SELECT 1 FROM licenses l WHERE l.account_id = ?1 AND l.id = ?2 AND l.policy_id = ?3)";
 
 /// Sets the owner ?3 (NULL to clear; a user of the account) at ?4, only if the owner is still
 /// ?5 (what the event's `changes` were computed from; 0 rows otherwise).

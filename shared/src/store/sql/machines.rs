@@ -20,17 +20,25 @@ macro_rules! machine_select {
 /// `?4` is taken in the uniqueness scope `?5` of license `l` (shared by insert and diagnosis).
 macro_rules! fingerprint_taken {
     () => {
-        "EXISTS (SELECT 1 FROM machines x WHERE x.account_id = ?1 AND x.fingerprint = ?4 AND (CASE ?5 WHEN 'UNIQUE_PER_ACCOUNT' THEN 1 \
+        concat!(
+            "EXISTS (SELECT 1 FROM machines x WHERE ",
+            visible!("x.account_id", "?1"),
+            " AND x.fingerprint = ?4 AND (CASE ?5 WHEN 'UNIQUE_PER_ACCOUNT' THEN 1 \
 WHEN 'UNIQUE_PER_PRODUCT' THEN x.product_id = l.product_id WHEN 'UNIQUE_PER_POLICY' THEN x.policy_id = l.policy_id ELSE x.license_id = l.id END))"
+        )
     };
 }
 
 /// One of the component fingerprints `?7` (JSON array, or NULL) is taken in scope `?8`.
 macro_rules! components_taken {
     () => {
-        "(?7 IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(?7) j JOIN components c ON c.account_id = ?1 AND c.fingerprint = j.value \
+        concat!(
+            "(?7 IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(?7) j JOIN components c ON ",
+            visible!("c.account_id", "?1"),
+            " AND c.fingerprint = j.value \
 JOIN machines x ON x.id = c.machine_id WHERE (CASE ?8 WHEN 'UNIQUE_PER_ACCOUNT' THEN 1 WHEN 'UNIQUE_PER_PRODUCT' THEN x.product_id = l.product_id \
 WHEN 'UNIQUE_PER_POLICY' THEN x.policy_id = l.policy_id WHEN 'UNIQUE_PER_LICENSE' THEN x.license_id = l.id ELSE 0 END)))"
+        )
     };
 }
 
@@ -54,8 +62,10 @@ macro_rules! leased {
 pub const INSERT: &str = concat!(
     "INSERT INTO machines (id, account_id, license_id, product_id, policy_id, owner_id, group_id, fingerprint, name, ip, hostname, platform, \
 cores, memory, disk, max_processes, metadata, last_heartbeat_at, created_at, updated_at, vm_name, container, lease_duration) \
-SELECT ?9, l.account_id, l.id, l.product_id, l.policy_id, ?3, ?10, ?4, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?25, ?18, ?19, ?20, ?20, ?27, ?28, ?29 \
-FROM licenses l WHERE l.account_id = ?1 AND l.id = ?2 AND NOT ",
+SELECT ?9, ?1, l.id, l.product_id, l.policy_id, ?3, ?10, ?4, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?25, ?18, ?19, ?20, ?20, ?27, ?28, ?29 \
+FROM licenses l WHERE ",
+    visible!("l.account_id", "?1"),
+    " AND l.id = ?2 AND NOT ",
     fingerprint_taken!(),
     " AND NOT ",
     components_taken!(),
@@ -90,7 +100,9 @@ pub const ACTIVATION_STATE: &str = concat!(
     leased!("x.memory"),
     " AS memory, ",
     leased!("x.disk"),
-    " AS disk FROM licenses l WHERE l.account_id = ?1 AND l.id = ?2"
+    " AS disk FROM licenses l WHERE ",
+    visible!("l.account_id", "?1"),
+    " AND l.id = ?2"
 );
 
 /// Inserts a machine's components from ?4, a JSON array of `{id, fingerprint, name, metadata}`,
@@ -101,17 +113,27 @@ coalesce(json_extract(j.value, '$.metadata'), '{}'), ?3, ?3 FROM json_each(?4) j
 
 /// Lazy `FROM_FIRST_ACTIVATION` expiry: sets license ?2's expiry to ?3 if unset and machine ?5
 /// (just activated in the same batch) exists. ?1 account, ?4 now.
-pub const SET_LICENSE_EXPIRY_ON_ACTIVATION: &str =
-    "UPDATE licenses SET expiry = ?3, updated_at = ?4 WHERE account_id = ?1 AND id = ?2 AND expiry IS NULL AND EXISTS (SELECT 1 FROM machines m WHERE m.id = ?5)";
+pub const SET_LICENSE_EXPIRY_ON_ACTIVATION: &str = concat!(
+    "UPDATE licenses SET expiry = ?3, updated_at = ?4 WHERE ",
+    visible!("account_id", "?1"),
+    " AND id = ?2 AND expiry IS NULL AND EXISTS (SELECT 1 FROM machines m WHERE m.id = ?5)"
+);
 
 /// Marks license ?2's first activation at ?3 if it has none yet and machine ?4 (just activated
 /// in the same batch) exists; 1 row changed = this is the license's first machine ever.
-pub const MARK_FIRST_ACTIVATION: &str =
-    "UPDATE licenses SET first_activated_at = ?3 WHERE account_id = ?1 AND id = ?2 AND first_activated_at IS NULL AND EXISTS (SELECT 1 FROM machines m WHERE m.id = ?4)";
+pub const MARK_FIRST_ACTIVATION: &str = concat!(
+    "UPDATE licenses SET first_activated_at = ?3 WHERE ",
+    visible!("account_id", "?1"),
+    " AND id = ?2 AND first_activated_at IS NULL AND EXISTS (SELECT 1 FROM machines m WHERE m.id = ?4)"
+);
 
 /// One machine by id or fingerprint (id wins).
-pub const FIND: &str =
-    concat!(machine_select!(), "WHERE m.account_id = ?1 AND (m.id = ?2 OR m.fingerprint = ?2) ORDER BY m.id = ?2 DESC, m.created_at LIMIT 1");
+pub const FIND: &str = concat!(
+    machine_select!(),
+    "WHERE ",
+    visible!("m.account_id", "?1"),
+    " AND (m.id = ?2 OR m.fingerprint = ?2) ORDER BY m.id = ?2 DESC, m.created_at LIMIT 1"
+);
 
 /// Heartbeat liveness in SQL (Keygen's `scope :alive`), ?9 = now; a machine's own lease
 /// (`lease_duration`, issue 10 §4 follow-up) stands for the policy's heartbeat duration.
@@ -130,15 +152,21 @@ OR m.created_at >= ?9 - coalesce(m.lease_duration, json_extract(p.config, '$.hea
 /// ?4; issue 10 §7), ?18 reseller (a reseller admin's: only its reseller's licenses' machines),
 /// ?19 a user by email (as ?4; Keygen's `user` scope takes an id or an email).
 macro_rules! machine_filters {
-    () => {
+    ($tenant:expr) => {
         concat!(
-            "WHERE m.account_id = ?1 AND (?2 IS NULL OR m.fingerprint = ?2) \
-AND (?3 IS NULL OR m.license_id = ?3 OR m.license_id IN (SELECT k.id FROM licenses k WHERE k.account_id = ?1 AND k.key = ?3)) \
+            "WHERE ",
+            $tenant,
+            " AND (?2 IS NULL OR m.fingerprint = ?2) \
+AND (?3 IS NULL OR m.license_id = ?3 OR m.license_id IN (SELECT k.id FROM licenses k WHERE ",
+            visible!("k.account_id", "?1"),
+            " AND k.key = ?3)) \
 AND ((?4 IS NULL AND ?14 IS NULL) OR m.owner_id = ?4 OR EXISTS (SELECT 1 FROM licenses k WHERE k.id = m.license_id AND k.owner_id = ?4) \
 OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = m.license_id AND lu.user_id = ?4) \
 OR m.license_id IN (SELECT k.id FROM licenses k WHERE k.account_id = ?1 AND k.organization_id = ?14)) \
 AND (?5 IS NULL OR m.product_id = ?5) AND (?6 IS NULL OR m.policy_id = ?6) \
-AND (?7 IS NULL OR m.license_id IN (SELECT k.id FROM licenses k WHERE k.account_id = ?1 AND k.key = ?7)) \
+AND (?7 IS NULL OR m.license_id IN (SELECT k.id FROM licenses k WHERE ",
+            visible!("k.account_id", "?1"),
+            " AND k.key = ?7)) \
 AND (?8 IS NULL OR (CASE WHEN ",
             alive!(),
             " THEN 'ALIVE' ELSE 'DEAD' END) = ?8) AND (?10 IS NULL OR m.license_id = ?10) ",
@@ -157,17 +185,27 @@ AND (?8 IS NULL OR (CASE WHEN ",
     };
 }
 
-/// Machines, newest first, filtered; ?20 limit, ?21 offset.
-pub const LIST: &str = concat!(machine_select!(), machine_filters!(), "ORDER BY m.created_at DESC, m.id DESC LIMIT ?20 OFFSET ?21");
+/// Machines, newest first, filtered; ?20 limit, ?21 offset. Environments (issue 8): the
+/// tenant's own `UNION ALL` a SHARED environment's global ones, merged in index order.
+pub const LIST: &str = concat!(
+    machine_select!(),
+    machine_filters!("m.account_id = ?1"),
+    "UNION ALL ",
+    machine_select!(),
+    machine_filters!(global_of!("m.account_id", "?1")),
+    "ORDER BY created_at DESC, id DESC LIMIT ?20 OFFSET ?21"
+);
 
 /// Count for [`LIST`].
-pub const COUNT: &str = concat!("SELECT count(*) AS n FROM machines m JOIN policies p ON p.id = m.policy_id ", machine_filters!());
+pub const COUNT: &str =
+    concat!("SELECT count(*) AS n FROM machines m JOIN policies p ON p.id = m.policy_id ", machine_filters!(visible!("m.account_id", "?1")));
 
 /// Exports: one keyset page of [`LIST`]'s rows (same filters ?1–?19), oldest first, after
-/// (?20 created at, ?21 id) — NULL: from the start; ?22 rows.
+/// (?20 created at, ?21 id) — NULL: from the start; ?22 rows. The tenant's own only (a SHARED
+/// environment's export leaves the global machines out).
 pub const PAGE_AFTER: &str = concat!(
     machine_select!(),
-    machine_filters!(),
+    machine_filters!("m.account_id = ?1"),
     "AND (?20 IS NULL OR m.created_at > ?20 OR (m.created_at = ?20 AND m.id > ?21)) ORDER BY m.created_at, m.id LIMIT ?22"
 );
 

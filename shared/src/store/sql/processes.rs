@@ -37,7 +37,7 @@ JOIN policies p ON p.id = m.policy_id "
 }
 
 /// One process.
-pub const FIND: &str = concat!(process_select!(), "WHERE pr.account_id = ?1 AND pr.id = ?2");
+pub const FIND: &str = concat!(process_select!(), "WHERE ", visible!("pr.account_id", "?1"), " AND pr.id = ?2");
 
 /// Filters: ?1 account, ?2 machine, ?3 license, ?4 product, ?5 user (machine owner, license
 /// owner or licensee), ?6 only this license (license bearer), ?7 organization (an organization
@@ -49,7 +49,9 @@ pub const FIND: &str = concat!(process_select!(), "WHERE pr.account_id = ?1 AND 
 macro_rules! process_filters {
     () => {
         concat!(
-            "WHERE pr.account_id = ?1 AND (?2 IS NULL OR pr.machine_id = ?2) AND (?3 IS NULL OR pr.license_id = ?3) AND (?4 IS NULL OR m.product_id = ?4) \
+            "WHERE ",
+            visible!("pr.account_id", "?1"),
+            " AND (?2 IS NULL OR pr.machine_id = ?2) AND (?3 IS NULL OR pr.license_id = ?3) AND (?4 IS NULL OR m.product_id = ?4) \
 AND ((?5 IS NULL AND ?7 IS NULL) OR m.owner_id = ?5 OR EXISTS (SELECT 1 FROM licenses k WHERE k.id = pr.license_id AND k.owner_id = ?5) \
 OR EXISTS (SELECT 1 FROM license_users lu WHERE lu.license_id = pr.license_id AND lu.user_id = ?5) \
 OR pr.license_id IN (SELECT k.id FROM licenses k WHERE k.account_id = ?1 AND k.organization_id = ?7)) AND (?6 IS NULL OR pr.license_id = ?6) \
