@@ -11,9 +11,9 @@ mod support;
 use serde_json::{json, Value};
 use support::{id, Dist};
 
-/// A product with a package of `engine`, a release on `channel` and one uploaded artifact
-/// `file` for `platform`/`arch`: (product, package, release, artifact).
-fn shop(d: &Dist, engine: &str, channel: &str, file: &str, platform: &str, arch: &str) -> (String, String, String, String) {
+/// A product with a package of `engine`, a release `version` on `channel` and one uploaded
+/// artifact `file` for `platform`/`arch`: (product, package, release, artifact).
+fn shop(d: &Dist, engine: &str, (version, channel): (&str, &str), file: &str, platform: &str, arch: &str) -> (String, String, String, String) {
     let p = d.product("LICENSED");
     let key = format!("pkg-{engine}-{}", &p[..8]);
     let pkg = id(&d.admin_post(
@@ -21,7 +21,7 @@ fn shop(d: &Dist, engine: &str, channel: &str, file: &str, platform: &str, arch:
         json!({"data":{"type":"packages","attributes":{"name":"Pkg","key":key,"engine":engine},
         "relationships":{"product":{"data":{"type":"products","id":p}}}}}),
     ));
-    let r = d.release(&p, "1.0.0", channel, json!({}));
+    let r = d.release(&p, version, channel, json!({}));
     let (a, url) = d.artifact(&r, file, json!({"platform":platform,"arch":arch}));
     d.put(&url, b"bytes").assert_status(200);
     (p, pkg, r, a)
@@ -38,8 +38,8 @@ fn keys(v: &Value) -> Vec<String> {
 #[test]
 fn a_products_distribution_relations_are_its_own() {
     let d = Dist::new();
-    let (a, a_pkg, a_rel, a_art) = shop(&d, "pypi", "stable", "a.bin", "linux", "x86_64");
-    let (b, b_pkg, b_rel, b_art) = shop(&d, "npm", "beta", "b.bin", "darwin", "arm64");
+    let (a, a_pkg, a_rel, a_art) = shop(&d, "pypi", ("1.0.0", "stable"), "a.bin", "linux", "x86_64");
+    let (b, b_pkg, b_rel, b_art) = shop(&d, "npm", ("2.0.0-beta.1", "beta"), "b.bin", "darwin", "arm64");
     let admin = d.acct.admin();
     let get = |path: &str| d.get(path, admin);
 

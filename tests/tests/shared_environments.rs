@@ -147,12 +147,20 @@ fn a_global_license_activates_inside_a_shared_environment_and_the_machine_lands_
     assert_eq!(v.json["meta"]["code"].as_str(), Some("VALID"), "{}", v.json);
     assert!(listed(&c, &a, &a.admin_token, "machines").is_empty());
     assert_eq!(c.get(&a.path(&format!("/machines/{}", id(&m))), a.admin(), None).status, 404);
-    // A global machine of the same license is seen inside and is read-only there.
+    // The license's limit (1, the default policy's) counts the machine inside too; once it is
+    // deactivated, a global machine of the same license is seen inside and is read-only there.
+    let r = c.post(&a.path("/machines"), a.admin(), Some(body("fp-2")));
+    assert_eq!((r.status, r.error_code()), (422, Some("MACHINE_LIMIT_EXCEEDED")), "{}", r.json);
+    let bytes = serde_json::to_vec(&body("fp-2")).unwrap_or_default();
+    let r = sc.raw("POST", &a.path("/machines"), &headers, Some(&bytes));
+    assert_eq!((r.status, r.error_code()), (422, Some("MACHINE_LIMIT_EXCEEDED")), "{}", r.json);
+    sc.delete(&a.path(&format!("/machines/{}", id(&m))), Some(&st), None).assert_status(204);
     let g = created(&c.post(&a.path("/machines"), a.admin(), Some(body("fp-2"))));
-    assert_eq!(listed(&sc, &a, &st, "machines").len(), 2);
+    assert_eq!(listed(&sc, &a, &st, "machines"), vec![id(&g)]);
     let r = sc.delete(&a.path(&format!("/machines/{}", id(&g))), Some(&st), None);
     assert_eq!((r.status, r.json["errors"][0]["detail"].as_str()), (403, Some("record environment is not compatible with the current environment")));
-    // From an isolated environment the global license does not exist.
+    // From an isolated environment the global license is incompatible (Keygen's 422, as for a
+    // license of a global policy).
     let r = ic.post(&a.path("/machines"), Some(&it), Some(body("fp-3")));
-    assert_eq!((r.status, r.error_code()), (422, Some("LICENSE_NOT_FOUND")), "{}", r.json);
+    assert_eq!((r.status, r.error_code()), (422, Some("ENVIRONMENT_NOT_ALLOWED")), "{}", r.json);
 }
