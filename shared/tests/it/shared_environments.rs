@@ -261,3 +261,50 @@ fn inside_a_shared_environment_a_global_license_activates_machines_that_land_ins
     // The global license's first activation was recorded where it lives.
     assert!(block(licenses::show(&env.app(), &admin, &license.id)).unwrap().first_activated_at.is_some());
 }
+
+#[test]
+fn inside_a_shared_environment_the_global_releases_are_read_and_never_written() {
+    use shared::service::distribution::derived::{self, Kind};
+    use shared::service::distribution::{artifacts, packages, releases};
+    let env = Env::new();
+    let admin = env.admin();
+    let (e, isolated) = (create(&env, &admin, "s", "SHARED"), create(&env, &admin, "i", "ISOLATED"));
+    let (s, iso) = (inside(&admin, &e), inside(&admin, &isolated));
+    let product = env.product(&admin, "Global");
+    let body = json!({"data":{"type":"packages","attributes":{"name":"App","key":"app","engine":"pypi"},"relationships":{"product":{"data":{"type":"products","id":product.id}}}}});
+    let pkg = block(packages::create(&env.app(), &admin, packages::parse(body.to_string().as_bytes(), true).unwrap())).unwrap();
+    let release = |c: &Caller, version: &str| {
+        let body = json!({"data":{"type":"releases","attributes":{"version":version,"channel":"stable","status":"PUBLISHED"},
+            "relationships":{"product":{"data":{"type":"products","id":product.id}},"package":{"data":{"type":"packages","id":pkg.id}}}}});
+        block(releases::create(&env.app(), c, releases::parse(body.to_string().as_bytes(), true, 0).unwrap())).unwrap()
+    };
+    let global = release(&admin, "1.0.0");
+    let body = json!({"data":{"type":"artifacts","attributes":{"filename":"app-1.0.0.tar.gz","platform":"linux"},"relationships":{"release":{"data":{"type":"releases","id":global.id}}}}});
+    let (art, _) = block(artifacts::create(&env.app(), &admin, artifacts::parse(body.to_string().as_bytes(), true).unwrap())).unwrap();
+    // Inside the shared environment: a release of the global product lands there; lists,
+    // shows (by id and version), packages (by key), artifacts and the derived lists include the
+    // global ones. The isolated environment sees none of them.
+    let mine = release(&s, "1.1.0");
+    assert_eq!(mine.account_id, s.account.id);
+    let q = Query::default();
+    assert_eq!(block(releases::list(&env.app(), &s, &q)).unwrap().1, 2);
+    assert_eq!(block(releases::list(&env.app(), &admin, &q)).unwrap().1, 1, "the global environment: its own");
+    assert_eq!(block(releases::list(&env.app(), &iso, &q)).unwrap().1, 0);
+    assert_eq!(block(releases::show(&env.app(), &s, "1.0.0", &Query::parse(&format!("product={}", product.id)))).unwrap().id, global.id);
+    assert_eq!(block(packages::show(&env.app(), &s, "app")).unwrap().id, pkg.id);
+    assert!(block(packages::show(&env.app(), &iso, "app")).is_err());
+    assert_eq!(block(artifacts::list(&env.app(), &s, &q, None)).unwrap().1, 1);
+    assert_eq!(block(derived::list(&env.app(), &s, Kind::Platforms, None)).unwrap().len(), 1);
+    assert_eq!(block(derived::list(&env.app(), &s, Kind::Engines, None)).unwrap().len(), 1);
+    assert!(block(derived::list(&env.app(), &iso, Kind::Engines, None)).unwrap().is_empty());
+    // Writes on the global ones from inside: 403; its own release it changes.
+    let forbidden = |r: shared::Result<()>| {
+        let e = r.unwrap_err();
+        assert_eq!((e.status, e.detail.as_str()), (403, "record environment is not compatible with the current environment"));
+    };
+    let rename = || releases::parse(br#"{"data":{"type":"releases","attributes":{"name":"renamed"}}}"#, false, 0).unwrap();
+    forbidden(block(releases::update(&env.app(), &s, &global.id, rename())).map(|_| ()));
+    forbidden(block(packages::delete(&env.app(), &s, &pkg.id)));
+    forbidden(block(artifacts::yank(&env.app(), &s, &art.id)).map(|_| ()));
+    assert_eq!(block(releases::update(&env.app(), &s, &mine.id, rename())).unwrap().name.as_deref(), Some("renamed"));
+}

@@ -248,6 +248,7 @@ async fn writable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, 
     let (r, _) = release_of(app, &a).await?;
     let own = matches!(&caller.bearer, Bearer::Product { product_id } if *product_id == r.product_id);
     access::check(caller, action, Ownership::of(own), "artifact", id)?;
+    crate::service::compatible(caller, action, &a.account_id)?;
     Ok(a)
 }
 

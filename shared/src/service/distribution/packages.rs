@@ -123,6 +123,7 @@ async fn writable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, 
     let p = find(app, caller.account_id(), id).await?.ok_or_else(|| Error::not_found("package", id))?;
     let own = matches!(&caller.bearer, Bearer::Product { product_id } if *product_id == p.product_id);
     access::check(caller, action, Ownership::of(own), "package", id)?;
+    crate::service::compatible(caller, action, &p.account_id)?;
     Ok(p)
 }
 

@@ -157,6 +157,8 @@ pub async fn writable<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &s
     let r = find(app, caller.account_id(), id, None, None).await?.ok_or_else(|| Error::not_found("release", id))?;
     let own = matches!(&caller.bearer, crate::service::Bearer::Product { product_id } if *product_id == r.product_id);
     access::check(caller, action, Ownership::of(own), "release", id)?;
+    // A SHARED environment reads the global releases; it never writes them (403).
+    crate::service::compatible(caller, action, &r.account_id)?;
     Ok(r)
 }
 

@@ -4,10 +4,16 @@
 /// The shared WHERE clause of the list and its count.
 macro_rules! list_filter {
     () => {
-        "FROM releases r WHERE r.account_id = ?1 AND (?2 IS NULL OR r.product_id = ?2) AND (?3 IS NULL OR IFNULL(r.package_id, '') = ?3) \
+        concat!(
+            "FROM releases r WHERE ",
+            visible!("r.account_id", "?1"),
+            " AND (?2 IS NULL OR r.product_id = ?2) AND (?3 IS NULL OR IFNULL(r.package_id, '') = ?3) \
 AND (?4 IS NULL OR r.channel IN (SELECT value FROM json_each(?4))) AND (?5 IS NULL OR r.status = ?5) \
-AND (?6 IS NULL OR r.package_id IN (SELECT p.id FROM packages p WHERE p.account_id = ?1 AND p.engine = ?6)) \
+AND (?6 IS NULL OR r.package_id IN (SELECT p.id FROM packages p WHERE ",
+            visible!("p.account_id", "?1"),
+            " AND p.engine = ?6)) \
 AND (?7 IS NULL OR r.product_id IN (SELECT value FROM json_each(?7))) "
+        )
     };
 }
 
@@ -17,8 +23,12 @@ metadata, backdated_at, published_at, created_at, updated_at) VALUES (?1, ?2, ?3
 
 /// One release by id, version or tag (optionally within product ?3 and package ?4, `''` =
 /// package-less); an exact id wins, then the oldest (Keygen's `FindByAliasService`).
-pub const FIND: &str = "SELECT * FROM releases WHERE account_id = ?1 AND (id = ?2 OR version = ?2 OR tag = ?2) \
-AND (?3 IS NULL OR product_id = ?3) AND (?4 IS NULL OR IFNULL(package_id, '') = ?4) ORDER BY id = ?2 DESC, created_at ASC, id ASC LIMIT 1";
+pub const FIND: &str = concat!(
+    "SELECT * FROM releases WHERE ",
+    visible!("account_id", "?1"),
+    " AND (id = ?2 OR version = ?2 OR tag = ?2) \
+AND (?3 IS NULL OR product_id = ?3) AND (?4 IS NULL OR IFNULL(package_id, '') = ?4) ORDER BY id = ?2 DESC, account_id = ?1 DESC, created_at ASC, id ASC LIMIT 1"
+);
 
 /// The release of product ?2 and package ?3 (`''` = none) with version ?4 or tag ?5 (for
 /// VERSION_TAKEN / TAG_TAKEN after a refused insert or update); excludes release ?6.
@@ -37,11 +47,15 @@ pub const COUNT: &str = concat!("SELECT count(*) AS n ", list_filter!());
 /// above sort key ?5, highest precedence first, that have an uploaded artifact matching
 /// platform ?6, arch ?7 and filetype ?8 when any is given; ?9 limit. Upgrade candidates: the
 /// caller's access and the constraint are checked on each, in that order.
-pub const UPGRADE_CANDIDATES: &str = "SELECT r.* FROM releases r WHERE r.account_id = ?1 AND r.product_id = ?2 AND IFNULL(r.package_id, '') = ?3 \
+pub const UPGRADE_CANDIDATES: &str = concat!(
+    "SELECT r.* FROM releases r WHERE ",
+    visible!("r.account_id", "?1"),
+    " AND r.product_id = ?2 AND IFNULL(r.package_id, '') = ?3 \
 AND r.status = 'PUBLISHED' AND r.channel IN (SELECT value FROM json_each(?4)) AND r.semver_key > ?5 \
 AND ((?6 IS NULL AND ?7 IS NULL AND ?8 IS NULL) OR EXISTS (SELECT 1 FROM artifacts a WHERE a.release_id = r.id AND a.status = 'UPLOADED' \
 AND (?6 IS NULL OR a.platform = ?6) AND (?7 IS NULL OR a.arch = ?7) AND (?8 IS NULL OR a.filetype = ?8))) \
-ORDER BY r.semver_key DESC, r.created_at DESC LIMIT ?9";
+ORDER BY r.semver_key DESC, r.created_at DESC LIMIT ?9"
+);
 
 /// Writes name ?3, description ?4, tag ?5, metadata ?6, backdated ?7 at ?8, unless another
 /// release of the same product and package has that tag (0 rows).
@@ -66,22 +80,34 @@ AND o.id <> ?2 AND (o.version = releases.version OR o.tag = releases.tag))";
 pub const DELETE: &str = "DELETE FROM releases WHERE account_id = ?1 AND id = ?2";
 
 /// The channels the releases of the products of JSON array ?2 (NULL: all) use.
-pub const CHANNELS: &str = "SELECT channel AS key, min(created_at) AS created_at, max(updated_at) AS updated_at FROM releases \
-WHERE account_id = ?1 AND (?2 IS NULL OR product_id IN (SELECT value FROM json_each(?2))) GROUP BY channel ORDER BY min(created_at), channel";
+pub const CHANNELS: &str = concat!(
+    "SELECT channel AS key, min(created_at) AS created_at, max(updated_at) AS updated_at FROM releases WHERE ",
+    visible!("account_id", "?1"),
+    " AND (?2 IS NULL OR product_id IN (SELECT value FROM json_each(?2))) GROUP BY channel ORDER BY min(created_at), channel"
+);
 
 /// Constraint rows of the releases of JSON array ?2.
-pub const CONSTRAINTS_OF: &str = "SELECT * FROM release_entitlement_constraints WHERE account_id = ?1 AND release_id IN (SELECT value FROM json_each(?2)) \
-ORDER BY created_at, id";
+pub const CONSTRAINTS_OF: &str = concat!(
+    "SELECT * FROM release_entitlement_constraints WHERE ",
+    visible!("account_id", "?1"),
+    " AND release_id IN (SELECT value FROM json_each(?2)) \
+ORDER BY created_at, id"
+);
 
 /// Constraints of release ?2, oldest first, ?3 limit, ?4 offset.
-pub const LIST_CONSTRAINTS: &str =
-    "SELECT * FROM release_entitlement_constraints WHERE account_id = ?1 AND release_id = ?2 ORDER BY created_at, id LIMIT ?3 OFFSET ?4";
+pub const LIST_CONSTRAINTS: &str = concat!(
+    "SELECT * FROM release_entitlement_constraints WHERE ",
+    visible!("account_id", "?1"),
+    " AND release_id = ?2 ORDER BY created_at, id LIMIT ?3 OFFSET ?4"
+);
 
 /// Count for [`LIST_CONSTRAINTS`].
-pub const COUNT_CONSTRAINTS: &str = "SELECT count(*) AS n FROM release_entitlement_constraints WHERE account_id = ?1 AND release_id = ?2";
+pub const COUNT_CONSTRAINTS: &str =
+    concat!("SELECT count(*) AS n FROM release_entitlement_constraints WHERE ", visible!("account_id", "?1"), " AND release_id = ?2");
 
 /// One constraint of release ?2 by id ?3.
-pub const FIND_CONSTRAINT: &str = "SELECT * FROM release_entitlement_constraints WHERE account_id = ?1 AND release_id = ?2 AND id = ?3";
+pub const FIND_CONSTRAINT: &str =
+    concat!("SELECT * FROM release_entitlement_constraints WHERE ", visible!("account_id", "?1"), " AND release_id = ?2 AND id = ?3");
 
 /// Attaches entitlement ?4 to release ?2 as constraint ?3 at ?5, if it is an entitlement of the
 /// account (0 rows: unknown entitlement, or already attached).
@@ -92,16 +118,24 @@ SELECT ?3, ?1, ?2, e.id, ?5, ?5 FROM entitlements e WHERE e.account_id = ?1 AND 
 pub const DETACH_CONSTRAINT: &str = "DELETE FROM release_entitlement_constraints WHERE account_id = ?1 AND release_id = ?2 AND id = ?3";
 
 /// Entitlements constraining release ?2, oldest first, ?3 limit, ?4 offset.
-pub const LIST_ENTITLEMENTS: &str = "SELECT e.* FROM entitlements e JOIN release_entitlement_constraints c ON c.entitlement_id = e.id \
-WHERE c.account_id = ?1 AND c.release_id = ?2 ORDER BY c.created_at, e.id LIMIT ?3 OFFSET ?4";
+pub const LIST_ENTITLEMENTS: &str = concat!(
+    "SELECT e.* FROM entitlements e JOIN release_entitlement_constraints c ON c.entitlement_id = e.id \
+WHERE ",
+    visible!("c.account_id", "?1"),
+    " AND c.release_id = ?2 ORDER BY c.created_at, e.id LIMIT ?3 OFFSET ?4"
+);
 
 /// Ids of the account's OPEN products (whose unconstrained releases are public).
-pub const OPEN_PRODUCT_IDS: &str = "SELECT id FROM products WHERE account_id = ?1 AND distribution_strategy = 'OPEN'";
+pub const OPEN_PRODUCT_IDS: &str = concat!("SELECT id FROM products WHERE ", visible!("account_id", "?1"), " AND distribution_strategy = 'OPEN'");
 
 // API versions (issue 8): what Keygen's 1.0 release and artifact migrations read.
 /// Releases in the JSON array ?2 with their product and their latest artifact (newest
 /// created, then id; NULL columns when there is none).
-pub const LATEST_ARTIFACTS_IN: &str = "SELECT r.id AS release_id, r.product_id, a.id AS artifact_id, a.platform, a.filetype, a.filename, \
-a.filesize, a.signature, a.checksum FROM releases r LEFT JOIN artifacts a ON a.id = (SELECT a2.id FROM artifacts a2 WHERE a2.account_id = ?1 \
-AND a2.release_id = r.id ORDER BY a2.created_at DESC, a2.id DESC LIMIT 1) WHERE r.account_id = ?1 AND r.id IN (SELECT value FROM json_each(?2))";
+pub const LATEST_ARTIFACTS_IN: &str = concat!(
+    "SELECT r.id AS release_id, r.product_id, a.id AS artifact_id, a.platform, a.filetype, a.filename, \
+a.filesize, a.signature, a.checksum FROM releases r LEFT JOIN artifacts a ON a.id = (SELECT a2.id FROM artifacts a2 WHERE a2.release_id = r.id \
+ORDER BY a2.created_at DESC, a2.id DESC LIMIT 1) WHERE ",
+    visible!("r.account_id", "?1"),
+    " AND r.id IN (SELECT value FROM json_each(?2))"
+);
 // end API versions
