@@ -164,3 +164,23 @@ fn a_global_license_activates_inside_a_shared_environment_and_the_machine_lands_
     let r = ic.post(&a.path("/machines"), Some(&it), Some(body("fp-3")));
     assert_eq!((r.status, r.error_code()), (422, Some("ENVIRONMENT_NOT_ALLOWED")), "{}", r.json);
 }
+
+#[test]
+fn a_shared_environment_reads_the_global_releases_and_never_changes_them() {
+    let a = server().bootstrap_account();
+    let c = a.client();
+    let (product, _, _, _) = global_fleet(&c, &a);
+    let st = environment(&c, &a, "shared", "SHARED");
+    let it = environment(&c, &a, "isolated", "ISOLATED");
+    let (sc, ic) = (c.clone().in_environment("shared"), c.clone().in_environment("isolated"));
+    let rel = json!({"product":{"data":{"type":"products","id":product}}});
+    let body = json!({"data":{"type":"releases","attributes":{"version":"1.0.0","channel":"stable","status":"PUBLISHED"},"relationships":rel}});
+    let r = created(&c.post(&a.path("/releases"), a.admin(), Some(body)));
+    assert_eq!(listed(&sc, &a, &st, "releases"), vec![id(&r)]);
+    let one = sc.get(&a.path(&format!("/releases/1.0.0?product={product}")), Some(&st), None);
+    assert_eq!(one.assert_status(200).json["data"]["id"], id(&r).as_str());
+    let r403 = sc.patch(&a.path(&format!("/releases/{}", id(&r))), Some(&st), Some(json!({"data":{"type":"releases","attributes":{"name":"x"}}})));
+    assert_eq!((r403.status, r403.json["errors"][0]["detail"].as_str()), (403, Some("record environment is not compatible with the current environment")));
+    assert!(listed(&ic, &a, &it, "releases").is_empty());
+    assert_eq!(ic.get(&a.path(&format!("/releases/{}", id(&r))), Some(&it), None).status, 404);
+}
