@@ -1,9 +1,10 @@
-//! The access table on the real runtime, continued (`access.rs` holds the eight-bearer table
-//! and the first staff rows): the staff roles (developer, sales agent, support agent,
-//! read-only) on the route families `access.rs`'s `STAFF_ROWS` does not sample — key pools,
-//! organizations and resellers beyond their reads, processes and components, groups, request
-//! and event logs — and an environment token on the reseller routes `access.rs` leaves out (it
-//! acts as admin inside its environment, where the account's global records are not found: 404). Staff see the whole account, so each cell is
+//! The access table on the real runtime, continued (`access.rs` holds the eight-bearer table,
+//! `access/staff.rs` the first staff rows): the staff roles (developer, sales agent, support
+//! agent, read-only) on the route families `access/staff.rs`'s `STAFF_ROWS` does not sample —
+//! key pools, organizations and resellers beyond their reads, processes and components, groups,
+//! request and event logs — and an environment token on the reseller routes
+//! `access/environments.rs` leaves out (it acts as admin inside its environment, where the
+//! account's global records are not found: 404). Staff see the whole account, so each cell is
 //! also the "foreign" cell: allowed where the role's set holds the action's permission
 //! (`shared/src/access/names.rs`), else 403. `shared/src/access/tests.rs` holds the same rows
 //! against the table itself.
@@ -106,9 +107,9 @@ fn every_staff_role_answers_pools_organizations_resellers_and_fleet_routes_as_it
     assert!(failures.is_empty(), "{} of {} cells differ:\n{}", failures.len(), STAFF_ROWS.len() * 4, failures.join("\n"));
 }
 
-/// An environment token's answers on the reseller routes `access.rs`'s `ENVIRONMENT_ROWS` leaves
-/// out: it acts as admin inside its environment (issue 8), where the account's global reseller,
-/// organization, users and licenses are not found.
+/// An environment token's answers on the reseller routes `access/environments.rs`'s
+/// `ENVIRONMENT_ROWS` leaves out: it acts as admin inside its environment (issue 8), where the
+/// account's global reseller, organization, users and licenses are not found.
 const ENVIRONMENT_RESELLER_ROWS: &[(&str, &str, &str, u16)] = &[
     ("DELETE", "/resellers/{RES}/policies", r#"{"data":[{"type":"policies","id":"{POLA}"}]}"#, 404),
     ("GET", "/resellers/{RES}/products", "", 404),

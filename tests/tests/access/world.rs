@@ -465,7 +465,7 @@ impl World {
         let path = self.acct.path(&self.fill(path));
         let token = self.tokens.get(bearer).cloned().flatten();
         if path.ends_with("/export") {
-            // Exports: a streamed 200 carries no signature (errors do: tests/hostile.rs).
+            // Exports: a streamed 200 carries no signature (errors do: tests/hostile/queries.rs).
             return self.acct.client().unverified().request(method, &path, token.as_deref(), body);
         }
         client.request(method, &path, token.as_deref(), body)

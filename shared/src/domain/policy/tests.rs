@@ -3,7 +3,12 @@
 use serde_json::{json, Map, Value};
 
 use super::*;
-use crate::error::Source;
+use crate::clock::Millis;
+use crate::domain::strategy::{
+    AuthenticationStrategy, ComponentUniquenessStrategy, ExpirationBasis, ExpirationStrategy, HeartbeatBasis, HeartbeatResurrectionStrategy,
+    MachineUniquenessStrategy, OverageStrategy, ProcessLeasingStrategy, RenewalBasis, Scheme,
+};
+use crate::error::{Code, Error, Source};
 
 fn attrs(v: Value) -> Map<String, Value> {
     match v {
