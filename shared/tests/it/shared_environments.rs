@@ -139,6 +139,7 @@ fn list_pages_walk_the_account_index_in_order_without_sorting_the_account() {
         ("users", sql::users::LIST, 14),
         ("groups", sql::groups::LIST, 6),
         ("machines", sql::machines::LIST, 21),
+        ("event logs", sql::events::LIST, 15),
     ] {
         let p = plan(statement, n);
         assert!(p.iter().any(|d| d.contains("MERGE (UNION ALL)")), "{name}: {p:?}");
@@ -307,4 +308,25 @@ fn inside_a_shared_environment_the_global_releases_are_read_and_never_written() 
     forbidden(block(packages::delete(&env.app(), &s, &pkg.id)));
     forbidden(block(artifacts::yank(&env.app(), &s, &art.id)).map(|_| ()));
     assert_eq!(block(releases::update(&env.app(), &s, &mine.id, rename())).unwrap().name.as_deref(), Some("renamed"));
+}
+
+#[test]
+fn inside_a_shared_environment_the_event_log_includes_the_global_events() {
+    use shared::service::events;
+    let env = Env::new();
+    let admin = env.admin();
+    let (e, isolated) = (create(&env, &admin, "s", "SHARED"), create(&env, &admin, "i", "ISOLATED"));
+    let (s, iso) = (inside(&admin, &e), inside(&admin, &isolated));
+    env.product(&admin, "Global");
+    env.product(&s, "Inside");
+    let q = Query::parse("event=product.created");
+    let names = |c: &Caller| block(events::list(&env.app(), c, &q)).unwrap();
+    let (inside_rows, n, _) = names(&s);
+    assert_eq!(n, 2, "its own and the global one");
+    assert_eq!(inside_rows.len(), 2);
+    let global_id = names(&admin).0.into_iter().map(|ev| ev.id).collect::<Vec<_>>();
+    assert_eq!(global_id.len(), 1, "the global environment: its own only");
+    assert_eq!(block(events::show(&env.app(), &s, &global_id[0])).unwrap().id, global_id[0]);
+    assert_eq!(names(&iso).1, 0);
+    assert!(block(events::show(&env.app(), &iso, &global_id[0])).is_err());
 }

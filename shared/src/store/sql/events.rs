@@ -65,32 +65,45 @@ AND (SELECT count(*) FROM machines x WHERE x.license_id = ?12 AND (?14 = 0 OR x.
 /// a term that is not a UUID), ?11 event names (`events[]`, a JSON array), ?12 the request
 /// that wrote it (exact), ?13 a part of that request's id (Keygen's `request` scope).
 macro_rules! event_filters {
-    () => {
-        "WHERE account_id = ?1 AND (?2 IS NULL OR event = ?2) AND (?3 IS NULL OR resource_type = ?3) \
+    ($tenant:expr) => {
+        concat!(
+            "WHERE ",
+            $tenant,
+            " AND (?2 IS NULL OR event = ?2) AND (?3 IS NULL OR resource_type = ?3) \
 AND (?4 IS NULL OR resource_id = ?4) AND (?5 IS NULL OR created_at >= ?5) AND (?6 IS NULL OR created_at < ?6) \
 AND (?7 IS NULL OR whodunnit_type = ?7) AND (?8 IS NULL OR whodunnit_id = ?8) \
 AND (?9 IS NULL OR instr(lower(coalesce(whodunnit_id, '')), lower(?9)) > 0) AND (?10 IS NULL OR instr(lower(resource_id), lower(?10)) > 0) \
 AND (?11 IS NULL OR event IN (SELECT value FROM json_each(?11))) \
 AND (?12 IS NULL OR request_log_id = ?12) AND (?13 IS NULL OR instr(lower(coalesce(request_log_id, '')), lower(?13)) > 0) "
+        )
     };
 }
 
 /// Events, newest first, with optional filters ([`event_filters!`]); ?14 limit, ?15 offset.
-pub const LIST: &str = concat!("SELECT * FROM event_logs ", event_filters!(), "ORDER BY created_at DESC, id DESC LIMIT ?14 OFFSET ?15");
+/// Environments (issue 8): the tenant's own `UNION ALL` a SHARED environment's global ones
+/// (Keygen's non-strict `for_environment`), merged in index order.
+pub const LIST: &str = concat!(
+    "SELECT * FROM event_logs ",
+    event_filters!("account_id = ?1"),
+    "UNION ALL SELECT * FROM event_logs ",
+    event_filters!(global_of!("account_id", "?1")),
+    "ORDER BY created_at DESC, id DESC LIMIT ?14 OFFSET ?15"
+);
 
 /// Count for [`LIST`].
-pub const COUNT: &str = concat!("SELECT count(*) AS n FROM event_logs ", event_filters!());
+pub const COUNT: &str = concat!("SELECT count(*) AS n FROM event_logs ", event_filters!(visible!("account_id", "?1")));
 
 /// Exports: one keyset page of [`LIST`]'s rows (same filters), oldest first, after (?14 created
-/// at, ?15 id) — NULL: from the start; ?16 rows.
+/// at, ?15 id) — NULL: from the start; ?16 rows. The tenant's own only (a SHARED environment's
+/// export leaves the global events out, as the other exports).
 pub const PAGE_AFTER: &str = concat!(
     "SELECT * FROM event_logs ",
-    event_filters!(),
+    event_filters!("account_id = ?1"),
     "AND (?14 IS NULL OR created_at > ?14 OR (created_at = ?14 AND id > ?15)) ORDER BY created_at, id LIMIT ?16"
 );
 
 /// One event.
-pub const FIND: &str = "SELECT * FROM event_logs WHERE account_id = ?1 AND id = ?2";
+pub const FIND: &str = concat!("SELECT * FROM event_logs WHERE ", visible!("account_id", "?1"), " AND id = ?2");
 
 /// Records many events at once from a JSON array of `[id, account_id, event, resource_type,
 /// resource_id, changes, meta]` (?1), by whodunnit ?3/?4 at ?5 in request ?6 (NULL for a
