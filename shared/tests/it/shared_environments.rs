@@ -140,6 +140,7 @@ fn list_pages_walk_the_account_index_in_order_without_sorting_the_account() {
         ("groups", sql::groups::LIST, 6),
         ("machines", sql::machines::LIST, 21),
         ("event logs", sql::events::LIST, 15),
+        ("request logs", sql::request_logs::LIST, 13),
     ] {
         let p = plan(statement, n);
         assert!(p.iter().any(|d| d.contains("MERGE (UNION ALL)")), "{name}: {p:?}");
@@ -329,4 +330,42 @@ fn inside_a_shared_environment_the_event_log_includes_the_global_events() {
     assert_eq!(block(events::show(&env.app(), &s, &global_id[0])).unwrap().id, global_id[0]);
     assert_eq!(names(&iso).1, 0);
     assert!(block(events::show(&env.app(), &iso, &global_id[0])).is_err());
+}
+
+#[test]
+fn inside_a_shared_environment_the_request_logs_include_the_global_ones() {
+    use shared::service::lifecycle::request_logs::{self as logs, Entry};
+    let env = Env::new();
+    let admin = env.admin();
+    let (e, isolated) = (create(&env, &admin, "s", "SHARED"), create(&env, &admin, "i", "ISOLATED"));
+    // A global admin inside (its token stored in the environment, as `POST /tokens` makes it).
+    let admin_in = |env_row: &EnvironmentRow| {
+        let mut c = admin.clone();
+        c.account.id = tenant_id(&admin.account.id, &env_row.id);
+        c
+    };
+    let (s, iso) = (admin_in(&e), admin_in(&isolated));
+    let log = |c: &Caller, target: &str| {
+        let entry = Entry {
+            method: "GET".into(),
+            target: target.into(),
+            status: 200,
+            ip: None,
+            user_agent: None,
+            requestor: None,
+            resource: None,
+            request_size: 0,
+            response_size: None,
+            run_time_ms: 1,
+        };
+        let id = shared::rng::uuid_v4(&env.rng);
+        assert!(block(logs::record(&env.db, id.clone(), c.account_id(), &entry, 100, shared::Clock::now_ms(&env.clock))).unwrap());
+        id
+    };
+    let global = log(&admin, "/v1/global");
+    log(&s, "/v1/inside");
+    let n = |c: &Caller| block(logs::list(&env.app(), c, &Query::default())).unwrap().1;
+    assert_eq!((n(&s), n(&admin), n(&iso)), (2, 1, 0));
+    assert_eq!(block(logs::show(&env.app(), &s, &global)).unwrap().url, "/v1/global");
+    assert!(block(logs::show(&env.app(), &iso, &global)).is_err());
 }

@@ -24,23 +24,34 @@ FROM b JOIN g ON g.account = b.account AND g.day = b.day WHERE g.n + json_extrac
 /// ?9 method, ?10 a substring of the url (case-sensitive, as Keygen's `like`), ?11 status
 /// (each NULL for none). No value is spliced into LIKE patterns: `substr`/`instr` compare.
 macro_rules! log_filters {
-    () => {
-        "account_id = ?1 AND (?2 IS NULL OR created_at >= ?2) AND (?3 IS NULL OR created_at < ?3) \
+    ($tenant:expr) => {
+        concat!(
+            $tenant,
+            " AND (?2 IS NULL OR created_at >= ?2) AND (?3 IS NULL OR created_at < ?3) \
 AND (?4 IS NULL OR requestor_type = ?4) AND (?5 IS NULL OR requestor_id = ?5) \
 AND (?6 IS NULL OR resource_type = ?6) AND (?7 IS NULL OR resource_id = ?7) \
 AND (?8 IS NULL OR lower(substr(ip, 1, length(?8))) = lower(?8)) AND (?9 IS NULL OR method = ?9) \
 AND (?10 IS NULL OR instr(url, ?10) > 0) AND (?11 IS NULL OR status = ?11)"
+        )
     };
 }
 
-/// Logs, newest first, filtered ([`log_filters!`]); ?12 limit, ?13 offset.
-pub const LIST: &str = concat!("SELECT * FROM request_logs WHERE ", log_filters!(), " ORDER BY created_at DESC, id DESC LIMIT ?12 OFFSET ?13");
+/// Logs, newest first, filtered ([`log_filters!`]); ?12 limit, ?13 offset. Environments
+/// (issue 8): the tenant's own `UNION ALL` a SHARED environment's global ones (Keygen's
+/// non-strict `for_environment`), merged in index order.
+pub const LIST: &str = concat!(
+    "SELECT * FROM request_logs WHERE ",
+    log_filters!("account_id = ?1"),
+    " UNION ALL SELECT * FROM request_logs WHERE ",
+    log_filters!(global_of!("account_id", "?1")),
+    " ORDER BY created_at DESC, id DESC LIMIT ?12 OFFSET ?13"
+);
 
 /// Count for [`LIST`].
-pub const COUNT: &str = concat!("SELECT count(*) AS n FROM request_logs WHERE ", log_filters!());
+pub const COUNT: &str = concat!("SELECT count(*) AS n FROM request_logs WHERE ", log_filters!(visible!("account_id", "?1")));
 
 /// One log.
-pub const FIND: &str = "SELECT * FROM request_logs WHERE account_id = ?1 AND id = ?2";
+pub const FIND: &str = concat!("SELECT * FROM request_logs WHERE ", visible!("account_id", "?1"), " AND id = ?2");
 
 /// The daily prune: up to ?2 logs (of every account) created before ?1.
 pub const PRUNE: &str = "DELETE FROM request_logs WHERE id IN (SELECT id FROM request_logs WHERE created_at < ?1 LIMIT ?2)";
