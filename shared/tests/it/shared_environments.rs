@@ -210,6 +210,11 @@ fn inside_a_shared_environment_a_global_license_activates_machines_that_land_ins
         let body = json!({"data":{"type":"machines","attributes":{"fingerprint":fp},"relationships":{"license":{"data":{"type":"licenses","id":license.id}}}}});
         block(activation::activate(&env.app(), c, activation::parse(body.to_string().as_bytes()).unwrap()))
     };
+    // An older global machine of another license with the fingerprint the environment's will use.
+    let other = env.license(&admin, &policy, json!({}));
+    let body =
+        json!({"data":{"type":"machines","attributes":{"fingerprint":"fp-inside"},"relationships":{"license":{"data":{"type":"licenses","id":other.id}}}}});
+    let older = block(activation::activate(&env.app(), &admin, activation::parse(body.to_string().as_bytes()).unwrap())).unwrap();
     let global = activate(&admin, "fp-global").unwrap();
     // Keygen's `has_environment`: the current environment wins over the license's.
     let mine = activate(&s, "fp-inside").unwrap();
@@ -229,11 +234,16 @@ fn inside_a_shared_environment_a_global_license_activates_machines_that_land_ins
         v.sort();
         (v, n)
     };
-    let mut both = vec![global.id.clone(), mine.id.clone()];
-    both.sort();
-    assert_eq!(ids(&s), (both, 2));
-    assert_eq!(ids(&admin), (vec![global.id.clone()], 1));
+    let mut all = vec![global.id.clone(), mine.id.clone(), older.id.clone()];
+    all.sort();
+    assert_eq!(ids(&s), (all, 3));
+    let mut globals = vec![global.id.clone(), older.id.clone()];
+    globals.sort();
+    assert_eq!(ids(&admin), (globals, 2));
     assert_eq!(block(machines::show(&env.app(), &s, "fp-global")).unwrap().id, global.id);
+    // By fingerprint the environment's own wins over an older global one.
+    assert_eq!(block(machines::show(&env.app(), &s, "fp-inside")).unwrap().id, mine.id);
+    assert_eq!(block(machines::show(&env.app(), &admin, "fp-inside")).unwrap().id, older.id);
     assert!(block(machines::show(&env.app(), &iso, &global.id)).is_err());
     // Writes on the global machine from inside: 403; on its own: fine.
     let body = br#"{"data":{"type":"machines","attributes":{"name":"renamed"}}}"#;

@@ -127,12 +127,12 @@ pub const MARK_FIRST_ACTIVATION: &str = concat!(
     " AND id = ?2 AND first_activated_at IS NULL AND EXISTS (SELECT 1 FROM machines m WHERE m.id = ?4)"
 );
 
-/// One machine by id or fingerprint (id wins).
+/// One machine by id or fingerprint (id wins; then the tenant's own, then the oldest).
 pub const FIND: &str = concat!(
     machine_select!(),
     "WHERE ",
     visible!("m.account_id", "?1"),
-    " AND (m.id = ?2 OR m.fingerprint = ?2) ORDER BY m.id = ?2 DESC, m.created_at LIMIT 1"
+    " AND (m.id = ?2 OR m.fingerprint = ?2) ORDER BY m.id = ?2 DESC, m.account_id = ?1 DESC, m.created_at LIMIT 1"
 );
 
 /// Heartbeat liveness in SQL (Keygen's `scope :alive`), ?9 = now; a machine's own lease
