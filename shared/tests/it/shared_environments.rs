@@ -379,3 +379,26 @@ fn inside_a_shared_environment_the_request_logs_include_the_global_ones() {
     assert_eq!(block(logs::show(&env.app(), &s, &global)).unwrap().url, "/v1/global");
     assert!(block(logs::show(&env.app(), &iso, &global)).is_err());
 }
+
+#[test]
+fn inside_a_shared_environment_its_own_license_key_shadows_a_global_one() {
+    use shared::service::licensing::validation;
+    let env = Env::new();
+    let admin = env.admin();
+    let e = create(&env, &admin, "s", "SHARED");
+    let s = inside(&admin, &e);
+    let product = env.product(&admin, "Global");
+    let policy = env.policy(&admin, &product, json!({}));
+    // Inside, a global key is taken; the global environment does not see the environment's, so
+    // the same key can still exist in both (made inside first).
+    let mine = env.license(&s, &policy, json!({"key": "SAME-KEY"}));
+    let global = env.license(&admin, &policy, json!({"key": "SAME-KEY"}));
+    assert_ne!(global.id, mine.id);
+    assert_eq!(block(licenses::show(&env.app(), &s, "SAME-KEY")).unwrap().id, mine.id);
+    assert_eq!(block(licenses::show(&env.app(), &admin, "SAME-KEY")).unwrap().id, global.id);
+    let body = br#"{"meta":{"key":"SAME-KEY"}}"#;
+    let v = block(validation::validate_license(&env.app(), &s, validation::parse_validate_key(body).unwrap())).unwrap();
+    assert_eq!(v.license.map(|l| l.id), Some(mine.id.clone()));
+    let by_key = block(shared::store::licenses::find_by_key(&env.db, &s.account.id, "SAME-KEY")).unwrap();
+    assert_eq!(by_key.map(|l| l.id), Some(mine.id));
+}
