@@ -36,7 +36,13 @@ pub(super) const ARTIFACT_KEY: Migration = Migration {
     version: 0,
     name: "add_key_attribute_to_artifact",
     applies: |x: &Exchange<'_>| {
-        x.ok() && x.pattern.is_some_and(|p| p.starts_with("/artifacts") || p.starts_with("/releases/{id}/artifacts") || p == "/releases/{id}/upgrade")
+        x.ok()
+            && x.pattern.is_some_and(|p| {
+                p.starts_with("/artifacts")
+                    || p.starts_with("/releases/{id}/artifacts")
+                    || p.starts_with("/products/{id}/artifacts")
+                    || p == "/releases/{id}/upgrade"
+            })
     },
     data: artifact_key,
 };
@@ -209,6 +215,9 @@ mod tests {
         assert!(!(ARTIFACT_TO_ONE.applies)(&x("/releases/{id}/artifacts")));
         assert!((ARTIFACT_KEY.applies)(&x("/releases/{id}/artifacts")));
         assert!((ARTIFACT_PRODUCT.applies)(&x("/artifacts/{id}")));
+        // Keygen's `products/relationships/release_artifacts` too.
+        assert!((ARTIFACT_KEY.applies)(&x("/products/{id}/artifacts")));
+        assert!((ARTIFACT_KEY.applies)(&x("/products/{id}/artifacts/{artifact}")));
         assert!(!(ARTIFACT_KEY.applies)(&x("/licenses")));
     }
 }
