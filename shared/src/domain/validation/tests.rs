@@ -1,8 +1,11 @@
 //! One test per row of the precedence table (`reference/keygen-wire.md` §2.2), plus the
 //! quirks around it.
 
+use std::collections::BTreeSet;
+
 use super::*;
-use crate::domain::strategy::{ExpirationStrategy, OverageStrategy};
+use crate::domain::policy::PolicyConfig;
+use crate::domain::strategy::{ExpirationStrategy, MachineLeasingStrategy, MatchingStrategy, OverageStrategy, ProcessLeasingStrategy};
 
 const MIN: Millis = 60_000;
 const DAY: Millis = 86_400_000;
