@@ -73,6 +73,17 @@ fn a_products_distribution_relations_are_its_own() {
     assert!(art.header("location").is_some());
     assert_eq!(get(&format!("/products/{a}/artifacts/{b_art}")).status, 404);
     assert_eq!(get(&format!("/products/{a}/artifacts/b.bin")).status, 404, "by filename too");
+    // A filename both products use: each product's own, though B's release is the newer version.
+    let mut same = Vec::new();
+    for rel in [&a_rel, &b_rel] {
+        let (art, url) = d.artifact(rel, "same.bin", json!({}));
+        d.put(&url, b"same").assert_status(200);
+        same.push(art);
+    }
+    for (product, want) in [(&a, &same[0]), (&b, &same[1])] {
+        let r = get(&format!("/products/{product}/artifacts/same.bin"));
+        assert_eq!((r.status, r.json["data"]["id"].as_str()), (303, Some(want.as_str())), "{}", r.text());
+    }
 
     // Who: a license of product A reads A's, not B's (B is someone else's product: 404);
     // anonymous callers are asked for credentials; an unknown product is 404.

@@ -108,11 +108,12 @@ async fn visible<D: Db, K: Kv>(app: &App<'_, D, K>, v: &mut Viewer, a: &Artifact
 }
 
 /// An artifact the caller may see, by id or filename (a filename picks the newest release's
-/// among those the caller may see; `?release=` narrows).
+/// among those the caller may see; `?release=` narrows, and `product` keeps only that
+/// product's: `GET /products/{id}/artifacts/{artifact}`).
 ///
 /// # Errors
 /// 404 outside the caller's scope; 403 with Keygen's reason.
-pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, release: Option<&str>) -> Result<ArtifactRow> {
+pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, release: Option<&str>, product: Option<&str>) -> Result<ArtifactRow> {
     access::gate(caller, Action::ArtifactRead)?;
     let acc = caller.account_id();
     let mut v = Viewer::load(app, caller).await?;
@@ -131,6 +132,11 @@ pub async fn show<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, 
     for a in candidates {
         if release_id.as_ref().is_some_and(|r| *r != a.release_id) {
             continue;
+        }
+        if let Some(p) = product {
+            if release_of(app, &a).await?.0.product_id != p {
+                continue;
+            }
         }
         match visible(app, &mut v, &a).await? {
             Access::Allow => return Ok(a),
@@ -162,7 +168,7 @@ pub struct Download {
 /// # Errors
 /// As [`show`]; 400 `PARAMETER_INVALID` for a `ttl` out of bounds.
 pub async fn download<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, release: Option<&str>, ttl: Option<&str>) -> Result<Download> {
-    let a = show(app, caller, id, release).await?;
+    let a = show(app, caller, id, release, None).await?;
     let (r, _) = release_of(app, &a).await?;
     let privileged = matches!(caller.bearer, Bearer::Admin { .. } | Bearer::Environment { .. } | Bearer::Product { .. });
     let ttl = match ttl.filter(|_| privileged) {

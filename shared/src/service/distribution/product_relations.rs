@@ -67,14 +67,11 @@ pub async fn artifacts<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &
     artifacts::list(app, caller, &q.with("product", p), None).await
 }
 
-/// `GET /products/{id}/artifacts/{artifact}` (by id or filename, as `GET /artifacts/{id}`).
+/// `GET /products/{id}/artifacts/{artifact}` (by id or filename, as `GET /artifacts/{id}`,
+/// among the product's artifacts only).
 pub async fn artifact<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, artifact: &str) -> Result<ArtifactRow> {
     let p = product(app, caller, id).await?;
-    let found = artifacts::show(app, caller, artifact, None).await?;
-    match releases::find(app, caller.account_id(), &found.release_id, None, None).await? {
-        Some(r) if r.product_id == p => Ok(found),
-        _ => Err(Error::not_found("artifact", artifact)),
-    }
+    artifacts::show(app, caller, artifact, None, Some(&p)).await
 }
 
 /// `GET /products/{id}/platforms|arches|channels|engines`.

@@ -35,5 +35,5 @@ pub async fn resolve<D: Db, K: Kv>(
         None => String::new(),
     };
     let r = releases::find(app, acc, release, Some(&p.id), Some(&pkg)).await?.ok_or_else(|| Error::not_found("release", release))?;
-    artifacts::show(app, caller, artifact, Some(&r.id)).await
+    artifacts::show(app, caller, artifact, Some(&r.id), None).await
 }
