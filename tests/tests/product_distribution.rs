@@ -71,6 +71,9 @@ fn a_products_distribution_relations_are_its_own() {
     let art = get(&format!("/products/{a}/artifacts/{a_art}"));
     assert_eq!(art.status, 303, "a download, as GET /artifacts/{{id}}: {}", art.text());
     assert!(art.header("location").is_some());
+    // `ttl` as at `GET /artifacts/{id}`: bounded, named in the error.
+    let bad = get(&format!("/products/{a}/artifacts/{a_art}?ttl=5"));
+    assert_eq!((bad.status, bad.json["errors"][0]["source"]["parameter"].as_str()), (400, Some("ttl")), "{}", bad.text());
     assert_eq!(get(&format!("/products/{a}/artifacts/{b_art}")).status, 404);
     assert_eq!(get(&format!("/products/{a}/artifacts/b.bin")).status, 404, "by filename too");
     // A filename both products use: each product's own, though B's release is the newer version.

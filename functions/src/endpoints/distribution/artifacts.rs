@@ -38,7 +38,12 @@ pub async fn create(cx: &Cx<'_>) -> Result<Reply, Error> {
 /// Shows (downloads) an artifact by id or filename; `release` narrows a filename lookup.
 pub async fn show(cx: &Cx<'_>, id: &str, release: Option<&str>) -> Result<Reply, Error> {
     let release = release.or(cx.req.query.get("release"));
-    let d = svc::download(&cx.app, &cx.caller, id, release, cx.req.query.get("ttl")).await?;
+    answer(cx, svc::download(&cx.app, &cx.caller, id, release, None, cx.req.query.get("ttl")).await?)
+}
+
+/// A download's answer: 303 to the signed link (`Prefer: no-download` / `no-redirect`
+/// honoured), or the artifact alone when it is not downloadable.
+pub fn answer(cx: &Cx<'_>, d: svc::Download) -> Result<Reply, Error> {
     let doc = Document::one(artifact(&d.artifact));
     match d.link {
         Some(link) if !prefers(cx, "no-download") => Ok(redirect(cx, 303, doc, &link)),

@@ -39,11 +39,10 @@ pub async fn artifacts(cx: &Cx<'_>, id: &str) -> Result<Reply, Error> {
         .map(|(rows, n, page)| Reply::ok(list_doc(cx, &rows, n, page, shared::api::distribution::artifact)))
 }
 
-/// `GET /products/{id}/artifacts/{artifact}`: the product's artifact, then as
-/// `GET /artifacts/{id}` (303 to the signed download link, `Prefer` honoured).
+/// `GET /products/{id}/artifacts/{artifact}`: answered as `GET /artifacts/{id}` (303 to the
+/// signed download link, `Prefer` and `ttl` honoured).
 pub async fn artifact_of(cx: &Cx<'_>, id: &str, aid: &str) -> Result<Reply, Error> {
-    let a = svc::artifact(&cx.app, &cx.caller, id, aid).await?;
-    super::artifacts::show(cx, &a.id, None).await
+    super::artifacts::answer(cx, svc::artifact(&cx.app, &cx.caller, id, aid, cx.req.query.get("ttl")).await?)
 }
 
 /// `GET /products/{id}/platforms` & co.

@@ -165,10 +165,19 @@ pub struct Download {
 /// admins and products choose it, as in Keygen) when the artifact is UPLOADED and its release
 /// not yanked, and records `artifact.downloaded` and `release.downloaded`.
 ///
+/// `release` and `product` narrow the lookup as in [`show`].
+///
 /// # Errors
 /// As [`show`]; 400 `PARAMETER_INVALID` for a `ttl` out of bounds.
-pub async fn download<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, release: Option<&str>, ttl: Option<&str>) -> Result<Download> {
-    let a = show(app, caller, id, release, None).await?;
+pub async fn download<D: Db, K: Kv>(
+    app: &App<'_, D, K>,
+    caller: &Caller,
+    id: &str,
+    release: Option<&str>,
+    product: Option<&str>,
+    ttl: Option<&str>,
+) -> Result<Download> {
+    let a = show(app, caller, id, release, product).await?;
     let (r, _) = release_of(app, &a).await?;
     let privileged = matches!(caller.bearer, Bearer::Admin { .. } | Bearer::Environment { .. } | Bearer::Product { .. });
     let ttl = match ttl.filter(|_| privileged) {

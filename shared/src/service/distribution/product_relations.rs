@@ -5,12 +5,14 @@
 //! top-level list or show narrowed to that product, with the same release access rule; a
 //! member of another product is 404.
 
+use super::artifacts::{self, Download};
 use super::derived::{self, Kind};
 use super::viewer::Viewer;
-use super::{artifacts, packages, releases};
+use super::{packages, releases};
 use crate::access::{self, Action, Ownership};
 use crate::api::query::{Page, Query};
 use crate::error::Error;
+use crate::service::licensing::related::member;
 use crate::service::{App, Caller};
 use crate::store::distribution::{ArtifactRow, KeyRow, PackageRow, ReleaseRow};
 use crate::store::{products, Db, Kv};
@@ -53,12 +55,7 @@ pub async fn packages<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &s
 /// `GET /products/{id}/packages/{package}`.
 pub async fn package<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, package: &str) -> Result<PackageRow> {
     let p = product(app, caller, id).await?;
-    let found = packages::show(app, caller, package).await?;
-    if found.product_id == p {
-        Ok(found)
-    } else {
-        Err(Error::not_found("package", package))
-    }
+    member(packages::show(app, caller, package).await?, |k| k.product_id == p, "package", package)
 }
 
 /// `GET /products/{id}/artifacts`.
@@ -67,11 +64,11 @@ pub async fn artifacts<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &
     artifacts::list(app, caller, &q.with("product", p), None).await
 }
 
-/// `GET /products/{id}/artifacts/{artifact}` (by id or filename, as `GET /artifacts/{id}`,
-/// among the product's artifacts only).
-pub async fn artifact<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, artifact: &str) -> Result<ArtifactRow> {
+/// `GET /products/{id}/artifacts/{artifact}`: a download, as `GET /artifacts/{id}` (by id or
+/// filename, `ttl` as there), among the product's artifacts only.
+pub async fn artifact<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, id: &str, artifact: &str, ttl: Option<&str>) -> Result<Download> {
     let p = product(app, caller, id).await?;
-    artifacts::show(app, caller, artifact, None, Some(&p)).await
+    artifacts::download(app, caller, artifact, None, Some(&p), ttl).await
 }
 
 /// `GET /products/{id}/platforms|arches|channels|engines`.

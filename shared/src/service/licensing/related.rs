@@ -230,7 +230,7 @@ pub async fn bearer_tokens<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, b
 /// `child` if it belongs to the parent (`ok`), else 404 for the child: the per-child read below
 /// a relation (`GET /machines/{id}/processes/{process}`…) is the parent's read, the child's
 /// own read, and membership.
-fn member<T>(child: T, ok: impl FnOnce(&T) -> bool, kind: &str, id: &str) -> Result<T> {
+pub(crate) fn member<T>(child: T, ok: impl FnOnce(&T) -> bool, kind: &str, id: &str) -> Result<T> {
     if ok(&child) {
         Ok(child)
     } else {

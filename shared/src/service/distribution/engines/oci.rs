@@ -94,7 +94,7 @@ pub async fn blob<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, key: &str,
 /// As [`blob`].
 pub async fn blob_link<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, key: &str, digest: &str) -> Result<(ArtifactRow, String)> {
     let a = blob(app, caller, key, digest).await?;
-    let link = artifacts::download(app, caller, &a.id, None, None).await?.link.ok_or_else(|| unknown("blob", digest))?;
+    let link = artifacts::download(app, caller, &a.id, None, None, None).await?.link.ok_or_else(|| unknown("blob", digest))?;
     Ok((a, link))
 }
 

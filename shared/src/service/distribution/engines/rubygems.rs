@@ -94,7 +94,7 @@ pub async fn gem_link<D: Db, K: Kv>(app: &App<'_, D, K>, caller: &Caller, file: 
     let name = split.and_then(|(i, _)| stem.get(..i)).filter(|n| rubygems::name_ok(n)).ok_or_else(missing)?;
     let l = listing(app, caller, Engine::Rubygems, name).await?;
     let a = l.releases.iter().flat_map(|(_, a)| a.iter()).find(|a| a.filename == file).ok_or_else(missing)?;
-    artifacts::download(app, caller, &a.id, None, None).await?.link.ok_or_else(missing)
+    artifacts::download(app, caller, &a.id, None, None, None).await?.link.ok_or_else(missing)
 }
 
 #[cfg(test)]
