@@ -7,7 +7,7 @@ pub const INSERT: &str =
 /// One entitlement by id or code; an exact id wins.
 pub const FIND: &str = concat!(
     "SELECT * FROM entitlements WHERE ",
-    visible!("account_id", "?1"),
+    visible_filter!("account_id", "?1"),
     " AND ",
     id_or!("id", "entitlements", "code", "?2", "1"),
     " ORDER BY id = ?2 DESC LIMIT 1"

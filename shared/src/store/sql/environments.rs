@@ -14,7 +14,8 @@ a.metadata, ?4, ?4, a.api_version, a.id FROM accounts a \
 WHERE a.id = ?2 AND a.parent_id IS NULL AND EXISTS (SELECT 1 FROM environments e WHERE e.id = ?3 AND e.account_id = ?2 AND e.created_at = ?4)";
 
 /// One environment of account ?1 by id or exact (case-sensitive) code; an exact id wins.
-pub const FIND: &str = "SELECT * FROM environments WHERE account_id = ?1 AND (id = ?2 OR code = ?2) ORDER BY id = ?2 DESC LIMIT 1";
+pub const FIND: &str = "SELECT * FROM environments WHERE +account_id = ?1 AND id IN (SELECT ?2 UNION ALL SELECT x.id FROM environments x \
+WHERE x.account_id = ?1 AND lower(x.code) = lower(?2) AND x.code = ?2) ORDER BY id = ?2 DESC LIMIT 1";
 
 /// Environments, newest first, ?2 limit, ?3 offset.
 pub const LIST: &str = "SELECT * FROM environments WHERE account_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3";

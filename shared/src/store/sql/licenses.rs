@@ -178,15 +178,21 @@ macro_rules! id_or_key {
 
 /// One license by id or key; an exact id wins, so a key set to another license's id never shadows it;
 /// then the tenant's own (inside a SHARED environment its license shadows a global one with the same key).
-pub const FIND: &str =
-    concat!(license_select!(), "WHERE ", visible!("l.account_id", "?1"), " AND ", id_or_key!("1"), " ORDER BY l.id = ?2 DESC, l.account_id = ?1 DESC LIMIT 1");
+pub const FIND: &str = concat!(
+    license_select!(),
+    "WHERE ",
+    visible_filter!("l.account_id", "?1"),
+    " AND ",
+    id_or_key!("1"),
+    " ORDER BY l.id = ?2 DESC, l.account_id = ?1 DESC LIMIT 1"
+);
 
 /// Whether license id ?2 exists (ids only: the conflict check of a create).
 pub const EXISTS: &str = "SELECT 1 AS ok FROM licenses WHERE account_id = ?1 AND id = ?2";
 
 /// One license by key only (validate-key, `License <key>` auth); the tenant's own first, as [`FIND`].
 pub const FIND_BY_KEY: &str =
-    concat!(license_select!(), "WHERE ", visible!("l.account_id", "?1"), " AND ", id_or_key!("0"), " ORDER BY l.account_id = ?1 DESC LIMIT 1");
+    concat!(license_select!(), "WHERE ", visible_filter!("l.account_id", "?1"), " AND ", id_or_key!("0"), " ORDER BY l.account_id = ?1 DESC LIMIT 1");
 
 /// The index of [`LIST`]'s reseller parameter ?29 among its filters (`service::pin_reseller`).
 pub const RESELLER_SLOT: usize = 28;
@@ -335,7 +341,7 @@ WHERE lu.license_id = v.id) AS licensees_json, \
 FROM (",
     license_select!(),
     "WHERE ",
-    visible!("l.account_id", "?1"),
+    visible_filter!("l.account_id", "?1"),
     " AND ",
     id_or_key!("?3 = 0"),
     " ORDER BY ?3 = 0 AND l.id = ?2 DESC, l.account_id = ?1 DESC LIMIT 1) v"

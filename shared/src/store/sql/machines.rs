@@ -131,8 +131,10 @@ pub const MARK_FIRST_ACTIVATION: &str = concat!(
 pub const FIND: &str = concat!(
     machine_select!(),
     "WHERE ",
-    visible!("m.account_id", "?1"),
-    " AND (m.id = ?2 OR m.fingerprint = ?2) ORDER BY m.id = ?2 DESC, m.account_id = ?1 DESC, m.created_at LIMIT 1"
+    visible_filter!("m.account_id", "?1"),
+    " AND ",
+    id_or!("m.id", "machines", "fingerprint", "?2", "1"),
+    " ORDER BY m.id = ?2 DESC, m.account_id = ?1 DESC, m.created_at LIMIT 1"
 );
 
 /// Heartbeat liveness in SQL (Keygen's `scope :alive`), ?9 = now; a machine's own lease

@@ -7,7 +7,7 @@ pub const INSERT: &str =
 /// One package by id or key; an exact id wins.
 pub const FIND: &str = concat!(
     "SELECT * FROM packages WHERE ",
-    visible!("account_id", "?1"),
+    visible_filter!("account_id", "?1"),
     " AND ",
     id_or!("id", "packages", "key", "?2", "1"),
     " ORDER BY id = ?2 DESC, account_id = ?1 DESC LIMIT 1"

@@ -7,7 +7,7 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) ON CONFLICT DO NOTHING";
 /// One product by id or code; an exact id wins, so a code set to another product's id never shadows it.
 pub const FIND: &str = concat!(
     "SELECT * FROM products WHERE ",
-    visible!("account_id", "?1"),
+    visible_filter!("account_id", "?1"),
     " AND ",
     id_or!("id", "products", "code", "?2", "1"),
     " ORDER BY id = ?2 DESC LIMIT 1"

@@ -25,8 +25,12 @@ metadata, backdated_at, published_at, created_at, updated_at) VALUES (?1, ?2, ?3
 /// package-less); an exact id wins, then the oldest (Keygen's `FindByAliasService`).
 pub const FIND: &str = concat!(
     "SELECT * FROM releases WHERE ",
-    visible!("account_id", "?1"),
-    " AND (id = ?2 OR version = ?2 OR tag = ?2) \
+    visible_filter!("account_id", "?1"),
+    " AND id IN (SELECT ?2 UNION ALL SELECT x.id FROM releases x WHERE ",
+    visible!("x.account_id", "?1"),
+    " AND x.version = ?2 UNION ALL SELECT x.id FROM releases x WHERE ",
+    visible!("x.account_id", "?1"),
+    " AND x.tag = ?2) \
 AND (?3 IS NULL OR product_id = ?3) AND (?4 IS NULL OR IFNULL(package_id, '') = ?4) ORDER BY id = ?2 DESC, account_id = ?1 DESC, created_at ASC, id ASC LIMIT 1"
 );
 

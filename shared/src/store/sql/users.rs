@@ -82,7 +82,7 @@ pub const EMAIL_EXISTS: &str = "SELECT 1 AS ok FROM users WHERE account_id = ?1 
 /// One user by id or email; an exact id wins.
 pub const FIND: &str = concat!(
     "SELECT * FROM users WHERE ",
-    visible!("account_id", "?1"),
+    visible_filter!("account_id", "?1"),
     " AND ",
     id_or!("id", "users", "email", "lower(?2)", "1"),
     " ORDER BY id = ?2 DESC, account_id = ?1 DESC LIMIT 1"
